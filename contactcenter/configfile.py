@@ -1,0 +1,112 @@
+"""YAML config files whose errors name the file, the line and the field.
+
+PyYAML's composer keeps a mark (line, column) on every node; we walk the node
+tree once and remember the line of every key path, so that a pydantic
+validation error on ``menus.main.options.2.target`` can be reported as
+``config/ivr/main.yaml:14: menus.main.options.2.target: ...``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+KeyPath = tuple[str | int, ...]
+LineMap = dict[KeyPath, int]
+ModelT = TypeVar("ModelT", bound=BaseModel)
+
+
+class ConfigError(Exception):
+    """A config file is wrong; says where and why, so that a person can fix it."""
+
+    def __init__(self, path: Path | str, line: int | None, field: str, reason: str) -> None:
+        self.path = str(path)
+        self.line = line
+        self.field = field
+        self.reason = reason
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {field or '(top level)'}: {reason}")
+
+
+class _SafeLineLoader(yaml.SafeLoader):
+    """A safe loader; we only add line bookkeeping on top of it."""
+
+
+def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = key_node.value
+            child = (*path, str(key))
+            _walk(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, (*path, index), lines)
+
+
+def load_yaml(path: Path) -> tuple[Any, LineMap]:
+    """Parse a YAML file; return its data and the line of every key path."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(path, None, "", f"cannot read: {exc.strerror}") from exc
+    try:
+        node = yaml.compose(text, Loader=_SafeLineLoader)
+        data = yaml.load(text, Loader=_SafeLineLoader)  # noqa: S506 - SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        line = exc.problem_mark.line + 1 if exc.problem_mark else None
+        raise ConfigError(path, line, "", f"not valid YAML: {exc.problem}") from exc
+    lines: LineMap = {}
+    if node is not None:
+        _walk(node, (), lines)
+    return data, lines
+
+
+def line_of(lines: LineMap, key_path: KeyPath) -> int | None:
+    """The line of the deepest known prefix of ``key_path``."""
+    for end in range(len(key_path), -1, -1):
+        line = lines.get(tuple(key_path[:end]))
+        if line is not None:
+            return line
+    return None
+
+
+def _pydantic_field(loc: tuple[Any, ...]) -> KeyPath:
+    # pydantic adds tags for discriminated unions ("queue", "function-after[...]")
+    # that are not keys in the file; keep only parts that are.
+    return tuple(part for part in loc if isinstance(part, int | str) and "[" not in str(part))
+
+
+def validate(
+    model: type[ModelT],
+    data: Any,
+    *,
+    path: Path,
+    lines: LineMap,
+    prefix: KeyPath = (),
+    context: Mapping[str, Any] | None = None,
+) -> ModelT:
+    """Validate ``data`` with ``model``; turn the first error into a ConfigError."""
+    try:
+        return model.model_validate(data if data is not None else {}, context=context)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = (*prefix, *_pydantic_field(tuple(error["loc"])))
+        lines_loc = [p for p in loc if not (isinstance(p, str) and p not in _known_keys(lines))]
+        field = ".".join(str(part) for part in loc)
+        raise ConfigError(path, line_of(lines, tuple(lines_loc)), field, error["msg"]) from exc
+
+
+def _known_keys(lines: LineMap) -> set[str | int]:
+    return {part for key in lines for part in key}
+
+
+def load_model(path: Path, model: type[ModelT], **kwargs: Any) -> ModelT:
+    """Read and validate one YAML file in one step."""
+    data, lines = load_yaml(path)
+    return validate(model, data, path=path, lines=lines, **kwargs)

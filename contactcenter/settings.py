@@ -1,0 +1,175 @@
+"""One settings object: defaults < the YAML file < ``CC_*`` environment variables.
+
+Each part of the platform reads only its own section. Validation happens once,
+at start, and a wrong value stops the start with the file, line and field.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from contactcenter.configfile import ConfigError, load_yaml, validate
+
+Role = Literal["admin", "supervisor", "agent", "sales", "marketing"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AsteriskSettings(_Section):
+    """Where and how the platform runs Asterisk."""
+
+    host: str = "127.0.0.1"
+    """Address every Asterisk listener binds to; loopback unless deployed."""
+    sip_port: int = Field(5060, ge=1, le=65535)
+    """UDP port of the PJSIP transport that callers and agent phones use."""
+    ari_port: int = Field(8088, ge=1, le=65535)
+    """HTTP port of ARI (REST and the events WebSocket)."""
+    ami_port: int = Field(5038, ge=1, le=65535)
+    """TCP port of the Asterisk Manager Interface."""
+    rtp_port_start: int = Field(10000, ge=1024, le=65535)
+    """First RTP port; load tests need more than a thousand."""
+    rtp_port_end: int = Field(20000, ge=1024, le=65535)
+    """Last RTP port."""
+    app: str = "cc"
+    """Name of the Stasis application the platform drives."""
+    managed: bool = True
+    """Start and stop Asterisk with ``contactcenter serve``."""
+    runtime_dir: Path | None = None
+    """Rendered config and run files; defaults to ``<state_dir>/asterisk``."""
+    cache_dir: Path | None = None
+    """Where the Asterisk root file system is cached; defaults to ~/.cache/contactcenter."""
+
+
+class AgentSettings(_Section):
+    """A SIP endpoint that an agent's phone registers as."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9_.-]+$")
+    """The SIP user name, e.g. ``agent101``."""
+    name: str = ""
+    """The agent's display name."""
+    sip_password: str = Field(min_length=8)
+    """The phone's SIP password."""
+
+
+class UserSettings(_Section):
+    """A person who signs in to the web pages and the API."""
+
+    username: str = Field(min_length=1)
+    password: str = Field(min_length=8)
+    role: Role
+    agent: str | None = None
+    """The agent endpoint this user works as (for role ``agent``)."""
+
+
+class DirectoryEntry(_Section):
+    """A record of the small in-memory directory the IVR data dip reads."""
+
+    kind: Literal["caller", "account"]
+    key: str
+    data: dict[str, str]
+
+
+class IvrSettings(_Section):
+    """Menus and the numbers that reach them."""
+
+    dir: Path = Path("config/ivr")
+    """Folder of menu files, one flow per file, named after the file."""
+    numbers: dict[str, str] = Field(default_factory=lambda: {"5000": "main"})
+    """Dialed number -> flow name."""
+    directory: list[DirectoryEntry] = Field(default_factory=list)
+    """Caller and account data for the IVR's lookups until the CRM serves them."""
+
+
+class Settings(_Section):
+    """Everything ``contactcenter serve`` needs."""
+
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(8080, ge=1, le=65535)
+    state_dir: Path = Path("var")
+    """Run-time state: the call journal, secrets, the Asterisk runtime folder."""
+    database_url: str = "sqlite+aiosqlite:///var/cc.db"
+    redis_url: str | None = None
+    asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
+    ivr: IvrSettings = Field(default_factory=IvrSettings)
+    agents: list[AgentSettings] = Field(default_factory=list)
+    users: list[UserSettings] = Field(default_factory=list)
+    config_path: Path | None = None
+    """The file these settings came from; relative paths inside are relative to its folder's parent."""
+
+    @field_validator("users")
+    @classmethod
+    def _unique_users(cls, users: list[UserSettings]) -> list[UserSettings]:
+        names = [user.username for user in users]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate username {duplicates[0]!r}")
+        return users
+
+    @property
+    def asterisk_runtime_dir(self) -> Path:
+        return self.asterisk.runtime_dir or self.state_dir / "asterisk"
+
+    @property
+    def asterisk_cache_dir(self) -> Path:
+        return self.asterisk.cache_dir or Path.home() / ".cache" / "contactcenter"
+
+    def resolve(self, path: Path) -> Path:
+        """A path from the config, relative to the project root the file lives in."""
+        if path.is_absolute() or self.config_path is None:
+            return path
+        return self.config_path.resolve().parent.parent / path
+
+
+#: environment variable -> key path in the settings
+ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
+    "CC_HTTP_HOST": ("http_host",),
+    "CC_HTTP_PORT": ("http_port",),
+    "CC_STATE_DIR": ("state_dir",),
+    "CC_DATABASE_URL": ("database_url",),
+    "CC_REDIS_URL": ("redis_url",),
+    "CC_SIP_PORT": ("asterisk", "sip_port"),
+    "CC_ARI_PORT": ("asterisk", "ari_port"),
+    "CC_AMI_PORT": ("asterisk", "ami_port"),
+    "CC_ASTERISK_HOST": ("asterisk", "host"),
+    "CC_ASTERISK_RTP_START": ("asterisk", "rtp_port_start"),
+    "CC_ASTERISK_RTP_END": ("asterisk", "rtp_port_end"),
+    "CC_ASTERISK_MANAGED": ("asterisk", "managed"),
+    "CC_ASTERISK_RUNTIME_DIR": ("asterisk", "runtime_dir"),
+    "CC_ASTERISK_CACHE_DIR": ("asterisk", "cache_dir"),
+    "CC_ASTERISK_APP": ("asterisk", "app"),
+}
+
+
+def _apply_environment(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, Any]:
+    for name, key_path in ENVIRONMENT.items():
+        if name not in environ:
+            continue
+        target = data
+        for key in key_path[:-1]:
+            target = target.setdefault(key, {})
+            if not isinstance(target, dict):
+                raise ConfigError(name, None, ".".join(key_path), "is not a section")
+        target[key_path[-1]] = environ[name]
+    return data
+
+
+def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -> Settings:
+    """Defaults, then the YAML file (if any), then the environment."""
+    environ = os.environ if environ is None else environ
+    data: dict[str, Any] = {}
+    lines: dict[tuple[str | int, ...], int] = {}
+    if path is not None:
+        loaded, lines = load_yaml(path)
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(path, 1, "", "expected a mapping at the top level")
+        data = dict(loaded or {})
+    data = _apply_environment(data, environ)
+    data["config_path"] = path
+    return validate(Settings, data, path=path or Path("<environment>"), lines=lines)
