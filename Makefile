@@ -1,0 +1,46 @@
+# make demo: run the whole platform on this machine. make test: the whole suite.
+# Both install what is missing first: Debian packages (as root), a venv, Asterisk.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+DEBIAN_PACKAGES := sip-tester baresip-core debootstrap
+CONFIG ?= config/demo.yaml
+
+.PHONY: demo test system-deps venv asterisk lint bench clean
+
+demo: system-deps venv asterisk
+	$(BIN)/contactcenter serve --config $(CONFIG)
+
+test: system-deps venv asterisk
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "please install:$$missing (as root: apt-get install$$missing)"; exit 1; fi; \
+	  echo "installing$$missing"; \
+	  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[test]'
+	touch $@
+
+asterisk: venv
+	$(BIN)/contactcenter asterisk install --config $(CONFIG)
+
+lint: venv
+	$(BIN)/ruff check contactcenter tests bench
+	$(BIN)/mypy --strict contactcenter/ivr
+
+bench: venv
+	$(BIN)/python bench/bench_ivr_core.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

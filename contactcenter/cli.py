@@ -1,0 +1,56 @@
+"""The one command line: ``contactcenter serve | asterisk ... | config check``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from contactcenter.configfile import ConfigError
+from contactcenter.settings import load_settings
+
+DEFAULT_CONFIG = Path("config/demo.yaml")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="contactcenter", description=__doc__)
+    parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the platform")
+    serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    asterisk = commands.add_parser("asterisk", help="provision and run Asterisk")
+    asterisk.add_argument("action", choices=["install", "start", "stop", "status"])
+    asterisk.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    check = commands.add_parser("config", help="validate the configuration")
+    check.add_argument("action", choices=["check"])
+    check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+        if args.command == "serve":
+            from contactcenter.serve import run
+
+            asyncio.run(run(settings))
+            return 0
+        if args.command == "asterisk":
+            from contactcenter.telephony.asterisk.commands import asterisk_command
+
+            return asterisk_command(args.action, settings)
+        from contactcenter.serve import check_config
+
+        flows = check_config(settings)
+        print(f"{args.config}: OK ({len(flows)} IVR flows)")
+        return 0
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

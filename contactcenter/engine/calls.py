@@ -1,0 +1,196 @@
+"""The asyncio side of a call: one task per call feeding the IVR core.
+
+A ``CallTask`` owns one call from arrival to hang-up. It waits for the next
+driver event or the core's next deadline, runs the core, carries out the
+commands it returns, and publishes (and journals) the domain events. The IVR
+core decides; this module only does what it is told and what an exit means
+on the wire: hold music for a queue, a recording for voicemail, a hang-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from enum import Enum
+from typing import Any
+
+from contactcenter.ivr import commands as ic
+from contactcenter.ivr import events as ie
+from contactcenter.ivr.session import IvrSession
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dc.DriverCommand], Awaitable[None]]
+Publish = Callable[[dict[str, Any]], None]
+Lookup = Callable[[str, str], Awaitable[Mapping[str, str] | None]]
+
+
+class CallState(str, Enum):
+    IVR = "ivr"  #: the IVR core has the call
+    QUEUED = "queued"  #: waiting in a queue with hold music
+    VOICEMAIL = "voicemail"  #: recording a message
+    ENDING = "ending"  #: the platform is hanging up
+    ENDED = "ended"  #: gone
+
+
+#: how a call that ends in a state is counted
+OUTCOME_ON_HANGUP = {
+    CallState.IVR: "abandoned_in_ivr",
+    CallState.QUEUED: "abandoned_in_queue",
+    CallState.VOICEMAIL: "voicemail",
+}
+
+
+class CallTask:
+    """One call's life; events go in through ``feed``."""
+
+    def __init__(self, arrival: de.CallArrived, session: IvrSession, *, send: Send,
+                 publish: Publish, lookup: Lookup, clock: Callable[[], float]) -> None:
+        self.arrival = arrival
+        self.call_id = arrival.call_id
+        self.session = session
+        self.state = CallState.IVR
+        self._send = send
+        self._publish = publish
+        self._lookup = lookup
+        self._clock = clock
+        self._inbox: asyncio.Queue[de.DriverEvent | ie.LookupAnswered] = asyncio.Queue()
+        self._exit: ic.Exit | None = None
+        self._final_playback: str | None = None
+        self._outcome: str | None = None
+
+    def feed(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
+        self._inbox.put_nowait(event)
+
+    def emit(self, kind: str, **data: Any) -> None:
+        self._publish({"type": kind, "call_id": self.call_id, "time": self._clock(), **data})
+
+    async def run(self, resume_state: CallState | None = None) -> None:
+        """Drive the call until it ends; never raises (a bad call must not kill the engine)."""
+        try:
+            if resume_state is CallState.QUEUED:
+                self.state = CallState.QUEUED
+                await self._send(dc.StartHold(call_id=self.call_id))
+            else:
+                started = ie.CallStarted(caller=self.arrival.caller, dialed=self.arrival.dialed)
+                await self._run_core(self.session.handle(started, self._clock()))
+            await self._loop()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("call %s: failed; hanging up", self.call_id)
+            self.emit("call.error", state=self.state.value)
+            await self._hangup("error")
+            await self._loop()
+
+    async def _loop(self) -> None:
+        while self.state is not CallState.ENDED:
+            deadline = self.session.next_deadline() if self.state is CallState.IVR else None
+            timeout = None if deadline is None else max(0.0, deadline - self._clock())
+            try:
+                event = await asyncio.wait_for(self._inbox.get(), timeout)
+            except TimeoutError:
+                await self._run_core(self.session.handle_timer(self._clock()))
+                continue
+            await self._on_event(event)
+
+    async def _on_event(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
+        match event:
+            case de.CallEnded(cause=cause):
+                await self._ended(cause)
+            case de.DigitReceived(digit=digit) if self.state is CallState.IVR:
+                await self._run_core(self.session.handle(ie.DigitPressed(digit=digit), self._clock()))
+            case de.PlaybackEnded(playback_id=playback_id):
+                await self._playback_ended(playback_id)
+            case ie.LookupAnswered() if self.state is CallState.IVR:
+                await self._run_core(self.session.handle(event, self._clock()))
+            case de.RecordingEnded() if self.state is CallState.VOICEMAIL:
+                await self._voicemail_recorded(event)
+
+    async def _playback_ended(self, playback_id: str) -> None:
+        if self.state is CallState.IVR:
+            await self._run_core(self.session.handle(ie.PromptEnded(playback_id=playback_id),
+                                                     self._clock()))
+        elif playback_id == self._final_playback and self.state is CallState.ENDING:
+            await self._send(dc.HangupCall(call_id=self.call_id))
+
+    async def _run_core(self, commands: list[ic.IvrCommand]) -> None:
+        for command in commands:
+            await self._carry_out(command)
+
+    async def _carry_out(self, command: ic.IvrCommand) -> None:
+        match command:
+            case ic.Answer():
+                await self._send(dc.AnswerCall(call_id=self.call_id))
+            case ic.Play(playback_id=playback_id, media=media, language=language):
+                await self._send(dc.PlayMedia(call_id=self.call_id, playback_id=playback_id,
+                                              media=media, language=language))
+            case ic.StopPlay(playback_id=playback_id):
+                await self._send(dc.StopMedia(call_id=self.call_id, playback_id=playback_id))
+            case ic.Lookup(request_id=request_id, kind=kind, key=key):
+                asyncio.ensure_future(self._answer_lookup(request_id, kind, key))
+            case ic.Report(kind=kind, data=data):
+                self.emit(kind, **dict(data))
+            case ic.Exit():
+                await self._take_exit(command)
+
+    async def _answer_lookup(self, request_id: str, kind: str, key: str) -> None:
+        try:
+            data = await self._lookup(kind, key)
+        except Exception:  # noqa: BLE001 - a failed dip counts as "not found"
+            log.exception("call %s: lookup %s %s failed", self.call_id, kind, key)
+            data = None
+        self.feed(ie.LookupAnswered(request_id=request_id, data=data))
+
+    async def _take_exit(self, exit_: ic.Exit) -> None:
+        self._exit = exit_
+        variables = dict(exit_.variables)
+        if exit_.kind is ic.ExitKind.QUEUE:
+            self.state = CallState.QUEUED
+            self.emit("call.queued", queue=exit_.target, variables=variables,
+                      priority=int(variables.get("priority", "0") or 0))
+            await self._send(dc.StartHold(call_id=self.call_id))
+        elif exit_.kind is ic.ExitKind.VOICEMAIL:
+            self.state = CallState.VOICEMAIL
+            name = f"voicemail-{exit_.target}-{self.call_id}"
+            self.emit("voicemail.started", mailbox=exit_.target, recording=name)
+            await self._send(dc.RecordMessage(call_id=self.call_id, name=name))
+        elif exit_.kind is ic.ExitKind.CALLBACK:
+            self._outcome = "callback_requested"
+            self.emit("callback.requested", number=exit_.target or self.arrival.caller,
+                      variables=variables)
+            await self._hangup("normal")
+        else:
+            self._outcome = "completed_in_ivr"
+            await self._hangup("normal")
+
+    async def _voicemail_recorded(self, event: de.RecordingEnded) -> None:
+        self._outcome = "voicemail" if event.cause == "done" else "voicemail_failed"
+        mailbox = self._exit.target if self._exit else None
+        self.emit("voicemail.recorded", mailbox=mailbox, recording=event.name,
+                  duration=event.duration, status=event.cause)
+        self.state = CallState.ENDING
+        self._final_playback = f"{self.call_id}:goodbye"
+        await self._send(dc.PlayMedia(call_id=self.call_id, playback_id=self._final_playback,
+                                      media=("sound:vm-goodbye",)))
+
+    async def _hangup(self, reason: str) -> None:
+        self.state = CallState.ENDING
+        await self._send(dc.HangupCall(call_id=self.call_id, reason=reason))
+
+    async def _ended(self, cause: str) -> None:
+        if self.state is CallState.ENDED:
+            return
+        if self.state is CallState.IVR:
+            await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))
+        outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
+        self.state = CallState.ENDED
+        now = self._clock()
+        started = self._started_at
+        self.emit("call.ended", cause=cause, outcome=outcome,
+                  duration=round(now - started, 3) if started else None)
+
+    _started_at: float | None = None

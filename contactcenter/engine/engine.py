@@ -1,0 +1,142 @@
+"""The engine: routes driver events to call tasks, journals and publishes.
+
+There is no global lock: each call has its own task (``CallTask``) and inbox;
+this class only keeps the map from call id to task, and the bookkeeping that
+every call shares (the journal, the bus, the flows by dialed number).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from contactcenter.bus import EventBus
+from contactcenter.directory import Directory
+from contactcenter.engine.calls import CallState, CallTask, Send
+from contactcenter.ivr.loader import Flow
+from contactcenter.ivr.session import IvrSession
+from contactcenter.journal import CallJournal, CallRecord
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+_UNKNOWN_NUMBER_PROMPT = ("sound:ss-noservice",)
+
+
+class Engine:
+    def __init__(self, *, flows: Mapping[str, Flow], numbers: Mapping[str, str],
+                 directory: Directory, bus: EventBus, journal: CallJournal,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.flows = flows
+        self.numbers = numbers
+        self.directory = directory
+        self.bus = bus
+        self.journal = journal
+        self.clock = clock
+        self.send: Send = _not_connected
+        self.calls: dict[str, CallTask] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+        self.endpoints: dict[str, dict[str, Any]] = {}
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Journal a call's event first, then tell the subscribers."""
+        if "call_id" in event:
+            self.journal.append(event)
+        self.bus.publish(event)
+
+    def on_driver_event(self, event: de.DriverEvent) -> None:
+        match event:
+            case de.CallArrived():
+                self._arrive(event)
+            case de.EndpointStateChanged(endpoint=endpoint, state=state):
+                self._endpoint(endpoint, state=state)
+            case de.EndpointRegistration(endpoint=endpoint, registered=registered):
+                self._endpoint(endpoint, registered=registered)
+            case _:
+                task = self.calls.get(event.call_id)
+                if task is not None:
+                    task.feed(event)
+
+    def _endpoint(self, endpoint: str, **change: Any) -> None:
+        current = self.endpoints.setdefault(endpoint, {})
+        if all(current.get(key) == value for key, value in change.items()):
+            return
+        current.update(change)
+        self.bus.publish({"type": "endpoint.state", "time": self.clock(),
+                          "endpoint": endpoint, **current})
+
+    def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None) -> None:
+        if arrival.call_id in self.calls:
+            return  # a duplicated StasisStart
+        flow_name = self.numbers.get(arrival.dialed)
+        if flow_name is None or flow_name not in self.flows:
+            self._spawn(self._refuse(arrival))
+            return
+        session = IvrSession(self.flows[flow_name], call_id=arrival.call_id)
+        task = CallTask(arrival, session, send=self._send, publish=self.publish,
+                        lookup=self.directory.lookup, clock=self.clock)
+        self.calls[arrival.call_id] = task
+        resume_state = None
+        if resume is None:
+            task._started_at = self.clock()
+            task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
+                      dialed=arrival.dialed, flow=flow_name)
+        else:
+            task._started_at = resume.started or self.clock()
+            resume_state = CallState.QUEUED if resume.state == "queued" else None
+            task.emit("call.resumed", state=resume.state)
+        self._spawn(self._run(task, resume_state))
+
+    async def _run(self, task: CallTask, resume_state: CallState | None) -> None:
+        try:
+            await task.run(resume_state)
+        finally:
+            self.calls.pop(task.call_id, None)
+
+    async def _refuse(self, arrival: de.CallArrived) -> None:
+        log.warning("call %s to unknown number %r refused", arrival.call_id, arrival.dialed)
+        await self._send(dc.HangupCall(call_id=arrival.call_id, reason="unallocated"))
+
+    async def _send(self, command: dc.DriverCommand) -> None:
+        try:
+            await self.send(command)
+        except Exception as exc:  # noqa: BLE001 - the call goes on; Asterisk's events tell the rest
+            log.warning("command %s failed: %s", type(command).__name__, exc)
+
+    def _spawn(self, coroutine: Any) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def resync(self, live: Mapping[str, de.CallArrived]) -> None:
+        """Match our calls with the channels Asterisk still has in the app.
+
+        Calls that vanished while we were away end now; channels we do not
+        know (the app restarted) are picked up again from their journal
+        record: a queued caller goes back on hold, others restart the menu.
+        """
+        for call_id, task in list(self.calls.items()):
+            if call_id not in live:
+                task.feed(de.CallEnded(call_id=call_id, cause="gone"))
+        for call_id, arrival in live.items():
+            if call_id not in self.calls:
+                record = self.journal.records.get(call_id)
+                self._arrive(arrival, resume=record or CallRecord(call_id=call_id))
+        for record in self.journal.live():
+            if record.call_id not in live and record.call_id not in self.calls:
+                self.publish({"type": "call.ended", "call_id": record.call_id,
+                              "time": self.clock(), "cause": "gone",
+                              "outcome": "lost_while_down", "duration": None})
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+async def _not_connected(command: dc.DriverCommand) -> None:
+    raise RuntimeError("no telephony driver attached")

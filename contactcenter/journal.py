@@ -1,0 +1,130 @@
+"""The call journal: every call's events, appended as they happen.
+
+Each domain event of a call is written as one JSON line before the engine
+moves on, so a crash of the app loses no call record: lines handed to the OS
+survive the process, and a background task fsyncs at most every 200 ms so
+that even an OS crash loses at most that much. On start the journal is read
+back to rebuild the records, including those of calls still in Asterisk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from contactcenter.bus import DomainEvent
+
+_KEEP_ENDED = 10_000
+
+
+@dataclass(slots=True)
+class CallRecord:
+    """What the platform knows of one call; built from its events only."""
+
+    call_id: str
+    caller: str = ""
+    dialed: str = ""
+    started: float = 0.0
+    ended: float | None = None
+    state: str = "ivr"  #: ivr, queued, voicemail, ending, ended
+    outcome: str | None = None
+    exit: dict[str, Any] | None = None
+    ivr_path: list[str] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    events: list[DomainEvent] = field(default_factory=list)
+
+    def apply(self, event: DomainEvent) -> None:
+        self.events.append(event)
+        kind = event["type"]
+        if kind == "call.arrived":
+            self.caller = event.get("caller", "")
+            self.dialed = event.get("dialed", "")
+            self.started = event["time"]
+        elif kind == "ivr.step":
+            self.ivr_path.append(event["node"])
+        elif kind == "ivr.exit":
+            self.exit = {k: event.get(k) for k in ("kind", "target", "reason")}
+            self.variables.update(event.get("variables") or {})
+        elif kind in ("call.queued", "voicemail.started"):
+            self.state = "queued" if kind == "call.queued" else "voicemail"
+        elif kind == "call.ended":
+            self.state = "ended"
+            self.ended = event["time"]
+            self.outcome = event.get("outcome")
+
+    def summary(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("events")
+        return data
+
+
+class CallJournal:
+    """Append-only JSON-lines file plus the records it describes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.records: OrderedDict[str, CallRecord] = OrderedDict()
+        self._file: Any = None
+        self._dirty = False
+
+    def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if self.path.exists():
+            self._replay()
+        self._file = self.path.open("a", encoding="utf-8")
+
+    def _replay(self) -> None:
+        with self.path.open(encoding="utf-8") as lines:
+            for line in lines:
+                try:
+                    event = json.loads(line)
+                except ValueError:
+                    continue  # a torn last line from a crash mid-write
+                self._apply(event)
+
+    def _apply(self, event: DomainEvent) -> CallRecord:
+        call_id = event["call_id"]
+        record = self.records.get(call_id)
+        if record is None:
+            record = self.records[call_id] = CallRecord(call_id=call_id)
+        record.apply(event)
+        if record.state == "ended":
+            self.records.move_to_end(call_id)
+            self._forget_old()
+        return record
+
+    def _forget_old(self) -> None:
+        ended = [cid for cid, rec in self.records.items() if rec.state == "ended"]
+        for call_id in ended[: max(0, len(ended) - _KEEP_ENDED)]:
+            del self.records[call_id]
+
+    def append(self, event: DomainEvent) -> CallRecord:
+        """Record one call event; it is in the OS's hands when this returns."""
+        self._file.write(json.dumps(event, separators=(",", ":")) + "\n")
+        self._file.flush()
+        self._dirty = True
+        return self._apply(event)
+
+    async def sync_forever(self, interval: float = 0.2) -> None:
+        while True:
+            await asyncio.sleep(interval)
+            self.sync()
+
+    def sync(self) -> None:
+        if self._dirty and self._file is not None:
+            self._dirty = False
+            os.fsync(self._file.fileno())
+
+    def close(self) -> None:
+        if self._file is not None:
+            self.sync()
+            self._file.close()
+            self._file = None
+
+    def live(self) -> list[CallRecord]:
+        return [record for record in self.records.values() if record.state != "ended"]

@@ -1,0 +1,115 @@
+"""``contactcenter serve``: Asterisk (when managed), the engine, the web app."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from pathlib import Path
+
+from aiohttp import web
+
+from contactcenter.bus import EventBus
+from contactcenter.configfile import ConfigError
+from contactcenter.directory import Directory
+from contactcenter.engine.engine import Engine
+from contactcenter.ivr.loader import load_flows
+from contactcenter.journal import CallJournal
+from contactcenter.settings import Settings
+from contactcenter.telephony.asterisk.driver import AsteriskDriver
+from contactcenter.telephony.asterisk.process import AsteriskProcess
+from contactcenter.telephony.asterisk.render import read_credentials
+from contactcenter.web.app import create_app
+from contactcenter.web.auth import Authenticator, load_secret
+
+log = logging.getLogger(__name__)
+
+
+def check_config(settings: Settings) -> dict[str, object]:
+    """Load everything the platform needs from config; raise ConfigError if wrong."""
+    flows = load_flows(settings.resolve(settings.ivr.dir))
+    for number, flow in settings.ivr.numbers.items():
+        if flow not in flows:
+            where = settings.config_path or Path("<settings>")
+            raise ConfigError(where, None, f"ivr.numbers.{number}",
+                              f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
+    return flows
+
+
+def banner(settings: Settings) -> str:
+    host, port = settings.http_host, settings.http_port
+    sip = f"{settings.asterisk.host}:{settings.asterisk.sip_port}"
+    lines = [
+        "Contact center is up.",
+        f"  web and API    http://{host}:{port}/api/v1/openapi.json",
+        f"  event stream   ws://{host}:{port}/api/v1/events?token=...",
+        f"  SIP            udp {sip}",
+    ]
+    for number, flow in settings.ivr.numbers.items():
+        lines.append(f"  call           sip:{number}@{sip}   (IVR flow {flow!r})")
+    lines.append(f"  baseline IVR   sip:6000@{sip}   (plain dialplan, for comparison)")
+    if settings.agents:
+        first, last = settings.agents[0].id, settings.agents[-1].id
+        lines.append(f"  agent phones   {first} ... {last} register at {sip}, "
+                     "passwords in the config file")
+    for user in settings.users[:3]:
+        lines.append(f"  user           {user.username} / {user.password} ({user.role})")
+    if len(settings.users) > 3:
+        lines.append(f"  ...and {len(settings.users) - 3} agent users, named like the agents")
+    return "\n".join(lines)
+
+
+async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
+    flows = check_config(settings)
+    state_dir = settings.state_dir
+    state_dir.mkdir(parents=True, exist_ok=True)
+    journal = CallJournal(state_dir / "calls.jsonl")
+    journal.open()
+    process = AsteriskProcess(settings) if settings.asterisk.managed else None
+    if process is not None:
+        await asyncio.to_thread(process.start)
+    bus = EventBus()
+    engine = Engine(flows=flows, numbers=settings.ivr.numbers,
+                    directory=Directory(settings.ivr.directory), bus=bus, journal=journal)
+    credentials = read_credentials(settings)
+    driver = AsteriskDriver(
+        ari_url=credentials.ari_url, ari_user=credentials.ari_user,
+        ari_password=credentials.ari_password, app=credentials.app,
+        ami_host=credentials.ami_host, ami_port=credentials.ami_port,
+        ami_user=credentials.ami_user, ami_password=credentials.ami_password,
+        on_event=engine.on_driver_event, on_resync=engine.resync)
+    engine.send = driver.execute
+    app = create_app(bus=bus, journal=journal,
+                     auth=Authenticator(settings.users, load_secret(state_dir)),
+                     health_check=lambda: {"asterisk": driver.status(),
+                                           "live_calls": len(engine.calls)})
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    sync_task = asyncio.ensure_future(journal.sync_forever())
+    try:
+        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
+        await driver.start()
+        await driver.wait_connected(timeout=30)
+        print(banner(settings), flush=True)
+        if ready is not None:
+            ready.set()
+        await _until_stopped()
+    finally:
+        sync_task.cancel()
+        await driver.stop()
+        await engine.close()
+        await runner.cleanup()
+        bus.close()
+        journal.close()
+        if process is not None:
+            await asyncio.to_thread(process.stop)
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

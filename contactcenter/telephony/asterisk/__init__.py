@@ -1,0 +1,1 @@
+"""Asterisk driver: provisioning, config rendering and the managed process."""

@@ -1,0 +1,137 @@
+"""Pure translation between Asterisk wire messages and driver events/commands.
+
+No I/O here: ARI events arrive as decoded JSON objects (see the ARI event
+reference, https://docs.asterisk.org/Asterisk_22_Documentation/API_Documentation/
+Asterisk_REST_Interface/Asterisk_REST_Data_Models/), AMI events as mappings of
+header to value. Commands become ``AriRequest`` values that the I/O part sends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from contactcenter.telephony import commands as c
+from contactcenter.telephony import events as e
+
+INBOUND_ARG = "inbound"
+
+
+@dataclass(frozen=True, slots=True)
+class AriRequest:
+    """One ARI REST call: method, path under /ari, query parameters."""
+
+    method: str
+    path: str
+    params: tuple[tuple[str, str], ...] = field(default=())
+    #: statuses that mean "already done" and are not errors (e.g. 404 on a hangup of a gone channel)
+    tolerated: tuple[int, ...] = field(default=())
+
+
+def _channel_id(message: Mapping[str, Any]) -> str:
+    return str(message.get("channel", {}).get("id", ""))
+
+
+def _target_channel(target_uri: str) -> str:
+    # playbacks and recordings name their target as "channel:<id>"
+    kind, _, ident = target_uri.partition(":")
+    return ident if kind == "channel" else ""
+
+
+def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
+    """One ARI event -> a driver event, or None when it is not ours to care about."""
+    kind = message.get("type")
+    if kind == "StasisStart":
+        args = tuple(str(a) for a in message.get("args", ()))
+        if not args or args[0] != INBOUND_ARG:
+            return None
+        channel = message["channel"]
+        caller = channel.get("caller", {})
+        return e.CallArrived(
+            call_id=channel["id"],
+            caller=str(caller.get("number", "")),
+            caller_name=str(caller.get("name", "")),
+            dialed=str(channel.get("dialplan", {}).get("exten", "")),
+            args=args[1:],
+        )
+    if kind == "ChannelDtmfReceived":
+        return e.DigitReceived(call_id=_channel_id(message), digit=str(message["digit"]))
+    if kind == "PlaybackFinished":
+        playback = message["playback"]
+        return e.PlaybackEnded(
+            call_id=_target_channel(str(playback.get("target_uri", ""))),
+            playback_id=str(playback["id"]),
+        )
+    if kind in ("RecordingFinished", "RecordingFailed"):
+        recording = message["recording"]
+        duration = recording.get("duration")
+        return e.RecordingEnded(
+            call_id=_target_channel(str(recording.get("target_uri", ""))),
+            name=str(recording["name"]),
+            duration=float(duration) if duration is not None else None,
+            cause="done" if kind == "RecordingFinished" else "failed",
+        )
+    if kind == "StasisEnd":
+        return e.CallEnded(call_id=_channel_id(message), cause="left")
+    if kind == "ChannelDestroyed":
+        return e.CallEnded(call_id=_channel_id(message), cause=str(message.get("cause_txt", "")))
+    return None
+
+
+def ari_request(command: c.DriverCommand) -> AriRequest:
+    """A driver command -> the ARI REST call that carries it out."""
+    channel = f"/channels/{command.call_id}"
+    match command:
+        case c.AnswerCall():
+            return AriRequest("POST", f"{channel}/answer", tolerated=(404, 409))
+        case c.PlayMedia(playback_id=playback_id, media=media, language=language):
+            params = tuple(("media", item) for item in media)
+            if language:
+                params += (("lang", language),)
+            return AriRequest("POST", f"{channel}/play/{playback_id}", params, (404, 409))
+        case c.StopMedia(playback_id=playback_id):
+            return AriRequest("DELETE", f"/playbacks/{playback_id}", tolerated=(404,))
+        case c.StartHold(music_class=music_class):
+            return AriRequest("POST", f"{channel}/moh", (("mohClass", music_class),), (404, 409))
+        case c.StopHold():
+            return AriRequest("DELETE", f"{channel}/moh", tolerated=(404, 409))
+        case c.RecordMessage():
+            params = (
+                ("name", command.name),
+                ("format", "wav"),
+                ("maxDurationSeconds", str(command.max_seconds)),
+                ("maxSilenceSeconds", str(command.max_silence_seconds)),
+                ("beep", "true" if command.beep else "false"),
+                ("terminateOn", command.terminate_on),
+                ("ifExists", "overwrite"),
+            )
+            return AriRequest("POST", f"{channel}/record", params, (404, 409))
+        case c.HangupCall(reason=reason):
+            return AriRequest("DELETE", channel, (("reason", reason),), (404,))
+    raise TypeError(f"no ARI request for {command!r}")
+
+
+_DEVICE_PREFIX = "PJSIP/"
+
+
+def ami_event(message: Mapping[str, str]) -> e.DriverEvent | None:
+    """One AMI event -> a driver event, or None (see the AMI event reference)."""
+    kind = message.get("Event", "")
+    if kind == "DeviceStateChange":
+        device = message.get("Device", "")
+        if not device.startswith(_DEVICE_PREFIX):
+            return None
+        return e.EndpointStateChanged(
+            endpoint=device[len(_DEVICE_PREFIX) :], state=message.get("State", "").lower()
+        )
+    if kind == "ContactStatus":
+        status = message.get("ContactStatus", "")
+        if status not in ("Created", "Removed", "Reachable", "Unreachable"):
+            return None
+        return e.EndpointRegistration(
+            endpoint=message.get("AOR", ""),
+            registered=status in ("Created", "Reachable"),
+            contact=message.get("URI", ""),
+        )
+    return None

@@ -1,0 +1,81 @@
+"""What a telephony driver reports, whatever the platform (Asterisk, Twilio, sim).
+
+The engine turns these into core events (IVR, ACD) and domain events.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallArrived:
+    """An inbound call entered the platform's control."""
+
+    call_id: str
+    caller: str
+    caller_name: str = ""
+    dialed: str
+    args: tuple[str, ...] = field(default=())
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DigitReceived:
+    """A DTMF digit from the caller."""
+
+    call_id: str
+    digit: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PlaybackEnded:
+    """A playback started by PlayMedia finished or was stopped."""
+
+    call_id: str
+    playback_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordingEnded:
+    """A recording started by RecordMessage finished."""
+
+    call_id: str
+    name: str
+    duration: float | None
+    cause: str  #: "done", "failed" or "canceled"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallEnded:
+    """The call left the platform's control: hung up, or gone."""
+
+    call_id: str
+    cause: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointStateChanged:
+    """A SIP endpoint's device state (from AMI DeviceStateChange)."""
+
+    endpoint: str
+    state: str  #: Asterisk device state, lower case: not_inuse, inuse, ringing, unavailable...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class EndpointRegistration:
+    """A phone registered or unregistered (from AMI ContactStatus)."""
+
+    endpoint: str
+    registered: bool
+    contact: str = ""
+
+
+DriverEvent = (
+    CallArrived
+    | DigitReceived
+    | PlaybackEnded
+    | RecordingEnded
+    | CallEnded
+    | EndpointStateChanged
+    | EndpointRegistration
+)

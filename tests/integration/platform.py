@@ -1,0 +1,169 @@
+"""Run the whole platform (``contactcenter serve``) as a subprocess for a test.
+
+Ports come from CC_* environment variables, so each test run sits beside any
+other instance. The event stream is read over the real WebSocket.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from tests.support import free_ports
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass
+class Platform:
+    config: Path
+    state_dir: Path
+    http_port: int
+    sip_port: int
+    ari_port: int
+    ami_port: int
+    process: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+    token: str = ""
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}"
+
+    def environment(self) -> dict[str, str]:
+        rtp_start = 30000 + (self.sip_port % 200) * 150
+        return {**os.environ,
+                "CC_HTTP_PORT": str(self.http_port), "CC_SIP_PORT": str(self.sip_port),
+                "CC_ARI_PORT": str(self.ari_port), "CC_AMI_PORT": str(self.ami_port),
+                "CC_STATE_DIR": str(self.state_dir),
+                "CC_ASTERISK_RTP_START": str(rtp_start),
+                "CC_ASTERISK_RTP_END": str(rtp_start + 148)}
+
+    def start(self, timeout: float = 90) -> None:
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.log_path = self.state_dir / "serve.log"
+        log = self.log_path.open("wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "contactcenter", "--log-level", "INFO", "serve",
+             "--config", str(self.config)],
+            cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+        self._wait_ready(timeout)
+        self.token = self.login("admin", "demo-admin-pass")
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"serve exited early:\n{self.log_tail()}")
+            with contextlib.suppress(OSError, ValueError):
+                health = _get_json(f"{self.base_url}/api/v1/health")
+                if health["asterisk"]["ari"] and health["asterisk"]["ami"]:
+                    return
+            time.sleep(0.2)
+        raise TimeoutError(f"platform not ready in {timeout} s:\n{self.log_tail()}")
+
+    def login(self, username: str, password: str) -> str:
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"{self.base_url}/api/v1/auth/token", method="POST",
+            data=json.dumps({"username": username, "password": password}).encode(),
+            headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return str(json.loads(response.read())["token"])
+
+    def log_tail(self, lines: int = 40) -> str:
+        if self.log_path is None or not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, timeout: float = 30) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def _get_json(url: str) -> Any:
+    import urllib.request
+
+    with urllib.request.urlopen(url, timeout=2) as response:
+        return json.loads(response.read())
+
+
+def make_platform(tmp: Path, config: Path) -> Platform:
+    http, sip, ari, ami = free_ports(4)
+    return Platform(config=config, state_dir=tmp / "state", http_port=http, sip_port=sip,
+                    ari_port=ari, ami_port=ami)
+
+
+@dataclass
+class EventWatcher:
+    """Collects the domain events from /api/v1/events while a test runs."""
+
+    platform: Platform
+    events: list[dict[str, Any]] = field(default_factory=list)
+    _session: aiohttp.ClientSession | None = None
+    _socket: aiohttp.ClientWebSocketResponse | None = None
+    _task: asyncio.Task[None] | None = None
+    _changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def __aenter__(self) -> EventWatcher:
+        self._session = aiohttp.ClientSession()
+        url = f"ws://127.0.0.1:{self.platform.http_port}/api/v1/events"
+        self._socket = await self._session.ws_connect(
+            url, headers={"Authorization": f"Bearer {self.platform.token}"})
+        hello = await self._socket.receive_json(timeout=5)
+        assert hello["type"] == "hello"
+        self._task = asyncio.ensure_future(self._read())
+        return self
+
+    async def _read(self) -> None:
+        assert self._socket is not None
+        async for message in self._socket:
+            self.events.append(json.loads(message.data))
+            self._changed.set()
+
+    async def wait_for(self, predicate: Callable[[dict[str, Any]], bool],
+                       timeout: float = 30) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for event in self.events[seen:]:
+                if predicate(event):
+                    return event
+            seen = len(self.events)
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"no matching event; saw {self.events[-15:]}")
+            self._changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+
+    def of_call(self, call_id: str) -> list[dict[str, Any]]:
+        return [event for event in self.events if event.get("call_id") == call_id]
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+        if self._socket is not None:
+            await self._socket.close()
+        if self._session is not None:
+            await self._session.close()
