@@ -21,7 +21,7 @@ def _parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the platform")
     serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     asterisk = commands.add_parser("asterisk", help="provision and run Asterisk")
-    asterisk.add_argument("action", choices=["install", "start", "stop", "status"])
+    asterisk.add_argument("action", choices=["install", "render", "start", "stop", "status"])
     asterisk.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])

@@ -57,6 +57,9 @@ class ExitKind(str, Enum):
     VOICEMAIL = "voicemail"  #: record a message for a mailbox (``target`` names it)
     CALLBACK = "callback"  #: the caller asked to be called back on ``target`` (a number)
     HANGUP = "hangup"  #: end the call
+    #: the caller hung up in the IVR; only in ``IvrSession.exit`` and the ``ivr.exit``
+    #: report, never in an Exit command (there is no call left to act on)
+    ABANDONED = "abandoned"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

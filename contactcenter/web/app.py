@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import fnmatch
 import json
 import logging
@@ -9,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiohttp import WSMsgType, web
+from aiohttp import web
 
 from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.journal import CallJournal
@@ -124,17 +125,27 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     await socket.prepare(request)
     subscription = request.app[BUS].subscribe()
     request.app[SOCKETS].add(socket)
-    try:
-        await socket.send_json({"type": "hello", "user": principal.username,
-                                "role": principal.role, "time": time.time()})
+    await socket.send_json({"type": "hello", "user": principal.username,
+                            "role": principal.role, "time": time.time()})
+
+    async def pump() -> None:
         async for event in subscription:
-            if socket.closed:
-                break
             if patterns and not any(fnmatch.fnmatchcase(event["type"], p) for p in patterns):
                 continue
             if visible_to(principal, event):
                 await socket.send_str(json.dumps(event))
+
+    pumping = asyncio.ensure_future(pump())
+    # a subscriber that fell too far behind is cut off: tell the client to come back
+    pumping.add_done_callback(
+        lambda task: task.cancelled() or asyncio.ensure_future(
+            socket.close(code=1013, message=b"too slow; reconnect")))
+    try:
+        # reading is what notices the client's close frame; the pump only writes
+        async for _message in socket:
+            pass
     finally:
+        pumping.cancel()
         subscription.close()
         request.app[SOCKETS].discard(socket)
     return socket
@@ -163,4 +174,4 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     return app
 
 
-__all__ = ["create_app", "WSMsgType"]
+__all__ = ["create_app"]

@@ -1,0 +1,91 @@
+"""The call journal survives a crash; the bus fans out and cuts off the slow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from contactcenter.bus import EventBus
+from contactcenter.journal import CallJournal
+
+
+def _call(journal: CallJournal, call_id: str, *, ended: bool) -> None:
+    journal.append(
+        {
+            "type": "call.arrived",
+            "call_id": call_id,
+            "time": 1.0,
+            "caller": "+15550001001",
+            "dialed": "5000",
+        }
+    )
+    journal.append({"type": "ivr.step", "call_id": call_id, "time": 1.1, "node": "main"})
+    journal.append(
+        {
+            "type": "ivr.exit",
+            "call_id": call_id,
+            "time": 2.0,
+            "kind": "queue",
+            "target": "support",
+            "reason": "",
+            "variables": {"skill": "support"},
+        }
+    )
+    journal.append({"type": "call.queued", "call_id": call_id, "time": 2.0, "queue": "support"})
+    if ended:
+        journal.append(
+            {
+                "type": "call.ended",
+                "call_id": call_id,
+                "time": 9.0,
+                "outcome": "abandoned_in_queue",
+                "cause": "left",
+            }
+        )
+
+
+def test_records_are_rebuilt_after_a_crash_without_close(tmp_path: Path) -> None:
+    path = tmp_path / "calls.jsonl"
+    first = CallJournal(path)
+    first.open()
+    _call(first, "a", ended=True)
+    _call(first, "b", ended=False)
+    # no close(): the process "crashed"; a torn line is at the end of the file
+    with path.open("a") as file:
+        file.write('{"type": "ivr.step", "call_')
+    second = CallJournal(path)
+    second.open()
+    assert second.records["a"].outcome == "abandoned_in_queue"
+    assert second.records["a"].ivr_path == ["main"]
+    assert second.records["a"].exit == {"kind": "queue", "target": "support", "reason": ""}
+    assert [record.call_id for record in second.live()] == ["b"]
+    assert second.live()[0].state == "queued"
+    second.close()
+
+
+def test_every_event_is_one_json_line(tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    _call(journal, "a", ended=True)
+    journal.close()
+    lines = (tmp_path / "calls.jsonl").read_text().splitlines()
+    assert [json.loads(line)["type"] for line in lines] == [
+        "call.arrived",
+        "ivr.step",
+        "ivr.exit",
+        "call.queued",
+        "call.ended",
+    ]
+
+
+async def test_bus_fans_out_and_cuts_off_a_subscriber_that_falls_behind() -> None:
+    bus = EventBus()
+    fast = bus.subscribe()
+    slow = bus.subscribe(maxsize=2)
+    for number in range(3):
+        bus.publish({"type": "x", "n": number})
+    assert [(await fast.get(0.1))["n"] for _ in range(3)] == [0, 1, 2]
+    received = [event async for event in slow]
+    assert slow.overflowed and len(received) < 3
+    bus.publish({"type": "x", "n": 3})
+    assert (await fast.get(0.1))["n"] == 3
