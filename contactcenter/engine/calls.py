@@ -65,8 +65,9 @@ class CallTask:
     def feed(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
         self._inbox.put_nowait(event)
 
-    def emit(self, kind: str, **data: Any) -> None:
-        self._publish({"type": kind, "call_id": self.call_id, "time": self._clock(), **data})
+    def emit(self, event_type: str, /, **data: Any) -> None:
+        self._publish({**data, "type": event_type, "call_id": self.call_id,
+                       "time": self._clock()})
 
     async def run(self, resume_state: CallState | None = None) -> None:
         """Drive the call until it ends; never raises (a bad call must not kill the engine)."""
@@ -83,7 +84,7 @@ class CallTask:
         except Exception:
             log.exception("call %s: failed; hanging up", self.call_id)
             self.emit("call.error", state=self.state.value)
-            await self._hangup("error")
+            await self._hangup("failure")
             await self._loop()
 
     async def _loop(self) -> None:

@@ -142,6 +142,7 @@ class FlowWalker:
             self._goto(node.fallback, now)
             return
         self._attempt += 1
+        self._report("ivr.retry", node=self._node, attempt=self._attempt)
         notice = node.invalid_prompt if digits is not None else node.no_input_prompt
         self._ask(node, notice + node.prompt, now)
 
@@ -155,7 +156,7 @@ class FlowWalker:
             self._node, self._at = name, node
             self._deadline = None
             self._path.append(name)
-            self._report("ivr.step", node=name, type=node.type)
+            self._report("ivr.step", node=name, node_type=node.type)
             following = _ENTER[type(node)](self, node, now)
             if following is None:
                 return

@@ -21,7 +21,7 @@ from typing import Any
 
 import aiohttp
 
-from tests.support import free_ports
+from tests.support import free_port_range, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -34,6 +34,7 @@ class Platform:
     sip_port: int
     ari_port: int
     ami_port: int
+    rtp_ports: tuple[int, int] = (0, 0)
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
     token: str = ""
@@ -43,13 +44,13 @@ class Platform:
         return f"http://127.0.0.1:{self.http_port}"
 
     def environment(self) -> dict[str, str]:
-        rtp_start = 30000 + (self.sip_port % 200) * 150
+        rtp_start, rtp_end = self.rtp_ports
         return {**os.environ,
                 "CC_HTTP_PORT": str(self.http_port), "CC_SIP_PORT": str(self.sip_port),
                 "CC_ARI_PORT": str(self.ari_port), "CC_AMI_PORT": str(self.ami_port),
                 "CC_STATE_DIR": str(self.state_dir),
                 "CC_ASTERISK_RTP_START": str(rtp_start),
-                "CC_ASTERISK_RTP_END": str(rtp_start + 148)}
+                "CC_ASTERISK_RTP_END": str(rtp_end)}
 
     def start(self, timeout: float = 90) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -111,7 +112,7 @@ def _get_json(url: str) -> Any:
 def make_platform(tmp: Path, config: Path) -> Platform:
     http, sip, ari, ami = free_ports(4)
     return Platform(config=config, state_dir=tmp / "state", http_port=http, sip_port=sip,
-                    ari_port=ari, ami_port=ami)
+                    ari_port=ari, ami_port=ami, rtp_ports=free_port_range(200))
 
 
 @dataclass

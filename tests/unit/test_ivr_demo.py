@@ -68,7 +68,7 @@ def test_answers_then_looks_up_the_caller(flow: Flow) -> None:
     call = CallHarness(flow, call_id="c1", now=WEDNESDAY_10AM)
     first = call.start()
     assert type(first[0]).__name__ == "Answer"
-    assert call.reports("ivr.step")[0].data == {"node": "caller_lookup", "type": "lookup"}
+    assert call.reports("ivr.step")[0].data == {"node": "caller_lookup", "node_type": "lookup"}
 
 
 def test_support(flow: Flow) -> None:

@@ -23,6 +23,15 @@ _EVENTS = ("DeviceStateChange", "ContactStatus")
 _MAX_RECONNECT = 30
 
 
+class _BackoffManager(Manager):  # type: ignore[misc]
+    """panoramisk's Manager, waiting longer after each refused connection."""
+
+    def connection_made(self, future: asyncio.Future[Any]) -> None:
+        if not future.cancelled() and isinstance(future.exception(), OSError):
+            self.reconnect_timeout = min(self.reconnect_timeout * 2, _MAX_RECONNECT)
+        super().connection_made(future)
+
+
 class AmiClient:
     """One AMI connection feeding driver events to ``on_event``."""
 
@@ -30,7 +39,7 @@ class AmiClient:
                  on_event: Callable[[DriverEvent], None]) -> None:
         self._on_event = on_event
         self.logged_in = asyncio.Event()
-        self._manager = Manager(
+        self._manager = _BackoffManager(
             host=host, port=port, username=user, secret=secret,
             ping_delay=5, ping_interval=10, reconnect_timeout=1,
             on_login=self._on_login, on_disconnect=self._on_disconnect,
@@ -44,9 +53,9 @@ class AmiClient:
         self._manager.connect()
 
     def close(self) -> None:
+        # first stop panoramisk's own reconnect timer from reopening the socket
+        self._manager.connection_lost = lambda exc: None
         self._manager.close()
-        # stop panoramisk's own reconnect timer from reopening the socket
-        self._manager.connection_lost = lambda exc: None  # type: ignore[method-assign]
 
     async def action(self, action: dict[str, str]) -> Any:
         return await self._manager.send_action(action)

@@ -113,6 +113,11 @@ def ari_request(command: c.DriverCommand) -> AriRequest:
 
 
 _DEVICE_PREFIX = "PJSIP/"
+#: ContactStatus -> registered? ("NonQualified": registered, qualify is off; "Unknown": no news)
+_CONTACT_REGISTERED = {
+    "Created": True, "Reachable": True, "NonQualified": True,
+    "Removed": False, "Unreachable": False,
+}
 
 
 def ami_event(message: Mapping[str, str]) -> e.DriverEvent | None:
@@ -126,12 +131,11 @@ def ami_event(message: Mapping[str, str]) -> e.DriverEvent | None:
             endpoint=device[len(_DEVICE_PREFIX) :], state=message.get("State", "").lower()
         )
     if kind == "ContactStatus":
-        status = message.get("ContactStatus", "")
-        if status not in ("Created", "Removed", "Reachable", "Unreachable"):
+        registered = _CONTACT_REGISTERED.get(message.get("ContactStatus", ""))
+        if registered is None:
             return None
         return e.EndpointRegistration(
-            endpoint=message.get("AOR", ""),
-            registered=status in ("Created", "Reachable"),
+            endpoint=message.get("AOR", ""), registered=registered,
             contact=message.get("URI", ""),
         )
     return None

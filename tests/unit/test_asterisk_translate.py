@@ -1,0 +1,90 @@
+"""ARI and AMI messages recorded from Asterisk 22 -> driver events; commands -> ARI calls.
+
+The recordings in tests/data were taken from a real call: a caller dialled 5000,
+pressed 3, typed 12345#, heard the balance and hung up; and an agent phone
+registered and unregistered (AMI).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from contactcenter.telephony import commands as c
+from contactcenter.telephony import events as e
+from contactcenter.telephony.asterisk.translate import AriRequest, ami_event, ari_event, ari_request
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+def _recorded(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line]
+
+
+def test_recorded_ari_call_becomes_arrival_digits_playbacks_and_end() -> None:
+    events = [ari_event(message) for message in _recorded("ari_call_account_balance.jsonl")]
+    events = [event for event in events if event is not None]
+    arrival = events[0]
+    assert isinstance(arrival, e.CallArrived)
+    assert (arrival.caller, arrival.dialed) == ("+15550001002", "5000")
+    call_id = arrival.call_id
+    digits = "".join(event.digit for event in events if isinstance(event, e.DigitReceived))
+    assert digits == "312345#"
+    playbacks = [event for event in events if isinstance(event, e.PlaybackEnded)]
+    assert len(playbacks) == 3
+    assert all(event.call_id == call_id and event.playback_id.startswith(call_id)
+               for event in playbacks)
+    assert isinstance(events[-1], e.CallEnded) and events[-1].call_id == call_id
+
+
+def test_channels_that_are_not_inbound_calls_are_not_arrivals() -> None:
+    message = _recorded("ari_call_account_balance.jsonl")[0]
+    assert message["type"] == "StasisStart"
+    assert ari_event({**message, "args": ["agent-leg"]}) is None
+    assert ari_event({**message, "args": []}) is None
+
+
+def test_unknown_ari_events_are_ignored() -> None:
+    assert ari_event({"type": "ChannelVarset", "variable": "X", "value": "1"}) is None
+
+
+def test_recorded_ami_registration_and_unregistration() -> None:
+    events = [ami_event(message) for message in _recorded("ami_agent_register.jsonl")]
+    registrations = [event for event in events if isinstance(event, e.EndpointRegistration)]
+    assert [(r.endpoint, r.registered) for r in registrations] == [
+        ("agent101", True), ("agent101", False)]
+
+
+def test_ami_device_state_of_a_pjsip_endpoint() -> None:
+    event = ami_event({"Event": "DeviceStateChange", "Device": "PJSIP/agent101",
+                       "State": "INUSE"})
+    assert event == e.EndpointStateChanged(endpoint="agent101", state="inuse")
+    assert ami_event({"Event": "DeviceStateChange", "Device": "Queue:x_avail",
+                      "State": "INUSE"}) is None
+
+
+@pytest.mark.parametrize("command, expected", [
+    (c.AnswerCall(call_id="1.2"), AriRequest("POST", "/channels/1.2/answer", (), (404, 409))),
+    (c.PlayMedia(call_id="1.2", playback_id="1.2:1", media=("sound:a", "digits:12"),
+                 language="fr"),
+     AriRequest("POST", "/channels/1.2/play/1.2:1",
+                (("media", "sound:a"), ("media", "digits:12"), ("lang", "fr")), (404, 409))),
+    (c.StopMedia(call_id="1.2", playback_id="1.2:1"),
+     AriRequest("DELETE", "/playbacks/1.2:1", (), (404,))),
+    (c.StartHold(call_id="1.2"), AriRequest("POST", "/channels/1.2/moh",
+                                             (("mohClass", "default"),), (404, 409))),
+    (c.HangupCall(call_id="1.2"), AriRequest("DELETE", "/channels/1.2",
+                                              (("reason", "normal"),), (404,))),
+])
+def test_commands_become_ari_requests(command: c.DriverCommand, expected: AriRequest) -> None:
+    assert ari_request(command) == expected
+
+
+def test_voicemail_recording_request_ends_on_pound_and_silence() -> None:
+    request = ari_request(c.RecordMessage(call_id="1.2", name="vm-1"))
+    params = dict(request.params)
+    assert (request.method, request.path) == ("POST", "/channels/1.2/record")
+    assert params["terminateOn"] == "#" and params["beep"] == "true"
+    assert params["maxSilenceSeconds"] == "5" and params["format"] == "wav"
