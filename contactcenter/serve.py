@@ -18,7 +18,7 @@ from contactcenter.ivr.loader import load_flows
 from contactcenter.journal import CallJournal
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
-from contactcenter.telephony.asterisk.process import AsteriskProcess
+from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
@@ -68,7 +68,9 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
     journal.open()
     process = AsteriskProcess(settings) if settings.asterisk.managed else None
     if process is not None:
-        await asyncio.to_thread(process.start)
+        await asyncio.to_thread(start_or_adopt, process, settings)
+    else:
+        await wait_for_credentials(settings)
     bus = EventBus()
     engine = Engine(flows=flows, numbers=settings.ivr.numbers,
                     directory=Directory(settings.ivr.directory), bus=bus, journal=journal)
@@ -104,6 +106,35 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
         journal.close()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+def start_or_adopt(process: AsteriskProcess, settings: Settings) -> None:
+    """Reuse an Asterisk left running by a crashed app, so its calls go on.
+
+    The calls it carries are still in the Stasis app; the driver's resync
+    picks them up again. A fresh start happens only when none answers.
+    """
+    if process.processes():
+        credentials = read_credentials(settings)
+        if ari_info(credentials) is not None and ami_login_ok(credentials):
+            log.warning("reusing the Asterisk already running from %s; calls in it are kept",
+                        settings.asterisk_runtime_dir)
+            return
+    process.start()
+
+
+async def wait_for_credentials(settings: Settings, timeout: float = 120) -> None:
+    """An Asterisk run by someone else (a container) renders its credentials on start."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        try:
+            read_credentials(settings)
+            return
+        except (OSError, ValueError, KeyError):
+            if loop.time() > deadline:
+                raise
+            await asyncio.sleep(1)
 
 
 async def _until_stopped() -> None:

@@ -55,7 +55,7 @@ class Platform:
     def start(self, timeout: float = 90) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.state_dir / "serve.log"
-        log = self.log_path.open("wb")
+        log = self.log_path.open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "contactcenter", "--log-level", "INFO", "serve",
              "--config", str(self.config)],
@@ -90,6 +90,12 @@ class Platform:
         if self.log_path is None or not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def crash(self) -> None:
+        """SIGKILL the app alone, as a crash would; its Asterisk keeps running."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait()
 
     def stop(self, timeout: float = 30) -> None:
         if self.process is None or self.process.poll() is not None:

@@ -1,0 +1,69 @@
+"""A crash of the app loses no call: the caller waiting in a queue is picked up again."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+import yaml
+
+from contactcenter.settings import load_settings
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.telephony.asterisk.render import remove_runtime
+from tests.integration.platform import ROOT, EventWatcher, Platform, make_platform
+from tests.integration.sipp import Step, call
+from tests.support import free_ports, require_tool
+
+pytestmark = pytest.mark.asterisk
+
+
+@pytest.fixture
+def platform(tmp_path, asterisk_install: AsteriskInstall) -> Iterator[Platform]:
+    require_tool("sipp")
+    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    config["ivr"]["dir"] = str(ROOT / "config/ivr")
+    (tmp_path / "cc.yaml").write_text(yaml.safe_dump(config))
+    running = make_platform(tmp_path, tmp_path / "cc.yaml")
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        settings = load_settings(running.config, environ=running.environment())
+        remove_runtime(settings, asterisk_install)
+
+
+async def test_a_queued_caller_survives_an_app_crash(platform: Platform) -> None:
+    local, media = free_ports(2)
+    caller = "+15557779999"
+    async with EventWatcher(platform) as before:
+        sipp = asyncio.ensure_future(call(
+            sip_port=platform.sip_port, number="5000", caller=caller, steps=[Step(1500, "2")],
+            hold_ms=12000, workdir=platform.state_dir, local_port=local, media_port=media))
+        queued = await before.wait_for(lambda e: e["type"] == "call.queued")
+        call_id = queued["call_id"]
+    platform.crash()
+    platform.start()  # Asterisk was left running: the new app adopts it and its calls
+    async with EventWatcher(platform) as after:
+        result = await sipp
+        assert result.returncode == 0, result.output[-2000:]
+        ended = await after.wait_for(
+            lambda e: e["type"] == "call.ended" and e["call_id"] == call_id)
+    assert ended["outcome"] == "abandoned_in_queue"
+    assert ended["cause"] != "gone"
+    record = await asyncio.to_thread(_record, platform, call_id)
+    types = [event["type"] for event in record["events"]]
+    assert types.count("call.arrived") == 1 and types.count("call.ended") == 1
+    assert types.index("call.queued") < types.index("call.resumed") < types.index("call.ended")
+    assert record["exit"]["target"] == "support"
+
+
+def _record(platform: Platform, call_id: str) -> dict:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{platform.base_url}/api/v1/calls/{call_id}",
+                                     headers={"Authorization": f"Bearer {platform.token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
