@@ -45,6 +45,11 @@ class CallRecord:
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
             self.started = event["time"]
+        elif kind == "call.resumed" and not self.started:
+            # the app met this call only after a restart: what Asterisk still knew
+            self.caller = event.get("caller", "")
+            self.dialed = event.get("dialed", "")
+            self.started = event["time"]
         elif kind == "ivr.step":
             self.ivr_path.append(event["node"])
         elif kind == "ivr.exit":

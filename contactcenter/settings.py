@@ -172,4 +172,11 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
         data = dict(loaded or {})
     data = _apply_environment(data, environ)
     data["config_path"] = path
-    return validate(Settings, data, path=path or Path("<environment>"), lines=lines)
+    try:
+        return validate(Settings, data, path=path or Path("<environment>"), lines=lines)
+    except ConfigError as error:
+        for name, key_path in ENVIRONMENT.items():
+            if name in environ and ".".join(key_path) == error.field:
+                raise ConfigError(f"environment variable {name}", None, error.field,
+                                  f"{error.reason} (got {environ[name]!r})") from error
+        raise

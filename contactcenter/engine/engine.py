@@ -88,7 +88,8 @@ class Engine:
         else:
             task._started_at = resume.started or self.clock()
             resume_state = CallState.QUEUED if resume.state == "queued" else None
-            task.emit("call.resumed", state=resume.state)
+            task.emit("call.resumed", state=resume.state, caller=arrival.caller,
+                      dialed=arrival.dialed, flow=flow_name)
         self._spawn(self._run(task, resume_state))
 
     async def _run(self, task: CallTask, resume_state: CallState | None) -> None:

@@ -1,0 +1,63 @@
+"""The platform refuses to start on a wrong config, saying file, line and field."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from contactcenter.cli import main
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _config(tmp_path: Path, flow_text: str, numbers: dict[str, str] | None = None) -> Path:
+    (tmp_path / "ivr").mkdir()
+    (tmp_path / "ivr" / "main.yaml").write_text(flow_text)
+    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    config["ivr"]["dir"] = str(tmp_path / "ivr")
+    if numbers is not None:
+        config["ivr"]["numbers"] = numbers
+    config["state_dir"] = str(tmp_path / "state")
+    path = tmp_path / "cc.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_the_demo_config_checks_out(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["config", "check", "--config", str(ROOT / "config/demo.yaml")]) == 0
+    assert "OK" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("command", [["serve"], ["config", "check"]])
+def test_a_flow_with_a_wrong_target_stops_the_start(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], command: list[str]) -> None:
+    flow = ROOT.joinpath("config/ivr/main.yaml").read_text()
+    broken = flow.replace('"2": support', '"2": suport')
+    line = next(n for n, text in enumerate(broken.splitlines(), 1) if "suport" in text)
+    path = _config(tmp_path, broken)
+    assert main([*command, "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert f"main.yaml:{line}:" in error
+    assert "nodes.main_menu.options.2" in error and "suport" in error
+    assert not (tmp_path / "state").exists()  # nothing was started
+
+
+def test_a_number_pointing_at_no_flow_stops_the_start(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flow = ROOT.joinpath("config/ivr/main.yaml").read_text()
+    path = _config(tmp_path, flow, numbers={"5000": "mian"})
+    assert main(["serve", "--config", str(path)]) == 2
+    error = capsys.readouterr().err
+    assert "ivr.numbers.5000" in error and "'mian'" in error
+
+
+def test_a_bad_setting_from_the_environment_is_named(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CC_SIP_PORT", "seventy")
+    assert main(["config", "check", "--config", str(ROOT / "config/demo.yaml")]) == 2
+    error = capsys.readouterr().err
+    assert "environment variable CC_SIP_PORT: asterisk.sip_port" in error
+    assert "'seventy'" in error

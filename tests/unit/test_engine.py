@@ -1,0 +1,174 @@
+"""The engine with a recording driver: disorder on the wire never breaks a call.
+
+Asterisk may repeat or reorder events (a StasisEnd and a ChannelDestroyed for
+one hang-up, a PlaybackFinished after the caller left, a DTMF after the exit).
+Each call still ends exactly once, with one record.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+
+from contactcenter.bus import EventBus
+from contactcenter.directory import Directory
+from contactcenter.engine.engine import Engine
+from contactcenter.ivr.loader import load_flows
+from contactcenter.journal import CallJournal
+from contactcenter.settings import DirectoryEntry
+from contactcenter.telephony import commands as c
+from contactcenter.telephony import events as e
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class Wire:
+    """Stands where Asterisk would: records commands, and plays back playbacks at once."""
+
+    def __init__(self) -> None:
+        self.sent: list[c.DriverCommand] = []
+        self.engine: Engine | None = None
+        self.finish_playbacks = True
+
+    async def send(self, command: c.DriverCommand) -> None:
+        self.sent.append(command)
+
+    def of(self, kind: type) -> list:
+        return [command for command in self.sent if isinstance(command, kind)]
+
+
+@pytest.fixture
+async def engine(tmp_path: Path):
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    directory = Directory([DirectoryEntry(kind="caller", key="+15550001001",
+                                          data={"name": "Ada", "vip": "yes"})])
+    built = Engine(flows=load_flows(ROOT / "config/ivr"), numbers={"5000": "main"},
+                   directory=directory, bus=EventBus(), journal=journal)
+    wire = Wire()
+    built.send = wire.send
+    yield built, wire
+    await built.close()
+    journal.close()
+
+
+async def until(condition, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+def arrive(engine: Engine, call_id: str = "c1", caller: str = "+15557770000") -> None:
+    engine.on_driver_event(e.CallArrived(call_id=call_id, caller=caller, dialed="5000"))
+
+
+def types(engine: Engine, call_id: str = "c1") -> list[str]:
+    return [event["type"] for event in engine.journal.records[call_id].events]
+
+
+async def test_a_duplicated_arrival_runs_one_ivr(engine) -> None:
+    built, wire = engine
+    arrive(built)
+    arrive(built)
+    await until(lambda: wire.of(c.PlayMedia))
+    await asyncio.sleep(0.05)
+    assert len(wire.of(c.AnswerCall)) == 1
+    assert len(wire.of(c.PlayMedia)) == 1
+    assert types(built).count("call.arrived") == 1
+
+
+async def test_a_key_then_a_double_hangup_ends_the_call_once(engine) -> None:
+    built, wire = engine
+    arrive(built)
+    await until(lambda: wire.of(c.PlayMedia))
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))
+    await until(lambda: wire.of(c.StartHold))
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="1"))  # after the exit: ignored
+    built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
+    built.on_driver_event(e.CallEnded(call_id="c1", cause="Normal Clearing"))
+    await until(lambda: "c1" not in built.calls)
+    assert types(built).count("call.ended") == 1
+    record = built.journal.records["c1"]
+    assert record.outcome == "abandoned_in_queue" and record.exit["target"] == "support"
+
+
+async def test_hangup_before_anything_else(engine) -> None:
+    built, wire = engine
+    arrive(built)
+    built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
+    await until(lambda: "c1" not in built.calls)
+    assert built.journal.records["c1"].outcome == "abandoned_in_ivr"
+    assert types(built)[-2:] == ["ivr.exit", "call.ended"]
+
+
+async def test_late_events_for_a_gone_call_are_dropped(engine) -> None:
+    built, wire = engine
+    built.on_driver_event(e.PlaybackEnded(call_id="nobody", playback_id="x"))
+    built.on_driver_event(e.DigitReceived(call_id="nobody", digit="1"))
+    built.on_driver_event(e.CallEnded(call_id="nobody"))
+    assert built.calls == {} and "nobody" not in built.journal.records
+
+
+async def test_an_unknown_number_is_refused(engine) -> None:
+    built, wire = engine
+    built.on_driver_event(e.CallArrived(call_id="c9", caller="1", dialed="4999"))
+    await until(lambda: wire.of(c.HangupCall))
+    assert wire.of(c.HangupCall)[0].reason == "unallocated"
+
+
+async def test_voicemail_records_then_says_goodbye_and_hangs_up(engine) -> None:
+    built, wire = engine
+    arrive(built)
+    await until(lambda: wire.of(c.PlayMedia))
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
+    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="1"))
+    await until(lambda: wire.of(c.RecordMessage))
+    recording = wire.of(c.RecordMessage)[0]
+    built.on_driver_event(e.RecordingEnded(call_id="c1", name=recording.name, duration=4.0,
+                                           cause="done"))
+    await until(lambda: len(wire.of(c.PlayMedia)) == 3)
+    goodbye = wire.of(c.PlayMedia)[-1]
+    built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=goodbye.playback_id))
+    await until(lambda: wire.of(c.HangupCall))
+    built.on_driver_event(e.CallEnded(call_id="c1"))
+    await until(lambda: "c1" not in built.calls)
+    recorded = [ev for ev in built.journal.records["c1"].events
+                if ev["type"] == "voicemail.recorded"]
+    assert recorded[0]["mailbox"] == "main" and recorded[0]["duration"] == 4.0
+    assert built.journal.records["c1"].outcome == "voicemail"
+
+
+async def test_callback_request_is_published_with_the_callers_number(engine) -> None:
+    built, wire = engine
+    arrive(built, caller="+15557771234")
+    await until(lambda: wire.of(c.PlayMedia))
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
+    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))
+    await until(lambda: len(wire.of(c.PlayMedia)) == 3)  # the thank-you prompt
+    thanks = wire.of(c.PlayMedia)[-1]
+    built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=thanks.playback_id))
+    await until(lambda: wire.of(c.HangupCall))
+    built.on_driver_event(e.CallEnded(call_id="c1"))
+    await until(lambda: "c1" not in built.calls)
+    requested = [ev for ev in built.journal.records["c1"].events
+                 if ev["type"] == "callback.requested"]
+    assert [ev["number"] for ev in requested] == ["+15557771234"]
+    assert built.journal.records["c1"].outcome == "callback_requested"
+
+
+async def test_resync_ends_vanished_calls_and_adopts_unknown_ones(engine) -> None:
+    built, wire = engine
+    arrive(built, call_id="gone")
+    await until(lambda: wire.of(c.PlayMedia))
+    stranger = e.CallArrived(call_id="new", caller="+15557770001", dialed="5000")
+    built.resync({"new": stranger})
+    await until(lambda: "gone" not in built.calls)
+    assert built.journal.records["gone"].events[-1]["cause"] == "gone"
+    assert "new" in built.calls
+    assert types(built, "new")[0] == "call.resumed"
