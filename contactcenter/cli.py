@@ -1,4 +1,4 @@
-"""The one command line: ``contactcenter serve | asterisk ... | config check``."""
+"""The one command line: ``contactcenter serve | asterisk ... | events | config check``."""
 
 from __future__ import annotations
 
@@ -23,6 +23,11 @@ def _parser() -> argparse.ArgumentParser:
     asterisk = commands.add_parser("asterisk", help="provision and run Asterisk")
     asterisk.add_argument("action", choices=["install", "render", "start", "stop", "status"])
     asterisk.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    events = commands.add_parser("events", help="print the live event stream")
+    events.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    events.add_argument("--user", default="admin")
+    events.add_argument("--password", default="demo-admin-pass")
+    events.add_argument("--types", default="", help="comma-separated globs, e.g. call.*,ivr.*")
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -44,6 +49,10 @@ def main(argv: list[str] | None = None) -> int:
             from contactcenter.telephony.asterisk.commands import asterisk_command
 
             return asterisk_command(args.action, settings)
+        if args.command == "events":
+            from contactcenter.watch import watch
+
+            return asyncio.run(watch(settings, args.user, args.password, args.types))
         from contactcenter.serve import check_config
 
         flows = check_config(settings)

@@ -154,3 +154,40 @@ async def test_openapi_lists_the_routes(api) -> None:
         "/api/v1/health",
     ):
         assert path in document["paths"]
+
+
+async def test_the_events_command_prints_each_event_as_a_json_line(
+        api, capsys: pytest.CaptureFixture[str]) -> None:
+    import json
+
+    from contactcenter.settings import Settings
+    from contactcenter.watch import watch
+
+    client, bus, _ = api
+    settings = Settings(http_host="127.0.0.1", http_port=client.server.port)
+    task = asyncio.ensure_future(watch(settings, "admin", "admin-password", "call.*"))
+    while not bus._subscribers:
+        await asyncio.sleep(0.01)
+    bus.publish({"type": "ivr.step", "call_id": "c1"})
+    bus.publish({"type": "call.arrived", "call_id": "c1"})
+    printed = ""
+    for _ in range(200):
+        printed += capsys.readouterr().out
+        if "call.arrived" in printed:
+            break
+        await asyncio.sleep(0.01)
+    task.cancel()
+    lines = [json.loads(line) for line in printed.splitlines()]
+    assert {"type": "call.arrived", "call_id": "c1"} in lines
+    assert all(line["type"] != "ivr.step" for line in lines)
+
+
+async def test_the_events_command_says_why_it_cannot_sign_in(
+        api, capsys: pytest.CaptureFixture[str]) -> None:
+    from contactcenter.settings import Settings
+    from contactcenter.watch import watch
+
+    client, _, _ = api
+    settings = Settings(http_host="127.0.0.1", http_port=client.server.port)
+    assert await watch(settings, "admin", "wrong-password", "") == 1
+    assert "wrong username or password" in capsys.readouterr().err
