@@ -36,7 +36,9 @@ asterisk: venv
 	$(BIN)/contactcenter asterisk install --config $(CONFIG)
 
 lint: venv
+	$(BIN)/pip install -q -e '.[test,lint]'
 	$(BIN)/ruff check contactcenter tests bench
+	$(BIN)/mypy contactcenter
 	$(BIN)/mypy --strict contactcenter/ivr
 
 bench: venv

@@ -57,7 +57,7 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
         raise ConfigError(path, None, "", f"cannot read: {exc.strerror}") from exc
     try:
         node = yaml.compose(text, Loader=_SafeLineLoader)
-        data = yaml.load(text, Loader=_SafeLineLoader)  # noqa: S506 - SafeLoader subclass
+        data = yaml.load(text, Loader=_SafeLineLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise ConfigError(path, line, "", f"not valid YAML: {exc.problem}") from exc

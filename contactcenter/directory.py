@@ -21,7 +21,7 @@ def normalise_number(number: str) -> str:
 
 class Directory:
     def __init__(self, entries: Iterable[DirectoryEntry]) -> None:
-        self._entries = {
+        self._entries: dict[tuple[str, str], dict[str, str]] = {
             (entry.kind, normalise_number(entry.key) or entry.key): dict(entry.data)
             for entry in entries
         }

@@ -14,7 +14,7 @@ from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.directory import Directory
 from contactcenter.engine.engine import Engine
-from contactcenter.ivr.loader import load_flows
+from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.journal import CallJournal
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
@@ -26,7 +26,7 @@ from contactcenter.web.auth import Authenticator, load_secret
 log = logging.getLogger(__name__)
 
 
-def check_config(settings: Settings) -> dict[str, object]:
+def check_config(settings: Settings) -> dict[str, Flow]:
     """Load everything the platform needs from config; raise ConfigError if wrong."""
     flows = load_flows(settings.resolve(settings.ivr.dir))
     for number, flow in settings.ivr.numbers.items():

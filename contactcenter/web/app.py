@@ -22,8 +22,9 @@ log = logging.getLogger(__name__)
 BUS = web.AppKey("bus", EventBus)
 JOURNAL = web.AppKey("journal", CallJournal)
 AUTH = web.AppKey("auth", Authenticator)
-HEALTH = web.AppKey("health", Callable[[], dict[str, Any]])
-SOCKETS = web.AppKey("sockets", set)
+HealthCheck = Callable[[], dict[str, Any]]
+HEALTH: web.AppKey[HealthCheck] = web.AppKey("health")
+SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
 PRINCIPAL = "principal"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -152,7 +153,8 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
 
 
 async def _close_sockets(app: web.Application) -> None:
-    for socket in list(app[SOCKETS]):
+    sockets: set[web.WebSocketResponse] = app[SOCKETS]
+    for socket in list(sockets):
         await socket.close(code=1001, message=b"server shutdown")
 
 

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import aiohttp
 
@@ -132,7 +132,7 @@ class EventWatcher:
     _task: asyncio.Task[None] | None = None
     _changed: asyncio.Event = field(default_factory=asyncio.Event)
 
-    async def __aenter__(self) -> EventWatcher:
+    async def __aenter__(self) -> Self:
         self._session = aiohttp.ClientSession()
         url = f"ws://127.0.0.1:{self.platform.http_port}/api/v1/events"
         self._socket = await self._session.ws_connect(

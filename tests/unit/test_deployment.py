@@ -71,7 +71,7 @@ def test_commands_are_real_cli_commands(name: str) -> None:
 
 def test_asterisk_container_renders_with_the_cli_and_runs_the_rendered_config() -> None:
     dockerfile = (ROOT / "docker/asterisk.Dockerfile").read_text()
-    command = re.search(r"CMD \[.*\"(contactcenter [^&]+)&&", dockerfile, re.S)
+    command = re.search(r"CMD \[.*\"(contactcenter [^&]+)&&", dockerfile, re.DOTALL)
     assert command, "the Asterisk container must render its config first"
     _parser().parse_args(command.group(1).split()[1:])
     assert '$CC_ASTERISK_RUNTIME_DIR/etc/asterisk.conf' in dockerfile

@@ -97,7 +97,7 @@ async def test_a_key_then_a_double_hangup_ends_the_call_once(engine) -> None:
 
 
 async def test_hangup_before_anything_else(engine) -> None:
-    built, wire = engine
+    built, _wire = engine
     arrive(built)
     built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
     await until(lambda: "c1" not in built.calls)
@@ -106,7 +106,7 @@ async def test_hangup_before_anything_else(engine) -> None:
 
 
 async def test_late_events_for_a_gone_call_are_dropped(engine) -> None:
-    built, wire = engine
+    built, _wire = engine
     built.on_driver_event(e.PlaybackEnded(call_id="nobody", playback_id="x"))
     built.on_driver_event(e.DigitReceived(call_id="nobody", digit="1"))
     built.on_driver_event(e.CallEnded(call_id="nobody"))

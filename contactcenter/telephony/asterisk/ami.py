@@ -26,6 +26,8 @@ _MAX_RECONNECT = 30
 class _BackoffManager(Manager):  # type: ignore[misc]
     """panoramisk's Manager, waiting longer after each refused connection."""
 
+    reconnect_timeout: int
+
     def connection_made(self, future: asyncio.Future[Any]) -> None:
         if not future.cancelled() and isinstance(future.exception(), OSError):
             self.reconnect_timeout = min(self.reconnect_timeout * 2, _MAX_RECONNECT)
