@@ -168,3 +168,30 @@ async def test_out_of_hours_goes_to_the_closed_message(platform: Platform) -> No
     assert nodes[-3:] == ["closed_message", "closed_menu", "goodbye"]
     assert the_exit(events)["kind"] == "hangup"
     assert of_type(events, "call.ended")[0]["outcome"] == "completed_in_ivr"
+
+
+async def test_an_agent_phone_registering_shows_on_the_event_stream(platform: Platform) -> None:
+    from tests.integration.test_asterisk_process import ACCEPTED, REGISTER, sipp
+
+    settings = load_settings(platform.config, environ=platform.environment())
+    workdir = platform.state_dir
+
+    def register(expires: int) -> int:
+        scenario = workdir / f"register-{expires}.xml"
+        text = REGISTER.format(final=ACCEPTED).replace("Expires: 60", f"Expires: {expires}")
+        if expires == 0:  # "Contact: *" with Expires 0 removes every binding (RFC 3261 10.2.2)
+            text = text.replace("Contact: <sip:[service]@[local_ip]:[local_port]>", "Contact: *")
+        scenario.write_text(text)
+        return sipp(workdir, settings, "-sf", str(scenario), "-s", "agent103",
+                    "-au", "agent103", "-ap", "demo-sip-103-pass").returncode
+
+    async with EventWatcher(platform) as watcher:
+        assert await asyncio.to_thread(register, 60) == 0
+        online = await watcher.wait_for(
+            lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103")
+        assert online["registered"] is True
+        assert await asyncio.to_thread(register, 0) == 0
+        offline = await watcher.wait_for(
+            lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103"
+            and e.get("registered") is False)
+        assert offline["time"] >= online["time"]
