@@ -190,10 +190,24 @@ def test_unknown_account_asks_again(flow: Flow) -> None:
     }
     assert call.plays()[-1].media == ("sound:im-sorry", "sound:please-try-again")
     call.end_prompt()
-    assert call.session.node == "account_number"
+    assert call.session.node == "account_number_again"
     call.press("1234#")
     call.answer({"balance": "7"})
     assert call.plays()[-1].media[-1] == "number:7"
+
+
+def test_a_second_unknown_account_goes_to_the_operator(flow: Flow) -> None:
+    call = arrive(flow)
+    call.press("3")
+    call.press("999#")
+    call.answer(None)
+    call.end_prompt()
+    call.press("888#")
+    call.answer(None)
+    assert call.session.finished
+    assert exit_of(call).target == "operator"
+    lookups = [report.data["found"] for report in call.reports("ivr.lookup")]
+    assert lookups[-2:] == [False, False]
 
 
 def test_ten_digits_end_the_account_number_without_pound(flow: Flow) -> None:
