@@ -48,8 +48,10 @@ class CallTask:
     """One call's life; events go in through ``feed``."""
 
     def __init__(self, arrival: de.CallArrived, session: IvrSession, *, send: Send,
-                 publish: Publish, lookup: Lookup, clock: Callable[[], float]) -> None:
+                 publish: Publish, lookup: Lookup, clock: Callable[[], float],
+                 started_at: float) -> None:
         self.arrival = arrival
+        self.started_at = started_at
         self.call_id = arrival.call_id
         self.session = session
         self.state = CallState.IVR
@@ -61,6 +63,7 @@ class CallTask:
         self._exit: ic.Exit | None = None
         self._final_playback: str | None = None
         self._outcome: str | None = None
+        self._lookups: set[asyncio.Task[None]] = set()
 
     def feed(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
         self._inbox.put_nowait(event)
@@ -132,7 +135,9 @@ class CallTask:
             case ic.StopPlay(playback_id=playback_id):
                 await self._send(dc.StopMedia(call_id=self.call_id, playback_id=playback_id))
             case ic.Lookup(request_id=request_id, kind=kind, key=key):
-                asyncio.ensure_future(self._answer_lookup(request_id, kind, key))
+                lookup = asyncio.ensure_future(self._answer_lookup(request_id, kind, key))
+                self._lookups.add(lookup)  # keep a reference until it is done
+                lookup.add_done_callback(self._lookups.discard)
             case ic.Report(kind=kind, data=data):
                 self.emit(kind, **dict(data))
             case ic.Exit():
@@ -189,9 +194,5 @@ class CallTask:
             await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))
         outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
         self.state = CallState.ENDED
-        now = self._clock()
-        started = self._started_at
         self.emit("call.ended", cause=cause, outcome=outcome,
-                  duration=round(now - started, 3) if started else None)
-
-    _started_at: float | None = None
+                  duration=round(self._clock() - self.started_at, 3))

@@ -77,16 +77,15 @@ class Engine:
             self._spawn(self._refuse(arrival))
             return
         session = IvrSession(self.flows[flow_name], call_id=arrival.call_id)
+        started_at = (resume.started if resume is not None else 0.0) or self.clock()
         task = CallTask(arrival, session, send=self._send, publish=self.publish,
-                        lookup=self.directory.lookup, clock=self.clock)
+                        lookup=self.directory.lookup, clock=self.clock, started_at=started_at)
         self.calls[arrival.call_id] = task
         resume_state = None
         if resume is None:
-            task._started_at = self.clock()
             task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
                       dialed=arrival.dialed, flow=flow_name)
         else:
-            task._started_at = resume.started or self.clock()
             resume_state = CallState.QUEUED if resume.state == "queued" else None
             task.emit("call.resumed", state=resume.state, caller=arrival.caller,
                       dialed=arrival.dialed, flow=flow_name)
