@@ -14,13 +14,17 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
 import aiohttp
+import yaml
 
+from contactcenter.settings import load_settings
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.telephony.asterisk.render import remove_runtime
 from tests.support import free_port_range, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -113,6 +117,23 @@ def _get_json(url: str) -> Any:
 
     with urllib.request.urlopen(url, timeout=2) as response:
         return json.loads(response.read())
+
+
+@contextlib.contextmanager
+def running_platform(tmp: Path, ivr: dict[str, Any],
+                     install: AsteriskInstall) -> Iterator[Platform]:
+    """The demo config with ``ivr`` settings of the test's own, started and cleaned up."""
+    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    config["ivr"].update(ivr)
+    (tmp / "cc.yaml").write_text(yaml.safe_dump(config))
+    running = make_platform(tmp, tmp / "cc.yaml")
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        settings = load_settings(running.config, environ=running.environment())
+        remove_runtime(settings, install)
 
 
 def make_platform(tmp: Path, config: Path) -> Platform:

@@ -6,12 +6,9 @@ import asyncio
 from collections.abc import Iterator
 
 import pytest
-import yaml
 
-from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
-from contactcenter.telephony.asterisk.render import remove_runtime
-from tests.integration.platform import ROOT, EventWatcher, Platform, make_platform
+from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
 from tests.support import free_ports, require_tool
 
@@ -21,17 +18,9 @@ pytestmark = pytest.mark.asterisk
 @pytest.fixture
 def platform(tmp_path, asterisk_install: AsteriskInstall) -> Iterator[Platform]:
     require_tool("sipp")
-    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    config["ivr"]["dir"] = str(ROOT / "config/ivr")
-    (tmp_path / "cc.yaml").write_text(yaml.safe_dump(config))
-    running = make_platform(tmp_path, tmp_path / "cc.yaml")
-    try:
-        running.start()
+    with running_platform(tmp_path, {"dir": str(ROOT / "config/ivr")},
+                          asterisk_install) as running:
         yield running
-    finally:
-        running.stop()
-        settings = load_settings(running.config, environ=running.environment())
-        remove_runtime(settings, asterisk_install)
 
 
 async def test_a_queued_caller_survives_an_app_crash(platform: Platform) -> None:

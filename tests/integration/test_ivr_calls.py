@@ -22,8 +22,7 @@ import yaml
 
 from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
-from contactcenter.telephony.asterisk.render import remove_runtime
-from tests.integration.platform import ROOT, EventWatcher, Platform, make_platform
+from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
 from tests.support import free_ports, require_tool
 
@@ -52,18 +51,10 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     require_tool("sipp")
     tmp = tmp_path_factory.mktemp("ivr")
     _write_flows(tmp / "ivr")
-    config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    config["ivr"].update(dir=str(tmp / "ivr"),
-                         numbers={"5000": "main", "5001": "quick", "5002": "closed"})
-    (tmp / "cc.yaml").write_text(yaml.safe_dump(config))
-    running = make_platform(tmp, tmp / "cc.yaml")
-    try:
-        running.start()
+    numbers = {"5000": "main", "5001": "quick", "5002": "closed"}
+    with running_platform(tmp, {"dir": str(tmp / "ivr"), "numbers": numbers},
+                          asterisk_install) as running:
         yield running
-    finally:
-        running.stop()
-        settings = load_settings(running.config, environ=running.environment())
-        remove_runtime(settings, asterisk_install)
 
 
 async def place_call(platform: Platform, number: str, steps: list[Step], *,

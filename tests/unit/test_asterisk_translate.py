@@ -88,3 +88,16 @@ def test_voicemail_recording_request_ends_on_pound_and_silence() -> None:
     assert (request.method, request.path) == ("POST", "/channels/1.2/record")
     assert params["terminateOn"] == "#" and params["beep"] == "true"
     assert params["maxSilenceSeconds"] == "5" and params["format"] == "wav"
+
+
+def test_the_event_filter_allows_every_event_the_translation_reads() -> None:
+    from contactcenter.telephony.asterisk.translate import USED_EVENTS, event_filter
+
+    request = event_filter("cc")
+    assert (request.method, request.path) == ("PUT", "/applications/cc/eventFilter")
+    allowed = {item["type"] for item in request.body["allowed"]}
+    recorded = {message["type"] for message in _recorded("ari_call_account_balance.jsonl")}
+    translated = {kind for kind in recorded
+                  if ari_event(next(m for m in _recorded("ari_call_account_balance.jsonl")
+                                    if m["type"] == kind)) is not None}
+    assert translated <= allowed == set(USED_EVENTS)

@@ -44,7 +44,8 @@ class AriClient:
         """Carry out one request; statuses it tolerates return None."""
         params = [("api_key", self._api_key), *request.params]
         url = f"{self.base_url}/ari{request.path}"
-        async with self._session.request(request.method, url, params=params) as response:
+        async with self._session.request(request.method, url, params=params,
+                                         json=request.body) as response:
             if response.status in request.tolerated:
                 return None
             body = await response.read()

@@ -20,7 +20,12 @@ from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.ami import AmiClient
 from contactcenter.telephony.asterisk.ari import AriClient, AriError, AriEventStream
-from contactcenter.telephony.asterisk.translate import INBOUND_ARG, ari_event, ari_request
+from contactcenter.telephony.asterisk.translate import (
+    INBOUND_ARG,
+    ari_event,
+    ari_request,
+    event_filter,
+)
 
 log = logging.getLogger(__name__)
 
@@ -76,6 +81,7 @@ class AsteriskDriver:
 
     async def _resync(self) -> None:
         assert self.ari is not None
+        await self.ari.send(event_filter(self.ari.app))
         try:
             application = await self.ari.get(f"/applications/{self.ari.app}")
         except AriError as exc:

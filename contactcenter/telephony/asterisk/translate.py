@@ -27,6 +27,22 @@ class AriRequest:
     params: tuple[tuple[str, str], ...] = field(default=())
     #: statuses that mean "already done" and are not errors (e.g. 404 on a hangup of a gone channel)
     tolerated: tuple[int, ...] = field(default=())
+    #: a JSON body, for the few ARI calls that take one
+    body: Mapping[str, Any] | None = None
+
+
+#: the ARI events ``ari_event`` reads; Asterisk sends the app nothing else
+#: (PUT /applications/{app}/eventFilter), which spares decoding the chatty
+#: ChannelVarset, ChannelStateChange and PlaybackStarted of every call.
+USED_EVENTS = (
+    "StasisStart", "StasisEnd", "ChannelDestroyed", "ChannelDtmfReceived",
+    "PlaybackFinished", "RecordingFinished", "RecordingFailed",
+)
+
+
+def event_filter(app: str) -> AriRequest:
+    allowed = [{"type": kind} for kind in USED_EVENTS]
+    return AriRequest("PUT", f"/applications/{app}/eventFilter", body={"allowed": allowed})
 
 
 def _channel_id(message: Mapping[str, Any]) -> str:
