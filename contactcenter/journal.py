@@ -116,9 +116,12 @@ class CallJournal:
         return self._apply(event)
 
     async def sync_forever(self, interval: float = 0.2) -> None:
+        """fsync in a worker thread: a slow disk must not stall every call's events."""
         while True:
             await asyncio.sleep(interval)
-            self.sync()
+            if self._dirty and self._file is not None:
+                self._dirty = False
+                await asyncio.to_thread(os.fsync, self._file.fileno())
 
     def sync(self) -> None:
         if self._dirty and self._file is not None:
