@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections import OrderedDict
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,9 @@ class CallRecord:
     ivr_path: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     events: list[DomainEvent] = field(default_factory=list)
+    #: the events of an ended call, kept as one JSON text: thousands of ended calls
+    #: as dicts would be millions of objects for the garbage collector to walk
+    archived: str = ""
 
     def apply(self, event: DomainEvent) -> None:
         self.events.append(event)
@@ -62,10 +65,17 @@ class CallRecord:
             self.ended = event["time"]
             self.outcome = event.get("outcome")
 
+    def archive(self) -> None:
+        self.archived = json.dumps(self.all_events(), separators=(",", ":"))
+        self.events = []
+
+    def all_events(self) -> list[DomainEvent]:
+        earlier: list[DomainEvent] = json.loads(self.archived) if self.archived else []
+        return earlier + self.events
+
     def summary(self) -> dict[str, Any]:
-        data = asdict(self)
-        data.pop("events")
-        return data
+        return {key: value for key, value in asdict(self).items()
+                if key not in ("events", "archived")}
 
 
 class CallJournal:
@@ -73,7 +83,8 @@ class CallJournal:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.records: OrderedDict[str, CallRecord] = OrderedDict()
+        self.records: dict[str, CallRecord] = {}
+        self._ended: deque[str] = deque()  # ended calls, oldest first
         self._file: Any = None
         self._dirty = False
 
@@ -97,16 +108,14 @@ class CallJournal:
         record = self.records.get(call_id)
         if record is None:
             record = self.records[call_id] = CallRecord(call_id=call_id)
+        was_live = record.state != "ended"
         record.apply(event)
-        if record.state == "ended":
-            self.records.move_to_end(call_id)
-            self._forget_old()
+        if was_live and record.state == "ended":
+            record.archive()
+            self._ended.append(call_id)
+            if len(self._ended) > _KEEP_ENDED:  # keep memory bounded: O(1) per call
+                self.records.pop(self._ended.popleft(), None)
         return record
-
-    def _forget_old(self) -> None:
-        ended = [cid for cid, rec in self.records.items() if rec.state == "ended"]
-        for call_id in ended[: max(0, len(ended) - _KEEP_ENDED)]:
-            del self.records[call_id]
 
     def append(self, event: DomainEvent) -> CallRecord:
         """Record one call event; it is in the OS's hands when this returns."""

@@ -100,7 +100,7 @@ async def get_call(request: web.Request) -> web.Response:
     record = request.app[JOURNAL].records.get(request.match_info["call_id"])
     if record is None:
         return error(404, "no such call")
-    return web.json_response({**record.summary(), "events": record.events})
+    return web.json_response({**record.summary(), "events": record.all_events()})
 
 
 async def health(request: web.Request) -> web.Response:

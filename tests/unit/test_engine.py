@@ -67,7 +67,7 @@ def arrive(engine: Engine, call_id: str = "c1", caller: str = "+15557770000") ->
 
 
 def types(engine: Engine, call_id: str = "c1") -> list[str]:
-    return [event["type"] for event in engine.journal.records[call_id].events]
+    return [event["type"] for event in engine.journal.records[call_id].all_events()]
 
 
 async def test_a_duplicated_arrival_runs_one_ivr(engine) -> None:
@@ -137,7 +137,7 @@ async def test_voicemail_records_then_says_goodbye_and_hangs_up(engine) -> None:
     await until(lambda: wire.of(c.HangupCall))
     built.on_driver_event(e.CallEnded(call_id="c1"))
     await until(lambda: "c1" not in built.calls)
-    recorded = [ev for ev in built.journal.records["c1"].events
+    recorded = [ev for ev in built.journal.records["c1"].all_events()
                 if ev["type"] == "voicemail.recorded"]
     assert recorded[0]["mailbox"] == "main" and recorded[0]["duration"] == 4.0
     assert built.journal.records["c1"].outcome == "voicemail"
@@ -156,7 +156,7 @@ async def test_callback_request_is_published_with_the_callers_number(engine) -> 
     await until(lambda: wire.of(c.HangupCall))
     built.on_driver_event(e.CallEnded(call_id="c1"))
     await until(lambda: "c1" not in built.calls)
-    requested = [ev for ev in built.journal.records["c1"].events
+    requested = [ev for ev in built.journal.records["c1"].all_events()
                  if ev["type"] == "callback.requested"]
     assert [ev["number"] for ev in requested] == ["+15557771234"]
     assert built.journal.records["c1"].outcome == "callback_requested"
@@ -169,6 +169,6 @@ async def test_resync_ends_vanished_calls_and_adopts_unknown_ones(engine) -> Non
     stranger = e.CallArrived(call_id="new", caller="+15557770001", dialed="5000")
     built.resync({"new": stranger})
     await until(lambda: "gone" not in built.calls)
-    assert built.journal.records["gone"].events[-1]["cause"] == "gone"
+    assert built.journal.records["gone"].all_events()[-1]["cause"] == "gone"
     assert "new" in built.calls
     assert types(built, "new")[0] == "call.resumed"

@@ -89,3 +89,19 @@ async def test_bus_fans_out_and_cuts_off_a_subscriber_that_falls_behind() -> Non
     assert slow.overflowed and len(received) < 3
     bus.publish({"type": "x", "n": 3})
     assert (await fast.get(0.1))["n"] == 3
+
+
+def test_memory_stays_bounded_and_ended_calls_keep_their_events(tmp_path: Path) -> None:
+    import contactcenter.journal as journal_module
+
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    keep = journal_module._KEEP_ENDED
+    for number in range(keep + 5):
+        _call(journal, f"c{number}", ended=True)
+    _call(journal, "live", ended=False)
+    assert len(journal.records) == keep + 1
+    assert "c0" not in journal.records and "c5" in journal.records
+    assert [e["type"] for e in journal.records["c5"].all_events()][-1] == "call.ended"
+    assert journal.records["c5"].events == []  # archived as text
+    journal.close()
