@@ -17,6 +17,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Self
 
 #: link-layer header lengths by pcap link type: Ethernet (Linux ``lo``), Linux SLL, raw IP
 _LINK_HEADER = {1: 14, 113: 16, 101: 0, 228: 0}
@@ -81,7 +82,7 @@ class Capture:
                          bpf_filter]
         self._process: subprocess.Popen[bytes] | None = None
 
-    def __enter__(self) -> Capture:
+    def __enter__(self) -> Self:
         self._process = subprocess.Popen(self._command, stdout=subprocess.DEVNULL,
                                          stderr=subprocess.PIPE, start_new_session=True)
         deadline = time.monotonic() + 10
@@ -114,3 +115,23 @@ class Capture:
         if self._process.poll() is None:
             return ""
         return self._process.stderr.read().decode(errors="replace")
+
+
+def write_rtp_pcap(path: Path, packets: int, payload_type: int = 0) -> None:
+    """A short stream of 20 ms RTP frames of G.711 silence, for sipp's ``play_pcap_audio``.
+
+    sipp rewrites addresses and ports, so only the UDP payload and the timing count.
+    """
+    header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
+    records = []
+    for index in range(packets):
+        rtp = struct.pack("!BBHII", 0x80, payload_type, index + 1, index * 160, 0x5EED) \
+            + b"\xff" * 160
+        udp = struct.pack("!HHHH", 40000, 40000, 8 + len(rtp), 0) + rtp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index, 0, 64, 17, 0,
+                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        frame = b"\x00" * 12 + b"\x08\x00" + ip
+        micros = index * 20_000
+        records.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000,
+                                   len(frame), len(frame)) + frame)
+    path.write_bytes(header + b"".join(records))

@@ -34,6 +34,8 @@ class TrialResult:
     achieved_rate: float = 0.0
     stopped_early: bool = False
     dropped_packets: int = 0
+    serve_cpu: float = 0.0  #: CPU of ``contactcenter serve``, in cores, over the trial
+    asterisk_cpu: float = 0.0
 
     def sustained(self, max_answer_p99: float) -> bool:
         """No failed call, p99 answer under the bound, and sipp kept up the rate."""
@@ -85,24 +87,28 @@ def _ms(value: float | None) -> str:
     return "-" if value is None else f"{value * 1000:.1f}"
 
 
+def _cores(value: float) -> str:
+    return f"{value:.2f}"
+
+
 def _ratio(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}x"
 
 
 def fixed_rows(results: list[TrialResult]) -> list[list[str]]:
     header = ["number", "cps", "calls", "failed", "200 p50 ms", "200 p99 ms",
-              "1st RTP p50 ms", "1st RTP p99 ms", "no RTP seen"]
+              "1st RTP p50 ms", "1st RTP p99 ms", "no RTP seen", "CPU serve", "CPU Asterisk"]
     rows = [header]
     for t in results:
         rows.append([NAMES.get(t.number, t.number), str(t.rate), str(t.calls), str(t.failed),
                      _ms(t.answer_p50), _ms(t.answer_p99), _ms(t.rtp_p50), _ms(t.rtp_p99),
-                     str(t.rtp_missing)])
+                     str(t.rtp_missing), _cores(t.serve_cpu), _cores(t.asterisk_cpu)])
     return rows
 
 
 def search_rows(search: dict[str, list[TrialResult]], bound: float) -> list[list[str]]:
     rows = [["number", "cps", "s", "calls", "failed", "achieved cps", "200 p50 ms",
-             "200 p99 ms", "verdict"]]
+             "200 p99 ms", "CPU serve", "CPU Asterisk", "verdict"]]
     for number, trials in search.items():
         for t in trials:
             verdict = "sustained" if t.sustained(bound) else "no"
@@ -110,7 +116,8 @@ def search_rows(search: dict[str, list[TrialResult]], bound: float) -> list[list
                 verdict += " (stopped early)"
             rows.append([NAMES.get(number, number), str(t.rate), str(t.seconds), str(t.calls),
                          str(t.failed), f"{t.achieved_rate:.1f}", _ms(t.answer_p50),
-                         _ms(t.answer_p99), verdict])
+                         _ms(t.answer_p99), _cores(t.serve_cpu), _cores(t.asterisk_cpu),
+                         verdict])
     return rows
 
 

@@ -52,11 +52,13 @@ class Trace:
     invite_retransmissions: int = 0
 
 
-def trace_calls(packets: Iterable[UdpPacket], sip_port: int, media_port: int) -> Trace:
-    """Sort the packets into calls: SIP to/from ``sip_port``, RTP to ``media_port``."""
+def trace_calls(packets: Iterable[UdpPacket], sip_port: int,
+                rtp_ports: tuple[int, int]) -> Trace:
+    """Sort the packets into calls: SIP to/from ``sip_port``, RTP from Asterisk's range."""
     trace = Trace()
+    low, high = rtp_ports
     for packet in packets:
-        if packet.dst_port == media_port:
+        if low <= packet.src_port <= high and packet.dst_port != sip_port:
             trace.rtp[packet.src_port].append(packet.time)
         elif packet.dst_port == sip_port and packet.payload.startswith(b"INVITE "):
             _on_invite(trace, packet)

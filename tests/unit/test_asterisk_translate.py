@@ -101,3 +101,11 @@ def test_the_event_filter_allows_every_event_the_translation_reads() -> None:
                   if ari_event(next(m for m in _recorded("ari_call_account_balance.jsonl")
                                     if m["type"] == kind)) is not None}
     assert translated <= allowed == set(USED_EVENTS)
+
+
+def test_recorded_device_state_list_gives_every_agent_endpoint() -> None:
+    events = [ami_event(message) for message in _recorded("ami_register_and_device_list.jsonl")]
+    states = {event.endpoint: event.state for event in events
+              if isinstance(event, e.EndpointStateChanged)}
+    assert states["agent101"] == "not_inuse"  # the one phone registered
+    assert {states[f"agent{n}"] for n in range(102, 111)} == {"unavailable"}
