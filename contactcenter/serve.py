@@ -74,13 +74,8 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
     bus = EventBus()
     engine = Engine(flows=flows, numbers=settings.ivr.numbers,
                     directory=Directory(settings.ivr.directory), bus=bus, journal=journal)
-    credentials = read_credentials(settings)
-    driver = AsteriskDriver(
-        ari_url=credentials.ari_url, ari_user=credentials.ari_user,
-        ari_password=credentials.ari_password, app=credentials.app,
-        ami_host=credentials.ami_host, ami_port=credentials.ami_port,
-        ami_user=credentials.ami_user, ami_password=credentials.ami_password,
-        on_event=engine.on_driver_event, on_resync=engine.resync)
+    driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
+                            on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal,
                      auth=Authenticator(settings.users, load_secret(state_dir)),

@@ -66,8 +66,10 @@ class Engine:
         if all(current.get(key) == value for key, value in change.items()):
             return
         current.update(change)
-        self.bus.publish({"type": "endpoint.state", "time": self.clock(),
-                          "endpoint": endpoint, **current})
+        # always both fields: a consumer should not have to remember the last event
+        self.bus.publish({"type": "endpoint.state", "time": self.clock(), "endpoint": endpoint,
+                          "registered": current.get("registered"),
+                          "state": current.get("state")})
 
     def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None) -> None:
         if arrival.call_id in self.calls:

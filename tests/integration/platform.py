@@ -65,10 +65,11 @@ class Platform:
              "--config", str(self.config)],
             cwd=ROOT, env=self.environment(), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
-        self._wait_ready(timeout)
+        self.wait_ready(timeout)
         self.token = self.login("admin", "demo-admin-pass")
 
-    def _wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float) -> None:
+        """Until the platform says it has both ARI and AMI."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process is not None and self.process.poll() is not None:

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from contactcenter.settings import load_settings
+from contactcenter.telephony.asterisk.process import AsteriskProcess
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.telephony.asterisk.render import read_credentials
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
 from tests.support import free_ports, require_tool
@@ -56,3 +59,20 @@ def _record(platform: Platform, call_id: str) -> dict:
                                      headers={"Authorization": f"Bearer {platform.token}"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
+
+
+async def test_the_app_follows_an_asterisk_restart_with_new_secrets(platform: Platform) -> None:
+    settings = load_settings(platform.config, environ=platform.environment())
+    before = read_credentials(settings)
+    await asyncio.to_thread(AsteriskProcess(settings, log=lambda _: None).start)
+    after = read_credentials(settings)
+    assert (after.ari_password, after.ami_password) != (before.ari_password, before.ami_password)
+    await asyncio.to_thread(platform.wait_ready, 60)  # ARI and AMI back, with the new secrets
+    local, media = free_ports(2)
+    async with EventWatcher(platform) as watcher:
+        result = await call(sip_port=platform.sip_port, number="5000", caller="+15557770042",
+                            steps=[Step(1500, "2")], hold_ms=1500, workdir=platform.state_dir,
+                            local_port=local, media_port=media)
+        assert result.returncode == 0, result.output[-2000:]
+        queued = await watcher.wait_for(lambda e: e["type"] == "call.queued")
+    assert queued["queue"] == "support"

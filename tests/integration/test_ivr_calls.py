@@ -179,10 +179,14 @@ async def test_an_agent_phone_registering_shows_on_the_event_stream(platform: Pl
     async with EventWatcher(platform) as watcher:
         assert await asyncio.to_thread(register, 60) == 0
         online = await watcher.wait_for(
-            lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103")
-        assert online["registered"] is True
+            lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103"
+            and e["registered"] is True)
+        # the phone's device state follows (AMI DeviceStateChange): it can take calls
+        await watcher.wait_for(
+            lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103"
+            and e["state"] == "not_inuse")
         assert await asyncio.to_thread(register, 0) == 0
         offline = await watcher.wait_for(
             lambda e: e["type"] == "endpoint.state" and e["endpoint"] == "agent103"
-            and e.get("registered") is False)
+            and e["registered"] is False)
         assert offline["time"] >= online["time"]

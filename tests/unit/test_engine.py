@@ -172,3 +172,16 @@ async def test_resync_ends_vanished_calls_and_adopts_unknown_ones(engine) -> Non
     assert built.journal.records["gone"].all_events()[-1]["cause"] == "gone"
     assert "new" in built.calls
     assert types(built, "new")[0] == "call.resumed"
+
+
+async def test_endpoint_events_carry_registration_and_device_state_together(engine) -> None:
+    built, _ = engine
+    subscription = built.bus.subscribe()
+    built.on_driver_event(e.EndpointRegistration(endpoint="agent101", registered=True))
+    built.on_driver_event(e.EndpointStateChanged(endpoint="agent101", state="not_inuse"))
+    built.on_driver_event(e.EndpointStateChanged(endpoint="agent101", state="not_inuse"))
+    first = await subscription.get(0.5)
+    second = await subscription.get(0.5)
+    assert (first["registered"], first["state"]) == (True, None)
+    assert (second["registered"], second["state"]) == (True, "not_inuse")
+    assert await subscription.get(0.05) is None  # an unchanged state is not news

@@ -27,8 +27,11 @@ class _BackoffManager(Manager):  # type: ignore[misc]
     """panoramisk's Manager, waiting longer after each refused connection."""
 
     reconnect_timeout: int
+    refresh: Callable[[], tuple[str, str]] | None = None
 
     def connection_made(self, future: asyncio.Future[Any]) -> None:
+        if self.refresh is not None:  # log in with the secret of the Asterisk now running
+            self.config["username"], self.config["secret"] = self.refresh()
         if not future.cancelled() and isinstance(future.exception(), OSError):
             self.reconnect_timeout = min(self.reconnect_timeout * 2, _MAX_RECONNECT)
         super().connection_made(future)
@@ -38,7 +41,8 @@ class AmiClient:
     """One AMI connection feeding driver events to ``on_event``."""
 
     def __init__(self, host: str, port: int, user: str, secret: str,
-                 on_event: Callable[[DriverEvent], None]) -> None:
+                 on_event: Callable[[DriverEvent], None],
+                 refresh: Callable[[], tuple[str, str]] | None = None) -> None:
         self._on_event = on_event
         self.logged_in = asyncio.Event()
         self._manager = _BackoffManager(
@@ -47,6 +51,7 @@ class AmiClient:
             on_login=self._on_login, on_disconnect=self._on_disconnect,
             log=log,
         )
+        self._manager.refresh = refresh
         for name in _EVENTS:
             self._manager.register_event(name, self._dispatch)
 

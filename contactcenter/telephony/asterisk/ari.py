@@ -40,6 +40,9 @@ class AriClient:
         self._api_key = f"{user}:{password}"
         self._session = session
 
+    def set_credentials(self, user: str, password: str) -> None:
+        self._api_key = f"{user}:{password}"
+
     async def send(self, request: AriRequest) -> Any:
         """Carry out one request; statuses it tolerates return None."""
         params = [("api_key", self._api_key), *request.params]
@@ -73,8 +76,10 @@ class AriEventStream:
 
     def __init__(self, client: AriClient, on_event: EventHandler,
                  on_connect: Callable[[], Awaitable[None]],
-                 min_backoff: float = 0.2, max_backoff: float = 10.0) -> None:
+                 min_backoff: float = 0.2, max_backoff: float = 10.0,
+                 before_connect: Callable[[], None] | None = None) -> None:
         self._client = client
+        self._before_connect = before_connect
         self._on_event = on_event
         self._on_connect = on_connect
         self._min_backoff = min_backoff
@@ -84,6 +89,8 @@ class AriEventStream:
     async def run(self) -> None:
         backoff = self._min_backoff
         while True:
+            if self._before_connect is not None:
+                self._before_connect()
             try:
                 socket = await self._client.open_events()
             except (aiohttp.ClientError, OSError) as exc:

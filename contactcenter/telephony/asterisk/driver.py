@@ -20,6 +20,7 @@ from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.ami import AmiClient
 from contactcenter.telephony.asterisk.ari import AriClient, AriError, AriEventStream
+from contactcenter.telephony.asterisk.render import Credentials
 from contactcenter.telephony.asterisk.translate import (
     INBOUND_ARG,
     ari_event,
@@ -34,11 +35,13 @@ OnResync = Callable[[Mapping[str, de.CallArrived]], None]
 
 
 class AsteriskDriver:
-    def __init__(self, *, ari_url: str, ari_user: str, ari_password: str, app: str,
-                 ami_host: str, ami_port: int, ami_user: str, ami_password: str,
+    """``credentials`` is asked again before every reconnect: an Asterisk that
+    restarted (a container, say) renders new secrets, and the app follows."""
+
+    def __init__(self, *, credentials: Callable[[], Credentials],
                  on_event: OnEvent, on_resync: OnResync) -> None:
-        self._ari_args = (ari_url, ari_user, ari_password, app)
-        self._ami_args = (ami_host, ami_port, ami_user, ami_password)
+        self._credentials = credentials
+        self._last = credentials()
         self._on_event = on_event
         self._on_resync = on_resync
         self._session: aiohttp.ClientSession | None = None
@@ -51,11 +54,31 @@ class AsteriskDriver:
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=64)
         self._session = aiohttp.ClientSession(connector=connector)
-        self.ari = AriClient(*self._ari_args, session=self._session)
-        self._stream = AriEventStream(self.ari, self._on_ari_message, self._resync)
+        last = self._last
+        self.ari = AriClient(last.ari_url, last.ari_user, last.ari_password, last.app,
+                             session=self._session)
+        self._stream = AriEventStream(self.ari, self._on_ari_message, self._resync,
+                                      before_connect=self._refresh_ari)
         self._stream_task = asyncio.ensure_future(self._stream.run())
-        self.ami = AmiClient(*self._ami_args, on_event=self._on_event)
+        self.ami = AmiClient(last.ami_host, last.ami_port, last.ami_user, last.ami_password,
+                             on_event=self._on_event, refresh=self._refresh_ami)
         await self.ami.connect()
+
+    def _current(self) -> Credentials:
+        try:
+            self._last = self._credentials()
+        except (OSError, ValueError, TypeError) as exc:  # mid-render: keep the last ones
+            log.warning("cannot read Asterisk credentials (%s); using the last ones", exc)
+        return self._last
+
+    def _refresh_ari(self) -> None:
+        assert self.ari is not None
+        current = self._current()
+        self.ari.set_credentials(current.ari_user, current.ari_password)
+
+    def _refresh_ami(self) -> tuple[str, str]:
+        current = self._current()
+        return current.ami_user, current.ami_password
 
     async def wait_connected(self, timeout: float) -> None:
         assert self._stream is not None and self.ami is not None
