@@ -93,6 +93,13 @@ class CallJournal:
         if self.path.exists():
             self._replay()
         self._file = self.path.open("a", encoding="utf-8")
+        if self._file.tell() and not self._ends_with_newline():
+            self._file.write("\n")  # end a line torn by a crash, or the next one joins it
+
+    def _ends_with_newline(self) -> bool:
+        with self.path.open("rb") as raw:
+            raw.seek(-1, os.SEEK_END)
+            return raw.read(1) == b"\n"
 
     def _replay(self) -> None:
         with self.path.open(encoding="utf-8") as lines:

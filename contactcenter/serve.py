@@ -53,8 +53,11 @@ def banner(settings: Settings) -> str:
         first, last = settings.agents[0].id, settings.agents[-1].id
         lines.append(f"  agent phones   {first} ... {last} register at {sip}, "
                      "passwords in the config file")
+    # passwords are printed for the shipped demo only: elsewhere stdout ends up in logs
+    demo = settings.config_path is not None and settings.config_path.name == "demo.yaml"
     for user in settings.users[:3]:
-        lines.append(f"  user           {user.username} / {user.password} ({user.role})")
+        secret = f" / {user.password}" if demo else ""
+        lines.append(f"  user           {user.username}{secret} ({user.role})")
     if len(settings.users) > 3:
         lines.append(f"  ...and {len(settings.users) - 3} agent users, named like the agents")
     return "\n".join(lines)

@@ -36,6 +36,12 @@ class CallState(str, Enum):
     ENDED = "ended"  #: gone
 
 
+#: how long the platform waits for a hang-up it asked for before asking again: a lost
+#: PlaybackFinished or a failed request must not leave a caller on a line nobody drives
+HANGUP_GUARD = 15.0
+#: the longest a voicemail recording may take before the platform ends the call itself
+VOICEMAIL_GUARD = 180.0
+
 #: how a call that ends in a state is counted
 OUTCOME_ON_HANGUP = {
     CallState.IVR: "abandoned_in_ivr",
@@ -64,6 +70,7 @@ class CallTask:
         self._final_playback: str | None = None
         self._outcome: str | None = None
         self._lookups: set[asyncio.Task[None]] = set()
+        self._guard: float | None = None  # outside the IVR: when to (re)send a hang-up
 
     def feed(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
         self._inbox.put_nowait(event)
@@ -85,19 +92,26 @@ class CallTask:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("call %s: failed; hanging up", self.call_id)
+            log.exception("call %s: failed in state %s", self.call_id, self.state.value)
             self.emit("call.error", state=self.state.value)
-            await self._hangup("failure")
-            await self._loop()
+            if self.state is not CallState.ENDED:
+                await self._hangup("failure")
+                await self._loop()
 
     async def _loop(self) -> None:
         while self.state is not CallState.ENDED:
-            deadline = self.session.next_deadline() if self.state is CallState.IVR else None
+            in_ivr = self.state is CallState.IVR
+            deadline = self.session.next_deadline() if in_ivr else self._guard
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
             try:
                 event = await asyncio.wait_for(self._inbox.get(), timeout)
             except TimeoutError:
-                await self._run_core(self.session.handle_timer(self._clock()))
+                if in_ivr:
+                    await self._run_core(self.session.handle_timer(self._clock()))
+                else:
+                    log.warning("call %s: no hang-up in %s; hanging up", self.call_id,
+                                self.state.value)
+                    await self._hangup("normal")
                 continue
             await self._on_event(event)
 
@@ -161,6 +175,7 @@ class CallTask:
             await self._send(dc.StartHold(call_id=self.call_id))
         elif exit_.kind is ic.ExitKind.VOICEMAIL:
             self.state = CallState.VOICEMAIL
+            self._guard = self._clock() + VOICEMAIL_GUARD
             name = f"voicemail-{exit_.target}-{self.call_id}"
             self.emit("voicemail.started", mailbox=exit_.target, recording=name)
             await self._send(dc.RecordMessage(call_id=self.call_id, name=name))
@@ -179,20 +194,27 @@ class CallTask:
         self.emit("voicemail.recorded", mailbox=mailbox, recording=event.name,
                   duration=event.duration, status=event.cause)
         self.state = CallState.ENDING
+        self._guard = self._clock() + HANGUP_GUARD
         self._final_playback = f"{self.call_id}:goodbye"
         await self._send(dc.PlayMedia(call_id=self.call_id, playback_id=self._final_playback,
                                       media=("sound:vm-goodbye",)))
 
     async def _hangup(self, reason: str) -> None:
         self.state = CallState.ENDING
+        self._guard = self._clock() + HANGUP_GUARD
         await self._send(dc.HangupCall(call_id=self.call_id, reason=reason))
 
     async def _ended(self, cause: str) -> None:
         if self.state is CallState.ENDED:
             return
-        if self.state is CallState.IVR:
-            await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))
         outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
-        self.state = CallState.ENDED
+        try:
+            if self.state is CallState.IVR:
+                await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))
+        finally:  # whatever failed above, the call's record gets its end
+            self.state = CallState.ENDED
+            self._end_record(cause, outcome)
+
+    def _end_record(self, cause: str, outcome: str) -> None:
         self.emit("call.ended", cause=cause, outcome=outcome,
                   duration=round(self._clock() - self.started_at, 3))

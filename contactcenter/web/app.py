@@ -28,6 +28,7 @@ SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
 PRINCIPAL = "principal"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+MAX_CREDENTIAL_LENGTH = 1024
 #: roles that see every call and agent
 SUPERVISING_ROLES = frozenset({"admin", "supervisor"})
 
@@ -82,7 +83,11 @@ async def issue_token(request: web.Request) -> web.Response:
     for field in ("username", "password"):
         if not isinstance(body.get(field), str) or not body[field]:
             return error(400, f"{field}: required string")
-    principal = request.app[AUTH].check_password(body["username"], body["password"])
+        if len(body[field]) > MAX_CREDENTIAL_LENGTH:
+            return error(400, f"{field}: longer than {MAX_CREDENTIAL_LENGTH} characters")
+    # scrypt takes tens of milliseconds by design: off the loop that drives the calls
+    principal = await asyncio.to_thread(
+        request.app[AUTH].check_password, body["username"], body["password"])
     if principal is None:
         return error(401, "wrong username or password")
     token = request.app[AUTH].issue(principal, time.time())
@@ -126,8 +131,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     await socket.prepare(request)
     subscription = request.app[BUS].subscribe()
     request.app[SOCKETS].add(socket)
-    await socket.send_json({"type": "hello", "user": principal.username,
-                            "role": principal.role, "time": time.time()})
+    pumping: asyncio.Future[None] | None = None
 
     async def pump() -> None:
         async for event in subscription:
@@ -136,17 +140,20 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
             if visible_to(principal, event):
                 await socket.send_str(json.dumps(event))
 
-    pumping = asyncio.ensure_future(pump())
-    # a subscriber that fell too far behind is cut off: tell the client to come back
-    pumping.add_done_callback(
-        lambda task: task.cancelled() or asyncio.ensure_future(
-            socket.close(code=1013, message=b"too slow; reconnect")))
     try:
+        await socket.send_json({"type": "hello", "user": principal.username,
+                                "role": principal.role, "time": time.time()})
+        pumping = asyncio.ensure_future(pump())
+        # a subscriber that fell too far behind is cut off: tell the client to come back
+        pumping.add_done_callback(
+            lambda task: task.cancelled() or asyncio.ensure_future(
+                socket.close(code=1013, message=b"too slow; reconnect")))
         # reading is what notices the client's close frame; the pump only writes
         async for _message in socket:
             pass
     finally:
-        pumping.cancel()
+        if pumping is not None:
+            pumping.cancel()
         subscription.close()
         request.app[SOCKETS].discard(socket)
     return socket

@@ -81,12 +81,15 @@ class Authenticator:
     def verify(self, token: str, now: float) -> Principal | None:
         body, _, signature = token.partition(".")
         expected = _b64(hmac.new(self._secret, body.encode(), hashlib.sha256).digest())
-        if not signature or not hmac.compare_digest(signature, expected):
+        # as bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 401)
+        if not signature or not hmac.compare_digest(signature.encode(), expected.encode()):
             return None
         try:
             payload = json.loads(_unb64(body))
         except ValueError:
             return None
-        if payload.get("exp", 0) < now or payload.get("sub") not in self._users:
+        entry = self._users.get(payload.get("sub"))
+        if entry is None or payload.get("exp", 0) < now:
             return None
-        return Principal(payload["sub"], payload["role"], payload.get("agent"))
+        user = entry[2]  # the role as configured now, not as it was when the token was made
+        return Principal(user.username, user.role, user.agent)

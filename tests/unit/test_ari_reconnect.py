@@ -18,10 +18,11 @@ from contactcenter.telephony.asterisk.translate import AriRequest
 
 
 async def _ari_server(drops: int) -> tuple[TestServer, dict]:
-    state = {"connections": 0, "api_keys": []}
+    state = {"connections": 0, "auth": [], "urls": []}
 
     async def events(request: web.Request) -> web.WebSocketResponse:
-        state["api_keys"].append(request.query.get("api_key"))
+        state["auth"].append(request.headers.get("Authorization"))
+        state["urls"].append(str(request.url))
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         state["connections"] += 1
@@ -29,7 +30,8 @@ async def _ari_server(drops: int) -> tuple[TestServer, dict]:
         if state["connections"] <= drops:
             await socket.close()
         else:
-            await asyncio.sleep(30)
+            async for _message in socket:  # answers the client's close, like Asterisk
+                pass
         return socket
 
     async def missing(request: web.Request) -> web.Response:
@@ -69,7 +71,33 @@ async def test_the_stream_reconnects_and_resyncs_each_time() -> None:
     await server.close()
     assert received == [1, 2, 3]
     assert order == ["resync", "event"] * 3
-    assert state["api_keys"] == ["user:secret"] * 3
+    assert state["auth"] == ["Basic dXNlcjpzZWNyZXQ="] * 3  # base64 of user:secret
+    assert not any("secret" in url for url in state["urls"])  # never in a URL, so never logged
+
+
+async def test_a_failing_resync_does_not_end_the_stream() -> None:
+    server, state = await _ari_server(drops=0)
+    attempts: list[int] = []
+
+    async def flaky_resync() -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise ConnectionResetError("Asterisk went away during the resync")
+
+    async with aiohttp.ClientSession() as session:
+        client = AriClient(str(server.make_url("")), "user", "secret", "cc", session)
+        stream = AriEventStream(client, lambda e: None, flaky_resync, min_backoff=0.01)
+        task = asyncio.ensure_future(stream.run())
+        for _ in range(300):
+            if stream.connected.is_set():
+                break
+            await asyncio.sleep(0.01)
+        connected = stream.connected.is_set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    await server.close()
+    assert connected and len(attempts) == 2 and state["connections"] == 2
 
 
 async def test_the_stream_waits_longer_while_asterisk_is_away() -> None:

@@ -185,3 +185,42 @@ async def test_endpoint_events_carry_registration_and_device_state_together(engi
     assert (first["registered"], first["state"]) == (True, None)
     assert (second["registered"], second["state"]) == (True, "not_inuse")
     assert await subscription.get(0.05) is None  # an unchanged state is not news
+
+
+async def test_a_hangup_that_asterisk_never_confirms_is_sent_again(
+        engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contactcenter.engine import calls
+
+    monkeypatch.setattr(calls, "HANGUP_GUARD", 0.05)
+    built, wire = engine
+    arrive(built)
+    await until(lambda: wire.of(c.PlayMedia))
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
+    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))  # a callback request
+    await until(lambda: len(wire.of(c.PlayMedia)) == 3)
+    thanks = wire.of(c.PlayMedia)[-1]
+    built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=thanks.playback_id))
+    # the platform hangs up; Asterisk never confirms (the request or its event was lost)
+    await until(lambda: len(wire.of(c.HangupCall)) >= 3)
+    built.on_driver_event(e.CallEnded(call_id="c1"))
+    await until(lambda: "c1" not in built.calls)
+    assert types(built).count("call.ended") == 1
+
+
+async def test_the_call_record_ends_even_when_the_core_fails_on_hangup(
+        engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    from contactcenter.ivr.session import IvrSession
+
+    built, wire = engine
+    arrive(built)
+    await until(lambda: wire.of(c.PlayMedia))
+
+    def broken(self, event, now):
+        raise RuntimeError("a bug in the core")
+
+    monkeypatch.setattr(IvrSession, "handle", broken)
+    built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
+    await until(lambda: "c1" not in built.calls)
+    assert types(built).count("call.ended") == 1 and "call.error" in types(built)
+    assert built.journal.records["c1"].outcome == "abandoned_in_ivr"

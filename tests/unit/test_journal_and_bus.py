@@ -60,7 +60,13 @@ def test_records_are_rebuilt_after_a_crash_without_close(tmp_path: Path) -> None
     assert second.records["a"].exit == {"kind": "queue", "target": "support", "reason": ""}
     assert [record.call_id for record in second.live()] == ["b"]
     assert second.live()[0].state == "queued"
+    # the first event after the restart is not glued to the torn line
+    second.append({"type": "call.ended", "call_id": "b", "time": 10.0, "outcome": "x"})
     second.close()
+    third = CallJournal(path)
+    third.open()
+    assert third.records["b"].outcome == "x" and third.live() == []
+    third.close()
 
 
 def test_every_event_is_one_json_line(tmp_path: Path) -> None:

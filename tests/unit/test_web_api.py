@@ -191,3 +191,25 @@ async def test_the_events_command_says_why_it_cannot_sign_in(
     settings = Settings(http_host="127.0.0.1", http_port=client.server.port)
     assert await watch(settings, "admin", "wrong-password", "") == 1
     assert "wrong username or password" in capsys.readouterr().err
+
+
+async def test_odd_tokens_and_oversized_passwords_get_4xx_not_500(api) -> None:
+    client, _, _ = api
+    odd = await client.get("/api/v1/calls?token=a.%C3%A9")
+    assert odd.status == 401
+    huge = await client.post("/api/v1/auth/token",
+                             json={"username": "admin", "password": "x" * 5000})
+    assert huge.status == 400 and "password" in (await huge.json())["error"]
+
+
+async def test_a_token_carries_the_role_the_config_gives_now(tmp_path: Path) -> None:
+    secret = load_secret(tmp_path)
+    before = Authenticator(USERS, secret)
+    principal = before.check_password("admin", "admin-password")
+    assert principal is not None
+    token = before.issue(principal, time.time())
+    demoted = [UserSettings(username="admin", password="admin-password", role="agent"),
+               USERS[1]]
+    after = Authenticator(demoted, secret)
+    assert after.verify(token, time.time()).role == "agent"
+    assert Authenticator(USERS[1:], secret).verify(token, time.time()) is None

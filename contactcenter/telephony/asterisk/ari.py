@@ -4,12 +4,14 @@ The events socket is kept open by ``AriEventStream.run``: after each (re)connect
 it calls ``on_connect`` so the owner can resync its calls with what Asterisk
 still has, then delivers events in order. Backoff doubles from 0.2 s to 10 s.
 ARI takes ``api_key=user:password`` on every request, which spares the
-deprecated ``BasicAuth`` of aiohttp 3.14.
+deprecated ``BasicAuth`` of aiohttp 3.14; we send the same credentials as an
+HTTP Basic header instead, which keeps them out of URLs and so out of logs.
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 from collections.abc import Awaitable, Callable
@@ -37,18 +39,20 @@ class AriClient:
                  session: aiohttp.ClientSession) -> None:
         self.base_url = base_url.rstrip("/")
         self.app = app
-        self._api_key = f"{user}:{password}"
         self._session = session
+        self.set_credentials(user, password)
 
     def set_credentials(self, user: str, password: str) -> None:
-        self._api_key = f"{user}:{password}"
+        # HTTP Basic in a header, never in the URL: aiohttp puts URLs in its errors,
+        # and errors end up in logs (aiohttp 3.14 deprecates BasicAuth, hence by hand)
+        token = base64.b64encode(f"{user}:{password}".encode()).decode()
+        self._headers = {"Authorization": f"Basic {token}"}
 
     async def send(self, request: AriRequest) -> Any:
         """Carry out one request; statuses it tolerates return None."""
-        params = [("api_key", self._api_key), *request.params]
         url = f"{self.base_url}/ari{request.path}"
-        async with self._session.request(request.method, url, params=params,
-                                         json=request.body) as response:
+        async with self._session.request(request.method, url, params=list(request.params),
+                                         json=request.body, headers=self._headers) as response:
             if response.status in request.tolerated:
                 return None
             body = await response.read()
@@ -62,10 +66,17 @@ class AriClient:
 
     def events_url(self) -> str:
         ws_base = self.base_url.replace("http://", "ws://", 1).replace("https://", "wss://", 1)
-        return f"{ws_base}/ari/events?app={self.app}&api_key={self._api_key}"
+        return f"{ws_base}/ari/events?app={self.app}"
 
     async def open_events(self) -> aiohttp.ClientWebSocketResponse:
-        return await self._session.ws_connect(self.events_url(), heartbeat=20)
+        return await self._session.ws_connect(self.events_url(), heartbeat=20,
+                                              headers=self._headers)
+
+
+def _describe(exc: BaseException) -> str:
+    """What went wrong, without the URL (which aiohttp puts in some messages)."""
+    status = getattr(exc, "status", None)
+    return f"{type(exc).__name__} {status}" if status else type(exc).__name__
 
 
 EventHandler = Callable[[dict[str, Any]], Awaitable[None] | None]
@@ -94,17 +105,24 @@ class AriEventStream:
             try:
                 socket = await self._client.open_events()
             except (aiohttp.ClientError, OSError) as exc:
-                log.warning("ARI events: cannot connect (%s); retry in %.1f s", exc, backoff)
+                log.warning("ARI events: cannot connect (%s); retry in %.1f s",
+                            _describe(exc), backoff)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
                 continue
-            backoff = self._min_backoff
             try:
                 await self._pump(socket)
+                backoff = self._min_backoff
+                log.warning("ARI events: connection lost; reconnecting")
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.exception("ARI events: %s; reconnecting in %.1f s", _describe(exc), backoff)
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, self._max_backoff)
             finally:
                 self.connected.clear()
                 await socket.close()
-            log.warning("ARI events: connection lost; reconnecting")
 
     async def _pump(self, socket: aiohttp.ClientWebSocketResponse) -> None:
         await self._on_connect()
