@@ -117,7 +117,8 @@ class AriEventStream:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.exception("ARI events: %s; reconnecting in %.1f s", _describe(exc), backoff)
+                log.warning("ARI events: %s; reconnecting in %.1f s", _describe(exc), backoff,
+                            exc_info=True)
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, self._max_backoff)
             finally:
