@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from typing import Any
 
 from contactcenter.bus import EventBus
@@ -127,6 +128,8 @@ class Engine:
         for call_id, arrival in live.items():
             if call_id not in self.calls:
                 record = self.journal.records.get(call_id)
+                if record is not None and not arrival.dialed:  # Asterisk did not say: we knew
+                    arrival = replace(arrival, caller=record.caller, dialed=record.dialed)
                 self._arrive(arrival, resume=record or CallRecord(call_id=call_id))
         for record in self.journal.live():
             if record.call_id not in live and record.call_id not in self.calls:

@@ -224,3 +224,20 @@ async def test_the_call_record_ends_even_when_the_core_fails_on_hangup(
     await until(lambda: "c1" not in built.calls)
     assert types(built).count("call.ended") == 1 and "call.error" in types(built)
     assert built.journal.records["c1"].outcome == "abandoned_in_ivr"
+
+
+async def test_resync_fills_in_a_live_call_asterisk_could_not_describe(engine) -> None:
+    built, wire = engine
+    arrive(built, call_id="kept", caller="+15557770005")
+    await until(lambda: wire.of(c.PlayMedia))
+    built.on_driver_event(e.DigitReceived(call_id="kept", digit="2"))
+    await until(lambda: wire.of(c.StartHold))
+    await built.close()  # the app "restarts": its tasks are gone, the journal stays
+    built.calls.clear()
+    undescribed = e.CallArrived(call_id="kept", caller="", dialed="")
+    built.resync({"kept": undescribed})
+    await until(lambda: len(wire.of(c.StartHold)) == 2)  # back on hold, not hung up
+    assert not wire.of(c.HangupCall)
+    resumed = [ev for ev in built.journal.records["kept"].all_events()
+               if ev["type"] == "call.resumed"]
+    assert resumed[0]["dialed"] == "5000" and resumed[0]["caller"] == "+15557770005"

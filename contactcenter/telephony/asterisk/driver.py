@@ -122,8 +122,11 @@ class AsteriskDriver:
         assert self.ari is not None
         try:
             channel = await self.ari.get(f"/channels/{channel_id}")
-        except AriError:
-            return None
+        except AriError as exc:
+            if exc.status == 404:
+                return None  # it hung up meanwhile
+            # a passing error must not make a live call look gone: keep it, details unknown
+            channel = {"id": channel_id}
         event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
         return event if isinstance(event, de.CallArrived) else None
 
