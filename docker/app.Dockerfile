@@ -6,6 +6,7 @@ COPY contactcenter ./contactcenter
 COPY crm_core ./crm_core
 COPY asterisk ./asterisk
 COPY config ./config
-RUN pip install --no-cache-dir .
+# editable: the Asterisk templates in ./asterisk are read from the source tree
+RUN pip install --no-cache-dir -e .
 ENTRYPOINT ["contactcenter"]
 CMD ["serve", "--config", "config/demo.yaml"]
