@@ -9,6 +9,7 @@ CONFIG ?= config/demo.yaml
 .PHONY: demo test system-deps venv asterisk lint bench clean
 
 demo: system-deps venv asterisk
+	$(BIN)/contactcenter db seed --config $(CONFIG)
 	$(BIN)/contactcenter serve --config $(CONFIG)
 
 test: system-deps venv asterisk

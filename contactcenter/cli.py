@@ -28,6 +28,9 @@ def _parser() -> argparse.ArgumentParser:
     events.add_argument("--user", default="admin")
     events.add_argument("--password", default="demo-admin-pass")
     events.add_argument("--types", default="", help="comma-separated globs, e.g. call.*,ivr.*")
+    database = commands.add_parser("db", help="the CRM's database")
+    database.add_argument("action", choices=["migrate", "seed"])
+    database.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -49,6 +52,10 @@ def main(argv: list[str] | None = None) -> int:
             from contactcenter.telephony.asterisk.commands import asterisk_command
 
             return asterisk_command(args.action, settings)
+        if args.command == "db":
+            from contactcenter.dbcommands import db_command
+
+            return asyncio.run(db_command(args.action, settings))
         if args.command == "events":
             from contactcenter.watch import watch
 

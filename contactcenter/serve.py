@@ -16,12 +16,15 @@ from contactcenter.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.journal import CallJournal
+from contactcenter.lookup import IvrLookup
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
+from crm_core.customers import CustomerService
+from crm_core.db import make_engine, migrate, sessions
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +78,11 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
     else:
         await wait_for_credentials(settings)
     bus = EventBus()
-    engine = Engine(flows=flows, numbers=settings.ivr.numbers,
-                    directory=Directory(settings.ivr.directory), bus=bus, journal=journal)
+    database = make_engine(settings.database)
+    await migrate(database)
+    lookup = IvrLookup(CustomerService(sessions(database)), Directory(settings.ivr.directory))
+    engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
+                    journal=journal)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
@@ -102,6 +108,7 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
         await runner.cleanup()
         bus.close()
         journal.close()
+        await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
 

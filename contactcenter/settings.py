@@ -94,7 +94,8 @@ class Settings(_Section):
     http_port: int = Field(8080, ge=1, le=65535)
     state_dir: Path = Path("var")
     """Run-time state: the call journal, secrets, the Asterisk runtime folder."""
-    database_url: str = "sqlite+aiosqlite:///var/cc.db"
+    database_url: str | None = None
+    """The CRM's database; SQLite in ``<state_dir>/cc.db`` unless set."""
     redis_url: str | None = None
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
@@ -111,6 +112,10 @@ class Settings(_Section):
         if duplicates:
             raise ValueError(f"duplicate username {duplicates[0]!r}")
         return users
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.state_dir / 'cc.db'}"
 
     @property
     def asterisk_runtime_dir(self) -> Path:

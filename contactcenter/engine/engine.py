@@ -12,10 +12,9 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from contactcenter.bus import EventBus
-from contactcenter.directory import Directory
 from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.ivr.loader import Flow
 from contactcenter.ivr.session import IvrSession
@@ -25,12 +24,18 @@ from contactcenter.telephony import events as de
 
 log = logging.getLogger(__name__)
 
+
+class LookupSource(Protocol):
+    """Where the IVR's data dips go (the CRM, the settings' directory)."""
+
+    async def lookup(self, kind: str, key: str) -> Mapping[str, str] | None: ...
+
 _UNKNOWN_NUMBER_PROMPT = ("sound:ss-noservice",)
 
 
 class Engine:
     def __init__(self, *, flows: Mapping[str, Flow], numbers: Mapping[str, str],
-                 directory: Directory, bus: EventBus, journal: CallJournal,
+                 directory: LookupSource, bus: EventBus, journal: CallJournal,
                  clock: Callable[[], float] = time.time) -> None:
         self.flows = flows
         self.numbers = numbers

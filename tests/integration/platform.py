@@ -56,6 +56,13 @@ class Platform:
                 "CC_ASTERISK_RTP_START": str(rtp_start),
                 "CC_ASTERISK_RTP_END": str(rtp_end)}
 
+    def seed(self) -> None:
+        """The demo customers in this platform's CRM (``contactcenter db seed``)."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "contactcenter", "db", "seed",
+                        "--config", str(self.config)],
+                       cwd=ROOT, env=self.environment(), check=True, capture_output=True)
+
     def start(self, timeout: float = 90) -> None:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         self.log_path = self.state_dir / "serve.log"
@@ -129,6 +136,7 @@ def running_platform(tmp: Path, ivr: dict[str, Any],
     (tmp / "cc.yaml").write_text(yaml.safe_dump(config))
     running = make_platform(tmp, tmp / "cc.yaml")
     try:
+        running.seed()
         running.start()
         yield running
     finally:

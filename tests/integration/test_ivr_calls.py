@@ -114,6 +114,8 @@ async def test_a_known_vip_caller_is_queued_with_priority(platform: Platform) ->
     queued = of_type(events, "call.queued")[0]
     assert (queued["queue"], queued["priority"]) == ("sales", 10)
     assert queued["variables"]["name"] == "Ada Lovelace"
+    # known from the CRM (seeded), not from the settings' directory
+    assert queued["variables"]["account_name"] == "Lovelace Analytical Engines"
 
 
 async def test_an_invalid_key_replays_the_menu_then_falls_back(platform: Platform) -> None:
