@@ -80,7 +80,8 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
     bus = EventBus()
     database = make_engine(settings.database)
     await migrate(database)
-    lookup = IvrLookup(CustomerService(sessions(database)), Directory(settings.ivr.directory))
+    customers = CustomerService(sessions(database))
+    lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -89,7 +90,8 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
     app = create_app(bus=bus, journal=journal,
                      auth=Authenticator(settings.users, load_secret(state_dir)),
                      health_check=lambda: {"asterisk": driver.status(),
-                                           "live_calls": len(engine.calls)})
+                                           "live_calls": len(engine.calls)},
+                     customers=customers)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())

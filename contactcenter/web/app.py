@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fnmatch
 import json
 import logging
@@ -16,6 +17,8 @@ from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.journal import CallJournal
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.openapi import DOCUMENT
+from crm_core.customers import CustomerService
+from crm_core.phones import try_e164
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +28,7 @@ AUTH = web.AppKey("auth", Authenticator)
 HealthCheck = Callable[[], dict[str, Any]]
 HEALTH: web.AppKey[HealthCheck] = web.AppKey("health")
 SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
+CUSTOMERS: web.AppKey[CustomerService] = web.AppKey("customers")
 PRINCIPAL = "principal"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -108,6 +112,24 @@ async def get_call(request: web.Request) -> web.Response:
     return web.json_response({**record.summary(), "events": record.all_events()})
 
 
+#: roles that work with customers' data
+CUSTOMER_ROLES = frozenset({"admin", "supervisor", "agent", "sales", "marketing"})
+
+
+async def customer_lookup(request: web.Request) -> web.Response:
+    """The screen-pop payload: who is behind a phone number."""
+    require_role(authenticated(request), CUSTOMER_ROLES)
+    phone = request.query.get("phone", "").strip()
+    if not phone:
+        return error(400, "phone: required query parameter")
+    if try_e164(phone) is None:
+        return error(400, f"phone: {phone!r} is not a phone number")
+    view = await request.app[CUSTOMERS].by_phone(phone)
+    if view is None:
+        return error(404, "no customer with this phone number")
+    return web.json_response(dataclasses.asdict(view))
+
+
 async def health(request: web.Request) -> web.Response:
     return web.json_response(request.app[HEALTH]())
 
@@ -166,7 +188,8 @@ async def _close_sockets(app: web.Application) -> None:
 
 
 def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
-               health_check: Callable[[], dict[str, Any]]) -> web.Application:
+               health_check: Callable[[], dict[str, Any]],
+               customers: CustomerService | None = None) -> web.Application:
     app = web.Application(middlewares=[errors_as_json])
     app[BUS] = bus
     app[JOURNAL] = journal
@@ -177,6 +200,9 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     app.router.add_post("/api/v1/auth/token", issue_token)
     app.router.add_get("/api/v1/calls", list_calls)
     app.router.add_get("/api/v1/calls/{call_id}", get_call)
+    if customers is not None:
+        app[CUSTOMERS] = customers
+        app.router.add_get("/api/v1/customers/lookup", customer_lookup)
     app.router.add_get("/api/v1/events", events_socket)
     app.router.add_get("/api/v1/health", health)
     app.router.add_get("/api/v1/openapi.json", openapi)

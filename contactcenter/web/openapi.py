@@ -64,6 +64,17 @@ DOCUMENT: dict[str, Any] = {
                 {"name": "types", "in": "query", "schema": {"type": "string"}}],
             "responses": {"101": {"description": "switching to WebSocket"},
                           "401": _ERROR}}},
+        "/api/v1/customers/lookup": {"get": {
+            "summary": "The customer behind a phone number (the screen-pop payload)",
+            "security": _SECURED,
+            "parameters": [{"name": "phone", "in": "query", "required": True,
+                            "schema": {"type": "string"},
+                            "description": "any way of writing it; matched in E.164"}],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "phone": {"type": "string"}, "contact": {"type": ["object", "null"]},
+                "account": {"type": ["object", "null"]},
+                "recent_interactions": {"type": "array", "items": {"type": "object"}}}}),
+                "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
         "/api/v1/health": {"get": {
             "summary": "Whether the platform reaches Asterisk (ARI and AMI)",
             "responses": {"200": _json({"type": "object"})}}},
