@@ -30,7 +30,7 @@ async def client(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[TestClien
     journal.open()
     app = create_app(bus=EventBus(), journal=journal,
                      auth=Authenticator(USERS, load_secret(tmp_path)),
-                     health_check=lambda: {}, customers=CustomerService(sessions(engine)))
+                     health_check=dict, customers=CustomerService(sessions(engine)))
     test_client = TestClient(TestServer(app))
     await test_client.start_server()
     response = await test_client.post("/api/v1/auth/token", json={
