@@ -31,6 +31,11 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="the CRM's database")
     database.add_argument("action", choices=["migrate", "seed"])
     database.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    crm = commands.add_parser("crm", help="import and export CRM data as CSV")
+    crm.add_argument("action", choices=["import", "export"])
+    crm.add_argument("what", choices=["contacts"])
+    crm.add_argument("file", type=Path)
+    crm.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -56,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
             from contactcenter.dbcommands import db_command
 
             return asyncio.run(db_command(args.action, settings))
+        if args.command == "crm":
+            from contactcenter.dbcommands import crm_command
+
+            return asyncio.run(crm_command(args.action, args.file, settings))
         if args.command == "events":
             from contactcenter.watch import watch
 

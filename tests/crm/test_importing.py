@@ -1,0 +1,87 @@
+"""CSV import and export of contacts, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contactcenter.cli import main
+from crm_core.customers import CustomerService
+from crm_core.db import sessions
+from crm_core.importing import export_contacts, import_contacts
+from crm_core.models import Contact, ContactPhone
+
+ROWS = """first_name,last_name,phone,email,language,do_not_call
+Ada,Lovelace,+1 555 000 1001,ada@example.com,en,no
+Grace,Hopper,(555) 000-1002,,en,
+Ada,,15550001001,ada.l@example.com,,yes
+,,+15550001003,nobody@example.com,,
+Alan,Turing,12,alan@example.com,,
+Alan,Turing,,ALAN@example.com,en,no
+Edsger,Dijkstra,,not-an-email,,
+Barbara,Liskov,+44 20 7946 0002,,,
+Grace,Hopper,,grace@example.com,,
+"""
+
+
+@pytest.fixture
+def csv_file(tmp_path: Path) -> Path:
+    path = tmp_path / "contacts.csv"
+    path.write_text(ROWS)
+    return path
+
+
+async def test_good_rows_are_kept_bad_ones_reported_by_line(
+        engine: AsyncEngine, csv_file: Path) -> None:
+    report = await import_contacts(sessions(engine), csv_file, batch_size=3)
+    assert [line for line, _ in report.bad] == [5, 6, 8]
+    assert "first_name or last_name is required" in report.bad[0][1]
+    assert "not a possible phone number" in report.bad[1][1]
+    assert "not an e-mail address" in report.bad[2][1]
+    assert (report.added, report.merged) == (5, 1)  # row 4 is Ada again, by her phone
+    async with sessions(engine)() as session:
+        assert await session.scalar(select(func.count(Contact.id))) == 5
+        assert await session.scalar(select(func.count(ContactPhone.id))) == 3
+
+
+async def test_a_duplicate_is_merged_not_repeated(engine: AsyncEngine, csv_file: Path) -> None:
+    await import_contacts(sessions(engine), csv_file, batch_size=2)
+    view = await CustomerService(sessions(engine)).by_phone("+15550001001")
+    assert view is not None and view.contact is not None
+    assert view.contact["email"] == "ada@example.com"  # the first value is kept
+    assert view.contact["do_not_call"] is True  # a do-not-call flag is never lost
+    again = await import_contacts(sessions(engine), csv_file)  # importing twice adds nobody
+    assert again.added == 0 and again.merged == 6
+
+
+async def test_export_then_import_round_trips(engine: AsyncEngine, csv_file: Path,
+                                              tmp_path: Path) -> None:
+    await import_contacts(sessions(engine), csv_file)
+    out = tmp_path / "out.csv"
+    assert await export_contacts(sessions(engine), out) == 5
+    rows = list(csv.DictReader(out.open()))
+    assert {row["phone"] for row in rows if row["phone"]} == {
+        "+15550001001", "+15550001002", "+442079460002"}
+    report = await import_contacts(sessions(engine), out)
+    assert report.added == 0 and not report.bad
+
+
+def test_the_cli_reports_bad_rows_with_file_and_line(
+        tmp_path: Path, csv_file: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("CC_STATE_DIR", str(tmp_path / "state"))
+    code = main(["crm", "import", "contacts", str(csv_file),
+                 "--config", str(root / "config/demo.yaml")])
+    err = capsys.readouterr().err
+    assert code == 3
+    assert "5 added, 1 merged into existing contacts, 3 bad rows" in err
+    assert f"{csv_file}:6: " in err
+    out = tmp_path / "export.csv"
+    assert main(["crm", "export", "contacts", str(out),
+                 "--config", str(root / "config/demo.yaml")]) == 0
+    assert len(out.read_text().splitlines()) == 1 + 5
