@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import selectinload
 
@@ -94,9 +94,11 @@ async def _known(session: AsyncSession, batch: list[_Row]) -> tuple[dict[str, Co
                                                                       dict[str, Contact]]:
     phones = {row.phone for row in batch if row.phone}
     emails = {row.email for row in batch if row.email}
-    query = (select(Contact).outerjoin(ContactPhone)
-             .where(ContactPhone.e164.in_(phones) | Contact.email.in_(emails))
-             .options(selectinload(Contact.phones)))
+    # two indexed lookups, not one OR across a join (which scans as the table grows)
+    ids = set(await session.scalars(
+        select(ContactPhone.contact_id).where(ContactPhone.e164.in_(phones))))
+    ids.update(await session.scalars(select(Contact.id).where(Contact.email.in_(emails))))
+    query = select(Contact).where(Contact.id.in_(ids)).options(selectinload(Contact.phones))
     by_phone: dict[str, Contact] = {}
     by_email: dict[str, Contact] = {}
     for contact in (await session.scalars(query)).unique():
@@ -117,25 +119,76 @@ def _merge(contact: Contact, row: _Row) -> None:
         contact.phones.append(ContactPhone(e164=row.phone))
 
 
+@dataclass
+class _New:
+    """A contact this batch creates; later rows of the batch may merge into it."""
+
+    values: dict[str, object]
+    phones: list[str]
+
+
+def _merge_new(new: _New, row: _Row) -> None:
+    for key in ("first_name", "last_name", "email", "language"):
+        new.values[key] = new.values[key] or getattr(row, key)
+    new.values["do_not_call"] = bool(new.values["do_not_call"]) or row.do_not_call
+    if row.phone and row.phone not in new.phones:
+        new.phones.append(row.phone)
+
+
+async def _insert(session: AsyncSession, news: list[_New]) -> None:
+    """One INSERT for the batch's contacts and one for their phones (not one per row)."""
+    # Rows with an e-mail (unique in the batch) are matched to their ids by it, so the
+    # INSERT needs no ordered RETURNING, which SQLAlchemy would run row by row on SQLite.
+    with_email = [new for new in news if new.values["email"]]
+    without = [new for new in news if not new.values["email"]]
+    created: list[tuple[int, _New]] = []
+    if with_email:
+        returned = (await session.execute(insert(Contact).returning(Contact.id, Contact.email),
+                                          [new.values for new in with_email])).all()
+        id_of = {email: contact_id for contact_id, email in returned}
+        created += [(id_of[str(new.values["email"])], new) for new in with_email]
+    if without:
+        ids = (await session.scalars(
+            insert(Contact).returning(Contact.id, sort_by_parameter_order=True),
+            [new.values for new in without])).all()
+        created += list(zip(ids, without, strict=True))
+    phones = [{"contact_id": contact_id, "e164": phone, "kind": "mobile"}
+              for contact_id, new in created for phone in new.phones]
+    if phones:
+        await session.execute(insert(ContactPhone), phones)
+
+
 async def _store(session: AsyncSession, batch: list[_Row], report: ImportReport) -> None:
     by_phone, by_email = await _known(session, batch)
+    new_by_phone: dict[str, _New] = {}
+    new_by_email: dict[str, _New] = {}
+    news: list[_New] = []
     for row in batch:
-        contact = (by_phone.get(row.phone) if row.phone else None) or (
+        known = (by_phone.get(row.phone) if row.phone else None) or (
             by_email.get(row.email) if row.email else None)
-        if contact is not None:
-            _merge(contact, row)
+        pending = (new_by_phone.get(row.phone) if row.phone else None) or (
+            new_by_email.get(row.email) if row.email else None)
+        if known is not None:
+            _merge(known, row)
+            report.merged += 1
+            continue
+        if pending is not None:
+            _merge_new(pending, row)
             report.merged += 1
         else:
-            contact = Contact(first_name=row.first_name, last_name=row.last_name,
-                              email=row.email, language=row.language,
-                              do_not_call=row.do_not_call,
-                              phones=[ContactPhone(e164=row.phone)] if row.phone else [])
-            session.add(contact)
+            pending = _New({"first_name": row.first_name, "last_name": row.last_name,
+                            "email": row.email, "language": row.language,
+                            "do_not_call": row.do_not_call, "vip": False,
+                            "consent_marketing": False},
+                           [row.phone] if row.phone else [])
+            news.append(pending)
             report.added += 1
         if row.phone:
-            by_phone[row.phone] = contact
+            new_by_phone[row.phone] = pending
         if row.email:
-            by_email[row.email] = contact
+            new_by_email[row.email] = pending
+    await session.flush()  # the merges into known contacts
+    await _insert(session, news)
 
 
 async def import_contacts(sessions: async_sessionmaker[AsyncSession], path: Path, *,
