@@ -127,8 +127,10 @@ class _New:
     phones: list[str]
 
 
-def _merge_new(new: _New, row: _Row) -> None:
-    for key in ("first_name", "last_name", "email", "language"):
+def _merge_new(new: _New, row: _Row, *, take_email: bool) -> None:
+    keys = ("first_name", "last_name", "email", "language") if take_email else (
+        "first_name", "last_name", "language")
+    for key in keys:
         new.values[key] = new.values[key] or getattr(row, key)
     new.values["do_not_call"] = bool(new.values["do_not_call"]) or row.do_not_call
     if row.phone and row.phone not in new.phones:
@@ -173,7 +175,9 @@ async def _store(session: AsyncSession, batch: list[_Row], report: ImportReport)
             report.merged += 1
             continue
         if pending is not None:
-            _merge_new(pending, row)
+            # an e-mail already taken by another new contact of the batch stays there
+            owner = new_by_email.get(row.email) if row.email else None
+            _merge_new(pending, row, take_email=owner in (None, pending))
             report.merged += 1
         else:
             pending = _New({"first_name": row.first_name, "last_name": row.last_name,
@@ -185,7 +189,7 @@ async def _store(session: AsyncSession, batch: list[_Row], report: ImportReport)
             report.added += 1
         if row.phone:
             new_by_phone[row.phone] = pending
-        if row.email:
+        if row.email and row.email not in new_by_email:
             new_by_email[row.email] = pending
     await session.flush()  # the merges into known contacts
     await _insert(session, news)

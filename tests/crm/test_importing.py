@@ -85,3 +85,19 @@ def test_the_cli_reports_bad_rows_with_file_and_line(
     assert main(["crm", "export", "contacts", str(out),
                  "--config", str(root / "config/demo.yaml")]) == 0
     assert len(out.read_text().splitlines()) == 1 + 5
+
+
+async def test_a_row_linking_two_new_contacts_does_not_mix_them_up(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = tmp_path / "linked.csv"
+    path.write_text("first_name,last_name,phone,email\n"
+                    "Ann,A,+15550002001,\n"          # a new contact known by phone only
+                    "Bob,B,,bob@example.com\n"        # another, known by e-mail only
+                    "Ann,A,+15550002001,bob@example.com\n")  # names both
+    report = await import_contacts(sessions(engine), path)
+    assert (report.added, report.merged, report.bad) == (2, 1, [])
+    service = CustomerService(sessions(engine))
+    ann = await service.by_phone("+15550002001")
+    assert ann is not None and ann.contact is not None
+    assert ann.contact["first_name"] == "Ann" and ann.contact["email"] is None
+    assert ann.contact["phones"] == ["+15550002001"]
