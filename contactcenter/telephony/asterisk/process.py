@@ -69,12 +69,15 @@ class AsteriskProcess:
 
     def start(self, timeout: float = 60) -> RenderedConfig:
         """Render fresh config and secrets, spawn Asterisk, return once it serves."""
-        if self.processes():
+        replacing = bool(self.processes())
+        if replacing:
             self._log(f"Stopping the Asterisk still running from {self.runtime_dir}")
             self.stop()
         install = self.install()
         rendered = render(self.settings, install)
-        _check_ports_free(self.settings)
+        # a stopped Asterisk's main thread can be a zombie while its other threads
+        # still hold the sockets for a moment: give its ports a few seconds to free
+        _wait_ports_free(self.settings, 5.0 if replacing else 0.0)
         deadline = time.monotonic() + timeout
         self._log_offset = _size(rendered.log_file)  # Asterisk appends; show this run only
         self._spawn(install, rendered)
@@ -286,6 +289,18 @@ def _ami_exchange(sock: socket.socket, message: str) -> str:
             break
         reply += chunk
     return reply.decode(errors="replace")
+
+
+def _wait_ports_free(settings: Settings, patience: float) -> None:
+    deadline = time.monotonic() + patience
+    while True:
+        try:
+            _check_ports_free(settings)
+            return
+        except AsteriskError:
+            if time.monotonic() >= deadline:
+                raise
+            time.sleep(0.1)
 
 
 def _check_ports_free(settings: Settings) -> None:
