@@ -66,21 +66,19 @@ def banner(settings: Settings) -> str:
     return "\n".join(lines)
 
 
-async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None:
-    flows = check_config(settings)
-    state_dir = settings.state_dir
-    state_dir.mkdir(parents=True, exist_ok=True)
-    journal = CallJournal(state_dir / "calls.jsonl")
-    journal.open()
-    process = AsteriskProcess(settings) if settings.asterisk.managed else None
-    if process is not None:
-        await asyncio.to_thread(start_or_adopt, process, settings)
-    else:
+async def _asterisk(settings: Settings) -> AsteriskProcess | None:
+    """Start (or adopt) the managed Asterisk, or wait for one run by someone else."""
+    if not settings.asterisk.managed:
         await wait_for_credentials(settings)
-    bus = EventBus()
-    database = make_engine(settings.database)
-    await migrate(database)
-    customers = CustomerService(sessions(database))
+        return None
+    process = AsteriskProcess(settings)
+    await asyncio.to_thread(start_or_adopt, process, settings)
+    return process
+
+
+def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
+          customers: CustomerService) -> tuple[Engine, AsteriskDriver, web.Application]:
+    """The engine, the Asterisk driver feeding it, and the web app showing both."""
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
@@ -88,10 +86,24 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal,
-                     auth=Authenticator(settings.users, load_secret(state_dir)),
+                     auth=Authenticator(settings.users, load_secret(settings.state_dir)),
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
                      customers=customers)
+    return engine, driver, app
+
+
+async def run(settings: Settings) -> None:
+    flows = check_config(settings)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    journal = CallJournal(settings.state_dir / "calls.jsonl")
+    journal.open()
+    process = await _asterisk(settings)
+    bus = EventBus()
+    database = make_engine(settings.database)
+    await migrate(database)
+    engine, driver, app = _wire(settings, flows, journal, bus,
+                                CustomerService(sessions(database)))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())
@@ -100,8 +112,6 @@ async def run(settings: Settings, *, ready: asyncio.Event | None = None) -> None
         await driver.start()
         await driver.wait_connected(timeout=30)
         print(banner(settings), flush=True)
-        if ready is not None:
-            ready.set()
         await _until_stopped()
     finally:
         sync_task.cancel()

@@ -49,7 +49,6 @@ class AsteriskDriver:
         self._stream_task: asyncio.Task[None] | None = None
         self.ari: AriClient | None = None
         self.ami: AmiClient | None = None
-        self.raw_listeners: list[Callable[[dict[str, Any]], None]] = []
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=64)
@@ -96,8 +95,6 @@ class AsteriskDriver:
         await self.ari.send(ari_request(command))
 
     def _on_ari_message(self, message: dict[str, Any]) -> None:
-        for listener in self.raw_listeners:
-            listener(message)
         event = ari_event(message)
         if event is not None:
             self._on_event(event)
