@@ -20,6 +20,19 @@ from sqlalchemy.ext.asyncio import (
 )
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+#: full-text search objects the migrations make by hand, outside the models
+FULL_TEXT_TABLES = frozenset({"kb_articles_fts", "kb_articles_fts_config", "kb_articles_fts_data",
+                              "kb_articles_fts_docsize", "kb_articles_fts_idx"})
+
+
+def modelled(obj: object, name: str | None, type_: str, reflected: bool,
+             compare_to: object) -> bool:
+    """Alembic's filter: leave out what the models do not describe (the search index)."""
+    if type_ == "table" and name in FULL_TEXT_TABLES:
+        return False
+    if type_ == "column" and name == "search" and getattr(obj, "table", None) is not None:
+        return obj.table.name != "kb_articles"
+    return not (type_ == "index" and name == "ix_kb_articles_search")
 
 
 def make_engine(url: str) -> AsyncEngine:
@@ -55,6 +68,17 @@ async def migrate(engine: AsyncEngine, revision: str = "head") -> None:
 
     async with engine.begin() as connection:
         await connection.run_sync(upgrade)
+
+
+async def migrate_down(engine: AsyncEngine, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``base`` for an empty database)."""
+    url = engine.url.render_as_string(hide_password=False)
+
+    def downgrade(connection: Connection) -> None:
+        command.downgrade(_alembic_config(url, connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(downgrade)
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

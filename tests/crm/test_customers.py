@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic.config import Config
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.customers import CustomerService
-from crm_core.db import current_revision, sessions
+from crm_core.db import current_revision, migrate, migrate_down, sessions
 from crm_core.models import Account, Contact, ContactPhone, Interaction
 from crm_core.phones import InvalidPhoneNumber, to_e164
 from crm_core.repositories import AccountRepository, ContactRepository, InteractionRepository
@@ -27,7 +28,20 @@ def test_what_is_not_a_phone_number_is_refused(bad: str) -> None:
 
 
 async def test_migrations_bring_the_schema_to_head(engine: AsyncEngine) -> None:
-    assert await current_revision(engine) == "0001"
+    from alembic.script import ScriptDirectory
+
+    from crm_core.db import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert await current_revision(engine) == ScriptDirectory.from_config(config).get_current_head()
+
+
+async def test_every_migration_can_be_undone_and_done_again(engine: AsyncEngine) -> None:
+    await migrate_down(engine, "base")
+    assert await current_revision(engine) is None
+    await migrate(engine)
+    await _seed(engine)
 
 
 async def _seed(engine: AsyncEngine) -> int:
@@ -80,10 +94,11 @@ async def test_the_migrations_and_the_models_describe_the_same_schema(
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from crm_core.db import modelled
     from crm_core.models import Base
 
     def differences(connection):  # type: ignore[no-untyped-def]
-        context = MigrationContext.configure(connection)
+        context = MigrationContext.configure(connection, opts={"include_object": modelled})
         return compare_metadata(context, Base.metadata)
 
     async with engine.connect() as connection:

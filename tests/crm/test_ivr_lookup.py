@@ -49,4 +49,4 @@ def test_db_seed_command_migrates_and_seeds(tmp_path: Path,
     assert "3 demo customers added" in capsys.readouterr().out
     assert (tmp_path / "cc.db").exists()
     assert main(["db", "migrate", "--config", str(root / "config/demo.yaml")]) == 0
-    assert "revision 0001" in capsys.readouterr().out
+    assert "revision 0002" in capsys.readouterr().out

@@ -1,0 +1,62 @@
+"""The CRM's tables (SQLAlchemy 2), one module per area.
+
+Only repositories and services in ``crm_core`` open sessions on these; the
+rest of the platform calls services. The schema itself comes from the Alembic
+migrations, and a test keeps these classes and the migrations in step.
+"""
+
+from crm_core.models.access import ROLES, AuditEntry, User
+from crm_core.models.base import Base
+from crm_core.models.customers import (
+    Account,
+    Address,
+    Contact,
+    ContactEmail,
+    ContactPhone,
+    ContactTag,
+)
+from crm_core.models.interactions import Interaction
+from crm_core.models.marketing import (
+    CHANNELS,
+    RESPONSE_KINDS,
+    Campaign,
+    CampaignMember,
+    CampaignResponse,
+    Offer,
+    Segment,
+)
+from crm_core.models.sales import (
+    ACTIVITY_KINDS,
+    CLOSED_STAGES,
+    LEAD_STATUSES,
+    STAGES,
+    Activity,
+    Invoice,
+    Lead,
+    Opportunity,
+    OpportunityStage,
+    Order,
+    OrderLine,
+    Product,
+    Quote,
+    QuoteLine,
+)
+from crm_core.models.service import (
+    CASE_STATUSES,
+    CASE_TYPES,
+    OPEN_CASE_STATUSES,
+    PRIORITIES,
+    Article,
+    Case,
+    SlaPolicy,
+)
+
+__all__ = [
+    "ACTIVITY_KINDS", "CASE_STATUSES", "CASE_TYPES", "CHANNELS", "CLOSED_STAGES",
+    "LEAD_STATUSES", "OPEN_CASE_STATUSES", "PRIORITIES", "RESPONSE_KINDS", "ROLES", "STAGES",
+    "Account", "Activity", "Address", "Article", "AuditEntry", "Base", "Campaign",
+    "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",
+    "ContactTag", "Interaction", "Invoice", "Lead", "Offer", "Opportunity",
+    "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine", "Segment",
+    "SlaPolicy", "User",
+]

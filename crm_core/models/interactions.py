@@ -1,0 +1,43 @@
+"""Interactions: every call (and other contact) with what the ACD recorded of it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, ref
+
+
+class Interaction(Base):
+    """One call, e-mail or chat, linked to the contact when the number is known."""
+
+    __tablename__ = "interactions"
+    __table_args__ = (Index("ix_interactions_contact_started", "contact_id", "started_at"),
+                      Index("ix_interactions_started", "started_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    channel: Mapped[str] = mapped_column(String(16), default="voice")
+    direction: Mapped[str] = mapped_column(String(16), default="inbound")
+    caller: Mapped[str | None] = mapped_column(String(32))
+    dialed: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    queue: Mapped[str | None] = mapped_column(String(64))
+    agent: Mapped[str | None] = mapped_column(String(64), index=True)
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    disposition: Mapped[str | None] = mapped_column(String(64))
+    wait_seconds: Mapped[float | None] = mapped_column(Float)
+    talk_seconds: Mapped[float | None] = mapped_column(Float)
+    wrap_seconds: Mapped[float | None] = mapped_column(Float)
+    recording: Mapped[str | None] = mapped_column(String(255))
+    ivr_path: Mapped[list[str] | None] = mapped_column(JSON)
+    answers: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    notes: Mapped[str | None] = mapped_column(Text)
+    case_id: Mapped[int | None] = ref("cases.id")
+    lead_id: Mapped[int | None] = ref("leads.id")
+    opportunity_id: Mapped[int | None] = ref("opportunities.id")
+    campaign_id: Mapped[int | None] = ref("campaigns.id")

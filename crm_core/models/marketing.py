@@ -1,0 +1,93 @@
+"""Marketing: campaigns, saved segments (the list generator), campaign lists,
+responses, and the cross-sell and up-sell offers behind the next best offer.
+
+A segment's ``definition`` is a saved query (ages, places, gender, tags,
+purchase history) that ``crm_core.segments`` turns into SQL; materialising it
+into a campaign fills ``campaign_members``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, Numeric, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from crm_core.models.base import Base, created, money, ref
+
+CHANNELS = ("email", "phone", "sms", "social", "direct_mail", "web", "search")
+RESPONSE_KINDS = ("open", "click", "reply", "call", "visit", "unsubscribe")
+
+
+class Segment(Base):
+    __tablename__ = "segments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = created()
+
+
+class Campaign(Base):
+    __tablename__ = "campaigns"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="planned")
+    budget: Mapped[Decimal] = money()
+    cost: Mapped[Decimal] = money()
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    segment_id: Mapped[int | None] = ref("segments.id", index=False)
+    product_id: Mapped[int | None] = ref("products.id", index=False)
+    created_at: Mapped[dt.datetime] = created()
+
+
+class CampaignMember(Base):
+    """A contact on a campaign's list."""
+
+    __tablename__ = "campaign_members"
+    __table_args__ = (UniqueConstraint("campaign_id", "contact_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
+                                            index=True)
+    added_at: Mapped[dt.datetime] = created()
+
+
+class CampaignResponse(Base):
+    """Someone answered a campaign: opened, clicked, replied, called, visited."""
+
+    __tablename__ = "campaign_responses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    contact_id: Mapped[int | None] = ref("contacts.id")
+    lead_id: Mapped[int | None] = ref("leads.id")
+    kind: Mapped[str] = mapped_column(String(16))
+    responded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Offer(Base):
+    """A cross-sell or up-sell: whoever bought ``requires_product_id`` (or anyone,
+    when it is empty) and not yet ``product_id`` may be offered it."""
+
+    __tablename__ = "offers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # cross_sell, up_sell
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"))
+    requires_product_id: Mapped[int | None] = ref("products.id", index=False)
+    pitch: Mapped[str] = mapped_column(String(500))
+    discount_percent: Mapped[Decimal] = mapped_column(Numeric(5, 2), default=Decimal(0))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    starts_on: Mapped[dt.date | None] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
