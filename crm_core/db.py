@@ -11,6 +11,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Column
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -30,7 +31,7 @@ def modelled(obj: object, name: str | None, type_: str, reflected: bool,
     """Alembic's filter: leave out what the models do not describe (the search index)."""
     if type_ == "table" and name in FULL_TEXT_TABLES:
         return False
-    if type_ == "column" and name == "search" and getattr(obj, "table", None) is not None:
+    if type_ == "column" and name == "search" and isinstance(obj, Column):
         return obj.table.name != "kb_articles"
     return not (type_ == "index" and name == "ix_kb_articles_search")
 
