@@ -1,0 +1,53 @@
+"""The next best offer: which cross-sell or up-sell to put in front of a customer.
+
+The rule is the one a campaign manager can reason about: among the active
+offers, skip those for a product the customer already bought, keep those whose
+prerequisite product they did buy (or that need none), and take the one with
+the highest priority, targeted offers before general ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crm_core.models import Offer, Order, OrderLine, Product
+
+
+@dataclass(frozen=True)
+class NextBestOffer:
+    id: int
+    name: str
+    kind: str
+    pitch: str
+    product_name: str
+    sku: str
+    discount_percent: Decimal
+
+
+async def next_best_offer(session: AsyncSession, contact_id: int,
+                          today: dt.date) -> NextBestOffer | None:
+    bought = (select(OrderLine.product_id)
+              .join(Order, Order.id == OrderLine.order_id)
+              .where(Order.contact_id == contact_id, Order.status != "cancelled"))
+    query = (
+        select(Offer, Product.name, Product.sku)
+        .join(Product, Product.id == Offer.product_id)
+        .where(Offer.active, Product.active,
+               or_(Offer.starts_on.is_(None), Offer.starts_on <= today),
+               or_(Offer.ends_on.is_(None), Offer.ends_on >= today),
+               or_(Offer.requires_product_id.is_(None), Offer.requires_product_id.in_(bought)),
+               Offer.product_id.not_in(bought))
+        .order_by(Offer.requires_product_id.is_(None), Offer.priority.desc(), Offer.id)
+        .limit(1)
+    )
+    row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    offer, product_name, sku = row
+    return NextBestOffer(offer.id, offer.name, offer.kind, offer.pitch, product_name, sku,
+                         offer.discount_percent)
