@@ -52,6 +52,14 @@ class Subscription:
             return None
 
 
+    def get_nowait(self) -> DomainEvent | None:
+        """The next event if one is waiting, else None."""
+        try:
+            return self._queue.get_nowait()
+        except asyncio.QueueEmpty:
+            return None
+
+
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()

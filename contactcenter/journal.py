@@ -150,5 +150,9 @@ class CallJournal:
             self._file.close()
             self._file = None
 
+    def ended(self) -> list[CallRecord]:
+        """The ended calls still kept (the last 10,000), oldest first."""
+        return [self.records[call_id] for call_id in self._ended if call_id in self.records]
+
     def live(self) -> list[CallRecord]:
         return [record for record in self.records.values() if record.state != "ended"]

@@ -1,0 +1,91 @@
+"""Ended calls go from the call journal to the CRM's interactions, never lost.
+
+The journal is the outbox: a call's record is on disk before this sees it.
+At start every ended call the journal still holds is offered to the CRM, which
+keeps each call once, so calls that ended while the app was down or the
+database was unreachable arrive late instead of never. While running, each
+``call.ended`` is written within a moment, in batches; a failed write is kept
+and tried again with a doubling pause.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contactcenter.bus import EventBus
+from contactcenter.journal import CallJournal, CallRecord
+from crm_core.call_records import CallSummary, record_calls
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+MAX_PAUSE = 30.0
+
+
+def _time(seconds: float | None) -> dt.datetime | None:
+    return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
+
+
+def summarise(record: CallRecord) -> CallSummary:
+    """The CRM's view of a journal record."""
+    queue = None
+    if record.exit and record.exit.get("kind") == "queue":
+        queue = record.exit.get("target")
+    return CallSummary(call_id=record.call_id, caller=record.caller, dialed=record.dialed,
+                       started=_time(record.started) or dt.datetime.now(dt.UTC),
+                       ended=_time(record.ended), outcome=record.outcome, queue=queue,
+                       ivr_path=list(record.ivr_path))
+
+
+class CrmOutbox:
+    def __init__(self, journal: CallJournal, sessions: async_sessionmaker[AsyncSession],
+                 *, first_pause: float = 0.5) -> None:
+        self._journal = journal
+        self._sessions = sessions
+        self._unsent: dict[str, CallSummary] = {}
+        self._first_pause = first_pause
+        self.written = 0
+        self.failures = 0
+
+    def _offer_journal(self) -> None:
+        for record in self._journal.ended():
+            self._unsent.setdefault(record.call_id, summarise(record))
+
+    def _offer_call(self, call_id: str) -> None:
+        record = self._journal.records.get(call_id)
+        if record is not None and record.state == "ended":
+            self._unsent[call_id] = summarise(record)
+
+    async def flush(self) -> None:
+        """Write everything waiting; raises if the database refuses."""
+        while self._unsent:
+            batch = list(self._unsent.values())[:BATCH]
+            self.written += await record_calls(self._sessions, batch)
+            for call in batch:
+                self._unsent.pop(call.call_id, None)
+
+    async def run(self, bus: EventBus) -> None:
+        pause = self._first_pause
+        subscription = bus.subscribe()
+        self._offer_journal()
+        while True:
+            try:
+                await self.flush()
+                pause = self._first_pause
+                timeout = None
+            except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
+                self.failures += 1
+                log.warning("CRM unreachable, %d calls wait to be written: %s",
+                            len(self._unsent), exc)
+                timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+            event = await subscription.get(timeout)
+            if subscription.overflowed:  # cut off while we waited: the journal has all
+                subscription = bus.subscribe()
+                self._offer_journal()
+            while event is not None:
+                if event.get("type") == "call.ended":
+                    self._offer_call(event["call_id"])
+                event = subscription.get_nowait() if len(self._unsent) < BATCH else None

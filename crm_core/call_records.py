@@ -1,0 +1,81 @@
+"""Calls into the CRM: each ended call becomes one interaction on the caller's timeline.
+
+The platform's call journal is the outbox: a call's record is durable there
+before anything is written here, and writing is idempotent (``call_id`` is
+unique), so the same calls can be offered again after a crash or an outage of
+the database and each still lands exactly once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import insert, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from crm_core.models import ContactPhone, Interaction
+from crm_core.phones import try_e164
+
+
+@dataclass(frozen=True)
+class CallSummary:
+    """What the contact center knows of a finished call."""
+
+    call_id: str
+    caller: str
+    dialed: str
+    started: dt.datetime
+    ended: dt.datetime | None
+    outcome: str | None
+    direction: str = "inbound"
+    queue: str | None = None
+    agent: str | None = None
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    wrap_seconds: float | None = None
+    recording: str | None = None
+    ivr_path: list[str] = field(default_factory=list)
+
+
+async def _already_recorded(session: AsyncSession, call_ids: list[str]) -> set[str]:
+    query = select(Interaction.call_id).where(Interaction.call_id.in_(call_ids))
+    return {call_id for call_id in (await session.scalars(query)) if call_id}
+
+
+async def _contacts_by_phone(session: AsyncSession, phones: set[str]) -> dict[str, int]:
+    """Each number's contact; the newest contact wins when several share one."""
+    if not phones:
+        return {}
+    query = (select(ContactPhone.e164, ContactPhone.contact_id)
+             .where(ContactPhone.e164.in_(phones)).order_by(ContactPhone.contact_id))
+    return {e164: contact_id for e164, contact_id in await session.execute(query)}
+
+
+def _row(call: CallSummary, e164: str | None, contacts: dict[str, int]) -> dict[str, object]:
+    return {"call_id": call.call_id, "contact_id": contacts.get(e164) if e164 else None,
+            "channel": "voice", "direction": call.direction, "caller": call.caller[:32],
+            "dialed": call.dialed[:32], "started_at": call.started, "ended_at": call.ended,
+            "queue": call.queue, "agent": call.agent, "outcome": call.outcome,
+            "wait_seconds": call.wait_seconds, "talk_seconds": call.talk_seconds,
+            "wrap_seconds": call.wrap_seconds, "recording": call.recording,
+            "ivr_path": call.ivr_path}
+
+
+async def record_calls(sessions: async_sessionmaker[AsyncSession],
+                       calls: Sequence[CallSummary]) -> int:
+    """Write the calls not written yet; return how many were new."""
+    if not calls:
+        return 0
+    async with sessions() as session, session.begin():
+        done = await _already_recorded(session, [call.call_id for call in calls])
+        fresh = {call.call_id: call for call in calls if call.call_id not in done}
+        if not fresh:
+            return 0
+        numbers = {call.call_id: try_e164(call.caller) for call in fresh.values()}
+        contacts = await _contacts_by_phone(
+            session, {e164 for e164 in numbers.values() if e164})
+        await session.execute(insert(Interaction), [
+            _row(call, numbers[call.call_id], contacts) for call in fresh.values()])
+        return len(fresh)
