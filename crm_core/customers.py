@@ -15,7 +15,6 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core import customer_queries as queries
-from crm_core.models import Account, Case, Contact, Interaction, Opportunity, Order
 from crm_core.offers import NextBestOffer, next_best_offer
 from crm_core.phones import try_e164
 
@@ -32,6 +31,10 @@ class CustomerView:
     next_best_offer: dict[str, Any] | None = None
 
 
+TIMES = ("created_at", "started_at", "opened_at", "resolution_due", "ordered_at")
+MONEY = ("amount", "total")
+
+
 def _time(value: dt.datetime | None) -> str | None:
     if value is None:
         return None
@@ -40,44 +43,30 @@ def _time(value: dt.datetime | None) -> str | None:
     return value.isoformat()
 
 
-def _contact(contact: Contact) -> dict[str, Any]:
-    return {"id": contact.id, "first_name": contact.first_name,
-            "last_name": contact.last_name, "email": contact.email,
-            "language": contact.language, "time_zone": contact.time_zone, "vip": contact.vip,
-            "do_not_call": contact.do_not_call, "consent_marketing": contact.consent_marketing,
-            "phones": [p.e164 for p in contact.phones],
-            "customer_since": _time(contact.created_at)}
+def _plain(row: queries.Row) -> dict[str, Any]:
+    """A row as JSON-ready values: times in ISO 8601 with their zone, money as text."""
+    out = dict(row)
+    for key in TIMES:
+        if key in out:
+            out[key] = _time(out[key])
+    for key in MONEY:
+        if key in out:
+            out[key] = str(out[key])
+    if isinstance(out.get("expected_close"), dt.date):
+        out["expected_close"] = out["expected_close"].isoformat()
+    return out
 
 
-def _account(account: Account | None) -> dict[str, Any] | None:
-    if account is None:
-        return None
-    return {"id": account.id, "name": account.name, "segment": account.segment,
-            "industry": account.industry}
-
-
-def _interaction(row: Interaction) -> dict[str, Any]:
-    return {"id": row.id, "call_id": row.call_id, "channel": row.channel,
-            "direction": row.direction, "started_at": _time(row.started_at),
-            "queue": row.queue, "agent": row.agent, "outcome": row.outcome,
-            "disposition": row.disposition, "notes": row.notes}
-
-
-def _case(row: Case) -> dict[str, Any]:
-    return {"id": row.id, "subject": row.subject, "status": row.status,
-            "priority": row.priority, "type": row.type, "opened_at": _time(row.opened_at),
-            "resolution_due": _time(row.resolution_due)}
-
-
-def _opportunity(row: Opportunity) -> dict[str, Any]:
-    return {"id": row.id, "name": row.name, "stage": row.stage, "amount": str(row.amount),
-            "probability": row.probability,
-            "expected_close": row.expected_close.isoformat() if row.expected_close else None}
-
-
-def _order(row: Order) -> dict[str, Any]:
-    return {"id": row.id, "status": row.status, "total": str(row.total),
-            "ordered_at": _time(row.ordered_at)}
+def _split(row: queries.Row, phones: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:
+    """The contact part and the account part of the joined row."""
+    contact = _plain({key: value for key, value in row.items()
+                      if not key.startswith("account_")})
+    contact["customer_since"] = contact.pop("created_at")
+    contact["phones"] = phones
+    if row["account_id"] is None:
+        return contact, None
+    return contact, {"id": row["account_id"], "name": row["account_name"],
+                     "segment": row["account_segment"], "industry": row["account_industry"]}
 
 
 def _offer(offer: NextBestOffer | None) -> dict[str, Any] | None:
@@ -99,19 +88,20 @@ class CustomerService:
         if e164 is None:
             return None
         async with self._sessions() as session:
-            contact = await queries.contact_by_phone(session, e164)
-            if contact is None:
+            connection = await session.connection()
+            row = await queries.contact_by_phone(connection, e164)
+            if row is None:
                 return None
-            return CustomerView(
-                phone=e164, contact=_contact(contact), account=_account(contact.account),
-                recent_interactions=[_interaction(row) for row in
-                                     await queries.recent_interactions(
-                                         session, contact.id, interactions)],
-                open_cases=[_case(row) for row in await queries.open_cases(session, contact.id)],
-                open_opportunities=[_opportunity(row) for row in
-                                    await queries.open_opportunities(session, contact.id)],
-                last_orders=[_order(row) for row in
-                             await queries.last_orders(session, contact.id, orders)],
-                next_best_offer=_offer(await next_best_offer(
-                    session, contact.id, today or dt.datetime.now(dt.UTC).date())),
-            )
+            cid = row["id"]
+            contact, account = _split(row, await queries.phones(connection, cid))
+            plain = [_plain(r) for r in await queries.recent_interactions(
+                connection, cid, interactions)]
+            cases = [_plain(r) for r in await queries.open_cases(connection, cid)]
+            deals = [_plain(r) for r in await queries.open_opportunities(connection, cid)]
+            last = [_plain(r) for r in await queries.last_orders(connection, cid, orders)]
+            offer = await next_best_offer(connection, cid,
+                                          today or dt.datetime.now(dt.UTC).date())
+        return CustomerView(phone=e164, contact=contact, account=account,
+                            recent_interactions=plain, open_cases=cases,
+                            open_opportunities=deals, last_orders=last,
+                            next_best_offer=_offer(offer))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import or_, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm_core.models import Offer, Order, OrderLine, Product
 
@@ -29,13 +29,14 @@ class NextBestOffer:
     discount_percent: Decimal
 
 
-async def next_best_offer(session: AsyncSession, contact_id: int,
+async def next_best_offer(connection: AsyncConnection, contact_id: int,
                           today: dt.date) -> NextBestOffer | None:
     bought = (select(OrderLine.product_id)
               .join(Order, Order.id == OrderLine.order_id)
               .where(Order.contact_id == contact_id, Order.status != "cancelled"))
     query = (
-        select(Offer, Product.name, Product.sku)
+        select(Offer.id, Offer.name, Offer.kind, Offer.pitch, Product.name, Product.sku,
+               Offer.discount_percent)
         .join(Product, Product.id == Offer.product_id)
         .where(Offer.active, Product.active,
                or_(Offer.starts_on.is_(None), Offer.starts_on <= today),
@@ -45,9 +46,5 @@ async def next_best_offer(session: AsyncSession, contact_id: int,
         .order_by(Offer.requires_product_id.is_(None), Offer.priority.desc(), Offer.id)
         .limit(1)
     )
-    row = (await session.execute(query)).first()
-    if row is None:
-        return None
-    offer, product_name, sku = row
-    return NextBestOffer(offer.id, offer.name, offer.kind, offer.pitch, product_name, sku,
-                         offer.discount_percent)
+    row = (await connection.execute(query)).first()
+    return None if row is None else NextBestOffer(*row)

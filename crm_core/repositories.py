@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
-from crm_core.customer_queries import contact_by_phone
-from crm_core.models import Account, Contact, Interaction
+from crm_core.models import Account, Contact, ContactPhone, Interaction
 
 
 class ContactRepository:
@@ -22,7 +22,15 @@ class ContactRepository:
 
     async def by_phone(self, e164: str) -> Contact | None:
         """The contact who has this number; the most recently created if several do."""
-        return await contact_by_phone(self.session, e164)
+        query = (
+            select(Contact)
+            .join(ContactPhone, ContactPhone.contact_id == Contact.id)
+            .where(ContactPhone.e164 == e164)
+            .options(selectinload(Contact.account), selectinload(Contact.phones))
+            .order_by(Contact.id.desc())
+            .limit(1)
+        )
+        return (await self.session.scalars(query)).first()
 
 
 class AccountRepository:
