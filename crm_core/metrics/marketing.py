@@ -1,0 +1,165 @@
+"""Marketing metrics: what campaigns brought in, and whether customers stay.
+
+A campaign is active in a period when its dates (``starts_on`` to
+``ends_on``, both inclusive, UTC days; no end date means still running)
+overlap the period and it is not cancelled. The per-campaign metrics list
+every active campaign, with zeros where nothing happened, plus any other
+campaign that has figures in the period (a late response to an ended one);
+one row per campaign, in id order. Aggregates run in the database, grouped by
+campaign; only the per-campaign rows come back. Cost per interaction lists
+the active campaigns only, since its responses are counted to date.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Subquery,
+    and_,
+    case,
+    exists,
+    func,
+    or_,
+    select,
+)
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm_core.metrics.period import Period
+from crm_core.metrics.queries import first_order, live_order, money, ratio, within
+from crm_core.models import Campaign, CampaignResponse, Lead, Order, Product
+
+CampaignFigures = list[dict[str, Any]]
+
+
+def campaign_active(period: Period) -> ColumnElement[bool]:
+    """The campaign's days overlap the period and it was not cancelled."""
+    return and_(Campaign.status != "cancelled", Campaign.starts_on <= period.last_day,
+                or_(Campaign.ends_on.is_(None), Campaign.ends_on >= period.start.date()))
+
+
+async def _per_campaign(session: AsyncSession, period: Period, figures: Subquery,
+                        *extra: Any, active_only: bool = False) -> list[Row[Any]]:
+    """Active campaigns, and unless ``active_only`` those with figures, joined to
+    ``figures`` (zeros filled in)."""
+    values = [func.coalesce(column, 0).label(column.name)
+              for column in figures.c if column.name != "campaign_id"]
+    listed = campaign_active(period)
+    if not active_only:
+        listed = or_(listed, figures.c.campaign_id.is_not(None))
+    query = (select(Campaign.id, Campaign.name, *extra, *values)
+             .outerjoin(figures, figures.c.campaign_id == Campaign.id)
+             .where(listed).order_by(Campaign.id))
+    return list((await session.execute(query)).all())
+
+
+async def campaigns(session: AsyncSession, period: Period) -> int:
+    """Campaigns active in the period (dates overlapping it, not cancelled)."""
+    query = select(func.count()).select_from(Campaign).where(campaign_active(period))
+    return int(await session.scalar(query) or 0)
+
+
+async def responses_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
+    """Per campaign, the responses (any kind: open, click, reply, call, visit,
+    unsubscribe) received in the period."""
+    figures = (select(CampaignResponse.campaign_id, func.count().label("responses"))
+               .where(within(CampaignResponse.responded_at, period))
+               .group_by(CampaignResponse.campaign_id).subquery())
+    rows = await _per_campaign(session, period, figures)
+    return [{"campaign_id": r.id, "campaign": r.name, "responses": int(r.responses)}
+            for r in rows]
+
+
+def _campaign_orders(period: Period) -> Subquery:
+    return (select(Order.campaign_id, func.count().label("purchases"),
+                   func.sum(Order.total).label("revenue"))
+            .where(Order.campaign_id.is_not(None), within(Order.ordered_at, period),
+                   live_order())
+            .group_by(Order.campaign_id).subquery())
+
+
+async def purchases_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
+    """Per campaign, the orders (not cancelled) placed in the period that carry
+    its ``campaign_id``."""
+    rows = await _per_campaign(session, period, _campaign_orders(period))
+    return [{"campaign_id": r.id, "campaign": r.name, "purchases": int(r.purchases)}
+            for r in rows]
+
+
+async def revenue_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
+    """Per campaign, the total of those same orders: not cancelled, placed in the
+    period, carrying its ``campaign_id``."""
+    rows = await _per_campaign(session, period, _campaign_orders(period))
+    return [{"campaign_id": r.id, "campaign": r.name, "revenue": money(r.revenue)}
+            for r in rows]
+
+
+async def cost_per_interaction(session: AsyncSession, period: Period) -> CampaignFigures:
+    """Per campaign active in the period, its recorded ``cost`` divided by all its
+    responses received before the period's end (None without responses). The
+    cost is the campaign's whole cost, so the responses are all of them to
+    date, not only the period's."""
+    figures = (select(CampaignResponse.campaign_id, func.count().label("responses"))
+               .where(CampaignResponse.responded_at < period.end)
+               .group_by(CampaignResponse.campaign_id).subquery())
+    rows = await _per_campaign(session, period, figures, Campaign.cost, active_only=True)
+    return [{"campaign_id": r.id, "campaign": r.name, "cost": money(r.cost),
+             "responses": int(r.responses),
+             "cost_per_interaction": money(Decimal(money(r.cost)) / r.responses)
+             if r.responses else None}
+            for r in rows]
+
+
+async def new_customers_per_campaign(session: AsyncSession,
+                                     period: Period) -> CampaignFigures:
+    """Per campaign, the contacts whose first order ever (not cancelled) was placed
+    in the period and carries its ``campaign_id``."""
+    figures = (select(Order.campaign_id, func.count(Order.contact_id.distinct())
+                      .label("new_customers"))
+               .where(Order.campaign_id.is_not(None), Order.contact_id.is_not(None),
+                      within(Order.ordered_at, period), live_order(), first_order())
+               .group_by(Order.campaign_id).subquery())
+    rows = await _per_campaign(session, period, figures)
+    return [{"campaign_id": r.id, "campaign": r.name, "new_customers": int(r.new_customers)}
+            for r in rows]
+
+
+async def retention_rate(session: AsyncSession, period: Period) -> dict[str, Any]:
+    """Of the contacts who placed an order (not cancelled) in the previous period
+    (same length, or the same number of calendar months), the share who placed
+    one in this period too; the rate is None when nobody ordered in the previous
+    period."""
+    again = aliased(Order)
+    ordered_again = exists().where(again.contact_id == Order.contact_id, live_order(again),
+                                   within(again.ordered_at, period))
+    query = (select(func.count(Order.contact_id.distinct()),
+                    func.count(case((ordered_again, Order.contact_id)).distinct()))
+             .where(within(Order.ordered_at, period.previous()), live_order(),
+                    Order.contact_id.is_not(None)))
+    before, kept = (await session.execute(query)).one()
+    return {"previous_customers": int(before), "retained": int(kept),
+            "rate": ratio(kept, before)}
+
+
+async def new_leads_by_product(session: AsyncSession, period: Period) -> list[dict[str, Any]]:
+    """Leads created in the period, per product of interest (``leads.product_id``;
+    None for leads without one), most leads first."""
+    count = func.count(Lead.id)
+    query = (select(Lead.product_id, Product.name, count.label("leads"))
+             .outerjoin(Product, Product.id == Lead.product_id)
+             .where(within(Lead.created_at, period))
+             .group_by(Lead.product_id, Product.name)
+             .order_by(count.desc(), Lead.product_id.asc().nulls_last()))
+    rows = (await session.execute(query)).all()
+    return [{"product_id": r.product_id, "product": r.name, "leads": int(r.leads)}
+            for r in rows]
+
+
+#: this area's metrics, in the order a report shows them
+METRICS = (campaigns, responses_per_campaign, purchases_per_campaign, revenue_per_campaign,
+           cost_per_interaction, new_customers_per_campaign, retention_rate,
+           new_leads_by_product)
