@@ -71,7 +71,7 @@ class CampaignResponse(Base):
     contact_id: Mapped[int | None] = ref("contacts.id")
     lead_id: Mapped[int | None] = ref("leads.id")
     kind: Mapped[str] = mapped_column(String(16))
-    responded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    responded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class Offer(Base):

@@ -64,7 +64,7 @@ class Opportunity(Base):
     owner_id: Mapped[int | None] = owner()
     expected_close: Mapped[dt.date | None] = mapped_column(Date)
     created_at: Mapped[dt.datetime] = created()
-    closed_at: Mapped[dt.datetime | None] = when()
+    closed_at: Mapped[dt.datetime | None] = when(index=True)
     history: Mapped[list[OpportunityStage]] = relationship(
         cascade="all, delete-orphan", order_by="OpportunityStage.entered_at")
 
@@ -98,7 +98,7 @@ class Activity(Base):
     case_id: Mapped[int | None] = ref("cases.id")
     owner_id: Mapped[int | None] = owner()
     due_at: Mapped[dt.datetime | None] = when()
-    done_at: Mapped[dt.datetime | None] = when()
+    done_at: Mapped[dt.datetime | None] = when(index=True)
     created_at: Mapped[dt.datetime] = created()
 
 
@@ -125,7 +125,7 @@ class Quote(Base):
     status: Mapped[str] = mapped_column(String(16), default="draft")
     total: Mapped[Decimal] = money()
     created_at: Mapped[dt.datetime] = created()
-    sent_at: Mapped[dt.datetime | None] = when()
+    sent_at: Mapped[dt.datetime | None] = when(index=True)
     lines: Mapped[list[QuoteLine]] = relationship(cascade="all, delete-orphan")
 
 

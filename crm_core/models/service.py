@@ -49,8 +49,8 @@ class Case(Base):
     first_response_due: Mapped[dt.datetime | None] = when()
     resolution_due: Mapped[dt.datetime | None] = when()
     first_response_at: Mapped[dt.datetime | None] = when()
-    resolved_at: Mapped[dt.datetime | None] = when()
-    closed_at: Mapped[dt.datetime | None] = when()
+    resolved_at: Mapped[dt.datetime | None] = when(index=True)
+    closed_at: Mapped[dt.datetime | None] = when(index=True)
     satisfaction: Mapped[int | None] = mapped_column(Integer)  # 1 to 5, from the survey
 
 

@@ -392,7 +392,15 @@ def upgrade() -> None:
             batch.create_foreign_key(f"fk_interactions_{column}", table, [column], ["id"])
         batch.create_index("ix_interactions_agent", ["agent"])
         batch.create_index("ix_interactions_started", ["started_at"])
+    for table, column in PERIOD_COLUMNS:
+        op.create_index(f"ix_{table}_{column}", table, [column])
     _full_text_search()
+
+
+#: the times the metrics select periods on
+PERIOD_COLUMNS = (("campaign_responses", "responded_at"), ("activities", "done_at"),
+                  ("quotes", "sent_at"), ("cases", "resolved_at"), ("cases", "closed_at"),
+                  ("opportunities", "closed_at"))
 
 
 #: the interactions' links to the new tables: (column, table)
