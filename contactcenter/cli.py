@@ -12,6 +12,14 @@ from contactcenter.configfile import ConfigError
 from contactcenter.settings import load_settings
 
 DEFAULT_CONFIG = Path("config/demo.yaml")
+CRM_EPILOG = """\
+columns (a header line names them; first_name and last_name are required):
+  contacts: first_name, last_name, phone, email, language, do_not_call (yes/no)
+  leads:    first_name, last_name, company, email, phone, source,
+            status (new, contacted, qualified, unqualified, converted; default new),
+            score (0 to 100), product (a known SKU)
+a row whose phone or e-mail is already known is merged into that record.
+exit status: 0 done, 1 no such file, 2 unreadable file, 3 done but with bad rows"""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -31,9 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="the CRM's database")
     database.add_argument("action", choices=["migrate", "seed"])
     database.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    crm = commands.add_parser("crm", help="import and export CRM data as CSV")
+    crm = commands.add_parser("crm", help="import and export CRM data as CSV",
+                              epilog=CRM_EPILOG,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
     crm.add_argument("action", choices=["import", "export"])
-    crm.add_argument("what", choices=["contacts"])
+    crm.add_argument("what", choices=["contacts", "leads"])
     crm.add_argument("file", type=Path)
     crm.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     check = commands.add_parser("config", help="validate the configuration")
@@ -64,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "crm":
             from contactcenter.dbcommands import crm_command
 
-            return asyncio.run(crm_command(args.action, args.file, settings))
+            return asyncio.run(crm_command(args.action, args.what, args.file, settings))
         if args.command == "events":
             from contactcenter.watch import watch
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -10,9 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.cli import main
+from contactcenter.dbcommands import ProgressBar
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
-from crm_core.importing import export_contacts, import_contacts
+from crm_core.importing import Progress, export_contacts, import_contacts
 from crm_core.models import Contact, ContactPhone
 
 ROWS = """first_name,last_name,phone,email,language,do_not_call
@@ -101,3 +103,68 @@ async def test_a_row_linking_two_new_contacts_does_not_mix_them_up(
     assert ann is not None and ann.contact is not None
     assert ann.contact["first_name"] == "Ann" and ann.contact["email"] is None
     assert ann.contact["phones"] == ["+15550002001"]
+
+
+async def test_a_row_matching_a_stored_contact_does_not_take_anothers_email(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    async with sessions(engine)() as session, session.begin():
+        session.add_all([Contact(first_name="Ann", last_name="A",
+                                 phones=[ContactPhone(e164="+15550003001")]),
+                         Contact(first_name="Bob", last_name="B", email="bob@example.com")])
+    path = tmp_path / "both.csv"
+    path.write_text("first_name,last_name,phone,email\nAnn,A,+15550003001,bob@example.com\n")
+    report = await import_contacts(sessions(engine), path)
+    assert (report.added, report.merged) == (0, 1)
+    async with sessions(engine)() as session:
+        emails = (await session.scalars(select(Contact.email).order_by(Contact.id))).all()
+    assert emails == [None, "bob@example.com"]
+
+
+async def test_progress_counts_the_bytes_read_up_to_the_whole_file(
+        engine: AsyncEngine, csv_file: Path) -> None:
+    seen: list[Progress] = []
+    report = await import_contacts(sessions(engine), csv_file, progress=seen.append,
+                                   batch_size=2)
+    read = [progress.bytes_read for progress in seen]
+    assert len(seen) > 2 and read == sorted(read) and 0 < read[0] < read[-1]
+    assert seen[-1] == Progress(report.rows, csv_file.stat().st_size,
+                                csv_file.stat().st_size)
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_bar_is_redrawn_at_most_ten_times_a_second_on_a_terminal() -> None:
+    screen, clock = _Terminal(), _Clock()
+    bar = ProgressBar("big.csv", screen, clock)
+    for step in range(1, 65):  # 32 updates a second (exact in binary), for two seconds
+        clock.now = 100 + step / 32
+        bar(Progress(rows=step * 100, bytes_read=step * 10, total_bytes=640))
+    frames = screen.getvalue().split("\r")[1:]
+    assert len(frames) == 16  # every fourth update: the first 1/10 s after the last drawn
+    assert frames[0].startswith("big.csv   2% [....")  # the first update is drawn at once
+    assert "6,100 rows, 3,200 rows/s" in frames[-1]
+    bar.finish()
+    final = screen.getvalue().split("\r")[-1]
+    assert final.startswith("big.csv 100% [") and final.endswith("6,400 rows, 3,200 rows/s\x1b[K\n")
+
+
+def test_elsewhere_the_bar_is_one_final_line() -> None:
+    log, clock = io.StringIO(), _Clock()
+    bar = ProgressBar("big.csv", log, clock)
+    for step in range(1, 5):
+        clock.now += 1.0
+        bar(Progress(rows=step * 10, bytes_read=step * 250, total_bytes=1000))
+    assert log.getvalue() == ""
+    bar.finish()
+    assert log.getvalue() == f"big.csv 100% [{'#' * ProgressBar.WIDTH}] 40 rows, 10 rows/s\n"
