@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     database = commands.add_parser("db", help="the CRM's database")
     database.add_argument("action", choices=["migrate", "seed"])
     database.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    database.add_argument("--customers", type=int, default=2000,
+                          help="seed: how many synthetic customers besides the demo's three")
     crm = commands.add_parser("crm", help="import and export CRM data as CSV",
                               epilog=CRM_EPILOG,
                               formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -70,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "db":
             from contactcenter.dbcommands import db_command
 
-            return asyncio.run(db_command(args.action, settings))
+            return asyncio.run(db_command(args.action, settings, customers=args.customers))
         if args.command == "crm":
             from contactcenter.dbcommands import crm_command
 

@@ -38,14 +38,18 @@ KINDS: dict[str, tuple[_Import, _Export]] = {
 BAD_ROWS_SHOWN = 100
 
 
-async def db_command(action: str, settings: Settings) -> int:
+async def db_command(action: str, settings: Settings, *, customers: int = 2000) -> int:
     engine = make_engine(settings.database)
     try:
         await migrate(engine)
         revision = await current_revision(engine)
         if action == "seed":
-            added = await seed_demo(sessions(engine))
-            print(f"CRM at revision {revision}; {added} demo customers added")
+            if customers < 0:
+                print("--customers: must be 0 or more", file=sys.stderr)
+                return 2
+            added = await seed_demo(sessions(engine), customers=customers)
+            print(f"CRM at revision {revision}; {added:,} customers added"
+                  + ("" if added else " (the demo company is there already)"))
         else:
             print(f"CRM at revision {revision}")
         return 0

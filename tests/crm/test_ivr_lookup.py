@@ -22,7 +22,7 @@ DIRECTORY = Directory([
 
 
 async def test_a_seeded_caller_is_known_to_the_ivr(engine: AsyncEngine) -> None:
-    assert await seed_demo(sessions(engine)) == 3
+    assert await seed_demo(sessions(engine), customers=0) == 3  # the demo's callers only
     assert await seed_demo(sessions(engine)) == 0  # seeding twice adds nobody
     lookup = IvrLookup(CustomerService(sessions(engine)), DIRECTORY)
     ada = await lookup.lookup("caller", "15550001001")
@@ -45,8 +45,11 @@ def test_db_seed_command_migrates_and_seeds(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     root = Path(__file__).resolve().parents[2]
     monkeypatch.setenv("CC_STATE_DIR", str(tmp_path))
-    assert main(["db", "seed", "--config", str(root / "config/demo.yaml")]) == 0
-    assert "3 demo customers added" in capsys.readouterr().out
+    config = str(root / "config/demo.yaml")
+    assert main(["db", "seed", "--config", config, "--customers", "50"]) == 0
+    assert "CRM at revision 0002; 53 customers added" in capsys.readouterr().out
+    assert main(["db", "seed", "--config", config]) == 0
+    assert "0 customers added (the demo company is there already)" in capsys.readouterr().out
     assert (tmp_path / "cc.db").exists()
     assert main(["db", "migrate", "--config", str(root / "config/demo.yaml")]) == 0
     assert "revision 0002" in capsys.readouterr().out
