@@ -94,11 +94,14 @@ class CustomerService:
                 return None
             cid = row["id"]
             contact, account = _split(row, await queries.phones(connection, cid))
-            plain = [_plain(r) for r in await queries.recent_interactions(
-                connection, cid, interactions)]
-            cases = [_plain(r) for r in await queries.open_cases(connection, cid)]
-            deals = [_plain(r) for r in await queries.open_opportunities(connection, cid)]
-            last = [_plain(r) for r in await queries.last_orders(connection, cid, orders)]
+            plain = [_plain(r) for r in await queries.rows(
+                connection, queries.INTERACTIONS, contact_id=cid, limit=interactions)]
+            cases = [_plain(r) for r in await queries.rows(
+                connection, queries.OPEN_CASES, contact_id=cid)]
+            deals = [_plain(r) for r in await queries.rows(
+                connection, queries.OPEN_DEALS, contact_id=cid)]
+            last = [_plain(r) for r in await queries.rows(
+                connection, queries.LAST_ORDERS, contact_id=cid, limit=orders)]
             offer = await next_best_offer(connection, cid,
                                           today or dt.datetime.now(dt.UTC).date())
         return CustomerView(phone=e164, contact=contact, account=account,

@@ -98,7 +98,7 @@ async def test_the_next_best_offer_follows_what_the_customer_bought(
                   pitch="Anyone may want one", priority=70),
             Offer(name="Case for your phone", kind="cross_sell", product_id=product["case"],
                   requires_product_id=product["phone"], pitch="Protect it",
-                  discount_percent=Decimal("15"), priority=10),
+                  discount_percent=Decimal(15), priority=10),
         ])
     offer = (await _view(engine))["next_best_offer"]
     # targeted at what they bought beats a general offer of higher priority
