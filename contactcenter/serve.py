@@ -9,6 +9,7 @@ import signal
 from pathlib import Path
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
@@ -25,6 +26,7 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
+from crm_core.users import ConfiguredUser, load_users, upsert_configured
 
 log = logging.getLogger(__name__)
 
@@ -76,20 +78,31 @@ async def _asterisk(settings: Settings) -> AsteriskProcess | None:
     return process
 
 
+async def _authenticator(settings: Settings,
+                         crm: async_sessionmaker[AsyncSession]) -> Authenticator:
+    """The config's users into the database (the way to bootstrap an admin), then
+    every user of the database into the memory that tokens are checked against."""
+    configured = [ConfiguredUser(user.username, user.password, user.role, user.agent)
+                  for user in settings.users]
+    await upsert_configured(crm, configured)
+    return Authenticator(await load_users(crm), load_secret(settings.state_dir))
+
+
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
-          customers: CustomerService) -> tuple[Engine, AsteriskDriver, web.Application]:
+          crm: async_sessionmaker[AsyncSession],
+          auth: Authenticator) -> tuple[Engine, AsteriskDriver, web.Application]:
     """The engine, the Asterisk driver feeding it, and the web app showing both."""
+    customers = CustomerService(crm)
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
-    app = create_app(bus=bus, journal=journal,
-                     auth=Authenticator(settings.users, load_secret(settings.state_dir)),
+    app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
-                     customers=customers)
+                     customers=customers, database=crm)
     return engine, driver, app
 
 
@@ -102,8 +115,9 @@ async def run(settings: Settings) -> None:
     bus = EventBus()
     database = make_engine(settings.database)
     await migrate(database)
-    engine, driver, app = _wire(settings, flows, journal, bus,
-                                CustomerService(sessions(database)))
+    crm = sessions(database)
+    engine, driver, app = _wire(settings, flows, journal, bus, crm,
+                                await _authenticator(settings, crm))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())

@@ -8,37 +8,43 @@ import fnmatch
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.journal import CallJournal
 from contactcenter.web.auth import Authenticator, Principal
-from contactcenter.web.openapi import DOCUMENT
+from contactcenter.web.crm_routes import add_crm_routes
+from contactcenter.web.http import BadInput, error
+from contactcenter.web.keys import (
+    AUTH,
+    BUS,
+    CUSTOMERS,
+    DATABASE,
+    HEALTH,
+    JOURNAL,
+    OPENAPI,
+    PRINCIPAL,
+    RECORDS,
+    ROUTES,
+    SOCKETS,
+    HealthCheck,
+)
+from contactcenter.web.openapi import OPERATIONS, build
+from contactcenter.web.openapi_crm import components
+from contactcenter.web.resources import RESOURCES
+from contactcenter.web.routing import Handler, add_route
+from contactcenter.web.security import guard
+from contactcenter.web.sessions import close_session, issue_token, open_session
 from crm_core.customers import CustomerService
 from crm_core.phones import try_e164
+from crm_core.records import RecordService
 
 log = logging.getLogger(__name__)
 
-BUS = web.AppKey("bus", EventBus)
-JOURNAL = web.AppKey("journal", CallJournal)
-AUTH = web.AppKey("auth", Authenticator)
-HealthCheck = Callable[[], dict[str, Any]]
-HEALTH: web.AppKey[HealthCheck] = web.AppKey("health")
-SOCKETS: web.AppKey[set[web.WebSocketResponse]] = web.AppKey("sockets")
-CUSTOMERS: web.AppKey[CustomerService] = web.AppKey("customers")
-PRINCIPAL = "principal"
-
-Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-MAX_CREDENTIAL_LENGTH = 1024
-#: roles that see every call and agent
+#: roles that see every call and agent on the event stream
 SUPERVISING_ROLES = frozenset({"admin", "supervisor"})
-
-
-def error(status: int, reason: str) -> web.Response:
-    return web.json_response({"error": reason}, status=status)
 
 
 @web.middleware
@@ -46,6 +52,8 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     """Every failure is JSON with a reason; an unexpected one is logged, never leaked."""
     try:
         return await handler(request)
+    except BadInput as exc:
+        return error(exc.status, exc.reason, exc.field)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -55,70 +63,20 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
         return error(500, "internal error")
 
 
-def _token(request: web.Request) -> str | None:
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.query.get("token")
-
-
-def authenticated(request: web.Request) -> Principal:
-    token = _token(request)
-    if not token:
-        raise web.HTTPUnauthorized(reason="missing bearer token")
-    principal = request.app[AUTH].verify(token, time.time())
-    if principal is None:
-        raise web.HTTPUnauthorized(reason="invalid or expired token")
-    return principal
-
-
-def require_role(principal: Principal, roles: frozenset[str]) -> None:
-    if principal.role not in roles:
-        raise web.HTTPForbidden(reason=f"role {principal.role!r} may not do this")
-
-
-async def issue_token(request: web.Request) -> web.Response:
-    try:
-        body = await request.json()
-    except ValueError:
-        return error(400, "body must be JSON")
-    if not isinstance(body, dict):
-        return error(400, "body must be a JSON object")
-    for field in ("username", "password"):
-        if not isinstance(body.get(field), str) or not body[field]:
-            return error(400, f"{field}: required string")
-        if len(body[field]) > MAX_CREDENTIAL_LENGTH:
-            return error(400, f"{field}: longer than {MAX_CREDENTIAL_LENGTH} characters")
-    # scrypt takes tens of milliseconds by design: off the loop that drives the calls
-    principal = await asyncio.to_thread(
-        request.app[AUTH].check_password, body["username"], body["password"])
-    if principal is None:
-        return error(401, "wrong username or password")
-    token = request.app[AUTH].issue(principal, time.time())
-    return web.json_response({"token": token, "role": principal.role})
-
-
 async def list_calls(request: web.Request) -> web.Response:
-    require_role(authenticated(request), SUPERVISING_ROLES)
     calls = [record.summary() for record in request.app[JOURNAL].live()]
     return web.json_response({"calls": calls})
 
 
 async def get_call(request: web.Request) -> web.Response:
-    require_role(authenticated(request), SUPERVISING_ROLES)
     record = request.app[JOURNAL].records.get(request.match_info["call_id"])
     if record is None:
         return error(404, "no such call")
     return web.json_response({**record.summary(), "events": record.all_events()})
 
 
-#: roles that work with customers' data
-CUSTOMER_ROLES = frozenset({"admin", "supervisor", "agent", "sales", "marketing"})
-
-
 async def customer_lookup(request: web.Request) -> web.Response:
     """The screen-pop payload: who is behind a phone number."""
-    require_role(authenticated(request), CUSTOMER_ROLES)
     phone = request.query.get("phone", "").strip()
     if not phone:
         return error(400, "phone: required query parameter")
@@ -135,7 +93,7 @@ async def health(request: web.Request) -> web.Response:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(DOCUMENT)
+    return web.json_response(request.app[OPENAPI])
 
 
 def visible_to(principal: Principal, event: DomainEvent) -> bool:
@@ -147,7 +105,7 @@ def visible_to(principal: Principal, event: DomainEvent) -> bool:
 
 
 async def events_socket(request: web.Request) -> web.StreamResponse:
-    principal = authenticated(request)
+    principal = request[PRINCIPAL]
     patterns = [p for p in request.query.get("types", "").split(",") if p]
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
@@ -187,26 +145,52 @@ async def _close_sockets(app: web.Application) -> None:
         await socket.close(code=1001, message=b"server shutdown")
 
 
+#: (method, path, handler, resource or None for public, action) of the platform's own routes
+_PLATFORM: tuple[tuple[str, str, Handler, str | None, str], ...] = (
+    ("POST", "/api/v1/auth/token", issue_token, None, "read"),
+    ("POST", "/api/v1/auth/session", open_session, None, "read"),
+    ("DELETE", "/api/v1/auth/session", close_session, None, "read"),
+    ("GET", "/api/v1/calls", list_calls, "calls", "read"),
+    ("GET", "/api/v1/calls/{call_id}", get_call, "calls", "read"),
+    ("GET", "/api/v1/events", events_socket, "events", "read"),
+    ("GET", "/api/v1/health", health, None, "read"),
+    ("GET", "/api/v1/openapi.json", openapi, None, "read"),
+)
+
+
+async def _document(app: web.Application) -> None:
+    """The API document of the routes the app ended up with, made once at start."""
+    schemas = components(RESOURCES) if RECORDS in app else {}
+    app[OPENAPI] = build(app[ROUTES].values(), schemas)
+
+
 def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
-               health_check: Callable[[], dict[str, Any]],
-               customers: CustomerService | None = None) -> web.Application:
-    app = web.Application(middlewares=[errors_as_json])
+               health_check: HealthCheck, customers: CustomerService | None = None,
+               database: async_sessionmaker[AsyncSession] | None = None) -> web.Application:
+    """The app; with ``database`` it serves the CRM's collections and manages users."""
+    app = web.Application(middlewares=[errors_as_json, guard])
     app[BUS] = bus
     app[JOURNAL] = journal
     app[AUTH] = auth
     app[HEALTH] = health_check
     app[SOCKETS] = set()
+    app[ROUTES] = {}
     app.on_shutdown.append(_close_sockets)
-    app.router.add_post("/api/v1/auth/token", issue_token)
-    app.router.add_get("/api/v1/calls", list_calls)
-    app.router.add_get("/api/v1/calls/{call_id}", get_call)
+    app.on_startup.append(_document)
+    for method, path, handler, resource, action in _PLATFORM:
+        add_route(app, method, path, handler, resource=resource, action=action,
+                  operation=OPERATIONS[(method, path)])
+    if customers is None and database is not None:
+        customers = CustomerService(database)
     if customers is not None:
         app[CUSTOMERS] = customers
-        app.router.add_get("/api/v1/customers/lookup", customer_lookup)
-    app.router.add_get("/api/v1/events", events_socket)
-    app.router.add_get("/api/v1/health", health)
-    app.router.add_get("/api/v1/openapi.json", openapi)
+        add_route(app, "GET", "/api/v1/customers/lookup", customer_lookup,
+                  resource="customers", operation=OPERATIONS[("GET", "/api/v1/customers/lookup")])
+    if database is not None:
+        app[DATABASE] = database
+        app[RECORDS] = RecordService(database)
+        add_crm_routes(app)
     return app
 
 
-__all__ = ["create_app"]
+__all__ = ["Principal", "create_app"]

@@ -1,82 +1,137 @@
-"""The OpenAPI document of /api/v1 (kept by hand next to the routes it describes)."""
+"""The OpenAPI document of /api/v1.
+
+Each route brings its own operation object when it is added
+(``contactcenter.web.routing``): the platform's routes from ``OPERATIONS``
+below, the CRM's collections from their descriptions
+(``contactcenter.web.openapi_crm``). ``build`` assembles them and adds, for
+every route that is not public, how to authenticate and which roles may call it.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-_ERROR = {"description": "error", "content": {"application/json": {"schema": {
+from contactcenter.web.permissions import roles_allowed
+from contactcenter.web.routing import RouteSpec
+
+ERROR = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
-_SECURED: list[dict[str, list[str]]] = [{"bearer": []}]
+SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
 
 
-def _json(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def json_content(schema: dict[str, Any], description: str = "OK") -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": schema}}}
 
 
-DOCUMENT: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {"title": "Contact center API", "version": "1"},
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {"type": "object", "required": ["error"],
-                      "properties": {"error": {"type": "string"}}},
-            "Credentials": {"type": "object", "required": ["username", "password"],
-                            "properties": {"username": {"type": "string"},
-                                           "password": {"type": "string"}}},
-            "Call": {"type": "object", "properties": {
-                "call_id": {"type": "string"}, "caller": {"type": "string"},
-                "dialed": {"type": "string"}, "state": {"type": "string"},
-                "started": {"type": "number"}, "ended": {"type": ["number", "null"]},
-                "outcome": {"type": ["string", "null"]},
-                "ivr_path": {"type": "array", "items": {"type": "string"}},
-                "exit": {"type": ["object", "null"]},
-                "variables": {"type": "object"}}},
-        },
-    },
-    "paths": {
-        "/api/v1/auth/token": {"post": {
-            "summary": "Exchange a username and password for a bearer token",
-            "requestBody": {"required": True, "content": {"application/json": {
-                "schema": {"$ref": "#/components/schemas/Credentials"}}}},
-            "responses": {"200": _json({"type": "object", "properties": {
-                "token": {"type": "string"}, "role": {"type": "string"}}}),
-                "400": _ERROR, "401": _ERROR}}},
-        "/api/v1/calls": {"get": {
-            "summary": "Live calls", "security": _SECURED,
-            "responses": {"200": _json({"type": "object", "properties": {"calls": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Call"}}}}),
-                "401": _ERROR, "403": _ERROR}}},
-        "/api/v1/calls/{call_id}": {"get": {
-            "summary": "One call's record with every event it went through",
-            "security": _SECURED,
-            "parameters": [{"name": "call_id", "in": "path", "required": True,
-                            "schema": {"type": "string"}}],
-            "responses": {"200": _json({"$ref": "#/components/schemas/Call"}),
-                          "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
-        "/api/v1/events": {"get": {
-            "summary": "WebSocket of domain events as JSON text frames",
-            "description": "Token in the Authorization header or the `token` query "
-                           "parameter; `types` takes comma-separated globs (`call.*,ivr.exit`).",
-            "security": _SECURED,
-            "parameters": [
-                {"name": "token", "in": "query", "schema": {"type": "string"}},
-                {"name": "types", "in": "query", "schema": {"type": "string"}}],
-            "responses": {"101": {"description": "switching to WebSocket"},
-                          "401": _ERROR}}},
-        "/api/v1/customers/lookup": {"get": {
-            "summary": "The customer behind a phone number (the screen-pop payload)",
-            "security": _SECURED,
-            "parameters": [{"name": "phone", "in": "query", "required": True,
-                            "schema": {"type": "string"},
-                            "description": "any way of writing it; matched in E.164"}],
-            "responses": {"200": _json({"type": "object", "properties": {
-                "phone": {"type": "string"}, "contact": {"type": ["object", "null"]},
-                "account": {"type": ["object", "null"]},
-                "recent_interactions": {"type": "array", "items": {"type": "object"}}}}),
-                "400": _ERROR, "401": _ERROR, "403": _ERROR, "404": _ERROR}}},
-        "/api/v1/health": {"get": {
-            "summary": "Whether the platform reaches Asterisk (ARI and AMI)",
-            "responses": {"200": _json({"type": "object"})}}},
-    },
+SCHEMAS: dict[str, Any] = {
+    "Error": {"type": "object", "required": ["error"], "properties": {
+        "error": {"type": "string"},
+        "field": {"type": "string", "description": "the input at fault, when there is one"}}},
+    "Credentials": {"type": "object", "required": ["username", "password"],
+                    "properties": {"username": {"type": "string"},
+                                   "password": {"type": "string"}}},
+    "Call": {"type": "object", "properties": {
+        "call_id": {"type": "string"}, "caller": {"type": "string"},
+        "dialed": {"type": "string"}, "state": {"type": "string"},
+        "started": {"type": "number"}, "ended": {"type": ["number", "null"]},
+        "outcome": {"type": ["string", "null"]},
+        "ivr_path": {"type": "array", "items": {"type": "string"}},
+        "exit": {"type": ["object", "null"]},
+        "variables": {"type": "object"}}},
 }
+
+_CREDENTIALS_BODY = {"required": True, "content": {
+    "application/json": {"schema": ref("Credentials")},
+    "application/x-www-form-urlencoded": {"schema": ref("Credentials")}}}
+
+OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
+    ("POST", "/api/v1/auth/token"): {
+        "summary": "Exchange a username and password for a bearer token",
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": ref("Credentials")}}},
+        "responses": {"200": json_content({"type": "object", "properties": {
+            "token": {"type": "string"}, "role": {"type": "string"}}}),
+            "400": ERROR, "401": ERROR}},
+    ("POST", "/api/v1/auth/session"): {
+        "summary": "Sign in for pages: sets the session cookie, returns the CSRF token",
+        "description": "The cookie is HttpOnly and SameSite=Strict (Secure over HTTPS). "
+                       "Requests it authenticates must send `X-CSRF-Token` on every method "
+                       "but GET, or get a 403.",
+        "requestBody": _CREDENTIALS_BODY,
+        "responses": {"200": json_content({"type": "object", "properties": {
+            "csrf_token": {"type": "string"}, "user": {"type": "string"},
+            "role": {"type": "string"}, "expires": {"type": "integer"}}}),
+            "400": ERROR, "401": ERROR, "403": ERROR}},
+    ("DELETE", "/api/v1/auth/session"): {
+        "summary": "Sign out: the session ends and the cookie is cleared",
+        "parameters": [{"name": "X-CSRF-Token", "in": "header", "schema": {"type": "string"}}],
+        "responses": {"204": {"description": "signed out"}, "403": ERROR}},
+    ("GET", "/api/v1/calls"): {
+        "summary": "Live calls",
+        "responses": {"200": json_content({"type": "object", "properties": {"calls": {
+            "type": "array", "items": ref("Call")}}})}},
+    ("GET", "/api/v1/calls/{call_id}"): {
+        "summary": "One call's record with every event it went through",
+        "parameters": [{"name": "call_id", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": json_content(ref("Call")), "404": ERROR}},
+    ("GET", "/api/v1/events"): {
+        "summary": "WebSocket of domain events as JSON text frames",
+        "description": "Token in the Authorization header or the `token` query "
+                       "parameter; `types` takes comma-separated globs (`call.*,ivr.exit`).",
+        "parameters": [
+            {"name": "token", "in": "query", "schema": {"type": "string"}},
+            {"name": "types", "in": "query", "schema": {"type": "string"}}],
+        "responses": {"101": {"description": "switching to WebSocket"}}},
+    ("GET", "/api/v1/customers/lookup"): {
+        "summary": "The customer behind a phone number (the screen-pop payload)",
+        "parameters": [{"name": "phone", "in": "query", "required": True,
+                        "schema": {"type": "string"},
+                        "description": "any way of writing it; matched in E.164"}],
+        "responses": {"200": json_content({"type": "object", "properties": {
+            "phone": {"type": "string"}, "contact": {"type": ["object", "null"]},
+            "account": {"type": ["object", "null"]},
+            "recent_interactions": {"type": "array", "items": {"type": "object"}}}}),
+            "400": ERROR, "404": ERROR}},
+    ("GET", "/api/v1/health"): {
+        "summary": "Whether the platform reaches Asterisk (ARI and AMI)",
+        "responses": {"200": json_content({"type": "object"})}},
+    ("GET", "/api/v1/openapi.json"): {
+        "summary": "This document",
+        "responses": {"200": json_content({"type": "object"})}},
+}
+
+
+def _secured(spec: RouteSpec) -> dict[str, Any]:
+    """The operation with how to authenticate, who may call it, and the auth errors."""
+    operation = dict(spec.operation)
+    if spec.public:
+        return operation
+    assert spec.resource is not None
+    roles = ", ".join(roles_allowed(spec.resource, spec.action))
+    responses = {"401": ERROR, "403": ERROR, **operation.get("responses", {})}
+    return {**operation, "security": SECURED, "responses": responses,
+            "x-permission": {"resource": spec.resource, "action": spec.action,
+                             "roles": roles.split(", ") if roles else []}}
+
+
+def build(routes: Iterable[RouteSpec], schemas: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The document for these routes, with the schemas their operations refer to."""
+    paths: dict[str, dict[str, Any]] = {}
+    for spec in sorted(routes, key=lambda spec: (spec.path, spec.method)):
+        paths.setdefault(spec.path, {})[spec.method.lower()] = _secured(spec)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Contact center API", "version": "1"},
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer"},
+                "session": {"type": "apiKey", "in": "cookie", "name": "cc_session"}},
+            "schemas": {**SCHEMAS, **(schemas or {})}},
+        "paths": paths,
+    }

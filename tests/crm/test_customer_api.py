@@ -25,11 +25,11 @@ USERS = [
 
 @pytest.fixture
 async def client(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[TestClient]:
-    await seed_demo(sessions(engine))
+    await seed_demo(sessions(engine), customers=0)
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()
     app = create_app(bus=EventBus(), journal=journal,
-                     auth=Authenticator(USERS, load_secret(tmp_path)),
+                     auth=Authenticator.from_config(USERS, load_secret(tmp_path)),
                      health_check=dict, customers=CustomerService(sessions(engine)))
     test_client = TestClient(TestServer(app))
     await test_client.start_server()
@@ -48,7 +48,9 @@ async def test_the_screen_pop_finds_the_caller(client: TestClient) -> None:
     assert body["phone"] == "+15550001001"
     assert (body["contact"]["first_name"], body["contact"]["vip"]) == ("Ada", True)
     assert body["account"]["name"] == "Lovelace Analytical Engines"
-    assert [item["call_id"] for item in body["recent_interactions"]] == ["demo-1"]
+    # the screen-pop's whole story: her last call, her open case and deal, her orders
+    assert body["recent_interactions"][0]["call_id"] == f"demo-{body['contact']['id']}"
+    assert body["open_cases"] and body["open_opportunities"] and body["last_orders"]
 
 
 @pytest.mark.parametrize("phone, status, reason", [

@@ -30,7 +30,7 @@ async def api(tmp_path: Path) -> AsyncIterator[tuple[TestClient, EventBus, CallJ
     app = create_app(
         bus=bus,
         journal=journal,
-        auth=Authenticator(USERS, load_secret(tmp_path)),
+        auth=Authenticator.from_config(USERS, load_secret(tmp_path)),
         health_check=lambda: {"asterisk": {"ari": True, "ami": True}},
     )
     client = TestClient(TestServer(app))
@@ -204,12 +204,12 @@ async def test_odd_tokens_and_oversized_passwords_get_4xx_not_500(api) -> None:
 
 async def test_a_token_carries_the_role_the_config_gives_now(tmp_path: Path) -> None:
     secret = load_secret(tmp_path)
-    before = Authenticator(USERS, secret)
+    before = Authenticator.from_config(USERS, secret)
     principal = before.check_password("admin", "admin-password")
     assert principal is not None
     token = before.issue(principal, time.time())
     demoted = [UserSettings(username="admin", password="admin-password", role="agent"),
                USERS[1]]
-    after = Authenticator(demoted, secret)
+    after = Authenticator.from_config(demoted, secret)
     assert after.verify(token, time.time()).role == "agent"
-    assert Authenticator(USERS[1:], secret).verify(token, time.time()) is None
+    assert Authenticator.from_config(USERS[1:], secret).verify(token, time.time()) is None

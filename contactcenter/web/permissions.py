@@ -1,0 +1,58 @@
+"""Who may do what: role -> resource -> actions, the one table every route is checked against.
+
+Actions are ``read``, ``create``, ``update`` and ``delete``. A resource is a
+collection of the API (``contacts``) or a feature (``calls``, ``events``); a
+route names the one it touches and the action it takes (``contactcenter.web.
+security``), and a route that names none is refused, so a new route cannot be
+left open by mistake. Resources listed before their routes exist
+(``articles``, ``quotes``, ``segments``) say now who will get them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+READ = frozenset({"read"})
+READ_CREATE = frozenset({"read", "create"})
+WORK = frozenset({"read", "create", "update"})
+ALL = frozenset({"read", "create", "update", "delete"})
+ACTIONS = ALL
+
+#: what every signed-in user may do: the screen-pop and the event stream (filtered by role)
+_EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ}
+
+#: the CRM's operational data, which supervisors read in full
+OPERATIONAL = ("accounts", "activities", "articles", "calls", "campaigns", "cases", "contacts",
+               "interactions", "leads", "opportunities", "orders", "products", "quotes",
+               "segments")
+#: only admins: the people who sign in and the record of what they changed
+ADMINISTRATIVE = ("audit", "users")
+
+PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
+    "agent": _EVERYONE | {
+        "contacts": READ, "accounts": READ, "interactions": READ, "articles": READ,
+        # agents work cases: they open them and move them along
+        "cases": WORK, "activities": READ_CREATE,
+    },
+    "sales": _EVERYONE | {
+        "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
+        "activities": ALL, "quotes": ALL,
+        "products": READ, "orders": READ, "interactions": READ,
+    },
+    "marketing": _EVERYONE | {
+        "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ,
+    },
+    "supervisor": _EVERYONE | {name: READ for name in OPERATIONAL} | {
+        "cases": WORK, "activities": READ_CREATE,
+    },
+    "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE},
+}
+
+
+def allowed(role: str, resource: str, action: str) -> bool:
+    return action in PERMISSIONS.get(role, {}).get(resource, frozenset())
+
+
+def roles_allowed(resource: str, action: str) -> list[str]:
+    """The roles that may take ``action`` on ``resource``, for the API's documentation."""
+    return [role for role in PERMISSIONS if allowed(role, resource, action)]
