@@ -17,6 +17,7 @@ from contactcenter.journal import CallJournal
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes
 from contactcenter.web.http import BadInput, error
+from contactcenter.web.insight_routes import add_insight_routes
 from contactcenter.web.keys import (
     AUTH,
     BUS,
@@ -190,6 +191,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         app[DATABASE] = database
         app[RECORDS] = RecordService(database)
         add_crm_routes(app)
+        add_insight_routes(app)
     return app
 
 

@@ -18,13 +18,14 @@ WORK = frozenset({"read", "create", "update"})
 ALL = frozenset({"read", "create", "update", "delete"})
 ACTIONS = ALL
 
-#: what every signed-in user may do: the screen-pop and the event stream (filtered by role)
-_EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ}
+#: what every signed-in user may do: the screen-pop, the event stream (filtered by role)
+#: and the knowledge base
+_EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ, "articles": READ}
 
 #: the CRM's operational data, which supervisors read in full
 OPERATIONAL = ("accounts", "activities", "articles", "calls", "campaigns", "cases", "contacts",
-               "interactions", "leads", "opportunities", "orders", "products", "quotes",
-               "segments")
+               "interactions", "leads", "metrics", "opportunities", "orders", "products",
+               "quotes", "segments")
 #: only admins: the people who sign in and the record of what they changed
 ADMINISTRATIVE = ("audit", "users")
 
@@ -37,10 +38,10 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
         "activities": ALL, "quotes": ALL,
-        "products": READ, "orders": READ, "interactions": READ,
+        "products": READ, "orders": READ, "interactions": READ, "metrics": READ,
     },
     "marketing": _EVERYONE | {
-        "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ,
+        "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ, "metrics": READ,
     },
     "supervisor": _EVERYONE | {name: READ for name in OPERATIONAL} | {
         "cases": WORK, "activities": READ_CREATE,
