@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
+from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.ivr.loader import Flow, load_flows
@@ -121,6 +122,8 @@ async def run(settings: Settings) -> None:
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())
+    outbox = CrmOutbox(journal, crm)
+    outbox_task = asyncio.ensure_future(outbox.run(bus))
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
@@ -131,12 +134,22 @@ async def run(settings: Settings) -> None:
         sync_task.cancel()
         await driver.stop()
         await engine.close()
+        outbox_task.cancel()
+        await _last_flush(outbox)
         await runner.cleanup()
         bus.close()
         journal.close()
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+async def _last_flush(outbox: CrmOutbox) -> None:
+    """Write the calls that ended just now; what misses this is written at the next start."""
+    try:
+        await asyncio.wait_for(outbox.flush(), timeout=5)
+    except Exception as exc:  # noqa: BLE001 - the journal still has them
+        log.warning("calls not yet in the CRM are written at the next start: %s", exc)
 
 
 def start_or_adopt(process: AsteriskProcess, settings: Settings) -> None:

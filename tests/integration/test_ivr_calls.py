@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from itertools import count
@@ -107,8 +108,26 @@ async def test_pressing_2_reaches_the_support_queue(platform: Platform) -> None:
     assert [e["type"] for e in record["events"]] == [e["type"] for e in events]
 
 
+def _interactions(platform: Platform, call_id: str) -> list[dict[str, Any]]:
+    request = urllib.request.Request(
+        f"{platform.base_url}/api/v1/interactions?call_id={call_id}",
+        headers={"Authorization": f"Bearer {platform.token}"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return list(json.loads(response.read())["items"])
+
+
+async def _interaction_of(platform: Platform, call_id: str) -> dict[str, Any]:
+    """The call's row in the CRM, written by the outbox moments after the call ended."""
+    deadline = time.monotonic() + 10
+    while not (found := await asyncio.to_thread(_interactions, platform, call_id)):
+        assert time.monotonic() < deadline, f"{call_id} never reached the CRM"
+        await asyncio.sleep(0.1)
+    return found[0]
+
+
 async def test_a_known_vip_caller_is_queued_with_priority(platform: Platform) -> None:
-    _, events = await place_call(platform, "5000", [Step(1500, "1")], caller="+15550001001")
+    call_id, events = await place_call(platform, "5000", [Step(1500, "1")],
+                                       caller="+15550001001")
     lookup = of_type(events, "ivr.lookup")[0]
     assert (lookup["kind"], lookup["found"]) == ("caller", True)
     queued = of_type(events, "call.queued")[0]
@@ -116,6 +135,11 @@ async def test_a_known_vip_caller_is_queued_with_priority(platform: Platform) ->
     assert queued["variables"]["name"] == "Ada Lovelace"
     # known from the CRM (seeded), not from the settings' directory
     assert queued["variables"]["account_name"] == "Lovelace Analytical Engines"
+    # and the call lands on her timeline in the CRM
+    interaction = await _interaction_of(platform, call_id)
+    assert interaction["contact_id"] == int(queued["variables"]["contact_id"])
+    assert (interaction["queue"], interaction["outcome"]) == ("sales", "abandoned_in_queue")
+    assert interaction["ivr_path"][-1] == "sales"
 
 
 async def test_an_invalid_key_replays_the_menu_then_falls_back(platform: Platform) -> None:
