@@ -16,6 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from crm_core.db import make_engine, migrate
+from tests.crm.api_client import Api, start_api
 from tests.support import missing
 
 POSTGRES_URL = os.environ.get("CC_TEST_POSTGRES_URL",
@@ -48,3 +49,11 @@ async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
         async with admin.begin() as connection:
             await connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         await admin.dispose()
+
+
+@pytest.fixture
+async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
+    """The CRM API on a real server over ``engine``, with one user per role."""
+    started = await start_api(engine, tmp_path)
+    yield started
+    await started.client.close()

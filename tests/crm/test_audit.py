@@ -5,26 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.audit import AuditLog, diff, masked
 from crm_core.db import sessions
 from crm_core.models import User
-from tests.crm.api_client import Api, start_api
-
-
-@pytest.fixture
-async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    started = await start_api(engine, tmp_path)
-    yield started
-    await started.client.close()
+from tests.crm.api_client import Api
 
 
 async def _history(api: Api, entity: str, entity_id: int) -> list[dict[str, Any]]:

@@ -4,25 +4,15 @@ writing, lists, bad input, the permission of every route, the API document."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.web.permissions import PERMISSIONS
 from contactcenter.web.routing import ROUTES
 from crm_core.db import sessions
 from crm_core.models import ROLES, Interaction, Order, OrderLine, SlaPolicy
-from tests.crm.api_client import Api, start_api
-
-
-@pytest.fixture
-async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    started = await start_api(engine, tmp_path)
-    yield started
-    await started.client.close()
+from tests.crm.api_client import Api
 
 
 async def test_a_contact_is_created_read_changed_and_deleted_with_its_phones(api: Api) -> None:

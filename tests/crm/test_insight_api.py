@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.db import sessions
 from crm_core.knowledge import create_article
 from crm_core.models import Case, Contact, Order
-from tests.crm.api_client import Api, start_api
+from tests.crm.api_client import Api
 
 NOV = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
-
-
-@pytest.fixture
-async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    started = await start_api(engine, tmp_path)
-    yield started
-    await started.client.close()
 
 
 async def test_the_metrics_of_an_area_over_a_period(api: Api) -> None:

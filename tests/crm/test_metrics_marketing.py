@@ -15,18 +15,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.db import sessions
-from crm_core.metrics import MetricFunction, compute_area, marketing
+from crm_core.metrics import compute_area, marketing
 from crm_core.metrics.period import Period
-from crm_core.models import Base, Campaign, CampaignResponse, Contact, Lead, Order, Product
+from crm_core.models import Campaign, CampaignResponse, Contact, Lead, Order, Product
+from tests.crm.metrics_support import NOVEMBER, at, measure, store
 
 UTC = dt.UTC
-NOVEMBER = Period(dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2026, 12, 1, tzinfo=UTC))
-
-
-def at(month: int, day: int, hour: int = 12, minute: int = 0, second: int = 0) -> dt.datetime:
-    """A UTC moment around November 2026: June to December of 2026, January on of 2027."""
-    year = 2026 if month >= 6 else 2027
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def day(month: int, day_: int) -> dt.date:
@@ -51,20 +45,6 @@ def order(contact_id: int | None, when: dt.datetime, total: str, campaign_id: in
 
 def contacts(*ids: int) -> list[Contact]:
     return [Contact(id=n, first_name=f"C{n}", last_name="Test") for n in ids]
-
-
-async def store(engine: AsyncEngine, *rows: Base) -> None:
-    """Insert in the order given (parents first), one flush each, so foreign keys hold."""
-    async with sessions(engine)() as session, session.begin():
-        for row in rows:
-            session.add(row)
-            await session.flush()
-
-
-async def measure(engine: AsyncEngine, metric: MetricFunction,
-                  period: Period = NOVEMBER) -> Any:
-    async with sessions(engine)() as session:
-        return await metric(session, period)
 
 
 def by_campaign(rows: list[dict[str, Any]], key: str) -> dict[int, Any]:

@@ -9,25 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.db import sessions
-from crm_core.metrics import MetricFunction, compute_area, sales
+from crm_core.metrics import compute_area, sales
 from crm_core.metrics.period import Period
-from crm_core.models import Activity, Base, Contact, Interaction, Lead, Opportunity, Order, Quote
+from crm_core.models import Activity, Contact, Interaction, Lead, Opportunity, Order, Quote
+from tests.crm.metrics_support import at, measure, store
 
-NOVEMBER = Period(dt.datetime(2026, 11, 1, tzinfo=dt.UTC), dt.datetime(2026, 12, 1, tzinfo=dt.UTC))
 NOTHING_HAPPENED = Period(dt.datetime(2020, 1, 1, tzinfo=dt.UTC),
                           dt.datetime(2020, 2, 1, tzinfo=dt.UTC))
-
-
-def at(month: int, day: int, hour: int = 12, minute: int = 0, second: int = 0) -> dt.datetime:
-    """A UTC moment around November 2026: June to December of 2026, January on of 2027."""
-    year = 2026 if month >= 6 else 2027
-    return dt.datetime(year, month, day, hour, minute, second, tzinfo=dt.UTC)
 
 
 def contact(id_: int) -> Contact:
@@ -51,20 +44,6 @@ def opportunity(id_: int, created: dt.datetime, stage: str = "meeting",
                 closed: dt.datetime | None = None) -> Opportunity:
     return Opportunity(id=id_, name=f"Deal {id_}", contact_id=contact_id, lead_id=lead_id,
                        stage=stage, created_at=created, closed_at=closed)
-
-
-async def store(engine: AsyncEngine, *rows: Base) -> None:
-    """Insert in the order given (parents first), one flush each, so foreign keys hold."""
-    async with sessions(engine)() as session, session.begin():
-        for row in rows:
-            session.add(row)
-            await session.flush()
-
-
-async def measure(engine: AsyncEngine, metric: MetricFunction,
-                  period: Period = NOVEMBER) -> Any:
-    async with sessions(engine)() as session:
-        return await metric(session, period)
 
 
 async def _orders_book(engine: AsyncEngine) -> None:

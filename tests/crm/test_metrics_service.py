@@ -18,12 +18,12 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from crm_core.db import sessions
-from crm_core.metrics import AREAS, REGISTRY, MetricFunction, compute_area, metrics_of, service
+from crm_core.metrics import AREAS, REGISTRY, compute_area, metrics_of, service
 from crm_core.metrics.period import Period
-from crm_core.models import Base, Case, Interaction, Opportunity, User
+from crm_core.models import Case, Interaction, Opportunity, User
+from tests.crm.metrics_support import NOVEMBER, measure, store
 
 UTC = dt.UTC
-NOVEMBER = Period(dt.datetime(2026, 11, 1, tzinfo=UTC), dt.datetime(2026, 12, 1, tzinfo=UTC))
 DOC = Path(__file__).resolve().parents[2] / "docs" / "crm-metrics.md"
 
 
@@ -39,20 +39,6 @@ def case_(opened: dt.datetime, **fields: Any) -> Case:
 def call(when: dt.datetime, direction: str = "inbound", channel: str = "voice",
          case_id: int | None = None) -> Interaction:
     return Interaction(started_at=when, direction=direction, channel=channel, case_id=case_id)
-
-
-async def store(engine: AsyncEngine, *rows: Base) -> None:
-    """Insert in the order given (parents first), one flush each, so foreign keys hold."""
-    async with sessions(engine)() as session, session.begin():
-        for row in rows:
-            session.add(row)
-            await session.flush()
-
-
-async def measure(engine: AsyncEngine, metric: MetricFunction,
-                  period: Period = NOVEMBER) -> Any:
-    async with sessions(engine)() as session:
-        return await metric(session, period)
 
 
 async def test_cases_closed_the_same_utc_day_they_were_opened(engine: AsyncEngine) -> None:

@@ -7,7 +7,6 @@ import re
 import shutil
 import ssl
 import subprocess
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -19,14 +18,6 @@ from crm_core.models import AuditEntry, User
 from crm_core.users import ConfiguredUser, load_users, upsert_configured, verify_password
 from tests.crm.api_client import PASSWORD, Api, start_api
 from tests.support import missing
-
-
-@pytest.fixture
-async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
-    started = await start_api(engine, tmp_path)
-    yield started
-    await started.client.close()
-
 
 # -- the config's users ---------------------------------------------------------------------
 
