@@ -20,7 +20,7 @@ from crm_core.models import AuditEntry
 #: fields whose values never reach the log, whatever the entity
 SECRET_FIELDS = frozenset({"password", "password_hash"})
 MASK = "***"
-ACTIONS = ("create", "update", "delete")
+ACTIONS = ("create", "update", "delete", "import")
 
 Snapshot = Mapping[str, Any]
 Changes = dict[str, dict[str, Any]]

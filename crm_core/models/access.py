@@ -36,7 +36,7 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
     username: Mapped[str | None] = mapped_column(String(64))
-    action: Mapped[str] = mapped_column(String(16))  # create, update, delete
+    action: Mapped[str] = mapped_column(String(16))  # create, update, delete, import
     entity: Mapped[str] = mapped_column(String(40))
     entity_id: Mapped[int | None]
     changes: Mapped[dict[str, Any]] = mapped_column(JSON)

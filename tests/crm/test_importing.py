@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
+import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -87,6 +89,13 @@ def test_the_cli_reports_bad_rows_with_file_and_line(
     assert main(["crm", "export", "contacts", str(out),
                  "--config", str(root / "config/demo.yaml")]) == 0
     assert len(out.read_text().splitlines()) == 1 + 5
+    # the import is in the audit log: who ran it, on which file, what it did
+    with sqlite3.connect(tmp_path / "state" / "cc.db") as db:
+        (who, action, entity, changes), = db.execute(
+            "SELECT username, action, entity, changes FROM audit_log").fetchall()
+    assert (who.startswith("cli:"), action, entity) == (True, "import", "contacts")
+    assert {name: value["after"] for name, value in json.loads(changes).items()} == {
+        "file": str(csv_file.resolve()), "added": 5, "merged": 1, "bad_rows": 3}
 
 
 async def test_a_row_linking_two_new_contacts_does_not_mix_them_up(
