@@ -24,8 +24,8 @@ _EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ, "arti
 
 #: the CRM's operational data, which supervisors read in full
 OPERATIONAL = ("accounts", "activities", "articles", "calls", "campaigns", "cases", "contacts",
-               "interactions", "leads", "metrics", "opportunities", "orders", "products",
-               "quotes", "segments")
+               "interactions", "invoices", "leads", "metrics", "offers", "opportunities",
+               "orders", "products", "quotes", "segments")
 #: only admins: the people who sign in and the record of what they changed
 ADMINISTRATIVE = ("audit", "users")
 
@@ -39,12 +39,15 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
         "activities": ALL, "quotes": ALL,
         "products": READ, "orders": READ, "interactions": READ, "metrics": READ,
+        "invoices": READ, "offers": READ,
     },
     "marketing": _EVERYONE | {
         "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ, "metrics": READ,
+        "offers": ALL,
     },
     "supervisor": _EVERYONE | {name: READ for name in OPERATIONAL} | {
-        "cases": WORK, "activities": READ_CREATE,
+        # supervisors keep the knowledge base their agents and customers read
+        "cases": WORK, "activities": READ_CREATE, "articles": ALL,
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE},
 }

@@ -19,15 +19,19 @@ from contactcenter.web import schemas as s
 from crm_core.models import (
     Account,
     Activity,
+    Article,
     AuditEntry,
     Campaign,
     Case,
     Contact,
     Interaction,
+    Invoice,
     Lead,
+    Offer,
     Opportunity,
     Order,
     Product,
+    Quote,
     Segment,
     User,
 )
@@ -207,6 +211,50 @@ AUDIT = Resource(
     filterable=("entity", "entity_id", "username", "action", "at"),
     sortable=("id", "at"), default_sort=(("id", True),))
 
+ARTICLES = Resource(
+    summary="Knowledge-base articles (search them at /api/v1/articles/search)",
+    entity=Entity(name="articles", model=Article,
+                  fields=("id", "title", "body", "tags", "published", "created_at",
+                          "updated_at")),
+    filterable=("published", "created_at", "updated_at"),
+    sortable=("id", "title", "created_at", "updated_at"),
+    create=s.ArticleIn, update=s.partial(s.ArticleIn), deletable=True)
+
+SEGMENTS = Resource(
+    summary="Saved list-generator queries (preview one at /api/v1/segments/preview)",
+    entity=Entity(name="segments", model=Segment, unique=("name",),
+                  fields=("id", "name", "definition", "created_at")),
+    filterable=("name", "created_at"), sortable=("id", "name", "created_at"),
+    create=s.SegmentIn, update=s.partial(s.SegmentIn), deletable=True)
+
+OFFERS = Resource(
+    summary="Cross-sell and up-sell offers: the next best offer of the screen-pop",
+    entity=Entity(name="offers", model=Offer,
+                  references={"product_id": Product, "requires_product_id": Product},
+                  fields=("id", "name", "kind", "product_id", "requires_product_id", "pitch",
+                          "discount_percent", "priority", "active", "starts_on", "ends_on")),
+    filterable=("kind", "product_id", "requires_product_id", "active", "priority"),
+    sortable=("id", "name", "priority", "starts_on"),
+    create=s.OfferIn, update=s.partial(s.OfferIn), deletable=True)
+
+QUOTES = Resource(
+    summary="Proposals given to customers (read only)",
+    entity=Entity(name="quotes", model=Quote,
+                  fields=("id", "opportunity_id", "account_id", "contact_id", "status",
+                          "total", "created_at", "sent_at")),
+    filterable=("opportunity_id", "account_id", "contact_id", "status", "total",
+                "created_at", "sent_at"),
+    sortable=("id", "total", "created_at", "sent_at"))
+
+INVOICES = Resource(
+    summary="What customers were billed (read only)",
+    entity=Entity(name="invoices", model=Invoice,
+                  fields=("id", "number", "order_id", "account_id", "amount", "status",
+                          "issued_at", "due_at", "paid_at")),
+    filterable=("number", "order_id", "account_id", "status", "amount", "issued_at",
+                "due_at", "paid_at"),
+    sortable=("id", "amount", "issued_at", "due_at"))
+
 RESOURCES: tuple[Resource, ...] = (
     CONTACTS, ACCOUNTS, LEADS, OPPORTUNITIES, ACTIVITIES, PRODUCTS, CASES, CAMPAIGNS, ORDERS,
-    INTERACTIONS, USERS, AUDIT)
+    INTERACTIONS, USERS, AUDIT, ARTICLES, SEGMENTS, OFFERS, QUOTES, INVOICES)

@@ -24,6 +24,7 @@ from pydantic import (
     field_validator,
 )
 
+from crm_core import segments
 from crm_core.models import (
     ACTIVITY_KINDS,
     CASE_STATUSES,
@@ -244,3 +245,35 @@ def partial(model: type[Input], *, exclude: tuple[str, ...] = ()) -> type[Input]
     update: type[Input] = create_model(f"{model.__name__.removesuffix('In')}Update",
                                        __base__=Input, **fields)
     return update
+
+
+def _segment_definition(definition: dict[str, Any]) -> dict[str, Any]:
+    """A list-generator definition that ``crm_core.segments`` can run."""
+    segments.validate(definition)
+    return definition
+
+
+class ArticleIn(Input):
+    title: Title
+    body: LongText
+    tags: Annotated[str, Field(max_length=200)] | None = None
+    published: bool = True
+
+
+class SegmentIn(Input):
+    name: Title
+    definition: Annotated[dict[str, Any], AfterValidator(_segment_definition)]
+
+
+class OfferIn(Input):
+    name: Title
+    kind: Literal["cross_sell", "up_sell"]
+    product_id: Id
+    requires_product_id: Id | None = None
+    pitch: Annotated[str, Field(min_length=1, max_length=500)]
+    discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal(0)
+    priority: Annotated[int, Field(ge=0, le=1000)] = 0
+    active: bool = True
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+

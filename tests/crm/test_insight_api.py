@@ -9,7 +9,7 @@ import pytest
 
 from crm_core.db import sessions
 from crm_core.knowledge import create_article
-from crm_core.models import Case, Contact, Order
+from crm_core.models import Case, Contact, Order, OrderLine
 from tests.crm.api_client import Api
 
 NOV = dt.datetime(2026, 11, 2, 10, 0, tzinfo=dt.UTC)
@@ -89,3 +89,42 @@ async def test_a_segment_is_previewed_before_it_is_saved(api: Api) -> None:
     status, _ = await api.call("POST", "/api/v1/segments/preview", "agent",
                                json={"definition": {}})
     assert status == 403
+
+
+async def test_articles_written_through_the_api_are_found_at_once(api: Api) -> None:
+    article = await api.create("articles", {"title": "Change your delivery address",
+                                            "body": "Open your orders and pick one."},
+                               "supervisor")
+    status, body = await api.call("GET", "/api/v1/articles/search?q=addresses", "agent")
+    assert status == 200 and [hit["id"] for hit in body["items"]] == [article["id"]]
+    status, _ = await api.call("POST", "/api/v1/articles", "agent",
+                               json={"title": "x", "body": "y"})
+    assert status == 403
+
+
+async def test_a_saved_segment_must_be_one_the_list_generator_can_run(api: Api) -> None:
+    status, body = await api.call("POST", "/api/v1/segments", "marketing", json={
+        "name": "Young outdoor", "definition": {"age": [40, 30]}})
+    assert status == 422 and body["field"] == "definition" and "age" in body["error"]
+    saved = await api.create("segments", {"name": "Young outdoor", "definition": {
+        "age": [18, 30], "tags": {"any": ["outdoor"]}}}, "marketing")
+    assert saved["definition"]["age"] == [18, 30]
+
+
+async def test_an_offer_made_through_the_api_reaches_the_screen_pop(api: Api) -> None:
+    phone = await api.create("products", {"sku": "PH-1", "name": "Phone", "category": "mobile"})
+    case = await api.create("products", {"sku": "CS-1", "name": "Case", "category": "mobile"})
+    ada = await api.create("contacts", {"first_name": "Ada", "last_name": "L",
+                                        "phones": [{"number": "+15550001001"}]})
+    async with sessions(api.engine)() as session, session.begin():
+        session.add(Order(contact_id=ada["id"], total=Decimal(100), ordered_at=NOV,
+                          lines=[OrderLine(product_id=phone["id"], unit_price=Decimal(100))]))
+    offer = await api.create("offers", {
+        "name": "Protect your phone", "kind": "cross_sell", "product_id": case["id"],
+        "requires_product_id": phone["id"], "pitch": "A case, 20 % off",
+        "discount_percent": "20"}, "marketing")
+    status, view = await api.call("GET", "/api/v1/customers/lookup?phone=15550001001", "agent")
+    assert status == 200 and view["next_best_offer"]["id"] == offer["id"]
+    status, body = await api.call("POST", "/api/v1/offers", "marketing", json={
+        "name": "x", "kind": "down_sell", "product_id": case["id"], "pitch": "p"})
+    assert status == 422 and body["field"] == "kind"
