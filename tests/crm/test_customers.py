@@ -27,7 +27,8 @@ def test_what_is_not_a_phone_number_is_refused(bad: str) -> None:
         to_e164(bad)
 
 
-async def test_migrations_bring_the_schema_to_head(engine: AsyncEngine) -> None:
+async def test_migrations_bring_the_schema_to_head(fresh_engine: AsyncEngine) -> None:
+    engine = fresh_engine
     from alembic.script import ScriptDirectory
 
     from crm_core.db import MIGRATIONS
@@ -37,7 +38,9 @@ async def test_migrations_bring_the_schema_to_head(engine: AsyncEngine) -> None:
     assert await current_revision(engine) == ScriptDirectory.from_config(config).get_current_head()
 
 
-async def test_every_migration_can_be_undone_and_done_again(engine: AsyncEngine) -> None:
+async def test_every_migration_can_be_undone_and_done_again(
+        fresh_engine: AsyncEngine) -> None:
+    engine = fresh_engine
     await migrate_down(engine, "base")
     assert await current_revision(engine) is None
     await migrate(engine)
@@ -90,7 +93,8 @@ async def test_unknown_and_invalid_caller_ids_find_nobody(engine: AsyncEngine) -
 
 
 async def test_the_migrations_and_the_models_describe_the_same_schema(
-        engine: AsyncEngine) -> None:
+        fresh_engine: AsyncEngine) -> None:
+    engine = fresh_engine
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
