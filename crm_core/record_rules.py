@@ -6,6 +6,8 @@
 - a case takes its due times from the SLA policy of its priority when it is
   opened (a later change of policy does not move them), and resolving or
   closing it stamps the time;
+- a case's status moves only along the transitions of ``crm_core.cases``;
+- an article's change stamps ``updated_at`` (self-service shows it);
 - a user's password arrives in clear and is stored only as a hash, and an
   admin cannot deactivate or demote themselves (the way to lose the last admin).
 """
@@ -18,8 +20,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from crm_core.cases import TRANSITIONS
 from crm_core.models import (
     CLOSED_STAGES,
+    Article,
     Case,
     Contact,
     ContactPhone,
@@ -70,7 +74,17 @@ async def opportunity_rule(write: Write, row: Opportunity, values: dict[str, Any
         row.closed_at = None
 
 
+def _check_move(current: str, wanted: str) -> None:
+    """A case's status moves only along ``crm_core.cases.TRANSITIONS``, through the API too."""
+    reachable = set(TRANSITIONS[current].values())
+    if wanted != current and wanted not in reachable:
+        raise Rejected("status", f"{current} -> {wanted} is not allowed; from {current}: "
+                       f"{', '.join(sorted(reachable))}", status=409)
+
+
 async def case_rule(write: Write, row: Case, values: dict[str, Any]) -> None:
+    if write.action == "update" and "status" in values:
+        _check_move(row.status, values["status"])
     assign(row, values)
     if write.action == "create":
         row.opened_at = write.now
@@ -90,6 +104,12 @@ def _stamp_status(row: Case, now: dt.datetime) -> None:
     else:
         row.resolved_at = None
     row.closed_at = (row.closed_at or now) if row.status == "closed" else None
+
+
+async def article_rule(write: Write, row: Article, values: dict[str, Any]) -> None:
+    assign(row, values)
+    if write.action == "update":
+        row.updated_at = write.now
 
 
 async def user_rule(write: Write, row: User, values: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ from crm_core.models import (
     User,
 )
 from crm_core.record_rules import (
+    article_rule,
     case_rule,
     contact_phones,
     contact_rule,
@@ -213,7 +214,7 @@ AUDIT = Resource(
 
 ARTICLES = Resource(
     summary="Knowledge-base articles (search them at /api/v1/articles/search)",
-    entity=Entity(name="articles", model=Article,
+    entity=Entity(name="articles", model=Article, rule=article_rule,
                   fields=("id", "title", "body", "tags", "published", "created_at",
                           "updated_at")),
     filterable=("published", "created_at", "updated_at"),

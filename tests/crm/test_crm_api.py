@@ -199,6 +199,18 @@ async def test_a_case_takes_its_due_times_from_the_sla_of_its_priority(api: Api)
                                       json={"status": "resolved", "priority": "low"})
     assert status == 200 and resolved["resolved_at"] is not None
     assert resolved["resolution_due"] == case["resolution_due"]
+    # a closed case is reopened before anything else; the API follows the same table
+    for move, expected in (("closed", 200), ("pending", 409), ("open", 200)):
+        status, body = await api.call("PATCH", f"/api/v1/cases/{case['id']}", "agent",
+                                      json={"status": move})
+        assert status == expected, body
+    assert body["closed_at"] is None and body["resolved_at"] is None
+    status, body = await api.call("PATCH", f"/api/v1/cases/{case['id']}", "agent",
+                                  json={"status": "closed"})
+    status, body = await api.call("PATCH", f"/api/v1/cases/{case['id']}", "agent",
+                                  json={"status": "resolved"})
+    assert (status, body["field"]) == (409, "status")
+    assert body["error"] == "status: closed -> resolved is not allowed; from closed: open"
     for field, value in (("priority", "asap"), ("status", "done"), ("type", "rant")):
         status, body = await api.call("POST", "/api/v1/cases", "agent",
                                       json={"subject": "x", field: value})

@@ -97,6 +97,15 @@ async def test_articles_written_through_the_api_are_found_at_once(api: Api) -> N
                                "supervisor")
     status, body = await api.call("GET", "/api/v1/articles/search?q=addresses", "agent")
     assert status == 200 and [hit["id"] for hit in body["items"]] == [article["id"]]
+    assert article["updated_at"] is None
+    status, changed = await api.call("PATCH", f"/api/v1/articles/{article['id']}",
+                                     "supervisor", json={"title": "Change where we deliver"})
+    assert status == 200 and changed["updated_at"] is not None
+    # the index follows the change: the old title's words are gone, the new ones found
+    status, body = await api.call("GET", "/api/v1/articles/search?q=addresses", "agent")
+    assert body["items"] == []
+    status, body = await api.call("GET", "/api/v1/articles/search?q=where+deliver", "agent")
+    assert [hit["title"] for hit in body["items"]] == ["Change where we deliver"]
     status, _ = await api.call("POST", "/api/v1/articles", "agent",
                                json={"title": "x", "body": "y"})
     assert status == 403
