@@ -57,4 +57,42 @@ class HangupCall:
     reason: str = "normal"
 
 
-DriverCommand = AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage | HangupCall
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RingAgent:
+    """Call an agent's phone for a waiting caller, as a new leg of its own.
+
+    ``leg_id`` names the new channel, so that its events can be told apart from
+    the first ring; ``call_id`` is the waiting caller it is for. The leg reports
+    ``AgentAnswered`` once the phone answers, or ``CallEnded`` if it never does.
+    """
+
+    call_id: str
+    leg_id: str
+    endpoint: str
+    caller_id: str = ""
+    timeout: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CreateBridge:
+    """A mixing bridge, empty; the calls join it with ``AddToBridge``."""
+
+    call_id: str  #: the caller the bridge is for (its id names nothing in the driver)
+    bridge_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AddToBridge:
+    call_id: str
+    bridge_id: str
+    channels: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DestroyBridge:
+    call_id: str
+    bridge_id: str
+
+
+DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
+                 | HangupCall | RingAgent | CreateBridge | AddToBridge | DestroyBridge)

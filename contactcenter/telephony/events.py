@@ -54,6 +54,15 @@ class CallEnded:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AgentAnswered:
+    """An agent's phone rung by ``RingAgent`` answered: its leg is under the platform's control."""
+
+    call_id: str  #: the waiting caller it was rung for
+    leg_id: str
+    endpoint: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EndpointStateChanged:
     """A SIP endpoint's device state (from AMI DeviceStateChange)."""
 
@@ -76,6 +85,7 @@ DriverEvent = (
     | PlaybackEnded
     | RecordingEnded
     | CallEnded
+    | AgentAnswered
     | EndpointStateChanged
     | EndpointRegistration
 )

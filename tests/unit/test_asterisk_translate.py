@@ -77,9 +77,28 @@ def test_ami_device_state_of_a_pjsip_endpoint() -> None:
                                              (("mohClass", "default"),), (404, 409))),
     (c.HangupCall(call_id="1.2"), AriRequest("DELETE", "/channels/1.2",
                                               (("reason", "normal"),), (404,))),
+    (c.RingAgent(call_id="1.2", leg_id="1.2-a1", endpoint="agent101", caller_id="Ada <+1555>",
+                 timeout=20),
+     AriRequest("POST", "/channels/1.2-a1", (
+         ("endpoint", "PJSIP/agent101"), ("app", "cc"), ("appArgs", "agent,1.2"),
+         ("timeout", "20"), ("callerId", "Ada <+1555>")))),
+    (c.CreateBridge(call_id="1.2", bridge_id="b-1.2"),
+     AriRequest("POST", "/bridges/b-1.2", (("type", "mixing"),))),
+    (c.AddToBridge(call_id="1.2", bridge_id="b-1.2", channels=("1.2", "1.2-a1")),
+     AriRequest("POST", "/bridges/b-1.2/addChannel", (("channel", "1.2,1.2-a1"),),
+                (404, 409, 422))),
+    (c.DestroyBridge(call_id="1.2", bridge_id="b-1.2"),
+     AriRequest("DELETE", "/bridges/b-1.2", (), (404,))),
 ])
 def test_commands_become_ari_requests(command: c.DriverCommand, expected: AriRequest) -> None:
     assert ari_request(command) == expected
+
+
+def test_an_answered_agent_leg_names_the_caller_it_was_rung_for() -> None:
+    event = ari_event({"type": "StasisStart", "args": ["agent", "1700000000.12"],
+                       "channel": {"id": "1700000000.12-a1", "name": "PJSIP/agent101-0000002a"}})
+    assert event == e.AgentAnswered(call_id="1700000000.12", leg_id="1700000000.12-a1",
+                                    endpoint="agent101")
 
 
 def test_voicemail_recording_request_ends_on_pound_and_silence() -> None:

@@ -92,7 +92,7 @@ class AsteriskDriver:
 
     async def execute(self, command: dc.DriverCommand) -> None:
         assert self.ari is not None
-        await self.ari.send(ari_request(command))
+        await self.ari.send(ari_request(command, self.ari.app))
 
     def _on_ari_message(self, message: dict[str, Any]) -> None:
         event = ari_event(message)

@@ -16,6 +16,8 @@ from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
 
 INBOUND_ARG = "inbound"
+#: the Stasis argument of an agent's leg: ``agent,<the caller's channel id>``
+AGENT_ARG = "agent"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
     kind = message.get("type")
     if kind == "StasisStart":
         args = tuple(str(a) for a in message.get("args", ()))
+        if len(args) == 2 and args[0] == AGENT_ARG:
+            return _agent_answered(message["channel"], args[1])
         if not args or args[0] != INBOUND_ARG:
             return None
         channel = message["channel"]
@@ -95,8 +99,25 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
     return None
 
 
-def ari_request(command: c.DriverCommand) -> AriRequest:
-    """A driver command -> the ARI REST call that carries it out."""
+def _agent_answered(channel: Mapping[str, Any], call_id: str) -> e.AgentAnswered:
+    name = str(channel.get("name", ""))  # PJSIP/agent101-00000002
+    endpoint = name.split("/", 1)[-1].rsplit("-", 1)[0] if "/" in name else ""
+    return e.AgentAnswered(call_id=call_id, leg_id=str(channel["id"]), endpoint=endpoint)
+
+
+def _ring(command: c.RingAgent, app: str) -> AriRequest:
+    params: tuple[tuple[str, str], ...] = (
+        ("endpoint", f"PJSIP/{command.endpoint}"), ("app", app),
+              ("appArgs", f"{AGENT_ARG},{command.call_id}"),
+              ("timeout", str(command.timeout)))
+    if command.caller_id:
+        params += (("callerId", command.caller_id),)
+    return AriRequest("POST", f"/channels/{command.leg_id}", params)
+
+
+def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
+    """A driver command -> the ARI REST call that carries it out (``app``: the Stasis app
+    a new channel enters)."""
     channel = f"/channels/{command.call_id}"
     match command:
         case c.AnswerCall():
@@ -125,6 +146,15 @@ def ari_request(command: c.DriverCommand) -> AriRequest:
             return AriRequest("POST", f"{channel}/record", params, (404, 409))
         case c.HangupCall(reason=reason):
             return AriRequest("DELETE", channel, (("reason", reason),), (404,))
+        case c.RingAgent():
+            return _ring(command, app)
+        case c.CreateBridge(bridge_id=bridge_id):
+            return AriRequest("POST", f"/bridges/{bridge_id}", (("type", "mixing"),))
+        case c.AddToBridge(bridge_id=bridge_id, channels=channels):
+            return AriRequest("POST", f"/bridges/{bridge_id}/addChannel",
+                              (("channel", ",".join(channels)),), (404, 409, 422))
+        case c.DestroyBridge(bridge_id=bridge_id):
+            return AriRequest("DELETE", f"/bridges/{bridge_id}", tolerated=(404,))
     raise TypeError(f"no ARI request for {command!r}")
 
 

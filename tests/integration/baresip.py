@@ -1,0 +1,126 @@
+"""baresip as an agent's phone: registers as a demo agent and answers by itself.
+
+Each phone gets a config folder of its own, a tone for its microphone (there is
+no sound card here), and the ``ctrl_tcp`` module, whose netstring JSON events
+(REGISTER_OK, CALL_INCOMING, CALL_ESTABLISHED, CALL_CLOSED, ...) the tests read
+instead of log text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.support import free_ports
+
+MODULES = ("g711.so", "ausine.so", "aubridge.so", "account.so", "menu.so", "ctrl_tcp.so")
+
+
+def _config(sip_port: int, ctrl_port: int) -> str:
+    lines = [
+        "poll_method epoll",
+        f"sip_listen 127.0.0.1:{sip_port}",
+        "audio_source ausine,440",
+        "audio_player aubridge,null",
+        "audio_alert aubridge,null",
+        "ausrc_srate 48000",
+        "ausrc_channels 2",
+        "module_path /usr/lib/baresip/modules",
+        *(f"module {name}" for name in MODULES if name not in ("account.so", "menu.so",
+                                                               "ctrl_tcp.so")),
+        "module_app account.so",
+        "module_app menu.so",
+        "module_app ctrl_tcp.so",
+        f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}",
+        "audio_buffer 20-160",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class AgentPhone:
+    """One baresip registered to Asterisk as ``agent``."""
+
+    folder: Path
+    agent: str
+    password: str
+    asterisk_sip_port: int
+    events: list[dict[str, Any]] = field(default_factory=list)
+    _process: subprocess.Popen[bytes] | None = None
+    _reader: asyncio.Task[None] | None = None
+    _writer: asyncio.StreamWriter | None = None
+
+    async def start(self) -> None:
+        sip_port, self.ctrl_port = free_ports(2)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        (self.folder / "config").write_text(_config(sip_port, self.ctrl_port))
+        (self.folder / "accounts").write_text(
+            f"<sip:{self.agent}@127.0.0.1:{self.asterisk_sip_port};transport=udp>"
+            f";auth_pass={self.password};answermode=auto;regint=60\n")
+        (self.folder / "contacts").write_text("")
+        log = (self.folder / "baresip.log").open("wb")
+        self._process = subprocess.Popen(["baresip", "-f", str(self.folder)],
+                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        await self._connect()
+
+    async def _connect(self, timeout: float = 10) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                reader, self._writer = await asyncio.open_connection("127.0.0.1",
+                                                                     self.ctrl_port)
+                break
+            except OSError:
+                assert self._process is not None and self._process.poll() is None, self.log()
+                assert time.monotonic() < deadline, "baresip's control port never opened"
+                await asyncio.sleep(0.05)
+        self._reader = asyncio.ensure_future(self._read(reader))
+
+    async def _read(self, reader: asyncio.StreamReader) -> None:
+        """Netstrings: ``<length>:<json>,``."""
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                length = int((await reader.readuntil(b":"))[:-1])
+                payload = await reader.readexactly(length + 1)
+                message = json.loads(payload[:-1])
+                if message.get("event"):
+                    self.events.append(message)
+
+    async def wait_for(self, kind: str, timeout: float = 10, after: int = 0) -> dict[str, Any]:
+        """The first event of ``kind`` from index ``after`` on."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for event in self.events[after:]:
+                if event.get("type") == kind:
+                    return event
+            assert time.monotonic() < deadline, f"{self.agent}: no {kind} in {self.events}"
+            await asyncio.sleep(0.02)
+
+    async def command(self, text: str) -> None:
+        """A menu command (``/hangup``, ``/reginfo``...)."""
+        assert self._writer is not None
+        body = json.dumps({"command": text.lstrip("/"), "params": "", "token": "t"}).encode()
+        self._writer.write(str(len(body)).encode() + b":" + body + b",")
+        await self._writer.drain()
+
+    def log(self) -> str:
+        path = self.folder / "baresip.log"
+        return path.read_text(errors="replace")[-3000:] if path.exists() else ""
+
+    async def stop(self) -> None:
+        if self._reader is not None:
+            self._reader.cancel()
+        if self._writer is not None:
+            self._writer.close()
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            try:
+                await asyncio.to_thread(self._process.wait, 5)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
