@@ -41,6 +41,7 @@ lint: venv
 	$(BIN)/ruff check contactcenter tests bench
 	$(BIN)/mypy contactcenter
 	$(BIN)/mypy --strict contactcenter/ivr
+	$(BIN)/mypy --strict contactcenter/acd
 
 bench: venv
 	$(BIN)/python bench/bench_ivr_core.py

@@ -1,0 +1,115 @@
+"""What happens around the ACD: facts the engine reports to the core.
+
+Events are past-tense, frozen and keyword-only. They are tolerated in any
+order and any number of times: one that does not fit the call's or the
+agent's state (a duplicate, an answer for an offer already cancelled, a hang-up
+for a call that ended) changes nothing and yields no command.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from contactcenter.acd.model import AgentId, CallId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallJoined:
+    """A caller entered a queue; ``skill`` (from the IVR) overrides the queue's own."""
+
+    call_id: CallId
+    queue: str
+    priority: int = 0  #: higher first (a VIP from the IVR); then the longest waiting
+    skill: str | None = None
+    caller: str = ""
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallLeft:
+    """The caller hung up while waiting or while an agent's phone rang.
+
+    On a virtual callback (the caller already gone) only a reason other than
+    ``abandoned`` counts: it withdraws the callback, e.g. ``cancelled``.
+    """
+
+    call_id: CallId
+    reason: str = "abandoned"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentLoggedIn:
+    """The agent signed in (desktop or a registered phone); they become available."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentLoggedOut:
+    """The agent signed out, or their phone unregistered; on a call, after it."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentPaused:
+    """The agent is not ready (``reason``: break, lunch, training...); on a call, after it."""
+
+    agent: AgentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentAvailable:
+    """The agent is ready for calls again (from a pause, or ending wrap-up early)."""
+
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferAnswered:
+    """The agent's phone answered the offer: caller and agent get bridged."""
+
+    call_id: CallId
+    agent: AgentId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OfferFailed:
+    """The offer could not ring or was refused: ``busy``, ``unreachable``, ``rejected``.
+
+    Not the ring timeout: the core keeps that timer itself.
+    """
+
+    call_id: CallId
+    agent: AgentId
+    reason: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallFinished:
+    """The connected call ended (either side hung up); the agent goes to wrap-up."""
+
+    call_id: CallId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class WrapUpEnded:
+    """The agent pressed "done" before the wrap-up time ran out."""
+
+    agent: AgentId
+
+
+AcdEvent = (
+    CallJoined
+    | CallLeft
+    | AgentLoggedIn
+    | AgentLoggedOut
+    | AgentPaused
+    | AgentAvailable
+    | OfferAnswered
+    | OfferFailed
+    | CallFinished
+    | WrapUpEnded
+)
