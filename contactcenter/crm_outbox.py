@@ -31,12 +31,18 @@ def _time(seconds: float | None) -> dt.datetime | None:
 
 def summarise(record: CallRecord) -> CallSummary:
     """The CRM's view of a journal record."""
-    queue = None
-    if record.exit and record.exit.get("kind") == "queue":
+    queue = record.queue
+    if queue is None and record.exit and record.exit.get("kind") == "queue":
         queue = record.exit.get("target")
+    wait = talk = None
+    if record.queued is not None:
+        wait = round((record.answered or record.ended or record.queued) - record.queued, 3)
+    if record.answered is not None and record.ended is not None:
+        talk = round(record.ended - record.answered, 3)
     return CallSummary(call_id=record.call_id, caller=record.caller, dialed=record.dialed,
                        started=_time(record.started) or dt.datetime.now(dt.UTC),
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
+                       agent=record.agent, wait_seconds=wait, talk_seconds=talk,
                        ivr_path=list(record.ivr_path))
 
 

@@ -36,6 +36,10 @@ class CallRecord:
     exit: dict[str, Any] | None = None
     ivr_path: list[str] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
+    queue: str | None = None
+    queued: float | None = None  #: when it joined the queue
+    answered: float | None = None  #: when an agent was connected
+    agent: str | None = None
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -60,6 +64,11 @@ class CallRecord:
             self.variables.update(event.get("variables") or {})
         elif kind in ("call.queued", "voicemail.started"):
             self.state = "queued" if kind == "call.queued" else "voicemail"
+            if kind == "call.queued" and self.queued is None:
+                self.queue, self.queued = event.get("queue"), event["time"]
+        elif kind == "call.answered":
+            self.state = "connected"
+            self.agent, self.answered = event.get("agent"), event["time"]
         elif kind == "call.ended":
             self.state = "ended"
             self.ended = event["time"]

@@ -11,12 +11,14 @@ from pathlib import Path
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contactcenter.acd import Acd, AcdConfig, load_acd
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.ivr.loader import Flow, load_flows
+from contactcenter.ivr.model import QueueNode
 from contactcenter.journal import CallJournal
 from contactcenter.lookup import IvrLookup
 from contactcenter.settings import Settings
@@ -32,9 +34,35 @@ from crm_core.users import ConfiguredUser, load_users, upsert_configured
 log = logging.getLogger(__name__)
 
 
+def load_queues(settings: Settings) -> AcdConfig:
+    """The ACD's queues and agents; every agent must be a SIP endpoint a phone can use."""
+    agents_path = settings.resolve(settings.acd.agents)
+    config = load_acd(settings.resolve(settings.acd.queues), agents_path)
+    endpoints = {agent.id for agent in settings.agents}
+    for agent in config.agents:
+        if agent not in endpoints:
+            raise ConfigError(agents_path, None, f"agents.{agent}",
+                              "no SIP endpoint of that name in the settings' agents")
+    return config
+
+
+def _queues_exist(flows: dict[str, Flow], queues: AcdConfig, folder: Path) -> None:
+    """Every queue an IVR hands calls to is one the ACD has (a fixed name, at least)."""
+    for flow in flows.values():
+        for name, node in flow.nodes.items():
+            if isinstance(node, QueueNode) and "{" not in node.queue \
+                    and node.queue not in queues.queues:
+                raise ConfigError(folder / f"{flow.name}.yaml", None,
+                                  f"nodes.{name}.queue",
+                                  f"no queue named {node.queue!r} in the ACD's queues "
+                                  f"(have: {', '.join(sorted(queues.queues))})")
+
+
 def check_config(settings: Settings) -> dict[str, Flow]:
     """Load everything the platform needs from config; raise ConfigError if wrong."""
+    queues = load_queues(settings)
     flows = load_flows(settings.resolve(settings.ivr.dir))
+    _queues_exist(flows, queues, settings.resolve(settings.ivr.dir))
     for number, flow in settings.ivr.numbers.items():
         if flow not in flows:
             where = settings.config_path or Path("<settings>")
@@ -97,13 +125,14 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
+    distributor = engine.attach_acd(Acd(load_queues(settings)))
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
-                     customers=customers, database=crm)
+                     customers=customers, database=crm, distributor=distributor)
     return engine, driver, app
 
 
@@ -124,6 +153,8 @@ async def run(settings: Settings) -> None:
     sync_task = asyncio.ensure_future(journal.sync_forever())
     outbox = CrmOutbox(journal, crm)
     outbox_task = asyncio.ensure_future(outbox.run(bus))
+    assert engine.distributor is not None
+    acd_task = asyncio.ensure_future(engine.distributor.run())
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
@@ -135,6 +166,7 @@ async def run(settings: Settings) -> None:
         await driver.stop()
         await engine.close()
         outbox_task.cancel()
+        acd_task.cancel()
         await _last_flush(outbox)
         await runner.cleanup()
         bus.close()

@@ -87,6 +87,13 @@ class IvrSettings(_Section):
     """Caller and account data for the IVR's lookups until the CRM serves them."""
 
 
+class AcdSettings(_Section):
+    """Where the queues and the agents' skills and tiers are (the ACD's config)."""
+
+    queues: Path = Path("config/queues.yaml")
+    agents: Path = Path("config/agents.yaml")
+
+
 class Settings(_Section):
     """Everything ``contactcenter serve`` needs."""
 
@@ -99,6 +106,7 @@ class Settings(_Section):
     redis_url: str | None = None
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
+    acd: AcdSettings = Field(default_factory=AcdSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
     config_path: Path | None = None

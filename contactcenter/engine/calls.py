@@ -12,8 +12,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr import events as ie
@@ -31,6 +32,7 @@ Lookup = Callable[[str, str], Awaitable[Mapping[str, str] | None]]
 class CallState(str, Enum):
     IVR = "ivr"  #: the IVR core has the call
     QUEUED = "queued"  #: waiting in a queue with hold music
+    CONNECTED = "connected"  #: bridged with an agent
     VOICEMAIL = "voicemail"  #: recording a message
     ENDING = "ending"  #: the platform is hanging up
     ENDED = "ended"  #: gone
@@ -47,7 +49,39 @@ OUTCOME_ON_HANGUP = {
     CallState.IVR: "abandoned_in_ivr",
     CallState.QUEUED: "abandoned_in_queue",
     CallState.VOICEMAIL: "voicemail",
+    CallState.CONNECTED: "answered",
 }
+
+
+class Queueing(Protocol):
+    """The ACD's side, as a call sees it (``contactcenter.engine.distribution``)."""
+
+    def join(self, call_id: str, side: Any, *, queue: str, priority: int,
+             skill: str | None, caller: str, variables: dict[str, str]) -> None: ...
+
+    def caller_gone(self, call_id: str) -> None: ...
+
+    def playback_ended(self, call_id: str, playback_id: str) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class _Connected:
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Overflow:
+    kind: str
+    target: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _HangUp:
+    reason: str
+
+
+#: what the ACD tells a call, through its inbox so that the call's own task acts on it
+AcdNotice = _Connected | _Overflow | _HangUp
 
 
 class CallTask:
@@ -55,7 +89,7 @@ class CallTask:
 
     def __init__(self, arrival: de.CallArrived, session: IvrSession, *, send: Send,
                  publish: Publish, lookup: Lookup, clock: Callable[[], float],
-                 started_at: float) -> None:
+                 started_at: float, queueing: Queueing | None = None) -> None:
         self.arrival = arrival
         self.started_at = started_at
         self.call_id = arrival.call_id
@@ -65,26 +99,49 @@ class CallTask:
         self._publish = publish
         self._lookup = lookup
         self._clock = clock
-        self._inbox: asyncio.Queue[de.DriverEvent | ie.LookupAnswered] = asyncio.Queue()
+        self._inbox: asyncio.Queue[de.DriverEvent | ie.LookupAnswered | AcdNotice] = (
+            asyncio.Queue())
+        self._queueing = queueing
+        self.agent: str | None = None
         self._exit: ic.Exit | None = None
         self._final_playback: str | None = None
         self._outcome: str | None = None
         self._lookups: set[asyncio.Task[None]] = set()
         self._guard: float | None = None  # outside the IVR: when to (re)send a hang-up
 
-    def feed(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
+    def feed(self, event: de.DriverEvent | ie.LookupAnswered | AcdNotice) -> None:
         self._inbox.put_nowait(event)
+
+    # what the ACD says, from outside this call's task: queued for the task to act on
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
+        self.feed(_Connected(agent))
+
+    def overflow(self, kind: str, target: str | None) -> None:
+        self.feed(_Overflow(kind, target))
+
+    def hang_up(self, reason: str) -> None:
+        self.feed(_HangUp(reason))
 
     def emit(self, event_type: str, /, **data: Any) -> None:
         self._publish({**data, "type": event_type, "call_id": self.call_id,
                        "time": self._clock()})
 
-    async def run(self, resume_state: CallState | None = None) -> None:
-        """Drive the call until it ends; never raises (a bad call must not kill the engine)."""
+    async def run(self, resume_state: CallState | None = None,
+                  resume_exit: ic.Exit | None = None) -> None:
+        """Drive the call until it ends; never raises (a bad call must not kill the engine).
+
+        A call picked up again after a restart in a queue (``resume_exit`` says
+        which) goes back on hold and back to the ACD, as a new arrival there.
+        """
         try:
             if resume_state is CallState.QUEUED:
                 self.state = CallState.QUEUED
+                self._exit = resume_exit
                 await self._send(dc.StartHold(call_id=self.call_id))
+                if resume_exit is not None:
+                    self._join(resume_exit)
+            elif resume_state is CallState.CONNECTED:
+                self.state = CallState.CONNECTED  # still bridged in Asterisk: wait for the end
             else:
                 started = ie.CallStarted(caller=self.arrival.caller, dialed=self.arrival.dialed)
                 await self._run_core(self.session.handle(started, self._clock()))
@@ -115,8 +172,19 @@ class CallTask:
                 continue
             await self._on_event(event)
 
-    async def _on_event(self, event: de.DriverEvent | ie.LookupAnswered) -> None:
+    async def _on_event(self, event: de.DriverEvent | ie.LookupAnswered | AcdNotice) -> None:
         match event:
+            case _Connected(agent=agent) if self.state is CallState.QUEUED:
+                self.state = CallState.CONNECTED
+                self.agent = agent
+            case _Overflow(kind=kind, target=target) if self.state is CallState.QUEUED:
+                await self._send(dc.StopHold(call_id=self.call_id))
+                await self._take_exit(ic.Exit(kind=ic.ExitKind(kind), target=target,
+                                              variables=self._exit.variables if self._exit
+                                              else {}))
+            case _HangUp(reason=reason) if self.state is not CallState.ENDED:
+                self._outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state)
+                await self._hangup(reason)
             case de.CallEnded(cause=cause):
                 await self._ended(cause)
             case de.DigitReceived(digit=digit) if self.state is CallState.IVR:
@@ -129,7 +197,9 @@ class CallTask:
                 await self._voicemail_recorded(event)
 
     async def _playback_ended(self, playback_id: str) -> None:
-        if self.state is CallState.IVR:
+        if self.state is CallState.QUEUED and self._queueing is not None:
+            self._queueing.playback_ended(self.call_id, playback_id)
+        elif self.state is CallState.IVR:
             await self._run_core(self.session.handle(ie.PromptEnded(playback_id=playback_id),
                                                      self._clock()))
         elif playback_id == self._final_playback and self.state is CallState.ENDING:
@@ -170,9 +240,11 @@ class CallTask:
         variables = dict(exit_.variables)
         if exit_.kind is ic.ExitKind.QUEUE:
             self.state = CallState.QUEUED
-            self.emit("call.queued", queue=exit_.target, variables=variables,
-                      priority=int(variables.get("priority", "0") or 0))
+            if self._queueing is None:  # with an ACD, the ACD reports it (again on overflow)
+                self.emit("call.queued", queue=exit_.target, variables=variables,
+                          priority=int(variables.get("priority", "0") or 0))
             await self._send(dc.StartHold(call_id=self.call_id))
+            self._join(exit_)
         elif exit_.kind is ic.ExitKind.VOICEMAIL:
             self.state = CallState.VOICEMAIL
             self._guard = self._clock() + VOICEMAIL_GUARD
@@ -187,6 +259,16 @@ class CallTask:
         else:
             self._outcome = "completed_in_ivr"
             await self._hangup("normal")
+
+    def _join(self, exit_: ic.Exit) -> None:
+        """Hand the waiting caller to the ACD (without one, they only hear the music)."""
+        if self._queueing is None or not exit_.target:
+            return
+        variables = dict(exit_.variables)
+        self._queueing.join(self.call_id, self, queue=exit_.target,
+                            priority=int(variables.get("priority", "0") or 0),
+                            skill=variables.get("skill") or None, caller=self.arrival.caller,
+                            variables=variables)
 
     async def _voicemail_recorded(self, event: de.RecordingEnded) -> None:
         self._outcome = "voicemail" if event.cause == "done" else "voicemail_failed"
@@ -208,6 +290,9 @@ class CallTask:
         if self.state is CallState.ENDED:
             return
         outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
+        if self._queueing is not None and self.state in (CallState.QUEUED, CallState.CONNECTED,
+                                                          CallState.ENDING):
+            self._queueing.caller_gone(self.call_id)
         try:
             if self.state is CallState.IVR:
                 await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))

@@ -14,8 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
 
+from contactcenter.acd.core import Acd
 from contactcenter.bus import EventBus
 from contactcenter.engine.calls import CallState, CallTask, Send
+from contactcenter.engine.distribution import Distributor
+from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
 from contactcenter.ivr.session import IvrSession
 from contactcenter.journal import CallJournal, CallRecord
@@ -47,6 +50,13 @@ class Engine:
         self.calls: dict[str, CallTask] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.endpoints: dict[str, dict[str, Any]] = {}
+        #: the ACD's adapter, when queues are configured (``attach_acd``)
+        self.distributor: Distributor | None = None
+
+    def attach_acd(self, acd: Acd) -> Distributor:
+        self.distributor = Distributor(acd, send=self._send, publish=self.publish,
+                                       clock=self.clock)
+        return self.distributor
 
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""
@@ -55,13 +65,24 @@ class Engine:
         self.bus.publish(event)
 
     def on_driver_event(self, event: de.DriverEvent) -> None:
+        distributor = self.distributor
         match event:
             case de.CallArrived():
                 self._arrive(event)
+            case de.AgentAnswered():
+                if distributor is not None:
+                    distributor.agent_answered(event)
+                else:
+                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
+            case de.CallEnded(call_id=leg_id, cause=cause) if (
+                    distributor is not None and distributor.leg_ended(leg_id, cause)):
+                pass
             case de.EndpointStateChanged(endpoint=endpoint, state=state):
                 self._endpoint(endpoint, state=state)
             case de.EndpointRegistration(endpoint=endpoint, registered=registered):
                 self._endpoint(endpoint, registered=registered)
+                if distributor is not None:
+                    distributor.registration(endpoint, registered)
             case _:
                 task = self.calls.get(event.call_id)
                 if task is not None:
@@ -87,21 +108,27 @@ class Engine:
         session = IvrSession(self.flows[flow_name], call_id=arrival.call_id)
         started_at = (resume.started if resume is not None else 0.0) or self.clock()
         task = CallTask(arrival, session, send=self._send, publish=self.publish,
-                        lookup=self.directory.lookup, clock=self.clock, started_at=started_at)
+                        lookup=self.directory.lookup, clock=self.clock, started_at=started_at,
+                        queueing=self.distributor)
         self.calls[arrival.call_id] = task
-        resume_state = None
+        resume_state, resume_exit = None, None
         if resume is None:
             task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
                       dialed=arrival.dialed, flow=flow_name)
         else:
-            resume_state = CallState.QUEUED if resume.state == "queued" else None
+            resume_state = {"queued": CallState.QUEUED,
+                            "connected": CallState.CONNECTED}.get(resume.state)
+            if resume.exit and resume.exit.get("kind") == "queue":
+                resume_exit = ic.Exit(kind=ic.ExitKind.QUEUE, target=resume.exit.get("target"),
+                                      variables=dict(resume.variables))
             task.emit("call.resumed", state=resume.state, caller=arrival.caller,
                       dialed=arrival.dialed, flow=flow_name)
-        self._spawn(self._run(task, resume_state))
+        self._spawn(self._run(task, resume_state, resume_exit))
 
-    async def _run(self, task: CallTask, resume_state: CallState | None) -> None:
+    async def _run(self, task: CallTask, resume_state: CallState | None,
+                   resume_exit: ic.Exit | None) -> None:
         try:
-            await task.run(resume_state)
+            await task.run(resume_state, resume_exit)
         finally:
             self.calls.pop(task.call_id, None)
 

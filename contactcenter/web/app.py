@@ -13,7 +13,9 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import DomainEvent, EventBus
+from contactcenter.engine.distribution import Distributor
 from contactcenter.journal import CallJournal
+from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes
 from contactcenter.web.http import BadInput, error
@@ -167,7 +169,8 @@ async def _document(app: web.Application) -> None:
 
 def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                health_check: HealthCheck, customers: CustomerService | None = None,
-               database: async_sessionmaker[AsyncSession] | None = None) -> web.Application:
+               database: async_sessionmaker[AsyncSession] | None = None,
+               distributor: Distributor | None = None) -> web.Application:
     """The app; with ``database`` it serves the CRM's collections and manages users."""
     app = web.Application(middlewares=[errors_as_json, guard])
     app[BUS] = bus
@@ -192,6 +195,8 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         app[RECORDS] = RecordService(database)
         add_crm_routes(app)
         add_insight_routes(app)
+    if distributor is not None:
+        add_acd_routes(app, distributor)
     return app
 
 

@@ -20,7 +20,8 @@ ACTIONS = ALL
 
 #: what every signed-in user may do: the screen-pop, the event stream (filtered by role)
 #: and the knowledge base
-_EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ, "articles": READ}
+_EVERYONE: dict[str, frozenset[str]] = {"customers": READ, "events": READ, "articles": READ,
+                                        "queues": READ}
 
 #: the CRM's operational data, which supervisors read in full
 OPERATIONAL = ("accounts", "activities", "articles", "calls", "campaigns", "cases", "contacts",
@@ -34,6 +35,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "contacts": READ, "accounts": READ, "interactions": READ, "articles": READ,
         # agents work cases: they open them and move them along
         "cases": WORK, "activities": READ_CREATE,
+        # their own state and figures (the route refuses anyone else's)
+        "agents": frozenset({"read", "update"}),
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -48,8 +51,10 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "supervisor": _EVERYONE | {name: READ for name in OPERATIONAL} | {
         # supervisors keep the knowledge base their agents and customers read
         "cases": WORK, "activities": READ_CREATE, "articles": ALL,
+        "agents": frozenset({"read", "update"}),
     },
-    "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE},
+    "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
+    | {"agents": frozenset({"read", "update"})},
 }
 
 

@@ -51,6 +51,8 @@ class AgentPhone:
     agent: str
     password: str
     asterisk_sip_port: int
+    #: False: the phone rings until hung up (an agent away from the desk)
+    auto_answer: bool = True
     events: list[dict[str, Any]] = field(default_factory=list)
     _process: subprocess.Popen[bytes] | None = None
     _reader: asyncio.Task[None] | None = None
@@ -62,12 +64,16 @@ class AgentPhone:
         (self.folder / "config").write_text(_config(sip_port, self.ctrl_port))
         (self.folder / "accounts").write_text(
             f"<sip:{self.agent}@127.0.0.1:{self.asterisk_sip_port};transport=udp>"
-            f";auth_pass={self.password};answermode=auto;regint=60\n")
+            f";auth_pass={self.password};answermode={'auto' if self.auto_answer else 'manual'}"
+            ";regint=60\n")
         (self.folder / "contacts").write_text("")
-        log = (self.folder / "baresip.log").open("wb")
-        self._process = subprocess.Popen(["baresip", "-f", str(self.folder)],
-                                         stdin=subprocess.DEVNULL, stdout=log, stderr=log)
+        self._process = await asyncio.to_thread(self._spawn)
         await self._connect()
+
+    def _spawn(self) -> subprocess.Popen[bytes]:
+        with (self.folder / "baresip.log").open("wb") as log:
+            return subprocess.Popen(["baresip", "-f", str(self.folder)],
+                                    stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
     async def _connect(self, timeout: float = 10) -> None:
         deadline = time.monotonic() + timeout

@@ -20,6 +20,8 @@ def _config(tmp_path: Path, flow_text: str, numbers: dict[str, str] | None = Non
     if numbers is not None:
         config["ivr"]["numbers"] = numbers
     config["state_dir"] = str(tmp_path / "state")
+    config["acd"] = {"queues": str(ROOT / "config/queues.yaml"),
+                     "agents": str(ROOT / "config/agents.yaml")}
     path = tmp_path / "cc.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

@@ -22,6 +22,7 @@ from contactcenter.telephony.asterisk.ami import AmiClient
 from contactcenter.telephony.asterisk.ari import AriClient, AriError, AriEventStream
 from contactcenter.telephony.asterisk.render import Credentials
 from contactcenter.telephony.asterisk.translate import (
+    AGENT_ARG,
     INBOUND_ARG,
     ari_event,
     ari_request,
@@ -124,6 +125,8 @@ class AsteriskDriver:
                 return None  # it hung up meanwhile
             # a passing error must not make a live call look gone: keep it, details unknown
             channel = {"id": channel_id}
+        if f",{AGENT_ARG}," in str(channel.get("dialplan", {}).get("app_data", "")):
+            return None  # an agent's leg, not a caller: its caller's record says who it is
         event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
         return event if isinstance(event, de.CallArrived) else None
 

@@ -1,0 +1,273 @@
+"""The asyncio side of the ACD: feeds the core, runs its timers, carries out its commands.
+
+The ACD core (``contactcenter.acd``) decides who gets which call; this module
+only translates. A waiting caller's ``CallTask`` hands the call over with
+``join``; the core's ``OfferCall`` rings the agent's phone as a leg of its own
+(``RingAgent``), ``ConnectCall`` takes the caller off hold and bridges the two,
+``CancelOffer`` hangs the ringing leg up, announcements play between stretches
+of hold music. The legs' events come back through ``agent_answered`` and
+``leg_ended``. Commands go out in the order the core gave them, through one
+sender, so that a bridge is never asked for before its leg was rung.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from contactcenter.acd import commands as ac
+from contactcenter.acd import events as ae
+from contactcenter.acd.core import Acd
+from contactcenter.acd.model import AgentId, CallId
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dc.DriverCommand], Awaitable[None]]
+Publish = Callable[[dict[str, Any]], None]
+
+
+class CallSide(Protocol):
+    """What the distributor needs of a waiting caller's task."""
+
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None: ...
+
+    def overflow(self, kind: str, target: str | None) -> None: ...
+
+    def hang_up(self, reason: str) -> None: ...
+
+
+@dataclass
+class Leg:
+    """One ring of an agent's phone for one caller."""
+
+    leg_id: str
+    call_id: str
+    agent: str
+    answered: bool = False
+    connected: bool = False
+
+
+@dataclass
+class _Waiting:
+    caller: str
+    side: CallSide
+    announcing: str | None = None  # the playback id of an announcement under way
+    legs: list[str] = field(default_factory=list)
+
+
+class Distributor:
+    def __init__(self, acd: Acd, *, send: Send, publish: Publish,
+                 clock: Callable[[], float]) -> None:
+        self.acd = acd
+        self._send = send
+        self._publish = publish
+        self._clock = clock
+        self.legs: dict[str, Leg] = {}
+        self._calls: dict[str, _Waiting] = {}
+        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+        self._wake = asyncio.Event()
+        self._ids = itertools.count(1)
+        self.registered: set[str] = set()
+
+    def now(self) -> float:
+        return self._clock()
+
+    # -- in from the calls and the driver ---------------------------------------------------
+
+    def join(self, call_id: str, side: CallSide, *, queue: str, priority: int,
+             skill: str | None, caller: str, variables: dict[str, str]) -> None:
+        self._calls[call_id] = _Waiting(caller=caller, side=side)
+        self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
+                                   skill=skill, caller=caller, variables=variables))
+
+    def caller_gone(self, call_id: str) -> None:
+        """The caller hung up: still waiting (abandoned) or talking (the call is over)."""
+        waiting = self._calls.pop(call_id, None)
+        if waiting is None:
+            return
+        talking = [self.legs[leg_id] for leg_id in waiting.legs
+                   if leg_id in self.legs and self.legs[leg_id].connected]
+        if talking:
+            self._handle(ae.CallFinished(call_id=CallId(call_id)))
+            for leg in talking:
+                self._queue(dc.HangupCall(call_id=leg.leg_id))
+                self._queue(dc.DestroyBridge(call_id=call_id, bridge_id=_bridge(call_id)))
+        else:
+            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="abandoned"))
+        for leg_id in waiting.legs:  # a ring still under way is stopped by the core's cancel
+            ringing = self.legs.get(leg_id)
+            if ringing is not None and not ringing.connected and not ringing.answered:
+                self._queue(dc.HangupCall(call_id=leg_id))
+
+    def agent_answered(self, event: de.AgentAnswered) -> None:
+        leg = self.legs.get(event.leg_id)
+        if leg is None or event.call_id not in self._calls:
+            self._queue(dc.HangupCall(call_id=event.leg_id))  # for a caller already gone
+            return
+        leg.answered = True
+        self._handle(ae.OfferAnswered(call_id=CallId(leg.call_id), agent=AgentId(leg.agent)))
+        if not leg.connected:  # the core did not take it (cancelled meanwhile)
+            self._queue(dc.HangupCall(call_id=leg.leg_id))
+
+    def leg_ended(self, leg_id: str, cause: str) -> bool:
+        """A leg's channel is gone; False when ``leg_id`` is no leg of ours."""
+        leg = self.legs.pop(leg_id, None)
+        if leg is None:
+            return False
+        waiting = self._calls.get(leg.call_id)
+        if leg.connected:  # the agent hung up: the call is over, the caller goes too
+            self._calls.pop(leg.call_id, None)
+            self._handle(ae.CallFinished(call_id=CallId(leg.call_id)))
+            self._queue(dc.DestroyBridge(call_id=leg.call_id, bridge_id=_bridge(leg.call_id)))
+            if waiting is not None:
+                waiting.side.hang_up("normal")
+        elif not leg.answered:
+            self._handle(ae.OfferFailed(call_id=CallId(leg.call_id), agent=AgentId(leg.agent),
+                                        reason=cause or "no answer"))
+        return True
+
+    def playback_ended(self, call_id: str, playback_id: str) -> None:
+        waiting = self._calls.get(call_id)
+        if waiting is not None and waiting.announcing == playback_id:
+            waiting.announcing = None
+            if not any(self.legs[leg].connected for leg in waiting.legs if leg in self.legs):
+                self._queue(dc.StartHold(call_id=call_id))
+
+    def agent_event(self, event: ae.AcdEvent) -> None:
+        """A state change asked for by the API (or the phone)."""
+        self._handle(event)
+
+    def registration(self, agent: str, registered: bool) -> None:
+        """An agent's phone that unregisters logs the agent out."""
+        if registered:
+            self.registered.add(agent)
+        elif agent in self.registered:
+            self.registered.discard(agent)
+            self._handle(ae.AgentLoggedOut(agent=AgentId(agent)))
+
+    # -- the core ----------------------------------------------------------------------------
+
+    def _handle(self, event: ae.AcdEvent) -> None:
+        self._carry_out(self.acd.handle(event, self._clock()))
+        self._wake.set()
+
+    def _carry_out(self, commands: list[ac.AcdCommand]) -> None:
+        for command in commands:
+            try:
+                self._command(command)
+            except Exception:  # one bad command must not stop the others
+                log.exception("ACD command %r failed", command)
+
+    def _command(self, command: ac.AcdCommand) -> None:
+        match command:
+            case ac.OfferCall(call_id=call_id, agent=agent, ring_timeout=timeout):
+                self._ring(call_id, agent, timeout)
+            case ac.CancelOffer(call_id=call_id, agent=agent):
+                for leg in self._legs_of(call_id, agent):
+                    if not leg.connected:
+                        self._queue(dc.HangupCall(call_id=leg.leg_id))
+            case ac.ConnectCall(call_id=call_id, agent=agent):
+                self._connect(call_id, agent)
+            case ac.Announce(call_id=call_id, position=position, expected_wait=wait):
+                self._announce(call_id, _position_media(position, wait))
+            case ac.PlayComfort(call_id=call_id):
+                self._announce(call_id, ("sound:queue-periodic-announce",))
+            case ac.OverflowCall(call_id=call_id, kind=kind, target=target):
+                waiting = self._calls.get(call_id)
+                if kind != "queue" and waiting is not None:
+                    self._calls.pop(call_id, None)
+                    waiting.side.overflow(kind, target)
+            case ac.Report(type=kind, data=data):
+                self._publish({**dict(data), "type": kind, "time": self._clock()})
+
+    def _legs_of(self, call_id: str, agent: str) -> list[Leg]:
+        return [leg for leg in self.legs.values()
+                if leg.call_id == call_id and leg.agent == agent]
+
+    def _ring(self, call_id: str, agent: str, timeout: float) -> None:
+        waiting = self._calls.get(call_id)
+        if waiting is None:
+            return
+        leg = Leg(leg_id=f"{call_id}-{agent}-{next(self._ids)}", call_id=call_id, agent=agent)
+        self.legs[leg.leg_id] = leg
+        waiting.legs.append(leg.leg_id)
+        # the core's own timer cancels first; Asterisk's is only a backstop
+        self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id, endpoint=agent,
+                                 caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
+
+    def _connect(self, call_id: str, agent: str) -> None:
+        waiting = self._calls.get(call_id)
+        legs = [leg for leg in self._legs_of(call_id, agent) if leg.answered]
+        if waiting is None or not legs:
+            log.warning("ACD connects %s to %s, but one of them is gone", call_id, agent)
+            return
+        leg = legs[-1]
+        leg.connected = True
+        bridge = _bridge(call_id)
+        self._queue(dc.StopHold(call_id=call_id))
+        self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
+        self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
+                                   channels=(call_id, leg.leg_id)))
+        waiting.side.connected(agent, leg.leg_id, bridge)
+
+    def _announce(self, call_id: str, media: tuple[str, ...]) -> None:
+        waiting = self._calls.get(call_id)
+        if waiting is None or waiting.announcing is not None:
+            return  # one announcement at a time; the next one comes round again
+        waiting.announcing = f"{call_id}:announce:{next(self._ids)}"
+        self._queue(dc.StopHold(call_id=call_id))
+        self._queue(dc.PlayMedia(call_id=call_id, playback_id=waiting.announcing, media=media))
+
+    # -- out to the driver, and the timers ------------------------------------------------------
+
+    def _queue(self, command: dc.DriverCommand) -> None:
+        self._outbox.put_nowait(command)
+
+    async def run(self) -> None:
+        """Send the commands in order and run the core's timers; until cancelled."""
+        sender = asyncio.ensure_future(self._sender())
+        try:
+            while True:
+                deadline = self.acd.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - self._clock())
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    self._carry_out(self.acd.handle_timer(self._clock()))
+        finally:
+            sender.cancel()
+
+    async def _sender(self) -> None:
+        while True:
+            command = await self._outbox.get()
+            try:
+                await self._send(command)
+            except Exception:
+                log.exception("sending %r failed", command)
+
+    async def drained(self) -> None:
+        """Wait until every command so far has been handed to the driver (for tests)."""
+        while not self._outbox.empty():
+            await asyncio.sleep(0.01)
+
+
+def _bridge(call_id: str) -> str:
+    return f"bridge-{call_id}"
+
+
+def _position_media(position: int, expected_wait: float | None) -> tuple[str, ...]:
+    """"You are caller number N. The estimated hold time is M minutes."""
+    media: tuple[str, ...] = ("sound:queue-youarenext",) if position == 1 else (
+        "sound:queue-thereare", f"number:{position - 1}", "sound:queue-callswaiting")
+    if expected_wait is not None:
+        minutes = max(1, round(expected_wait / 60))
+        media += ("sound:queue-holdtime", f"number:{minutes}", "sound:queue-minutes")
+    return media

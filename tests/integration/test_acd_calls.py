@@ -1,0 +1,166 @@
+"""The ACD on real calls: sipp callers through the IVR, baresip agents that auto-answer.
+
+Each test starts from agents logged out; the assertions read the event stream and
+the API, as a supervisor's board would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from itertools import count
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from tests.integration.baresip import AgentPhone
+from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.sipp import Step, call
+from tests.support import free_ports, require_tool
+
+pytestmark = pytest.mark.asterisk
+
+QUEUE = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": 2,
+         "announce_on_join": False, "service_level_target": {"percent": 80, "seconds": 20}}
+AGENTS = {f"agent10{n}": {"name": f"Agent 10{n}", "skills": {"support": 5, "sales": 5},
+                          "queues": {"support": 1, "sales": 1}} for n in (1, 2, 3)}
+PASSWORDS = {agent: f"demo-sip-{agent[-3:]}-pass" for agent in AGENTS}
+_callers = count(1)
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory,
+             asterisk_install: AsteriskInstall) -> Iterator[Platform]:
+    require_tool("sipp")
+    require_tool("baresip")
+    tmp = tmp_path_factory.mktemp("acd")
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
+    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
+                          acd={"queues": str(tmp / "queues.yaml"),
+                               "agents": str(tmp / "agents.yaml")}) as running:
+        yield running
+
+
+def _api(platform: Platform, method: str, path: str, body: Any = None) -> Any:
+    request = urllib.request.Request(
+        f"{platform.base_url}{path}", method=method,
+        data=None if body is None else json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {platform.token}",
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+async def set_state(platform: Platform, agent: str, state: str) -> dict[str, Any]:
+    body = {"state": state} if state != "paused" else {"state": state, "reason": "break"}
+    return dict(await asyncio.to_thread(_api, platform, "PUT", f"/api/v1/agents/{agent}/state",
+                                        body))
+
+
+async def _registered(platform: Platform, agent: str, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not (await asyncio.to_thread(_api, platform, "GET", "/api/v1/agents"))[
+            "agents"][agent]["registered"]:
+        assert time.monotonic() < deadline, f"{agent} never registered"
+        await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def phones(platform: Platform, tmp_path: Path) -> AsyncIterator[dict[str, AgentPhone]]:
+    """agent101 and agent103 answer by themselves; agent102's phone only rings."""
+    started = {agent: AgentPhone(tmp_path / agent, agent, PASSWORDS[agent], platform.sip_port,
+                                 auto_answer=agent != "agent102") for agent in AGENTS}
+    for phone in started.values():
+        await phone.start()
+    try:
+        for agent in started:
+            await _registered(platform, agent)
+        yield started
+    finally:
+        for agent, phone in started.items():
+            await set_state(platform, agent, "logged_out")
+            await phone.stop()
+
+
+async def _caller(platform: Platform, digits: str, hold_ms: int) -> asyncio.Task[Any]:
+    local, media = free_ports(2)
+    return asyncio.ensure_future(call(
+        sip_port=platform.sip_port, number="5000", caller=f"+1555888{next(_callers):04d}",
+        steps=[Step(1500, digits)], hold_ms=hold_ms, workdir=platform.state_dir,
+        local_port=local, media_port=media))
+
+
+async def test_a_caller_reaches_the_longest_idle_agent_and_they_are_bridged(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    await set_state(platform, "agent101", "available")  # idle for less time than 103
+    async with EventWatcher(platform) as watcher:
+        caller = await _caller(platform, "2", hold_ms=4000)
+        offered = await watcher.wait_for(lambda e: e["type"] == "call.offered")
+        assert offered["agent"] == "agent103"
+        answered = await watcher.wait_for(lambda e: e["type"] == "call.answered")
+        assert answered["agent"] == "agent103"
+        # the agent's phone is in a real call, with media, until the caller hangs up
+        await phones["agent103"].wait_for("CALL_ESTABLISHED")
+        result = await caller
+        assert result.returncode == 0, result.output[-2000:]
+        ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                       and e["call_id"] == answered["call_id"])
+        assert ended["outcome"] == "answered"
+        await phones["agent103"].wait_for("CALL_CLOSED")
+        # wrap-up, then available again by the queue's timer
+        await watcher.wait_for(lambda e: e["type"] == "agent.state"
+                               and e["agent"] == "agent103" and e["state"] == "wrap_up")
+        await watcher.wait_for(lambda e: e["type"] == "agent.state"
+                               and e["agent"] == "agent103" and e["state"] == "available")
+    stats = (await asyncio.to_thread(_api, platform, "GET", "/api/v1/queues"))["queues"]
+    assert stats["support"]["answered"] >= 1
+
+
+async def test_an_unanswered_ring_goes_to_the_next_agent(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent102", "available")  # longest idle; never answers
+    await set_state(platform, "agent101", "available")
+    async with EventWatcher(platform) as watcher:
+        caller = await _caller(platform, "1", hold_ms=9000)
+        first = await watcher.wait_for(lambda e: e["type"] == "call.offered")
+        assert first["agent"] == "agent102"
+        await phones["agent102"].wait_for("CALL_INCOMING")
+        answered = await watcher.wait_for(lambda e: e["type"] == "call.answered", timeout=15)
+        assert answered["agent"] == "agent101"
+        # the agent who let it ring is set not ready, with the reason on the board
+        paused = await watcher.wait_for(lambda e: e["type"] == "agent.state"
+                                        and e["agent"] == "agent102" and e["state"] != "ringing")
+        assert (paused["state"], paused.get("reason")) == ("paused", "ring_timeout")
+        assert answered["time"] - first["time"] >= QUEUE["ring_timeout"]
+        assert (await caller).returncode == 0
+
+
+async def test_a_caller_who_hangs_up_while_waiting_is_counted_as_abandoned(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    before = (await asyncio.to_thread(_api, platform, "GET", "/api/v1/queues"))["queues"]
+    async with EventWatcher(platform) as watcher:
+        caller = await _caller(platform, "2", hold_ms=2000)  # nobody is available
+        await watcher.wait_for(lambda e: e["type"] == "call.queued")
+        assert (await caller).returncode == 0
+        abandoned = await watcher.wait_for(lambda e: e["type"] == "call.abandoned")
+        ended = await watcher.wait_for(lambda e: e["type"] == "call.ended")
+        assert abandoned["call_id"] == ended["call_id"]
+        assert ended["outcome"] == "abandoned_in_queue"
+    after = (await asyncio.to_thread(_api, platform, "GET", "/api/v1/queues"))["queues"]
+    assert after["support"]["abandoned"] == before["support"]["abandoned"] + 1
+
+
+async def test_an_agent_without_a_registered_phone_cannot_go_available(
+        platform: Platform) -> None:
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        await set_state(platform, "agent101", "available")
+    assert refused.value.code == 409

@@ -1,0 +1,115 @@
+"""The ACD's asyncio adapter: what reaches the telephony driver, and in which order,
+when the real ACD core rings, connects and cancels."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
+from contactcenter.engine.distribution import Distributor
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+CONFIG = parse_acd(
+    {"queues": {"support": {"strategy": "longest_idle", "ring_timeout": 5, "wrap_up": 1,
+                            "announce_on_join": False}}},
+    {"agents": {"agent101": {"skills": {"support": 5}, "queues": {"support": 1}},
+                "agent102": {"skills": {"support": 5}, "queues": {"support": 1}}}})
+
+
+class Caller:
+    """The waiting caller's side, as a CallTask would take it."""
+
+    def __init__(self) -> None:
+        self.notes: list[tuple[str, Any]] = []
+
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
+        self.notes.append(("connected", agent))
+
+    def overflow(self, kind: str, target: str | None) -> None:
+        self.notes.append(("overflow", kind))
+
+    def hang_up(self, reason: str) -> None:
+        self.notes.append(("hang_up", reason))
+
+
+async def _setup(*agents: str) -> tuple[Distributor, list[dc.DriverCommand], asyncio.Task[None]]:
+    sent: list[dc.DriverCommand] = []
+
+    async def send(command: dc.DriverCommand) -> None:
+        sent.append(command)
+
+    distributor = Distributor(Acd(CONFIG), send=send, publish=lambda event: None,
+                              clock=asyncio.get_running_loop().time)
+    for agent in agents:
+        distributor.registration(agent, True)
+        distributor.agent_event(AgentLoggedIn(agent=AgentId(agent)))
+    return distributor, sent, asyncio.ensure_future(distributor.run())
+
+
+async def _settled(distributor: Distributor) -> None:
+    await asyncio.sleep(0)
+    await distributor.drained()
+
+
+async def test_an_answered_ring_takes_the_caller_off_hold_into_a_bridge() -> None:
+    distributor, sent, task = await _setup("agent101")
+    caller = Caller()
+    distributor.join("c1", caller, queue="support", priority=0, skill=None, caller="+1555",
+                     variables={})
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent) and ring.endpoint == "agent101"
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+    assert [type(command) for command in sent[1:]] == [dc.StopHold, dc.CreateBridge,
+                                                       dc.AddToBridge]
+    assert sent[-1] == dc.AddToBridge(call_id="c1", bridge_id="bridge-c1",
+                                      channels=("c1", ring.leg_id))
+    assert caller.notes == [("connected", "agent101")]
+    # the agent hangs up: the call is over for the caller too
+    assert distributor.leg_ended(ring.leg_id, "normal")
+    await _settled(distributor)
+    assert caller.notes[-1] == ("hang_up", "normal")
+    assert isinstance(sent[-1], dc.DestroyBridge)
+    task.cancel()
+
+
+async def test_a_caller_who_leaves_while_the_phone_rings_stops_the_ring() -> None:
+    distributor, sent, task = await _setup("agent101")
+    distributor.join("c1", Caller(), queue="support", priority=0, skill=None, caller="",
+                     variables={})
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent)
+    distributor.caller_gone("c1")
+    await _settled(distributor)
+    assert dc.HangupCall(call_id=ring.leg_id) in sent
+    # the phone answering late finds nobody: it is hung up, not bridged
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+    assert not any(isinstance(command, dc.AddToBridge) for command in sent)
+    task.cancel()
+
+
+async def test_a_phone_that_fails_passes_the_call_to_the_next_agent() -> None:
+    distributor, sent, task = await _setup("agent101", "agent102")
+    distributor.join("c1", Caller(), queue="support", priority=0, skill=None, caller="",
+                     variables={})
+    await _settled(distributor)
+    first = sent[-1]
+    assert isinstance(first, dc.RingAgent)
+    assert distributor.leg_ended(first.leg_id, "busy")  # the phone said busy
+    await _settled(distributor)
+    second = sent[-1]
+    assert isinstance(second, dc.RingAgent) and second.endpoint != first.endpoint
+    assert not distributor.leg_ended("not-a-leg", "normal")
+    task.cancel()
+
+
+async def test_an_unregistered_phone_logs_its_agent_out() -> None:
+    distributor, _, task = await _setup("agent101")
+    distributor.registration("agent101", False)
+    assert distributor.acd.agent_state("agent101").state.value == "logged_out"
+    task.cancel()
