@@ -194,6 +194,11 @@ class Distributor:
     def _ring(self, call_id: str, agent: str, timeout: float) -> None:
         waiting = self._calls.get(call_id)
         if waiting is None:
+            # a callback that reached the head of its queue: calling customers back
+            # is not wired to the telephony yet, so it is withdrawn rather than left
+            # ringing nobody (which would set agent after agent not ready)
+            log.warning("call %s: no caller on the line for %s; withdrawn", call_id, agent)
+            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
             return
         leg = Leg(leg_id=f"{call_id}-{agent}-{next(self._ids)}", call_id=call_id, agent=agent)
         self.legs[leg.leg_id] = leg

@@ -113,3 +113,42 @@ async def test_an_unregistered_phone_logs_its_agent_out() -> None:
     distributor.registration("agent101", False)
     assert distributor.acd.agent_state("agent101").state.value == "logged_out"
     task.cancel()
+
+
+async def test_a_callback_reaching_an_agent_is_withdrawn_not_left_ringing() -> None:
+    config = parse_acd(
+        {"queues": {"sales": {"strategy": "longest_idle", "announce_on_join": False,
+                              "wrap_up": 0, "max_waiting": 1,
+                              "overflow": {"kind": "callback"}}}},
+        {"agents": {"agent101": {"queues": {"sales": 1}}}})
+    sent: list[dc.DriverCommand] = []
+
+    async def send(command: dc.DriverCommand) -> None:
+        sent.append(command)
+
+    distributor = Distributor(Acd(config), send=send, publish=lambda event: None,
+                              clock=asyncio.get_running_loop().time)
+    task = asyncio.ensure_future(distributor.run())
+    first, second = Caller(), Caller()
+    for call_id, side in (("c1", first), ("c2", second)):
+        distributor.join(call_id, side, queue="sales", priority=0, skill=None, caller="",
+                         variables={})
+    assert second.notes == [("overflow", "callback")]  # the line was full
+    distributor.caller_gone("c2")  # the caller hangs up after asking for the callback
+    distributor.registration("agent101", True)
+    distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent) and ring.call_id == "c1"
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    distributor.leg_ended(ring.leg_id, "normal")  # c1's call is over; the callback is next
+    for _ in range(20):  # the wrap-up timer (0 s) fires in the distributor's own loop
+        await _settled(distributor)
+        view = distributor.acd.call_state("c2")
+        if view is not None and view.state.value == "abandoned":
+            break
+    # the callback was withdrawn, not rung at a phone nobody would connect
+    assert view is not None and view.state.value == "abandoned"
+    assert [command.call_id for command in sent if isinstance(command, dc.RingAgent)] == ["c1"]
+    assert distributor.acd.agent_state("agent101").state.value == "available"
+    task.cancel()
