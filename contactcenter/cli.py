@@ -1,4 +1,5 @@
-"""The one command line: ``contactcenter serve | asterisk ... | events | config check``."""
+"""The one command line: ``contactcenter serve | asterisk ... | events | db ... | crm ... |
+simulate | config check``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from pathlib import Path
 
 from contactcenter.configfile import ConfigError
 from contactcenter.settings import load_settings
+from contactcenter.telephony.sim.__main__ import add_arguments as add_simulation_arguments
+from contactcenter.telephony.sim.__main__ import run_from_args
 
 DEFAULT_CONFIG = Path("config/demo.yaml")
 CRM_EPILOG = """\
@@ -48,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     crm.add_argument("what", choices=["contacts", "leads"])
     crm.add_argument("file", type=Path)
     crm.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    simulate = commands.add_parser(
+        "simulate", help="run the ACD core on generated traffic in virtual time, beside "
+                         "Erlang A's prediction")
+    add_simulation_arguments(simulate)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -58,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.command == "simulate":  # needs no settings: its traffic is its arguments
+        return run_from_args(args, sys.stdout)
     try:
         settings = load_settings(args.config)
         if args.command == "serve":

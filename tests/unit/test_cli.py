@@ -63,3 +63,11 @@ def test_a_bad_setting_from_the_environment_is_named(
     error = capsys.readouterr().err
     assert "environment variable CC_SIP_PORT: asterisk.sip_port" in error
     assert "'seventy'" in error
+
+
+def test_simulate_runs_the_acd_beside_erlang_a(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", "--agents", "14", "--calls-per-hour", "200", "--aht", "180",
+                 "--calls", "3000", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "10.00 Erlangs on 14 agents, seed 3" in out
+    assert "Erlang A service level" in out and "sim      service level" in out
