@@ -43,6 +43,7 @@ def summarise(record: CallRecord) -> CallSummary:
                        started=_time(record.started) or dt.datetime.now(dt.UTC),
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
+                       recording=record.recording,
                        ivr_path=list(record.ivr_path))
 
 

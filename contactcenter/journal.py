@@ -40,6 +40,7 @@ class CallRecord:
     queued: float | None = None  #: when it joined the queue
     answered: float | None = None  #: when an agent was connected
     agent: str | None = None
+    recording: str | None = None
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -66,6 +67,8 @@ class CallRecord:
             self.state = "queued" if kind == "call.queued" else "voicemail"
             if kind == "call.queued" and self.queued is None:
                 self.queue, self.queued = event.get("queue"), event["time"]
+        elif kind == "call.recording":
+            self.recording = event.get("recording")
         elif kind == "call.answered":
             self.state = "connected"
             self.agent, self.answered = event.get("agent"), event["time"]

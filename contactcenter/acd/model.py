@@ -70,6 +70,8 @@ class QueueConfig:
     after_ring_timeout: AfterRingTimeout = "not_ready"
     #: callers who hang up within this many seconds do not count against the service level
     short_abandon: float = 5.0
+    #: record every connected call (a WAV per call, named on the call's record)
+    record: bool = False
 
 
 @dataclass(frozen=True, slots=True)

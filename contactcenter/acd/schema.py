@@ -77,6 +77,7 @@ class QueueSpec(_Spec):
     widen_after: list[WidenSpec] = Field(default_factory=list)
     after_ring_timeout: str = "not_ready"
     short_abandon: Number = 5.0
+    record: bool = False
 
     def build(self, name: str) -> QueueConfig:
         overflow = None

@@ -220,7 +220,19 @@ class Distributor:
         self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
         self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
                                    channels=(call_id, leg.leg_id)))
+        self._record(call_id, bridge)
         waiting.side.connected(agent, leg.leg_id, bridge)
+
+    def _record(self, call_id: str, bridge: str) -> None:
+        """The queues that say so record each call with an agent, both sides."""
+        view = self.acd.call_state(call_id)
+        queue = self.acd.config.queues.get(view.queue) if view is not None else None
+        if queue is None or not queue.record:
+            return
+        name = f"call-{call_id}"
+        self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
+        self._publish({"type": "call.recording", "call_id": call_id, "queue": queue.name,
+                       "recording": name, "time": self._clock()})
 
     def _announce(self, call_id: str, media: tuple[str, ...]) -> None:
         waiting = self._calls.get(call_id)

@@ -94,5 +94,15 @@ class DestroyBridge:
     bridge_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class RecordBridge:
+    """Record what a bridge carries (both sides of a call with an agent) to ``name``.wav."""
+
+    call_id: str
+    bridge_id: str
+    name: str
+
+
 DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
-                 | HangupCall | RingAgent | CreateBridge | AddToBridge | DestroyBridge)
+                 | HangupCall | RingAgent | CreateBridge | AddToBridge | DestroyBridge
+                 | RecordBridge)

@@ -18,7 +18,9 @@ from typing import Any
 import pytest
 import yaml
 
+from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.telephony.asterisk.render import read_pointer
 from tests.integration.baresip import AgentPhone
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
@@ -41,7 +43,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     require_tool("baresip")
     tmp = tmp_path_factory.mktemp("acd")
     (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
-        "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
+        "support": {**QUEUE, "record": True}, "sales": QUEUE, "operator": QUEUE}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
                           acd={"queues": str(tmp / "queues.yaml"),
@@ -90,6 +92,22 @@ async def phones(platform: Platform, tmp_path: Path) -> AsyncIterator[dict[str, 
             await phone.stop()
 
 
+def _spool(platform: Platform) -> Path:
+    settings = load_settings(platform.config, environ=platform.environment())
+    pointer = read_pointer(settings)
+    assert pointer is not None and pointer["base_dir"]
+    return Path(pointer["base_dir"]) / "spool"
+
+
+async def _interaction(platform: Platform, call_id: str) -> dict[str, Any]:
+    deadline = time.monotonic() + 10
+    while not (found := (await asyncio.to_thread(
+            _api, platform, "GET", f"/api/v1/interactions?call_id={call_id}"))["items"]):
+        assert time.monotonic() < deadline, f"{call_id} never reached the CRM"
+        await asyncio.sleep(0.1)
+    return dict(found[0])
+
+
 async def _caller(platform: Platform, digits: str, hold_ms: int) -> asyncio.Task[Any]:
     local, media = free_ports(2)
     return asyncio.ensure_future(call(
@@ -123,6 +141,17 @@ async def test_a_caller_reaches_the_longest_idle_agent_and_they_are_bridged(
                                and e["agent"] == "agent103" and e["state"] == "available")
     stats = (await asyncio.to_thread(_api, platform, "GET", "/api/v1/queues"))["queues"]
     assert stats["support"]["answered"] >= 1
+    # the support queue records its calls; the CRM's interaction has the agent, the
+    # wait, the talk and the recording
+    recording = next(e for e in watcher.events if e["type"] == "call.recording")
+    assert recording["recording"] == f"call-{answered['call_id']}"
+    interaction = await _interaction(platform, answered["call_id"])
+    assert (interaction["agent"], interaction["outcome"]) == ("agent103", "answered")
+    assert interaction["recording"] == recording["recording"]
+    assert interaction["talk_seconds"] > 1 and interaction["wait_seconds"] is not None
+    # and the file is there, with both sides of the call in it
+    wav = _spool(platform) / "recording" / f"{recording['recording']}.wav"
+    assert wav.exists() and wav.stat().st_size > 8000, wav
 
 
 async def test_an_unanswered_ring_goes_to_the_next_agent(

@@ -87,6 +87,9 @@ def test_ami_device_state_of_a_pjsip_endpoint() -> None:
     (c.AddToBridge(call_id="1.2", bridge_id="b-1.2", channels=("1.2", "1.2-a1")),
      AriRequest("POST", "/bridges/b-1.2/addChannel", (("channel", "1.2,1.2-a1"),),
                 (404, 409, 422))),
+    (c.RecordBridge(call_id="1.2", bridge_id="b-1.2", name="call-1.2"),
+     AriRequest("POST", "/bridges/b-1.2/record", (
+         ("name", "call-1.2"), ("format", "wav"), ("ifExists", "overwrite")), (404, 409, 422))),
     (c.DestroyBridge(call_id="1.2", bridge_id="b-1.2"),
      AriRequest("DELETE", "/bridges/b-1.2", (), (404,))),
 ])

@@ -34,13 +34,16 @@ class Caller:
         self.notes.append(("hang_up", reason))
 
 
-async def _setup(*agents: str) -> tuple[Distributor, list[dc.DriverCommand], asyncio.Task[None]]:
+async def _setup(*agents: str, config: Any = CONFIG,
+                 published: list[dict[str, Any]] | None = None,
+                 ) -> tuple[Distributor, list[dc.DriverCommand], asyncio.Task[None]]:
     sent: list[dc.DriverCommand] = []
 
     async def send(command: dc.DriverCommand) -> None:
         sent.append(command)
 
-    distributor = Distributor(Acd(CONFIG), send=send, publish=lambda event: None,
+    events = published if published is not None else []
+    distributor = Distributor(Acd(config), send=send, publish=events.append,
                               clock=asyncio.get_running_loop().time)
     for agent in agents:
         distributor.registration(agent, True)
@@ -151,4 +154,27 @@ async def test_a_callback_reaching_an_agent_is_withdrawn_not_left_ringing() -> N
     assert view is not None and view.state.value == "abandoned"
     assert [command.call_id for command in sent if isinstance(command, dc.RingAgent)] == ["c1"]
     assert distributor.acd.agent_state("agent101").state.value == "available"
+    task.cancel()
+
+
+async def test_a_recorded_queue_records_the_bridge_and_names_the_file_on_the_call() -> None:
+    config = parse_acd(
+        {"queues": {"support": {"strategy": "longest_idle", "announce_on_join": False,
+                                "record": True}}},
+        {"agents": {"agent101": {"queues": {"support": 1}}}})
+    published: list[dict[str, Any]] = []
+    distributor, sent, task = await _setup("agent101", config=config, published=published)
+    distributor.join("c1", Caller(), queue="support", priority=0, skill=None, caller="",
+                     variables={})
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent)
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+    assert sent[-2:] == [
+        dc.AddToBridge(call_id="c1", bridge_id="bridge-c1", channels=("c1", ring.leg_id)),
+        dc.RecordBridge(call_id="c1", bridge_id="bridge-c1", name="call-c1")]
+    recording = [event for event in published if event["type"] == "call.recording"]
+    assert [(event["call_id"], event["recording"]) for event in recording] == [
+        ("c1", "call-c1")]
     task.cancel()

@@ -27,7 +27,7 @@ POINTER_FILE = "runtime.json"
 ARI_USER = "contactcenter"
 AMI_USER = "contactcenter"
 #: Asterisk's own folders under the runtime base
-FOLDERS = ("etc", "run", "log", "lib", "lib/cache", "spool")
+FOLDERS = ("etc", "run", "log", "lib", "lib/cache", "spool", "spool/recording")
 #: a unix socket path longer than this does not fit in sockaddr_un
 MAX_SOCKET_PATH = 100
 

@@ -153,6 +153,9 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
         case c.AddToBridge(bridge_id=bridge_id, channels=channels):
             return AriRequest("POST", f"/bridges/{bridge_id}/addChannel",
                               (("channel", ",".join(channels)),), (404, 409, 422))
+        case c.RecordBridge(bridge_id=bridge_id, name=name):
+            return AriRequest("POST", f"/bridges/{bridge_id}/record", (
+                ("name", name), ("format", "wav"), ("ifExists", "overwrite")), (404, 409, 422))
         case c.DestroyBridge(bridge_id=bridge_id):
             return AriRequest("DELETE", f"/bridges/{bridge_id}", tolerated=(404,))
     raise TypeError(f"no ARI request for {command!r}")
