@@ -193,3 +193,28 @@ async def test_an_agent_without_a_registered_phone_cannot_go_available(
     with pytest.raises(urllib.error.HTTPError) as refused:
         await set_state(platform, "agent101", "available")
     assert refused.value.code == 409
+
+
+async def test_a_vip_jumps_ahead_and_a_paused_agent_gets_nothing(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "paused")
+    async with EventWatcher(platform) as watcher:
+        ordinary = await _caller(platform, "1", hold_ms=12000)
+        await watcher.wait_for(lambda e: e["type"] == "call.queued")
+        # Ada Lovelace is a VIP in the CRM: the IVR gives her call priority 10
+        local, media = free_ports(2)
+        vip = asyncio.ensure_future(call(
+            sip_port=platform.sip_port, number="5000", caller="+15550001001",
+            steps=[Step(1500, "1")], hold_ms=10000, workdir=platform.state_dir,
+            local_port=local, media_port=media))
+        queued = await watcher.wait_for(lambda e: e["type"] == "call.queued"
+                                        and e["priority"] == 10)
+        await set_state(platform, "agent101", "available")
+        offered = await watcher.wait_for(lambda e: e["type"] == "call.offered")
+        assert (offered["call_id"], offered["agent"]) == (queued["call_id"], "agent101")
+        await watcher.wait_for(lambda e: e["type"] == "call.answered")
+        assert (await vip).returncode == 0
+        assert (await ordinary).returncode == 0
+        # agent103 was paused all along: not one offer
+        assert not [e for e in watcher.events
+                    if e["type"] == "call.offered" and e["agent"] == "agent103"]
