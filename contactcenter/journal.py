@@ -72,6 +72,7 @@ class CallRecord:
         elif kind == "call.answered":
             self.state = "connected"
             self.agent, self.answered = event.get("agent"), event["time"]
+            self.queue = event.get("queue") or self.queue  # the one that answered
         elif kind == "call.ended":
             self.state = "ended"
             self.ended = event["time"]

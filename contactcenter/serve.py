@@ -125,7 +125,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
-    distributor = engine.attach_acd(Acd(load_queues(settings)))
+    distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()))
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute

@@ -75,6 +75,10 @@ class Distributor:
         self._wake = asyncio.Event()
         self._ids = itertools.count(1)
         self.registered: set[str] = set()
+        #: (call, agent) -> the leg of the ring under way; older legs' news is stale
+        self._current: dict[tuple[str, str], str] = {}
+        #: calls to withdraw once the core's current batch of commands is carried out
+        self._withdraw: list[str] = []
 
     def now(self) -> float:
         return self._clock()
@@ -90,6 +94,8 @@ class Distributor:
     def caller_gone(self, call_id: str) -> None:
         """The caller hung up: still waiting (abandoned) or talking (the call is over)."""
         waiting = self._calls.pop(call_id, None)
+        for key in [key for key in self._current if key[0] == call_id]:
+            del self._current[key]
         if waiting is None:
             return
         talking = [self.legs[leg_id] for leg_id in waiting.legs
@@ -112,6 +118,9 @@ class Distributor:
             self._queue(dc.HangupCall(call_id=event.leg_id))  # for a caller already gone
             return
         leg.answered = True
+        if self._current.get((leg.call_id, leg.agent)) != leg.leg_id:
+            self._queue(dc.HangupCall(call_id=leg.leg_id))  # an earlier ring, answered late
+            return
         self._handle(ae.OfferAnswered(call_id=CallId(leg.call_id), agent=AgentId(leg.agent)))
         if not leg.connected:  # the core did not take it (cancelled meanwhile)
             self._queue(dc.HangupCall(call_id=leg.leg_id))
@@ -128,9 +137,12 @@ class Distributor:
             self._queue(dc.DestroyBridge(call_id=leg.call_id, bridge_id=_bridge(leg.call_id)))
             if waiting is not None:
                 waiting.side.hang_up("normal")
-        elif not leg.answered:
+        elif not leg.answered and self._current.get((leg.call_id, leg.agent)) == leg_id:
+            del self._current[(leg.call_id, leg.agent)]
             self._handle(ae.OfferFailed(call_id=CallId(leg.call_id), agent=AgentId(leg.agent),
                                         reason=cause or "no answer"))
+        if waiting is not None and leg_id in waiting.legs:
+            waiting.legs.remove(leg_id)
         return True
 
     def playback_ended(self, call_id: str, playback_id: str) -> None:
@@ -156,7 +168,14 @@ class Distributor:
 
     def _handle(self, event: ae.AcdEvent) -> None:
         self._carry_out(self.acd.handle(event, self._clock()))
+        self._withdraw_pending()
         self._wake.set()
+
+    def _withdraw_pending(self) -> None:
+        while self._withdraw:
+            call_id = self._withdraw.pop(0)
+            self._carry_out(self.acd.handle(
+                ae.CallLeft(call_id=CallId(call_id), reason="cancelled"), self._clock()))
 
     def _carry_out(self, commands: list[ac.AcdCommand]) -> None:
         for command in commands:
@@ -170,6 +189,7 @@ class Distributor:
             case ac.OfferCall(call_id=call_id, agent=agent, ring_timeout=timeout):
                 self._ring(call_id, agent, timeout)
             case ac.CancelOffer(call_id=call_id, agent=agent):
+                self._current.pop((call_id, agent), None)
                 for leg in self._legs_of(call_id, agent):
                     if not leg.connected:
                         self._queue(dc.HangupCall(call_id=leg.leg_id))
@@ -183,9 +203,14 @@ class Distributor:
                 waiting = self._calls.get(call_id)
                 if kind != "queue" and waiting is not None:
                     self._calls.pop(call_id, None)
+                    self._stop_announcement(call_id, waiting)
                     waiting.side.overflow(kind, target)
             case ac.Report(type=kind, data=data):
                 self._publish({**dict(data), "type": kind, "time": self._clock()})
+                if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
+                    rejected = self._calls.pop(str(data.get("call_id")), None)
+                    if rejected is not None:
+                        rejected.side.hang_up("normal")
 
     def _legs_of(self, call_id: str, agent: str) -> list[Leg]:
         return [leg for leg in self.legs.values()
@@ -198,10 +223,11 @@ class Distributor:
             # is not wired to the telephony yet, so it is withdrawn rather than left
             # ringing nobody (which would set agent after agent not ready)
             log.warning("call %s: no caller on the line for %s; withdrawn", call_id, agent)
-            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
+            self._withdraw.append(call_id)
             return
         leg = Leg(leg_id=f"{call_id}-{agent}-{next(self._ids)}", call_id=call_id, agent=agent)
         self.legs[leg.leg_id] = leg
+        self._current[(call_id, agent)] = leg.leg_id
         waiting.legs.append(leg.leg_id)
         # the core's own timer cancels first; Asterisk's is only a backstop
         self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id, endpoint=agent,
@@ -209,13 +235,13 @@ class Distributor:
 
     def _connect(self, call_id: str, agent: str) -> None:
         waiting = self._calls.get(call_id)
-        legs = [leg for leg in self._legs_of(call_id, agent) if leg.answered]
-        if waiting is None or not legs:
+        leg = self.legs.get(self._current.pop((call_id, agent), ""))
+        if waiting is None or leg is None or not leg.answered:
             log.warning("ACD connects %s to %s, but one of them is gone", call_id, agent)
             return
-        leg = legs[-1]
         leg.connected = True
         bridge = _bridge(call_id)
+        self._stop_announcement(call_id, waiting)
         self._queue(dc.StopHold(call_id=call_id))
         self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
         self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
@@ -233,6 +259,11 @@ class Distributor:
         self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
         self._publish({"type": "call.recording", "call_id": call_id, "queue": queue.name,
                        "recording": name, "time": self._clock()})
+
+    def _stop_announcement(self, call_id: str, waiting: _Waiting) -> None:
+        if waiting.announcing is not None:
+            self._queue(dc.StopMedia(call_id=call_id, playback_id=waiting.announcing))
+            waiting.announcing = None
 
     def _announce(self, call_id: str, media: tuple[str, ...]) -> None:
         waiting = self._calls.get(call_id)
@@ -258,7 +289,11 @@ class Distributor:
                 try:
                     await asyncio.wait_for(self._wake.wait(), timeout)
                 except TimeoutError:
-                    self._carry_out(self.acd.handle_timer(self._clock()))
+                    try:
+                        self._carry_out(self.acd.handle_timer(self._clock()))
+                        self._withdraw_pending()
+                    except Exception:  # the timers must go on for every other call
+                        log.exception("ACD timers failed")
         finally:
             sender.cancel()
 
@@ -267,8 +302,10 @@ class Distributor:
             command = await self._outbox.get()
             try:
                 await self._send(command)
-            except Exception:
-                log.exception("sending %r failed", command)
+            except Exception as exc:  # noqa: BLE001 - logged; a failed ring ends its leg
+                log.warning("sending %s failed: %s", type(command).__name__, exc)
+                if isinstance(command, dc.RingAgent):
+                    self.leg_ended(command.leg_id, "unreachable")
 
     async def drained(self) -> None:
         """Wait until every command so far has been handed to the driver (for tests)."""

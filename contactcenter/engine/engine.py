@@ -54,13 +54,17 @@ class Engine:
         self.distributor: Distributor | None = None
 
     def attach_acd(self, acd: Acd) -> Distributor:
-        self.distributor = Distributor(acd, send=self._send, publish=self.publish,
+        # the driver's own send (late bound: attached after this), so that a failed ring
+        # is seen by the distributor instead of waiting out the ring timeout
+        self.distributor = Distributor(acd, send=lambda command: self.send(command),
+                                       publish=self.publish,
                                        clock=self.clock)
         return self.distributor
 
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""
-        if "call_id" in event:
+        # agents' and queues' reports may name a call (or None): they are not its events
+        if event.get("call_id") and not event["type"].startswith(("agent.", "queue.")):
             self.journal.append(event)
         self.bus.publish(event)
 

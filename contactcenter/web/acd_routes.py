@@ -90,7 +90,7 @@ async def set_agent_state(request: web.Request) -> web.Response:
         raise BadInput(422, f"state: one of {', '.join(STATES)}", "state")
     if reason is not None and (not isinstance(reason, str) or not 0 < len(reason) <= MAX_REASON):
         raise BadInput(422, f"reason: text of 1 to {MAX_REASON} characters", "reason")
-    if state == "available" and agent not in distributor.registered:
+    if state != "logged_out" and agent not in distributor.registered:
         raise BadInput(409, f"{agent}'s phone is not registered; register it first", "state")
     current = _plain(distributor.acd.agent_state(agent))["state"]
     for event in _events(agent, current, state, reason):

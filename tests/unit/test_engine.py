@@ -241,3 +241,14 @@ async def test_resync_fills_in_a_live_call_asterisk_could_not_describe(engine) -
     resumed = [ev for ev in built.journal.records["kept"].all_events()
                if ev["type"] == "call.resumed"]
     assert resumed[0]["dialed"] == "5000" and resumed[0]["caller"] == "+15557770005"
+
+
+async def test_agent_and_queue_reports_are_not_taken_for_calls(engine) -> None:
+    engine, _ = engine
+    # the ACD's agent.state names the agent's call, or None when there is none
+    engine.publish({"type": "agent.state", "agent": "agent101", "state": "available",
+                    "call_id": None, "time": 1.0})
+    engine.publish({"type": "queue.stats", "queue": "sales", "time": 1.0})
+    engine.publish({"type": "agent.state", "agent": "agent101", "state": "ringing",
+                    "call_id": "c9", "time": 2.0})
+    assert engine.journal.records == {}

@@ -115,6 +115,21 @@ class AsteriskDriver:
             if arrival is not None:
                 live[channel_id] = arrival
         self._on_resync(live)
+        await self._registrations()
+
+    async def _registrations(self) -> None:
+        """Which phones are registered now: a restarted app must not wait for each
+        phone's next registration to know its agents can take calls."""
+        assert self.ari is not None
+        try:
+            endpoints = await self.ari.get("/endpoints/PJSIP")
+        except AriError as exc:
+            log.warning("ARI: cannot list the endpoints: %s", exc)
+            return
+        for endpoint in endpoints if isinstance(endpoints, list) else ():
+            self._on_event(de.EndpointRegistration(
+                endpoint=str(endpoint.get("resource", "")),
+                registered=endpoint.get("state") == "online"))
 
     async def _describe(self, channel_id: str) -> de.CallArrived | None:
         assert self.ari is not None
