@@ -59,7 +59,7 @@ class Queueing(Protocol):
     def join(self, call_id: str, side: Any, *, queue: str, priority: int,
              skill: str | None, caller: str, variables: dict[str, str]) -> None: ...
 
-    def caller_gone(self, call_id: str) -> None: ...
+    def caller_gone(self, call_id: str) -> bool: ...
 
     def playback_ended(self, call_id: str, playback_id: str) -> None: ...
 
@@ -290,9 +290,10 @@ class CallTask:
         if self.state is CallState.ENDED:
             return
         outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
-        if self._queueing is not None and self.state in (CallState.QUEUED, CallState.CONNECTED,
-                                                          CallState.ENDING):
-            self._queueing.caller_gone(self.call_id)
+        with_acd = self.state in (CallState.QUEUED, CallState.CONNECTED, CallState.ENDING)
+        if (self._queueing is not None and with_acd
+                and self._queueing.caller_gone(self.call_id) and self._outcome is None):
+            outcome = "answered"  # connected before this task heard of it
         try:
             if self.state is CallState.IVR:
                 await self._run_core(self.session.handle(ie.CallerHungUp(), self._clock()))

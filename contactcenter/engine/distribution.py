@@ -91,13 +91,16 @@ class Distributor:
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    skill=skill, caller=caller, variables=variables))
 
-    def caller_gone(self, call_id: str) -> None:
-        """The caller hung up: still waiting (abandoned) or talking (the call is over)."""
+    def caller_gone(self, call_id: str) -> bool:
+        """The caller hung up: still waiting (abandoned) or talking (the call is over).
+
+        True when they were talking to an agent: the call was answered, even if the
+        news of the connection had not reached the caller's task yet."""
         waiting = self._calls.pop(call_id, None)
         for key in [key for key in self._current if key[0] == call_id]:
             del self._current[key]
         if waiting is None:
-            return
+            return False
         talking = [self.legs[leg_id] for leg_id in waiting.legs
                    if leg_id in self.legs and self.legs[leg_id].connected]
         if talking:
@@ -111,6 +114,7 @@ class Distributor:
             ringing = self.legs.get(leg_id)
             if ringing is not None and not ringing.connected and not ringing.answered:
                 self._queue(dc.HangupCall(call_id=leg_id))
+        return bool(talking)
 
     def agent_answered(self, event: de.AgentAnswered) -> None:
         leg = self.legs.get(event.leg_id)

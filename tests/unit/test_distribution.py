@@ -178,3 +178,19 @@ async def test_a_recorded_queue_records_the_bridge_and_names_the_file_on_the_cal
     assert [(event["call_id"], event["recording"]) for event in recording] == [
         ("c1", "call-c1")]
     task.cancel()
+
+
+async def test_a_caller_gone_after_the_bridge_counts_as_answered() -> None:
+    distributor, sent, task = await _setup("agent101")
+    distributor.join("c1", Caller(), queue="support", priority=0, skill=None, caller="",
+                     variables={})
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent)
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    # the caller hangs up before their task heard of the connection: still answered
+    assert distributor.caller_gone("c1") is True
+    await _settled(distributor)
+    assert dc.HangupCall(call_id=ring.leg_id) in sent  # the agent's side ends too
+    assert distributor.acd.agent_state("agent101").state.value == "wrap_up"
+    task.cancel()

@@ -140,8 +140,11 @@ class AsteriskDriver:
                 return None  # it hung up meanwhile
             # a passing error must not make a live call look gone: keep it, details unknown
             channel = {"id": channel_id}
-        if f",{AGENT_ARG}," in str(channel.get("dialplan", {}).get("app_data", "")):
+        dialplan = channel.get("dialplan", {})
+        if f",{AGENT_ARG}," in str(dialplan.get("app_data", "")):
             return None  # an agent's leg, not a caller: its caller's record says who it is
+        if dialplan.get("app_name", "Stasis") != "Stasis":
+            return None  # a leg still ringing (originated, not yet answered): no caller
         event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
         return event if isinstance(event, de.CallArrived) else None
 
