@@ -88,8 +88,10 @@ async def phones(platform: Platform, tmp_path: Path) -> AsyncIterator[dict[str, 
         yield started
     finally:
         for agent, phone in started.items():
-            await set_state(platform, agent, "logged_out")
-            await phone.stop()
+            try:
+                await set_state(platform, agent, "logged_out")
+            finally:  # whatever the platform says, no phone outlives its test
+                await phone.stop()
 
 
 def _spool(platform: Platform) -> Path:
