@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core import customer_queries as queries
+from crm_core.audit import jsonable
 from crm_core.offers import NextBestOffer, next_best_offer
 from crm_core.phones import try_e164
 
@@ -31,30 +32,9 @@ class CustomerView:
     next_best_offer: dict[str, Any] | None = None
 
 
-TIMES = ("created_at", "started_at", "opened_at", "resolution_due", "ordered_at")
-MONEY = ("amount", "total")
-
-
-def _time(value: dt.datetime | None) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; they were stored as UTC
-        value = value.replace(tzinfo=dt.UTC)
-    return value.isoformat()
-
-
 def _plain(row: queries.Row) -> dict[str, Any]:
-    """A row as JSON-ready values: times in ISO 8601 with their zone, money as text."""
-    out = dict(row)
-    for key in TIMES:
-        if key in out:
-            out[key] = _time(out[key])
-    for key in MONEY:
-        if key in out:
-            out[key] = str(out[key])
-    if isinstance(out.get("expected_close"), dt.date):
-        out["expected_close"] = out["expected_close"].isoformat()
-    return out
+    """A row as JSON-ready values: times in ISO 8601 UTC, money as exact text."""
+    return {key: jsonable(value) for key, value in row.items()}
 
 
 def _split(row: queries.Row, phones: list[str]) -> tuple[dict[str, Any], dict[str, Any] | None]:

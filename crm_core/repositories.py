@@ -1,4 +1,5 @@
-"""The only code that touches ``AsyncSession``: reads and writes of CRM rows."""
+"""Adds and reads of single CRM rows as ORM objects (bulk work and the screen-pop
+use Core queries of their own)."""
 
 from __future__ import annotations
 
@@ -6,9 +7,8 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import selectinload
 
-from crm_core.models import Account, Contact, ContactPhone, Interaction
+from crm_core.models import Account, Contact, Interaction
 
 
 class ContactRepository:
@@ -19,18 +19,6 @@ class ContactRepository:
         self.session.add(contact)
         await self.session.flush()
         return contact
-
-    async def by_phone(self, e164: str) -> Contact | None:
-        """The contact who has this number; the most recently created if several do."""
-        query = (
-            select(Contact)
-            .join(ContactPhone, ContactPhone.contact_id == Contact.id)
-            .where(ContactPhone.e164 == e164)
-            .options(selectinload(Contact.account), selectinload(Contact.phones))
-            .order_by(Contact.id.desc())
-            .limit(1)
-        )
-        return (await self.session.scalars(query)).first()
 
 
 class AccountRepository:

@@ -310,11 +310,12 @@ class Distributor:
                 log.warning("sending %s failed: %s", type(command).__name__, exc)
                 if isinstance(command, dc.RingAgent):
                     self.leg_ended(command.leg_id, "unreachable")
+            finally:
+                self._outbox.task_done()
 
     async def drained(self) -> None:
         """Wait until every command so far has been handed to the driver (for tests)."""
-        while not self._outbox.empty():
-            await asyncio.sleep(0.01)
+        await self._outbox.join()
 
 
 def _bridge(call_id: str) -> str:

@@ -148,17 +148,27 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
             return AriRequest("DELETE", channel, (("reason", reason),), (404,))
         case c.RingAgent():
             return _ring(command, app)
-        case c.CreateBridge(bridge_id=bridge_id):
-            return AriRequest("POST", f"/bridges/{bridge_id}", (("type", "mixing"),))
-        case c.AddToBridge(bridge_id=bridge_id, channels=channels):
-            return AriRequest("POST", f"/bridges/{bridge_id}/addChannel",
-                              (("channel", ",".join(channels)),), (404, 409, 422))
-        case c.RecordBridge(bridge_id=bridge_id, name=name):
-            return AriRequest("POST", f"/bridges/{bridge_id}/record", (
-                ("name", name), ("format", "wav"), ("ifExists", "overwrite")), (404, 409, 422))
-        case c.DestroyBridge(bridge_id=bridge_id):
-            return AriRequest("DELETE", f"/bridges/{bridge_id}", tolerated=(404,))
+        case c.CreateBridge() | c.AddToBridge() | c.RecordBridge() | c.DestroyBridge():
+            return _bridge_request(command)
     raise TypeError(f"no ARI request for {command!r}")
+
+
+BridgeCommand = c.CreateBridge | c.AddToBridge | c.RecordBridge | c.DestroyBridge
+
+
+def _bridge_request(command: BridgeCommand) -> AriRequest:
+    bridge = f"/bridges/{command.bridge_id}"
+    match command:
+        case c.CreateBridge():
+            return AriRequest("POST", bridge, (("type", "mixing"),))
+        case c.AddToBridge(channels=channels):
+            return AriRequest("POST", f"{bridge}/addChannel", (("channel", ",".join(channels)),),
+                              (404, 409, 422))
+        case c.RecordBridge(name=name):
+            return AriRequest("POST", f"{bridge}/record", (
+                ("name", name), ("format", "wav"), ("ifExists", "overwrite")), (404, 409, 422))
+        case c.DestroyBridge():
+            return AriRequest("DELETE", bridge, tolerated=(404,))
 
 
 _DEVICE_PREFIX = "PJSIP/"
