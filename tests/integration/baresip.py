@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import free_ports
+from tests.support import free_port_range, free_ports
 
 MODULES = ("g711.so", "ausine.so", "aubridge.so", "account.so", "menu.so", "ctrl_tcp.so")
 
@@ -59,7 +59,9 @@ class AgentPhone:
     _writer: asyncio.StreamWriter | None = None
 
     async def start(self) -> None:
-        sip_port, self.ctrl_port = free_ports(2)
+        # baresip also opens SIP over TLS on the next port up: both must be free
+        sip_port, _tls_port = free_port_range(2)
+        (self.ctrl_port,) = free_ports(1)
         self.folder.mkdir(parents=True, exist_ok=True)
         (self.folder / "config").write_text(_config(sip_port, self.ctrl_port))
         (self.folder / "accounts").write_text(
