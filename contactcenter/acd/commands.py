@@ -72,8 +72,8 @@ class OverflowCall:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     """Publish a domain event: ``call.queued``, ``call.offered``, ``call.answered``,
-    ``call.abandoned``, ``call.overflowed``, ``call.completed``, ``call.rejected``,
-    ``agent.state``, ``queue.stats``."""
+    ``call.abandoned``, ``call.overflowed``, ``call.completed``, ``call.wrapped``,
+    ``call.rejected``, ``agent.state``, ``queue.stats``."""
 
     type: str
     data: Mapping[str, object] = field(default_factory=dict)

@@ -22,6 +22,7 @@ from contactcenter.acd.events import (
     CallFinished,
     CallJoined,
     CallLeft,
+    CallRestored,
     OfferAnswered,
     OfferFailed,
     WrapUpEnded,
@@ -67,6 +68,7 @@ class Acd(Waiting):
         self._out = out
         now = self._fire_due(now)
         handler(self, event, now)
+        self._fire_due(now)  # timers the event set already due (a caller's wait before a restart)
         if self._dirty:
             self._flush_stats(now)
         return out
@@ -134,10 +136,28 @@ class Acd(Waiting):
         if queue is None:
             self._report("call.rejected", call_id=call_id, queue=event.queue, reason="no_queue")
             return
-        call = CallRecord(call_id, queue, event.priority, now, self._next())
+        since = now if event.since is None else min(event.since, now)
+        call = CallRecord(call_id, queue, event.priority, since, self._next())
         call.caller, call.variables = event.caller, event.variables
         self._calls[call_id] = call
-        self._enter(call, queue, now, event.skill or queue.config.required_skill)
+        self._enter(call, queue, now, event.skill or queue.config.required_skill, entered=since)
+
+    def _on_restored(self, event: CallRestored, now: float) -> None:
+        """A call connected before a restart: its agent is on call with it again."""
+        agent = self._agents.get(event.agent)
+        queue = self._queues.get(event.queue)
+        known = event.call_id in self._calls or event.call_id in self._ended
+        if known or agent is None or queue is None or agent.state not in _RESTORABLE:
+            self._ignored += 1
+            return
+        answered = min(event.answered_at, now)
+        call = CallRecord(event.call_id, queue, event.priority, answered, self._next())
+        call.caller, call.entered = event.caller, answered
+        call.state, call.agent, call.answered_at = CallState.CONNECTED, agent, answered
+        self._calls[call.id] = call
+        if agent.state is not AgentState.AVAILABLE:  # back to the pause (or logout) after
+            agent.after = (agent.state, agent.reason)
+        self._set_state(agent, AgentState.ON_CALL, now, call=call)
 
     def _on_call_event(self, event: Any, now: float) -> None:
         call = self._calls.get(event.call_id)
@@ -245,6 +265,8 @@ class Acd(Waiting):
         else:
             queue.add_handle_time(talk)
             self._dirty[queue] = None
+            self._report("call.wrapped", call_id=call.id, queue=queue.name, agent=agent.id,
+                         wrap=0.0)
             self._after_call(agent, now)
 
     def _after_call(self, agent: AgentRecord, now: float) -> None:
@@ -316,6 +338,7 @@ _AgentHandler = Callable[[Acd, AgentRecord, Any, float], None]
 #: event type -> how ``handle`` dispatches it
 _ON_EVENT: dict[type, Callable[[Acd, Any, float], None]] = {
     CallJoined: Acd._on_joined,
+    CallRestored: Acd._on_restored,
     **dict.fromkeys((CallLeft, OfferAnswered, OfferFailed, CallFinished), Acd._on_call_event),
     **dict.fromkeys(
         (AgentLoggedIn, AgentLoggedOut, AgentPaused, AgentAvailable, WrapUpEnded),
@@ -334,6 +357,9 @@ _CALL_EVENTS: dict[CallState, dict[type, _CallHandler]] = {
     # a CallLeft for a connected call (the caller hung up as the bridge was made) ends it
     CallState.CONNECTED: {CallFinished: Acd._on_finished, CallLeft: Acd._on_finished},
 }
+
+#: agent states a restored call may find its agent in (not busy with another call)
+_RESTORABLE = frozenset({AgentState.LOGGED_OUT, AgentState.AVAILABLE, AgentState.PAUSED})
 
 _LEAVE: dict[type, _AgentHandler] = {AgentLoggedOut: Acd._on_logout, AgentPaused: Acd._on_pause}
 

@@ -24,6 +24,25 @@ class CallJoined:
     skill: str | None = None
     caller: str = ""
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: when the call first joined, if earlier than now: a caller picked up again after a
+    #: restart of the app keeps their place in line and the wait they have already had
+    since: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallRestored:
+    """A call that was connected to ``agent`` before a restart of the app, and still is.
+
+    The agent goes on call with it (unless busy with another call), so that its end
+    starts the wrap-up and nobody offers the agent a second caller meanwhile.
+    """
+
+    call_id: CallId
+    queue: str
+    agent: AgentId
+    answered_at: float
+    caller: str = ""
+    priority: int = 0
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +122,7 @@ class WrapUpEnded:
 
 AcdEvent = (
     CallJoined
+    | CallRestored
     | CallLeft
     | AgentLoggedIn
     | AgentLoggedOut

@@ -116,10 +116,14 @@ class AcdState:
     def _end_handling(self, agent: AgentRecord, now: float) -> None:
         """Wrap-up is over, however it ended: the call's handle time counts for its queue."""
         agent.timers.pop("wrap_up", None)
-        if agent.call is not None:
-            queue = agent.call.queue
-            queue.add_handle_time(agent.talk + now - agent.since)
+        call = agent.call
+        if call is not None:
+            queue = call.queue
+            wrap = now - agent.since
+            queue.add_handle_time(agent.talk + wrap)
             self._dirty[queue] = None
+            self._report("call.wrapped", call_id=call.id, queue=queue.name, agent=agent.id,
+                         wrap=wrap)
 
     def _index_agent(self, agent: AgentRecord) -> None:
         """File an available agent in every routing heap of their queues they fit."""

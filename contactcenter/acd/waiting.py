@@ -24,8 +24,10 @@ MAX_WAIT, ANNOUNCE, COMFORT, WIDEN = "max_wait", "announce", "comfort", "widen"
 class Waiting(Router):
     """Queues: entering, the waiting timers, overflow, leaving."""
 
-    def _enter(self, call: CallRecord, queue: QueueRecord, now: float, skill: str | None) -> None:
-        """A call comes to ``queue``: joined, or overflowed in from another queue."""
+    def _enter(self, call: CallRecord, queue: QueueRecord, now: float, skill: str | None,
+               *, entered: float | None = None) -> None:
+        """A call comes to ``queue``: joined, or overflowed in from another queue
+        (``entered``: when it came, if before ``now``: a caller picked up after a restart)."""
         queue.offered += 1
         self._dirty[queue] = None
         call.queue, call.skill = queue, skill
@@ -33,7 +35,7 @@ class Waiting(Router):
         if limit is not None and len(queue.calls) - queue.virtual >= limit:
             self._overflow(call, queue, "queue_full", now, inside=False)
             return
-        self._settle(call, queue, now, skill)
+        self._settle(call, queue, now, skill, entered=entered)
         data = {
             "call_id": call.id,
             "queue": queue.name,
@@ -84,10 +86,11 @@ class Waiting(Router):
             call.min_level = steps[call.widen_step][1]
             call.widen_step += 1
 
-    def _settle(self, call: CallRecord, queue: QueueRecord, now: float, skill: str | None) -> None:
+    def _settle(self, call: CallRecord, queue: QueueRecord, now: float, skill: str | None,
+                *, entered: float | None = None) -> None:
         """Put the call in ``queue``, not yet in its line (routing decides)."""
         call.queue = queue
-        call.entered = now
+        call.entered = now if entered is None else entered
         call.skill = skill
         call.group = self._group(queue, skill)
         call.min_level = queue.config.min_level if queue.levels and skill is not None else 0

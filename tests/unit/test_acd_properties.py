@@ -26,6 +26,7 @@ from contactcenter.acd import (
     Announce,
     CallFinished,
     CallLeft,
+    CallRestored,
     CallState,
     CancelOffer,
     ConnectCall,
@@ -87,6 +88,14 @@ ACTIONS = st.one_of(
     st.tuples(
         st.just("join"), st.sampled_from(CALLS), st.sampled_from(QUEUES), st.integers(0, 2),
         st.sampled_from([None, "x", "y"]),
+    ),
+    st.tuples(  # a caller picked up after a restart, who had waited before it
+        st.just("rejoin"), st.sampled_from(CALLS), st.sampled_from(QUEUES),
+        st.floats(min_value=0.0, max_value=40.0),
+    ),
+    st.tuples(  # a call connected before a restart
+        st.just("restore"), st.sampled_from(CALLS), st.sampled_from(AGENTS),
+        st.sampled_from(QUEUES),
     ),
     st.tuples(st.just("leave"), PICK, st.sampled_from(["abandoned", "cancelled"])),
     st.tuples(st.just("answer"), PICK),
@@ -205,6 +214,15 @@ def act(h: Checked, action: Action) -> None:
     live = [c for c in h.seen if c not in h.final]
     if kind == "join":
         h.join(action[1], action[2], priority=action[3], skill=action[4], caller="555")
+    elif kind == "rejoin":
+        h.join(action[1], action[2], caller="555", since=h.now - action[3])
+    elif kind == "restore":
+        h.send(CallRestored(call_id=action[1], queue=action[3], agent=action[2],
+                            answered_at=h.now - 5))
+        view = h.acd.call_state(action[1])
+        if view is not None and view.state is CallState.CONNECTED and action[1] not in h.final:
+            h.seen.add(action[1])
+            h.connected.add(action[1])
     elif kind == "leave":
         h.leave(pick(live, action[1]) or "c0", action[2])
     elif kind in ("answer", "fail") and h.offers:
