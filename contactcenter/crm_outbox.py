@@ -2,7 +2,8 @@
 
 The journal is the outbox: a call's record is on disk before this sees it.
 At start every ended call the journal still holds is offered to the CRM, which
-keeps each call once, so calls that ended while the app was down or the
+keeps each call once (what comes after the end, the agent's wrap-up time, fills
+in the call's interaction when it comes), so calls that ended while the app was down or the
 database was unreachable arrive late instead of never. While running, each
 ``call.ended`` is written within a moment, in batches; a failed write is kept
 and tried again with a doubling pause.
@@ -29,6 +30,10 @@ def _time(seconds: float | None) -> dt.datetime | None:
     return None if seconds is None else dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
+def _rounded(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds, 3)
+
+
 def summarise(record: CallRecord) -> CallSummary:
     """The CRM's view of a journal record."""
     queue = record.queue
@@ -43,7 +48,7 @@ def summarise(record: CallRecord) -> CallSummary:
                        started=_time(record.started) or dt.datetime.now(dt.UTC),
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
-                       recording=record.recording,
+                       recording=record.recording, wrap_seconds=_rounded(record.wrap),
                        ivr_path=list(record.ivr_path))
 
 
@@ -93,6 +98,6 @@ class CrmOutbox:
                 subscription = bus.subscribe()
                 self._offer_journal()
             while event is not None:
-                if event.get("type") == "call.ended":
+                if event.get("type") in ("call.ended", "call.wrapped"):
                     self._offer_call(event["call_id"])
                 event = subscription.get_nowait() if len(self._unsent) < BATCH else None

@@ -20,6 +20,8 @@ from typing import Any
 from contactcenter.bus import DomainEvent
 
 _KEEP_ENDED = 10_000
+#: events that come after a call's end (the agent's wrap-up): they never open a record
+_AFTER_END = frozenset({"call.wrapped"})
 
 
 @dataclass(slots=True)
@@ -41,6 +43,7 @@ class CallRecord:
     answered: float | None = None  #: when an agent was connected
     agent: str | None = None
     recording: str | None = None
+    wrap: float | None = None  #: the agent's after-call work, in seconds (after the end)
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -73,6 +76,8 @@ class CallRecord:
             self.state = "connected"
             self.agent, self.answered = event.get("agent"), event["time"]
             self.queue = event.get("queue") or self.queue  # the one that answered
+        elif kind == "call.wrapped":
+            self.wrap = event.get("wrap")
         elif kind == "call.ended":
             self.state = "ended"
             self.ended = event["time"]
@@ -123,10 +128,12 @@ class CallJournal:
                     continue  # a torn last line from a crash mid-write
                 self._apply(event)
 
-    def _apply(self, event: DomainEvent) -> CallRecord:
+    def _apply(self, event: DomainEvent) -> CallRecord | None:
         call_id = event["call_id"]
         record = self.records.get(call_id)
         if record is None:
+            if event["type"] in _AFTER_END:
+                return None  # the call's record is forgotten already: it stays closed
             record = self.records[call_id] = CallRecord(call_id=call_id)
         was_live = record.state != "ended"
         record.apply(event)
@@ -137,7 +144,7 @@ class CallJournal:
                 self.records.pop(self._ended.popleft(), None)
         return record
 
-    def append(self, event: DomainEvent) -> CallRecord:
+    def append(self, event: DomainEvent) -> CallRecord | None:
         """Record one call event; it is in the OS's hands when this returns."""
         self._file.write(json.dumps(event, separators=(",", ":")) + "\n")
         self._file.flush()

@@ -16,6 +16,7 @@ from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.directory import Directory
+from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import QueueNode
@@ -125,7 +126,9 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
-    distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()))
+    store = AgentStateStore(settings.state_dir / "agents.jsonl")
+    distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
+    distributor.restore_agents()  # before any call: the resync gives them their calls
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core.models import ContactPhone, Interaction
@@ -63,13 +63,27 @@ def _row(call: CallSummary, e164: str | None, contacts: dict[str, int]) -> dict[
             "ivr_path": call.ivr_path}
 
 
+async def _fill_in_wrap_up(session: AsyncSession, calls: list[CallSummary]) -> None:
+    """The wrap-up time comes after the call's end: it completes the interaction once."""
+    wrapped = [{"id_": call.call_id, "wrap": call.wrap_seconds} for call in calls
+               if call.wrap_seconds is not None]
+    if wrapped:
+        statement = (update(Interaction)
+                     .where(Interaction.call_id == bindparam("id_"),
+                            Interaction.wrap_seconds.is_(None))
+                     .values(wrap_seconds=bindparam("wrap")))
+        await (await session.connection()).execute(statement, wrapped)
+
+
 async def record_calls(sessions: async_sessionmaker[AsyncSession],
                        calls: Sequence[CallSummary]) -> int:
-    """Write the calls not written yet; return how many were new."""
+    """Write the calls not written yet, and the wrap-up times of those that were;
+    return how many were new."""
     if not calls:
         return 0
     async with sessions() as session, session.begin():
         done = await _already_recorded(session, [call.call_id for call in calls])
+        await _fill_in_wrap_up(session, [call for call in calls if call.call_id in done])
         fresh = {call.call_id: call for call in calls if call.call_id not in done}
         if not fresh:
             return 0

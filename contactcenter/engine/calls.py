@@ -57,7 +57,8 @@ class Queueing(Protocol):
     """The ACD's side, as a call sees it (``contactcenter.engine.distribution``)."""
 
     def join(self, call_id: str, side: Any, *, queue: str, priority: int,
-             skill: str | None, caller: str, variables: dict[str, str]) -> None: ...
+             skill: str | None, caller: str, variables: dict[str, str],
+             since: float | None = None) -> None: ...
 
     def caller_gone(self, call_id: str) -> bool: ...
 
@@ -127,19 +128,19 @@ class CallTask:
                        "time": self._clock()})
 
     async def run(self, resume_state: CallState | None = None,
-                  resume_exit: ic.Exit | None = None) -> None:
+                  resume_exit: ic.Exit | None = None, queued_at: float | None = None) -> None:
         """Drive the call until it ends; never raises (a bad call must not kill the engine).
 
         A call picked up again after a restart in a queue (``resume_exit`` says
-        which) goes back on hold and back to the ACD, as a new arrival there.
+        which) goes back to the ACD with the place it had (``queued_at``), then on hold.
         """
         try:
             if resume_state is CallState.QUEUED:
                 self.state = CallState.QUEUED
                 self._exit = resume_exit
+                if resume_exit is not None:  # before any await: callers rejoin in order
+                    self._join(resume_exit, since=queued_at)
                 await self._send(dc.StartHold(call_id=self.call_id))
-                if resume_exit is not None:
-                    self._join(resume_exit)
             elif resume_state is CallState.CONNECTED:
                 self.state = CallState.CONNECTED  # still bridged in Asterisk: wait for the end
             else:
@@ -260,7 +261,7 @@ class CallTask:
             self._outcome = "completed_in_ivr"
             await self._hangup("normal")
 
-    def _join(self, exit_: ic.Exit) -> None:
+    def _join(self, exit_: ic.Exit, since: float | None = None) -> None:
         """Hand the waiting caller to the ACD (without one, they only hear the music)."""
         if self._queueing is None or not exit_.target:
             return
@@ -268,7 +269,7 @@ class CallTask:
         self._queueing.join(self.call_id, self, queue=exit_.target,
                             priority=int(variables.get("priority", "0") or 0),
                             skill=variables.get("skill") or None, caller=self.arrival.caller,
-                            variables=variables)
+                            variables=variables, since=since)
 
     async def _voicemail_recorded(self, event: de.RecordingEnded) -> None:
         self._outcome = "voicemail" if event.cause == "done" else "voicemail_failed"

@@ -24,6 +24,7 @@ from contactcenter.acd import commands as ac
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.engine.agent_store import AgentStateStore, restoring_events
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -64,8 +65,9 @@ class _Waiting:
 
 class Distributor:
     def __init__(self, acd: Acd, *, send: Send, publish: Publish,
-                 clock: Callable[[], float]) -> None:
+                 clock: Callable[[], float], store: AgentStateStore | None = None) -> None:
         self.acd = acd
+        self._store = store
         self._send = send
         self._publish = publish
         self._clock = clock
@@ -86,10 +88,32 @@ class Distributor:
     # -- in from the calls and the driver ---------------------------------------------------
 
     def join(self, call_id: str, side: CallSide, *, queue: str, priority: int,
-             skill: str | None, caller: str, variables: dict[str, str]) -> None:
+             skill: str | None, caller: str, variables: dict[str, str],
+             since: float | None = None) -> None:
+        """``since``: when a caller picked up after a restart first joined (keeps their place)."""
         self._calls[call_id] = _Waiting(caller=caller, side=side)
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
-                                   skill=skill, caller=caller, variables=variables))
+                                   skill=skill, caller=caller, variables=variables,
+                                   since=since))
+
+    def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
+              agent: str, answered_at: float, caller: str, priority: int) -> None:
+        """A call connected before a restart, with its agent's leg: both are ours again,
+        so that either side hanging up ends the other and the agent's wrap-up starts."""
+        self._calls[call_id] = _Waiting(caller=caller, side=side, legs=[leg.leg_id])
+        self.legs[leg.leg_id] = Leg(leg_id=leg.leg_id, call_id=call_id, agent=agent,
+                                    answered=True, connected=True)
+        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
+                                     agent=AgentId(agent), answered_at=answered_at,
+                                     caller=caller, priority=priority))
+
+    def restore_agents(self) -> None:
+        """Agents back in the states they had before the app stopped (``agent_store``)."""
+        if self._store is None:
+            return
+        known = set(self.acd.config.agents)
+        for event in restoring_events(self._store.load(), known):
+            self._handle(event)
 
     def caller_gone(self, call_id: str) -> bool:
         """The caller hung up: still waiting (abandoned) or talking (the call is over).
@@ -164,9 +188,10 @@ class Distributor:
         """An agent's phone that unregisters logs the agent out."""
         if registered:
             self.registered.add(agent)
-        elif agent in self.registered:
+        else:  # also an agent restored after a restart whose phone went meanwhile
             self.registered.discard(agent)
-            self._handle(ae.AgentLoggedOut(agent=AgentId(agent)))
+            if agent in self.acd.config.agents:
+                self._handle(ae.AgentLoggedOut(agent=AgentId(agent)))
 
     # -- the core ----------------------------------------------------------------------------
 
@@ -211,6 +236,9 @@ class Distributor:
                     waiting.side.overflow(kind, target)
             case ac.Report(type=kind, data=data):
                 self._publish({**dict(data), "type": kind, "time": self._clock()})
+                if kind == "agent.state" and self._store is not None:
+                    self._store.save(str(data["agent"]), str(data["state"]),
+                                     str(data.get("reason") or ""))
                 if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
                     rejected = self._calls.pop(str(data.get("call_id")), None)
                     if rejected is not None:

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from contactcenter.acd.core import Acd
 from contactcenter.bus import EventBus
+from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.distribution import Distributor
 from contactcenter.ivr import commands as ic
@@ -53,12 +54,12 @@ class Engine:
         #: the ACD's adapter, when queues are configured (``attach_acd``)
         self.distributor: Distributor | None = None
 
-    def attach_acd(self, acd: Acd) -> Distributor:
+    def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
         # is seen by the distributor instead of waiting out the ring timeout
         self.distributor = Distributor(acd, send=lambda command: self.send(command),
                                        publish=self.publish,
-                                       clock=self.clock)
+                                       clock=self.clock, store=store)
         return self.distributor
 
     def publish(self, event: dict[str, Any]) -> None:
@@ -102,7 +103,8 @@ class Engine:
                           "registered": current.get("registered"),
                           "state": current.get("state")})
 
-    def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None) -> None:
+    def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None,
+                leg: de.AgentAnswered | None = None) -> None:
         if arrival.call_id in self.calls:
             return  # a duplicated StasisStart
         flow_name = self.numbers.get(arrival.dialed)
@@ -115,24 +117,38 @@ class Engine:
                         lookup=self.directory.lookup, clock=self.clock, started_at=started_at,
                         queueing=self.distributor)
         self.calls[arrival.call_id] = task
-        resume_state, resume_exit = None, None
         if resume is None:
             task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
                       dialed=arrival.dialed, flow=flow_name)
-        else:
-            resume_state = {"queued": CallState.QUEUED,
-                            "connected": CallState.CONNECTED}.get(resume.state)
-            if resume.exit and resume.exit.get("kind") == "queue":
-                resume_exit = ic.Exit(kind=ic.ExitKind.QUEUE, target=resume.exit.get("target"),
-                                      variables=dict(resume.variables))
-            task.emit("call.resumed", state=resume.state, caller=arrival.caller,
-                      dialed=arrival.dialed, flow=flow_name)
-        self._spawn(self._run(task, resume_state, resume_exit))
+            self._spawn(self._run(task, None, None))
+            return
+        task.emit("call.resumed", state=resume.state, caller=arrival.caller,
+                  dialed=arrival.dialed, flow=flow_name)
+        self._resume(task, resume, leg)
+
+    def _resume(self, task: CallTask, record: CallRecord, leg: de.AgentAnswered | None) -> None:
+        """A call met again after a restart: back where its record says it was."""
+        state = {"queued": CallState.QUEUED, "connected": CallState.CONNECTED}.get(record.state)
+        exit_ = None
+        if record.exit and record.exit.get("kind") == "queue":
+            exit_ = ic.Exit(kind=ic.ExitKind.QUEUE, target=record.exit.get("target"),
+                            variables=dict(record.variables))
+        if state is CallState.CONNECTED:
+            task.agent = record.agent
+            if leg is not None and self.distributor is not None and record.queue:
+                self.distributor.adopt(
+                    task.call_id, task, leg, queue=record.queue,
+                    agent=record.agent or leg.endpoint, answered_at=record.answered or 0.0,
+                    caller=record.caller,
+                    priority=int(record.variables.get("priority", "0") or 0))
+            else:  # the agent is gone: nobody to talk to, the call is over
+                task.hang_up("normal")
+        self._spawn(self._run(task, state, exit_, record.queued))
 
     async def _run(self, task: CallTask, resume_state: CallState | None,
-                   resume_exit: ic.Exit | None) -> None:
+                   resume_exit: ic.Exit | None, queued_at: float | None = None) -> None:
         try:
-            await task.run(resume_state, resume_exit)
+            await task.run(resume_state, resume_exit, queued_at)
         finally:
             self.calls.pop(task.call_id, None)
 
@@ -151,27 +167,42 @@ class Engine:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def resync(self, live: Mapping[str, de.CallArrived]) -> None:
+    def resync(self, live: Mapping[str, de.CallArrived],
+               legs: Mapping[str, de.AgentAnswered] | None = None) -> None:
         """Match our calls with the channels Asterisk still has in the app.
 
         Calls that vanished while we were away end now; channels we do not
         know (the app restarted) are picked up again from their journal
-        record: a queued caller goes back on hold, others restart the menu.
+        record: a queued caller goes back on hold in their place, a connected
+        one keeps its agent's leg (``legs``), others restart the menu. An
+        agent's leg whose caller is gone is hung up.
         """
+        legs = legs or {}
         for call_id, task in list(self.calls.items()):
             if call_id not in live:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
-        for call_id, arrival in live.items():
+        by_caller = {leg.call_id: leg for leg in legs.values()}
+        ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
+        for call_id, arrival in ordered:  # the longest waiting first: they rejoin in order
             if call_id not in self.calls:
                 record = self.journal.records.get(call_id)
                 if record is not None and not arrival.dialed:  # Asterisk did not say: we knew
                     arrival = replace(arrival, caller=record.caller, dialed=record.dialed)
-                self._arrive(arrival, resume=record or CallRecord(call_id=call_id))
+                self._arrive(arrival, resume=record or CallRecord(call_id=call_id),
+                             leg=by_caller.get(call_id))
+        known = self.distributor.legs if self.distributor is not None else {}
+        for leg_id in legs:
+            if leg_id not in known:
+                self._spawn(self._send(dc.HangupCall(call_id=leg_id)))
         for record in self.journal.live():
             if record.call_id not in live and record.call_id not in self.calls:
                 self.publish({"type": "call.ended", "call_id": record.call_id,
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})
+
+    def _queued_at(self, call_id: str) -> float:
+        record = self.journal.records.get(call_id)
+        return record.queued if record is not None and record.queued is not None else 0.0
 
     async def close(self) -> None:
         for task in list(self._tasks):

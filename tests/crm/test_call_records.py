@@ -119,3 +119,43 @@ async def test_calls_wait_for_an_unreachable_database_and_are_not_lost(
         task.cancel()
         journal.close()
         await engine.dispose()
+
+
+async def _wrap_of(engine: AsyncEngine, call_id: str) -> float | None:
+    async with sessions(engine)() as session:
+        return await session.scalar(select(Interaction.wrap_seconds)
+                                    .where(Interaction.call_id == call_id))
+
+
+async def test_the_wrap_up_time_after_the_end_fills_in_the_interaction(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    bus = EventBus()
+    outbox = CrmOutbox(journal, sessions(engine))
+    task = asyncio.ensure_future(outbox.run(bus))
+    try:
+        _ended_call(journal, bus, "wrapped", "+15550001001")
+        await _until(lambda: outbox.written == 1)
+        assert await _wrap_of(engine, "wrapped") is None  # the agent is still wrapping up
+        wrapped = {"type": "call.wrapped", "call_id": "wrapped", "time": time.time(),
+                   "queue": "sales", "agent": "agent101", "wrap": 12.5}
+        journal.append(wrapped)
+        bus.publish(wrapped)
+        deadline = time.monotonic() + 10
+        while await _wrap_of(engine, "wrapped") is None:
+            assert time.monotonic() < deadline, "the wrap-up time never reached the CRM"
+            await asyncio.sleep(0.02)
+        assert await _wrap_of(engine, "wrapped") == 12.5
+        assert outbox.written == 1  # completed, not written twice
+    finally:
+        task.cancel()
+        journal.close()
+
+
+def test_a_wrap_up_for_a_forgotten_call_opens_no_record(tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    journal.append({"type": "call.wrapped", "call_id": "long-gone", "time": 1.0, "wrap": 3.0})
+    journal.close()
+    assert journal.live() == [] and "long-gone" not in journal.records

@@ -3,7 +3,7 @@
 Wire messages go through ``translate`` both ways; this module only connects,
 reconnects, resyncs and sends. On every ARI (re)connect it lists the channels
 still in the Stasis app and hands them to ``on_resync``, so a restarted app
-picks up its callers instead of dropping them.
+picks up its callers, and the agents' legs they talk to, instead of dropping them.
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from contactcenter.telephony.asterisk.ami import AmiClient
 from contactcenter.telephony.asterisk.ari import AriClient, AriError, AriEventStream
 from contactcenter.telephony.asterisk.render import Credentials
 from contactcenter.telephony.asterisk.translate import (
-    AGENT_ARG,
-    INBOUND_ARG,
     ari_event,
     ari_request,
     event_filter,
+    resynced_channel,
 )
 
 log = logging.getLogger(__name__)
 
 OnEvent = Callable[[de.DriverEvent], None]
-OnResync = Callable[[Mapping[str, de.CallArrived]], None]
+#: the callers still in the app, and the agents' legs answered for them
+OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AgentAnswered]], None]
 
 
 class AsteriskDriver:
@@ -110,11 +110,14 @@ class AsteriskDriver:
                 raise
             application = {"channel_ids": []}
         live: dict[str, de.CallArrived] = {}
+        legs: dict[str, de.AgentAnswered] = {}
         for channel_id in application.get("channel_ids", []):
-            arrival = await self._describe(channel_id)
-            if arrival is not None:
-                live[channel_id] = arrival
-        self._on_resync(live)
+            found = await self._describe(channel_id)
+            if isinstance(found, de.CallArrived):
+                live[channel_id] = found
+            elif found is not None:
+                legs[channel_id] = found
+        self._on_resync(live, legs)
         await self._registrations()
 
     async def _registrations(self) -> None:
@@ -131,7 +134,7 @@ class AsteriskDriver:
                 endpoint=str(endpoint.get("resource", "")),
                 registered=endpoint.get("state") == "online"))
 
-    async def _describe(self, channel_id: str) -> de.CallArrived | None:
+    async def _describe(self, channel_id: str) -> de.CallArrived | de.AgentAnswered | None:
         assert self.ari is not None
         try:
             channel = await self.ari.get(f"/channels/{channel_id}")
@@ -140,13 +143,7 @@ class AsteriskDriver:
                 return None  # it hung up meanwhile
             # a passing error must not make a live call look gone: keep it, details unknown
             channel = {"id": channel_id}
-        dialplan = channel.get("dialplan", {})
-        if f",{AGENT_ARG}," in str(dialplan.get("app_data", "")):
-            return None  # an agent's leg, not a caller: its caller's record says who it is
-        if dialplan.get("app_name", "Stasis") != "Stasis":
-            return None  # a leg still ringing (originated, not yet answered): no caller
-        event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
-        return event if isinstance(event, de.CallArrived) else None
+        return resynced_channel(channel)
 
     async def stop(self) -> None:
         if self._stream_task is not None:

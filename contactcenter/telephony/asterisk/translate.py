@@ -99,6 +99,24 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
     return None
 
 
+def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswered | None:
+    """A channel listed in the app at a (re)connect -> a caller, an agent's answered leg,
+    or None (a leg still ringing: originated, not in Stasis yet).
+
+    ARI's channel object names the Stasis arguments only in ``dialplan.app_data``
+    ("<app>,agent,<caller's channel id>"); a channel ARI could not describe (an error
+    other than 404) comes as ``{"id": ...}`` and is taken for a caller: keeping a live
+    call beats dropping it."""
+    dialplan = channel.get("dialplan", {})
+    if dialplan.get("app_name", "Stasis") != "Stasis":
+        return None
+    args = str(dialplan.get("app_data", "")).split(",")[1:]
+    if len(args) == 2 and args[0] == AGENT_ARG:
+        return _agent_answered(channel, args[1])
+    event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
+    return event if isinstance(event, e.CallArrived) else None
+
+
 def _agent_answered(channel: Mapping[str, Any], call_id: str) -> e.AgentAnswered:
     name = str(channel.get("name", ""))  # PJSIP/agent101-00000002
     endpoint = name.split("/", 1)[-1].rsplit("-", 1)[0] if "/" in name else ""

@@ -1,0 +1,83 @@
+"""Agents' states, kept where they survive a restart of the app.
+
+An agent who was available or on a break before the app restarted is so
+again after it, without clicking anything: every ``agent.state`` report is
+appended to a small JSON-lines file, and at start the last line of each agent
+is read back (and the file rewritten with only those). A state that needs a
+call (ringing, on call, wrap-up) comes back as available: the calls still in
+Asterisk give their agents back their calls (``CallRestored``), and a phone
+that is not registered any more logs its agent out.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from contactcenter.acd import events as ae
+from contactcenter.acd.model import AgentId
+
+log = logging.getLogger(__name__)
+
+
+class AgentStateStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+
+    def load(self) -> dict[str, tuple[str, str]]:
+        """The last state and reason of each agent; the file keeps only those."""
+        last: dict[str, tuple[str, str]] = {}
+        if self.path.exists():
+            with self.path.open(encoding="utf-8") as lines:
+                for line in lines:
+                    try:
+                        entry = json.loads(line)
+                        last[str(entry["agent"])] = (str(entry["state"]),
+                                                     str(entry.get("reason") or ""))
+                    except (ValueError, KeyError, TypeError):
+                        continue  # a line torn by a crash
+        self._rewrite(last)
+        return last
+
+    def _rewrite(self, last: dict[str, tuple[str, str]]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self.path.with_suffix(".tmp")
+        with fresh.open("w", encoding="utf-8") as out:
+            for agent, (state, reason) in last.items():
+                out.write(_line(agent, state, reason))
+            out.flush()
+            os.fsync(out.fileno())
+        fresh.replace(self.path)
+
+    def save(self, agent: str, state: str, reason: str) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+        self._file.write(_line(agent, state, reason))
+        self._file.flush()
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+
+def _line(agent: str, state: str, reason: str) -> str:
+    return json.dumps({"agent": agent, "state": state, "reason": reason}) + "\n"
+
+
+def restoring_events(saved: dict[str, tuple[str, str]],
+                     known: set[str]) -> list[ae.AcdEvent]:
+    """The events that bring the ACD's agents back to their saved states."""
+    events: list[ae.AcdEvent] = []
+    for agent, (state, reason) in saved.items():
+        if agent not in known or state == "logged_out":
+            continue
+        events.append(ae.AgentLoggedIn(agent=AgentId(agent)))
+        if state == "paused":
+            events.append(ae.AgentPaused(agent=AgentId(agent), reason=reason or "break"))
+    return events

@@ -1,0 +1,160 @@
+"""The app restarts while calls are in Asterisk: waiting callers keep their place,
+connected calls keep their agent, agents keep their states."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from contactcenter.acd import (
+    Acd,
+    AgentAvailable,
+    AgentId,
+    AgentLoggedIn,
+    AgentPaused,
+    parse_acd,
+)
+from contactcenter.bus import EventBus
+from contactcenter.directory import Directory
+from contactcenter.engine.agent_store import AgentStateStore
+from contactcenter.engine.engine import Engine
+from contactcenter.ivr.loader import load_flows
+from contactcenter.journal import CallJournal
+from contactcenter.telephony import commands as c
+from contactcenter.telephony import events as e
+from tests.unit.test_engine import ROOT, Wire, until
+
+CONFIG = parse_acd(
+    {"queues": {"support": {"strategy": "longest_idle", "ring_timeout": 5, "wrap_up": 30,
+                            "announce_on_join": False}}},
+    {"agents": {agent: {"skills": {"support": 5}, "queues": {"support": 1}}
+                for agent in ("agent101", "agent102", "agent103")}})
+
+
+class Life:
+    """One run of the app: an engine with its ACD on the state folder's files."""
+
+    def __init__(self, folder: Path, clock: list[float]) -> None:
+        self.journal = CallJournal(folder / "calls.jsonl")
+        self.journal.open()
+        self.store = AgentStateStore(folder / "agents.jsonl")
+        self.engine = Engine(flows=load_flows(ROOT / "config/ivr"), numbers={"5000": "main"},
+                             directory=Directory([]), bus=EventBus(), journal=self.journal,
+                             clock=lambda: clock[0])
+        self.wire = Wire()
+        self.engine.send = self.wire.send
+        self.distributor = self.engine.attach_acd(Acd(CONFIG, now=clock[0]), self.store)
+        self.distributor.restore_agents()
+        self.task = asyncio.ensure_future(self.distributor.run())
+
+    def agent(self, agent: str) -> tuple[str, str]:
+        view = self.distributor.acd.agent_state(agent)
+        return view.state.value, view.reason
+
+    async def stop(self) -> None:  # a crash: nothing is said to Asterisk
+        self.task.cancel()
+        await self.engine.close()
+        self.journal.close()
+        self.store.close()
+
+
+@pytest.fixture
+def clock() -> Iterator[list[float]]:
+    yield [1000.0]
+
+
+async def _queue(life: Life, call_id: str) -> None:
+    """A caller walks the demo menu to support (2), and waits."""
+    life.engine.on_driver_event(e.CallArrived(call_id=call_id, caller="+1555" + call_id,
+                                              dialed="5000"))
+    await until(lambda: any(p.call_id == call_id for p in life.wire.of(c.PlayMedia)))
+    life.engine.on_driver_event(e.DigitReceived(call_id=call_id, digit="2"))
+    await until(lambda: life.journal.records[call_id].state in ("queued", "connected"))
+
+
+def _rings(life: Life) -> list[tuple[str, str]]:
+    return [(ring.call_id, ring.endpoint) for ring in life.wire.of(c.RingAgent)]
+
+
+async def test_a_restart_keeps_callers_places_connected_calls_and_agent_states(
+        tmp_path: Path, clock: list[float]) -> None:
+    first = Life(tmp_path, clock)
+    for agent in ("agent101", "agent102", "agent103"):
+        first.distributor.registration(agent, True)
+        first.distributor.agent_event(AgentLoggedIn(agent=AgentId(agent)))
+    first.distributor.agent_event(AgentPaused(agent=AgentId("agent103"), reason="lunch"))
+    await _queue(first, "talking")
+    await until(lambda: _rings(first))
+    ring = first.wire.of(c.RingAgent)[0]
+    first.engine.on_driver_event(e.AgentAnswered(call_id="talking", leg_id=ring.leg_id,
+                                                 endpoint=ring.endpoint))
+    await until(lambda: first.journal.records["talking"].state == "connected")
+    first.distributor.agent_event(AgentPaused(agent=AgentId("agent102"), reason="meeting"))
+    clock[0] = 1010.0
+    await _queue(first, "early")
+    clock[0] = 1020.0
+    await _queue(first, "late")
+    await first.stop()
+
+    clock[0] = 1100.0
+    second = Life(tmp_path, clock)
+    assert second.agent("agent102") == ("paused", "meeting")
+    assert second.agent("agent103") == ("paused", "lunch")
+    live = {call_id: e.CallArrived(call_id=call_id, caller="", dialed="")
+            for call_id in ("late", "talking", "early")}
+    leg = e.AgentAnswered(call_id="talking", leg_id=ring.leg_id, endpoint=ring.endpoint)
+    stray = e.AgentAnswered(call_id="gone-caller", leg_id="stray-leg", endpoint="agent102")
+    second.engine.resync(live, {ring.leg_id: leg, "stray-leg": stray})
+    await until(lambda: second.agent(ring.endpoint)[0] == "on_call")
+    await until(lambda: any(h.call_id == "stray-leg" for h in second.wire.of(c.HangupCall)))
+    # the agent on the restored call is busy; the earlier caller is first for the next one
+    second.distributor.agent_event(AgentAvailable(agent=AgentId("agent102")))
+    await until(lambda: _rings(second))
+    assert _rings(second)[0] == ("early", "agent102")
+    # the agent of the restored call hangs up: the caller goes too, the agent wraps up
+    clock[0] = 1130.0
+    second.engine.on_driver_event(e.CallEnded(call_id=ring.leg_id, cause="normal"))
+    await until(lambda: any(h.call_id == "talking" for h in second.wire.of(c.HangupCall)))
+    assert second.agent(ring.endpoint)[0] == "wrap_up"
+    completed = [ev for ev in second.engine.journal.records["talking"].all_events()
+                 if ev["type"] == "call.completed"]
+    assert completed[0]["talk"] == 130.0  # from the answer before the restart
+    await second.stop()
+
+
+async def test_a_connected_caller_whose_agent_left_meanwhile_is_hung_up(
+        tmp_path: Path, clock: list[float]) -> None:
+    first = Life(tmp_path, clock)
+    first.distributor.registration("agent101", True)
+    first.distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    await _queue(first, "alone")
+    await until(lambda: _rings(first))
+    ring = first.wire.of(c.RingAgent)[0]
+    first.engine.on_driver_event(e.AgentAnswered(call_id="alone", leg_id=ring.leg_id))
+    await until(lambda: first.journal.records["alone"].state == "connected")
+    await first.stop()
+
+    second = Life(tmp_path, clock)
+    second.engine.resync({"alone": e.CallArrived(call_id="alone", caller="", dialed="")}, {})
+    await until(lambda: any(h.call_id == "alone" for h in second.wire.of(c.HangupCall)))
+    second.engine.on_driver_event(e.CallEnded(call_id="alone", cause="normal"))
+    await until(lambda: second.journal.records["alone"].state == "ended")
+    assert second.journal.records["alone"].outcome == "answered"
+    await second.stop()
+
+
+def test_the_store_keeps_the_last_state_of_each_agent(tmp_path: Path) -> None:
+    store = AgentStateStore(tmp_path / "agents.jsonl")
+    store.save("agent101", "available", "")
+    store.save("agent101", "paused", "lunch")
+    store.save("agent102", "on_call", "")
+    store.close()
+    with (tmp_path / "agents.jsonl").open("a") as torn:
+        torn.write('{"agent": "agent10')  # a crash mid-line
+    assert AgentStateStore(tmp_path / "agents.jsonl").load() == {
+        "agent101": ("paused", "lunch"), "agent102": ("on_call", "")}
+    assert len((tmp_path / "agents.jsonl").read_text().splitlines()) == 2  # compacted
+
