@@ -60,6 +60,7 @@ class _Waiting:
     caller: str
     side: CallSide
     announcing: str | None = None  # the playback id of an announcement under way
+    said: dict[str, Any] = field(default_factory=dict)  # what that announcement tells
     legs: list[str] = field(default_factory=list)
 
 
@@ -177,6 +178,9 @@ class Distributor:
         waiting = self._calls.get(call_id)
         if waiting is not None and waiting.announcing == playback_id:
             waiting.announcing = None
+            # heard to the end (Asterisk's PlaybackFinished): a supervisor can see what
+            self._publish({"type": "call.announced", "call_id": call_id, **waiting.said,
+                           "time": self._clock()})
             if not any(self.legs[leg].connected for leg in waiting.legs if leg in self.legs):
                 self._queue(dc.StartHold(call_id=call_id))
 
@@ -225,9 +229,11 @@ class Distributor:
             case ac.ConnectCall(call_id=call_id, agent=agent):
                 self._connect(call_id, agent)
             case ac.Announce(call_id=call_id, position=position, expected_wait=wait):
-                self._announce(call_id, _position_media(position, wait))
+                self._announce(call_id, _position_media(position, wait),
+                               {"kind": "position", "position": position,
+                                "expected_wait": wait})
             case ac.PlayComfort(call_id=call_id):
-                self._announce(call_id, ("sound:queue-periodic-announce",))
+                self._announce(call_id, ("sound:queue-periodic-announce",), {"kind": "comfort"})
             case ac.OverflowCall(call_id=call_id, kind=kind, target=target):
                 waiting = self._calls.get(call_id)
                 if kind != "queue" and waiting is not None:
@@ -297,11 +303,12 @@ class Distributor:
             self._queue(dc.StopMedia(call_id=call_id, playback_id=waiting.announcing))
             waiting.announcing = None
 
-    def _announce(self, call_id: str, media: tuple[str, ...]) -> None:
+    def _announce(self, call_id: str, media: tuple[str, ...], said: dict[str, Any]) -> None:
         waiting = self._calls.get(call_id)
         if waiting is None or waiting.announcing is not None:
             return  # one announcement at a time; the next one comes round again
         waiting.announcing = f"{call_id}:announce:{next(self._ids)}"
+        waiting.said = {**said, "started": self._clock()}
         self._queue(dc.StopHold(call_id=call_id))
         self._queue(dc.PlayMedia(call_id=call_id, playback_id=waiting.announcing, media=media))
 

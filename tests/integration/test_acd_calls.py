@@ -32,6 +32,7 @@ QUEUE = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": 2,
          "announce_on_join": False, "service_level_target": {"percent": 80, "seconds": 20}}
 AGENTS = {f"agent10{n}": {"name": f"Agent 10{n}", "skills": {"support": 5, "sales": 5},
                           "queues": {"support": 1, "sales": 1}} for n in (1, 2, 3)}
+ANNOUNCE_EVERY = 5  # the operator queue tells its callers their place this often
 PASSWORDS = {agent: f"demo-sip-{agent[-3:]}-pass" for agent in AGENTS}
 _callers = count(1)
 
@@ -43,7 +44,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     require_tool("baresip")
     tmp = tmp_path_factory.mktemp("acd")
     (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
-        "support": {**QUEUE, "record": True}, "sales": QUEUE, "operator": QUEUE}}))
+        "support": {**QUEUE, "record": True}, "sales": QUEUE,
+        "operator": {**QUEUE, "announce_on_join": True, "announce_every": ANNOUNCE_EVERY}}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
                           acd={"queues": str(tmp / "queues.yaml"),
@@ -220,3 +222,76 @@ async def test_a_vip_jumps_ahead_and_a_paused_agent_gets_nothing(
         # agent103 was paused all along: not one offer
         assert not [e for e in watcher.events
                     if e["type"] == "call.offered" and e["agent"] == "agent103"]
+
+
+async def test_waiting_callers_hear_their_place_at_once_and_then_every_so_often(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    async with EventWatcher(platform) as watcher:
+        first = await _caller(platform, "0", hold_ms=12000)  # the operator: nobody staffs it
+        heard = await watcher.wait_for(lambda e: e["type"] == "call.announced")
+        second = await _caller(platform, "0", hold_ms=6000)
+        behind = await watcher.wait_for(lambda e: e["type"] == "call.announced"
+                                        and e["call_id"] != heard["call_id"])
+        again = await watcher.wait_for(lambda e: e["type"] == "call.announced"
+                                       and e["call_id"] == heard["call_id"]
+                                       and e["time"] > heard["time"], timeout=15)
+        assert (await second).returncode == 0 and (await first).returncode == 0
+    # "you are next", then "there is 1 call waiting ahead of you" for the second caller
+    assert (heard["kind"], heard["position"]) == ("position", 1)
+    assert (behind["kind"], behind["position"]) == ("position", 2)
+    assert again["position"] == 1
+    queued = next(e for e in watcher.events if e["type"] == "call.queued"
+                  and e["call_id"] == heard["call_id"])
+    # at join, then on the queue's beat (counted from the join), not before it
+    assert heard["started"] - queued["time"] < 1
+    assert again["started"] - queued["time"] >= ANNOUNCE_EVERY
+    assert heard["time"] > heard["started"]  # heard to the end: published when it finished
+
+
+async def _agents(platform: Platform) -> dict[str, Any]:
+    return dict((await asyncio.to_thread(_api, platform, "GET", "/api/v1/agents"))["agents"])
+
+
+async def test_a_crash_of_the_app_keeps_calls_places_and_agents(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    async with EventWatcher(platform) as before:
+        talking = await _caller(platform, "2", hold_ms=16000)
+        answered = await before.wait_for(lambda e: e["type"] == "call.answered")
+        await phones["agent103"].wait_for("CALL_ESTABLISHED")
+        early = await _caller(platform, "2", hold_ms=22000)
+        first = await before.wait_for(lambda e: e["type"] == "call.queued"
+                                      and e["call_id"] != answered["call_id"])
+        late = await _caller(platform, "2", hold_ms=22000)
+        await before.wait_for(lambda e: e["type"] == "call.queued"
+                              and e["call_id"] not in (answered["call_id"], first["call_id"]))
+    platform.crash()
+    platform.start()  # Asterisk kept the calls; the new app picks them up
+    async with EventWatcher(platform) as after:
+        await asyncio.sleep(0)
+        assert (await _agents(platform))["agent103"]["state"] == "on_call"
+        await set_state(platform, "agent101", "available")
+        offered = await after.wait_for(lambda e: e["type"] == "call.offered")
+        assert (offered["agent"], offered["call_id"]) == ("agent101", first["call_id"])
+        # the caller talking to agent103 hangs up: the agent's phone is hung up too,
+        # the agent wraps up and takes the next caller in line
+        assert (await talking).returncode == 0
+        await phones["agent103"].wait_for("CALL_CLOSED")
+        ended = await after.wait_for(lambda e: e["type"] == "call.ended"
+                                     and e["call_id"] == answered["call_id"])
+        assert ended["outcome"] == "answered"
+        await after.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
+                             and e["state"] == "wrap_up")
+        next_offer = await after.wait_for(lambda e: e["type"] == "call.offered"
+                                          and e["agent"] == "agent103", timeout=15)
+        assert next_offer["call_id"] not in (first["call_id"], answered["call_id"])
+        for caller in (early, late):
+            assert (await caller).returncode == 0
+    interaction = await _interaction(platform, answered["call_id"])
+    assert interaction["agent"] == "agent103" and interaction["talk_seconds"] > 10
+    deadline = time.monotonic() + 10  # the wrap-up time follows the call's end
+    while interaction["wrap_seconds"] is None:
+        assert time.monotonic() < deadline, "the wrap-up never reached the CRM"
+        await asyncio.sleep(0.2)
+        interaction = await _interaction(platform, answered["call_id"])
+    assert interaction["wrap_seconds"] >= QUEUE["wrap_up"] - 0.5
