@@ -49,6 +49,7 @@ def summarise(record: CallRecord) -> CallSummary:
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
                        recording=record.recording, wrap_seconds=_rounded(record.wrap),
+                       direction=record.direction,
                        ivr_path=list(record.ivr_path))
 
 

@@ -31,6 +31,7 @@ class CallRecord:
     call_id: str
     caller: str = ""
     dialed: str = ""
+    direction: str = "inbound"  #: outbound: a customer called back (or clicked to talk)
     started: float = 0.0
     ended: float | None = None
     state: str = "ivr"  #: ivr, queued, voicemail, ending, ended
@@ -55,6 +56,12 @@ class CallRecord:
         if kind == "call.arrived":
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
+            self.started = event["time"]
+        elif kind == "call.dialed":  # the platform calls the customer (a callback)
+            self.caller = event.get("caller", "")
+            self.dialed = event.get("dialed", "")
+            self.direction = event.get("direction", "outbound")
+            self.queue = event.get("queue")
             self.started = event["time"]
         elif kind == "call.resumed" and not self.started:
             # the app met this call only after a restart: what Asterisk still knew

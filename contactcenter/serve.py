@@ -129,6 +129,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     store = AgentStateStore(settings.state_dir / "agents.jsonl")
     distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
     distributor.restore_agents()  # before any call: the resync gives them their calls
+    distributor.dial_out = settings.asterisk.outbound_host is not None
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute

@@ -45,6 +45,11 @@ class AsteriskSettings(_Section):
     """Rendered config and run files; defaults to ``<state_dir>/asterisk``."""
     cache_dir: Path | None = None
     """Where the Asterisk root file system is cached; defaults to ~/.cache/contactcenter."""
+    outbound_host: str | None = None
+    """The SIP peer that customers are dialed through (a carrier or an SBC) for callbacks
+    and click-to-talk; none: the platform places no outbound calls."""
+    outbound_port: int = Field(5060, ge=1, le=65535)
+    """Its SIP port (UDP)."""
 
 
 class AgentSettings(_Section):
@@ -94,6 +99,13 @@ class AcdSettings(_Section):
     agents: Path = Path("config/agents.yaml")
 
 
+class ScriptSettings(_Section):
+    """Where the agents' call scripts are."""
+
+    dir: Path = Path("config/scripts")
+    """Folder of call scripts, one per file, named after the file."""
+
+
 class Settings(_Section):
     """Everything ``contactcenter serve`` needs."""
 
@@ -107,6 +119,7 @@ class Settings(_Section):
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     acd: AcdSettings = Field(default_factory=AcdSettings)
+    scripts: ScriptSettings = Field(default_factory=ScriptSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
     config_path: Path | None = None
@@ -157,6 +170,8 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_ASTERISK_RUNTIME_DIR": ("asterisk", "runtime_dir"),
     "CC_ASTERISK_CACHE_DIR": ("asterisk", "cache_dir"),
     "CC_ASTERISK_APP": ("asterisk", "app"),
+    "CC_ASTERISK_OUTBOUND_HOST": ("asterisk", "outbound_host"),
+    "CC_ASTERISK_OUTBOUND_PORT": ("asterisk", "outbound_port"),
 }
 
 

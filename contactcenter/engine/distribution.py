@@ -25,6 +25,7 @@ from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
+from contactcenter.engine.callbacks import DIALABLE, CallbackCall
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -82,6 +83,14 @@ class Distributor:
         self._current: dict[tuple[str, str], str] = {}
         #: calls to withdraw once the core's current batch of commands is carried out
         self._withdraw: list[str] = []
+        #: whether customers can be dialed (an outbound peer is configured)
+        self.dial_out = False
+        #: virtual callers (callbacks) waiting in the ACD -> the number to call back
+        self._callbacks: dict[str, str] = {}
+        #: customers' legs dialed out -> the callback they are for
+        self._customer_legs: dict[str, str] = {}
+        #: callbacks under way -> their own record in the journal
+        self._records: dict[str, str] = {}
 
     def now(self) -> float:
         return self._clock()
@@ -121,6 +130,12 @@ class Distributor:
 
         True when they were talking to an agent: the call was answered, even if the
         news of the connection had not reached the caller's task yet."""
+        waiting = self._calls.get(call_id)
+        if waiting is not None and isinstance(waiting.side, CallbackCall):
+            return False  # the caller who asked for it hangs up: their callback goes on
+        return self._gone(call_id)
+
+    def _gone(self, call_id: str) -> bool:
         waiting = self._calls.pop(call_id, None)
         for key in [key for key in self._current if key[0] == call_id]:
             del self._current[key]
@@ -156,6 +171,9 @@ class Distributor:
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         """A leg's channel is gone; False when ``leg_id`` is no leg of ours."""
+        if leg_id in self._customer_legs:
+            self._customer_gone(self._customer_legs.pop(leg_id), cause)
+            return True
         leg = self.legs.pop(leg_id, None)
         if leg is None:
             return False
@@ -173,6 +191,21 @@ class Distributor:
         if waiting is not None and leg_id in waiting.legs:
             waiting.legs.remove(leg_id)
         return True
+
+    def customer_answered(self, event: de.CustomerAnswered) -> None:
+        """The customer called back answered: bridged with the agent waiting for them."""
+        waiting = self._calls.get(event.call_id)
+        side = waiting.side if waiting is not None else None
+        if isinstance(side, CallbackCall) and side.customer_leg == event.leg_id:
+            side.customer_answered()
+        else:  # the agent gave up meanwhile
+            self._queue(dc.HangupCall(call_id=event.leg_id))
+
+    def _customer_gone(self, call_id: str, cause: str) -> None:
+        waiting = self._calls.get(call_id)
+        self._gone(call_id)  # the agent's leg goes, the agent wraps up
+        if waiting is not None and isinstance(waiting.side, CallbackCall):
+            waiting.side.finish(cause)
 
     def playback_ended(self, call_id: str, playback_id: str) -> None:
         waiting = self._calls.get(call_id)
@@ -235,12 +268,19 @@ class Distributor:
             case ac.PlayComfort(call_id=call_id):
                 self._announce(call_id, ("sound:queue-periodic-announce",), {"kind": "comfort"})
             case ac.OverflowCall(call_id=call_id, kind=kind, target=target):
+                if kind == "callback" and target:
+                    self._callbacks[call_id] = target
                 waiting = self._calls.get(call_id)
                 if kind != "queue" and waiting is not None:
                     self._calls.pop(call_id, None)
                     self._stop_announcement(call_id, waiting)
                     waiting.side.overflow(kind, target)
             case ac.Report(type=kind, data=data):
+                record = self._records.get(str(data.get("call_id")))
+                if record is not None:  # a callback's news goes on its own outbound record
+                    data = {**dict(data), "call_id": record}
+                    if kind == "call.wrapped":
+                        self._records.pop(str(command.data["call_id"]), None)
                 self._publish({**dict(data), "type": kind, "time": self._clock()})
                 if kind == "agent.state" and self._store is not None:
                     self._store.save(str(data["agent"]), str(data["state"]),
@@ -255,12 +295,16 @@ class Distributor:
                 if leg.call_id == call_id and leg.agent == agent]
 
     def _ring(self, call_id: str, agent: str, timeout: float) -> None:
-        waiting = self._calls.get(call_id)
+        waiting = self._calls.get(call_id) or self._callback_turn(call_id)
         if waiting is None:
-            # a callback that reached the head of its queue: calling customers back
-            # is not wired to the telephony yet, so it is withdrawn rather than left
-            # ringing nobody (which would set agent after agent not ready)
-            log.warning("call %s: no caller on the line for %s; withdrawn", call_id, agent)
+            # no caller on the line and none to call back (no outbound peer, or a number
+            # that cannot be dialed): withdrawn rather than left ringing nobody, which
+            # would set agent after agent not ready
+            log.warning("call %s: nobody to connect %s to; withdrawn", call_id, agent)
+            self._publish({"type": "callback.withdrawn", "call_id": call_id, "agent": agent,
+                           "number": self._callbacks.pop(call_id, None),
+                           "reason": "no_outbound" if not self.dial_out else "not_dialable",
+                           "time": self._clock()})
             self._withdraw.append(call_id)
             return
         leg = Leg(leg_id=f"{call_id}-{agent}-{next(self._ids)}", call_id=call_id, agent=agent)
@@ -271,6 +315,20 @@ class Distributor:
         self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id, endpoint=agent,
                                  caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
 
+    def _callback_turn(self, call_id: str) -> _Waiting | None:
+        """A virtual caller's turn: the customer is called back once an agent answers."""
+        number = self._callbacks.get(call_id)
+        view = self.acd.call_state(call_id)
+        if not self.dial_out or number is None or view is None or not DIALABLE.match(number):
+            return None
+        del self._callbacks[call_id]
+        record = self._records[call_id] = f"{call_id}-callback"
+        side = CallbackCall(call_id=call_id, record_id=record, number=number, queue=view.queue,
+                            send=self._queue, publish=self._publish, clock=self._clock)
+        waiting = self._calls[call_id] = _Waiting(caller=number, side=side)
+        self._customer_legs[side.customer_leg] = call_id
+        return waiting
+
     def _connect(self, call_id: str, agent: str) -> None:
         waiting = self._calls.get(call_id)
         leg = self.legs.get(self._current.pop((call_id, agent), ""))
@@ -279,6 +337,11 @@ class Distributor:
             return
         leg.connected = True
         bridge = _bridge(call_id)
+        if isinstance(waiting.side, CallbackCall):  # the customer is dialed now
+            self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
+            self._record(call_id, bridge)
+            waiting.side.connected(agent, leg.leg_id, bridge)
+            return
         self._stop_announcement(call_id, waiting)
         self._queue(dc.StopHold(call_id=call_id))
         self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
@@ -295,7 +358,8 @@ class Distributor:
             return
         name = f"call-{call_id}"
         self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
-        self._publish({"type": "call.recording", "call_id": call_id, "queue": queue.name,
+        record = self._records.get(call_id, call_id)  # a callback's: its outbound record
+        self._publish({"type": "call.recording", "call_id": record, "queue": queue.name,
                        "recording": name, "time": self._clock()})
 
     def _stop_announcement(self, call_id: str, waiting: _Waiting) -> None:
@@ -343,7 +407,7 @@ class Distributor:
                 await self._send(command)
             except Exception as exc:  # noqa: BLE001 - logged; a failed ring ends its leg
                 log.warning("sending %s failed: %s", type(command).__name__, exc)
-                if isinstance(command, dc.RingAgent):
+                if isinstance(command, dc.RingAgent | dc.DialCustomer):
                     self.leg_ended(command.leg_id, "unreachable")
             finally:
                 self._outbox.task_done()

@@ -74,6 +74,11 @@ class Engine:
         match event:
             case de.CallArrived():
                 self._arrive(event)
+            case de.CustomerAnswered():
+                if distributor is not None:
+                    distributor.customer_answered(event)
+                else:
+                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
             case de.AgentAnswered():
                 if distributor is not None:
                     distributor.agent_answered(event)

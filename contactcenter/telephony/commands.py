@@ -74,6 +74,22 @@ class RingAgent:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DialCustomer:
+    """Call a customer out through the platform's outbound peer, as a leg of its own.
+
+    For a callback (or click-to-talk) whose agent has answered: ``call_id`` is that
+    call, ``leg_id`` names the new channel. The leg reports ``CustomerAnswered`` once
+    the customer answers, or ``CallEnded`` (busy, no answer...) if they never do.
+    """
+
+    call_id: str
+    leg_id: str
+    number: str
+    caller_id: str = ""
+    timeout: int = 30
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CreateBridge:
     """A mixing bridge, empty; the calls join it with ``AddToBridge``."""
 
@@ -104,5 +120,5 @@ class RecordBridge:
 
 
 DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
-                 | HangupCall | RingAgent | CreateBridge | AddToBridge | DestroyBridge
+                 | HangupCall | RingAgent | DialCustomer | CreateBridge | AddToBridge | DestroyBridge
                  | RecordBridge)

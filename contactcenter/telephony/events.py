@@ -63,6 +63,15 @@ class AgentAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerAnswered:
+    """A customer dialed by ``DialCustomer`` answered: their leg is under the platform's
+    control."""
+
+    call_id: str  #: the callback (or click-to-talk) it was dialed for
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EndpointStateChanged:
     """A SIP endpoint's device state (from AMI DeviceStateChange)."""
 
@@ -86,6 +95,7 @@ DriverEvent = (
     | RecordingEnded
     | CallEnded
     | AgentAnswered
+    | CustomerAnswered
     | EndpointStateChanged
     | EndpointRegistration
 )

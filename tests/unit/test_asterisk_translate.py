@@ -14,7 +14,13 @@ import pytest
 
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
-from contactcenter.telephony.asterisk.translate import AriRequest, ami_event, ari_event, ari_request
+from contactcenter.telephony.asterisk.translate import (
+    AriRequest,
+    ami_event,
+    ari_event,
+    ari_request,
+    resynced_channel,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -131,3 +137,30 @@ def test_recorded_device_state_list_gives_every_agent_endpoint() -> None:
               if isinstance(event, e.EndpointStateChanged)}
     assert states["agent101"] == "not_inuse"  # the one phone registered
     assert {states[f"agent{n}"] for n in range(102, 111)} == {"unavailable"}
+
+
+def test_a_customer_is_dialed_through_the_outbound_peer_into_the_app() -> None:
+    request = ari_request(c.DialCustomer(call_id="cb1", leg_id="cb1-customer",
+                                         number="+15557770100", timeout=30), "cc")
+    assert request == AriRequest("POST", "/channels/cb1-customer", (
+        ("endpoint", "PJSIP/+15557770100@customers"), ("app", "cc"),
+        ("appArgs", "customer,cb1"), ("timeout", "30")))
+    answered = ari_event({"type": "StasisStart", "args": ["customer", "cb1"],
+                          "channel": {"id": "cb1-customer", "name": "PJSIP/customers-01"}})
+    assert answered == e.CustomerAnswered(call_id="cb1", leg_id="cb1-customer")
+
+
+@pytest.mark.parametrize(("app_data", "expected"), [
+    ("cc,inbound", e.CallArrived),
+    ("cc,agent,1700000000.12", e.AgentAnswered),
+    ("cc,customer,1700000000.12", type(None)),  # a customer dialed out: not a caller
+])
+def test_channels_listed_at_a_reconnect_are_told_apart(app_data: str, expected: type) -> None:
+    channel = {"id": "x", "name": "PJSIP/agent101-00000001", "caller": {"number": "+1555"},
+               "dialplan": {"app_name": "Stasis", "app_data": app_data, "exten": "5000"}}
+    assert isinstance(resynced_channel(channel), expected)
+
+
+def test_a_leg_still_ringing_at_a_reconnect_is_nobody_yet() -> None:
+    channel = {"id": "x", "dialplan": {"app_name": "AppDial2", "app_data": "(Outgoing Line)"}}
+    assert resynced_channel(channel) is None

@@ -194,3 +194,68 @@ async def test_a_caller_gone_after_the_bridge_counts_as_answered() -> None:
     assert dc.HangupCall(call_id=ring.leg_id) in sent  # the agent's side ends too
     assert distributor.acd.agent_state("agent101").state.value == "wrap_up"
     task.cancel()
+
+
+async def _callback_waiting(published: list[dict[str, Any]]
+                            ) -> tuple[Distributor, list[dc.DriverCommand], asyncio.Task[None]]:
+    """agent101 logs in to find a virtual caller (a callback to +15557770100) first in line."""
+    config = parse_acd(
+        {"queues": {"sales": {"strategy": "longest_idle", "announce_on_join": False,
+                              "wrap_up": 0, "max_waiting": 1,
+                              "overflow": {"kind": "callback"}}}},
+        {"agents": {"agent101": {"queues": {"sales": 1}}}})
+    distributor, sent, task = await _setup(config=config, published=published)
+    distributor.dial_out = True
+    distributor.join("c0", Caller(), queue="sales", priority=0, skill=None, caller="",
+                     variables={})  # fills the line
+    caller = Caller()
+    distributor.join("c1", caller, queue="sales", priority=0, skill=None,
+                     caller="+15557770100", variables={})
+    assert caller.notes == [("overflow", "callback")]
+    distributor.caller_gone("c1")  # the caller hangs up after asking for it
+    distributor.caller_gone("c0")  # and the one ahead gives up
+    distributor.registration("agent101", True)
+    distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    await _settled(distributor)
+    return distributor, sent, task
+
+
+async def test_a_callback_rings_the_agent_first_then_dials_and_bridges_the_customer() -> None:
+    published: list[dict[str, Any]] = []
+    distributor, sent, task = await _callback_waiting(published)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent) and ring.caller_id == "+15557770100"
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+    dial = next(command for command in sent if isinstance(command, dc.DialCustomer))
+    assert dial.number == "+15557770100"
+    assert not any(isinstance(command, dc.AddToBridge) for command in sent)  # not yet
+    distributor.customer_answered(de.CustomerAnswered(call_id="c1", leg_id=dial.leg_id))
+    await _settled(distributor)
+    assert sent[-1] == dc.AddToBridge(call_id="c1", bridge_id="bridge-c1",
+                                      channels=(ring.leg_id, dial.leg_id))
+    distributor.leg_ended(dial.leg_id, "Normal Clearing")  # the customer hangs up
+    await _settled(distributor)
+    assert dc.HangupCall(call_id=ring.leg_id) in sent
+    record = [event for event in published if event.get("call_id") == "c1-callback"]
+    kinds = [event["type"] for event in record]
+    assert kinds[0] == "call.dialed" and "call.answered" in kinds
+    assert record[kinds.index("call.ended")]["outcome"] == "answered"
+    task.cancel()
+
+
+async def test_a_busy_customer_ends_the_callback_and_hangs_up_the_agent() -> None:
+    published: list[dict[str, Any]] = []
+    distributor, sent, task = await _callback_waiting(published)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent)
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+    dial = next(command for command in sent if isinstance(command, dc.DialCustomer))
+    distributor.leg_ended(dial.leg_id, "User busy")
+    await _settled(distributor)
+    assert dc.HangupCall(call_id=ring.leg_id) in sent
+    ended = [event for event in published if event["type"] == "call.ended"]
+    assert [(event["call_id"], event["outcome"]) for event in ended] == [
+        ("c1-callback", "callback_busy")]
+    task.cancel()

@@ -164,6 +164,8 @@ def _values(
     values["agent_numbers"] = "".join(
         _part("extensions-agent-number.conf", {"id": agent.id}) for agent in settings.agents
     )
+    values["queue_members"] = queue_members(settings.agents)
+    values["outbound"] = _outbound(settings, values)
     return values
 
 
@@ -183,6 +185,16 @@ def _folders(install: AsteriskInstall, inner_base: str, run_dir: str) -> dict[st
     }
 
 
+def _outbound(settings: Settings, values: dict[str, str]) -> str:
+    """The ``customers`` endpoint that callbacks and click-to-talk dial out through."""
+    ast = settings.asterisk
+    if ast.outbound_host is None:
+        return ""
+    host = conf_value(ast.outbound_host, "asterisk.outbound_host")
+    return _part("pjsip-outbound.conf", {"outbound_host": host, "host": values["host"],
+                                         "outbound_port": str(ast.outbound_port)})
+
+
 def _agent_endpoint(agent: AgentSettings, values: dict[str, str]) -> str:
     name = (agent.name or agent.id).replace('"', "'")
     return _part(
@@ -194,6 +206,13 @@ def _agent_endpoint(agent: AgentSettings, values: dict[str, str]) -> str:
             "host": values["host"],
         },
     )
+
+
+def queue_members(agents: list[AgentSettings]) -> str:
+    """The ``member =>`` lines of queues.conf's baseline queue (number 6100): every agent's
+    endpoint, so that a benchmark pits Asterisk's own ``Queue()`` against the platform's
+    ACD on the very same phones. The id doubles as the member name (no commas in it)."""
+    return "".join(f"member => PJSIP/{agent.id},0,{agent.id}\n" for agent in agents)
 
 
 def _part(name: str, values: dict[str, str]) -> str:

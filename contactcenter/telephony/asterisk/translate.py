@@ -18,6 +18,10 @@ from contactcenter.telephony import events as e
 INBOUND_ARG = "inbound"
 #: the Stasis argument of an agent's leg: ``agent,<the caller's channel id>``
 AGENT_ARG = "agent"
+#: the Stasis argument of a customer's leg dialed out: ``customer,<the call's id>``
+CUSTOMER_ARG = "customer"
+#: the PJSIP endpoint customers are dialed through (asterisk/parts/pjsip-outbound.conf)
+OUTBOUND_ENDPOINT = "customers"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +68,8 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
         args = tuple(str(a) for a in message.get("args", ()))
         if len(args) == 2 and args[0] == AGENT_ARG:
             return _agent_answered(message["channel"], args[1])
+        if len(args) == 2 and args[0] == CUSTOMER_ARG:
+            return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
         if not args or args[0] != INBOUND_ARG:
             return None
         channel = message["channel"]
@@ -113,6 +119,8 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswe
     args = str(dialplan.get("app_data", "")).split(",")[1:]
     if len(args) == 2 and args[0] == AGENT_ARG:
         return _agent_answered(channel, args[1])
+    if len(args) == 2 and args[0] == CUSTOMER_ARG:
+        return None  # a customer dialed out: its call is not picked up after a restart
     event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
     return event if isinstance(event, e.CallArrived) else None
 
@@ -128,6 +136,15 @@ def _ring(command: c.RingAgent, app: str) -> AriRequest:
         ("endpoint", f"PJSIP/{command.endpoint}"), ("app", app),
               ("appArgs", f"{AGENT_ARG},{command.call_id}"),
               ("timeout", str(command.timeout)))
+    if command.caller_id:
+        params += (("callerId", command.caller_id),)
+    return AriRequest("POST", f"/channels/{command.leg_id}", params)
+
+
+def _dial(command: c.DialCustomer, app: str) -> AriRequest:
+    params: tuple[tuple[str, str], ...] = (
+        ("endpoint", f"PJSIP/{command.number}@{OUTBOUND_ENDPOINT}"), ("app", app),
+        ("appArgs", f"{CUSTOMER_ARG},{command.call_id}"), ("timeout", str(command.timeout)))
     if command.caller_id:
         params += (("callerId", command.caller_id),)
     return AriRequest("POST", f"/channels/{command.leg_id}", params)
@@ -166,6 +183,8 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
             return AriRequest("DELETE", channel, (("reason", reason),), (404,))
         case c.RingAgent():
             return _ring(command, app)
+        case c.DialCustomer():
+            return _dial(command, app)
         case c.CreateBridge() | c.AddToBridge() | c.RecordBridge() | c.DestroyBridge():
             return _bridge_request(command)
     raise TypeError(f"no ARI request for {command!r}")

@@ -1,0 +1,105 @@
+"""Calling a customer back: the agent first, then the customer, then both bridged.
+
+A caller who chose a callback left a virtual caller in the queue (the ACD
+core keeps its place). When its turn comes the core offers it to an agent
+like any call, and the distributor rings the agent's phone with the
+customer's number on its display. A ``CallbackCall`` then stands where a
+waiting caller's task would: once the agent answers it dials the customer
+(the agent hears ringing meanwhile), bridges the two when the customer
+answers, and ends the agent's leg if the customer is busy or does not answer.
+It is a call of its own in the journal (``call.dialed``, outbound), so the
+CRM gets an outbound interaction on the customer's timeline.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from contactcenter.telephony import commands as dc
+
+Queue = Callable[[dc.DriverCommand], None]
+Publish = Callable[[dict[str, Any]], None]
+
+#: what a number must look like to be dialed: digits, an optional leading +
+DIALABLE = re.compile(r"^\+?[0-9]{3,20}$")
+#: seconds the customer's phone rings before the attempt counts as not answered
+CUSTOMER_RING = 30
+RINGBACK = ("tone:ring",)
+
+
+class CallbackCall:
+    """One attempt to call a customer back, for the agent who answered it."""
+
+    def __init__(self, *, call_id: str, record_id: str, number: str, queue: str,
+                 send: Queue, publish: Publish, clock: Callable[[], float]) -> None:
+        self.call_id = call_id  #: the virtual caller in the ACD
+        self.record_id = record_id  #: this outbound call's own record in the journal
+        self.number = number
+        self._send = send
+        self._publish = publish
+        self._clock = clock
+        self.started = clock()
+        self.agent_leg: str | None = None
+        self.customer_leg = f"{call_id}-customer"
+        self.bridge = ""
+        self.answered = False
+        self.ended = False
+        self._emit("call.dialed", caller=number, dialed=number, direction="outbound",
+                   queue=queue, origin=call_id)
+
+    def _emit(self, kind: str, /, **data: Any) -> None:
+        self._publish({**data, "type": kind, "call_id": self.record_id, "time": self._clock()})
+
+    # -- what the distributor says, as to a waiting caller (CallSide) ---------------------
+
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
+        """The agent answered: ringing in their ear while the customer is dialed."""
+        self.agent_leg, self.bridge = leg_id, bridge_id
+        self._send(dc.PlayMedia(call_id=leg_id, playback_id=f"{leg_id}:ringback",
+                                media=RINGBACK))
+        self._send(dc.DialCustomer(call_id=self.call_id, leg_id=self.customer_leg,
+                                   number=self.number, timeout=CUSTOMER_RING))
+
+    def overflow(self, kind: str, target: str | None) -> None:
+        """A virtual caller does not overflow again; nothing to do."""
+
+    def hang_up(self, reason: str) -> None:
+        """The agent hung up (or the call was withdrawn): the customer's leg goes too."""
+        self._send(dc.HangupCall(call_id=self.customer_leg, reason=reason))
+        self.finish("" if self.answered else "cancelled")
+
+    # -- the customer's leg ---------------------------------------------------------------
+
+    def customer_answered(self) -> None:
+        if self.agent_leg is None or self.ended:
+            self._send(dc.HangupCall(call_id=self.customer_leg))
+            return
+        self.answered = True
+        self._send(dc.StopMedia(call_id=self.agent_leg, playback_id=f"{self.agent_leg}:ringback"))
+        self._send(dc.AddToBridge(call_id=self.call_id, bridge_id=self.bridge,
+                                  channels=(self.agent_leg, self.customer_leg)))
+        self._emit("callback.connected", number=self.number)
+
+    def finish(self, cause: str) -> None:
+        """The attempt is over: ``answered``, or why not (busy, no answer, cancelled)."""
+        if self.ended:
+            return
+        self.ended = True
+        outcome = "answered" if self.answered else f"callback_{_cause(cause)}"
+        self._emit("call.ended", cause=cause, outcome=outcome,
+                   duration=round(self._clock() - self.started, 3))
+
+
+def _cause(cause: str) -> str:
+    """Asterisk's hang-up cause text -> a short outcome word."""
+    text = cause.lower()
+    if text == "cancelled":
+        return text
+    if "busy" in text:
+        return "busy"
+    if text in ("", "left", "normal", "normal clearing") or "no answer" in text \
+            or "no user" in text:
+        return "no_answer"
+    return "failed"
