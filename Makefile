@@ -42,6 +42,7 @@ lint: venv
 	$(BIN)/mypy contactcenter
 	$(BIN)/mypy --strict contactcenter/ivr
 	$(BIN)/mypy --strict contactcenter/acd
+	$(BIN)/mypy --strict contactcenter/scripting
 
 bench: venv
 	$(BIN)/python bench/bench_ivr_core.py

@@ -90,10 +90,13 @@ def main(argv: list[str] | None = None) -> int:
             from contactcenter.watch import watch
 
             return asyncio.run(watch(settings, args.user, args.password, args.types))
-        from contactcenter.serve import check_config
+        from contactcenter.scripting import load_scripts
+        from contactcenter.serve import check_config, load_queues
 
         flows = check_config(settings)
-        print(f"{args.config}: OK ({len(flows)} IVR flows)")
+        scripts = load_scripts(settings.resolve(settings.scripts.dir))
+        scripts.check_queues(load_queues(settings).queues)
+        print(f"{args.config}: OK ({len(flows)} IVR flows, {len(scripts)} call scripts)")
         return 0
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
