@@ -19,7 +19,7 @@ from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
 from contactcenter.ivr.loader import Flow, load_flows
-from contactcenter.ivr.model import QueueNode
+from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.journal import CallJournal
 from contactcenter.lookup import IvrLookup
 from contactcenter.settings import Settings
@@ -51,11 +51,11 @@ def _queues_exist(flows: dict[str, Flow], queues: AcdConfig, folder: Path) -> No
     """Every queue an IVR hands calls to is one the ACD has (a fixed name, at least)."""
     for flow in flows.values():
         for name, node in flow.nodes.items():
-            if isinstance(node, QueueNode) and "{" not in node.queue \
-                    and node.queue not in queues.queues:
+            queue = node.queue if isinstance(node, QueueNode | CallbackNode) else None
+            if queue and "{" not in queue and queue not in queues.queues:
                 raise ConfigError(folder / f"{flow.name}.yaml", None,
                                   f"nodes.{name}.queue",
-                                  f"no queue named {node.queue!r} in the ACD's queues "
+                                  f"no queue named {queue!r} in the ACD's queues "
                                   f"(have: {', '.join(sorted(queues.queues))})")
 
 

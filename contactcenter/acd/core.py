@@ -19,6 +19,7 @@ from contactcenter.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    CallbackRequested,
     CallFinished,
     CallJoined,
     CallLeft,
@@ -141,6 +142,18 @@ class Acd(Waiting):
         call.caller, call.variables = event.caller, event.variables
         self._calls[call_id] = call
         self._enter(call, queue, now, event.skill or queue.config.required_skill, entered=since)
+
+    def _on_callback_requested(self, event: CallbackRequested, now: float) -> None:
+        """A virtual caller from the start: it waits its turn, silent, and rings an agent."""
+        call_id = event.call_id
+        queue = self._queues.get(event.queue)
+        if call_id in self._calls or call_id in self._ended or queue is None:
+            self._ignored += 1
+            return
+        call = CallRecord(call_id, queue, event.priority, now, self._next())
+        call.caller, call.variables = event.number, event.variables
+        self._calls[call_id] = call
+        self._request_callback(call, queue, event.number, event.skill, now)
 
     def _on_restored(self, event: CallRestored, now: float) -> None:
         """A call connected before a restart: its agent is on call with it again."""
@@ -338,6 +351,7 @@ _AgentHandler = Callable[[Acd, AgentRecord, Any, float], None]
 #: event type -> how ``handle`` dispatches it
 _ON_EVENT: dict[type, Callable[[Acd, Any, float], None]] = {
     CallJoined: Acd._on_joined,
+    CallbackRequested: Acd._on_callback_requested,
     CallRestored: Acd._on_restored,
     **dict.fromkeys((CallLeft, OfferAnswered, OfferFailed, CallFinished), Acd._on_call_event),
     **dict.fromkeys(

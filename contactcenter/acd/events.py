@@ -30,6 +30,20 @@ class CallJoined:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackRequested:
+    """A customer asked to be called back (from the IVR, or the web): a virtual caller
+    joins the queue and is offered to an agent in turn, like a call. ``number`` is whom
+    to call; a ``CallLeft`` with a reason other than ``abandoned`` withdraws it."""
+
+    call_id: CallId
+    queue: str
+    number: str
+    priority: int = 0
+    skill: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallRestored:
     """A call that was connected to ``agent`` before a restart of the app, and still is.
 
@@ -122,6 +136,7 @@ class WrapUpEnded:
 
 AcdEvent = (
     CallJoined
+    | CallbackRequested
     | CallRestored
     | CallLeft
     | AgentLoggedIn

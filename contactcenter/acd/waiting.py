@@ -180,6 +180,20 @@ class Waiting(Router):
         if call.bucket is None:  # not in the line yet (just came, or came back from ringing)
             self._route_call(call, now)
 
+    def _request_callback(self, call: CallRecord, queue: QueueRecord, number: str,
+                          skill: str | None, now: float) -> None:
+        """A callback asked for outright: offered, counted and lined up as a virtual caller."""
+        queue.offered += 1
+        queue.callbacks += 1
+        skill = skill or queue.config.required_skill
+        self._settle(call, queue, now, skill)
+        call.callback = True
+        queue.virtual += 1
+        data = {"call_id": call.id, "queue": queue.name, "priority": call.priority,
+                "skill": skill, "variables": call.variables, "callback": number}
+        self._out.append(Report(type="call.queued", data=data))
+        self._route_call(call, now)
+
     # -- timers -------------------------------------------------------------------
 
     def _on_max_wait(self, call: CallRecord, now: float) -> None:

@@ -62,6 +62,9 @@ class Queueing(Protocol):
 
     def caller_gone(self, call_id: str) -> bool: ...
 
+    def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
+                         skill: str | None, variables: dict[str, str]) -> None: ...
+
     def playback_ended(self, call_id: str, playback_id: str) -> None: ...
 
 
@@ -254,9 +257,15 @@ class CallTask:
             await self._send(dc.RecordMessage(call_id=self.call_id, name=name))
         elif exit_.kind is ic.ExitKind.CALLBACK:
             self._outcome = "callback_requested"
-            self.emit("callback.requested", number=exit_.target or self.arrival.caller,
-                      variables=variables)
-            await self._hangup("normal")
+            number = exit_.target or self.arrival.caller
+            queue = variables.get("callback_queue") or None
+            self.emit("callback.requested", number=number, queue=queue, variables=variables)
+            if self._queueing is not None and queue:  # a virtual caller waits its turn
+                self._queueing.request_callback(
+                    self.call_id, queue=queue, number=number,
+                    priority=int(variables.get("priority", "0") or 0),
+                    skill=None, variables=variables)  # the queue's own skill: the menu's
+            await self._hangup("normal")                  # default one is for no queue
         else:
             self._outcome = "completed_in_ivr"
             await self._hangup("normal")

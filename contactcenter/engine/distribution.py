@@ -106,6 +106,13 @@ class Distributor:
                                    skill=skill, caller=caller, variables=variables,
                                    since=since))
 
+    def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
+                         skill: str | None, variables: dict[str, str]) -> None:
+        """A customer asked to be called back: a virtual caller waits its turn in ``queue``."""
+        self._callbacks[call_id] = number
+        self._handle(ae.CallbackRequested(call_id=CallId(call_id), queue=queue, number=number,
+                                          priority=priority, skill=skill, variables=variables))
+
     def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
               agent: str, answered_at: float, caller: str, priority: int) -> None:
         """A call connected before a restart, with its agent's leg: both are ours again,

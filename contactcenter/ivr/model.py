@@ -311,6 +311,9 @@ class CallbackNode(_ExitNode):
     kind: ClassVar[ExitKind] = ExitKind.CALLBACK
     type: Literal["callback"]
     number: str = "{caller}"
+    queue: str | None = None
+    """The ACD queue whose agents call back, in turn (the exit's ``callback_queue``
+    variable); none: the request is only recorded."""
 
     def exit_target(self, variables: Mapping[str, str]) -> str | None:
         return render_text(self.number, variables) or None

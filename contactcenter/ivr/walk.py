@@ -233,6 +233,8 @@ class FlowWalker:
 
     def _enter_exit(self, node: ExitNode, now: float) -> str | None:
         values = {name: render_text(value, self._vars) for name, value in node.variables.items()}
+        if isinstance(node, CallbackNode) and node.queue:
+            values["callback_queue"] = render_text(node.queue, self._vars)
         self._vars.update(values)
         if self._play(node.prompt, now):
             self._state = State.EXITING

@@ -39,7 +39,7 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
         "sales": {**QUEUE, "max_wait": 2, "overflow": {"kind": "callback"}},
         "support": QUEUE, "operator": QUEUE}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
-        AGENT: {"skills": {"sales": 5}, "queues": {"sales": 1}}}}))
+        AGENT: {"skills": {"sales": 5, "support": 5}, "queues": {"sales": 1, "support": 1}}}}))
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml")},
@@ -128,5 +128,35 @@ async def test_a_busy_customer_ends_the_attempt_and_frees_the_agent(
                                    timeout=10)
             code, output = await customer.finished()
             assert code == 0, output[-2000:]
+    finally:
+        await customer.stop()
+
+
+async def test_a_callback_asked_for_in_the_ivr_is_called_back_in_turn(
+        platform: Platform, phone: AgentPhone, tmp_path: Path) -> None:
+    customer = Callee(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA)
+    await customer.start()
+    number = "+15557770102"
+    try:
+        async with EventWatcher(platform) as watcher:
+            local, media = free_ports(2)
+            result = await call(sip_port=platform.sip_port, number="5000", caller=number,
+                                steps=[Step(1500, "9"), Step(1500, "2")], hold_ms=20000,
+                                workdir=platform.state_dir, local_port=local,
+                                media_port=media)  # 9: more options, 2: call me back
+            assert result.returncode == 0, result.output[-2000:]
+            requested = await watcher.wait_for(lambda e: e["type"] == "callback.requested")
+            assert (requested["number"], requested["queue"]) == (number, "support")
+            queued = await watcher.wait_for(lambda e: e["type"] == "call.queued")
+            assert queued["callback"] == number
+            await set_state(platform, AGENT, "available")
+            dialed = await watcher.wait_for(lambda e: e["type"] == "call.dialed")
+            assert (dialed["origin"], dialed["queue"]) == (requested["call_id"], "support")
+            await watcher.wait_for(lambda e: e["type"] == "callback.connected", timeout=15)
+            await phone.command("/hangup")
+            assert (await customer.finished())[0] == 0
+            ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                           and e["call_id"] == dialed["call_id"])
+            assert ended["outcome"] == "answered"
     finally:
         await customer.stop()

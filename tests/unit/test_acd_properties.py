@@ -24,6 +24,7 @@ from contactcenter.acd import (
     AgentConfig,
     AgentState,
     Announce,
+    CallbackRequested,
     CallFinished,
     CallLeft,
     CallRestored,
@@ -93,6 +94,7 @@ ACTIONS = st.one_of(
         st.just("rejoin"), st.sampled_from(CALLS), st.sampled_from(QUEUES),
         st.floats(min_value=0.0, max_value=40.0),
     ),
+    st.tuples(st.just("callback"), st.sampled_from(CALLS), st.sampled_from(QUEUES)),
     st.tuples(  # a call connected before a restart
         st.just("restore"), st.sampled_from(CALLS), st.sampled_from(AGENTS),
         st.sampled_from(QUEUES),
@@ -216,6 +218,8 @@ def act(h: Checked, action: Action) -> None:
         h.join(action[1], action[2], priority=action[3], skill=action[4], caller="555")
     elif kind == "rejoin":
         h.join(action[1], action[2], caller="555", since=h.now - action[3])
+    elif kind == "callback":
+        h.send(CallbackRequested(call_id=action[1], queue=action[2], number="555"))
     elif kind == "restore":
         h.send(CallRestored(call_id=action[1], queue=action[3], agent=action[2],
                             answered_at=h.now - 5))
