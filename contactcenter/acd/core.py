@@ -28,7 +28,7 @@ from contactcenter.acd.events import (
     OfferFailed,
     WrapUpEnded,
 )
-from contactcenter.acd.model import AcdConfig, AgentId, CallId
+from contactcenter.acd.model import AFTER_CALL, AcdConfig, AgentId, CallId
 from contactcenter.acd.records import AgentRecord, CallRecord
 from contactcenter.acd.routing import RING
 from contactcenter.acd.runtime import AcdUsageError
@@ -283,8 +283,12 @@ class Acd(Waiting):
             self._after_call(agent, now)
 
     def _after_call(self, agent: AgentRecord, now: float) -> None:
-        """Wrap-up is over: available, or the pause or logout asked for during the call."""
+        """Wrap-up is over: the pause or logout asked for during the call, else what the
+        call's queue says (``wrap_up_end``): available, or paused with ``after_call``."""
         after, agent.after = agent.after, None
+        call = agent.call
+        if after is None and call is not None and call.queue.config.wrap_up_end == "paused":
+            after = (AgentState.PAUSED, AFTER_CALL)
         if after is None:
             self._make_available(agent, now)
         else:

@@ -9,6 +9,7 @@ hand-built config that breaks one (``AcdUsageError``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NewType
@@ -21,6 +22,14 @@ STRATEGY_NAMES = ("longest_idle", "round_robin", "fewest_calls", "ring_all", "sk
 OverflowKind = Literal["queue", "voicemail", "callback"]
 OVERFLOW_KINDS: tuple[OverflowKind, ...] = ("queue", "voicemail", "callback")
 AfterRingTimeout = Literal["not_ready", "available"]
+#: where an agent goes when wrap-up ends: ready for the next call, or paused
+WrapUpEnd = Literal["available", "paused"]
+WRAP_UP_ENDS: tuple[WrapUpEnd, ...] = ("available", "paused")
+#: the pause reason of an agent a queue with ``wrap_up_end: paused`` sends to pause
+AFTER_CALL = "after_call"
+#: a disposition code: what reports group calls by, so plain lower-case words
+DISPOSITION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+MAX_LABEL = 80
 #: skill levels, worst to best
 MIN_LEVEL, MAX_LEVEL = 1, 10
 
@@ -36,6 +45,24 @@ class Overflow:
 
     kind: OverflowKind
     target: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Disposition:
+    """A code an agent closes a call of the queue with (``sale``), and its label."""
+
+    code: str
+    label: str
+
+
+#: a queue's codes when its config lists none
+DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
+    Disposition("resolved", "Resolved"),
+    Disposition("callback_requested", "Callback requested"),
+    Disposition("escalated", "Escalated"),
+    Disposition("wrong_number", "Wrong number"),
+    Disposition("other", "Other"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +99,10 @@ class QueueConfig:
     short_abandon: float = 5.0
     #: record every connected call (a WAV per call, named on the call's record)
     record: bool = False
+    #: the codes an agent disposes of the queue's calls with, in the order shown
+    dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
+    #: where the agent goes when wrap-up ends: available, or paused (reason ``after_call``)
+    wrap_up_end: WrapUpEnd = "available"
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +158,9 @@ def _queue_problems(
         yield ("max_waiting",), f"must be at least 1, not {queue.max_waiting}"
     if queue.after_ring_timeout not in ("not_ready", "available"):
         yield ("after_ring_timeout",), "use not_ready or available"
+    if queue.wrap_up_end not in WRAP_UP_ENDS:
+        yield ("wrap_up_end",), f"use {' or '.join(WRAP_UP_ENDS)}"
+    yield from _disposition_problems(queue)
     yield from _level_problems(queue)
     yield from _overflow_problems(name, queue, queues)
 
@@ -142,6 +176,21 @@ def _level_problems(queue: QueueConfig) -> Iterator[tuple[tuple[str | int, ...],
             reason = f"each step lowers the level, down to {MIN_LEVEL}: below {level}"
             yield ("widen_after", index, "min_level"), reason
         after, level = seconds, step_level
+
+
+def _disposition_problems(queue: QueueConfig) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    if not queue.dispositions:
+        yield ("dispositions",), "list at least one code (or leave it out for the default set)"
+    seen: set[str] = set()
+    for index, disposition in enumerate(queue.dispositions):
+        if not DISPOSITION_CODE.match(disposition.code):
+            reason = "lower-case letters, digits and _, starting with a letter, up to 64"
+            yield ("dispositions", index, "code"), f"{disposition.code!r}: {reason}"
+        elif disposition.code in seen:
+            yield ("dispositions", index, "code"), f"{disposition.code!r} is listed twice"
+        elif not 0 < len(disposition.label.strip()) <= MAX_LABEL:
+            yield ("dispositions", index, "label"), f"text of 1 to {MAX_LABEL} characters"
+        seen.add(disposition.code)
 
 
 def _overflow_problems(

@@ -14,11 +14,14 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from contactcenter.acd.model import (
+    DEFAULT_DISPOSITIONS,
     AcdConfig,
     AgentConfig,
+    Disposition,
     Overflow,
     OverflowKind,
     QueueConfig,
+    WrapUpEnd,
 )
 
 
@@ -59,6 +62,16 @@ class OverflowSpec(_Spec):
     """The queue, the mailbox, or the number to call back (default: the caller's)."""
 
 
+class DispositionSpec(_Spec):
+    """``{code: sale, label: Sale}``; the label defaults to the code in words."""
+
+    code: str
+    label: str | None = None
+
+    def build(self) -> Disposition:
+        return Disposition(self.code, self.label or self.code.replace("_", " ").capitalize())
+
+
 class QueueSpec(_Spec):
     """One queue; the defaults are ``QueueConfig``'s."""
 
@@ -78,19 +91,28 @@ class QueueSpec(_Spec):
     after_ring_timeout: str = "not_ready"
     short_abandon: Number = 5.0
     record: bool = False
+    dispositions: list[DispositionSpec] | None = None
+    """The codes agents dispose calls with; ``DEFAULT_DISPOSITIONS`` when left out."""
+    wrap_up_end: str = "available"
 
     def build(self, name: str) -> QueueConfig:
         overflow = None
         if self.overflow is not None:
             kind: OverflowKind = self.overflow.kind  # type: ignore[assignment]  # checked later
             overflow = Overflow(kind, self.overflow.target)
-        fields = self.model_dump(exclude={"service_level_target", "overflow", "widen_after"})
+        fields = self.model_dump(exclude={"service_level_target", "overflow", "widen_after",
+                                          "dispositions", "wrap_up_end"})
         level = self.service_level_target
+        codes = DEFAULT_DISPOSITIONS if self.dispositions is None else tuple(
+            spec.build() for spec in self.dispositions)
+        end: WrapUpEnd = self.wrap_up_end  # type: ignore[assignment]  # checked later
         return QueueConfig(
             name=name,
             service_level_target=(level.percent / 100, level.seconds),
             overflow=overflow,
             widen_after=tuple((step.after, step.min_level) for step in self.widen_after),
+            dispositions=codes,
+            wrap_up_end=end,
             **fields,
         )
 
