@@ -15,6 +15,7 @@ from contactcenter.acd import Acd, AcdConfig, load_acd
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
+from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
@@ -130,13 +131,17 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
     distributor.restore_agents()  # before any call: the resync gives them their calls
     distributor.dial_out = settings.asterisk.outbound_host is not None
+    outbound = engine.attach_click_to_talk() if distributor.dial_out else None
+    window = CallingWindow(start=settings.dialer.calling_hours[0],
+                           end=settings.dialer.calling_hours[1])
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
-                     customers=customers, database=crm, distributor=distributor)
+                     customers=customers, database=crm, distributor=distributor,
+                     outbound=outbound, calling_window=window)
     return engine, driver, app
 
 
@@ -159,6 +164,9 @@ async def run(settings: Settings) -> None:
     outbox_task = asyncio.ensure_future(outbox.run(bus))
     assert engine.distributor is not None
     acd_task = asyncio.ensure_future(engine.distributor.run())
+    if engine.outbound is not None:  # its sender ends with the ACD's, at shutdown
+        outbound_task = asyncio.ensure_future(engine.outbound.run())
+        acd_task.add_done_callback(lambda _: outbound_task.cancel())
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()

@@ -6,6 +6,7 @@ at start, and a wrong value stops the start with the file, line and field.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -106,6 +107,21 @@ class ScriptSettings(_Section):
     """Folder of call scripts, one per file, named after the file."""
 
 
+class DialerSettings(_Section):
+    """Rules for every call the platform places (click-to-talk, callbacks, campaigns)."""
+
+    calling_hours: tuple[dt.time, dt.time] = (dt.time(8, 0), dt.time(21, 0))
+    """From and until when (the callee's local time) a person may be called: the US TCPA's
+    8:00 to 21:00 unless your rules say otherwise, e.g. ["09:00", "20:00"]."""
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _ordered(cls, hours: tuple[dt.time, dt.time]) -> tuple[dt.time, dt.time]:
+        if hours[0] >= hours[1]:
+            raise ValueError("the calling hours must start before they end")
+        return hours
+
+
 class Settings(_Section):
     """Everything ``contactcenter serve`` needs."""
 
@@ -119,6 +135,7 @@ class Settings(_Section):
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     acd: AcdSettings = Field(default_factory=AcdSettings)
+    dialer: DialerSettings = Field(default_factory=DialerSettings)
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)

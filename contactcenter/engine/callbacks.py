@@ -32,8 +32,11 @@ RINGBACK = ("tone:ring",)
 class CallbackCall:
     """One attempt to call a customer back, for the agent who answered it."""
 
-    def __init__(self, *, call_id: str, record_id: str, number: str, queue: str,
-                 send: Queue, publish: Publish, clock: Callable[[], float]) -> None:
+    def __init__(self, *, call_id: str, record_id: str, number: str, queue: str | None,
+                 send: Queue, publish: Publish, clock: Callable[[], float],
+                 outcome_prefix: str = "callback_") -> None:
+        """``outcome_prefix``: what the outcomes of a call not answered start with."""
+        self._prefix = outcome_prefix
         self.call_id = call_id  #: the virtual caller in the ACD
         self.record_id = record_id  #: this outbound call's own record in the journal
         self.number = number
@@ -46,8 +49,9 @@ class CallbackCall:
         self.bridge = ""
         self.answered = False
         self.ended = False
+        origin = {"origin": call_id} if record_id != call_id else {}
         self._emit("call.dialed", caller=number, dialed=number, direction="outbound",
-                   queue=queue, origin=call_id)
+                   queue=queue, **origin)
 
     def _emit(self, kind: str, /, **data: Any) -> None:
         self._publish({**data, "type": kind, "call_id": self.record_id, "time": self._clock()})
@@ -87,7 +91,7 @@ class CallbackCall:
         if self.ended:
             return
         self.ended = True
-        outcome = "answered" if self.answered else f"callback_{_cause(cause)}"
+        outcome = "answered" if self.answered else self._prefix + _cause(cause)
         self._emit("call.ended", cause=cause, outcome=outcome,
                    duration=round(self._clock() - self.started, 3))
 
@@ -95,7 +99,7 @@ class CallbackCall:
 def _cause(cause: str) -> str:
     """Asterisk's hang-up cause text -> a short outcome word."""
     text = cause.lower()
-    if text == "cancelled":
+    if text in ("cancelled", "agent_missed"):
         return text
     if "busy" in text:
         return "busy"

@@ -18,6 +18,7 @@ from contactcenter.acd.core import Acd
 from contactcenter.bus import EventBus
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.calls import CallState, CallTask, Send
+from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
@@ -53,6 +54,8 @@ class Engine:
         self.endpoints: dict[str, dict[str, Any]] = {}
         #: the ACD's adapter, when queues are configured (``attach_acd``)
         self.distributor: Distributor | None = None
+        #: the calls agents place themselves (click-to-talk), once attached
+        self.outbound: ClickToTalk | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -62,6 +65,12 @@ class Engine:
                                        clock=self.clock, store=store)
         return self.distributor
 
+    def attach_click_to_talk(self) -> ClickToTalk:
+        assert self.distributor is not None, "click-to-talk needs the ACD's agents"
+        self.outbound = ClickToTalk(self.distributor, send=lambda command: self.send(command),
+                                    publish=self.publish, clock=self.clock)
+        return self.outbound
+
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""
         # agents' and queues' reports may name a call (or None): they are not its events
@@ -70,10 +79,16 @@ class Engine:
         self.bus.publish(event)
 
     def on_driver_event(self, event: de.DriverEvent) -> None:
-        distributor = self.distributor
+        distributor, outbound = self.distributor, self.outbound
         match event:
             case de.CallArrived():
                 self._arrive(event)
+            case de.AgentAnswered() | de.CustomerAnswered() if (
+                    outbound is not None and outbound.answered(event)):
+                pass
+            case de.CallEnded(call_id=leg_id, cause=cause) if (
+                    outbound is not None and outbound.leg_ended(leg_id, cause)):
+                pass
             case de.CustomerAnswered():
                 if distributor is not None:
                     distributor.customer_answered(event)

@@ -13,6 +13,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import DomainEvent, EventBus
+from contactcenter.dialer.compliance import CallingWindow
+from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
@@ -36,6 +38,7 @@ from contactcenter.web.keys import (
 )
 from contactcenter.web.openapi import OPERATIONS, build
 from contactcenter.web.openapi_crm import components
+from contactcenter.web.outbound_routes import add_outbound_routes
 from contactcenter.web.resources import RESOURCES
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import guard
@@ -170,7 +173,9 @@ async def _document(app: web.Application) -> None:
 def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                health_check: HealthCheck, customers: CustomerService | None = None,
                database: async_sessionmaker[AsyncSession] | None = None,
-               distributor: Distributor | None = None) -> web.Application:
+               distributor: Distributor | None = None,
+               outbound: ClickToTalk | None = None,
+               calling_window: CallingWindow | None = None) -> web.Application:
     """The app; with ``database`` it serves the CRM's collections and manages users."""
     app = web.Application(middlewares=[errors_as_json, guard])
     app[BUS] = bus
@@ -197,6 +202,8 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_insight_routes(app)
     if distributor is not None:
         add_acd_routes(app, distributor)
+    if outbound is not None:
+        add_outbound_routes(app, outbound, calling_window or CallingWindow())
     return app
 
 

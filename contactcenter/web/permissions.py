@@ -37,6 +37,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "cases": WORK, "activities": READ_CREATE,
         # their own state and figures (the route refuses anyone else's)
         "agents": frozenset({"read", "update"}),
+        # a call they place themselves, from their own phone
+        "click_to_talk": frozenset({"create"}),
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -52,9 +54,10 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # supervisors keep the knowledge base their agents and customers read
         "cases": WORK, "activities": READ_CREATE, "articles": ALL,
         "agents": frozenset({"read", "update"}),
+        "click_to_talk": frozenset({"create"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
-    | {"agents": frozenset({"read", "update"})},
+    | {"agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"})},
 }
 
 

@@ -66,8 +66,9 @@ class Api:
 
 
 async def start_api(engine: AsyncEngine, tmp_path: Path,
-                    tls: ssl.SSLContext | None = None) -> Api:
-    """The app on a loopback port; over HTTPS when given a server TLS context."""
+                    tls: ssl.SSLContext | None = None, **parts: Any) -> Api:
+    """The app on a loopback port; over HTTPS when given a server TLS context; ``parts``
+    go to ``create_app`` (a distributor, click-to-talk...)."""
     crm = sessions(engine)
     async with crm() as session, session.begin():
         session.add_all(User(username=username, role=role, agent=agent, active=True,
@@ -77,7 +78,7 @@ async def start_api(engine: AsyncEngine, tmp_path: Path,
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()
     app = create_app(bus=EventBus(), journal=journal, auth=auth, health_check=dict,
-                     database=crm)
+                     database=crm, **parts)
     app.on_cleanup.append(lambda _app: _close(journal))
     server = TestServer(app)
     await server.start_server(ssl=tls)

@@ -130,12 +130,14 @@ def _get_json(url: str) -> Any:
 @contextlib.contextmanager
 def running_platform(tmp: Path, ivr: dict[str, Any], install: AsteriskInstall,
                      acd: dict[str, str] | None = None,
-                     asterisk: dict[str, Any] | None = None) -> Iterator[Platform]:
-    """The demo config with ``ivr`` (and ``acd``, ``asterisk``) settings of the test's own,
-    started and cleaned up."""
+                     asterisk: dict[str, Any] | None = None,
+                     sections: dict[str, Any] | None = None) -> Iterator[Platform]:
+    """The demo config with ``ivr`` (and ``acd``, ``asterisk``, other ``sections``)
+    settings of the test's own, started and cleaned up."""
     config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
     config["ivr"].update(ivr)
     config["asterisk"].update(asterisk or {})
+    config.update(sections or {})
     config["acd"] = acd or {"queues": str(ROOT / "config/queues.yaml"),
                             "agents": str(ROOT / "config/agents.yaml")}
     (tmp / "cc.yaml").write_text(yaml.safe_dump(config))

@@ -1,6 +1,7 @@
-"""Callbacks on real calls: a caller who waited too long leaves a virtual caller in the
-queue; when its turn comes the agent's phone (baresip) rings first, then the customer
-(sipp, behind the platform's outbound peer), and the two are bridged."""
+"""Outbound calls on real phones. Callbacks: a caller who waited too long leaves a virtual
+caller in the queue; when its turn comes the agent's phone (baresip) rings first, then the
+customer (sipp, behind the platform's outbound peer), and the two are bridged. Click-to-talk:
+the same, for a number the agent clicks."""
 
 from __future__ import annotations
 
@@ -44,7 +45,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml")},
                           asterisk={"outbound_host": "127.0.0.1",
-                                    "outbound_port": OUTBOUND_PORT}) as running:
+                                    "outbound_port": OUTBOUND_PORT},
+                          # the demo's 555 numbers could be anywhere in North America:
+                          # a window for all its zones would hold only part of the day
+                          sections={"dialer": {"calling_hours": ["00:00", "23:59"]}}
+                          ) as running:
         yield running
 
 
@@ -160,3 +165,43 @@ async def test_a_callback_asked_for_in_the_ivr_is_called_back_in_turn(
             assert ended["outcome"] == "answered"
     finally:
         await customer.stop()
+
+
+async def test_click_to_talk_rings_the_agent_then_the_customer_and_bridges_them(
+        platform: Platform, phone: AgentPhone, tmp_path: Path) -> None:
+    customer = Callee(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA)
+    await customer.start()
+    token = await asyncio.to_thread(platform.login, AGENT, "demo-agent101-pass")
+    try:
+        async with EventWatcher(platform) as watcher:
+            placed = await asyncio.to_thread(
+                _api_as, platform, token, "POST", "/api/v1/click-to-talk",
+                {"number": "+1 (555) 777-0199"})
+            assert placed["number"] == "+15557770199"
+            answered = await phone.wait_for("CALL_ESTABLISHED")
+            assert "+15557770199" in answered["peeruri"]  # the agent sees whom they call
+            connected = await watcher.wait_for(lambda e: e["type"] == "call.answered"
+                                               and e["call_id"] == placed["call_id"],
+                                               timeout=15)
+            assert connected["agent"] == AGENT
+            await asyncio.sleep(1)
+            await phone.command("/hangup")
+            assert (await customer.finished())[0] == 0  # the customer got the BYE
+            ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                           and e["call_id"] == placed["call_id"])
+            assert ended["outcome"] == "answered"
+    finally:
+        await customer.stop()
+    interaction = await _interaction(platform, placed["call_id"])
+    assert (interaction["direction"], interaction["agent"]) == ("outbound", AGENT)
+
+
+def _api_as(platform: Platform, token: str, method: str, path: str, body: Any) -> Any:
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"{platform.base_url}{path}", method=method, data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())

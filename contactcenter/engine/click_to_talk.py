@@ -1,0 +1,165 @@
+"""Click-to-talk: the agent's phone rings first, then the customer's, then they talk.
+
+An agent clicks a number on the desktop. The platform rings the agent's own
+phone with the number on its display; once the agent picks up they hear
+ringing while the customer is dialed (``CallbackCall`` does that half, as for
+a callback), and the two are bridged when the customer answers. Meanwhile the
+ACD offers the agent nothing: an available agent is paused with the reason
+``outbound`` for the call and made available again after it (unless they
+chose another state meanwhile). Whether the number may be called at all (the
+do-not-call list, the callee's calling hours) is decided before this starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contactcenter.acd import events as ae
+from contactcenter.acd.model import AgentId
+from contactcenter.acd.states import AgentState
+from contactcenter.engine.callbacks import CallbackCall
+from contactcenter.engine.distribution import Distributor
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dc.DriverCommand], Awaitable[None]]
+Publish = Callable[[dict[str, Any]], None]
+#: the reason an agent is paused for while they talk on a call they placed
+OUTBOUND_PAUSE = "outbound"
+#: seconds the agent's own phone rings before the attempt is given up
+AGENT_RING = 20
+
+
+class OutboundRefused(Exception):
+    """The agent cannot place a call now (no phone, busy); ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class _Outbound:
+    agent: str
+    agent_leg: str
+    side: CallbackCall
+    paused_us: bool  #: we paused the agent for it, so we make them available after
+    agent_answered: bool = False
+
+
+class ClickToTalk:
+    """Calls the agents place themselves; the engine hands it their legs' events."""
+
+    def __init__(self, distributor: Distributor, *, send: Send, publish: Publish,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._distributor = distributor
+        self._send = send
+        self._publish = publish
+        self._clock = clock
+        self.calls: dict[str, _Outbound] = {}
+        self._legs: dict[str, str] = {}  # leg -> its call
+        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+        self._ids = itertools.count(1)
+
+    def known_agents(self) -> set[str]:
+        return set(self._distributor.acd.config.agents)
+
+    def start(self, agent: str, number: str) -> str:
+        """Ring ``agent``'s phone for a call to ``number``; the new call's id."""
+        distributor = self._distributor
+        if agent not in distributor.registered:
+            raise OutboundRefused(f"{agent}'s phone is not registered")
+        state = distributor.acd.agent_state(agent).state
+        if state not in (AgentState.AVAILABLE, AgentState.PAUSED, AgentState.LOGGED_OUT):
+            raise OutboundRefused(f"{agent} is {state.value}: finish that call first")
+        if any(call.agent == agent for call in self.calls.values()):
+            raise OutboundRefused(f"{agent} is already placing a call")
+        call_id = f"out-{int(self._clock())}-{next(self._ids)}"
+        paused_us = state is AgentState.AVAILABLE
+        if paused_us:
+            distributor.agent_event(ae.AgentPaused(agent=AgentId(agent), reason=OUTBOUND_PAUSE))
+        side = CallbackCall(call_id=call_id, record_id=call_id, number=number, queue=None,
+                            send=self._outbox.put_nowait, publish=self._publish,
+                            clock=self._clock, outcome_prefix="")
+        leg = f"{call_id}-agent"
+        self.calls[call_id] = _Outbound(agent=agent, agent_leg=leg, side=side,
+                                        paused_us=paused_us)
+        self._legs[leg] = self._legs[side.customer_leg] = call_id
+        self._publish({"type": "call.offered", "call_id": call_id, "agent": agent,
+                       "queue": None, "direction": "outbound", "time": self._clock()})
+        self._outbox.put_nowait(dc.RingAgent(call_id=call_id, leg_id=leg, endpoint=agent,
+                                             caller_id=number, timeout=AGENT_RING))
+        return call_id
+
+    # -- the legs' news, from the engine ----------------------------------------------------
+
+    def answered(self, event: de.AgentAnswered | de.CustomerAnswered) -> bool:
+        """A leg of one of ours answered; False when the call is none of ours."""
+        if isinstance(event, de.AgentAnswered):
+            return self.agent_answered(event)
+        return self.customer_answered(event)
+
+    def agent_answered(self, event: de.AgentAnswered) -> bool:
+        """False when the call is none of ours."""
+        call = self.calls.get(event.call_id)
+        if call is None:
+            return False
+        call.agent_answered = True
+        bridge = f"bridge-{event.call_id}"
+        self._outbox.put_nowait(dc.CreateBridge(call_id=event.call_id, bridge_id=bridge))
+        call.side.connected(call.agent, event.leg_id, bridge)
+        return True
+
+    def customer_answered(self, event: de.CustomerAnswered) -> bool:
+        call = self.calls.get(event.call_id)
+        if call is None:
+            return False
+        call.side.customer_answered()
+        if call.side.answered:
+            self._publish({"type": "call.answered", "call_id": event.call_id,
+                           "agent": call.agent, "queue": None, "wait": 0.0,
+                           "time": self._clock()})
+        return True
+
+    def leg_ended(self, leg_id: str, cause: str) -> bool:
+        call_id = self._legs.pop(leg_id, None)
+        call = self.calls.pop(call_id, None) if call_id is not None else None
+        if call is None:
+            return call_id is not None  # the other leg of a call already over
+        side = call.side
+        if leg_id == call.agent_leg:  # the agent hung up, or never answered
+            self._outbox.put_nowait(dc.HangupCall(call_id=side.customer_leg))
+            side.finish("" if side.answered else
+                        ("cancelled" if call.agent_answered else "agent_missed"))
+        else:  # the customer hung up, was busy, or never answered
+            self._outbox.put_nowait(dc.HangupCall(call_id=call.agent_leg))
+            side.finish(cause)
+        self._outbox.put_nowait(dc.DestroyBridge(call_id=str(call_id),
+                                                 bridge_id=f"bridge-{call_id}"))
+        self._after(call)
+        return True
+
+    def _after(self, call: _Outbound) -> None:
+        """Back to available, if we paused the agent and they chose nothing else since."""
+        view = self._distributor.acd.agent_state(call.agent)
+        if call.paused_us and view.state is AgentState.PAUSED and view.reason == OUTBOUND_PAUSE:
+            self._distributor.agent_event(ae.AgentAvailable(agent=AgentId(call.agent)))
+
+    async def run(self) -> None:
+        """Send the commands in order (a bridge after its leg), until cancelled."""
+        while True:
+            command = await self._outbox.get()
+            try:
+                await self._send(command)
+            except Exception as exc:  # noqa: BLE001 - a leg that cannot start has ended
+                log.warning("click-to-talk: %s failed: %s", type(command).__name__, exc)
+                if isinstance(command, dc.RingAgent | dc.DialCustomer):
+                    self.leg_ended(command.leg_id, "unreachable")
