@@ -2,8 +2,8 @@
 
 The journal is the outbox: a call's record is on disk before this sees it.
 At start every ended call the journal still holds is offered to the CRM, which
-keeps each call once (what comes after the end, the agent's wrap-up time, fills
-in the call's interaction when it comes), so calls that ended while the app was down or the
+keeps each call once (what comes after the end, the agent's wrap-up time, disposition,
+notes and script answers, fills in the call's interaction when it comes), so calls that ended while the app was down or the
 database was unreachable arrive late instead of never. While running, each
 ``call.ended`` is written within a moment, in batches; a failed write is kept
 and tried again with a doubling pause.
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 BATCH = 500
 MAX_PAUSE = 30.0
+#: the events that (re)offer an ended call: its end, then what the agent adds after it
+_AFTER_END = frozenset({"call.ended", "call.wrapped", "call.disposed", "script.answers"})
 
 
 def _time(seconds: float | None) -> dt.datetime | None:
@@ -50,7 +52,9 @@ def summarise(record: CallRecord) -> CallSummary:
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
                        recording=record.recording, wrap_seconds=_rounded(record.wrap),
                        direction=record.direction,
-                       ivr_path=list(record.ivr_path))
+                       ivr_path=list(record.ivr_path), disposition=record.disposition,
+                       notes=record.notes,
+                       answers=None if record.answers is None else dict(record.answers))
 
 
 class CrmOutbox:
@@ -99,6 +103,6 @@ class CrmOutbox:
                 subscription = bus.subscribe()
                 self._offer_journal()
             while event is not None:
-                if event.get("type") in ("call.ended", "call.wrapped"):
+                if event.get("type") in _AFTER_END:
                     self._offer_call(event["call_id"])
                 event = subscription.get_nowait() if len(self._unsent) < BATCH else None

@@ -20,8 +20,9 @@ from typing import Any
 from contactcenter.bus import DomainEvent
 
 _KEEP_ENDED = 10_000
-#: events that come after a call's end (the agent's wrap-up): they never open a record
-_AFTER_END = frozenset({"call.wrapped"})
+#: events that come after a call's end (the agent's wrap-up, their disposition, answers
+#: given while wrapping up): they never open a record
+_AFTER_END = frozenset({"call.wrapped", "call.disposed", "script.answers"})
 
 
 @dataclass(slots=True)
@@ -45,6 +46,9 @@ class CallRecord:
     agent: str | None = None
     recording: str | None = None
     wrap: float | None = None  #: the agent's after-call work, in seconds (after the end)
+    disposition: str | None = None  #: the agent's code for the call (the last one given)
+    notes: str | None = None  #: the agent's notes, with the disposition
+    answers: dict[str, Any] | None = None  #: the call script's answers (the last snapshot)
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -85,6 +89,10 @@ class CallRecord:
             self.queue = event.get("queue") or self.queue  # the one that answered
         elif kind == "call.wrapped":
             self.wrap = event.get("wrap")
+        elif kind == "script.answers":
+            self.answers = dict(event.get("answers") or {})
+        elif kind == "call.disposed":
+            self.disposition, self.notes = event.get("code"), event.get("notes")
         elif kind == "call.ended":
             self.state = "ended"
             self.ended = event["time"]

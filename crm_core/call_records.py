@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import JSON, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core.models import ContactPhone, Interaction
@@ -37,6 +37,10 @@ class CallSummary:
     wrap_seconds: float | None = None
     recording: str | None = None
     ivr_path: list[str] = field(default_factory=list)
+    #: the agent's code, notes and the call script's answers: they may come after the end
+    disposition: str | None = None
+    notes: str | None = None
+    answers: dict[str, object] | None = None
 
 
 async def _already_recorded(session: AsyncSession, call_ids: list[str]) -> set[str]:
@@ -60,7 +64,8 @@ def _row(call: CallSummary, e164: str | None, contacts: dict[str, int]) -> dict[
             "queue": call.queue, "agent": call.agent, "outcome": call.outcome,
             "wait_seconds": call.wait_seconds, "talk_seconds": call.talk_seconds,
             "wrap_seconds": call.wrap_seconds, "recording": call.recording,
-            "ivr_path": call.ivr_path}
+            "ivr_path": call.ivr_path, "disposition": call.disposition, "notes": call.notes,
+            "answers": call.answers}
 
 
 async def _fill_in_wrap_up(session: AsyncSession, calls: list[CallSummary]) -> None:
@@ -75,15 +80,38 @@ async def _fill_in_wrap_up(session: AsyncSession, calls: list[CallSummary]) -> N
         await (await session.connection()).execute(statement, wrapped)
 
 
+#: what the agent adds to a call, during it or after its end; a value the call does not
+#: have (None: SQL NULL, also for the JSON) leaves the interaction's as it is
+_DESK_UPDATE = (update(Interaction)
+                .where(Interaction.call_id == bindparam("id_"))
+                .values(disposition=func.coalesce(bindparam("disposition", type_=String),
+                                                  Interaction.disposition),
+                        notes=func.coalesce(bindparam("notes", type_=Text), Interaction.notes),
+                        answers=func.coalesce(
+                            bindparam("answers", type_=JSON(none_as_null=True)),
+                            Interaction.answers)))
+
+
+async def _fill_in_desk(session: AsyncSession, calls: list[CallSummary]) -> None:
+    """The disposition, the notes and the script's answers come in the wrap-up, after the
+    interaction was written: each offer of the call brings the latest ones."""
+    rows = [{"id_": call.call_id, "disposition": call.disposition, "notes": call.notes,
+             "answers": call.answers} for call in calls
+            if (call.disposition, call.notes, call.answers) != (None, None, None)]
+    if rows:
+        await (await session.connection()).execute(_DESK_UPDATE, rows)
+
+
 async def record_calls(sessions: async_sessionmaker[AsyncSession],
                        calls: Sequence[CallSummary]) -> int:
-    """Write the calls not written yet, and the wrap-up times of those that were;
-    return how many were new."""
+    """Write the calls not written yet, and what came after the end of those that were
+    (wrap-up time, disposition, notes, answers); return how many were new."""
     if not calls:
         return 0
     async with sessions() as session, session.begin():
         done = await _already_recorded(session, [call.call_id for call in calls])
         await _fill_in_wrap_up(session, [call for call in calls if call.call_id in done])
+        await _fill_in_desk(session, [call for call in calls if call.call_id in done])
         fresh = {call.call_id: call for call in calls if call.call_id not in done}
         if not fresh:
             return 0

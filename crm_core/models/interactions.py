@@ -35,7 +35,8 @@ class Interaction(Base):
     wrap_seconds: Mapped[float | None] = mapped_column(Float)
     recording: Mapped[str | None] = mapped_column(String(255))
     ivr_path: Mapped[list[str] | None] = mapped_column(JSON)
-    answers: Mapped[dict[str, object] | None] = mapped_column(JSON)
+    #: the call script's answers; NULL (not JSON null) when the call had none
+    answers: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
     notes: Mapped[str | None] = mapped_column(Text)
     case_id: Mapped[int | None] = ref("cases.id")
     lead_id: Mapped[int | None] = ref("leads.id")
