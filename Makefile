@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := sip-tester baresip-core debootstrap
+DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium
 CONFIG ?= config/demo.yaml
 
 .PHONY: demo test system-deps venv asterisk lint bench clean

@@ -39,6 +39,7 @@ from contactcenter.web.keys import (
 from contactcenter.web.openapi import OPERATIONS, build
 from contactcenter.web.openapi_crm import components
 from contactcenter.web.outbound_routes import add_outbound_routes
+from contactcenter.web.pages import add_pages
 from contactcenter.web.resources import RESOURCES
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import guard
@@ -204,6 +205,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_acd_routes(app, distributor)
     if outbound is not None:
         add_outbound_routes(app, outbound, calling_window or CallingWindow())
+    add_pages(app)
     return app
 
 

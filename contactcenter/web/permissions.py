@@ -39,6 +39,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "agents": frozenset({"read", "update"}),
         # a call they place themselves, from their own phone
         "click_to_talk": frozenset({"create"}),
+        # the pages: their own desktop, never the boards
+        "desktop": READ,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -55,9 +57,11 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "cases": WORK, "activities": READ_CREATE, "articles": ALL,
         "agents": frozenset({"read", "update"}),
         "click_to_talk": frozenset({"create"}),
+        "desktop": READ, "boards": READ,
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
-    | {"agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"})},
+    | {"agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
+       "desktop": READ, "boards": READ},
 }
 
 

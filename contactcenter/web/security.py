@@ -20,6 +20,10 @@ from contactcenter.web.permissions import allowed
 from contactcenter.web.routing import Handler, spec_of
 from contactcenter.web.sessions import COOKIE, session_principal
 
+#: (method, canonical path) of routes outside the API's table that anyone may open: the
+#: sign-in and help pages and their static files (``contactcenter.web.pages``)
+OPEN_ROUTES: web.AppKey[set[tuple[str, str]]] = web.AppKey("open_routes")
+
 
 def bearer_token(request: web.Request) -> str | None:
     header = request.headers.get("Authorization", "")
@@ -45,7 +49,10 @@ def authenticate(request: web.Request) -> Principal:
 async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
     spec = spec_of(request)
     if spec is None:
-        if request.match_info.route.resource is not None:
+        route = request.match_info.route
+        if route.resource is not None:
+            if (route.method, route.resource.canonical) in request.app.get(OPEN_ROUTES, ()):
+                return await handler(request)
             raise BadInput(403, "this route has no permission rule")
         return await handler(request)  # no route matched: the 404 or 405 it raises
     if spec.public:

@@ -1,0 +1,92 @@
+"""The web pages: sign-in, the agent desktop, the supervisor board, the wallboard and
+the customers' help centre, served by the same aiohttp app as the API.
+
+Theory of operation. A page is a server-rendered shell (``views``) plus a small
+ES module in ``static/`` that reads the API with the session cookie (sending the
+CSRF token on every change) and listens to ``/api/v1/events``; every text taken
+from data is put in the page with ``textContent``. The signed-in pages are routes
+of the API's own table (``add_route``), so the guard checks them against the
+permission table like any route: ``desktop`` for the agent desktop, ``boards``
+for the board and the wallboard. The pages anyone may open (sign-in, help, the
+static files) are listed apart in the guard's ``OPEN_ROUTES``, because the API's
+table holds only the API's public routes; their entries go into the API
+document too, so that the document still describes every route of the router.
+
+A signed-in page that is refused answers as a page, not as JSON: a 401 sends
+the browser to the sign-in page (and back afterwards), a 403 says whose page it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from contactcenter.web.keys import OPENAPI
+from contactcenter.web.pages import selfservice, views
+from contactcenter.web.pages.render import asset, fill, page
+from contactcenter.web.routing import Handler, add_route
+from contactcenter.web.security import OPEN_ROUTES
+
+#: (path, handler, resource, summary) of the signed-in pages
+SIGNED_IN: tuple[tuple[str, Handler, str, str], ...] = (
+    ("/agent", views.agent_page, "desktop", "The agent desktop (HTML page)"),
+    ("/supervisor", views.supervisor_page, "boards", "The supervisor board (HTML page)"),
+    ("/wallboard", views.wallboard_page, "boards", "The wallboard for a big screen (HTML page)"),
+)
+#: (method, path, handler, summary) of the pages anyone may open
+OPEN: tuple[tuple[str, str, Handler, str], ...] = (
+    ("GET", "/login", views.login_page, "The sign-in page (HTML)"),
+    ("GET", "/help", selfservice.help_page,
+     "The help centre: knowledge-base search and the case and callback forms (HTML)"),
+    ("GET", "/help/articles/{id}", selfservice.article_page, "A published article (HTML)"),
+    ("POST", "/help/case", selfservice.open_case,
+     "Open a case from the help page (form with its CSRF token; redirects back)"),
+    ("POST", "/help/callback", selfservice.request_callback,
+     "Ask for a callback from the help page (form with its CSRF token; redirects back)"),
+    ("GET", "/assets/{name}", asset, "A static file of the pages (script, style sheet)"),
+)
+_HTML = {"200": {"description": "the page", "content": {"text/html": {}}}}
+
+
+def _operation(summary: str) -> dict[str, Any]:
+    return {"summary": summary, "tags": ["pages"], "responses": dict(_HTML)}
+
+
+@web.middleware
+async def pages_answer_as_pages(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """A refused signed-in page is a page: 401 leads to the sign-in, 403 says why."""
+    response = await handler(request)
+    path = request.path
+    if request.method != "GET" or path not in views.PAGES or response.status not in (401, 403):
+        return response
+    if response.status == 401:
+        target = f"/login?next={path}"
+        main = fill("signin_needed.html", target=target)
+        refused = page(title="Sign in", body_class="refused", main=main, status=401)
+        refused.headers["Refresh"] = f"0; url={target}"
+        return refused
+    main = fill("forbidden.html", page=path)
+    return page(title="Not for your role", body_class="refused", main=main, status=403)
+
+
+async def _document(app: web.Application) -> None:
+    """The open pages in the API document beside the routes of the API's table."""
+    paths = app[OPENAPI].setdefault("paths", {})
+    for method, path, _handler, summary in OPEN:
+        paths.setdefault(path, {})[method.lower()] = _operation(summary)
+
+
+def add_pages(app: web.Application) -> None:
+    """The pages, their static files and the help centre's forms."""
+    for path, handler, resource, summary in SIGNED_IN:
+        add_route(app, "GET", path, handler, resource=resource, operation=_operation(summary))
+    open_routes = app.setdefault(OPEN_ROUTES, set())
+    for method, path, handler, _summary in OPEN:
+        route = app.router.add_route(method, path, handler)
+        assert route.resource is not None
+        open_routes.add((method, route.resource.canonical))
+    app[selfservice.LIMITER] = selfservice.RateLimit()
+    # outermost: it sees the JSON refusal the inner middlewares made of the guard's 401/403
+    app.middlewares.insert(0, pages_answer_as_pages)
+    app.on_startup.append(_document)

@@ -1,0 +1,238 @@
+// The supervisor board and the wallboard: queues and agents as the platform pushes them
+// (`queue.stats`, `agent.state`, `call.*`); never polled. A snapshot is read from the
+// API after each (re)connection, then every event moves the figures it names.
+import {
+  api, connectEvents, el, pageData, reason, serverNow, setText, startTicking, timer,
+  unavailable, wireSignOut,
+} from "./common.js";
+
+const data = pageData();
+const wall = document.body.classList.contains("wallboard");
+const STATES = new Map(data.states);
+const queues = new Map(); // name -> {stats, at}
+const agents = new Map(); // id -> state view + figures
+const callers = new Map(); // call id -> caller number
+let snapshotAt = 0;
+
+const definition = (key) => document.getElementById(`def-${key}`)?.nextElementSibling
+  ?.textContent || "";
+const label = (key) => document.getElementById(`def-${key}`)?.textContent || key;
+const seconds = (value) => (value === null || value === undefined ? "–" : `${Math.round(value)} s`);
+const percent = (value) => (value === null || value === undefined ? "–"
+  : `${Math.round(value * 100)} %`);
+
+// -- the figures of a queue -----------------------------------------------------------
+
+function byState(queue) {
+  const counts = new Map();
+  for (const id of data.queues[queue]?.members || []) {
+    const state = agents.get(id)?.state || "logged_out";
+    counts.set(state, (counts.get(state) || 0) + 1);
+  }
+  return counts;
+}
+
+function setWait(node, entry) {
+  const { stats, at } = entry;
+  if (stats.waiting > 0) timer(node, "base", { base: stats.longest_wait, at });
+  else { timer(node, null); node.textContent = "0:00"; }
+}
+
+function queueCell(key, name, entry, node) {
+  const stats = entry.stats;
+  node.dataset.metric = key;
+  node.title = definition(key);
+  switch (key) {
+    case "longest_wait": setWait(node, entry); break;
+    case "service_level":
+      node.textContent = percent(stats.service_level);
+      node.title = `${definition(key)} Target: ${data.queues[name]?.target_percent ?? 80} % `
+        + `within ${data.queues[name]?.target_seconds ?? 20} s.`;
+      break;
+    case "average_speed_of_answer": case "average_handle_time": case "expected_wait":
+      node.textContent = seconds(stats[key]); break;
+    case "agents_by_state":
+      node.replaceChildren(...[...byState(name)].map(([state, count]) => el("span", {
+        class: "badge", dataset: { state } }, `${count} ${STATES.get(state) || state}`)));
+      break;
+    default: node.textContent = stats[key] ?? "–";
+  }
+}
+
+function queueRow(name) {
+  const body = document.querySelector("#queues tbody");
+  let row = body.querySelector(`tr[data-queue="${CSS.escape(name)}"]`);
+  if (!row) {
+    row = el("tr", { dataset: { queue: name } }, el("th", { scope: "row" }, name));
+    for (const th of document.querySelectorAll("#queues thead th[data-metric]")) {
+      row.append(el("td", { dataset: { metric: th.dataset.metric } }));
+    }
+    body.append(row);
+  }
+  return row;
+}
+
+function tile(name) {
+  const tiles = document.getElementById("tiles");
+  let node = tiles.querySelector(`[data-queue="${CSS.escape(name)}"]`);
+  if (!node) {
+    const figure = (key) => el("div", { class: "figure", title: definition(key) },
+      el("span", { class: "value", dataset: { metric: key } }, "–"),
+      el("span", { class: "label" }, label(key)));
+    node = el("article", { class: "tile", dataset: { queue: name } },
+      el("h2", {}, name),
+      el("div", { class: "figures" }, ["waiting", "longest_wait", "service_level", "abandoned",
+        "average_speed_of_answer"].map(figure)),
+      el("div", { class: "states", dataset: { metric: "agents_by_state" },
+                  title: definition("agents_by_state") }));
+    tiles.append(node);
+  }
+  return node;
+}
+
+function showQueue(name) {
+  const entry = queues.get(name);
+  if (!entry) return;
+  const holder = wall ? tile(name) : queueRow(name);
+  for (const node of holder.querySelectorAll("[data-metric]")) {
+    queueCell(node.dataset.metric, name, entry, node);
+  }
+  if (wall) {
+    const sl = entry.stats.service_level;
+    const target = (data.queues[name]?.target_percent ?? 80) / 100;
+    holder.dataset.health = sl === null || sl === undefined ? "none" : sl >= target ? "ok" : "low";
+  }
+}
+
+function showQueuesOf(agentId) {
+  for (const name of data.agents[agentId]?.queues || []) showQueue(name);
+}
+
+// -- the agents -------------------------------------------------------------------------
+
+function agentRow(id) {
+  const body = document.querySelector("#agents tbody");
+  let row = body.querySelector(`tr[data-agent="${CSS.escape(id)}"]`);
+  if (!row) {
+    const name = data.agents[id]?.name || id;
+    row = el("tr", { dataset: { agent: id } },
+      el("th", { scope: "row" }, name, " ", el("small", {}, `(${id})`)),
+      el("td", { dataset: { metric: "state" } }),
+      el("td", { dataset: { metric: "time_in_state" }, class: "timer" }),
+      el("td", { dataset: { metric: "current_call" } }),
+      el("td", { dataset: { metric: "calls" } }),
+      el("td", { class: "monitor" }));
+    body.append(row);
+  }
+  return row;
+}
+
+function showAgent(id) {
+  if (wall) return;
+  const agent = agents.get(id);
+  const row = agentRow(id);
+  const cell = (key) => row.querySelector(`[data-metric="${key}"]`);
+  row.dataset.state = agent.state;
+  cell("state").replaceChildren(el("span", { class: "badge", dataset: { state: agent.state } },
+    STATES.get(agent.state) || agent.state),
+    agent.state === "paused" && agent.reason ? el("span", { class: "reason" },
+                                                  ` ${agent.reason}`) : "");
+  timer(cell("time_in_state"), "since", { since: agent.since });
+  const call = agent.call_id;
+  cell("current_call").textContent = call
+    ? [callers.get(call) || call, agent.queue].filter(Boolean).join(" · ") : "–";
+  cell("calls").textContent = agent.calls ?? 0;
+  const monitor = row.querySelector(".monitor");
+  monitor.replaceChildren(...(call && agent.state === "on_call"
+    ? ["listen", "whisper", "barge"].map((mode) => el("button", {
+      type: "button", dataset: { mode }, title: `${mode} on ${id}'s call (your phone rings)`,
+      onclick: () => monitorCall(call, mode, id) }, mode)) : []));
+}
+
+// the supervisor's own phone, which rings to listen, whisper or barge (kept in the browser)
+function myPhone() {
+  const input = document.getElementById("my-phone");
+  return input ? input.value.trim() : "";
+}
+
+function wirePhone() {
+  const input = document.getElementById("my-phone");
+  if (!input) return;
+  input.value = localStorage.getItem("cc.supervisor.phone") || data.agent || "";
+  input.addEventListener("change", () => localStorage.setItem("cc.supervisor.phone",
+                                                             input.value.trim()));
+}
+
+async function monitorCall(callId, mode, agent) {
+  const output = document.getElementById("monitor-result");
+  const body = { mode };
+  if (myPhone()) body.endpoint = myPhone();
+  const result = await api("POST", `/api/v1/calls/${encodeURIComponent(callId)}/monitor`,
+                           body);
+  output.dataset.result = result.ok ? "ok" : "refused";
+  setText(output, result.ok ? `${mode}: your phone rings, then you join ${agent}'s call.`
+    : `Could not ${mode}: ${unavailable(result)
+      ? "monitoring is not available on this platform" : reason(result)}`);
+}
+
+// -- snapshot and events -------------------------------------------------------------------
+
+async function snapshot() {
+  const [q, a, c] = await Promise.all([api("GET", "/api/v1/queues"), api("GET", "/api/v1/agents"),
+    api("GET", "/api/v1/calls")]);
+  snapshotAt = serverNow();
+  if (c.ok) for (const call of c.body.calls || []) callers.set(call.call_id, call.caller);
+  if (a.ok) {
+    for (const [id, view] of Object.entries(a.body.agents || {})) {
+      const known = agents.get(id);
+      if (!known || !(known.since > view.since)) agents.set(id, view);
+      showAgent(id);
+    }
+  }
+  if (q.ok) {
+    for (const [name, stats] of Object.entries(q.body.queues || {})) {
+      queues.set(name, { stats, at: snapshotAt });
+      showQueue(name);
+    }
+  } else {
+    setText("monitor-result", `Queues unavailable: ${reason(q)}`);
+  }
+  document.body.dataset.ready = "true";
+}
+
+function onEvent(event) {
+  switch (event.type) {
+    case "queue.stats":
+      queues.set(event.queue, { stats: event, at: event.time });
+      showQueue(event.queue);
+      break;
+    case "agent.state": {
+      const known = agents.get(event.agent) || {};
+      if (known.since > event.since) break; // older news than the snapshot
+      agents.set(event.agent, { ...known, ...event });
+      showAgent(event.agent);
+      showQueuesOf(event.agent);
+      break;
+    }
+    case "call.arrived": callers.set(event.call_id, event.caller); break;
+    case "call.answered": {
+      const known = agents.get(event.agent);
+      if (known && event.time > snapshotAt) {
+        known.calls = (known.calls || 0) + 1;
+        showAgent(event.agent);
+      }
+      break;
+    }
+    case "call.ended": // the caller stays named while the agent wraps the call up
+      if (callers.size > 5000) callers.delete(callers.keys().next().value);
+      break;
+    default: break;
+  }
+}
+
+setText("scope", data.scope ? `(${data.scope})` : "");
+wireSignOut();
+wirePhone();
+startTicking();
+connectEvents({ types: ["queue.stats", "agent.state", "call.arrived", "call.answered",
+                        "call.ended"], onEvent, onOpen: snapshot });

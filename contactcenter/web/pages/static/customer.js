@@ -1,0 +1,89 @@
+// The customer 360 of a screen-pop, or the new-contact form for a caller nobody knows.
+// Every value goes in as text (el/textContent): a note that holds markup shows as text.
+import { api, el, phoneButton, reason } from "./common.js";
+
+const day = (iso) => (iso ? String(iso).slice(0, 10) : "");
+const money = (value) => (value === null || value === undefined ? "" : String(value));
+
+function list(title, id, rows, render, empty) {
+  return el("section", { class: "facet", id },
+    el("h3", {}, title, " ", el("span", { class: "count" }, `(${rows.length})`)),
+    rows.length ? el("ul", {}, rows.map((row) => el("li", {}, render(row))))
+      : el("p", { class: "muted" }, empty));
+}
+
+export function renderCustomer(container, view, caller, { output, reload }) {
+  if (!view || !view.contact) {
+    container.replaceChildren(newContactForm(caller, output, reload));
+    return;
+  }
+  const c = view.contact;
+  const a = view.account;
+  const name = `${c.first_name || ""} ${c.last_name || ""}`.trim() || "(no name)";
+  const header = el("div", { class: "who" },
+    el("h3", { id: "customer-name" }, name),
+    c.vip ? el("span", { class: "badge vip", title: "a VIP customer" }, "VIP") : null,
+    c.do_not_call ? el("span", { class: "badge dnc", title: "on the do-not-call list" },
+                       "do not call") : null);
+  const facts = el("dl", { class: "facts" },
+    el("dt", {}, "Account"),
+    el("dd", { id: "customer-account" }, a ? `${a.name}${a.segment ? ` · ${a.segment}` : ""}`
+      + `${a.industry ? ` · ${a.industry}` : ""}` : "–"),
+    el("dt", {}, "Phones"),
+    el("dd", { class: "phones" }, (c.phones || []).map((number) => phoneButton(number, output))),
+    el("dt", {}, "E-mail"), el("dd", {}, c.email || "–"),
+    el("dt", {}, "Language"), el("dd", {}, c.language || "–"),
+    el("dt", {}, "Customer since"), el("dd", {}, day(c.customer_since) || "–"));
+  const offer = view.next_best_offer;
+  const nbo = el("section", { class: "facet offer", id: "next-best-offer" },
+    el("h3", {}, "Next best offer"),
+    offer ? el("p", {}, el("strong", {}, offer.name),
+               offer.discount_percent && Number(offer.discount_percent)
+                 ? ` (${offer.discount_percent} % off)` : "",
+               offer.pitch ? el("br") : null, offer.pitch || "")
+      : el("p", { class: "muted" }, "none today"));
+  container.replaceChildren(header, facts, nbo,
+    list("Open cases", "open-cases", view.open_cases || [], (k) => [
+      el("strong", {}, `#${k.id} `), k.subject,
+      el("span", { class: "muted" }, ` · ${k.status} · ${k.priority}`
+        + `${k.resolution_due ? ` · due ${day(k.resolution_due)}` : ""}`)],
+      "no open case"),
+    list("Open deals", "open-deals", view.open_opportunities || [], (d) => [
+      el("strong", {}, d.name),
+      el("span", { class: "muted" }, ` · ${d.stage}${d.amount ? ` · ${money(d.amount)}` : ""}`)],
+      "no open deal"),
+    list("Last orders", "last-orders", view.last_orders || [], (o) => [
+      el("strong", {}, `#${o.id} `), `${day(o.ordered_at)} · ${o.status} · ${money(o.total)}`],
+      "no order"),
+    list("Recent interactions", "recent-interactions", view.recent_interactions || [], (i) => [
+      el("strong", {}, day(i.started_at)),
+      ` ${i.channel || ""} ${i.direction || ""}${i.queue ? ` · ${i.queue}` : ""}`
+        + `${i.agent ? ` · ${i.agent}` : ""}${i.outcome ? ` · ${i.outcome}` : ""}`
+        + `${i.disposition ? ` · ${i.disposition}` : ""}`,
+      i.notes ? el("p", { class: "note" }, i.notes) : null],
+      "nothing yet"));
+}
+
+function newContactForm(caller, output, reload) {
+  const field = (label, name, value, type = "text") => el("label", {},
+    label, " ", el("input", { name, type, value: value || "", maxlength: "200" }));
+  const result = el("p", { class: "result", role: "status", id: "new-contact-result" });
+  const form = el("form", { id: "new-contact", class: "new-contact" },
+    el("h3", {}, "New contact"),
+    el("p", { class: "muted" }, "Nobody in the CRM has this number yet."),
+    field("First name", "first_name"), field("Last name", "last_name"),
+    field("E-mail", "email", "", "email"), field("Phone", "phone", caller, "tel"),
+    el("button", { type: "submit" }, "Create contact"), result);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const body = { first_name: form.first_name.value.trim(),
+                   last_name: form.last_name.value.trim() };
+    if (form.email.value.trim()) body.email = form.email.value.trim();
+    if (form.phone.value.trim()) body.phones = [{ number: form.phone.value.trim() }];
+    const created = await api("POST", "/api/v1/contacts", body);
+    result.textContent = created.ok ? "Contact created." : `Not created: ${reason(created)}`;
+    if (created.ok) reload();
+  });
+  if (caller) form.prepend(el("p", {}, "Caller: ", phoneButton(caller, output)));
+  return form;
+}

@@ -1,0 +1,144 @@
+"""The signed-in pages: the agent desktop, the supervisor board and the wallboard, and
+the sign-in page in front of them.
+
+Each handler renders a shell: the page's skeleton, the metric definitions, and the
+data its script needs to start (who is signed in, the queues and agents of the
+config, the server's clock). Everything live comes afterwards from the API and the
+event stream, so the shell holds nothing that goes stale.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from aiohttp import web
+
+from contactcenter.engine.distribution import Distributor
+from contactcenter.web.acd_routes import DISTRIBUTOR
+from contactcenter.web.auth import SESSION
+from contactcenter.web.keys import AUTH, PRINCIPAL
+from contactcenter.web.pages.metrics import (
+    AGENT_METRICS,
+    AGENT_STATES,
+    PAUSE_REASONS,
+    QUEUE_METRICS,
+    Metric,
+)
+from contactcenter.web.pages.render import Markup, fill, join, page, tag
+from contactcenter.web.permissions import allowed
+from contactcenter.web.sessions import COOKIE
+
+#: the page each role lands on after signing in
+HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor"}
+#: the pages a ``next`` parameter may send the browser back to (never another site)
+PAGES = ("/agent", "/supervisor", "/wallboard", "/help")
+
+
+def _distributor(request: web.Request) -> Distributor | None:
+    """The ACD's adapter, when the app runs one."""
+    return request.app.get(DISTRIBUTOR)
+
+
+def csrf_for(request: web.Request) -> str:
+    """The CSRF token of the session the cookie names ("" for a bearer-token visit)."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return ""
+    claims = request.app[AUTH].claims(cookie, time.time(), kind=SESSION)
+    return "" if claims is None else request.app[AUTH].csrf_token(claims["sid"])
+
+
+def nav(request: web.Request, current: str) -> Markup:
+    principal = request[PRINCIPAL]
+    links = [("/agent", "Desktop", "desktop"), ("/supervisor", "Board", "boards"),
+             ("/wallboard", "Wallboard", "boards")]
+    items = [tag("a", label, href=path, aria_current="page" if path == current else None)
+             for path, label, resource in links if allowed(principal.role, resource, "read")]
+    items.append(tag("a", "Help centre", href="/help"))
+    who = tag("span", f"{principal.username} ({principal.role})", class_="who")
+    signout = tag("button", "Sign out", type="button", id="sign-out")
+    return fill("nav.html", links=join(items, " "), who=who, signout=signout)
+
+
+def _definitions(metrics: tuple[Metric, ...]) -> Markup:
+    return join(Markup(tag("dt", m.label, id=f"def-{m.key}") + tag("dd", m.definition))
+                for m in metrics)
+
+
+def _headers(metrics: tuple[Metric, ...], first: str) -> Markup:
+    cells = [tag("th", first, scope="col")]
+    cells += [tag("th", m.label, scope="col", title=m.definition, data_metric=m.key)
+              for m in metrics]
+    return join(cells)
+
+
+def _config(request: web.Request) -> dict[str, Any]:
+    """Queues (target, wrap-up, members) and agents (name, queues) of the ACD's config."""
+    distributor = _distributor(request)
+    if distributor is None:
+        return {"queues": {}, "agents": {}, "acd": False}
+    config = distributor.acd.config
+    members: dict[str, list[str]] = {name: [] for name in config.queues}
+    agents = {}
+    for agent_id, agent in config.agents.items():
+        agents[agent_id] = {"name": agent.name or agent_id, "queues": sorted(agent.queues)}
+        for queue in agent.queues:
+            members.setdefault(queue, []).append(agent_id)
+    queues = {name: {"wrap_up": q.wrap_up, "members": members[name],
+                     "target_percent": round(q.service_level_target[0] * 100),
+                     "target_seconds": q.service_level_target[1]}
+              for name, q in config.queues.items()}
+    return {"queues": queues, "agents": agents, "acd": True}
+
+
+def _who(request: web.Request) -> dict[str, Any]:
+    principal = request[PRINCIPAL]
+    return {"user": principal.username, "role": principal.role, "agent": principal.agent,
+            "server_time": time.time()}
+
+
+async def login_page(request: web.Request) -> web.Response:
+    target = request.query.get("next", "")
+    data = {"next": target if target in PAGES else "", "home": HOME}
+    return page(title="Sign in", body_class="login", main=fill("login.html"),
+                script="login.js", data=data)
+
+
+async def agent_page(request: web.Request) -> web.Response:
+    data = _who(request) | _config(request) | {"pause_reasons": list(PAUSE_REASONS)}
+    agent = request[PRINCIPAL].agent
+    name = data["agents"].get(agent, {}).get("name", agent) if agent else ""
+    reasons = join(tag("option", reason, value=reason) for reason in PAUSE_REASONS)
+    main = fill("agent.html", agent=agent or "(no agent endpoint)", name=name or "",
+                reasons=reasons)
+    return page(title="Agent desktop", body_class="desktop", main=main, script="agent.js",
+                data=data, nav=nav(request, "/agent"), csrf=csrf_for(request))
+
+
+def _board_data(request: web.Request) -> dict[str, Any]:
+    return _who(request) | _config(request) | {
+        "states": [list(pair) for pair in AGENT_STATES],
+        # supervisors see every queue: the users config has no per-supervisor queue list
+        "scope": "all queues"}
+
+
+async def supervisor_page(request: web.Request) -> web.Response:
+    data = _board_data(request)
+    main = fill("supervisor.html",
+                queue_headers=_headers(QUEUE_METRICS, "Queue"),
+                agent_headers=_headers(AGENT_METRICS, "Agent") + tag("th", "Monitor",
+                                                                     scope="col"),
+                queue_definitions=_definitions(QUEUE_METRICS),
+                agent_definitions=_definitions(AGENT_METRICS),
+                endpoints=join(tag("option", value=agent) for agent in data["agents"]))
+    return page(title="Supervisor board", body_class="board", main=main, script="board.js",
+                data=data, nav=nav(request, "/supervisor"),
+                csrf=csrf_for(request))
+
+
+async def wallboard_page(request: web.Request) -> web.Response:
+    main = fill("wallboard.html", queue_definitions=_definitions(QUEUE_METRICS))
+    return page(title="Wallboard", body_class="wallboard", main=main, script="board.js",
+                data=_board_data(request), nav=nav(request, "/wallboard"),
+                csrf=csrf_for(request))
