@@ -29,6 +29,7 @@ from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.monitor_routes import add_monitor_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
@@ -132,6 +133,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     distributor.restore_agents()  # before any call: the resync gives them their calls
     distributor.dial_out = settings.asterisk.outbound_host is not None
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
+    monitors = engine.attach_monitors()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -142,6 +144,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                                            "live_calls": len(engine.calls)},
                      customers=customers, database=crm, distributor=distributor,
                      outbound=outbound, calling_window=window)
+    add_monitor_routes(app, monitors)
     return engine, driver, app
 
 
@@ -164,9 +167,9 @@ async def run(settings: Settings) -> None:
     outbox_task = asyncio.ensure_future(outbox.run(bus))
     assert engine.distributor is not None
     acd_task = asyncio.ensure_future(engine.distributor.run())
-    if engine.outbound is not None:  # its sender ends with the ACD's, at shutdown
-        outbound_task = asyncio.ensure_future(engine.outbound.run())
-        acd_task.add_done_callback(lambda _: outbound_task.cancel())
+    senders = [part.run() for part in (engine.outbound, engine.monitors) if part is not None]
+    senders_task = asyncio.ensure_future(asyncio.gather(*senders))
+    acd_task.add_done_callback(lambda _: senders_task.cancel())  # they end together
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()

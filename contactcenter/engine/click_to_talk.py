@@ -12,7 +12,6 @@ do-not-call list, the callee's calling hours) is decided before this starts.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import logging
 import time
@@ -25,6 +24,7 @@ from contactcenter.acd.model import AgentId
 from contactcenter.acd.states import AgentState
 from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -61,12 +61,11 @@ class ClickToTalk:
     def __init__(self, distributor: Distributor, *, send: Send, publish: Publish,
                  clock: Callable[[], float] = time.time) -> None:
         self._distributor = distributor
-        self._send = send
         self._publish = publish
         self._clock = clock
         self.calls: dict[str, _Outbound] = {}
         self._legs: dict[str, str] = {}  # leg -> its call
-        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+        self._sender = OrderedSender(send, name="click-to-talk", on_failure=self._failed)
         self._ids = itertools.count(1)
 
     def known_agents(self) -> set[str]:
@@ -87,7 +86,7 @@ class ClickToTalk:
         if paused_us:
             distributor.agent_event(ae.AgentPaused(agent=AgentId(agent), reason=OUTBOUND_PAUSE))
         side = CallbackCall(call_id=call_id, record_id=call_id, number=number, queue=None,
-                            send=self._outbox.put_nowait, publish=self._publish,
+                            send=self._sender.put, publish=self._publish,
                             clock=self._clock, outcome_prefix="")
         leg = f"{call_id}-agent"
         self.calls[call_id] = _Outbound(agent=agent, agent_leg=leg, side=side,
@@ -95,7 +94,7 @@ class ClickToTalk:
         self._legs[leg] = self._legs[side.customer_leg] = call_id
         self._publish({"type": "call.offered", "call_id": call_id, "agent": agent,
                        "queue": None, "direction": "outbound", "time": self._clock()})
-        self._outbox.put_nowait(dc.RingAgent(call_id=call_id, leg_id=leg, endpoint=agent,
+        self._sender.put(dc.RingAgent(call_id=call_id, leg_id=leg, endpoint=agent,
                                              caller_id=number, timeout=AGENT_RING))
         return call_id
 
@@ -114,7 +113,7 @@ class ClickToTalk:
             return False
         call.agent_answered = True
         bridge = f"bridge-{event.call_id}"
-        self._outbox.put_nowait(dc.CreateBridge(call_id=event.call_id, bridge_id=bridge))
+        self._sender.put(dc.CreateBridge(call_id=event.call_id, bridge_id=bridge))
         call.side.connected(call.agent, event.leg_id, bridge)
         return True
 
@@ -136,13 +135,13 @@ class ClickToTalk:
             return call_id is not None  # the other leg of a call already over
         side = call.side
         if leg_id == call.agent_leg:  # the agent hung up, or never answered
-            self._outbox.put_nowait(dc.HangupCall(call_id=side.customer_leg))
+            self._sender.put(dc.HangupCall(call_id=side.customer_leg))
             side.finish("" if side.answered else
                         ("cancelled" if call.agent_answered else "agent_missed"))
         else:  # the customer hung up, was busy, or never answered
-            self._outbox.put_nowait(dc.HangupCall(call_id=call.agent_leg))
+            self._sender.put(dc.HangupCall(call_id=call.agent_leg))
             side.finish(cause)
-        self._outbox.put_nowait(dc.DestroyBridge(call_id=str(call_id),
+        self._sender.put(dc.DestroyBridge(call_id=str(call_id),
                                                  bridge_id=f"bridge-{call_id}"))
         self._after(call)
         return True
@@ -153,13 +152,10 @@ class ClickToTalk:
         if call.paused_us and view.state is AgentState.PAUSED and view.reason == OUTBOUND_PAUSE:
             self._distributor.agent_event(ae.AgentAvailable(agent=AgentId(call.agent)))
 
+    def _failed(self, command: dc.DriverCommand) -> None:
+        if isinstance(command, dc.RingAgent | dc.DialCustomer):  # a leg that cannot start
+            self.leg_ended(command.leg_id, "unreachable")
+
     async def run(self) -> None:
         """Send the commands in order (a bridge after its leg), until cancelled."""
-        while True:
-            command = await self._outbox.get()
-            try:
-                await self._send(command)
-            except Exception as exc:  # noqa: BLE001 - a leg that cannot start has ended
-                log.warning("click-to-talk: %s failed: %s", type(command).__name__, exc)
-                if isinstance(command, dc.RingAgent | dc.DialCustomer):
-                    self.leg_ended(command.leg_id, "unreachable")
+        await self._sender.run()

@@ -199,6 +199,15 @@ class Distributor:
             waiting.legs.remove(leg_id)
         return True
 
+    def talking_leg(self, call_id: str) -> Leg | None:
+        """The agent's leg a call is connected to, if it is."""
+        waiting = self._calls.get(call_id)
+        for leg_id in waiting.legs if waiting is not None else ():
+            leg = self.legs.get(leg_id)
+            if leg is not None and leg.connected:
+                return leg
+        return None
+
     def customer_answered(self, event: de.CustomerAnswered) -> None:
         """The customer called back answered: bridged with the agent waiting for them."""
         waiting = self._calls.get(event.call_id)

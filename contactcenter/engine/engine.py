@@ -20,6 +20,7 @@ from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.monitoring import Monitors
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
 from contactcenter.ivr.session import IvrSession
@@ -56,6 +57,8 @@ class Engine:
         self.distributor: Distributor | None = None
         #: the calls agents place themselves (click-to-talk), once attached
         self.outbound: ClickToTalk | None = None
+        #: supervisors listening, whispering, barging (``attach_monitors``)
+        self.monitors: Monitors | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -71,6 +74,12 @@ class Engine:
                                     publish=self.publish, clock=self.clock)
         return self.outbound
 
+    def attach_monitors(self) -> Monitors:
+        assert self.distributor is not None, "monitoring needs the ACD's calls"
+        self.monitors = Monitors(self.distributor, send=lambda command: self.send(command),
+                                 publish=self.publish, clock=self.clock)
+        return self.monitors
+
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""
         # agents' and queues' reports may name a call (or None): they are not its events
@@ -79,8 +88,16 @@ class Engine:
         self.bus.publish(event)
 
     def on_driver_event(self, event: de.DriverEvent) -> None:
-        distributor, outbound = self.distributor, self.outbound
+        distributor, outbound, monitors = self.distributor, self.outbound, self.monitors
+        if monitors is not None and isinstance(event, de.CallEnded) \
+                and monitors.channel_gone(event.call_id):
+            return  # a supervisor's phone or snoop: nobody else's news
         match event:
+            case de.MonitorAnswered():
+                if monitors is not None:
+                    monitors.answered(event)
+                else:
+                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
             case de.CallArrived():
                 self._arrive(event)
             case de.AgentAnswered() | de.CustomerAnswered() if (

@@ -71,6 +71,22 @@ class RingAgent:
     endpoint: str
     caller_id: str = ""
     timeout: int = 30
+    #: what the leg is for, as its Stasis argument says: ``agent`` (answers a call) or
+    #: ``monitor`` (a supervisor's phone; ``call_id`` is then the monitoring session)
+    purpose: str = "agent"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SnoopChannel:
+    """A snoop on a channel (ARI ``/channels/{id}/snoop``): a new channel ``snoop_id`` that
+    hears the channel (``spy``: in, out, both) and can speak into it (``whisper``: none,
+    out: the snooped party hears it). For a supervisor listening or coaching."""
+
+    call_id: str  #: the monitoring session it is for
+    snoop_id: str
+    target: str  #: the channel snooped on (an agent's leg)
+    spy: str = "both"
+    whisper: str = "none"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -120,5 +136,5 @@ class RecordBridge:
 
 
 DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
-                 | HangupCall | RingAgent | DialCustomer | CreateBridge | AddToBridge | DestroyBridge
+                 | HangupCall | RingAgent | DialCustomer | SnoopChannel | CreateBridge | AddToBridge | DestroyBridge
                  | RecordBridge)

@@ -72,6 +72,14 @@ class CustomerAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class MonitorAnswered:
+    """A supervisor's phone rung to monitor a call answered."""
+
+    monitor_id: str
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EndpointStateChanged:
     """A SIP endpoint's device state (from AMI DeviceStateChange)."""
 
@@ -96,6 +104,7 @@ DriverEvent = (
     | CallEnded
     | AgentAnswered
     | CustomerAnswered
+    | MonitorAnswered
     | EndpointStateChanged
     | EndpointRegistration
 )

@@ -58,10 +58,12 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "agents": frozenset({"read", "update"}),
         "click_to_talk": frozenset({"create"}),
         "desktop": READ, "boards": READ,
+        # listen to, whisper to, barge into agents' calls
+        "monitoring": frozenset({"create"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
-       "desktop": READ, "boards": READ},
+       "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ},
 }
 
 

@@ -20,6 +20,8 @@ INBOUND_ARG = "inbound"
 AGENT_ARG = "agent"
 #: the Stasis argument of a customer's leg dialed out: ``customer,<the call's id>``
 CUSTOMER_ARG = "customer"
+#: the Stasis arguments of a supervisor's phone and of a snoop: ``monitor|snoop,<id>``
+MONITOR_ARG, SNOOP_ARG = "monitor", "snoop"
 #: the PJSIP endpoint customers are dialed through (asterisk/parts/pjsip-outbound.conf)
 OUTBOUND_ENDPOINT = "customers"
 
@@ -70,6 +72,8 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
             return _agent_answered(message["channel"], args[1])
         if len(args) == 2 and args[0] == CUSTOMER_ARG:
             return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
+        if len(args) == 2 and args[0] == MONITOR_ARG:
+            return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
         if not args or args[0] != INBOUND_ARG:
             return None
         channel = message["channel"]
@@ -119,8 +123,8 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswe
     args = str(dialplan.get("app_data", "")).split(",")[1:]
     if len(args) == 2 and args[0] == AGENT_ARG:
         return _agent_answered(channel, args[1])
-    if len(args) == 2 and args[0] == CUSTOMER_ARG:
-        return None  # a customer dialed out: its call is not picked up after a restart
+    if len(args) == 2 and args[0] in (CUSTOMER_ARG, MONITOR_ARG, SNOOP_ARG):
+        return None  # not a caller; a dialed-out call is not picked up after a restart
     event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
     return event if isinstance(event, e.CallArrived) else None
 
@@ -134,7 +138,7 @@ def _agent_answered(channel: Mapping[str, Any], call_id: str) -> e.AgentAnswered
 def _ring(command: c.RingAgent, app: str) -> AriRequest:
     params: tuple[tuple[str, str], ...] = (
         ("endpoint", f"PJSIP/{command.endpoint}"), ("app", app),
-              ("appArgs", f"{AGENT_ARG},{command.call_id}"),
+              ("appArgs", f"{command.purpose},{command.call_id}"),
               ("timeout", str(command.timeout)))
     if command.caller_id:
         params += (("callerId", command.caller_id),)
@@ -185,6 +189,10 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
             return _ring(command, app)
         case c.DialCustomer():
             return _dial(command, app)
+        case c.SnoopChannel():
+            return AriRequest("POST", f"/channels/{command.target}/snoop", (
+                ("spy", command.spy), ("whisper", command.whisper), ("app", app),
+                ("appArgs", f"{SNOOP_ARG},{command.call_id}"), ("snoopId", command.snoop_id)))
         case c.CreateBridge() | c.AddToBridge() | c.RecordBridge() | c.DestroyBridge():
             return _bridge_request(command)
     raise TypeError(f"no ARI request for {command!r}")

@@ -1,0 +1,153 @@
+"""A supervisor listens to, whispers to, or barges into an agent's live call.
+
+The supervisor's own phone rings first (a leg with the Stasis argument
+``monitor``). Once it answers:
+
+- ``listen``: a snoop on the agent's leg hears both sides (ARI snoop, ``spy=both``)
+  and is bridged with the supervisor, who is heard by nobody;
+- ``whisper`` (coaching): the same snoop also speaks into the agent's leg
+  (``whisper=out``): the agent hears the supervisor, the caller does not;
+- ``barge``: the supervisor joins the call's own bridge; all three talk.
+
+Hanging up the supervisor's phone ends the session; the call ending ends it too.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.sender import OrderedSender, Send
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+Publish = Callable[[dict[str, Any]], None]
+#: mode -> (spy, whisper) of the snoop; barge needs none: it joins the call's bridge
+SNOOPS: dict[str, tuple[str, str] | None] = {
+    "listen": ("both", "none"), "whisper": ("both", "out"), "barge": None}
+SUPERVISOR_RING = 30
+
+
+class MonitorRefused(Exception):
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@dataclass
+class _Session:
+    monitor_id: str
+    call_id: str
+    mode: str
+    endpoint: str
+    agent: str
+    agent_leg: str
+    phone_leg: str
+    answered: bool = False
+
+    @property
+    def snoop(self) -> str:
+        return f"{self.monitor_id}-snoop"
+
+    @property
+    def bridge(self) -> str:
+        return f"bridge-{self.monitor_id}"
+
+
+class Monitors:
+    """The supervisors' sessions on live calls; the engine hands it their legs' news."""
+
+    def __init__(self, distributor: Distributor, *, send: Send, publish: Publish,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._distributor = distributor
+        self._publish = publish
+        self._clock = clock
+        self._sender = OrderedSender(send, name="monitoring", on_failure=self._failed)
+        self.sessions: dict[str, _Session] = {}
+        self._ids = itertools.count(1)
+
+    def start(self, call_id: str, mode: str, endpoint: str, supervisor: str) -> str:
+        """Ring ``endpoint`` (the supervisor's phone) to monitor ``call_id``."""
+        if mode not in SNOOPS:
+            raise MonitorRefused(422, f"mode: one of {', '.join(SNOOPS)}")
+        leg = self._distributor.talking_leg(call_id)
+        if leg is None:
+            raise MonitorRefused(409, f"call {call_id} is not connected to an agent")
+        if endpoint not in self._distributor.registered:
+            raise MonitorRefused(409, f"{endpoint}'s phone is not registered")
+        if endpoint == leg.agent:
+            raise MonitorRefused(409, "an agent cannot monitor their own call")
+        monitor_id = f"mon-{int(self._clock())}-{next(self._ids)}"
+        session = _Session(monitor_id=monitor_id, call_id=call_id, mode=mode,
+                           endpoint=endpoint, agent=leg.agent, agent_leg=leg.leg_id,
+                           phone_leg=f"{monitor_id}-phone")
+        self.sessions[monitor_id] = session
+        self._sender.put(dc.RingAgent(call_id=monitor_id, leg_id=session.phone_leg,
+                                      endpoint=endpoint, caller_id=f"{mode} {leg.agent}",
+                                      timeout=SUPERVISOR_RING, purpose="monitor"))
+        self._report("call.monitor", session, supervisor=supervisor)
+        return monitor_id
+
+    def _report(self, kind: str, session: _Session, **data: Any) -> None:
+        # not a call's own event (the journal keeps the call's); agents do not see it
+        self._publish({"type": kind, "monitor_id": session.monitor_id,
+                       "monitored_call": session.call_id, "mode": session.mode,
+                       "endpoint": session.endpoint, "monitored_agent": session.agent,
+                       "time": self._clock(), **data})
+
+    def answered(self, event: de.MonitorAnswered) -> None:
+        session = self.sessions.get(event.monitor_id)
+        if session is None or self._distributor.talking_leg(session.call_id) is None:
+            self._sender.put(dc.HangupCall(call_id=event.leg_id))  # the call ended meanwhile
+            return
+        session.answered = True
+        snoop = SNOOPS[session.mode]
+        if snoop is None:  # barge: into the call's own bridge
+            self._sender.put(dc.AddToBridge(call_id=session.call_id,
+                                            bridge_id=f"bridge-{session.call_id}",
+                                            channels=(session.phone_leg,)))
+        else:
+            spy, whisper = snoop
+            self._sender.put(dc.SnoopChannel(call_id=session.monitor_id, snoop_id=session.snoop,
+                                             target=session.agent_leg, spy=spy,
+                                             whisper=whisper))
+            self._sender.put(dc.CreateBridge(call_id=session.monitor_id,
+                                             bridge_id=session.bridge))
+            self._sender.put(dc.AddToBridge(call_id=session.monitor_id,
+                                            bridge_id=session.bridge,
+                                            channels=(session.phone_leg, session.snoop)))
+        self._report("call.monitor.started", session)
+
+    def channel_gone(self, channel_id: str) -> bool:
+        """A channel ended; True when it was a supervisor's phone or a snoop (ours alone).
+
+        The agent's leg ending (the call is over) ends the sessions on it, and is
+        still the distributor's news."""
+        for session in list(self.sessions.values()):
+            if channel_id in (session.phone_leg, session.snoop):
+                self._end(session)
+                return True
+            if channel_id == session.agent_leg:
+                self._end(session)
+        return False
+
+    def _end(self, session: _Session) -> None:
+        if self.sessions.pop(session.monitor_id, None) is None:
+            return
+        self._sender.put(dc.HangupCall(call_id=session.phone_leg))
+        if SNOOPS[session.mode] is not None and session.answered:
+            self._sender.put(dc.HangupCall(call_id=session.snoop))
+            self._sender.put(dc.DestroyBridge(call_id=session.monitor_id,
+                                              bridge_id=session.bridge))
+        self._report("call.monitor.ended", session)
+
+    def _failed(self, command: dc.DriverCommand) -> None:
+        if isinstance(command, dc.RingAgent):
+            self.channel_gone(command.leg_id)
+
+    async def run(self) -> None:
+        await self._sender.run()

@@ -1,0 +1,48 @@
+"""Driver commands sent one after another, in the order they were asked for.
+
+A bridge must not be asked for before the leg it joins was rung, nor a
+hang-up before the ring: each feature that drives legs of its own queues its
+commands here and one task sends them. A command that fails is logged and
+handed to ``on_failure`` (a leg that cannot start has ended).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+
+from contactcenter.telephony import commands as dc
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dc.DriverCommand], Awaitable[None]]
+
+
+class OrderedSender:
+    def __init__(self, send: Send, *, name: str,
+                 on_failure: Callable[[dc.DriverCommand], None] | None = None) -> None:
+        self._send = send
+        self._name = name
+        self._on_failure = on_failure
+        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+
+    def put(self, command: dc.DriverCommand) -> None:
+        self._outbox.put_nowait(command)
+
+    async def run(self) -> None:
+        """Send until cancelled."""
+        while True:
+            command = await self._outbox.get()
+            try:
+                await self._send(command)
+            except Exception as exc:  # noqa: BLE001 - logged; the feature decides what it means
+                log.warning("%s: %s failed: %s", self._name, type(command).__name__, exc)
+                if self._on_failure is not None:
+                    self._on_failure(command)
+            finally:
+                self._outbox.task_done()
+
+    async def drained(self) -> None:
+        """Every command so far handed to the driver (for tests)."""
+        await self._outbox.join()
