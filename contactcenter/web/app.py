@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import DomainEvent, EventBus
+from contactcenter.desk import Desk
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
@@ -20,6 +21,7 @@ from contactcenter.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes
+from contactcenter.web.desk_routes import add_desk_routes
 from contactcenter.web.http import BadInput, error
 from contactcenter.web.insight_routes import add_insight_routes
 from contactcenter.web.keys import (
@@ -175,6 +177,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                health_check: HealthCheck, customers: CustomerService | None = None,
                database: async_sessionmaker[AsyncSession] | None = None,
                distributor: Distributor | None = None,
+               desk: Desk | None = None,
                outbound: ClickToTalk | None = None,
                calling_window: CallingWindow | None = None) -> web.Application:
     """The app; with ``database`` it serves the CRM's collections and manages users."""
@@ -206,6 +209,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     if outbound is not None:
         add_outbound_routes(app, outbound, calling_window or CallingWindow())
     add_pages(app)
+    add_desk_routes(app, desk)  # screen-pops, scripts, dispositions
     return app
 
 

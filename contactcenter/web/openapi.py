@@ -43,7 +43,40 @@ SCHEMAS: dict[str, Any] = {
         "ivr_path": {"type": "array", "items": {"type": "string"}},
         "exit": {"type": ["object", "null"]},
         "variables": {"type": "object"}}},
+    "Disposition": {"type": "object", "required": ["code", "label"], "properties": {
+        "code": {"type": "string"}, "label": {"type": "string"}}},
+    "ScreenPop": {"type": "object", "description": "the screen.pop event (docs/events.md)",
+                  "properties": {
+        "call_id": {"type": "string"}, "agent": {"type": "string"},
+        "queue": {"type": "string"}, "caller": {"type": "string"},
+        "direction": {"type": "string", "enum": ["inbound", "outbound"]},
+        "customer": {"type": ["object", "null"],
+                     "description": "the customer 360, as /customers/lookup has it"},
+        "lookup": {"type": "string", "enum": ["found", "not_found", "failed", "timed_out"]},
+        "ivr": {"type": "object", "properties": {
+            "path": {"type": "array", "items": {"type": "string"}},
+            "digits": {"type": "array", "items": {"type": "object", "properties": {
+                "node": {"type": "string"}, "digits": {"type": "string"}}}},
+            "variables": {"type": "object"}}},
+        "wait": {"type": ["number", "null"], "description": "seconds queued, at the offer"},
+        "script": {"type": ["object", "null"], "description": "the script's StepView"},
+        "dispositions": {"type": "array", "items": ref("Disposition")}}},
+    "CallScript": {"type": "object", "properties": {
+        "script": {"type": ["string", "null"]},
+        "view": {"type": ["object", "null"], "description": "the StepView to render"},
+        "answers": {"type": "object"}, "ended": {"type": "boolean"},
+        "outcome": {"type": ["string", "null"]}}},
 }
+
+_CALL_ID = {"name": "call_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_SCRIPT_ACTION = {"type": "object", "required": ["action"], "properties": {
+    "action": {"type": "string", "enum": ["answer", "objection", "resume", "back"]},
+    "step": {"type": "string", "description": "answer: the step shown"},
+    "answer": {"description": "answer: what the form sent: text, a number, true/false, null"},
+    "name": {"type": "string", "description": "objection: its name"}}}
+_DISPOSE = {"type": "object", "required": ["code"], "properties": {
+    "code": {"type": "string", "description": "one of the call's queue's codes"},
+    "notes": {"type": "string", "maxLength": 4000}}}
 
 _CREDENTIALS_BODY = {"required": True, "content": {
     "application/json": {"schema": ref("Credentials")},
@@ -104,6 +137,42 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/openapi.json"): {
         "summary": "This document",
         "responses": {"200": json_content({"type": "object"})}},
+    # the agent desktop (contactcenter/web/desk_routes.py)
+    ("GET", "/api/v1/calls/{call_id}/screen"): {
+        "summary": "A call's screen-pop again (a page reloaded mid-call)",
+        "parameters": [_CALL_ID],
+        "responses": {"200": json_content(ref("ScreenPop")), "404": ERROR, "503": ERROR}},
+    ("GET", "/api/v1/calls/{call_id}/script"): {
+        "summary": "A call's script: the step to show and the answers so far",
+        "parameters": [_CALL_ID],
+        "responses": {"200": json_content(ref("CallScript")), "404": ERROR}},
+    ("POST", "/api/v1/calls/{call_id}/script"): {
+        "summary": "Answer the step shown, raise an objection, resume or go back",
+        "parameters": [_CALL_ID],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _SCRIPT_ACTION}}},
+        "responses": {"200": json_content(ref("CallScript")), "400": ERROR, "404": ERROR,
+                      "409": ERROR, "422": ERROR}},
+    ("POST", "/api/v1/calls/{call_id}/disposition"): {
+        "summary": "Dispose of a call with a code of its queue and notes; ends the wrap-up",
+        "parameters": [_CALL_ID],
+        "requestBody": {"required": True, "content": {"application/json": {
+            "schema": _DISPOSE}}},
+        "responses": {"200": json_content({"type": "object", "properties": {
+            "call_id": {"type": "string"}, "agent": {"type": "string"},
+            "queue": {"type": "string"}, "code": {"type": "string"},
+            "notes": {"type": "string"}, "wrap_up_ended": {"type": "boolean"}}}),
+            "400": ERROR, "404": ERROR, "409": ERROR, "422": ERROR}},
+    ("GET", "/api/v1/queues/{queue}/dispositions"): {
+        "summary": "A queue's disposition codes, its wrap-up time and how wrap-up ends",
+        "parameters": [{"name": "queue", "in": "path", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": json_content({"type": "object", "properties": {
+            "queue": {"type": "string"},
+            "dispositions": {"type": "array", "items": ref("Disposition")},
+            "wrap_up": {"type": "number"},
+            "wrap_up_end": {"type": "string", "enum": ["available", "paused"]}}}),
+            "404": ERROR}},
 }
 
 

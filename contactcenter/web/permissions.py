@@ -17,6 +17,9 @@ READ_CREATE = frozenset({"read", "create"})
 WORK = frozenset({"read", "create", "update"})
 ALL = frozenset({"read", "create", "update", "delete"})
 ACTIONS = ALL
+#: the calls offered to an agent: screen-pop, script, disposition (the route refuses an
+#: agent another agent's call)
+DESK = frozenset({"read", "update"})
 
 #: what every signed-in user may do: the screen-pop, the event stream (filtered by role)
 #: and the knowledge base
@@ -37,6 +40,7 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "cases": WORK, "activities": READ_CREATE,
         # their own state and figures (the route refuses anyone else's)
         "agents": frozenset({"read", "update"}),
+        "desk": DESK,
         # a call they place themselves, from their own phone
         "click_to_talk": frozenset({"create"}),
         # the pages: their own desktop, never the boards
@@ -56,13 +60,15 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # supervisors keep the knowledge base their agents and customers read
         "cases": WORK, "activities": READ_CREATE, "articles": ALL,
         "agents": frozenset({"read", "update"}),
+        "desk": DESK,
         "click_to_talk": frozenset({"create"}),
         "desktop": READ, "boards": READ,
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
-    | {"agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
+    | {"desk": DESK,
+       "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ},
 }
 
