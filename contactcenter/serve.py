@@ -15,7 +15,6 @@ from contactcenter.acd import Acd, AcdConfig, load_acd
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
-from contactcenter.desk import Desk, desk_scripts
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
@@ -24,14 +23,12 @@ from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.journal import CallJournal
 from contactcenter.lookup import IvrLookup
-from contactcenter.scripting import ScriptBook
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
-from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
@@ -125,8 +122,7 @@ async def _authenticator(settings: Settings,
 
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
           crm: async_sessionmaker[AsyncSession],
-          auth: Authenticator, scripts: ScriptBook | None = None,
-          ) -> tuple[Engine, AsteriskDriver, web.Application]:
+          auth: Authenticator) -> tuple[Engine, AsteriskDriver, web.Application]:
     """The engine, the Asterisk driver feeding it, and the web app showing both."""
     customers = CustomerService(crm)
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
@@ -140,15 +136,13 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     monitors = engine.attach_monitors()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
-    desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
-                scripts=scripts, distributor=distributor)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
-                     customers=customers, database=crm, distributor=distributor, desk=desk,
+                     customers=customers, database=crm, distributor=distributor,
                      outbound=outbound, calling_window=window)
     add_monitor_routes(app, monitors)
     return engine, driver, app
@@ -156,7 +150,6 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
 
 async def run(settings: Settings) -> None:
     flows = check_config(settings)
-    scripts = desk_scripts(settings, load_queues(settings).queues)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
@@ -166,13 +159,12 @@ async def run(settings: Settings) -> None:
     await migrate(database)
     crm = sessions(database)
     engine, driver, app = _wire(settings, flows, journal, bus, crm,
-                                await _authenticator(settings, crm), scripts)
+                                await _authenticator(settings, crm))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())
     outbox = CrmOutbox(journal, crm)
     outbox_task = asyncio.ensure_future(outbox.run(bus))
-    desk_task = app[DESK].start()  # screen-pops; subscribed before the first call
     assert engine.distributor is not None
     acd_task = asyncio.ensure_future(engine.distributor.run())
     senders = [part.run() for part in (engine.outbound, engine.monitors) if part is not None]
@@ -182,6 +174,9 @@ async def run(settings: Settings) -> None:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
         await driver.wait_connected(timeout=30)
+        restored = engine.restore_callbacks()  # once phones can ring: promises are kept
+        if restored:
+            log.info("%d callbacks promised before the restart wait their turn again", restored)
         print(banner(settings), flush=True)
         await _until_stopped()
     finally:
@@ -189,7 +184,6 @@ async def run(settings: Settings) -> None:
         await driver.stop()
         await engine.close()
         outbox_task.cancel()
-        desk_task.cancel()
         acd_task.cancel()
         await _last_flush(outbox)
         await runner.cleanup()

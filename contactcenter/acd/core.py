@@ -150,10 +150,11 @@ class Acd(Waiting):
         if call_id in self._calls or call_id in self._ended or queue is None:
             self._ignored += 1
             return
-        call = CallRecord(call_id, queue, event.priority, now, self._next())
+        since = now if event.since is None else min(event.since, now)
+        call = CallRecord(call_id, queue, event.priority, since, self._next())
         call.caller, call.variables = event.number, event.variables
         self._calls[call_id] = call
-        self._request_callback(call, queue, event.number, event.skill, now)
+        self._request_callback(call, queue, event.number, event.skill, now, since)
 
     def _on_restored(self, event: CallRestored, now: float) -> None:
         """A call connected before a restart: its agent is on call with it again."""

@@ -41,6 +41,8 @@ class CallbackRequested:
     priority: int = 0
     skill: str | None = None
     variables: Mapping[str, str] = field(default_factory=dict)
+    #: when it was asked for, if before now (a callback restored after a restart)
+    since: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

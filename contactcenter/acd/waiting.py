@@ -181,12 +181,12 @@ class Waiting(Router):
             self._route_call(call, now)
 
     def _request_callback(self, call: CallRecord, queue: QueueRecord, number: str,
-                          skill: str | None, now: float) -> None:
+                          skill: str | None, now: float, since: float) -> None:
         """A callback asked for outright: offered, counted and lined up as a virtual caller."""
         queue.offered += 1
         queue.callbacks += 1
         skill = skill or queue.config.required_skill
-        self._settle(call, queue, now, skill)
+        self._settle(call, queue, now, skill, entered=since)
         call.callback = True
         queue.virtual += 1
         data = {"call_id": call.id, "queue": queue.name, "priority": call.priority,

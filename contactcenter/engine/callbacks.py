@@ -14,9 +14,11 @@ CRM gets an outbound interaction on the customer's timeline.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
+from contactcenter.journal import CallRecord
 from contactcenter.telephony import commands as dc
 
 Queue = Callable[[dc.DriverCommand], None]
@@ -107,3 +109,46 @@ def _cause(cause: str) -> str:
             or "no user" in text:
         return "no_answer"
     return "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class PendingCallback:
+    """A callback promised before a restart and not yet attempted."""
+
+    call_id: str
+    queue: str
+    number: str
+    since: float
+    priority: int
+
+
+def pending_callbacks(records: Iterable[CallRecord]) -> list[PendingCallback]:
+    """The callbacks the journal promised that no attempt answered: a restart of the app
+    (which forgets the ACD's virtual callers) must not break the promise."""
+    records = list(records)
+    attempted = {record.call_id for record in records if record.direction == "outbound"}
+    pending = []
+    for record in records:
+        if record.state != "ended" or f"{record.call_id}-callback" in attempted:
+            continue
+        promise = _promise(record.all_events())
+        if promise is not None:
+            queue, number, since = promise
+            priority = int(record.variables.get("priority", "0") or 0)
+            pending.append(PendingCallback(record.call_id, queue, number, since, priority))
+    return sorted(pending, key=lambda callback: callback.since)
+
+
+def _promise(events: list[dict[str, Any]]) -> tuple[str, str, float] | None:
+    """(queue, number, when) of the callback a call's events promised, unless withdrawn."""
+    promise = None
+    for event in events:
+        kind = event["type"]
+        if kind == "callback.requested" and event.get("queue") and event.get("number"):
+            promise = (str(event["queue"]), str(event["number"]), float(event["time"]))
+        elif kind == "call.overflowed" and event.get("kind") == "callback" \
+                and event.get("target"):
+            promise = (str(event["queue"]), str(event["target"]), float(event["time"]))
+        elif kind in ("callback.withdrawn", "call.abandoned") and promise is not None:
+            promise = None  # withdrawn (no outbound peer), or cancelled
+    return promise

@@ -107,11 +107,14 @@ class Distributor:
                                    since=since))
 
     def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
-                         skill: str | None, variables: dict[str, str]) -> None:
-        """A customer asked to be called back: a virtual caller waits its turn in ``queue``."""
+                         skill: str | None, variables: dict[str, str],
+                         since: float | None = None) -> None:
+        """A customer asked to be called back: a virtual caller waits its turn in ``queue``
+        (``since``: when they asked, for one restored after a restart)."""
         self._callbacks[call_id] = number
         self._handle(ae.CallbackRequested(call_id=CallId(call_id), queue=queue, number=number,
-                                          priority=priority, skill=skill, variables=variables))
+                                          priority=priority, skill=skill, variables=variables,
+                                          since=since))
 
     def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
               agent: str, answered_at: float, caller: str, priority: int) -> None:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from contactcenter.acd.core import Acd
 from contactcenter.bus import EventBus
 from contactcenter.engine.agent_store import AgentStateStore
+from contactcenter.engine.callbacks import pending_callbacks
 from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
@@ -79,6 +80,17 @@ class Engine:
         self.monitors = Monitors(self.distributor, send=lambda command: self.send(command),
                                  publish=self.publish, clock=self.clock)
         return self.monitors
+
+    def restore_callbacks(self) -> int:
+        """The callbacks promised before a restart wait their turn again, in their place."""
+        if self.distributor is None:
+            return 0
+        pending = pending_callbacks(self.journal.ended())
+        for callback in pending:
+            self.distributor.request_callback(
+                callback.call_id, queue=callback.queue, number=callback.number,
+                priority=callback.priority, skill=None, variables={}, since=callback.since)
+        return len(pending)
 
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""

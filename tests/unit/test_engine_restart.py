@@ -158,3 +158,36 @@ def test_the_store_keeps_the_last_state_of_each_agent(tmp_path: Path) -> None:
         "agent101": ("paused", "lunch"), "agent102": ("on_call", "")}
     assert len((tmp_path / "agents.jsonl").read_text().splitlines()) == 2  # compacted
 
+
+
+async def test_callbacks_promised_before_a_restart_wait_again_in_their_place(
+        tmp_path: Path, clock: list[float]) -> None:
+    first = Life(tmp_path, clock)
+    for call_id, number in (("first", "+15557770001"), ("second", "+15557770002"),
+                            ("done", "+15557770003")):
+        for event in ({"type": "call.arrived", "call_id": call_id, "caller": number,
+                       "dialed": "5000"},
+                      {"type": "callback.requested", "call_id": call_id, "number": number,
+                       "queue": "support"},
+                      {"type": "call.ended", "call_id": call_id, "outcome": "callback_requested"}):
+            first.journal.append({**event, "time": clock[0]})
+        clock[0] += 10
+    # the third one was attempted already
+    first.journal.append({"type": "call.dialed", "call_id": "done-callback", "time": clock[0],
+                          "caller": "+15557770003", "direction": "outbound"})
+    first.journal.append({"type": "call.ended", "call_id": "done-callback", "time": clock[0],
+                          "outcome": "callback_busy"})
+    await first.stop()
+
+    clock[0] = 2000.0
+    second = Life(tmp_path, clock)
+    second.distributor.dial_out = True
+    assert second.engine.restore_callbacks() == 2
+    second.distributor.registration("agent101", True)
+    second.distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    await until(lambda: _rings(second))
+    ring = second.wire.of(c.RingAgent)[0]
+    assert (ring.call_id, ring.caller_id) == ("first", "+15557770001")
+    view = second.distributor.acd.call_state("second")
+    assert view is not None and view.entered == 1010.0  # its wait counts from the promise
+    await second.stop()
