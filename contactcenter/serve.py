@@ -15,6 +15,7 @@ from contactcenter.acd import Acd, AcdConfig, load_acd
 from contactcenter.bus import EventBus
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
+from contactcenter.desk import Desk, desk_scripts
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
@@ -23,12 +24,14 @@ from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.journal import CallJournal
 from contactcenter.lookup import IvrLookup
+from contactcenter.scripting import ScriptBook
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
@@ -122,7 +125,8 @@ async def _authenticator(settings: Settings,
 
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
           crm: async_sessionmaker[AsyncSession],
-          auth: Authenticator) -> tuple[Engine, AsteriskDriver, web.Application]:
+          auth: Authenticator, scripts: ScriptBook | None = None,
+          ) -> tuple[Engine, AsteriskDriver, web.Application]:
     """The engine, the Asterisk driver feeding it, and the web app showing both."""
     customers = CustomerService(crm)
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
@@ -136,13 +140,15 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     monitors = engine.attach_monitors()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
+    desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
+                scripts=scripts, distributor=distributor)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
-                     customers=customers, database=crm, distributor=distributor,
+                     customers=customers, database=crm, distributor=distributor, desk=desk,
                      outbound=outbound, calling_window=window)
     add_monitor_routes(app, monitors)
     return engine, driver, app
@@ -150,6 +156,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
 
 async def run(settings: Settings) -> None:
     flows = check_config(settings)
+    scripts = desk_scripts(settings, load_queues(settings).queues)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
@@ -159,12 +166,13 @@ async def run(settings: Settings) -> None:
     await migrate(database)
     crm = sessions(database)
     engine, driver, app = _wire(settings, flows, journal, bus, crm,
-                                await _authenticator(settings, crm))
+                                await _authenticator(settings, crm), scripts)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())
     outbox = CrmOutbox(journal, crm)
     outbox_task = asyncio.ensure_future(outbox.run(bus))
+    desk_task = app[DESK].start()  # screen-pops; subscribed before the first call
     assert engine.distributor is not None
     acd_task = asyncio.ensure_future(engine.distributor.run())
     senders = [part.run() for part in (engine.outbound, engine.monitors) if part is not None]
@@ -184,6 +192,7 @@ async def run(settings: Settings) -> None:
         await driver.stop()
         await engine.close()
         outbox_task.cancel()
+        desk_task.cancel()
         acd_task.cancel()
         await _last_flush(outbox)
         await runner.cleanup()
