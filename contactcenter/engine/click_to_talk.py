@@ -94,7 +94,8 @@ class ClickToTalk:
         self._legs[leg] = self._legs[side.customer_leg] = call_id
         self._publish({"type": "call.offered", "call_id": call_id, "agent": agent,
                        "queue": None, "direction": "outbound", "time": self._clock()})
-        self._sender.put(dc.RingAgent(call_id=call_id, leg_id=leg, endpoint=agent,
+        self._sender.put(dc.RingAgent(call_id=call_id, leg_id=leg,
+                                      endpoint=distributor.registered.ring(agent),
                                              caller_id=number, timeout=AGENT_RING))
         return call_id
 

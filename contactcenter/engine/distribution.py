@@ -26,6 +26,7 @@ from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
 from contactcenter.engine.callbacks import DIALABLE, CallbackCall
+from contactcenter.engine.phones import Phones
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -78,7 +79,8 @@ class Distributor:
         self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
         self._wake = asyncio.Event()
         self._ids = itertools.count(1)
-        self.registered: set[str] = set()
+        #: the people (agents, supervisors) with a phone registered, and which to ring
+        self.registered = Phones()
         #: (call, agent) -> the leg of the ring under way; older legs' news is stale
         self._current: dict[tuple[str, str], str] = {}
         #: calls to withdraw once the core's current batch of commands is carried out
@@ -240,14 +242,12 @@ class Distributor:
         """A state change asked for by the API (or the phone)."""
         self._handle(event)
 
-    def registration(self, agent: str, registered: bool) -> None:
-        """An agent's phone that unregisters logs the agent out."""
-        if registered:
-            self.registered.add(agent)
-        else:  # also an agent restored after a restart whose phone went meanwhile
-            self.registered.discard(agent)
-            if agent in self.acd.config.agents:
-                self._handle(ae.AgentLoggedOut(agent=AgentId(agent)))
+    def registration(self, endpoint: str, registered: bool) -> None:
+        """An agent whose last phone unregisters is logged out (also one restored after a
+        restart whose phone went meanwhile)."""
+        agent, none_left = self.registered.update(endpoint, registered)
+        if not registered and none_left and agent in self.acd.config.agents:
+            self._handle(ae.AgentLoggedOut(agent=AgentId(agent)))
 
     # -- the core ----------------------------------------------------------------------------
 
@@ -331,7 +331,8 @@ class Distributor:
         self._current[(call_id, agent)] = leg.leg_id
         waiting.legs.append(leg.leg_id)
         # the core's own timer cancels first; Asterisk's is only a backstop
-        self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id, endpoint=agent,
+        self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id,
+                                 endpoint=self.registered.ring(agent),
                                  caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
 
     def _callback_turn(self, call_id: str) -> _Waiting | None:

@@ -87,7 +87,7 @@ class Monitors:
                            phone_leg=f"{monitor_id}-phone")
         self.sessions[monitor_id] = session
         self._sender.put(dc.RingAgent(call_id=monitor_id, leg_id=session.phone_leg,
-                                      endpoint=endpoint, caller_id=f"{mode} {leg.agent}",
+                                      endpoint=self._distributor.registered.ring(endpoint), caller_id=f"{mode} {leg.agent}",
                                       timeout=SUPERVISOR_RING, purpose="monitor"))
         self._report("call.monitor", session, supervisor=supervisor)
         return monitor_id

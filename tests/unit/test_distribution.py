@@ -259,3 +259,21 @@ async def test_a_busy_customer_ends_the_callback_and_hangs_up_the_agent() -> Non
     assert [(event["call_id"], event["outcome"]) for event in ended] == [
         ("c1-callback", "callback_busy")]
     task.cancel()
+
+
+async def test_the_phone_registered_last_rings_and_the_agent_stays_until_both_are_gone() -> None:
+    published: list[dict[str, Any]] = []
+    distributor, sent, task = await _setup("agent101", published=published)
+    distributor.registration("agent101-web", True)  # the desktop's softphone, signed in now
+    distributor.join("c1", Caller(), queue="support", priority=0, skill=None, caller="+1555",
+                     variables={})
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent) and ring.endpoint == "agent101-web"
+    distributor.registration("agent101-web", False)  # the browser closes: the desk phone stays
+    assert "agent101" in distributor.registered
+    assert distributor.acd.agent_state("agent101").state.value != "logged_out"
+    distributor.registration("agent101", False)
+    assert "agent101" not in distributor.registered
+    assert distributor.acd.agent_state("agent101").state.value == "logged_out"
+    task.cancel()
