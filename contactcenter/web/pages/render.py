@@ -27,6 +27,7 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 ASSET_NAME = re.compile(r"^[a-z][a-z0-9_-]*\.(?:js|css|svg|png)$")
+VOID = frozenset({"br", "hr", "img", "input", "link", "meta"})
 CONTENT_TYPES = {"js": "text/javascript", "css": "text/css", "svg": "image/svg+xml",
                  "png": "image/png"}
 
@@ -43,7 +44,16 @@ SECURITY_HEADERS = {
 
 
 class Markup(str):
-    """HTML that is safe to insert as it is (built from escaped parts only)."""
+    """HTML that is safe to insert as it is (built from escaped parts only); what is added
+    to it is escaped unless it is ``Markup`` too."""
+
+    __slots__ = ()
+
+    def __add__(self, other: str) -> Markup:
+        return Markup(str.__add__(self, escape(other)))
+
+    def __radd__(self, other: str) -> Markup:
+        return Markup(str.__add__(escape(other), self))
 
 
 def escape(value: object) -> Markup:
@@ -65,6 +75,8 @@ def tag(name: str, content: Markup | str = "", **attributes: object) -> Markup:
             continue
         key = key.rstrip("_").replace("_", "-")
         attrs.append(f" {key}" if value is True else f' {key}="{escape(value)}"')
+    if name in VOID:
+        return Markup(f"<{name}{''.join(attrs)}>")
     return Markup(f"<{name}{''.join(attrs)}>{escape(content)}</{name}>")
 
 

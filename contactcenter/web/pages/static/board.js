@@ -12,6 +12,7 @@ const STATES = new Map(data.states);
 const queues = new Map(); // name -> {stats, at}
 const agents = new Map(); // id -> state view + figures
 const callers = new Map(); // call id -> caller number
+const callQueues = new Map(); // call id -> the queue it is in (agent.state does not say)
 let snapshotAt = 0;
 
 const definition = (key) => document.getElementById(`def-${key}`)?.nextElementSibling
@@ -139,8 +140,9 @@ function showAgent(id) {
                                                   ` ${agent.reason}`) : "");
   timer(cell("time_in_state"), "since", { since: agent.since });
   const call = agent.call_id;
+  const queue = callQueues.get(call) || (agent.queue_call === call ? agent.queue : null);
   cell("current_call").textContent = call
-    ? [callers.get(call) || call, agent.queue].filter(Boolean).join(" · ") : "–";
+    ? [callers.get(call) || call, queue].filter(Boolean).join(" · ") : "–";
   cell("calls").textContent = agent.calls ?? 0;
   const monitor = row.querySelector(".monitor");
   monitor.replaceChildren(...(call && agent.state === "on_call"
@@ -185,7 +187,7 @@ async function snapshot() {
   if (a.ok) {
     for (const [id, view] of Object.entries(a.body.agents || {})) {
       const known = agents.get(id);
-      if (!known || !(known.since > view.since)) agents.set(id, view);
+      if (!known || !(known.since > view.since)) agents.set(id, { ...view, queue_call: view.call_id });
       showAgent(id);
     }
   }
@@ -215,12 +217,16 @@ function onEvent(event) {
       break;
     }
     case "call.arrived": callers.set(event.call_id, event.caller); break;
+    case "call.queued": case "call.offered":
+      callQueues.set(event.call_id, event.queue);
+      if (callQueues.size > 5000) callQueues.delete(callQueues.keys().next().value);
+      break;
     case "call.answered": {
+      callQueues.set(event.call_id, event.queue);
       const known = agents.get(event.agent);
-      if (known && event.time > snapshotAt) {
-        known.calls = (known.calls || 0) + 1;
-        showAgent(event.agent);
-      }
+      if (!known) break;
+      if (event.time > snapshotAt) known.calls = (known.calls || 0) + 1; // not yet counted
+      showAgent(event.agent);
       break;
     }
     case "call.ended": // the caller stays named while the agent wraps the call up
@@ -234,5 +240,6 @@ setText("scope", data.scope ? `(${data.scope})` : "");
 wireSignOut();
 wirePhone();
 startTicking();
-connectEvents({ types: ["queue.stats", "agent.state", "call.arrived", "call.answered",
-                        "call.ended"], onEvent, onOpen: snapshot });
+connectEvents({ types: ["queue.stats", "agent.state", "call.arrived", "call.queued",
+                        "call.offered", "call.answered", "call.ended"],
+                onEvent, onOpen: snapshot });
