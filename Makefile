@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium
 CONFIG ?= config/demo.yaml
 
-.PHONY: demo test system-deps venv asterisk lint bench clean
+.PHONY: demo test system-deps venv asterisk lint bench clean screenshots
 
 demo: system-deps venv asterisk
 	$(BIN)/contactcenter db seed --config $(CONFIG)
@@ -43,6 +43,10 @@ lint: venv
 	$(BIN)/mypy --strict contactcenter/ivr
 	$(BIN)/mypy --strict contactcenter/acd
 	$(BIN)/mypy --strict contactcenter/scripting
+
+# docs/screenshots/: the desktop, the board and the wallboard on the demo with live calls
+screenshots: system-deps venv asterisk
+	$(BIN)/python -m tests.browser.screenshots
 
 bench: venv
 	$(BIN)/python bench/bench_ivr_core.py

@@ -35,6 +35,8 @@ AGENTS = {f"agent10{n}": {"name": name, "skills": {"support": 5, "sales": 5},
 PASSWORDS = {"admin": "demo-admin-pass", "supervisor": "demo-supervisor-pass",
              **{f"agent1{n:02d}": f"demo-agent1{n:02d}-pass" for n in range(1, 11)}}
 ADA = "+15550001001"
+#: the demo's call scripts (a relative folder would be looked up beside the test's config)
+SCRIPTS = {"scripts": {"dir": str(ROOT / "config/scripts")}}
 _callers = count(1)
 
 
@@ -50,7 +52,7 @@ def browser_platform(tmp: Path, install: AsteriskInstall) -> Iterator[Platform]:
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, install,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml")},
-                          asterisk=outbound) as platform:
+                          asterisk=outbound, sections=SCRIPTS) as platform:
         yield platform
 
 

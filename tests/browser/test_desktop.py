@@ -27,6 +27,7 @@ from tests.integration.baresip import AgentPhone
 from tests.integration.platform import EventWatcher, Platform
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+NOTE = "Sent a new pair <script>document.body.dataset.pwned='2'</script> <i>today</i>"
 
 
 @pytest.fixture(scope="module")
@@ -110,18 +111,52 @@ async def test_the_screen_pop_shows_the_caller_from_the_crm_within_half_a_second
         await expect(desktop.locator("#customer-account")).to_contain_text(
             "Lovelace Analytical Engines")
         # the call script's first step, and the dispositions of the queue
-        pop = await watcher.wait_for(lambda e: e["type"] == "screen.pop")
-        if pop["script"] is not None:  # the queue has a script: its first step is shown
-            await expect(desktop.locator("#script-text")).to_have_text(pop["script"]["text"])
         await watcher.wait_for(lambda e: e["type"] == "call.answered")
         await expect(desktop.locator("#call-status")).to_have_text("connected")
         await expect(desktop.locator("#disposition-codes input").first).to_be_attached()
+        await _walk_the_support_script(desktop)
         assert (await caller).returncode == 0
-        # after the call: wrap-up with its countdown
+        # after the call: wrap-up with its countdown, then the disposition ends it
         await expect(desktop.locator("#my-state")).to_have_attribute("data-state", "wrap_up",
                                                                      timeout=5000)
         await expect(desktop.locator("#wrapup-timer")).to_have_attribute("data-until",
                                                                          re.compile(r"\d"))
+        await desktop.check("#disposition-codes input[value=resolved]")
+        await desktop.fill("#disposition-notes", NOTE)
+        await desktop.click("#disposition-save")
+        await expect(desktop.locator("#disposition-result")).to_have_text("Saved.")
+        disposed = await watcher.wait_for(lambda e: e["type"] == "call.disposed")
+        assert (disposed["code"], disposed["notes"]) == ("resolved", NOTE)
+        await expect(desktop.locator("#my-state")).to_have_attribute("data-state", "available")
+
+
+async def _walk_the_support_script(desktop: Page) -> None:
+    """The support script (config/scripts/support.yaml) as the agent clicks through it."""
+    text = desktop.locator("#script-text")
+    await expect(text).to_contain_text("Thank you for calling support, Ada.")
+    await desktop.click("#script-next")
+    await expect(desktop.locator("#script-step-title")).to_have_text("Verify identity")
+    await desktop.click("#script-step button.choice[data-answer=Yes]")
+    await expect(desktop.locator("#script-step-title")).to_have_text("Describe the problem")
+    # an objection and back: the script comes back to the step it left
+    await desktop.click("#script-objections button:text('Caller is upset')")
+    await expect(desktop.locator("#script-step")).not_to_have_attribute("data-step",
+                                                                        "problem_area")
+    await desktop.click("#script-step button:text('Back to script')")
+    await expect(desktop.locator("#script-step")).to_have_attribute("data-step",
+                                                                    "problem_area")
+
+
+async def test_a_note_with_markup_from_the_last_call_shows_as_text_on_the_next_pop(
+        desktop: Page, platform: Platform) -> None:
+    await desktop.click("#go-available")
+    await expect(desktop.locator("#my-state")).to_have_text("Available")
+    caller = place_call(platform, ADA, "2", hold_ms=2000)
+    note = desktop.locator("#recent-interactions .note").first
+    await expect(note).to_have_text(NOTE, timeout=15000)
+    assert await desktop.locator("#customer script, #customer i").count() == 0
+    assert await desktop.evaluate("document.body.dataset.pwned") is None
+    await caller
 
 
 async def test_an_unknown_caller_gets_a_new_contact_form_with_the_number(

@@ -94,12 +94,21 @@ function startCall(event) {
   setTimeout(() => { if (call && call.call_id === id && !call.popped) fetchPop(id); }, 400);
 }
 
+// a page opened (or reloaded) during a call: the pop again, and the script where it is now
 async function fetchPop(id) {
   const result = await api("GET", `/api/v1/calls/${encodeURIComponent(id)}/screen`);
-  if (call && call.call_id === id && !call.popped) {
-    if (result.ok) showPop(result.body);
-    else replace("customer", el("p", { class: "muted" }, "No screen-pop for this call."));
+  if (!call || call.call_id !== id || call.popped) return;
+  if (!result.ok) {
+    replace("customer", el("p", { class: "muted" }, "No screen-pop for this call."));
+    return;
   }
+  showPop(result.body);
+  if (result.body.script) loadScript(id);
+}
+
+async function loadScript(id) {
+  const result = await api("GET", `/api/v1/calls/${encodeURIComponent(id)}/script`);
+  if (result.ok && call && call.call_id === id && result.body.view) showScript(result.body);
 }
 
 function ivrText(value) {
@@ -136,10 +145,17 @@ function showPop(pop) {
   const ivr = pop.ivr || {};
   setText("call-ivr-path", ivrText(ivr.path));
   setText("call-digits", ivrText(ivr.digits));
-  renderCustomer(document.getElementById("customer"), pop.customer, pop.caller, {
-    output: document.getElementById("dial-result"),
-    reload: () => reloadCustomer(pop.caller),
-  });
+  if (!pop.customer && ["failed", "timed_out"].includes(pop.lookup)) {
+    // the CRM could not say: the caller may well be a customer, so no new-contact form
+    replace("customer", el("p", { class: "muted", id: "lookup-failed" },
+      "The CRM did not answer in time: who this caller is is not known yet. ",
+      el("button", { type: "button", onclick: () => reloadCustomer(pop.caller) }, "Look up again")));
+  } else {
+    renderCustomer(document.getElementById("customer"), pop.customer, pop.caller, {
+      output: document.getElementById("dial-result"),
+      reload: () => reloadCustomer(pop.caller),
+    });
+  }
   if (pop.script) showScript(pop.script);
   call.dispositions = pop.dispositions || null;
   showDispositions();
@@ -147,6 +163,10 @@ function showPop(pop) {
 
 async function reloadCustomer(phone) {
   const result = await api("GET", `/api/v1/customers/lookup?phone=${encodeURIComponent(phone)}`);
+  if (!result.ok && result.status !== 404) {
+    replace("customer", el("p", { class: "error" }, `Lookup failed: ${reason(result)}`));
+    return;
+  }
   renderCustomer(document.getElementById("customer"), result.ok ? result.body : null, phone, {
     output: document.getElementById("dial-result"), reload: () => reloadCustomer(phone),
   });
@@ -188,7 +208,7 @@ function showScript(payload) {
   const view = payload.view || payload;
   if (!view || !view.step) return;
   document.getElementById("script-panel").hidden = false;
-  setText("script-title", payload.title || "");
+  setText("script-title", payload.script ? `· ${payload.script}` : "");
   setText("script-error", "");
   renderScript(view, { act: scriptAction });
   if (view.kind === "end" && view.outcome) preselect(view.outcome);
@@ -201,6 +221,8 @@ async function scriptAction(body) {
   if (result.ok) {
     showScript(result.body);
     if (result.body.ended && result.body.outcome) preselect(result.body.outcome);
+  } else if (result.status === 409 && result.body.field === "step") {
+    loadScript(call.call_id); // the script moved on meanwhile (a double click, another tab)
   } else {
     setText("script-error", reason(result));
     const field = result.body.field;

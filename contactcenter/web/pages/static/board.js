@@ -9,6 +9,7 @@ import {
 const data = pageData();
 const wall = document.body.classList.contains("wallboard");
 const STATES = new Map(data.states);
+const order = (state) => [...STATES.keys()].indexOf(state);
 const queues = new Map(); // name -> {stats, at}
 const agents = new Map(); // id -> state view + figures
 const callers = new Map(); // call id -> caller number
@@ -53,8 +54,9 @@ function queueCell(key, name, entry, node) {
     case "average_speed_of_answer": case "average_handle_time": case "expected_wait":
       node.textContent = seconds(stats[key]); break;
     case "agents_by_state":
-      node.replaceChildren(...[...byState(name)].map(([state, count]) => el("span", {
-        class: "badge", dataset: { state } }, `${count} ${STATES.get(state) || state}`)));
+      node.replaceChildren(...[...byState(name)].sort(([a], [b]) => order(a) - order(b))
+        .map(([state, count]) => el("span", { class: "badge", dataset: { state } },
+                                   `${count} ${STATES.get(state) || state}`)));
       break;
     default: node.textContent = stats[key] ?? "–";
   }
@@ -83,7 +85,7 @@ function tile(name) {
     node = el("article", { class: "tile", dataset: { queue: name } },
       el("h2", {}, name),
       el("div", { class: "figures" }, ["waiting", "longest_wait", "service_level", "abandoned",
-        "average_speed_of_answer"].map(figure)),
+        "average_speed_of_answer", "answered"].map(figure)),
       el("div", { class: "states", dataset: { metric: "agents_by_state" },
                   title: definition("agents_by_state") }));
     tiles.append(node);
