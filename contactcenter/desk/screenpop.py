@@ -118,6 +118,8 @@ class ScreenPops:
             subscription.close()
             for task in list(self._tasks):
                 task.cancel()
+            for call in self.calls.values():
+                call.lookup.cancel()
 
     def on_event(self, event: DomainEvent) -> None:
         kind, call_id = event.get("type"), event.get("call_id")
