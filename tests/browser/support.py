@@ -8,14 +8,14 @@ import json
 import time
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import yaml
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, BrowserContext, Page
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
@@ -80,10 +80,14 @@ async def set_state(platform: Platform, agent: str, state: str,
     return dict(await api(platform, "PUT", f"/api/v1/agents/{agent}/state", body))
 
 
-async def sign_in(browser: Browser, platform: Platform, user: str, page_path: str) -> Page:
-    """A fresh browser context signed in as ``user`` through the sign-in page."""
+async def sign_in(browser: Browser, platform: Platform, user: str, page_path: str,
+                  prepare: Callable[[BrowserContext], Awaitable[None]] | None = None) -> Page:
+    """A fresh browser context signed in as ``user`` through the sign-in page
+    (``prepare`` sets the context up first, e.g. routes)."""
     context = await browser.new_context(base_url=platform.base_url,
                                         viewport={"width": 1400, "height": 900})
+    if prepare is not None:
+        await prepare(context)
     page = await context.new_page()
     await page.goto(f"/login?next={page_path}")
     await page.fill("#username", user)

@@ -4,13 +4,14 @@ escaping, and the boards closed to agents."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import pytest_asyncio
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, WebSocketRoute, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.browser.support import (
@@ -182,6 +183,36 @@ async def test_click_to_talk_refuses_a_do_not_call_number_with_the_reason(
     result = desktop.locator("#dial-result")
     await expect(result).to_have_attribute("data-result", "refused")
     await expect(result).to_contain_text("is on the do-not-call list")
+
+
+async def test_the_event_stream_reconnects_when_it_closes(
+        browser: Browser, platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    sockets: list[WebSocketRoute] = []
+
+    def relay(socket: WebSocketRoute) -> None:  # the page's socket, passed on to the platform
+        socket.connect_to_server()
+        sockets.append(socket)
+
+    async def route(context: BrowserContext) -> None:
+        await context.route_web_socket(re.compile(r"/api/v1/events"), relay)
+
+    page = await sign_in(browser, platform, "agent101", "/agent", prepare=route)
+    try:
+        await expect(page.locator("#my-state")).to_have_attribute("data-state", "logged_out")
+        await sockets[0].close(code=1011, reason="gone")  # as a restarting server would
+        deadline = time.monotonic() + 5
+        while len(sockets) < 2:  # the page opens a new socket by itself
+            assert time.monotonic() < deadline, "the page did not reconnect"
+            await asyncio.sleep(0.05)
+        await expect(page.locator("#live")).to_have_attribute("data-live", "live")
+        # events flow on the new socket: a state set through the API shows within a second
+        started = time.monotonic()
+        await set_state(platform, "agent101", "paused", "training")
+        await expect(page.locator("#my-reason")).to_have_text("(training)", timeout=1000)
+        assert time.monotonic() - started < 1.0
+    finally:
+        await page.context.close()
+        await set_state(platform, "agent101", "logged_out")
 
 
 async def test_an_agent_cannot_open_the_boards(desktop: Page) -> None:
