@@ -59,8 +59,9 @@ def test_the_demo_files_load_and_run() -> None:
 def test_the_demo_agents_are_the_demo_phones() -> None:
     settings = yaml.safe_load((ROOT / "config" / "demo.yaml").read_text())
     config = load_acd(DEMO_QUEUES, DEMO_AGENTS)
-    assert sorted(config.agents) == sorted(agent["id"] for agent in settings["agents"])
+    phones = sorted(agent["id"] for agent in settings["agents"])
     assert sorted(config.agents) == [f"agent{n}" for n in range(101, 111)]
+    assert phones == [*sorted(config.agents), "supervisor1"]  # and the supervisor's phone
 
 
 def test_every_queue_the_ivr_names_exists() -> None:

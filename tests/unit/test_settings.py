@@ -12,9 +12,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_demo_config_loads_with_ten_agents_and_their_users() -> None:
     settings = load_settings(ROOT / "config/demo.yaml", environ={})
-    assert [agent.id for agent in settings.agents] == [f"agent{n}" for n in range(101, 111)]
+    phones = [f"agent{n}" for n in range(101, 111)] + ["supervisor1"]
+    assert [agent.id for agent in settings.agents] == phones
     users = {user.username: user for user in settings.users}
     assert users["admin"].role == "admin" and users["supervisor"].role == "supervisor"
+    assert users["supervisor"].agent == "supervisor1"  # the phone that rings to listen in
     assert all(users[f"agent{n}"].agent == f"agent{n}" for n in range(101, 111))
     assert settings.ivr.numbers == {"5000": "main"}
 
