@@ -35,7 +35,8 @@ ADMINISTRATIVE = ("audit", "users")
 
 PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": _EVERYONE | {
-        "contacts": READ, "accounts": READ, "interactions": READ, "articles": READ,
+        # agents add the unknown caller the screen-pop offers a "new contact" form for
+        "contacts": READ_CREATE, "accounts": READ, "interactions": READ, "articles": READ,
         # agents work cases: they open them and move them along
         "cases": WORK, "activities": READ_CREATE,
         # their own state and figures (the route refuses anyone else's)
