@@ -19,6 +19,7 @@ from pathlib import Path
 from string import Template
 
 from contactcenter.settings import AgentSettings, Settings
+from contactcenter.telephony.asterisk.dtls import CertificateError, dtls_options
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "asterisk"
@@ -98,7 +99,11 @@ def render(settings: Settings, install: AsteriskInstall) -> RenderedConfig:
     install.host_path(run_dir).mkdir(parents=True, exist_ok=True)
     runtime.mkdir(parents=True, exist_ok=True)
     credentials = _new_credentials(settings)
-    values = _values(settings, install, inner_base, run_dir, credentials)
+    try:  # the browser phones' media certificate, fresh like the secrets
+        dtls = dtls_options(base_dir, inner_base)
+    except CertificateError as exc:
+        raise RenderError(str(exc)) from None
+    values = _values(settings, install, inner_base, run_dir, credentials, dtls)
     _write_configs(base_dir / "etc", values)
     rendered = RenderedConfig(runtime, base_dir, inner_base, install.root, credentials)
     _write_private(runtime / CREDENTIALS_FILE, json.dumps(asdict(credentials), indent=2))
@@ -136,6 +141,7 @@ def _values(
     inner_base: str,
     run_dir: str,
     credentials: Credentials,
+    dtls: str,
 ) -> dict[str, str]:
     """Every placeholder of the templates: listeners, secrets, folders, sections."""
     ast = settings.asterisk
@@ -151,6 +157,7 @@ def _values(
         "ari_password": credentials.ari_password,
         "ami_user": credentials.ami_user,
         "ami_password": credentials.ami_password,
+        "dtls": dtls,
         **_folders(install, inner_base, run_dir),
     }
     values["agents"] = "".join(_agent_endpoint(agent, values) for agent in settings.agents)
@@ -196,16 +203,16 @@ def _outbound(settings: Settings, values: dict[str, str]) -> str:
 
 
 def _agent_endpoint(agent: AgentSettings, values: dict[str, str]) -> str:
+    """The agent's SIP phone endpoint, and ``<id>-web`` for the desktop's browser phone."""
     name = (agent.name or agent.id).replace('"', "'")
-    return _part(
-        "pjsip-agent.conf",
-        {
-            "id": agent.id,
-            "name": conf_value(name, f"agents.{agent.id}.name"),
-            "password": conf_value(agent.sip_password, f"agents.{agent.id}.sip_password"),
-            "host": values["host"],
-        },
-    )
+    fields = {
+        "id": agent.id,
+        "name": conf_value(name, f"agents.{agent.id}.name"),
+        "password": conf_value(agent.sip_password, f"agents.{agent.id}.sip_password"),
+        "host": values["host"],
+        "dtls": values["dtls"],
+    }
+    return _part("pjsip-agent.conf", fields) + _part("pjsip-agent-web.conf", fields)
 
 
 def queue_members(agents: list[AgentSettings]) -> str:
