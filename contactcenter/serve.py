@@ -33,6 +33,7 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
+from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
@@ -151,6 +152,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      customers=customers, database=crm, distributor=distributor, desk=desk,
                      outbound=outbound, calling_window=window)
     add_monitor_routes(app, monitors)
+    add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     return engine, driver, app
 
 

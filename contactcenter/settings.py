@@ -51,6 +51,10 @@ class AsteriskSettings(_Section):
     and click-to-talk; none: the platform places no outbound calls."""
     outbound_port: int = Field(5060, ge=1, le=65535)
     """Its SIP port (UDP)."""
+    webrtc_url: str | None = None
+    """Where browsers reach Asterisk's SIP WebSocket for the agent desktop's phone;
+    ``ws://<host>:<ari_port>/ws`` when unset. Beyond loopback: a ``wss://`` URL, served
+    by Asterisk's HTTPS or a proxy in front of it (docs/operations.md)."""
 
 
 class AgentSettings(_Section):
@@ -189,6 +193,7 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_ASTERISK_APP": ("asterisk", "app"),
     "CC_ASTERISK_OUTBOUND_HOST": ("asterisk", "outbound_host"),
     "CC_ASTERISK_OUTBOUND_PORT": ("asterisk", "outbound_port"),
+    "CC_ASTERISK_WEBRTC_URL": ("asterisk", "webrtc_url"),
 }
 
 

@@ -46,6 +46,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "click_to_talk": frozenset({"create"}),
         # the pages: their own desktop, never the boards
         "desktop": READ,
+        # their browser phone's SIP account (the route refuses anyone else's)
+        "softphone": READ,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -63,12 +65,13 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "agents": frozenset({"read", "update"}),
         "desk": DESK,
         "click_to_talk": frozenset({"create"}),
+        "softphone": READ,  # their own phone's only, like an agent
         "desktop": READ, "boards": READ,
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
-    | {"desk": DESK,
+    | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ},
 }

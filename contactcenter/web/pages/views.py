@@ -28,6 +28,7 @@ from contactcenter.web.pages.metrics import (
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from contactcenter.web.permissions import allowed
 from contactcenter.web.sessions import COOKIE
+from contactcenter.web.softphone_routes import allow_softphone
 
 #: the page each role lands on after signing in
 HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor"}
@@ -112,8 +113,9 @@ async def agent_page(request: web.Request) -> web.Response:
     reasons = join(tag("option", reason, value=reason) for reason in PAUSE_REASONS)
     main = fill("agent.html", agent=agent or "(no agent endpoint)", name=name or "",
                 reasons=reasons)
-    return page(title="Agent desktop", body_class="desktop", main=main, script="agent.js",
-                data=data, nav=nav(request, "/agent"), csrf=csrf_for(request))
+    response = page(title="Agent desktop", body_class="desktop", main=main, script="agent.js",
+                    data=data, nav=nav(request, "/agent"), csrf=csrf_for(request))
+    return allow_softphone(request, response)  # the browser phone's WebSocket
 
 
 def _board_data(request: web.Request) -> dict[str, Any]:
