@@ -5,20 +5,23 @@ VENV := .venv
 BIN := $(VENV)/bin
 DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium
 CONFIG ?= config/demo.yaml
+SOFTPHONE := contactcenter/web/softphone
+SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js
 
 .PHONY: demo test system-deps venv asterisk lint bench clean screenshots
 
-demo: system-deps venv asterisk
+demo: system-deps venv asterisk softphone
 	$(BIN)/contactcenter db seed --config $(CONFIG)
 	$(BIN)/contactcenter serve --config $(CONFIG)
 
-test: system-deps venv asterisk
+test: system-deps venv asterisk softphone
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 system-deps:
 	@missing=""; for p in $(DEBIAN_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
+	command -v npm >/dev/null || missing="$$missing npm"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" != 0 ]; then echo "please install:$$missing (as root: apt-get install$$missing)"; exit 1; fi; \
 	  echo "installing$$missing"; \
@@ -36,6 +39,20 @@ $(VENV)/.installed: pyproject.toml
 asterisk: venv
 	$(BIN)/contactcenter asterisk install --config $(CONFIG)
 
+# The desktop's browser phone: JsSIP bundled by esbuild into one static module, both
+# pinned by package-lock.json. npm ci runs only when the lock file changes, the bundle
+# only when it or the sources do; node_modules stays in $(SOFTPHONE), ignored by git.
+.PHONY: softphone
+softphone: $(SOFTPHONE_JS)
+
+$(SOFTPHONE)/node_modules/.installed: $(SOFTPHONE)/package.json $(SOFTPHONE)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (as root: apt-get install npm)"; exit 1; }
+	cd $(SOFTPHONE) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(SOFTPHONE_JS): $(SOFTPHONE)/node_modules/.installed $(wildcard $(SOFTPHONE)/src/*.js)
+	cd $(SOFTPHONE) && npm run --silent build
+
 lint: venv
 	$(BIN)/pip install -q -e '.[test,lint]'
 	$(BIN)/ruff check contactcenter tests bench
@@ -52,4 +69,4 @@ bench: venv
 	$(BIN)/python bench/bench_ivr_core.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache $(SOFTPHONE)/node_modules $(SOFTPHONE_JS)

@@ -113,8 +113,10 @@ class SippResult:
 
 async def call(*, sip_port: int, number: str, caller: str, steps: list[Step], hold_ms: int,
                workdir: Path, local_port: int, media_port: int,
-               timeout: float = 120) -> SippResult:
-    """Place one call with sipp and wait for it to finish."""
+               timeout: float = 120, rtp_echo: bool = False) -> SippResult:
+    """Place one call with sipp and wait for it to finish; with ``rtp_echo`` the caller
+    sends back every RTP packet it gets (the far end hears itself: media both ways
+    without root for pcap play)."""
     binary = shutil.which("sipp")
     assert binary, "sipp is not installed (Debian package sip-tester)"
     path = workdir / f"caller-{local_port}.xml"
@@ -124,6 +126,7 @@ async def call(*, sip_port: int, number: str, caller: str, steps: list[Step], ho
         "-i", "127.0.0.1", "-p", str(local_port), "-mi", "127.0.0.1", "-mp", str(media_port),
         "-m", "1", "-l", "1", "-timeout", f"{int(timeout)}s", "-timeout_error",
         "-nostdin", "-trace_err", "-error_file", str(workdir / f"sipp-{local_port}-errors.log"),
+        *(["-rtp_echo"] if rtp_echo else []),
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=workdir)
     output, _ = await process.communicate()
     return SippResult(process.returncode or 0, output.decode(errors="replace"))

@@ -6,6 +6,7 @@ import {
 } from "./common.js";
 import { renderCustomer } from "./customer.js";
 import { renderScript } from "./script.js";
+import "./softphone.js"; // the phone in the browser: a panel of its own
 
 const data = pageData();
 const me = data.agent;
