@@ -129,7 +129,10 @@ class AsteriskDriver:
         except AriError as exc:
             log.warning("ARI: cannot list the endpoints: %s", exc)
             return
-        for endpoint in endpoints if isinstance(endpoints, list) else ():
+        listed = endpoints if isinstance(endpoints, list) else []
+        # the registered first: a person's other phone (agent101-web) reported offline
+        # before their registered one must not look like their last phone gone
+        for endpoint in sorted(listed, key=lambda item: item.get("state") != "online"):
             self._on_event(de.EndpointRegistration(
                 endpoint=str(endpoint.get("resource", "")),
                 registered=endpoint.get("state") == "online"))
