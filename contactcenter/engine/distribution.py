@@ -17,8 +17,7 @@ import itertools
 import logging
 import math
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from contactcenter.acd import commands as ac
 from contactcenter.acd import events as ae
@@ -26,7 +25,9 @@ from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
 from contactcenter.engine.callbacks import DIALABLE, CallbackCall
+from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of, position_media
 from contactcenter.engine.phones import Phones
+from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -36,47 +37,18 @@ Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
 
 
-class CallSide(Protocol):
-    """What the distributor needs of a waiting caller's task."""
-
-    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None: ...
-
-    def overflow(self, kind: str, target: str | None) -> None: ...
-
-    def hang_up(self, reason: str) -> None: ...
-
-
-@dataclass
-class Leg:
-    """One ring of an agent's phone for one caller."""
-
-    leg_id: str
-    call_id: str
-    agent: str
-    answered: bool = False
-    connected: bool = False
-
-
-@dataclass
-class _Waiting:
-    caller: str
-    side: CallSide
-    announcing: str | None = None  # the playback id of an announcement under way
-    said: dict[str, Any] = field(default_factory=dict)  # what that announcement tells
-    legs: list[str] = field(default_factory=list)
-
-
 class Distributor:
+    """The ACD core's adapter: callers and legs in, the core's commands out, in order."""
+
     def __init__(self, acd: Acd, *, send: Send, publish: Publish,
                  clock: Callable[[], float], store: AgentStateStore | None = None) -> None:
         self.acd = acd
         self._store = store
-        self._send = send
         self._publish = publish
         self._clock = clock
         self.legs: dict[str, Leg] = {}
-        self._calls: dict[str, _Waiting] = {}
-        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+        self._calls: dict[str, Waiting] = {}
+        self._sender = OrderedSender(send, name="ACD", on_failure=self._failed)
         self._wake = asyncio.Event()
         self._ids = itertools.count(1)
         #: the people (agents, supervisors) with a phone registered, and which to ring
@@ -103,7 +75,7 @@ class Distributor:
              skill: str | None, caller: str, variables: dict[str, str],
              since: float | None = None) -> None:
         """``since``: when a caller picked up after a restart first joined (keeps their place)."""
-        self._calls[call_id] = _Waiting(caller=caller, side=side)
+        self._calls[call_id] = Waiting(caller=caller, side=side)
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    skill=skill, caller=caller, variables=variables,
                                    since=since))
@@ -122,7 +94,7 @@ class Distributor:
               agent: str, answered_at: float, caller: str, priority: int) -> None:
         """A call connected before a restart, with its agent's leg: both are ours again,
         so that either side hanging up ends the other and the agent's wrap-up starts."""
-        self._calls[call_id] = _Waiting(caller=caller, side=side, legs=[leg.leg_id])
+        self._calls[call_id] = Waiting(caller=caller, side=side, legs=[leg.leg_id])
         self.legs[leg.leg_id] = Leg(leg_id=leg.leg_id, call_id=call_id, agent=agent,
                                     answered=True, connected=True)
         self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
@@ -159,7 +131,7 @@ class Distributor:
             self._handle(ae.CallFinished(call_id=CallId(call_id)))
             for leg in talking:
                 self._queue(dc.HangupCall(call_id=leg.leg_id))
-                self._queue(dc.DestroyBridge(call_id=call_id, bridge_id=_bridge(call_id)))
+                self._queue(dc.DestroyBridge(call_id=call_id, bridge_id=bridge_of(call_id)))
         else:
             self._handle(ae.CallLeft(call_id=CallId(call_id), reason="abandoned"))
         for leg_id in waiting.legs:  # a ring still under way is stopped by the core's cancel
@@ -193,7 +165,7 @@ class Distributor:
         if leg.connected:  # the agent hung up: the call is over, the caller goes too
             self._calls.pop(leg.call_id, None)
             self._handle(ae.CallFinished(call_id=CallId(leg.call_id)))
-            self._queue(dc.DestroyBridge(call_id=leg.call_id, bridge_id=_bridge(leg.call_id)))
+            self._queue(dc.DestroyBridge(call_id=leg.call_id, bridge_id=bridge_of(leg.call_id)))
             if waiting is not None:
                 waiting.side.hang_up("normal")
         elif not leg.answered and self._current.get((leg.call_id, leg.agent)) == leg_id:
@@ -281,7 +253,7 @@ class Distributor:
             case ac.ConnectCall(call_id=call_id, agent=agent):
                 self._connect(call_id, agent)
             case ac.Announce(call_id=call_id, position=position, expected_wait=wait):
-                self._announce(call_id, _position_media(position, wait),
+                self._announce(call_id, position_media(position, wait),
                                {"kind": "position", "position": position,
                                 "expected_wait": wait})
             case ac.PlayComfort(call_id=call_id):
@@ -335,7 +307,7 @@ class Distributor:
                                  endpoint=self.registered.ring(agent),
                                  caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
 
-    def _callback_turn(self, call_id: str) -> _Waiting | None:
+    def _callback_turn(self, call_id: str) -> Waiting | None:
         """A virtual caller's turn: the customer is called back once an agent answers."""
         number = self._callbacks.get(call_id)
         view = self.acd.call_state(call_id)
@@ -345,7 +317,7 @@ class Distributor:
         record = self._records[call_id] = f"{call_id}-callback"
         side = CallbackCall(call_id=call_id, record_id=record, number=number, queue=view.queue,
                             send=self._queue, publish=self._publish, clock=self._clock)
-        waiting = self._calls[call_id] = _Waiting(caller=number, side=side)
+        waiting = self._calls[call_id] = Waiting(caller=number, side=side)
         self._customer_legs[side.customer_leg] = call_id
         return waiting
 
@@ -356,7 +328,7 @@ class Distributor:
             log.warning("ACD connects %s to %s, but one of them is gone", call_id, agent)
             return
         leg.connected = True
-        bridge = _bridge(call_id)
+        bridge = bridge_of(call_id)
         if isinstance(waiting.side, CallbackCall):  # the customer is dialed now
             self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
             self._record(call_id, bridge)
@@ -382,7 +354,7 @@ class Distributor:
         self._publish({"type": "call.recording", "call_id": record, "queue": queue.name,
                        "recording": name, "time": self._clock()})
 
-    def _stop_announcement(self, call_id: str, waiting: _Waiting) -> None:
+    def _stop_announcement(self, call_id: str, waiting: Waiting) -> None:
         if waiting.announcing is not None:
             self._queue(dc.StopMedia(call_id=call_id, playback_id=waiting.announcing))
             waiting.announcing = None
@@ -399,11 +371,11 @@ class Distributor:
     # -- out to the driver, and the timers ------------------------------------------------------
 
     def _queue(self, command: dc.DriverCommand) -> None:
-        self._outbox.put_nowait(command)
+        self._sender.put(command)
 
     async def run(self) -> None:
         """Send the commands in order and run the core's timers; until cancelled."""
-        sender = asyncio.ensure_future(self._sender())
+        sender = asyncio.ensure_future(self._sender.run())
         try:
             while True:
                 deadline = self.acd.next_deadline()
@@ -420,32 +392,10 @@ class Distributor:
         finally:
             sender.cancel()
 
-    async def _sender(self) -> None:
-        while True:
-            command = await self._outbox.get()
-            try:
-                await self._send(command)
-            except Exception as exc:  # noqa: BLE001 - logged; a failed ring ends its leg
-                log.warning("sending %s failed: %s", type(command).__name__, exc)
-                if isinstance(command, dc.RingAgent | dc.DialCustomer):
-                    self.leg_ended(command.leg_id, "unreachable")
-            finally:
-                self._outbox.task_done()
+    def _failed(self, command: dc.DriverCommand) -> None:
+        if isinstance(command, dc.RingAgent | dc.DialCustomer):  # a leg that cannot start
+            self.leg_ended(command.leg_id, "unreachable")
 
     async def drained(self) -> None:
         """Wait until every command so far has been handed to the driver (for tests)."""
-        await self._outbox.join()
-
-
-def _bridge(call_id: str) -> str:
-    return f"bridge-{call_id}"
-
-
-def _position_media(position: int, expected_wait: float | None) -> tuple[str, ...]:
-    """"You are caller number N. The estimated hold time is M minutes."""
-    media: tuple[str, ...] = ("sound:queue-youarenext",) if position == 1 else (
-        "sound:queue-thereare", f"number:{position - 1}", "sound:queue-callswaiting")
-    if expected_wait is not None:
-        minutes = max(1, round(expected_wait / 60))
-        media += ("sound:queue-holdtime", f"number:{minutes}", "sound:queue-minutes")
-    return media
+        await self._sender.drained()
