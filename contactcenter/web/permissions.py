@@ -48,12 +48,14 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "desktop": READ,
         # their browser phone's SIP account (the route refuses anyone else's)
         "softphone": READ,
+        # the CRM pages (contacts, their timeline, accounts): whoever reads contacts
+        "crm_pages": READ,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
         "activities": ALL, "quotes": ALL,
         "products": READ, "orders": READ, "interactions": READ, "metrics": READ,
-        "invoices": READ, "offers": READ,
+        "invoices": READ, "offers": READ, "crm_pages": READ,
     },
     "marketing": _EVERYONE | {
         "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ, "metrics": READ,
@@ -66,14 +68,15 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "desk": DESK,
         "click_to_talk": frozenset({"create"}),
         "softphone": READ,  # their own phone's only, like an agent
-        "desktop": READ, "boards": READ,
+        "desktop": READ, "boards": READ, "crm_pages": READ,
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
-       "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ},
+       "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
+       "crm_pages": READ},
 }
 
 

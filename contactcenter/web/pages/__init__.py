@@ -23,7 +23,7 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.web.keys import OPENAPI
-from contactcenter.web.pages import selfservice, views
+from contactcenter.web.pages import crm, selfservice, views
 from contactcenter.web.pages.render import asset, fill, page
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import OPEN_ROUTES
@@ -58,7 +58,7 @@ async def pages_answer_as_pages(request: web.Request, handler: Handler) -> web.S
     """A refused signed-in page is a page: 401 leads to the sign-in, 403 says why."""
     response = await handler(request)
     path = request.path
-    if request.method != "GET" or path not in views.PAGES or response.status not in (401, 403):
+    if request.method != "GET" or not views.is_page(path) or response.status not in (401, 403):
         return response
     if response.status == 401:
         target = f"/login?next={path}"
@@ -81,6 +81,7 @@ def add_pages(app: web.Application) -> None:
     """The pages, their static files and the help centre's forms."""
     for path, handler, resource, summary in SIGNED_IN:
         add_route(app, "GET", path, handler, resource=resource, operation=_operation(summary))
+    crm.add_crm_pages(app)  # contacts, their cards and timelines, accounts
     open_routes = app.setdefault(OPEN_ROUTES, set())
     for method, path, handler, _summary in OPEN:
         route = app.router.add_route(method, path, handler)

@@ -9,6 +9,7 @@ event stream, so the shell holds nothing that goes stale.
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -31,9 +32,17 @@ from contactcenter.web.sessions import COOKIE
 from contactcenter.web.softphone_routes import allow_softphone
 
 #: the page each role lands on after signing in
-HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor"}
+HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor",
+        "sales": "/crm/contacts"}
 #: the pages a ``next`` parameter may send the browser back to (never another site)
 PAGES = ("/agent", "/supervisor", "/wallboard", "/help")
+#: and the CRM pages (``crm``), which name a record
+CRM_PAGE = re.compile(r"/crm/(?:contacts|contacts/\d{1,10}|accounts/\d{1,10})")
+
+
+def is_page(path: str) -> bool:
+    """Whether ``path`` is one of our pages (a sign-in may lead back to it)."""
+    return path in PAGES or CRM_PAGE.fullmatch(path) is not None
 
 
 def _distributor(request: web.Request) -> Distributor | None:
@@ -53,7 +62,7 @@ def csrf_for(request: web.Request) -> str:
 def nav(request: web.Request, current: str) -> Markup:
     principal = request[PRINCIPAL]
     links = [("/agent", "Desktop", "desktop"), ("/supervisor", "Board", "boards"),
-             ("/wallboard", "Wallboard", "boards")]
+             ("/wallboard", "Wallboard", "boards"), ("/crm/contacts", "Contacts", "crm_pages")]
     items = [tag("a", label, href=path, aria_current="page" if path == current else None)
              for path, label, resource in links if allowed(principal.role, resource, "read")]
     items.append(tag("a", "Help centre", href="/help"))
@@ -101,7 +110,7 @@ def _who(request: web.Request) -> dict[str, Any]:
 
 async def login_page(request: web.Request) -> web.Response:
     target = request.query.get("next", "")
-    data = {"next": target if target in PAGES else "", "home": HOME}
+    data = {"next": target if is_page(target) else "", "home": HOME}
     return page(title="Sign in", body_class="login", main=fill("login.html"),
                 script="login.js", data=data)
 
