@@ -21,7 +21,10 @@ export function renderCustomer(container, view, caller, { output, reload }) {
   const a = view.account;
   const name = `${c.first_name || ""} ${c.last_name || ""}`.trim() || "(no name)";
   const header = el("div", { class: "who" },
-    el("h3", { id: "customer-name" }, name),
+    // the whole record in a tab of its own: the call stays on the desktop
+    el("h3", { id: "customer-name" }, el("a", {
+      href: `/crm/contacts/${c.id}`, target: "_blank", rel: "noopener",
+      title: "The contact's card and timeline (a new tab)" }, name)),
     c.vip ? el("span", { class: "badge vip", title: "a VIP customer" }, "VIP") : null,
     c.do_not_call ? el("span", { class: "badge dnc", title: "on the do-not-call list" },
                        "do not call") : null);
