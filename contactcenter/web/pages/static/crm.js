@@ -107,10 +107,12 @@ function pageLink(label, offset, rel) {
 
 function showContacts() {
   const { items, total, limit, offset, text } = data.results;
-  const first = items.length ? offset + 1 : 0;
-  setText("result-count", total === 0 ? (text ? `No contact matches "${text}".` : "No contacts yet.")
-    : `${first}–${offset + items.length} of ${total} contact${total === 1 ? "" : "s"}`
-      + `${text ? ` matching "${text}"` : ""}`);
+  const matching = text ? ` matching "${text}"` : "";
+  const plural = total === 1 ? "" : "s";
+  let count = `${offset + 1}–${offset + items.length} of ${total} contact${plural}${matching}`;
+  if (total === 0) count = text ? `No contact matches "${text}".` : "No contacts yet.";
+  else if (!items.length) count = `This page is past the last: ${total} contact${plural}${matching}.`;
+  setText("result-count", count);
   document.querySelector("#contacts tbody").replaceChildren(...items.map((c) => contactRow(c)));
   replace("pager",
     offset > 0 ? pageLink("← Previous", Math.max(0, offset - limit), "prev") : null,
