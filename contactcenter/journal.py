@@ -66,6 +66,7 @@ class CallRecord:
             self.dialed = event.get("dialed", "")
             self.direction = event.get("direction", "outbound")
             self.queue = event.get("queue")
+            self.agent = event.get("agent")  # click-to-talk: whose call it is
             self.started = event["time"]
         elif kind == "call.resumed" and not self.started:
             # the app met this call only after a restart: what Asterisk still knew

@@ -83,6 +83,9 @@ def banner(settings: Settings) -> str:
     sip = f"{settings.asterisk.host}:{settings.asterisk.sip_port}"
     lines = [
         "Contact center is up.",
+        f"  agent desktop  http://{host}:{port}/agent",
+        f"  supervisors    http://{host}:{port}/supervisor   (wallboard: /wallboard)",
+        f"  self-service   http://{host}:{port}/help",
         f"  web and API    http://{host}:{port}/api/v1/openapi.json",
         f"  event stream   ws://{host}:{port}/api/v1/events?token=...",
         f"  SIP            udp {sip}",
@@ -90,9 +93,9 @@ def banner(settings: Settings) -> str:
     for number, flow in settings.ivr.numbers.items():
         lines.append(f"  call           sip:{number}@{sip}   (IVR flow {flow!r})")
     lines.append(f"  baseline IVR   sip:6000@{sip}   (plain dialplan, for comparison)")
-    if settings.agents:
-        first, last = settings.agents[0].id, settings.agents[-1].id
-        lines.append(f"  agent phones   {first} ... {last} register at {sip}, "
+    phones = [agent.id for agent in settings.agents]
+    if phones:
+        lines.append(f"  phones         {', '.join(_ranges(phones))} register at {sip}, "
                      "passwords in the config file")
     # passwords are printed for the shipped demo only: elsewhere stdout ends up in logs
     demo = settings.config_path is not None and settings.config_path.name == "demo.yaml"
@@ -102,6 +105,14 @@ def banner(settings: Settings) -> str:
     if len(settings.users) > 3:
         lines.append(f"  ...and {len(settings.users) - 3} agent users, named like the agents")
     return "\n".join(lines)
+
+
+def _ranges(ids: list[str]) -> list[str]:
+    """agent101 ... agent110 and supervisor1, not eleven names on one line."""
+    agents = [phone for phone in ids if phone.startswith("agent")]
+    others = [phone for phone in ids if not phone.startswith("agent")]
+    shown = [f"{agents[0]} ... {agents[-1]}"] if len(agents) > 2 else agents
+    return shown + others
 
 
 async def _asterisk(settings: Settings) -> AsteriskProcess | None:

@@ -36,8 +36,10 @@ class CallbackCall:
 
     def __init__(self, *, call_id: str, record_id: str, number: str, queue: str | None,
                  send: Queue, publish: Publish, clock: Callable[[], float],
-                 outcome_prefix: str = "callback_") -> None:
-        """``outcome_prefix``: what the outcomes of a call not answered start with."""
+                 outcome_prefix: str = "callback_", agent: str | None = None) -> None:
+        """``outcome_prefix``: what the outcomes of a call not answered start with;
+        ``agent``: whose call it is, when known from the start (click-to-talk)."""
+        self.agent = agent
         self._prefix = outcome_prefix
         self.call_id = call_id  #: the virtual caller in the ACD
         self.record_id = record_id  #: this outbound call's own record in the journal
@@ -56,13 +58,16 @@ class CallbackCall:
                    queue=queue, **origin)
 
     def _emit(self, kind: str, /, **data: Any) -> None:
-        self._publish({**data, "type": kind, "call_id": self.record_id, "time": self._clock()})
+        """One of this call's events; with its agent, once known, for the agent's stream."""
+        who = {"agent": self.agent} if self.agent else {}
+        self._publish({**who, **data, "type": kind, "call_id": self.record_id,
+                       "time": self._clock()})
 
     # -- what the distributor says, as to a waiting caller (CallSide) ---------------------
 
     def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
         """The agent answered: ringing in their ear while the customer is dialed."""
-        self.agent_leg, self.bridge = leg_id, bridge_id
+        self.agent_leg, self.bridge, self.agent = leg_id, bridge_id, agent
         self._send(dc.PlayMedia(call_id=leg_id, playback_id=f"{leg_id}:ringback",
                                 media=RINGBACK))
         self._send(dc.DialCustomer(call_id=self.call_id, leg_id=self.customer_leg,

@@ -87,7 +87,7 @@ class ClickToTalk:
             distributor.agent_event(ae.AgentPaused(agent=AgentId(agent), reason=OUTBOUND_PAUSE))
         side = CallbackCall(call_id=call_id, record_id=call_id, number=number, queue=None,
                             send=self._sender.put, publish=self._publish,
-                            clock=self._clock, outcome_prefix="")
+                            clock=self._clock, outcome_prefix="", agent=agent)
         leg = f"{call_id}-agent"
         self.calls[call_id] = _Outbound(agent=agent, agent_leg=leg, side=side,
                                         paused_us=paused_us)

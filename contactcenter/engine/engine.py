@@ -22,6 +22,7 @@ from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.monitoring import Monitors
+from contactcenter.engine.phones import owner_of
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
 from contactcenter.ivr.session import IvrSession
@@ -148,8 +149,9 @@ class Engine:
             return
         current.update(change)
         # always both fields: a consumer should not have to remember the last event
+        # ``agent``: whose phone it is (agent101-web is agent101's): their stream shows it
         self.bus.publish({"type": "endpoint.state", "time": self.clock(), "endpoint": endpoint,
-                          "registered": current.get("registered"),
+                          "agent": owner_of(endpoint), "registered": current.get("registered"),
                           "state": current.get("state")})
 
     def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None,
