@@ -8,6 +8,7 @@ growing memory without bound. Redis streams take this role when scaled out.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +22,7 @@ class Subscription:
         self._bus = bus
         self._queue: asyncio.Queue[DomainEvent | None] = asyncio.Queue(maxsize)
         self.overflowed = False
+        self._ended = False
 
     def _offer(self, event: DomainEvent) -> None:
         try:
@@ -51,6 +53,23 @@ class Subscription:
         except TimeoutError:
             return None
 
+    async def batch(self) -> list[DomainEvent] | None:
+        """The next event and every one waiting behind it; None once the subscription
+        ended. A slow reader catches up in one go instead of one wake-up an event."""
+        if self._ended:
+            return None
+        first = await self._queue.get()
+        if first is None:
+            self._ended = True
+            return None
+        events = [first]
+        while not self._queue.empty():
+            event = self._queue.get_nowait()
+            if event is None:
+                self._ended = True  # hand over what came before the end first
+                break
+            events.append(event)
+        return events
 
     def get_nowait(self) -> DomainEvent | None:
         """The next event if one is waiting, else None."""
@@ -60,9 +79,27 @@ class Subscription:
             return None
 
 
+#: how many recent events keep their JSON text (each goes out on every socket)
+_ENCODED_KEPT = 1024
+
+
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: set[Subscription] = set()
+        #: id -> (the event, its JSON): encoded once however many sockets send it; the
+        #: event is held with its text, so its id cannot be reused while it is kept
+        self._encoded: dict[int, tuple[DomainEvent, str]] = {}
+
+    def encoded(self, event: DomainEvent) -> str:
+        """The event as JSON text, made once for every subscriber that sends it."""
+        hit = self._encoded.get(id(event))
+        if hit is not None and hit[0] is event:
+            return hit[1]
+        text = json.dumps(event)
+        self._encoded[id(event)] = (event, text)
+        if len(self._encoded) > _ENCODED_KEPT:
+            del self._encoded[next(iter(self._encoded))]
+        return text
 
     def publish(self, event: DomainEvent) -> None:
         for subscriber in list(self._subscribers):

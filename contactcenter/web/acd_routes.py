@@ -82,7 +82,7 @@ async def set_agent_state(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     if principal.role not in ("admin", "supervisor") and principal.agent != agent:
         raise BadInput(403, f"an agent may set only their own state, not {agent!r}")
-    if agent not in distributor.acd.agent_stats(_clock(request)):
+    if agent not in distributor.acd.config.agents:  # not every agent's figures: a lookup
         raise BadInput(404, f"no agent {agent!r}")
     body = await json_object(request)
     state, reason = body.get("state"), body.get("reason")

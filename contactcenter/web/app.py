@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import fnmatch
-import json
 import logging
 import time
 
@@ -113,6 +112,14 @@ def visible_to(principal: Principal, event: DomainEvent) -> bool:
     return mine is not None and mine in (event.get("agent"), event.get("endpoint"))
 
 
+def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:
+    """A queue's figures are a snapshot: in a batch, only each queue's last one counts."""
+    last = {event.get("queue"): index for index, event in enumerate(events)
+            if event["type"] == "queue.stats"}
+    return [event for index, event in enumerate(events)
+            if event["type"] != "queue.stats" or last[event.get("queue")] == index]
+
+
 async def events_socket(request: web.Request) -> web.StreamResponse:
     principal = request[PRINCIPAL]
     patterns = [p for p in request.query.get("types", "").split(",") if p]
@@ -122,12 +129,19 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     request.app[SOCKETS].add(socket)
     pumping: asyncio.Future[None] | None = None
 
+    bus = request.app[BUS]
+    wanted: dict[str, bool] = {}  # event type -> does it match the socket's patterns
+
+    def chosen(kind: str) -> bool:
+        if kind not in wanted:
+            wanted[kind] = not patterns or any(fnmatch.fnmatchcase(kind, p) for p in patterns)
+        return wanted[kind]
+
     async def pump() -> None:
-        async for event in subscription:
-            if patterns and not any(fnmatch.fnmatchcase(event["type"], p) for p in patterns):
-                continue
-            if visible_to(principal, event):
-                await socket.send_str(json.dumps(event))
+        while (events := await subscription.batch()) is not None:
+            for event in superseded_stats_dropped(events):
+                if chosen(event["type"]) and visible_to(principal, event):
+                    await socket.send_str(bus.encoded(event))
 
     try:
         await socket.send_json({"type": "hello", "user": principal.username,

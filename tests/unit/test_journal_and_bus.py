@@ -111,3 +111,46 @@ def test_memory_stays_bounded_and_ended_calls_keep_their_events(tmp_path: Path) 
     assert [e["type"] for e in journal.records["c5"].all_events()][-1] == "call.ended"
     assert journal.records["c5"].events == []  # archived as text
     journal.close()
+
+
+async def test_a_batch_is_everything_waiting_and_the_end_comes_after_it() -> None:
+    bus = EventBus()
+    subscription = bus.subscribe(maxsize=3)
+    for n in range(2):
+        bus.publish({"type": "agent.state", "n": n})
+    assert [e["n"] for e in await subscription.batch() or []] == [0, 1]
+    bus.publish({"type": "agent.state", "n": 2})
+    bus.close()
+    assert [e["n"] for e in await subscription.batch() or []] == [2]  # then the end
+    assert await subscription.batch() is None
+
+
+async def test_a_reader_cut_off_for_falling_behind_gets_the_end() -> None:
+    bus = EventBus()
+    subscription = bus.subscribe(maxsize=2)
+    for n in range(5):
+        bus.publish({"type": "agent.state", "n": n})
+    assert subscription.overflowed
+    batch = await subscription.batch()
+    assert batch is not None and len(batch) == 1  # what fitted before the cut
+    assert await subscription.batch() is None
+
+
+def test_an_event_is_encoded_once_for_every_socket() -> None:
+    bus = EventBus()
+    event = {"type": "agent.state", "agent": "agent101", "note": "<b>"}
+    first = bus.encoded(event)
+    assert json.loads(first) == event
+    assert bus.encoded(event) is first
+    assert bus.encoded(dict(event)) == first  # an equal event of its own: encoded anew
+
+
+def test_only_the_last_figures_of_each_queue_in_a_batch_are_sent() -> None:
+    from contactcenter.web.app import superseded_stats_dropped
+
+    events = [{"type": "queue.stats", "queue": "sales", "waiting": 1},
+              {"type": "agent.state", "agent": "a"},
+              {"type": "queue.stats", "queue": "support", "waiting": 5},
+              {"type": "queue.stats", "queue": "sales", "waiting": 2}]
+    kept = superseded_stats_dropped(events)
+    assert kept == [events[1], events[2], events[3]]
