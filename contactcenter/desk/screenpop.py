@@ -2,8 +2,10 @@
 
 ``ScreenPops`` reads the bus. At each ``call.offered`` it takes what the call's journal
 record knows (IVR path and digits, variables, when the caller was queued: the engine
-journals before it publishes, so the record is current), starts the CRM lookup of the
-caller once per call (``customers.py``), and in a task of its own waits for it,
+journals before it publishes, so the record is current), uses the CRM lookup of the
+caller made once per call (``customers.py``; started as the call joins the queue, at
+``call.queued``, so that it has mostly answered by the offer), and in a task of its own
+waits for it,
 makes the call's script session, and publishes one ``screen.pop`` for that offer. The
 loop itself never waits on the CRM: a slow database delays that pop only, never the
 next event or another call's pop.
@@ -128,6 +130,9 @@ class ScreenPops:
         if kind == "call.offered" and event.get("agent"):
             self._offered(call_id, str(event["agent"]), str(event.get("queue") or ""))
             return
+        if kind == "call.queued":  # look the caller up now: the answer is ready at the offer
+            self._call(call_id, str(event.get("queue") or "")).lookup.start()
+            return
         if kind == "callback.withdrawn":  # its offer follows at once: nobody to call back
             self._withdrawn.add(call_id)
             return
@@ -149,15 +154,20 @@ class ScreenPops:
             log.info("callback %s withdrawn as it was offered to %s: no screen-pop",
                      call_id, agent)
             return
+        call = self._call(call_id, queue)
+        call.offered_to.add(agent)
+        call.lookup.start()
+        self.spawn(self.make_pop(call, agent, call.facts.wait(self.clock()), publish=True))
+
+    def _call(self, call_id: str, queue: str) -> DeskCall:
+        """The call as the desk knows it, its facts read again from the journal."""
         call = self.calls.get(call_id)
         facts = call_facts(self.journal, call_id)
         if call is None:
             call = self.calls[call_id] = DeskCall(
                 facts, queue, CustomerLookup(self._customers, facts.caller))
         call.facts, call.queue = facts, queue  # an overflow moved it to another queue
-        call.offered_to.add(agent)
-        call.lookup.start()
-        self.spawn(self.make_pop(call, agent, facts.wait(self.clock()), publish=True))
+        return call
 
     async def make_pop(self, call: DeskCall, agent: str, wait: float | None, *,
                        publish: bool) -> None:

@@ -260,7 +260,7 @@ async def test_a_callback_withdrawn_at_its_offer_does_not_pop(floor: Floor) -> N
                   reason="no_outbound")
     floor.offer("c1", "agent105", queue="support")
     assert await pops(watch, 0.3) == []
-    assert floor.crm.asked == []
+    assert floor.crm.asked == [ADA]  # once, as the caller queued; not again for the offer
 
 
 async def test_a_call_of_a_queue_without_a_script_pops_with_none(tmp_path: Path) -> None:
@@ -288,3 +288,14 @@ async def test_the_desk_comes_back_after_falling_behind_the_bus(floor: Floor) ->
     floor.caller("c1", ADA)
     floor.offer("c1", "agent101")
     assert len(await pops(watch, 0.5)) == 1
+
+
+async def test_the_caller_is_looked_up_as_they_queue_so_the_pop_is_ready_at_the_offer(
+        floor: Floor) -> None:
+    watch = floor.bus.subscribe()
+    floor.caller("c1", ADA)  # the queue join starts the lookup
+    await asyncio.sleep(0.05)
+    assert floor.crm.asked == [ADA]
+    floor.offer("c1", "agent101")
+    [(_, pop)] = await pops(watch, 0.5)
+    assert pop["customer"] is not None and floor.crm.asked == [ADA]  # not asked again
