@@ -57,6 +57,8 @@ class CallRecord:
     def apply(self, event: DomainEvent) -> None:
         self.events.append(event)
         kind = event["type"]
+        if self.state == "ended" and kind not in _AFTER_END:
+            return  # kept in its history; an ended call is not reopened (a callback's news)
         if kind == "call.arrived":
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")

@@ -69,8 +69,8 @@ class Waiting(Router):
         config = call.queue.config
         entered, timers = call.entered, self._timers
         if not call.callback:
-            if config.max_wait is not None:
-                timers.set(call, MAX_WAIT, entered + config.max_wait)
+            if config.max_wait is not None:  # already passed for one back from a restart:
+                timers.set(call, MAX_WAIT, max(entered + config.max_wait, now))  # now
             if config.announce_every is not None:
                 timers.set(call, ANNOUNCE, _next_tick(entered, config.announce_every, now))
             if config.comfort_every is not None:

@@ -22,6 +22,9 @@ from contactcenter.acd.model import AgentId
 
 log = logging.getLogger(__name__)
 
+#: the pause of an agent on a call they placed (click-to-talk), which a restart ends
+OUTBOUND_PAUSE = "outbound"
+
 
 class AgentStateStore:
     def __init__(self, path: Path) -> None:
@@ -78,6 +81,6 @@ def restoring_events(saved: dict[str, tuple[str, str]],
         if agent not in known or state == "logged_out":
             continue
         events.append(ae.AgentLoggedIn(agent=AgentId(agent)))
-        if state == "paused":
+        if state == "paused" and reason != OUTBOUND_PAUSE:  # that call did not survive
             events.append(ae.AgentPaused(agent=AgentId(agent), reason=reason or "break"))
     return events

@@ -53,9 +53,17 @@ class CallbackCall:
         self.bridge = ""
         self.answered = False
         self.ended = False
-        origin = {"origin": call_id} if record_id != call_id else {}
-        self._emit("call.dialed", caller=number, dialed=number, direction="outbound",
-                   queue=queue, **origin)
+        self.queue = queue
+        self.opened = False  #: its record in the journal began (``open_record``)
+
+    def open_record(self) -> None:
+        """The outbound call's record begins (once): a callback's when its customer is
+        dialed (a ring the agent let pass is no attempt), click-to-talk's at the click."""
+        if not self.opened:
+            self.opened = True
+            origin = {"origin": self.call_id} if self.record_id != self.call_id else {}
+            self._emit("call.dialed", caller=self.number, dialed=self.number,
+                       direction="outbound", queue=self.queue, **origin)
 
     def _emit(self, kind: str, /, **data: Any) -> None:
         """One of this call's events; with its agent, once known, for the agent's stream."""
@@ -68,6 +76,7 @@ class CallbackCall:
     def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
         """The agent answered: ringing in their ear while the customer is dialed."""
         self.agent_leg, self.bridge, self.agent = leg_id, bridge_id, agent
+        self.open_record()
         self._send(dc.PlayMedia(call_id=leg_id, playback_id=f"{leg_id}:ringback",
                                 media=RINGBACK))
         self._send(dc.DialCustomer(call_id=self.call_id, leg_id=self.customer_leg,
@@ -92,11 +101,14 @@ class CallbackCall:
         self._send(dc.AddToBridge(call_id=self.call_id, bridge_id=self.bridge,
                                   channels=(self.agent_leg, self.customer_leg)))
         self._emit("callback.connected", number=self.number)
+        # talk time counts from here, not from the agent's pick-up (the ringing before)
+        self._emit("call.answered", queue=self.queue, wait=round(
+            self._clock() - self.started, 3))
 
     def finish(self, cause: str) -> None:
         """The attempt is over: ``answered``, or why not (busy, no answer, cancelled)."""
-        if self.ended:
-            return
+        if self.ended or not self.opened:
+            return  # (a record never begun has nothing to end)
         self.ended = True
         outcome = "answered" if self.answered else self._prefix + _cause(cause)
         self._emit("call.ended", cause=cause, outcome=outcome,

@@ -22,6 +22,7 @@ from typing import Any
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
 from contactcenter.acd.states import AgentState
+from contactcenter.engine.agent_store import OUTBOUND_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.sender import OrderedSender
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
-#: the reason an agent is paused for while they talk on a call they placed
-OUTBOUND_PAUSE = "outbound"
 #: seconds the agent's own phone rings before the attempt is given up
 AGENT_RING = 20
 
@@ -68,6 +67,22 @@ class ClickToTalk:
         self._sender = OrderedSender(send, name="click-to-talk", on_failure=self._failed)
         self._ids = itertools.count(1)
 
+    def channels(self) -> set[str]:
+        """The legs of its calls that Asterisk should have now (a customer once dialed)."""
+        out = set()
+        for call in self.calls.values():
+            out.add(call.agent_leg)
+            if call.side.agent_leg is not None:
+                out.add(call.side.customer_leg)
+        return out
+
+    def records(self) -> set[str]:
+        return set(self.calls)
+
+    def busy(self, agent: str) -> bool:
+        """The agent is placing or on a call of their own."""
+        return any(call.agent == agent for call in self.calls.values())
+
     def known_agents(self) -> set[str]:
         return set(self._distributor.acd.config.agents)
 
@@ -88,6 +103,7 @@ class ClickToTalk:
         side = CallbackCall(call_id=call_id, record_id=call_id, number=number, queue=None,
                             send=self._sender.put, publish=self._publish,
                             clock=self._clock, outcome_prefix="", agent=agent)
+        side.open_record()
         leg = f"{call_id}-agent"
         self.calls[call_id] = _Outbound(agent=agent, agent_leg=leg, side=side,
                                         paused_us=paused_us)
@@ -122,11 +138,7 @@ class ClickToTalk:
         call = self.calls.get(event.call_id)
         if call is None:
             return False
-        call.side.customer_answered()
-        if call.side.answered:
-            self._publish({"type": "call.answered", "call_id": event.call_id,
-                           "agent": call.agent, "queue": None, "wait": 0.0,
-                           "time": self._clock()})
+        call.side.customer_answered()  # its record gets call.answered, with the agent
         return True
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:

@@ -176,6 +176,18 @@ class Distributor:
             waiting.legs.remove(leg_id)
         return True
 
+    def channels(self) -> set[str]:
+        """The channels it drives that Asterisk should have now: agents' legs, and the
+        customers' legs of callbacks whose customer was dialed."""
+        dialed = {leg for leg, call_id in self._customer_legs.items()
+                  if isinstance(side := getattr(self._calls.get(call_id), "side", None),
+                                CallbackCall) and side.agent_leg is not None}
+        return set(self.legs) | dialed
+
+    def records(self) -> set[str]:
+        """The journal records of callbacks under way (their calls are not callers')."""
+        return set(self._records.values())
+
     def talking_leg(self, call_id: str) -> Leg | None:
         """The agent's leg a call is connected to, if it is."""
         waiting = self._calls.get(call_id)
@@ -268,7 +280,9 @@ class Distributor:
                     waiting.side.overflow(kind, target)
             case ac.Report(type=kind, data=data):
                 record = self._records.get(str(data.get("call_id")))
-                if record is not None:  # a callback's news goes on its own outbound record
+                if record is not None and kind != "call.answered":
+                    # a callback's news goes on its own outbound record; it is answered
+                    # when the customer answers (CallbackCall), not when the agent does
                     data = {**dict(data), "call_id": record}
                     if kind == "call.wrapped":
                         self._records.pop(str(command.data["call_id"]), None)
@@ -314,8 +328,8 @@ class Distributor:
         if not self.dial_out or number is None or view is None or not DIALABLE.match(number):
             return None
         del self._callbacks[call_id]
-        record = self._records[call_id] = f"{call_id}-callback"
-        side = CallbackCall(call_id=call_id, record_id=record, number=number, queue=view.queue,
+        side = CallbackCall(call_id=call_id, record_id=f"{call_id}-callback", number=number,
+                            queue=view.queue,
                             send=self._queue, publish=self._publish, clock=self._clock)
         waiting = self._calls[call_id] = Waiting(caller=number, side=side)
         self._customer_legs[side.customer_leg] = call_id
@@ -330,6 +344,7 @@ class Distributor:
         leg.connected = True
         bridge = bridge_of(call_id)
         if isinstance(waiting.side, CallbackCall):  # the customer is dialed now
+            self._records[call_id] = waiting.side.record_id  # the attempt's own record
             self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
             self._record(call_id, bridge)
             waiting.side.connected(agent, leg.leg_id, bridge)

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any, Protocol
 
@@ -22,6 +23,7 @@ from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.monitoring import Monitors
+from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.phones import owner_of
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
@@ -194,6 +196,8 @@ class Engine:
                     priority=int(record.variables.get("priority", "0") or 0))
             else:  # the agent is gone: nobody to talk to, the call is over
                 task.hang_up("normal")
+                self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
+                                                        bridge_id=bridge_of(task.call_id))))
         self._spawn(self._run(task, state, exit_, record.queued))
 
     async def _run(self, task: CallTask, resume_state: CallState | None,
@@ -219,19 +223,25 @@ class Engine:
         task.add_done_callback(self._tasks.discard)
 
     def resync(self, live: Mapping[str, de.CallArrived],
-               legs: Mapping[str, de.AgentAnswered] | None = None) -> None:
+               legs: Mapping[str, de.AgentAnswered] | None = None,
+               present: AbstractSet[str] | None = None) -> None:
         """Match our calls with the channels Asterisk still has in the app.
 
-        Calls that vanished while we were away end now; channels we do not
-        know (the app restarted) are picked up again from their journal
+        Calls and legs that vanished while we were away end now; channels we do
+        not know (the app restarted) are picked up again from their journal
         record: a queued caller goes back on hold in their place, a connected
-        one keeps its agent's leg (``legs``), others restart the menu. An
-        agent's leg whose caller is gone is hung up.
+        one keeps its agent's leg (``legs``), others restart the menu. Any other
+        channel nobody here drives (a leg whose caller is gone, a customer or a
+        supervisor's phone from before a restart) is hung up. ``present``: every
+        channel id in the app.
         """
         legs = legs or {}
+        present = set(present) if present is not None else set(live) | set(legs)
         for call_id, task in list(self.calls.items()):
             if call_id not in live:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
+        for channel in set().union(*(part.channels() for part in self._parts())) - present:
+            self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
         by_caller = {leg.call_id: leg for leg in legs.values()}
         ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
         for call_id, arrival in ordered:  # the longest waiting first: they rejoin in order
@@ -241,15 +251,25 @@ class Engine:
                     arrival = replace(arrival, caller=record.caller, dialed=record.dialed)
                 self._arrive(arrival, resume=record or CallRecord(call_id=call_id),
                              leg=by_caller.get(call_id))
-        known = self.distributor.legs if self.distributor is not None else {}
-        for leg_id in legs:
-            if leg_id not in known:
-                self._spawn(self._send(dc.HangupCall(call_id=leg_id)))
+        ours = set(live).union(*(part.channels() for part in self._parts()))
+        for channel in present - ours:
+            self._spawn(self._send(dc.HangupCall(call_id=channel)))
+            leg = legs.get(channel)
+            if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
+                self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
+                                                        bridge_id=bridge_of(leg.call_id))))
+        owned = set().union(*(part.records() for part in self._parts()))
         for record in self.journal.live():
-            if record.call_id not in live and record.call_id not in self.calls:
+            if record.call_id not in live and record.call_id not in self.calls \
+                    and record.call_id not in owned:
                 self.publish({"type": "call.ended", "call_id": record.call_id,
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})
+
+    def _parts(self) -> list[Distributor | ClickToTalk | Monitors]:
+        """What drives legs of its own, besides the callers' tasks."""
+        return [part for part in (self.distributor, self.outbound, self.monitors)
+                if part is not None]
 
     def _queued_at(self, call_id: str) -> float:
         record = self.journal.records.get(call_id)

@@ -99,6 +99,18 @@ class Monitors:
                        "endpoint": session.endpoint, "monitored_agent": session.agent,
                        "time": self._clock(), **data})
 
+    def channels(self) -> set[str]:
+        """Supervisors' phones (and the snoops of answered sessions) Asterisk should have."""
+        out = set()
+        for session in self.sessions.values():
+            out.add(session.phone_leg)
+            if session.answered and SNOOPS[session.mode] is not None:
+                out.add(session.snoop)
+        return out
+
+    def records(self) -> set[str]:
+        return set()
+
     def answered(self, event: de.MonitorAnswered) -> None:
         session = self.sessions.get(event.monitor_id)
         if session is None or self._distributor.talking_leg(session.call_id) is None:

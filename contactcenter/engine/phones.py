@@ -29,6 +29,8 @@ class Phones:
         """Record a (un)registration: (its owner, whether the owner has no phone left)."""
         owner = owner_of(endpoint)
         phones = self._registered.setdefault(owner, [])
+        if registered and endpoint in phones:
+            return owner, False  # registered still (a refresh, a reconnect): keeps its place
         if endpoint in phones:
             phones.remove(endpoint)
         if registered:

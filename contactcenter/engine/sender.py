@@ -39,7 +39,11 @@ class OrderedSender:
             except Exception as exc:  # noqa: BLE001 - logged; the feature decides what it means
                 log.warning("%s: %s failed: %s", self._name, type(command).__name__, exc)
                 if self._on_failure is not None:
-                    self._on_failure(command)
+                    try:
+                        self._on_failure(command)
+                    except Exception:  # the sender must go on for every other command
+                        log.exception("%s: handling the failure of %s failed", self._name,
+                                      type(command).__name__)
             finally:
                 self._outbox.task_done()
 

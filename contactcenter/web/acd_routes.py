@@ -16,6 +16,7 @@ from aiohttp import web
 
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
+from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import PRINCIPAL
@@ -23,6 +24,8 @@ from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
 
 DISTRIBUTOR: web.AppKey[Distributor] = web.AppKey("distributor")
+#: the calls agents place themselves (click-to-talk), when the platform places calls
+CALLS_PLACED: web.AppKey[ClickToTalk] = web.AppKey("click_to_talk")
 STATES = ("available", "paused", "logged_out")
 MAX_REASON = 40
 
@@ -90,6 +93,9 @@ async def set_agent_state(request: web.Request) -> web.Response:
         raise BadInput(422, f"state: one of {', '.join(STATES)}", "state")
     if reason is not None and (not isinstance(reason, str) or not 0 < len(reason) <= MAX_REASON):
         raise BadInput(422, f"reason: text of 1 to {MAX_REASON} characters", "reason")
+    outbound = request.app.get(CALLS_PLACED)
+    if state == "available" and outbound is not None and outbound.busy(agent):
+        raise BadInput(409, f"{agent} is on a call they placed; available after it", "state")
     if state != "logged_out" and agent not in distributor.registered:
         raise BadInput(409, f"{agent}'s phone is not registered; register it first", "state")
     current = _plain(distributor.acd.agent_state(agent))["state"]

@@ -165,3 +165,15 @@ async def test_a_busy_agent_or_one_without_a_phone_is_refused(desk: Desk) -> Non
     status, _ = await desk.api.call("POST", "/api/v1/click-to-talk", "sales",
                                     json={"number": "+15550001234"})
     assert status == 403
+
+
+async def test_an_agent_on_a_call_they_placed_cannot_go_available_meanwhile(desk: Desk) -> None:
+    status, _ = await desk.api.call("POST", "/api/v1/click-to-talk", "agent",
+                                    json={"number": "+15550001234"})
+    assert status == 202
+    status, body = await desk.api.call("PUT", "/api/v1/agents/agent101/state", "agent",
+                                       json={"state": "available"})
+    assert status == 409 and "call they placed" in body["error"]
+    status, _ = await desk.api.call("PUT", "/api/v1/agents/agent101/state", "agent",
+                                    json={"state": "paused", "reason": "lunch"})
+    assert status == 200  # a pause for after the call is still theirs to choose

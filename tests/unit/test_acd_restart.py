@@ -99,3 +99,19 @@ def test_without_wrap_up_the_call_reports_none() -> None:
     h.join("c1", "q")
     h.answer("c1", "a1")
     assert h.reports("call.wrapped", h.finish("c1"))[0]["wrap"] == 0.0
+
+
+def test_a_caller_back_past_their_max_wait_overflows_now_and_rings_a_full_ring() -> None:
+    config = AcdConfig(
+        queues={"q": QueueConfig("q", max_wait=60.0, overflow=Overflow("queue", "other")),
+                "other": QueueConfig("other", ring_timeout=15.0)},
+        agents={"a1": AgentConfig("a1", queues={"other": 1})})
+    h = AcdHarness(config, now=1000.0)
+    h.login("a1")
+    out = h.join("c1", "q", since=850.0)  # waited 150 s before the restart: past 60
+    assert h.reports("call.overflowed", out)[0]["reason"] == "max_wait"
+    assert offers(out) == [("c1", "a1")]
+    assert h.acd.agent_state("a1").state is AgentState.RINGING  # not timed out at once
+    assert h.reports("agent.state", out)[-1]["since"] == 1000.0  # rung now, not in the past
+    h.advance(14.9)
+    assert h.acd.agent_state("a1").state is AgentState.RINGING

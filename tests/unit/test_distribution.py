@@ -277,3 +277,18 @@ async def test_the_phone_registered_last_rings_and_the_agent_stays_until_both_ar
     assert "agent101" not in distributor.registered
     assert distributor.acd.agent_state("agent101").state.value == "logged_out"
     task.cancel()
+
+
+async def test_a_callback_ring_the_agent_lets_pass_is_no_attempt_on_record() -> None:
+    published: list[dict[str, Any]] = []
+    distributor, sent, task = await _callback_waiting(published)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent)
+    distributor.leg_ended(ring.leg_id, "busy")  # the agent's phone refused it
+    await _settled(distributor)
+    # no outbound record began: the customer was never dialed, the callback waits on
+    assert not [event for event in published if event["type"] == "call.dialed"]
+    assert not [event for event in published if event.get("call_id") == "c1-callback"]
+    view = distributor.acd.call_state("c1")
+    assert view is not None and view.state.value == "waiting"
+    task.cancel()

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Mapping
+from collections.abc import Set as AbstractSet
 from typing import Any
 
 import aiohttp
@@ -31,8 +32,10 @@ from contactcenter.telephony.asterisk.translate import (
 log = logging.getLogger(__name__)
 
 OnEvent = Callable[[de.DriverEvent], None]
-#: the callers still in the app, and the agents' legs answered for them
-OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AgentAnswered]], None]
+#: the callers still in the app, the agents' legs answered for them, and every channel id
+#: in the app (customers' and supervisors' legs, snoops too)
+OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AgentAnswered],
+                     AbstractSet[str]], None]
 
 
 class AsteriskDriver:
@@ -117,8 +120,9 @@ class AsteriskDriver:
                 live[channel_id] = found
             elif found is not None:
                 legs[channel_id] = found
-        self._on_resync(live, legs)
+        # the phones first: callers rejoining must find the agents' phones known
         await self._registrations()
+        self._on_resync(live, legs, frozenset(application.get("channel_ids", [])))
 
     async def _registrations(self) -> None:
         """Which phones are registered now: a restarted app must not wait for each
