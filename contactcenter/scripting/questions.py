@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from abc import abstractmethod
 from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
@@ -57,8 +58,9 @@ class Question(Shown):
             return None
         return self._value(answer)
 
+    @abstractmethod
     def _value(self, answer: object) -> AnswerValue:
-        raise NotImplementedError
+        """The checked value of a non-blank answer (each kind its own)."""
 
     def view(self, key: str, previous: AnswerValue | None) -> QuestionView:
         return QuestionView(kind=self.kind, key=key, required=self.required, previous=previous)
