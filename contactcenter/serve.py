@@ -33,6 +33,7 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
+from contactcenter.web.scope import Scopes
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
@@ -65,11 +66,23 @@ def _queues_exist(flows: dict[str, Flow], queues: AcdConfig, folder: Path) -> No
                                   f"(have: {', '.join(sorted(queues.queues))})")
 
 
+def _supervised_queues_exist(settings: Settings, queues: AcdConfig) -> None:
+    """A supervisor's queues are queues the ACD has."""
+    for index, user in enumerate(settings.users):
+        for queue in user.queues or ():
+            if queue not in queues.queues:
+                raise ConfigError(settings.config_path or Path("<settings>"), None,
+                                  f"users.{index}.queues",
+                                  f"no queue named {queue!r} in the ACD's queues "
+                                  f"(have: {', '.join(sorted(queues.queues))})")
+
+
 def check_config(settings: Settings) -> dict[str, Flow]:
     """Load everything the platform needs from config; raise ConfigError if wrong."""
     queues = load_queues(settings)
     flows = load_flows(settings.resolve(settings.ivr.dir))
     _queues_exist(flows, queues, settings.resolve(settings.ivr.dir))
+    _supervised_queues_exist(settings, queues)
     for number, flow in settings.ivr.numbers.items():
         if flow not in flows:
             where = settings.config_path or Path("<settings>")
@@ -161,7 +174,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
                      customers=customers, database=crm, distributor=distributor, desk=desk,
-                     outbound=outbound, calling_window=window)
+                     outbound=outbound, calling_window=window,
+                     supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     add_monitor_routes(app, monitors)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     return engine, driver, app

@@ -76,6 +76,8 @@ class UserSettings(_Section):
     role: Role
     agent: str | None = None
     """The agent endpoint this user works as (for role ``agent``)."""
+    queues: list[str] | None = None
+    """For a supervisor: the queues they oversee (boards, stream, monitoring); none: all."""
 
 
 class DirectoryEntry(_Section):

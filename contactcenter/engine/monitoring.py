@@ -99,6 +99,11 @@ class Monitors:
                        "endpoint": session.endpoint, "monitored_agent": session.agent,
                        "time": self._clock(), **data})
 
+    def agent_of(self, call_id: str) -> str | None:
+        """The agent a call is connected to, if it is."""
+        leg = self._distributor.talking_leg(call_id)
+        return leg.agent if leg is not None else None
+
     def channels(self) -> set[str]:
         """Supervisors' phones (and the snoops of answered sessions) Asterisk should have."""
         out = set()

@@ -22,6 +22,7 @@ from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
+from contactcenter.web.scope import scopes
 
 DISTRIBUTOR: web.AppKey[Distributor] = web.AppKey("distributor")
 #: the calls agents place themselves (click-to-talk), when the platform places calls
@@ -49,7 +50,9 @@ def _clock(request: web.Request) -> float:
 
 async def list_queues(request: web.Request) -> web.Response:
     stats = request.app[DISTRIBUTOR].acd.queue_stats(_clock(request))
-    return web.json_response({"queues": {name: _plain(value) for name, value in stats.items()}})
+    scope, principal = scopes(request), request[PRINCIPAL]
+    return web.json_response({"queues": {name: _plain(value) for name, value in stats.items()
+                                         if scope.sees_queue(principal, name)}})
 
 
 async def list_agents(request: web.Request) -> web.Response:
@@ -59,7 +62,9 @@ async def list_agents(request: web.Request) -> web.Response:
     agents = {name: {**_plain(value), **_plain(distributor.acd.agent_state(name)),
                      "registered": name in distributor.registered}
               for name, value in stats.items()
-              if principal.role in ("admin", "supervisor") or principal.agent == name}
+              if (principal.role in ("admin", "supervisor")
+                  and scopes(request).sees_agent(principal, name))
+              or principal.agent == name}
     return web.json_response({"agents": agents})
 
 
@@ -85,6 +90,8 @@ async def set_agent_state(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     if principal.role not in ("admin", "supervisor") and principal.agent != agent:
         raise BadInput(403, f"an agent may set only their own state, not {agent!r}")
+    if principal.agent != agent and not scopes(request).sees_agent(principal, agent):
+        raise BadInput(403, f"{agent!r} works in none of your queues")
     if agent not in distributor.acd.config.agents:  # not every agent's figures: a lookup
         raise BadInput(404, f"no agent {agent!r}")
     body = await json_object(request)

@@ -43,6 +43,7 @@ from contactcenter.web.outbound_routes import add_outbound_routes
 from contactcenter.web.pages import add_pages
 from contactcenter.web.resources import RESOURCES
 from contactcenter.web.routing import Handler, add_route
+from contactcenter.web.scope import SCOPES, Scopes, scopes
 from contactcenter.web.security import guard
 from contactcenter.web.sessions import close_session, issue_token, open_session
 from crm_core.customers import CustomerService
@@ -104,10 +105,11 @@ async def openapi(request: web.Request) -> web.Response:
     return web.json_response(request.app[OPENAPI])
 
 
-def visible_to(principal: Principal, event: DomainEvent) -> bool:
-    """Supervisors and admins see everything; an agent sees what is theirs."""
+def visible_to(principal: Principal, event: DomainEvent, scope: Scopes | None = None) -> bool:
+    """Admins see everything, supervisors their queues' (``scope``); an agent what is
+    theirs."""
     if principal.role in SUPERVISING_ROLES:
-        return True
+        return scope is None or scope.sees_event(principal, event)
     mine = principal.agent
     return mine is not None and mine in (event.get("agent"), event.get("endpoint"))
 
@@ -122,6 +124,7 @@ def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:
 
 async def events_socket(request: web.Request) -> web.StreamResponse:
     principal = request[PRINCIPAL]
+    scope = scopes(request)
     patterns = [p for p in request.query.get("types", "").split(",") if p]
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
@@ -140,7 +143,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     async def pump() -> None:
         while (events := await subscription.batch()) is not None:
             for event in superseded_stats_dropped(events):
-                if chosen(event["type"]) and visible_to(principal, event):
+                if chosen(event["type"]) and visible_to(principal, event, scope):
                     await socket.send_str(bus.encoded(event))
 
     try:
@@ -193,7 +196,8 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                distributor: Distributor | None = None,
                desk: Desk | None = None,
                outbound: ClickToTalk | None = None,
-               calling_window: CallingWindow | None = None) -> web.Application:
+               calling_window: CallingWindow | None = None,
+               supervised: Scopes | None = None) -> web.Application:
     """The app; with ``database`` it serves the CRM's collections and manages users."""
     app = web.Application(middlewares=[errors_as_json, guard])
     app[BUS] = bus
@@ -201,6 +205,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     app[AUTH] = auth
     app[HEALTH] = health_check
     app[SOCKETS] = set()
+    app[SCOPES] = supervised or Scopes()
     app[ROUTES] = {}
     app.on_shutdown.append(_close_sockets)
     app.on_startup.append(_document)

@@ -16,6 +16,7 @@ from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
+from contactcenter.web.scope import scopes
 
 MONITORS: web.AppKey[Monitors] = web.AppKey("monitors")
 
@@ -30,8 +31,12 @@ async def monitor_call(request: web.Request) -> web.Response:
     if not isinstance(endpoint, str) or not endpoint:
         raise BadInput(422, "endpoint: the supervisor's phone (their user has none linked)",
                        "endpoint")
+    monitors = request.app[MONITORS]
+    agent = monitors.agent_of(request.match_info["call_id"])
+    if agent is not None and not scopes(request).sees_agent(principal, agent):
+        raise BadInput(403, f"the call is with {agent}, who works in none of your queues")
     try:
-        monitor_id = request.app[MONITORS].start(request.match_info["call_id"], mode,
+        monitor_id = monitors.start(request.match_info["call_id"], mode,
                                                  endpoint, principal.username)
     except MonitorRefused as refused:
         raise BadInput(refused.status, refused.reason) from None

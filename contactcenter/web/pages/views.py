@@ -28,6 +28,7 @@ from contactcenter.web.pages.metrics import (
 )
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from contactcenter.web.permissions import allowed
+from contactcenter.web.scope import scopes
 from contactcenter.web.sessions import COOKIE
 from contactcenter.web.softphone_routes import allow_softphone
 
@@ -128,10 +129,17 @@ async def agent_page(request: web.Request) -> web.Response:
 
 
 def _board_data(request: web.Request) -> dict[str, Any]:
-    return _who(request) | _config(request) | {
+    """The board's config, cut to the queues (and their agents) the user oversees."""
+    config = _config(request)
+    scope, principal = scopes(request), request[PRINCIPAL]
+    config["queues"] = {name: queue for name, queue in config["queues"].items()
+                        if scope.sees_queue(principal, name)}
+    config["agents"] = {name: agent for name, agent in config["agents"].items()
+                        if scope.sees_agent(principal, name)}
+    mine = scope.queues(principal)
+    return _who(request) | config | {
         "states": [list(pair) for pair in AGENT_STATES],
-        # supervisors see every queue: the users config has no per-supervisor queue list
-        "scope": "all queues"}
+        "scope": "all queues" if mine is None else ", ".join(sorted(mine))}
 
 
 async def supervisor_page(request: web.Request) -> web.Response:
