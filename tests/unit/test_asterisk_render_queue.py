@@ -65,3 +65,20 @@ def test_6100_enters_the_queue_and_app_queue_is_loaded(rendered: RenderedConfig)
     assert "same => n,Queue(baseline)" in baseline
     assert "include => baseline-number" in section(conf(rendered, "extensions.conf"), "callers")
     assert re.search(r"^load => app_queue\.so", conf(rendered, "modules.conf"), re.MULTILINE)
+
+
+def test_a_supervisors_phone_is_no_member_of_the_baseline_queue(tmp_path: Path) -> None:
+    from contactcenter.settings import UserSettings
+
+    root = tmp_path / "rootfs"
+    (root / "usr/share/asterisk/sounds").mkdir(parents=True)
+    modules = root / "usr/lib/x86_64-linux-gnu/asterisk/modules"
+    modules.mkdir(parents=True)
+    (modules / "chan_pjsip.so").touch()
+    install = AsteriskInstall(root=root, binary="/usr/sbin/asterisk", version="22.1.0")
+    supervisor = AgentSettings(id="supervisor1", sip_password="pw-abcdefgh")
+    settings = Settings(state_dir=tmp_path / "state", agents=[*AGENTS, supervisor],
+                        users=[UserSettings(username="sue", password="pw-abcdefgh",
+                                            role="supervisor", agent="supervisor1")])
+    members = section(conf(render(settings, install), "queues.conf"), "baseline")
+    assert "PJSIP/agent101," in members and "supervisor1" not in members

@@ -171,7 +171,10 @@ def _values(
     values["agent_numbers"] = "".join(
         _part("extensions-agent-number.conf", {"id": agent.id}) for agent in settings.agents
     )
-    values["queue_members"] = queue_members(settings.agents)
+    # a supervisor's phone (a user of another role linked to it) takes no queue's calls
+    others = {user.agent for user in settings.users if user.role != "agent" and user.agent}
+    values["queue_members"] = queue_members(
+        [agent for agent in settings.agents if agent.id not in others])
     values["outbound"] = _outbound(settings, values)
     return values
 
