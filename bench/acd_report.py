@@ -15,6 +15,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from acd_analysis import Figures, Spread
+from report import md_table, text_table
 
 START = "<!-- bench_acd_asterisk: start (generated, replaced by each full run) -->"
 END = "<!-- bench_acd_asterisk: end -->"
@@ -214,24 +215,10 @@ def aims_met(run: Run) -> dict[str, bool]:
             "free agent -> connected shorter (p50 and p99)": gap}
 
 
-def _text_table(rows: list[list[str]]) -> str:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-             for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
-
-
-def _md_table(rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(row) + " |" for row in rows]
-    lines.insert(1, "|" + "|".join(" --- " for _ in rows[0]) + "|")
-    return "\n".join(lines)
-
-
 def render_text(run: Run) -> str:
-    parts = ["Saturation:", _text_table(saturation_rows(run)), "",
-             "Sustained rates:", _text_table(sustained_rows(run)), "",
-             _text_table(summary_rows(run)), ""]
+    parts = ["Saturation:", text_table(saturation_rows(run)), "",
+             "Sustained rates:", text_table(sustained_rows(run)), "",
+             text_table(summary_rows(run)), ""]
     parts += [f"aim {name}: {'met' if ok else 'NOT met'}" for name, ok in aims_met(run).items()]
     return "\n".join(parts)
 
@@ -305,10 +292,10 @@ def render_markdown(run: Run) -> str:
     return "\n\n".join([
         START, "## The ACD on real calls: platform (ARI) against Queue()",
         f"Command: `{run.command}`  \nDate: {run.date}", "Machine:\n\n" + machine,
-        "### Summary\n\n" + _md_table(summary_rows(run)), "Aims:\n\n" + aims,
+        "### Summary\n\n" + md_table(summary_rows(run)), "Aims:\n\n" + aims,
         METHOD.rstrip(),
-        "### Saturation\n\n" + saturation + "\n\n" + _md_table(saturation_rows(run)),
-        "### Sustained rates\n\n" + sustained + "\n\n" + _md_table(sustained_rows(run)),
+        "### Saturation\n\n" + saturation + "\n\n" + md_table(saturation_rows(run)),
+        "### Sustained rates\n\n" + sustained + "\n\n" + md_table(sustained_rows(run)),
         END])
 
 

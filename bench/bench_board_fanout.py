@@ -58,7 +58,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
 from bench_ivr_asterisk import Platform, process_cpu, versions
-from report import _md_table, _text_table, machine_facts
+from report import machine_facts, md_table, text_table
 from sip_register import register_all
 from siptrace import percentile
 from spy import read_profile, start_recording
@@ -337,7 +337,7 @@ def report(result: dict[str, Any], args: argparse.Namespace) -> str:
              f"uptime after:  {result['uptime_after']}",
              f"events by kind: {event_kinds(got)}",
              f"sockets the app closed: {len(got.closed)} (codes {sorted(set(got.closed))})",
-             "", _text_table(rows), "", "Markdown:", "", _md_table(rows)]
+             "", text_table(rows), "", "Markdown:", "", md_table(rows)]
     return "\n".join(lines)
 
 

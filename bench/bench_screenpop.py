@@ -53,7 +53,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))  # runnable from a checkout; bench/ is on the path already
 
 from bench_ivr_asterisk import Platform, free_port, last_stats, versions
-from report import _md_table, _text_table, machine_facts
+from report import machine_facts, md_table, text_table
 from screenpop_desk import Api, open_desktop, page_pops, ringing_phone, rings
 from siptrace import percentile
 
@@ -311,8 +311,8 @@ def report(result: dict[str, Any], machine: dict[str, str], args: argparse.Names
                f"{result['cpu']['serve']:.2f} / {result['cpu']['asterisk']:.2f}"]]
     lines = [f"{key}: {value}" for key, value in machine.items()]
     lines += [f"uptime before: {result['uptime_before']}",
-              f"uptime after:  {result['uptime_after']}", "", _text_table(tally), "",
-              _text_table(rows), "", "Markdown:", "", _md_table(tally), "", _md_table(rows)]
+              f"uptime after:  {result['uptime_after']}", "", text_table(tally), "",
+              text_table(rows), "", "Markdown:", "", md_table(tally), "", md_table(rows)]
     return "\n".join(lines)
 
 

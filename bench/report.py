@@ -142,7 +142,7 @@ def aims_met(m: Measurements) -> dict[str, bool]:
             "no failed call at 10 and 50 cps": no_failures}
 
 
-def _text_table(rows: list[list[str]]) -> str:
+def text_table(rows: list[list[str]]) -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
              for row in rows]
@@ -150,17 +150,17 @@ def _text_table(rows: list[list[str]]) -> str:
     return "\n".join(lines)
 
 
-def _md_table(rows: list[list[str]]) -> str:
+def md_table(rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(row) + " |" for row in rows]
     lines.insert(1, "|" + "|".join(" --- " for _ in rows[0]) + "|")
     return "\n".join(lines)
 
 
 def render_text(m: Measurements) -> str:
-    parts = ["Fixed rates (3 s calls):", _text_table(fixed_rows(m.fixed)), "",
+    parts = ["Fixed rates (3 s calls):", text_table(fixed_rows(m.fixed)), "",
              f"Sustained-rate trials (no failed call, p99 200 < {m.max_answer_p99:g} s):",
-             _text_table(search_rows(m.search, m.max_answer_p99)), "",
-             _text_table(summary_rows(m)), ""]
+             text_table(search_rows(m.search, m.max_answer_p99)), "",
+             text_table(summary_rows(m)), ""]
     parts += [f"aim {name}: {'met' if ok else 'NOT met'}" for name, ok in aims_met(m).items()]
     return "\n".join(parts)
 
@@ -172,9 +172,9 @@ def render_markdown(m: Measurements, trial_note: str) -> str:
     return "\n\n".join([
         START, "## The IVR on real Asterisk: platform (ARI) against plain dialplan",
         f"Command: `{m.command}`  \nDate: {m.date}", "Machine:\n\n" + machine,
-        "### Summary\n\n" + _md_table(summary_rows(m)), "Aims:\n\n" + aims,
-        "### Fixed rates\n\n" + trial_note + "\n\n" + _md_table(fixed_rows(m.fixed)),
-        "### Sustained rate\n\n" + _md_table(search_rows(m.search, m.max_answer_p99)), END])
+        "### Summary\n\n" + md_table(summary_rows(m)), "Aims:\n\n" + aims,
+        "### Fixed rates\n\n" + trial_note + "\n\n" + md_table(fixed_rows(m.fixed)),
+        "### Sustained rate\n\n" + md_table(search_rows(m.search, m.max_answer_p99)), END])
 
 
 def write_docs(path: Path, section: str, title: str = "# Benchmarks") -> None:

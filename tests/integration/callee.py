@@ -12,6 +12,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.integration.sipp import BYE_ANSWER
+
 _RESPONSE_HEAD = """[last_Via:]
 [last_From:]
 [last_To:];tag=[pid]callee[call_number]
@@ -48,17 +50,7 @@ a=sendrecv
 ]]></send>
 <recv request="ACK" crlf="true"/>
 <recv request="BYE"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-"""
+{BYE_ANSWER}"""
 
 _BUSY = f"""<recv request="INVITE" crlf="true"/>
 <send><![CDATA[

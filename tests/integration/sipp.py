@@ -58,6 +58,19 @@ Content-Length: 0
 _WAIT = '<recv request="BYE" timeout="{ms}" ontimeout="{next}" next="far_bye"/>\n<label id="{next}"/>\n'
 _DTMF = '<nop><action><exec play_dtmf="{digits}"/></action></nop>\n'
 
+#: the 200 OK that answers the far end's BYE (a caller's, or a callee's in callee.py)
+BYE_ANSWER = """<send><![CDATA[
+SIP/2.0 200 OK
+[last_Via:]
+[last_From:]
+[last_To:]
+[last_Call-ID:]
+[last_CSeq:]
+Content-Length: 0
+
+]]></send>
+"""
+
 _ENDINGS = """<send retrans="500"><![CDATA[
 BYE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
 Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
@@ -71,17 +84,7 @@ Content-Length: 0
 ]]></send>
 <recv response="200" next="done"/>
 <label id="far_bye"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-
-]]></send>
-<label id="done"/>
+{bye_answer}<label id="done"/>
 """
 
 
@@ -100,7 +103,7 @@ def scenario(caller: str, steps: list[Step], hold_ms: int) -> str:
         if step.digits:
             body.append(_DTMF.format(digits=step.digits))
     body.append(_WAIT.format(ms=max(hold_ms, 1), next="hang_up"))
-    body.append(_ENDINGS.format(caller=caller))
+    body.append(_ENDINGS.format(caller=caller, bye_answer=BYE_ANSWER))
     return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="caller">\n'
             + "".join(body) + "</scenario>\n")
 
