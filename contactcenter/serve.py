@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 from pathlib import Path
 
 from aiohttp import web
@@ -20,6 +21,7 @@ from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
+from contactcenter.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.journal import CallJournal
@@ -91,7 +93,8 @@ def check_config(settings: Settings) -> dict[str, Flow]:
     return flows
 
 
-def banner(settings: Settings) -> str:
+def banner(settings: Settings, *, terminal: bool) -> str:
+    """What is up and where; the demo's passwords only on a terminal (logs keep stdout)."""
     host, port = settings.http_host, settings.http_port
     sip = f"{settings.asterisk.host}:{settings.asterisk.sip_port}"
     lines = [
@@ -100,7 +103,8 @@ def banner(settings: Settings) -> str:
         f"  supervisors    http://{host}:{port}/supervisor   (wallboard: /wallboard)",
         f"  self-service   http://{host}:{port}/help",
         f"  web and API    http://{host}:{port}/api/v1/openapi.json",
-        f"  event stream   ws://{host}:{port}/api/v1/events?token=...",
+        f"  event stream   ws://{host}:{port}/api/v1/events (Authorization: Bearer, "
+        "or ?ticket= from POST /api/v1/events/ticket)",
         f"  SIP            udp {sip}",
     ]
     for number, flow in settings.ivr.numbers.items():
@@ -110,14 +114,20 @@ def banner(settings: Settings) -> str:
     if phones:
         lines.append(f"  phones         {', '.join(_ranges(phones))} register at {sip}, "
                      "passwords in the config file")
-    # passwords are printed for the shipped demo only: elsewhere stdout ends up in logs
+    return "\n".join(lines + _user_lines(settings, terminal))
+
+
+def _user_lines(settings: Settings, terminal: bool) -> list[str]:
+    """The first users; their passwords for the shipped demo on a terminal only."""
     demo = settings.config_path is not None and settings.config_path.name == "demo.yaml"
-    for user in settings.users[:3]:
-        secret = f" / {user.password}" if demo else ""
-        lines.append(f"  user           {user.username}{secret} ({user.role})")
+    shown = demo and terminal
+    lines = [f"  user           {user.username}{f' / {user.password}' if shown else ''} "
+             f"({user.role})" for user in settings.users[:3]]
     if len(settings.users) > 3:
         lines.append(f"  ...and {len(settings.users) - 3} agent users, named like the agents")
-    return "\n".join(lines)
+    if demo and not shown:
+        lines.append(f"  passwords in {settings.config_path}")
+    return lines
 
 
 def _ranges(ids: list[str]) -> list[str]:
@@ -145,7 +155,10 @@ async def _authenticator(settings: Settings,
     configured = [ConfiguredUser(user.username, user.password, user.role, user.agent)
                   for user in settings.users]
     await upsert_configured(crm, configured)
-    return Authenticator(await load_users(crm), load_secret(settings.state_dir))
+    users = await load_users(crm)
+    # a user kept from an earlier demo run must not sign in from the network either
+    await asyncio.to_thread(refuse_exposed_stored_users, settings, users)
+    return Authenticator(users, load_secret(settings.state_dir))
 
 
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
@@ -182,18 +195,20 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
 
 
 async def run(settings: Settings) -> None:
+    refuse_exposed_demo_secrets(settings)  # before anything is written or listens
     flows = check_config(settings)
     scripts = desk_scripts(settings, load_queues(settings).queues)
+    # the state folder, made before anything writes into it
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
-    process = await _asterisk(settings)
     bus = EventBus()
     database = make_engine(settings.database)
     await migrate(database)
     crm = sessions(database)
-    engine, driver, app = _wire(settings, flows, journal, bus, crm,
-                                await _authenticator(settings, crm), scripts)
+    auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
+    process = await _asterisk(settings)
+    engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     sync_task = asyncio.ensure_future(journal.sync_forever())
@@ -212,7 +227,7 @@ async def run(settings: Settings) -> None:
         restored = engine.restore_callbacks()  # once phones can ring: promises are kept
         if restored:
             log.info("%d callbacks promised before the restart wait their turn again", restored)
-        print(banner(settings), flush=True)
+        print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
         await _until_stopped()
     finally:
         sync_task.cancel()

@@ -1,0 +1,32 @@
+"""The start banner: passwords on a terminal only, the event stream as it is opened now."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contactcenter.exposure import PUBLISHED_SECRETS
+from contactcenter.serve import banner
+from contactcenter.settings import load_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = load_settings(ROOT / "config/demo.yaml", environ={})
+
+
+def test_on_a_terminal_the_demo_banner_shows_the_users_passwords() -> None:
+    text = banner(DEMO, terminal=True)
+    assert "user           admin / demo-admin-pass (admin)" in text
+    assert "user           supervisor / demo-supervisor-pass (supervisor)" in text
+
+
+def test_into_a_log_the_banner_says_where_the_passwords_are_but_not_what() -> None:
+    text = banner(DEMO, terminal=False)
+    assert not [secret for secret in PUBLISHED_SECRETS if secret in text]
+    assert "user           admin (admin)" in text
+    assert f"passwords in {ROOT / 'config/demo.yaml'}" in text
+
+
+def test_the_event_stream_line_names_no_token_in_the_address() -> None:
+    text = banner(DEMO, terminal=True)
+    assert "?token=" not in text
+    assert ("event stream   ws://127.0.0.1:8080/api/v1/events (Authorization: Bearer, "
+            "or ?ticket= from POST /api/v1/events/ticket)") in text
