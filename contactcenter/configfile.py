@@ -4,11 +4,18 @@ PyYAML's composer keeps a mark (line, column) on every node; we walk the node
 tree once and remember the line of every key path, so that a pydantic
 validation error on ``menus.main.options.2.target`` can be reported as
 ``config/ivr/main.yaml:14: menus.main.options.2.target: ...``.
+
+A value may come from outside the file, so that secrets need not be written in it:
+``!env NAME`` reads an environment variable, ``!file PATH`` a file (its last line end
+dropped; a relative path is relative to the YAML file's folder), as Docker and
+Kubernetes hand secrets over. A missing or empty one is an error at that line.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -33,7 +40,64 @@ class ConfigError(Exception):
 
 
 class _SafeLineLoader(yaml.SafeLoader):
-    """A safe loader; we only add line bookkeeping on top of it."""
+    """A safe loader; we only add line bookkeeping and the two references on top of it."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """A value to read at load: an environment variable or a file."""
+
+    tag: str
+    target: str
+    line: int
+
+
+def _reference(loader: yaml.SafeLoader, node: yaml.Node) -> _Reference:
+    if not isinstance(node, yaml.ScalarNode) or not str(node.value).strip():
+        raise yaml.constructor.ConstructorError(
+            None, None, f"{node.tag} takes a name (e.g. {node.tag} CC_ADMIN_PASSWORD)",
+            node.start_mark)
+    return _Reference(node.tag, str(loader.construct_scalar(node)).strip(),
+                      node.start_mark.line + 1)
+
+
+_SafeLineLoader.add_constructor("!env", _reference)
+_SafeLineLoader.add_constructor("!file", _reference)
+
+
+def _read_reference(ref: _Reference, path: Path, environ: Mapping[str, str]) -> str:
+    """The value a reference names; raises ValueError with the reason if there is none."""
+    if ref.tag == "!env":
+        if ref.target not in environ:
+            raise ValueError(f"environment variable {ref.target} is not set")
+        if not environ[ref.target]:
+            raise ValueError(f"environment variable {ref.target} is empty")
+        return environ[ref.target]
+    source = path.parent / Path(ref.target).expanduser()
+    try:
+        text = source.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise ValueError(f"cannot read {source}: {reason}") from None
+    value = text.removesuffix("\n").removesuffix("\r")
+    if not value:
+        raise ValueError(f"{source} is empty")
+    return value
+
+
+def _resolve(data: Any, at: KeyPath, path: Path, environ: Mapping[str, str]) -> Any:
+    """``data`` with every reference replaced by what it names."""
+    if isinstance(data, _Reference):
+        try:
+            return _read_reference(data, path, environ)
+        except ValueError as exc:
+            raise ConfigError(path, data.line, ".".join(map(str, at)), str(exc)) from None
+    if isinstance(data, dict):
+        return {key: _resolve(value, (*at, str(key)), path, environ)
+                for key, value in data.items()}
+    if isinstance(data, list):
+        return [_resolve(item, (*at, index), path, environ) for index, item in enumerate(data)]
+    return data
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
@@ -49,8 +113,9 @@ def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
             _walk(item, (*path, index), lines)
 
 
-def load_yaml(path: Path) -> tuple[Any, LineMap]:
-    """Parse a YAML file; return its data and the line of every key path."""
+def load_yaml(path: Path, environ: Mapping[str, str] | None = None) -> tuple[Any, LineMap]:
+    """Parse a YAML file; return its data, references read (from ``environ``, by default
+    the process's), and the line of every key path."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
@@ -64,7 +129,7 @@ def load_yaml(path: Path) -> tuple[Any, LineMap]:
     lines: LineMap = {}
     if node is not None:
         _walk(node, (), lines)
-    return data, lines
+    return _resolve(data, (), path, os.environ if environ is None else environ), lines
 
 
 def line_of(lines: LineMap, key_path: KeyPath) -> int | None:

@@ -218,7 +218,7 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
     data: dict[str, Any] = {}
     lines: dict[tuple[str | int, ...], int] = {}
     if path is not None:
-        loaded, lines = load_yaml(path)
+        loaded, lines = load_yaml(path, environ)
         if loaded is not None and not isinstance(loaded, dict):
             raise ConfigError(path, 1, "", "expected a mapping at the top level")
         data = dict(loaded or {})
