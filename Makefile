@@ -3,7 +3,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium
+DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium tcpdump
 CONFIG ?= config/demo.yaml
 SOFTPHONE := contactcenter/web/softphone
 SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js

@@ -9,4 +9,4 @@ COPY config ./config
 # editable: the Asterisk templates in ./asterisk are read from the source tree
 RUN pip install --no-cache-dir -e .
 ENTRYPOINT ["contactcenter"]
-CMD ["serve", "--config", "config/demo.yaml"]
+CMD ["serve", "--config", "config/production.yaml"]

@@ -15,4 +15,4 @@ COPY asterisk ./asterisk
 RUN python3 -m venv /opt/cc && /opt/cc/bin/pip install --no-cache-dir -e .
 ENV PATH=/opt/cc/bin:$PATH
 # Fresh secrets on every start, written to the shared runtime volume for the app.
-CMD ["sh", "-c", "contactcenter asterisk render --config config/demo.yaml && exec asterisk -C \"$CC_ASTERISK_RUNTIME_DIR/etc/asterisk.conf\" -f"]
+CMD ["sh", "-c", "contactcenter asterisk render --config config/production.yaml && exec asterisk -C \"$CC_ASTERISK_RUNTIME_DIR/etc/asterisk.conf\" -f"]
