@@ -83,10 +83,17 @@ def demo_secret_fields(settings: Settings) -> list[str]:
     return fields
 
 
-def refuse_exposed_demo_secrets(settings: Settings) -> None:
-    """Raise ExposureError if a listener leaves loopback while a published secret is set."""
+def refuse_exposed_demo_secrets(settings: Settings, *, asterisk_only: bool = False) -> None:
+    """Raise ExposureError if a listener leaves loopback while a published secret is set.
+
+    ``asterisk_only``: for Asterisk started or rendered alone, whose listeners carry the
+    phones' SIP passwords but not the users' ones.
+    """
     listeners = exposed_listeners(settings)
     fields = demo_secret_fields(settings)
+    if asterisk_only:
+        listeners = [listener for listener in listeners if listener.field == "asterisk.host"]
+        fields = [field for field in fields if field.startswith("agents[")]
     if listeners and fields:
         raise _refusal(settings, listeners, fields)
 

@@ -102,6 +102,14 @@ def test_the_demo_beyond_loopback_is_refused_naming_each_secret(
     assert "demo-admin-pass" not in message  # names the fields, never the values
 
 
+def test_asterisk_alone_is_refused_for_the_phones_passwords_only() -> None:
+    refuse_exposed_demo_secrets(_demo(CC_HTTP_HOST="0.0.0.0"), asterisk_only=True)
+    with pytest.raises(ExposureError) as refused:
+        refuse_exposed_demo_secrets(_demo(CC_ASTERISK_HOST="0.0.0.0"), asterisk_only=True)
+    message = str(refused.value)
+    assert "agents[0].sip_password (agent101)" in message and "users[" not in message
+
+
 def test_own_secrets_beyond_loopback_start_and_one_demo_left_is_named() -> None:
     settings = _demo(CC_HTTP_HOST="0.0.0.0", CC_ASTERISK_HOST="192.0.2.7")
     own = settings.model_copy(update={
