@@ -5,6 +5,8 @@ moves on, so a crash of the app loses no call record: lines handed to the OS
 survive the process, and a background task fsyncs at most every 200 ms so
 that even an OS crash loses at most that much. On start the journal is read
 back to rebuild the records, including those of calls still in Asterisk.
+The file holds callers' numbers and what they keyed in: only the platform's
+account may read it (0600, ``contactcenter.statedir``).
 """
 
 from __future__ import annotations
@@ -18,11 +20,15 @@ from pathlib import Path
 from typing import Any
 
 from contactcenter.bus import DomainEvent
+from contactcenter.statedir import private_opener
 
 _KEEP_ENDED = 10_000
 #: events that come after a call's end (the agent's wrap-up, their disposition, answers
 #: given while wrapping up): they never open a record
 _AFTER_END = frozenset({"call.wrapped", "call.disposed", "script.answers"})
+#: a supervisor on the call (``contactcenter.engine.monitoring``): kept in its history,
+#: but never the start of a record (a session may end after the call's record is gone)
+_MONITORING = frozenset({"call.monitor", "call.monitor.started", "call.monitor.ended"})
 
 
 @dataclass(slots=True)
@@ -128,7 +134,7 @@ class CallJournal:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             self._replay()
-        self._file = self.path.open("a", encoding="utf-8")
+        self._file = open(self.path, "a", encoding="utf-8", opener=private_opener)  # noqa: SIM115
         if self._file.tell() and not self._ends_with_newline():
             self._file.write("\n")  # end a line torn by a crash, or the next one joins it
 
@@ -150,7 +156,7 @@ class CallJournal:
         call_id = event["call_id"]
         record = self.records.get(call_id)
         if record is None:
-            if event["type"] in _AFTER_END:
+            if event["type"] in _AFTER_END or event["type"] in _MONITORING:
                 return None  # the call's record is forgotten already: it stays closed
             record = self.records[call_id] = CallRecord(call_id=call_id)
         was_live = record.state != "ended"

@@ -3,15 +3,22 @@
 SQLite (aiosqlite) by default, PostgreSQL (asyncpg) when scaled; the schema
 comes only from the Alembic migrations in ``crm_core/migrations``, never from
 ``create_all``, so that every database goes through the same steps.
+
+A SQLite file holds password hashes and customers' personal data: it is made
+0600 before SQLite opens it (and an older, looser one of ours made so), and
+SQLite gives its ``-journal``, ``-wal`` and ``-shm`` files the database's mode.
 """
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Column
+from sqlalchemy import Column, make_url
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +27,9 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
+#: a SQLite database file: its owner's alone
+PRIVATE_FILE = 0o600
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 #: full-text search objects the migrations make by hand, outside the models
 FULL_TEXT_TABLES = frozenset({"kb_articles_fts", "kb_articles_fts_config", "kb_articles_fts_data",
@@ -38,14 +48,28 @@ def modelled(obj: object, name: str | None, type_: str, reflected: bool,
 
 def make_engine(url: str) -> AsyncEngine:
     if url.startswith("sqlite"):
-        _sqlite_folder(url)
+        _sqlite_file(url)
     return create_async_engine(url, pool_pre_ping=not url.startswith("sqlite"))
 
 
-def _sqlite_folder(url: str) -> None:
-    path = url.split(":///", 1)[-1]
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+def _sqlite_file(url: str) -> None:
+    """The database's folder, and the file itself, private, before SQLite opens it."""
+    parsed = make_url(url)
+    path = parsed.database
+    if not path or path == ":memory:" or path.startswith("file:") or parsed.query.get("uri"):
+        return  # in memory, or a URI filename SQLite resolves itself
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, PRIVATE_FILE)
+    try:
+        mode = stat.S_IMODE(os.fstat(fd).st_mode)
+        if mode & ~PRIVATE_FILE:
+            try:
+                os.fchmod(fd, PRIVATE_FILE)
+            except PermissionError:
+                log.warning("%s is readable by others and not ours to change (mode %o)",
+                            path, mode)
+    finally:
+        os.close(fd)
 
 
 def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

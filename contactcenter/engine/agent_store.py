@@ -6,7 +6,8 @@ appended to a small JSON-lines file, and at start the last line of each agent
 is read back (and the file rewritten with only those). A state that needs a
 call (ringing, on call, wrap-up) comes back as available: the calls still in
 Asterisk give their agents back their calls (``CallRestored``), and a phone
-that is not registered any more logs its agent out.
+that is not registered any more logs its agent out. Like everything in the state
+folder, the file is for the platform's account alone (0600).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
+from contactcenter.statedir import private_opener
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +51,9 @@ class AgentStateStore:
     def _rewrite(self, last: dict[str, tuple[str, str]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = self.path.with_suffix(".tmp")
-        with fresh.open("w", encoding="utf-8") as out:
-            for agent, (state, reason) in last.items():
-                out.write(_line(agent, state, reason))
+        with open(fresh, "w", encoding="utf-8", opener=private_opener) as out:
+            out.writelines(_line(agent, state, reason)
+                           for agent, (state, reason) in last.items())
             out.flush()
             os.fsync(out.fileno())
         fresh.replace(self.path)
@@ -59,7 +61,7 @@ class AgentStateStore:
     def save(self, agent: str, state: str, reason: str) -> None:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.path.open("a", encoding="utf-8")
+            self._file = open(self.path, "a", encoding="utf-8", opener=private_opener)  # noqa: SIM115
         self._file.write(_line(agent, state, reason))
         self._file.flush()
 
