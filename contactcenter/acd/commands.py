@@ -6,8 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from contactcenter.acd.model import AgentId, CallId, OverflowKind
+from contactcenter.acd.quick import quick_init
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferCall:
     """Ring the agent's phone for this call; reply OfferAnswered or OfferFailed.
@@ -20,6 +22,7 @@ class OfferCall:
     ring_timeout: float
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CancelOffer:
     """Stop ringing: ``ring_timeout``, ``caller_left``, ``answered_elsewhere`` (ring_all),
@@ -30,6 +33,7 @@ class CancelOffer:
     reason: str
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ConnectCall:
     """Bridge the caller with the agent who answered."""
@@ -38,6 +42,7 @@ class ConnectCall:
     agent: AgentId
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Announce:
     """Tell the caller their place (1 is next) and the expected wait in seconds.
@@ -50,6 +55,7 @@ class Announce:
     expected_wait: float | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlayComfort:
     """Play the queue's periodic comfort message ("your call is important...")."""
@@ -57,6 +63,7 @@ class PlayComfort:
     call_id: CallId
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OverflowCall:
     """The call leaves its queue: to the queue ``target`` (the core has already queued it
@@ -69,6 +76,7 @@ class OverflowCall:
     target: str | None
 
 
+@quick_init
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Report:
     """Publish a domain event: ``call.queued``, ``call.offered``, ``call.answered``,

@@ -140,14 +140,17 @@ def call_view(call: CallRecord) -> CallView:
 
 
 #: what the core keeps of an ended call: a tuple is a fraction of a view's cost to make
-Ended = tuple[CallState, str, int, str | None, float, float, AgentId | None, bool]
+#: an ended call, remembered: its final state's value first. Only strings, numbers and
+#: None, so that the collector stops tracking the tuple; up to ``ENDED_MEMORY`` of them
+#: would otherwise be walked by every full garbage collection
+Ended = tuple[str, str, int, str | None, float, float, AgentId | None, bool]
 
 
 def ended(call: CallRecord) -> Ended:
     agent = call.agent.id if call.agent is not None else None
     return (
-        call.state, call.queue.name, call.priority, call.skill, call.joined, call.entered,
-        agent, call.callback,
+        call.state.value, call.queue.name, call.priority, call.skill, call.joined,
+        call.entered, agent, call.callback,
     )  # fmt: skip
 
 
@@ -156,7 +159,7 @@ def ended_view(call_id: CallId, record: Ended) -> CallView:
     return CallView(
         call_id=call_id,
         queue=queue,
-        state=state,
+        state=CallState(state),
         priority=priority,
         skill=skill,
         joined=joined,
