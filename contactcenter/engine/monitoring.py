@@ -10,6 +10,12 @@ The supervisor's own phone rings first (a leg with the Stasis argument
 - ``barge``: the supervisor joins the call's own bridge; all three talk.
 
 Hanging up the supervisor's phone ends the session; the call ending ends it too.
+
+Only a phone linked to the supervisor's own user rings (``phone_to_ring``): an
+agent's phone answers by itself, so ringing any other endpoint would send a
+customer's call to whoever sits at it. Each session's reports carry the call's
+id, so the call journal keeps them with the call's record; observers (the audit
+log) get the same reports.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.phones import WEB_PHONE_SUFFIX, owner_of
 from contactcenter.engine.sender import OrderedSender, Send
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
@@ -33,9 +40,38 @@ SUPERVISOR_RING = 30
 
 
 class MonitorRefused(Exception):
-    def __init__(self, status: int, reason: str) -> None:
+    """Why a session cannot start: an HTTP status, a reason, and the field at fault."""
+
+    def __init__(self, status: int, reason: str, field: str | None = None) -> None:
         super().__init__(reason)
-        self.status, self.reason = status, reason
+        self.status, self.reason, self.field = status, reason, field
+
+
+def checked_mode(mode: object) -> str:
+    """The mode asked for, if it is one (a JSON body may hold any value there)."""
+    if not isinstance(mode, str) or mode not in SNOOPS:
+        raise MonitorRefused(422, f"mode: one of {', '.join(SNOOPS)}", "mode")
+    return mode
+
+
+def phone_to_ring(own: str | None, asked: object = None) -> str:
+    """The endpoint a user's session may ring: their own phone (``own``, the phone their
+    user is linked to) or its browser twin ``<own>-web``; ``asked`` None means ``own``.
+
+    Never another endpoint, for admins neither: the audio of a customer's call goes
+    only to the person who asked for it."""
+    if asked is not None and (not isinstance(asked, str) or not asked):
+        raise MonitorRefused(422, "endpoint: your phone's id, as a string", "endpoint")
+    if not own:
+        raise MonitorRefused(409, "your user has no phone linked (the user's agent): "
+                                  "monitoring rings only your own phone")
+    mine = (own, f"{own}{WEB_PHONE_SUFFIX}")
+    if asked is None:
+        return own
+    if asked not in mine:
+        raise MonitorRefused(403, f"endpoint: {asked} is not your phone; monitoring rings "
+                                  f"only {' or '.join(mine)}", "endpoint")
+    return asked
 
 
 @dataclass
@@ -43,11 +79,14 @@ class _Session:
     monitor_id: str
     call_id: str
     mode: str
-    endpoint: str
+    endpoint: str  #: the phone asked for (a person's id rings their latest phone)
+    phone: str  #: the endpoint that rings
+    supervisor: str  #: the user who asked
     agent: str
     agent_leg: str
     phone_leg: str
     answered: bool = False
+    started: float | None = None  #: when the supervisor's phone answered
 
     @property
     def snoop(self) -> str:
@@ -69,35 +108,46 @@ class Monitors:
         self._sender = OrderedSender(send, name="monitoring", on_failure=self._failed)
         self.sessions: dict[str, _Session] = {}
         self._ids = itertools.count(1)
+        #: told every session's reports after they are published (the audit log)
+        self.observers: list[Publish] = []
 
-    def start(self, call_id: str, mode: str, endpoint: str, supervisor: str) -> str:
-        """Ring ``endpoint`` (the supervisor's phone) to monitor ``call_id``."""
-        if mode not in SNOOPS:
-            raise MonitorRefused(422, f"mode: one of {', '.join(SNOOPS)}")
+    def start(self, call_id: str, mode: object, *, supervisor: str, own_phone: str | None,
+              endpoint: object = None) -> str:
+        """Ring ``supervisor``'s own phone (``endpoint``, else ``own_phone``) to monitor
+        ``call_id``; refused (``MonitorRefused``) before anything rings."""
+        mode = checked_mode(mode)
+        endpoint = phone_to_ring(own_phone, endpoint)
         leg = self._distributor.talking_leg(call_id)
         if leg is None:
             raise MonitorRefused(409, f"call {call_id} is not connected to an agent")
-        if endpoint not in self._distributor.registered:
+        phone = self._distributor.registered.reach(endpoint)
+        if phone is None:
             raise MonitorRefused(409, f"{endpoint}'s phone is not registered")
-        if endpoint == leg.agent:
+        if owner_of(endpoint) == leg.agent:
             raise MonitorRefused(409, "an agent cannot monitor their own call")
         monitor_id = f"mon-{int(self._clock())}-{next(self._ids)}"
         session = _Session(monitor_id=monitor_id, call_id=call_id, mode=mode,
-                           endpoint=endpoint, agent=leg.agent, agent_leg=leg.leg_id,
+                           endpoint=endpoint, phone=phone, supervisor=supervisor,
+                           agent=leg.agent, agent_leg=leg.leg_id,
                            phone_leg=f"{monitor_id}-phone")
         self.sessions[monitor_id] = session
         self._sender.put(dc.RingAgent(call_id=monitor_id, leg_id=session.phone_leg,
-                                      endpoint=self._distributor.registered.ring(endpoint), caller_id=f"{mode} {leg.agent}",
+                                      endpoint=phone, caller_id=f"{mode} {leg.agent}",
                                       timeout=SUPERVISOR_RING, purpose="monitor"))
-        self._report("call.monitor", session, supervisor=supervisor)
+        self._report("call.monitor", session)
         return monitor_id
 
     def _report(self, kind: str, session: _Session, **data: Any) -> None:
-        # not a call's own event (the journal keeps the call's); agents do not see it
-        self._publish({"type": kind, "monitor_id": session.monitor_id,
-                       "monitored_call": session.call_id, "mode": session.mode,
-                       "endpoint": session.endpoint, "monitored_agent": session.agent,
-                       "time": self._clock(), **data})
+        # a call's event (``call_id``: the journal keeps it with the call's record);
+        # agents do not see it (it names no ``agent``)
+        event = {"type": kind, "call_id": session.call_id, "monitor_id": session.monitor_id,
+                 "monitored_call": session.call_id, "mode": session.mode,
+                 "endpoint": session.endpoint, "phone": session.phone,
+                 "supervisor": session.supervisor, "monitored_agent": session.agent,
+                 "time": self._clock(), **data}
+        self._publish(event)
+        for observer in self.observers:
+            observer(event)
 
     def agent_of(self, call_id: str) -> str | None:
         """The agent a call is connected to, if it is."""
@@ -121,7 +171,7 @@ class Monitors:
         if session is None or self._distributor.talking_leg(session.call_id) is None:
             self._sender.put(dc.HangupCall(call_id=event.leg_id))  # the call ended meanwhile
             return
-        session.answered = True
+        session.answered, session.started = True, self._clock()
         snoop = SNOOPS[session.mode]
         if snoop is None:  # barge: into the call's own bridge
             self._sender.put(dc.AddToBridge(call_id=session.call_id,
@@ -137,7 +187,7 @@ class Monitors:
             self._sender.put(dc.AddToBridge(call_id=session.monitor_id,
                                             bridge_id=session.bridge,
                                             channels=(session.phone_leg, session.snoop)))
-        self._report("call.monitor.started", session)
+        self._report("call.monitor.started", session, time=session.started)
 
     def channel_gone(self, channel_id: str) -> bool:
         """A channel ended; True when it was a supervisor's phone or a snoop (ours alone).
@@ -160,7 +210,7 @@ class Monitors:
             self._sender.put(dc.HangupCall(call_id=session.snoop))
             self._sender.put(dc.DestroyBridge(call_id=session.monitor_id,
                                               bridge_id=session.bridge))
-        self._report("call.monitor.ended", session)
+        self._report("call.monitor.ended", session, started=session.started)
 
     def _failed(self, command: dc.DriverCommand) -> None:
         if isinstance(command, dc.RingAgent):

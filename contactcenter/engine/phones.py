@@ -49,3 +49,13 @@ class Phones:
         """The endpoint to ring for ``owner``: the phone registered last."""
         phones = self._registered.get(owner)
         return phones[-1] if phones else owner
+
+    def reach(self, endpoint: str) -> str | None:
+        """The registered phone that ringing ``endpoint`` reaches, or None: a person's
+        id reaches the phone they registered last, a phone's own id that phone only."""
+        phones = self._registered.get(owner_of(endpoint))
+        if not phones:
+            return None
+        if endpoint == owner_of(endpoint):
+            return phones[-1]
+        return endpoint if endpoint in phones else None
