@@ -34,7 +34,7 @@ PUBLISHED_SECRETS: frozenset[str] = frozenset({
     "demo-sip-sup-pass",
 })
 
-ASTERISK_LISTENERS = "SIP (udp), the SIP WebSocket, ARI, AMI, RTP"
+ASTERISK_LISTENERS = "SIP over UDP, the SIP WebSocket, ARI, AMI, RTP"
 
 
 class ExposureError(ConfigError):
@@ -121,7 +121,7 @@ def stored_demo_passwords(users: Iterable[UserRecord]) -> list[str]:
 
 
 def _refusal(settings: Settings, listeners: list[Listener], fields: list[str]) -> ExposureError:
-    where = "; ".join(f"{listener.field} {listener.host or '(every address)'} "
+    where = " and ".join(f"{listener.field} is {listener.host or '(every address)'} "
                       f"({listener.serves})" for listener in listeners)
     return ExposureError(
         settings.config_path or Path("<settings>"), None, listeners[0].field,

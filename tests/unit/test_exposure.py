@@ -17,6 +17,7 @@ from contactcenter.exposure import (
     exposed_listeners,
     is_loopback,
     refuse_exposed_demo_secrets,
+    refuse_exposed_stored_users,
     stored_demo_passwords,
 )
 from contactcenter.settings import Settings, load_settings
@@ -89,14 +90,14 @@ def test_every_demo_secret_is_named_with_its_owner() -> None:
 
 @pytest.mark.parametrize(("variable", "field", "listeners"), [
     ("CC_HTTP_HOST", "http_host", "HTTP"),
-    ("CC_ASTERISK_HOST", "asterisk.host", "SIP (udp), the SIP WebSocket, ARI, AMI, RTP"),
+    ("CC_ASTERISK_HOST", "asterisk.host", "SIP over UDP, the SIP WebSocket, ARI, AMI, RTP"),
 ])
 def test_the_demo_beyond_loopback_is_refused_naming_each_secret(
         variable: str, field: str, listeners: str) -> None:
     with pytest.raises(ExposureError) as refused:
         refuse_exposed_demo_secrets(_demo(**{variable: "0.0.0.0"}))
     message = str(refused.value)
-    assert f"{field} 0.0.0.0" in message and listeners in message
+    assert f"{field} is 0.0.0.0" in message and listeners in message
     assert "users[0].password (admin)" in message
     assert "agents[3].sip_password (agent104)" in message
     assert "demo-admin-pass" not in message  # names the fields, never the values
@@ -135,6 +136,9 @@ def test_users_left_in_the_database_with_demo_passwords_are_named() -> None:
                record("agent102", "demo-agent102-pass", active=False),
                record("someone", "demo-agent103-pass")]
     assert stored_demo_passwords(records) == ["admin"]
+    refuse_exposed_stored_users(_demo(), records)  # on loopback: no check
+    with pytest.raises(ExposureError, match="the database's user 'admin'"):
+        refuse_exposed_stored_users(_demo(CC_HTTP_HOST="0.0.0.0"), records)
 
 
 def test_serve_beyond_loopback_with_demo_secrets_exits_before_starting_anything(
@@ -148,6 +152,6 @@ def test_serve_beyond_loopback_with_demo_secrets_exits_before_starting_anything(
     monkeypatch.setenv("CC_HTTP_HOST", "0.0.0.0")
     assert main(["serve", "--config", str(DEMO)]) == 2
     error = capsys.readouterr().err
-    assert "http_host 0.0.0.0" in error
+    assert "http_host is 0.0.0.0" in error
     assert "users[0].password (admin)" in error and "agents[0].sip_password" in error
     assert not (tmp_path / "state").exists()
