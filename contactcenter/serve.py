@@ -28,6 +28,7 @@ from contactcenter.journal import CallJournal
 from contactcenter.lookup import IvrLookup
 from contactcenter.scripting import ScriptBook
 from contactcenter.settings import Settings
+from contactcenter.statedir import prepare_state_dir
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
@@ -103,8 +104,8 @@ def banner(settings: Settings, *, terminal: bool) -> str:
         f"  supervisors    http://{host}:{port}/supervisor   (wallboard: /wallboard)",
         f"  self-service   http://{host}:{port}/help",
         f"  web and API    http://{host}:{port}/api/v1/openapi.json",
-        f"  event stream   ws://{host}:{port}/api/v1/events (Authorization: Bearer, "
-        "or ?ticket= from POST /api/v1/events/ticket)",
+        (f"  event stream   ws://{host}:{port}/api/v1/events (Authorization: Bearer, "
+        "or ?ticket= from POST /api/v1/events/ticket)"),
         f"  SIP            udp {sip}",
     ]
     for number, flow in settings.ivr.numbers.items():
@@ -198,8 +199,7 @@ async def run(settings: Settings) -> None:
     refuse_exposed_demo_secrets(settings)  # before anything is written or listens
     flows = check_config(settings)
     scripts = desk_scripts(settings, load_queues(settings).queues)
-    # the state folder, made before anything writes into it
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    prepare_state_dir(settings.state_dir)  # private (0700, files 0600) before any write
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
     bus = EventBus()

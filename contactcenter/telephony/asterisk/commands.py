@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from contactcenter.exposure import refuse_exposed_demo_secrets
 from contactcenter.settings import Settings
 from contactcenter.telephony.asterisk.process import AsteriskError, AsteriskProcess
 from contactcenter.telephony.asterisk.provision import ProvisionError, locate_or_install
@@ -26,6 +27,8 @@ def asterisk_command(action: str, settings: Settings) -> int:
     if handler is None:
         print(f"unknown action {action!r}; choose one of {', '.join(ACTIONS)}")
         return 2
+    if action in ("render", "start"):  # the phones' passwords would listen with it
+        refuse_exposed_demo_secrets(settings, asterisk_only=True)
     try:
         return handler(settings)
     except (ProvisionError, AsteriskError, RenderError, OSError) as exc:
