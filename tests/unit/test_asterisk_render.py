@@ -72,6 +72,19 @@ def test_every_listener_binds_to_loopback(settings: Settings, fake_root: Asteris
         assert "0.0.0.0:" not in path.read_text() and "[::]" not in path.read_text(), path
 
 
+def test_ami_admits_the_app_from_the_address_asterisk_binds_to(
+    settings: Settings, fake_root: AsteriskInstall
+) -> None:
+    """Beyond loopback the app on the same host connects to AMI from that address."""
+    wide = settings.model_copy(update={"asterisk": settings.asterisk.model_copy(
+        update={"host": "192.0.2.10"})})
+    manager = conf(render(wide, fake_root), "manager.conf")
+    assert values_of(manager, "bindaddr") == ["192.0.2.10"]
+    assert values_of(manager, "deny") == ["0.0.0.0/0.0.0.0"]
+    assert values_of(manager, "permit") == ["127.0.0.1/255.255.255.255",
+                                           "192.0.2.10/255.255.255.255"]
+
+
 def test_secrets_are_fresh_each_render_and_not_in_templates(
     settings: Settings, fake_root: AsteriskInstall
 ) -> None:
