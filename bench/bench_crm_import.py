@@ -22,8 +22,8 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from crm_core.contacts_import import import_contacts
 from crm_core.db import make_engine, migrate, sessions
-from crm_core.importing import import_contacts
 
 
 def make_csv(path: Path, rows: int, seed: int = 7) -> None:

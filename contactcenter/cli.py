@@ -17,11 +17,17 @@ from contactcenter.telephony.sim.__main__ import run_from_args
 DEFAULT_CONFIG = Path("config/demo.yaml")
 CRM_EPILOG = """\
 columns (a header line names them; first_name and last_name are required):
-  contacts: first_name, last_name, phone, email, language, do_not_call (yes/no)
+  contacts: first_name, last_name, phone, email, language,
+            do_not_call (yes/true/y/1 or no/false/n/0; empty: not stated)
   leads:    first_name, last_name, company, email, phone, source,
             status (new, contacted, qualified, unqualified, converted; default new),
             score (0 to 100), product (a known SKU)
-a row whose phone or e-mail is already known is merged into that record.
+a row needs a phone or an e-mail; one whose phone or e-mail is already known is
+merged into that record, any other makes a new one and needs both names.
+bad rows (wrong field count, control characters, bad values) are listed as
+file:line: reason and skipped. an export puts a ' before a cell starting with
+= + - @ (not a plain number), so that a spreadsheet shows it as text; the import
+takes it off again.
 exit status: 0 done, 1 no such file, 2 unreadable file, 3 done but with bad rows"""
 
 

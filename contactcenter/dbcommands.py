@@ -13,14 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.settings import Settings
 from crm_core.audit import AuditLog
+from crm_core.contacts_import import export_contacts, import_contacts
 from crm_core.db import current_revision, make_engine, migrate, sessions
-from crm_core.importing import (
-    ImportReport,
-    Progress,
-    ProgressCallback,
-    export_contacts,
-    import_contacts,
-)
+from crm_core.importing import ImportReport, Progress, ProgressCallback
 from crm_core.leads_import import export_leads, import_leads
 from crm_core.seed import seed_demo
 

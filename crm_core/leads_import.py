@@ -17,19 +17,11 @@ from typing import Any
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_core.importing import (
-    BATCH,
-    Importer,
-    ImportReport,
-    Owners,
-    PersonRow,
-    ProgressCallback,
-    Record,
-    export_rows,
-    merge_person,
-    person,
-    run_import,
-)
+from crm_core.csv_cells import shown
+from crm_core.exporting import export_rows
+from crm_core.import_merge import Owners, Record, merge_person
+from crm_core.import_rows import PersonRow, person
+from crm_core.importing import BATCH, Importer, ImportReport, ProgressCallback, run_import
 from crm_core.models import LEAD_STATUSES, Lead, Product
 
 COLUMNS = ("first_name", "last_name", "company", "email", "phone", "source", "status",
@@ -53,20 +45,22 @@ class LeadRow(PersonRow):
 def _status(text: str) -> str:
     status = text.lower() or "new"
     if status not in LEAD_STATUSES:
-        raise ValueError(f"status {text!r} is not one of {', '.join(LEAD_STATUSES)}")
+        raise ValueError(f"status {shown(text)} is not one of {', '.join(LEAD_STATUSES)}")
     return status
 
 
 def _score(text: str) -> int:
     if not text:
         return 0
-    if not text.isdigit() or int(text) > 100:
-        raise ValueError(f"score {text!r} is not a whole number from 0 to 100")
+    digits = text.isascii() and text.isdigit()
+    if not digits or len(text.lstrip("0")) > 3 or int(text) > 100:  # no int() of 10k digits
+        raise ValueError(f"score {shown(text)} is not a whole number from 0 to 100")
     return int(text)
 
 
 class LeadImporter(Importer[LeadRow]):
     columns = COLUMNS
+    noun = "lead"
 
     def __init__(self, imported_at: dt.datetime) -> None:
         self._imported_at = imported_at
@@ -88,7 +82,7 @@ class LeadImporter(Importer[LeadRow]):
             elif row.sku in product_of:
                 good.append(replace(row, product_id=product_of[row.sku]))
             else:
-                report.bad.append((row.line, f"product {row.sku!r} is not a known SKU"))
+                report.bad.append((row.line, f"product {shown(row.sku)} is not a known SKU"))
         return good
 
     async def known(self, session: AsyncSession, batch: list[LeadRow]) -> list[Record]:

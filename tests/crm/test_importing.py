@@ -14,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.cli import main
 from contactcenter.dbcommands import ProgressBar
+from crm_core.contacts_import import export_contacts, import_contacts
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
-from crm_core.importing import Progress, export_contacts, import_contacts
+from crm_core.importing import Progress
 from crm_core.models import Contact, ContactPhone
 
 ROWS = """first_name,last_name,phone,email,language,do_not_call
@@ -177,3 +178,160 @@ def test_elsewhere_the_bar_is_one_final_line() -> None:
     assert log.getvalue() == ""
     bar.finish()
     assert log.getvalue() == f"big.csv 100% [{'#' * ProgressBar.WIDTH}] 40 rows, 10 rows/s\n"
+
+
+HEADER = "first_name,last_name,phone,email,language,do_not_call\n"
+NOT_A_FLAG = "is not one of yes, true, y, 1, no, false, n, 0 (or empty)"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_text(HEADER + text, encoding="utf-8")
+    return path
+
+
+async def _contacts(engine: AsyncEngine) -> dict[str, Contact]:
+    """The stored contacts by first name (unique in these files)."""
+    async with sessions(engine)() as session:
+        return {contact.first_name: contact for contact in await session.scalars(select(Contact))}
+
+
+async def test_do_not_call_takes_only_the_documented_spellings(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    spellings = ["yes", "NO", "True", "false", "Y", "n", "1", "0", ""]
+    good = "".join(f"P{n},Good,+1555000400{n},,,{text}\n" for n, text in enumerate(spellings))
+    path = _write(tmp_path, good + "Maybe,Bad,+15550004010,,,maybe\n"
+                                   "Ex,Bad,+15550004011,,,x\n"
+                                   "Two,Bad,+15550004012,,,2\n")
+    report = await import_contacts(sessions(engine), path)
+    assert report.bad == [(11, f"do_not_call 'maybe' {NOT_A_FLAG}"),
+                          (12, f"do_not_call 'x' {NOT_A_FLAG}"),
+                          (13, f"do_not_call '2' {NOT_A_FLAG}")]
+    contacts = await _contacts(engine)
+    assert sorted(contacts) == [f"P{n}" for n in range(9)]  # the good rows are in
+    assert [contacts[f"P{n}"].do_not_call for n in range(9)] == [
+        True, False, True, False, True, False, True, False, False]
+
+
+async def test_an_empty_or_no_do_not_call_never_lifts_a_stored_bar(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    async with sessions(engine)() as session, session.begin():
+        session.add(Contact(first_name="Barred", last_name="B", do_not_call=True,
+                            phones=[ContactPhone(e164="+15550004101")]))
+    path = _write(tmp_path, "Barred,B,+15550004101,,,\nBarred,B,+15550004101,,,no\n")
+    report = await import_contacts(sessions(engine), path)
+    assert (report.added, report.merged, report.bad) == (0, 2, [])
+    assert (await _contacts(engine))["Barred"].do_not_call is True
+
+
+async def test_rows_of_the_wrong_shape_are_refused_by_line(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Lovelace,+15550005001,,en,no\n"
+                            "Too,Few,+15550005002\n"
+                            "Too,Many,+15550005003,,en,no,extra\n"
+                            "Nul,By\x00te,+15550005004,,en,no\n"
+                            "Esc,\x1b[31mRed,+15550005005,,en,no\n"
+                            "Solo,,+15550005006,,en,no\n"
+                            ",Single,+15550005007,,en,no\n"
+                            "Grace,Hopper,+15550005008,,en,no\n"
+                            "Ada,,+15550005001,ada@example.com,,\n")  # a known Ada: merged
+    report = await import_contacts(sessions(engine), path)
+    assert report.bad == [
+        (3, "3 fields where the header has 6"),
+        (4, "7 fields where the header has 6"),
+        (5, "last_name holds a control character (U+0000)"),
+        (6, "last_name holds a control character (U+001B)"),
+        (7, "last_name is required for a new contact (the row matches none)"),
+        (8, "first_name is required for a new contact (the row matches none)")]
+    assert (report.added, report.merged) == (2, 1)
+    contacts = await _contacts(engine)
+    assert sorted(contacts) == ["Ada", "Grace"]
+    assert contacts["Ada"].email == "ada@example.com"
+
+
+async def test_a_field_too_big_is_a_bad_row_and_the_import_goes_on(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    quoted = ("y" * 99 + "\n") * 1500  # 150 KB in a quoted field of 1,500 lines
+    path = _write(tmp_path, "Ada,Lovelace,+15550006001,,en,no\n"
+                            f"Big,{'x' * 200 * 1024},+15550006002,,en,no\n"
+                            f'Quoted,"{quoted}",+15550006003,,en,no\n'
+                            "Grace,Hopper,+15550006004,,en,no\n"
+                            "\n"
+                            f"Long,{'z' * 101},+15550006005,,en,no\n")
+    report = await import_contacts(sessions(engine), path)
+    assert report.bad == [
+        (3, "a line longer than 65,536 bytes"),
+        (4, "a field longer than 131,072 characters (lines 4-1504, passed over)"),
+        (1507, "last_name is longer than 100 characters")]
+    assert sorted(await _contacts(engine)) == ["Ada", "Grace"]
+
+
+async def test_a_reason_quotes_a_long_value_cut_short(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, f"Ada,Lovelace,+15550006101,,,{'maybe' * 2000}\n")
+    report = await import_contacts(sessions(engine), path)
+    (line, reason), = report.bad
+    assert line == 2 and "'maybemaybe" in reason and "(10,000 characters)" in reason
+    assert len(reason) < 200
+
+
+NASTY = ["=cmd|' /C calc'!A0", "@SUM(1+1)", "+1+cmd|' /C calc'!A0", "-2+3", "\tTab"]
+
+
+async def test_the_export_quotes_formulas_and_the_import_reads_them_back(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    async with sessions(engine)() as session, session.begin():
+        session.add_all(Contact(first_name=f"F{n}", last_name=name, language="-en",
+                                phones=[ContactPhone(e164=f"+1555000700{n}")])
+                        for n, name in enumerate(NASTY))
+    out = tmp_path / "out.csv"
+    assert await export_contacts(sessions(engine), out) == len(NASTY)
+    rows = list(csv.DictReader(out.open(newline="")))
+    assert [row["last_name"] for row in rows] == [f"'{name}" for name in NASTY]
+    assert {row["language"] for row in rows} == {"'-en"}
+    # a plain number cannot be a formula: an E.164 number stays as it is
+    assert [row["phone"] for row in rows] == [f"+1555000700{n}" for n in range(len(NASTY))]
+    report = await import_contacts(sessions(engine), out)
+    assert (report.added, report.merged, report.bad) == (0, len(NASTY), [])
+    async with sessions(engine)() as session, session.begin():
+        await session.execute(ContactPhone.__table__.delete())
+        await session.execute(Contact.__table__.delete())
+    report = await import_contacts(sessions(engine), out)
+    assert (report.added, report.bad) == (len(NASTY), [])
+    contacts = await _contacts(engine)
+    # the tab is stripped like any space around a value; the rest comes back as it was
+    assert [contacts[f"F{n}"].last_name for n in range(len(NASTY))] == [*NASTY[:4], "Tab"]
+    assert {contact.language for contact in contacts.values()} == {"-en"}
+
+
+async def test_a_phone_number_quoted_by_a_spreadsheet_imports(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Lovelace,'+15550007101,,en,'no\n")
+    report = await import_contacts(sessions(engine), path)
+    # only a quote before a formula start is taken off
+    assert report.bad == [(2, f"do_not_call \"'no\" {NOT_A_FLAG}")]
+    path = _write(tmp_path, "Ada,Lovelace,'+15550007101,,en,no\n")
+    assert (await import_contacts(sessions(engine), path)).added == 1
+    view = await CustomerService(sessions(engine)).by_phone("+15550007101")
+    assert view is not None and view.contact is not None
+
+
+async def test_a_stray_carriage_return_or_a_lone_field_is_a_bad_row(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Love\rlace,+15550006201,,en,no\n"
+                            "   \n"
+                            "Grace,Hopper,+15550006202,,en,no\n")
+    report = await import_contacts(sessions(engine), path)
+    assert report.bad == [(2, "a carriage return inside a field that is not quoted"),
+                          (3, "1 field where the header has 6")]
+    assert sorted(await _contacts(engine)) == ["Grace"]
+
+
+async def test_a_quote_left_open_names_the_lines_it_took(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Lovelace,+15550006301,,en,no\n"
+                            'Grace,"Hopper,+15550006302,,en,no\n'
+                            "Alan,Turing,+15550006303,,en,no\n")
+    report = await import_contacts(sessions(engine), path)
+    assert report.bad == [(3, "2 fields where the header has 6 (lines 3-4, passed over)")]
+    assert sorted(await _contacts(engine)) == ["Ada"]

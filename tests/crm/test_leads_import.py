@@ -122,13 +122,15 @@ def test_the_cli_imports_and_exports_leads(
     code = main(["crm", "import", "leads", str(csv_file), *config])
     err = capsys.readouterr().err
     assert code == 3
-    # no products in this database: both rows naming one are bad
-    assert "3 added, 0 merged into existing leads, 7 bad rows" in err
+    # no products in this database: both rows naming one are bad, and Ada's second
+    # row, with no first row to merge into, would be a new lead without a last name
+    assert "2 added, 0 merged into existing leads, 8 bad rows" in err
     assert f"{csv_file}:2: product 'WIDGET-1' is not a known SKU" in err
+    assert f"{csv_file}:4: last_name is required for a new lead" in err
     out = tmp_path / "export.csv"
     assert main(["crm", "export", "leads", str(out), *config]) == 0
-    assert "3 leads written" in capsys.readouterr().out
-    assert len(out.read_text().splitlines()) == 1 + 3
+    assert "2 leads written" in capsys.readouterr().out
+    assert len(out.read_text().splitlines()) == 1 + 2
 
 
 async def test_a_value_too_long_for_its_column_is_a_bad_row(
@@ -140,3 +142,68 @@ async def test_a_value_too_long_for_its_column_is_a_bad_row(
     report = await import_leads(sessions(engine), path, imported_at=IMPORTED_AT)
     assert report.bad == [(2, "company is longer than 200 characters")]
     assert report.added == 1  # PostgreSQL would have refused the whole batch
+
+
+HEADER = "first_name,last_name,company,email,phone,source,status,score,product\n"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "rows.csv"
+    path.write_text(HEADER + text, encoding="utf-8")
+    return path
+
+
+async def test_rows_of_the_wrong_shape_are_refused_by_line(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Lovelace,,,+15550005001,,,,\n"
+                            "Too,Few,,,+15550005002\n"
+                            "Too,Many,,,+15550005003,,,,,\n"
+                            "Nul,Byte,Ac\x00me,,+15550005004,,,,\n"
+                            "Solo,,,,+15550005006,,,,\n"
+                            "Grace,Hopper,,,+15550005008,,,,\n"
+                            "Ada,,Engines,,+15550005001,,,,\n")  # a known Ada: merged
+    report = await import_leads(sessions(engine), path, imported_at=IMPORTED_AT)
+    assert report.bad == [
+        (3, "5 fields where the header has 9"),
+        (4, "10 fields where the header has 9"),
+        (5, "company holds a control character (U+0000)"),
+        (6, "last_name is required for a new lead (the row matches none)")]
+    assert (report.added, report.merged) == (2, 1)
+    leads = await _leads(engine)
+    assert sorted(leads) == ["Ada", "Grace"] and leads["Ada"].company == "Engines"
+
+
+async def test_a_field_too_big_is_a_bad_row_and_the_import_goes_on(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "Ada,Lovelace,,,+15550006001,,,,\n"
+                            f"Big,Row,{'x' * 200 * 1024},,+15550006002,,,,\n"
+                            f"Score,Row,,,+15550006003,,,{'9' * 5000},\n"
+                            "Grace,Hopper,,,+15550006004,,,,\n")
+    report = await import_leads(sessions(engine), path, imported_at=IMPORTED_AT)
+    (big, reason_big), (score, reason_score) = report.bad
+    assert (big, reason_big) == (3, "a line longer than 65,536 bytes")
+    assert score == 4 and reason_score.endswith(
+        "... (5,000 characters) is not a whole number from 0 to 100")
+    assert sorted(await _leads(engine)) == ["Ada", "Grace"]
+
+
+async def test_the_export_quotes_formulas_and_the_import_reads_them_back(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    path = _write(tmp_path, "'@SUM(1+1),Lovelace,'=cmd|' /C calc'!A0,,+15550007001,-web,,,\n")
+    report = await import_leads(sessions(engine), path, imported_at=IMPORTED_AT)
+    assert (report.added, report.bad) == (1, [])
+    ada = (await _leads(engine))["@SUM(1+1)"]  # the quote before a formula start is gone
+    assert (ada.company, ada.source) == ("=cmd|' /C calc'!A0", "-web")
+    out = tmp_path / "out.csv"
+    assert await export_leads(sessions(engine), out) == 1
+    row, = csv.DictReader(out.open(newline=""))
+    assert (row["first_name"], row["company"], row["source"]) == (
+        "'@SUM(1+1)", "'=cmd|' /C calc'!A0", "'-web")
+    assert (row["phone"], row["score"]) == ("+15550007001", "0")  # numbers stay numbers
+    async with sessions(engine)() as session, session.begin():
+        await session.execute(Lead.__table__.delete())
+    report = await import_leads(sessions(engine), out, imported_at=IMPORTED_AT)
+    assert (report.added, report.bad) == (1, [])
+    again = (await _leads(engine))["@SUM(1+1)"]
+    assert (again.company, again.source, again.phone) == (
+        "=cmd|' /C calc'!A0", "-web", "+15550007001")

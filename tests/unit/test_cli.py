@@ -71,3 +71,53 @@ def test_simulate_runs_the_acd_beside_erlang_a(capsys: pytest.CaptureFixture[str
     out = capsys.readouterr().out
     assert "10.00 Erlangs on 14 agents, seed 3" in out
     assert "Erlang A service level" in out and "sim      service level" in out
+
+
+def _crm(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *args: str) -> int:
+    monkeypatch.setenv("CC_STATE_DIR", str(tmp_path / "state"))
+    return main(["crm", *args, "--config", str(ROOT / "config/demo.yaml")])
+
+
+def test_a_field_over_128_kib_is_a_bad_row_not_a_crash(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("first_name,last_name,phone,email,language,do_not_call\n"
+                    f"Big,{'x' * 200 * 1024},+15550008001,,en,no\n"
+                    f'Quoted,"{"q" * 140 * 1024}",+15550008002,,en,no\n'
+                    "Ada,Lovelace,+15550008003,,en,maybe\n"
+                    "Grace,Hopper,+15550008004,,en,no\n")
+    assert _crm(tmp_path, monkeypatch, "import", "contacts", str(path)) == 3
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert "1 added, 0 merged into existing contacts, 3 bad rows" in err
+    assert f"{path}:2: a line longer than 65,536 bytes\n" in err
+    assert f"{path}:3: a line longer than 65,536 bytes\n" in err
+    assert f"{path}:4: do_not_call 'maybe' is not one of" in err
+
+
+def test_a_header_that_cannot_be_read_stops_the_import_in_one_line(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text(f"first_name,last_name,{'h' * 200 * 1024}\nAda,Lovelace,x\n")
+    assert _crm(tmp_path, monkeypatch, "import", "contacts", str(path)) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1] == (
+        f"{path}:1: the header cannot be read: a line longer than 65,536 bytes")
+    assert "Traceback" not in err
+
+
+def test_an_export_is_safe_to_open_in_a_spreadsheet(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "people.csv"
+    path.write_text("first_name,last_name,phone,email,language,do_not_call\n"
+                    "\"=cmd|' /C calc'!A0\",@SUM(1+1),+15550008101,,en,yes\n")
+    assert _crm(tmp_path, monkeypatch, "import", "contacts", str(path)) == 0
+    out = tmp_path / "out.csv"
+    assert _crm(tmp_path, monkeypatch, "export", "contacts", str(out)) == 0
+    assert out.read_text().splitlines()[1] == (
+        "'=cmd|' /C calc'!A0,'@SUM(1+1),+15550008101,,en,yes")
+    assert _crm(tmp_path, monkeypatch, "import", "contacts", str(out)) == 0
+    assert "0 added, 1 merged into existing contacts, 0 bad rows" in capsys.readouterr().err
