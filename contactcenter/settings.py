@@ -11,6 +11,7 @@ import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -133,6 +134,10 @@ class Settings(_Section):
 
     http_host: str = "127.0.0.1"
     http_port: int = Field(8080, ge=1, le=65535)
+    allowed_origins: list[str] = Field(default_factory=list)
+    """Origins (``scheme://host[:port]``) besides the one a request came in on whose pages
+    may open the events WebSocket: the public address of a proxy in front of the platform,
+    e.g. ["https://cc.example.com"]. ``CC_ALLOWED_ORIGINS`` takes them comma-separated."""
     state_dir: Path = Path("var")
     """Run-time state: the call journal, secrets, the Asterisk runtime folder."""
     database_url: str | None = None
@@ -157,6 +162,25 @@ class Settings(_Section):
             raise ValueError(f"duplicate username {duplicates[0]!r}")
         return users
 
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):  # from the environment: comma-separated
+            return [part for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("allowed_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            parts = urlsplit(origin.strip())
+            parts.port  # noqa: B018 (raises ValueError for a port out of range)
+            if (parts.scheme not in ("http", "https") or not parts.hostname
+                    or parts.path.strip("/") or parts.query or parts.fragment):
+                raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], "
+                                 "e.g. https://cc.example.com")
+        return [origin.strip().rstrip("/") for origin in origins]
+
     @property
     def database(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{self.state_dir / 'cc.db'}"
@@ -180,6 +204,7 @@ class Settings(_Section):
 ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_HTTP_HOST": ("http_host",),
     "CC_HTTP_PORT": ("http_port",),
+    "CC_ALLOWED_ORIGINS": ("allowed_origins",),
     "CC_STATE_DIR": ("state_dir",),
     "CC_DATABASE_URL": ("database_url",),
     "CC_REDIS_URL": ("redis_url",),

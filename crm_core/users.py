@@ -44,9 +44,14 @@ def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
     return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=256 * n * r + 2**20)
 
 
-def hash_password(password: str) -> str:
-    """The string to store for ``password``: parameters, salt and digest together."""
-    salt = secrets.token_bytes(16)
+def hash_password(password: str, salt: bytes | None = None) -> str:
+    """The string to store for ``password``: parameters, salt and digest together.
+
+    The salt is random unless given: only a hash that is never stored (the users of
+    an app run without the database) takes one made from a secret, so that it comes
+    out the same at every start.
+    """
+    salt = secrets.token_bytes(16) if salt is None else salt
     digest = _scrypt(password, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
     return f"scrypt${SCRYPT_N}${SCRYPT_R}${SCRYPT_P}${_b64(salt)}${_b64(digest)}"
 

@@ -45,7 +45,14 @@ from contactcenter.web.resources import RESOURCES
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.scope import SCOPES, Scopes, scopes
 from contactcenter.web.security import guard
-from contactcenter.web.sessions import close_session, issue_token, open_session
+from contactcenter.web.sessions import (
+    CLAIMS,
+    close_session,
+    events_ticket,
+    issue_token,
+    open_session,
+    revoke_token,
+)
 from crm_core.customers import CustomerService
 from crm_core.phones import try_e164
 from crm_core.records import RecordService
@@ -124,6 +131,8 @@ def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:
 
 async def events_socket(request: web.Request) -> web.StreamResponse:
     principal = request[PRINCIPAL]
+    auth, claims = request.app[AUTH], request[CLAIMS]
+    checked = auth.revision  # a sign-out, password change or deactivation moves it
     scope = scopes(request)
     patterns = [p for p in request.query.get("types", "").split(",") if p]
     socket = web.WebSocketResponse(heartbeat=30)
@@ -141,7 +150,14 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
         return wanted[kind]
 
     async def pump() -> None:
+        nonlocal checked, principal
         while (events := await subscription.batch()) is not None:
+            if auth.revision != checked:
+                checked = auth.revision
+                if not auth.lasts(claims):  # signed out: not one more event
+                    await socket.close(code=1008, message=b"signed out")
+                    return
+                principal = auth.principal(claims)  # the role as it is now
             for event in superseded_stats_dropped(events):
                 if chosen(event["type"]) and visible_to(principal, event, scope):
                     await socket.send_str(bus.encoded(event))
@@ -176,9 +192,11 @@ _PLATFORM: tuple[tuple[str, str, Handler, str | None, str], ...] = (
     ("POST", "/api/v1/auth/token", issue_token, None, "read"),
     ("POST", "/api/v1/auth/session", open_session, None, "read"),
     ("DELETE", "/api/v1/auth/session", close_session, None, "read"),
+    ("DELETE", "/api/v1/auth/token", revoke_token, None, "read"),
     ("GET", "/api/v1/calls", list_calls, "calls", "read"),
     ("GET", "/api/v1/calls/{call_id}", get_call, "calls", "read"),
     ("GET", "/api/v1/events", events_socket, "events", "read"),
+    ("POST", "/api/v1/events/ticket", events_ticket, "events", "read"),
     ("GET", "/api/v1/health", health, None, "read"),
     ("GET", "/api/v1/openapi.json", openapi, None, "read"),
 )

@@ -1,12 +1,27 @@
-"""Passwords, bearer tokens and session tokens, checked against users held in memory.
+"""Passwords, bearer tokens, session tokens and WebSocket tickets, checked against
+users held in memory.
 
 The users come from the database (``crm_core.users``) and stay in memory, so
 that checking a token costs no query; the app replaces the whole view after
-every change to a user, so a deactivated user's tokens stop working at once.
-Tokens are ``base64(payload).base64(hmac)``, signed with a secret key that is
-made once per state folder and kept there (mode 0600): they survive restarts
-and cannot be forged without that file. A token names its kind, so a bearer
-token is not a session cookie and the other way round.
+every change to a user. Tokens are ``base64(payload).base64(hmac)``, signed
+with a secret key that is made once per state folder and kept there (mode
+0600): they survive restarts and cannot be forged without that file. A token
+names its kind, so a bearer token is not a session cookie nor a ticket, and
+the other way round.
+
+A token ends before it expires when:
+
+- its user's password changes: it carries a *generation* derived from the
+  user's password hash (a fresh salt each time), and one that no longer
+  matches is refused. The hash is in the database, so this holds across
+  restarts and however the password was changed;
+- its user is deactivated (refused while they are);
+- it is signed out: its id is refused from then on (kept in memory until it
+  would have expired, so not across a restart of the process).
+
+A ticket is a 30-second token for opening the events WebSocket from a page
+(``?ticket=``): it is spent by its first use and ends with the token or
+session it was asked for with.
 """
 
 from __future__ import annotations
@@ -15,6 +30,7 @@ import base64
 import hashlib
 import hmac
 import json
+import math
 import os
 import secrets
 from collections.abc import Iterable, Sequence
@@ -23,11 +39,14 @@ from pathlib import Path
 from typing import Any
 
 from contactcenter.settings import UserSettings
+from contactcenter.web.throttle import LoginThrottle
 from crm_core.users import UserRecord, burn_password_check, hash_password, verify_password
 
 TOKEN_LIFETIME = 12 * 3600
 SESSION_LIFETIME = 8 * 3600
-BEARER, SESSION = "bearer", "session"
+TICKET_LIFETIME = 30
+BEARER, SESSION, TICKET = "bearer", "session", "ticket"
+LIFETIMES = {BEARER: TOKEN_LIFETIME, SESSION: SESSION_LIFETIME, TICKET: TICKET_LIFETIME}
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +56,14 @@ class Principal:
     username: str
     role: str
     agent: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Known:
+    """A user with the generation their tokens must carry."""
+
+    record: UserRecord
+    generation: str
 
 
 def load_secret(state_dir: Path) -> bytes:
@@ -57,42 +84,81 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def configured_users(users: Sequence[UserSettings]) -> list[UserRecord]:
-    """Users straight from the config, for an app that runs without the CRM database."""
+def configured_users(users: Sequence[UserSettings], secret: bytes) -> list[UserRecord]:
+    """Users straight from the config, for an app that runs without the CRM database.
+
+    Their hashes are never stored, so each one's salt comes from the secret and the
+    username: the same password gives the same hash, hence the same token generation,
+    at every start (tokens survive a restart; a changed password ends them).
+    """
+    def salt(username: str) -> bytes:
+        return hmac.new(secret, f"salt:{username}".encode(), hashlib.sha256).digest()[:16]
+
     return [UserRecord(id=None, username=user.username, role=user.role, agent=user.agent,
-                       password_hash=hash_password(user.password)) for user in users]
+                       password_hash=hash_password(user.password, salt(user.username)))
+            for user in users]
+
+
+#: the claims every token carries, with the types they must have
+_CLAIM_TYPES: dict[str, type | tuple[type, ...]] = {
+    "sub": str, "typ": str, "sid": str, "gen": str, "exp": (int, float)}
+
+
+def _well_formed(payload: Any) -> bool:
+    """Whether a signed payload has every claim, each of its type (a finite expiry)."""
+    if not isinstance(payload, dict):
+        return False
+    for name, kind in _CLAIM_TYPES.items():
+        value = payload.get(name)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return False
+    via = payload.get("via")
+    return math.isfinite(payload["exp"]) and (via is None or isinstance(via, str))
 
 
 class Authenticator:
-    def __init__(self, users: Iterable[UserRecord], secret: bytes) -> None:
+    def __init__(self, users: Iterable[UserRecord], secret: bytes,
+                 throttle: LoginThrottle | None = None) -> None:
         self._secret = secret
-        self._users: dict[str, UserRecord] = {}
-        #: session id -> expiry, for sessions logged out before they expired
+        self._users: dict[str, _Known] = {}
+        #: token, session or ticket id -> expiry, for those ended before they expired
         self._ended: dict[str, float] = {}
+        #: failed sign-ins per user and per address (``contactcenter.web.throttle``)
+        self.throttle = throttle or LoginThrottle()
+        #: counts the changes after which a credential may have stopped working: an open
+        #: WebSocket checks its own again when it moved (``lasts``)
+        self.revision = 0
         self.replace(users)
 
     @classmethod
     def from_config(cls, users: Sequence[UserSettings], secret: bytes) -> Authenticator:
-        return cls(configured_users(users), secret)
+        return cls(configured_users(users, secret), secret)
 
     def replace(self, users: Iterable[UserRecord]) -> None:
         """Swap in a fresh view of the users (one assignment: readers never see half)."""
-        self._users = {user.username: user for user in users}
+        self._users = {user.username: _Known(user, self._generation(user)) for user in users}
+        self.revision += 1
 
     def check_password(self, username: str, password: str) -> Principal | None:
-        user = self._users.get(username)
-        if user is None or not user.active:
+        known = self._users.get(username)
+        if known is None or not known.record.active:
             burn_password_check(password)  # same cost whether or not the user may sign in
             return None
+        user = known.record
         if not verify_password(password, user.password_hash):
             return None
         return Principal(user.username, user.role, user.agent)
 
     def issue(self, principal: Principal, now: float, *, kind: str = BEARER,
-              session_id: str | None = None) -> str:
-        lifetime = SESSION_LIFETIME if kind == SESSION else TOKEN_LIFETIME
+              session_id: str | None = None, via: str | None = None) -> str:
+        """A token of this kind for the user as they are now (their generation)."""
+        known = self._users.get(principal.username)
         payload = {"sub": principal.username, "role": principal.role, "agent": principal.agent,
-                   "exp": int(now + lifetime), "typ": kind, "sid": session_id}
+                   "exp": int(now + LIFETIMES[kind]), "typ": kind,
+                   "sid": session_id or secrets.token_urlsafe(16),
+                   "gen": "" if known is None else known.generation}
+        if via is not None:
+            payload["via"] = via
         body = _b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
@@ -103,35 +169,64 @@ class Authenticator:
 
     def principal(self, claims: dict[str, Any]) -> Principal:
         """The user that checked claims name, with the role as it is now, not as it was."""
-        user = self._users[claims["sub"]]
+        user = self._users[claims["sub"]].record
         return Principal(user.username, user.role, user.agent)
 
     def claims(self, token: str, now: float, *, kind: str) -> dict[str, Any] | None:
+        """The payload of a token of this kind that is signed, well formed, unexpired,
+        not ended and of the user's current generation; None for any other."""
+        payload = self._signed(token)
+        if payload is None or payload["typ"] != kind or payload["exp"] < now:
+            return None
+        if payload["sid"] in self._ended or not self.lasts(payload):
+            return None
+        return payload
+
+    def lasts(self, claims: dict[str, Any]) -> bool:
+        """Whether checked claims still stand: the user active with the same password,
+        and the credential (for a ticket, the one it was asked for with) not signed out."""
+        known = self._users.get(claims["sub"])
+        source = claims.get("via") or claims["sid"]
+        return (known is not None and known.record.active
+                and claims["gen"] == known.generation and source not in self._ended)
+
+    def issue_ticket(self, claims: dict[str, Any], now: float) -> tuple[str, int]:
+        """A ticket for the holder of these checked claims, and when it expires."""
+        ticket = self.issue(self.principal(claims), now, kind=TICKET, via=claims["sid"])
+        return ticket, int(now + TICKET_LIFETIME)
+
+    def redeem_ticket(self, ticket: str, now: float) -> dict[str, Any] | None:
+        """A ticket's claims, once: the ticket is spent by this call."""
+        claims = self.claims(ticket, now, kind=TICKET)
+        if claims is not None:
+            self.end(claims["sid"], claims["exp"], now)
+        return claims
+
+    def csrf_token(self, session_id: str) -> str:
+        """The CSRF token of a session: derived from its id, so nothing is stored."""
+        return self._sign(f"csrf:{session_id}")
+
+    def end(self, credential_id: str, expires: float, now: float) -> None:
+        """Refuse this token, session or ticket from now on (kept until it expires)."""
+        self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
+        self._ended[credential_id] = expires
+        self.revision += 1
+
+    def _signed(self, token: str) -> dict[str, Any] | None:
+        """The payload of a token signed with our key, if it is well formed."""
         body, _, signature = token.partition(".")
         # as bytes: compare_digest refuses str with non-ASCII characters (a 500, not a 401)
         if not signature or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             return None
         try:
             payload = json.loads(_unb64(body))
-        except ValueError:
+        except (ValueError, RecursionError):
             return None
-        user = self._users.get(payload.get("sub"))
-        if user is None or not user.active or payload.get("exp", 0) < now:
-            return None
-        if payload.get("typ", BEARER) != kind:
-            return None
-        if kind == SESSION and payload.get("sid") in self._ended:
-            return None
-        return dict(payload)
+        return payload if _well_formed(payload) else None
 
-    def csrf_token(self, session_id: str) -> str:
-        """The CSRF token of a session: derived from its id, so nothing is stored."""
-        return self._sign(f"csrf:{session_id}")
-
-    def end_session(self, session_id: str, expires: float, now: float) -> None:
-        """Refuse this session's token from now on (kept in memory until it expires)."""
-        self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
-        self._ended[session_id] = expires
+    def _generation(self, user: UserRecord) -> str:
+        """Changes with the password hash, which gets a fresh salt at every change."""
+        return self._sign(f"generation:{user.password_hash}")[:22]
 
     def _sign(self, text: str) -> str:
         return _b64(hmac.new(self._secret, text.encode(), hashlib.sha256).digest())

@@ -14,6 +14,7 @@ from typing import Any
 
 from contactcenter.web.permissions import roles_allowed
 from contactcenter.web.routing import RouteSpec
+from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, WINDOW
 
 ERROR = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
@@ -78,6 +79,12 @@ _DISPOSE = {"type": "object", "required": ["code"], "properties": {
     "code": {"type": "string", "description": "one of the call's queue's codes"},
     "notes": {"type": "string", "maxLength": 4000}}}
 
+_THROTTLED = (f"After {USER_LIMIT} failed sign-ins for one username, or {ADDRESS_LIMIT} from "
+              f"one address, within {WINDOW // 60} minutes: a 429 with Retry-After (seconds) "
+              "until the oldest ages out; a success clears its user's count.")
+_TOO_MANY = {**ERROR, "description": "too many failed sign-ins", "headers": {
+    "Retry-After": {"schema": {"type": "integer"}, "description": "seconds to wait"}}}
+
 _CREDENTIALS_BODY = {"required": True, "content": {
     "application/json": {"schema": ref("Credentials")},
     "application/x-www-form-urlencoded": {"schema": ref("Credentials")}}}
@@ -85,21 +92,28 @@ _CREDENTIALS_BODY = {"required": True, "content": {
 OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/auth/token"): {
         "summary": "Exchange a username and password for a bearer token",
+        "description": _THROTTLED,
         "requestBody": {"required": True, "content": {"application/json": {
             "schema": ref("Credentials")}}},
         "responses": {"200": json_content({"type": "object", "properties": {
             "token": {"type": "string"}, "role": {"type": "string"}}}),
-            "400": ERROR, "401": ERROR}},
+            "400": ERROR, "401": ERROR, "429": _TOO_MANY}},
+    ("DELETE", "/api/v1/auth/token"): {
+        "summary": "Sign out a bearer token: the one in the Authorization header is refused "
+                   "from now on",
+        "security": [{"bearer": []}],
+        "responses": {"204": {"description": "signed out (or already ended)"},
+                      "401": ERROR}},
     ("POST", "/api/v1/auth/session"): {
         "summary": "Sign in for pages: sets the session cookie, returns the CSRF token",
         "description": "The cookie is HttpOnly and SameSite=Strict (Secure over HTTPS). "
                        "Requests it authenticates must send `X-CSRF-Token` on every method "
-                       "but GET, or get a 403.",
+                       "but GET, or get a 403. " + _THROTTLED,
         "requestBody": _CREDENTIALS_BODY,
         "responses": {"200": json_content({"type": "object", "properties": {
             "csrf_token": {"type": "string"}, "user": {"type": "string"},
             "role": {"type": "string"}, "expires": {"type": "integer"}}}),
-            "400": ERROR, "401": ERROR, "403": ERROR}},
+            "400": ERROR, "401": ERROR, "403": ERROR, "429": _TOO_MANY}},
     ("DELETE", "/api/v1/auth/session"): {
         "summary": "Sign out: the session ends and the cookie is cleared",
         "parameters": [{"name": "X-CSRF-Token", "in": "header", "schema": {"type": "string"}}],
@@ -115,12 +129,25 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "responses": {"200": json_content(ref("Call")), "404": ERROR}},
     ("GET", "/api/v1/events"): {
         "summary": "WebSocket of domain events as JSON text frames",
-        "description": "Token in the Authorization header or the `token` query "
-                       "parameter; `types` takes comma-separated globs (`call.*,ivr.exit`).",
+        "description": "Signed in with the Authorization header, the session cookie, or a "
+                       "`ticket` from POST /api/v1/events/ticket (one use, 30 s); a token "
+                       "in the query string is refused. A browser's handshake is taken only "
+                       "from the platform's own origin or one in `allowed_origins` (403 "
+                       "otherwise). `types` takes comma-separated globs (`call.*,ivr.exit`).",
         "parameters": [
-            {"name": "token", "in": "query", "schema": {"type": "string"}},
+            {"name": "ticket", "in": "query", "schema": {"type": "string"}},
             {"name": "types", "in": "query", "schema": {"type": "string"}}],
         "responses": {"101": {"description": "switching to WebSocket"}}},
+    ("POST", "/api/v1/events/ticket"): {
+        "summary": "A ticket to open the events WebSocket with: `?ticket=`, once, within "
+                   "30 seconds",
+        "description": "For a page, whose WebSocket cannot send an Authorization header: "
+                       "the ticket names the user, ends when used, and dies with the token "
+                       "or session it was asked for with.",
+        "responses": {"200": json_content({"type": "object", "required": [
+            "ticket", "expires"], "properties": {
+            "ticket": {"type": "string"},
+            "expires": {"type": "integer", "description": "Unix time"}}})}},
     ("GET", "/api/v1/customers/lookup"): {
         "summary": "The customer behind a phone number (the screen-pop payload)",
         "parameters": [{"name": "phone", "in": "query", "required": True,

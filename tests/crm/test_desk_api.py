@@ -198,9 +198,11 @@ async def until_popped(floor: Floor, call_id: str) -> dict[str, Any]:
 async def test_the_agents_websocket_gets_adas_pop_with_her_360_and_ivr_digits(
         floor: Floor) -> None:
     login(floor, "agent101")
-    url = f"/api/v1/events?token={floor.token('agent101')}&types=call.offered,screen.pop"
-    other = f"/api/v1/events?token={floor.token('agent102')}"
-    async with floor.client.ws_connect(url) as mine, floor.client.ws_connect(other) as theirs:
+    url = "/api/v1/events?types=call.offered,screen.pop"
+    mine_in = {"Authorization": f"Bearer {floor.token('agent101')}"}
+    theirs_in = {"Authorization": f"Bearer {floor.token('agent102')}"}
+    async with floor.client.ws_connect(url, headers=mine_in) as mine, \
+            floor.client.ws_connect("/api/v1/events", headers=theirs_in) as theirs:
         assert (await mine.receive_json(timeout=5))["type"] == "hello"
         assert (await theirs.receive_json(timeout=5))["type"] == "hello"
         await floor.arrive("c1", ADA, digits="1")

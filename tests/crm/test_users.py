@@ -7,12 +7,16 @@ import re
 import shutil
 import ssl
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
+from aiohttp import WSMsgType
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.keys import BUS
 from crm_core.db import sessions
 from crm_core.models import AuditEntry, User
 from crm_core.users import ConfiguredUser, load_users, upsert_configured, verify_password
@@ -122,6 +126,48 @@ async def test_a_password_reset_replaces_the_old_password(api: Api) -> None:
     assert status == 200 and "password" not in body
     assert (await _sign_in(api, "mia", PASSWORD))[0] == 401
     assert (await _sign_in(api, "mia", "brand-new-secret"))[0] == 200
+
+
+async def _user_id(api: Api, username: str) -> int:
+    users = {u["username"]: u for u in (await api.call("GET", "/api/v1/users"))[1]["items"]}
+    return int(users[username]["id"])
+
+
+async def test_a_password_change_ends_the_users_tokens_and_sessions_at_once(
+        api: Api, tmp_path: Path) -> None:
+    _, body = await _sign_in(api, "mia", PASSWORD)
+    token = {"Authorization": f"Bearer {body['token']}"}
+    _, cookie = await _open_session(api, "mia")
+    session = {"Cookie": cookie.split(";")[0]}
+    api.client.session.cookie_jar.clear()
+    for headers in (token, session):
+        assert (await api.call("GET", "/api/v1/leads", None, headers=headers))[0] == 200
+    status, _ = await api.call("PATCH", f"/api/v1/users/{await _user_id(api, 'mia')}",
+                               json={"password": "brand-new-secret"})
+    assert status == 200
+    for headers in (token, session):
+        assert (await api.call("GET", "/api/v1/leads", None, headers=headers))[0] == 401
+    _, fresh = await _sign_in(api, "mia", "brand-new-secret")
+    fresh_headers = {"Authorization": f"Bearer {fresh['token']}"}
+    assert (await api.call("GET", "/api/v1/leads", None, headers=fresh_headers))[0] == 200
+    # a restart reads the users again: the old token stays dead, the new one lives
+    restarted = Authenticator(await load_users(sessions(api.engine)), load_secret(tmp_path))
+    assert restarted.verify(body["token"], time.time()) is None
+    assert restarted.verify(fresh["token"], time.time()) is not None
+
+
+async def test_a_deactivated_users_session_and_open_event_stream_end_at_once(
+        api: Api) -> None:
+    await _open_session(api, "sue")  # the supervisor, watching the boards
+    socket = await api.client.ws_connect("/api/v1/events")
+    assert (await socket.receive_json(timeout=5))["user"] == "sue"
+    status, _ = await api.call("PATCH", f"/api/v1/users/{await _user_id(api, 'sue')}",
+                               json={"active": False})
+    assert status == 200
+    api.app[BUS].publish({"type": "call.arrived", "call_id": "c1", "time": 1.0})
+    closing = await socket.receive(timeout=5)
+    assert (closing.type, socket.close_code) == (WSMsgType.CLOSE, 1008)
+    assert (await api.call("GET", "/api/v1/calls", role=None))[0] == 401
 
 
 @pytest.mark.parametrize("change, status, field", [

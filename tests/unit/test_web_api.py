@@ -117,7 +117,10 @@ async def test_event_stream_filters_by_role_and_type(api) -> None:
     client, bus, _ = api
     admin = await token(client, "admin", "admin-password")
     agent = await token(client, "agent101", "agent-password")
-    admin_ws = await client.ws_connect(f"/api/v1/events?token={admin}&types=call.*")
+    ticket = await client.post("/api/v1/events/ticket",
+                               headers={"Authorization": f"Bearer {admin}"})
+    admin_ws = await client.ws_connect(
+        f"/api/v1/events?ticket={(await ticket.json())['ticket']}&types=call.*")
     agent_ws = await client.ws_connect(
         "/api/v1/events", headers={"Authorization": f"Bearer {agent}"}
     )
@@ -195,7 +198,7 @@ async def test_the_events_command_says_why_it_cannot_sign_in(
 
 async def test_odd_tokens_and_oversized_passwords_get_4xx_not_500(api) -> None:
     client, _, _ = api
-    odd = await client.get("/api/v1/calls?token=a.%C3%A9")
+    odd = await client.get("/api/v1/calls", headers={"Authorization": "Bearer a.\u00e9"})
     assert odd.status == 401
     huge = await client.post("/api/v1/auth/token",
                              json={"username": "admin", "password": "x" * 5000})

@@ -122,8 +122,10 @@ export function timer(node, kind, values) {
 
 // -- the event stream --------------------------------------------------------------------
 
-// Opens /api/v1/events with the session cookie, calls onEvent(event) for each domain
-// event and onOpen(hello) after each (re)connection; reconnects whenever it closes.
+// Opens /api/v1/events with the session cookie (the server takes it only from this
+// platform's own pages, by their Origin), calls onEvent(event) for each domain event and
+// onOpen(hello) after each (re)connection; reconnects whenever it closes, except when the
+// session ended (signed out elsewhere, password changed): then to the sign-in page.
 export function connectEvents({ types, onEvent, onOpen }) {
   let delay = 250;
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
@@ -148,7 +150,11 @@ export function connectEvents({ types, onEvent, onOpen }) {
       }
       onEvent(event);
     });
-    socket.addEventListener("close", () => {
+    socket.addEventListener("close", (closed) => {
+      if (closed.code === 1008) {
+        window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+        return;
+      }
       show("reconnecting", "reconnecting…");
       setTimeout(open, delay);
       delay = Math.min(delay * 2, 5000);
