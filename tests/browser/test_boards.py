@@ -45,6 +45,22 @@ async def phones(platform: Platform,
         yield started
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def supervisor_phone(platform: Platform,
+                           tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[AgentPhone]:
+    """The supervisor user's own phone (supervisor1), the one monitoring may ring."""
+    phone = AgentPhone(tmp_path_factory.mktemp("supervisor") / "supervisor1", "supervisor1",
+                       "demo-sip-sup-pass", platform.sip_port)
+    async with EventWatcher(platform) as watcher:  # a supervisor's phone is no ACD agent
+        await phone.start()
+        await watcher.wait_for(lambda e: e["type"] == "endpoint.state"
+                               and e["endpoint"] == "supervisor1" and e["registered"])
+    try:
+        yield phone
+    finally:
+        await phone.stop()
+
+
 @pytest_asyncio.fixture(loop_scope="session")
 async def board(browser: Browser, platform: Platform,
                 phones: dict[str, AgentPhone]) -> AsyncIterator[Page]:
@@ -118,7 +134,7 @@ async def test_a_waiting_caller_and_their_hang_up_move_the_queue_within_a_second
 
 
 async def test_the_live_call_is_on_the_board_with_listen_whisper_and_barge(
-        board: Page, platform: Platform) -> None:
+        board: Page, platform: Platform, supervisor_phone: AgentPhone) -> None:
     await set_state(platform, "agent101", "available")
     row = board.locator('#agents tr[data-agent="agent101"]')
     async with EventWatcher(platform) as watcher:
@@ -130,10 +146,18 @@ async def test_the_live_call_is_on_the_board_with_listen_whisper_and_barge(
         await expect(row.locator('[data-metric="calls"]')).to_have_text("1")
         for mode in ("listen", "whisper", "barge"):
             await expect(row.locator(f'button[data-mode="{mode}"]')).to_be_visible()
-        # the supervisor listens from agent102's phone (which answers by itself)
+        # another agent's phone is refused: monitoring rings only the supervisor's own
         await board.fill("#my-phone", "agent102")
         await row.locator('button[data-mode="listen"]').click()
         result = board.locator("#monitor-result")
+        await expect(result).to_have_attribute("data-result", "refused")
+        await expect(result).to_contain_text("not your phone")
+        options = board.locator("#endpoints option")
+        assert await options.evaluate_all("os => os.map(o => o.value)") == [
+            "supervisor1", "supervisor1-web"]
+        # the supervisor listens from their own phone (which answers by itself)
+        await board.fill("#my-phone", "supervisor1")
+        await row.locator('button[data-mode="listen"]').click()
         await expect(result).to_have_attribute("data-result", "ok")
         await expect(result).to_contain_text("listen: your phone rings")
         assert (await caller).returncode == 0

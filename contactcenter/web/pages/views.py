@@ -150,10 +150,16 @@ async def supervisor_page(request: web.Request) -> web.Response:
                                                                      scope="col"),
                 queue_definitions=_definitions(QUEUE_METRICS),
                 agent_definitions=_definitions(AGENT_METRICS),
-                endpoints=join(tag("option", value=agent) for agent in data["agents"]))
+                endpoints=join(tag("option", value=phone) for phone in _own_phones(data)))
     return page(title="Supervisor board", body_class="board", main=main, script="board.js",
                 data=data, nav=nav(request, "/supervisor"),
                 csrf=csrf_for(request))
+
+
+def _own_phones(data: dict[str, Any]) -> list[str]:
+    """Monitoring rings only the user's own phones: their SIP phone and browser phone."""
+    mine = data.get("agent")
+    return [mine, f"{mine}-web"] if mine else []
 
 
 async def wallboard_page(request: web.Request) -> web.Response:
