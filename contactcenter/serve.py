@@ -22,6 +22,7 @@ from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
 from contactcenter.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
+from contactcenter.heap import settle_after_start
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.journal import CallJournal
@@ -228,6 +229,7 @@ async def run(settings: Settings) -> None:
         if restored:
             log.info("%d callbacks promised before the restart wait their turn again", restored)
         print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
+        log.debug("%d objects of the start kept out of the collector", settle_after_start())
         await _until_stopped()
     finally:
         sync_task.cancel()

@@ -9,6 +9,7 @@ each call state act on, and what each kind of timer means.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -47,6 +48,7 @@ from contactcenter.acd.views import (
 from contactcenter.acd.waiting import ANNOUNCE, COMFORT, MAX_WAIT, WIDEN, Waiting
 
 WRAP_UP = "wrap_up"
+_log = logging.getLogger("contactcenter.acd")  # the one runtime.py writes to
 
 
 class Acd(Waiting):
@@ -67,9 +69,11 @@ class Acd(Waiting):
             raise AcdUsageError(f"not an ACD event: {event!r}")
         out: list[AcdCommand] = []
         self._out = out
+        self._debug = _log.isEnabledFor(logging.DEBUG)
         now = self._fire_due(now)
         handler(self, event, now)
-        self._fire_due(now)  # timers the event set already due (a caller's wait before a restart)
+        if self._timers.due(now):  # timers the event set already due (a wait before a restart)
+            self._fire_due(now)
         if self._dirty:
             self._flush_stats(now)
         return out
@@ -78,6 +82,7 @@ class Acd(Waiting):
         """Fire every timer due by ``now``; an early or stale call does nothing."""
         out: list[AcdCommand] = []
         self._out = out
+        self._debug = _log.isEnabledFor(logging.DEBUG)
         now = self._fire_due(now)
         self._flush_stats(now)
         return out

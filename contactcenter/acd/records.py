@@ -141,6 +141,7 @@ class QueueRecord:
         "offered",
         "overflowed",
         "recent",
+        "recent_total",
         "staffed",
         "strategy",
         "virtual",
@@ -169,14 +170,19 @@ class QueueRecord:
         self.handle_total = 0.0  # total talk + wrap-up of finished calls
         self.handled = 0
         self.recent: deque[float] = deque(maxlen=AHT_WINDOW)
+        self.recent_total = 0.0  # their sum, kept as they come and go (no sum per call)
         self.aht: float | None = None  # their mean: None before a call completed
 
     def add_handle_time(self, seconds: float) -> None:
         """A call's talk + wrap-up is over: into the totals and the moving average."""
         self.handle_total += seconds
         self.handled += 1
-        self.recent.append(seconds)
-        self.aht = sum(self.recent) / len(self.recent)
+        recent = self.recent
+        if len(recent) == AHT_WINDOW:  # the oldest leaves the window as this one enters
+            self.recent_total -= recent[0]
+        recent.append(seconds)
+        self.recent_total += seconds
+        self.aht = self.recent_total / len(recent)
 
     def expected_wait(self, position: int) -> float | None:
         """``position`` callers' worth of handle time, spread over the staffed agents."""

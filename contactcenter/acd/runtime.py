@@ -62,6 +62,8 @@ class AcdState:
         self._ignored = 0
         self._out: list[AcdCommand] = []
         self._dirty: dict[QueueRecord, None] = {}  # queues whose figures changed: ordered set
+        #: log every agent transition; asked of logging once per step, not per transition
+        self._debug = False
 
     def _next(self) -> int:
         self._seq += 1
@@ -110,7 +112,7 @@ class AcdState:
             "call_id": call.id if call is not None else None,
         }
         self._out.append(Report(type="agent.state", data=data))
-        if _log.isEnabledFor(logging.DEBUG):
+        if self._debug:
             _log.debug("agent %s %s -[%s]-> %s", agent.id, _NAMES[old], reason, name)
 
     def _end_handling(self, agent: AgentRecord, now: float) -> None:

@@ -41,6 +41,11 @@ class Timers:
                 return kind, target, deadline
         return None
 
+    def due(self, now: float) -> bool:
+        """Whether a timer, live or stale, is due by ``now``: a cheap look before popping."""
+        heap = self._heap
+        return bool(heap) and heap[0][0] <= now
+
     def next_deadline(self) -> float | None:
         heap = self._heap
         while heap:
