@@ -130,9 +130,8 @@ def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:
 
 
 async def events_socket(request: web.Request) -> web.StreamResponse:
-    principal = request[PRINCIPAL]
+    principal: Principal | None = request[PRINCIPAL]
     auth, claims = request.app[AUTH], request[CLAIMS]
-    checked = auth.revision  # a sign-out, password change or deactivation moves it
     scope = scopes(request)
     patterns = [p for p in request.query.get("types", "").split(",") if p]
     socket = web.WebSocketResponse(heartbeat=30)
@@ -149,22 +148,28 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
             wanted[kind] = not patterns or any(fnmatch.fnmatchcase(kind, p) for p in patterns)
         return wanted[kind]
 
+    def recheck() -> None:
+        """Signed out, password changed, deactivated: closed at once; else the role now."""
+        nonlocal principal
+        if not auth.lasts(claims):
+            principal = None
+            asyncio.ensure_future(socket.close(code=1008, message=b"signed out"))
+        else:
+            principal = auth.principal(claims)
+
     async def pump() -> None:
-        nonlocal checked, principal
         while (events := await subscription.batch()) is not None:
-            if auth.revision != checked:
-                checked = auth.revision
-                if not auth.lasts(claims):  # signed out: not one more event
-                    await socket.close(code=1008, message=b"signed out")
-                    return
-                principal = auth.principal(claims)  # the role as it is now
             for event in superseded_stats_dropped(events):
+                if principal is None:  # its credential ended: not one more event
+                    return
                 if chosen(event["type"]) and visible_to(principal, event, scope):
                     await socket.send_str(bus.encoded(event))
 
+    unwatch = auth.watch(recheck)
     try:
-        await socket.send_json({"type": "hello", "user": principal.username,
-                                "role": principal.role, "time": time.time()})
+        hello = request[PRINCIPAL]
+        await socket.send_json({"type": "hello", "user": hello.username,
+                                "role": hello.role, "time": time.time()})
         pumping = asyncio.ensure_future(pump())
         # a subscriber that fell too far behind is cut off: tell the client to come back
         pumping.add_done_callback(
@@ -174,6 +179,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
         async for _message in socket:
             pass
     finally:
+        unwatch()
         if pumping is not None:
             pumping.cancel()
         subscription.close()

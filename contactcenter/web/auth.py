@@ -33,7 +33,7 @@ import json
 import math
 import os
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -125,9 +125,9 @@ class Authenticator:
         self._ended: dict[str, float] = {}
         #: failed sign-ins per user and per address (``contactcenter.web.throttle``)
         self.throttle = throttle or LoginThrottle()
-        #: counts the changes after which a credential may have stopped working: an open
-        #: WebSocket checks its own again when it moved (``lasts``)
-        self.revision = 0
+        #: called after each change that may end a credential or change a role: an open
+        #: WebSocket checks its own at once (``watch``)
+        self._watchers: set[Callable[[], None]] = set()
         self.replace(users)
 
     @classmethod
@@ -137,7 +137,7 @@ class Authenticator:
     def replace(self, users: Iterable[UserRecord]) -> None:
         """Swap in a fresh view of the users (one assignment: readers never see half)."""
         self._users = {user.username: _Known(user, self._generation(user)) for user in users}
-        self.revision += 1
+        self._changed()
 
     def check_password(self, username: str, password: str) -> Principal | None:
         known = self._users.get(username)
@@ -210,7 +210,17 @@ class Authenticator:
         """Refuse this token, session or ticket from now on (kept until it expires)."""
         self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
         self._ended[credential_id] = expires
-        self.revision += 1
+        self._changed()
+
+    def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
+        """Call ``callback`` after every change to the users or the ended credentials
+        (to check ``lasts`` again); returns what stops it."""
+        self._watchers.add(callback)
+        return lambda: self._watchers.discard(callback)
+
+    def _changed(self) -> None:
+        for callback in list(self._watchers):
+            callback()
 
     def _signed(self, token: str) -> dict[str, Any] | None:
         """The payload of a token signed with our key, if it is well formed."""
