@@ -84,14 +84,17 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def configured_users(users: Sequence[UserSettings], secret: bytes) -> list[UserRecord]:
+def configured_users(users: Sequence[UserSettings],
+                     secret: bytes | None = None) -> list[UserRecord]:
     """Users straight from the config, for an app that runs without the CRM database.
 
-    Their hashes are never stored, so each one's salt comes from the secret and the
-    username: the same password gives the same hash, hence the same token generation,
-    at every start (tokens survive a restart; a changed password ends them).
+    Their hashes are never stored; given the secret, each one's salt comes from it and
+    the username: the same password gives the same hash, hence the same token
+    generation, at every start (tokens survive a restart; a changed password ends them).
     """
-    def salt(username: str) -> bytes:
+    def salt(username: str) -> bytes | None:
+        if secret is None:
+            return None
         return hmac.new(secret, f"salt:{username}".encode(), hashlib.sha256).digest()[:16]
 
     return [UserRecord(id=None, username=user.username, role=user.role, agent=user.agent,
