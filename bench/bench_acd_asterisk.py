@@ -9,7 +9,7 @@ cannot touch the agents: for ``Queue()`` they are logged out of the platform,
 for the platform nobody calls 6100. Asterisk itself is watched over ARI (see
 ``acd_observer``), so both paths are timed from the same events and clock.
 
-    .venv/bin/python bench/bench_acd_asterisk.py [--quick] [--no-docs] [--keep]
+    .venv/bin/python bench/bench_acd_asterisk.py [--quick] [--keep] [--write-docs [PATH]]
     .venv/bin/python bench/bench_acd_asterisk.py --render /tmp/cc-bench-acd-*/run.json
 
 Callers arrive at random (Poisson) times, the same ones for both paths. Two
@@ -17,8 +17,10 @@ kinds of trial per path: a *saturation* trial (callers arrive faster than ten
 agents can serve 5-second calls, so an agent coming free has a caller waiting:
 the path's throughput, and its free-agent-to-connected wait), and *sustained*
 trials at rising rates (does every call reach an agent within the patience?).
-``--render`` writes the page again from a kept run's recorded events. Needs
-sipp and baresip; about an hour in full, 8 minutes with --quick.
+``--render`` prints the figures again from a kept run's recorded events. The results go
+to stdout (a text table and the Markdown section); docs/benchmarks.md is rewritten only
+with ``--write-docs``, never by a ``--quick`` or ``--even`` run. Needs sipp and baresip;
+about an hour in full, 8 minutes with --quick.
 """
 
 from __future__ import annotations
@@ -56,7 +58,7 @@ from acd_setup import (
 )
 from bench_ivr_asterisk import Platform, free_port, last_stats, versions
 from pcap import write_rtp_pcap
-from report import machine_facts
+from report import add_docs_option, machine_facts
 
 from contactcenter.telephony.asterisk.render import read_credentials
 
@@ -249,12 +251,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--rates", help="sustained rates to try, e.g. 1.5,1.75,1.9")
     parser.add_argument("--even", action="store_true",
                         help="evenly paced callers instead of random arrivals")
-    parser.add_argument("--no-docs", action="store_true", help="do not write the docs page")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    add_docs_option(parser, ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work folder in /tmp")
     parser.add_argument("--render", type=Path, metavar="RUN_JSON",
-                        help="measure nothing: write the page from a kept run.json")
-    return parser.parse_args()
+                        help="measure nothing: the figures again from a kept run.json")
+    args = parser.parse_args()
+    if args.write_docs and (args.quick or args.even):
+        parser.error("--write-docs takes a full run's figures: not with --quick or --even")
+    return args
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -307,10 +311,7 @@ async def run_all(args: argparse.Namespace, plan: Plan, workdir: Path) -> Run | 
 def main() -> int:
     args = parse_args()
     if args.render:
-        run = reanalyse(load(args.render), args.render.parent)
-        print(render_text(run))
-        write_section(args.docs, render_markdown(run))
-        print(f"Wrote {args.docs}")
+        report(reanalyse(load(args.render), args.render.parent), args.write_docs)
         return 0
     plan = make_plan(args)
     workdir = Path(tempfile.mkdtemp(prefix="cc-bench-acd-"))
@@ -328,11 +329,17 @@ def main() -> int:
         else:
             print(f"Work folder kept: {workdir}", flush=True)
     assert run is not None
-    print("\n" + render_text(run))
-    if not (args.no_docs or args.quick or args.even):
-        write_section(args.docs, render_markdown(run))
-        print(f"Wrote {args.docs}")
+    report(run, args.write_docs)
     return 0
+
+
+def report(run: Run, page: Path | None) -> None:
+    """The figures on stdout; the page's section rewritten only when asked to."""
+    section = render_markdown(run)
+    print("\n" + render_text(run) + "\n\nMarkdown:\n\n" + section)
+    if page is not None:
+        write_section(page, section)
+        print(f"Wrote {page}")
 
 
 if __name__ == "__main__":

@@ -8,7 +8,10 @@ no failed call and p99 INVITE->200 under 1 s. Calls are timed from a loopback
 capture (tcpdump): INVITE->200 OK, and INVITE->first RTP packet from Asterisk
 to the caller, i.e. the first sound of the menu prompt.
 
-    .venv/bin/python bench/bench_ivr_asterisk.py [--quick] [--no-docs]
+    .venv/bin/python bench/bench_ivr_asterisk.py [--quick] [--write-docs [PATH]]
+
+The results go to stdout (a text table and the Markdown section); docs/benchmarks.md is
+rewritten only with ``--write-docs``, never by a ``--quick`` run.
 
 Needs root (tcpdump), sipp and tcpdump. The full run takes about 20 minutes.
 """
@@ -39,6 +42,7 @@ from pcap import Capture, read_udp, write_rtp_pcap
 from report import (
     Measurements,
     TrialResult,
+    add_docs_option,
     machine_facts,
     render_markdown,
     render_text,
@@ -440,12 +444,14 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--fixed-seconds", type=int, help="length of the 10 and 50 cps runs")
     parser.add_argument("--trial-seconds", type=int, help="length of a sustained-rate trial")
     parser.add_argument("--ceiling", type=int, default=400, help="highest rate to try")
-    parser.add_argument("--no-docs", action="store_true", help="do not write the docs page")
-    parser.add_argument("--docs", type=Path, default=ROOT / "docs" / "benchmarks.md")
+    add_docs_option(parser, ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--keep", action="store_true", help="keep the work folder in /tmp")
     parser.add_argument("--profile", type=int, metavar="CPS",
                         help="instead of measuring, profile serve under calls to 5000 at CPS")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.write_docs and (args.quick or args.profile):
+        parser.error("--write-docs takes a full run's figures: not with --quick or --profile")
+    return args
 
 
 def make_plan(args: argparse.Namespace) -> Plan:
@@ -493,12 +499,13 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
         else:
             print(f"Work folder kept: {workdir}", flush=True)
-    print("\n" + render_text(m))
-    if not (args.no_docs or args.quick):
-        note = (f"3-second calls for {plan.fixed_seconds} s at each rate; delays from the "
-                "INVITE on the wire to Asterisk's 200 OK and to its first RTP packet.")
-        write_docs(args.docs, render_markdown(m, note))
-        print(f"Wrote {args.docs}")
+    note = (f"3-second calls for {plan.fixed_seconds} s at each rate; delays from the "
+            "INVITE on the wire to Asterisk's 200 OK and to its first RTP packet.")
+    section = render_markdown(m, note)
+    print("\n" + render_text(m) + "\n\nMarkdown:\n\n" + section)
+    if args.write_docs:
+        write_docs(args.write_docs, section)
+        print(f"Wrote {args.write_docs}")
     return 0
 
 

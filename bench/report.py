@@ -1,11 +1,13 @@
 """Results of the Asterisk IVR benchmark: the figures, the machine, and their write-up.
 
-The write-up goes between two markers in docs/benchmarks.md, so a new run
-replaces its own section and leaves the rest of the page alone.
+The results always go to stdout. The write-up goes between two markers in
+docs/benchmarks.md only when asked to (``--write-docs``): a new run then replaces its
+own section and leaves the rest of the page alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import platform
 import re
@@ -175,6 +177,15 @@ def render_markdown(m: Measurements, trial_note: str) -> str:
         "### Summary\n\n" + md_table(summary_rows(m)), "Aims:\n\n" + aims,
         "### Fixed rates\n\n" + trial_note + "\n\n" + md_table(fixed_rows(m.fixed)),
         "### Sustained rate\n\n" + md_table(search_rows(m.search, m.max_answer_p99)), END])
+
+
+def add_docs_option(parser: argparse.ArgumentParser, page: Path) -> None:
+    """``--write-docs [PATH]``: write the page only when asked to (default: ``page``).
+    ``--no-docs``, the old way to say "do not", is still taken, and does nothing."""
+    parser.add_argument("--write-docs", nargs="?", type=Path, const=page, metavar="PATH",
+                        help=f"also replace this benchmark's section of PATH (default: "
+                             f"{page.parent.name}/{page.name}); without it nothing is written")
+    parser.add_argument("--no-docs", action="store_true", help=argparse.SUPPRESS)
 
 
 def write_docs(path: Path, section: str, title: str = "# Benchmarks") -> None:
