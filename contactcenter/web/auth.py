@@ -202,7 +202,7 @@ class Authenticator:
         """A ticket's claims, once: the ticket is spent by this call."""
         claims = self.claims(ticket, now, kind=TICKET)
         if claims is not None:
-            self.end(claims["sid"], claims["exp"], now)
+            self._remember_ended(claims["sid"], claims["exp"], now)  # no socket rests on it
         return claims
 
     def csrf_token(self, session_id: str) -> str:
@@ -211,9 +211,12 @@ class Authenticator:
 
     def end(self, credential_id: str, expires: float, now: float) -> None:
         """Refuse this token, session or ticket from now on (kept until it expires)."""
+        self._remember_ended(credential_id, expires, now)
+        self._changed()
+
+    def _remember_ended(self, credential_id: str, expires: float, now: float) -> None:
         self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
         self._ended[credential_id] = expires
-        self._changed()
 
     def watch(self, callback: Callable[[], None]) -> Callable[[], None]:
         """Call ``callback`` after every change to the users or the ended credentials
