@@ -37,6 +37,7 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
+from contactcenter.web.origins import allow_origins
 from contactcenter.web.scope import Scopes
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
@@ -191,6 +192,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      customers=customers, database=crm, distributor=distributor, desk=desk,
                      outbound=outbound, calling_window=window,
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
+    allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     return engine, driver, app

@@ -58,7 +58,8 @@ async def test_a_scoped_supervisor_sees_and_steers_only_their_queues(api: Api) -
 
 async def test_the_stream_carries_only_their_queues_news(api: Api) -> None:
     token = api.token("supervisor")
-    async with api.client.ws_connect("/api/v1/events", params={"token": token}) as socket:
+    async with api.client.ws_connect("/api/v1/events",
+                                     headers={"Authorization": f"Bearer {token}"}) as socket:
         assert (await socket.receive_json())["type"] == "hello"
         bus = api.app[BUS]
         bus.publish({"type": "queue.stats", "queue": "support", "waiting": 3, "time": 1.0})
