@@ -120,9 +120,12 @@ async def user_rule(write: Write, row: User, values: dict[str, Any]) -> None:
         if values.get("role", row.role) != row.role:
             raise Rejected("role", "you cannot change your own role", status=409)
     password = values.pop("password", None)
+    was_active = row.active
     assign(row, values)
     if write.action == "create":
         row.active = values.get("active", True)
     if password is not None:
         # scrypt is slow on purpose: keep it off the event loop
         row.password_hash = await asyncio.to_thread(hash_password, password)
+    if write.action == "update" and (password is not None or row.active != was_active):
+        row.token_generation = (row.token_generation or 0) + 1  # their tokens end

@@ -90,6 +90,7 @@ class UserRecord:
     password_hash: str
     active: bool = True
     full_name: str | None = None
+    token_generation: int = 0  #: moves on with each change of password or active flag
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +106,7 @@ class ConfiguredUser:
 def _record(user: User) -> UserRecord:
     return UserRecord(id=user.id, username=user.username, role=user.role, agent=user.agent,
                       password_hash=user.password_hash, active=user.active,
-                      full_name=user.full_name)
+                      full_name=user.full_name, token_generation=user.token_generation)
 
 
 class UserRepository:

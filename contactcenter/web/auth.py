@@ -241,8 +241,9 @@ class Authenticator:
         return payload if _well_formed(payload) else None
 
     def _generation(self, user: UserRecord) -> str:
-        """Changes with the password hash, which gets a fresh salt at every change."""
-        return self._sign(f"generation:{user.password_hash}")[:22]
+        """Changes with the password hash, which gets a fresh salt at every change, and
+        with the user's token generation, which moves on when they are (de)activated."""
+        return self._sign(f"generation:{user.password_hash}:{user.token_generation}")[:22]
 
     def _sign(self, text: str) -> str:
         return _b64(hmac.new(self._secret, text.encode(), hashlib.sha256).digest())

@@ -24,6 +24,10 @@ class User(Base):
     agent: Mapped[str | None] = mapped_column(String(64))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    #: moves on whenever the password or ``active`` changes: a token or session carries
+    #: the one it was issued under, so deactivating a user ends theirs for good, even if
+    #: the user is made active again later
+    token_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[dt.datetime] = created()
 
 

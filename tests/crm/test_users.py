@@ -118,6 +118,21 @@ async def test_a_deactivated_user_is_locked_out_at_once(api: Api) -> None:
     assert (await _sign_in(api, "sam", PASSWORD))[0] == 401
 
 
+async def test_a_user_made_active_again_does_not_get_their_old_tokens_back(api: Api) -> None:
+    _, body = await _sign_in(api, "sam", PASSWORD)
+    headers = {"Authorization": f"Bearer {body['token']}"}
+    users = {u["username"]: u for u in (await api.call("GET", "/api/v1/users"))[1]["items"]}
+    for active in (False, True):
+        status, _ = await api.call("PATCH", f"/api/v1/users/{users['sam']['id']}",
+                                   json={"active": active})
+        assert status == 200
+    assert (await api.call("GET", "/api/v1/leads", None, headers=headers))[0] == 401
+    status, again = await _sign_in(api, "sam", PASSWORD)  # a new sign-in works
+    assert status == 200
+    fresh = {"Authorization": f"Bearer {again['token']}"}
+    assert (await api.call("GET", "/api/v1/leads", None, headers=fresh))[0] == 200
+
+
 async def test_a_password_reset_replaces_the_old_password(api: Api) -> None:
     users = {u["username"]: u for u in (await api.call("GET", "/api/v1/users"))[1]["items"]}
     status, body = await api.call("PATCH", f"/api/v1/users/{users['mia']['id']}",
