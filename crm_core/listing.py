@@ -14,22 +14,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
-from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import ColumnElement, Select, func, inspect, select
+from sqlalchemy import ColumnElement, Select, false, func, inspect, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
 
-from crm_core.audit import utc
 from crm_core.models import Base
+from crm_core.query_values import MAX_INT, Beyond, parse_value
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-#: integer columns are 32-bit in both databases
-MAX_INT = 2**31 - 1
 #: query parameters that are not filters (``token`` is the query-string bearer token)
 RESERVED = frozenset({"limit", "offset", "sort", "token"})
-#: types that have an order, and so take ``__gte`` and ``__lte``
+#: types that have an order, and so take ``__gte`` and ``__lte`` (not ``bool``, an ``int``
+#: to Python but not to SQL: ``vip >= true`` is an error in SQLAlchemy)
 RANGED = (int, float, Decimal, dt.date, dt.datetime)
 
 Op = Literal["eq", "gte", "lte"]
@@ -73,24 +71,27 @@ def column_type(model: type[Base], field: str) -> type:
     return python_type
 
 
+def ranged(kind: type) -> bool:
+    """Whether values of this Python type have an order a filter may use."""
+    return issubclass(kind, RANGED) and not issubclass(kind, bool)
+
+
+def digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` also says yes to ``²``, which ``int`` refuses."""
+    return text.isascii() and text.isdigit()
+
+
 def _whole(name: str, text: str, low: int, high: int) -> int:
-    if not text.isdigit() or not low <= int(text) <= high:
+    if not digits(text) or not low <= int(text) <= high:
         raise BadQuery(name, f"must be a whole number from {low} to {high}")
     return int(text)
 
 
 def _value(model: type[Base], field: str, name: str, text: str) -> Any:
-    kind = column_type(model, field)
-    if "\x00" in text:  # PostgreSQL refuses NUL in text: an error, not a 500
-        raise BadQuery(name, "contains a NUL character")
     try:
-        value: Any = TypeAdapter(kind).validate_python(text, strict=False)
-    except ValidationError as exc:
-        raise BadQuery(name, f"{text!r} is not a valid {kind.__name__}: "
-                             f"{exc.errors()[0]['msg']}") from None
-    if kind is int and not -MAX_INT <= value <= MAX_INT:
-        raise BadQuery(name, f"{text} is out of range")
-    return utc(value) if isinstance(value, dt.datetime) else value
+        return parse_value(column_type(model, field), text)
+    except ValueError as exc:
+        raise BadQuery(name, str(exc)) from None
 
 
 def _condition(model: type[Base], name: str, text: str,
@@ -98,7 +99,7 @@ def _condition(model: type[Base], name: str, text: str,
     field, _, suffix = name.partition("__")
     if field not in filterable or suffix not in ("", "gte", "lte"):
         raise BadQuery(name, f"unknown filter (filterable: {', '.join(sorted(filterable))})")
-    if suffix and not issubclass(column_type(model, field), RANGED):
+    if suffix and not ranged(column_type(model, field)):
         raise BadQuery(name, "only numbers and dates take __gte and __lte")
     op: Op = "gte" if suffix == "gte" else "lte" if suffix == "lte" else "eq"
     return Condition(field, op, _value(model, field, name, text))
@@ -125,7 +126,7 @@ def parse_query(params: Iterable[tuple[str, str]], model: type[Base], *,
         if name == "limit":
             limit = _whole(name, text, 1, MAX_LIMIT)
         elif name == "offset":
-            offset = _whole(name, text, 0, 2**31 - 1)
+            offset = _whole(name, text, 0, MAX_INT)
         elif name == "sort":
             sort = _sort(text, sortable)
         elif name not in RESERVED:
@@ -134,6 +135,10 @@ def parse_query(params: Iterable[tuple[str, str]], model: type[Base], *,
 
 
 def _where(model: type[Base], condition: Condition) -> ColumnElement[bool]:
+    if isinstance(condition.value, Beyond):  # every row is on one side of it
+        before = condition.value.side < 0
+        holds = condition.op == ("gte" if before else "lte")
+        return true() if holds else false()
     column: InstrumentedAttribute[Any] = getattr(model, condition.field)
     if condition.op == "gte":
         return column >= condition.value

@@ -21,7 +21,8 @@ from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes
 from contactcenter.web.desk_routes import add_desk_routes
-from contactcenter.web.http import BadInput, error
+from contactcenter.web.headers import add_answer_headers
+from contactcenter.web.http import SERVER_ERRORS, BadInput, ServerErrors, error
 from contactcenter.web.insight_routes import add_insight_routes
 from contactcenter.web.keys import (
     AUTH,
@@ -63,9 +64,16 @@ log = logging.getLogger(__name__)
 SUPERVISING_ROLES = frozenset({"admin", "supervisor"})
 
 
+#: the log line of an unexpected failure (the tests look for it in a platform's log)
+FAILED = "%s %s failed (answered 500)"
+#: headers of aiohttp's own refusals that the JSON answer keeps (405: the methods allowed)
+_KEPT_HEADERS = ("Allow",)
+
+
 @web.middleware
 async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamResponse:
-    """Every failure is JSON with a reason; an unexpected one is logged, never leaked."""
+    """Every failure is JSON with a reason; an unexpected one is logged and counted, never
+    leaked."""
     try:
         return await handler(request)
     except BadInput as exc:
@@ -73,9 +81,14 @@ async def errors_as_json(request: web.Request, handler: Handler) -> web.StreamRe
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
-        return error(exc.status, exc.reason)
+        answer = error(exc.status, exc.reason)
+        for name in _KEPT_HEADERS:
+            if name in exc.headers:
+                answer.headers[name] = exc.headers[name]
+        return answer
     except Exception:
-        log.exception("%s %s failed", request.method, request.path)
+        log.exception(FAILED, request.method, request.path)
+        request.app[SERVER_ERRORS].add(f"{request.method} {request.path}")
         return error(500, "internal error")
 
 
@@ -231,6 +244,8 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     app[SOCKETS] = set()
     app[SCOPES] = supervised or Scopes()
     app[ROUTES] = {}
+    app[SERVER_ERRORS] = ServerErrors()
+    add_answer_headers(app)  # nosniff, no-store, a Server header without versions
     app.on_shutdown.append(_close_sockets)
     app.on_startup.append(_document)
     for method, path, handler, resource, action in _PLATFORM:

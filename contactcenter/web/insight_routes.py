@@ -15,17 +15,19 @@ from contactcenter.web.keys import DATABASE
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
 from crm_core import knowledge, segments
+from crm_core.listing import digits
 from crm_core.metrics import AREAS, Period, compute_area
 from crm_core.segments import InvalidSegment
 
 #: a metrics period longer than this is refused: it would scan years of rows per request
 MAX_PERIOD_DAYS = 731
 MAX_RESULTS = 50
+_DATE = {"type": "string", "format": "date"}
 
 
 def _limit(request: web.Request, default: int) -> int:
     text = request.query.get("limit", str(default))
-    if not text.isdigit() or not 1 <= int(text) <= MAX_RESULTS:
+    if not digits(text) or not 1 <= int(text) <= MAX_RESULTS:
         raise BadInput(400, f"limit: a whole number from 1 to {MAX_RESULTS}", "limit")
     return int(text)
 
@@ -40,6 +42,10 @@ def _period(request: web.Request) -> Period:
         raise BadInput(400, f"from/to: {exc}", "from") from None
     if period.days > MAX_PERIOD_DAYS:
         raise BadInput(400, f"to: a period of at most {MAX_PERIOD_DAYS} days", "to")
+    try:  # the figures compare with the period before, which must be a period too
+        period.previous()
+    except (OverflowError, ValueError):
+        raise BadInput(400, "from: too early to compare with the period before", "from") from None
     return period
 
 
@@ -85,12 +91,14 @@ def _operation(summary: str, parameters: list[dict[str, Any]],
     if body is not None:
         operation["requestBody"] = {"required": True, "content": {
             "application/json": {"schema": body}}}
+        operation["responses"]["422"] = ERROR
     return operation
 
 
-def _query(name: str, description: str, required: bool = False) -> dict[str, Any]:
+def _query(name: str, description: str, required: bool = False,
+           schema: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"name": name, "in": "query", "required": required, "description": description,
-            "schema": {"type": "string"}}
+            "schema": schema or {"type": "string"}}
 
 
 def add_insight_routes(app: web.Application) -> None:
@@ -100,13 +108,16 @@ def add_insight_routes(app: web.Application) -> None:
                   "definitions in docs/crm-metrics.md",
                   [{"name": "area", "in": "path", "required": True,
                     "schema": {"type": "string", "enum": list(AREAS)}},
-                   _query("from", "ISO date or datetime, included", True),
-                   _query("to", "ISO date or datetime, excluded", True)]))
+                   _query("from", "ISO date (or datetime), included", True, _DATE),
+                   _query("to", f"ISO date (or datetime), excluded; at most {MAX_PERIOD_DAYS} "
+                                "days after from", True, _DATE)]))
     add_route(app, "GET", "/api/v1/articles/search", search_articles, resource="articles",
               operation=_operation(
                   "Full-text search of the published knowledge-base articles, best first",
-                  [_query("q", "what the user typed; any word may match"),
-                   _query("limit", f"1 to {MAX_RESULTS}, 10 by default")]))
+                  [_query("q", "what the user typed; any word may match", schema={
+                      "type": "string", "maxLength": 500}),
+                   _query("limit", f"1 to {MAX_RESULTS}, 10 by default", schema={
+                       "type": "integer", "minimum": 1, "maximum": MAX_RESULTS})]))
     add_route(app, "POST", "/api/v1/segments/preview", preview_segment, resource="segments",
               operation=_operation(
                   "How many contacts a list-generator definition selects, and the first 20",

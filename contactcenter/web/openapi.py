@@ -9,6 +9,7 @@ every route that is not public, how to authenticate and which roles may call it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -16,9 +17,10 @@ from contactcenter.web.permissions import roles_allowed
 from contactcenter.web.routing import RouteSpec
 from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, WINDOW
 
-ERROR = {"description": "error", "content": {"application/json": {"schema": {
+ERROR: dict[str, Any] = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
 SECURED: list[dict[str, list[str]]] = [{"bearer": []}, {"session": []}]
+PATH_PARAMETER = re.compile(r"\{([^{}:]+)(?::[^{}]*)?\}")
 
 
 def ref(name: str) -> dict[str, str]:
@@ -34,8 +36,10 @@ SCHEMAS: dict[str, Any] = {
         "error": {"type": "string"},
         "field": {"type": "string", "description": "the input at fault, when there is one"}}},
     "Credentials": {"type": "object", "required": ["username", "password"],
-                    "properties": {"username": {"type": "string"},
-                                   "password": {"type": "string"}}},
+                    "properties": {"username": {"type": "string", "minLength": 1,
+                                                "maxLength": 1024},
+                                   "password": {"type": "string", "minLength": 1,
+                                                "maxLength": 1024}}},
     "Call": {"type": "object", "properties": {
         "call_id": {"type": "string"}, "caller": {"type": "string"},
         "dialed": {"type": "string"}, "state": {"type": "string"},
@@ -137,7 +141,8 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
         "parameters": [
             {"name": "ticket", "in": "query", "schema": {"type": "string"}},
             {"name": "types", "in": "query", "schema": {"type": "string"}}],
-        "responses": {"101": {"description": "switching to WebSocket"}}},
+        "responses": {"101": {"description": "switching to WebSocket"},
+                      "400": {**ERROR, "description": "not a WebSocket handshake"}}},
     ("POST", "/api/v1/events/ticket"): {
         "summary": "A ticket to open the events WebSocket with: `?ticket=`, once, within "
                    "30 seconds",
@@ -151,8 +156,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/api/v1/customers/lookup"): {
         "summary": "The customer behind a phone number (the screen-pop payload)",
         "parameters": [{"name": "phone", "in": "query", "required": True,
-                        "schema": {"type": "string"},
-                        "description": "any way of writing it; matched in E.164"}],
+                        "schema": {"type": "string", "minLength": 1},
+                        "description": "any way of writing it; matched in E.164 (400 for "
+                                       "what is not a phone number)"}],
         "responses": {"200": json_content({"type": "object", "properties": {
             "phone": {"type": "string"}, "contact": {"type": ["object", "null"]},
             "account": {"type": ["object", "null"]},
@@ -203,9 +209,46 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
+def path_parameters(path: str) -> list[str]:
+    """The names of a path's parameters: ``/calls/{call_id}/monitor`` -> ``['call_id']``."""
+    return PATH_PARAMETER.findall(path)
+
+
+def _with_json(response: dict[str, Any] | None) -> dict[str, Any]:
+    """A response that may also come as the Error object (the router's, the middleware's)."""
+    if response is None:
+        return ERROR
+    content = response.get("content", {})
+    if "application/json" in content:
+        return response
+    return {**response, "content": {**content, **ERROR["content"]}}
+
+
+def completed(path: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """The operation with what every route of the app may answer besides its own: each
+    ``{param}`` of the path declared (a string unless the operation says otherwise), a
+    404 for a path that names something (the router's, for a value that names nothing),
+    and for a body, 400 (not JSON, or not an object) and 413 (too large)."""
+    operation = dict(operation)
+    declared = {param["name"] for param in operation.get("parameters", ())
+                if param.get("in") == "path"}
+    missing = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+               for name in path_parameters(path) if name not in declared]
+    if missing:
+        operation["parameters"] = [*operation.get("parameters", ()), *missing]
+    responses = dict(operation.get("responses", {}))
+    if path_parameters(path):
+        responses["404"] = _with_json(responses.get("404"))
+    if "requestBody" in operation:
+        responses.setdefault("400", ERROR)
+        responses["413"] = _with_json(responses.get("413"))
+    operation["responses"] = responses
+    return operation
+
+
 def _secured(spec: RouteSpec) -> dict[str, Any]:
     """The operation with how to authenticate, who may call it, and the auth errors."""
-    operation = dict(spec.operation)
+    operation = completed(spec.path, spec.operation)
     if spec.public:
         return operation
     assert spec.resource is not None

@@ -6,6 +6,8 @@ from its filterable and sortable fields.
 
 from __future__ import annotations
 
+import datetime as dt
+from decimal import Decimal
 from typing import Any, Optional
 
 from pydantic import BaseModel, create_model
@@ -14,7 +16,8 @@ from sqlalchemy import JSON, inspect
 from contactcenter.web.openapi import ERROR, json_content, ref
 from contactcenter.web.permissions import roles_allowed
 from contactcenter.web.resources import Resource
-from crm_core.listing import DEFAULT_LIMIT, MAX_LIMIT, RANGED, column_type
+from crm_core.listing import DEFAULT_LIMIT, MAX_LIMIT, column_type, ranged
+from crm_core.query_values import DATE_PATTERN, DATETIME_PATTERN, DECIMAL_PATTERN, MAX_INT
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 Operations = dict[tuple[str, str], dict[str, Any]]
@@ -57,19 +60,45 @@ def components(resources: tuple[Resource, ...]) -> dict[str, Any]:
     return found
 
 
+#: a filter's value as ``crm_core.listing`` parses it, by the column's Python type
+_FILTER_SCHEMAS: dict[type, dict[str, Any]] = {
+    bool: {"type": "boolean"},
+    int: {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT},
+    float: {"type": "number"},
+    Decimal: {"type": "string", "pattern": DECIMAL_PATTERN,
+              "description": "an exact decimal, e.g. 12.50"},
+    dt.date: {"type": "string", "format": "date", "pattern": DATE_PATTERN},
+    dt.datetime: {"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN},
+}
+
+
+def _filter_schema(resource: Resource, name: str) -> dict[str, Any]:
+    kind = column_type(resource.entity.model, name)
+    for known, schema in _FILTER_SCHEMAS.items():
+        if kind is known:
+            return schema
+    return {"type": "string", "pattern": "^[^\\u0000]*$"}  # no NUL: PostgreSQL has none
+
+
+def _sort_schema(resource: Resource) -> dict[str, Any]:
+    """Comma-separated sortable fields, each perhaps with ``-`` before it."""
+    one = f"-?(?:{'|'.join(resource.sortable)})"
+    return {"type": "string", "pattern": f"^{one}(?:,{one})*$"}
+
+
 def _parameters(resource: Resource) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": "limit", "in": "query", "schema": {
             "type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}},
-        {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0}},
-        {"name": "sort", "in": "query", "schema": {"type": "string"},
+        {"name": "offset", "in": "query", "schema": {
+            "type": "integer", "minimum": 0, "maximum": MAX_INT}},
+        {"name": "sort", "in": "query", "schema": _sort_schema(resource),
          "description": "comma-separated fields, `-` first for descending; one of: "
                         + ", ".join(resource.sortable)}]
-    properties = read_model(resource).model_json_schema(mode="serialization")["properties"]
     for name in resource.filterable:
-        schema = {key: value for key, value in properties[name].items() if key != "title"}
+        schema = _filter_schema(resource, name)
         params.append({"name": name, "in": "query", "schema": schema})
-        if issubclass(column_type(resource.entity.model, name), RANGED):
+        if ranged(column_type(resource.entity.model, name)):
             for suffix, word in (("gte", "at least"), ("lte", "at most")):
                 params.append({"name": f"{name}__{suffix}", "in": "query", "schema": schema,
                                "description": f"{name} {word} this"})

@@ -20,6 +20,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationInfo,
+    WithJsonSchema,
     create_model,
     field_validator,
 )
@@ -38,6 +39,14 @@ from crm_core.models import (
 from crm_core.phones import to_e164
 
 CENT = Decimal("0.01")
+
+
+def _in_utc(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC, as it is stored; 0001-01-01T00:00+01:00 has none."""
+    try:
+        return moment.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("out of range once in UTC") from None
 
 
 def _time_zone(name: str) -> str:
@@ -76,9 +85,21 @@ Code = Annotated[str, Field(pattern=r"^[a-z][a-z_]{0,15}$")]
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(to_e164)]
 TimeZone = Annotated[str, Field(max_length=64), AfterValidator(_time_zone)]
+def _decimal_schema(whole_digits: int, maximum: float) -> WithJsonSchema:
+    """How the document shows an exact decimal: a number, or a string such as "12.50"
+    (pydantic's own schema lets the string be anything)."""
+    return WithJsonSchema({"anyOf": [
+        {"type": "number", "minimum": 0, "maximum": maximum},
+        {"type": "string", "pattern": rf"^[0-9]{{1,{whole_digits}}}(\.[0-9]{{1,2}})?$"}]})
+
+
 Money = Annotated[Decimal, Field(ge=0, max_digits=14, decimal_places=2),
-                  AfterValidator(lambda amount: amount.quantize(CENT))]
+                  AfterValidator(lambda amount: amount.quantize(CENT)),
+                  _decimal_schema(12, 999_999_999_999.99)]
+Percent = Annotated[Decimal, Field(ge=0, le=100, decimal_places=2),
+                    _decimal_schema(3, 100)]
 LongText = Annotated[str, Field(max_length=20_000)]
+Moment = Annotated[AwareDatetime, AfterValidator(_in_utc)]
 
 
 class Input(BaseModel):
@@ -160,8 +181,8 @@ class ActivityIn(Input):
     opportunity_id: Id | None = None
     case_id: Id | None = None
     owner_id: Id | None = None
-    due_at: AwareDatetime | None = None
-    done_at: AwareDatetime | None = None
+    due_at: Moment | None = None
+    done_at: Moment | None = None
 
 
 class ProductIn(Input):
@@ -271,7 +292,7 @@ class OfferIn(Input):
     product_id: Id
     requires_product_id: Id | None = None
     pitch: Annotated[str, Field(min_length=1, max_length=500)]
-    discount_percent: Annotated[Decimal, Field(ge=0, le=100, decimal_places=2)] = Decimal(0)
+    discount_percent: Percent = Decimal(0)
     priority: Annotated[int, Field(ge=0, le=1000)] = 0
     active: bool = True
     starts_on: dt.date | None = None

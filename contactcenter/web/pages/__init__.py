@@ -23,8 +23,9 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.web.keys import OPENAPI
+from contactcenter.web.openapi import completed
 from contactcenter.web.pages import crm, selfservice, views
-from contactcenter.web.pages.render import asset, fill, page
+from contactcenter.web.pages.render import ASSET_NAME, CONTENT_TYPES, asset, fill, page
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import OPEN_ROUTES
 
@@ -34,23 +35,84 @@ SIGNED_IN: tuple[tuple[str, Handler, str, str], ...] = (
     ("/supervisor", views.supervisor_page, "boards", "The supervisor board (HTML page)"),
     ("/wallboard", views.wallboard_page, "boards", "The wallboard for a big screen (HTML page)"),
 )
-#: (method, path, handler, summary) of the pages anyone may open
-OPEN: tuple[tuple[str, str, Handler, str], ...] = (
-    ("GET", "/login", views.login_page, "The sign-in page (HTML)"),
-    ("GET", "/help", selfservice.help_page,
-     "The help centre: knowledge-base search and the case and callback forms (HTML)"),
-    ("GET", "/help/articles/{id}", selfservice.article_page, "A published article (HTML)"),
-    ("POST", "/help/case", selfservice.open_case,
-     "Open a case from the help page (form with its CSRF token; redirects back)"),
-    ("POST", "/help/callback", selfservice.request_callback,
-     "Ask for a callback from the help page (form with its CSRF token; redirects back)"),
-    ("GET", "/assets/{name}", asset, "A static file of the pages (script, style sheet)"),
+
+
+def _html(description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"text/html": {}}}
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description,
+            "schema": {"type": "string"}}
+
+
+def _form(fields: dict[str, int], required: tuple[str, ...]) -> dict[str, Any]:
+    """A help form's body: each field with its longest length, and its CSRF token."""
+    properties: dict[str, Any] = {name: {"type": "string", "maxLength": longest}
+                                  for name, longest in fields.items()}
+    properties["csrf"] = {"type": "string", "description": "the token the help page gave"}
+    if "type" in fields:
+        properties["type"] = {"type": "string", "enum": list(selfservice.CASE_TYPES)}
+    schema = {"type": "object", "required": ["csrf", *required], "properties": properties}
+    return {"required": True, "content": {"application/x-www-form-urlencoded": {
+        "schema": schema}}}
+
+
+#: what a help form answers: the help page again, or a page saying why not
+_FORM_ANSWERS = {
+    "303": {"description": "taken: back to the help page, which thanks the visitor",
+            "headers": {"Location": {"schema": {"type": "string"}}}},
+    "400": _html("a body that is not a form (a page)"),
+    "403": _html("sent from another site, or without the page's token (a page)"),
+    "415": _html("not sent as the page's form (application/x-www-form-urlencoded)"),
+    "422": _html("a field missing or too long (a page naming it)"),
+    "429": _html("too many forms from the address (a page)"),
+    "503": _html("the CRM or the callback queue is not available (a page)")}
+_LIMITS = selfservice.LIMITS
+
+#: (method, path, handler, operation) of the pages anyone may open
+OPEN: tuple[tuple[str, str, Handler, dict[str, Any]], ...] = (
+    ("GET", "/login", views.login_page, {
+        "summary": "The sign-in page (HTML)",
+        "parameters": [_query("next", "the page to go back to afterwards")]}),
+    ("GET", "/help", selfservice.help_page, {
+        "summary": "The help centre: knowledge-base search and the case and callback forms "
+                   "(HTML)",
+        "parameters": [_query("q", "words to search the published articles for"),
+                       _query("opened", "the case just opened, to thank for"),
+                       _query("callback", "1: a callback was just booked")]}),
+    ("GET", "/help/articles/{id}", selfservice.article_page, {
+        "summary": "A published article (HTML)",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "schema": {"type": "integer"}}],
+        "responses": {"404": _html("no published article with this id (a page)")}}),
+    ("POST", "/help/case", selfservice.open_case, {
+        "summary": "Open a case from the help page (form with its CSRF token; redirects back)",
+        "requestBody": _form({key: _LIMITS[key] for key in (
+            "name", "email", "phone", "subject", "description")} | {"type": 20},
+            ("name", "email", "subject", "description")),
+        "responses": _FORM_ANSWERS}),
+    ("POST", "/help/callback", selfservice.request_callback, {
+        "summary": "Ask for a callback from the help page (form with its CSRF token; "
+                   "redirects back)",
+        "requestBody": _form({key: _LIMITS[key] for key in ("name", "phone", "topic")},
+                             ("name", "phone")),
+        "responses": _FORM_ANSWERS}),
+    ("GET", "/assets/{name}", asset, {
+        "summary": "A static file of the pages (script, style sheet)",
+        "parameters": [{"name": "name", "in": "path", "required": True, "schema": {
+            "type": "string", "pattern": ASSET_NAME.pattern}}],
+        "responses": {"200": {"description": "the file", "content": {
+            kind: {} for kind in CONTENT_TYPES.values()}}}}),
 )
-_HTML = {"200": {"description": "the page", "content": {"text/html": {}}}}
+_HTML = {"200": _html("the page")}
+#: a refused signed-in page is a page too (``pages_answer_as_pages``)
+_REFUSED = {"401": _html("not signed in: a page leading to the sign-in"),
+            "403": _html("not for the user's role (a page)")}
 
 
 def _operation(summary: str) -> dict[str, Any]:
-    return {"summary": summary, "tags": ["pages"], "responses": dict(_HTML)}
+    return {"summary": summary, "tags": ["pages"], "responses": {**_HTML, **_REFUSED}}
 
 
 @web.middleware
@@ -73,8 +135,10 @@ async def pages_answer_as_pages(request: web.Request, handler: Handler) -> web.S
 async def _document(app: web.Application) -> None:
     """The open pages in the API document beside the routes of the API's table."""
     paths = app[OPENAPI].setdefault("paths", {})
-    for method, path, _handler, summary in OPEN:
-        paths.setdefault(path, {})[method.lower()] = _operation(summary)
+    for method, path, _handler, operation in OPEN:
+        answers = {**(_HTML if method == "GET" else {}), **operation.get("responses", {})}
+        paths.setdefault(path, {})[method.lower()] = completed(
+            path, {**operation, "tags": ["pages"], "responses": answers})
 
 
 def add_pages(app: web.Application) -> None:
@@ -83,7 +147,7 @@ def add_pages(app: web.Application) -> None:
         add_route(app, "GET", path, handler, resource=resource, operation=_operation(summary))
     crm.add_crm_pages(app)  # contacts, their cards and timelines, accounts
     open_routes = app.setdefault(OPEN_ROUTES, set())
-    for method, path, handler, _summary in OPEN:
+    for method, path, handler, _doc in OPEN:
         route = app.router.add_route(method, path, handler)
         assert route.resource is not None
         open_routes.add((method, route.resource.canonical))

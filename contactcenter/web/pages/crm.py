@@ -36,6 +36,7 @@ from contactcenter.web.permissions import allowed
 from contactcenter.web.routing import Handler, add_route
 from crm_core.contact_card import ContactCards
 from crm_core.contact_search import MAX_TEXT, search_contacts
+from crm_core.listing import digits
 
 CARDS = web.AppKey("contact_cards", ContactCards)
 CONTACTS = "/crm/contacts"
@@ -44,6 +45,8 @@ PAGE_SIZE = 25
 #: timeline entries a card starts with, and the most one request may ask for
 ENTRIES = 50
 MAX_ENTRIES = 200
+#: the furthest a timeline may be paged
+MAX_OFFSET = 10_000
 #: ids are 32-bit integers in both databases; a larger one names no row
 MAX_ID = 2**31 - 1
 
@@ -59,7 +62,7 @@ def _whole(request: web.Request, name: str, default: int, high: int, *,
     text = request.query.get(name)
     if text is None:
         return default
-    if text.isdigit() and int(text) <= high:
+    if digits(text) and int(text) <= high:
         return int(text)
     if strict:
         raise BadInput(400, f"{name}: must be a whole number from 0 to {high}", name)
@@ -135,7 +138,7 @@ async def contact_card(request: web.Request) -> web.Response:
 async def contact_timeline(request: web.Request) -> web.Response:
     contact_id = _id(request)
     limit = _whole(request, "limit", ENTRIES, MAX_ENTRIES, strict=True)
-    offset = _whole(request, "offset", 0, 10_000, strict=True)
+    offset = _whole(request, "offset", 0, MAX_OFFSET, strict=True)
     found = None if contact_id is None else await request.app[CARDS].timeline(
         contact_id, limit=max(1, limit), offset=offset)
     if found is None:
@@ -145,7 +148,13 @@ async def contact_timeline(request: web.Request) -> web.Response:
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
 _PAGE = {"200": {"description": "the page", "content": {"text/html": {}}},
-         "404": {"description": "no such record (a page)", "content": {"text/html": {}}}}
+         "404": {"description": "no such record (a page)", "content": {"text/html": {}}},
+         # a refused page is a page (``pages_answer_as_pages``), but for a path that names
+         # no record the way a page does (an id of 11 digits), which gets the API's JSON
+         "401": {**ERROR, "description": "not signed in", "content": {
+             "text/html": {}, **ERROR["content"]}},
+         "403": {**ERROR, "description": "not for the user's role", "content": {
+             "text/html": {}, **ERROR["content"]}}}
 _ENTRY = {"type": "object", "description": "`kind` (interaction, case or activity), `at` (its "
           "time) and the row's fields: a call's queue, agent, outcome, disposition, wait, "
           "talk and wrap seconds, notes, script answers, recording; a case's subject and "
@@ -154,8 +163,11 @@ _TIMELINE = {"type": "object", "properties": {
     "items": {"type": "array", "items": _ENTRY}, "offset": {"type": "integer"},
     "limit": {"type": "integer"},
     "next_offset": {"type": ["integer", "null"], "description": "null on the last page"}}}
-_PAGING = [{"name": name, "in": "query", "required": False, "schema": {"type": "integer"}}
-           for name in ("limit", "offset")]
+_LIMIT = {"name": "limit", "in": "query", "required": False, "description": "entries, "
+          f"{ENTRIES} by default", "schema": {"type": "integer", "minimum": 0,
+                                              "maximum": MAX_ENTRIES}}
+_OFFSET = {"name": "offset", "in": "query", "required": False,
+           "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET}}
 
 
 def _page_operation(summary: str, *parameters: dict[str, Any]) -> dict[str, Any]:
@@ -168,7 +180,8 @@ ROUTES: tuple[tuple[str, Handler, str, dict[str, Any]], ...] = (
     (CONTACTS, contacts_page, "crm_pages", _page_operation(
         "Contacts: search by name, phone or e-mail (HTML page)",
         {"name": "q", "in": "query", "required": False, "schema": {"type": "string"}},
-        {"name": "offset", "in": "query", "required": False, "schema": {"type": "integer"}})),
+        {"name": "offset", "in": "query", "required": False, "schema": {"type": "string"},
+         "description": "a whole number; the page takes anything else as 0"})),
     ("/crm/contacts/{id:\\d+}", contact_page, "crm_pages", _page_operation(
         "A contact's card and timeline (HTML page)", _ID)),
     ("/crm/accounts/{id:\\d+}", account_page, "crm_pages", _page_operation(
@@ -176,7 +189,7 @@ ROUTES: tuple[tuple[str, Handler, str, dict[str, Any]], ...] = (
     ("/api/v1/contacts/{id:\\d+}/card", contact_card, "contacts", {
         "summary": "A contact's card: the contact, account, phones, e-mails, open cases and "
                    "deals, last orders and the first `limit` entries of the timeline",
-        "tags": ["contacts"], "parameters": [_ID, _PAGING[0]],
+        "tags": ["contacts"], "parameters": [_ID, _LIMIT],
         "responses": {"200": json_content({"type": "object", "properties": {
             "contact": {"type": "object"}, "account": {"type": ["object", "null"]},
             "phones": {"type": "array"}, "emails": {"type": "array"},
@@ -186,7 +199,7 @@ ROUTES: tuple[tuple[str, Handler, str, dict[str, Any]], ...] = (
     ("/api/v1/contacts/{id:\\d+}/timeline", contact_timeline, "contacts", {
         "summary": "A contact's timeline: calls, cases and activities merged by time, "
                    "newest first",
-        "tags": ["contacts"], "parameters": [_ID, *_PAGING],
+        "tags": ["contacts"], "parameters": [_ID, _LIMIT, _OFFSET],
         "responses": {"200": json_content(_TIMELINE), "400": ERROR, "404": ERROR}}),
 )
 

@@ -26,15 +26,20 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from contactcenter.web.acd_routes import DISTRIBUTOR
+from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from crm_core import cases, knowledge
 from crm_core.knowledge import MARK_END, MARK_START
+from crm_core.listing import digits
 from crm_core.phones import try_e164
+from crm_core.query_values import MAX_INT
 
 log = logging.getLogger(__name__)
 
 COOKIE = "cc_help"
+#: how the help page's forms are sent (a browser's default, without file uploads)
+FORM = "application/x-www-form-urlencoded"
 CALLBACK_QUEUE = "support"
 CASE_TYPES = {"question": "A question", "problem": "Something does not work",
               "billing": "Billing or payment", "complaint": "A complaint",
@@ -100,7 +105,7 @@ async def _results(request: web.Request, query: str) -> Markup:
 
 def _notice(request: web.Request) -> Markup:
     opened = request.query.get("opened", "")
-    if opened.isdigit():
+    if digits(opened):
         return tag("p", f"Thank you. Your case number is {opened}: we will answer you by "
                         "e-mail.", id="notice", class_="notice", role="status")
     if request.query.get("callback") == "1":
@@ -128,14 +133,15 @@ async def help_page(request: web.Request) -> web.Response:
 
 async def article_page(request: web.Request) -> web.Response:
     raw = request.match_info["id"]
-    if not raw.isdigit() or DATABASE not in request.app:
-        raise web.HTTPNotFound()
+    # an id is a 32-bit integer in both databases: anything else names no article
+    if not digits(raw) or int(raw) > MAX_INT or DATABASE not in request.app:
+        return _no_article()
     try:
         article = await knowledge.get_article(request.app[DATABASE], int(raw))
     except LookupError:
-        raise web.HTTPNotFound() from None
+        return _no_article()
     if not article.published:
-        raise web.HTTPNotFound()
+        return _no_article()
     paragraphs = join(tag("p", part.strip()) for part in article.body.split("\n\n")
                       if part.strip())
     main = fill("article.html", title=article.title, body=paragraphs)
@@ -147,12 +153,22 @@ def _refuse(status: int, message: str) -> web.Response:
     return page(title="Help centre", body_class="help", main=main, status=status)
 
 
+def _no_article() -> web.Response:
+    return _refuse(404, "There is no such article. Search the help centre for another one.")
+
+
 async def _checked_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField] | web.Response:
     """The form, or the page refusing it: another site, no valid token, too many sends."""
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         return _refuse(403, "This form must be sent from our own help page.")
-    form = await request.post()
+    if request.content_type != FORM:  # the page's forms; nothing to spool to disk
+        return _refuse(415, "This form must be sent from our own help page.")
+    try:
+        form = await form_object(request)
+    except BadInput:
+        return _refuse(400, "This form could not be read. Please send it from our own help "
+                            "page.")
     visitor = request.cookies.get(COOKIE, "")
     sent = form.get("csrf")
     if not visitor or not isinstance(sent, str) or not hmac.compare_digest(
