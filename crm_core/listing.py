@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeVar
 
-from sqlalchemy import ColumnElement, Select, false, func, inspect, select, true
+from sqlalchemy import ColumnElement, Numeric, Select, false, func, inspect, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.orm.interfaces import ORMOption
@@ -71,6 +71,16 @@ def column_type(model: type[Base], field: str) -> type:
     return python_type
 
 
+def decimal_places(model: type[Base], field: str) -> tuple[int, int] | None:
+    """A NUMERIC(p, s) column's digits before and after the point; None for others."""
+    column_type_ = inspect(model).columns[field].type
+    precision = getattr(column_type_, "precision", None)
+    if not isinstance(column_type_, Numeric) or precision is None:
+        return None
+    scale = column_type_.scale or 0
+    return precision - scale, scale
+
+
 def ranged(kind: type) -> bool:
     """Whether values of this Python type have an order a filter may use."""
     return issubclass(kind, RANGED) and not issubclass(kind, bool)
@@ -89,7 +99,7 @@ def _whole(name: str, text: str, low: int, high: int) -> int:
 
 def _value(model: type[Base], field: str, name: str, text: str) -> Any:
     try:
-        return parse_value(column_type(model, field), text)
+        return parse_value(column_type(model, field), text, decimal_places(model, field))
     except ValueError as exc:
         raise BadQuery(name, str(exc)) from None
 

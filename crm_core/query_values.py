@@ -1,6 +1,7 @@
 """A filter's value from a query string, as the column's type, written the one way the
 API document gives for it (``true``, ``42``, ``12.50``, ``2026-11-01``,
-``2026-11-01T09:00:00Z``) and within what both databases can compare with.
+``2026-11-01T09:00:00Z``) and within what both databases can compare with (a
+decimal within its column's digits).
 
 Python's own parsers take more than that (``int(" 5")``, ``5_000``, ``bool("1")``,
 a date from ``0.5`` seconds since 1970), which would make the document wrong about
@@ -20,8 +21,19 @@ from typing import Any
 
 #: integer columns are 32-bit in both databases
 MAX_INT = 2**31 - 1
-#: decimals are NUMERIC(14, 2) at most; a filter may carry up to 14 digits each side
-DECIMAL_PATTERN = r"^[+-]?[0-9]{1,14}(?:\.[0-9]{1,14})?$"
+#: a decimal column's digits when it does not say: (before the point, after it)
+DECIMAL_PLACES = (14, 14)
+
+
+def decimal_pattern(places: tuple[int, int] = DECIMAL_PLACES) -> str:
+    """How a decimal that fits NUMERIC(p, s) is written: p - s digits before the point
+    at most, s after (PostgreSQL refuses to compare with a wider one: "numeric field
+    overflow")."""
+    whole, fraction = places
+    after = rf"(?:\.[0-9]{{1,{fraction}}})?" if fraction else ""
+    return rf"^[+-]?[0-9]{{1,{whole}}}{after}$"
+
+
 DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 #: RFC 3339, its offset optional (a time without one is taken as UTC)
 DATETIME_PATTERN = (r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}:[0-9]{2}"
@@ -66,20 +78,25 @@ _FORMS: dict[type, tuple[str, str, Callable[[str], Any]]] = {
     int: ("a whole number", r"^[+-]?[0-9]+$", _whole),
     float: ("a number", r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$",
             _number),
-    Decimal: ("a decimal such as 12.50", DECIMAL_PATTERN, Decimal),
+    Decimal: ("a decimal such as 12.50", decimal_pattern(), Decimal),
     dt.date: ("a date such as 2026-11-01", DATE_PATTERN, dt.date.fromisoformat),
     dt.datetime: ("a time such as 2026-11-01T09:00:00Z", DATETIME_PATTERN, _moment),
 }
 
 
-def parse_value(kind: type, text: str) -> Any:
-    """``text`` as a value of ``kind`` (a column's Python type); ValueError says why not."""
+def parse_value(kind: type, text: str, places: tuple[int, int] | None = None) -> Any:
+    """``text`` as a value of ``kind`` (a column's Python type; ``places``: a decimal
+    column's digits before and after the point); ValueError says why not."""
     if "\x00" in text:  # PostgreSQL refuses NUL in text: an error, not a 500
         raise ValueError("contains a NUL character")
     form = _FORMS.get(kind)
     if form is None:
         return text
     described, pattern, read = form
+    if places is not None and kind is Decimal:
+        described = f"a decimal of at most {places[0]} digits before the point and " \
+                    f"{places[1]} after"
+        pattern = decimal_pattern(places)
     if re.fullmatch(pattern, text) is None:
         raise ValueError(f"{text!r} is not {described}")
     try:

@@ -16,8 +16,8 @@ from sqlalchemy import JSON, inspect
 from contactcenter.web.openapi import ERROR, json_content, ref
 from contactcenter.web.permissions import roles_allowed
 from contactcenter.web.resources import Resource
-from crm_core.listing import DEFAULT_LIMIT, MAX_LIMIT, column_type, ranged
-from crm_core.query_values import DATE_PATTERN, DATETIME_PATTERN, DECIMAL_PATTERN, MAX_INT
+from crm_core.listing import DEFAULT_LIMIT, MAX_LIMIT, column_type, decimal_places, ranged
+from crm_core.query_values import DATE_PATTERN, DATETIME_PATTERN, MAX_INT, decimal_pattern
 
 REF_TEMPLATE = "#/components/schemas/{model}"
 Operations = dict[tuple[str, str], dict[str, Any]]
@@ -65,7 +65,7 @@ _FILTER_SCHEMAS: dict[type, dict[str, Any]] = {
     bool: {"type": "boolean"},
     int: {"type": "integer", "minimum": -MAX_INT, "maximum": MAX_INT},
     float: {"type": "number"},
-    Decimal: {"type": "string", "pattern": DECIMAL_PATTERN,
+    Decimal: {"type": "string", "pattern": decimal_pattern(),
               "description": "an exact decimal, e.g. 12.50"},
     dt.date: {"type": "string", "format": "date", "pattern": DATE_PATTERN},
     dt.datetime: {"type": "string", "format": "date-time", "pattern": DATETIME_PATTERN},
@@ -74,6 +74,9 @@ _FILTER_SCHEMAS: dict[type, dict[str, Any]] = {
 
 def _filter_schema(resource: Resource, name: str) -> dict[str, Any]:
     kind = column_type(resource.entity.model, name)
+    places = decimal_places(resource.entity.model, name)
+    if kind is Decimal and places is not None:
+        return {**_FILTER_SCHEMAS[Decimal], "pattern": decimal_pattern(places)}
     for known, schema in _FILTER_SCHEMAS.items():
         if kind is known:
             return schema

@@ -60,12 +60,21 @@ async def test_a_filter_must_be_written_as_the_document_says(api: Api, query: st
 
 @pytest.mark.parametrize("query, field", [
     (f"price__gte={HUGE}{HUGE}", "price__gte"), ("price=1e999999", "price"),
-    ("price__lte=NaN", "price__lte"),
+    ("price__lte=NaN", "price__lte"), ("price__lte=-93300870186482", "price__lte"),
+    ("price=1.001", "price"),
 ])
 async def test_a_decimal_filter_beyond_what_the_database_compares_is_a_400(
         api: Api, query: str, field: str) -> None:
     status, body = await api.call("GET", f"/api/v1/products?{query}")
     assert (status, body["field"]) == (400, field)
+
+
+async def test_a_decimal_filter_within_the_columns_digits_is_taken(api: Api) -> None:
+    await api.create("products", {"sku": "P1", "name": "Pen", "category": "office",
+                                  "price": "2.50"})
+    status, page = await api.call("GET", "/api/v1/products?price__lte=999999999999.99"
+                                         "&price__gte=-2.5")
+    assert (status, page["total"]) == (200, 1)
 
 
 async def test_a_time_filter_before_year_one_in_utc_holds_for_every_row(api: Api) -> None:
