@@ -25,6 +25,7 @@ import yaml
 from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import remove_runtime
+from contactcenter.web.app import FAILED
 from tests.support import free_port_range, free_ports
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,6 +104,14 @@ class Platform:
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def server_errors(self) -> list[str]:
+        """The requests the platform answered with 500, from its log (``FAILED`` lines)."""
+        if self.log_path is None or not self.log_path.exists():
+            return []
+        marker = FAILED.split("%s %s ", 1)[1]
+        return [line for line in self.log_path.read_text(errors="replace").splitlines()
+                if line.endswith(marker)]
+
     def crash(self) -> None:
         """SIGKILL the app alone, as a crash would; its Asterisk keeps running."""
         assert self.process is not None
@@ -150,6 +159,8 @@ def running_platform(tmp: Path, ivr: dict[str, Any], install: AsteriskInstall,
         running.stop()
         settings = load_settings(running.config, environ=running.environment())
         remove_runtime(settings, install)
+    failed = running.server_errors()  # only when the test passed: a 500 fails it
+    assert not failed, f"the platform answered 500: {failed[:5]} (see {running.log_path})"
 
 
 def make_platform(tmp: Path, config: Path) -> Platform:
