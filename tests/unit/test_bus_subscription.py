@@ -41,3 +41,30 @@ async def test_a_reader_waiting_wakes_for_an_event_and_takes_all_that_waits() ->
     for n in range(3):
         bus.publish({"type": "agent.state", "n": n})
     assert [event["n"] for event in await reading or []] == [0, 1, 2]
+
+
+async def test_an_event_framed_once_reads_back_over_a_real_websocket() -> None:
+    """The frames a socket writes in one go are the ones aiohttp's own reader takes."""
+    from aiohttp import WSMsgType, web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    bus = EventBus()
+    events = [{"type": "agent.state", "agent": "agent101", "note": "é" * n}
+              for n in (1, 200, 70_000)]  # 7-bit, 16-bit and 64-bit payload lengths
+
+    async def stream(request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        assert request.transport is not None
+        request.transport.write(b"".join(bus.frame(event) for event in events))
+        await socket.close()
+        return socket
+
+    app = web.Application()
+    app.router.add_get("/events", stream)
+    async with TestClient(TestServer(app)) as client:
+        socket = await client.ws_connect("/events", max_msg_size=0)
+        got = [await socket.receive() for _ in events]
+    assert [message.type for message in got] == [WSMsgType.TEXT] * 3
+    assert [message.data for message in got] == [bus.encoded(event) for event in events]
+    assert bus.frame(events[0]) is bus.frame(events[0])
