@@ -4,7 +4,9 @@ Each route brings its own operation object when it is added
 (``contactcenter.web.routing``): the platform's routes from ``OPERATIONS``
 below, the CRM's collections from their descriptions
 (``contactcenter.web.openapi_crm``). ``build`` assembles them and adds, for
-every route that is not public, how to authenticate and which roles may call it.
+every route that is not public, how to authenticate and which roles may call it,
+and for every route what any route may answer (``completed``): each ``{param}`` of
+its path declared, the router's 404, a body's 400 and 413.
 """
 
 from __future__ import annotations
