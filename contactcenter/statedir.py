@@ -38,13 +38,15 @@ def private_opener(path: str, flags: int) -> int:
 def tighten(path: Path, mode: int = PRIVATE_FILE, *, fd: int | None = None) -> None:
     """Take the bits beyond ``mode`` (group's, others') off a file or folder."""
     info = os.fstat(fd) if fd is not None else path.stat()
-    if stat.S_IMODE(info.st_mode) & ~mode == 0:
+    current = stat.S_IMODE(info.st_mode)
+    if current & ~mode == 0:
         return
+    kept = current & mode | (current & 0o100 if mode & 0o700 else 0)  # the owner's x stays
     try:
         if fd is not None:
-            os.fchmod(fd, mode)
+            os.fchmod(fd, kept)
         else:
-            path.chmod(mode)
+            path.chmod(kept)
     except PermissionError:  # another account's file: say so, do not stop the platform
         log.warning("%s is readable by others and not ours to change (mode %o)",
                     path, stat.S_IMODE(info.st_mode))

@@ -34,15 +34,21 @@ SHOWN = 40
 
 def escape(value: str) -> str:
     """The cell to write for ``value``: quoted against formula injection when needed."""
-    if value[:1] in FORMULA_STARTS and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
+    if _formula_after_quotes(value) and (value[:1] == "'" or not _PLAIN_NUMBER.fullmatch(value)):
+        return "'" + value  # quotes already there get one more: the import strips one
     return value
+
+
+def _formula_after_quotes(value: str) -> bool:
+    """Whether ``value``, past any leading quotes, starts as a spreadsheet formula."""
+    first = value.lstrip("'")[:1]
+    return first != "" and first in FORMULA_STARTS
 
 
 def unescape(cell: str) -> str:
     """A cell's value, stripped, without the one quote ``escape`` put before a formula start."""
     value = cell.strip()
-    if value[:1] == "'" and value[1:2] in FORMULA_STARTS:
+    if value[:1] == "'" and _formula_after_quotes(value):
         return value[1:].strip()
     return value
 

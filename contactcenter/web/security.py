@@ -32,8 +32,18 @@ OPEN_ROUTES: web.AppKey[set[tuple[str, str]]] = web.AppKey("open_routes")
 __all__ = ["OPEN_ROUTES", "authenticate", "bearer_token", "guard"]
 
 
+#: the one route a ticket opens
+EVENTS_PATH = "/api/v1/events"
+
+
 def is_websocket(request: web.Request) -> bool:
     return request.headers.get("Upgrade", "").lower() == "websocket"
+
+
+def opens_event_stream(request: web.Request) -> bool:
+    """A ticket opens the event stream and nothing else: not a REST route, not a change."""
+    return (request.method == "GET" and request.path == EVENTS_PATH
+            and is_websocket(request))
 
 
 def _missing(request: web.Request) -> BadInput:
@@ -53,7 +63,7 @@ def credential(request: web.Request) -> dict[str, Any]:
         if claims is None:
             raise BadInput(401, "invalid or expired token")
         return claims
-    ticket = request.query.get("ticket") if is_websocket(request) else None
+    ticket = request.query.get("ticket") if opens_event_stream(request) else None
     if ticket:
         claims = auth.redeem_ticket(ticket, now)
         if claims is None:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from contactcenter.web.auth import BEARER, SESSION, SESSION_LIFETIME, Principal
-from contactcenter.web.http import BadInput, error, json_object
+from contactcenter.web.http import BadInput, error, form_object, json_object
 from contactcenter.web.keys import AUTH
 from contactcenter.web.origins import allowed_origin
 from contactcenter.web.throttle import Refused
@@ -96,8 +96,9 @@ async def revoke_token(request: web.Request) -> web.Response:
                             "Authorization header")
     auth, now = request.app[AUTH], time.time()
     claims = auth.claims(token, now, kind=BEARER)
-    if claims is not None:
-        auth.end(claims["sid"], claims["exp"], now)
+    if claims is None:
+        raise BadInput(401, "invalid or expired token")
+    auth.end(claims["sid"], claims["exp"], now)
     return web.Response(status=204)
 
 
@@ -112,7 +113,7 @@ async def open_session(request: web.Request) -> web.Response:
     if not _same_origin(request):
         raise BadInput(403, "sign-in from another site refused")
     if request.content_type in FORMS:
-        body: Any = await request.post()
+        body: Any = await form_object(request)  # a form without its boundary: a 400
     else:
         body = await json_object(request)
     try:

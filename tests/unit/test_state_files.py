@@ -100,6 +100,16 @@ def test_the_state_folder_is_made_private_and_so_is_what_was_in_it(tmp_path: Pat
     assert (mode(state / "later.conf"), mode(state / "asterisk" / "etc")) == (0o600, 0o700)
 
 
+def test_tightening_keeps_the_owners_own_bits(tmp_path: Path) -> None:
+    state = tmp_path / "var"
+    state.mkdir(mode=0o755)
+    script = state / "backup.sh"
+    script.write_text("#!/bin/sh\n")
+    script.chmod(0o755)
+    prepare_state_dir(state)
+    assert mode(script) == 0o700  # no longer the group's or others', still runnable
+
+
 def test_a_new_state_folder_is_private(tmp_path: Path) -> None:
     prepare_state_dir(tmp_path / "deep" / "var")
     assert mode(tmp_path / "deep" / "var") == 0o700

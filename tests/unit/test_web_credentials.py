@@ -134,6 +134,24 @@ async def test_a_ticket_is_no_token_for_rest_and_needs_a_sign_in_to_get(
     response = await client.get("/api/v1/calls", headers=bearer(given["ticket"]))
     assert response.status == 401
     assert await handshake(client, "/api/v1/events", headers=bearer(given["ticket"])) == 401
+    # not even a request that claims to be a WebSocket upgrade, on any other route
+    upgrade = {"Upgrade": "websocket", "Connection": "Upgrade"}
+    response = await client.get(f"/api/v1/calls?ticket={given['ticket']}", headers=upgrade)
+    assert response.status == 401
+
+
+async def test_signing_out_a_token_that_is_not_ours_is_a_401(client: TestClient) -> None:
+    response = await client.delete("/api/v1/auth/token", headers=bearer("not.a-token"))
+    assert response.status == 401
+    token = await sign_in(client)
+    assert (await client.delete("/api/v1/auth/token", headers=bearer(token))).status == 204
+    assert (await client.get("/api/v1/calls", headers=bearer(token))).status == 401
+
+
+async def test_a_form_sign_in_without_its_boundary_is_a_400(client: TestClient) -> None:
+    response = await client.post("/api/v1/auth/session", data=b"username=x",
+                                 headers={"Content-Type": "multipart/form-data"})
+    assert response.status == 400
 
 
 async def test_a_session_gets_a_ticket_with_its_csrf_token(client: TestClient) -> None:

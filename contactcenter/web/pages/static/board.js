@@ -162,8 +162,12 @@ function myPhone() {
 function wirePhone() {
   const input = document.getElementById("my-phone");
   if (!input) return;
-  input.value = localStorage.getItem("cc.supervisor.phone") || data.agent || "";
-  input.addEventListener("change", () => localStorage.setItem("cc.supervisor.phone",
+  // kept per user, and only one of their own phones (monitoring rings no other)
+  const key = `cc.supervisor.phone.${data.user}`;
+  const own = data.agent ? [data.agent, `${data.agent}-web`] : [];
+  const kept = localStorage.getItem(key);
+  input.value = own.includes(kept) ? kept : (data.agent || "");
+  input.addEventListener("change", () => localStorage.setItem(key,
                                                              input.value.trim()));
 }
 
