@@ -6,10 +6,13 @@ it, so that a CI run can never pass by testing less.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import shutil
 import socket
+import time
+from collections.abc import Callable
 from typing import NoReturn
 
 import pytest
@@ -73,3 +76,11 @@ def free_port_range(size: int, low: int = 20000, high: int = 60000) -> tuple[int
             _handed_out.update(ports)
             return start, start + size - 1
     raise RuntimeError(f"no {size} consecutive free ports between {low} and {high}")
+
+
+async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    """Wait, polling, until ``condition()`` holds; fail once ``seconds`` have passed."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)

@@ -216,5 +216,9 @@ class Monitors:
         if isinstance(command, dc.RingAgent):
             self.channel_gone(command.leg_id)
 
+    async def drained(self) -> None:
+        """Wait until every command so far has been handed to the driver (for tests)."""
+        await self._sender.drained()
+
     async def run(self) -> None:
         await self._sender.run()

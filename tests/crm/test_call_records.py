@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from contactcenter.journal import CallJournal
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.models import Contact, ContactPhone, Interaction
+from tests.support import until
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -67,13 +67,6 @@ def _ended_call(journal: CallJournal, bus: EventBus, call_id: str, caller: str) 
         bus.publish(event)
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
 async def test_calls_that_ended_while_the_app_was_down_arrive_at_start(
         engine: AsyncEngine, tmp_path: Path) -> None:
     ada = await _ada(engine)
@@ -88,9 +81,9 @@ async def test_calls_that_ended_while_the_app_was_down_arrive_at_start(
     outbox = CrmOutbox(reopened, sessions(engine))
     task = asyncio.ensure_future(outbox.run(bus))
     try:
-        await _until(lambda: outbox.written == 2)
+        await until(lambda: outbox.written == 2)
         _ended_call(reopened, bus, "live-1", "+15550001001")
-        await _until(lambda: outbox.written == 3)
+        await until(lambda: outbox.written == 3)
     finally:
         task.cancel()
         reopened.close()
@@ -109,10 +102,10 @@ async def test_calls_wait_for_an_unreachable_database_and_are_not_lost(
     task = asyncio.ensure_future(outbox.run(bus))
     try:
         _ended_call(journal, bus, "during-outage", "+15550001001")
-        await _until(lambda: outbox.failures >= 2)  # it tried, failed, and tried again
+        await until(lambda: outbox.failures >= 2)  # it tried, failed, and tried again
         assert outbox.written == 0
         await migrate(engine)  # the database is back
-        await _until(lambda: outbox.written == 1)
+        await until(lambda: outbox.written == 1)
         async with sessions(engine)() as session:
             assert await session.scalar(select(func.count()).select_from(Interaction)) == 1
     finally:
@@ -136,7 +129,7 @@ async def test_the_wrap_up_time_after_the_end_fills_in_the_interaction(
     task = asyncio.ensure_future(outbox.run(bus))
     try:
         _ended_call(journal, bus, "wrapped", "+15550001001")
-        await _until(lambda: outbox.written == 1)
+        await until(lambda: outbox.written == 1)
         assert await _wrap_of(engine, "wrapped") is None  # the agent is still wrapping up
         wrapped = {"type": "call.wrapped", "call_id": "wrapped", "time": time.time(),
                    "queue": "sales", "agent": "agent101", "wrap": 12.5}

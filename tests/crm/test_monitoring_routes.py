@@ -59,7 +59,7 @@ class Room:
             return response.status, await response.json()
 
     async def rings(self) -> list[dc.RingAgent]:
-        await asyncio.sleep(0)  # the monitors' sender hands over what was put
+        await self.monitors.drained()
         return [ring for ring in self.wire.of(dc.RingAgent) if ring.purpose == "monitor"]
 
 

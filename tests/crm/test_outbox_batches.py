@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -14,6 +13,7 @@ from contactcenter.bus import EventBus
 from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.journal import CallJournal
 from crm_core.db import sessions
+from tests.support import until
 
 
 def _end_call(journal: CallJournal, bus: EventBus, call_id: str) -> None:
@@ -27,13 +27,6 @@ def _end_call(journal: CallJournal, bus: EventBus, call_id: str) -> None:
         bus.publish(event)
 
 
-async def _until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
-
-
 async def test_calls_ending_within_the_linger_share_one_transaction(
         engine: AsyncEngine, tmp_path: Path) -> None:
     journal = CallJournal(tmp_path / "calls.jsonl")
@@ -43,12 +36,12 @@ async def test_calls_ending_within_the_linger_share_one_transaction(
     task = asyncio.ensure_future(outbox.run(bus))
     try:
         _end_call(journal, bus, "first")
-        await _until(lambda: outbox.written == 1)
+        await until(lambda: outbox.written == 1)
         assert outbox.transactions == 1
         for number in range(10):  # one call ending every 20 ms, as at 50 calls a second
             _end_call(journal, bus, f"call-{number}")
             await asyncio.sleep(0.02)
-        await _until(lambda: outbox.written == 11)
+        await until(lambda: outbox.written == 11)
         assert outbox.transactions == 2
     finally:
         task.cancel()

@@ -108,7 +108,7 @@ async def test_another_persons_phone_never_rings(talking: Any) -> None:
         monitors.start("c1", "listen", supervisor="sue", own_phone="supervisor1",
                        endpoint="agent102")
     assert refused.value.status == 403
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     assert (sent, published, monitors.sessions) == (before, [], {})
 
 
@@ -122,7 +122,7 @@ async def test_the_browser_phone_of_the_supervisor_is_theirs_too(talking: Any) -
     distributor.registration("supervisor1-web", False)
     monitors.start("c1", "listen", supervisor="sue", own_phone="supervisor1",
                    endpoint="supervisor1")
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     assert [c.endpoint for c in sent if isinstance(c, dc.RingAgent) and c.purpose == "monitor"
             ] == ["supervisor1-web", "supervisor1-web", "supervisor1"]
     assert [e["phone"] for e in published] == ["supervisor1-web", "supervisor1-web",
