@@ -178,7 +178,15 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
                 if chosen(event["type"]) and visible_to(principal, event, scope):
                     await socket.send_str(bus.encoded(event))
 
+    def expire() -> None:
+        nonlocal principal
+        principal = None
+        asyncio.ensure_future(socket.close(code=1008, message=b"credential expired"))
+
     unwatch = auth.watch(recheck)
+    recheck()  # it may have been signed out between the handshake's check and the watch
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, auth.ends(claims) - time.time()), expire)
     try:
         hello = request[PRINCIPAL]
         await socket.send_json({"type": "hello", "user": hello.username,
@@ -193,6 +201,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
             pass
     finally:
         unwatch()
+        expiry.cancel()
         if pumping is not None:
             pumping.cancel()
         subscription.close()

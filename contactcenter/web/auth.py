@@ -115,8 +115,9 @@ def _well_formed(payload: Any) -> bool:
         value = payload.get(name)
         if not isinstance(value, kind) or isinstance(value, bool):
             return False
-    via = payload.get("via")
-    return math.isfinite(payload["exp"]) and (via is None or isinstance(via, str))
+    via, until = payload.get("via"), payload.get("until", 0)
+    return (math.isfinite(payload["exp"]) and (via is None or isinstance(via, str))
+            and isinstance(until, int) and not isinstance(until, bool))
 
 
 class Authenticator:
@@ -126,6 +127,7 @@ class Authenticator:
         self._users: dict[str, _Known] = {}
         #: token, session or ticket id -> expiry, for those ended before they expired
         self._ended: dict[str, float] = {}
+        self._sweep_at = 64  # the size of ``_ended`` at which the expired are swept
         #: failed sign-ins per user and per address (``contactcenter.web.throttle``)
         self.throttle = throttle or LoginThrottle()
         #: called after each change that may end a credential or change a role: an open
@@ -153,8 +155,10 @@ class Authenticator:
         return Principal(user.username, user.role, user.agent)
 
     def issue(self, principal: Principal, now: float, *, kind: str = BEARER,
-              session_id: str | None = None, via: str | None = None) -> str:
-        """A token of this kind for the user as they are now (their generation)."""
+              session_id: str | None = None, via: str | None = None,
+              until: float | None = None) -> str:
+        """A token of this kind for the user as they are now (their generation); a ticket
+        names the credential it was asked with (``via``) and when that one ends (``until``)."""
         known = self._users.get(principal.username)
         payload = {"sub": principal.username, "role": principal.role, "agent": principal.agent,
                    "exp": int(now + LIFETIMES[kind]), "typ": kind,
@@ -162,6 +166,8 @@ class Authenticator:
                    "gen": "" if known is None else known.generation}
         if via is not None:
             payload["via"] = via
+        if until is not None:
+            payload["until"] = int(until)
         body = _b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
@@ -193,9 +199,16 @@ class Authenticator:
         return (known is not None and known.record.active
                 and claims["gen"] == known.generation and source not in self._ended)
 
+    @staticmethod
+    def ends(claims: dict[str, Any]) -> float:
+        """When what checked claims open (an event stream) must end: the credential's
+        expiry, or for a ticket that of the credential it was asked with."""
+        return claims.get("until") or claims["exp"]
+
     def issue_ticket(self, claims: dict[str, Any], now: float) -> tuple[str, int]:
         """A ticket for the holder of these checked claims, and when it expires."""
-        ticket = self.issue(self.principal(claims), now, kind=TICKET, via=claims["sid"])
+        ticket = self.issue(self.principal(claims), now, kind=TICKET, via=claims["sid"],
+                            until=claims["exp"])
         return ticket, int(now + TICKET_LIFETIME)
 
     def redeem_ticket(self, ticket: str, now: float) -> dict[str, Any] | None:
@@ -215,7 +228,11 @@ class Authenticator:
         self._changed()
 
     def _remember_ended(self, credential_id: str, expires: float, now: float) -> None:
-        self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
+        """Kept until it expires; the expired are swept when the table has doubled since
+        the last sweep, so that spending a ticket does not walk every one remembered."""
+        if len(self._ended) >= self._sweep_at:
+            self._ended = {sid: exp for sid, exp in self._ended.items() if exp >= now}
+            self._sweep_at = 2 * len(self._ended) + 64
         self._ended[credential_id] = expires
 
     def watch(self, callback: Callable[[], None]) -> Callable[[], None]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from contactcenter.web.permissions import roles_allowed
 from contactcenter.web.routing import RouteSpec
-from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, WINDOW
+from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, USER_WIDE_LIMIT, WINDOW
 
 ERROR: dict[str, Any] = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
@@ -85,7 +85,8 @@ _DISPOSE = {"type": "object", "required": ["code"], "properties": {
     "code": {"type": "string", "description": "one of the call's queue's codes"},
     "notes": {"type": "string", "maxLength": 4000}}}
 
-_THROTTLED = (f"After {USER_LIMIT} failed sign-ins for one username, or {ADDRESS_LIMIT} from "
+_THROTTLED = (f"After {USER_LIMIT} failed sign-ins for one username from one address, "
+              f"{USER_WIDE_LIMIT} for one username from anywhere, or {ADDRESS_LIMIT} from "
               f"one address, within {WINDOW // 60} minutes: a 429 with Retry-After (seconds) "
               "until the oldest ages out; a success clears its user's count.")
 _TOO_MANY = {**ERROR, "description": "too many failed sign-ins", "headers": {

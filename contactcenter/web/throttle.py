@@ -1,10 +1,14 @@
 """Slowing down password guessing: failed sign-ins counted per username and per address.
 
-Each key (a username, a client address) keeps the times of its recent failed
-sign-ins. Once ``limit`` of them fall within ``WINDOW`` seconds, the key is
+Three tables keep the times of recent failed sign-ins: per username and client
+address together, per username wherever from, per address whatever the name.
+Once a key's ``limit`` of them fall within ``WINDOW`` seconds, the key is
 refused (a 429 with ``Retry-After``) until the oldest one ages out, without the
 password being checked at all: thirty guesses in a row get ten answers, then
-waits. A sign-in counts as failed from the moment it starts, so a burst of
+waits. The tight limit is the pair's, so that somebody guessing at a user's
+password from elsewhere does not lock that user out of their own desk; the
+username alone has a limit ten times higher, against guessing spread over many
+addresses. A sign-in counts as failed from the moment it starts, so a burst of
 parallel guesses cannot slip past the count before the first answer; a
 success takes its own entry back and clears its user's failures (not its
 address's: one good account must not reset the count of an address that
@@ -27,8 +31,10 @@ from dataclasses import dataclass
 
 #: seconds a failed sign-in counts against its username and its address
 WINDOW = 15 * 60
-#: failed sign-ins for one username within the window before it is refused
+#: failed sign-ins for one username from one address within the window before refusal
 USER_LIMIT = 10
+#: failed sign-ins for one username from anywhere (guessing spread over many addresses)
+USER_WIDE_LIMIT = 10 * USER_LIMIT
 #: failed sign-ins from one address within the window (higher: an office shares one)
 ADDRESS_LIMIT = 50
 #: keys kept per table at most; the longest-quiet one goes first beyond that
@@ -110,26 +116,35 @@ class Refused(Exception):
 
 class LoginThrottle:
     def __init__(self, clock: Callable[[], float] = time.monotonic,
-                 user_limit: int = USER_LIMIT, address_limit: int = ADDRESS_LIMIT) -> None:
+                 user_limit: int = USER_LIMIT, address_limit: int = ADDRESS_LIMIT,
+                 user_wide_limit: int = USER_WIDE_LIMIT) -> None:
         self.clock = clock
-        self.users = _Failures(user_limit)
+        self.pairs = _Failures(user_limit)
+        self.users = _Failures(user_wide_limit)
         self.addresses = _Failures(address_limit)
 
     def begin(self, username: str, address: str | None) -> Attempt:
-        """Count a sign-in as failed until it succeeds; ``Refused`` while either key waits."""
+        """Count a sign-in as failed until it succeeds; ``Refused`` while any key waits."""
         now, where = self.clock(), address_key(address)
-        for failures, key, whose in ((self.users, username, "for this user"),
-                                     (self.addresses, where, "from this address")):
+        keys = ((self.pairs, _pair(username, where), "for this user from this address"),
+                (self.users, username, "for this user"),
+                (self.addresses, where, "from this address"))
+        for failures, key, whose in keys:
             wait = failures.wait(key, now)
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
                 raise Refused(f"too many failed sign-ins {whose}: try again in "
                               f"{seconds} s", seconds)
-        self.users.add(username, now)
-        self.addresses.add(where, now)
+        for failures, key, _ in keys:
+            failures.add(key, now)
         return Attempt(username, where, now)
 
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: the user starts afresh, the address loses this entry."""
+        self.pairs.clear(_pair(attempt.username, attempt.address))
         self.users.clear(attempt.username)
         self.addresses.take_back(attempt.address, attempt.at)
+
+
+def _pair(username: str, address: str) -> str:
+    return f"{username}\n{address}"  # an address holds no line break: one key per pair

@@ -12,6 +12,7 @@ from contactcenter.web.origins import parse_origin
 from contactcenter.web.throttle import (
     ADDRESS_LIMIT,
     USER_LIMIT,
+    USER_WIDE_LIMIT,
     WINDOW,
     LoginThrottle,
     Refused,
@@ -32,9 +33,28 @@ def test_guesses_in_flight_count_before_any_answer() -> None:
     for _ in range(USER_LIMIT):  # all started, none answered yet
         gate.begin("admin", "192.0.2.1")
     with pytest.raises(Refused) as refused:
-        gate.begin("admin", "192.0.2.2")
+        gate.begin("admin", "192.0.2.1")
     assert refused.value.retry_after == WINDOW
-    assert "for this user" in refused.value.reason
+    assert "for this user from this address" in refused.value.reason
+
+
+def test_guesses_from_elsewhere_do_not_lock_the_user_out_of_their_own_address() -> None:
+    gate = LoginThrottle(clock=Clock())
+    for _ in range(3 * USER_LIMIT):
+        try:
+            gate.begin("admin", "198.51.100.9")
+        except Refused:
+            pass
+    gate.succeeded(gate.begin("admin", "192.0.2.1"))  # the user at their own desk
+
+
+def test_guesses_spread_over_many_addresses_are_refused_for_the_user() -> None:
+    gate = LoginThrottle(clock=Clock())
+    for n in range(USER_WIDE_LIMIT):
+        gate.begin("admin", f"192.0.2.{n % 250}")
+    with pytest.raises(Refused, match="for this user:"):
+        gate.begin("admin", "203.0.113.1")
+    gate.begin("agent101", "203.0.113.1")  # another user from that address still may
 
 
 def test_a_success_gives_back_its_own_entry_only() -> None:
@@ -52,10 +72,10 @@ def test_the_count_ages_out_and_old_keys_are_dropped() -> None:
     gate = LoginThrottle(clock=clock)
     for n in range(1000):
         gate.begin(f"user{n}", f"192.0.2.{n % 200}")
-    assert (len(gate.users), len(gate.addresses)) == (1000, 200)
+    assert (len(gate.pairs), len(gate.users), len(gate.addresses)) == (1000, 1000, 200)
     clock.now += WINDOW + 1
     gate.begin("late", "198.51.100.7")
-    assert (len(gate.users), len(gate.addresses)) == (1, 1)
+    assert (len(gate.pairs), len(gate.users), len(gate.addresses)) == (1, 1, 1)
 
 
 def test_memory_stays_bounded_under_a_spray_of_names(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,13 @@ from contactcenter.bus import EventBus
 from contactcenter.journal import CallJournal
 from contactcenter.settings import UserSettings
 from contactcenter.web.app import create_app
-from contactcenter.web.auth import TICKET_LIFETIME, Authenticator, load_secret
+from contactcenter.web.auth import (
+    TICKET_LIFETIME,
+    TOKEN_LIFETIME,
+    Authenticator,
+    Principal,
+    load_secret,
+)
 from contactcenter.web.keys import AUTH
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, WINDOW, LoginThrottle
@@ -217,6 +223,23 @@ async def test_a_signed_out_token_is_refused_and_its_open_socket_closed(
     closing = await socket.receive(timeout=5)
     assert (closing.type, closing.data) == (aiohttp.WSMsgType.CLOSE, 1008)
     assert (await client.delete("/api/v1/auth/token")).status == 401
+
+
+@pytest.mark.parametrize("through", ["token", "ticket"])
+async def test_an_open_socket_closes_when_its_credential_expires(
+        client: TestClient, through: str) -> None:
+    auth = client.app[AUTH]
+    # a token issued long enough ago to have a second or two left
+    token = auth.issue(Principal("admin", "admin", None), time.time() - TOKEN_LIFETIME + 2)
+    if through == "token":
+        socket = await client.ws_connect("/api/v1/events", headers=bearer(token))
+    else:  # a ticket's stream lasts as long as the token it was asked with, not 30 s more
+        given = await ticket(client, bearer(token))
+        socket = await client.ws_connect(f"/api/v1/events?ticket={given['ticket']}")
+    assert (await socket.receive_json(timeout=5))["type"] == "hello"
+    closing = await socket.receive(timeout=10)
+    assert (closing.type, closing.data, closing.extra) == (
+        aiohttp.WSMsgType.CLOSE, 1008, "credential expired")
 
 
 def _signed(secret: bytes, body: bytes) -> str:

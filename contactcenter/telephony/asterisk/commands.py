@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from contactcenter.exposure import refuse_exposed_demo_secrets
 from contactcenter.settings import Settings
+from contactcenter.statedir import prepare_state_dir
 from contactcenter.telephony.asterisk.process import AsteriskError, AsteriskProcess
 from contactcenter.telephony.asterisk.provision import ProvisionError, locate_or_install
 from contactcenter.telephony.asterisk.render import RenderError, render
@@ -30,6 +31,8 @@ def asterisk_command(action: str, settings: Settings) -> int:
     if action in ("render", "start"):  # the phones' passwords would listen with it
         refuse_exposed_demo_secrets(settings, asterisk_only=True)
     try:
+        if action in ("render", "start"):  # its rendered config holds those passwords
+            prepare_state_dir(settings.state_dir)
         return handler(settings)
     except (ProvisionError, AsteriskError, RenderError, OSError) as exc:
         print(f"asterisk {action} failed: {exc}")
