@@ -39,6 +39,7 @@ from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.scope import Scopes
+from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
@@ -161,7 +162,8 @@ async def _authenticator(settings: Settings,
     users = await load_users(crm)
     # a user kept from an earlier demo run must not sign in from the network either
     await asyncio.to_thread(refuse_exposed_stored_users, settings, users)
-    return Authenticator(users, load_secret(settings.state_dir))
+    return Authenticator(users, load_secret(settings.state_dir),
+                         signouts=settings.state_dir / SIGNOUTS_FILE)
 
 
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,

@@ -33,12 +33,14 @@ import json
 import math
 import os
 import secrets
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from contactcenter.settings import UserSettings
+from contactcenter.web.signouts import load_signouts, save_signouts
 from contactcenter.web.throttle import LoginThrottle
 from crm_core.users import UserRecord, burn_password_check, hash_password, verify_password
 
@@ -122,11 +124,16 @@ def _well_formed(payload: Any) -> bool:
 
 class Authenticator:
     def __init__(self, users: Iterable[UserRecord], secret: bytes,
-                 throttle: LoginThrottle | None = None) -> None:
+                 throttle: LoginThrottle | None = None, *,
+                 signouts: Path | None = None) -> None:
+        """``signouts``: the file that keeps signed-out ids across restarts (serve's is
+        in the state folder); without it they are kept in memory only."""
         self._secret = secret
         self._users: dict[str, _Known] = {}
+        self._signouts = signouts
         #: token, session or ticket id -> expiry, for those ended before they expired
-        self._ended: dict[str, float] = {}
+        self._ended: dict[str, float] = (
+            {} if signouts is None else load_signouts(signouts, time.time()))
         self._sweep_at = 64  # the size of ``_ended`` at which the expired are swept
         #: failed sign-ins per user and per address (``contactcenter.web.throttle``)
         self.throttle = throttle or LoginThrottle()
@@ -225,6 +232,8 @@ class Authenticator:
     def end(self, credential_id: str, expires: float, now: float) -> None:
         """Refuse this token, session or ticket from now on (kept until it expires)."""
         self._remember_ended(credential_id, expires, now)
+        if self._signouts is not None:
+            save_signouts(self._signouts, self._ended)
         self._changed()
 
     def _remember_ended(self, credential_id: str, expires: float, now: float) -> None:

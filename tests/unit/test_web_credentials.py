@@ -327,3 +327,27 @@ def test_a_signed_payload_nested_past_the_recursion_limit_is_no_token(tmp_path: 
     token = _signed(secret, b"[" * 100_000 + b"]" * 100_000)
     auth = Authenticator(records(), secret)
     assert auth.claims(token, time.time(), kind="bearer") is None
+
+
+def test_a_signed_out_token_stays_refused_after_a_restart(tmp_path: Path) -> None:
+    secret, file = load_secret(tmp_path), tmp_path / "signed-out.json"
+    now = time.time()
+    before = Authenticator(records(), secret, signouts=file)
+    ended, kept = (before.issue(Principal("admin", "admin", None), now) for _ in range(2))
+    claims = before.claims(ended, now, kind="bearer")
+    assert claims is not None
+    before.end(claims["sid"], claims["exp"], now)
+    assert oct(file.stat().st_mode & 0o777) == "0o600"
+    after = Authenticator(records(), secret, signouts=file)  # the next start
+    assert after.verify(ended, now) is None
+    assert after.verify(kept, now) is not None
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"sid": "never"}'])
+def test_an_unreadable_sign_out_file_forgets_rather_than_stops_the_start(
+        tmp_path: Path, content: str) -> None:
+    file = tmp_path / "signed-out.json"
+    file.write_text(content)
+    auth = Authenticator(records(), load_secret(tmp_path), signouts=file)
+    token = auth.issue(Principal("admin", "admin", None), time.time())
+    assert auth.verify(token, time.time()) is not None
