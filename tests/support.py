@@ -7,12 +7,13 @@ it, so that a CI run can never pass by testing less.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import random
 import shutil
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 import pytest
@@ -78,9 +79,16 @@ def free_port_range(size: int, low: int = 20000, high: int = 60000) -> tuple[int
     raise RuntimeError(f"no {size} consecutive free ports between {low} and {high}")
 
 
-async def until(condition: Callable[[], bool], seconds: float = 10.0) -> None:
-    """Wait, polling, until ``condition()`` holds; fail once ``seconds`` have passed."""
+async def until(condition: Callable[[], bool | Awaitable[bool]], seconds: float = 10.0,
+                what: str = "condition not met in time", every: float = 0.02) -> None:
+    """Wait, polling, until ``condition()`` holds (awaited if it is a coroutine, such as a
+    database or API read); fail, saying ``what``, once ``seconds`` have passed."""
     deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
+    while True:
+        held = condition()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(every)

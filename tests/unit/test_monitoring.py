@@ -55,19 +55,19 @@ async def test_listening_and_whispering_snoop_on_the_agents_leg(
     distributor, sent, monitors, _ = talking
     agent_leg = distributor.talking_leg("c1").leg_id
     monitor_id = monitors.start("c1", mode, supervisor="sue", own_phone="supervisor1")
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     ring = sent[-1]
     assert isinstance(ring, dc.RingAgent) and ring.purpose == "monitor"
     assert ari_request(ring).params[2] == ("appArgs", f"monitor,{monitor_id}")
     monitors.answered(de.MonitorAnswered(monitor_id=monitor_id, leg_id=ring.leg_id))
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     snoop = next(command for command in sent if isinstance(command, dc.SnoopChannel))
     assert (snoop.target, snoop.spy, snoop.whisper) == (agent_leg, "both", whisper)
     assert sent[-1] == dc.AddToBridge(call_id=monitor_id, bridge_id=f"bridge-{monitor_id}",
                                       channels=(ring.leg_id, snoop.snoop_id))
     # the supervisor hangs up: the snoop and its bridge go; the call is untouched
     assert monitors.channel_gone(ring.leg_id)
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     assert dc.HangupCall(call_id=snoop.snoop_id) in sent
     assert dc.HangupCall(call_id=agent_leg) not in sent
 
@@ -76,13 +76,13 @@ async def test_barging_joins_the_calls_own_bridge_and_ends_with_the_call(talking
     distributor, sent, monitors, published = talking
     agent_leg = distributor.talking_leg("c1").leg_id
     monitor_id = monitors.start("c1", "barge", supervisor="sue", own_phone="supervisor1")
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     phone = sent[-1].leg_id
     monitors.answered(de.MonitorAnswered(monitor_id=monitor_id, leg_id=phone))
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     assert sent[-1] == dc.AddToBridge(call_id="c1", bridge_id="bridge-c1", channels=(phone,))
     assert not monitors.channel_gone(agent_leg)  # the agent's leg is still the call's news
-    await asyncio.sleep(0.01)
+    await monitors.drained()
     assert dc.HangupCall(call_id=phone) in sent
     assert [e["type"] for e in published] == ["call.monitor", "call.monitor.started",
                                               "call.monitor.ended"]
