@@ -164,7 +164,7 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
     def recheck() -> None:
         """Signed out, password changed, deactivated: closed at once; else the role now."""
         nonlocal principal
-        if not auth.lasts(claims):
+        if not auth.lasts(claims) or auth.ends(claims) <= time.time():
             principal = None
             asyncio.ensure_future(socket.close(code=1008, message=b"signed out"))
         else:

@@ -131,9 +131,11 @@ class Authenticator:
         self._secret = secret
         self._users: dict[str, _Known] = {}
         self._signouts = signouts
-        #: token, session or ticket id -> expiry, for those ended before they expired
-        self._ended: dict[str, float] = (
+        #: the tokens and sessions signed out, as kept in ``signouts``
+        self._signed_out: dict[str, float] = (
             {} if signouts is None else load_signouts(signouts, time.time()))
+        #: token, session or ticket id -> expiry, for those ended before they expired
+        self._ended: dict[str, float] = dict(self._signed_out)
         self._sweep_at = 64  # the size of ``_ended`` at which the expired are swept
         #: failed sign-ins per user and per address (``contactcenter.web.throttle``)
         self.throttle = throttle or LoginThrottle()
@@ -192,7 +194,8 @@ class Authenticator:
         """The payload of a token of this kind that is signed, well formed, unexpired,
         not ended and of the user's current generation; None for any other."""
         payload = self._signed(token)
-        if payload is None or payload["typ"] != kind or payload["exp"] < now:
+        if payload is None or payload["typ"] != kind or payload["exp"] < now \
+                or self.ends(payload) < now:  # a ticket whose token expired meanwhile
             return None
         if payload["sid"] in self._ended or not self.lasts(payload):
             return None
@@ -232,9 +235,14 @@ class Authenticator:
     def end(self, credential_id: str, expires: float, now: float) -> None:
         """Refuse this token, session or ticket from now on (kept until it expires)."""
         self._remember_ended(credential_id, expires, now)
-        if self._signouts is not None:
-            save_signouts(self._signouts, self._ended)
-        self._changed()
+        self._signed_out[credential_id] = expires
+        try:
+            if self._signouts is not None:  # tokens and sessions; tickets die in 30 s
+                self._signed_out = {sid: exp for sid, exp in self._signed_out.items()
+                                    if exp >= now}
+                save_signouts(self._signouts, self._signed_out)
+        finally:
+            self._changed()
 
     def _remember_ended(self, credential_id: str, expires: float, now: float) -> None:
         """Kept until it expires; the expired are swept when the table has doubled since

@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from pathlib import Path
+
+from contactcenter.statedir import private_opener
 
 log = logging.getLogger(__name__)
 
@@ -26,26 +29,42 @@ def load_signouts(path: Path, now: float) -> dict[str, float]:
         stored = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, RecursionError) as exc:
         log.warning("%s unreadable (%s): signed-out tokens from before are forgotten",
-                    path, exc)
+                    path, type(exc).__name__)
         return {}
     if not isinstance(stored, dict):
+        log.warning("%s is not a table of ids: signed-out tokens from before are forgotten",
+                    path)
         return {}
     return {sid: float(exp) for sid, exp in stored.items()
-            if isinstance(sid, str) and _number(exp) and exp >= now}
+            if isinstance(sid, str) and _expiry(exp) and exp >= now}
 
 
-def save_signouts(path: Path, ended: dict[str, float]) -> None:
-    """Replace the file with ``ended`` (private, atomic)."""
+def save_signouts(path: Path, ended: dict[str, float]) -> bool:
+    """Replace the file with ``ended`` (private, atomic); False, logged, when it cannot
+    be written (the sign-out still holds until the next restart)."""
     partial = path.with_name(path.name + ".partial")
-    fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as file:
-        json.dump(ended, file, separators=(",", ":"))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(partial, path)
+    try:
+        with open(partial, "w", encoding="utf-8", opener=private_opener) as file:
+            json.dump(ended, file, separators=(",", ":"))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(partial, path)
+    except OSError:
+        log.exception("%s could not be written: a restart would forget these sign-outs",
+                      path)
+        if partial.is_file():
+            partial.unlink()
+        return False
+    return True
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def _expiry(value: object) -> bool:
+    """A finite number (huge integers and infinities are no expiry)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False

@@ -8,7 +8,9 @@ password being checked at all: thirty guesses in a row get ten answers, then
 waits. The tight limit is the pair's, so that somebody guessing at a user's
 password from elsewhere does not lock that user out of their own desk; the
 username alone has a limit ten times higher, against guessing spread over many
-addresses. A sign-in counts as failed from the moment it starts, so a burst of
+addresses; a user's own desk (an address they signed in from within
+``TRUSTED_FOR``) is spared that wider limit, so that guessing spread over many
+addresses cannot lock the user out from where they work. A sign-in counts as failed from the moment it starts, so a burst of
 parallel guesses cannot slip past the count before the first answer; a
 success takes its own entry back and clears its user's failures (not its
 address's: one good account must not reset the count of an address that
@@ -35,6 +37,8 @@ WINDOW = 15 * 60
 USER_LIMIT = 10
 #: failed sign-ins for one username from anywhere (guessing spread over many addresses)
 USER_WIDE_LIMIT = 10 * USER_LIMIT
+#: seconds an address a user signed in from stays spared the username-wide limit
+TRUSTED_FOR = 30 * 24 * 3600
 #: failed sign-ins from one address within the window (higher: an office shares one)
 ADDRESS_LIMIT = 50
 #: keys kept per table at most; the longest-quiet one goes first beyond that
@@ -122,6 +126,8 @@ class LoginThrottle:
         self.pairs = _Failures(user_limit)
         self.users = _Failures(user_wide_limit)
         self.addresses = _Failures(address_limit)
+        #: (username, address) -> when that user last signed in from there
+        self.trusted: dict[str, float] = {}
 
     def begin(self, username: str, address: str | None) -> Attempt:
         """Count a sign-in as failed until it succeeds; ``Refused`` while any key waits."""
@@ -129,7 +135,10 @@ class LoginThrottle:
         keys = ((self.pairs, _pair(username, where), "for this user from this address"),
                 (self.users, username, "for this user"),
                 (self.addresses, where, "from this address"))
+        own_desk = now - self.trusted.get(keys[0][1], -TRUSTED_FOR) < TRUSTED_FOR
         for failures, key, whose in keys:
+            if own_desk and failures is self.users:
+                continue
             wait = failures.wait(key, now)
             if wait > 0:
                 seconds = max(1, math.ceil(wait))
@@ -141,7 +150,12 @@ class LoginThrottle:
 
     def succeeded(self, attempt: Attempt) -> None:
         """The password was right: the user starts afresh, the address loses this entry."""
-        self.pairs.clear(_pair(attempt.username, attempt.address))
+        pair = _pair(attempt.username, attempt.address)
+        self.pairs.clear(pair)
+        self.trusted.pop(pair, None)
+        self.trusted[pair] = attempt.at  # to the back: the oldest goes first past the bound
+        if len(self.trusted) > MAX_KEYS:
+            del self.trusted[next(iter(self.trusted))]
         self.users.clear(attempt.username)
         self.addresses.take_back(attempt.address, attempt.at)
 

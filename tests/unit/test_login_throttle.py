@@ -112,3 +112,15 @@ def test_a_wrong_origin_stops_the_start_naming_the_variable(wrong: str) -> None:
     with pytest.raises(ConfigError) as error:
         load_settings(None, environ={"CC_ALLOWED_ORIGINS": wrong})
     assert "CC_ALLOWED_ORIGINS" in str(error.value)
+
+
+def test_guesses_spread_over_many_addresses_spare_the_users_own_desk() -> None:
+    clock = Clock()
+    gate = LoginThrottle(clock=clock)
+    gate.succeeded(gate.begin("admin", "192.0.2.1"))  # where the user works
+    clock.now += 3600
+    for n in range(USER_WIDE_LIMIT):
+        gate.begin("admin", f"198.51.100.{n % 250}")
+    with pytest.raises(Refused, match="for this user:"):
+        gate.begin("admin", "203.0.113.1")
+    gate.succeeded(gate.begin("admin", "192.0.2.1"))  # the own desk still signs in

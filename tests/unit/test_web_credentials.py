@@ -32,6 +32,7 @@ from contactcenter.web.keys import AUTH
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.throttle import ADDRESS_LIMIT, USER_LIMIT, WINDOW, LoginThrottle
 from crm_core.users import UserRecord, hash_password
+from tests.support import until
 
 USERS = [
     UserSettings(username="admin", password="admin-password", role="admin"),
@@ -351,3 +352,35 @@ def test_an_unreadable_sign_out_file_forgets_rather_than_stops_the_start(
     auth = Authenticator(records(), load_secret(tmp_path), signouts=file)
     token = auth.issue(Principal("admin", "admin", None), time.time())
     assert auth.verify(token, time.time()) is not None
+
+
+async def test_a_sign_out_that_cannot_be_saved_still_signs_out(
+        tmp_path: Path) -> None:
+    file = tmp_path / "signed-out.json"
+    file.mkdir()  # cannot be replaced by a file
+    auth = Authenticator(records(), load_secret(tmp_path), signouts=file)
+    closed: list[bool] = []
+    auth.watch(lambda: closed.append(True))
+    token = auth.issue(Principal("admin", "admin", None), time.time())
+    claims = auth.claims(token, time.time(), kind="bearer")
+    assert claims is not None
+    auth.end(claims["sid"], claims["exp"], time.time())
+    assert auth.verify(token, time.time()) is None and closed == [True]
+    assert not (tmp_path / "signed-out.json.partial").exists()
+
+
+@pytest.mark.parametrize("content", ['{"a": 1' + "0" * 400 + "}", "[" * 100_000,
+                                     '{"a": 1e999}'])
+def test_a_damaged_sign_out_file_does_not_stop_the_start(tmp_path: Path, content: str) -> None:
+    file = tmp_path / "signed-out.json"
+    file.write_text(content)
+    Authenticator(records(), load_secret(tmp_path), signouts=file)
+
+
+async def test_a_ticket_asked_just_before_its_token_expired_opens_nothing(
+        client: TestClient) -> None:
+    auth = client.app[AUTH]
+    token = auth.issue(Principal("admin", "admin", None), time.time() - TOKEN_LIFETIME + 2)
+    given = await ticket(client, bearer(token))
+    await until(lambda: auth.verify(token, time.time()) is None, seconds=5)
+    assert await handshake(client, f"/api/v1/events?ticket={given['ticket']}") == 401
