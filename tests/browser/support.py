@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.error
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -21,7 +20,7 @@ from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
 from tests.integration.platform import ROOT, Platform, running_platform
 from tests.integration.sipp import Step, call
-from tests.support import free_ports
+from tests.support import free_ports, until
 
 #: the flags TELEPHONY-NOTES.md gives for Debian's Chromium; Playwright adds --headless and
 #: a fresh profile folder (its own --user-data-dir) for each launch
@@ -99,10 +98,10 @@ async def sign_in(browser: Browser, platform: Platform, user: str, page_path: st
 
 
 async def registered(platform: Platform, agent: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not (await api(platform, "GET", "/api/v1/agents"))["agents"][agent]["registered"]:
-        assert time.monotonic() < deadline, f"{agent} never registered"
-        await asyncio.sleep(0.1)
+    async def is_registered() -> bool:
+        return bool((await api(platform, "GET", "/api/v1/agents"))["agents"][agent]["registered"])
+
+    await until(is_registered, seconds=timeout, what=f"{agent} never registered", every=0.1)
 
 
 @asynccontextmanager

@@ -135,10 +135,11 @@ async def test_the_wrap_up_time_after_the_end_fills_in_the_interaction(
                    "queue": "sales", "agent": "agent101", "wrap": 12.5}
         journal.append(wrapped)
         bus.publish(wrapped)
-        deadline = time.monotonic() + 10
-        while await _wrap_of(engine, "wrapped") is None:
-            assert time.monotonic() < deadline, "the wrap-up time never reached the CRM"
-            await asyncio.sleep(0.02)
+
+        async def wrapped_in_crm() -> bool:
+            return await _wrap_of(engine, "wrapped") is not None
+
+        await until(wrapped_in_crm, seconds=10, what="the wrap-up time never reached the CRM")
         assert await _wrap_of(engine, "wrapped") == 12.5
         assert outbox.written == 1  # completed, not written twice
     finally:

@@ -32,6 +32,7 @@ from crm_core.db import sessions
 from crm_core.models import Interaction, User
 from crm_core.seed import seed_demo
 from crm_core.users import load_users
+from tests import support
 from tests.crm.api_client import password_hash
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -124,15 +125,20 @@ class Floor:
         return view.state.value, view.reason
 
     async def interaction(self, call_id: str, until: str = "disposition") -> Interaction:
-        deadline = time.monotonic() + 10
-        while True:
+        found: list[Interaction] = []
+
+        async def recorded() -> bool:
             async with sessions(self.engine)() as session:
                 row = await session.scalar(select(Interaction)
                                            .where(Interaction.call_id == call_id))
-            if row is not None and getattr(row, until) is not None:
-                return row
-            assert time.monotonic() < deadline, f"{call_id}: no {until} in the CRM"
-            await asyncio.sleep(0.05)
+            if row is None or getattr(row, until) is None:
+                return False
+            found.append(row)
+            return True
+
+        await support.until(recorded, seconds=10, what=f"{call_id}: no {until} in the CRM",
+                            every=0.05)
+        return found[0]
 
 
 @pytest.fixture
@@ -186,13 +192,17 @@ def login(floor: Floor, *agents: str) -> None:
 
 
 async def until_popped(floor: Floor, call_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 5
-    while True:
+    popped: list[dict[str, Any]] = []
+
+    async def served() -> bool:
         status, screen = await floor.call("GET", f"/api/v1/calls/{call_id}/screen", "sue")
-        if status == 200:
-            return dict(screen)
-        assert time.monotonic() < deadline, screen
-        await asyncio.sleep(0.02)
+        if status != 200:
+            return False
+        popped.append(dict(screen))
+        return True
+
+    await support.until(served, seconds=5, what=f"{call_id}: the screen-pop was never served")
+    return popped[0]
 
 
 async def test_the_agents_websocket_gets_adas_pop_with_her_360_and_ivr_digits(
@@ -375,10 +385,12 @@ async def test_a_disposition_lands_on_the_interaction_with_notes_and_answers(
     status, again = await floor.call("POST", "/api/v1/calls/c1/disposition",
                                      json={"code": "sale", "notes": ""})
     assert (status, again["wrap_up_ended"]) == (200, False)
-    deadline = time.monotonic() + 10
-    while (await floor.interaction("c1")).disposition != "sale":
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.05)
+
+    async def corrected() -> bool:
+        return (await floor.interaction("c1")).disposition == "sale"
+
+    await support.until(corrected, seconds=10,
+                        what="the corrected disposition never reached the CRM", every=0.05)
 
 
 async def test_a_disposition_during_the_call_keeps_the_wrap_up_to_come(floor: Floor) -> None:

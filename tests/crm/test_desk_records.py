@@ -19,6 +19,7 @@ from crm_core.call_records import CallSummary, record_calls
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.models import Contact, ContactPhone, Interaction
+from tests.support import until
 
 START = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 
@@ -98,15 +99,20 @@ async def test_the_outbox_writes_disposition_notes_and_answers_to_the_timeline(
                 {"type": "call.disposed", "agent": "agent101", "code": "sale",
                  "notes": "Premium plan"}):
             publish({**event, "call_id": "c9", "time": now})
-        deadline = time.monotonic() + 10
-        while True:
+        disposed: list[Interaction] = []
+
+        async def the_disposition_is_in() -> bool:
             async with sessions(engine)() as session:
-                row = await session.scalar(select(Interaction)
-                                           .where(Interaction.call_id == "c9"))
-            if row is not None and row.disposition is not None:
-                break
-            assert time.monotonic() < deadline, "the disposition never reached the CRM"
-            await asyncio.sleep(0.05)
+                found = await session.scalar(select(Interaction)
+                                             .where(Interaction.call_id == "c9"))
+            if found is None or found.disposition is None:
+                return False
+            disposed.append(found)
+            return True
+
+        await until(the_disposition_is_in, seconds=10,
+                    what="the disposition never reached the CRM", every=0.05)
+        row = disposed[0]
         assert (row.disposition, row.notes) == ("sale", "Premium plan")
         assert row.answers == {"needs": "x", "budget": 10}
         record = journal.records["c9"]

@@ -12,12 +12,11 @@ import asyncio
 import contextlib
 import json
 import subprocess
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.support import free_port_range, free_ports
+from tests.support import free_port_range, free_ports, until
 
 MODULES = ("g711.so", "ausine.so", "aubridge.so", "account.so", "menu.so", "ctrl_tcp.so")
 
@@ -78,16 +77,19 @@ class AgentPhone:
                                     stdin=subprocess.DEVNULL, stdout=log, stderr=log)
 
     async def _connect(self, timeout: float = 10) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
+        streams: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
+
+        async def opened() -> bool:
             try:
-                reader, self._writer = await asyncio.open_connection("127.0.0.1",
-                                                                     self.ctrl_port)
-                break
+                streams.append(await asyncio.open_connection("127.0.0.1", self.ctrl_port))
             except OSError:
                 assert self._process is not None and self._process.poll() is None, self.log()
-                assert time.monotonic() < deadline, "baresip's control port never opened"
-                await asyncio.sleep(0.05)
+                return False
+            return True
+
+        await until(opened, seconds=timeout, what="baresip's control port never opened",
+                    every=0.05)
+        reader, self._writer = streams[0]
         self._reader = asyncio.ensure_future(self._read(reader))
 
     async def _read(self, reader: asyncio.StreamReader) -> None:
@@ -102,13 +104,15 @@ class AgentPhone:
 
     async def wait_for(self, kind: str, timeout: float = 10, after: int = 0) -> dict[str, Any]:
         """The first event of ``kind`` from index ``after`` on."""
-        deadline = time.monotonic() + timeout
-        while True:
-            for event in self.events[after:]:
-                if event.get("type") == kind:
-                    return event
-            assert time.monotonic() < deadline, f"{self.agent}: no {kind} in {self.events}"
-            await asyncio.sleep(0.02)
+        found: list[dict[str, Any]] = []
+
+        def arrived() -> bool:
+            found.extend(event for event in self.events[after:] if event.get("type") == kind)
+            return bool(found)
+
+        await until(arrived, seconds=timeout,
+                    what=f"{self.agent}: no {kind} (see {self.folder / 'baresip.log'})")
+        return found[0]
 
     async def command(self, text: str) -> None:
         """A menu command (``/hangup``, ``/reginfo``...)."""

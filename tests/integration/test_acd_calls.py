@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from itertools import count
@@ -24,7 +23,7 @@ from contactcenter.telephony.asterisk.render import read_pointer
 from tests.integration.baresip import AgentPhone
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
-from tests.support import free_ports, require_tool
+from tests.support import free_ports, require_tool, until
 
 pytestmark = pytest.mark.asterisk
 
@@ -70,11 +69,11 @@ async def set_state(platform: Platform, agent: str, state: str) -> dict[str, Any
 
 
 async def _registered(platform: Platform, agent: str, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while not (await asyncio.to_thread(_api, platform, "GET", "/api/v1/agents"))[
-            "agents"][agent]["registered"]:
-        assert time.monotonic() < deadline, f"{agent} never registered"
-        await asyncio.sleep(0.1)
+    async def is_registered() -> bool:
+        agents = (await asyncio.to_thread(_api, platform, "GET", "/api/v1/agents"))["agents"]
+        return bool(agents[agent]["registered"])
+
+    await until(is_registered, seconds=timeout, what=f"{agent} never registered", every=0.1)
 
 
 @pytest.fixture
@@ -104,11 +103,14 @@ def _spool(platform: Platform) -> Path:
 
 
 async def _interaction(platform: Platform, call_id: str) -> dict[str, Any]:
-    deadline = time.monotonic() + 10
-    while not (found := (await asyncio.to_thread(
-            _api, platform, "GET", f"/api/v1/interactions?call_id={call_id}"))["items"]):
-        assert time.monotonic() < deadline, f"{call_id} never reached the CRM"
-        await asyncio.sleep(0.1)
+    found: list[dict[str, Any]] = []
+
+    async def in_the_crm() -> bool:
+        found.extend((await asyncio.to_thread(
+            _api, platform, "GET", f"/api/v1/interactions?call_id={call_id}"))["items"])
+        return bool(found)
+
+    await until(in_the_crm, seconds=10, what=f"{call_id} never reached the CRM", every=0.1)
     return dict(found[0])
 
 
@@ -289,9 +291,12 @@ async def test_a_crash_of_the_app_keeps_calls_places_and_agents(
             assert (await caller).returncode == 0
     interaction = await _interaction(platform, answered["call_id"])
     assert interaction["agent"] == "agent103" and interaction["talk_seconds"] > 10
-    deadline = time.monotonic() + 10  # the wrap-up time follows the call's end
-    while interaction["wrap_seconds"] is None:
-        assert time.monotonic() < deadline, "the wrap-up never reached the CRM"
-        await asyncio.sleep(0.2)
-        interaction = await _interaction(platform, answered["call_id"])
+
+    async def wrapped_up() -> bool:  # the wrap-up time follows the call's end
+        nonlocal interaction
+        if interaction["wrap_seconds"] is None:
+            interaction = await _interaction(platform, answered["call_id"])
+        return interaction["wrap_seconds"] is not None
+
+    await until(wrapped_up, seconds=10, what="the wrap-up never reached the CRM", every=0.2)
     assert interaction["wrap_seconds"] >= QUEUE["wrap_up"] - 0.5

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -24,7 +23,7 @@ from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
-from tests.support import free_ports, require_tool
+from tests.support import free_ports, require_tool, until
 
 pytestmark = pytest.mark.asterisk
 
@@ -78,11 +77,13 @@ async def phone(platform: Platform, tmp_path: Path) -> AsyncIterator[AgentPhone]
     started = AgentPhone(tmp_path / AGENT, AGENT, f"demo-sip-{AGENT[-3:]}-pass",
                          platform.sip_port, auto_answer=True)
     await started.start()
+
+    async def registered() -> bool:
+        agents = (await api(platform, "GET", "/api/v1/agents"))["agents"]
+        return bool(agents[AGENT]["registered"])
+
     try:
-        deadline = time.monotonic() + 10
-        while not (await api(platform, "GET", "/api/v1/agents"))["agents"][AGENT]["registered"]:
-            assert time.monotonic() < deadline, f"{AGENT} never registered"
-            await asyncio.sleep(0.1)
+        await until(registered, seconds=10, what=f"{AGENT} never registered", every=0.1)
         yield started
     finally:
         try:
@@ -141,13 +142,13 @@ async def test_a_caller_through_the_ivr_pops_on_the_agents_desktop_and_is_dispos
                                       and e["agent"] == AGENT
                                       and e["time"] > wrapping["time"])
         assert (paused["state"], paused["reason"]) == ("paused", "after_call")
-    deadline = time.monotonic() + 10
-    while True:
-        found = (await api(platform, "GET", f"/api/v1/interactions?call_id={call_id}"))["items"]
-        if found and found[0]["disposition"] is not None:
-            break
-        assert time.monotonic() < deadline, f"{call_id}: no disposition in the CRM: {found}"
-        await asyncio.sleep(0.2)
+    found: list[dict[str, Any]] = []
+
+    async def disposed() -> bool:
+        found[:] = (await api(platform, "GET", f"/api/v1/interactions?call_id={call_id}"))["items"]
+        return bool(found) and found[0]["disposition"] is not None
+
+    await until(disposed, seconds=10, what=f"{call_id}: no disposition in the CRM", every=0.2)
     interaction = found[0]
     assert (interaction["disposition"], interaction["notes"]) == (
         "sale", "Upgrade to the premium plan.")

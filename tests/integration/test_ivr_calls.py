@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import time
 import urllib.request
 from collections.abc import Iterator
 from itertools import count
@@ -25,7 +24,7 @@ from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call
-from tests.support import free_ports, require_tool
+from tests.support import free_ports, require_tool, until
 
 pytestmark = pytest.mark.asterisk
 
@@ -118,10 +117,13 @@ def _interactions(platform: Platform, call_id: str) -> list[dict[str, Any]]:
 
 async def _interaction_of(platform: Platform, call_id: str) -> dict[str, Any]:
     """The call's row in the CRM, written by the outbox moments after the call ended."""
-    deadline = time.monotonic() + 10
-    while not (found := await asyncio.to_thread(_interactions, platform, call_id)):
-        assert time.monotonic() < deadline, f"{call_id} never reached the CRM"
-        await asyncio.sleep(0.1)
+    found: list[dict[str, Any]] = []
+
+    async def in_the_crm() -> bool:
+        found.extend(await asyncio.to_thread(_interactions, platform, call_id))
+        return bool(found)
+
+    await until(in_the_crm, seconds=10, what=f"{call_id} never reached the CRM", every=0.1)
     return found[0]
 
 

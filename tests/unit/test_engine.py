@@ -8,7 +8,7 @@ Each call still ends exactly once, with one record.
 from __future__ import annotations
 
 import asyncio
-import time
+import functools
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from contactcenter.journal import CallJournal
 from contactcenter.settings import DirectoryEntry
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
+from tests.support import until
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -55,11 +56,8 @@ async def engine(tmp_path: Path):
     journal.close()
 
 
-async def until(condition, timeout: float = 2.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
+#: the shared wait at this file's pace: the engine answers its recording wire at once
+soon = functools.partial(until, seconds=2.0, every=0.005)
 
 
 def arrive(engine: Engine, call_id: str = "c1", caller: str = "+15557770000") -> None:
@@ -74,7 +72,7 @@ async def test_a_duplicated_arrival_runs_one_ivr(engine) -> None:
     built, wire = engine
     arrive(built)
     arrive(built)
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     await asyncio.sleep(0.05)
     assert len(wire.of(c.AnswerCall)) == 1
     assert len(wire.of(c.PlayMedia)) == 1
@@ -84,13 +82,13 @@ async def test_a_duplicated_arrival_runs_one_ivr(engine) -> None:
 async def test_a_key_then_a_double_hangup_ends_the_call_once(engine) -> None:
     built, wire = engine
     arrive(built)
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))
-    await until(lambda: wire.of(c.StartHold))
+    await soon(lambda: bool(wire.of(c.StartHold)))
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="1"))  # after the exit: ignored
     built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
     built.on_driver_event(e.CallEnded(call_id="c1", cause="Normal Clearing"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     assert types(built).count("call.ended") == 1
     record = built.journal.records["c1"]
     assert record.outcome == "abandoned_in_queue" and record.exit["target"] == "support"
@@ -100,7 +98,7 @@ async def test_hangup_before_anything_else(engine) -> None:
     built, _wire = engine
     arrive(built)
     built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     assert built.journal.records["c1"].outcome == "abandoned_in_ivr"
     assert types(built)[-2:] == ["ivr.exit", "call.ended"]
 
@@ -116,27 +114,27 @@ async def test_late_events_for_a_gone_call_are_dropped(engine) -> None:
 async def test_an_unknown_number_is_refused(engine) -> None:
     built, wire = engine
     built.on_driver_event(e.CallArrived(call_id="c9", caller="1", dialed="4999"))
-    await until(lambda: wire.of(c.HangupCall))
+    await soon(lambda: bool(wire.of(c.HangupCall)))
     assert wire.of(c.HangupCall)[0].reason == "unallocated"
 
 
 async def test_voicemail_records_then_says_goodbye_and_hangs_up(engine) -> None:
     built, wire = engine
     arrive(built)
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
-    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 2)
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="1"))
-    await until(lambda: wire.of(c.RecordMessage))
+    await soon(lambda: bool(wire.of(c.RecordMessage)))
     recording = wire.of(c.RecordMessage)[0]
     built.on_driver_event(e.RecordingEnded(call_id="c1", name=recording.name, duration=4.0,
                                            cause="done"))
-    await until(lambda: len(wire.of(c.PlayMedia)) == 3)
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 3)
     goodbye = wire.of(c.PlayMedia)[-1]
     built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=goodbye.playback_id))
-    await until(lambda: wire.of(c.HangupCall))
+    await soon(lambda: bool(wire.of(c.HangupCall)))
     built.on_driver_event(e.CallEnded(call_id="c1"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     recorded = [ev for ev in built.journal.records["c1"].all_events()
                 if ev["type"] == "voicemail.recorded"]
     assert recorded[0]["mailbox"] == "main" and recorded[0]["duration"] == 4.0
@@ -146,16 +144,16 @@ async def test_voicemail_records_then_says_goodbye_and_hangs_up(engine) -> None:
 async def test_callback_request_is_published_with_the_callers_number(engine) -> None:
     built, wire = engine
     arrive(built, caller="+15557771234")
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
-    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 2)
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))
-    await until(lambda: len(wire.of(c.PlayMedia)) == 3)  # the thank-you prompt
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 3)  # the thank-you prompt
     thanks = wire.of(c.PlayMedia)[-1]
     built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=thanks.playback_id))
-    await until(lambda: wire.of(c.HangupCall))
+    await soon(lambda: bool(wire.of(c.HangupCall)))
     built.on_driver_event(e.CallEnded(call_id="c1"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     requested = [ev for ev in built.journal.records["c1"].all_events()
                  if ev["type"] == "callback.requested"]
     assert [ev["number"] for ev in requested] == ["+15557771234"]
@@ -165,10 +163,10 @@ async def test_callback_request_is_published_with_the_callers_number(engine) -> 
 async def test_resync_ends_vanished_calls_and_adopts_unknown_ones(engine) -> None:
     built, wire = engine
     arrive(built, call_id="gone")
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     stranger = e.CallArrived(call_id="new", caller="+15557770001", dialed="5000")
     built.resync({"new": stranger})
-    await until(lambda: "gone" not in built.calls)
+    await soon(lambda: "gone" not in built.calls)
     assert built.journal.records["gone"].all_events()[-1]["cause"] == "gone"
     assert "new" in built.calls
     assert types(built, "new")[0] == "call.resumed"
@@ -194,17 +192,17 @@ async def test_a_hangup_that_asterisk_never_confirms_is_sent_again(
     monkeypatch.setattr(calls, "HANGUP_GUARD", 0.05)
     built, wire = engine
     arrive(built)
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))
-    await until(lambda: len(wire.of(c.PlayMedia)) == 2)
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 2)
     built.on_driver_event(e.DigitReceived(call_id="c1", digit="2"))  # a callback request
-    await until(lambda: len(wire.of(c.PlayMedia)) == 3)
+    await soon(lambda: len(wire.of(c.PlayMedia)) == 3)
     thanks = wire.of(c.PlayMedia)[-1]
     built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=thanks.playback_id))
     # the platform hangs up; Asterisk never confirms (the request or its event was lost)
-    await until(lambda: len(wire.of(c.HangupCall)) >= 3)
+    await soon(lambda: len(wire.of(c.HangupCall)) >= 3)
     built.on_driver_event(e.CallEnded(call_id="c1"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     assert types(built).count("call.ended") == 1
 
 
@@ -214,14 +212,14 @@ async def test_the_call_record_ends_even_when_the_core_fails_on_hangup(
 
     built, wire = engine
     arrive(built)
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
 
     def broken(self, event, now):
         raise RuntimeError("a bug in the core")
 
     monkeypatch.setattr(IvrSession, "handle", broken)
     built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
-    await until(lambda: "c1" not in built.calls)
+    await soon(lambda: "c1" not in built.calls)
     assert types(built).count("call.ended") == 1 and "call.error" in types(built)
     assert built.journal.records["c1"].outcome == "abandoned_in_ivr"
 
@@ -229,14 +227,14 @@ async def test_the_call_record_ends_even_when_the_core_fails_on_hangup(
 async def test_resync_fills_in_a_live_call_asterisk_could_not_describe(engine) -> None:
     built, wire = engine
     arrive(built, call_id="kept", caller="+15557770005")
-    await until(lambda: wire.of(c.PlayMedia))
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
     built.on_driver_event(e.DigitReceived(call_id="kept", digit="2"))
-    await until(lambda: wire.of(c.StartHold))
+    await soon(lambda: bool(wire.of(c.StartHold)))
     await built.close()  # the app "restarts": its tasks are gone, the journal stays
     built.calls.clear()
     undescribed = e.CallArrived(call_id="kept", caller="", dialed="")
     built.resync({"kept": undescribed})
-    await until(lambda: len(wire.of(c.StartHold)) == 2)  # back on hold, not hung up
+    await soon(lambda: len(wire.of(c.StartHold)) == 2)  # back on hold, not hung up
     assert not wire.of(c.HangupCall)
     resumed = [ev for ev in built.journal.records["kept"].all_events()
                if ev["type"] == "call.resumed"]
