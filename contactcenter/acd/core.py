@@ -20,6 +20,7 @@ from contactcenter.acd.events import (
     AgentLoggedIn,
     AgentLoggedOut,
     AgentPaused,
+    CallbackDeferred,
     CallbackRequested,
     CallFinished,
     CallJoined,
@@ -207,6 +208,23 @@ class Acd(Waiting):
         self._end(call, CallState.ABANDONED, now)
         self._free(agents, now)
 
+    def _on_deferred(self, call: CallRecord, event: CallbackDeferred, now: float) -> None:
+        """A virtual caller set aside: out of line and forgotten, to be asked for again."""
+        if not call.callback:
+            self._ignored += 1  # only a callback waits for its customer's hours
+            return
+        agents = list(call.offers.values())
+        for agent in agents:
+            self._out.append(CancelOffer(call_id=call.id, agent=agent.id, reason="deferred"))
+        call.offers.clear()
+        self._report("call.deferred", call_id=call.id, queue=call.queue.name)
+        self._leave_queue(call)
+        call.queue.offered -= 1  # out of the figures until it comes back
+        call.queue.callbacks -= 1
+        call.timers.clear()
+        del self._calls[call.id]  # not ended: it comes back under the same id
+        self._free(agents, now)
+
     def _on_answered(self, call: CallRecord, event: OfferAnswered, now: float) -> None:
         agent = call.offers.pop(event.agent, None)
         if agent is None:
@@ -363,7 +381,8 @@ _ON_EVENT: dict[type, Callable[[Acd, Any, float], None]] = {
     CallJoined: Acd._on_joined,
     CallbackRequested: Acd._on_callback_requested,
     CallRestored: Acd._on_restored,
-    **dict.fromkeys((CallLeft, OfferAnswered, OfferFailed, CallFinished), Acd._on_call_event),
+    **dict.fromkeys((CallLeft, OfferAnswered, OfferFailed, CallFinished, CallbackDeferred),
+                    Acd._on_call_event),
     **dict.fromkeys(
         (AgentLoggedIn, AgentLoggedOut, AgentPaused, AgentAvailable, WrapUpEnded),
         Acd._on_agent_event,
@@ -372,9 +391,10 @@ _ON_EVENT: dict[type, Callable[[Acd, Any, float], None]] = {
 
 #: call state -> event type -> handler; an event missing here is the peer's disorder
 _CALL_EVENTS: dict[CallState, dict[type, _CallHandler]] = {
-    CallState.WAITING: {CallLeft: Acd._on_left},
+    CallState.WAITING: {CallLeft: Acd._on_left, CallbackDeferred: Acd._on_deferred},
     CallState.RINGING: {
         CallLeft: Acd._on_left,
+        CallbackDeferred: Acd._on_deferred,
         OfferAnswered: Acd._on_answered,
         OfferFailed: Acd._on_failed,
     },

@@ -46,6 +46,16 @@ class CallbackRequested:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackDeferred:
+    """A virtual caller may not be called now (outside the customer's calling hours):
+    out of line, any ringing agent freed, out of the queue's figures (neither offered
+    nor abandoned); a later ``CallbackRequested`` with its ``since`` brings it back to
+    its place, and into the figures."""
+
+    call_id: CallId
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CallRestored:
     """A call that was connected to ``agent`` before a restart of the app, and still is.
 
@@ -139,6 +149,7 @@ class WrapUpEnded:
 AcdEvent = (
     CallJoined
     | CallbackRequested
+    | CallbackDeferred
     | CallRestored
     | CallLeft
     | AgentLoggedIn

@@ -59,7 +59,7 @@ def check_call(callee: Callee, now: dt.datetime, window: CallingWindow) -> Refus
         raise ValueError("now must be an aware datetime")
     if callee.do_not_call:
         return Refusal(rule="do_not_call", reason=f"{callee.number} is on the do-not-call list")
-    zones = _zones(callee)
+    zones = callee_zones(callee)
     if not zones:
         return Refusal(rule="calling_hours",
                        reason=f"the local time of {callee.number} is unknown")
@@ -72,7 +72,9 @@ def check_call(callee: Callee, now: dt.datetime, window: CallingWindow) -> Refus
     return None
 
 
-def _zones(callee: Callee) -> list[ZoneInfo]:
+def callee_zones(callee: Callee) -> list[ZoneInfo]:
+    """The zones the callee may be in: the CRM's one, else the numbering plan's (unknown
+    names dropped); empty when nobody knows."""
     names = [callee.time_zone] if callee.time_zone else list(callee.number_zones)
     zones = []
     for name in names:

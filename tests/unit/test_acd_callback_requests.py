@@ -3,7 +3,13 @@ caller waits its turn in the queue and rings an agent like a call."""
 
 from __future__ import annotations
 
-from contactcenter.acd import AcdConfig, AgentConfig, CallbackRequested, QueueConfig
+from contactcenter.acd import (
+    AcdConfig,
+    AgentConfig,
+    CallbackDeferred,
+    CallbackRequested,
+    QueueConfig,
+)
 from contactcenter.acd.harness import AcdHarness, offers
 from contactcenter.acd.model import CallId
 
@@ -48,3 +54,43 @@ def test_a_withdrawn_callback_leaves_the_queue_and_a_duplicate_is_ignored() -> N
     assert h.acd.call_state("cb").state.value == "waiting"  # type: ignore[union-attr]
     h.leave("cb", "cancelled")
     assert offers(h.login("a1")) == []
+
+
+def defer(h: AcdHarness, call: str) -> list:
+    return h.send(CallbackDeferred(call_id=CallId(call)))
+
+
+def test_a_deferred_callback_frees_its_ringing_agent_and_leaves_the_figures() -> None:
+    h = harness()
+    h.login("a1")
+    assert offers(request(h, "cb")) == [("cb", "a1")]  # ringing the agent
+    out = defer(h, "cb")
+    assert [(c.call_id, c.agent, c.reason) for c in out if type(c).__name__ == "CancelOffer"] \
+        == [("cb", "a1", "deferred")]
+    assert h.reports("call.deferred", out) and not h.reports("call.abandoned", out)
+    assert h.acd.agent_state("a1").state.value == "available"
+    assert h.acd.call_state("cb") is None
+    stats = h.acd.queue_stats(h.now)["q"]
+    assert (stats.offered, stats.callbacks, stats.abandoned, stats.waiting) == (0, 0, 0, 0)
+
+
+def test_a_resumed_callback_keeps_its_place_and_is_counted_once() -> None:
+    h = harness()
+    request(h, "cb")
+    asked = h.now
+    defer(h, "cb")
+    h.advance(30)
+    h.join("later", "q")
+    h.send(CallbackRequested(call_id=CallId("cb"), queue="q", number="+15557770100",
+                             since=asked))
+    assert offers(h.login("a1")) == [("cb", "a1")]  # before the caller who came later
+    stats = h.acd.queue_stats(h.now)["q"]
+    assert (stats.offered, stats.callbacks) == (2, 1)  # the callback and "later"
+
+
+def test_only_a_virtual_caller_can_be_deferred() -> None:
+    h = harness()
+    h.join("caller", "q")
+    ignored = h.acd.ignored
+    assert defer(h, "caller") == [] and h.acd.ignored == ignored + 1
+    assert h.acd.call_state("caller") is not None

@@ -24,6 +24,7 @@ from contactcenter.acd import (
     AgentConfig,
     AgentState,
     Announce,
+    CallbackDeferred,
     CallbackRequested,
     CallFinished,
     CallLeft,
@@ -95,6 +96,8 @@ ACTIONS = st.one_of(
         st.floats(min_value=0.0, max_value=40.0),
     ),
     st.tuples(st.just("callback"), st.sampled_from(CALLS), st.sampled_from(QUEUES)),
+    st.tuples(st.just("defer"), PICK),  # a callback outside its customer's hours
+    st.tuples(st.just("resume"), PICK),
     st.tuples(  # a call connected before a restart
         st.just("restore"), st.sampled_from(CALLS), st.sampled_from(AGENTS),
         st.sampled_from(QUEUES),
@@ -127,6 +130,7 @@ class Checked(AcdHarness):
         self.seen: set[str] = set()
         self.offers: list[tuple[str, str]] = []
         self.sent: list[AcdEvent] = []
+        self.deferred: dict[str, tuple[str, float]] = {}  # call -> (queue, joined)
 
     def send(self, event: AcdEvent) -> list[AcdCommand]:
         self.sent.append(event)
@@ -175,6 +179,10 @@ class Checked(AcdHarness):
             self.seen.add(str(data["call_id"]))
             if report.type == "call.queued" or data["kind"] == "callback":
                 self.queue_of[str(data["call_id"])] = str(data["queue"])
+        if report.type == "call.deferred":  # gone from the core until asked for again
+            call = str(data["call_id"])
+            self.seen.discard(call)
+            self.deferred[call] = (str(data["queue"]), self.now)
         if report.type in FINAL_REPORTS or (
             report.type == "call.overflowed" and data["kind"] == "voicemail"
         ):
@@ -220,6 +228,13 @@ def act(h: Checked, action: Action) -> None:
         h.join(action[1], action[2], caller="555", since=h.now - action[3])
     elif kind == "callback":
         h.send(CallbackRequested(call_id=action[1], queue=action[2], number="555"))
+    elif kind == "defer" and live:
+        h.send(CallbackDeferred(call_id=pick(live, action[1])))  # type: ignore[arg-type]
+    elif kind == "resume" and h.deferred:
+        call = sorted(h.deferred)[action[1] % len(h.deferred)]
+        queue, since = h.deferred.pop(call)
+        h.send(CallbackRequested(call_id=call, queue=queue, number="555",  # type: ignore[arg-type]
+                                 since=since))
     elif kind == "restore":
         h.send(CallRestored(call_id=action[1], queue=action[3], agent=action[2],
                             answered_at=h.now - 5))
