@@ -69,6 +69,10 @@ class CallRecord:
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
             self.started = event["time"]
+        elif kind == "call.refused":  # a call asked for that the rules did not allow
+            self.caller = self.dialed = event.get("number", "")
+            self.direction, self.agent = "outbound", event.get("asked_by")
+            self.started = event["time"]
         elif kind == "call.dialed":  # the platform calls the customer (a callback)
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")

@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.acd import Acd, AcdConfig, load_acd
 from contactcenter.bus import EventBus
+from contactcenter.calls import CallGate
 from contactcenter.configfile import ConfigError
 from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.desk import Desk, desk_scripts
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
+from contactcenter.engine.callees import callee_lookup
 from contactcenter.engine.engine import Engine
 from contactcenter.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.heap import settle_after_start
@@ -183,6 +185,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     monitors = engine.attach_monitors()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
+    gate = engine.attach_gate(CallGate(window), callee_lookup(customers))
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -192,7 +195,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      health_check=lambda: {"asterisk": driver.status(),
                                            "live_calls": len(engine.calls)},
                      customers=customers, database=crm, distributor=distributor, desk=desk,
-                     outbound=outbound, calling_window=window,
+                     outbound=outbound, gate=gate,
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
@@ -222,7 +225,8 @@ async def run(settings: Settings) -> None:
     desk_task = app[DESK].start()  # screen-pops; subscribed before the first call
     assert engine.distributor is not None
     acd_task = asyncio.ensure_future(engine.distributor.run())
-    senders = [part.run() for part in (engine.outbound, engine.monitors) if part is not None]
+    senders = [part.run() for part in (engine.outbound, engine.monitors, engine.gate)
+               if part is not None]
     senders_task = asyncio.ensure_future(asyncio.gather(*senders))
     acd_task.add_done_callback(lambda _: senders_task.cancel())  # they end together
     try:

@@ -142,11 +142,14 @@ class CallGate:
         if opening is None:
             self._refuse(placement, "calling_hours", _no_common_hour(placement.number))
             return
+        turn_waiting, placement.turn_waiting = placement.turn_waiting, False
+        if opening > now:  # out of line until the window opens, then ``Resume``
+            self._out.append(Cleared(placement_id=placement.id, earliest=opening))
+            self._defer(placement, opening, check_call(placement.callee, utc(now), self.window))
+            return
         placement.state, placement.deadline = PlacementState.WAITING, None
-        self._out.append(Cleared(placement_id=placement.id,
-                                 earliest=opening if opening > now else None))
-        if placement.turn_waiting:  # its turn came before the answer: back in line now
-            placement.turn_waiting = False
+        self._out.append(Cleared(placement_id=placement.id))
+        if turn_waiting:  # its turn came before the answer: back in line now
             self._out.append(Resume(placement_id=placement.id))
 
     def _lookup_failed(self, placement: _Placement, event: LookupFailed, now: float) -> None:

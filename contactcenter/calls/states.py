@@ -23,9 +23,10 @@ A person waiting on the answer (click-to-talk, a transfer) gets it at once:
 ``Cleared`` or ``Refused``. A callback is different: nobody is called when it
 is asked for, but when its turn comes. So the do-not-call list and an unknown
 local time refuse it at once (the person who asked is told), while an hour
-outside the window does not: the callback is accepted (``Cleared`` with the
-``earliest`` time it may be dialed) and ``WAITING`` for its turn, the callee's
-facts kept. When its turn comes (``TurnCame``, before the agent's phone
+outside the window does not: the callback is accepted (``Cleared``), the
+callee's facts kept, and it is ``WAITING`` for its turn, or ``DEFERRED`` to
+the window's next opening (``Cleared`` says that ``earliest`` time; the gate
+says ``Resume`` when it comes). When its turn comes (``TurnCame``, before the agent's phone
 rings) the hours are checked again on the clock of that moment: ``Cleared``,
 or ``Deferred`` to the next opening of the window, when the gate says
 ``Resume`` (back to ``WAITING``: the engine puts it back in line). Each turn

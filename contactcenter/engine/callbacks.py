@@ -129,6 +129,18 @@ def _cause(cause: str) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class Promise:
+    """A callback promised and not yet dialed: what it takes to put it back in line."""
+
+    queue: str
+    number: str
+    priority: int
+    skill: str | None
+    variables: dict[str, str]
+    since: float  #: when it was asked for: its place in line
+
+
+@dataclass(frozen=True, slots=True)
 class PendingCallback:
     """A callback promised before a restart and not yet attempted."""
 
@@ -166,6 +178,7 @@ def _promise(events: list[dict[str, Any]]) -> tuple[str, str, float] | None:
         elif kind == "call.overflowed" and event.get("kind") == "callback" \
                 and event.get("target"):
             promise = (str(event["queue"]), str(event["target"]), float(event["time"]))
-        elif kind in ("callback.withdrawn", "call.abandoned") and promise is not None:
-            promise = None  # withdrawn (no outbound peer), or cancelled
+        elif kind in ("callback.withdrawn", "callback.refused", "call.abandoned") \
+                and promise is not None:
+            promise = None  # withdrawn (no outbound peer), refused by the rules, cancelled
     return promise

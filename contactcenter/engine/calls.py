@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Protocol
 
+from contactcenter.calls import LOOKUP_TIMEOUT, Refused, Source
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr import events as ie
 from contactcenter.ivr.session import IvrSession
@@ -44,6 +45,21 @@ HANGUP_GUARD = 15.0
 #: the longest a voicemail recording may take before the platform ends the call itself
 VOICEMAIL_GUARD = 180.0
 
+#: what a caller hears when the calling rules refuse the callback they asked for
+REFUSED_CALLBACK = ("sound:im-sorry", "sound:cannot-complete-as-dialed")
+
+
+async def _refused(checked: Any) -> bool:
+    """Whether the call gate refused a callback (``request_callback``'s answer, if any)."""
+    if not isinstance(checked, asyncio.Future):
+        return False
+    try:
+        decision = await asyncio.wait_for(asyncio.shield(checked), LOOKUP_TIMEOUT + 5)
+    except TimeoutError:
+        return False  # the gate refuses on its own if the CRM never answers: not told here
+    return isinstance(decision, Refused)
+
+
 #: how a call that ends in a state is counted
 OUTCOME_ON_HANGUP = {
     CallState.IVR: "abandoned_in_ivr",
@@ -63,7 +79,9 @@ class Queueing(Protocol):
     def caller_gone(self, call_id: str) -> bool: ...
 
     def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
-                         skill: str | None, variables: dict[str, str]) -> None: ...
+                         skill: str | None, variables: dict[str, str],
+                         since: float | None = None,
+                         source: Source = "callback_ivr") -> Any: ...
 
     def playback_ended(self, call_id: str, playback_id: str) -> None: ...
 
@@ -261,11 +279,15 @@ class CallTask:
             queue = variables.get("callback_queue") or None
             self.emit("callback.requested", number=number, queue=queue, variables=variables)
             if self._queueing is not None and queue:  # a virtual caller waits its turn
-                self._queueing.request_callback(
+                checked = self._queueing.request_callback(
                     self.call_id, queue=queue, number=number,
                     priority=int(variables.get("priority", "0") or 0),
                     skill=None, variables=variables)  # the queue's own skill: the menu's
-            await self._hangup("normal")                  # default one is for no queue
+                if await _refused(checked):           # default one is for no queue
+                    self._outcome = "callback_refused"
+                    await self._goodbye(REFUSED_CALLBACK)  # the caller hears it is not
+                    return                                 # possible before hanging up
+            await self._hangup("normal")
         else:
             self._outcome = "completed_in_ivr"
             await self._hangup("normal")
@@ -285,11 +307,15 @@ class CallTask:
         mailbox = self._exit.target if self._exit else None
         self.emit("voicemail.recorded", mailbox=mailbox, recording=event.name,
                   duration=event.duration, status=event.cause)
+        await self._goodbye(("sound:vm-goodbye",))
+
+    async def _goodbye(self, media: tuple[str, ...]) -> None:
+        """A last message, then the hang-up (its guard in case the playback never ends)."""
         self.state = CallState.ENDING
         self._guard = self._clock() + HANGUP_GUARD
         self._final_playback = f"{self.call_id}:goodbye"
         await self._send(dc.PlayMedia(call_id=self.call_id, playback_id=self._final_playback,
-                                      media=("sound:vm-goodbye",)))
+                                      media=media))
 
     async def _hangup(self, reason: str) -> None:
         self.state = CallState.ENDING

@@ -7,7 +7,8 @@ a callback), and the two are bridged when the customer answers. Meanwhile the
 ACD offers the agent nothing: an available agent is paused with the reason
 ``outbound`` for the call and made available again after it (unless they
 chose another state meanwhile). Whether the number may be called at all (the
-do-not-call list, the callee's calling hours) is decided before this starts.
+do-not-call list, the callee's calling hours) is the call gate's to decide
+before this starts (``contactcenter.calls``, ``web/outbound_routes.py``).
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from typing import Any
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
 from contactcenter.acd.states import AgentState
+from contactcenter.calls import PlacementState
 from contactcenter.engine.agent_store import OUTBOUND_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
@@ -66,6 +69,8 @@ class ClickToTalk:
         self._legs: dict[str, str] = {}  # leg -> its call
         self._sender = OrderedSender(send, name="click-to-talk", on_failure=self._failed)
         self._ids = itertools.count(1)
+        #: the call gate; once attached, only the calls it cleared are placed
+        self.gate: Gatekeeper | None = None
 
     def channels(self) -> set[str]:
         """The legs of its calls that Asterisk should have now (a customer once dialed)."""
@@ -86,8 +91,12 @@ class ClickToTalk:
     def known_agents(self) -> set[str]:
         return set(self._distributor.acd.config.agents)
 
-    def start(self, agent: str, number: str) -> str:
-        """Ring ``agent``'s phone for a call to ``number``; the new call's id."""
+    def new_id(self) -> str:
+        """An id for a call about to be placed (the call gate checks it under this id)."""
+        return f"out-{int(self._clock())}-{next(self._ids)}"
+
+    def check(self, agent: str) -> AgentState:
+        """The agent's state, if they can place a call now; ``OutboundRefused`` if not."""
         distributor = self._distributor
         if agent not in distributor.registered:
             raise OutboundRefused(f"{agent}'s phone is not registered")
@@ -96,7 +105,16 @@ class ClickToTalk:
             raise OutboundRefused(f"{agent} is {state.value}: finish that call first")
         if any(call.agent == agent for call in self.calls.values()):
             raise OutboundRefused(f"{agent} is already placing a call")
-        call_id = f"out-{int(self._clock())}-{next(self._ids)}"
+        return state
+
+    def start(self, agent: str, number: str, *, call_id: str | None = None) -> str:
+        """Ring ``agent``'s phone for a call to ``number`` that the call gate cleared
+        under ``call_id`` (``new_id``); the call's id."""
+        distributor = self._distributor
+        state = self.check(agent)  # again: the gate's lookup took a moment
+        call_id = call_id or self.new_id()
+        if self.gate is not None and self.gate.gate.state(call_id) is not PlacementState.PLACED:
+            raise OutboundRefused(f"{call_id} was not cleared by the calling rules")
         paused_us = state is AgentState.AVAILABLE
         if paused_us:
             distributor.agent_event(ae.AgentPaused(agent=AgentId(agent), reason=OUTBOUND_PAUSE))

@@ -23,8 +23,10 @@ from contactcenter.acd import commands as ac
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.calls import Cleared, Deferred, Refused, Source
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
-from contactcenter.engine.callbacks import DIALABLE, CallbackCall
+from contactcenter.engine.callbacks import DIALABLE, CallbackCall, Promise
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of, position_media
 from contactcenter.engine.phones import Phones
 from contactcenter.engine.sender import OrderedSender
@@ -32,6 +34,9 @@ from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
 log = logging.getLogger(__name__)
+
+#: the gate's first answer for a callback: accepted (maybe for later), or refused
+Checked = asyncio.Future[Cleared | Refused]
 
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
@@ -65,6 +70,12 @@ class Distributor:
         self._customer_legs: dict[str, str] = {}
         #: callbacks under way -> their own record in the journal
         self._records: dict[str, str] = {}
+        #: the call gate every callback passes (``contactcenter.engine.gatekeeper``)
+        self.gate: Gatekeeper | None = None
+        #: callbacks the gate checks, holds or clears, until their customer is dialed
+        self._promises: dict[str, Promise] = {}
+        #: callbacks to set aside (outside their calling hours) after the current batch
+        self._set_aside: list[str] = []
 
     def now(self) -> float:
         return self._clock()
@@ -82,13 +93,51 @@ class Distributor:
 
     def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
                          skill: str | None, variables: dict[str, str],
-                         since: float | None = None) -> None:
+                         since: float | None = None,
+                         source: Source = "callback_ivr") -> Checked | None:
         """A customer asked to be called back: a virtual caller waits its turn in ``queue``
-        (``since``: when they asked, for one restored after a restart)."""
+        (``since``: when they asked, for one restored after a restart), once the call gate
+        accepts it; the gate's first decision, for whoever asked to tell the customer."""
+        promise = Promise(queue, number, priority, skill, variables,
+                          self._clock() if since is None else since)
         self._callbacks[call_id] = number
-        self._handle(ae.CallbackRequested(call_id=CallId(call_id), queue=queue, number=number,
-                                          priority=priority, skill=skill, variables=variables,
-                                          since=since))
+        if self.gate is None:
+            self._line_up(call_id, promise)
+            return None
+        self._promises[call_id] = promise
+        decision = self.gate.ask(call_id, source, number)
+        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=False))
+        return decision
+
+    def _line_up(self, call_id: str, promise: Promise) -> None:
+        self._handle(ae.CallbackRequested(
+            call_id=CallId(call_id), queue=promise.queue, number=promise.number,
+            priority=promise.priority, skill=promise.skill, variables=promise.variables,
+            since=promise.since))
+
+    def _checked(self, call_id: str, done: Checked, *, in_line: bool) -> None:
+        """The gate's answer for a callback: in line now, at the window's opening, or never."""
+        decision = done.result() if not done.cancelled() else None
+        if isinstance(decision, Cleared) and decision.earliest is None:
+            if not in_line and call_id in self._promises:
+                self._line_up(call_id, self._promises[call_id])
+        elif isinstance(decision, Cleared):  # the gate says Resume at the opening
+            if in_line:
+                self._handle(ae.CallbackDeferred(call_id=CallId(call_id)))
+        else:
+            self.drop_callback(call_id)
+
+    def resume_callback(self, call_id: str) -> None:
+        """A callback set aside may wait in line again (its place kept by ``since``)."""
+        promise = self._promises.get(call_id)
+        if promise is not None:
+            self._line_up(call_id, promise)
+
+    def drop_callback(self, call_id: str) -> None:
+        """The gate refused a callback: out of the ACD, nobody is called."""
+        self._promises.pop(call_id, None)
+        if self._callbacks.pop(call_id, None) is not None and self.acd.call_state(call_id):
+            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
 
     def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
               agent: str, answered_at: float, caller: str, priority: int) -> None:
@@ -241,10 +290,13 @@ class Distributor:
         self._wake.set()
 
     def _withdraw_pending(self) -> None:
-        while self._withdraw:
-            call_id = self._withdraw.pop(0)
-            self._carry_out(self.acd.handle(
-                ae.CallLeft(call_id=CallId(call_id), reason="cancelled"), self._clock()))
+        while self._withdraw or self._set_aside:
+            if self._withdraw:
+                event: ae.AcdEvent = ae.CallLeft(call_id=CallId(self._withdraw.pop(0)),
+                                                 reason="cancelled")
+            else:
+                event = ae.CallbackDeferred(call_id=CallId(self._set_aside.pop(0)))
+            self._carry_out(self.acd.handle(event, self._clock()))
 
     def _carry_out(self, commands: list[ac.AcdCommand]) -> None:
         for command in commands:
@@ -273,6 +325,7 @@ class Distributor:
             case ac.OverflowCall(call_id=call_id, kind=kind, target=target):
                 if kind == "callback" and target:
                     self._callbacks[call_id] = target
+                    self._check_overflow(call_id, target)
                 waiting = self._calls.get(call_id)
                 if kind != "queue" and waiting is not None:
                     self._calls.pop(call_id, None)
@@ -295,11 +348,27 @@ class Distributor:
                     if rejected is not None:
                         rejected.side.hang_up("normal")
 
+    def _check_overflow(self, call_id: str, number: str) -> None:
+        """A caller left a virtual caller behind: it waits in line while the gate looks
+        the number up (a turn before the answer is set aside until it comes)."""
+        view = self.acd.call_state(call_id)
+        if self.gate is None or view is None:
+            return
+        waiting = self._calls.get(call_id)
+        self._promises[call_id] = Promise(view.queue, number, view.priority, view.skill,
+                                          {}, view.joined)
+        if waiting is not None:
+            waiting.caller = number
+        decision = self.gate.ask(call_id, "callback_overflow", number)
+        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=True))
+
     def _legs_of(self, call_id: str, agent: str) -> list[Leg]:
         return [leg for leg in self.legs.values()
                 if leg.call_id == call_id and leg.agent == agent]
 
     def _ring(self, call_id: str, agent: str, timeout: float) -> None:
+        if not self._turn_cleared(call_id):
+            return
         waiting = self._calls.get(call_id) or self._callback_turn(call_id)
         if waiting is None:
             # no caller on the line and none to call back (no outbound peer, or a number
@@ -320,6 +389,22 @@ class Distributor:
         self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id,
                                  endpoint=self.registered.ring(agent),
                                  caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
+
+    def _turn_cleared(self, call_id: str) -> bool:
+        """A callback's customer not dialed yet: may they be now? Checked at every turn
+        (an agent may let it ring out, and the next turn come after the window closed)."""
+        if self.gate is None or call_id not in self._promises:
+            return True
+        decision = self.gate.turn(call_id)
+        if isinstance(decision, Cleared):
+            return True
+        if isinstance(decision, Deferred):
+            self._set_aside.append(call_id)  # out of line once this batch is carried out
+        else:
+            self._promises.pop(call_id, None)
+            self._callbacks.pop(call_id, None)
+            self._withdraw.append(call_id)
+        return False
 
     def _callback_turn(self, call_id: str) -> Waiting | None:
         """A virtual caller's turn: the customer is called back once an agent answers."""
@@ -345,6 +430,8 @@ class Distributor:
         bridge = bridge_of(call_id)
         if isinstance(waiting.side, CallbackCall):  # the customer is dialed now
             self._records[call_id] = waiting.side.record_id  # the attempt's own record
+            if self._promises.pop(call_id, None) is not None and self.gate is not None:
+                self.gate.finished(call_id, dialed=True)
             self._queue(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
             self._record(call_id, bridge)
             waiting.side.connected(agent, leg.leg_id, bridge)

@@ -17,11 +17,13 @@ from typing import Any, Protocol
 
 from contactcenter.acd.core import Acd
 from contactcenter.bus import EventBus
+from contactcenter.calls import CallGate
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callbacks import pending_callbacks
 from contactcenter.engine.calls import CallState, CallTask, Send
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
 from contactcenter.engine.monitoring import Monitors
 from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.phones import owner_of
@@ -63,6 +65,8 @@ class Engine:
         self.outbound: ClickToTalk | None = None
         #: supervisors listening, whispering, barging (``attach_monitors``)
         self.monitors: Monitors | None = None
+        #: the rules every call placed passes (``attach_gate``)
+        self.gate: Gatekeeper | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -78,6 +82,18 @@ class Engine:
                                     publish=self.publish, clock=self.clock)
         return self.outbound
 
+    def attach_gate(self, gate: CallGate, lookup: CalleeLookup) -> Gatekeeper:
+        """The call gate every call the platform places passes (callbacks, click-to-talk)."""
+        self.gate = Gatekeeper(gate, lookup=lookup, publish=self.publish)
+        if self.distributor is not None:
+            distributor = self.distributor
+            distributor.gate = self.gate
+            self.gate.on_resume = distributor.resume_callback
+            self.gate.on_refused = distributor.drop_callback
+        if self.outbound is not None:
+            self.outbound.gate = self.gate
+        return self.gate
+
     def attach_monitors(self) -> Monitors:
         assert self.distributor is not None, "monitoring needs the ACD's calls"
         self.monitors = Monitors(self.distributor, send=lambda command: self.send(command),
@@ -89,10 +105,11 @@ class Engine:
         if self.distributor is None:
             return 0
         pending = pending_callbacks(self.journal.ended())
-        for callback in pending:
+        for callback in pending:  # through the gate again: a rule may say no now
             self.distributor.request_callback(
                 callback.call_id, queue=callback.queue, number=callback.number,
-                priority=callback.priority, skill=None, variables={}, since=callback.since)
+                priority=callback.priority, skill=None, variables={}, since=callback.since,
+                source="callback_restored")
         return len(pending)
 
     def publish(self, event: dict[str, Any]) -> None:

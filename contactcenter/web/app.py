@@ -13,9 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.desk import Desk
-from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.auth import Authenticator, Principal
@@ -40,7 +40,7 @@ from contactcenter.web.keys import (
 )
 from contactcenter.web.openapi import OPERATIONS, build
 from contactcenter.web.openapi_crm import components
-from contactcenter.web.outbound_routes import add_outbound_routes
+from contactcenter.web.outbound_routes import GATE, add_outbound_routes
 from contactcenter.web.pages import add_pages
 from contactcenter.web.resources import RESOURCES
 from contactcenter.web.routing import Handler, add_route
@@ -242,7 +242,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                distributor: Distributor | None = None,
                desk: Desk | None = None,
                outbound: ClickToTalk | None = None,
-               calling_window: CallingWindow | None = None,
+               gate: Gatekeeper | None = None,
                supervised: Scopes | None = None) -> web.Application:
     """The app; with ``database`` it serves the CRM's collections and manages users."""
     app = web.Application(middlewares=[errors_as_json, guard])
@@ -273,8 +273,11 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_insight_routes(app)
     if distributor is not None:
         add_acd_routes(app, distributor)
+    if gate is not None:
+        app[GATE] = gate  # every call placed from a page or the API asks it first
     if outbound is not None:
-        add_outbound_routes(app, outbound, calling_window or CallingWindow())
+        assert gate is not None, "click-to-talk places calls: it needs the call gate"
+        add_outbound_routes(app, outbound, gate)
     add_pages(app)
     add_desk_routes(app, desk)  # screen-pops, scripts, dispositions
     return app

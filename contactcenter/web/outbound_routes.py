@@ -1,55 +1,33 @@
-"""Click-to-talk over the API: an agent asks, the rules decide, the phones ring.
+"""Click-to-talk over the API: an agent asks, the call gate decides, the phones ring.
 
 ``POST /api/v1/click-to-talk`` with ``{"number": ...}`` rings the agent's phone
-and then the number. Before anything rings, the number is checked against the
-do-not-call list (the CRM contact's flag) and the callee's calling hours (their
-time zone in the CRM, else the zones of the number's numbering plan), and a
-refusal says which rule and why, for the desktop to show.
+and then the number. Before anything rings, the placement passes the call gate
+(``contactcenter.calls``): the do-not-call list (the CRM contact's flag) and the
+callee's calling hours (their time zone in the CRM, else the zones of the
+number's numbering plan); a refusal says which rule and why, for the desktop
+to show, and is on the record as an outbound call that was refused.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import asyncio
 from typing import Any
 
-import phonenumbers
 from aiohttp import web
-from phonenumbers import timezone as number_timezones
 
-from contactcenter.dialer.compliance import Callee, CallingWindow, check_call
+from contactcenter.calls import LOOKUP_TIMEOUT, Refused
 from contactcenter.engine.click_to_talk import ClickToTalk, OutboundRefused
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.web.acd_routes import CALLS_PLACED
 from contactcenter.web.http import BadInput, json_object
-from contactcenter.web.keys import CUSTOMERS, PRINCIPAL
+from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
 from crm_core.phones import try_e164
 
 CLICK_TO_TALK = CALLS_PLACED  # one key: the ACD's routes ask it whether an agent is busy
-WINDOW: web.AppKey[CallingWindow] = web.AppKey("calling_window")
+GATE: web.AppKey[Gatekeeper] = web.AppKey("call_gate")
 SUPERVISING = ("admin", "supervisor")
-
-
-def number_zones(number: str) -> tuple[str, ...]:
-    """The time zones a number may ring in: its area's, else every zone of its country
-    code (a number the plan cannot place, like the 555 ones, could be anywhere in it)."""
-    parsed = phonenumbers.parse(number)
-    zones = [zone for zone in number_timezones.time_zones_for_number(parsed)
-             if zone != number_timezones.UNKNOWN_TIMEZONE]
-    if not zones:  # phonenumbers' country-level table, the fallback it uses itself
-        zones = list(number_timezones._country_level_time_zones_for_number(parsed))
-    return tuple(zone for zone in zones if zone != number_timezones.UNKNOWN_TIMEZONE)
-
-
-async def _callee(request: web.Request, number: str) -> Callee:
-    """What the CRM and the numbering plan say of the person behind ``number``."""
-    zones = number_zones(number)
-    view = await request.app[CUSTOMERS].by_phone(number) if CUSTOMERS in request.app else None
-    contact: dict[str, Any] = (view.contact or {}) if view is not None else {}
-    account: dict[str, Any] = (view.account or {}) if view is not None else {}
-    return Callee(number=number, do_not_call=bool(contact.get("do_not_call")),
-                  time_zone=contact.get("time_zone") or account.get("time_zone"),
-                  number_zones=zones)
 
 
 def _agent(request: web.Request, body: dict[str, Any]) -> str:
@@ -76,13 +54,16 @@ async def click_to_talk(request: web.Request) -> web.Response:
     outbound = request.app[CLICK_TO_TALK]
     if agent not in outbound.known_agents():
         raise BadInput(404, f"no agent {agent!r}", "agent")
-    refusal = check_call(await _callee(request, number), dt.datetime.now(dt.UTC),
-                         request.app[WINDOW])
-    if refusal is not None:
-        return web.json_response({"error": refusal.reason, "rule": refusal.rule,
-                                  "field": "number"}, status=409)
     try:
-        call_id = outbound.start(agent, number)
+        outbound.check(agent)  # a phone to ring, not busy: before the gate looks anything up
+        call_id = outbound.new_id()
+        decision = await asyncio.wait_for(
+            request.app[GATE].ask(call_id, "click_to_talk", number, asked_by=agent),
+            LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
+        if isinstance(decision, Refused):
+            return web.json_response({"error": decision.reason, "rule": decision.rule,
+                                      "field": "number"}, status=409)
+        outbound.start(agent, number, call_id=call_id)
     except OutboundRefused as refused:
         raise BadInput(409, refused.reason, "agent") from None
     return web.json_response({"call_id": call_id, "agent": agent, "number": number},
@@ -91,8 +72,10 @@ async def click_to_talk(request: web.Request) -> web.Response:
 
 _OPERATION: dict[str, Any] = {
     "summary": "Ring the agent's phone, then the number, and bridge them (click-to-talk)",
-    "description": "Refused (409, with `rule` do_not_call or calling_hours) for a number on "
-                   "the do-not-call list or outside the callee's local calling hours.",
+    "description": "Refused (409, with `rule`: do_not_call, calling_hours, "
+                   "unknown_time_zone or lookup_failed) for a number on the do-not-call list, "
+                   "outside the callee's local calling hours, whose local time nobody knows, "
+                   "or when the do-not-call list could not be read.",
     "requestBody": {"required": True, "content": {"application/json": {"schema": {
         "type": "object", "required": ["number"], "properties": {
             "number": {"type": "string", "description": "any form; normalised to E.164"},
@@ -104,9 +87,8 @@ _OPERATION: dict[str, Any] = {
 }
 
 
-def add_outbound_routes(app: web.Application, outbound: ClickToTalk,
-                        window: CallingWindow) -> None:
+def add_outbound_routes(app: web.Application, outbound: ClickToTalk, gate: Gatekeeper) -> None:
     app[CLICK_TO_TALK] = outbound
-    app[WINDOW] = window
+    app[GATE] = gate
     add_route(app, "POST", "/api/v1/click-to-talk", click_to_talk, resource="click_to_talk",
               action="create", operation=_OPERATION)

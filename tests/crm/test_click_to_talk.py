@@ -14,11 +14,15 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
+from contactcenter.calls import CallGate
 from contactcenter.dialer.compliance import CallingWindow
-from contactcenter.engine.click_to_talk import ClickToTalk
+from contactcenter.engine.callees import callee_lookup
+from contactcenter.engine.click_to_talk import ClickToTalk, OutboundRefused
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
+from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.models import Contact, ContactPhone
 from tests.crm.api_client import Api, start_api
@@ -56,8 +60,10 @@ async def _desk(engine: AsyncEngine, tmp_path: Path, window: CallingWindow) -> D
     distributor = Distributor(Acd(CONFIG, now=clock()), send=send, publish=published.append,
                               clock=clock)
     outbound = ClickToTalk(distributor, send=send, publish=published.append, clock=clock)
+    outbound.gate = Gatekeeper(CallGate(window), publish=published.append,
+                               lookup=callee_lookup(CustomerService(sessions(engine))))
     api = await start_api(engine, tmp_path, distributor=distributor, outbound=outbound,
-                          calling_window=window)
+                          gate=outbound.gate)
     distributor.registration("agent101", True)
     distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
     return Desk(api, outbound, distributor, sent, published)
@@ -126,6 +132,17 @@ async def test_a_do_not_call_number_is_refused_with_the_reason(
     assert "do-not-call" in body["error"]
     await desk.settled()
     assert desk.sent == []  # no phone rang
+    # on the record: an outbound call that was refused, who asked, and why
+    refused = [e for e in desk.published if e["type"] in ("call.refused", "call.ended")]
+    assert [(e["type"], e.get("rule"), e.get("outcome")) for e in refused] == [
+        ("call.refused", "do_not_call", None), ("call.ended", None, "refused_do_not_call")]
+    assert (refused[0]["number"], refused[0]["asked_by"]) == ("+15550009999", "agent101")
+
+
+async def test_a_call_the_gate_did_not_clear_is_not_placed(desk: Desk) -> None:
+    with pytest.raises(OutboundRefused, match="not cleared"):
+        desk.outbound.start("agent101", "+15550001234")
+    assert desk.sent == []
 
 
 async def test_outside_the_callees_hours_is_refused_in_their_time(

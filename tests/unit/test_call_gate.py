@@ -102,7 +102,10 @@ def test_a_callback_asked_for_at_night_is_accepted_for_the_morning() -> None:
     gate = CallGate(WINDOW)
     ask(gate, "callback_help", at(23))
     out = gate.handle(CalleeFound(placement_id="p1", callee=callee()), at(23))
-    assert out == [Cleared(placement_id="p1", earliest=at(8, day=8))]
+    assert out[:2] == [Cleared(placement_id="p1", earliest=at(8, day=8)),
+                       Deferred(placement_id="p1", until=at(8, day=8), reason=out[1].reason)]
+    assert gate.state("p1") is PlacementState.DEFERRED
+    assert gate.handle_timer(at(8, day=8)) == [Resume(placement_id="p1")]
     assert gate.state("p1") is PlacementState.WAITING
 
 

@@ -4,6 +4,7 @@ connected calls keep their agent, agents keep their states."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,8 @@ from contactcenter.acd import (
     parse_acd,
 )
 from contactcenter.bus import EventBus
+from contactcenter.calls import CallGate
+from contactcenter.dialer.compliance import Callee, CallingWindow
 from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.engine import Engine
@@ -191,3 +194,62 @@ async def test_callbacks_promised_before_a_restart_wait_again_in_their_place(
     view = second.distributor.acd.call_state("second")
     assert view is not None and view.entered == 1010.0  # its wait counts from the promise
     await second.stop()
+
+
+async def test_a_callback_restored_after_a_restart_passes_the_rules_again(
+        tmp_path: Path, clock: list[float]) -> None:
+    first = Life(tmp_path, clock)
+    for event in ({"type": "call.arrived", "call_id": "c1", "caller": "+12125550101",
+                   "dialed": "5000"},
+                  {"type": "callback.requested", "call_id": "c1", "number": "+12125550101",
+                   "queue": "support"},
+                  {"type": "call.ended", "call_id": "c1", "outcome": "callback_requested"}):
+        first.journal.append({**event, "time": clock[0]})
+    await first.stop()
+
+    # meanwhile the customer asked to be put on the do-not-call list
+    async def on_the_list(number: str) -> Callee:
+        return Callee(number=number, do_not_call=True, time_zone="America/New_York")
+
+    second = Life(tmp_path, clock)
+    second.distributor.dial_out = True
+    second.engine.attach_gate(CallGate(CallingWindow(start=dt.time(0), end=dt.time(23, 59))),
+                              on_the_list)
+    second.distributor.registration("agent101", True)
+    second.distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    assert second.engine.restore_callbacks() == 1
+    await until(lambda: "callback.refused" in {
+        event["type"] for event in second.journal.records["c1"].all_events()})
+    assert not second.wire.of(c.RingAgent)
+    assert second.distributor.acd.call_state("c1") is None
+    await second.stop()
+    third = Life(tmp_path, clock)  # refused once: not promised any more
+    assert third.engine.restore_callbacks() == 0
+    await third.stop()
+
+
+async def test_an_ivr_caller_is_told_when_their_callback_is_refused(
+        tmp_path: Path, clock: list[float]) -> None:
+    async def on_the_list(number: str) -> Callee:
+        return Callee(number=number, do_not_call=True, time_zone="America/New_York")
+
+    life = Life(tmp_path, clock)
+    life.engine.attach_gate(CallGate(CallingWindow()), on_the_list)
+    life.engine.on_driver_event(e.CallArrived(call_id="c1", caller="+12125550101",
+                                              dialed="5000"))
+    for digit, prompts in (("9", 2), ("2", 3)):  # the menu's callback choice
+        await until(lambda n=prompts - 1: len(life.wire.of(c.PlayMedia)) == n)
+        life.engine.on_driver_event(e.DigitReceived(call_id="c1", digit=digit))
+    await until(lambda: len(life.wire.of(c.PlayMedia)) == 3)  # "we will call you back"
+    thanks = life.wire.of(c.PlayMedia)[-1]
+    life.engine.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=thanks.playback_id))
+    await until(lambda: len(life.wire.of(c.PlayMedia)) == 4)
+    sorry = life.wire.of(c.PlayMedia)[-1]
+    assert sorry.media == ("sound:im-sorry", "sound:cannot-complete-as-dialed")
+    life.engine.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=sorry.playback_id))
+    await until(lambda: bool(life.wire.of(c.HangupCall)))
+    life.engine.on_driver_event(e.CallEnded(call_id="c1"))
+    await until(lambda: life.journal.records["c1"].state == "ended")
+    assert life.journal.records["c1"].outcome == "callback_refused"
+    assert life.distributor.acd.call_state("c1") is None
+    await life.stop()

@@ -97,7 +97,9 @@ OPEN: tuple[tuple[str, str, Handler, dict[str, Any]], ...] = (
                    "redirects back)",
         "requestBody": _form({key: _LIMITS[key] for key in ("name", "phone", "topic")},
                              ("name", "phone")),
-        "responses": _FORM_ANSWERS}),
+        "responses": {**_FORM_ANSWERS, "409": _html(
+            "the calling rules refuse this number (do-not-call list, unknown local time): "
+            "a page saying so")}}),
     ("GET", "/assets/{name}", asset, {
         "summary": "A static file of the pages (script, style sheet)",
         "parameters": [{"name": "name", "in": "path", "required": True, "schema": {

@@ -12,6 +12,7 @@ forms are rate limited per client address, and every text is bounded.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hmac
 import logging
@@ -25,6 +26,7 @@ from aiohttp import web
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
+from contactcenter.calls import LOOKUP_TIMEOUT, Refused
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
@@ -111,6 +113,10 @@ def _notice(request: web.Request) -> Markup:
     if request.query.get("callback") == "1":
         return tag("p", "Thank you. An agent will call you back as soon as one is free.",
                    id="notice", class_="notice", role="status")
+    if request.query.get("callback") == "later":
+        return tag("p", "Thank you. It is late where your phone is: an agent will call you "
+                        "back once it is morning there.", id="notice", class_="notice",
+                   role="status")
     return Markup("")
 
 
@@ -146,6 +152,18 @@ async def article_page(request: web.Request) -> web.Response:
                       if part.strip())
     main = fill("article.html", title=article.title, body=paragraphs)
     return page(title=article.title, body_class="help", main=main)
+
+
+#: what a visitor is told when the calling rules refuse the callback they asked for
+_REFUSALS = {
+    "do_not_call": "This number is on our do-not-call list, so we cannot call it back. "
+                   "Please call us, or write to us below.",
+    "unknown_time_zone": "We cannot tell the local time where this number rings, so we "
+                         "cannot call it back. Please call us, or write to us below.",
+    "calling_hours": "We may not call this number at any hour we are open. Please call us, "
+                     "or write to us below.",
+    "lookup_failed": "Callbacks cannot be booked right now. Please call us.",
+}
 
 
 def _refuse(status: int, message: str) -> web.Response:
@@ -235,8 +253,14 @@ async def request_callback(request: web.Request) -> web.Response:
     if number is None:
         return _refuse(422, f"“{raw}” is not a phone number we can call.")
     call_id = f"web-{uuid.uuid4()}"
-    distributor.request_callback(call_id, queue=CALLBACK_QUEUE, number=number, priority=0,
-                                 skill=None, variables={"name": name, "topic": topic,
-                                                        "source": "web"})
+    decision = distributor.request_callback(
+        call_id, queue=CALLBACK_QUEUE, number=number, priority=0, skill=None,
+        variables={"name": name, "topic": topic, "source": "web"}, source="callback_help")
     log.info("help page: callback %s requested", call_id)
+    if decision is not None:  # the rules' answer, for the person who asked
+        answer = await asyncio.wait_for(decision, LOOKUP_TIMEOUT + 5)
+        if isinstance(answer, Refused):
+            return _refuse(409, _REFUSALS.get(answer.rule, _REFUSALS["lookup_failed"]))
+        if answer.earliest is not None:
+            raise web.HTTPSeeOther("/help?callback=later")
     raise web.HTTPSeeOther("/help?callback=1")
