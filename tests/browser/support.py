@@ -40,8 +40,10 @@ _callers = count(1)
 
 
 @contextmanager
-def browser_platform(tmp: Path, install: AsteriskInstall) -> Iterator[Platform]:
-    """The demo platform (demo CRM data seeded) with quick queues and three agents."""
+def browser_platform(tmp: Path, install: AsteriskInstall,
+                     sections: dict[str, Any] | None = None) -> Iterator[Platform]:
+    """The demo platform (demo CRM data seeded) with quick queues and three agents
+    (``sections``: more settings)."""
     (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
         "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
@@ -51,7 +53,8 @@ def browser_platform(tmp: Path, install: AsteriskInstall) -> Iterator[Platform]:
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, install,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml")},
-                          asterisk=outbound, sections=SCRIPTS) as platform:
+                          asterisk=outbound, sections={**SCRIPTS, **(sections or {})}
+                          ) as platform:
         yield platform
 
 
