@@ -7,7 +7,9 @@ only translates. A waiting caller's ``CallTask`` hands the call over with
 ``CancelOffer`` hangs the ringing leg up, announcements play between stretches
 of hold music. The legs' events come back through ``agent_answered`` and
 ``leg_ended``. Commands go out in the order the core gave them, through one
-sender, so that a bridge is never asked for before its leg was rung.
+sender, so that a bridge is never asked for before its leg was rung. What is a
+callback's own (the call gate, virtual callers set aside and back in line, the
+customer's leg) is the layer below, ``callback_line.py``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from contactcenter.acd import commands as ac
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
-from contactcenter.calls import Cleared, Deferred, Refused, Source
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
-from contactcenter.engine.callbacks import DIALABLE, CallbackCall, Promise
+from contactcenter.engine.callback_line import CallbackLine
+from contactcenter.engine.callbacks import CallbackCall, Promise
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of, position_media
 from contactcenter.engine.phones import Phones
@@ -35,14 +37,12 @@ from contactcenter.telephony import events as de
 
 log = logging.getLogger(__name__)
 
-#: the gate's first answer for a callback: accepted (maybe for later), or refused
-Checked = asyncio.Future[Cleared | Refused]
 
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
 
 
-class Distributor:
+class Distributor(CallbackLine):
     """The ACD core's adapter: callers and legs in, the core's commands out, in order."""
 
     def __init__(self, acd: Acd, *, send: Send, publish: Publish,
@@ -90,54 +90,6 @@ class Distributor:
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    skill=skill, caller=caller, variables=variables,
                                    since=since))
-
-    def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
-                         skill: str | None, variables: dict[str, str],
-                         since: float | None = None,
-                         source: Source = "callback_ivr") -> Checked | None:
-        """A customer asked to be called back: a virtual caller waits its turn in ``queue``
-        (``since``: when they asked, for one restored after a restart), once the call gate
-        accepts it; the gate's first decision, for whoever asked to tell the customer."""
-        promise = Promise(queue, number, priority, skill, variables,
-                          self._clock() if since is None else since)
-        self._callbacks[call_id] = number
-        if self.gate is None:
-            self._line_up(call_id, promise)
-            return None
-        self._promises[call_id] = promise
-        decision = self.gate.ask(call_id, source, number)
-        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=False))
-        return decision
-
-    def _line_up(self, call_id: str, promise: Promise) -> None:
-        self._handle(ae.CallbackRequested(
-            call_id=CallId(call_id), queue=promise.queue, number=promise.number,
-            priority=promise.priority, skill=promise.skill, variables=promise.variables,
-            since=promise.since))
-
-    def _checked(self, call_id: str, done: Checked, *, in_line: bool) -> None:
-        """The gate's answer for a callback: in line now, at the window's opening, or never."""
-        decision = done.result() if not done.cancelled() else None
-        if isinstance(decision, Cleared) and decision.earliest is None:
-            if not in_line and call_id in self._promises:
-                self._line_up(call_id, self._promises[call_id])
-        elif isinstance(decision, Cleared):  # the gate says Resume at the opening
-            if in_line:
-                self._handle(ae.CallbackDeferred(call_id=CallId(call_id)))
-        else:
-            self.drop_callback(call_id)
-
-    def resume_callback(self, call_id: str) -> None:
-        """A callback set aside may wait in line again (its place kept by ``since``)."""
-        promise = self._promises.get(call_id)
-        if promise is not None:
-            self._line_up(call_id, promise)
-
-    def drop_callback(self, call_id: str) -> None:
-        """The gate refused a callback: out of the ACD, nobody is called."""
-        self._promises.pop(call_id, None)
-        if self._callbacks.pop(call_id, None) is not None and self.acd.call_state(call_id):
-            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
 
     def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
               agent: str, answered_at: float, caller: str, priority: int) -> None:
@@ -246,21 +198,6 @@ class Distributor:
                 return leg
         return None
 
-    def customer_answered(self, event: de.CustomerAnswered) -> None:
-        """The customer called back answered: bridged with the agent waiting for them."""
-        waiting = self._calls.get(event.call_id)
-        side = waiting.side if waiting is not None else None
-        if isinstance(side, CallbackCall) and side.customer_leg == event.leg_id:
-            side.customer_answered()
-        else:  # the agent gave up meanwhile
-            self._queue(dc.HangupCall(call_id=event.leg_id))
-
-    def _customer_gone(self, call_id: str, cause: str) -> None:
-        waiting = self._calls.get(call_id)
-        self._gone(call_id)  # the agent's leg goes, the agent wraps up
-        if waiting is not None and isinstance(waiting.side, CallbackCall):
-            waiting.side.finish(cause)
-
     def playback_ended(self, call_id: str, playback_id: str) -> None:
         waiting = self._calls.get(call_id)
         if waiting is not None and waiting.announcing == playback_id:
@@ -348,20 +285,6 @@ class Distributor:
                     if rejected is not None:
                         rejected.side.hang_up("normal")
 
-    def _check_overflow(self, call_id: str, number: str) -> None:
-        """A caller left a virtual caller behind: it waits in line while the gate looks
-        the number up (a turn before the answer is set aside until it comes)."""
-        view = self.acd.call_state(call_id)
-        if self.gate is None or view is None:
-            return
-        waiting = self._calls.get(call_id)
-        self._promises[call_id] = Promise(view.queue, number, view.priority, view.skill,
-                                          {}, view.joined)
-        if waiting is not None:
-            waiting.caller = number
-        decision = self.gate.ask(call_id, "callback_overflow", number)
-        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=True))
-
     def _legs_of(self, call_id: str, agent: str) -> list[Leg]:
         return [leg for leg in self.legs.values()
                 if leg.call_id == call_id and leg.agent == agent]
@@ -389,36 +312,6 @@ class Distributor:
         self._queue(dc.RingAgent(call_id=call_id, leg_id=leg.leg_id,
                                  endpoint=self.registered.ring(agent),
                                  caller_id=waiting.caller, timeout=math.ceil(timeout) + 5))
-
-    def _turn_cleared(self, call_id: str) -> bool:
-        """A callback's customer not dialed yet: may they be now? Checked at every turn
-        (an agent may let it ring out, and the next turn come after the window closed)."""
-        if self.gate is None or call_id not in self._promises:
-            return True
-        decision = self.gate.turn(call_id)
-        if isinstance(decision, Cleared):
-            return True
-        if isinstance(decision, Deferred):
-            self._set_aside.append(call_id)  # out of line once this batch is carried out
-        else:
-            self._promises.pop(call_id, None)
-            self._callbacks.pop(call_id, None)
-            self._withdraw.append(call_id)
-        return False
-
-    def _callback_turn(self, call_id: str) -> Waiting | None:
-        """A virtual caller's turn: the customer is called back once an agent answers."""
-        number = self._callbacks.get(call_id)
-        view = self.acd.call_state(call_id)
-        if not self.dial_out or number is None or view is None or not DIALABLE.match(number):
-            return None
-        del self._callbacks[call_id]
-        side = CallbackCall(call_id=call_id, record_id=f"{call_id}-callback", number=number,
-                            queue=view.queue,
-                            send=self._queue, publish=self._publish, clock=self._clock)
-        waiting = self._calls[call_id] = Waiting(caller=number, side=side)
-        self._customer_legs[side.customer_leg] = call_id
-        return waiting
 
     def _connect(self, call_id: str, agent: str) -> None:
         waiting = self._calls.get(call_id)
