@@ -13,6 +13,8 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
+from contactcenter.domain.catalogue import Checker, strict_from_environment
+
 DomainEvent = dict[str, Any]
 
 
@@ -101,7 +103,12 @@ _ENCODED_KEPT = 1024
 
 
 class EventBus:
-    def __init__(self) -> None:
+    def __init__(self, checker: Checker | None = None, *, checked: bool = True) -> None:
+        """Each event is checked against the catalogue (``contactcenter.domain``) as it
+        is published; one of a type it does not have is not sent (``checked=False``: a
+        bus that carries anything, for its own tests)."""
+        self._checker = (checker or Checker(strict=strict_from_environment())) \
+            if checked else None
         self._subscribers: set[Subscription] = set()
         #: who gets the next event: a snapshot, so a subscriber cut off while an event is
         #: handed out does not change what the loop walks
@@ -145,6 +152,8 @@ class EventBus:
         return data[1]
 
     def publish(self, event: DomainEvent) -> None:
+        if self._checker is not None and not self._checker.admit(event):
+            return
         for subscriber in self._fan_out:
             subscriber._offer(event)
 

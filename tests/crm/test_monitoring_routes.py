@@ -30,8 +30,9 @@ from crm_core.db import sessions
 from crm_core.models import User
 from crm_core.users import load_users
 from tests.crm.api_client import password_hash
+from tests.support import until
 from tests.unit.test_distribution import Caller
-from tests.unit.test_engine import Wire, until
+from tests.unit.test_engine import Wire
 
 CONFIG = parse_acd({"queues": {"support": {"strategy": "longest_idle", "wrap_up": 0}}},
                    {"agents": {"agent101": {"queues": {"support": 1}},

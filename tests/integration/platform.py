@@ -22,6 +22,7 @@ from typing import Any, Self
 import aiohttp
 import yaml
 
+from contactcenter.domain.catalogue import UNCATALOGUED
 from contactcenter.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import remove_runtime
@@ -109,8 +110,9 @@ class Platform:
         if self.log_path is None or not self.log_path.exists():
             return []
         marker = FAILED.split("%s %s ", 1)[1]
+        uncatalogued = UNCATALOGUED.split("%s", 1)[0]
         return [line for line in self.log_path.read_text(errors="replace").splitlines()
-                if line.endswith(marker)]
+                if line.endswith(marker) or uncatalogued in line]
 
     def crash(self) -> None:
         """SIGKILL the app alone, as a crash would; its Asterisk keeps running."""

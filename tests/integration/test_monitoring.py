@@ -19,8 +19,7 @@ from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.test_acd_calls import _api, _caller, _registered, set_state
-from tests.support import require_tool
-from tests.unit.test_engine import until
+from tests.support import require_tool, until
 
 pytestmark = pytest.mark.asterisk
 
@@ -121,7 +120,7 @@ async def test_a_supervisor_listens_to_a_live_call_and_leaves_it_as_it_was(
             for kind in ("call.monitor", "call.monitor.started", "call.monitor.ended")]
         await until(lambda: [(e["username"], e["action"])
                              for e in _audit(platform, placed["monitor_id"])] == [
-            ("supervisor", "create"), ("supervisor", "update")], timeout=5)
+            ("supervisor", "create"), ("supervisor", "update")], seconds=5)
         assert not [e for e in phones["agent101"].events if e.get("type") == "CALL_CLOSED"]
         assert (await caller).returncode == 0
         ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"

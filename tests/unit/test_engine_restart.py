@@ -28,7 +28,8 @@ from contactcenter.ivr.loader import load_flows
 from contactcenter.journal import CallJournal
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
-from tests.unit.test_engine import ROOT, Wire, until
+from tests.support import until
+from tests.unit.test_engine import ROOT, Wire
 
 CONFIG = parse_acd(
     {"queues": {"support": {"strategy": "longest_idle", "ring_timeout": 5, "wrap_up": 30,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from contactcenter.bus import EventBus
 from contactcenter.journal import CallJournal
 
@@ -85,7 +87,7 @@ def test_every_event_is_one_json_line(tmp_path: Path) -> None:
 
 
 async def test_bus_fans_out_and_cuts_off_a_subscriber_that_falls_behind() -> None:
-    bus = EventBus()
+    bus = EventBus(checked=False)  # carries anything: the bus alone
     fast = bus.subscribe()
     slow = bus.subscribe(maxsize=2)
     for number in range(3):
@@ -154,3 +156,14 @@ def test_only_the_last_figures_of_each_queue_in_a_batch_are_sent() -> None:
               {"type": "queue.stats", "queue": "sales", "waiting": 2}]
     kept = superseded_stats_dropped(events)
     assert kept == [events[1], events[2], events[3]]
+
+
+def test_an_event_outside_the_catalogue_is_not_sent(caplog: pytest.LogCaptureFixture) -> None:
+    bus = EventBus()
+    subscription = bus.subscribe()
+    bus.publish({"type": "call.made_up", "time": 1.0, "call_id": "c1"})
+    bus.publish({"type": "agent.state", "time": 1.0, "agent": "a", "state": "available",
+                 "reason": "", "since": 1.0, "call_id": None})
+    assert subscription.get_nowait()["type"] == "agent.state"  # type: ignore[index]
+    assert subscription.get_nowait() is None
+    assert "unknown type 'call.made_up'" in caplog.text

@@ -19,8 +19,9 @@ from contactcenter.journal import CallJournal
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.translate import ari_event, ari_request
+from tests.support import until
 from tests.unit.test_distribution import CONFIG, Caller, _settled, _setup
-from tests.unit.test_engine import Wire, until
+from tests.unit.test_engine import Wire
 
 
 @pytest.fixture

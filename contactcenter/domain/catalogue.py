@@ -1,0 +1,243 @@
+"""Every domain event the platform publishes, in one place: its type, when it happens,
+its fields and their types.
+
+The bus (``contactcenter.bus``) checks each event against this catalogue as it is
+published: an event of a type the catalogue does not have is not sent to anyone
+(it is logged, with ``UNCATALOGUED``), and one that lacks a field it must carry is
+logged the same way. Under ``strict`` (the test suite) the fields' types are
+checked too. ``docs/events.md``'s table is made from here (``markdown_table``)
+and a test keeps the two the same.
+
+Every event also has ``type`` and ``time`` (Unix seconds); the events of a call
+(``call_id``) are kept, in order, with the call's record.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+#: the log line of an event outside the catalogue (the suite fails a test that logs one)
+UNCATALOGUED = "event outside the catalogue: %s"
+
+STR, INT, FLOAT, BOOL = (str,), (int,), (int, float), (bool,)
+OPT_STR, OPT_FLOAT, OPT_INT = (str, type(None)), (int, float, type(None)), (int, type(None))
+MAP, LIST, OPT_MAP = (dict,), (list,), (dict, type(None))
+ANY: tuple[type, ...] = (object,)
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    name: str
+    types: tuple[type, ...]
+    doc: str
+    required: bool = True
+
+
+def f(name: str, types: tuple[type, ...], doc: str = "", *, optional: bool = False) -> Field:
+    return Field(name, types, doc, required=not optional)
+
+
+@dataclass(frozen=True, slots=True)
+class EventSpec:
+    type: str
+    when: str
+    fields: tuple[Field, ...] = ()
+    call: bool = True  #: carries ``call_id``: one of a call's events
+    required: frozenset[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        names = {item.name for item in self.fields if item.required}
+        object.__setattr__(self, "required",
+                           frozenset(names | {"type", "time"} | ({"call_id"} if self.call
+                                                                  else set())))
+
+
+_AGENT = f("agent", STR, "the agent")
+_QUEUE = f("queue", STR, "the queue")
+_OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
+_MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
+            f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
+            f("phone", STR), f("monitored_call", STR), f("monitored_agent", STR))
+
+SPECS: tuple[EventSpec, ...] = (
+    # -- a call in the IVR
+    EventSpec("call.arrived", "a call reached the platform", (
+        f("caller", STR), f("caller_name", STR), f("dialed", STR), f("flow", STR))),
+    EventSpec("ivr.step", "the call entered an IVR node", (
+        f("node", STR), f("node_type", STR))),
+    EventSpec("ivr.lookup", "a data dip answered (or timed out)", (
+        f("node", STR), f("kind", STR), f("key", STR), f("found", BOOL),
+        f("timed_out", BOOL))),
+    EventSpec("ivr.hours", "business hours were checked", (f("node", STR), f("open", BOOL))),
+    EventSpec("ivr.digits", "a menu key or collected input", (
+        f("node", STR), f("digits", STR), f("variable", OPT_STR, "input only", optional=True))),
+    EventSpec("ivr.invalid", "a key or input that is not accepted", (
+        f("node", STR), f("digits", STR), f("attempt", INT))),
+    EventSpec("ivr.timeout", "no input in time", (f("node", STR), f("attempt", INT))),
+    EventSpec("ivr.retry", "the menu or input is asked again", (
+        f("node", STR), f("attempt", INT))),
+    EventSpec("ivr.exit", "the IVR is done with the call", (
+        f("kind", STR, "`queue`, `voicemail`, `callback`, `hangup`, `abandoned`"),
+        f("target", OPT_STR), f("reason", OPT_STR), f("variables", MAP))),
+    # -- a call in a queue
+    EventSpec("call.queued", "the caller waits in a queue (again after an overflow to "
+              "another queue)", (
+        _QUEUE, f("priority", INT), f("skill", OPT_STR), f("variables", MAP),
+        f("callback", STR, "a callback's number", optional=True))),
+    EventSpec("call.announced", "a waiting caller heard their position or the comfort "
+              "message to the end", (
+        f("kind", STR, "`position` or `comfort`"), f("started", FLOAT),
+        f("position", INT, optional=True), f("expected_wait", OPT_FLOAT, optional=True))),
+    EventSpec("call.offered", "the ACD rings an agent's phone for the call (or an agent "
+              "places one)", (
+        _OPT_QUEUE, _AGENT, f("direction", STR, "`outbound` for click-to-talk",
+                              optional=True))),
+    EventSpec("call.answered", "the agent answered; caller and agent are bridged", (
+        _OPT_QUEUE, f("agent", STR, optional=True), f("wait", FLOAT))),
+    EventSpec("call.abandoned", "the caller hung up while waiting or while a phone rang", (
+        _QUEUE, f("wait", FLOAT), f("reason", STR), f("ringing", BOOL))),
+    EventSpec("call.overflowed", "max wait or a full queue sent the call on", (
+        _QUEUE, f("kind", STR), f("target", OPT_STR), f("reason", STR))),
+    EventSpec("call.rejected", "the call asked for a queue the ACD does not have", (
+        _QUEUE, f("reason", STR))),
+    EventSpec("call.deferred", "the ACD set a callback's virtual caller aside (outside its "
+              "customer's calling hours): out of line and of the queue's figures", (_QUEUE,)),
+    EventSpec("call.recording", "a queue that records started recording the call", (
+        _QUEUE, f("recording", STR, "the file's name"))),
+    EventSpec("call.completed", "the talk ended; the agent goes to wrap-up", (
+        _QUEUE, _AGENT, f("talk", FLOAT))),
+    EventSpec("call.wrapped", "the agent's wrap-up of the call ended (after `call.ended`)", (
+        _QUEUE, _AGENT, f("wrap", FLOAT, "seconds"))),
+    EventSpec("voicemail.started", "a message is being recorded", (
+        f("mailbox", OPT_STR), f("recording", STR))),
+    EventSpec("voicemail.recorded", "a message was recorded", (
+        f("mailbox", OPT_STR), f("recording", STR), f("duration", OPT_FLOAT),
+        f("status", STR))),
+    # -- calls the platform places
+    EventSpec("callback.requested", "the caller asked to be called back", (
+        f("number", STR), f("queue", OPT_STR), f("variables", MAP))),
+    EventSpec("callback.refused", "the calling rules refuse a callback (docs/outbound.md): "
+              "nobody is called", (
+        f("number", STR), f("rule", STR), f("reason", STR), f("source", STR),
+        f("asked_by", OPT_STR))),
+    EventSpec("callback.deferred", "a callback may not be dialed before `until` (the "
+              "callee's calling window opens)", (
+        f("number", STR), f("until", FLOAT), f("reason", STR), f("source", STR))),
+    EventSpec("callback.withdrawn", "a callback reached an agent but nobody can be called "
+              "(no outbound peer, a number that cannot be dialed)", (
+        _AGENT, f("number", OPT_STR), f("reason", STR))),
+    EventSpec("call.dialed", "the platform calls a customer (a callback's attempt, "
+              "click-to-talk): the start of an outbound record", (
+        f("caller", STR), f("dialed", STR), f("direction", STR), _OPT_QUEUE,
+        f("agent", STR, optional=True),
+        f("origin", STR, "the call that asked for the callback", optional=True))),
+    EventSpec("callback.connected", "the customer called back answered and is bridged with "
+              "the agent", (f("number", STR), f("agent", STR, optional=True))),
+    EventSpec("call.refused", "a call a user asked for (click-to-talk) that the calling "
+              "rules refused: the start of its own outbound record", (
+        f("number", STR), f("rule", STR), f("reason", STR), f("source", STR),
+        f("asked_by", OPT_STR))),
+    # -- supervisors on a call
+    EventSpec("call.monitor", "a supervisor asked to listen, whisper or barge: their phone "
+              "rings", _MONITOR),
+    EventSpec("call.monitor.started", "the supervisor's phone answered: they are on the "
+              "call", _MONITOR),
+    EventSpec("call.monitor.ended", "the monitoring session ended", (
+        *_MONITOR, f("started", OPT_FLOAT))),
+    # -- the end of a call
+    EventSpec("call.resumed", "the app restarted and picked the call up again", (
+        f("state", STR), f("caller", STR), f("dialed", STR),
+        f("flow", STR, optional=True))),
+    EventSpec("call.error", "the platform failed on the call (it is hung up)", (
+        f("state", STR),)),
+    EventSpec("call.ended", "the call is over", (
+        f("cause", STR), f("outcome", OPT_STR), f("duration", OPT_FLOAT),
+        f("agent", STR, optional=True))),
+    # -- the desktop
+    EventSpec("screen.pop", "the call was offered to an agent: what their desktop shows "
+              "(not kept with the call's record)", (
+        _AGENT, _OPT_QUEUE, f("caller", STR), f("direction", STR), f("customer", OPT_MAP),
+        f("lookup", STR), f("ivr", MAP), f("wait", FLOAT), f("script", OPT_MAP),
+        f("dispositions", LIST))),
+    EventSpec("script.answers", "the agent answered (or went back over) a question of the "
+              "call's script", (
+        _AGENT, f("script", STR), f("answers", MAP, "all of them so far"))),
+    EventSpec("call.disposed", "the agent disposed of the call (also after its end; the "
+              "last one counts)", (
+        _AGENT, f("queue", OPT_STR), f("code", STR), f("notes", STR),
+        f("by", STR, "the user"))),
+    # -- agents, queues, phones
+    EventSpec("agent.state", "an agent's state changed", (
+        _AGENT, f("state", STR, "`logged_out`, `available`, `ringing`, `on_call`, "
+                                "`wrap_up`, `paused`"),
+        f("reason", STR), f("since", FLOAT), f("call_id", OPT_STR)), call=False),
+    EventSpec("queue.stats", "a queue's figures changed", (
+        _QUEUE, f("waiting", INT), f("longest_wait", FLOAT), f("offered", INT),
+        f("answered", INT), f("abandoned", INT), f("overflowed", INT), f("callbacks", INT),
+        f("service_level", OPT_FLOAT), f("average_speed_of_answer", OPT_FLOAT),
+        f("average_handle_time", OPT_FLOAT), f("staffed", INT),
+        f("expected_wait", OPT_FLOAT)), call=False),
+    EventSpec("endpoint.state", "an agent phone registered, unregistered or changed device "
+              "state", (
+        f("endpoint", STR), f("agent", OPT_STR, "whose phone: `agent101-web` is "
+                                                 "`agent101`'s"),
+        f("registered", BOOL), f("state", OPT_STR)), call=False),
+)
+
+CATALOGUE: Mapping[str, EventSpec] = {spec.type: spec for spec in SPECS}
+
+
+class Checker:
+    """Admits an event to the bus or says why not; logs each problem once per kind."""
+
+    def __init__(self, catalogue: Mapping[str, EventSpec] = CATALOGUE, *,
+                 strict: bool = False) -> None:
+        self.catalogue = catalogue
+        self.strict = strict
+        self._told: set[str] = set()
+
+    def admit(self, event: Mapping[str, Any]) -> bool:
+        """True when the event may go out (a known type); its problems are logged."""
+        spec = self.catalogue.get(str(event.get("type")))
+        if spec is None:
+            self._tell(f"unknown type {event.get('type')!r}")
+            return False
+        if not spec.required <= event.keys():
+            missing = sorted(spec.required - event.keys())
+            self._tell(f"{spec.type} without {', '.join(missing)}")
+        elif self.strict:
+            for item in spec.fields:
+                if item.name in event and not isinstance(event[item.name], item.types):
+                    self._tell(f"{spec.type}.{item.name} is a "
+                               f"{type(event[item.name]).__name__}")
+        return True
+
+    def _tell(self, problem: str) -> None:
+        if self.strict or problem not in self._told:
+            self._told.add(problem)
+            log.error(UNCATALOGUED, problem)
+
+
+def markdown_table() -> str:
+    """The catalogue as ``docs/events.md`` shows it."""
+    rows = ["| type | when | fields |", "| --- | --- | --- |"]
+    for spec in SPECS:
+        fields = ", ".join(_shown(item) for item in spec.fields if item.name != "call_id")
+        rows.append(f"| `{spec.type}` | {spec.when} | {fields} |")
+    return "\n".join(rows)
+
+
+def _shown(item: Field) -> str:
+    notes = [note for note in (item.doc, "optional" if not item.required else "") if note]
+    return f"`{item.name}`" + (f" ({'; '.join(notes)})" if notes else "")
+
+
+def strict_from_environment() -> bool:
+    """``CC_STRICT_EVENTS=1`` (the test suite sets it, for serve too): check field types."""
+    return os.environ.get("CC_STRICT_EVENTS") == "1"
