@@ -100,14 +100,27 @@ def _resolve(data: Any, at: KeyPath, path: Path, environ: Mapping[str, str]) -> 
     return data
 
 
+class _Duplicate(Exception):
+    def __init__(self, at: KeyPath, line: int, first: int) -> None:
+        super().__init__(f"{str(at[-1])!r} is already defined on line {first} (YAML would "
+                         "keep this one and drop that one without a word)")
+        self.at, self.line = at, line
+
+
 def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
+    """Remember the line of every key path; a key given twice in one mapping is an error
+    (YAML would keep the last one, and a node or a queue would vanish unseen)."""
     lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key = key_node.value
-            child = (*path, str(key))
+            key, line = str(key_node.value), key_node.start_mark.line + 1
+            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                raise _Duplicate((*path, key), line, seen[key])
+            seen[key] = line
+            child = (*path, key)
             _walk(value_node, child, lines)
-            lines[child] = key_node.start_mark.line + 1
+            lines[child] = line
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, (*path, index), lines)
@@ -128,7 +141,11 @@ def load_yaml(path: Path, environ: Mapping[str, str] | None = None) -> tuple[Any
         raise ConfigError(path, line, "", f"not valid YAML: {exc.problem}") from exc
     lines: LineMap = {}
     if node is not None:
-        _walk(node, (), lines)
+        try:
+            _walk(node, (), lines)
+        except _Duplicate as twice:
+            raise ConfigError(path, twice.line, ".".join(map(str, twice.at)),
+                              str(twice)) from None
     return _resolve(data, (), path, os.environ if environ is None else environ), lines
 
 

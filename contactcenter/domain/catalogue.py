@@ -28,6 +28,7 @@ UNCATALOGUED = "event outside the catalogue: %s"
 STR, INT, FLOAT, BOOL = (str,), (int,), (int, float), (bool,)
 OPT_STR, OPT_FLOAT, OPT_INT = (str, type(None)), (int, float, type(None)), (int, type(None))
 MAP, LIST, OPT_MAP = (dict,), (list,), (dict, type(None))
+OPT_BOOL = (bool, type(None))
 ANY: tuple[type, ...] = (object,)
 
 
@@ -187,7 +188,8 @@ SPECS: tuple[EventSpec, ...] = (
               "state", (
         f("endpoint", STR), f("agent", OPT_STR, "whose phone: `agent101-web` is "
                                                  "`agent101`'s"),
-        f("registered", BOOL), f("state", OPT_STR)), call=False),
+        f("registered", OPT_BOOL, "null until the platform has heard of its registration"),
+        f("state", OPT_STR)), call=False),
 )
 
 CATALOGUE: Mapping[str, EventSpec] = {spec.type: spec for spec in SPECS}

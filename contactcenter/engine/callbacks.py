@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from contactcenter.engine.calls import priority_of
 from contactcenter.journal import CallRecord
 from contactcenter.telephony import commands as dc
 
@@ -163,7 +164,7 @@ def pending_callbacks(records: Iterable[CallRecord]) -> list[PendingCallback]:
         promise = _promise(record.all_events())
         if promise is not None:
             queue, number, since = promise
-            priority = int(record.variables.get("priority", "0") or 0)
+            priority = priority_of(record.variables)
             pending.append(PendingCallback(record.call_id, queue, number, since, priority))
     return sorted(pending, key=lambda callback: callback.since)
 

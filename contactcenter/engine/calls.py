@@ -45,6 +45,17 @@ HANGUP_GUARD = 15.0
 #: the longest a voicemail recording may take before the platform ends the call itself
 VOICEMAIL_GUARD = 180.0
 
+def priority_of(variables: Mapping[str, str]) -> int:
+    """The call's ``priority`` variable; 0 when it is not a whole number (a template that
+    rendered something else): a caller is never dropped over it."""
+    text = variables.get("priority", "0") or "0"
+    try:
+        return int(text)
+    except ValueError:
+        log.warning("priority %r is not a whole number: 0", text)
+        return 0
+
+
 #: what a caller hears when the calling rules refuse the callback they asked for
 REFUSED_CALLBACK = ("sound:im-sorry", "sound:cannot-complete-as-dialed")
 
@@ -264,7 +275,7 @@ class CallTask:
             self.state = CallState.QUEUED
             if self._queueing is None:  # with an ACD, the ACD reports it (again on overflow)
                 self.emit("call.queued", queue=exit_.target, variables=variables,
-                          priority=int(variables.get("priority", "0") or 0))
+                          priority=priority_of(variables))
             await self._send(dc.StartHold(call_id=self.call_id))
             self._join(exit_)
         elif exit_.kind is ic.ExitKind.VOICEMAIL:
@@ -281,7 +292,7 @@ class CallTask:
             if self._queueing is not None and queue:  # a virtual caller waits its turn
                 checked = self._queueing.request_callback(
                     self.call_id, queue=queue, number=number,
-                    priority=int(variables.get("priority", "0") or 0),
+                    priority=priority_of(variables),
                     skill=None, variables=variables)  # the queue's own skill: the menu's
                 if await _refused(checked):           # default one is for no queue
                     self._outcome = "callback_refused"
@@ -298,7 +309,7 @@ class CallTask:
             return
         variables = dict(exit_.variables)
         self._queueing.join(self.call_id, self, queue=exit_.target,
-                            priority=int(variables.get("priority", "0") or 0),
+                            priority=priority_of(variables),
                             skill=variables.get("skill") or None, caller=self.arrival.caller,
                             variables=variables, since=since)
 

@@ -20,7 +20,7 @@ from contactcenter.bus import EventBus
 from contactcenter.calls import CallGate
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callbacks import pending_callbacks
-from contactcenter.engine.calls import CallState, CallTask, Send
+from contactcenter.engine.calls import CallState, CallTask, Send, priority_of
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
@@ -210,7 +210,7 @@ class Engine:
                     task.call_id, task, leg, queue=record.queue,
                     agent=record.agent or leg.endpoint, answered_at=record.answered or 0.0,
                     caller=record.caller,
-                    priority=int(record.variables.get("priority", "0") or 0))
+                    priority=priority_of(record.variables))
             else:  # the agent is gone: nobody to talk to, the call is over
                 task.hang_up("normal")
                 self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,

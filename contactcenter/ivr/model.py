@@ -13,6 +13,7 @@ it is the exception pydantic turns into a validation error with a location.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal
@@ -100,7 +101,25 @@ Prompt = Annotated[
     tuple[Annotated[str, AfterValidator(media_uri)], ...], BeforeValidator(_as_tuple)
 ]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
-Variables = dict[VarName, Text]
+#: call variables the platform reads itself, and what a value given outright must be
+#: (a template, ``{name}``, is checked when the call renders it)
+KNOWN_VARIABLES = {
+    "priority": (re.compile(r"^-?[0-9]{1,6}$"), "a whole number (higher is answered first)"),
+    "skill": (re.compile(r"^[A-Za-z0-9_.-]+$"), "a skill's name"),
+    "language": (re.compile(r"^[a-z]{2,3}([_-][A-Za-z0-9]{2,8})?$"),
+                 "a language code such as en or pt_BR"),
+}
+
+
+def _known_values(variables: dict[str, str]) -> dict[str, str]:
+    for name, (pattern, what) in KNOWN_VARIABLES.items():
+        value = variables.get(name)
+        if value is not None and "{" not in value and value and not pattern.match(value):
+            raise ValueError(f"{name}: {value!r} is not {what}")
+    return variables
+
+
+Variables = Annotated[dict[VarName, Text], AfterValidator(_known_values)]
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 Ranges = Annotated[
     tuple[Annotated[TimeRange, PlainValidator(_range)], ...], BeforeValidator(_as_tuple)

@@ -12,8 +12,6 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from contactcenter.configfile import ConfigError, LineMap, line_of, load_yaml, validate
 from contactcenter.scripting.book import ScriptBook
 from contactcenter.scripting.checks import check_script
@@ -44,7 +42,6 @@ def load_scripts(directory: Path) -> ScriptBook:
 def load_script(path: Path) -> Script:
     """One script file; the script is named after the file."""
     data, lines = load_yaml(path)
-    _no_duplicate_keys(path)
     return parse_script(data, name=path.stem, path=path, lines=lines)
 
 
@@ -110,28 +107,6 @@ def _known_fields(model: type[Any], raw: dict[str, Any], path: Path, lines: Line
             close = difflib.get_close_matches(str(key), fields, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"use {', '.join(sorted(fields))}"
             raise _error(path, lines, (*prefix, str(key)), f"unknown field {key!r}; {hint}")
-
-
-def _no_duplicate_keys(path: Path) -> None:
-    """YAML keeps the last of two equal keys without a word; a script would lose a step."""
-    node = yaml.compose(path.read_text(encoding="utf-8"), Loader=yaml.SafeLoader)
-    todo: list[tuple[yaml.Node, tuple[str | int, ...]]] = [(node, ())] if node else []
-    while todo:
-        current, key_path = todo.pop()
-        if isinstance(current, yaml.SequenceNode):
-            todo.extend((item, (*key_path, index)) for index, item in enumerate(current.value))
-        if not isinstance(current, yaml.MappingNode):
-            continue
-        seen: dict[str, int] = {}
-        for key_node, value_node in current.value:
-            key = str(key_node.value)
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                field = ".".join(str(part) for part in (*key_path, key))
-                raise ConfigError(path, line, field, f"{key!r} is already defined on line "
-                                                     f"{seen[key]}")
-            seen[key] = line
-            todo.append((value_node, (*key_path, key)))
 
 
 def _error(path: Path, lines: LineMap, key: tuple[str, ...], reason: str) -> ConfigError:

@@ -297,3 +297,37 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
 def test_an_empty_file(tmp_path: Path) -> None:
     err = error(tmp_path, "")
     assert err.field == "start"
+
+
+def test_a_node_given_twice_is_refused_naming_both_lines(tmp_path: Path) -> None:
+    twice = GOOD + """\
+  sales:
+    type: hangup
+"""
+    problem = error(tmp_path, twice)
+    assert (problem.line, problem.field) == (18, "nodes.sales")
+    assert "'sales' is already defined on line 12" in problem.reason
+
+
+@pytest.mark.parametrize(("name", "value", "what"), [
+    ("priority", "high", "a whole number"),
+    ("skill", "sales team", "a skill's name"),
+    ("language", "French", "a language code"),
+])
+def test_a_variable_the_platform_reads_is_checked_by_type(
+        tmp_path: Path, name: str, value: str, what: str) -> None:
+    flow = GOOD.replace("  sales:\n    type: queue", f"""\
+  sales:
+    type: set
+    variables: {{{name}: "{value}"}}
+    next: queue_it
+  queue_it:
+    type: queue""")
+    problem = error(tmp_path, flow)
+    assert problem.field.startswith("nodes.sales.variables") and what in problem.reason
+    assert problem.line == 14  # the variables line
+
+
+def test_a_template_is_left_to_the_call(tmp_path: Path) -> None:
+    flow = GOOD.replace("  language: fr", "  language: fr\n  priority: \"{vip_level}\"")
+    assert load_flow(write(tmp_path, flow)).variables["priority"] == "{vip_level}"
