@@ -106,7 +106,8 @@ class Platform:
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def server_errors(self) -> list[str]:
-        """The requests the platform answered with 500, from its log (``FAILED`` lines)."""
+        """The requests the platform answered with 500 and the events it published outside
+        the catalogue, from its log (``FAILED`` and ``UNCATALOGUED`` lines)."""
         if self.log_path is None or not self.log_path.exists():
             return []
         marker = FAILED.split("%s %s ", 1)[1]
@@ -162,7 +163,8 @@ def running_platform(tmp: Path, ivr: dict[str, Any], install: AsteriskInstall,
         settings = load_settings(running.config, environ=running.environment())
         remove_runtime(settings, install)
     failed = running.server_errors()  # only when the test passed: a 500 fails it
-    assert not failed, f"the platform answered 500: {failed[:5]} (see {running.log_path})"
+    assert not failed, (f"the platform answered 500, or published an event outside the "
+                        f"catalogue: {failed[:5]} (see {running.log_path})")
 
 
 def make_platform(tmp: Path, config: Path) -> Platform:
