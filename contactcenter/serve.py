@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.acd import Acd, AcdConfig, load_acd
+from contactcenter.background import Background
 from contactcenter.bus import EventBus
 from contactcenter.calls import CallGate
 from contactcenter.configfile import ConfigError
@@ -46,6 +47,9 @@ from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
+
+#: the process's background tasks, kept with the app that reports on them
+BACKGROUND: web.AppKey[Background] = web.AppKey("background")
 
 log = logging.getLogger(__name__)
 
@@ -191,15 +195,18 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
+    background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
-                                           "live_calls": len(engine.calls)},
+                                           "live_calls": len(engine.calls),
+                                           "background": background.status()},
                      customers=customers, database=crm, distributor=distributor, desk=desk,
                      outbound=outbound, gate=gate,
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
+    app[BACKGROUND] = background
     return engine, driver, app
 
 
@@ -219,16 +226,9 @@ async def run(settings: Settings) -> None:
     engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    sync_task = asyncio.ensure_future(journal.sync_forever())
     outbox = CrmOutbox(journal, crm)
-    outbox_task = asyncio.ensure_future(outbox.run(bus))
-    desk_task = app[DESK].start()  # screen-pops; subscribed before the first call
-    assert engine.distributor is not None
-    acd_task = asyncio.ensure_future(engine.distributor.run())
-    senders = [part.run() for part in (engine.outbound, engine.monitors, engine.gate)
-               if part is not None]
-    senders_task = asyncio.ensure_future(asyncio.gather(*senders))
-    acd_task.add_done_callback(lambda _: senders_task.cancel())  # they end together
+    background = app[BACKGROUND]
+    _start_background(background, engine, journal, outbox, bus, app)
     try:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
@@ -240,12 +240,9 @@ async def run(settings: Settings) -> None:
         log.debug("%d objects of the start kept out of the collector", settle_after_start())
         await _until_stopped()
     finally:
-        sync_task.cancel()
         await driver.stop()
         await engine.close()
-        outbox_task.cancel()
-        desk_task.cancel()
-        acd_task.cancel()
+        await background.stop()  # every task cancelled and awaited
         await _last_flush(outbox)
         await runner.cleanup()
         bus.close()
@@ -253,6 +250,20 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+def _start_background(background: Background, engine: Engine, journal: CallJournal,
+                      outbox: CrmOutbox, bus: EventBus, app: web.Application) -> None:
+    """What runs beside the calls for as long as the process, each task by name."""
+    assert engine.distributor is not None
+    background.start("journal sync", journal.sync_forever())
+    background.start("CRM outbox", outbox.run(bus))
+    background.start("screen-pops", app[DESK].start())  # subscribed before the first call
+    background.start("ACD", engine.distributor.run())
+    for name, part in (("click-to-talk", engine.outbound), ("monitoring", engine.monitors),
+                       ("call gate", engine.gate)):
+        if part is not None:
+            background.start(name, part.run())
 
 
 async def _last_flush(outbox: CrmOutbox) -> None:

@@ -88,14 +88,20 @@ class Gatekeeper:
     async def run(self) -> None:
         """The gate's timers (a CRM that does not answer, a deferral's end); until
         cancelled."""
-        while True:
-            deadline = self.gate.next_deadline()
-            timeout = None if deadline is None else max(0.0, deadline - self._clock())
-            self._wake.clear()
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout)
-            except TimeoutError:
-                self.tick()
+        try:
+            while True:
+                deadline = self.gate.next_deadline()
+                timeout = None if deadline is None else max(0.0, deadline - self._clock())
+                self._wake.clear()
+                try:
+                    await asyncio.wait_for(self._wake.wait(), timeout)
+                except TimeoutError:
+                    self.tick()
+        finally:  # the lookups under way go with it
+            lookups = list(self._tasks)
+            for task in lookups:
+                task.cancel()
+            await asyncio.gather(*lookups, return_exceptions=True)
 
     def tick(self) -> None:
         """Act on the gate's timers due by now (``run`` does it when they fall due)."""

@@ -118,7 +118,12 @@ async def customer_lookup(request: web.Request) -> web.Response:
 
 
 async def health(request: web.Request) -> web.Response:
-    return web.json_response(request.app[HEALTH]())
+    """200 when all is well; 503 when a part of the process stopped (its background
+    tasks say ``ok: false``), so that a supervisor restarts it."""
+    report = request.app[HEALTH]()
+    background = report.get("background")
+    down = isinstance(background, dict) and background.get("ok") is False
+    return web.json_response(report, status=503 if down else 200)
 
 
 async def openapi(request: web.Request) -> web.Response:

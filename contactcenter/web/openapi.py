@@ -168,8 +168,12 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "recent_interactions": {"type": "array", "items": {"type": "object"}}}}),
             "400": ERROR, "404": ERROR}},
     ("GET", "/api/v1/health"): {
-        "summary": "Whether the platform reaches Asterisk (ARI and AMI)",
-        "responses": {"200": json_content({"type": "object"})}},
+        "summary": "Whether the platform reaches Asterisk (ARI and AMI) and its background "
+                   "tasks run",
+        "responses": {"200": json_content({"type": "object"}),
+                      "503": json_content({"type": "object"},
+                                          "a background task stopped (named in "
+                                          "`background.failed`)")}},
     ("GET", "/api/v1/openapi.json"): {
         "summary": "This document",
         "responses": {"200": json_content({"type": "object"})}},
