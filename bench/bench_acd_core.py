@@ -51,7 +51,7 @@ from contactcenter.acd import (  # after the path set-up above
     Overflow,
     QueueConfig,
 )
-from contactcenter.heap import settle_after_start
+from contactcenter.server.heap import settle_after_start
 
 STRATEGIES = ("longest_idle", "round_robin", "fewest_calls", "skills")
 TALK = (30.0, 300.0)

@@ -52,7 +52,7 @@ from siptrace import percentile, trace_calls
 from spy import read_profile, start_recording
 from spy import render as render_profile
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.process import AsteriskError, AsteriskProcess
 
 PLATFORM_IVR, DIALPLAN_IVR = "5000", "6000"

@@ -9,8 +9,8 @@ import logging
 import sys
 from pathlib import Path
 
-from contactcenter.configfile import ConfigError
-from contactcenter.settings import load_settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.sim.__main__ import add_arguments as add_simulation_arguments
 from contactcenter.telephony.sim.__main__ import run_from_args
 
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(args.config)
         if args.command == "serve":
-            from contactcenter.serve import run
+            from contactcenter.server.serve import run
 
             asyncio.run(run(settings))
             return 0
@@ -85,19 +85,19 @@ def main(argv: list[str] | None = None) -> int:
 
             return asterisk_command(args.action, settings)
         if args.command == "db":
-            from contactcenter.dbcommands import db_command
+            from contactcenter.commands.database import db_command
 
             return asyncio.run(db_command(args.action, settings, customers=args.customers))
         if args.command == "crm":
-            from contactcenter.dbcommands import crm_command
+            from contactcenter.commands.database import crm_command
 
             return asyncio.run(crm_command(args.action, args.what, args.file, settings))
         if args.command == "events":
-            from contactcenter.watch import watch
+            from contactcenter.commands.watch import watch
 
             return asyncio.run(watch(settings, args.user, args.password, args.types))
         from contactcenter.scripting import load_scripts
-        from contactcenter.serve import check_config, load_queues
+        from contactcenter.server.serve import check_config, load_queues
 
         flows = check_config(settings)
         scripts = load_scripts(settings.resolve(settings.scripts.dir))

@@ -2,7 +2,7 @@
 
 ``seed_demo`` reads what the database holds (largest ids, catalogue rows,
 numbers in use, whether the demo customers are there), has
-``crm_core.synthetic`` build the company around it, and inserts the rows in
+``crm_core.synthetic.company`` build the company around it, and inserts the rows in
 bulk, a few thousand per statement, in one transaction. Ids are the seed's own
 (after each table's largest), so PostgreSQL's id sequences are moved past them
 afterwards. When the three demo customers are there already it adds nothing.
@@ -30,9 +30,9 @@ from crm_core.models import (
     SlaPolicy,
     User,
 )
-from crm_core.synthetic import DEMO_PHONES, TABLE_ORDER, Existing, build_company
-from crm_core.synthetic_demo import DEMO_CUSTOMERS
-from crm_core.synthetic_world import PHONE_PREFIX, ProductRef
+from crm_core.synthetic.company import DEMO_PHONES, TABLE_ORDER, Existing, build_company
+from crm_core.synthetic.demo import DEMO_CUSTOMERS
+from crm_core.synthetic.world import PHONE_PREFIX, ProductRef
 
 __all__ = ["DEFAULT_CUSTOMERS", "DEFAULT_SEED", "DEMO_CUSTOMERS", "seed_demo"]
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contactcenter.domain.catalogue import UNCATALOGUED
+from contactcenter.events.catalogue import UNCATALOGUED
 from contactcenter.web.app import FAILED
 
 # every event published is checked against the catalogue, its fields' types too, in this
@@ -59,7 +59,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 def _no_server_error(request: pytest.FixtureRequest) -> Iterator[None]:
     failures = _Failures()
     loggers = [logging.getLogger(name) for name in ("contactcenter.web.app",
-                                                    "contactcenter.domain.catalogue")]
+                                                    "contactcenter.events.catalogue")]
     for logger in loggers:
         logger.addHandler(failures)
     try:

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from contactcenter.acd.model import AcdConfig, config_problems
 from contactcenter.acd.schema import AgentsFile, AgentSpec, QueuesFile, QueueSpec, build_config
-from contactcenter.configfile import ConfigError, LineMap, line_of, load_yaml, validate
+from contactcenter.config.files import ConfigError, LineMap, line_of, load_yaml, validate
 
 __all__ = ["load_acd", "parse_acd"]
 

@@ -1,6 +1,6 @@
 """What the platform knows of a call when it is offered, read from its journal record.
 
-Pure functions over ``contactcenter.journal`` records: the IVR's path, the digits the
+Pure functions over ``contactcenter.events.journal`` records: the IVR's path, the digits the
 caller entered, the IVR's variables and how long the caller has waited. A callback
 is a call of its own (``call.dialed``, outbound) whose IVR facts are those of the call
 that asked for it (its ``origin``).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from contactcenter.journal import CallJournal, CallRecord
+from contactcenter.events.journal import CallJournal, CallRecord
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,11 +26,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from contactcenter.acd.model import AcdConfig
-from contactcenter.bus import DomainEvent, EventBus, Subscription
 from contactcenter.desk.customers import Customer, CustomerLookup, CustomerSource
 from contactcenter.desk.facts import CallFacts, call_facts
 from contactcenter.desk.scripts import CallScript
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import DomainEvent, EventBus, Subscription
+from contactcenter.events.journal import CallJournal
 from contactcenter.scripting import ScriptBook
 
 log = logging.getLogger(__name__)

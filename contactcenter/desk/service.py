@@ -20,13 +20,13 @@ from contactcenter.acd.events import WrapUpEnded
 from contactcenter.acd.model import AcdConfig, AgentId
 from contactcenter.acd.runtime import AcdUsageError
 from contactcenter.acd.states import AgentState
-from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.desk.customers import CustomerSource
 from contactcenter.desk.errors import DeskError
 from contactcenter.desk.screenpop import LOOKUP_TIMEOUT, DeskCall, ScreenPops
 from contactcenter.desk.scripts import NO_SCRIPT
 from contactcenter.engine.distribution import Distributor
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import DomainEvent, EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.scripting import ScriptBook
 
 #: the longest notes a disposition takes

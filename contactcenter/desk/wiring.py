@@ -5,8 +5,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Collection
 
+from contactcenter.config.settings import Settings
 from contactcenter.scripting import ScriptBook, load_scripts
-from contactcenter.settings import Settings
 
 log = logging.getLogger(__name__)
 

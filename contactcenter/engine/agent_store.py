@@ -20,7 +20,7 @@ from typing import Any
 
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
-from contactcenter.statedir import private_opener
+from contactcenter.server.statedir import private_opener
 
 log = logging.getLogger(__name__)
 

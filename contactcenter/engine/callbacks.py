@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from contactcenter.engine.calls import priority_of
-from contactcenter.journal import CallRecord
+from contactcenter.events.journal import CallRecord
 from contactcenter.telephony import commands as dc
 
 Queue = Callable[[dc.DriverCommand], None]

@@ -16,7 +16,6 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from contactcenter.acd.core import Acd
-from contactcenter.bus import EventBus
 from contactcenter.calls import CallGate
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callbacks import pending_callbacks
@@ -27,10 +26,11 @@ from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
 from contactcenter.engine.monitoring import Monitors
 from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.phones import owner_of
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal, CallRecord
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import Flow
 from contactcenter.ivr.session import IvrSession
-from contactcenter.journal import CallJournal, CallRecord
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 

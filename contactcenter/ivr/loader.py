@@ -11,7 +11,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from contactcenter.configfile import ConfigError, LineMap, line_of, load_yaml, validate
+from contactcenter.config.files import ConfigError, LineMap, line_of, load_yaml, validate
 from contactcenter.ivr.model import BACK, MENU_KEYS, NODE_TYPES, Flow, FlowFile, MenuNode, Node
 
 __all__ = ["Flow", "load_flow", "load_flows", "parse_flow"]

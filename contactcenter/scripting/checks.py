@@ -14,7 +14,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.scripting.merge import ROOTS, fields_in
 from contactcenter.scripting.model import RESUME, Script
 from contactcenter.scripting.questions import ChoiceQuestion, Question

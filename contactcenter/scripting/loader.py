@@ -12,7 +12,7 @@ import difflib
 from pathlib import Path
 from typing import Any
 
-from contactcenter.configfile import ConfigError, LineMap, line_of, load_yaml, validate
+from contactcenter.config.files import ConfigError, LineMap, line_of, load_yaml, validate
 from contactcenter.scripting.book import ScriptBook
 from contactcenter.scripting.checks import check_script
 from contactcenter.scripting.model import (

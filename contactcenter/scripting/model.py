@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from contactcenter.configfile import LineMap, line_of
+from contactcenter.config.files import LineMap, line_of
 from contactcenter.scripting.merge import PATH_PATTERN
 from contactcenter.scripting.questions import QUESTION_TYPES, Question
 from contactcenter.scripting.steps import (

@@ -11,12 +11,12 @@ import time
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.bus import DomainEvent, EventBus
 from contactcenter.desk import Desk
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import Gatekeeper
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import DomainEvent, EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes

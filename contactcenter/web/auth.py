@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from contactcenter.settings import UserSettings
+from contactcenter.config.settings import UserSettings
 from contactcenter.web.signouts import load_signouts, save_signouts
 from contactcenter.web.throttle import LoginThrottle
 from crm_core.users import UserRecord, burn_password_check, hash_password, verify_password

@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.routing import ROUTES
 from crm_core.customers import CustomerService

@@ -16,7 +16,7 @@ import math
 import os
 from pathlib import Path
 
-from contactcenter.statedir import private_opener
+from contactcenter.server.statedir import private_opener
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from contactcenter.config.settings import Settings
 from contactcenter.engine.phones import WEB_PHONE_SUFFIX
-from contactcenter.settings import Settings
 from contactcenter.web.http import BadInput
 from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content

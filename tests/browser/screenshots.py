@@ -20,7 +20,7 @@ from pathlib import Path
 
 from playwright.async_api import Browser, Page, async_playwright
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.provision import locate_or_install
 from tests.browser.conftest import chromium_path
 from tests.browser.support import (

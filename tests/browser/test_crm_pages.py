@@ -20,7 +20,7 @@ import pytest_asyncio
 import yaml
 from playwright.async_api import Browser, BrowserContext, Page, expect
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import make_engine, sessions

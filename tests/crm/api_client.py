@@ -17,8 +17,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, Principal, load_secret
 from crm_core.db import sessions

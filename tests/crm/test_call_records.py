@@ -11,9 +11,9 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.bus import EventBus
-from contactcenter.crm_outbox import CrmOutbox
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox
+from contactcenter.events.journal import CallJournal
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.models import Contact, ContactPhone, Interaction

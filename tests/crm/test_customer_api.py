@@ -9,9 +9,9 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
-from contactcenter.settings import UserSettings
+from contactcenter.config.settings import UserSettings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.customers import CustomerService

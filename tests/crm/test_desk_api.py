@@ -17,11 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, load_acd
-from contactcenter.bus import EventBus
-from contactcenter.crm_outbox import CrmOutbox
 from contactcenter.desk import Desk
 from contactcenter.engine.distribution import Distributor
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox
+from contactcenter.events.journal import CallJournal
 from contactcenter.scripting import load_scripts
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de

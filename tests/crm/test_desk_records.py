@@ -12,9 +12,9 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.bus import EventBus
-from contactcenter.crm_outbox import CrmOutbox, summarise
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox, summarise
+from contactcenter.events.journal import CallJournal
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.customers import CustomerService
 from crm_core.db import sessions

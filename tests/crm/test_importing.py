@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.cli import main
-from contactcenter.dbcommands import ProgressBar
+from contactcenter.commands.database import ProgressBar
 from crm_core.contacts_import import export_contacts, import_contacts
 from crm_core.customers import CustomerService
 from crm_core.db import sessions

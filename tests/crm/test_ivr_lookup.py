@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.cli import main
-from contactcenter.directory import Directory
-from contactcenter.lookup import IvrLookup
-from contactcenter.settings import DirectoryEntry
+from contactcenter.config.settings import DirectoryEntry
+from contactcenter.engine.directory import Directory
+from contactcenter.engine.ivr_lookup import IvrLookup
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.seed import seed_demo

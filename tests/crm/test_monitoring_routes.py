@@ -16,11 +16,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
-from contactcenter.bus import EventBus
-from contactcenter.directory import Directory
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.engine.monitoring import Monitors
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.web.app import create_app

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.bus import EventBus
-from contactcenter.crm_outbox import CrmOutbox
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox
+from contactcenter.events.journal import CallJournal
 from crm_core.db import sessions
 from tests.support import until
 

@@ -44,8 +44,8 @@ from crm_core.models import (
     User,
 )
 from crm_core.seed import DEMO_CUSTOMERS, seed_demo
-from crm_core.synthetic import TABLE_ORDER, build_company
-from crm_core.synthetic_bulk import COLUMNS, bulk_rows
+from crm_core.synthetic.bulk import COLUMNS, bulk_rows
+from crm_core.synthetic.company import TABLE_ORDER, build_company
 
 TODAY = dt.date(2026, 5, 1)
 NOW = dt.datetime(2026, 5, 1, tzinfo=dt.UTC)

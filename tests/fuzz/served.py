@@ -29,11 +29,11 @@ from aiohttp import web
 from sqlalchemy import make_url, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from contactcenter.bus import EventBus
+from contactcenter.config.settings import Settings, load_settings
 from contactcenter.desk import desk_scripts
-from contactcenter.journal import CallJournal
-from contactcenter.serve import _authenticator, _wire, check_config, load_queues
-from contactcenter.settings import Settings, load_settings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.serve import _authenticator, _wire, check_config, load_queues
 from contactcenter.telephony.asterisk.render import CREDENTIALS_FILE, Credentials, runtime_dir
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.http import SERVER_ERRORS, ServerErrors

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.settings import AgentSettings, AsteriskSettings, Settings, load_settings
+from contactcenter.config.settings import AgentSettings, AsteriskSettings, Settings, load_settings
 from contactcenter.telephony.asterisk.process import AsteriskProcess
 from contactcenter.telephony.asterisk.provision import (
     AsteriskInstall,

@@ -22,8 +22,8 @@ from typing import Any, Self
 import aiohttp
 import yaml
 
-from contactcenter.domain.catalogue import UNCATALOGUED
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
+from contactcenter.events.catalogue import UNCATALOGUED
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import remove_runtime
 from contactcenter.web.app import FAILED

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import read_pointer
 from tests.integration.baresip import AgentPhone

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.process import AsteriskProcess
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import read_credentials

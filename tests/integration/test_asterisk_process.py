@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from panoramisk import Manager
 
-from contactcenter.settings import Settings
+from contactcenter.config.settings import Settings
 from contactcenter.telephony.asterisk.process import AsteriskError, AsteriskProcess, ari_info
 from contactcenter.telephony.asterisk.provision import parse_version
 from contactcenter.telephony.asterisk.render import read_credentials

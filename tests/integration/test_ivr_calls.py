@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
 from tests.integration.sipp import Step, call

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from contactcenter.acd import Acd, Overflow, load_acd
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.ivr import load_flow
 from contactcenter.ivr.model import QueueNode
 

@@ -16,7 +16,7 @@ from contactcenter.acd.model import (
     Disposition,
     config_problems,
 )
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.settings import AgentSettings, AsteriskSettings, IvrSettings, Settings
+from contactcenter.config.settings import AgentSettings, AsteriskSettings, IvrSettings, Settings
 from contactcenter.telephony.asterisk import provision
 from contactcenter.telephony.asterisk.provision import AsteriskInstall, ProvisionError
 from contactcenter.telephony.asterisk.render import (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.settings import AgentSettings, AsteriskSettings, Settings
+from contactcenter.config.settings import AgentSettings, AsteriskSettings, Settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import RenderedConfig, render
 
@@ -68,7 +68,7 @@ def test_6100_enters_the_queue_and_app_queue_is_loaded(rendered: RenderedConfig)
 
 
 def test_a_supervisors_phone_is_no_member_of_the_baseline_queue(tmp_path: Path) -> None:
-    from contactcenter.settings import UserSettings
+    from contactcenter.config.settings import UserSettings
 
     root = tmp_path / "rootfs"
     (root / "usr/share/asterisk/sounds").mkdir(parents=True)

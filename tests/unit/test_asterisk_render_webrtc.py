@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.settings import AsteriskSettings, Settings, load_settings
+from contactcenter.config.settings import AsteriskSettings, Settings, load_settings
 from contactcenter.telephony.asterisk import dtls
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.telephony.asterisk.render import RenderedConfig, render

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from contactcenter.background import Background
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.background import Background
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from tests.support import until

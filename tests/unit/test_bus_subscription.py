@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from contactcenter.bus import EventBus
+from contactcenter.events.bus import EventBus
 
 
 async def test_a_reader_that_took_the_end_is_told_again_instead_of_waiting_forever() -> None:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.configfile import ConfigError
-from contactcenter.settings import load_settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import load_settings
 
 CONFIG = """\
 http_port: 8080

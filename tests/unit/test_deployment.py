@@ -11,10 +11,10 @@ import pytest
 import yaml
 
 from contactcenter.cli import _parser
-from contactcenter.configfile import ConfigError
-from contactcenter.exposure import demo_secret_fields, refuse_exposed_demo_secrets
-from contactcenter.serve import check_config
-from contactcenter.settings import ENVIRONMENT, load_settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import ENVIRONMENT, load_settings
+from contactcenter.server.exposure import demo_secret_fields, refuse_exposed_demo_secrets
+from contactcenter.server.serve import check_config
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())

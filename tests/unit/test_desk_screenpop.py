@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 
 from contactcenter.acd import load_acd
-from contactcenter.bus import EventBus
 from contactcenter.desk import Desk
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.scripting import load_scripts
 from crm_core.customers import CustomerView
 

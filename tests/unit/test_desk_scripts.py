@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from contactcenter.acd import load_acd
-from contactcenter.bus import EventBus
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import Settings
 from contactcenter.desk import Desk, DeskError, desk_scripts
 from contactcenter.desk.facts import call_facts
 from contactcenter.desk.scripts import CallScript
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.scripting import load_scripts
-from contactcenter.settings import Settings
 from crm_core.customers import CustomerView
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.bus import EventBus
-from contactcenter.directory import Directory
+from contactcenter.config.settings import DirectoryEntry
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import load_flows
-from contactcenter.journal import CallJournal
-from contactcenter.settings import DirectoryEntry
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
 from tests.support import until

@@ -18,14 +18,14 @@ from contactcenter.acd import (
     AgentPaused,
     parse_acd,
 )
-from contactcenter.bus import EventBus
 from contactcenter.calls import CallGate
 from contactcenter.dialer.compliance import Callee, CallingWindow
-from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import load_flows
-from contactcenter.journal import CallJournal
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
 from tests.support import until

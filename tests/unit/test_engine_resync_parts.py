@@ -7,12 +7,12 @@ import asyncio
 from pathlib import Path
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
-from contactcenter.bus import EventBus
-from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import restoring_events
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import load_flows
-from contactcenter.journal import CallJournal
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
 from tests.support import until

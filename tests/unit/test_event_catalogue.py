@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.domain.catalogue import CATALOGUE, Checker, markdown_table
-from contactcenter.domain.docs import EVENTS_DOC, table_in
+from contactcenter.events.catalogue import CATALOGUE, Checker, markdown_table
+from contactcenter.events.docs import EVENTS_DOC, table_in
 
 ROOT = Path(__file__).resolve().parents[2]
 PREFIXES = ("call", "ivr", "agent", "queue", "voicemail", "callback", "screen", "script",
@@ -33,12 +33,12 @@ def test_every_event_type_the_code_makes_is_in_the_catalogue() -> None:
 
 def test_docs_show_the_catalogue_as_it_is() -> None:
     assert table_in(EVENTS_DOC.read_text(encoding="utf-8")) == markdown_table(), (
-        "docs/events.md is out of date: run python -m contactcenter.domain")
+        "docs/events.md is out of date: run python -m contactcenter.events")
 
 
 def test_a_field_missing_or_of_the_wrong_type_is_told(caplog: pytest.LogCaptureFixture) -> None:
     checker = Checker(strict=True)
-    caplog.set_level(logging.ERROR, "contactcenter.domain.catalogue")
+    caplog.set_level(logging.ERROR, "contactcenter.events.catalogue")
     short = {"type": "ivr.hours", "time": 1.0, "call_id": "c1", "node": "hours"}
     assert checker.admit(short)  # still sent: the news is worth more than its shape
     wrong = {**short, "open": "yes"}

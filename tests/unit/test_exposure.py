@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 import yaml
 
-from contactcenter import serve
 from contactcenter.cli import main
-from contactcenter.exposure import (
+from contactcenter.config.settings import Settings, load_settings
+from contactcenter.server import serve
+from contactcenter.server.exposure import (
     PUBLISHED_SECRETS,
     ExposureError,
     demo_secret_fields,
@@ -20,7 +21,6 @@ from contactcenter.exposure import (
     refuse_exposed_stored_users,
     stored_demo_passwords,
 )
-from contactcenter.settings import Settings, load_settings
 from crm_core.users import UserRecord, hash_password
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.ivr import load_flow, load_flows
 from contactcenter.ivr.model import HoursNode, InputNode, LookupNode, MenuNode, QueueNode
 

@@ -16,7 +16,7 @@ from typing import Any
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.ivr import (
     CallStarted,
     Exit,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 
 
 def _call(journal: CallJournal, call_id: str, *, ended: bool) -> None:
@@ -100,7 +100,7 @@ async def test_bus_fans_out_and_cuts_off_a_subscriber_that_falls_behind() -> Non
 
 
 def test_memory_stays_bounded_and_ended_calls_keep_their_events(tmp_path: Path) -> None:
-    import contactcenter.journal as journal_module
+    import contactcenter.events.journal as journal_module
 
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()

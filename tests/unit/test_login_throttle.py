@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.configfile import ConfigError
-from contactcenter.settings import load_settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import load_settings
 from contactcenter.web import throttle
 from contactcenter.web.origins import parse_origin
 from contactcenter.web.throttle import (

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn
-from contactcenter.bus import EventBus
-from contactcenter.directory import Directory
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.engine.monitoring import MonitorRefused, Monitors, checked_mode, phone_to_ring
-from contactcenter.journal import CallJournal
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.translate import ari_event, ari_request

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.scripting import load_script, load_scripts, parse_script
 from contactcenter.scripting.questions import ChoiceQuestion, NumberQuestion
 from contactcenter.scripting.steps import BranchStep, EndStep, SayStep

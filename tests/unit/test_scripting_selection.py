@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from contactcenter.cli import main
-from contactcenter.configfile import ConfigError
+from contactcenter.config.files import ConfigError
 from contactcenter.scripting import ScriptBook, load_scripts
 
 ROOT = Path(__file__).resolve().parents[2]

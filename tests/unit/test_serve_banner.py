@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contactcenter.exposure import PUBLISHED_SECRETS
-from contactcenter.serve import banner
-from contactcenter.settings import load_settings
+from contactcenter.config.settings import load_settings
+from contactcenter.server.exposure import PUBLISHED_SECRETS
+from contactcenter.server.serve import banner
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = load_settings(ROOT / "config/demo.yaml", environ={})

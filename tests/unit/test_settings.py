@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from contactcenter.configfile import ConfigError
-from contactcenter.settings import ENVIRONMENT, Settings, load_settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import ENVIRONMENT, Settings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
-from contactcenter.settings import AgentSettings, AsteriskSettings, Settings, UserSettings
+from contactcenter.config.settings import AgentSettings, AsteriskSettings, Settings, UserSettings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes

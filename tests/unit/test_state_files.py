@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import text
 
 from contactcenter.engine.agent_store import AgentStateStore
-from contactcenter.journal import CallJournal
-from contactcenter.statedir import prepare_state_dir
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.statedir import prepare_state_dir
 from crm_core.db import make_engine
 
 

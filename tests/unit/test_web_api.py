@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from contactcenter.bus import EventBus
-from contactcenter.journal import CallJournal
-from contactcenter.settings import UserSettings
+from contactcenter.config.settings import UserSettings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 
@@ -163,8 +163,8 @@ async def test_the_events_command_prints_each_event_as_a_json_line(
         api, capsys: pytest.CaptureFixture[str]) -> None:
     import json
 
-    from contactcenter.settings import Settings
-    from contactcenter.watch import watch
+    from contactcenter.commands.watch import watch
+    from contactcenter.config.settings import Settings
 
     client, bus, _ = api
     settings = Settings(http_host="127.0.0.1", http_port=client.server.port)
@@ -187,8 +187,8 @@ async def test_the_events_command_prints_each_event_as_a_json_line(
 
 async def test_the_events_command_says_why_it_cannot_sign_in(
         api, capsys: pytest.CaptureFixture[str]) -> None:
-    from contactcenter.settings import Settings
-    from contactcenter.watch import watch
+    from contactcenter.commands.watch import watch
+    from contactcenter.config.settings import Settings
 
     client, _, _ = api
     settings = Settings(http_host="127.0.0.1", http_port=client.server.port)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from contactcenter.exposure import refuse_exposed_demo_secrets
-from contactcenter.settings import Settings
-from contactcenter.statedir import prepare_state_dir
+from contactcenter.config.settings import Settings
+from contactcenter.server.exposure import refuse_exposed_demo_secrets
+from contactcenter.server.statedir import prepare_state_dir
 from contactcenter.telephony.asterisk.process import AsteriskError, AsteriskProcess
 from contactcenter.telephony.asterisk.provision import ProvisionError, locate_or_install
 from contactcenter.telephony.asterisk.render import RenderError, render

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from contactcenter.settings import Settings
+from contactcenter.config.settings import Settings
 from contactcenter.telephony.asterisk.provision import AsteriskInstall, Log, locate_or_install
 from contactcenter.telephony.asterisk.render import (
     Credentials,

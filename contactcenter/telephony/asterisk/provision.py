@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from contactcenter.settings import Settings
+from contactcenter.config.settings import Settings
 
 MIN_MAJOR = 20
 SUITE = "sid"

@@ -18,7 +18,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from string import Template
 
-from contactcenter.settings import AgentSettings, Settings
+from contactcenter.config.settings import AgentSettings, Settings
 from contactcenter.telephony.asterisk.dtls import CertificateError, dtls_options
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 

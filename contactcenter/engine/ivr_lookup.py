@@ -8,7 +8,7 @@ lands in the CRM.
 
 from __future__ import annotations
 
-from contactcenter.directory import Directory
+from contactcenter.engine.directory import Directory
 from crm_core.customers import CustomerService
 
 

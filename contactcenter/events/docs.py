@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contactcenter.domain.catalogue import markdown_table
+from contactcenter.events.catalogue import markdown_table
 
 EVENTS_DOC = Path(__file__).resolve().parents[2] / "docs" / "events.md"
-START = "<!-- catalogue: start (python -m contactcenter.domain writes it) -->"
+START = "<!-- catalogue: start (python -m contactcenter.events writes it) -->"
 END = "<!-- catalogue: end -->"
 
 

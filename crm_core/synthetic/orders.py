@@ -12,8 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from crm_core.synthetic_catalog import CATEGORY_TAG
-from crm_core.synthetic_world import Customer, ProductRef, World, money
+from crm_core.synthetic.catalog import CATEGORY_TAG
+from crm_core.synthetic.world import Customer, ProductRef, World, money
 
 #: (product, quantity, unit price)
 Line = tuple[ProductRef, int, Decimal]

@@ -6,12 +6,12 @@ holds (``Existing``) it makes every row as a dict with its id, table by table,
 and ``crm_core.seed`` inserts them in bulk in ``TABLE_ORDER`` (parents first).
 The same seed, day and starting state give the same rows.
 
-The parts, in the order they are drawn: the catalogue (``synthetic_catalog``,
-reused where the database has it), the demo customers (``synthetic_demo``), the
-customers (``synthetic_people``), their own orders (``synthetic_orders``),
-campaigns (``synthetic_marketing``), leads (``synthetic_leads``), the pipeline
-(``synthetic_pipeline``), cases (``synthetic_cases``) and calls
-(``synthetic_calls``). ``synthetic_bulk`` streams far larger volumes for
+The parts, in the order they are drawn: the catalogue (``catalog``,
+reused where the database has it), the demo customers (``demo``), the
+customers (``people``), their own orders (``orders``),
+campaigns (``marketing``), leads (``leads``), the pipeline
+(``pipeline``), cases (``cases``) and calls
+(``calls``). ``bulk`` streams far larger volumes for
 benchmarks.
 """
 
@@ -20,17 +20,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from crm_core.synthetic_articles import ARTICLES
-from crm_core.synthetic_calls import add_calls
-from crm_core.synthetic_cases import add_cases
-from crm_core.synthetic_catalog import NO_PASSWORD, OFFERS, PRODUCTS, SEGMENTS, SLA, USERS
-from crm_core.synthetic_demo import DEMO_CUSTOMERS, add_demo_customers
-from crm_core.synthetic_leads import add_leads
-from crm_core.synthetic_marketing import add_campaigns
-from crm_core.synthetic_orders import add_orders
-from crm_core.synthetic_people import add_customers
-from crm_core.synthetic_pipeline import add_opportunities, customer_deals
-from crm_core.synthetic_world import Ids, ProductRef, Reference, Row, World, money
+from crm_core.synthetic.articles import ARTICLES
+from crm_core.synthetic.calls import add_calls
+from crm_core.synthetic.cases import add_cases
+from crm_core.synthetic.catalog import NO_PASSWORD, OFFERS, PRODUCTS, SEGMENTS, SLA, USERS
+from crm_core.synthetic.demo import DEMO_CUSTOMERS, add_demo_customers
+from crm_core.synthetic.leads import add_leads
+from crm_core.synthetic.marketing import add_campaigns
+from crm_core.synthetic.orders import add_orders
+from crm_core.synthetic.people import add_customers
+from crm_core.synthetic.pipeline import add_opportunities, customer_deals
+from crm_core.synthetic.world import Ids, ProductRef, Reference, Row, World, money
 
 #: every table the seed writes, parents before the rows that point at them
 TABLE_ORDER = (

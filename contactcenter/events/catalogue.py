@@ -1,7 +1,7 @@
 """Every domain event the platform publishes, in one place: its type, when it happens,
 its fields and their types.
 
-The bus (``contactcenter.bus``) checks each event against this catalogue as it is
+The bus (``contactcenter.events.bus``) checks each event against this catalogue as it is
 published: an event of a type the catalogue does not have is not sent to anyone
 (it is logged, with ``UNCATALOGUED``), and one that lacks a field it must carry is
 logged the same way. Under ``strict`` (the test suite) the fields' types are

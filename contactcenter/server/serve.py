@@ -13,26 +13,26 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.acd import Acd, AcdConfig, load_acd
-from contactcenter.background import Background
-from contactcenter.bus import EventBus
 from contactcenter.calls import CallGate
-from contactcenter.configfile import ConfigError
-from contactcenter.crm_outbox import CrmOutbox
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import Settings
 from contactcenter.desk import Desk, desk_scripts
 from contactcenter.dialer.compliance import CallingWindow
-from contactcenter.directory import Directory
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
-from contactcenter.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
-from contactcenter.heap import settle_after_start
+from contactcenter.engine.ivr_lookup import IvrLookup
+from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox
+from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
-from contactcenter.journal import CallJournal
-from contactcenter.lookup import IvrLookup
 from contactcenter.scripting import ScriptBook
-from contactcenter.settings import Settings
-from contactcenter.statedir import prepare_state_dir
+from contactcenter.server.background import Background
+from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
+from contactcenter.server.heap import settle_after_start
+from contactcenter.server.statedir import prepare_state_dir
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials

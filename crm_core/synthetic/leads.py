@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 
-from crm_core.synthetic_calls import outbound_call
-from crm_core.synthetic_marketing import CampaignRef, respond
-from crm_core.synthetic_pipeline import Deal, add_activity
-from crm_core.synthetic_vocab import (
+from crm_core.synthetic.calls import outbound_call
+from crm_core.synthetic.marketing import CampaignRef, respond
+from crm_core.synthetic.pipeline import Deal, add_activity
+from crm_core.synthetic.vocab import (
     COMPANY_WORDS,
     EMAIL_DOMAINS,
     FEMALE_NAMES,
     LAST_NAMES,
     MALE_NAMES,
 )
-from crm_core.synthetic_world import Customer, World
+from crm_core.synthetic.world import Customer, World
 
 SOURCES = ("web", "campaign", "referral", "trade_show", "cold_call", "partner", "social")
 _SOURCE_WEIGHTS = (30, 20, 15, 8, 10, 7, 10)

@@ -20,7 +20,7 @@ from decimal import Decimal
 from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
-from crm_core.synthetic_catalog import USERS
+from crm_core.synthetic.catalog import USERS
 
 Row = dict[str, Any]
 #: how far back the company's history goes

@@ -24,9 +24,9 @@ from collections.abc import Iterator, Mapping
 from itertools import accumulate
 from typing import Any
 
-from crm_core.synthetic_calls import ivr_path
-from crm_core.synthetic_vocab import CITIES, EMAIL_DOMAINS, FEMALE_NAMES, LAST_NAMES, MALE_NAMES
-from crm_core.synthetic_world import HISTORY_DAYS, MONTH_WEIGHT
+from crm_core.synthetic.calls import ivr_path
+from crm_core.synthetic.vocab import CITIES, EMAIL_DOMAINS, FEMALE_NAMES, LAST_NAMES, MALE_NAMES
+from crm_core.synthetic.world import HISTORY_DAYS, MONTH_WEIGHT
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "contacts": ("id", "first_name", "last_name", "email", "language", "time_zone",

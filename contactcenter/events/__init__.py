@@ -1,5 +1,5 @@
 """The platform's domain vocabulary: the catalogue of the events it publishes."""
 
-from contactcenter.domain.catalogue import CATALOGUE, SPECS, Checker, EventSpec, markdown_table
+from contactcenter.events.catalogue import CATALOGUE, SPECS, Checker, EventSpec, markdown_table
 
 __all__ = ["CATALOGUE", "SPECS", "Checker", "EventSpec", "markdown_table"]

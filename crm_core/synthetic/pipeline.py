@@ -17,9 +17,9 @@ from decimal import Decimal
 from typing import Unpack
 
 from crm_core.models.sales import STAGES
-from crm_core.synthetic_calls import outbound_call
-from crm_core.synthetic_orders import Fulfilment, Line, Links, basket, place_order
-from crm_core.synthetic_world import Customer, Refs, World, money
+from crm_core.synthetic.calls import outbound_call
+from crm_core.synthetic.orders import Fulfilment, Line, Links, basket, place_order
+from crm_core.synthetic.world import Customer, Refs, World, money
 
 #: the chance of winning that each stage stands for
 PROBABILITY = dict(zip(STAGES, (10, 15, 20, 30, 45, 60, 90, 95, 100), strict=True))

@@ -1,11 +1,11 @@
-"""``python -m contactcenter.domain``: write the catalogue's table into docs/events.md."""
+"""``python -m contactcenter.events``: write the catalogue's table into docs/events.md."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from contactcenter.domain.docs import EVENTS_DOC, with_table
+from contactcenter.events.docs import EVENTS_DOC, with_table
 
 if __name__ == "__main__":
     path = Path(sys.argv[1]) if len(sys.argv) > 1 else EVENTS_DOC

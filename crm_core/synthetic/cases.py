@@ -13,9 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from crm_core.models.service import CASE_TYPES, PRIORITIES
-from crm_core.synthetic_calls import agent, inbound_call, outbound_call
-from crm_core.synthetic_pipeline import add_activity
-from crm_core.synthetic_world import Customer, World
+from crm_core.synthetic.calls import agent, inbound_call, outbound_call
+from crm_core.synthetic.pipeline import add_activity
+from crm_core.synthetic.world import Customer, World
 
 _TYPE_WEIGHTS = (30, 25, 10, 15, 15, 5)
 _PRIORITY_WEIGHTS = (20, 50, 22, 8)

@@ -1,6 +1,6 @@
 """Words the synthetic company's people are made of: names, places, habits.
 
-Plain tuples, no randomness here: ``synthetic_people`` draws from them. Places
+Plain tuples, no randomness here: ``people`` draws from them. Places
 are real US cities with their state and time zone, because the dialer's calling
 hours and the marketing segments (``region``) select on them; streets are made
 up. E-mail domains are the ones reserved for examples (RFC 2606), so no seeded

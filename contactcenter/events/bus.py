@@ -13,7 +13,7 @@ from collections import deque
 from collections.abc import AsyncIterator
 from typing import Any
 
-from contactcenter.domain.catalogue import Checker, strict_from_environment
+from contactcenter.events.catalogue import Checker, strict_from_environment
 
 DomainEvent = dict[str, Any]
 
@@ -104,7 +104,7 @@ _ENCODED_KEPT = 1024
 
 class EventBus:
     def __init__(self, checker: Checker | None = None, *, checked: bool = True) -> None:
-        """Each event is checked against the catalogue (``contactcenter.domain``) as it
+        """Each event is checked against the catalogue (``contactcenter.events``) as it
         is published; one of a type it does not have is not sent (``checked=False``: a
         bus that carries anything, for its own tests)."""
         self._checker = (checker or Checker(strict=strict_from_environment())) \

@@ -6,7 +6,7 @@ survive the process, and a background task fsyncs at most every 200 ms so
 that even an OS crash loses at most that much. On start the journal is read
 back to rebuild the records, including those of calls still in Asterisk.
 The file holds callers' numbers and what they keyed in: only the platform's
-account may read it (0600, ``contactcenter.statedir``).
+account may read it (0600, ``contactcenter.server.statedir``).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from contactcenter.bus import DomainEvent
-from contactcenter.statedir import private_opener
+from contactcenter.events.bus import DomainEvent
+from contactcenter.server.statedir import private_opener
 
 _KEEP_ENDED = 10_000
 #: events that come after a call's end (the agent's wrap-up, their disposition, answers

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contactcenter.configfile import ConfigError, load_yaml, validate
+from contactcenter.config.files import ConfigError, load_yaml, validate
 
 Role = Literal["admin", "supervisor", "agent", "sales", "marketing"]
 

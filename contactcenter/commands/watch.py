@@ -7,7 +7,7 @@ import sys
 
 import aiohttp
 
-from contactcenter.settings import Settings
+from contactcenter.config.settings import Settings
 
 
 async def watch(settings: Settings, username: str, password: str, types: str) -> int:

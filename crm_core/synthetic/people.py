@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from crm_core.synthetic_vocab import (
+from crm_core.synthetic.vocab import (
     CITIES,
     COMPANY_WORDS,
     EMAIL_DOMAINS,
@@ -24,7 +24,7 @@ from crm_core.synthetic_vocab import (
     STREET_NAMES,
     TAGS,
 )
-from crm_core.synthetic_world import Customer, World
+from crm_core.synthetic.world import Customer, World
 
 City = tuple[str, str, str, str, int]
 _CITY_WEIGHTS = [city[4] for city in CITIES]

@@ -20,8 +20,8 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.bus import DomainEvent, EventBus, Subscription
-from contactcenter.journal import CallJournal, CallRecord
+from contactcenter.events.bus import DomainEvent, EventBus, Subscription
+from contactcenter.events.journal import CallJournal, CallRecord
 from crm_core.call_records import CallSummary, record_calls
 
 log = logging.getLogger(__name__)

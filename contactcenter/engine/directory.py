@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from contactcenter.settings import DirectoryEntry
+from contactcenter.config.settings import DirectoryEntry
 
 _NOT_DIGITS = re.compile(r"[^0-9]")
 

@@ -17,10 +17,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from crm_core.synthetic_calls import agent, outbound_call
-from crm_core.synthetic_catalog import CAMPAIGNS, RESPONSE_RATE, RESPONSES_BY_CHANNEL, SEGMENTS
-from crm_core.synthetic_orders import Links, basket, place_order
-from crm_core.synthetic_world import Customer, ProductRef, World, money
+from crm_core.synthetic.calls import agent, outbound_call
+from crm_core.synthetic.catalog import CAMPAIGNS, RESPONSE_RATE, RESPONSES_BY_CHANNEL, SEGMENTS
+from crm_core.synthetic.orders import Links, basket, place_order
+from crm_core.synthetic.world import Customer, ProductRef, World, money
 
 #: responses that show intent, after which some customers buy
 _INTENT = frozenset({"click", "reply", "call", "visit"})

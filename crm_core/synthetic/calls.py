@@ -14,7 +14,7 @@ import datetime as dt
 import math
 from typing import Any, Unpack
 
-from crm_core.synthetic_world import CallRefs, Customer, World
+from crm_core.synthetic.world import CallRefs, Customer, World
 
 DEMO_NUMBER = "5000"
 UNKNOWN_PREFIX = "+155509"

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
 from crm_core.models.sales import STAGES
-from crm_core.synthetic_calls import add_call, agent, inbound_call, ivr_path, talk
-from crm_core.synthetic_cases import Timeline, add_case
-from crm_core.synthetic_orders import Fulfilment, basket, place_order
-from crm_core.synthetic_people import store_customer
-from crm_core.synthetic_pipeline import Deal, add_activity, add_opportunity
-from crm_core.synthetic_vocab import CITIES
-from crm_core.synthetic_world import Customer, ProductRef, World
+from crm_core.synthetic.calls import add_call, agent, inbound_call, ivr_path, talk
+from crm_core.synthetic.cases import Timeline, add_case
+from crm_core.synthetic.orders import Fulfilment, basket, place_order
+from crm_core.synthetic.people import store_customer
+from crm_core.synthetic.pipeline import Deal, add_activity, add_opportunity
+from crm_core.synthetic.vocab import CITIES
+from crm_core.synthetic.world import Customer, ProductRef, World
 
 #: (first, last, phone, vip, account, segment)
 DEMO_CUSTOMERS = (

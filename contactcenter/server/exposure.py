@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from contactcenter.configfile import ConfigError
-from contactcenter.settings import Settings
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import Settings
 from crm_core.users import UserRecord, verify_password
 
 #: every user of config/demo.yaml and the password it publishes

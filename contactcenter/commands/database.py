@@ -11,7 +11,7 @@ from typing import Protocol, TextIO
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.settings import Settings
+from contactcenter.config.settings import Settings
 from crm_core.audit import AuditLog
 from crm_core.contacts_import import export_contacts, import_contacts
 from crm_core.db import current_revision, make_engine, migrate, sessions

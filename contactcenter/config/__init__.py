@@ -1,0 +1,1 @@
+"""Settings and config files whose errors name file, line and field."""

@@ -1,0 +1,1 @@
+"""The serve process: wiring, its background tasks, its state folder, what it refuses to expose."""
