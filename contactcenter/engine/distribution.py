@@ -28,6 +28,7 @@ from contactcenter.acd.model import AgentId, CallId
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
 from contactcenter.engine.callback_line import CallbackLine
 from contactcenter.engine.callbacks import CallbackCall, Promise
+from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of, position_media
 from contactcenter.engine.phones import Phones
@@ -372,20 +373,14 @@ class Distributor(CallbackLine):
         """Send the commands in order and run the core's timers; until cancelled."""
         sender = asyncio.ensure_future(self._sender.run())
         try:
-            while True:
-                deadline = self.acd.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - self._clock())
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    try:
-                        self._carry_out(self.acd.handle_timer(self._clock()))
-                        self._withdraw_pending()
-                    except Exception:  # the timers must go on for every other call
-                        log.exception("ACD timers failed")
+            await run_deadlines(self.acd.next_deadline, self._fire_timers, self._wake,
+                                self._clock, name="ACD")
         finally:
             sender.cancel()
+
+    def _fire_timers(self) -> None:
+        self._carry_out(self.acd.handle_timer(self._clock()))
+        self._withdraw_pending()
 
     def _failed(self, command: dc.DriverCommand) -> None:
         if isinstance(command, dc.RingAgent | dc.DialCustomer):  # a leg that cannot start

@@ -37,6 +37,7 @@ from contactcenter.calls import (
     TurnCame,
 )
 from contactcenter.dialer.compliance import Callee
+from contactcenter.engine.deadlines import run_deadlines
 
 log = logging.getLogger(__name__)
 
@@ -89,14 +90,8 @@ class Gatekeeper:
         """The gate's timers (a CRM that does not answer, a deferral's end); until
         cancelled."""
         try:
-            while True:
-                deadline = self.gate.next_deadline()
-                timeout = None if deadline is None else max(0.0, deadline - self._clock())
-                self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), timeout)
-                except TimeoutError:
-                    self.tick()
+            await run_deadlines(self.gate.next_deadline, self.tick, self._wake, self._clock,
+                                name="call gate")
         finally:  # the lookups under way go with it
             lookups = list(self._tasks)
             for task in lookups:
