@@ -117,8 +117,12 @@ class CallGate:
         the gate cannot clear is refused (nothing unchecked is dialed)."""
         self.ignored += 1
         if isinstance(event, TurnCame):
+            reason = "this call is not cleared to be dialed now"
             self._out.append(Refused(placement_id=event.placement_id, rule="unchecked",
-                                     reason="this call is not cleared to be dialed now"))
+                                     reason=reason))
+            self._out.append(Report(type="callback.refused", data={
+                "call_id": event.placement_id, "number": "", "rule": "unchecked",
+                "reason": reason, "source": "unknown", "asked_by": None}))
 
     def _found(self, placement: _Placement, event: CalleeFound, now: float) -> None:
         placement.callee = event.callee
@@ -167,6 +171,12 @@ class CallGate:
             self._out.append(Cleared(placement_id=placement.id))  # for this turn
         else:
             self._defer(placement, opening, check_call(placement.callee, utc(now), self.window))
+
+    def _turn_while_deferred(self, placement: _Placement, event: TurnCame, now: float) -> None:
+        """Offered again before its deferral ended (an offer in the same moment): still
+        deferred, until the same time."""
+        self._out.append(Deferred(placement_id=placement.id, until=placement.deadline,
+                                  reason="outside calling hours"))
 
     def _turn_too_soon(self, placement: _Placement, event: TurnCame, now: float) -> None:
         placement.turn_waiting = True
@@ -255,7 +265,10 @@ _ON_EVENT: dict[PlacementState, dict[type, _Handler]] = {
         PlacementFinished: CallGate._finished,
     },
     PlacementState.WAITING: {TurnCame: CallGate._turn, PlacementFinished: CallGate._finished},
-    PlacementState.DEFERRED: {PlacementFinished: CallGate._finished},
+    PlacementState.DEFERRED: {
+        TurnCame: CallGate._turn_while_deferred,
+        PlacementFinished: CallGate._finished,
+    },
 }
 
 #: placement state -> what its timer's deadline means there

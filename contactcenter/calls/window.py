@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 
 from contactcenter.dialer.compliance import CallingWindow
 
-#: days ahead to look for an opening; beyond, the zones share no hour of the window
-HORIZON_DAYS = 3
+#: days ahead to look for an opening; beyond, the zones share no hour of the window (a
+#: week and a day: a clock change may open a shared hour some days ahead)
+HORIZON_DAYS = 8
 
 
 def utc(now: float) -> dt.datetime:

@@ -96,6 +96,11 @@ class CallbackLine:
         if promise is not None:
             self._line_up(call_id, promise)
 
+    def forget_promise(self, call_id: str) -> None:
+        """A callback given up before its customer was dialed: the gate forgets it too."""
+        if self._promises.pop(call_id, None) is not None and self.gate is not None:
+            self.gate.finished(call_id, dialed=False)
+
     def drop_callback(self, call_id: str) -> None:
         """The gate refused a callback: out of the ACD, nobody is called."""
         self._promises.pop(call_id, None)

@@ -304,6 +304,7 @@ class Distributor(CallbackLine):
                            "reason": "no_outbound" if not self.dial_out else "not_dialable",
                            "time": self._clock()})
             self._withdraw.append(call_id)
+            self.forget_promise(call_id)
             return
         leg = Leg(leg_id=f"{call_id}-{agent}-{next(self._ids)}", call_id=call_id, agent=agent)
         self.legs[leg.leg_id] = leg
@@ -377,6 +378,7 @@ class Distributor(CallbackLine):
                                 self._clock, name="ACD")
         finally:
             sender.cancel()
+            await asyncio.gather(sender, return_exceptions=True)
 
     def _fire_timers(self) -> None:
         self._carry_out(self.acd.handle_timer(self._clock()))

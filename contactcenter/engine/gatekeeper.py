@@ -77,8 +77,13 @@ class Gatekeeper:
     def turn(self, placement_id: str) -> Decision:
         """A callback's turn came: may its customer be dialed now?"""
         commands = self.gate.handle(TurnCame(placement_id=placement_id), self._clock())
-        decision = next(c for c in commands if isinstance(c, Cleared | Refused | Deferred))
-        self._carry_out([c for c in commands if c is not decision])
+        decision = next(c for c in commands if isinstance(c, Cleared | Refused | Deferred)
+                        and c.placement_id == placement_id)
+        # the rest (timers that fell due, other placements' news) once the distributor's
+        # current batch is done: it asks from the middle of one
+        rest = [c for c in commands if c is not decision]
+        if rest:
+            asyncio.get_running_loop().call_soon(self._carry_out, rest)
         self._wake.set()
         return decision
 

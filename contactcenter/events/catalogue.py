@@ -89,7 +89,7 @@ SPECS: tuple[EventSpec, ...] = (
     # -- a call in a queue
     EventSpec("call.queued", "the caller waits in a queue (again after an overflow to "
               "another queue)", (
-        _QUEUE, f("priority", INT), f("skill", OPT_STR), f("variables", MAP),
+        _QUEUE, f("priority", INT), f("skill", OPT_STR, optional=True), f("variables", MAP),
         f("callback", STR, "a callback's number", optional=True))),
     EventSpec("call.announced", "a waiting caller heard their position or the comfort "
               "message to the end", (

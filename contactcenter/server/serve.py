@@ -240,11 +240,11 @@ async def run(settings: Settings) -> None:
         log.debug("%d objects of the start kept out of the collector", settle_after_start())
         await _until_stopped()
     finally:
+        await runner.cleanup()  # no request comes in while the rest stops
         await driver.stop()
         await engine.close()
         await background.stop()  # every task cancelled and awaited
         await _last_flush(outbox)
-        await runner.cleanup()
         bus.close()
         journal.close()
         await database.dispose()

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
-from contactcenter.calls import CallGate, Cleared, Refused
+from contactcenter.calls import CallGate, Cleared, PlacementAsked, Refused
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.callees import callee_lookup
 from contactcenter.engine.distribution import Distributor
@@ -202,3 +202,31 @@ async def test_the_help_page_tells_the_visitor_why_not(
 async def _until(condition: Any) -> None:
     from tests.support import until
     await until(lambda: bool(condition()), seconds=5)
+
+
+async def test_a_turn_answers_for_its_own_callback_when_another_ones_timer_is_due(
+        floor: Floor) -> None:
+    floor.agent_ready()
+    first = floor.distributor.request_callback(
+        "c1", queue="support", number=KNOWN, priority=0, skill=None, variables={})
+    assert first is not None and isinstance(await first, Cleared)
+    await floor.settled()  # c1 rings agent101 (cleared at its turn)
+    # another callback whose lookup never answers: its guard falls due unseen
+    floor.gate.gate.handle(PlacementAsked(placement_id="c2", source="callback_help",
+                                          number=KNOWN), floor.clock.now)
+    floor.clock.now += 60
+    assert isinstance(floor.gate.turn("c1"), Cleared)  # c1's answer, not c2's refusal
+    await _until(lambda: floor.of("callback.refused"))  # c2's, carried out after
+    assert floor.of("callback.refused")[0]["call_id"] == "c2"
+
+
+async def test_a_callback_withdrawn_for_want_of_an_outbound_peer_is_forgotten(
+        floor: Floor) -> None:
+    floor.distributor.dial_out = False
+    floor.agent_ready()
+    decision = floor.distributor.request_callback(
+        "c1", queue="support", number=KNOWN, priority=0, skill=None, variables={})
+    assert decision is not None and isinstance(await decision, Cleared)
+    await floor.settled()
+    assert floor.of("callback.withdrawn")[0]["reason"] == "no_outbound"
+    assert len(floor.gate.gate) == 0  # no placement left behind

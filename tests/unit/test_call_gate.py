@@ -247,3 +247,13 @@ def test_no_call_is_cleared_against_the_rules_and_each_ends_once(
                                        PlacementState.CANCELLED)
     deadline = gate.next_deadline()
     assert deadline is None or deadline >= 0
+
+
+def test_a_turn_while_deferred_stays_deferred_until_the_same_time() -> None:
+    gate = CallGate(WINDOW)
+    ask(gate, "callback_overflow", at(23))
+    gate.handle(CalleeFound(placement_id="p1", callee=callee()), at(23))  # deferred to 08:00
+    again = gate.handle(TurnCame(placement_id="p1"), at(23, 1))  # offered in the meantime
+    assert again == [Deferred(placement_id="p1", until=at(8, day=8),
+                              reason="outside calling hours")]
+    assert gate.state("p1") is PlacementState.DEFERRED
