@@ -102,9 +102,20 @@ def _resolve(data: Any, at: KeyPath, path: Path, environ: Mapping[str, str]) -> 
 
 class _Duplicate(Exception):
     def __init__(self, at: KeyPath, line: int, first: int) -> None:
-        super().__init__(f"{str(at[-1])!r} is already defined on line {first} (YAML would "
-                         "keep this one and drop that one without a word)")
+        super().__init__(f"{str(at[-1])!r} is already defined on line {first} (one of the "
+                         "two would be dropped without a word)")
         self.at, self.line = at, line
+
+
+def _identity(key: yaml.Node) -> str:
+    """What a key becomes once read, as text: ``1``, ``01`` and ``"1"`` are one key to a
+    loader that reads keys as text (a menu's options), ``~`` and ``null`` one too."""
+    if isinstance(key, yaml.ScalarNode) and key.style is None:
+        try:
+            return str(yaml.safe_load(key.value))
+        except yaml.YAMLError:
+            pass
+    return str(key.value)
 
 
 def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
@@ -115,9 +126,10 @@ def _walk(node: yaml.Node, path: KeyPath, lines: LineMap) -> None:
         seen: dict[str, int] = {}
         for key_node, value_node in node.value:
             key, line = str(key_node.value), key_node.start_mark.line + 1
-            if key in seen and key_node.tag != "tag:yaml.org,2002:merge":
-                raise _Duplicate((*path, key), line, seen[key])
-            seen[key] = line
+            same = _identity(key_node)
+            if same in seen and key_node.tag != "tag:yaml.org,2002:merge":
+                raise _Duplicate((*path, key), line, seen[same])
+            seen[same] = line
             child = (*path, key)
             _walk(value_node, child, lines)
             lines[child] = line

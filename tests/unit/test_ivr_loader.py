@@ -331,3 +331,11 @@ def test_a_variable_the_platform_reads_is_checked_by_type(
 def test_a_template_is_left_to_the_call(tmp_path: Path) -> None:
     flow = GOOD.replace("  language: fr", "  language: fr\n  priority: \"{vip_level}\"")
     assert load_flow(write(tmp_path, flow)).variables["priority"] == "{vip_level}"
+
+
+@pytest.mark.parametrize("second", ['"1"', "01"])
+def test_a_menu_key_written_twice_another_way_is_refused(tmp_path: Path, second: str) -> None:
+    twice = GOOD.replace('      "*": bye', f'      {second}: bye\n      "*": bye')
+    problem = error(tmp_path, twice)
+    assert problem.field == f"nodes.menu.options.{second.strip(chr(34))}"
+    assert "is already defined on line 9" in problem.reason  # the first 1: sales
