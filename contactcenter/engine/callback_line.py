@@ -45,14 +45,10 @@ class CallbackLine:
     _clock: Callable[[], float]
     _publish: Callable[[dict[str, Any]], None]
 
-    def _handle(self, event: ae.AcdEvent) -> None:
-        raise NotImplementedError
-
-    def _queue(self, command: dc.DriverCommand) -> None:
-        raise NotImplementedError
-
-    def _gone(self, call_id: str) -> bool:
-        raise NotImplementedError
+    #: the distributor's own moves, which this layer uses
+    _handle: Callable[[ae.AcdEvent], None]
+    _queue: Callable[[dc.DriverCommand], None]
+    _gone: Callable[[str], bool]
 
     def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
                          skill: str | None, variables: dict[str, str],
