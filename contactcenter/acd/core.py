@@ -1,10 +1,10 @@
 """The ACD core: every queue and agent of the contact center, sans-I/O.
 
 See ``states.py`` for the theory of operation. ``Acd`` meets events and
-timers; routing, waiting and the bookkeeping are the layers below it
-(``routing.py``, ``waiting.py``, ``runtime.py``). The tables at the end of
-this module are the transitions as data: which events each agent state and
-each call state act on, and what each kind of timer means.
+timers; a call's visits, waiting, routing and the bookkeeping are the layers
+below it (``visits.py``, ``waiting.py``, ``routing.py``, ``runtime.py``). The
+tables at the end of this module are the transitions as data: which events
+each agent state and each call state act on, and what each kind of timer means.
 """
 
 from __future__ import annotations
@@ -46,13 +46,14 @@ from contactcenter.acd.views import (
     ended_view,
     queue_figures,
 )
-from contactcenter.acd.waiting import ANNOUNCE, COMFORT, MAX_WAIT, WIDEN, Waiting
+from contactcenter.acd.visits import Visits
+from contactcenter.acd.waiting import ANNOUNCE, COMFORT, MAX_WAIT, WIDEN
 
 WRAP_UP = "wrap_up"
 _log = logging.getLogger("contactcenter.acd")  # the one runtime.py writes to
 
 
-class Acd(Waiting):
+class Acd(Visits):
     """Queues and agents: feed it events and due timers, run the commands it returns."""
 
     def __init__(self, config: AcdConfig, *, now: float = 0.0) -> None:
@@ -133,51 +134,6 @@ class Acd(Waiting):
         return now
 
     # -- calls --------------------------------------------------------------------
-
-    def _on_joined(self, event: CallJoined, now: float) -> None:
-        call_id = event.call_id
-        if call_id in self._calls or call_id in self._ended:
-            self._ignored += 1
-            return
-        queue = self._queues.get(event.queue)
-        if queue is None:
-            self._report("call.rejected", call_id=call_id, queue=event.queue, reason="no_queue")
-            return
-        since = now if event.since is None else min(event.since, now)
-        call = CallRecord(call_id, queue, event.priority, since, self._next())
-        call.caller, call.variables = event.caller, event.variables
-        self._calls[call_id] = call
-        self._enter(call, queue, now, event.skill or queue.config.required_skill, entered=since)
-
-    def _on_callback_requested(self, event: CallbackRequested, now: float) -> None:
-        """A virtual caller from the start: it waits its turn, silent, and rings an agent."""
-        call_id = event.call_id
-        queue = self._queues.get(event.queue)
-        if call_id in self._calls or call_id in self._ended or queue is None:
-            self._ignored += 1
-            return
-        since = now if event.since is None else min(event.since, now)
-        call = CallRecord(call_id, queue, event.priority, since, self._next())
-        call.caller, call.variables = event.number, event.variables
-        self._calls[call_id] = call
-        self._request_callback(call, queue, event.number, event.skill, now, since)
-
-    def _on_restored(self, event: CallRestored, now: float) -> None:
-        """A call connected before a restart: its agent is on call with it again."""
-        agent = self._agents.get(event.agent)
-        queue = self._queues.get(event.queue)
-        known = event.call_id in self._calls or event.call_id in self._ended
-        if known or agent is None or queue is None or agent.state not in _RESTORABLE:
-            self._ignored += 1
-            return
-        answered = min(event.answered_at, now)
-        call = CallRecord(event.call_id, queue, event.priority, answered, self._next())
-        call.caller, call.entered = event.caller, answered
-        call.state, call.agent, call.answered_at = CallState.CONNECTED, agent, answered
-        self._calls[call.id] = call
-        if agent.state is not AgentState.AVAILABLE:  # back to the pause (or logout) after
-            agent.after = (agent.state, agent.reason)
-        self._set_state(agent, AgentState.ON_CALL, now, call=call)
 
     def _on_call_event(self, event: Any, now: float) -> None:
         call = self._calls.get(event.call_id)
@@ -401,9 +357,6 @@ _CALL_EVENTS: dict[CallState, dict[type, _CallHandler]] = {
     # a CallLeft for a connected call (the caller hung up as the bridge was made) ends it
     CallState.CONNECTED: {CallFinished: Acd._on_finished, CallLeft: Acd._on_finished},
 }
-
-#: agent states a restored call may find its agent in (not busy with another call)
-_RESTORABLE = frozenset({AgentState.LOGGED_OUT, AgentState.AVAILABLE, AgentState.PAUSED})
 
 _LEAVE: dict[type, _AgentHandler] = {AgentLoggedOut: Acd._on_logout, AgentPaused: Acd._on_pause}
 

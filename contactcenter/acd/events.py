@@ -16,7 +16,15 @@ from contactcenter.acd.model import AgentId, CallId
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallJoined:
-    """A caller entered a queue; ``skill`` (from the IVR) overrides the queue's own."""
+    """A caller entered a queue; ``skill`` (from the IVR) overrides the queue's own.
+
+    ``transfer``: an agent sent the call here. Its visit before has ended (the engine
+    ends it first) and this is a new one, counted offered here like any call: a call
+    id the ACD remembers as ended is taken again, one still live is not.
+    ``agent``: the colleague the call is for; rung alone at once if available and a
+    member of the queue (whatever their skills), else - and once they let it ring out
+    or fail it - the call is any caller of the queue.
+    """
 
     call_id: CallId
     queue: str
@@ -27,6 +35,8 @@ class CallJoined:
     #: when the call first joined, if earlier than now: a caller picked up again after a
     #: restart of the app keeps their place in line and the wait they have already had
     since: float | None = None
+    transfer: bool = False
+    agent: AgentId | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -61,6 +71,12 @@ class CallRestored:
 
     The agent goes on call with it (unless busy with another call), so that its end
     starts the wrap-up and nobody offers the agent a second caller meanwhile.
+
+    ``handover``: an attended transfer instead; the colleague ``agent`` consulted took
+    the call over (its visit with the first agent ended). A new visit of the call in
+    the same queue, neither offered nor answered again in its figures; the agent,
+    available or paused for the consultation, goes on call and then follows the
+    queue's wrap-up rules, not back to the pause.
     """
 
     call_id: CallId
@@ -69,6 +85,7 @@ class CallRestored:
     answered_at: float
     caller: str = ""
     priority: int = 0
+    handover: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -33,6 +33,18 @@ A call ends exactly once, in ``COMPLETED`` (answered, then finished),
 (out to voicemail). An overflow to another queue moves the call, keeping its
 priority and the time it joined; an overflow to a callback keeps it in the
 queue as a virtual caller, offered to an agent when its turn comes.
+
+A transfer is a new visit of a call whose visit ended (``visits.py``): the
+engine ends it, then sends the call back in, and only a transfer may bring an
+ended call id back. A blind transfer joins a queue (``CallJoined`` with
+``transfer``): counted offered there like any call, it lines up by its
+priority and ``since``. If it names an agent who is available and a member of
+the queue, it rings that agent alone, at once; if they are not, or let it
+ring out, or fail it (after_ring_timeout as for any offer), it is any caller
+of the queue. An attended transfer ends in a handover (``CallRestored`` with
+``handover``): the colleague consulted, available or paused meanwhile, is on
+call with it at once, then wraps up as after any call; the queue's figures do
+not count it offered or answered twice.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from contactcenter.acd.commands import Announce, OverflowCall, PlayComfort, Report
 from contactcenter.acd.model import Overflow
-from contactcenter.acd.records import CallRecord, QueueRecord
+from contactcenter.acd.records import AgentRecord, CallRecord, QueueRecord
 from contactcenter.acd.routing import Router
 from contactcenter.acd.runtime import ENDED_MEMORY
 from contactcenter.acd.states import CallState
@@ -25,14 +25,17 @@ class Waiting(Router):
     """Queues: entering, the waiting timers, overflow, leaving."""
 
     def _enter(self, call: CallRecord, queue: QueueRecord, now: float, skill: str | None,
-               *, entered: float | None = None) -> None:
+               *, entered: float | None = None, target: AgentRecord | None = None) -> None:
         """A call comes to ``queue``: joined, or overflowed in from another queue
-        (``entered``: when it came, if before ``now``: a caller picked up after a restart)."""
+        (``entered``: when it came, if before ``now``: a caller picked up after a restart;
+        ``target``: the available agent a transfer names, rung alone at once - so the
+        call does not wait, and a full queue does not turn it away)."""
         queue.offered += 1
         self._dirty[queue] = None
         call.queue, call.skill = queue, skill
         limit = queue.config.max_waiting
-        if limit is not None and len(queue.calls) - queue.virtual >= limit:
+        full = limit is not None and len(queue.calls) - queue.virtual >= limit
+        if full and target is None:
             self._overflow(call, queue, "queue_full", now, inside=False)
             return
         self._settle(call, queue, now, skill, entered=entered)
@@ -44,7 +47,10 @@ class Waiting(Router):
             "variables": call.variables,  # the event's, which nobody changes
         }
         self._out.append(Report(type="call.queued", data=data))
-        self._route_call(call, now)
+        if target is not None:
+            self._offer(call, [target], now)  # the normal choice only if they let it go
+        else:
+            self._route_call(call, now)
         if call.state is CallState.WAITING and queue.config.announce_on_join:
             self._announce(call)
 
