@@ -113,8 +113,13 @@ class _HangUp:
     reason: str
 
 
+@dataclass(frozen=True, slots=True)
+class _Requeued:
+    queue: str
+
+
 #: what the ACD tells a call, through its inbox so that the call's own task acts on it
-AcdNotice = _Connected | _Overflow | _HangUp
+AcdNotice = _Connected | _Overflow | _HangUp | _Requeued
 
 
 class CallTask:
@@ -154,6 +159,11 @@ class CallTask:
 
     def hang_up(self, reason: str) -> None:
         self.feed(_HangUp(reason))
+
+    def requeued(self, queue: str) -> dict[str, str]:
+        """Transferred back into a queue by its agent: waiting again; its variables."""
+        self.feed(_Requeued(queue))
+        return dict(self._exit.variables) if self._exit is not None else {}
 
     def emit(self, event_type: str, /, **data: Any) -> None:
         self._publish({**data, "type": event_type, "call_id": self.call_id,
@@ -210,6 +220,10 @@ class CallTask:
             case _Connected(agent=agent) if self.state is CallState.QUEUED:
                 self.state = CallState.CONNECTED
                 self.agent = agent
+            case _Requeued(queue=queue) if self.state is CallState.CONNECTED:
+                self.state = CallState.QUEUED
+                variables = self._exit.variables if self._exit is not None else {}
+                self._exit = ic.Exit(kind=ic.ExitKind.QUEUE, target=queue, variables=variables)
             case _Overflow(kind=kind, target=target) if self.state is CallState.QUEUED:
                 await self._send(dc.StopHold(call_id=self.call_id))
                 await self._take_exit(ic.Exit(kind=ic.ExitKind(kind), target=target,

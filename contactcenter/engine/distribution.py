@@ -28,10 +28,12 @@ from contactcenter.acd.model import AgentId, CallId
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
 from contactcenter.engine.callback_line import CallbackLine
 from contactcenter.engine.callbacks import CallbackCall, Promise
+from contactcenter.engine.control import Controller
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of, position_media
 from contactcenter.engine.phones import Phones
+from contactcenter.engine.seats import ControlSeats
 from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
@@ -43,7 +45,7 @@ Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
 
 
-class Distributor(CallbackLine):
+class Distributor(CallbackLine, ControlSeats):
     """The ACD core's adapter: callers and legs in, the core's commands out, in order."""
 
     def __init__(self, acd: Acd, *, send: Send, publish: Publish,
@@ -77,6 +79,8 @@ class Distributor(CallbackLine):
         self._promises: dict[str, Promise] = {}
         #: callbacks to set aside (outside their calling hours) after the current batch
         self._set_aside: list[str] = []
+        #: call control (hold, transfer...), told of each caller connected to an agent
+        self.control: Controller | None = None
 
     def now(self) -> float:
         return self._clock()
@@ -122,6 +126,8 @@ class Distributor(CallbackLine):
         return self._gone(call_id)
 
     def _gone(self, call_id: str) -> bool:
+        if self.control is not None and self.control.has(call_id):
+            return self.control.leg_ended(call_id, "caller")  # it ends every other leg
         waiting = self._calls.pop(call_id, None)
         for key in [key for key in self._current if key[0] == call_id]:
             del self._current[key]
@@ -338,6 +344,11 @@ class Distributor(CallbackLine):
                                    channels=(call_id, leg.leg_id)))
         self._record(call_id, bridge)
         waiting.side.connected(agent, leg.leg_id, bridge)
+        view = self.acd.call_state(call_id)
+        if self.control is not None and view is not None:
+            self.control.connected(call_id=call_id, caller=waiting.caller, agent=agent,
+                                   agent_leg=leg.leg_id, queue=view.queue,
+                                   priority=view.priority, bridge=bridge)
 
     def _record(self, call_id: str, bridge: str) -> None:
         """The queues that say so record each call with an agent, both sides."""
@@ -385,6 +396,8 @@ class Distributor(CallbackLine):
         self._withdraw_pending()
 
     def _failed(self, command: dc.DriverCommand) -> None:
+        if self.control is not None and self.control.failed(command):
+            return
         if isinstance(command, dc.RingAgent | dc.DialCustomer):  # a leg that cannot start
             self.leg_ended(command.leg_id, "unreachable")
 

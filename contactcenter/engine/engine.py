@@ -17,10 +17,12 @@ from typing import Any, Protocol
 
 from contactcenter.acd.core import Acd
 from contactcenter.calls import CallGate
+from contactcenter.calls.control import CallControl
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callbacks import pending_callbacks
 from contactcenter.engine.calls import CallState, CallTask, Send, priority_of
 from contactcenter.engine.click_to_talk import ClickToTalk
+from contactcenter.engine.control import Controller
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
 from contactcenter.engine.monitoring import Monitors
@@ -67,6 +69,8 @@ class Engine:
         self.monitors: Monitors | None = None
         #: the rules every call placed passes (``attach_gate``)
         self.gate: Gatekeeper | None = None
+        #: hold, transfer, consult and conference on calls with agents (``attach_control``)
+        self.control: Controller | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -93,6 +97,13 @@ class Engine:
         if self.outbound is not None:
             self.outbound.gate = self.gate
         return self.gate
+
+    def attach_control(self) -> Controller:
+        assert self.distributor is not None, "call control works on the ACD's calls"
+        self.control = Controller(CallControl(), self.distributor, publish=self.publish,
+                                  clock=self.clock)
+        self.distributor.control = self.control
+        return self.control
 
     def attach_monitors(self) -> Monitors:
         assert self.distributor is not None, "monitoring needs the ACD's calls"
@@ -124,6 +135,8 @@ class Engine:
         if monitors is not None and isinstance(event, de.CallEnded) \
                 and monitors.channel_gone(event.call_id):
             return  # a supervisor's phone or snoop: nobody else's news
+        if self._controlled(event):
+            return
         match event:
             case de.MonitorAnswered():
                 if monitors is not None:
@@ -161,6 +174,21 @@ class Engine:
                 task = self.calls.get(event.call_id)
                 if task is not None:
                     task.feed(event)
+
+    def _controlled(self, event: de.DriverEvent) -> bool:
+        """News of a leg of a call under call control (not the caller's own), taken there."""
+        control = self.control
+        match event:
+            case de.PartyAnswered():
+                if control is None or not control.answered(event):
+                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
+                return True
+            case de.CustomerAnswered() if control is not None and control.owns(event.leg_id):
+                return control.answered(event)
+            case de.CallEnded(call_id=leg_id, cause=cause) if (
+                    control is not None and control.owns(leg_id)):
+                return control.leg_ended(leg_id, cause)
+        return False
 
     def _endpoint(self, endpoint: str, **change: Any) -> None:
         current = self.endpoints.setdefault(endpoint, {})
@@ -283,9 +311,9 @@ class Engine:
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})
 
-    def _parts(self) -> list[Distributor | ClickToTalk | Monitors]:
+    def _parts(self) -> list[Distributor | ClickToTalk | Monitors | Controller]:
         """What drives legs of its own, besides the callers' tasks."""
-        return [part for part in (self.distributor, self.outbound, self.monitors)
+        return [part for part in (self.distributor, self.outbound, self.monitors, self.control)
                 if part is not None]
 
     def _queued_at(self, call_id: str) -> float:

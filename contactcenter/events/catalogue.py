@@ -61,6 +61,7 @@ class EventSpec:
 
 _AGENT = f("agent", STR, "the agent")
 _QUEUE = f("queue", STR, "the queue")
+_OPT_AGENT = f("agent", OPT_STR, "the agent in charge of the call (none once they left)")
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
@@ -151,6 +152,41 @@ SPECS: tuple[EventSpec, ...] = (
               "call", _MONITOR),
     EventSpec("call.monitor.ended", "the monitoring session ended", (
         *_MONITOR, f("started", OPT_FLOAT))),
+    # -- the agent in control of the call (contactcenter.calls.control)
+    EventSpec("call.held", "the agent put the caller on hold: out of the bridge, hearing "
+              "music", (_OPT_AGENT,)),
+    EventSpec("call.retrieved", "the caller is back with the agent after a hold", (
+        _OPT_AGENT, f("held", FLOAT, "seconds this hold lasted"))),
+    EventSpec("call.muted", "the agent's microphone went off (or on again)", (
+        _OPT_AGENT, f("muted", BOOL))),
+    EventSpec("call.transferred", "the caller was handed to someone else: blind (at the "
+              "agent's request) or attended (the consulted party took over)", (
+        _OPT_AGENT, f("kind", STR, "`blind` or `attended`"),
+        f("to_kind", STR, "`agent`, `queue`, `number` or `phone`"), f("to", STR))),
+    EventSpec("call.requeued", "the caller went back to a queue (a transfer, or their agent "
+              "left them on hold)", (
+        _OPT_AGENT, _QUEUE, f("to_agent", OPT_STR, "the agent it rings first"),
+        f("held_total", FLOAT))),
+    EventSpec("call.transfer_answered", "the outside party of a blind transfer answered and "
+              "talks with the caller", (_OPT_AGENT, f("to_kind", STR), f("to", STR))),
+    EventSpec("call.transfer_failed", "nobody answered a blind transfer: the caller goes "
+              "back to the queue", (_OPT_AGENT, f("to", STR), f("cause", STR))),
+    EventSpec("call.consulting", "the agent put the caller on hold to consult someone, whose "
+              "phone rings", (_OPT_AGENT, f("to_kind", STR), f("to", STR))),
+    EventSpec("call.consult_answered", "the consulted party answered and talks with the "
+              "agent", (_OPT_AGENT, f("to_kind", STR), f("to", STR))),
+    EventSpec("call.consult_ended", "the consultation ended without a transfer", (
+        _OPT_AGENT, f("to", STR), f("reason", STR, "`cancelled`, `no_answer`, `hung_up`, "
+                                                   "`agent_left`"))),
+    EventSpec("call.conference", "the caller, the agent and the consulted party talk "
+              "together", (_OPT_AGENT, f("to_kind", STR), f("to", STR))),
+    EventSpec("call.party_left", "a party left the call (an agent's part ended, a third "
+              "party hung up)", (
+        _OPT_AGENT, f("role", STR, "`caller`, `agent`, `consulted`, `outside`"),
+        f("who", STR), f("talked", FLOAT, "seconds since they joined"))),
+    EventSpec("call.control_ended", "the call with its agent(s) ended: the hold time and who "
+              "handled it", (
+        _OPT_AGENT, f("held_total", FLOAT), f("handled_by", LIST))),
     # -- the end of a call
     EventSpec("call.resumed", "the app restarted and picked the call up again", (
         f("state", STR), f("caller", STR), f("dialed", STR),
@@ -178,6 +214,9 @@ SPECS: tuple[EventSpec, ...] = (
         _AGENT, f("state", STR, "`logged_out`, `available`, `ringing`, `on_call`, "
                                 "`wrap_up`, `paused`"),
         f("reason", STR), f("since", FLOAT), f("call_id", OPT_STR)), call=False),
+    EventSpec("agent.talk", "an agent's part in their call: talking, holding, consulting, "
+              "conference, handed_off, or none once they left it", (
+        _AGENT, f("call_id", STR), f("state", STR)), call=False),
     EventSpec("queue.stats", "a queue's figures changed", (
         _QUEUE, f("waiting", INT), f("longest_wait", FLOAT), f("offered", INT),
         f("answered", INT), f("abandoned", INT), f("overflowed", INT), f("callbacks", INT),

@@ -38,6 +38,7 @@ from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.control_routes import add_control_routes
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
@@ -187,6 +188,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     distributor.dial_out = settings.asterisk.outbound_host is not None
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
     monitors = engine.attach_monitors()
+    control = engine.attach_control()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
     gate = engine.attach_gate(CallGate(window), callee_lookup(customers))
@@ -205,6 +207,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
+    add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     app[BACKGROUND] = background
     return engine, driver, app
@@ -261,7 +264,7 @@ def _start_background(background: Background, engine: Engine, journal: CallJourn
     background.start("screen-pops", app[DESK].start())  # subscribed before the first call
     background.start("ACD", engine.distributor.run())
     for name, part in (("click-to-talk", engine.outbound), ("monitoring", engine.monitors),
-                       ("call gate", engine.gate)):
+                       ("call gate", engine.gate), ("call control", engine.control)):
         if part is not None:
             background.start(name, part.run())
 

@@ -71,8 +71,9 @@ class RingAgent:
     endpoint: str
     caller_id: str = ""
     timeout: int = 30
-    #: what the leg is for, as its Stasis argument says: ``agent`` (answers a call) or
-    #: ``monitor`` (a supervisor's phone; ``call_id`` is then the monitoring session)
+    #: what the leg is for, as its Stasis argument says: ``agent`` (answers a call),
+    #: ``monitor`` (a supervisor's phone; ``call_id`` is then the monitoring session) or
+    #: ``party`` (a phone consulted or transferred to by an agent on ``call_id``)
     purpose: str = "agent"
 
 
@@ -121,6 +122,23 @@ class AddToBridge:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class RemoveFromBridge:
+    """Take ``channel`` out of a bridge; it stays under the platform's control, alone."""
+
+    call_id: str
+    bridge_id: str
+    channel: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class MuteChannel:
+    """What ``call_id``'s channel says reaches nobody (``on``), or does again."""
+
+    call_id: str
+    on: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DestroyBridge:
     call_id: str
     bridge_id: str
@@ -136,5 +154,5 @@ class RecordBridge:
 
 
 DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
-                 | HangupCall | RingAgent | DialCustomer | SnoopChannel | CreateBridge | AddToBridge | DestroyBridge
-                 | RecordBridge)
+                 | HangupCall | RingAgent | DialCustomer | SnoopChannel | CreateBridge
+                 | AddToBridge | RemoveFromBridge | MuteChannel | DestroyBridge | RecordBridge)

@@ -72,6 +72,15 @@ class CustomerAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PartyAnswered:
+    """A phone rung for an agent's transfer or consultation (``RingAgent`` with purpose
+    ``party``) answered."""
+
+    call_id: str  #: the call it was rung for
+    leg_id: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class MonitorAnswered:
     """A supervisor's phone rung to monitor a call answered."""
 
@@ -104,6 +113,7 @@ DriverEvent = (
     | CallEnded
     | AgentAnswered
     | CustomerAnswered
+    | PartyAnswered
     | MonitorAnswered
     | EndpointStateChanged
     | EndpointRegistration

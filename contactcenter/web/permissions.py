@@ -44,6 +44,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "desk": DESK,
         # a call they place themselves, from their own phone
         "click_to_talk": frozenset({"create"}),
+        # hold, transfer, consult on their own calls (the route refuses anyone else's)
+        "call_control": frozenset({"update"}),
         # the pages: their own desktop, never the boards
         "desktop": READ,
         # their browser phone's SIP account (the route refuses anyone else's)
@@ -71,12 +73,13 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "desktop": READ, "boards": READ, "crm_pages": READ,
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
+        "call_control": frozenset({"update"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
-       "crm_pages": READ},
+       "crm_pages": READ, "call_control": frozenset({"update"})},
 }
 
 

@@ -21,11 +21,11 @@ from tests.support import free_port_range, free_ports, until
 MODULES = ("g711.so", "ausine.so", "aubridge.so", "account.so", "menu.so", "ctrl_tcp.so")
 
 
-def _config(sip_port: int, ctrl_port: int) -> str:
+def _config(sip_port: int, ctrl_port: int, tone: int, record: Path | None) -> str:
     lines = [
         "poll_method epoll",
         f"sip_listen 127.0.0.1:{sip_port}",
-        "audio_source ausine,440",
+        f"audio_source ausine,{tone}",
         "audio_player aubridge,null",
         "audio_alert aubridge,null",
         "ausrc_srate 48000",
@@ -39,6 +39,8 @@ def _config(sip_port: int, ctrl_port: int) -> str:
         f"ctrl_tcp_listen 127.0.0.1:{ctrl_port}",
         "audio_buffer 20-160",
     ]
+    if record is not None:  # what the phone hears (and says), as WAV files in ``record``
+        lines += ["module sndfile.so", f"snd_path {record}"]
     return "\n".join(lines) + "\n"
 
 
@@ -52,6 +54,10 @@ class AgentPhone:
     asterisk_sip_port: int
     #: False: the phone rings until hung up (an agent away from the desk)
     auto_answer: bool = True
+    #: the frequency of the tone its microphone sends, to tell who is heard
+    tone: int = 440
+    #: keep what the phone hears as WAV files (``heard``)
+    record: bool = False
     events: list[dict[str, Any]] = field(default_factory=list)
     _process: subprocess.Popen[bytes] | None = None
     _reader: asyncio.Task[None] | None = None
@@ -62,7 +68,11 @@ class AgentPhone:
         sip_port, _tls_port = free_port_range(2)
         (self.ctrl_port,) = free_ports(1)
         self.folder.mkdir(parents=True, exist_ok=True)
-        (self.folder / "config").write_text(_config(sip_port, self.ctrl_port))
+        recordings = self.folder / "heard" if self.record else None
+        if recordings is not None:
+            recordings.mkdir(exist_ok=True)
+        (self.folder / "config").write_text(_config(sip_port, self.ctrl_port, self.tone,
+                                                    recordings))
         (self.folder / "accounts").write_text(
             f"<sip:{self.agent}@127.0.0.1:{self.asterisk_sip_port};transport=udp>"
             f";auth_pass={self.password};answermode={'auto' if self.auto_answer else 'manual'}"
@@ -114,12 +124,19 @@ class AgentPhone:
                     what=f"{self.agent}: no {kind} (see {self.folder / 'baresip.log'})")
         return found[0]
 
-    async def command(self, text: str) -> None:
-        """A menu command (``/hangup``, ``/reginfo``...)."""
+    async def command(self, text: str, params: str = "") -> None:
+        """A menu command (``/hangup``, ``/reginfo``, ``dial`` with the number...)."""
         assert self._writer is not None
-        body = json.dumps({"command": text.lstrip("/"), "params": "", "token": "t"}).encode()
+        body = json.dumps({"command": text.lstrip("/"), "params": params,
+                           "token": "t"}).encode()
         self._writer.write(str(len(body)).encode() + b":" + body + b",")
         await self._writer.drain()
+
+    def heard(self) -> Path:
+        """The WAV file of what the phone heard on its (last) call."""
+        files = sorted((self.folder / "heard").glob("*-dec.wav"))
+        assert files, f"{self.agent} recorded nothing (see {self.folder / 'baresip.log'})"
+        return files[-1]
 
     def log(self) -> str:
         path = self.folder / "baresip.log"

@@ -22,6 +22,8 @@ AGENT_ARG = "agent"
 CUSTOMER_ARG = "customer"
 #: the Stasis arguments of a supervisor's phone and of a snoop: ``monitor|snoop,<id>``
 MONITOR_ARG, SNOOP_ARG = "monitor", "snoop"
+#: the Stasis argument of a phone an agent consults or transfers to: ``party,<call id>``
+PARTY_ARG = "party"
 #: the PJSIP endpoint customers are dialed through (asterisk/parts/pjsip-outbound.conf)
 OUTBOUND_ENDPOINT = "customers"
 
@@ -72,6 +74,8 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
             return _agent_answered(message["channel"], args[1])
         if len(args) == 2 and args[0] == CUSTOMER_ARG:
             return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
+        if len(args) == 2 and args[0] == PARTY_ARG:
+            return e.PartyAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
         if len(args) == 2 and args[0] == MONITOR_ARG:
             return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
         if not args or args[0] != INBOUND_ARG:
@@ -123,7 +127,7 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswe
     args = str(dialplan.get("app_data", "")).split(",")[1:]
     if len(args) == 2 and args[0] == AGENT_ARG:
         return _agent_answered(channel, args[1])
-    if len(args) == 2 and args[0] in (CUSTOMER_ARG, MONITOR_ARG, SNOOP_ARG):
+    if len(args) == 2 and args[0] in (CUSTOMER_ARG, MONITOR_ARG, SNOOP_ARG, PARTY_ARG):
         return None  # not a caller; a dialed-out call is not picked up after a restart
     event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
     return event if isinstance(event, e.CallArrived) else None
@@ -193,12 +197,17 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
             return AriRequest("POST", f"/channels/{command.target}/snoop", (
                 ("spy", command.spy), ("whisper", command.whisper), ("app", app),
                 ("appArgs", f"{SNOOP_ARG},{command.call_id}"), ("snoopId", command.snoop_id)))
-        case c.CreateBridge() | c.AddToBridge() | c.RecordBridge() | c.DestroyBridge():
+        case c.MuteChannel(on=on):
+            return AriRequest("POST" if on else "DELETE", f"{channel}/mute",
+                              (("direction", "in"),), (404, 409))
+        case c.CreateBridge() | c.AddToBridge() | c.RemoveFromBridge() | c.RecordBridge() \
+                | c.DestroyBridge():
             return _bridge_request(command)
     raise TypeError(f"no ARI request for {command!r}")
 
 
-BridgeCommand = c.CreateBridge | c.AddToBridge | c.RecordBridge | c.DestroyBridge
+BridgeCommand = (c.CreateBridge | c.AddToBridge | c.RemoveFromBridge | c.RecordBridge
+                 | c.DestroyBridge)
 
 
 def _bridge_request(command: BridgeCommand) -> AriRequest:
@@ -208,6 +217,9 @@ def _bridge_request(command: BridgeCommand) -> AriRequest:
             return AriRequest("POST", bridge, (("type", "mixing"),))
         case c.AddToBridge(channels=channels):
             return AriRequest("POST", f"{bridge}/addChannel", (("channel", ",".join(channels)),),
+                              (404, 409, 422))
+        case c.RemoveFromBridge(channel=channel):
+            return AriRequest("POST", f"{bridge}/removeChannel", (("channel", channel),),
                               (404, 409, 422))
         case c.RecordBridge(name=name):
             return AriRequest("POST", f"{bridge}/record", (

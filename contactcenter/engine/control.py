@@ -1,0 +1,225 @@
+"""The asyncio side of call control: agents' requests in, the core's commands carried out.
+
+``contactcenter.calls.control`` decides what hold, transfer, consult and
+conference do to a call's parties; this module only translates. The
+distributor hands it each caller it connects to an agent (``connected``); the
+web hands it the agent's requests (``ask``), which answer at once with the
+call's state or ``ControlRefused``; the driver's news for the legs it rang
+comes through ``answered`` and ``leg_ended``. Commands on legs and the bridge
+go to the driver in order through the distributor's sender; the ACD's part
+(the agent's wrap-up, a caller back in a queue, a consulted agent reserved or
+taking over) goes to the distributor.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from contactcenter.calls.control import CallControl, TalkState, TalkView
+from contactcenter.calls.control import commands as cc
+from contactcenter.calls.control import events as ce
+from contactcenter.engine.deadlines import run_deadlines
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+Publish = Callable[[dict[str, Any]], None]
+
+
+class ControlRefused(Exception):
+    """A request that cannot be done: the HTTP status and the reason for the agent."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+class Seats(Protocol):
+    """What call control needs of the distributor (``contactcenter.engine.distribution``)."""
+
+    dial_out: bool
+
+    def queue(self, command: dc.DriverCommand) -> None: ...
+
+    def release_agent(self, call_id: str) -> None: ...
+
+    def requeue(self, call_id: str, *, queue: str, priority: int, agent: str | None,
+                handled_by: tuple[str, ...]) -> None: ...
+
+    def reserve(self, agent: str, reserved: bool) -> None: ...
+
+    def hand_over(self, call_id: str, *, agent: str, leg_id: str, queue: str,
+                  priority: int) -> None: ...
+
+    def hang_up_caller(self, call_id: str) -> bool: ...
+
+    def end_call(self, call_id: str) -> None: ...
+
+
+class Controller:
+    """The call control core's adapter."""
+
+    def __init__(self, core: CallControl, seats: Seats, *, publish: Publish,
+                 clock: Callable[[], float]) -> None:
+        self.core = core
+        self._seats = seats
+        self._publish = publish
+        self._clock = clock
+        self._wake = asyncio.Event()
+        #: legs of calls under control (callers' aside) -> their call
+        self._legs: dict[str, str] = {}
+
+    # -- in ------------------------------------------------------------------------------
+
+    def connected(self, *, call_id: str, caller: str, agent: str, agent_leg: str, queue: str,
+                  priority: int, bridge: str) -> None:
+        self._legs[agent_leg] = call_id
+        self._handle(ce.Connected(call_id=call_id, caller_leg=call_id, caller=caller,
+                                  agent=agent, agent_leg=agent_leg, queue=queue,
+                                  priority=priority, bridge=bridge))
+
+    def ask(self, request: ce.Request) -> TalkView:
+        """Carry out an agent's request; the call's state after it, or ``ControlRefused``."""
+        commands = self.core.handle(request, self._clock())
+        refusal = next((c for c in commands if isinstance(c, cc.Refusal)), None)
+        self._carry_out(commands)
+        if refusal is not None:
+            raise ControlRefused(refusal.status, refusal.reason)
+        view = self.core.view(request.call_id, self._clock())
+        return view or TalkView(call_id=request.call_id, state=_left(commands), agent=None,
+                                queue="", held_total=0.0, muted=False, parties=())
+
+    def core_clock(self) -> float:
+        return self._clock()
+
+    def has(self, call_id: str) -> bool:
+        return self.core.view(call_id, self._clock()) is not None
+
+    def owns(self, leg_id: str) -> bool:
+        return leg_id in self._legs
+
+    def answered(self, event: de.PartyAnswered | de.CustomerAnswered) -> bool:
+        """A leg rung for a consultation or a transfer answered; False if not one of ours."""
+        call_id = self._legs.get(event.leg_id)
+        if call_id is None:
+            return False
+        self._handle(ce.PartyAnswered(call_id=call_id, leg=event.leg_id))
+        return True
+
+    def leg_ended(self, leg_id: str, cause: str) -> bool:
+        """A leg of a call under control is gone (the caller's too); False if not ours."""
+        call_id = self._legs.pop(leg_id, None)
+        if call_id is None and self.has(leg_id):
+            call_id = leg_id  # the caller's own channel is the call's id
+        if call_id is None:
+            return False
+        self._handle(ce.LegGone(call_id=call_id, leg=leg_id, cause=cause))
+        return True
+
+    # -- out -----------------------------------------------------------------------------
+
+    def _handle(self, event: ce.ControlEvent) -> None:
+        self._carry_out(self.core.handle(event, self._clock()))
+
+    def _carry_out(self, commands: list[cc.ControlCommand]) -> None:
+        for command in commands:
+            try:
+                self._command(command)
+            except Exception:  # one bad command must not stop the others
+                log.exception("call control command %r failed", command)
+        self._wake.set()
+
+    def _command(self, command: cc.ControlCommand) -> None:
+        seats = self._seats
+        match command:
+            case cc.RingParty():
+                self._ring(command)
+            case cc.Bridge(call_id=call_id, bridge=bridge, legs=legs):
+                seats.queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge, channels=legs))
+            case cc.Unbridge(call_id=call_id, bridge=bridge, leg=leg):
+                seats.queue(dc.RemoveFromBridge(call_id=call_id, bridge_id=bridge, channel=leg))
+            case cc.Music(leg=leg, on=on):
+                seats.queue(dc.StartHold(call_id=leg) if on else dc.StopHold(call_id=leg))
+            case cc.Mute(leg=leg, on=on):
+                seats.queue(dc.MuteChannel(call_id=leg, on=on))
+            case cc.HangUp(call_id=call_id, leg=leg):
+                self._legs.pop(leg, None)
+                if leg != call_id or not seats.hang_up_caller(call_id):
+                    seats.queue(dc.HangupCall(call_id=leg))
+            case cc.CloseBridge(call_id=call_id, bridge=bridge):
+                seats.queue(dc.DestroyBridge(call_id=call_id, bridge_id=bridge))
+            case _:
+                self._seat_command(command)
+
+    def _seat_command(self, command: cc.ControlCommand) -> None:
+        """What the ACD's side does: the agents and the queues."""
+        seats = self._seats
+        match command:
+            case cc.ReleaseAgent(call_id=call_id):
+                seats.release_agent(call_id)
+            case cc.Requeue(call_id=call_id, queue=queue, priority=priority, agent=agent,
+                            handled_by=handled_by):
+                self._forget(call_id)
+                seats.requeue(call_id, queue=queue, priority=priority, agent=agent,
+                              handled_by=handled_by)
+            case cc.Reserve(agent=agent) | cc.Unreserve(agent=agent):
+                seats.reserve(agent, isinstance(command, cc.Reserve))
+            case cc.HandOver(call_id=call_id, agent=agent, leg=leg, queue=queue,
+                             priority=priority):
+                seats.hand_over(call_id, agent=agent, leg_id=leg, queue=queue,
+                                priority=priority)
+            case cc.EndCall(call_id=call_id):
+                self._forget(call_id)
+                seats.end_call(call_id)
+            case cc.Report(type=kind, data=data):
+                self._publish({**dict(data), "type": kind, "time": self._clock()})
+
+    def _ring(self, command: cc.RingParty) -> None:
+        to = command.to
+        self._legs[command.leg] = command.call_id
+        if to.kind == "number":
+            self._seats.queue(dc.DialCustomer(call_id=command.call_id, leg_id=command.leg,
+                                              number=to.name, caller_id=command.caller_id,
+                                              timeout=command.timeout))
+        else:
+            self._seats.queue(dc.RingAgent(call_id=command.call_id, leg_id=command.leg,
+                                           endpoint=to.endpoint or to.name,
+                                           caller_id=command.caller_id,
+                                           timeout=command.timeout, purpose="party"))
+
+    def _forget(self, call_id: str) -> None:
+        for leg in [leg for leg, call in self._legs.items() if call == call_id]:
+            del self._legs[leg]
+
+    def failed(self, command: dc.DriverCommand) -> bool:
+        """A leg that could not even start (the driver refused it): gone, for the core."""
+        if isinstance(command, dc.RingAgent | dc.DialCustomer) and command.leg_id in self._legs:
+            self.leg_ended(command.leg_id, "unreachable")
+            return True
+        return False
+
+    def channels(self) -> set[str]:
+        """The legs it drives that Asterisk should have now."""
+        return set(self._legs)
+
+    def records(self) -> set[str]:
+        """No journal records of its own: a call's news goes on the caller's."""
+        return set()
+
+    async def run(self) -> None:
+        """The core's ring timers; until cancelled."""
+        await run_deadlines(self.core.next_deadline, self._tick, self._wake, self._clock,
+                            name="call control")
+
+    def _tick(self) -> None:
+        self._carry_out(self.core.handle_timer(self._clock()))
+
+
+def _left(commands: list[cc.ControlCommand]) -> TalkState:
+    """The state a call left control in (a transfer: requeued; otherwise ended)."""
+    requeued = any(isinstance(c, cc.Requeue) for c in commands)
+    return TalkState.REQUEUED if requeued else TalkState.ENDED

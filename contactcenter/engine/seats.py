@@ -1,0 +1,107 @@
+"""The ACD's side of call control: agents who leave a call, callers back in a queue,
+consulted agents kept free and taking calls over.
+
+The layer under ``Distributor`` (``distribution.py``) that call control's
+adapter (``control.py``) works through: the core there decides, this only
+tells the ACD core and the caller's task what it decided.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from contactcenter.acd import events as ae
+from contactcenter.acd.core import Acd
+from contactcenter.acd.model import AgentId, CallId
+from contactcenter.engine.parties import Leg, Waiting
+from contactcenter.telephony import commands as dc
+
+log = logging.getLogger(__name__)
+
+#: the pause reason of an agent being consulted: offered no call meanwhile
+CONSULT_PAUSE = "consult"
+
+
+@runtime_checkable
+class Requeueable(Protocol):
+    """A caller's side that can go back to waiting in a queue (a caller's task)."""
+
+    def requeued(self, queue: str) -> dict[str, str]:
+        """Waiting again, in ``queue``; the call's variables, for the ACD."""
+        ...
+
+
+class ControlSeats:
+    """What the distributor does for call control; its state is the distributor's."""
+
+    acd: Acd
+    legs: dict[str, Leg]
+    _calls: dict[str, Waiting]
+    _clock: Callable[[], float]
+    _handle: Callable[[ae.AcdEvent], None]
+    _queue: Callable[[dc.DriverCommand], None]
+    talking_leg: Callable[[str], Leg | None]
+
+    def queue(self, command: dc.DriverCommand) -> None:
+        """A command on a leg or a bridge, in order with the ACD's own."""
+        self._queue(command)
+
+    def release_agent(self, call_id: str) -> None:
+        """The agent's part of the call is over: their wrap-up starts; the caller stays."""
+        leg = self.talking_leg(call_id)
+        waiting = self._calls.get(call_id)
+        if leg is not None:
+            self.legs.pop(leg.leg_id, None)
+            if waiting is not None and leg.leg_id in waiting.legs:
+                waiting.legs.remove(leg.leg_id)
+        self._handle(ae.CallFinished(call_id=CallId(call_id)))
+
+    def requeue(self, call_id: str, *, queue: str, priority: int, agent: str | None,
+                handled_by: tuple[str, ...]) -> None:
+        """The caller waits in ``queue`` again (for ``agent`` first), with their priority;
+        ``handled_by`` goes with the call for the next agent's screen-pop."""
+        waiting = self._calls.pop(call_id, None)
+        if waiting is None or not isinstance(waiting.side, Requeueable):
+            log.warning("call %s cannot go back to a queue; hung up", call_id)
+            if waiting is not None:
+                waiting.side.hang_up("normal")
+            return
+        variables = {**waiting.side.requeued(queue), "transferred_by": ",".join(handled_by)}
+        self._calls[call_id] = Waiting(caller=waiting.caller, side=waiting.side)
+        self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
+                                   caller=waiting.caller, variables=variables,
+                                   transfer=True,
+                                   agent=AgentId(agent) if agent is not None else None))
+
+    def reserve(self, agent: str, reserved: bool) -> None:
+        """A consulted agent paused while consulted (no offer reaches them), then free."""
+        if reserved:
+            self._handle(ae.AgentPaused(agent=AgentId(agent), reason=CONSULT_PAUSE))
+        elif self.acd.agent_state(agent).reason == CONSULT_PAUSE:
+            self._handle(ae.AgentAvailable(agent=AgentId(agent)))
+
+    def hand_over(self, call_id: str, *, agent: str, leg_id: str, queue: str,
+                  priority: int) -> None:
+        """A consulted agent took the call over: their leg is the call's agent leg now."""
+        waiting = self._calls.get(call_id)
+        if waiting is None:
+            return
+        self.legs[leg_id] = Leg(leg_id=leg_id, call_id=call_id, agent=agent, answered=True,
+                                connected=True)
+        waiting.legs.append(leg_id)
+        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
+                                     agent=AgentId(agent), answered_at=self._clock(),
+                                     caller=waiting.caller, priority=priority, handover=True))
+
+    def hang_up_caller(self, call_id: str) -> bool:
+        """Through the caller's own task, which ends their record; False if none."""
+        waiting = self._calls.get(call_id)
+        if waiting is None:
+            return False
+        waiting.side.hang_up("normal")
+        return True
+
+    def end_call(self, call_id: str) -> None:
+        self._calls.pop(call_id, None)

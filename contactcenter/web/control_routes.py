@@ -1,0 +1,172 @@
+"""Agents in control of their calls: ``POST /api/v1/calls/{call_id}/control``.
+
+One route for every request (``hold``, ``resume``, ``mute``, ``unmute``,
+``transfer``, ``consult``, ``complete``, ``cancel``, ``conference``,
+``leave``), each turned into a call control event and nothing more: the
+rules are the core's (``contactcenter.calls.control``), which answers with the
+call's state or a refusal and its reason (409). What only the web can check
+comes first: that the call is the agent's own (or a supervisor's agent's),
+that a target exists and can take the call now, and that an outside number
+passes the call gate before anything rings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from typing import Any
+
+from aiohttp import web
+
+from contactcenter.acd.states import AgentState
+from contactcenter.calls import LOOKUP_TIMEOUT, Refused
+from contactcenter.calls.control import events as ce
+from contactcenter.calls.control.talk import TalkView
+from contactcenter.engine.control import Controller, ControlRefused
+from contactcenter.engine.distribution import Distributor
+from contactcenter.web.acd_routes import DISTRIBUTOR
+from contactcenter.web.http import BadInput, json_object
+from contactcenter.web.keys import PRINCIPAL
+from contactcenter.web.openapi import ERROR, json_content
+from contactcenter.web.outbound_routes import GATE
+from contactcenter.web.routing import add_route
+from contactcenter.web.scope import scopes
+from crm_core.phones import try_e164
+
+CONTROL: web.AppKey[Controller] = web.AppKey("call_control")
+SUPERVISING = ("admin", "supervisor")
+_SIMPLE: dict[str, Any] = {
+    "hold": lambda call_id: ce.HoldAsked(call_id=call_id),
+    "resume": lambda call_id: ce.ResumeAsked(call_id=call_id),
+    "mute": lambda call_id: ce.MuteAsked(call_id=call_id, muted=True),
+    "unmute": lambda call_id: ce.MuteAsked(call_id=call_id, muted=False),
+    "complete": lambda call_id: ce.CompleteAsked(call_id=call_id),
+    "cancel": lambda call_id: ce.CancelAsked(call_id=call_id),
+    "conference": lambda call_id: ce.ConferenceAsked(call_id=call_id),
+    "leave": lambda call_id: ce.LeaveAsked(call_id=call_id),
+}
+ACTIONS = (*_SIMPLE, "transfer", "consult")
+TARGETS = ("agent", "queue", "number", "supervisor")
+_placements = itertools.count(1)
+
+
+async def control_call(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    call_id = request.match_info["call_id"]
+    control = request.app[CONTROL]
+    view = control.core.view(call_id, control.core_clock())
+    if view is None:
+        raise BadInput(404, "no call under way with that id (it may have ended, or gone "
+                            "back to a queue)")
+    _may_control(request, view)
+    action = body.get("action")
+    if action in _SIMPLE:
+        event = _SIMPLE[action](call_id)
+    elif action in ("transfer", "consult"):
+        target = await _target(request, body, call_id, blind=action == "transfer")
+        event = (ce.TransferAsked(call_id=call_id, to=target) if action == "transfer"
+                 else ce.ConsultAsked(call_id=call_id, to=target))
+    else:
+        raise BadInput(422, f"action: one of {', '.join(ACTIONS)}", "action")
+    try:
+        after = control.ask(event)
+    except ControlRefused as refused:
+        raise BadInput(refused.status, refused.reason) from None
+    return web.json_response(_shown(after))
+
+
+def _may_control(request: web.Request, view: TalkView) -> None:
+    """The agent on the call, or a supervisor of theirs, or an admin."""
+    principal = request[PRINCIPAL]
+    if principal.role in SUPERVISING:
+        if not scopes(request).sees_agent(principal, view.agent):
+            raise BadInput(403, f"the call is with {view.agent}, who works in none of "
+                                "your queues")
+        return
+    if principal.agent is None or principal.agent != view.agent:
+        raise BadInput(403, "only the agent on the call (or their supervisor) controls it")
+
+
+async def _target(request: web.Request, body: dict[str, Any], call_id: str, *,
+                  blind: bool) -> ce.Target:
+    to = body.get("to")
+    if not isinstance(to, dict) or len(to) != 1 or next(iter(to)) not in TARGETS \
+            or not isinstance(next(iter(to.values())), str):
+        raise BadInput(422, f"to: an object with one of {', '.join(TARGETS)} as a string",
+                       "to")
+    kind, name = next(iter(to.items()))
+    distributor = request.app[DISTRIBUTOR]
+    if kind == "queue":
+        if name not in distributor.acd.config.queues:
+            raise BadInput(404, f"no queue {name!r}", "to")
+        if not blind:
+            raise BadInput(422, "a queue cannot be consulted: transfer to it", "to")
+        return ce.Target(kind="queue", name=name)
+    if kind == "number":
+        return await _outside(request, name, call_id)
+    if kind == "supervisor":
+        if name not in distributor.registered:
+            raise BadInput(409, f"{name} has no phone registered", "to")
+        return ce.Target(kind="phone", name=name, endpoint=distributor.registered.ring(name))
+    return _agent_target(distributor, name)
+
+
+def _agent_target(distributor: Distributor, name: str) -> ce.Target:
+    if name not in distributor.acd.config.agents:
+        raise BadInput(404, f"no agent {name!r}", "to")
+    state = distributor.acd.agent_state(name)
+    if state.state is not AgentState.AVAILABLE or name not in distributor.registered:
+        shown = state.state.value + (f": {state.reason}" if state.reason else "")
+        raise BadInput(409, f"{name} cannot take a call now ({shown})", "to")
+    return ce.Target(kind="agent", name=name, endpoint=distributor.registered.ring(name))
+
+
+async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
+    """An outside number, once the call gate cleared it (do-not-call, calling hours)."""
+    number = try_e164(raw)
+    if number is None:
+        raise BadInput(422, f"to: {raw!r} is not a phone number", "to")
+    if not request.app[DISTRIBUTOR].dial_out or GATE not in request.app:
+        raise BadInput(409, "no outbound peer: outside numbers cannot be called", "to")
+    placement = f"{call_id}-transfer-{next(_placements)}"
+    decision = await asyncio.wait_for(
+        request.app[GATE].ask(placement, "transfer", number,
+                              asked_by=request[PRINCIPAL].agent),
+        LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
+    if isinstance(decision, Refused):
+        raise BadInput(409, f"{number}: {decision.reason} ({decision.rule})", "to")
+    return ce.Target(kind="number", name=number)
+
+
+def _shown(view: TalkView) -> dict[str, Any]:
+    return {"call_id": view.call_id, "state": view.state.value, "agent": view.agent,
+            "queue": view.queue, "held_total": view.held_total, "muted": view.muted,
+            "parties": [{"role": role, "who": who, "state": state}
+                        for role, who, state in view.parties]}
+
+
+_OPERATION: dict[str, Any] = {
+    "summary": "Hold, resume, mute, transfer, consult, complete, cancel, conference, leave",
+    "description": "The agent on the call (or a supervisor of theirs) controls it. "
+                   "`transfer` is blind: to an agent (who must be available), a queue (the "
+                   "caller keeps their priority) or an outside number (which must pass the "
+                   "do-not-call and calling-hours rules). `consult` puts the caller on hold "
+                   "and rings an agent, a supervisor's phone or a number; then `complete` "
+                   "hands the caller over, `cancel` goes back to them, `conference` brings "
+                   "all three together, and `leave` lets the agent go from a conference. "
+                   "A request that does not fit the call's state is refused with 409.",
+    "requestBody": {"required": True, "content": {"application/json": {"schema": {
+        "type": "object", "required": ["action"], "properties": {
+            "action": {"type": "string", "enum": list(ACTIONS)},
+            "to": {"type": "object", "description": "transfer and consult: one of "
+                   "agent, queue, number, supervisor (their phone id)",
+                   "properties": {kind: {"type": "string"} for kind in TARGETS}}}}}}},
+    "responses": {"200": json_content({"type": "object"}, "the call's state after it"),
+                  "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+}
+
+
+def add_control_routes(app: web.Application, control: Controller) -> None:
+    app[CONTROL] = control
+    add_route(app, "POST", "/api/v1/calls/{call_id}/control", control_call,
+              resource="call_control", action="update", operation=_OPERATION)

@@ -1,0 +1,184 @@
+"""Agents in control of their calls, on real calls: hold, transfer, consult, conference.
+
+The caller is a baresip phone that dials straight into the support queue and
+keeps what it hears; each agent's phone sends a tone of its own, so what the
+caller heard says whom they heard, and when: the agent, the next agent, both,
+or the queue's music while on hold. The assertions read the event stream, the
+API's answers, the call's record and that audio.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from tests.integration.audio import Heard
+from tests.integration.baresip import AgentPhone
+from tests.integration.platform import EventWatcher, Platform, running_platform
+from tests.integration.test_acd_calls import _api, _registered, set_state
+from tests.support import require_tool
+
+pytestmark = pytest.mark.asterisk
+
+QUEUE = {"strategy": "longest_idle", "ring_timeout": 8, "wrap_up": 1,
+         "announce_on_join": False}
+AGENTS = {"agent101": {"skills": {"support": 5}, "queues": {"support": 1}},
+          "agent103": {"skills": {"support": 5, "sales": 5},
+                       "queues": {"sales": 1, "support": 2}}}
+#: between two notes of the scale, where hold music has little energy of its own
+TONES = {"agent101": 1141, "agent103": 1710, "agent109": 300}
+DIRECT = "5100"  # straight into the support queue, no menu
+#: seconds of sound kept on each side of a change, for the phones' own jitter buffers
+MARGIN = 0.8
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory,
+             asterisk_install: AsteriskInstall) -> Iterator[Platform]:
+    require_tool("baresip")
+    tmp = tmp_path_factory.mktemp("control")
+    ivr = tmp / "ivr"
+    ivr.mkdir()
+    (ivr / "direct.yaml").write_text(yaml.safe_dump({
+        "start": "support", "nodes": {"support": {"type": "queue", "queue": "support"}}}))
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "support": QUEUE, "sales": QUEUE}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
+    with running_platform(tmp, {"dir": str(ivr), "numbers": {DIRECT: "direct"}},
+                          asterisk_install,
+                          acd={"queues": str(tmp / "queues.yaml"),
+                               "agents": str(tmp / "agents.yaml")}) as running:
+        yield running
+
+
+@pytest.fixture
+async def phones(platform: Platform, tmp_path: Path) -> AsyncIterator[dict[str, AgentPhone]]:
+    """The two agents' phones answer by themselves; agent109's phone is the caller's."""
+    started = {name: AgentPhone(tmp_path / name, name, f"demo-sip-{name[-3:]}-pass",
+                                platform.sip_port, tone=tone, record=name == "agent109")
+               for name, tone in TONES.items()}
+    for phone in started.values():
+        await phone.start()
+    try:
+        for agent in AGENTS:
+            await _registered(platform, agent)
+        yield started
+    finally:
+        for agent in AGENTS:
+            try:
+                await set_state(platform, agent, "logged_out")
+            except urllib.error.HTTPError:
+                pass
+        for phone in started.values():
+            await phone.stop()
+
+
+class Call:
+    """The caller's call: placed, its times on the caller's own clock, and what they heard."""
+
+    def __init__(self, platform: Platform, phones: dict[str, AgentPhone],
+                 watcher: EventWatcher) -> None:
+        self.platform, self.phones, self.watcher = platform, phones, watcher
+        self.caller = phones["agent109"]
+        self.call_id = ""
+        self._start = 0.0
+
+    async def place(self) -> None:
+        """Dial in and wait until agent101 is talking to the caller."""
+        await set_state(self.platform, "agent101", "available")
+        await self.caller.command("dial", DIRECT)
+        await self.caller.wait_for("CALL_ESTABLISHED")
+        self._start = asyncio.get_running_loop().time()  # the caller's recording starts
+        answered = await self.watcher.wait_for(lambda e: e["type"] == "call.answered")
+        self.call_id = answered["call_id"]
+        await self.phones["agent101"].wait_for("CALL_ESTABLISHED")
+
+    def now(self) -> float:
+        """Seconds into the caller's recording."""
+        return asyncio.get_running_loop().time() - self._start
+
+    async def control(self, action: str, **to: str) -> dict[str, Any]:
+        body: dict[str, Any] = {"action": action, **({"to": to} if to else {})}
+        return dict(await asyncio.to_thread(_api, self.platform, "POST",
+                                            f"/api/v1/calls/{self.call_id}/control", body))
+
+    async def refused(self, action: str, **to: str) -> tuple[int, str]:
+        with pytest.raises(urllib.error.HTTPError) as failure:
+            await self.control(action, **to)
+        return failure.value.code, json.loads(failure.value.read())["error"]
+
+    async def event(self, kind: str, **match: Any) -> dict[str, Any]:
+        return await self.watcher.wait_for(
+            lambda e: e["type"] == kind and e.get("call_id") == self.call_id
+            and all(e.get(key) == value for key, value in match.items()))
+
+    async def hang_up(self) -> dict[str, Any]:
+        await self.caller.command("/hangup")
+        await self.caller.wait_for("CALL_CLOSED")
+        return await self.event("call.ended")
+
+    def heard(self) -> Heard:
+        return Heard.read(self.caller.heard())
+
+
+async def listen(seconds: float) -> None:
+    """Let the call run for a stretch of sound to judge (the test's own sound, not a wait
+    for the platform)."""
+    await asyncio.sleep(seconds)
+
+
+def assert_heard(heard: Heard, start: float, end: float, who: str) -> None:
+    share = heard.share(start + MARGIN, end - MARGIN, TONES[who])
+    assert share > 0.5, f"{start:.1f}-{end:.1f} s: {who} was not heard ({share:.2f})"
+
+
+def assert_music(heard: Heard, start: float, end: float) -> None:
+    begin, stop = start + MARGIN, end - MARGIN
+    for agent in AGENTS:
+        share = heard.share(begin, stop, TONES[agent])
+        assert share < 0.25, f"{start:.1f}-{end:.1f} s: {agent} heard on hold ({share:.2f})"
+    assert heard.loudness(begin, stop) > 100, f"{start:.1f}-{end:.1f} s: no music on hold"
+
+
+async def test_a_held_caller_hears_music_not_the_agent_and_the_hold_is_on_the_record(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        talking = call.now()
+        await listen(3)
+        held = await call.control("hold")
+        assert held["state"] == "holding"
+        on_hold = call.now()
+        assert (await call.event("agent.talk", state="holding"))["agent"] == "agent101"
+        await listen(4)
+        assert (await call.refused("hold"))[0] == 409  # already on hold
+        muted = await call.control("mute")
+        assert muted["muted"] is True
+        resumed = await call.control("resume")
+        back = call.now()
+        assert resumed["state"] == "talking"
+        assert (await call.event("call.retrieved"))["held"] >= 3.5
+        await call.control("unmute")
+        await listen(3)
+        done = call.now()
+        ended = await call.hang_up()
+        assert ended["outcome"] == "answered"
+        summary = await call.event("call.control_ended")
+        assert summary["held_total"] >= 3.5 and summary["handled_by"] == ["agent101"]
+    heard = call.heard()
+    assert_heard(heard, talking, on_hold, "agent101")
+    assert_music(heard, on_hold, back)
+    assert_heard(heard, back, done, "agent101")
+    record = await asyncio.to_thread(_api, platform, "GET", f"/api/v1/calls/{call.call_id}")
+    kinds = [event["type"] for event in record["events"]]
+    assert kinds.index("call.held") < kinds.index("call.retrieved") < kinds.index("call.ended")
