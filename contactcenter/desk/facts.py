@@ -30,6 +30,8 @@ class CallFacts:
     variables: dict[str, str] = field(default_factory=dict)
     #: when the caller started waiting for an agent (Unix seconds), if known
     queued: float | None = None
+    #: the agents who had the call before a transfer, with their disposition and notes
+    handled_before: tuple[dict[str, Any], ...] = ()
 
     @property
     def acd_call_id(self) -> str:
@@ -57,6 +59,20 @@ def _digits(record: CallRecord) -> tuple[dict[str, str], ...]:
                  for event in record.all_events() if event.get("type") == "ivr.digits")
 
 
+def _handled_before(record: CallRecord) -> tuple[dict[str, Any], ...]:
+    """Who had the call and left it (a transfer), how long they talked, what they noted."""
+    events = record.all_events()
+    noted = {event.get("agent"): event for event in events
+             if event.get("type") == "call.disposed"}
+    handled = []
+    for event in events:
+        if event.get("type") == "call.party_left" and event.get("role") == "agent":
+            note = noted.get(event.get("who"), {})
+            handled.append({"agent": event.get("who"), "talked": event.get("talked"),
+                            "disposition": note.get("code"), "notes": note.get("notes")})
+    return tuple(handled)
+
+
 def _origin(record: CallRecord) -> str | None:
     for event in record.all_events():
         if event.get("type") == "call.dialed" and event.get("origin"):
@@ -78,5 +94,5 @@ def call_facts(journal: CallJournal, call_id: str) -> CallFacts:
     return CallFacts(call_id=call_id, caller=record.caller, dialed=record.dialed,
                      direction=record.direction, origin=origin,
                      ivr_path=tuple(ivr.ivr_path), digits=_digits(ivr),
-                     variables=dict(ivr.variables),
+                     variables=dict(ivr.variables), handled_before=_handled_before(record),
                      queued=queued if queued is not None else record.started or None)

@@ -50,6 +50,8 @@ class DeskCall:
     lookup: CustomerLookup
     offered_to: set[str] = field(default_factory=set)  #: every agent it was offered to
     answered_by: str | None = None
+    #: agents who had the call before it was transferred (they may still dispose of it)
+    handled: set[str] = field(default_factory=set)
     ended: bool = False
     customer: Customer | None = None
     script: CallScript | None = None
@@ -72,7 +74,17 @@ class DeskCall:
         whose phone rang for it."""
         if agent is None:
             return False
+        if agent in self.handled:
+            return True
         return agent == self.answered_by if self.answered_by else agent in self.offered_to
+
+    def hand_on(self, agent: str | None) -> None:
+        """Transferred: the agent who had it keeps it for their wrap-up; ``agent`` has it
+        now (an attended transfer), or the next one offered it will (a blind one)."""
+        if self.answered_by is not None:
+            self.handled.add(self.answered_by)
+        self.answered_by = agent
+        self.offered_to = {agent} if agent is not None else set()
 
 
 class ScreenPops:
@@ -143,6 +155,14 @@ class ScreenPops:
             call.answered_by = str(event["agent"])
             if call.ready.is_set():  # rendered for the agent who answered, if untouched
                 self.script_for(call, call.answered_by)
+        elif kind == "call.requeued":  # a blind transfer: the next offer pops anew
+            call.hand_on(None)
+        elif kind == "call.transferred" and event.get("kind") == "attended" \
+                and event.get("to_kind") == "agent":  # the consulted agent took it over
+            call.hand_on(str(event["to"]))
+            call.facts = call_facts(self.journal, call_id)
+            self.spawn(self.make_pop(call, str(event["to"]), call.facts.wait(self.clock()),
+                                     publish=True))
         elif kind == "call.ended":
             self._end(call)
 
@@ -180,6 +200,7 @@ class ScreenPops:
             "queue": call.queue, "caller": call.facts.caller,
             "direction": call.facts.direction, "customer": customer, "lookup": status,
             "ivr": call.facts.ivr(), "wait": wait,
+            "handled_before": [dict(entry) for entry in call.facts.handled_before],
             "script": script.state()["view"] if script is not None else None,
             "dispositions": self.codes(call.queue), "time": self.clock()}
         call.pop = pop

@@ -68,12 +68,21 @@ class ControlSeats:
             if waiting is not None:
                 waiting.side.hang_up("normal")
             return
+        queue = self._queue_for(queue, agent)
         variables = {**waiting.side.requeued(queue), "transferred_by": ",".join(handled_by)}
         self._calls[call_id] = Waiting(caller=waiting.caller, side=waiting.side)
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    caller=waiting.caller, variables=variables,
                                    transfer=True,
                                    agent=AgentId(agent) if agent is not None else None))
+
+    def _queue_for(self, queue: str, agent: str | None) -> str:
+        """The call's queue, unless the agent it goes to does not work it: then the
+        agent's first queue (the one they answer first), so that it can ring them."""
+        config = self.acd.config.agents.get(agent) if agent is not None else None
+        if config is None or queue in config.queues or not config.queues:
+            return queue
+        return min(config.queues, key=lambda name: config.queues[name])
 
     def reserve(self, agent: str, reserved: bool) -> None:
         """A consulted agent paused while consulted (no offer reaches them), then free."""

@@ -201,7 +201,9 @@ SPECS: tuple[EventSpec, ...] = (
               "(not kept with the call's record)", (
         _AGENT, _OPT_QUEUE, f("caller", STR), f("direction", STR), f("customer", OPT_MAP),
         f("lookup", STR), f("ivr", MAP), f("wait", FLOAT), f("script", OPT_MAP),
-        f("dispositions", LIST))),
+        f("dispositions", LIST),
+        f("handled_before", LIST, "the agents who had the call before a transfer: agent, "
+                                  "talked, disposition, notes"))),
     EventSpec("script.answers", "the agent answered (or went back over) a question of the "
               "call's script", (
         _AGENT, f("script", STR), f("answers", MAP, "all of them so far"))),

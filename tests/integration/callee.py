@@ -72,6 +72,8 @@ class Callee:
     media_port: int
     busy: bool = False
     ring_ms: int = 500
+    #: send back what it hears (the caller then hears themselves: proof of the path)
+    echo: bool = False
     process: asyncio.subprocess.Process | None = None
 
     async def start(self) -> None:
@@ -85,6 +87,7 @@ class Callee:
             binary, "-sf", str(path), "-i", "127.0.0.1", "-p", str(self.port),
             "-mi", "127.0.0.1", "-mp", str(self.media_port), "-m", "1", "-nostdin",
             "-timeout", "90s", "-timeout_error", "-trace_logs",
+            *(["-rtp_echo"] if self.echo else []),
             "-log_file", str(self.log_path),
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, cwd=self.workdir)
 

@@ -182,3 +182,129 @@ async def test_a_held_caller_hears_music_not_the_agent_and_the_hold_is_on_the_re
     record = await asyncio.to_thread(_api, platform, "GET", f"/api/v1/calls/{call.call_id}")
     kinds = [event["type"] for event in record["events"]]
     assert kinds.index("call.held") < kinds.index("call.retrieved") < kinds.index("call.ended")
+
+
+async def _queue_figures(platform: Platform) -> dict[str, dict[str, Any]]:
+    return dict((await asyncio.to_thread(_api, platform, "GET", "/api/v1/queues"))["queues"])
+
+
+async def test_a_blind_transfer_to_a_queue_reaches_its_agent_with_who_had_the_call(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    before = await _queue_figures(platform)
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        talking = call.now()
+        await listen(3)
+        moved = await call.control("transfer", queue="sales")
+        assert moved["state"] == "requeued"
+        left = call.now()
+        await phones["agent101"].wait_for("CALL_CLOSED")
+        transferred = await call.event("call.transferred")
+        assert (transferred["kind"], transferred["to"]) == ("blind", "sales")
+        await watcher.wait_for(lambda e: e["type"] == "agent.state"
+                               and e["agent"] == "agent101" and e["state"] == "wrap_up")
+        again = await call.event("call.answered", agent="agent103")
+        assert again["queue"] == "sales"
+        pop = await call.event("screen.pop", agent="agent103")
+        assert [entry["agent"] for entry in pop["handled_before"]] == ["agent101"]
+        await phones["agent103"].wait_for("CALL_ESTABLISHED")
+        with_next = call.now()
+        await listen(3)
+        done = call.now()
+        assert (await call.hang_up())["outcome"] == "answered"
+    heard = call.heard()
+    assert_heard(heard, talking, left, "agent101")
+    assert_heard(heard, with_next, done, "agent103")
+    after = await _queue_figures(platform)
+    # once in the queue it left, once in the queue it joined
+    assert after["support"]["answered"] - before["support"]["answered"] == 1
+    assert after["sales"]["offered"] - before["sales"]["offered"] == 1
+    assert after["sales"]["answered"] - before["sales"]["answered"] == 1
+
+
+async def test_an_attended_transfer_consults_the_next_agent_while_the_caller_hears_music(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        talking = call.now()
+        await listen(3)
+        consulting = await call.control("consult", agent="agent103")
+        assert consulting["state"] == "consulting"
+        held = call.now()
+        await phones["agent103"].wait_for("CALL_ESTABLISHED")
+        await call.event("call.consult_answered", to="agent103")
+        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
+                               and e["state"] == "paused" and e["reason"] == "consult")
+        await listen(3)
+        completed = await call.control("complete")
+        back = call.now()
+        assert (completed["state"], completed["agent"]) == ("talking", "agent103")
+        await phones["agent101"].wait_for("CALL_CLOSED")
+        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
+                               and e["state"] == "on_call")
+        await listen(3)
+        done = call.now()
+        assert (await call.hang_up())["outcome"] == "answered"
+        summary = await call.event("call.control_ended")
+        assert summary["handled_by"] == ["agent101", "agent103"]
+        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
+                               and e["state"] == "wrap_up")
+    heard = call.heard()
+    assert_heard(heard, talking, held, "agent101")
+    assert_music(heard, held, back)
+    assert_heard(heard, back, done, "agent103")
+
+
+async def test_a_cancelled_consultation_brings_the_caller_back_and_frees_the_consulted(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        await call.control("consult", agent="agent103")
+        held = call.now()
+        await call.event("call.consult_answered", to="agent103")
+        assert (await call.refused("transfer", queue="sales"))[0] == 409  # not mid-consult
+        await listen(3)
+        cancelled = await call.control("cancel")
+        back = call.now()
+        assert cancelled["state"] == "talking"
+        await phones["agent103"].wait_for("CALL_CLOSED")
+        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
+                               and e["state"] == "available")
+        await listen(3)
+        done = call.now()
+        assert (await call.hang_up())["outcome"] == "answered"
+    heard = call.heard()
+    assert_music(heard, held, back)
+    assert_heard(heard, back, done, "agent101")
+
+
+async def test_a_conference_the_agent_leaves_with_the_other_two_still_talking(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await set_state(platform, "agent103", "available")
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        await call.control("consult", agent="agent103")
+        await call.event("call.consult_answered", to="agent103")
+        together = await call.control("conference")
+        assert together["state"] == "conference"
+        three = call.now()
+        await listen(3)
+        left = await call.control("leave")
+        alone = call.now()
+        assert (left["state"], left["agent"]) == ("talking", "agent103")
+        await phones["agent101"].wait_for("CALL_CLOSED")
+        await listen(3)
+        done = call.now()
+        assert (await call.hang_up())["outcome"] == "answered"
+    heard = call.heard()
+    for agent in AGENTS:  # both, at once
+        share = heard.share(three + MARGIN, alone - MARGIN, TONES[agent])
+        assert share > 0.2, f"{agent} not heard in the conference ({share:.2f})"
+    assert_heard(heard, alone, done, "agent103")
