@@ -23,9 +23,10 @@ import yaml
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.audio import Heard
 from tests.integration.baresip import AgentPhone
+from tests.integration.callee import Callee
 from tests.integration.platform import EventWatcher, Platform, running_platform
 from tests.integration.test_acd_calls import _api, _registered, set_state
-from tests.support import require_tool
+from tests.support import free_ports, require_tool
 
 pytestmark = pytest.mark.asterisk
 
@@ -37,6 +38,7 @@ AGENTS = {"agent101": {"skills": {"support": 5}, "queues": {"support": 1}},
 #: between two notes of the scale, where hold music has little energy of its own
 TONES = {"agent101": 1141, "agent103": 1710, "agent109": 300}
 DIRECT = "5100"  # straight into the support queue, no menu
+OUTBOUND_PORT, OUTBOUND_MEDIA = free_ports(2)  # the outbound peer: an outside party
 #: seconds of sound kept on each side of a change, for the phones' own jitter buffers
 MARGIN = 0.8
 
@@ -56,7 +58,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     with running_platform(tmp, {"dir": str(ivr), "numbers": {DIRECT: "direct"}},
                           asterisk_install,
                           acd={"queues": str(tmp / "queues.yaml"),
-                               "agents": str(tmp / "agents.yaml")}) as running:
+                               "agents": str(tmp / "agents.yaml")},
+                          asterisk={"outbound_host": "127.0.0.1",
+                                    "outbound_port": OUTBOUND_PORT},
+                          sections={"dialer": {"calling_hours": ["00:00", "23:59"]}},
+                          ) as running:
         yield running
 
 
@@ -308,3 +314,78 @@ async def test_a_conference_the_agent_leaves_with_the_other_two_still_talking(
         share = heard.share(three + MARGIN, alone - MARGIN, TONES[agent])
         assert share > 0.2, f"{agent} not heard in the conference ({share:.2f})"
     assert_heard(heard, alone, done, "agent103")
+
+
+async def test_requests_that_cannot_be_done_are_refused_with_the_reason_and_change_nothing(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    await asyncio.to_thread(_api, platform, "POST", "/api/v1/contacts", {
+        "first_name": "Dee", "last_name": "Nocall", "do_not_call": True,
+        "phones": [{"number": "+15550009998"}]})
+    await set_state(platform, "agent103", "logged_out")
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        talking = call.now()
+        assert await call.refused("transfer", queue="nowhere") == (404, "no queue 'nowhere'")
+        assert (await call.refused("transfer", agent="agent999"))[0] == 404
+        code, reason = await call.refused("transfer", agent="agent103")
+        assert code == 409 and "logged_out" in reason
+        code, reason = await call.refused("transfer", number="+1 555 000 9998")
+        assert code == 409 and "do-not-call" in reason
+        assert (await call.refused("consult", queue="sales"))[0] == 422
+        assert (await call.refused("dance"))[0] == 422
+        assert (await call.refused("resume"))[0] == 409  # not on hold
+        other = await asyncio.to_thread(platform.login, "agent103", "demo-agent103-pass")
+        with pytest.raises(urllib.error.HTTPError) as foreign:
+            await asyncio.to_thread(_as, platform, other, call.call_id, {"action": "hold"})
+        assert foreign.value.code == 403
+        await listen(3)
+        done = call.now()  # all the while, the caller talked with agent101
+        assert not [e for e in watcher.of_call(call.call_id) if e["type"] in (
+            "call.held", "call.transferred", "call.consulting")]
+        await set_state(platform, "agent103", "available")
+        twice = await asyncio.gather(call.control("transfer", queue="sales"),
+                                     call.control("transfer", queue="sales"),
+                                     return_exceptions=True)
+        answered = [result for result in twice if isinstance(result, dict)]
+        failed = [result for result in twice if isinstance(result, urllib.error.HTTPError)]
+        assert len(answered) == 1 and [f.code for f in failed] in ([404], [409])
+        await call.event("call.answered", agent="agent103")
+        assert (await call.hang_up())["outcome"] == "answered"
+        transfers = [e for e in watcher.of_call(call.call_id) if e["type"] == "call.transferred"]
+        assert len(transfers) == 1
+    assert_heard(call.heard(), talking, done, "agent101")
+
+
+async def test_a_blind_transfer_to_an_outside_number_connects_the_caller_with_them(
+        platform: Platform, phones: dict[str, AgentPhone], tmp_path: Path) -> None:
+    outside = Callee(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA, echo=True)
+    await outside.start()
+    try:
+        async with EventWatcher(platform) as watcher:
+            call = Call(platform, phones, watcher)
+            await call.place()
+            handed = await call.control("transfer", number="+15557770111")
+            assert handed["state"] == "handed_off"
+            await phones["agent101"].wait_for("CALL_CLOSED")
+            await call.event("call.transfer_answered", to="+15557770111")
+            joined = call.now()
+            await listen(3)
+            done = call.now()
+            assert (await call.hang_up())["outcome"] == "answered"
+            code, output = await outside.finished()
+            assert code == 0, output[-2000:]  # the outside party was hung up with the call
+    finally:
+        await outside.stop()
+    # the outside party sends back what it hears: the caller hears their own voice
+    share = call.heard().share(joined + MARGIN, done - MARGIN, TONES["agent109"])
+    assert share > 0.5, f"the caller did not reach the outside party ({share:.2f})"
+
+
+def _as(platform: Platform, token: str, call_id: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        f"{platform.base_url}/api/v1/calls/{call_id}/control", method="POST",
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
