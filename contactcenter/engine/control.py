@@ -96,6 +96,10 @@ class Controller:
     def core_clock(self) -> float:
         return self._clock()
 
+    def publish(self, event: dict[str, Any]) -> None:
+        """A domain event of a call under control (the journal keeps it with the call)."""
+        self._publish(event)
+
     def has(self, call_id: str) -> bool:
         return self.core.view(call_id, self._clock()) is not None
 

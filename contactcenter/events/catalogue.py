@@ -169,6 +169,9 @@ SPECS: tuple[EventSpec, ...] = (
         f("held_total", FLOAT))),
     EventSpec("call.transfer_answered", "the outside party of a blind transfer answered and "
               "talks with the caller", (_OPT_AGENT, f("to_kind", STR), f("to", STR))),
+    EventSpec("call.transfer_refused", "the calling rules refused a transfer to an outside "
+              "number: nothing rang, the call is as it was", (
+        _OPT_AGENT, f("number", STR), f("rule", STR), f("reason", STR))),
     EventSpec("call.transfer_failed", "nobody answered a blind transfer: the caller goes "
               "back to the queue", (_OPT_AGENT, f("to", STR), f("cause", STR))),
     EventSpec("call.consulting", "the agent put the caller on hold to consult someone, whose "

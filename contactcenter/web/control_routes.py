@@ -133,7 +133,12 @@ async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
         request.app[GATE].ask(placement, "transfer", number,
                               asked_by=request[PRINCIPAL].agent),
         LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
-    if isinstance(decision, Refused):
+    if isinstance(decision, Refused):  # on the call's record, and told to the agent
+        control = request.app[CONTROL]
+        control.publish({"type": "call.transfer_refused", "call_id": call_id,
+                         "agent": request[PRINCIPAL].agent, "number": number,
+                         "rule": decision.rule, "reason": decision.reason,
+                         "time": control.core_clock()})
         raise BadInput(409, f"{number}: {decision.reason} ({decision.rule})", "to")
     return ce.Target(kind="number", name=number)
 

@@ -332,6 +332,8 @@ async def test_requests_that_cannot_be_done_are_refused_with_the_reason_and_chan
         assert code == 409 and "logged_out" in reason
         code, reason = await call.refused("transfer", number="+1 555 000 9998")
         assert code == 409 and "do-not-call" in reason
+        refusal = await call.event("call.transfer_refused")
+        assert (refusal["rule"], refusal["number"]) == ("do_not_call", "+15550009998")
         assert (await call.refused("consult", queue="sales"))[0] == 422
         assert (await call.refused("dance"))[0] == 422
         assert (await call.refused("resume"))[0] == 409  # not on hold

@@ -47,9 +47,7 @@ class CallControl(LegRules):
         return self._take()
 
     def next_deadline(self) -> float | None:
-        deadlines = [talk.ring_deadline for talk in self._talks.values()
-                     if talk.ring_deadline is not None]
-        return min(deadlines, default=None)
+        return self._next_ring()
 
     def view(self, call_id: str, now: float) -> TalkView | None:
         talk = self._talks.get(call_id)

@@ -9,6 +9,7 @@ that lasted too long, are dispatched here by the party's role.
 
 from __future__ import annotations
 
+import heapq
 import itertools
 from typing import Any
 
@@ -32,6 +33,8 @@ class LegRules:
         self._history: dict[str, tuple[str, ...]] = {}
         #: legs rung and given up -> their call: an answer from one is hung up
         self._given_up: dict[str, str] = {}
+        #: (deadline, call) of every ring set; an entry whose call's deadline moved is stale
+        self._rings: list[tuple[float, str]] = []
         self._out: list[cc.ControlCommand] = []
         self._ignored = 0
         self._ids = itertools.count(1)
@@ -156,6 +159,7 @@ class LegRules:
         talk.other = Party(leg=leg, role=role, kind=to.kind, who=to.name,
                            state=PartyState.RINGING, since=now)
         talk.ring_deadline = now + self.ring_timeout + RING_GRACE
+        heapq.heappush(self._rings, (talk.ring_deadline, talk.call_id))
 
     def _drop_other(self, talk: Talk, now: float, *, reason: str, hang_up: bool) -> None:
         """The consulted or third party is out: the caller back with the agent (cancel),
@@ -268,10 +272,22 @@ class LegRules:
             self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
             self._end(talk, now)
 
+    def _next_ring(self) -> float | None:
+        """The earliest ring deadline still set (stale heap entries dropped on the way)."""
+        rings = self._rings
+        while rings:
+            deadline, call_id = rings[0]
+            talk = self._talks.get(call_id)
+            if talk is not None and talk.ring_deadline == deadline:
+                return deadline
+            heapq.heappop(rings)
+        return None
+
     def _fire_due(self, now: float) -> None:
         """Rings that outlasted their timeout: given up, as if the leg had said so."""
-        for talk in [t for t in self._talks.values()
-                     if t.ring_deadline is not None and t.ring_deadline <= now]:
+        while (deadline := self._next_ring()) is not None and deadline <= now:
+            _, call_id = heapq.heappop(self._rings)
+            talk = self._talks[call_id]
             other = talk.other
             assert other is not None
             self._out.append(cc.HangUp(call_id=talk.call_id, leg=other.leg))
