@@ -106,6 +106,14 @@ class Distributor(CallbackLine, ControlSeats):
         self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
                                      agent=AgentId(agent), answered_at=answered_at,
                                      caller=caller, priority=priority))
+        if self.control is not None:  # talking again, whatever it was doing before
+            bridge = bridge_of(call_id)  # (a hold's music, a consultation: gone with us)
+            self._queue(dc.StopHold(call_id=call_id))
+            self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
+                                       channels=(call_id, leg.leg_id)))
+            self.control.connected(call_id=call_id, caller=caller, agent=agent,
+                                   agent_leg=leg.leg_id, queue=queue, priority=priority,
+                                   bridge=bridge)
 
     def restore_agents(self) -> None:
         """Agents back in the states they had before the app stopped (``agent_store``)."""
