@@ -20,6 +20,7 @@ from contactcenter.acd.core import Acd
 from contactcenter.acd.model import CallId
 from contactcenter.calls import Cleared, Deferred, Refused, Source
 from contactcenter.engine.callbacks import DIALABLE, CallbackCall, Promise
+from contactcenter.engine.control import Controller
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import Waiting
 from contactcenter.telephony import commands as dc
@@ -36,6 +37,8 @@ class CallbackLine:
     dial_out: bool
     #: the call gate every callback passes
     gate: Gatekeeper | None
+    #: call control, told of each customer who answered
+    control: Controller | None
     _calls: dict[str, Waiting]
     _callbacks: dict[str, str]
     _promises: dict[str, Promise]
@@ -153,8 +156,20 @@ class CallbackLine:
         side = waiting.side if waiting is not None else None
         if isinstance(side, CallbackCall) and side.customer_leg == event.leg_id:
             side.customer_answered()
+            self._control(event.call_id, side)
         else:  # the agent gave up meanwhile
             self._queue(dc.HangupCall(call_id=event.leg_id))
+
+    def _control(self, call_id: str, side: CallbackCall) -> None:
+        """The customer and the agent talk: under call control, like a caller."""
+        view = self.acd.call_state(call_id)
+        if self.control is None or view is None or side.agent is None \
+                or side.agent_leg is None or not side.answered:
+            return
+        self.control.connected(call_id=call_id, caller=side.number, agent=side.agent,
+                               agent_leg=side.agent_leg, queue=view.queue,
+                               priority=view.priority, bridge=side.bridge,
+                               caller_leg=side.customer_leg, record=side.record_id)
 
     def _customer_gone(self, call_id: str, cause: str) -> None:
         waiting = self._calls.get(call_id)

@@ -26,6 +26,7 @@ from contactcenter.acd.states import AgentState
 from contactcenter.calls import PlacementState
 from contactcenter.engine.agent_store import OUTBOUND_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
+from contactcenter.engine.control import Controller
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -55,6 +56,7 @@ class _Outbound:
     side: CallbackCall
     paused_us: bool  #: we paused the agent for it, so we make them available after
     agent_answered: bool = False
+    released: bool = False  #: the agent's part is over (they transferred it, or left)
 
 
 class ClickToTalk:
@@ -71,6 +73,10 @@ class ClickToTalk:
         self._ids = itertools.count(1)
         #: the call gate; once attached, only the calls it cleared are placed
         self.gate: Gatekeeper | None = None
+        #: call control, told of each customer who answered (``ControlSeats`` below)
+        self.control: Controller | None = None
+        #: whether customers can be dialed: they can, the call itself dialed one
+        self.dial_out = True
 
     def channels(self) -> set[str]:
         """The legs of its calls that Asterisk should have now (a customer once dialed)."""
@@ -157,7 +163,66 @@ class ClickToTalk:
         if call is None:
             return False
         call.side.customer_answered()  # its record gets call.answered, with the agent
+        if self.control is not None and call.side.answered:
+            self.control.connected(
+                call_id=event.call_id, caller=call.side.number, agent=call.agent,
+                agent_leg=call.agent_leg, queue="", priority=0,
+                bridge=f"bridge-{event.call_id}", caller_leg=call.side.customer_leg,
+                record=event.call_id, seats=self)
         return True
+
+    # -- what call control asks of the calls' side (its ``Seats``) -----------------------------
+
+    def queue(self, command: dc.DriverCommand) -> None:
+        self._sender.put(command)
+
+    def release_agent(self, call_id: str) -> None:
+        """The agent's part is over (a transfer): available again, if we paused them."""
+        call = self.calls.get(call_id)
+        if call is not None:
+            self._release(call)
+
+    def requeue(self, call_id: str, *, queue: str, priority: int, agent: str | None,
+                handled_by: tuple[str, ...]) -> None:
+        """A customer the platform dialed waits in no queue (the core refuses it)."""
+        log.warning("click-to-talk %s cannot go to a queue; hung up", call_id)
+        self.hang_up_caller(call_id)
+
+    def reserve(self, agent: str, reserved: bool) -> None:
+        self._distributor.reserve(agent, reserved)
+
+    def hand_over(self, call_id: str, *, agent: str, leg_id: str, queue: str,
+                  priority: int) -> None:
+        """A consulted agent took the call over: theirs now, paused for it like its placer."""
+        call = self.calls.get(call_id)
+        if call is None:
+            return
+        call.agent, call.agent_leg, call.released, call.paused_us = agent, leg_id, False, True
+        self._distributor.agent_event(ae.AgentPaused(agent=AgentId(agent),
+                                                     reason=OUTBOUND_PAUSE))
+
+    def hang_up_caller(self, call_id: str) -> bool:
+        call = self.calls.get(call_id)
+        if call is None:
+            return False
+        self._sender.put(dc.HangupCall(call_id=call.side.customer_leg))
+        return True
+
+    def end_call(self, call_id: str) -> None:
+        """Call control is done with it: the record ends, the agent is free."""
+        call = self.calls.pop(call_id, None)
+        if call is None:
+            return
+        for leg in [leg for leg, owner in self._legs.items() if owner == call_id]:
+            del self._legs[leg]
+        call.side.finish("")
+        self._sender.put(dc.DestroyBridge(call_id=call_id, bridge_id=f"bridge-{call_id}"))
+        self._release(call)
+
+    def _release(self, call: _Outbound) -> None:
+        if not call.released:
+            call.released = True
+            self._after(call)
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         call_id = self._legs.pop(leg_id, None)

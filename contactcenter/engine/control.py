@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from contactcenter.calls.control import CallControl, TalkState, TalkView
@@ -60,6 +61,16 @@ class Seats(Protocol):
     def end_call(self, call_id: str) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class _Call:
+    """What the adapter keeps of a call under control: who carries out the ACD's part,
+    the caller's leg, and the record its news goes on."""
+
+    seats: Seats
+    caller_leg: str
+    record: str
+
+
 class Controller:
     """The call control core's adapter."""
 
@@ -70,17 +81,28 @@ class Controller:
         self._publish = publish
         self._clock = clock
         self._wake = asyncio.Event()
-        #: legs of calls under control (callers' aside) -> their call
+        #: legs of calls under control (inbound callers' aside) -> their call
         self._legs: dict[str, str] = {}
+        self._calls: dict[str, _Call] = {}
+        self._leaving: list[str] = []
 
     # -- in ------------------------------------------------------------------------------
 
     def connected(self, *, call_id: str, caller: str, agent: str, agent_leg: str, queue: str,
-                  priority: int, bridge: str) -> None:
+                  priority: int, bridge: str, caller_leg: str | None = None,
+                  record: str | None = None, seats: Seats | None = None) -> None:
+        """Caller and agent bridged. An inbound caller's leg is the call's id; a customer
+        the platform dialed (``caller_leg``) has its own, its news its own ``record``, and
+        its call may be carried out by another part than the ACD's (``seats``)."""
+        leg = caller_leg or call_id
+        self._calls[call_id] = _Call(seats or self._seats, leg, record or call_id)
         self._legs[agent_leg] = call_id
-        self._handle(ce.Connected(call_id=call_id, caller_leg=call_id, caller=caller,
+        if leg != call_id:
+            self._legs[leg] = call_id
+        self._handle(ce.Connected(call_id=call_id, caller_leg=leg, caller=caller,
                                   agent=agent, agent_leg=agent_leg, queue=queue,
-                                  priority=priority, bridge=bridge))
+                                  priority=priority, bridge=bridge,
+                                  outbound=caller_leg is not None))
 
     def ask(self, request: ce.Request) -> TalkView:
         """Carry out an agent's request; the call's state after it, or ``ControlRefused``."""
@@ -89,9 +111,17 @@ class Controller:
         self._carry_out(commands)
         if refusal is not None:
             raise ControlRefused(refusal.status, refusal.reason)
-        view = self.core.view(request.call_id, self._clock())
+        view = self.view(request.call_id)
         return view or TalkView(call_id=request.call_id, state=_left(commands), agent=None,
                                 queue="", held_total=0.0, muted=False, parties=())
+
+    def view(self, call_id: str) -> TalkView | None:
+        return self.core.view(call_id, self._clock())
+
+    def record_of(self, call_id: str) -> str:
+        """The record a call's news goes on (a callback's attempt has its own)."""
+        call = self._calls.get(call_id)
+        return call.record if call is not None else call_id
 
     def core_clock(self) -> float:
         return self._clock()
@@ -101,7 +131,7 @@ class Controller:
         self._publish(event)
 
     def has(self, call_id: str) -> bool:
-        return self.core.view(call_id, self._clock()) is not None
+        return self.view(call_id) is not None
 
     def owns(self, leg_id: str) -> bool:
         return leg_id in self._legs
@@ -115,13 +145,20 @@ class Controller:
         return True
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
-        """A leg of a call under control is gone (the caller's too); False if not ours."""
+        """A leg of a call under control is gone; False if not ours."""
         call_id = self._legs.pop(leg_id, None)
-        if call_id is None and self.has(leg_id):
-            call_id = leg_id  # the caller's own channel is the call's id
         if call_id is None:
             return False
         self._handle(ce.LegGone(call_id=call_id, leg=leg_id, cause=cause))
+        return True
+
+    def caller_gone(self, call_id: str, cause: str) -> bool:
+        """The caller (or the customer dialed) hung up; False if the call is not ours."""
+        call = self._calls.get(call_id)
+        if call is None or not self.has(call_id):
+            return False
+        self._legs.pop(call.caller_leg, None)
+        self._handle(ce.LegGone(call_id=call_id, leg=call.caller_leg, cause=cause))
         return True
 
     # -- out -----------------------------------------------------------------------------
@@ -135,10 +172,18 @@ class Controller:
                 self._command(command)
             except Exception:  # one bad command must not stop the others
                 log.exception("call control command %r failed", command)
+        while self._leaving:
+            call_id = self._leaving.pop()
+            if not self.has(call_id):  # (a new connection may have come in the batch)
+                self._calls.pop(call_id, None)
         self._wake.set()
 
+    def _seats_of(self, call_id: str) -> Seats:
+        call = self._calls.get(call_id)
+        return call.seats if call is not None else self._seats
+
     def _command(self, command: cc.ControlCommand) -> None:
-        seats = self._seats
+        seats = self._seats_of(getattr(command, "call_id", ""))
         match command:
             case cc.RingParty():
                 self._ring(command)
@@ -152,7 +197,9 @@ class Controller:
                 seats.queue(dc.MuteChannel(call_id=leg, on=on))
             case cc.HangUp(call_id=call_id, leg=leg):
                 self._legs.pop(leg, None)
-                if leg != call_id or not seats.hang_up_caller(call_id):
+                caller = self._calls.get(call_id)
+                if caller is None or leg != caller.caller_leg \
+                        or not seats.hang_up_caller(call_id):
                     seats.queue(dc.HangupCall(call_id=leg))
             case cc.CloseBridge(call_id=call_id, bridge=bridge):
                 seats.queue(dc.DestroyBridge(call_id=call_id, bridge_id=bridge))
@@ -161,7 +208,7 @@ class Controller:
 
     def _seat_command(self, command: cc.ControlCommand) -> None:
         """What the ACD's side does: the agents and the queues."""
-        seats = self._seats
+        seats = self._seats_of(getattr(command, "call_id", ""))
         match command:
             case cc.ReleaseAgent(call_id=call_id):
                 seats.release_agent(call_id)
@@ -171,7 +218,7 @@ class Controller:
                 seats.requeue(call_id, queue=queue, priority=priority, agent=agent,
                               handled_by=handled_by)
             case cc.Reserve(agent=agent) | cc.Unreserve(agent=agent):
-                seats.reserve(agent, isinstance(command, cc.Reserve))
+                self._seats.reserve(agent, isinstance(command, cc.Reserve))  # the ACD's
             case cc.HandOver(call_id=call_id, agent=agent, leg=leg, queue=queue,
                              priority=priority):
                 seats.hand_over(call_id, agent=agent, leg_id=leg, queue=queue,
@@ -180,22 +227,26 @@ class Controller:
                 self._forget(call_id)
                 seats.end_call(call_id)
             case cc.Report(type=kind, data=data):
-                self._publish({**dict(data), "type": kind, "time": self._clock()})
+                record = self.record_of(str(data.get("call_id")))
+                self._publish({**dict(data), "call_id": record, "type": kind,
+                               "time": self._clock()})
 
     def _ring(self, command: cc.RingParty) -> None:
         to = command.to
         self._legs[command.leg] = command.call_id
+        seats = self._seats_of(command.call_id)
         if to.kind == "number":
-            self._seats.queue(dc.DialCustomer(call_id=command.call_id, leg_id=command.leg,
+            seats.queue(dc.DialCustomer(call_id=command.call_id, leg_id=command.leg,
                                               number=to.name, caller_id=command.caller_id,
                                               timeout=command.timeout))
         else:
-            self._seats.queue(dc.RingAgent(call_id=command.call_id, leg_id=command.leg,
+            seats.queue(dc.RingAgent(call_id=command.call_id, leg_id=command.leg,
                                            endpoint=to.endpoint or to.name,
                                            caller_id=command.caller_id,
                                            timeout=command.timeout, purpose="party"))
 
     def _forget(self, call_id: str) -> None:
+        self._leaving.append(call_id)  # its reports in this batch still need its record
         for leg in [leg for leg, call in self._legs.items() if call == call_id]:
             del self._legs[leg]
 

@@ -134,8 +134,8 @@ class Distributor(CallbackLine, ControlSeats):
         return self._gone(call_id)
 
     def _gone(self, call_id: str) -> bool:
-        if self.control is not None and self.control.has(call_id):
-            return self.control.leg_ended(call_id, "caller")  # it ends every other leg
+        if self.control is not None and self.control.caller_gone(call_id, "caller"):
+            return True  # call control ends every other leg
         waiting = self._calls.pop(call_id, None)
         for key in [key for key in self._current if key[0] == call_id]:
             del self._current[key]

@@ -103,6 +103,8 @@ class Engine:
         self.control = Controller(CallControl(), self.distributor, publish=self.publish,
                                   clock=self.clock)
         self.distributor.control = self.control
+        if self.outbound is not None:  # click-to-talk calls too, once the customer answers
+            self.outbound.control = self.control
         return self.control
 
     def attach_monitors(self) -> Monitors:

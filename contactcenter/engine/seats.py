@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.parties import Leg, Waiting
 from contactcenter.telephony import commands as dc
 
@@ -113,4 +114,7 @@ class ControlSeats:
         return True
 
     def end_call(self, call_id: str) -> None:
-        self._calls.pop(call_id, None)
+        """Call control is done with it: a callback's attempt ends its record now."""
+        waiting = self._calls.pop(call_id, None)
+        if waiting is not None and isinstance(waiting.side, CallbackCall):
+            waiting.side.finish("")

@@ -33,6 +33,11 @@ class Heard:
             samples = array.array("h", samples[::channels])  # the first channel will do
         return cls(samples, rate)
 
+    @property
+    def seconds(self) -> float:
+        """How long the recording is (a phone writes nothing while no sound arrives)."""
+        return len(self.samples) / self.rate
+
     def during(self, start: float, end: float) -> array.array[int]:
         """The samples from ``start`` to ``end`` seconds into the recording."""
         assert end > start, f"an empty stretch: {start:.2f}..{end:.2f} s"

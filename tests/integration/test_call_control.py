@@ -20,13 +20,15 @@ from typing import Any
 import pytest
 import yaml
 
+from contactcenter.config.settings import load_settings
+from contactcenter.telephony.asterisk.process import AsteriskProcess
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.audio import Heard
 from tests.integration.baresip import AgentPhone
 from tests.integration.callee import Callee
 from tests.integration.platform import EventWatcher, Platform, running_platform
 from tests.integration.test_acd_calls import _api, _registered, set_state
-from tests.support import free_ports, require_tool
+from tests.support import free_ports, require_tool, until
 
 pytestmark = pytest.mark.asterisk
 
@@ -70,7 +72,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
 async def phones(platform: Platform, tmp_path: Path) -> AsyncIterator[dict[str, AgentPhone]]:
     """The two agents' phones answer by themselves; agent109's phone is the caller's."""
     started = {name: AgentPhone(tmp_path / name, name, f"demo-sip-{name[-3:]}-pass",
-                                platform.sip_port, tone=tone, record=name == "agent109")
+                                platform.sip_port, tone=tone,
+                                record=name in ("agent109", "agent101"))
                for name, tone in TONES.items()}
     for phone in started.values():
         await phone.start()
@@ -391,3 +394,89 @@ def _as(platform: Platform, token: str, call_id: str, body: dict[str, Any]) -> A
         headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.loads(response.read())
+
+
+async def test_a_click_to_talk_call_is_held_consulted_and_refused_a_queue_like_any(
+        platform: Platform, phones: dict[str, AgentPhone], tmp_path: Path) -> None:
+    """The customer the agent called echoes what they hear: the agent hears their own tone
+    while the customer is with them; on hold the customer is out of the agent's bridge."""
+    customer = Callee(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA, echo=True)
+    await customer.start()
+    agent = phones["agent101"]
+    token = await asyncio.to_thread(platform.login, "agent101", "demo-agent101-pass")
+    try:
+        async with EventWatcher(platform) as watcher:
+            placed = await asyncio.to_thread(_post, platform, token, "/api/v1/click-to-talk",
+                                             {"number": "+15557770122"})
+            call_id = placed["call_id"]
+            await agent.wait_for("CALL_ESTABLISHED")
+            start = asyncio.get_running_loop().time()  # the agent's recording starts
+
+            def now() -> float:
+                return asyncio.get_running_loop().time() - start
+
+            await watcher.wait_for(lambda e: e["type"] == "call.answered"
+                                   and e["call_id"] == call_id, timeout=15)
+            control = f"/api/v1/calls/{call_id}/control"
+            await until(lambda: asyncio.to_thread(_controllable, platform, token, control),
+                        seconds=5, what="the click-to-talk call never came under control",
+                        every=0.1)
+            talking = now()
+            await listen(3)
+            held = await asyncio.to_thread(_post, platform, token, control, {"action": "hold"})
+            assert held["state"] == "holding"
+            on_hold = now()
+            assert await _in_bridge(platform, call_id) == ["agent101"]  # the customer left
+            await listen(3)
+            with pytest.raises(urllib.error.HTTPError) as refused:
+                await asyncio.to_thread(_post, platform, token, control,
+                                        {"action": "transfer", "to": {"queue": "sales"}})
+            assert refused.value.code == 409  # a customer we called waits in no queue
+            await asyncio.to_thread(_post, platform, token, control, {"action": "resume"})
+            back = now()
+            assert sorted(await _in_bridge(platform, call_id)) == ["agent101", "customers"]
+            await listen(3)
+            done = now()
+            await agent.command("/hangup")
+            assert (await customer.finished())[0] == 0
+            ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                           and e["call_id"] == call_id)
+            assert ended["outcome"] == "answered"
+            kinds = [e["type"] for e in watcher.of_call(call_id)]
+            assert "call.held" in kinds and "call.retrieved" in kinds  # on its own record
+    finally:
+        await customer.stop()
+    heard = Heard.read(agent.heard())  # their own tone, sent back by the customer
+    assert_heard(heard, talking, on_hold, "agent101")
+    # nothing reached the agent while the customer was held, so the phone wrote nothing
+    # then: the recording is that much shorter, and ends with the customer back
+    assert heard.seconds < done - (back - on_hold) + MARGIN
+    assert_heard(heard, heard.seconds - 2.5, heard.seconds, "agent101")
+
+
+async def _in_bridge(platform: Platform, call_id: str) -> list[str]:
+    """The endpoints whose channels Asterisk has in the call's bridge now."""
+    settings = load_settings(platform.config, environ=platform.environment())
+    shown = await asyncio.to_thread(AsteriskProcess(settings).rx, f"bridge show bridge-{call_id}")
+    return [line.split("/", 1)[1].rsplit("-", 1)[0] for line in shown.splitlines()
+            if line.startswith("Channel: PJSIP/")]
+
+
+def _post(platform: Platform, token: str, path: str, body: dict[str, Any]) -> Any:
+    request = urllib.request.Request(
+        f"{platform.base_url}{path}", method="POST", data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def _controllable(platform: Platform, token: str, path: str) -> bool:
+    """Whether call control has the call (a mute is harmless: it is undone at once)."""
+    try:
+        _post(platform, token, path, {"action": "mute"})
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return False
+        raise
+    _post(platform, token, path, {"action": "unmute"})
+    return True

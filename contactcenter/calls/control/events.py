@@ -32,6 +32,10 @@ class Connected:
     queue: str
     priority: int = 0
     bridge: str
+    #: the platform dialed the caller (a callback, click-to-talk): they cannot wait in a
+    #: queue, so a transfer to an agent or a queue is refused, and the agent leaving a
+    #: held customer ends the call
+    outbound: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -43,7 +43,10 @@ nothing either, except that a leg answering late is hung up.
 Nobody is forgotten: the caller leaving ends the call for everyone; the agent
 leaving while the caller is held, or while a consulted party rings, hands the
 caller back to the queue (with their priority), as does an outside party that
-never answers a blind transfer. The agent's part ends exactly once
+never answers a blind transfer. A customer the platform called (a callback,
+click-to-talk: ``Connected.outbound``) never was in a queue: they are hung up
+instead, and a blind transfer of them to an agent or a queue is refused (the
+agent consults, then completes). The agent's part ends exactly once
 (``ReleaseAgent``: the ACD's wrap-up), and a consulted agent, kept from other
 offers meanwhile (``Reserve``), is either freed (``Unreserve``) or takes the
 call over (``HandOver``).

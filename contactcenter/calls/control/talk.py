@@ -31,6 +31,8 @@ class Talk:
     caller: Party
     agent: Party | None
     state: TalkState = TalkState.TALKING
+    #: the platform dialed the caller: they cannot go back to a queue
+    outbound: bool = False
     #: the consulted party, the conference's third, or a blind transfer's outside party
     other: Party | None = None
     held_since: float | None = None
