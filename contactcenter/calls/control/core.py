@@ -37,8 +37,10 @@ class CallControl(LegRules):
             self._on_connected(event, now)
         elif isinstance(event, ce.PartyAnswered | ce.LegGone):
             self._on_leg(event, now)
-        else:
+        elif type(event) in _NAMES:
             self._on_request(event, now)
+        else:
+            raise ControlUsageError(f"not an event of call control: {event!r}")
         return self._take()
 
     def handle_timer(self, now: float) -> list[cc.ControlCommand]:
@@ -68,7 +70,7 @@ class CallControl(LegRules):
         agent = Party(leg=event.agent_leg, role=Role.AGENT, kind="agent", who=event.agent,
                       state=PartyState.BRIDGED, since=now)
         talk = Talk(call_id=event.call_id, queue=event.queue, priority=event.priority,
-                    bridge=event.bridge, caller=caller, agent=agent,
+                    bridge=event.bridge, caller=caller, agent=agent, outbound=event.outbound,
                     handled_by=[*self._history.pop(event.call_id, ()), event.agent])
         self._talks[talk.call_id] = talk
         self._by_agent[event.agent] = talk.call_id
@@ -111,6 +113,10 @@ class CallControl(LegRules):
 
     def _transfer(self, talk: Talk, request: ce.TransferAsked, now: float) -> None:
         to = request.to
+        if talk.outbound and to.kind in ("agent", "queue"):
+            self._refuse(talk.call_id, 409, "a customer the platform called waits in no "
+                                            "queue: consult the agent, then complete")
+            return
         if not self._fits(talk, to, TARGET_KINDS):
             return
         self._hold_caller(talk, now)

@@ -92,7 +92,13 @@ class LegRules:
         self._tell_agent(talk)
 
     def _requeue(self, talk: Talk, now: float, *, queue: str, agent: str | None = None) -> None:
-        """The held caller back to the ACD, keeping their priority; control lets go."""
+        """The held caller back to the ACD, keeping their priority; control lets go. A
+        customer the platform called never was in a queue: hung up instead."""
+        if talk.outbound:
+            talk.caller.state = PartyState.GONE
+            self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
+            self._end(talk, now)
+            return
         self._held_until(talk, now)  # waiting in a queue is not being on hold
         self._history[talk.call_id] = tuple(talk.handled_by)
         _forget_oldest(self._history)
@@ -195,18 +201,18 @@ class LegRules:
 
     def _on_leg(self, event: ce.PartyAnswered | ce.LegGone, now: float) -> None:
         talk = self._talks.get(event.call_id)
+        party = talk.party(event.leg) if talk is not None else None
         if isinstance(event, ce.PartyAnswered):
-            other = talk.other if talk is not None else None
-            if talk is None or other is None or other.leg != event.leg \
-                    or other.state is not PartyState.RINGING:
-                self._given_up.pop(event.leg, None)
-                self._ignored += 1
-                self._out.append(cc.HangUp(call_id=event.call_id, leg=event.leg))
+            if talk is not None and party is not None and party.state is PartyState.RINGING:
+                self._answered(talk, party, now)
                 return
-            self._answered(talk, other, now)
+            self._ignored += 1
+            if party is None:  # given up, or never rung for this call: nobody waits for it
+                self._given_up.pop(event.leg, None)
+                self._out.append(cc.HangUp(call_id=event.call_id, leg=event.leg))
+            # else: the answer told twice; the party is in the call already
             return
         self._given_up.pop(event.leg, None)
-        party = talk.party(event.leg) if talk is not None else None
         if talk is None or party is None:
             self._ignored += 1
             return
