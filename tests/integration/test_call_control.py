@@ -130,6 +130,12 @@ class Call:
             lambda e: e["type"] == kind and e.get("call_id") == self.call_id
             and all(e.get(key) == value for key, value in match.items()))
 
+    async def agent_state(self, agent: str, state: str, **more: str) -> dict[str, Any]:
+        """The next ``agent.state`` report of ``agent`` in ``state`` (with ``more`` fields)."""
+        return await self.watcher.wait_for(
+            lambda e: e["type"] == "agent.state" and e["agent"] == agent
+            and e["state"] == state and all(e.get(k) == v for k, v in more.items()))
+
     async def hang_up(self) -> dict[str, Any]:
         await self.caller.command("/hangup")
         await self.caller.wait_for("CALL_CLOSED")
@@ -212,8 +218,7 @@ async def test_a_blind_transfer_to_a_queue_reaches_its_agent_with_who_had_the_ca
         await phones["agent101"].wait_for("CALL_CLOSED")
         transferred = await call.event("call.transferred")
         assert (transferred["kind"], transferred["to"]) == ("blind", "sales")
-        await watcher.wait_for(lambda e: e["type"] == "agent.state"
-                               and e["agent"] == "agent101" and e["state"] == "wrap_up")
+        await call.agent_state("agent101", "wrap_up")
         again = await call.event("call.answered", agent="agent103")
         assert again["queue"] == "sales"
         pop = await call.event("screen.pop", agent="agent103")
@@ -246,22 +251,19 @@ async def test_an_attended_transfer_consults_the_next_agent_while_the_caller_hea
         held = call.now()
         await phones["agent103"].wait_for("CALL_ESTABLISHED")
         await call.event("call.consult_answered", to="agent103")
-        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
-                               and e["state"] == "paused" and e["reason"] == "consult")
+        await call.agent_state("agent103", "paused", reason="consult")
         await listen(3)
         completed = await call.control("complete")
         back = call.now()
         assert (completed["state"], completed["agent"]) == ("talking", "agent103")
         await phones["agent101"].wait_for("CALL_CLOSED")
-        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
-                               and e["state"] == "on_call")
+        await call.agent_state("agent103", "on_call")
         await listen(3)
         done = call.now()
         assert (await call.hang_up())["outcome"] == "answered"
         summary = await call.event("call.control_ended")
         assert summary["handled_by"] == ["agent101", "agent103"]
-        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
-                               and e["state"] == "wrap_up")
+        await call.agent_state("agent103", "wrap_up")
     heard = call.heard()
     assert_heard(heard, talking, held, "agent101")
     assert_music(heard, held, back)
@@ -283,8 +285,7 @@ async def test_a_cancelled_consultation_brings_the_caller_back_and_frees_the_con
         back = call.now()
         assert cancelled["state"] == "talking"
         await phones["agent103"].wait_for("CALL_CLOSED")
-        await watcher.wait_for(lambda e: e["type"] == "agent.state" and e["agent"] == "agent103"
-                               and e["state"] == "available")
+        await call.agent_state("agent103", "available")
         await listen(3)
         done = call.now()
         assert (await call.hang_up())["outcome"] == "answered"
@@ -342,7 +343,8 @@ async def test_requests_that_cannot_be_done_are_refused_with_the_reason_and_chan
         assert (await call.refused("resume"))[0] == 409  # not on hold
         other = await asyncio.to_thread(platform.login, "agent103", "demo-agent103-pass")
         with pytest.raises(urllib.error.HTTPError) as foreign:
-            await asyncio.to_thread(_as, platform, other, call.call_id, {"action": "hold"})
+            await asyncio.to_thread(_post, platform, other,
+                                    f"/api/v1/calls/{call.call_id}/control", {"action": "hold"})
         assert foreign.value.code == 403
         await listen(3)
         done = call.now()  # all the while, the caller talked with agent101
@@ -385,15 +387,6 @@ async def test_a_blind_transfer_to_an_outside_number_connects_the_caller_with_th
     # the outside party sends back what it hears: the caller hears their own voice
     share = call.heard().share(joined + MARGIN, done - MARGIN, TONES["agent109"])
     assert share > 0.5, f"the caller did not reach the outside party ({share:.2f})"
-
-
-def _as(platform: Platform, token: str, call_id: str, body: dict[str, Any]) -> Any:
-    request = urllib.request.Request(
-        f"{platform.base_url}/api/v1/calls/{call_id}/control", method="POST",
-        data=json.dumps(body).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return json.loads(response.read())
 
 
 async def test_a_click_to_talk_call_is_held_consulted_and_refused_a_queue_like_any(
