@@ -1,8 +1,9 @@
 // The agent desktop: the state the platform has for this agent, the screen-pop of an
-// offered call (pushed as `screen.pop`), the call script, and the disposition after it.
+// offered call (pushed as `screen.pop`), call control (hold, mute, transfer, consult,
+// conference), the call script, and the disposition after it.
 import {
-  api, clickToTalk, connectEvents, el, pageData, phoneButton, reason, replace, serverNow,
-  setText, startTicking, timer, wireSignOut,
+  api, clickToTalk, connectEvents, duration, el, pageData, phoneButton, reason, replace,
+  serverNow, setText, startTicking, timer, wireSignOut,
 } from "./common.js";
 import { renderCustomer } from "./customer.js";
 import { renderScript } from "./script.js";
@@ -16,6 +17,10 @@ const LABELS = {
 };
 let current = null; // the agent's state as the platform last said it
 let call = null; // the call on the desktop: {call_id, queue, caller, answered, ...}
+// the agent's part in a call under call control, as the platform last said it:
+// {call_id, state, muted, heldSince, since, other: {kind, who, answered}, handedTo}
+let talk = null;
+let asking = false; // a control request is on its way: no second one meanwhile
 
 // -- state -------------------------------------------------------------------------------
 
@@ -90,6 +95,10 @@ function startCall(event) {
   setText("disposition-result", "");
   document.getElementById("disposition-notes").value = "";
   replace("disposition-codes");
+  showHandledBefore([]);
+  setText("cc-result", "");
+  delete document.getElementById("cc-result").dataset.result;
+  showTalk();
   // the pop is pushed with the offer; ask for it only if it has not come soon after
   const id = call.call_id;
   setTimeout(() => { if (call && call.call_id === id && !call.popped) fetchPop(id); }, 400);
@@ -132,6 +141,8 @@ function showPop(pop) {
   call.popped = true;
   call.queue = pop.queue || call.queue;
   call.caller = pop.caller || "";
+  call.outbound = pop.direction === "outbound";
+  showHandledBefore(pop.handled_before || []);
   document.body.dataset.popAt = String(Date.now() / 1000);
   const caller = replace("call-caller", pop.caller
     ? phoneButton(pop.caller, document.getElementById("dial-result")) : "unknown");
@@ -190,10 +201,12 @@ function markAnswered(wait) {
   }
   document.getElementById("wrapup-panel").hidden = false;
   showDispositions();
+  showTalk();
 }
 
 function clearCall() {
   call = null;
+  showTalk();
   document.getElementById("call-panel").hidden = true;
   document.getElementById("script-panel").hidden = true;
   document.getElementById("wrapup-panel").hidden = true;
@@ -265,7 +278,8 @@ function showWrapUp(since) {
   call.wrapping = true;
   call.answered = true;
   document.getElementById("wrapup-panel").hidden = false;
-  setText("call-status", "ended");
+  const mine = talkOf(call.call_id);
+  setText("call-status", mine && mine.handedTo ? "transferred" : "ended");
   document.getElementById("call-status").dataset.state = "wrap_up";
   timer(document.getElementById("call-timer"), null);
   const queue = data.queues[call.queue];
@@ -298,6 +312,283 @@ async function saveDisposition(event) {
   }
 }
 
+// -- handled before (a transferred call) ------------------------------------------------
+
+function showHandledBefore(entries) {
+  const box = document.getElementById("handled-before");
+  box.hidden = !entries.length;
+  replace("handled-before-list", entries.map((entry) => {
+    const who = data.agents[entry.agent]?.name;
+    return el("li", { dataset: { agent: entry.agent || "" } },
+      el("span", { class: "who" }, entry.agent || "someone",
+         who && who !== entry.agent ? ` (${who})` : ""),
+      typeof entry.talked === "number" ? ` · talked ${duration(entry.talked)}` : "",
+      " · ", el("span", { class: "disposition" },
+                entry.disposition ? `disposition: ${entry.disposition}` : "no disposition yet"),
+      entry.notes ? el("p", { class: "note" }, entry.notes) : "");
+  }));
+}
+
+// -- call control ------------------------------------------------------------------------
+// The requests each state takes (the table at the end of contactcenter/calls/control/
+// core.py); the platform refuses any other with its reason, which the page shows.
+
+const TAKES = {
+  talking: ["hold", "mute", "unmute", "transfer", "consult"],
+  holding: ["resume", "mute", "unmute", "transfer", "consult"],
+  consulting: ["mute", "unmute", "complete", "cancel", "conference"],
+  conference: ["mute", "unmute", "leave", "cancel"],
+};
+const DONE = {
+  hold: "The caller is on hold.", resume: "The caller is back with you.",
+  mute: "Your microphone is off.", unmute: "Your microphone is on.",
+  complete: "Transferred: the call is theirs now.", cancel: "Consultation over.",
+  conference: "All three of you are talking.", leave: "You left the call.",
+};
+const KINDS = {
+  agent: { placeholder: "agent id, e.g. agent103", word: "agent" },
+  queue: { placeholder: "queue name", word: "queue" },
+  number: { placeholder: "+1 212 555 0100", word: "" },
+  supervisor: { placeholder: "their phone, e.g. supervisor1", word: "" },
+};
+
+const talkOf = (callId) => (talk && talk.call_id === callId ? talk : null);
+const target = (kind, name) => (KINDS[kind]?.word ? `${KINDS[kind].word} ${name}` : name);
+
+// the talk of `callId`, made (talking, as the platform starts every call) if it is new
+function talkFor(callId) {
+  if (!talkOf(callId)) talk = { call_id: callId, state: "talking", muted: false };
+  return talk;
+}
+
+function goTo(state, at, callId) {
+  const mine = talkFor(callId);
+  if (state === mine.state) return mine;
+  if (mine.state === "none") { // the same call back with this agent (from a queue)
+    Object.assign(mine, { handedTo: null, left: false, muted: false });
+  }
+  const outOfBridge = ["holding", "consulting"];
+  if (outOfBridge.includes(state) && !outOfBridge.includes(mine.state)) mine.heldSince = at;
+  if (!outOfBridge.includes(state)) mine.heldSince = null;
+  if (state !== "consulting" && state !== "conference") mine.other = null;
+  mine.state = state;
+  mine.since = at;
+  return mine;
+}
+
+function talkWords(mine) {
+  const other = mine.other;
+  switch (mine.state) {
+    case "talking": return ["Talking with the caller"];
+    case "holding": return ["On hold ", timerSpan(mine.heldSince)];
+    case "consulting":
+      if (!other) return ["Consulting"];
+      return other.answered ? [`Consulting ${other.who} `, timerSpan(other.since)]
+        : [`Consulting ${other.who}: ringing…`];
+    case "conference":
+      return [`Conference with the caller and ${other ? other.who : "a third party"} `,
+        timerSpan(mine.since)];
+    default:
+      if (mine.handedTo) return [`Transferred to ${mine.handedTo}: no longer yours to control`];
+      return [mine.left ? "You left the conference: the call is no longer yours to control"
+        : "Your part in the call is over"];
+  }
+}
+
+const timerSpan = (since) => (typeof since === "number"
+  ? el("span", { class: "timer", dataset: { since } }, duration(serverNow() - since)) : "");
+
+function showTalk() {
+  const box = document.getElementById("call-control");
+  if (!call || !call.answered) { box.hidden = true; return; }
+  const mine = talkFor(call.call_id);
+  box.hidden = false;
+  box.dataset.talk = mine.state;
+  const badge = document.getElementById("talk-state");
+  badge.dataset.talk = mine.state;
+  badge.replaceChildren(...talkWords(mine).filter(Boolean));
+  document.getElementById("talk-muted").hidden = !(mine.muted && TAKES[mine.state]);
+  const takes = asking ? [] : TAKES[mine.state] || [];
+  const held = mine.state === "holding";
+  toggle("cc-hold", held ? "resume" : "hold", held ? "Resume" : "Hold", held, takes);
+  toggle("cc-mute", mine.muted ? "unmute" : "mute", mine.muted ? "Unmute" : "Mute",
+         mine.muted, takes);
+  const kind = document.getElementById("cc-kind").value;
+  const named = document.getElementById("cc-to").value.trim() !== "";
+  // a customer the platform called waits in no queue: consult the agent, then complete
+  const blind = named && !(call.outbound && ["agent", "queue"].includes(kind));
+  document.getElementById("cc-transfer").disabled = !(takes.includes("transfer") && blind);
+  document.getElementById("cc-consult").disabled = !(takes.includes("consult") && named
+                                                    && kind !== "queue");
+  const answered = Boolean(mine.other && mine.other.answered);
+  document.getElementById("cc-complete").disabled = !(takes.includes("complete") && answered);
+  document.getElementById("cc-conference").disabled = !(takes.includes("conference")
+                                                       && answered);
+  const cancel = document.getElementById("cc-cancel");
+  cancel.disabled = !takes.includes("cancel");
+  cancel.textContent = mine.state === "conference" && mine.other
+    ? `Drop ${mine.other.who}` : "Cancel consultation";
+  document.getElementById("cc-leave").disabled = !takes.includes("leave");
+}
+
+function toggle(id, action, text, pressed, takes) {
+  const button = document.getElementById(id);
+  button.dataset.action = action;
+  button.textContent = text;
+  button.setAttribute("aria-pressed", String(pressed));
+  button.disabled = !takes.includes(action);
+}
+
+function showKind() {
+  const kind = document.getElementById("cc-kind").value;
+  const input = document.getElementById("cc-to");
+  input.placeholder = KINDS[kind].placeholder;
+  input.type = kind === "number" ? "tel" : "text";
+  const names = kind === "agent" ? Object.keys(data.agents || {}).filter((id) => id !== me)
+    : kind === "queue" ? Object.keys(data.queues || {}) : [];
+  replace("cc-targets", names.map((name) => el("option", {
+    value: name, label: kind === "agent" ? data.agents[name]?.name || name : name })));
+  if (kind === "queue") {
+    document.getElementById("cc-consult").title = "A queue cannot be consulted: transfer to it";
+  } else {
+    document.getElementById("cc-consult").title = "The caller on hold while you talk to them first";
+  }
+  showTalk();
+}
+
+async function control(action, to) {
+  if (!call || asking) return;
+  const id = call.call_id;
+  const output = document.getElementById("cc-result");
+  asking = true;
+  showTalk();
+  const body = to ? { action, to } : { action };
+  const result = await api("POST", `/api/v1/calls/${encodeURIComponent(id)}/control`, body);
+  asking = false;
+  if (result.ok) {
+    adopt(id, result.body, to ? target(Object.keys(to)[0], Object.values(to)[0]) : null,
+          action);
+    output.dataset.result = "ok";
+    setText(output, to ? (action === "transfer" ? `Transferred to ${talkOf(id)?.handedTo}.`
+      : `Consulting ${Object.values(to)[0]}: their phone rings.`) : DONE[action]);
+  } else {
+    output.dataset.result = "refused";
+    setText(output, `Not done (${action}): ${reason(result)}`);
+    // "... is not possible while the call is holding": the page was behind (a reload,
+    // another tab): it takes the state the platform named
+    const named = /while the call is (\w+)$/.exec(reason(result, ""));
+    if (result.status === 409 && named && talkOf(id) && named[1] !== talk.state) {
+      goTo(TAKES[named[1]] ? named[1] : "none", serverNow(), id);
+    }
+    if (result.status === 404 && !result.body.field && talkOf(id)) {
+      goTo("none", serverNow(), id); // the call ended, or went back to a queue
+    }
+  }
+  showTalk();
+}
+
+// the call's state as the API answered it
+function adopt(callId, view, to, action) {
+  const mine = talkFor(callId);
+  if (action === "transfer" && to) mine.handedTo = to;
+  if (action === "complete" && mine.other) mine.handedTo = mine.other.who;
+  if (action === "leave") mine.left = true;
+  const state = view.agent === me && TAKES[view.state] ? view.state : "none";
+  goTo(state, serverNow(), callId);
+  mine.muted = Boolean(view.muted);
+  const party = (view.parties || []).find((p) => ["consulted", "outside"].includes(p.role));
+  if (party && ["consulting", "conference"].includes(state)) {
+    const known = mine.other && mine.other.who === party.who ? mine.other : null;
+    // (the answer's event may have come before this reply)
+    const answered = party.state === "bridged" || Boolean(known && known.answered);
+    mine.other = { kind: known?.kind || (to ? Object.keys(to)[0] : ""), who: party.who,
+                   answered, since: known?.since ?? (answered ? serverNow() : null) };
+    if (known && answered && !known.answered) mine.other.since = serverNow();
+  }
+}
+
+function onControlEvent(event) {
+  const id = event.call_id;
+  const at = typeof event.time === "number" ? event.time : serverNow();
+  const mine = () => talkFor(id);
+  const output = document.getElementById("cc-result");
+  switch (event.type) {
+    case "agent.talk":
+      if (event.state === "none" || !TAKES[event.state]) {
+        if (talkOf(id)) goTo("none", at, id);
+      } else {
+        goTo(event.state, at, id);
+      }
+      break;
+    case "call.held": goTo("holding", at, id); break;
+    case "call.retrieved": goTo("talking", at, id); break;
+    case "call.muted": mine().muted = Boolean(event.muted); break;
+    case "call.consulting":
+      goTo("consulting", at, id);
+      mine().other = { kind: event.to_kind, who: event.to, answered: false, since: null };
+      break;
+    case "call.consult_answered":
+      goTo("consulting", at, id);
+      if (!mine().other || !mine().other.answered) {
+        mine().other = { kind: event.to_kind, who: event.to, answered: true, since: at };
+      }
+      output.dataset.result = "ok";
+      setText(output, `${event.to} answered: complete the transfer, bring the caller in `
+        + "(conference), or cancel.");
+      break;
+    case "call.consult_ended":
+      if (event.reason !== "cancelled") {
+        output.dataset.result = "refused";
+        setText(output, `The consultation with ${event.to} ended (${
+          event.reason === "no_answer" ? "no answer" : event.reason.replace("_", " ")
+        }): the caller is still on hold.`);
+      }
+      mine().other = null;
+      break;
+    case "call.conference":
+      goTo("conference", at, id);
+      mine().other = { kind: event.to_kind, who: event.to, answered: true, since: at };
+      break;
+    case "call.party_left":
+      if (talkOf(id) && talk.other && event.who === talk.other.who && event.role !== "agent") {
+        talk.other = null;
+      }
+      break;
+    case "call.transferred": mine().handedTo = target(event.to_kind, event.to); break;
+    case "call.transfer_refused":
+      output.dataset.result = "refused";
+      setText(output, `Not done (transfer): ${event.number}: ${event.reason} (${event.rule})`);
+      break;
+    default: return;
+  }
+  showTalk();
+}
+
+function wireControl() {
+  const button = (id, handler) => document.getElementById(id).addEventListener("click", handler);
+  button("cc-hold", (event) => control(event.currentTarget.dataset.action || "hold"));
+  button("cc-mute", (event) => control(event.currentTarget.dataset.action || "mute"));
+  for (const action of ["complete", "conference", "cancel", "leave"]) {
+    button(`cc-${action}`, () => control(action));
+  }
+  const toTarget = () => {
+    const kind = document.getElementById("cc-kind").value;
+    const name = document.getElementById("cc-to").value.trim();
+    return name ? { [kind]: name } : null;
+  };
+  button("cc-transfer", () => { const to = toTarget(); if (to) control("transfer", to); });
+  button("cc-consult", () => { const to = toTarget(); if (to) control("consult", to); });
+  document.getElementById("cc-kind").addEventListener("change", () => {
+    document.getElementById("cc-to").value = "";
+    showKind();
+  });
+  document.getElementById("cc-to").addEventListener("input", showTalk);
+  document.getElementById("cc-target-form").addEventListener("submit", (event) => {
+    event.preventDefault(); // Enter in the field: nothing happens without a chosen button
+  });
+  showKind();
+}
+
 // -- events ------------------------------------------------------------------------------
 
 function onEvent(event) {
@@ -311,7 +602,7 @@ function onEvent(event) {
     case "call.answered":
       if (call && call.call_id === event.call_id) markAnswered(event.wait);
       break;
-    default: break;
+    default: onControlEvent(event); break;
   }
 }
 
@@ -320,6 +611,7 @@ function wire() {
     button.addEventListener("click", () => setState(button.dataset.target));
   }
   document.getElementById("disposition-form").addEventListener("submit", saveDisposition);
+  wireControl();
   document.getElementById("dial-form").addEventListener("submit", (event) => {
     event.preventDefault();
     const number = document.getElementById("dial-number").value.trim();

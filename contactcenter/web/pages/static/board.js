@@ -1,5 +1,5 @@
 // The supervisor board and the wallboard: queues and agents as the platform pushes them
-// (`queue.stats`, `agent.state`, `call.*`); never polled. A snapshot is read from the
+// (`queue.stats`, `agent.state`, `agent.talk`, `call.*`); never polled. A snapshot is read from the
 // API after each (re)connection, then every event moves the figures it names.
 import {
   api, connectEvents, el, pageData, reason, serverNow, setText, startTicking, timer,
@@ -14,6 +14,10 @@ const queues = new Map(); // name -> {stats, at}
 const agents = new Map(); // id -> state view + figures
 const callers = new Map(); // call id -> caller number
 const callQueues = new Map(); // call id -> the queue it is in (agent.state does not say)
+// agent id -> their part in their call (`agent.talk`): {call_id, state, to}; only news of
+// a change, so a board opened during a hold learns of it at the next change
+const talks = new Map();
+const TALK_SHOWN = new Set(["holding", "consulting", "conference"]);
 let snapshotAt = 0;
 
 const definition = (key) => document.getElementById(`def-${key}`)?.nextElementSibling
@@ -139,7 +143,9 @@ function showAgent(id) {
   cell("state").replaceChildren(el("span", { class: "badge", dataset: { state: agent.state } },
     STATES.get(agent.state) || agent.state),
     agent.state === "paused" && agent.reason ? el("span", { class: "reason" },
-                                                  ` ${agent.reason}`) : "");
+                                                  ` ${agent.reason}`) : "",
+    talkShown(id, agent));
+  row.dataset.talk = row.querySelector(".talk")?.dataset.talk || "";
   timer(cell("time_in_state"), "since", { since: agent.since });
   const call = agent.call_id;
   const queue = callQueues.get(call) || (agent.queue_call === call ? agent.queue : null);
@@ -151,6 +157,32 @@ function showAgent(id) {
     ? ["listen", "whisper", "barge"].map((mode) => el("button", {
       type: "button", dataset: { mode }, title: `${mode} on ${id}'s call (your phone rings)`,
       onclick: () => monitorCall(call, mode, id) }, mode)) : []));
+}
+
+// "· holding", "· consulting agent103", "· conference with agent103" beside "On call"
+function talkShown(id, agent) {
+  const part = talks.get(id);
+  if (!part || agent.state !== "on_call" || !TALK_SHOWN.has(part.state)) return "";
+  if (agent.call_id && part.call_id && agent.call_id !== part.call_id) return "";
+  const words = part.state === "consulting" ? ["consulting", part.to]
+    : part.state === "conference" ? ["conference", part.to && `with ${part.to}`] : [part.state];
+  return el("span", { class: "talk", dataset: { talk: part.state } },
+            ` · ${words.filter(Boolean).join(" ")}`);
+}
+
+function onTalk(event) {
+  const known = talks.get(event.agent);
+  const same = known && known.call_id === event.call_id;
+  if (event.type === "agent.talk") {
+    talks.set(event.agent, { call_id: event.call_id, state: event.state,
+                             to: same && event.state !== "talking" ? known.to : null });
+  } else { // call.consulting, call.conference: whom
+    talks.set(event.agent, { call_id: event.call_id,
+                             state: event.type === "call.conference" ? "conference" : "consulting",
+                             to: event.to });
+  }
+  if (talks.size > 5000) talks.delete(talks.keys().next().value);
+  if (agents.has(event.agent)) showAgent(event.agent);
 }
 
 // the supervisor's own phone, which rings to listen, whisper or barge (kept in the browser)
@@ -194,6 +226,7 @@ async function snapshot() {
     for (const [id, view] of Object.entries(a.body.agents || {})) {
       const known = agents.get(id);
       if (!known || !(known.since > view.since)) agents.set(id, { ...view, queue_call: view.call_id });
+      if (talks.has(id) && talks.get(id).call_id !== agents.get(id).call_id) talks.delete(id);
       showAgent(id);
     }
   }
@@ -222,6 +255,9 @@ function onEvent(event) {
       showQueuesOf(event.agent);
       break;
     }
+    case "agent.talk": case "call.consulting": case "call.conference":
+      if (event.agent) onTalk(event);
+      break;
     case "call.arrived": callers.set(event.call_id, event.caller); break;
     case "call.queued": case "call.offered":
       callQueues.set(event.call_id, event.queue);
@@ -246,6 +282,7 @@ setText("scope", data.scope ? `(${data.scope})` : "");
 wireSignOut();
 wirePhone();
 startTicking();
-connectEvents({ types: ["queue.stats", "agent.state", "call.arrived", "call.queued",
-                        "call.offered", "call.answered", "call.ended"],
+connectEvents({ types: ["queue.stats", "agent.state", "agent.talk", "call.arrived",
+                        "call.queued", "call.offered", "call.answered", "call.ended",
+                        "call.consulting", "call.conference"],
                 onEvent, onOpen: snapshot });
