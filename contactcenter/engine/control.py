@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from contactcenter.calls.control import CallControl, TalkState, TalkView
@@ -84,6 +84,7 @@ class Controller:
         #: legs of calls under control (inbound callers' aside) -> their call
         self._legs: dict[str, str] = {}
         self._calls: dict[str, _Call] = {}
+        self._by_record: dict[str, str] = {}  #: a callback's record -> its call
         self._leaving: list[str] = []
 
     # -- in ------------------------------------------------------------------------------
@@ -96,6 +97,8 @@ class Controller:
         its call may be carried out by another part than the ACD's (``seats``)."""
         leg = caller_leg or call_id
         self._calls[call_id] = _Call(seats or self._seats, leg, record or call_id)
+        if record is not None and record != call_id:
+            self._by_record[record] = call_id
         self._legs[agent_leg] = call_id
         if leg != call_id:
             self._legs[leg] = call_id
@@ -116,7 +119,15 @@ class Controller:
                                 queue="", held_total=0.0, muted=False, parties=())
 
     def view(self, call_id: str) -> TalkView | None:
-        return self.core.view(call_id, self._clock())
+        view = self.core.view(call_id, self._clock())
+        return replace(view, record=self.record_of(call_id)) if view is not None else None
+
+    def resolve(self, call_id: str) -> str:
+        """The call under control that ``call_id`` names: itself, or the call whose
+        record it is (a callback's attempt, which the desktop knows by its record)."""
+        if call_id in self._calls or call_id not in self._by_record:
+            return call_id
+        return self._by_record[call_id]
 
     def record_of(self, call_id: str) -> str:
         """The record a call's news goes on (a callback's attempt has its own)."""
@@ -175,7 +186,9 @@ class Controller:
         while self._leaving:
             call_id = self._leaving.pop()
             if not self.has(call_id):  # (a new connection may have come in the batch)
-                self._calls.pop(call_id, None)
+                gone = self._calls.pop(call_id, None)
+                if gone is not None:
+                    self._by_record.pop(gone.record, None)
         self._wake.set()
 
     def _seats_of(self, call_id: str) -> Seats:

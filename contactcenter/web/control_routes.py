@@ -50,15 +50,27 @@ TARGETS = ("agent", "queue", "number", "supervisor")
 _placements = itertools.count(1)
 
 
-async def control_call(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    call_id = request.match_info["call_id"]
+def _controlled(request: web.Request) -> TalkView:
+    """The call the path names (by its id, or a callback's by its record's), if it is
+    under control and the user may control it."""
     control = request.app[CONTROL]
-    view = control.core.view(call_id, control.core_clock())
+    view = control.view(control.resolve(request.match_info["call_id"]))
     if view is None:
         raise BadInput(404, "no call under way with that id (it may have ended, or gone "
                             "back to a queue)")
     _may_control(request, view)
+    return view
+
+
+async def show_control(request: web.Request) -> web.Response:
+    """The call's state now: for a desktop or a board opened in the middle of a call."""
+    return web.json_response(_shown(_controlled(request)))
+
+
+async def control_call(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    control = request.app[CONTROL]
+    call_id = _controlled(request).call_id
     action = body.get("action")
     if action in _SIMPLE:
         event = _SIMPLE[action](call_id)
@@ -135,7 +147,7 @@ async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
         LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
     if isinstance(decision, Refused):  # on the call's record, and told to the agent
         control = request.app[CONTROL]
-        control.publish({"type": "call.transfer_refused", "call_id": call_id,
+        control.publish({"type": "call.transfer_refused", "call_id": control.record_of(call_id),
                          "agent": request[PRINCIPAL].agent, "number": number,
                          "rule": decision.rule, "reason": decision.reason,
                          "time": control.core_clock()})
@@ -144,7 +156,7 @@ async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
 
 
 def _shown(view: TalkView) -> dict[str, Any]:
-    return {"call_id": view.call_id, "state": view.state.value, "agent": view.agent,
+    return {"call_id": view.call_id, "record": view.record, "state": view.state.value, "agent": view.agent,
             "queue": view.queue, "held_total": view.held_total, "muted": view.muted,
             "parties": [{"role": role, "who": who, "state": state}
                         for role, who, state in view.parties]}
@@ -171,7 +183,16 @@ _OPERATION: dict[str, Any] = {
 }
 
 
+_SHOW: dict[str, Any] = {
+    "summary": "A call's control state now: holding, consulting, its parties, hold time",
+    "responses": {"200": json_content({"type": "object"}, "the call's state"),
+                  "401": ERROR, "403": ERROR, "404": ERROR},
+}
+
+
 def add_control_routes(app: web.Application, control: Controller) -> None:
     app[CONTROL] = control
+    add_route(app, "GET", "/api/v1/calls/{call_id}/control", show_control,
+              resource="call_control", action="read", operation=_SHOW)
     add_route(app, "POST", "/api/v1/calls/{call_id}/control", control_call,
               resource="call_control", action="update", operation=_OPERATION)

@@ -45,7 +45,7 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # a call they place themselves, from their own phone
         "click_to_talk": frozenset({"create"}),
         # hold, transfer, consult on their own calls (the route refuses anyone else's)
-        "call_control": frozenset({"update"}),
+        "call_control": frozenset({"read", "update"}),
         # the pages: their own desktop, never the boards
         "desktop": READ,
         # their browser phone's SIP account (the route refuses anyone else's)
@@ -73,13 +73,13 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "desktop": READ, "boards": READ, "crm_pages": READ,
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
-        "call_control": frozenset({"update"}),
+        "call_control": frozenset({"read", "update"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
-       "crm_pages": READ, "call_control": frozenset({"update"})},
+       "crm_pages": READ, "call_control": frozenset({"read", "update"})},
 }
 
 

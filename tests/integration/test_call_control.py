@@ -175,6 +175,9 @@ async def test_a_held_caller_hears_music_not_the_agent_and_the_hold_is_on_the_re
         assert held["state"] == "holding"
         on_hold = call.now()
         assert (await call.event("agent.talk", state="holding"))["agent"] == "agent101"
+        shown = await asyncio.to_thread(_api, platform, "GET",
+                                        f"/api/v1/calls/{call.call_id}/control")
+        assert (shown["state"], shown["agent"]) == ("holding", "agent101")
         await listen(4)
         assert (await call.refused("hold"))[0] == 409  # already on hold
         muted = await call.control("mute")

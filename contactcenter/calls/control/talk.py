@@ -61,6 +61,8 @@ class TalkView:
     held_total: float
     muted: bool
     parties: tuple[tuple[str, str, str], ...]  #: (role, who, state)
+    #: the record its news goes on (the engine's to say: a callback's attempt has its own)
+    record: str = ""
 
 
 def view_of(talk: Talk, now: float) -> TalkView:
