@@ -202,6 +202,16 @@ function markAnswered(wait) {
   document.getElementById("wrapup-panel").hidden = false;
   showDispositions();
   showTalk();
+  if (!call.synced) { call.synced = true; syncControl(call.call_id); }
+}
+
+// where the call's control is now (a hold, a consultation): for a page opened mid-call
+async function syncControl(id) {
+  const result = await api("GET", `/api/v1/calls/${encodeURIComponent(id)}/control`);
+  if (!call || call.call_id !== id) return;
+  if (result.ok) adopt(id, result.body, null, null);
+  else if (result.status === 404 && talkOf(id)) goTo("none", serverNow(), id);
+  showTalk();
 }
 
 function clearCall() {
@@ -474,15 +484,8 @@ async function control(action, to) {
   } else {
     output.dataset.result = "refused";
     setText(output, `Not done (${action}): ${reason(result)}`);
-    // "... is not possible while the call is holding": the page was behind (a reload,
-    // another tab): it takes the state the platform named
-    const named = /while the call is (\w+)$/.exec(reason(result, ""));
-    if (result.status === 409 && named && talkOf(id) && named[1] !== talk.state) {
-      goTo(TAKES[named[1]] ? named[1] : "none", serverNow(), id);
-    }
-    if (result.status === 404 && !result.body.field && talkOf(id)) {
-      goTo("none", serverNow(), id); // the call ended, or went back to a queue
-    }
+    // the page may have been behind (another tab, a lost event): the state as it is
+    if ([404, 409].includes(result.status) && !result.body.field) syncControl(id);
   }
   showTalk();
 }
