@@ -35,12 +35,16 @@ class CallSummary:
     wait_seconds: float | None = None
     talk_seconds: float | None = None
     wrap_seconds: float | None = None
+    #: seconds the caller was on hold (None: no agent had the call)
+    hold_seconds: float | None = None
     recording: str | None = None
     ivr_path: list[str] = field(default_factory=list)
     #: the agent's code, notes and the call script's answers: they may come after the end
     disposition: str | None = None
     notes: str | None = None
     answers: dict[str, object] | None = None
+    #: who was on the call and when: role, who, joined and left (ISO 8601), took_over
+    parties: list[dict[str, object]] | None = None
 
 
 async def _already_recorded(session: AsyncSession, call_ids: list[str]) -> set[str]:
@@ -63,9 +67,10 @@ def _row(call: CallSummary, e164: str | None, contacts: dict[str, int]) -> dict[
             "dialed": call.dialed[:32], "started_at": call.started, "ended_at": call.ended,
             "queue": call.queue, "agent": call.agent, "outcome": call.outcome,
             "wait_seconds": call.wait_seconds, "talk_seconds": call.talk_seconds,
-            "wrap_seconds": call.wrap_seconds, "recording": call.recording,
-            "ivr_path": call.ivr_path, "disposition": call.disposition, "notes": call.notes,
-            "answers": call.answers}
+            "wrap_seconds": call.wrap_seconds, "hold_seconds": call.hold_seconds,
+            "recording": call.recording, "ivr_path": call.ivr_path,
+            "disposition": call.disposition, "notes": call.notes, "answers": call.answers,
+            "parties": call.parties}
 
 
 async def _fill_in_wrap_up(session: AsyncSession, calls: list[CallSummary]) -> None:

@@ -38,8 +38,9 @@ _QUERIES: dict[str, Select[*tuple[Any, ...]]] = {
                Interaction.dialed, Interaction.started_at, Interaction.ended_at,
                Interaction.queue, Interaction.agent, Interaction.outcome,
                Interaction.disposition, Interaction.wait_seconds, Interaction.talk_seconds,
-               Interaction.wrap_seconds, Interaction.recording, Interaction.ivr_path,
-               Interaction.answers, Interaction.notes, Interaction.case_id)
+               Interaction.wrap_seconds, Interaction.hold_seconds, Interaction.recording,
+               Interaction.ivr_path, Interaction.answers, Interaction.notes,
+               Interaction.parties, Interaction.case_id)
         .order_by(Interaction.started_at.desc(), Interaction.id.desc())),
     "case": (
         select(Case.opened_at.label("at"), Case.id, Case.subject, Case.description,

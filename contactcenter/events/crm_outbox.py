@@ -43,6 +43,20 @@ def _rounded(seconds: float | None) -> float | None:
     return None if seconds is None else round(seconds, 3)
 
 
+def _iso(seconds: float | None) -> str | None:
+    """A time as the CRM's API writes its times (ISO 8601, UTC)."""
+    moment = _time(seconds)
+    return None if moment is None else moment.isoformat()
+
+
+def _parties(record: CallRecord) -> list[dict[str, object]] | None:
+    """Who was on the call and when: the record's entries, their times in ISO 8601."""
+    if not record.parties:
+        return None
+    return [{**party, "joined": _iso(party["joined"]), "left": _iso(party["left"])}
+            for party in record.parties]
+
+
 def summarise(record: CallRecord) -> CallSummary:
     """The CRM's view of a journal record."""
     queue = record.queue
@@ -58,6 +72,8 @@ def summarise(record: CallRecord) -> CallSummary:
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
                        recording=record.recording, wrap_seconds=_rounded(record.wrap),
+                       hold_seconds=None if record.answered is None else _rounded(record.held),
+                       parties=_parties(record),
                        direction=record.direction,
                        ivr_path=list(record.ivr_path), disposition=record.disposition,
                        notes=record.notes,

@@ -29,6 +29,13 @@ _AFTER_END = frozenset({"call.wrapped", "call.disposed", "script.answers"})
 #: a supervisor on the call (``contactcenter.engine.monitoring``): kept in its history,
 #: but never the start of a record (a session may end after the call's record is gone)
 _MONITORING = frozenset({"call.monitor", "call.monitor.started", "call.monitor.ended"})
+#: call control's events (``contactcenter.calls.control``): their ``agent`` is the agent
+#: in charge of the call at that moment
+_CONTROL = frozenset({
+    "call.held", "call.retrieved", "call.muted", "call.transferred", "call.requeued",
+    "call.transfer_answered", "call.transfer_refused", "call.transfer_failed",
+    "call.consulting", "call.consult_answered", "call.consult_ended", "call.conference",
+    "call.party_left", "call.control_ended"})
 
 
 @dataclass(slots=True)
@@ -55,6 +62,16 @@ class CallRecord:
     disposition: str | None = None  #: the agent's code for the call (the last one given)
     notes: str | None = None  #: the agent's notes, with the disposition
     answers: dict[str, Any] | None = None  #: the call script's answers (the last snapshot)
+    held: float = 0.0  #: seconds the caller was on hold, all holds of all talks together
+    #: of ``held``, the seconds of the talks before the current one: call control counts
+    #: each talk's hold from 0 (a talk begins at ``call.answered``, or at ``call.resumed``)
+    held_before: float = 0.0
+    agents: list[str] = field(default_factory=list)  #: every agent who had the call, in order
+    #: each party's times, in the order they joined: ``role`` (caller, agent, consulted,
+    #: outside), ``who``, ``joined``, ``left`` (None while on the call); ``took_over``: a
+    #: consulted party the call was handed to (an attended transfer; a consulted agent
+    #: left in a conference by the call's agent)
+    parties: list[dict[str, Any]] = field(default_factory=list)
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -65,10 +82,13 @@ class CallRecord:
         kind = event["type"]
         if self.state == "ended" and kind not in _AFTER_END:
             return  # kept in its history; an ended call is not reopened (a callback's news)
+        if kind in _CONTROL:
+            self._in_charge(event.get("agent"))
         if kind == "call.arrived":
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
             self.started = event["time"]
+            self._join("caller", self.caller, event["time"])
         elif kind == "call.refused":  # a call asked for that the rules did not allow
             self.caller = self.dialed = event.get("number", "")
             self.direction, self.agent = "outbound", event.get("asked_by")
@@ -80,11 +100,15 @@ class CallRecord:
             self.queue = event.get("queue")
             self.agent = event.get("agent")  # click-to-talk: whose call it is
             self.started = event["time"]
-        elif kind == "call.resumed" and not self.started:
-            # the app met this call only after a restart: what Asterisk still knew
-            self.caller = event.get("caller", "")
-            self.dialed = event.get("dialed", "")
-            self.started = event["time"]
+            self._join("caller", self.caller, event["time"])
+        elif kind == "call.resumed":
+            self.held_before = self.held  # call control starts the call's talk anew
+            if not self.started:
+                # the app met this call only after a restart: what Asterisk still knew
+                self.caller = event.get("caller", "")
+                self.dialed = event.get("dialed", "")
+                self.started = event["time"]
+                self._join("caller", self.caller, event["time"])
         elif kind == "ivr.step":
             self.ivr_path.append(event["node"])
         elif kind == "ivr.exit":
@@ -100,6 +124,27 @@ class CallRecord:
             self.state = "connected"
             self.agent, self.answered = event.get("agent"), event["time"]
             self.queue = event.get("queue") or self.queue  # the one that answered
+            self.held_before = self.held  # a new talk under call control
+            if self.agent:
+                self._had_by(self.agent)
+                self._join("agent", self.agent, event["time"])
+        elif kind == "call.retrieved":
+            self.held += event.get("held") or 0.0
+        elif kind in ("call.requeued", "call.control_ended"):
+            # the talk's whole hold time, a hold the caller never came back from included
+            self.held = max(self.held, self.held_before + (event.get("held_total") or 0.0))
+            if kind == "call.requeued":  # back in a queue, waiting since they first joined
+                self.state = "queued"
+        elif kind == "call.transferred" and event.get("kind") == "attended":
+            self._took_over(str(event.get("to", "")), event.get("to_kind"))
+        elif kind == "call.consult_answered":
+            self._join("consulted", str(event.get("to", "")), event["time"])
+        elif kind == "call.transfer_answered":
+            self._join("outside", str(event.get("to", "")), event["time"])
+        elif kind == "call.consult_ended":
+            self._leave("consulted", str(event.get("to", "")), event["time"])
+        elif kind == "call.party_left":
+            self._leave(str(event.get("role", "")), str(event.get("who", "")), event["time"])
         elif kind == "call.wrapped":
             self.wrap = event.get("wrap")
         elif kind == "script.answers":
@@ -110,6 +155,50 @@ class CallRecord:
             self.state = "ended"
             self.ended = event["time"]
             self.outcome = event.get("outcome")
+            for party in self.parties:  # whoever was still on the call left with its end
+                if party["left"] is None:
+                    party["left"] = self.ended
+
+    # -- the parties ---------------------------------------------------------------------
+
+    def _join(self, role: str, who: str, time: float) -> None:
+        if not any(party["who"] == who and party["left"] is None for party in self.parties):
+            self.parties.append({"role": role, "who": who, "joined": time, "left": None})
+
+    def _on_call(self, who: str) -> dict[str, Any] | None:
+        """``who``'s entry while they are on the call."""
+        for party in reversed(self.parties):
+            if party["who"] == who and party["left"] is None:
+                return party
+        return None
+
+    def _leave(self, role: str, who: str, time: float) -> None:
+        party = self._on_call(who)
+        # a consulted party who took the call over leaves as its agent
+        if party is not None and (party["role"] == role or party.get("took_over")):
+            party["left"] = time
+
+    def _had_by(self, agent: str) -> None:
+        if agent not in self.agents:
+            self.agents.append(agent)
+
+    def _took_over(self, who: str, kind: object) -> None:
+        """The consulted party has the caller now; an ACD agent has the call."""
+        party = self._on_call(who)
+        if party is not None and party["role"] == "consulted":
+            party["took_over"] = True
+        if kind == "agent":
+            self.agent = who  # whose leg a restart adopts
+            self._had_by(who)
+
+    def _in_charge(self, agent: str | None) -> None:
+        """A call control event names the agent in charge: a consulted agent named so took
+        the call over (a conference its agent left says so with no transfer event)."""
+        if agent:
+            party = self._on_call(agent)
+            if party is not None and party["role"] == "consulted" \
+                    and not party.get("took_over"):
+                self._took_over(agent, "agent")
 
     def archive(self) -> None:
         self.archived = json.dumps(self.all_events(), separators=(",", ":"))
@@ -121,7 +210,7 @@ class CallRecord:
 
     def summary(self) -> dict[str, Any]:
         return {key: value for key, value in asdict(self).items()
-                if key not in ("events", "archived")}
+                if key not in ("events", "archived", "held_before")}
 
 
 class CallJournal:

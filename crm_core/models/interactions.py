@@ -33,11 +33,17 @@ class Interaction(Base):
     wait_seconds: Mapped[float | None] = mapped_column(Float)
     talk_seconds: Mapped[float | None] = mapped_column(Float)
     wrap_seconds: Mapped[float | None] = mapped_column(Float)
+    #: seconds the caller was on hold, all holds together; NULL for a call no agent had
+    hold_seconds: Mapped[float | None] = mapped_column(Float)
     recording: Mapped[str | None] = mapped_column(String(255))
     ivr_path: Mapped[list[str] | None] = mapped_column(JSON)
     #: the call script's answers; NULL (not JSON null) when the call had none
     answers: Mapped[dict[str, object] | None] = mapped_column(JSON(none_as_null=True))
     notes: Mapped[str | None] = mapped_column(Text)
+    #: who was on the call and when, in the order they joined: ``role`` (caller, agent,
+    #: consulted, outside), ``who``, ``joined`` and ``left`` (ISO 8601), ``took_over``
+    #: for a consulted party the call was handed to; NULL (not JSON null) when unknown
+    parties: Mapped[list[dict[str, object]] | None] = mapped_column(JSON(none_as_null=True))
     case_id: Mapped[int | None] = ref("cases.id")
     lead_id: Mapped[int | None] = ref("leads.id")
     opportunity_id: Mapped[int | None] = ref("opportunities.id")

@@ -157,8 +157,9 @@ _PAGE = {"200": {"description": "the page", "content": {"text/html": {}}},
              "text/html": {}, **ERROR["content"]}}}
 _ENTRY = {"type": "object", "description": "`kind` (interaction, case or activity), `at` (its "
           "time) and the row's fields: a call's queue, agent, outcome, disposition, wait, "
-          "talk and wrap seconds, notes, script answers, recording; a case's subject and "
-          "status; an activity's kind (`activity`), subject and body"}
+          "talk, wrap and hold seconds, notes, script answers, recording, parties (who was "
+          "on the call and when); a case's subject and status; an activity's kind "
+          "(`activity`), subject and body"}
 _TIMELINE = {"type": "object", "properties": {
     "items": {"type": "array", "items": _ENTRY}, "offset": {"type": "integer"},
     "limit": {"type": "integer"},
