@@ -99,11 +99,15 @@ class Desk:
         return {"queue": queue, "dispositions": self.pops.codes(queue),
                 "wrap_up": config.wrap_up, "wrap_up_end": config.wrap_up_end}
 
-    def dispose(self, call: DeskCall, body: Mapping[str, Any], by: str) -> dict[str, Any]:
-        """The agent's code and notes for the call; ends their wrap-up of it."""
+    def dispose(self, call: DeskCall, body: Mapping[str, Any], by: str,
+                as_agent: str | None = None) -> dict[str, Any]:
+        """The agent's code and notes for the call; ends their wrap-up of it. An agent who
+        had the call before a transfer (``as_agent``) disposes of their own part."""
         code, notes = self._checked(call, body)
         record = self.pops.journal.records.get(call.call_id)
         agent = call.answered_by or (record.agent if record is not None else None)
+        if as_agent is not None and as_agent in call.handled:
+            agent = as_agent
         if agent is None:
             raise DeskError(409, "the call has no agent yet; dispose of it once answered")
         self._record({"type": "call.disposed", "call_id": call.call_id, "agent": agent,

@@ -26,6 +26,10 @@ log = logging.getLogger(__name__)
 
 #: the pause of an agent on a call they placed (click-to-talk), which a restart ends
 OUTBOUND_PAUSE = "outbound"
+#: the pause of an agent being consulted by a colleague, which a restart ends too
+CONSULT_PAUSE = "consult"
+#: pauses that last only as long as a call the restart ended
+CALL_PAUSES = frozenset({OUTBOUND_PAUSE, CONSULT_PAUSE})
 
 
 class AgentStateStore:
@@ -83,6 +87,6 @@ def restoring_events(saved: dict[str, tuple[str, str]],
         if agent not in known or state == "logged_out":
             continue
         events.append(ae.AgentLoggedIn(agent=AgentId(agent)))
-        if state == "paused" and reason != OUTBOUND_PAUSE:  # that call did not survive
+        if state == "paused" and reason not in CALL_PAUSES:  # that call did not survive
             events.append(ae.AgentPaused(agent=AgentId(agent), reason=reason or "break"))
     return events

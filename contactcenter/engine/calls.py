@@ -146,6 +146,8 @@ class CallTask:
         self._outcome: str | None = None
         self._lookups: set[asyncio.Task[None]] = set()
         self._guard: float | None = None  # outside the IVR: when to (re)send a hang-up
+        #: an agent talked with the caller (a transfer may have put them back in a queue)
+        self._answered = False
 
     def feed(self, event: de.DriverEvent | ie.LookupAnswered | AcdNotice) -> None:
         self._inbox.put_nowait(event)
@@ -185,6 +187,7 @@ class CallTask:
                 await self._send(dc.StartHold(call_id=self.call_id))
             elif resume_state is CallState.CONNECTED:
                 self.state = CallState.CONNECTED  # still bridged in Asterisk: wait for the end
+                self._answered = True
             else:
                 started = ie.CallStarted(caller=self.arrival.caller, dialed=self.arrival.dialed)
                 await self._run_core(self.session.handle(started, self._clock()))
@@ -220,6 +223,7 @@ class CallTask:
             case _Connected(agent=agent) if self.state is CallState.QUEUED:
                 self.state = CallState.CONNECTED
                 self.agent = agent
+                self._answered = True
             case _Requeued(queue=queue) if self.state is CallState.CONNECTED:
                 self.state = CallState.QUEUED
                 variables = self._exit.variables if self._exit is not None else {}
@@ -351,6 +355,8 @@ class CallTask:
         if self.state is CallState.ENDED:
             return
         outcome = self._outcome or OUTCOME_ON_HANGUP.get(self.state, "completed")
+        if self._answered and self.state is CallState.QUEUED:
+            outcome = "answered"  # transferred back to a queue, then gone: it was answered
         with_acd = self.state in (CallState.QUEUED, CallState.CONNECTED, CallState.ENDING)
         if (self._queueing is not None and with_acd
                 and self._queueing.caller_gone(self.call_id) and self._outcome is None):

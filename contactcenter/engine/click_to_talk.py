@@ -82,7 +82,8 @@ class ClickToTalk:
         """The legs of its calls that Asterisk should have now (a customer once dialed)."""
         out = set()
         for call in self.calls.values():
-            out.add(call.agent_leg)
+            if not call.released:  # (an agent who transferred the call has left it)
+                out.add(call.agent_leg)
             if call.side.agent_leg is not None:
                 out.add(call.side.customer_leg)
         return out
@@ -197,7 +198,9 @@ class ClickToTalk:
         call = self.calls.get(call_id)
         if call is None:
             return
+        self._legs.pop(call.agent_leg, None)  # the agent who handed it on has gone
         call.agent, call.agent_leg, call.released, call.paused_us = agent, leg_id, False, True
+        self._legs[leg_id] = call_id
         self._distributor.agent_event(ae.AgentPaused(agent=AgentId(agent),
                                                      reason=OUTBOUND_PAUSE))
 
@@ -226,6 +229,8 @@ class ClickToTalk:
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         call_id = self._legs.pop(leg_id, None)
+        if call_id is not None and self.control is not None and self.control.has(call_id):
+            return True  # a leg it let go (a transfer): call control has the call
         call = self.calls.pop(call_id, None) if call_id is not None else None
         if call is None:
             return call_id is not None  # the other leg of a call already over
@@ -249,6 +254,8 @@ class ClickToTalk:
             self._distributor.agent_event(ae.AgentAvailable(agent=AgentId(call.agent)))
 
     def _failed(self, command: dc.DriverCommand) -> None:
+        if self.control is not None and self.control.failed(command):
+            return
         if isinstance(command, dc.RingAgent | dc.DialCustomer):  # a leg that cannot start
             self.leg_ended(command.leg_id, "unreachable")
 

@@ -19,8 +19,9 @@ async def run_deadlines(next_deadline: Callable[[], float | None], fire: Callabl
         deadline = next_deadline()
         timeout = None if deadline is None else max(0.0, deadline - clock())
         wake.clear()
-        try:
-            await asyncio.wait_for(wake.wait(), timeout)
+        try:  # (asyncio.timeout, not wait_for: a cancel never gets lost in a wake-up)
+            async with asyncio.timeout(timeout):
+                await wake.wait()
         except TimeoutError:
             try:
                 fire()

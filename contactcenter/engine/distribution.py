@@ -81,6 +81,8 @@ class Distributor(CallbackLine, ControlSeats):
         self._set_aside: list[str] = []
         #: call control (hold, transfer...), told of each caller connected to an agent
         self.control: Controller | None = None
+        #: calls recorded so far -> how many times (each agent's part has its file)
+        self._recorded: dict[str, int] = {}
 
     def now(self) -> float:
         return self._clock()
@@ -95,25 +97,6 @@ class Distributor(CallbackLine, ControlSeats):
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    skill=skill, caller=caller, variables=variables,
                                    since=since))
-
-    def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
-              agent: str, answered_at: float, caller: str, priority: int) -> None:
-        """A call connected before a restart, with its agent's leg: both are ours again,
-        so that either side hanging up ends the other and the agent's wrap-up starts."""
-        self._calls[call_id] = Waiting(caller=caller, side=side, legs=[leg.leg_id])
-        self.legs[leg.leg_id] = Leg(leg_id=leg.leg_id, call_id=call_id, agent=agent,
-                                    answered=True, connected=True)
-        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
-                                     agent=AgentId(agent), answered_at=answered_at,
-                                     caller=caller, priority=priority))
-        if self.control is not None:  # talking again, whatever it was doing before
-            bridge = bridge_of(call_id)  # (a hold's music, a consultation: gone with us)
-            self._queue(dc.StopHold(call_id=call_id))
-            self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
-                                       channels=(call_id, leg.leg_id)))
-            self.control.connected(call_id=call_id, caller=caller, agent=agent,
-                                   agent_leg=leg.leg_id, queue=queue, priority=priority,
-                                   bridge=bridge)
 
     def restore_agents(self) -> None:
         """Agents back in the states they had before the app stopped (``agent_store``)."""
@@ -134,6 +117,7 @@ class Distributor(CallbackLine, ControlSeats):
         return self._gone(call_id)
 
     def _gone(self, call_id: str) -> bool:
+        self._recorded.pop(call_id, None)
         if self.control is not None and self.control.caller_gone(call_id, "caller"):
             return True  # call control ends every other leg
         waiting = self._calls.pop(call_id, None)
@@ -180,6 +164,7 @@ class Distributor(CallbackLine, ControlSeats):
         waiting = self._calls.get(leg.call_id)
         if leg.connected:  # the agent hung up: the call is over, the caller goes too
             self._calls.pop(leg.call_id, None)
+            self._recorded.pop(leg.call_id, None)
             self._handle(ae.CallFinished(call_id=CallId(leg.call_id)))
             self._queue(dc.DestroyBridge(call_id=leg.call_id, bridge_id=bridge_of(leg.call_id)))
             if waiting is not None:
@@ -364,7 +349,9 @@ class Distributor(CallbackLine, ControlSeats):
         queue = self.acd.config.queues.get(view.queue) if view is not None else None
         if queue is None or not queue.record:
             return
-        name = f"call-{call_id}"
+        visits = self._recorded[call_id] = self._recorded.get(call_id, 0) + 1
+        # one file per agent who had the call: a transfer must not overwrite the first
+        name = f"call-{call_id}" if visits == 1 else f"call-{call_id}-{visits}"
         self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
         record = self._records.get(call_id, call_id)  # a callback's: its outbound record
         self._publish({"type": "call.recording", "call_id": record, "queue": queue.name,

@@ -100,8 +100,9 @@ class Engine:
 
     def attach_control(self) -> Controller:
         assert self.distributor is not None, "call control works on the ACD's calls"
-        self.control = Controller(CallControl(), self.distributor, publish=self.publish,
-                                  clock=self.clock)
+        run = f"{int(self.clock() * 1000) % 36**6:x}."  # this run's mark on its legs
+        self.control = Controller(CallControl(run=run), self.distributor,
+                                  publish=self.publish, clock=self.clock)
         self.distributor.control = self.control
         if self.outbound is not None:  # click-to-talk calls too, once the customer answers
             self.outbound.control = self.control
@@ -231,7 +232,9 @@ class Engine:
         state = {"queued": CallState.QUEUED, "connected": CallState.CONNECTED}.get(record.state)
         exit_ = None
         if record.exit and record.exit.get("kind") == "queue":
-            exit_ = ic.Exit(kind=ic.ExitKind.QUEUE, target=record.exit.get("target"),
+            # the queue it waits in now: the menu's, or the one an agent transferred it to
+            target = record.queue if record.requeued is not None else record.exit.get("target")
+            exit_ = ic.Exit(kind=ic.ExitKind.QUEUE, target=target,
                             variables=dict(record.variables))
         if state is CallState.CONNECTED:
             task.agent = record.agent
@@ -245,7 +248,7 @@ class Engine:
                 task.hang_up("normal")
                 self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
                                                         bridge_id=bridge_of(task.call_id))))
-        self._spawn(self._run(task, state, exit_, record.queued))
+        self._spawn(self._run(task, state, exit_, record.requeued or record.queued))
 
     async def _run(self, task: CallTask, resume_state: CallState | None,
                    resume_exit: ic.Exit | None, queued_at: float | None = None) -> None:
@@ -320,7 +323,9 @@ class Engine:
 
     def _queued_at(self, call_id: str) -> float:
         record = self.journal.records.get(call_id)
-        return record.queued if record is not None and record.queued is not None else 0.0
+        if record is None:
+            return 0.0
+        return record.requeued or record.queued or 0.0
 
     async def close(self) -> None:
         for task in list(self._tasks):

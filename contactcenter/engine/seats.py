@@ -1,5 +1,6 @@
 """The ACD's side of call control: agents who leave a call, callers back in a queue,
-consulted agents kept free and taking calls over.
+consulted agents kept free and taking calls over, a connected call picked up again
+after a restart.
 
 The layer under ``Distributor`` (``distribution.py``) that call control's
 adapter (``control.py``) works through: the core there decides, this only
@@ -15,14 +16,15 @@ from typing import Protocol, runtime_checkable
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.engine.agent_store import CONSULT_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
-from contactcenter.engine.parties import Leg, Waiting
+from contactcenter.engine.control import Controller
+from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of
 from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
 
 log = logging.getLogger(__name__)
 
-#: the pause reason of an agent being consulted: offered no call meanwhile
-CONSULT_PAUSE = "consult"
 
 
 @runtime_checkable
@@ -40,10 +42,32 @@ class ControlSeats:
     acd: Acd
     legs: dict[str, Leg]
     _calls: dict[str, Waiting]
+    _recorded: dict[str, int]
     _clock: Callable[[], float]
     _handle: Callable[[ae.AcdEvent], None]
     _queue: Callable[[dc.DriverCommand], None]
     talking_leg: Callable[[str], Leg | None]
+    control: Controller | None
+
+    def adopt(self, call_id: str, side: CallSide, leg: de.AgentAnswered, *, queue: str,
+              agent: str, answered_at: float, caller: str, priority: int) -> None:
+        """A call connected before a restart, with its agent's leg: both are ours again,
+        so that either side hanging up ends the other and the agent's wrap-up starts."""
+        self._calls[call_id] = Waiting(caller=caller, side=side, legs=[leg.leg_id])
+        self.legs[leg.leg_id] = Leg(leg_id=leg.leg_id, call_id=call_id, agent=agent,
+                                    answered=True, connected=True)
+        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
+                                     agent=AgentId(agent), answered_at=answered_at,
+                                     caller=caller, priority=priority))
+        if self.control is not None:  # talking again, whatever it was doing before
+            bridge = bridge_of(call_id)  # (a hold's music, a consultation: gone with us)
+            self._queue(dc.StopHold(call_id=call_id))
+            self._queue(dc.MuteChannel(call_id=leg.leg_id, on=False))  # as the core thinks
+            self._queue(dc.AddToBridge(call_id=call_id, bridge_id=bridge,
+                                       channels=(call_id, leg.leg_id)))
+            self.control.connected(call_id=call_id, caller=caller, agent=agent,
+                                   agent_leg=leg.leg_id, queue=queue, priority=priority,
+                                   bridge=bridge)
 
     def queue(self, command: dc.DriverCommand) -> None:
         """A command on a leg or a bridge, in order with the ACD's own."""
@@ -69,10 +93,14 @@ class ControlSeats:
             if waiting is not None:
                 waiting.side.hang_up("normal")
             return
+        before = self.acd.call_state(call_id)
         queue = self._queue_for(queue, agent)
         variables = {**waiting.side.requeued(queue), "transferred_by": ",".join(handled_by)}
+        # the skill the caller chose still holds in the queue they chose it for
+        same = before is not None and before.queue == queue
         self._calls[call_id] = Waiting(caller=waiting.caller, side=waiting.side)
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
+                                   skill=before.skill if same and before else None,
                                    caller=waiting.caller, variables=variables,
                                    transfer=True,
                                    agent=AgentId(agent) if agent is not None else None))
@@ -116,5 +144,6 @@ class ControlSeats:
     def end_call(self, call_id: str) -> None:
         """Call control is done with it: a callback's attempt ends its record now."""
         waiting = self._calls.pop(call_id, None)
+        self._recorded.pop(call_id, None)
         if waiting is not None and isinstance(waiting.side, CallbackCall):
             waiting.side.finish("")

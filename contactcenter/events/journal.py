@@ -55,6 +55,8 @@ class CallRecord:
     variables: dict[str, str] = field(default_factory=dict)
     queue: str | None = None
     queued: float | None = None  #: when it joined the queue
+    #: when an agent last put it back in a queue (a transfer): its place after a restart
+    requeued: float | None = None
     answered: float | None = None  #: when an agent was connected
     agent: str | None = None
     recording: str | None = None
@@ -133,8 +135,9 @@ class CallRecord:
         elif kind in ("call.requeued", "call.control_ended"):
             # the talk's whole hold time, a hold the caller never came back from included
             self.held = max(self.held, self.held_before + (event.get("held_total") or 0.0))
-            if kind == "call.requeued":  # back in a queue, waiting since they first joined
+            if kind == "call.requeued":  # back in a queue, that one, from now on
                 self.state = "queued"
+                self.queue, self.requeued = event.get("queue") or self.queue, event["time"]
         elif kind == "call.transferred" and event.get("kind") == "attended":
             self._took_over(str(event.get("to", "")), event.get("to_kind"))
         elif kind == "call.consult_answered":

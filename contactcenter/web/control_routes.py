@@ -70,12 +70,15 @@ async def show_control(request: web.Request) -> web.Response:
 async def control_call(request: web.Request) -> web.Response:
     body = await json_object(request)
     control = request.app[CONTROL]
-    call_id = _controlled(request).call_id
+    before = _controlled(request)
+    call_id = before.call_id
     action = body.get("action")
     if action in _SIMPLE:
         event = _SIMPLE[action](call_id)
     elif action in ("transfer", "consult"):
         target = await _target(request, body, call_id, blind=action == "transfer")
+        if _controlled(request).agent != before.agent:  # (the gate took a moment)
+            raise BadInput(409, "the call changed hands meanwhile: nothing was done")
         event = (ce.TransferAsked(call_id=call_id, to=target) if action == "transfer"
                  else ce.ConsultAsked(call_id=call_id, to=target))
     else:
@@ -117,6 +120,8 @@ async def _target(request: web.Request, body: dict[str, Any], call_id: str, *,
     if kind == "number":
         return await _outside(request, name, call_id)
     if kind == "supervisor":
+        if name in distributor.acd.config.agents:
+            raise BadInput(422, f"{name} is an agent: use {{\"agent\": \"{name}\"}}", "to")
         if name not in distributor.registered:
             raise BadInput(409, f"{name} has no phone registered", "to")
         return ce.Target(kind="phone", name=name, endpoint=distributor.registered.ring(name))
@@ -141,10 +146,14 @@ async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
     if not request.app[DISTRIBUTOR].dial_out or GATE not in request.app:
         raise BadInput(409, "no outbound peer: outside numbers cannot be called", "to")
     placement = f"{call_id}-transfer-{next(_placements)}"
-    decision = await asyncio.wait_for(
-        request.app[GATE].ask(placement, "transfer", number,
-                              asked_by=request[PRINCIPAL].agent),
-        LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
+    try:
+        decision = await asyncio.wait_for(
+            request.app[GATE].ask(placement, "transfer", number,
+                                  asked_by=request[PRINCIPAL].agent),
+            LOOKUP_TIMEOUT + 5)  # the gate refuses on its own first; this is a backstop
+    except TimeoutError:
+        raise BadInput(503, "the calling rules could not be checked in time: nothing "
+                            "was done; try again") from None
     if isinstance(decision, Refused):  # on the call's record, and told to the agent
         control = request.app[CONTROL]
         control.publish({"type": "call.transfer_refused", "call_id": control.record_of(call_id),
@@ -179,7 +188,8 @@ _OPERATION: dict[str, Any] = {
                    "agent, queue, number, supervisor (their phone id)",
                    "properties": {kind: {"type": "string"} for kind in TARGETS}}}}}}},
     "responses": {"200": json_content({"type": "object"}, "the call's state after it"),
-                  "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR},
+                  "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
+                  "503": ERROR},
 }
 
 

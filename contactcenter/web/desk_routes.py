@@ -63,7 +63,8 @@ async def post_script(request: web.Request) -> Any:
 async def post_disposition(request: web.Request) -> Any:
     call = await _call(request)
     body = await json_object(request)
-    return request.app[DESK].dispose(call, body, request[PRINCIPAL].username)
+    principal = request[PRINCIPAL]
+    return request.app[DESK].dispose(call, body, principal.username, principal.agent)
 
 
 @_refusals

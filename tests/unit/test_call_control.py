@@ -884,7 +884,10 @@ class Checked:
             controlled = self.calls[refusal.call_id].status == "controlled"
             assert refusal.status == (409 if controlled else 404), refusal
             assert self.core.view(refusal.call_id, self.now) == before[refusal.call_id]
-        for command in out:
+        # call.requeued is told before its Requeue (the ACD's news of the visit follows
+        # it): the model checks it once the batch has requeued the call
+        told_first = [c for c in out if isinstance(c, cc.Report) and c.type == "call.requeued"]
+        for command in [c for c in out if c not in told_first] + told_first:
             self._command(event, command)
             assert not self.bridged & self.music, f"{self.bridged & self.music} both " \
                                                   f"bridged and on music after {command}"

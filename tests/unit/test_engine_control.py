@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from contactcenter.acd import AgentId, AgentLoggedIn
+from contactcenter.engine.agent_store import restoring_events
 from contactcenter.calls.control import events as ce
 from contactcenter.engine.control import ControlRefused
 from contactcenter.telephony import commands as c
@@ -25,12 +26,15 @@ class Controlled(Life):
 
     def __init__(self, folder: Path, clock: list[float]) -> None:
         super().__init__(folder, clock)
+        self.outbound = self.engine.attach_click_to_talk()
         self.control = self.engine.attach_control()
-        self.timers = asyncio.ensure_future(self.control.run())
+        self.timers = [asyncio.ensure_future(part.run()) for part in (self.control,
+                                                                       self.outbound)]
 
     async def stop(self) -> None:
-        self.timers.cancel()
-        await asyncio.gather(self.timers, return_exceptions=True)
+        for timer in self.timers:
+            timer.cancel()
+        await asyncio.gather(*self.timers, return_exceptions=True)
         await super().stop()
 
 
@@ -129,3 +133,39 @@ async def test_a_connected_call_is_back_under_control_after_a_restart(
     assert second.wire.of(c.AddToBridge)[-1].channels == ("c1", leg)
     assert second.control.ask(ce.HoldAsked(call_id="c1")).state.value == "holding"
     await second.stop()
+
+
+async def test_a_click_to_talk_customer_transferred_out_stays_when_the_agent_leaves(
+        tmp_path: Path, clock: list[float]) -> None:
+    life = Controlled(tmp_path, clock)
+    life.distributor.dial_out = True
+    life.distributor.registration("agent101", True)
+    life.distributor.agent_event(AgentLoggedIn(agent=AgentId("agent101")))
+    call_id = life.outbound.start("agent101", "+15557770100")
+    agent_leg, customer_leg = f"{call_id}-agent", f"{call_id}-customer"
+    life.engine.on_driver_event(e.AgentAnswered(call_id=call_id, leg_id=agent_leg))
+    life.engine.on_driver_event(e.CustomerAnswered(call_id=call_id, leg_id=customer_leg))
+    assert life.control.has(call_id)
+    life.control.ask(ce.TransferAsked(call_id=call_id, to=ce.Target(kind="number",
+                                                                      name="+15557770111")))
+    assert life.agent("agent101") == ("available", "")  # their part is over
+    life.engine.on_driver_event(e.CallEnded(call_id=agent_leg, cause="normal"))
+    await until(lambda: any(isinstance(d, c.DialCustomer) and d.leg_id != customer_leg
+                            for d in life.wire.sent))
+    outside = next(d.leg_id for d in life.wire.of(c.DialCustomer) if d.leg_id != customer_leg)
+    life.engine.on_driver_event(e.CustomerAnswered(call_id=call_id, leg_id=outside))
+    await until(lambda: any(a.channels == (customer_leg,) for a in life.wire.of(c.AddToBridge)))
+    assert customer_leg not in {h.call_id for h in life.wire.of(c.HangupCall)}
+    assert life.journal.records[call_id].state != "ended"  # the customer talks on
+    life.engine.on_driver_event(e.CallEnded(call_id=customer_leg, cause="normal"))
+    await until(lambda: outside in {h.call_id for h in life.wire.of(c.HangupCall)})
+    assert life.journal.records[call_id].outcome == "answered"
+    await life.stop()
+
+
+def test_an_agent_consulted_when_the_app_stopped_is_back_available() -> None:
+    events = restoring_events({"agent101": ("paused", "consult"),
+                               "agent102": ("paused", "lunch")}, {"agent101", "agent102"})
+    assert [(type(event).__name__, event.agent) for event in events] == [
+        ("AgentLoggedIn", "agent101"), ("AgentLoggedIn", "agent102"),
+        ("AgentPaused", "agent102")]

@@ -144,11 +144,7 @@ class CallControl(LegRules):
     def _complete(self, talk: Talk, request: ce.CompleteAsked, now: float) -> None:
         if self._unanswered(talk):
             return
-        self._caller_in(talk, now)
-        self._report(talk, "call.transferred", kind="attended", to_kind=_other(talk).kind,
-                     to=_other(talk).who)
-        self._agent_leaves(talk, now, hang_up=True)
-        self._other_takes_over(talk, now)
+        self._hand_on(talk, now, hang_up=True)
 
     def _cancel(self, talk: Talk, request: ce.CancelAsked, now: float) -> None:
         self._drop_other(talk, now, reason="cancelled", hang_up=True)
@@ -163,8 +159,7 @@ class CallControl(LegRules):
         self._tell_agent(talk)
 
     def _leave(self, talk: Talk, request: ce.LeaveAsked, now: float) -> None:
-        self._agent_leaves(talk, now, hang_up=True)
-        self._other_takes_over(talk, now)
+        self._hand_on(talk, now, hang_up=True)
 
     def _fits(self, talk: Talk, to: ce.Target, kinds: tuple[str, ...]) -> bool:
         """Whether ``to`` can take the call; refused with the reason if not."""

@@ -25,14 +25,15 @@ MEMORY = 10_000
 
 
 class LegRules:
-    def __init__(self, *, ring_timeout: int = 30) -> None:
+    def __init__(self, *, ring_timeout: int = 30, run: str = "") -> None:
+        """``run``: a tag for this run's leg names, so that a restart never names a new
+        leg like one of the run before (whose late news would then be taken for it)."""
         self.ring_timeout = ring_timeout
+        self._run = run
         self._talks: dict[str, Talk] = {}
         self._by_agent: dict[str, str] = {}
         #: calls gone back to a queue -> the agents who had them (for the next one's pop)
         self._history: dict[str, tuple[str, ...]] = {}
-        #: legs rung and given up -> their call: an answer from one is hung up
-        self._given_up: dict[str, str] = {}
         #: (deadline, call) of every ring set; an entry whose call's deadline moved is stale
         self._rings: list[tuple[float, str]] = []
         self._out: list[cc.ControlCommand] = []
@@ -95,20 +96,25 @@ class LegRules:
         """The held caller back to the ACD, keeping their priority; control lets go. A
         customer the platform called never was in a queue: hung up instead."""
         if talk.outbound:
-            talk.caller.state = PartyState.GONE
-            self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
-            self._end(talk, now)
+            self._hang_up_caller(talk, now)
             return
         self._held_until(talk, now)  # waiting in a queue is not being on hold
         self._history[talk.call_id] = tuple(talk.handled_by)
         _forget_oldest(self._history)
+        # told before it is done: the ACD's news of the new visit (queued, offered) follows
+        self._report(talk, "call.requeued", queue=queue, to_agent=agent,
+                     held_total=round(talk.held_total, 3))
         self._out += [cc.CloseBridge(call_id=talk.call_id, bridge=talk.bridge),
                       cc.Requeue(call_id=talk.call_id, queue=queue, priority=talk.priority,
                                  agent=agent, handled_by=tuple(talk.handled_by))]
-        self._report(talk, "call.requeued", queue=queue, to_agent=agent,
-                     held_total=round(talk.held_total, 3))
         talk.state = TalkState.REQUEUED
         del self._talks[talk.call_id]
+
+    def _hang_up_caller(self, talk: Talk, now: float) -> None:
+        """Nobody is left for the caller to talk to: they are hung up, and the call ends."""
+        talk.caller.state = PartyState.GONE
+        self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
+        self._end(talk, now)
 
     def _end(self, talk: Talk, now: float) -> None:
         self._held_until(talk, now)
@@ -138,6 +144,17 @@ class LegRules:
             del self._by_agent[agent.who]
         talk.agent = None
 
+    def _hand_on(self, talk: Talk, now: float, *, hang_up: bool) -> None:
+        """An attended transfer (complete, a conference left, or the agent hanging up on
+        either): the caller with the other party, the agent gone, the other in charge."""
+        other = talk.other
+        assert other is not None
+        self._caller_in(talk, now)
+        self._report(talk, "call.transferred", kind="attended", to_kind=other.kind,
+                     to=other.who)
+        self._agent_leaves(talk, now, hang_up=hang_up)
+        self._other_takes_over(talk, now)
+
     def _other_takes_over(self, talk: Talk, now: float) -> None:
         """The agent left a bridged consulted party with the caller: an ACD agent takes
         the call over, anyone else talks with the caller until one hangs up."""
@@ -158,7 +175,7 @@ class LegRules:
     # -- the other party: consulted, third, outside -------------------------------------------
 
     def _ring(self, talk: Talk, role: Role, to: ce.Target, now: float) -> None:
-        leg = f"{talk.call_id}-{role.value}-{next(self._ids)}"
+        leg = f"{talk.call_id}-{role.value}-{self._run}{next(self._ids)}"
         caller_id = talk.caller.who if to.kind in ("agent", "phone") else ""
         self._out.append(cc.RingParty(call_id=talk.call_id, leg=leg, to=to,
                                       caller_id=caller_id, timeout=self.ring_timeout))
@@ -189,9 +206,6 @@ class LegRules:
     def _let_go(self, talk: Talk, other: Party, *, hang_up: bool) -> None:
         if hang_up:
             self._out.append(cc.HangUp(call_id=talk.call_id, leg=other.leg))
-            if other.state is PartyState.RINGING:
-                self._given_up[other.leg] = talk.call_id
-                _forget_oldest(self._given_up)
         if other.kind == "agent" and other.role is Role.CONSULTED:
             self._out.append(cc.Unreserve(call_id=talk.call_id, agent=other.who))
         other.state = PartyState.GONE
@@ -208,11 +222,9 @@ class LegRules:
                 return
             self._ignored += 1
             if party is None:  # given up, or never rung for this call: nobody waits for it
-                self._given_up.pop(event.leg, None)
                 self._out.append(cc.HangUp(call_id=event.call_id, leg=event.leg))
             # else: the answer told twice; the party is in the call already
             return
-        self._given_up.pop(event.leg, None)
         if talk is None or party is None:
             self._ignored += 1
             return
@@ -245,19 +257,11 @@ class LegRules:
         other = talk.other
         if talk.state is TalkState.TALKING:
             self._agent_leaves(talk, now, hang_up=False)
-            talk.caller.state = PartyState.GONE
-            self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
-            self._end(talk, now)
-        elif talk.state is TalkState.CONSULTING and other is not None \
-                and other.state is PartyState.BRIDGED:
-            self._caller_in(talk, now)  # hanging up on a consultation completes it
-            self._report(talk, "call.transferred", kind="attended", to_kind=other.kind,
-                         to=other.who)
-            self._agent_leaves(talk, now, hang_up=False)
-            self._other_takes_over(talk, now)
-        elif talk.state is TalkState.CONFERENCE:
-            self._agent_leaves(talk, now, hang_up=False)
-            self._other_takes_over(talk, now)
+            self._hang_up_caller(talk, now)
+        elif talk.state is TalkState.CONFERENCE or (
+                talk.state is TalkState.CONSULTING and other is not None
+                and other.state is PartyState.BRIDGED):
+            self._hand_on(talk, now, hang_up=False)  # hanging up on a consultation completes it
         else:  # holding, or a consulted party still ringing: the caller back to the queue
             if other is not None:
                 self._drop_other(talk, now, reason="agent_left", hang_up=True)
@@ -274,9 +278,7 @@ class LegRules:
             self._requeue(talk, now, queue=talk.queue)
         else:  # the two left talking: one hung up, the call is over
             self._let_go(talk, party, hang_up=False)
-            talk.caller.state = PartyState.GONE
-            self._out.append(cc.HangUp(call_id=talk.call_id, leg=talk.caller.leg))
-            self._end(talk, now)
+            self._hang_up_caller(talk, now)
 
     def _next_ring(self) -> float | None:
         """The earliest ring deadline still set (stale heap entries dropped on the way)."""
@@ -297,7 +299,6 @@ class LegRules:
             other = talk.other
             assert other is not None
             self._out.append(cc.HangUp(call_id=talk.call_id, leg=other.leg))
-            self._given_up[other.leg] = talk.call_id
             self._other_gone(talk, other, now, cause="no_answer")
 
 

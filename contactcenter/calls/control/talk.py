@@ -40,8 +40,6 @@ class Talk:
     #: agents who had the call, in order (the screen-pop's "handled before")
     handled_by: list[str] = field(default_factory=list)
     ring_deadline: float | None = None
-    #: legs rung for this call and given up: an answer from one is hung up
-    given_up: set[str] = field(default_factory=set)
 
     def parties(self) -> list[Party]:
         return [p for p in (self.caller, self.agent, self.other) if p is not None]

@@ -220,7 +220,7 @@ def _bridge_request(command: BridgeCommand) -> AriRequest:
                               (404, 409, 422))
         case c.RemoveFromBridge(channel=channel):
             return AriRequest("POST", f"{bridge}/removeChannel", (("channel", channel),),
-                              (404, 409, 422))
+                              (400, 404, 409, 422))  # 400: the channel just hung up
         case c.RecordBridge(name=name):
             return AriRequest("POST", f"{bridge}/record", (
                 ("name", name), ("format", "wav"), ("ifExists", "overwrite")), (404, 409, 422))

@@ -399,9 +399,9 @@ function talkWords(mine) {
       return [`Conference with the caller and ${other ? other.who : "a third party"} `,
         timerSpan(mine.since)];
     default:
+      if (mine.left) return ["You left the conference: the call is no longer yours to control"];
       if (mine.handedTo) return [`Transferred to ${mine.handedTo}: no longer yours to control`];
-      return [mine.left ? "You left the conference: the call is no longer yours to control"
-        : "Your part in the call is over"];
+      return ["Your part in the call is over"];
   }
 }
 
