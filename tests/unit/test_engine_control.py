@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from contactcenter.acd import AgentId, AgentLoggedIn
-from contactcenter.engine.agent_store import restoring_events
 from contactcenter.calls.control import events as ce
+from contactcenter.engine.agent_store import restoring_events
 from contactcenter.engine.control import ControlRefused
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
