@@ -106,7 +106,8 @@ async def choose(desk: Page, kind: str, name: str) -> None:
 
 
 async def test_hold_resume_mute_a_refused_transfer_and_a_transfer_to_another_queue(
-        pages: dict[str, Page], platform: Platform, phones: dict[str, AgentPhone]) -> None:
+        pages: dict[str, Page], platform: Platform, phones: dict[str, AgentPhone],
+        browser: Browser) -> None:
     desk, other, board = pages["agent101"], pages["agent103"], pages["board"]
     await api(platform, "POST", "/api/v1/contacts", {
         "first_name": "Dee", "last_name": "Nocall", "do_not_call": True,
@@ -138,6 +139,16 @@ async def test_hold_resume_mute_a_refused_transfer_and_a_transfer_to_another_que
         assert held["agent"] == "agent101"
         await expect(result).to_have_text("The caller is on hold.")
         await expect(state_cell(board, "agent101")).to_have_text("On call · holding")
+        # a board opened now, mid-hold, knows it too (and a desktop reloaded)
+        late = await sign_in(browser, platform, "supervisor", "/supervisor")
+        try:
+            await late.wait_for_selector("body[data-ready=true]")
+            await expect(state_cell(late, "agent101")).to_have_text("On call · holding")
+        finally:
+            await late.context.close()
+        await desk.reload()
+        await expect(talk).to_have_attribute("data-talk", "holding")
+        await expect(hold).to_have_text("Resume")
 
         # a transfer to a number on the do-not-call list: refused with the reason, and the
         # call stays with agent101, on hold as before

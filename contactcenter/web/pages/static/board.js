@@ -238,7 +238,23 @@ async function snapshot() {
   } else {
     setText("monitor-result", `Queues unavailable: ${reason(q)}`);
   }
+  await snapshotTalks();
   document.body.dataset.ready = "true";
+}
+
+// a board opened mid-call: each agent's part in their call now (holding, consulting...)
+async function snapshotTalks() {
+  const onCall = [...agents.entries()].filter(([id, view]) => view.state === "on_call"
+    && view.call_id && !talks.has(id));
+  await Promise.all(onCall.map(async ([id, view]) => {
+    const result = await api("GET", `/api/v1/calls/${encodeURIComponent(view.call_id)}/control`);
+    if (!result.ok || result.body.agent !== id || talks.has(id)) return;
+    const other = (result.body.parties || []).find((p) => ["consulted", "outside"]
+      .includes(p.role));
+    talks.set(id, { call_id: view.call_id, state: result.body.state,
+                    to: other ? other.who : null });
+    showAgent(id);
+  }));
 }
 
 function onEvent(event) {
