@@ -274,8 +274,10 @@ class Distributor(CallbackLine, ControlSeats):
                     # a callback's news goes on its own outbound record; it is answered
                     # when the customer answers (CallbackCall), not when the agent does
                     data = {**dict(data), "call_id": record}
-                    if kind == "call.wrapped":
-                        self._records.pop(str(command.data["call_id"]), None)
+                    acd_id = str(command.data["call_id"])
+                    if kind == "call.wrapped" and not (self.control is not None
+                                                       and self.control.has(acd_id)):
+                        self._records.pop(acd_id, None)  # (handed over: the next one's too)
                 self._publish({**dict(data), "type": kind, "time": self._clock()})
                 if kind == "agent.state" and self._store is not None:
                     self._store.save(str(data["agent"]), str(data["state"]),

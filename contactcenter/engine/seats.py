@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 
 
+#: how many of the agents who had a call go with it to the next one's screen-pop
+TRANSFERRED_BY = 10
+
+
 @runtime_checkable
 class Requeueable(Protocol):
     """A caller's side that can go back to waiting in a queue (a caller's task)."""
@@ -95,7 +99,8 @@ class ControlSeats:
             return
         before = self.acd.call_state(call_id)
         queue = self._queue_for(queue, agent)
-        variables = {**waiting.side.requeued(queue), "transferred_by": ",".join(handled_by)}
+        variables = {**waiting.side.requeued(queue),  # (the last few: a pop shows no more)
+                     "transferred_by": ",".join(handled_by[-TRANSFERRED_BY:])}
         # the skill the caller chose still holds in the queue they chose it for
         same = before is not None and before.queue == queue
         self._calls[call_id] = Waiting(caller=waiting.caller, side=waiting.side)
