@@ -12,9 +12,6 @@ holds a caller and an agent (the event that makes it so), whichever path made it
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -22,7 +19,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import aiohttp
+from ari_socket import AriSocket
 
 APP = "ccbench"
 CALLER_ENDPOINT = "callers"
@@ -87,40 +84,20 @@ class Observer:
         self._endpoints: dict[str, str] = {}  #: live channel id -> endpoint
         self._waiting: dict[str, float] = {}  #: caller channel -> when it came, until connected
         self._connected: set[str] = set()
-        self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._socket = AriSocket(APP, EVENTS, self._on_message)
 
     async def start(self, ari_url: str, user: str, password: str) -> None:
-        """Open the events socket, then narrow what Asterisk sends to ``EVENTS``."""
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        headers = {"Authorization": f"Basic {token}"}
-        self._session = aiohttp.ClientSession(headers=headers)
-        ws_url = ari_url.replace("http", "ws", 1) + "/ari/events"
-        socket = await self._session.ws_connect(
-            ws_url, params={"app": APP, "subscribeAll": "true"}, heartbeat=20)
-        self._task = asyncio.ensure_future(self._read(socket))
-        allowed = {"allowed": [{"type": kind} for kind in EVENTS]}
-        async with self._session.put(f"{ari_url}/ari/applications/{APP}/eventFilter",
-                                     json=allowed) as response:
-            response.raise_for_status()
+        await self._socket.start(ari_url, user, password)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._session is not None:
-            await self._session.close()
+        await self._socket.stop()
 
-    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in socket:
-            if message.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            seen = reduce(json.loads(message.data))
-            if seen is not None and (seen.endpoint == CALLER_ENDPOINT
-                                     or seen.endpoint in self.agents):
-                self.events.append(seen)
-                self._track(seen)
+    def _on_message(self, message: dict[str, Any]) -> None:
+        seen = reduce(message)
+        if seen is not None and (seen.endpoint == CALLER_ENDPOINT
+                                 or seen.endpoint in self.agents):
+            self.events.append(seen)
+            self._track(seen)
 
     def _track(self, seen: Seen) -> None:
         """Live view: who waits since when, and which agent channels got a caller."""

@@ -15,7 +15,6 @@ core's maps hold a realistic number of live calls. An event is one ``handle`` or
 from __future__ import annotations
 
 import argparse
-import platform
 import random
 import sys
 import time
@@ -24,6 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
+
+from core_figures import print_best
 
 from contactcenter.calls.control import CallControl  # after the path set-up above
 from contactcenter.calls.control import commands as cc
@@ -105,13 +106,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     runs = [one_run(args.calls, args.seed) for _ in range(args.repeat)]
-    events, best = min(runs, key=lambda run: run[1])
-    print(f"call control, {args.calls:,} calls, {LIVE} at once, one thread")
-    print(f"python {platform.python_version()} on {platform.machine()}, seed {args.seed}")
-    print(f"events:      {events:,}")
-    print(f"time:        {best:.3f} s (best of {args.repeat})")
-    print(f"events/s:    {events / best:,.0f}")
-    print(f"us/event:    {best / events * 1e6:.2f}")
+    print_best(f"call control, {args.calls:,} calls, {LIVE} at once, one thread", runs,
+               args.seed)
 
 
 if __name__ == "__main__":

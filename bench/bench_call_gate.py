@@ -14,7 +14,6 @@ is included and is a few list operations per event.
 from __future__ import annotations
 
 import argparse
-import platform
 import random
 import sys
 import time
@@ -22,6 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
+
+from core_figures import print_best
 
 from contactcenter.calls import (  # after the path set-up above
     CalleeFound,
@@ -82,13 +83,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     runs = [one_run(args.placements, args.seed) for _ in range(args.repeat)]
-    events, best = min(runs, key=lambda run: run[1])
-    print(f"call gate, {args.placements:,} placements, {len(ZONES)} zones, one thread")
-    print(f"python {platform.python_version()} on {platform.machine()}, seed {args.seed}")
-    print(f"events:      {events:,}")
-    print(f"time:        {best:.3f} s (best of {args.repeat})")
-    print(f"events/s:    {events / best:,.0f}")
-    print(f"us/event:    {best / events * 1e6:.2f}")
+    print_best(f"call gate, {args.placements:,} placements, {len(ZONES)} zones, one thread", runs, args.seed)
 
 
 if __name__ == "__main__":

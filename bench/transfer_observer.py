@@ -12,16 +12,14 @@ delivering it to Python does not enter the figures.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-import aiohttp
 from acd_observer import asterisk_time, endpoint_of
+from ari_socket import AriSocket
 
 APP = "cctransfer"
 EVENTS = ("ChannelCreated", "ChannelStateChange", "StasisStart", "ChannelEnteredBridge",
@@ -103,39 +101,20 @@ class ChannelWatch(Kept[Seen]):
         super().__init__()
         self.by_channel: dict[str, list[Seen]] = defaultdict(list)
         self.kinds: set[str] = set()  #: the kinds Asterisk did send (StasisStart or not)
-        self._session: aiohttp.ClientSession | None = None
-        self._task: asyncio.Task[None] | None = None
+        self._socket = AriSocket(APP, EVENTS, self._on_message)
 
     async def start(self, ari_url: str, user: str, password: str) -> None:
-        """Open the events socket, then narrow what Asterisk sends to ``EVENTS``."""
-        token = base64.b64encode(f"{user}:{password}".encode()).decode()
-        self._session = aiohttp.ClientSession(headers={"Authorization": f"Basic {token}"})
-        ws_url = ari_url.replace("http", "ws", 1) + "/ari/events"
-        socket = await self._session.ws_connect(
-            ws_url, params={"app": APP, "subscribeAll": "true"}, heartbeat=20)
-        self._task = asyncio.ensure_future(self._read(socket))
-        allowed = {"allowed": [{"type": kind} for kind in EVENTS]}
-        async with self._session.put(f"{ari_url}/ari/applications/{APP}/eventFilter",
-                                     json=allowed) as response:
-            response.raise_for_status()
+        await self._socket.start(ari_url, user, password)
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-        if self._session is not None:
-            await self._session.close()
+        await self._socket.stop()
 
-    async def _read(self, socket: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in socket:
-            if message.type is not aiohttp.WSMsgType.TEXT:
-                continue
-            seen = reduce(json.loads(message.data))
-            if seen is not None:
-                self.by_channel[seen.channel].append(seen)
-                self.kinds.add(seen.kind)
-                self.add(seen)
+    def _on_message(self, message: dict[str, Any]) -> None:
+        seen = reduce(message)
+        if seen is not None:
+            self.by_channel[seen.channel].append(seen)
+            self.kinds.add(seen.kind)
+            self.add(seen)
 
     def of(self, channel: str, kind: str, state: str = "") -> Seen | None:
         """The first ``kind`` event of ``channel`` (in ``state``, for a state change)."""

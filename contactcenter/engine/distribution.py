@@ -268,24 +268,30 @@ class Distributor(CallbackLine, ControlSeats):
                     self._calls.pop(call_id, None)
                     self._stop_announcement(call_id, waiting)
                     waiting.side.overflow(kind, target)
-            case ac.Report(type=kind, data=data):
-                record = self._records.get(str(data.get("call_id")))
-                if record is not None and kind != "call.answered":
-                    # a callback's news goes on its own outbound record; it is answered
-                    # when the customer answers (CallbackCall), not when the agent does
-                    data = {**dict(data), "call_id": record}
-                    acd_id = str(command.data["call_id"])
-                    if kind == "call.wrapped" and not (self.control is not None
-                                                       and self.control.has(acd_id)):
-                        self._records.pop(acd_id, None)  # (handed over: the next one's too)
-                self._publish({**dict(data), "type": kind, "time": self._clock()})
-                if kind == "agent.state" and self._store is not None:
-                    self._store.save(str(data["agent"]), str(data["state"]),
-                                     str(data.get("reason") or ""))
-                if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
-                    rejected = self._calls.pop(str(data.get("call_id")), None)
-                    if rejected is not None:
-                        rejected.side.hang_up("normal")
+            case ac.Report():
+                self._report(command)
+
+    def _report(self, command: ac.Report) -> None:
+        """The ACD's news, published (a callback's on its own record), and what follows
+        from some: an agent's state kept, a caller for no queue let go."""
+        kind, data = command.type, command.data
+        record = self._records.get(str(data.get("call_id")))
+        if record is not None and kind != "call.answered":
+            # a callback's news goes on its own outbound record; it is answered
+            # when the customer answers (CallbackCall), not when the agent does
+            data = {**dict(data), "call_id": record}
+            acd_id = str(command.data["call_id"])
+            if kind == "call.wrapped" and not (self.control is not None
+                                               and self.control.has(acd_id)):
+                self._records.pop(acd_id, None)  # (handed over: the next one's too)
+        self._publish({**dict(data), "type": kind, "time": self._clock()})
+        if kind == "agent.state" and self._store is not None:
+            self._store.save(str(data["agent"]), str(data["state"]),
+                             str(data.get("reason") or ""))
+        if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
+            rejected = self._calls.pop(str(data.get("call_id")), None)
+            if rejected is not None:
+                rejected.side.hang_up("normal")
 
     def _legs_of(self, call_id: str, agent: str) -> list[Leg]:
         return [leg for leg in self.legs.values()

@@ -31,6 +31,8 @@ _AFTER_END = frozenset({"call.wrapped", "call.disposed", "script.answers"})
 _MONITORING = frozenset({"call.monitor", "call.monitor.started", "call.monitor.ended"})
 #: call control's events (``contactcenter.calls.control``): their ``agent`` is the agent
 #: in charge of the call at that moment
+#: the events that begin a record
+_STARTS = frozenset({"call.arrived", "call.refused", "call.dialed", "call.resumed"})
 _CONTROL = frozenset({
     "call.held", "call.retrieved", "call.muted", "call.transferred", "call.requeued",
     "call.transfer_answered", "call.transfer_refused", "call.transfer_failed",
@@ -86,6 +88,49 @@ class CallRecord:
             return  # kept in its history; an ended call is not reopened (a callback's news)
         if kind in _CONTROL:
             self._in_charge(event.get("agent"))
+            self._apply_control(kind, event)
+        else:
+            self._apply_call(kind, event)
+
+    def _apply_call(self, kind: str, event: DomainEvent) -> None:
+        """The call's own course: arrival, the IVR, the queue, the agent, the end."""
+        if kind in _STARTS:
+            self._apply_start(kind, event)
+        elif kind == "ivr.step":
+            self.ivr_path.append(event["node"])
+        elif kind == "ivr.exit":
+            self.exit = {k: event.get(k) for k in ("kind", "target", "reason")}
+            self.variables.update(event.get("variables") or {})
+        elif kind in ("call.queued", "voicemail.started"):
+            self.state = "queued" if kind == "call.queued" else "voicemail"
+            if kind == "call.queued" and self.queued is None:
+                self.queue, self.queued = event.get("queue"), event["time"]
+        elif kind == "call.recording":
+            self.recording = event.get("recording")
+        elif kind == "call.answered":
+            self.state = "connected"
+            self.agent, self.answered = event.get("agent"), event["time"]
+            self.queue = event.get("queue") or self.queue  # the one that answered
+            self.held_before = self.held  # a new talk under call control
+            if self.agent:
+                self._had_by(self.agent)
+                self._join("agent", self.agent, event["time"])
+        elif kind == "call.wrapped":
+            self.wrap = event.get("wrap")
+        elif kind == "script.answers":
+            self.answers = dict(event.get("answers") or {})
+        elif kind == "call.disposed":
+            self.disposition, self.notes = event.get("code"), event.get("notes")
+        elif kind == "call.ended":
+            self.state = "ended"
+            self.ended = event["time"]
+            self.outcome = event.get("outcome")
+            for party in self.parties:  # whoever was still on the call left with its end
+                if party["left"] is None:
+                    party["left"] = self.ended
+
+    def _apply_start(self, kind: str, event: DomainEvent) -> None:
+        """Who called whom and when, by how the call began (or was met after a restart)."""
         if kind == "call.arrived":
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
@@ -111,26 +156,10 @@ class CallRecord:
                 self.dialed = event.get("dialed", "")
                 self.started = event["time"]
                 self._join("caller", self.caller, event["time"])
-        elif kind == "ivr.step":
-            self.ivr_path.append(event["node"])
-        elif kind == "ivr.exit":
-            self.exit = {k: event.get(k) for k in ("kind", "target", "reason")}
-            self.variables.update(event.get("variables") or {})
-        elif kind in ("call.queued", "voicemail.started"):
-            self.state = "queued" if kind == "call.queued" else "voicemail"
-            if kind == "call.queued" and self.queued is None:
-                self.queue, self.queued = event.get("queue"), event["time"]
-        elif kind == "call.recording":
-            self.recording = event.get("recording")
-        elif kind == "call.answered":
-            self.state = "connected"
-            self.agent, self.answered = event.get("agent"), event["time"]
-            self.queue = event.get("queue") or self.queue  # the one that answered
-            self.held_before = self.held  # a new talk under call control
-            if self.agent:
-                self._had_by(self.agent)
-                self._join("agent", self.agent, event["time"])
-        elif kind == "call.retrieved":
+
+    def _apply_control(self, kind: str, event: DomainEvent) -> None:
+        """Call control's news: hold time, transfers, and the parties' times."""
+        if kind == "call.retrieved":
             self.held += event.get("held") or 0.0
         elif kind in ("call.requeued", "call.control_ended"):
             # the talk's whole hold time, a hold the caller never came back from included
@@ -148,19 +177,6 @@ class CallRecord:
             self._leave("consulted", str(event.get("to", "")), event["time"])
         elif kind == "call.party_left":
             self._leave(str(event.get("role", "")), str(event.get("who", "")), event["time"])
-        elif kind == "call.wrapped":
-            self.wrap = event.get("wrap")
-        elif kind == "script.answers":
-            self.answers = dict(event.get("answers") or {})
-        elif kind == "call.disposed":
-            self.disposition, self.notes = event.get("code"), event.get("notes")
-        elif kind == "call.ended":
-            self.state = "ended"
-            self.ended = event["time"]
-            self.outcome = event.get("outcome")
-            for party in self.parties:  # whoever was still on the call left with its end
-                if party["left"] is None:
-                    party["left"] = self.ended
 
     # -- the parties ---------------------------------------------------------------------
 

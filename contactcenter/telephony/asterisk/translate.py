@@ -69,26 +69,7 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
     """One ARI event -> a driver event, or None when it is not ours to care about."""
     kind = message.get("type")
     if kind == "StasisStart":
-        args = tuple(str(a) for a in message.get("args", ()))
-        if len(args) == 2 and args[0] == AGENT_ARG:
-            return _agent_answered(message["channel"], args[1])
-        if len(args) == 2 and args[0] == CUSTOMER_ARG:
-            return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
-        if len(args) == 2 and args[0] == PARTY_ARG:
-            return e.PartyAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
-        if len(args) == 2 and args[0] == MONITOR_ARG:
-            return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
-        if not args or args[0] != INBOUND_ARG:
-            return None
-        channel = message["channel"]
-        caller = channel.get("caller", {})
-        return e.CallArrived(
-            call_id=channel["id"],
-            caller=str(caller.get("number", "")),
-            caller_name=str(caller.get("name", "")),
-            dialed=str(channel.get("dialplan", {}).get("exten", "")),
-            args=args[1:],
-        )
+        return _stasis_start(message)
     if kind == "ChannelDtmfReceived":
         return e.DigitReceived(call_id=_channel_id(message), digit=str(message["digit"]))
     if kind == "PlaybackFinished":
@@ -111,6 +92,31 @@ def ari_event(message: Mapping[str, Any]) -> e.DriverEvent | None:
     if kind == "ChannelDestroyed":
         return e.CallEnded(call_id=_channel_id(message), cause=str(message.get("cause_txt", "")))
     return None
+
+
+def _stasis_start(message: Mapping[str, Any]) -> e.DriverEvent | None:
+    """A channel entered the app: a caller, or a leg the platform started (its arguments
+    say which: an agent's, a customer's, a consulted party's, a supervisor's)."""
+    args = tuple(str(a) for a in message.get("args", ()))
+    if len(args) == 2 and args[0] == AGENT_ARG:
+        return _agent_answered(message["channel"], args[1])
+    if len(args) == 2 and args[0] == CUSTOMER_ARG:
+        return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
+    if len(args) == 2 and args[0] == PARTY_ARG:
+        return e.PartyAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
+    if len(args) == 2 and args[0] == MONITOR_ARG:
+        return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
+    if not args or args[0] != INBOUND_ARG:
+        return None
+    channel = message["channel"]
+    caller = channel.get("caller", {})
+    return e.CallArrived(
+        call_id=channel["id"],
+        caller=str(caller.get("number", "")),
+        caller_name=str(caller.get("name", "")),
+        dialed=str(channel.get("dialplan", {}).get("exten", "")),
+        args=args[1:],
+    )
 
 
 def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswered | None:
@@ -177,16 +183,7 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
         case c.StopHold():
             return AriRequest("DELETE", f"{channel}/moh", tolerated=(404, 409))
         case c.RecordMessage():
-            params = (
-                ("name", command.name),
-                ("format", "wav"),
-                ("maxDurationSeconds", str(command.max_seconds)),
-                ("maxSilenceSeconds", str(command.max_silence_seconds)),
-                ("beep", "true" if command.beep else "false"),
-                ("terminateOn", command.terminate_on),
-                ("ifExists", "overwrite"),
-            )
-            return AriRequest("POST", f"{channel}/record", params, (404, 409))
+            return AriRequest("POST", f"{channel}/record", _recording(command), (404, 409))
         case c.HangupCall(reason=reason):
             return AriRequest("DELETE", channel, (("reason", reason),), (404,))
         case c.RingAgent():
@@ -204,6 +201,14 @@ def ari_request(command: c.DriverCommand, app: str = "cc") -> AriRequest:
                 | c.DestroyBridge():
             return _bridge_request(command)
     raise TypeError(f"no ARI request for {command!r}")
+
+
+def _recording(command: c.RecordMessage) -> tuple[tuple[str, str], ...]:
+    return (("name", command.name), ("format", "wav"),
+            ("maxDurationSeconds", str(command.max_seconds)),
+            ("maxSilenceSeconds", str(command.max_silence_seconds)),
+            ("beep", "true" if command.beep else "false"),
+            ("terminateOn", command.terminate_on), ("ifExists", "overwrite"))
 
 
 BridgeCommand = (c.CreateBridge | c.AddToBridge | c.RemoveFromBridge | c.RecordBridge
