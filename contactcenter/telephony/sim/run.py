@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from contactcenter.acd import Acd, AcdConfig, AgentConfig, QueueConfig
 from contactcenter.acd.erlang import ErlangA, erlang_a
 from contactcenter.telephony.sim.driver import AcdCore, Simulator
@@ -10,15 +12,17 @@ from contactcenter.telephony.sim.scenario import Floor, Traffic
 
 
 def real_acd(floor: Floor, *, strategy: str = "longest_idle", wrap_up: float = 0.0,
-             ring_timeout: float = 15.0) -> Acd:
-    """The ACD core with one queue and the floor's agents, all members at tier 1.
+             ring_timeout: float = 15.0, skills: Mapping[str, int] | None = None) -> Acd:
+    """The ACD core with one queue and the floor's agents, all members at tier 1, each
+    with ``skills`` (a flow that asks for a skill reaches only agents who have it).
 
     Wrap-up defaults to 0, the Erlang models' assumption; a queue's own default is 10 s.
     """
     queue = QueueConfig(name=floor.queue, strategy=strategy, wrap_up=wrap_up,
                         ring_timeout=ring_timeout, short_abandon=floor.short_abandon,
                         service_level_target=(0.8, floor.target))
-    agents = {a: AgentConfig(id=a, queues={floor.queue: 1}) for a in floor.agent_ids()}
+    agents = {a: AgentConfig(id=a, queues={floor.queue: 1}, skills=dict(skills or {}))
+              for a in floor.agent_ids()}
     return Acd(AcdConfig(queues={floor.queue: queue}, agents=agents))
 
 

@@ -1,0 +1,113 @@
+"""The simulated switch: simulated calls through the whole platform, on a virtual clock.
+
+A simulated call goes through the engine, its IVR flow, the ACD and call control as a
+real one does, with ``SimSwitch`` where Asterisk would be: so a run through the platform
+tells the same story as the ACD core's own simulator on the same callers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from pathlib import Path
+
+import pytest
+
+from contactcenter.ivr.loader import load_flow
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+from contactcenter.telephony.sim.platform import simulate_platform
+from contactcenter.telephony.sim.run import run_simulation
+from contactcenter.telephony.sim.scenario import Caller, Floor, Traffic
+from contactcenter.telephony.sim.switch import SimSwitch, Wire
+from contactcenter.telephony.sim.virtual import VirtualTimeStalled, run_virtual
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_an_hour_on_the_virtual_clock_passes_at_once() -> None:
+    async def an_hour_and_a_timeout() -> float:
+        loop = asyncio.get_running_loop()
+        start = loop.time()
+        await asyncio.sleep(3600)
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(asyncio.Event().wait(), 10)
+        return loop.time() - start
+
+    assert run_virtual(an_hour_and_a_timeout()) == 3610.0
+
+
+def test_a_run_waiting_on_nothing_says_so_instead_of_hanging() -> None:
+    with pytest.raises(VirtualTimeStalled):
+        run_virtual(asyncio.Event().wait())
+
+
+def test_the_switch_answers_commands_as_asterisk_does() -> None:
+    async def scene() -> list[tuple[float, de.DriverEvent]]:
+        loop = asyncio.get_running_loop()
+        start, heard = loop.time(), []
+        switch = SimSwitch(lambda event: heard.append((loop.time() - start, event)),
+                           Wire(prompt_seconds=2.0))
+        call = switch.dial_in(Caller(at=0.0, handle=60.0), dialed="5000", number="+15550001")
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p1", media=("a", "b")))
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p2", media=("c",)))
+        await switch.execute(dc.StopMedia(call_id=call, playback_id="p2"))
+        await asyncio.sleep(10)
+        await switch.execute(dc.HangupCall(call_id=call))
+        await switch.execute(dc.HangupCall(call_id=call))  # gone: changes nothing
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p3", media=("d",)))
+        await asyncio.sleep(10)
+        return heard
+
+    heard = run_virtual(scene())
+    assert heard == [
+        (0.0, de.CallArrived(call_id="sim-000001", caller="+15550001", dialed="5000")),
+        (0.0, de.PlaybackEnded(call_id="sim-000001", playback_id="p2")),  # stopped
+        (4.0, de.PlaybackEnded(call_id="sim-000001", playback_id="p1")),  # two media
+        (10.0, de.CallEnded(call_id="sim-000001", cause="normal")),
+    ]
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_through_the_platform_a_run_tells_the_acd_runs_story(seed: int) -> None:
+    """Same callers, floor and ACD: the whole platform around the core changes no figure."""
+    traffic = Traffic(arrival_rate=170 / 3600, aht=180, patience=60, calls=400, seed=seed)
+    floor = Floor(agents=10, answer_delay=2.0, warmup=40)
+    core_only = run_simulation(traffic, floor, wrap_up=5.0)
+    platform = simulate_platform(traffic.callers(), floor, wrap_up=5.0)
+    assert core_only.abandoned > 0 and core_only.answered > 0  # a run with both outcomes
+    for figure in ("offered", "answered", "abandoned", "answered_within", "short_abandons"):
+        assert getattr(platform, figure) == getattr(core_only, figure), figure
+    assert platform.asa == pytest.approx(core_only.asa, abs=1e-6)
+    assert platform.occupancy == pytest.approx(core_only.occupancy, abs=1e-6)
+    assert platform.commands["event:call.ended"] == traffic.calls  # one end per call
+
+
+def test_callers_walk_the_demo_menu_to_the_support_queue() -> None:
+    """The demo's own flow: a lookup, the hours, the menu; key 2 is support."""
+    callers = [Caller(at=0.0, handle=60.0), Caller(at=1.0, handle=60.0, patience=30.0)]
+    floor = Floor(agents=1, answer_delay=3.0, queue="support")
+    result = simulate_platform(callers, floor, flow=load_flow(ROOT / "config/ivr/main.yaml"),
+                               keys="2", skills={"support": 5}, wrap_up=0.0)
+    assert result.commands["event:ivr.digits"] == 2
+    assert (result.offered, result.answered, result.abandoned) == (2, 1, 1)
+    assert result.asa == 3.0  # joined the queue, rang the only agent, answered
+    assert result.end_time > 60.0
+
+
+def test_a_caller_for_a_skill_nobody_has_waits_and_gives_up() -> None:
+    callers = [Caller(at=0.0, handle=60.0, patience=45.0)]
+    floor = Floor(agents=2, queue="support")
+    result = simulate_platform(callers, floor, flow=load_flow(ROOT / "config/ivr/main.yaml"),
+                               keys="2", skills={"sales": 5})
+    assert (result.answered, result.abandoned) == (0, 1)
+    assert "RingAgent" not in result.commands
+    assert math.isnan(result.asa)
+
+
+def test_a_seed_replays_a_platform_run_exactly() -> None:
+    traffic = Traffic(arrival_rate=120 / 3600, aht=200, patience=40, calls=150, seed=7)
+    floor = Floor(agents=6, answer_delay=1.0)
+    first = simulate_platform(traffic.callers(), floor, wrap_up=3.0)
+    again = simulate_platform(traffic.callers(), floor, wrap_up=3.0)
+    assert first == again
