@@ -11,13 +11,16 @@ same way when it stops.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from contactcenter.events.catalogue import UNCATALOGUED
+from contactcenter.telephony.sim.virtual import VirtualTimeLoop
 from contactcenter.web.app import FAILED
 
 # every event published is checked against the catalogue, its fields' types too, in this
@@ -47,6 +50,17 @@ class _Failures(logging.Handler):
         if record.msg == FAILED or (record.msg == UNCATALOGUED
                                     and str(record.args[0]).startswith("unknown type")):
             self.lines.append(record.getMessage())
+
+
+def pytest_asyncio_loop_factories(config: pytest.Config,
+                                   item: pytest.Item) -> dict[str, Any]:
+    """``@pytest.mark.virtual_time``: the test runs on a loop whose clock jumps to the next
+    timer when nothing is ready (``VirtualTimeLoop``): the engine's timers run as they do
+    live, and "nothing else happens in the next 5 s" is a fact, not a wait. Any other
+    test: asyncio's own loop."""
+    if item.get_closest_marker("virtual_time") is None:
+        return {"asyncio": asyncio.new_event_loop}
+    return {"virtual_time": VirtualTimeLoop}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

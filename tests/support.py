@@ -12,11 +12,12 @@ import os
 import random
 import shutil
 import socket
-import time
 from collections.abc import Awaitable, Callable
 from typing import NoReturn
 
 import pytest
+
+from contactcenter.telephony.sim.virtual import VirtualTimeLoop
 
 HOST = "127.0.0.1"
 _handed_out: set[int] = set()
@@ -82,13 +83,24 @@ def free_port_range(size: int, low: int = 20000, high: int = 60000) -> tuple[int
 async def until(condition: Callable[[], bool | Awaitable[bool]], seconds: float = 10.0,
                 what: str = "condition not met in time", every: float = 0.02) -> None:
     """Wait, polling, until ``condition()`` holds (awaited if it is a coroutine, such as a
-    database or API read); fail, saying ``what``, once ``seconds`` have passed."""
-    deadline = time.monotonic() + seconds
+    database or API read); fail, saying ``what``, once ``seconds`` have passed (on the
+    loop's clock: monotonic time, or a virtual clock's)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
     while True:
         held = condition()
         if inspect.isawaitable(held):
             held = await held
         if held:
             return
-        assert time.monotonic() < deadline, what
+        assert loop.time() < deadline, what
         await asyncio.sleep(every)
+
+
+async def elapse(seconds: float) -> None:
+    """On a virtual clock only (``@pytest.mark.virtual_time``): let ``seconds`` of call time
+    pass, everything due in them happening, for a test that something does *not* happen.
+    Refused on a real clock, where it would be a sleep standing in for a condition."""
+    loop = asyncio.get_running_loop()
+    assert isinstance(loop, VirtualTimeLoop), "elapse() needs @pytest.mark.virtual_time"
+    await asyncio.sleep(seconds)

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
 from contactcenter.engine.agent_store import restoring_events
 from contactcenter.engine.directory import Directory
@@ -15,8 +17,11 @@ from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import load_flows
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
-from tests.support import until
+from tests.support import elapse, until
 from tests.unit.test_engine import ROOT, Wire
+
+#: the engine on a virtual clock: its timers run as live, "nothing more" is checked at once
+pytestmark = pytest.mark.virtual_time
 
 CONFIG = parse_acd({"queues": {"support": {"strategy": "longest_idle", "wrap_up": 0}}},
                    {"agents": {"agent101": {"queues": {"support": 1}}}})
@@ -26,7 +31,8 @@ def _engine(tmp_path: Path) -> tuple[Engine, Wire]:
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()
     engine = Engine(flows=load_flows(ROOT / "config/ivr"), numbers={"5000": "main"},
-                    directory=Directory([]), bus=EventBus(), journal=journal)
+                    directory=Directory([]), bus=EventBus(), journal=journal,
+                    clock=asyncio.get_running_loop().time)
     wire = Wire()
     engine.send = wire.send
     engine.attach_acd(Acd(CONFIG, now=engine.clock()))
@@ -59,7 +65,7 @@ async def test_a_reconnect_leaves_a_call_placed_by_an_agent_alone(tmp_path: Path
     hangups_before = len(wire.of(c.HangupCall))
     engine.resync({}, {agent_leg: e.AgentAnswered(call_id=call_id, leg_id=agent_leg)},
                   {agent_leg, customer_leg})
-    await asyncio.sleep(0.05)
+    await elapse(5)  # nothing more in 5 s of call time
     assert len(wire.of(c.HangupCall)) == hangups_before  # nothing hung up
     assert engine.journal.records[call_id].state == "connected"  # not "lost while down"
     await engine.close()
@@ -69,7 +75,7 @@ async def test_legs_that_vanished_meanwhile_end_the_call_once(tmp_path: Path) ->
     engine, wire = _engine(tmp_path)
     call_id, _, _ = await _talking(engine, wire)
     engine.resync({}, {}, set())  # Asterisk restarted: both legs are gone
-    await asyncio.sleep(0.05)
+    await elapse(5)  # nothing more in 5 s of call time
     ended = [ev for ev in engine.journal.records[call_id].all_events()
              if ev["type"] == "call.ended"]
     assert [ev["outcome"] for ev in ended] == ["answered"]
