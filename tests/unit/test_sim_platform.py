@@ -16,7 +16,7 @@ import pytest
 from contactcenter.ivr.loader import load_flow
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
-from contactcenter.telephony.sim.platform import simulate_platform
+from contactcenter.telephony.sim.platform import Desk, simulate_platform
 from contactcenter.telephony.sim.run import run_simulation
 from contactcenter.telephony.sim.scenario import Caller, Floor, Traffic
 from contactcenter.telephony.sim.switch import SimSwitch, Wire
@@ -111,3 +111,20 @@ def test_a_seed_replays_a_platform_run_exactly() -> None:
     first = simulate_platform(traffic.callers(), floor, wrap_up=3.0)
     again = simulate_platform(traffic.callers(), floor, wrap_up=3.0)
     assert first == again
+
+
+def test_agents_holding_their_callers_through_call_control() -> None:
+    """Every answered call held 10 s into the talk for 20 s: the queue's figures do not
+    move (the agent is still on the call), and each hold is a real one through call
+    control, or refused because the caller had already gone."""
+    traffic = Traffic(arrival_rate=150 / 3600, aht=120, patience=60, calls=200, seed=4)
+    floor = Floor(agents=8, answer_delay=1.0)
+    plain = simulate_platform(traffic.callers(), floor)
+    held = simulate_platform(traffic.callers(), floor,
+                             desk=Desk(hold_share=1.0, hold_after=10.0, hold_seconds=20.0))
+    for figure in ("offered", "answered", "abandoned", "answered_within"):
+        assert getattr(held, figure) == getattr(plain, figure), figure
+    holds = held.commands.get("event:call.held", 0)
+    assert holds > 0 and holds + held.commands.get("event:refused", 0) >= held.answered
+    assert held.commands["event:call.retrieved"] <= holds  # some hung up while held
+    assert held.commands["StartHold"] > plain.commands["StartHold"]  # music for the held

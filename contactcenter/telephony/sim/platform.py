@@ -19,15 +19,19 @@ from __future__ import annotations
 
 import asyncio
 import math
+import random
 import tempfile
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from contactcenter.acd import Acd
 from contactcenter.acd.events import AgentLoggedIn
 from contactcenter.acd.model import AgentId
+from contactcenter.calls.control import events as ce
+from contactcenter.engine.control import Controller, ControlRefused
 from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.events.bus import EventBus, Subscription
@@ -43,6 +47,20 @@ from contactcenter.telephony.sim.virtual import run_virtual
 #: the number the simulated callers dial
 NUMBER = "5000"
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Desk:
+    """What the agents do with their calls through call control, as the desktop would."""
+
+    hold_share: float = 0.0  #: of the calls answered, the share an agent puts on hold once
+    hold_after: float = 10.0  #: seconds into the talk
+    hold_seconds: float = 20.0  #: how long the caller stays on hold (then resumed)
+    seed: int = 0  #: which calls are held: the same seed, the same calls
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.hold_share <= 1.0:
+            raise ValueError(f"hold_share must be between 0 and 1, not {self.hold_share!r}")
+
+
 #: outcomes the platform gives a caller who left the queue for somewhere else
 _OVERFLOWED = frozenset({"voicemail", "voicemail_failed", "callback_requested"})
 
@@ -55,15 +73,17 @@ def queue_flow(queue: str) -> Flow:
 
 def simulate_platform(callers: Iterable[Caller], floor: Floor, *, flow: Flow | None = None,
                       keys: str = "", wire: Wire | None = None, strategy: str = "longest_idle",
-                      wrap_up: float = 0.0, skills: Mapping[str, int] | None = None) -> SimResult:
+                      wrap_up: float = 0.0, skills: Mapping[str, int] | None = None,
+                      desk: Desk | None = None) -> SimResult:
     """Run ``callers`` through the platform on a virtual clock; the figures of the run.
 
     ``keys``: what each caller presses, one key a prompt, while in the menu; ``skills``:
-    every agent's (a flow's queue exit may ask for one).
+    every agent's (a flow's queue exit may ask for one); ``desk``: the agents' holds.
     """
     wire = wire or Wire(answer_delay=floor.answer_delay)
     acd = real_acd(floor, strategy=strategy, wrap_up=wrap_up, skills=skills)
     run = _PlatformRun(floor, flow or queue_flow(floor.queue), keys, wire, acd)
+    run.desk = desk or Desk()
     return run_virtual(run.run(iter(callers)))
 
 
@@ -77,6 +97,9 @@ class _PlatformRun:
         self._arrivals_done = False
         self._settled = 0
         self._start = 0.0
+        self.desk = Desk()
+        self._control: Controller | None = None
+        self._draws = random.Random(0)
 
     async def run(self, callers: Iterator[Caller]) -> SimResult:
         loop = asyncio.get_running_loop()
@@ -101,7 +124,8 @@ class _PlatformRun:
         engine = Engine(flows={self._flow.name: self._flow}, numbers={NUMBER: self._flow.name},
                         directory=Directory([]), bus=bus, journal=journal, clock=clock)
         engine.attach_acd(self._acd)
-        engine.attach_control()
+        self._control = engine.attach_control()
+        self._draws = random.Random(self.desk.seed)
         return engine
 
     async def _drive(self, engine: Engine, switch: SimSwitch, events: Subscription,
@@ -154,9 +178,27 @@ class _PlatformRun:
             record.joined = now
         elif kind == "call.answered" and record.connected is None:
             record.connected, record.agent = now, str(event.get("agent"))
+            self._maybe_hold(record.call_id)
         elif kind == "call.ended":
             self._end(record, str(event.get("outcome")), now)
         return self._arrivals_done and self._settled == len(self._records)
+
+    def _maybe_hold(self, call_id: str) -> None:
+        """The agent puts the caller on hold a while into the talk, then resumes, by draw."""
+        if self._draws.random() >= self.desk.hold_share:
+            return
+        loop = asyncio.get_running_loop()
+        after, seconds = self.desk.hold_after, self.desk.hold_seconds
+        loop.call_later(after, self._ask, ce.HoldAsked(call_id=call_id))
+        loop.call_later(after + seconds, self._ask, ce.ResumeAsked(call_id=call_id))
+
+    def _ask(self, request: ce.Request) -> None:
+        """As the desktop asks: refused when the call moved on (the caller hung up)."""
+        assert self._control is not None
+        try:
+            self._control.ask(request)
+        except ControlRefused:
+            self._events["refused"] += 1
 
     def _end(self, record: CallRecord, outcome: str, now: float) -> None:
         if math.isnan(record.joined):
