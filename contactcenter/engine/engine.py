@@ -86,9 +86,11 @@ class Engine:
                                     publish=self.publish, clock=self.clock)
         return self.outbound
 
-    def attach_gate(self, gate: CallGate, lookup: CalleeLookup) -> Gatekeeper:
-        """The call gate every call the platform places passes (callbacks, click-to-talk)."""
-        self.gate = Gatekeeper(gate, lookup=lookup, publish=self.publish)
+    def attach_gate(self, gate: CallGate, lookup: CalleeLookup,
+                    wall_clock: Callable[[], float] = time.time) -> Gatekeeper:
+        """The call gate every call the platform places passes (callbacks, click-to-talk).
+        ``wall_clock``: the date the calling hours are read on (a simulation's own)."""
+        self.gate = Gatekeeper(gate, lookup=lookup, publish=self.publish, clock=wall_clock)
         if self.distributor is not None:
             distributor = self.distributor
             distributor.gate = self.gate
