@@ -19,10 +19,11 @@ from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import CallId
 from contactcenter.calls import Cleared, Deferred, Refused, Source
+from contactcenter.calls.offers import events as oe
 from contactcenter.engine.callbacks import DIALABLE, CallbackCall, Promise
 from contactcenter.engine.control import Controller
 from contactcenter.engine.gatekeeper import Gatekeeper
-from contactcenter.engine.parties import Waiting
+from contactcenter.engine.parties import CallSide
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -39,7 +40,7 @@ class CallbackLine:
     gate: Gatekeeper | None
     #: call control, told of each customer who answered
     control: Controller | None
-    _calls: dict[str, Waiting]
+    _sides: dict[str, CallSide]
     _callbacks: dict[str, str]
     _promises: dict[str, Promise]
     _customer_legs: dict[str, str]
@@ -51,6 +52,7 @@ class CallbackLine:
     #: the distributor's own moves, which this layer uses
     _handle: Callable[[ae.AcdEvent], None]
     _queue: Callable[[dc.DriverCommand], None]
+    _offer: Callable[[oe.OfferEvent], None]
     _gone: Callable[[str], bool]
 
     def request_callback(self, call_id: str, *, queue: str, number: str, priority: int,
@@ -112,11 +114,8 @@ class CallbackLine:
         view = self.acd.call_state(call_id)
         if self.gate is None or view is None:
             return
-        waiting = self._calls.get(call_id)
         self._promises[call_id] = Promise(view.queue, number, view.priority, view.skill,
                                           {}, view.joined)
-        if waiting is not None:
-            waiting.caller = number
         decision = self.gate.ask(call_id, "callback_overflow", number)
         decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=True))
 
@@ -136,24 +135,25 @@ class CallbackLine:
             self._withdraw.append(call_id)
         return False
 
-    def _callback_turn(self, call_id: str) -> Waiting | None:
-        """A virtual caller's turn: the customer is called back once an agent answers."""
+    def _callback_turn(self, call_id: str) -> bool:
+        """A virtual caller's turn: the customer is called back once an agent answers;
+        False when there is nobody to call."""
         number = self._callbacks.get(call_id)
         view = self.acd.call_state(call_id)
         if not self.dial_out or number is None or view is None or not DIALABLE.match(number):
-            return None
+            return False
         del self._callbacks[call_id]
         side = CallbackCall(call_id=call_id, record_id=f"{call_id}-callback", number=number,
                             queue=view.queue,
                             send=self._queue, publish=self._publish, clock=self._clock)
-        waiting = self._calls[call_id] = Waiting(caller=number, side=side)
+        self._sides[call_id] = side
+        self._offer(oe.CallerWaiting(call_id=call_id, caller=number))
         self._customer_legs[side.customer_leg] = call_id
-        return waiting
+        return True
 
     def customer_answered(self, event: de.CustomerAnswered) -> None:
         """The customer called back answered: bridged with the agent waiting for them."""
-        waiting = self._calls.get(event.call_id)
-        side = waiting.side if waiting is not None else None
+        side = self._sides.get(event.call_id)
         if isinstance(side, CallbackCall) and side.customer_leg == event.leg_id:
             side.customer_answered()
             self._control(event.call_id, side)
@@ -172,7 +172,7 @@ class CallbackLine:
                                caller_leg=side.customer_leg, record=side.record_id)
 
     def _customer_gone(self, call_id: str, cause: str) -> None:
-        waiting = self._calls.get(call_id)
+        side = self._sides.get(call_id)
         self._gone(call_id)  # the agent's leg goes, the agent wraps up
-        if waiting is not None and isinstance(waiting.side, CallbackCall):
-            waiting.side.finish(cause)
+        if isinstance(side, CallbackCall):
+            side.finish(cause)

@@ -16,16 +16,16 @@ from typing import Protocol, runtime_checkable
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.calls.offers import Offers
+from contactcenter.calls.offers import events as oe
 from contactcenter.engine.agent_store import CONSULT_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.control import Controller
-from contactcenter.engine.parties import CallSide, Leg, Waiting, bridge_of
+from contactcenter.engine.parties import CallSide, Leg, bridge_of
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
 log = logging.getLogger(__name__)
-
-
 
 #: how many of the agents who had a call go with it to the next one's screen-pop
 TRANSFERRED_BY = 10
@@ -44,11 +44,11 @@ class ControlSeats:
     """What the distributor does for call control; its state is the distributor's."""
 
     acd: Acd
-    legs: dict[str, Leg]
-    _calls: dict[str, Waiting]
+    offers: Offers
+    _sides: dict[str, CallSide]
     _recorded: dict[str, int]
-    _clock: Callable[[], float]
     _handle: Callable[[ae.AcdEvent], None]
+    _offer: Callable[[oe.OfferEvent], None]
     _queue: Callable[[dc.DriverCommand], None]
     talking_leg: Callable[[str], Leg | None]
     control: Controller | None
@@ -57,12 +57,10 @@ class ControlSeats:
               agent: str, answered_at: float, caller: str, priority: int) -> None:
         """A call connected before a restart, with its agent's leg: both are ours again,
         so that either side hanging up ends the other and the agent's wrap-up starts."""
-        self._calls[call_id] = Waiting(caller=caller, side=side, legs=[leg.leg_id])
-        self.legs[leg.leg_id] = Leg(leg_id=leg.leg_id, call_id=call_id, agent=agent,
-                                    answered=True, connected=True)
-        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
-                                     agent=AgentId(agent), answered_at=answered_at,
-                                     caller=caller, priority=priority))
+        self._sides[call_id] = side
+        self._offer(oe.CallAdopted(call_id=call_id, caller=caller, agent=agent,
+                                   leg_id=leg.leg_id, queue=queue, priority=priority,
+                                   answered_at=answered_at))
         if self.control is not None:  # talking again, whatever it was doing before
             bridge = bridge_of(call_id)  # (a hold's music, a consultation: gone with us)
             self._queue(dc.StopHold(call_id=call_id))
@@ -79,34 +77,28 @@ class ControlSeats:
 
     def release_agent(self, call_id: str) -> None:
         """The agent's part of the call is over: their wrap-up starts; the caller stays."""
-        leg = self.talking_leg(call_id)
-        waiting = self._calls.get(call_id)
-        if leg is not None:
-            self.legs.pop(leg.leg_id, None)
-            if waiting is not None and leg.leg_id in waiting.legs:
-                waiting.legs.remove(leg.leg_id)
-        self._handle(ae.CallFinished(call_id=CallId(call_id)))
+        self._offer(oe.AgentReleased(call_id=call_id))
 
     def requeue(self, call_id: str, *, queue: str, priority: int, agent: str | None,
                 handled_by: tuple[str, ...]) -> None:
         """The caller waits in ``queue`` again (for ``agent`` first), with their priority;
         ``handled_by`` goes with the call for the next agent's screen-pop."""
-        waiting = self._calls.pop(call_id, None)
-        if waiting is None or not isinstance(waiting.side, Requeueable):
+        side = self._sides.get(call_id)
+        caller = self.offers.caller_of(call_id)
+        if caller is None or not isinstance(side, Requeueable):
             log.warning("call %s cannot go back to a queue; hung up", call_id)
-            if waiting is not None:
-                waiting.side.hang_up("normal")
+            self._offer(oe.CallerReleased(call_id=call_id, reason="normal"))
             return
         before = self.acd.call_state(call_id)
         queue = self._queue_for(queue, agent)
-        variables = {**waiting.side.requeued(queue),  # (the last few: a pop shows no more)
+        variables = {**side.requeued(queue),  # (the last few: a pop shows no more)
                      "transferred_by": ",".join(handled_by[-TRANSFERRED_BY:])}
         # the skill the caller chose still holds in the queue they chose it for
         same = before is not None and before.queue == queue
-        self._calls[call_id] = Waiting(caller=waiting.caller, side=waiting.side)
+        self._offer(oe.CallerWaiting(call_id=call_id, caller=caller))  # waiting afresh
         self._handle(ae.CallJoined(call_id=CallId(call_id), queue=queue, priority=priority,
                                    skill=before.skill if same and before else None,
-                                   caller=waiting.caller, variables=variables,
+                                   caller=caller, variables=variables,
                                    transfer=True,
                                    agent=AgentId(agent) if agent is not None else None))
 
@@ -128,27 +120,21 @@ class ControlSeats:
     def hand_over(self, call_id: str, *, agent: str, leg_id: str, queue: str,
                   priority: int) -> None:
         """A consulted agent took the call over: their leg is the call's agent leg now."""
-        waiting = self._calls.get(call_id)
-        if waiting is None:
-            return
-        self.legs[leg_id] = Leg(leg_id=leg_id, call_id=call_id, agent=agent, answered=True,
-                                connected=True)
-        waiting.legs.append(leg_id)
-        self._handle(ae.CallRestored(call_id=CallId(call_id), queue=queue,
-                                     agent=AgentId(agent), answered_at=self._clock(),
-                                     caller=waiting.caller, priority=priority, handover=True))
+        self._offer(oe.HandedOver(call_id=call_id, agent=agent, leg_id=leg_id, queue=queue,
+                                  priority=priority))
 
     def hang_up_caller(self, call_id: str) -> bool:
         """Through the caller's own task, which ends their record; False if none."""
-        waiting = self._calls.get(call_id)
-        if waiting is None:
+        side = self._sides.get(call_id)
+        if side is None:
             return False
-        waiting.side.hang_up("normal")
+        side.hang_up("normal")
         return True
 
     def end_call(self, call_id: str) -> None:
         """Call control is done with it: a callback's attempt ends its record now."""
-        waiting = self._calls.pop(call_id, None)
+        side = self._sides.pop(call_id, None)
+        self._offer(oe.CallerReleased(call_id=call_id))
         self._recorded.pop(call_id, None)
-        if waiting is not None and isinstance(waiting.side, CallbackCall):
-            waiting.side.finish("")
+        if isinstance(side, CallbackCall):
+            side.finish("")
