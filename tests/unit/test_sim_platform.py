@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from contactcenter.acd.model import Overflow
 from contactcenter.ivr.loader import load_flow
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
@@ -128,3 +129,19 @@ def test_agents_holding_their_callers_through_call_control() -> None:
     assert holds > 0 and holds + held.commands.get("event:refused", 0) >= held.answered
     assert held.commands["event:call.retrieved"] <= holds  # some hung up while held
     assert held.commands["StartHold"] > plain.commands["StartHold"]  # music for the held
+
+
+def test_callers_who_waited_too_long_are_called_back_through_the_gate() -> None:
+    """A queue that offers a callback after 30 s: the caller hangs up with the promise, the
+    virtual caller keeps their place, its turn rings an agent, the call gate clears the
+    New York number in its calling hours, the customer is dialed and bridged."""
+    traffic = Traffic(arrival_rate=200 / 3600, aht=180, patience=None, calls=150, seed=4)
+    floor = Floor(agents=6, answer_delay=2.0)
+    result = simulate_platform(traffic.callers(), floor, queue_settings={
+        "max_wait": 30, "overflow": Overflow(kind="callback", target=None)})
+    owed = result.overflowed
+    assert owed > 0 and result.answered + owed == result.offered
+    assert result.commands["event:callback.requested"] == owed
+    assert result.commands["DialCustomer"] == owed  # each promise kept once
+    assert result.commands["event:callback.connected"] == owed
+    assert "event:callback.refused" not in result.commands

@@ -22,7 +22,7 @@ import math
 import random
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,10 @@ from typing import Any
 from contactcenter.acd import Acd
 from contactcenter.acd.events import AgentLoggedIn
 from contactcenter.acd.model import AgentId
+from contactcenter.calls import CallGate
 from contactcenter.calls.control import events as ce
+from contactcenter.dialer.compliance import CallingWindow
+from contactcenter.engine.callees import callee_lookup
 from contactcenter.engine.control import Controller, ControlRefused
 from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
@@ -61,6 +64,9 @@ class Desk:
             raise ValueError(f"hold_share must be between 0 and 1, not {self.hold_share!r}")
 
 
+#: what a callback's attempt's record id adds to the id of the call that asked for it
+_ATTEMPT = "-callback"
+
 #: outcomes the platform gives a caller who left the queue for somewhere else
 _OVERFLOWED = frozenset({"voicemail", "voicemail_failed", "callback_requested"})
 
@@ -74,14 +80,18 @@ def queue_flow(queue: str) -> Flow:
 def simulate_platform(callers: Iterable[Caller], floor: Floor, *, flow: Flow | None = None,
                       keys: str = "", wire: Wire | None = None, strategy: str = "longest_idle",
                       wrap_up: float = 0.0, skills: Mapping[str, int] | None = None,
-                      desk: Desk | None = None) -> SimResult:
+                      desk: Desk | None = None,
+                      queue_settings: Mapping[str, Any] | None = None) -> SimResult:
     """Run ``callers`` through the platform on a virtual clock; the figures of the run.
 
     ``keys``: what each caller presses, one key a prompt, while in the menu; ``skills``:
-    every agent's (a flow's queue exit may ask for one); ``desk``: the agents' holds.
+    every agent's (a flow's queue exit may ask for one); ``desk``: the agents' holds;
+    ``queue_settings``: more of the queue's (``max_wait`` and an ``overflow`` to a
+    callback, say: the customers are called back through the call gate, as live).
     """
     wire = wire or Wire(answer_delay=floor.answer_delay)
-    acd = real_acd(floor, strategy=strategy, wrap_up=wrap_up, skills=skills)
+    acd = real_acd(floor, strategy=strategy, wrap_up=wrap_up, skills=skills,
+                   **dict(queue_settings or {}))
     run = _PlatformRun(floor, flow or queue_flow(floor.queue), keys, wire, acd)
     run.desk = desk or Desk()
     return run_virtual(run.run(iter(callers)))
@@ -100,6 +110,10 @@ class _PlatformRun:
         self.desk = Desk()
         self._control: Controller | None = None
         self._draws = random.Random(0)
+        #: nothing left under way: no channel up, no callback still promised
+        self._quiet: Callable[[], bool] = lambda: True
+        #: callers promised a callback whose attempt has not ended yet
+        self._callbacks: set[str] = set()
 
     async def run(self, callers: Iterator[Caller]) -> SimResult:
         loop = asyncio.get_running_loop()
@@ -111,6 +125,7 @@ class _PlatformRun:
             engine = self._engine(journal, bus, loop.time)
             switch = SimSwitch(engine.on_driver_event, self._wire)
             engine.send = switch.execute
+            self._quiet = lambda: switch.live == 0 and not self._callbacks
             try:
                 await self._drive(engine, switch, bus.subscribe(maxsize=1_000_000), callers)
             finally:
@@ -123,18 +138,21 @@ class _PlatformRun:
     def _engine(self, journal: CallJournal, bus: EventBus, clock: Any) -> Engine:
         engine = Engine(flows={self._flow.name: self._flow}, numbers={NUMBER: self._flow.name},
                         directory=Directory([]), bus=bus, journal=journal, clock=clock)
-        engine.attach_acd(self._acd)
+        distributor = engine.attach_acd(self._acd)
+        distributor.dial_out = True  # an outbound peer: callbacks dial the customers
         self._control = engine.attach_control()
+        engine.attach_gate(CallGate(CallingWindow()), callee_lookup(None),
+                           wall_clock=clock)  # the calling hours on the virtual date
         self._draws = random.Random(self.desk.seed)
         return engine
 
     async def _drive(self, engine: Engine, switch: SimSwitch, events: Subscription,
                      callers: Iterator[Caller]) -> None:
         """Agents in, callers in at their times, until every call has ended."""
-        distributor, control = engine.distributor, engine.control
-        assert distributor is not None and control is not None
+        distributor, control, gate = engine.distributor, engine.control, engine.gate
+        assert distributor is not None and control is not None and gate is not None
         loop = asyncio.get_running_loop()
-        parts = [asyncio.ensure_future(distributor.run()), asyncio.ensure_future(control.run())]
+        parts = [asyncio.ensure_future(part.run()) for part in (distributor, control, gate)]
         for agent in self._floor.agent_ids():
             switch.register(agent)  # delivered in order: each phone before its login
             loop.call_soon(distributor.agent_event, AgentLoggedIn(agent=AgentId(agent)))
@@ -171,17 +189,31 @@ class _PlatformRun:
         """One event of the stream into the call's times; True once every call ended."""
         kind = str(event.get("type"))
         self._events[kind] += 1
+        self._follow_callbacks(kind, event)
         record = self._records.get(str(event.get("call_id")))
         if record is None:
-            return False
-        if kind == "call.queued" and math.isnan(record.joined):
+            pass  # another record's (a callback's own attempt)
+        elif kind == "call.queued" and math.isnan(record.joined):
             record.joined = now
-        elif kind == "call.answered" and record.connected is None:
+        elif kind == "call.answered" and record.waiting:  # (not its callback, later)
             record.connected, record.agent = now, str(event.get("agent"))
             self._maybe_hold(record.call_id)
         elif kind == "call.ended":
             self._end(record, str(event.get("outcome")), now)
-        return self._arrivals_done and self._settled == len(self._records)
+        return (self._arrivals_done and self._settled == len(self._records)
+                and self._quiet())
+
+    def _follow_callbacks(self, kind: str, event: dict[str, Any]) -> None:
+        """Which callbacks are still owed: the run ends only when none is."""
+        call_id = str(event.get("call_id"))
+        promised = (kind == "call.overflowed" and event.get("kind") == "callback") or (
+            kind == "callback.requested" and bool(event.get("queue")))
+        if promised:
+            self._callbacks.add(call_id)
+        elif kind in ("callback.withdrawn", "callback.refused", "call.abandoned"):
+            self._callbacks.discard(call_id)
+        elif kind == "call.ended" and call_id.endswith(_ATTEMPT):
+            self._callbacks.discard(call_id.removesuffix(_ATTEMPT))
 
     def _maybe_hold(self, call_id: str) -> None:
         """The agent puts the caller on hold a while into the talk, then resumes, by draw."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from contactcenter.acd import Acd, AcdConfig, AgentConfig, QueueConfig
 from contactcenter.acd.erlang import ErlangA, erlang_a
@@ -12,15 +13,17 @@ from contactcenter.telephony.sim.scenario import Floor, Traffic
 
 
 def real_acd(floor: Floor, *, strategy: str = "longest_idle", wrap_up: float = 0.0,
-             ring_timeout: float = 15.0, skills: Mapping[str, int] | None = None) -> Acd:
+             ring_timeout: float = 15.0, skills: Mapping[str, int] | None = None,
+             **settings: Any) -> Acd:
     """The ACD core with one queue and the floor's agents, all members at tier 1, each
-    with ``skills`` (a flow that asks for a skill reaches only agents who have it).
+    with ``skills`` (a flow that asks for a skill reaches only agents who have it);
+    ``settings``: more of the queue's (``QueueConfig``: ``max_wait``, ``overflow``...).
 
     Wrap-up defaults to 0, the Erlang models' assumption; a queue's own default is 10 s.
     """
     queue = QueueConfig(name=floor.queue, strategy=strategy, wrap_up=wrap_up,
                         ring_timeout=ring_timeout, short_abandon=floor.short_abandon,
-                        service_level_target=(0.8, floor.target))
+                        service_level_target=(0.8, floor.target), **settings)
     agents = {a: AgentConfig(id=a, queues={floor.queue: 1}, skills=dict(skills or {}))
               for a in floor.agent_ids()}
     return Acd(AcdConfig(queues={floor.queue: queue}, agents=agents))

@@ -57,6 +57,12 @@ class _Channel:
     playbacks: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
 
 
+def _new_york(serial: int) -> str:
+    """A valid New York number of its own for each caller (area code 212)."""
+    exchange, line = divmod(serial, 10_000)
+    return f"+1212{200 + exchange:03d}{line:04d}"
+
+
 class SimSwitch:
     """A driver over simulated phones: ``execute`` takes commands, ``on_event`` hears back."""
 
@@ -78,11 +84,12 @@ class SimSwitch:
 
     def dial_in(self, caller: Caller, *, dialed: str, number: str = "",
                 keys: str = "") -> str:
-        """A caller dials ``dialed``; the id of their line."""
+        """A caller dials ``dialed``; the id of their line. Their number is ``number``, or
+        one in New York (a known time zone: a callback to it may be placed)."""
         self._serial += 1
         call_id = f"sim-{self._serial:06d}"
         self._channels[call_id] = _Channel(call_id, caller=caller, keys=list(keys))
-        self._emit(de.CallArrived(call_id=call_id, caller=number or f"+1555{self._serial:07d}",
+        self._emit(de.CallArrived(call_id=call_id, caller=number or _new_york(self._serial),
                                   dialed=dialed))
         return call_id
 

@@ -22,9 +22,10 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-#: where virtual time starts: a plausible wall-clock time (2027-01-15), so that code
-#: reading the engine's clock as a date (calling hours, a flow's opening hours) works
-VIRTUAL_EPOCH = 1_800_000_000.0
+#: where virtual time starts: a plausible wall-clock time (Friday 2027-01-15 15:00 UTC,
+#: 10:00 in New York), so that code reading the engine's clock as a date (calling hours,
+#: a flow's opening hours) works, and a run starts within the usual calling hours
+VIRTUAL_EPOCH = 1_800_025_200.0
 
 
 #: timers this close together fire together (far below any time the platform sets)
