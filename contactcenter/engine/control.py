@@ -19,9 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
+from contactcenter.calls import Decision, Refused
 from contactcenter.calls.control import CallControl, TalkState, TalkView
 from contactcenter.calls.control import commands as cc
 from contactcenter.calls.control import events as ce
+from contactcenter.calls.control.targets import (
+    AVAILABLE,
+    Floor,
+    TargetRefused,
+    number_target,
+    target_for,
+)
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
@@ -136,6 +144,28 @@ class Controller:
 
     def core_clock(self) -> float:
         return self._clock()
+
+    def target(self, kind: str, name: str, *, blind: bool, floor: Floor) -> ce.Target:
+        """The target a transfer or consultation names, if it can take the call now
+        (``contactcenter.calls.control.targets``); ``ControlRefused`` says why not."""
+        found = target_for(kind, name, blind=blind, floor=floor)
+        if isinstance(found, TargetRefused):
+            raise ControlRefused(found.status, found.reason)
+        return found
+
+    def number_target(self, call_id: str, number: str, decision: Decision, *,
+                      asked_by: str | None) -> ce.Target:
+        """An outside number once the call gate decided: its refusal goes on the call's
+        record (``call.transfer_refused``) and to the agent (``ControlRefused``)."""
+        if isinstance(decision, Refused):
+            self._publish({"type": "call.transfer_refused", "call_id": self.record_of(call_id),
+                           "agent": asked_by, "number": number, "rule": decision.rule,
+                           "reason": decision.reason, "time": self._clock()})
+            raise ControlRefused(409, f"{number}: {decision.reason} ({decision.rule})")
+        found = number_target(number, dial_out=self._seats.dial_out)
+        if isinstance(found, TargetRefused):
+            raise ControlRefused(found.status, found.reason)
+        return found
 
     def publish(self, event: dict[str, Any]) -> None:
         """A domain event of a call under control (the journal keeps it with the call)."""
@@ -291,3 +321,25 @@ def _left(commands: list[cc.ControlCommand]) -> TalkState:
     """The state a call left control in (a transfer: requeued; otherwise ended)."""
     requeued = any(isinstance(c, cc.Requeue) for c in commands)
     return TalkState.REQUEUED if requeued else TalkState.ENDED
+
+
+class AcdFloor:
+    """The floor a transfer's target is checked on, read from the ACD and the phones."""
+
+    def __init__(self, distributor: Any) -> None:
+        """``distributor``: ``contactcenter.engine.distribution.Distributor``."""
+        self._distributor = distributor
+
+    def has_queue(self, name: str) -> bool:
+        return name in self._distributor.acd.config.queues
+
+    def agent_state(self, name: str) -> str | None:
+        if name not in self._distributor.acd.config.agents:
+            return None
+        view = self._distributor.acd.agent_state(name)
+        shown = str(view.state.value)
+        return shown + (f": {view.reason}" if view.reason and shown != AVAILABLE else "")
+
+    def phone(self, person: str) -> str | None:
+        registered = self._distributor.registered
+        return str(registered.ring(person)) if person in registered else None

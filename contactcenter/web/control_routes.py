@@ -6,8 +6,8 @@ One route for every request (``hold``, ``resume``, ``mute``, ``unmute``,
 rules are the core's (``contactcenter.calls.control``), which answers with the
 call's state or a refusal and its reason (409). What only the web can check
 comes first: that the call is the agent's own (or a supervisor's agent's),
-that a target exists and can take the call now, and that an outside number
-passes the call gate before anything rings.
+and that an outside number passes the call gate before anything rings; whether
+a target can take the call now is the core's (``calls.control.targets``).
 """
 
 from __future__ import annotations
@@ -18,12 +18,11 @@ from typing import Any
 
 from aiohttp import web
 
-from contactcenter.acd.states import AgentState
-from contactcenter.calls import LOOKUP_TIMEOUT, Refused
+from contactcenter.calls import LOOKUP_TIMEOUT, Decision
 from contactcenter.calls.control import events as ce
 from contactcenter.calls.control.talk import TalkView
-from contactcenter.engine.control import Controller, ControlRefused
-from contactcenter.engine.distribution import Distributor
+from contactcenter.calls.control.targets import REQUESTED_KINDS
+from contactcenter.engine.control import AcdFloor, Controller, ControlRefused
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import PRINCIPAL
@@ -46,7 +45,6 @@ _SIMPLE: dict[str, Any] = {
     "leave": lambda call_id: ce.LeaveAsked(call_id=call_id),
 }
 ACTIONS = (*_SIMPLE, "transfer", "consult")
-TARGETS = ("agent", "queue", "number", "supervisor")
 _placements = itertools.count(1)
 
 
@@ -104,42 +102,28 @@ def _may_control(request: web.Request, view: TalkView) -> None:
 
 async def _target(request: web.Request, body: dict[str, Any], call_id: str, *,
                   blind: bool) -> ce.Target:
+    """The request's ``to`` as a target the core checked (an outside number: once the
+    call gate decided)."""
     to = body.get("to")
-    if not isinstance(to, dict) or len(to) != 1 or next(iter(to)) not in TARGETS \
+    if not isinstance(to, dict) or len(to) != 1 or next(iter(to)) not in REQUESTED_KINDS \
             or not isinstance(next(iter(to.values())), str):
-        raise BadInput(422, f"to: an object with one of {', '.join(TARGETS)} as a string",
-                       "to")
+        raise BadInput(422, f"to: an object with one of {', '.join(REQUESTED_KINDS)} as a "
+                            "string", "to")
     kind, name = next(iter(to.items()))
-    distributor = request.app[DISTRIBUTOR]
-    if kind == "queue":
-        if name not in distributor.acd.config.queues:
-            raise BadInput(404, f"no queue {name!r}", "to")
-        if not blind:
-            raise BadInput(422, "a queue cannot be consulted: transfer to it", "to")
-        return ce.Target(kind="queue", name=name)
-    if kind == "number":
-        return await _outside(request, name, call_id)
-    if kind == "supervisor":
-        if name in distributor.acd.config.agents:
-            raise BadInput(422, f"{name} is an agent: use {{\"agent\": \"{name}\"}}", "to")
-        if name not in distributor.registered:
-            raise BadInput(409, f"{name} has no phone registered", "to")
-        return ce.Target(kind="phone", name=name, endpoint=distributor.registered.ring(name))
-    return _agent_target(distributor, name)
+    control = request.app[CONTROL]
+    try:
+        if kind == "number":
+            number, decision = await _gate(request, name, call_id)
+            return control.number_target(call_id, number, decision,
+                                         asked_by=request[PRINCIPAL].agent)
+        return control.target(kind, name, blind=blind,
+                              floor=AcdFloor(request.app[DISTRIBUTOR]))
+    except ControlRefused as refused:
+        raise BadInput(refused.status, refused.reason, "to") from None
 
 
-def _agent_target(distributor: Distributor, name: str) -> ce.Target:
-    if name not in distributor.acd.config.agents:
-        raise BadInput(404, f"no agent {name!r}", "to")
-    state = distributor.acd.agent_state(name)
-    if state.state is not AgentState.AVAILABLE or name not in distributor.registered:
-        shown = state.state.value + (f": {state.reason}" if state.reason else "")
-        raise BadInput(409, f"{name} cannot take a call now ({shown})", "to")
-    return ce.Target(kind="agent", name=name, endpoint=distributor.registered.ring(name))
-
-
-async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
-    """An outside number, once the call gate cleared it (do-not-call, calling hours)."""
+async def _gate(request: web.Request, raw: str, call_id: str) -> tuple[str, Decision]:
+    """The call gate's decision on an outside number (do-not-call, calling hours)."""
     number = try_e164(raw)
     if number is None:
         raise BadInput(422, f"to: {raw!r} is not a phone number", "to")
@@ -154,14 +138,7 @@ async def _outside(request: web.Request, raw: str, call_id: str) -> ce.Target:
     except TimeoutError:
         raise BadInput(503, "the calling rules could not be checked in time: nothing "
                             "was done; try again") from None
-    if isinstance(decision, Refused):  # on the call's record, and told to the agent
-        control = request.app[CONTROL]
-        control.publish({"type": "call.transfer_refused", "call_id": control.record_of(call_id),
-                         "agent": request[PRINCIPAL].agent, "number": number,
-                         "rule": decision.rule, "reason": decision.reason,
-                         "time": control.core_clock()})
-        raise BadInput(409, f"{number}: {decision.reason} ({decision.rule})", "to")
-    return ce.Target(kind="number", name=number)
+    return number, decision
 
 
 def _shown(view: TalkView) -> dict[str, Any]:
@@ -186,7 +163,7 @@ _OPERATION: dict[str, Any] = {
             "action": {"type": "string", "enum": list(ACTIONS)},
             "to": {"type": "object", "description": "transfer and consult: one of "
                    "agent, queue, number, supervisor (their phone id)",
-                   "properties": {kind: {"type": "string"} for kind in TARGETS}}}}}}},
+                   "properties": {kind: {"type": "string"} for kind in REQUESTED_KINDS}}}}}}},
     "responses": {"200": json_content({"type": "object"}, "the call's state after it"),
                   "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR, "422": ERROR,
                   "503": ERROR},
