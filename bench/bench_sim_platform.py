@@ -16,6 +16,8 @@ import argparse
 import platform
 import sys
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,12 +31,12 @@ from contactcenter.telephony.sim.run import run_simulation
 LOADS = ((10, 140.0), (10, 170.0), (50, 950.0))
 
 
-def _timed(run: object, repeat: int) -> tuple[SimResult, float]:
+def _timed(run: Callable[[], SimResult], repeat: int) -> tuple[SimResult, float]:
     """The result and the best wall time of ``repeat`` runs (the same each time)."""
     best, result = float("inf"), None
     for _ in range(repeat):
         started = time.perf_counter()
-        result = run()  # type: ignore[operator]
+        result = run()
         best = min(best, time.perf_counter() - started)
     assert result is not None
     return result, best
@@ -58,15 +60,18 @@ def main() -> None:
         traffic = Traffic(arrival_rate=per_hour / 3600, aht=180.0, patience=60.0,
                           calls=args.calls, seed=args.seed)
         floor = Floor(agents=agents, answer_delay=2.0, warmup=args.calls // 10)
-        core, core_s = _timed(lambda: run_simulation(traffic, floor, wrap_up=5.0),
+        core, core_s = _timed(partial(run_simulation, traffic, floor, wrap_up=5.0),
                               args.repeat)
-        whole, whole_s = _timed(
-            lambda: simulate_platform(traffic.callers(), floor, wrap_up=5.0), args.repeat)
+        whole, whole_s = _timed(partial(_through_platform, traffic, floor), args.repeat)
         print(f"\n{agents} agents, {per_hour:.0f} calls/h ({traffic.erlangs:.2f} Erlangs), "
               f"{whole.end_time / 3600:.1f} simulated hours")
         print(f"  core alone  {args.calls / core_s:>9,.0f} calls/s  {_figures(core)}")
         print(f"  platform    {args.calls / whole_s:>9,.0f} calls/s  {_figures(whole)}")
         print(f"  same figures: {_same(core, whole)}")
+
+
+def _through_platform(traffic: Traffic, floor: Floor) -> SimResult:
+    return simulate_platform(traffic.callers(), floor, wrap_up=5.0)
 
 
 def _same(core: SimResult, whole: SimResult) -> bool:
