@@ -1,42 +1,36 @@
-"""A supervisor listens to, whispers to, or barges into an agent's live call.
+"""The asyncio side of monitoring: supervisors' requests and their legs' news in, the
+core's commands carried out.
 
-The supervisor's own phone rings first (a leg with the Stasis argument
-``monitor``). Once it answers:
-
-- ``listen``: a snoop on the agent's leg hears both sides (ARI snoop, ``spy=both``)
-  and is bridged with the supervisor, who is heard by nobody;
-- ``whisper`` (coaching): the same snoop also speaks into the agent's leg
-  (``whisper=out``): the agent hears the supervisor, the caller does not;
-- ``barge``: the supervisor joins the call's own bridge; all three talk.
-
-Hanging up the supervisor's phone ends the session; the call ending ends it too.
-
-Only a phone linked to the supervisor's own user rings (``phone_to_ring``): an
-agent's phone answers by itself, so ringing any other endpoint would send a
-customer's call to whoever sits at it. Each session's reports carry the call's
-id, so the call journal keeps them with the call's record; observers (the audit
-log) get the same reports.
+``contactcenter.calls.monitor`` decides what a supervisor listening to, whispering to,
+or barging into an agent's live call does, which phone may ring, and when a session
+ends (its theory of operation is ``states.py``). This module only translates: the web
+route's request becomes ``MonitorAsked`` with what the distributor knows of the call
+and of the phones registered; the driver's news of the supervisor's phone, the snoop
+and the agent's leg becomes ``PhoneAnswered`` and ``LegGone``; the core's commands go
+to the driver in order through one sender, its reports to the bus (the call journal
+keeps them with the call's record) and to the observers (the audit log).
 """
 
 from __future__ import annotations
 
-import itertools
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from contactcenter.calls.monitor import SNOOPS, Monitoring, Session, mode_of, phone_of
+from contactcenter.calls.monitor import commands as mc
+from contactcenter.calls.monitor import events as me
+from contactcenter.calls.monitor.states import SUPERVISOR_RING
 from contactcenter.engine.distribution import Distributor
-from contactcenter.engine.phones import WEB_PHONE_SUFFIX, owner_of
+from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.sender import OrderedSender, Send
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
+__all__ = ["SNOOPS", "SUPERVISOR_RING", "MonitorRefused", "Monitors", "Publish",
+           "checked_mode", "phone_to_ring"]
+
 Publish = Callable[[dict[str, Any]], None]
-#: mode -> (spy, whisper) of the snoop; barge needs none: it joins the call's bridge
-SNOOPS: dict[str, tuple[str, str] | None] = {
-    "listen": ("both", "none"), "whisper": ("both", "out"), "barge": None}
-SUPERVISOR_RING = 30
 
 
 class MonitorRefused(Exception):
@@ -47,54 +41,25 @@ class MonitorRefused(Exception):
         self.status, self.reason, self.field = status, reason, field
 
 
+def _refused(refusal: mc.Refusal) -> MonitorRefused:
+    return MonitorRefused(refusal.status, refusal.reason, refusal.field)
+
+
 def checked_mode(mode: object) -> str:
-    """The mode asked for, if it is one (a JSON body may hold any value there)."""
-    if not isinstance(mode, str) or mode not in SNOOPS:
-        raise MonitorRefused(422, f"mode: one of {', '.join(SNOOPS)}", "mode")
-    return mode
+    """The mode asked for, if it is one (the core's ``mode_of``); ``MonitorRefused`` if not."""
+    found = mode_of(mode)
+    if isinstance(found, mc.Refusal):
+        raise _refused(found)
+    return found
 
 
 def phone_to_ring(own: str | None, asked: object = None) -> str:
-    """The endpoint a user's session may ring: their own phone (``own``, the phone their
-    user is linked to) or its browser twin ``<own>-web``; ``asked`` None means ``own``.
-
-    Never another endpoint, for admins neither: the audio of a customer's call goes
-    only to the person who asked for it."""
-    if asked is not None and (not isinstance(asked, str) or not asked):
-        raise MonitorRefused(422, "endpoint: your phone's id, as a string", "endpoint")
-    if not own:
-        raise MonitorRefused(409, "your user has no phone linked (the user's agent): "
-                                  "monitoring rings only your own phone")
-    mine = (own, f"{own}{WEB_PHONE_SUFFIX}")
-    if asked is None:
-        return own
-    if asked not in mine:
-        raise MonitorRefused(403, f"endpoint: {asked} is not your phone; monitoring rings "
-                                  f"only {' or '.join(mine)}", "endpoint")
-    return asked
-
-
-@dataclass
-class _Session:
-    monitor_id: str
-    call_id: str
-    mode: str
-    endpoint: str  #: the phone asked for (a person's id rings their latest phone)
-    phone: str  #: the endpoint that rings
-    supervisor: str  #: the user who asked
-    agent: str
-    agent_leg: str
-    phone_leg: str
-    answered: bool = False
-    started: float | None = None  #: when the supervisor's phone answered
-
-    @property
-    def snoop(self) -> str:
-        return f"{self.monitor_id}-snoop"
-
-    @property
-    def bridge(self) -> str:
-        return f"bridge-{self.monitor_id}"
+    """The endpoint a user's session may ring (the core's ``phone_of``): their own phone or
+    its browser twin; ``MonitorRefused`` for any other."""
+    found = phone_of(own, asked)
+    if isinstance(found, mc.Refusal):
+        raise _refused(found)
+    return found
 
 
 class Monitors:
@@ -102,52 +67,39 @@ class Monitors:
 
     def __init__(self, distributor: Distributor, *, send: Send, publish: Publish,
                  clock: Callable[[], float] = time.time) -> None:
+        self.core = Monitoring()
         self._distributor = distributor
         self._publish = publish
         self._clock = clock
         self._sender = OrderedSender(send, name="monitoring", on_failure=self._failed)
-        self.sessions: dict[str, _Session] = {}
-        self._ids = itertools.count(1)
         #: told every session's reports after they are published (the audit log)
         self.observers: list[Publish] = []
+
+    @property
+    def sessions(self) -> Mapping[str, Session]:
+        """The sessions under way, by id (``mode``, ``endpoint``, ``phone``...)."""
+        return self.core.sessions
 
     def start(self, call_id: str, mode: object, *, supervisor: str, own_phone: str | None,
               endpoint: object = None) -> str:
         """Ring ``supervisor``'s own phone (``endpoint``, else ``own_phone``) to monitor
         ``call_id``; refused (``MonitorRefused``) before anything rings."""
-        mode = checked_mode(mode)
-        endpoint = phone_to_ring(own_phone, endpoint)
+        checked = mode_of(mode)
+        if isinstance(checked, mc.Refusal):
+            raise _refused(checked)
+        phone = phone_to_ring(own_phone, endpoint)
         leg = self._distributor.talking_leg(call_id)
-        if leg is None:
-            raise MonitorRefused(409, f"call {call_id} is not connected to an agent")
-        phone = self._distributor.registered.reach(endpoint)
-        if phone is None:
-            raise MonitorRefused(409, f"{endpoint}'s phone is not registered")
-        if owner_of(endpoint) == leg.agent:
-            raise MonitorRefused(409, "an agent cannot monitor their own call")
-        monitor_id = f"mon-{int(self._clock())}-{next(self._ids)}"
-        session = _Session(monitor_id=monitor_id, call_id=call_id, mode=mode,
-                           endpoint=endpoint, phone=phone, supervisor=supervisor,
-                           agent=leg.agent, agent_leg=leg.leg_id,
-                           phone_leg=f"{monitor_id}-phone")
-        self.sessions[monitor_id] = session
-        self._sender.put(dc.RingAgent(call_id=monitor_id, leg_id=session.phone_leg,
-                                      endpoint=phone, caller_id=f"{mode} {leg.agent}",
-                                      timeout=SUPERVISOR_RING, purpose="monitor"))
-        self._report("call.monitor", session)
-        return monitor_id
-
-    def _report(self, kind: str, session: _Session, **data: Any) -> None:
-        # a call's event (``call_id``: the journal keeps it with the call's record);
-        # agents do not see it (it names no ``agent``)
-        event = {"type": kind, "call_id": session.call_id, "monitor_id": session.monitor_id,
-                 "monitored_call": session.call_id, "mode": session.mode,
-                 "endpoint": session.endpoint, "phone": session.phone,
-                 "supervisor": session.supervisor, "monitored_agent": session.agent,
-                 "time": self._clock(), **data}
-        self._publish(event)
-        for observer in self.observers:
-            observer(event)
+        commands = self.core.handle(me.MonitorAsked(
+            call_id=call_id, mode=checked, supervisor=supervisor, endpoint=phone,
+            phone=self._distributor.registered.reach(phone),
+            agent=leg.agent if leg is not None else None,
+            agent_leg=leg.leg_id if leg is not None else None,
+            bridge=bridge_of(call_id)), self._clock())
+        refusal = next((c for c in commands if isinstance(c, mc.Refusal)), None)
+        if refusal is not None:
+            raise _refused(refusal)
+        self._carry_out(commands)
+        return next(c.monitor_id for c in commands if isinstance(c, mc.RingPhone))
 
     def agent_of(self, call_id: str) -> str | None:
         """The agent a call is connected to, if it is."""
@@ -156,65 +108,62 @@ class Monitors:
 
     def channels(self) -> set[str]:
         """Supervisors' phones (and the snoops of answered sessions) Asterisk should have."""
-        out = set()
-        for session in self.sessions.values():
-            out.add(session.phone_leg)
-            if session.answered and SNOOPS[session.mode] is not None:
-                out.add(session.snoop)
-        return out
+        return self.core.channels()
 
     def records(self) -> set[str]:
         return set()
 
     def answered(self, event: de.MonitorAnswered) -> None:
-        session = self.sessions.get(event.monitor_id)
-        if session is None or self._distributor.talking_leg(session.call_id) is None:
-            self._sender.put(dc.HangupCall(call_id=event.leg_id))  # the call ended meanwhile
-            return
-        session.answered, session.started = True, self._clock()
-        snoop = SNOOPS[session.mode]
-        if snoop is None:  # barge: into the call's own bridge
-            self._sender.put(dc.AddToBridge(call_id=session.call_id,
-                                            bridge_id=f"bridge-{session.call_id}",
-                                            channels=(session.phone_leg,)))
-        else:
-            spy, whisper = snoop
-            self._sender.put(dc.SnoopChannel(call_id=session.monitor_id, snoop_id=session.snoop,
-                                             target=session.agent_leg, spy=spy,
-                                             whisper=whisper))
-            self._sender.put(dc.CreateBridge(call_id=session.monitor_id,
-                                             bridge_id=session.bridge))
-            self._sender.put(dc.AddToBridge(call_id=session.monitor_id,
-                                            bridge_id=session.bridge,
-                                            channels=(session.phone_leg, session.snoop)))
-        self._report("call.monitor.started", session, time=session.started)
+        session = self.core.sessions.get(event.monitor_id)
+        connected = session is not None and \
+            self._distributor.talking_leg(session.call_id) is not None
+        self._handle(me.PhoneAnswered(monitor_id=event.monitor_id, leg=event.leg_id,
+                                      call_connected=connected))
 
     def channel_gone(self, channel_id: str) -> bool:
         """A channel ended; True when it was a supervisor's phone or a snoop (ours alone).
 
         The agent's leg ending (the call is over) ends the sessions on it, and is
         still the distributor's news."""
-        for session in list(self.sessions.values()):
-            if channel_id in (session.phone_leg, session.snoop):
-                self._end(session)
-                return True
-            if channel_id == session.agent_leg:
-                self._end(session)
-        return False
+        ours = self.core.owns(channel_id)
+        self._handle(me.LegGone(leg=channel_id))
+        return ours
 
-    def _end(self, session: _Session) -> None:
-        if self.sessions.pop(session.monitor_id, None) is None:
-            return
-        self._sender.put(dc.HangupCall(call_id=session.phone_leg))
-        if SNOOPS[session.mode] is not None and session.answered:
-            self._sender.put(dc.HangupCall(call_id=session.snoop))
-            self._sender.put(dc.DestroyBridge(call_id=session.monitor_id,
-                                              bridge_id=session.bridge))
-        self._report("call.monitor.ended", session, started=session.started)
+    def _handle(self, event: me.MonitorEvent) -> None:
+        self._carry_out(self.core.handle(event, self._clock()))
+
+    def _carry_out(self, commands: list[mc.MonitorCommand]) -> None:
+        put = self._sender.put
+        for command in commands:
+            match command:
+                case mc.RingPhone(monitor_id=monitor_id, leg=leg, endpoint=endpoint,
+                                  caller_id=caller_id, timeout=timeout):
+                    put(dc.RingAgent(call_id=monitor_id, leg_id=leg, endpoint=endpoint,
+                                     caller_id=caller_id, timeout=timeout, purpose="monitor"))
+                case mc.Snoop(monitor_id=monitor_id, snoop=snoop, target=target, spy=spy,
+                              whisper=whisper):
+                    put(dc.SnoopChannel(call_id=monitor_id, snoop_id=snoop, target=target,
+                                        spy=spy, whisper=whisper))
+                case mc.OpenBridge(monitor_id=monitor_id, bridge=bridge):
+                    put(dc.CreateBridge(call_id=monitor_id, bridge_id=bridge))
+                case mc.Bridge(call_id=call_id, bridge=bridge, legs=legs):
+                    put(dc.AddToBridge(call_id=call_id, bridge_id=bridge, channels=legs))
+                case mc.HangUp(leg=leg):
+                    put(dc.HangupCall(call_id=leg))
+                case mc.CloseBridge(monitor_id=monitor_id, bridge=bridge):
+                    put(dc.DestroyBridge(call_id=monitor_id, bridge_id=bridge))
+                case mc.Report(type=kind, data=data):
+                    self._report({"type": kind, **dict(data)})
+
+    def _report(self, event: dict[str, Any]) -> None:
+        self._publish(event)
+        for observer in self.observers:
+            observer(event)
 
     def _failed(self, command: dc.DriverCommand) -> None:
+        """A supervisor's phone that could not even ring: gone, for the core."""
         if isinstance(command, dc.RingAgent):
-            self.channel_gone(command.leg_id)
+            self._handle(me.LegGone(leg=command.leg_id, cause="unreachable"))
 
     async def drained(self) -> None:
         """Wait until every command so far has been handed to the driver (for tests)."""
