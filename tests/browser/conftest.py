@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import AsyncIterator
 
 import pytest
 import pytest_asyncio
 
 from tests.integration.conftest import asterisk_install  # noqa: F401 (a fixture)
-from tests.support import missing
+from tests.integration.platform import ROOT
+from tests.support import missing, require_tool
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -54,3 +56,14 @@ def tools() -> None:
     for tool in ("sipp", "baresip"):
         if shutil.which(tool) is None:
             missing(f"{tool} is not installed")
+
+
+@pytest.fixture(scope="module")
+def bundle() -> None:
+    """The browser phone's SIP bundle, built (or found up to date) the way `make test`
+    does: npm ci and esbuild, so node and npm are required like sipp is."""
+    require_tool("npm")
+    require_tool("make")
+    done = subprocess.run(["make", "-s", "softphone"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=600, check=False)
+    assert done.returncode == 0, f"make softphone failed:\n{done.stdout}\n{done.stderr}"

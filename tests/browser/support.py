@@ -1,20 +1,22 @@
 """What the browser tests share: the platform's config, the API as the admin, signing a
-browser context in, agent phones and sipp callers."""
+browser context in, agent phones (baresip, or the desktop's browser phone) and sipp
+callers."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import shutil
 import urllib.error
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from itertools import count
 from pathlib import Path
 from typing import Any
 
 import yaml
-from playwright.async_api import Browser, BrowserContext, Page
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
@@ -26,6 +28,9 @@ from tests.support import free_ports, until
 #: a fresh profile folder (its own --user-data-dir) for each launch
 CHROMIUM_FLAGS = ("--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run")
+#: a microphone the page may use without a prompt: Chromium's fake one (a beep, or a WAV
+#: file given with --use-file-for-fake-audio-capture)
+MEDIA_FLAGS = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 QUEUE = {"strategy": "longest_idle", "ring_timeout": 6, "wrap_up": 8,
          "announce_on_join": False, "service_level_target": {"percent": 80, "seconds": 20}}
 AGENTS = {f"agent10{n}": {"name": name, "skills": {"support": 5, "sales": 5},
@@ -34,6 +39,8 @@ AGENTS = {f"agent10{n}": {"name": name, "skills": {"support": 5, "sales": 5},
 PASSWORDS = {"admin": "demo-admin-pass", "supervisor": "demo-supervisor-pass",
              **{f"agent1{n:02d}": f"demo-agent1{n:02d}-pass" for n in range(1, 11)}}
 ADA = "+15550001001"
+#: straight into the support queue, no menu (a platform started with ``direct=True``)
+DIRECT = "5100"
 #: the demo's call scripts (a relative folder would be looked up beside the test's config)
 SCRIPTS = {"scripts": {"dir": str(ROOT / "config/scripts")}}
 _callers = count(1)
@@ -41,21 +48,62 @@ _callers = count(1)
 
 @contextmanager
 def browser_platform(tmp: Path, install: AsteriskInstall,
-                     sections: dict[str, Any] | None = None) -> Iterator[Platform]:
+                     sections: dict[str, Any] | None = None,
+                     direct: bool = False) -> Iterator[Platform]:
     """The demo platform (demo CRM data seeded) with quick queues and three agents
-    (``sections``: more settings)."""
+    (``sections``: more settings; ``direct``: the number ``DIRECT`` too, for a caller
+    who cannot press keys)."""
     (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
         "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
     # an outbound peer, so that click-to-talk is on (nothing answers there: the tests only
     # place calls the platform refuses)
     outbound = {"outbound_host": "127.0.0.1", "outbound_port": free_ports(1)[0]}
-    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, install,
+    with running_platform(tmp, _ivr(tmp, direct), install,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml")},
                           asterisk=outbound, sections={**SCRIPTS, **(sections or {})}
                           ) as platform:
         yield platform
+
+
+def _ivr(tmp: Path, direct: bool) -> dict[str, Any]:
+    """The demo's IVR settings; with ``direct``, its flows and one more into support."""
+    if not direct:
+        return {"dir": str(ROOT / "config/ivr")}
+    folder = tmp / "ivr"
+    folder.mkdir(exist_ok=True)
+    for flow in (ROOT / "config/ivr").glob("*.yaml"):
+        shutil.copy(flow, folder)
+    (folder / "direct.yaml").write_text(yaml.safe_dump({
+        "start": "support", "nodes": {"support": {"type": "queue", "queue": "support"}}}))
+    return {"dir": str(folder), "numbers": {"5000": "main", DIRECT: "direct"}}
+
+
+@asynccontextmanager
+async def media_browser(executable: str, microphone: Path | None = None
+                        ) -> AsyncIterator[Browser]:
+    """A Chromium whose pages may use a fake microphone without a prompt: Chromium's beep,
+    or ``microphone``, a WAV file it plays in a loop (the flags are the launch's, hence a
+    Chromium of its own)."""
+    from playwright.async_api import async_playwright
+
+    flags = [*CHROMIUM_FLAGS, *MEDIA_FLAGS]
+    if microphone is not None:
+        flags.append(f"--use-file-for-fake-audio-capture={microphone}")
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(executable_path=executable, args=flags)
+        try:
+            yield launched
+        finally:
+            await launched.close()
+
+
+async def turn_phone_on(desk: Page) -> None:
+    """The desktop's browser phone on, as the agent turns it on, until it is registered."""
+    await desk.click("#softphone-toggle")
+    await expect(desk.locator("#softphone-status")).to_have_attribute(
+        "data-registration", "registered", timeout=10_000)
 
 
 def _request(platform: Platform, method: str, path: str, body: Any = None) -> Any:
@@ -108,11 +156,14 @@ async def registered(platform: Platform, agent: str, timeout: float = 10) -> Non
 
 
 @asynccontextmanager
-async def agent_phones(platform: Platform, folder: Path,
-                       agents: tuple[str, ...]) -> AsyncIterator[dict[str, AgentPhone]]:
-    """baresip phones that register as ``agents`` and answer by themselves."""
+async def agent_phones(platform: Platform, folder: Path, agents: tuple[str, ...],
+                       tones: Mapping[str, int] | None = None
+                       ) -> AsyncIterator[dict[str, AgentPhone]]:
+    """baresip phones that register as ``agents`` and answer by themselves (each
+    microphone a tone: ``tones``, else 440 Hz)."""
     phones = {agent: AgentPhone(folder / agent, agent, f"demo-sip-{agent[-3:]}-pass",
-                                platform.sip_port) for agent in agents}
+                                platform.sip_port, tone=(tones or {}).get(agent, 440))
+              for agent in agents}
     for phone in phones.values():
         await phone.start()
     try:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -23,32 +22,20 @@ from playwright.async_api import Browser, Page, expect
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.browser.conftest import chromium_path
 from tests.browser.support import (
-    CHROMIUM_FLAGS,
     api,
     browser_platform,
+    media_browser,
     new_caller,
     set_state,
     sign_in,
 )
-from tests.integration.platform import ROOT, EventWatcher, Platform
+from tests.integration.platform import EventWatcher, Platform
 from tests.integration.sipp import Step, call
-from tests.support import free_ports, missing, require_tool
+from tests.support import free_ports, missing
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
 
-#: a microphone (a beeping fake) the page may use without a prompt
-MEDIA_FLAGS = ("--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream")
 POSITIVE = re.compile(r"^[1-9][0-9]*$")
-
-
-@pytest.fixture(scope="module")
-def bundle() -> None:
-    """The page's SIP bundle, built (or found up to date) the way `make test` does."""
-    require_tool("npm")
-    require_tool("make")
-    done = subprocess.run(["make", "-s", "softphone"], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, check=False)
-    assert done.returncode == 0, f"make softphone failed:\n{done.stdout}\n{done.stderr}"
 
 
 @pytest.fixture(scope="module")
@@ -61,25 +48,17 @@ def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: Asteris
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
-async def media_browser() -> AsyncIterator[Browser]:
-    """A Chromium of this module's own: the fake microphone is a launch flag."""
-    executable = chromium_path()
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_FLAGS, *MEDIA_FLAGS])
-        try:
-            yield launched
-        finally:
-            await launched.close()
+async def beeping_browser() -> AsyncIterator[Browser]:
+    """A Chromium of this module's own: its fake microphone beeps."""
+    async with media_browser(chromium_path()) as launched:
+        yield launched
 
 
 @pytest_asyncio.fixture(loop_scope="session")
-async def desktop(media_browser: Browser, platform: Platform) -> AsyncIterator[Page]:
+async def desktop(beeping_browser: Browser, platform: Platform) -> AsyncIterator[Page]:
     """agent101 at the desktop, with no phone but the page's; logged out afterwards."""
     await set_state(platform, "agent101", "logged_out")
-    page = await sign_in(media_browser, platform, "agent101", "/agent")
+    page = await sign_in(beeping_browser, platform, "agent101", "/agent")
     try:
         yield page
     finally:

@@ -10,11 +10,14 @@ from __future__ import annotations
 import array
 import math
 import wave
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 #: seconds per block the tone is measured in (10 Hz wide bins at any rate)
 BLOCK = 0.1
+#: seconds of sound left out on each side of a change, for the phones' own jitter buffers
+MARGIN = 0.8
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,23 @@ class Heard:
         return math.sqrt(sum(sample * sample for sample in stretch) / len(stretch))
 
 
+def assert_heard(heard: Heard, start: float, end: float, who: str, tone: int) -> None:
+    """From ``start`` to ``end`` (less ``MARGIN`` at each end) the phone heard ``who``,
+    whose microphone sends ``tone``."""
+    share = heard.share(start + MARGIN, end - MARGIN, tone)
+    assert share > 0.5, f"{start:.1f}-{end:.1f} s: {who} was not heard ({share:.2f})"
+
+
+def assert_music(heard: Heard, start: float, end: float, tones: Mapping[str, int]) -> None:
+    """From ``start`` to ``end`` the phone heard music on hold: loud, and none of the
+    parties whose tones are ``tones`` (who -> tone)."""
+    begin, stop = start + MARGIN, end - MARGIN
+    for who, tone in tones.items():
+        share = heard.share(begin, stop, tone)
+        assert share < 0.25, f"{start:.1f}-{end:.1f} s: {who} heard on hold ({share:.2f})"
+    assert heard.loudness(begin, stop) > 100, f"{start:.1f}-{end:.1f} s: no music on hold"
+
+
 def _goertzel(block: array.array[int], cycles_per_sample: float) -> float:
     """|X(f)|^2 of ``block`` at one frequency."""
     coefficient = 2 * math.cos(2 * math.pi * cycles_per_sample)
@@ -70,3 +90,17 @@ def _goertzel(block: array.array[int], cycles_per_sample: float) -> float:
     for sample in block:
         previous, before = sample + coefficient * previous - before, previous
     return previous * previous + before * before - coefficient * previous * before
+
+
+def write_tone(path: Path, frequency: int, seconds: int = 5, rate: int = 48000) -> Path:
+    """A WAV file of one steady tone (16-bit mono, half of full scale): a microphone that
+    says who is speaking, e.g. Chromium's fake one. Whole seconds of a whole number of
+    hertz: played in a loop, it has no seam."""
+    step = 2 * math.pi * frequency / rate
+    samples = array.array("h", (int(16384 * math.sin(step * n)) for n in range(seconds * rate)))
+    with wave.open(str(path), "wb") as file:
+        file.setnchannels(1)
+        file.setsampwidth(2)
+        file.setframerate(rate)
+        file.writeframes(samples.tobytes())
+    return path

@@ -39,6 +39,17 @@ function showState(view) {
   followCall(current);
 }
 
+// an endpoint's news is about one phone only, and an agent may have two (a desk phone and
+// the one in this page): they have a phone while either is registered, as the platform
+// says in its list of agents
+let phoneAsked = 0; // the latest question wins: answers may come back out of order
+async function refreshPhone() {
+  const asked = ++phoneAsked;
+  const result = await api("GET", "/api/v1/agents");
+  const mine = result.ok && result.body.agents ? result.body.agents[me] : null;
+  if (mine && asked === phoneAsked) showPhone(Boolean(mine.registered));
+}
+
 function showPhone(registered) {
   const node = document.getElementById("my-phone");
   node.dataset.registered = String(registered);
@@ -599,7 +610,7 @@ function onEvent(event) {
   if (!mine) return;
   switch (event.type) {
     case "agent.state": showState(event); break;
-    case "endpoint.state": showPhone(Boolean(event.registered)); break;
+    case "endpoint.state": refreshPhone(); break;
     case "call.offered": if (!call || call.call_id !== event.call_id) startCall(event); break;
     case "screen.pop": showPop(event); break;
     case "call.answered":
