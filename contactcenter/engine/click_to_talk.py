@@ -1,14 +1,17 @@
-"""Click-to-talk: the agent's phone rings first, then the customer's, then they talk.
+"""The asyncio side of click-to-talk: an agent's call to a number, the agent's phone
+first, then the customer's, then both bridged.
 
-An agent clicks a number on the desktop. The platform rings the agent's own
-phone with the number on its display; once the agent picks up they hear
-ringing while the customer is dialed (``CallbackCall`` does that half, as for
-a callback), and the two are bridged when the customer answers. Meanwhile the
-ACD offers the agent nothing: an available agent is paused with the reason
-``outbound`` for the call and made available again after it (unless they
-chose another state meanwhile). Whether the number may be called at all (the
-do-not-call list, the callee's calling hours) is the call gate's to decide
-before this starts (``contactcenter.calls``, ``web/outbound_routes.py``).
+``contactcenter.calls.click_to_talk`` decides who may place a call, when each
+leg rings, what each leg's end does and when the agent is released (its theory
+of operation is ``states.py``); this module only translates. The web route's
+request becomes ``CallAsked`` with what the ACD knows of the agent and what the
+call gate decided (``contactcenter.calls``, ``web/outbound_routes.py``: it
+decides before anything rings); the driver's news of the legs becomes the
+core's events, and so do call control's calls on its ``Seats`` once the
+customer answered. The customer's half of the call (ringback, the dial, the
+bridge, the outbound record and its outcome) is a ``CallbackCall``, as for a
+callback; the ACD's part (the agent paused meanwhile with the reason
+``outbound``, available again after) goes to the distributor.
 """
 
 from __future__ import annotations
@@ -17,13 +20,15 @@ import itertools
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
 from contactcenter.acd.states import AgentState
 from contactcenter.calls import PlacementState
+from contactcenter.calls.click_to_talk import AGENT_RING, PlacedCalls, refusal_of
+from contactcenter.calls.click_to_talk import commands as kc
+from contactcenter.calls.click_to_talk import events as ke
 from contactcenter.engine.agent_store import OUTBOUND_PAUSE
 from contactcenter.engine.callbacks import CallbackCall
 from contactcenter.engine.control import Controller
@@ -33,12 +38,12 @@ from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
+__all__ = ["AGENT_RING", "ClickToTalk", "OutboundRefused", "Publish", "Send"]
+
 log = logging.getLogger(__name__)
 
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 Publish = Callable[[dict[str, Any]], None]
-#: seconds the agent's own phone rings before the attempt is given up
-AGENT_RING = 20
 
 
 class OutboundRefused(Exception):
@@ -49,26 +54,16 @@ class OutboundRefused(Exception):
         self.reason = reason
 
 
-@dataclass
-class _Outbound:
-    agent: str
-    agent_leg: str
-    side: CallbackCall
-    paused_us: bool  #: we paused the agent for it, so we make them available after
-    agent_answered: bool = False
-    released: bool = False  #: the agent's part is over (they transferred it, or left)
-
-
 class ClickToTalk:
     """Calls the agents place themselves; the engine hands it their legs' events."""
 
     def __init__(self, distributor: Distributor, *, send: Send, publish: Publish,
                  clock: Callable[[], float] = time.time) -> None:
+        self.core = PlacedCalls()
         self._distributor = distributor
         self._publish = publish
         self._clock = clock
-        self.calls: dict[str, _Outbound] = {}
-        self._legs: dict[str, str] = {}  # leg -> its call
+        self._sides: dict[str, CallbackCall] = {}  #: each call's customer half
         self._sender = OrderedSender(send, name="click-to-talk", on_failure=self._failed)
         self._ids = itertools.count(1)
         #: the call gate; once attached, only the calls it cleared are placed
@@ -80,20 +75,14 @@ class ClickToTalk:
 
     def channels(self) -> set[str]:
         """The legs of its calls that Asterisk should have now (a customer once dialed)."""
-        out = set()
-        for call in self.calls.values():
-            if not call.released:  # (an agent who transferred the call has left it)
-                out.add(call.agent_leg)
-            if call.side.agent_leg is not None:
-                out.add(call.side.customer_leg)
-        return out
+        return self.core.channels()
 
     def records(self) -> set[str]:
-        return set(self.calls)
+        return self.core.calls()
 
     def busy(self, agent: str) -> bool:
         """The agent is placing or on a call of their own."""
-        return any(call.agent == agent for call in self.calls.values())
+        return self.core.busy(agent)
 
     def known_agents(self) -> set[str]:
         return set(self._distributor.acd.config.agents)
@@ -104,41 +93,36 @@ class ClickToTalk:
 
     def check(self, agent: str) -> AgentState:
         """The agent's state, if they can place a call now; ``OutboundRefused`` if not."""
-        distributor = self._distributor
-        if agent not in distributor.registered:
-            raise OutboundRefused(f"{agent}'s phone is not registered")
-        state = distributor.acd.agent_state(agent).state
-        if state not in (AgentState.AVAILABLE, AgentState.PAUSED, AgentState.LOGGED_OUT):
-            raise OutboundRefused(f"{agent} is {state.value}: finish that call first")
-        if any(call.agent == agent for call in self.calls.values()):
-            raise OutboundRefused(f"{agent} is already placing a call")
+        state = self._state_of(agent)
+        reason = refusal_of(agent, registered=agent in self._distributor.registered,
+                            state=state, busy=self.core.busy(agent))
+        if reason is not None:
+            raise OutboundRefused(reason)
+        assert state is not None  # (an agent the ACD does not know is refused)
         return state
 
     def start(self, agent: str, number: str, *, call_id: str | None = None) -> str:
         """Ring ``agent``'s phone for a call to ``number`` that the call gate cleared
         under ``call_id`` (``new_id``); the call's id."""
-        distributor = self._distributor
-        state = self.check(agent)  # again: the gate's lookup took a moment
         call_id = call_id or self.new_id()
-        if self.gate is not None and self.gate.gate.state(call_id) is not PlacementState.PLACED:
-            raise OutboundRefused(f"{call_id} was not cleared by the calling rules")
-        paused_us = state is AgentState.AVAILABLE
-        if paused_us:
-            distributor.agent_event(ae.AgentPaused(agent=AgentId(agent), reason=OUTBOUND_PAUSE))
-        side = CallbackCall(call_id=call_id, record_id=call_id, number=number, queue=None,
-                            send=self._sender.put, publish=self._publish,
-                            clock=self._clock, outcome_prefix="", agent=agent)
-        side.open_record()
-        leg = f"{call_id}-agent"
-        self.calls[call_id] = _Outbound(agent=agent, agent_leg=leg, side=side,
-                                        paused_us=paused_us)
-        self._legs[leg] = self._legs[side.customer_leg] = call_id
-        self._publish({"type": "call.offered", "call_id": call_id, "agent": agent,
-                       "queue": None, "direction": "outbound", "time": self._clock()})
-        self._sender.put(dc.RingAgent(call_id=call_id, leg_id=leg,
-                                      endpoint=distributor.registered.ring(agent),
-                                             caller_id=number, timeout=AGENT_RING))
+        registered = self._distributor.registered
+        cleared = self.gate is None or \
+            self.gate.gate.state(call_id) is PlacementState.PLACED
+        commands = self.core.handle(ke.CallAsked(
+            call_id=call_id, agent=agent, number=number, registered=agent in registered,
+            endpoint=registered.ring(agent), agent_state=self._state_of(agent),
+            cleared=cleared), self._clock())
+        refusal = next((c for c in commands if isinstance(c, kc.Refusal)), None)
+        if refusal is not None:
+            raise OutboundRefused(refusal.reason)
+        self._carry_out(commands)
         return call_id
+
+    def _state_of(self, agent: str) -> AgentState | None:
+        """The ACD's state of ``agent``; None for an agent it does not know."""
+        if agent not in self._distributor.acd.config.agents:
+            return None
+        return self._distributor.acd.agent_state(agent).state
 
     # -- the legs' news, from the engine ----------------------------------------------------
 
@@ -150,26 +134,23 @@ class ClickToTalk:
 
     def agent_answered(self, event: de.AgentAnswered) -> bool:
         """False when the call is none of ours."""
-        call = self.calls.get(event.call_id)
-        if call is None:
+        if not self.core.knows(event.call_id):
             return False
-        call.agent_answered = True
-        bridge = f"bridge-{event.call_id}"
-        self._sender.put(dc.CreateBridge(call_id=event.call_id, bridge_id=bridge))
-        call.side.connected(call.agent, event.leg_id, bridge)
+        self._handle(ke.AgentAnswered(call_id=event.call_id, leg=event.leg_id))
         return True
 
     def customer_answered(self, event: de.CustomerAnswered) -> bool:
-        call = self.calls.get(event.call_id)
-        if call is None:
+        if not self.core.knows(event.call_id):
             return False
-        call.side.customer_answered()  # its record gets call.answered, with the agent
-        if self.control is not None and call.side.answered:
-            self.control.connected(
-                call_id=event.call_id, caller=call.side.number, agent=call.agent,
-                agent_leg=call.agent_leg, queue="", priority=0,
-                bridge=f"bridge-{event.call_id}", caller_leg=call.side.customer_leg,
-                record=event.call_id, seats=self)
+        self._handle(ke.CustomerAnswered(call_id=event.call_id, leg=event.leg_id,
+                                         under_control=self.control is not None))
+        return True
+
+    def leg_ended(self, leg_id: str, cause: str) -> bool:
+        """A leg ended; False when it is none of ours."""
+        if not self.core.owns(leg_id):
+            return False
+        self._handle(ke.LegGone(leg=leg_id, cause=cause))
         return True
 
     # -- what call control asks of the calls' side (its ``Seats``) -----------------------------
@@ -179,9 +160,7 @@ class ClickToTalk:
 
     def release_agent(self, call_id: str) -> None:
         """The agent's part is over (a transfer): available again, if we paused them."""
-        call = self.calls.get(call_id)
-        if call is not None:
-            self._release(call)
+        self._handle(ke.AgentReleased(call_id=call_id))
 
     def requeue(self, call_id: str, *, queue: str, priority: int, agent: str | None,
                 handled_by: tuple[str, ...]) -> None:
@@ -195,63 +174,83 @@ class ClickToTalk:
     def hand_over(self, call_id: str, *, agent: str, leg_id: str, queue: str,
                   priority: int) -> None:
         """A consulted agent took the call over: theirs now, paused for it like its placer."""
-        call = self.calls.get(call_id)
-        if call is None:
-            return
-        self._legs.pop(call.agent_leg, None)  # the agent who handed it on has gone
-        call.agent, call.agent_leg, call.released, call.paused_us = agent, leg_id, False, True
-        self._legs[leg_id] = call_id
-        self._distributor.agent_event(ae.AgentPaused(agent=AgentId(agent),
-                                                     reason=OUTBOUND_PAUSE))
+        self._handle(ke.HandedOver(call_id=call_id, agent=agent, leg=leg_id))
 
     def hang_up_caller(self, call_id: str) -> bool:
-        call = self.calls.get(call_id)
-        if call is None:
+        if not self.core.live(call_id):
             return False
-        self._sender.put(dc.HangupCall(call_id=call.side.customer_leg))
+        self._handle(ke.CustomerHangUpAsked(call_id=call_id))
         return True
 
     def end_call(self, call_id: str) -> None:
         """Call control is done with it: the record ends, the agent is free."""
-        call = self.calls.pop(call_id, None)
-        if call is None:
-            return
-        for leg in [leg for leg, owner in self._legs.items() if owner == call_id]:
-            del self._legs[leg]
-        call.side.finish("")
-        self._sender.put(dc.DestroyBridge(call_id=call_id, bridge_id=f"bridge-{call_id}"))
-        self._release(call)
+        self._handle(ke.ControlEnded(call_id=call_id))
 
-    def _release(self, call: _Outbound) -> None:
-        if not call.released:
-            call.released = True
-            self._after(call)
+    # -- the core's commands ------------------------------------------------------------------
 
-    def leg_ended(self, leg_id: str, cause: str) -> bool:
-        call_id = self._legs.pop(leg_id, None)
-        if call_id is not None and self.control is not None and self.control.has(call_id):
-            return True  # a leg it let go (a transfer): call control has the call
-        call = self.calls.pop(call_id, None) if call_id is not None else None
-        if call is None:
-            return call_id is not None  # the other leg of a call already over
-        side = call.side
-        if leg_id == call.agent_leg:  # the agent hung up, or never answered
-            self._sender.put(dc.HangupCall(call_id=side.customer_leg))
-            side.finish("" if side.answered else
-                        ("cancelled" if call.agent_answered else "agent_missed"))
-        else:  # the customer hung up, was busy, or never answered
-            self._sender.put(dc.HangupCall(call_id=call.agent_leg))
-            side.finish(cause)
-        self._sender.put(dc.DestroyBridge(call_id=str(call_id),
-                                                 bridge_id=f"bridge-{call_id}"))
-        self._after(call)
-        return True
+    def _handle(self, event: ke.ClickEvent) -> None:
+        self._carry_out(self.core.handle(event, self._clock()))
 
-    def _after(self, call: _Outbound) -> None:
-        """Back to available, if we paused the agent and they chose nothing else since."""
-        view = self._distributor.acd.agent_state(call.agent)
-        if call.paused_us and view.state is AgentState.PAUSED and view.reason == OUTBOUND_PAUSE:
-            self._distributor.agent_event(ae.AgentAvailable(agent=AgentId(call.agent)))
+    def _carry_out(self, commands: list[kc.ClickCommand]) -> None:
+        for command in commands:
+            try:
+                self._command(command)
+            except Exception:  # one bad command must not stop the others
+                log.exception("click-to-talk command %r failed", command)
+
+    def _command(self, command: kc.ClickCommand) -> None:
+        put = self._sender.put
+        match command:
+            case kc.RingAgent(call_id=call_id, leg=leg, endpoint=endpoint,
+                              caller_id=caller_id, timeout=timeout):
+                put(dc.RingAgent(call_id=call_id, leg_id=leg, endpoint=endpoint,
+                                 caller_id=caller_id, timeout=timeout))
+            case kc.OpenBridge(call_id=call_id, bridge=bridge):
+                put(dc.CreateBridge(call_id=call_id, bridge_id=bridge))
+            case kc.HangUp(leg=leg):
+                put(dc.HangupCall(call_id=leg))
+            case kc.CloseBridge(call_id=call_id, bridge=bridge):
+                put(dc.DestroyBridge(call_id=call_id, bridge_id=bridge))
+            case kc.Report(type=kind, data=data):
+                self._publish({"type": kind, **dict(data)})
+            case _:
+                self._side_command(command)
+
+    def _side_command(self, command: kc.ClickCommand) -> None:
+        """The customer's half, call control's and the ACD's part."""
+        match command:
+            case kc.OpenRecord(call_id=call_id, agent=agent, number=number):
+                side = self._sides[call_id] = CallbackCall(
+                    call_id=call_id, record_id=call_id, number=number, queue=None,
+                    send=self._sender.put, publish=self._publish, clock=self._clock,
+                    outcome_prefix="", agent=agent)
+                side.open_record()
+            case kc.DialCustomer(call_id=call_id, agent=agent, agent_leg=leg, bridge=bridge):
+                self._sides[call_id].connected(agent, leg, bridge)
+            case kc.BridgeCustomer(call_id=call_id):
+                self._sides[call_id].customer_answered()  # its record: call.answered
+            case kc.ToControl():
+                self._to_control(command)
+            case kc.EndRecord(call_id=call_id, cause=cause):
+                self._sides.pop(call_id).finish(cause)
+            case kc.PauseAgent(agent=agent):
+                self._distributor.agent_event(ae.AgentPaused(agent=AgentId(agent),
+                                                             reason=OUTBOUND_PAUSE))
+            case kc.ReleaseAgent(agent=agent, unpause=True):
+                self._unpause(agent)
+
+    def _to_control(self, command: kc.ToControl) -> None:
+        if self.control is not None:
+            self.control.connected(
+                call_id=command.call_id, caller=command.number, agent=command.agent,
+                agent_leg=command.agent_leg, queue="", priority=0, bridge=command.bridge,
+                caller_leg=command.customer_leg, record=command.call_id, seats=self)
+
+    def _unpause(self, agent: str) -> None:
+        """Back to available, if still paused for the call (they chose nothing else since)."""
+        view = self._distributor.acd.agent_state(agent)
+        if view.state is AgentState.PAUSED and view.reason == OUTBOUND_PAUSE:
+            self._distributor.agent_event(ae.AgentAvailable(agent=AgentId(agent)))
 
     def _failed(self, command: dc.DriverCommand) -> None:
         if self.control is not None and self.control.failed(command):
