@@ -8,15 +8,17 @@ tells the same story as the ACD core's own simulator on the same callers.
 from __future__ import annotations
 
 import asyncio
+import json
 import math
 from pathlib import Path
 
 import pytest
 
 from contactcenter.acd.model import Overflow
-from contactcenter.ivr.loader import load_flow
+from contactcenter.ivr.loader import load_flow, parse_flow
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
+from contactcenter.telephony.asterisk.translate import ari_event
 from contactcenter.telephony.sim.platform import Desk, simulate_platform
 from contactcenter.telephony.sim.run import run_simulation
 from contactcenter.telephony.sim.scenario import Caller, Floor, Traffic
@@ -43,6 +45,13 @@ def test_a_run_waiting_on_nothing_says_so_instead_of_hanging() -> None:
         run_virtual(asyncio.Event().wait())
 
 
+def _recorded_hang_up() -> list[str]:
+    """How Asterisk told a caller's hang-up during a prompt, in a recorded real call."""
+    told = [ari_event(json.loads(line)) for line in
+            (ROOT / "tests/data/ari_call_account_balance.jsonl").read_text().splitlines()]
+    return [type(event).__name__ for event in told if event is not None][-2:]
+
+
 def test_the_switch_answers_commands_as_asterisk_does() -> None:
     async def scene() -> list[tuple[float, de.DriverEvent]]:
         loop = asyncio.get_running_loop()
@@ -52,21 +61,49 @@ def test_the_switch_answers_commands_as_asterisk_does() -> None:
         call = switch.dial_in(Caller(at=0.0, handle=60.0), dialed="5000", number="+15550001")
         await switch.execute(dc.PlayMedia(call_id=call, playback_id="p1", media=("a", "b")))
         await switch.execute(dc.PlayMedia(call_id=call, playback_id="p2", media=("c",)))
-        await switch.execute(dc.StopMedia(call_id=call, playback_id="p2"))
-        await asyncio.sleep(10)
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p3", media=("d",)))
+        await switch.execute(dc.StopMedia(call_id=call, playback_id="p2"))  # not begun
+        await asyncio.sleep(8)
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p4", media=("e", "f")))
+        await asyncio.sleep(2)
         await switch.execute(dc.HangupCall(call_id=call))
         await switch.execute(dc.HangupCall(call_id=call))  # gone: changes nothing
-        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p3", media=("d",)))
+        await switch.execute(dc.PlayMedia(call_id=call, playback_id="p5", media=("g",)))
         await asyncio.sleep(10)
         return heard
 
     heard = run_virtual(scene())
+    line = "sim-000001"
     assert heard == [
-        (0.0, de.CallArrived(call_id="sim-000001", caller="+15550001", dialed="5000")),
-        (0.0, de.PlaybackEnded(call_id="sim-000001", playback_id="p2")),  # stopped
-        (4.0, de.PlaybackEnded(call_id="sim-000001", playback_id="p1")),  # two media
-        (10.0, de.CallEnded(call_id="sim-000001", cause="normal")),
+        (0.0, de.CallArrived(call_id=line, caller="+15550001", dialed="5000")),
+        (4.0, de.PlaybackEnded(call_id=line, playback_id="p1")),  # two media, 2 s each
+        (6.0, de.PlaybackEnded(call_id=line, playback_id="p3")),  # then the next asked
+        (10.0, de.PlaybackEnded(call_id=line, playback_id="p4")),  # cut by the hang-up
+        (10.0, de.CallEnded(call_id=line, cause="left")),  # ARI's StasisEnd
+        (10.0, de.CallEnded(call_id=line, cause="Normal Clearing")),  # ChannelDestroyed
     ]
+    assert [type(event).__name__ for _, event in heard[3:5]] == _recorded_hang_up()
+
+
+def test_phones_rung_for_a_party_or_a_supervisor_answer_as_such() -> None:
+    async def scene() -> list[de.DriverEvent]:
+        heard: list[de.DriverEvent] = []
+        switch = SimSwitch(heard.append, Wire(answer_delay=1.0))
+        for purpose in ("agent", "party", "monitor"):
+            await switch.execute(dc.RingAgent(call_id="c1", leg_id=f"{purpose}-leg",
+                                              endpoint="x", purpose=purpose))
+        await switch.execute(dc.RingAgent(call_id="c1", leg_id="slow", endpoint="y",
+                                          timeout=1))
+        await asyncio.sleep(5)
+        return heard
+
+    heard = run_virtual(scene())  # all at the same instant: in no particular order
+    assert sorted(heard, key=repr) == sorted([
+        de.AgentAnswered(call_id="c1", leg_id="agent-leg", endpoint="x"),
+        de.PartyAnswered(call_id="c1", leg_id="party-leg"),
+        de.MonitorAnswered(monitor_id="c1", leg_id="monitor-leg"),
+        de.CallEnded(call_id="slow", cause="No answer"),  # rang out: never in the app
+    ], key=repr)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -126,7 +163,8 @@ def test_agents_holding_their_callers_through_call_control() -> None:
     for figure in ("offered", "answered", "abandoned", "answered_within"):
         assert getattr(held, figure) == getattr(plain, figure), figure
     holds = held.commands.get("event:call.held", 0)
-    assert holds > 0 and holds + held.commands.get("event:refused", 0) >= held.answered
+    refused = held.commands.get("control:refused", 0)  # (a resume refused too, at times)
+    assert holds > 0 and holds + refused >= held.answered
     assert held.commands["event:call.retrieved"] <= holds  # some hung up while held
     assert held.commands["StartHold"] > plain.commands["StartHold"]  # music for the held
 
@@ -145,3 +183,52 @@ def test_callers_who_waited_too_long_are_called_back_through_the_gate() -> None:
     assert result.commands["DialCustomer"] == owed  # each promise kept once
     assert result.commands["event:callback.connected"] == owed
     assert "event:callback.refused" not in result.commands
+
+
+def test_a_floor_that_can_take_no_more_calls_ends_the_run_with_them_unfinished() -> None:
+    """Every agent lets their phone ring out (paused after it), callers wait forever:
+    nothing more can happen, and the run says how many were left, as the core's does."""
+    callers = [Caller(at=float(n), handle=60.0) for n in range(5)]
+    result = simulate_platform(callers, Floor(agents=2, answer_delay=20.0))
+    assert (result.answered, result.unfinished) == (0, 5)
+
+
+def test_announcements_forever_end_at_the_drain() -> None:
+    callers = [Caller(at=0.0, handle=60.0), Caller(at=5.0, handle=60.0)]
+    result = simulate_platform(callers, Floor(agents=1, answer_delay=30.0),
+                               queue_settings={"announce_every": 60}, drain=3600.0)
+    assert result.unfinished == 2 and result.end_time == pytest.approx(3605.0)
+    assert result.commands["event:call.announced"] > 50
+
+
+def test_the_run_ends_when_the_last_leg_goes_after_the_last_caller() -> None:
+    """The second caller gives up while the agent's phone rings for them: the run ends
+    once that ring is hung up too, not on the callers' last event."""
+    callers = [Caller(at=0.5, handle=60.0, patience=10.0), Caller(at=1.0, handle=5.0,
+                                                                  patience=1.0)]
+    result = simulate_platform(callers, Floor(agents=3, answer_delay=10.0))
+    assert (result.answered, result.abandoned, result.unfinished) == (1, 1, 0)
+
+
+def test_a_caller_sent_to_voicemail_leaves_their_message_whatever_their_patience() -> None:
+    """Overflowed to voicemail after 30 s: recording the message is not waiting, so the
+    caller's patience (40 s) no longer runs; the message is recorded whole."""
+    callers = [Caller(at=0.0, handle=600.0), Caller(at=1.0, handle=60.0, patience=40.0)]
+    result = simulate_platform(
+        callers, Floor(agents=1), wire=Wire(message_seconds=20.0),
+        queue_settings={"max_wait": 30, "overflow": Overflow(kind="voicemail", target="main")})
+    assert (result.answered, result.overflowed, result.abandoned) == (1, 1, 0)
+    assert result.commands["event:voicemail.recorded"] == 1
+
+
+def test_callers_done_in_the_menu_are_no_queue_s_calls() -> None:
+    flow = parse_flow({"start": "menu", "nodes": {
+        "menu": {"type": "menu", "prompt": ["hello"], "options": {"1": "queue", "2": "bye"},
+                 "fallback": "queue"},
+        "queue": {"type": "queue", "queue": "sim"},
+        "bye": {"type": "hangup"}}}, name="short")
+    callers = [Caller(at=0.0, handle=60.0), Caller(at=1.0, handle=60.0)]
+    result = simulate_platform(callers, Floor(agents=1), flow=flow, keys="2")
+    assert result.offered == 0 and result.abandoned == 0
+    assert result.commands["run:never_queued"] == 2
+    assert result.commands["event:call.ended"] == 2

@@ -15,7 +15,11 @@ the IVR, the ACD and call control: only the other end of the wire differs.
 It runs on the event loop's clock (a ``VirtualTimeLoop`` for hours in
 seconds). Events are delivered from the loop, never from inside ``execute``,
 as a socket would deliver them. Commands for channels that are gone change
-nothing, as Asterisk's 404s change nothing for the engine.
+nothing, as Asterisk's 404s change nothing for the engine. A hang-up is told
+as Asterisk tells it: the prompt playing ends (``PlaybackEnded``), a message
+being recorded is saved (``RecordingEnded``), then a channel that was in the
+app leaves it (``CallEnded`` "left", ARI's StasisEnd) and every channel is
+destroyed (``CallEnded`` with the cause's text, ARI's ChannelDestroyed).
 """
 
 from __future__ import annotations
@@ -40,7 +44,12 @@ class Wire:
     prompt_seconds: float = 2.0  #: each media of a prompt lasts this long
     key_delay: float = 1.0  #: a caller presses their next key this long into a prompt
     message_seconds: float = 20.0  #: a voicemail message left by a caller
-    customer_talk: float = 120.0  #: a customer called back talks this long
+    customer_answer: float = 5.0  #: a customer called back answers after this long
+    customer_talk: float = 120.0  #: and talks this long (the same for every callback)
+
+
+#: ARI's ChannelDestroyed cause texts the platform sees
+NORMAL, NO_ANSWER = "Normal Clearing", "No answer"
 
 
 @dataclass(slots=True)
@@ -50,11 +59,17 @@ class _Channel:
     channel_id: str
     caller: Caller | None = None  #: the caller on a caller's line
     keys: list[str] = field(default_factory=list)  #: keys still to press
+    up: bool = False  #: in the app (a caller, or a leg that answered): it leaves it on hang-up
     bridge: str | None = None
-    held: bool = False  #: ever put on hold: waiting in a queue
+    queued: bool = False  #: put on hold once: waiting in a queue, their patience running
     talked: bool = False  #: bridged with someone else once
     timers: list[asyncio.TimerHandle] = field(default_factory=list)
-    playbacks: dict[str, asyncio.TimerHandle] = field(default_factory=dict)
+    patience: asyncio.TimerHandle | None = None
+    #: playbacks in the order asked (Asterisk plays them one after the other); the first
+    #: plays, for ``playing``'s timer
+    playbacks: list[tuple[str, int]] = field(default_factory=list)
+    playing: asyncio.TimerHandle | None = None
+    recording: tuple[str, float] | None = None  #: a message being recorded, and since when
 
 
 def _new_york(serial: int) -> str:
@@ -66,8 +81,11 @@ def _new_york(serial: int) -> str:
 class SimSwitch:
     """A driver over simulated phones: ``execute`` takes commands, ``on_event`` hears back."""
 
-    def __init__(self, on_event: OnEvent, wire: Wire | None = None) -> None:
+    def __init__(self, on_event: OnEvent, wire: Wire | None = None,
+                 on_quiet: Callable[[], None] | None = None) -> None:
+        """``on_quiet``: told each time the last channel up goes."""
         self._on_event = on_event
+        self._on_quiet = on_quiet
         self.wire = wire or Wire()
         self._loop = asyncio.get_running_loop()
         self._channels: dict[str, _Channel] = {}
@@ -88,10 +106,15 @@ class SimSwitch:
         one in New York (a known time zone: a callback to it may be placed)."""
         self._serial += 1
         call_id = f"sim-{self._serial:06d}"
-        self._channels[call_id] = _Channel(call_id, caller=caller, keys=list(keys))
+        self._channels[call_id] = _Channel(call_id, caller=caller, keys=list(keys), up=True)
         self._emit(de.CallArrived(call_id=call_id, caller=number or _new_york(self._serial),
                                   dialed=dialed))
         return call_id
+
+    @property
+    def live(self) -> int:
+        """Channels up now (callers, agents' and customers' legs)."""
+        return len(self._channels)
 
     # -- the driver interface ----------------------------------------------------------------
 
@@ -99,80 +122,137 @@ class SimSwitch:
         """Carry out one of the platform's commands, as Asterisk would."""
         kind = type(command).__name__
         self.commands[kind] = self.commands.get(kind, 0) + 1
-        handler = _ON_COMMAND.get(type(command))
-        if handler is not None:
-            handler(self, command)
+        match command:
+            case dc.PlayMedia():
+                self._play(command)
+            case dc.StopMedia():
+                self._stop(command)
+            case dc.StartHold():
+                self._hold(command)
+            case dc.RecordMessage():
+                self._record(command)
+            case dc.RingAgent():
+                self._ring(command)
+            case dc.DialCustomer():
+                self._dial(command)
+            case dc.HangupCall(call_id=channel_id):
+                self._gone(channel_id, NORMAL)
+            case dc.CreateBridge(bridge_id=bridge):
+                self._bridges.setdefault(bridge, set())
+            case dc.AddToBridge():
+                self._add(command)
+            case dc.RemoveFromBridge(channel=channel_id):
+                self._leave_bridge(self._channels.get(channel_id))
+            case dc.DestroyBridge():
+                self._destroy(command)
+
+    # -- prompts and messages ------------------------------------------------------------------
 
     def _play(self, command: dc.PlayMedia) -> None:
         line = self._channels.get(command.call_id)
         if line is None:
             return
-        length = self.wire.prompt_seconds * max(1, len(command.media))
-        line.playbacks[command.playback_id] = self._loop.call_later(
-            length, self._playback_done, line, command.playback_id)
-        if line.keys and not line.held:  # in the menu: the caller answers it
+        line.playbacks.append((command.playback_id, max(1, len(command.media))))
+        if len(line.playbacks) == 1:
+            self._start_playback(line)
+
+    def _start_playback(self, line: _Channel) -> None:
+        """The first playback asked plays; a caller in the menu answers it with a key."""
+        playback_id, media = line.playbacks[0]
+        length = self.wire.prompt_seconds * media
+        line.playing = self._loop.call_later(length, self._playback_done, line, playback_id)
+        if line.keys and not line.queued:
             line.timers.append(self._loop.call_later(
                 min(self.wire.key_delay, length), self._press, line))
 
     def _press(self, line: _Channel) -> None:
-        if line.keys and not line.held and line.channel_id in self._channels:
+        if line.keys and not line.queued and line.channel_id in self._channels:
             self._emit(de.DigitReceived(call_id=line.channel_id, digit=line.keys.pop(0)))
 
     def _playback_done(self, line: _Channel, playback_id: str) -> None:
-        if line.playbacks.pop(playback_id, None) is not None:
-            self._emit(de.PlaybackEnded(call_id=line.channel_id, playback_id=playback_id))
+        """A playback ended (played out or stopped): the next one asked starts."""
+        line.playbacks = [p for p in line.playbacks if p[0] != playback_id]
+        if line.playing is not None:
+            line.playing.cancel()
+            line.playing = None
+        self._emit(de.PlaybackEnded(call_id=line.channel_id, playback_id=playback_id))
+        if line.playbacks and line.channel_id in self._channels:
+            self._start_playback(line)
 
     def _stop(self, command: dc.StopMedia) -> None:
         line = self._channels.get(command.call_id)
-        timer = line.playbacks.pop(command.playback_id, None) if line else None
-        if line is not None and timer is not None:  # Asterisk reports a stopped one too
-            timer.cancel()
-            self._emit(de.PlaybackEnded(call_id=line.channel_id, playback_id=command.playback_id))
+        if line is None or all(p[0] != command.playback_id for p in line.playbacks):
+            return
+        if line.playbacks[0][0] == command.playback_id:
+            self._playback_done(line, command.playback_id)  # reported as Asterisk does
+        else:  # not started yet: just dropped
+            line.playbacks = [p for p in line.playbacks if p[0] != command.playback_id]
+
+    def _record(self, command: dc.RecordMessage) -> None:
+        """A caller leaves a message: no longer waiting for an agent, so no more patience."""
+        line = self._channels.get(command.call_id)
+        if line is None:
+            return
+        if line.patience is not None:
+            line.patience.cancel()
+        seconds = min(self.wire.message_seconds, command.max_seconds)
+        line.recording = (command.name, self._loop.time())
+        line.timers.append(self._loop.call_later(seconds, self._recorded, line))
+
+    def _recorded(self, line: _Channel) -> None:
+        if line.recording is not None:
+            name, since = line.recording
+            line.recording = None
+            self._emit(de.RecordingEnded(call_id=line.channel_id, name=name,
+                                         duration=self._loop.time() - since, cause="done"))
+
+    # -- waiting, ringing, talking --------------------------------------------------------------
 
     def _hold(self, command: dc.StartHold) -> None:
-        """A caller on hold is waiting in a queue: their patience starts (once)."""
+        """A caller first put on hold is waiting in a queue: their patience starts."""
         line = self._channels.get(command.call_id)
-        if line is None or line.held or line.caller is None:
+        if line is None or line.queued or line.caller is None:
             return
-        line.held = True
+        line.queued = True
         if math.isfinite(line.caller.patience):
-            line.timers.append(self._loop.call_later(line.caller.patience, self._give_up, line))
+            line.patience = self._loop.call_later(line.caller.patience, self._give_up, line)
 
     def _give_up(self, line: _Channel) -> None:
         if not line.talked:
-            self._gone(line.channel_id, "abandoned")
-
-    def _record(self, command: dc.RecordMessage) -> None:
-        line = self._channels.get(command.call_id)
-        if line is not None:
-            seconds = min(self.wire.message_seconds, command.max_seconds)
-            line.timers.append(self._loop.call_later(seconds, self._emit, de.RecordingEnded(
-                call_id=line.channel_id, name=command.name, duration=seconds, cause="done")))
+            self._gone(line.channel_id, NORMAL)
 
     def _ring(self, command: dc.RingAgent) -> None:
-        """An agent's phone rings and is answered after the answer delay (or rings out)."""
+        """A phone rings for the platform and is answered after the answer delay (or rings
+        out); its answer is an agent's, a consulted party's or a supervisor's, by purpose."""
         leg = self._channels[command.leg_id] = _Channel(command.leg_id)
-        if self.wire.answer_delay < command.timeout:
-            answered = de.AgentAnswered(call_id=command.call_id, leg_id=command.leg_id,
-                                        endpoint=command.endpoint)
-            leg.timers.append(self._loop.call_later(self.wire.answer_delay, self._emit,
-                                                    answered))
-        else:
+        if self.wire.answer_delay >= command.timeout:
             leg.timers.append(self._loop.call_later(command.timeout, self._gone,
-                                                    command.leg_id, "no answer"))
+                                                    command.leg_id, NO_ANSWER))
+            return
+        answered: de.DriverEvent = de.AgentAnswered(
+            call_id=command.call_id, leg_id=command.leg_id, endpoint=command.endpoint)
+        if command.purpose == "party":
+            answered = de.PartyAnswered(call_id=command.call_id, leg_id=command.leg_id)
+        elif command.purpose == "monitor":
+            answered = de.MonitorAnswered(monitor_id=command.call_id, leg_id=command.leg_id)
+        leg.timers.append(self._loop.call_later(self.wire.answer_delay, self._answer,
+                                                leg, answered))
 
     def _dial(self, command: dc.DialCustomer) -> None:
-        """A customer called back answers after the answer delay, then talks a while."""
+        """A customer called back answers after a while (or rings out), then talks."""
         leg = self._channels[command.leg_id] = _Channel(
             command.leg_id, caller=Caller(at=0.0, handle=self.wire.customer_talk))
+        if self.wire.customer_answer >= command.timeout:
+            leg.timers.append(self._loop.call_later(command.timeout, self._gone,
+                                                    command.leg_id, NO_ANSWER))
+            return
         answered = de.CustomerAnswered(call_id=command.call_id, leg_id=command.leg_id)
-        leg.timers.append(self._loop.call_later(self.wire.answer_delay, self._emit, answered))
+        leg.timers.append(self._loop.call_later(self.wire.customer_answer, self._answer,
+                                                leg, answered))
 
-    def _hang_up(self, command: dc.HangupCall) -> None:
-        self._gone(command.call_id, command.reason)
-
-    def _create(self, command: dc.CreateBridge) -> None:
-        self._bridges.setdefault(command.bridge_id, set())
+    def _answer(self, leg: _Channel, answered: de.DriverEvent) -> None:
+        leg.up = True  # an answered leg enters the app
+        self._emit(answered)
 
     def _add(self, command: dc.AddToBridge) -> None:
         members = self._bridges.setdefault(command.bridge_id, set())
@@ -184,18 +264,11 @@ class SimSwitch:
                 members.add(channel_id)
         self._talk(members)
 
-    def _remove(self, command: dc.RemoveFromBridge) -> None:
-        channel = self._channels.get(command.channel)
-        if channel is not None:
-            self._leave_bridge(channel)
-
     def _destroy(self, command: dc.DestroyBridge) -> None:
         for channel_id in self._bridges.pop(command.bridge_id, set()):
             channel = self._channels.get(channel_id)
             if channel is not None:
                 channel.bridge = None
-
-    # -- what follows --------------------------------------------------------------------------
 
     def _talk(self, members: set[str]) -> None:
         """Two or more in a bridge talk: a caller's handle time starts the first time."""
@@ -205,44 +278,36 @@ class SimSwitch:
             channel = self._channels[channel_id]
             if channel.caller is not None and not channel.talked:
                 channel.talked = True
+                if channel.patience is not None:
+                    channel.patience.cancel()
                 channel.timers.append(self._loop.call_later(
-                    channel.caller.handle, self._gone, channel_id, "normal"))
+                    channel.caller.handle, self._gone, channel_id, NORMAL))
 
-    def _leave_bridge(self, channel: _Channel) -> None:
-        if channel.bridge is not None:
+    def _leave_bridge(self, channel: _Channel | None) -> None:
+        if channel is not None and channel.bridge is not None:
             self._bridges.get(channel.bridge, set()).discard(channel.channel_id)
             channel.bridge = None
 
+    # -- the end ---------------------------------------------------------------------------------
+
     def _gone(self, channel_id: str, cause: str) -> None:
-        """A channel hangs up, whoever asked: its timers stop, the platform hears of it."""
+        """A channel hangs up, whoever asked, told as Asterisk tells it."""
         channel = self._channels.pop(channel_id, None)
         if channel is None:
             return
-        for timer in [*channel.timers, *channel.playbacks.values()]:
-            timer.cancel()
+        for timer in [*channel.timers, channel.patience, channel.playing]:
+            if timer is not None:
+                timer.cancel()
+        if channel.playbacks:  # the prompt playing ends with the channel
+            self._emit(de.PlaybackEnded(call_id=channel_id, playback_id=channel.playbacks[0][0]))
+        self._recorded(channel)  # a message is kept up to the hang-up
         self._leave_bridge(channel)
-        self._emit(de.CallEnded(call_id=channel_id, cause=cause))
+        if channel.up:
+            self._emit(de.CallEnded(call_id=channel_id, cause="left"))  # StasisEnd
+        self._emit(de.CallEnded(call_id=channel_id, cause=cause))  # ChannelDestroyed
+        if not self._channels and self._on_quiet is not None:
+            self._loop.call_soon(self._on_quiet)
 
     def _emit(self, event: de.DriverEvent) -> None:
         """From the loop, not from inside the caller's stack: as a socket delivers."""
         self._loop.call_soon(self._on_event, event)
-
-    @property
-    def live(self) -> int:
-        """Channels up now (callers, agents' and customers' legs)."""
-        return len(self._channels)
-
-
-_ON_COMMAND: dict[type, Callable[[SimSwitch, dc.DriverCommand], None]] = {
-    dc.PlayMedia: SimSwitch._play,  # type: ignore[dict-item]
-    dc.StopMedia: SimSwitch._stop,  # type: ignore[dict-item]
-    dc.StartHold: SimSwitch._hold,  # type: ignore[dict-item]
-    dc.RecordMessage: SimSwitch._record,  # type: ignore[dict-item]
-    dc.RingAgent: SimSwitch._ring,  # type: ignore[dict-item]
-    dc.DialCustomer: SimSwitch._dial,  # type: ignore[dict-item]
-    dc.HangupCall: SimSwitch._hang_up,  # type: ignore[dict-item]
-    dc.CreateBridge: SimSwitch._create,  # type: ignore[dict-item]
-    dc.AddToBridge: SimSwitch._add,  # type: ignore[dict-item]
-    dc.RemoveFromBridge: SimSwitch._remove,  # type: ignore[dict-item]
-    dc.DestroyBridge: SimSwitch._destroy,  # type: ignore[dict-item]
-}
