@@ -55,8 +55,9 @@ class SimResult:
     #: ringing are the core's and the phone's, not talk)
     occupancy: float
     end_time: float  #: virtual seconds when the last call settled
-    commands: Mapping[str, int] = field(default_factory=dict)  #: what happened by kind: the core's (or driver's) commands; a
-    #: platform run adds its events (``event:TYPE``) and what else it counted
+    #: what happened, by kind: the core's (or the driver's) commands; a platform run adds
+    #: its events (``event:TYPE``) and what else it counted
+    commands: Mapping[str, int] = field(default_factory=dict)
 
     def lines(self) -> list[str]:
         """A short human-readable summary."""
