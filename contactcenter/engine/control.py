@@ -24,10 +24,9 @@ from contactcenter.calls.control import CallControl, TalkState, TalkView
 from contactcenter.calls.control import commands as cc
 from contactcenter.calls.control import events as ce
 from contactcenter.calls.control.targets import (
-    AVAILABLE,
     Floor,
     TargetRefused,
-    number_target,
+    outside_refusal,
     target_for,
 )
 from contactcenter.engine.deadlines import run_deadlines
@@ -153,6 +152,12 @@ class Controller:
             raise ControlRefused(found.status, found.reason)
         return found
 
+    def may_dial_out(self) -> None:
+        """``ControlRefused`` when no outside number can be a target at all."""
+        refused = outside_refusal(dial_out=self._seats.dial_out)
+        if refused is not None:
+            raise ControlRefused(refused.status, refused.reason)
+
     def number_target(self, call_id: str, number: str, decision: Decision, *,
                       asked_by: str | None) -> ce.Target:
         """An outside number once the call gate decided: its refusal goes on the call's
@@ -162,10 +167,7 @@ class Controller:
                            "agent": asked_by, "number": number, "rule": decision.rule,
                            "reason": decision.reason, "time": self._clock()})
             raise ControlRefused(409, f"{number}: {decision.reason} ({decision.rule})")
-        found = number_target(number, dial_out=self._seats.dial_out)
-        if isinstance(found, TargetRefused):
-            raise ControlRefused(found.status, found.reason)
-        return found
+        return ce.Target(kind="number", name=number)
 
     def publish(self, event: dict[str, Any]) -> None:
         """A domain event of a call under control (the journal keeps it with the call)."""
@@ -333,12 +335,11 @@ class AcdFloor:
     def has_queue(self, name: str) -> bool:
         return name in self._distributor.acd.config.queues
 
-    def agent_state(self, name: str) -> str | None:
+    def agent_state(self, name: str) -> tuple[str, str] | None:
         if name not in self._distributor.acd.config.agents:
             return None
         view = self._distributor.acd.agent_state(name)
-        shown = str(view.state.value)
-        return shown + (f": {view.reason}" if view.reason and shown != AVAILABLE else "")
+        return str(view.state.value), str(view.reason or "")
 
     def phone(self, person: str) -> str | None:
         registered = self._distributor.registered

@@ -136,6 +136,7 @@ class Engine:
         self.bus.publish(event)
 
     def on_driver_event(self, event: de.DriverEvent) -> None:
+        """Each leg's news to the part that rang it; a caller's to their call's task."""
         distributor, outbound, monitors = self.distributor, self.outbound, self.monitors
         if monitors is not None and isinstance(event, de.CallEnded) \
                 and monitors.channel_gone(event.call_id):
@@ -143,29 +144,13 @@ class Engine:
         if self._controlled(event):
             return
         match event:
-            case de.MonitorAnswered():
-                if monitors is not None:
-                    monitors.answered(event)
-                else:
-                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
             case de.CallArrived():
                 self._arrive(event)
-            case de.AgentAnswered() | de.CustomerAnswered() if (
-                    outbound is not None and outbound.answered(event)):
-                pass
+            case de.MonitorAnswered() | de.AgentAnswered() | de.CustomerAnswered():
+                self._answered(event)
             case de.CallEnded(call_id=leg_id, cause=cause) if (
                     outbound is not None and outbound.leg_ended(leg_id, cause)):
                 pass
-            case de.CustomerAnswered():
-                if distributor is not None:
-                    distributor.customer_answered(event)
-                else:
-                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
-            case de.AgentAnswered():
-                if distributor is not None:
-                    distributor.agent_answered(event)
-                else:
-                    self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
             case de.CallEnded(call_id=leg_id, cause=cause) if (
                     distributor is not None and distributor.leg_ended(leg_id, cause)):
                 pass
@@ -179,6 +164,23 @@ class Engine:
                 task = self.calls.get(event.call_id)
                 if task is not None:
                     task.feed(event)
+
+    def _answered(self, event: de.MonitorAnswered | de.AgentAnswered | de.CustomerAnswered,
+                  ) -> None:
+        """A leg the platform rang answered: to the part that rang it; nobody's is hung up."""
+        distributor, outbound, monitors = self.distributor, self.outbound, self.monitors
+        match event:
+            case de.MonitorAnswered() if monitors is not None:
+                monitors.answered(event)
+            case de.AgentAnswered() | de.CustomerAnswered() if (
+                    outbound is not None and outbound.answered(event)):
+                pass
+            case de.CustomerAnswered() if distributor is not None:
+                distributor.customer_answered(event)
+            case de.AgentAnswered() if distributor is not None:
+                distributor.agent_answered(event)
+            case _:
+                self._spawn(self._send(dc.HangupCall(call_id=event.leg_id)))
 
     def _controlled(self, event: de.DriverEvent) -> bool:
         """News of a leg of a call under call control (not the caller's own), taken there."""

@@ -127,8 +127,9 @@ async def _gate(request: web.Request, raw: str, call_id: str) -> tuple[str, Deci
     number = try_e164(raw)
     if number is None:
         raise BadInput(422, f"to: {raw!r} is not a phone number", "to")
-    if not request.app[DISTRIBUTOR].dial_out or GATE not in request.app:
-        raise BadInput(409, "no outbound peer: outside numbers cannot be called", "to")
+    request.app[CONTROL].may_dial_out()  # (before the gate: its refusal is the core's)
+    if GATE not in request.app:
+        raise BadInput(409, "no calling rules set up: outside numbers cannot be called", "to")
     placement = f"{call_id}-transfer-{next(_placements)}"
     try:
         decision = await asyncio.wait_for(

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from contactcenter.calls.control.events import Target
-from contactcenter.calls.control.targets import TargetRefused, number_target, target_for
+from contactcenter.calls.control.targets import TargetRefused, outside_refusal, target_for
 
 
 @dataclass
@@ -15,15 +15,16 @@ class Floor:
     """A floor written down: the queues, the agents' states, the phones registered."""
 
     queues: set[str] = field(default_factory=lambda: {"support", "sales"})
-    agents: dict[str, str] = field(default_factory=lambda: {
-        "agent101": "available", "agent102": "paused: lunch", "agent103": "available"})
+    agents: dict[str, tuple[str, str]] = field(default_factory=lambda: {
+        "agent101": ("available", ""), "agent102": ("paused", "lunch"),
+        "agent103": ("available", "")})
     phones: dict[str, str] = field(default_factory=lambda: {
         "agent101": "agent101-web", "agent102": "agent102", "sup1": "sup1"})
 
     def has_queue(self, name: str) -> bool:
         return name in self.queues
 
-    def agent_state(self, name: str) -> str | None:
+    def agent_state(self, name: str) -> tuple[str, str] | None:
         return self.agents.get(name)
 
     def phone(self, person: str) -> str | None:
@@ -49,7 +50,6 @@ def test_a_target_that_can_take_the_call_now_is_rung(kind: str, name: str, blind
     ("queue", "sales", False, 422, "a queue cannot be consulted: transfer to it"),
     ("supervisor", "agent101", False, 422, 'agent101 is an agent: use {"agent": "agent101"}'),
     ("supervisor", "sup2", False, 409, "sup2 has no phone registered"),
-    ("fax", "x", True, 422, "to: one of agent, queue, number, supervisor"),
 ])
 def test_a_target_that_cannot_is_refused_with_the_reason(kind: str, name: str, blind: bool,
                                                          status: int, says: str) -> None:
@@ -57,7 +57,11 @@ def test_a_target_that_cannot_is_refused_with_the_reason(kind: str, name: str, b
 
 
 def test_an_outside_number_needs_an_outbound_peer() -> None:
-    assert number_target("+12125550100", dial_out=True) == Target(kind="number",
-                                                                  name="+12125550100")
-    refused = number_target("+12125550100", dial_out=False)
-    assert isinstance(refused, TargetRefused) and refused.status == 409
+    assert outside_refusal(dial_out=True) is None
+    assert outside_refusal(dial_out=False) == TargetRefused(
+        409, "no outbound peer: outside numbers cannot be called")
+
+
+def test_a_kind_the_floor_does_not_know_is_the_caller_s_mistake() -> None:
+    with pytest.raises(ValueError):
+        target_for("number", "+12125550100", blind=True, floor=Floor())

@@ -13,8 +13,9 @@ registered, which the engine reads from the ACD), and either becomes the
   registered last rings);
 - a supervisor is a person outside the ACD with a phone registered; an agent
   named as one is pointed to the agent target instead;
-- an outside number is the call gate's to clear (do-not-call, calling hours),
-  which needs the CRM: the engine asks the gate, then ``number_target``.
+- an outside number needs an outbound peer (``outside_refusal``, before
+  anything else), then the call gate's clearing (do-not-call, calling hours),
+  which needs the CRM: the engine asks the gate.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ class Floor(Protocol):
 
     def has_queue(self, name: str) -> bool: ...
 
-    def agent_state(self, name: str) -> str | None:
-        """An ACD agent's state as shown ("available", "paused: lunch"); None: no agent."""
+    def agent_state(self, name: str) -> tuple[str, str] | None:
+        """An ACD agent's state and its reason ("paused", "lunch"); None: no such agent."""
 
     def phone(self, person: str) -> str | None:
         """The endpoint to ring for a person with a phone registered; None: none is."""
@@ -51,21 +52,22 @@ class TargetRefused:
 
 
 def target_for(kind: str, name: str, *, blind: bool, floor: Floor) -> Target | TargetRefused:
-    """The target ``kind``/``name`` names (not a number: see ``number_target``), or why not."""
+    """The target ``kind``/``name`` names, or why not; an outside number is not one of
+    these (``outside_refusal``, the gate, then ``Target(kind="number")``)."""
     if kind == "queue":
         return _queue(name, blind, floor)
     if kind == "supervisor":
         return _supervisor(name, floor)
     if kind == "agent":
         return _agent(name, floor)
-    return TargetRefused(422, f"to: one of {', '.join(REQUESTED_KINDS)}")
+    raise ValueError(f"not a target kind the floor knows: {kind!r}")
 
 
-def number_target(number: str, *, dial_out: bool) -> Target | TargetRefused:
-    """An outside number the call gate cleared, if the platform can dial out at all."""
+def outside_refusal(*, dial_out: bool) -> TargetRefused | None:
+    """Why no outside number can be a target at all (before the gate is asked), if so."""
     if not dial_out:
         return TargetRefused(409, "no outbound peer: outside numbers cannot be called")
-    return Target(kind="number", name=number)
+    return None
 
 
 def _queue(name: str, blind: bool, floor: Floor) -> Target | TargetRefused:
@@ -86,10 +88,12 @@ def _supervisor(name: str, floor: Floor) -> Target | TargetRefused:
 
 
 def _agent(name: str, floor: Floor) -> Target | TargetRefused:
-    state = floor.agent_state(name)
-    if state is None:
+    found = floor.agent_state(name)
+    if found is None:
         return TargetRefused(404, f"no agent {name!r}")
+    state, reason = found
     endpoint = floor.phone(name)
     if state != AVAILABLE or endpoint is None:
-        return TargetRefused(409, f"{name} cannot take a call now ({state})")
+        shown = state + (f": {reason}" if reason else "")
+        return TargetRefused(409, f"{name} cannot take a call now ({shown})")
     return Target(kind="agent", name=name, endpoint=endpoint)
