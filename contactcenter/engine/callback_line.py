@@ -1,12 +1,13 @@
-"""Callbacks in line: the virtual callers the ACD offers in turn, and the call gate
-they pass before any phone rings.
+"""Callbacks in line: the asyncio side of the callbacks core.
 
 The layer under ``Distributor`` (``distribution.py``) for what is a callback's
-own: asking the gate (``contactcenter.engine.gatekeeper``) when one is asked
-for or left by an overflow, lining it up in the ACD once accepted, setting it
-aside when its turn comes outside the callee's hours and putting it back when
-the gate says so, and, at its turn, the ``CallbackCall`` that rings the agent
-and dials the customer (``callbacks.py``).
+own. The rules (the call gate's word on each promise and each turn, virtual
+callers in line, set aside and back, withdrawn when nobody can be dialed, the
+attempt that rings the agent and dials the customer) are the sans-I/O core's,
+``contactcenter.calls.callback``. This module feeds it what the ACD, the gate
+and the customer's leg say, and carries its commands out: to the gate
+(``contactcenter.engine.gatekeeper``), the ACD core, the offers core, call
+control and the driver.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ from typing import Any
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import CallId
-from contactcenter.calls import Cleared, Deferred, Refused, Source
+from contactcenter.calls import Cleared, Refused, Source
+from contactcenter.calls.callback import Callbacks
+from contactcenter.calls.callback import commands as bc
+from contactcenter.calls.callback import events as be
+from contactcenter.calls.offers import Offers
 from contactcenter.calls.offers import events as oe
-from contactcenter.engine.callbacks import DIALABLE, CallbackCall, Promise
 from contactcenter.engine.control import Controller
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide
+from contactcenter.engine.phones import Phones
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 
@@ -31,19 +36,45 @@ from contactcenter.telephony import events as de
 Checked = asyncio.Future[Cleared | Refused]
 
 
+class CallbackSide:
+    """Where a waiting caller's task would be, for a callback at its turn: what the
+    offers core and call control tell it goes to the callbacks core."""
+
+    def __init__(self, line: CallbackLine, call_id: str) -> None:
+        self._line = line
+        self.call_id = call_id
+
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
+        """The agent answered: the customer is dialed."""
+        self._line._callback(be.AgentConnected(call_id=self.call_id, agent=agent,
+                                               leg_id=leg_id, bridge=bridge_id))
+
+    def overflow(self, kind: str, target: str | None) -> None:
+        """A virtual caller does not overflow again; nothing to do."""
+
+    def hang_up(self, reason: str) -> None:
+        """The agent hung up (or the call was withdrawn): the customer's leg goes too."""
+        self._line._callback(be.AgentLeft(call_id=self.call_id, reason=reason))
+
+    def finish(self, cause: str) -> None:
+        """Call control is done with the call: the attempt's record ends."""
+        self._line._callback(be.AttemptOver(call_id=self.call_id, cause=cause))
+
+
 class CallbackLine:
-    """What the distributor does for callbacks; its state is the distributor's."""
+    """What the distributor does for callbacks; its state is the core's, ``callbacks``."""
 
     acd: Acd
     dial_out: bool
+    registered: Phones
+    offers: Offers
     #: the call gate every callback passes
     gate: Gatekeeper | None
     #: call control, told of each customer who answered
     control: Controller | None
+    #: the rules of callbacks (``contactcenter.calls.callback``)
+    callbacks: Callbacks
     _sides: dict[str, CallSide]
-    _callbacks: dict[str, str]
-    _promises: dict[str, Promise]
-    _customer_legs: dict[str, str]
     _withdraw: list[str]
     _set_aside: list[str]
     _clock: Callable[[], float]
@@ -62,117 +93,126 @@ class CallbackLine:
         """A customer asked to be called back: a virtual caller waits its turn in ``queue``
         (``since``: when they asked, for one restored after a restart), once the call gate
         accepts it; the gate's first decision, for whoever asked to tell the customer."""
-        promise = Promise(queue, number, priority, skill, variables,
-                          self._clock() if since is None else since)
-        self._callbacks[call_id] = number
-        if self.gate is None:
-            self._line_up(call_id, promise)
-            return None
-        self._promises[call_id] = promise
-        decision = self.gate.ask(call_id, source, number)
-        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=False))
-        return decision
-
-    def _line_up(self, call_id: str, promise: Promise) -> None:
-        self._handle(ae.CallbackRequested(
-            call_id=CallId(call_id), queue=promise.queue, number=promise.number,
-            priority=promise.priority, skill=promise.skill, variables=promise.variables,
-            since=promise.since))
-
-    def _checked(self, call_id: str, done: Checked, *, in_line: bool) -> None:
-        """The gate's answer for a callback: in line now, at the window's opening, or never."""
-        decision = done.result() if not done.cancelled() else None
-        if isinstance(decision, Cleared) and decision.earliest is None:
-            if not in_line and call_id in self._promises:
-                self._line_up(call_id, self._promises[call_id])
-        elif isinstance(decision, Cleared):  # the gate says Resume at the opening
-            if in_line:
-                self._handle(ae.CallbackDeferred(call_id=CallId(call_id)))
-        else:
-            self.drop_callback(call_id)
+        return self._callback(be.Requested(
+            call_id=call_id, queue=queue, number=number, priority=priority, skill=skill,
+            variables=variables, since=self._clock() if since is None else since,
+            source=source, gated=self.gate is not None))
 
     def resume_callback(self, call_id: str) -> None:
         """A callback set aside may wait in line again (its place kept by ``since``)."""
-        promise = self._promises.get(call_id)
-        if promise is not None:
-            self._line_up(call_id, promise)
+        self._callback(be.Resumed(call_id=call_id))
 
     def forget_promise(self, call_id: str) -> None:
         """A callback given up before its customer was dialed: the gate forgets it too."""
-        if self._promises.pop(call_id, None) is not None and self.gate is not None:
-            self.gate.finished(call_id, dialed=False)
+        self._callback(be.Forgotten(call_id=call_id))
 
     def drop_callback(self, call_id: str) -> None:
         """The gate refused a callback: out of the ACD, nobody is called."""
-        self._promises.pop(call_id, None)
-        if self._callbacks.pop(call_id, None) is not None and self.acd.call_state(call_id):
-            self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
-
-    def _check_overflow(self, call_id: str, number: str) -> None:
-        """A caller left a virtual caller behind: it waits in line while the gate looks
-        the number up (a turn before the answer is set aside until it comes)."""
-        view = self.acd.call_state(call_id)
-        if self.gate is None or view is None:
-            return
-        self._promises[call_id] = Promise(view.queue, number, view.priority, view.skill,
-                                          {}, view.joined)
-        decision = self.gate.ask(call_id, "callback_overflow", number)
-        decision.add_done_callback(lambda done: self._checked(call_id, done, in_line=True))
-
-    def _turn_cleared(self, call_id: str) -> bool:
-        """A callback's customer not dialed yet: may they be now? Checked at every turn
-        (an agent may let it ring out, and the next turn come after the window closed)."""
-        if self.gate is None or call_id not in self._promises:
-            return True
-        decision = self.gate.turn(call_id)
-        if isinstance(decision, Cleared):
-            return True
-        if isinstance(decision, Deferred):
-            self._set_aside.append(call_id)  # out of line once this batch is carried out
-        else:
-            self._promises.pop(call_id, None)
-            self._callbacks.pop(call_id, None)
-            self._withdraw.append(call_id)
-        return False
-
-    def _callback_turn(self, call_id: str) -> bool:
-        """A virtual caller's turn: the customer is called back once an agent answers;
-        False when there is nobody to call."""
-        number = self._callbacks.get(call_id)
-        view = self.acd.call_state(call_id)
-        if not self.dial_out or number is None or view is None or not DIALABLE.match(number):
-            return False
-        del self._callbacks[call_id]
-        side = CallbackCall(call_id=call_id, record_id=f"{call_id}-callback", number=number,
-                            queue=view.queue,
-                            send=self._queue, publish=self._publish, clock=self._clock)
-        self._sides[call_id] = side
-        self._offer(oe.CallerWaiting(call_id=call_id, caller=number))
-        self._customer_legs[side.customer_leg] = call_id
-        return True
+        self._callback(be.Dropped(call_id=call_id))
 
     def customer_answered(self, event: de.CustomerAnswered) -> None:
         """The customer called back answered: bridged with the agent waiting for them."""
-        side = self._sides.get(event.call_id)
-        if isinstance(side, CallbackCall) and side.customer_leg == event.leg_id:
-            side.customer_answered()
-            self._control(event.call_id, side)
-        else:  # the agent gave up meanwhile
-            self._queue(dc.HangupCall(call_id=event.leg_id))
+        self._callback(be.CustomerAnswered(call_id=event.call_id, leg_id=event.leg_id))
 
-    def _control(self, call_id: str, side: CallbackCall) -> None:
-        """The customer and the agent talk: under call control, like a caller."""
+    # -- what the distributor hands over ----------------------------------------------------
+
+    def _callback_overflow(self, call_id: str, number: str) -> None:
+        """A caller left a virtual caller behind: it waits in line while the gate looks
+        the number up (a turn before the answer is set aside until it comes)."""
         view = self.acd.call_state(call_id)
-        if self.control is None or view is None or side.agent is None \
-                or side.agent_leg is None or not side.answered:
-            return
-        self.control.connected(call_id=call_id, caller=side.number, agent=side.agent,
-                               agent_leg=side.agent_leg, queue=view.queue,
-                               priority=view.priority, bridge=side.bridge,
-                               caller_leg=side.customer_leg, record=side.record_id)
+        self._callback(be.Overflowed(
+            call_id=call_id, number=number, queue=view.queue if view else None,
+            priority=view.priority if view else 0, skill=view.skill if view else None,
+            since=view.joined if view else 0.0, gated=self.gate is not None))
 
-    def _customer_gone(self, call_id: str, cause: str) -> None:
-        side = self._sides.get(call_id)
-        self._gone(call_id)  # the agent's leg goes, the agent wraps up
-        if isinstance(side, CallbackCall):
-            side.finish(cause)
+    def _ring(self, call_id: str, agent: str, timeout: float) -> None:
+        """The ACD offers a call: a callback's turn is checked, then the agent rung."""
+        view = self.acd.call_state(call_id)
+        self._callback(be.TurnCame(call_id=call_id, agent=agent, ring_timeout=timeout,
+                                   queue=view.queue if view else None,
+                                   caller_waiting=self.offers.is_waiting(call_id),
+                                   dial_out=self.dial_out))
+
+    def _customer_leg_ended(self, leg_id: str, cause: str) -> bool:
+        """A customer's leg went; False when it is none of the callbacks'."""
+        if not self.callbacks.owns_leg(leg_id):
+            return False
+        self._callback(be.CustomerLegEnded(leg_id=leg_id, cause=cause))
+        return True
+
+    def _customer_channels(self) -> set[str]:
+        """The customers' legs dialed for callbacks still under way."""
+        return {leg for leg, call_id in self.callbacks.customer_legs().items()
+                if isinstance(self._sides.get(call_id), CallbackSide)
+                and (attempt := self.callbacks.attempt(call_id)) is not None
+                and attempt.agent_leg is not None}
+
+    # -- the core ---------------------------------------------------------------------------
+
+    def _callback(self, event: be.CallbackEvent) -> Checked | None:
+        """Hand the core ``event`` and carry out its commands, in order; the gate's
+        first answer, when it was asked."""
+        asked = None
+        for command in self.callbacks.handle(event, self._clock()):
+            match command:
+                case bc.AskGate(call_id=call_id, source=source, number=number):
+                    asked = self._ask(call_id, source, number)
+                case bc.CheckTurn(call_id=call_id):
+                    assert self.gate is not None, "only a gated promise is checked"
+                    self._callback(be.TurnChecked(call_id=call_id,
+                                                  decision=self.gate.turn(call_id)))
+                case _:
+                    self._carry_out_callback(command)
+        return asked
+
+    def _ask(self, call_id: str, source: Source, number: str) -> Checked:
+        assert self.gate is not None, "only a gated promise asks"
+        decision = self.gate.ask(call_id, source, number)
+
+        def answered(done: Checked) -> None:
+            self._callback(be.GateAnswered(
+                call_id=call_id, decision=None if done.cancelled() else done.result()))
+
+        decision.add_done_callback(answered)
+        return decision
+
+    def _carry_out_callback(self, command: bc.CallbackCommand) -> None:
+        match command:
+            case bc.GateFinished(call_id=call_id, dialed=dialed):
+                if self.gate is not None:
+                    self.gate.finished(call_id, dialed=dialed)
+            case bc.TellAcd(event=event):
+                self._handle(event)
+            case bc.LeaveLine(call_id=call_id):
+                if self.acd.call_state(call_id):
+                    self._handle(ae.CallLeft(call_id=CallId(call_id), reason="cancelled"))
+            case bc.Withdraw(call_id=call_id):
+                self._withdraw.append(call_id)  # once the ACD's current batch is done
+            case bc.SetAside(call_id=call_id):
+                self._set_aside.append(call_id)
+            case bc.StartAttempt(call_id=call_id, number=number):
+                self._sides[call_id] = CallbackSide(self, call_id)
+                self._offer(oe.CallerWaiting(call_id=call_id, caller=number))
+            case bc.Ring(call_id=call_id, agent=agent, ring_timeout=timeout):
+                self._offer(oe.Offered(call_id=call_id, agent=agent, ring_timeout=timeout,
+                                       endpoint=self.registered.ring(agent)))
+            case bc.ControlCall():
+                self._control(command)
+            case bc.EndForAgent(call_id=call_id):
+                self._gone(call_id)  # the agent's leg goes, the agent wraps up
+            case bc.Publish(type=kind, data=data):
+                self._publish({**data, "type": kind})
+            case dc.PlayMedia() | dc.StopMedia() | dc.DialCustomer() | dc.HangupCall() \
+                    | dc.AddToBridge():
+                self._queue(command)
+
+    def _control(self, command: bc.ControlCall) -> None:
+        """The customer and the agent talk: under call control, like a caller."""
+        view = self.acd.call_state(command.call_id)
+        if self.control is None or view is None:
+            return
+        self.control.connected(call_id=command.call_id, caller=command.caller,
+                               agent=command.agent, agent_leg=command.agent_leg,
+                               queue=view.queue, priority=view.priority,
+                               bridge=command.bridge, caller_leg=command.caller_leg,
+                               record=command.record)

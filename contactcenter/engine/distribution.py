@@ -10,8 +10,8 @@ driver, to the ACD (``TellAcd``) or to the caller's task. The legs' events come
 back through ``agent_answered`` and ``leg_ended``. Commands go out in the order
 the cores gave them, through one sender, so that a bridge is never asked for
 before its leg was rung. What is a callback's own (the call gate, virtual
-callers set aside and back in line, the customer's leg) is the layer below,
-``callback_line.py``.
+callers set aside and back in line, the customer's leg) is the callbacks core's
+(``contactcenter.calls.callback``), fed by the layer below, ``callback_line.py``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from contactcenter.acd import commands as ac
 from contactcenter.acd import events as ae
 from contactcenter.acd.core import Acd
 from contactcenter.acd.model import AgentId, CallId
+from contactcenter.calls.callback import Callbacks
+from contactcenter.calls.callback import events as be
 from contactcenter.calls.offers import Offers
 from contactcenter.calls.offers import commands as oc
 from contactcenter.calls.offers import events as oe
 from contactcenter.engine.agent_store import AgentStateStore, restoring_events
-from contactcenter.engine.callback_line import CallbackLine
-from contactcenter.engine.callbacks import CallbackCall, Promise
+from contactcenter.engine.callback_line import CallbackLine, CallbackSide
 from contactcenter.engine.control import Controller
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
@@ -70,16 +71,10 @@ class Distributor(CallbackLine, ControlSeats):
         self._withdraw: list[str] = []
         #: whether customers can be dialed (an outbound peer is configured)
         self.dial_out = False
-        #: virtual callers (callbacks) waiting in the ACD -> the number to call back
-        self._callbacks: dict[str, str] = {}
-        #: customers' legs dialed out -> the callback they are for
-        self._customer_legs: dict[str, str] = {}
-        #: callbacks under way -> their own record in the journal
-        self._records: dict[str, str] = {}
+        #: callbacks: promises, their turns and attempts (``contactcenter.calls.callback``)
+        self.callbacks = Callbacks()
         #: the call gate every callback passes (``contactcenter.engine.gatekeeper``)
         self.gate: Gatekeeper | None = None
-        #: callbacks the gate checks, holds or clears, until their customer is dialed
-        self._promises: dict[str, Promise] = {}
         #: callbacks to set aside (outside their calling hours) after the current batch
         self._set_aside: list[str] = []
         #: call control (hold, transfer...), told of each caller connected to an agent
@@ -120,7 +115,7 @@ class Distributor(CallbackLine, ControlSeats):
 
         True when they were talking to an agent: the call was answered, even if the
         news of the connection had not reached the caller's task yet."""
-        if isinstance(self._sides.get(call_id), CallbackCall):
+        if isinstance(self._sides.get(call_id), CallbackSide):
             return False  # the caller who asked for it hangs up: their callback goes on
         return self._gone(call_id)
 
@@ -138,8 +133,7 @@ class Distributor(CallbackLine, ControlSeats):
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         """A leg's channel is gone; False when ``leg_id`` is no leg of ours."""
-        if leg_id in self._customer_legs:
-            self._customer_gone(self._customer_legs.pop(leg_id), cause)
+        if self._customer_leg_ended(leg_id, cause):
             return True
         leg = self.offers.legs.get(leg_id)
         if leg is None:
@@ -152,14 +146,11 @@ class Distributor(CallbackLine, ControlSeats):
     def channels(self) -> set[str]:
         """The channels it drives that Asterisk should have now: agents' legs, and the
         customers' legs of callbacks whose customer was dialed."""
-        dialed = {leg for leg, call_id in self._customer_legs.items()
-                  if isinstance(side := self._sides.get(call_id), CallbackCall)
-                  and side.agent_leg is not None}
-        return set(self.offers.legs) | dialed
+        return set(self.offers.legs) | self._customer_channels()
 
     def records(self) -> set[str]:
         """The journal records of callbacks under way (their calls are not callers')."""
-        return set(self._records.values())
+        return self.callbacks.records()
 
     def talking_leg(self, call_id: str) -> Leg | None:
         """The agent's leg a call is connected to, if it is."""
@@ -211,7 +202,7 @@ class Distributor(CallbackLine, ControlSeats):
             case ac.CancelOffer(call_id=call_id, agent=agent):
                 self._offer(oe.OfferCancelled(call_id=call_id, agent=agent))
             case ac.ConnectCall(call_id=call_id, agent=agent):
-                dialed = isinstance(self._sides.get(call_id), CallbackCall)
+                dialed = isinstance(self._sides.get(call_id), CallbackSide)
                 self._offer(oe.Assigned(call_id=call_id, agent=agent, customer_dialed=dialed))
             case ac.Announce(call_id=call_id, position=position, expected_wait=wait):
                 self._offer(oe.AnnouncementDue(call_id=call_id, position=position,
@@ -220,8 +211,7 @@ class Distributor(CallbackLine, ControlSeats):
                 self._offer(oe.AnnouncementDue(call_id=call_id))
             case ac.OverflowCall(call_id=call_id, kind=kind, target=target):
                 if kind == "callback" and target:
-                    self._callbacks[call_id] = target
-                    self._check_overflow(call_id, target)
+                    self._callback_overflow(call_id, target)
                 self._offer(oe.Overflowed(call_id=call_id, kind=kind, target=target))
             case ac.Report():
                 self._report(command)
@@ -230,39 +220,21 @@ class Distributor(CallbackLine, ControlSeats):
         """The ACD's news, published (a callback's on its own record), and what follows
         from some: an agent's state kept, a caller for no queue let go."""
         kind, data = command.type, command.data
-        record = self._records.get(str(data.get("call_id")))
+        record = self.callbacks.record_of(str(data.get("call_id")))
         if record is not None and kind != "call.answered":
             # a callback's news goes on its own outbound record; it is answered
-            # when the customer answers (CallbackCall), not when the agent does
+            # when the customer answers (the attempt's), not when the agent does
             data = {**dict(data), "call_id": record}
             acd_id = str(command.data["call_id"])
-            if kind == "call.wrapped" and not (self.control is not None
-                                               and self.control.has(acd_id)):
-                self._records.pop(acd_id, None)  # (handed over: the next one's too)
+            if kind == "call.wrapped":
+                self._callback(be.Wrapped(call_id=acd_id, handed_over=(
+                    self.control is not None and self.control.has(acd_id))))
         self._publish({**dict(data), "type": kind, "time": self._clock()})
         if kind == "agent.state" and self._store is not None:
             self._store.save(str(data["agent"]), str(data["state"]),
                              str(data.get("reason") or ""))
         if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
             self._offer(oe.CallerReleased(call_id=str(data.get("call_id")), reason="normal"))
-
-    def _ring(self, call_id: str, agent: str, timeout: float) -> None:
-        if not self._turn_cleared(call_id):
-            return
-        if not self.offers.is_waiting(call_id) and not self._callback_turn(call_id):
-            # no caller on the line and none to call back (no outbound peer, or a number
-            # that cannot be dialed): withdrawn rather than left ringing nobody, which
-            # would set agent after agent not ready
-            log.warning("call %s: nobody to connect %s to; withdrawn", call_id, agent)
-            self._publish({"type": "callback.withdrawn", "call_id": call_id, "agent": agent,
-                           "number": self._callbacks.pop(call_id, None),
-                           "reason": "no_outbound" if not self.dial_out else "not_dialable",
-                           "time": self._clock()})
-            self._withdraw.append(call_id)
-            self.forget_promise(call_id)
-            return
-        self._offer(oe.Offered(call_id=call_id, agent=agent, ring_timeout=timeout,
-                               endpoint=self.registered.ring(agent)))
 
     # -- the offers core -----------------------------------------------------------------------
 
@@ -294,15 +266,13 @@ class Distributor(CallbackLine, ControlSeats):
         and call control given the call (a callback's once its customer answers)."""
         call_id, agent, bridge = command.call_id, command.agent, command.bridge
         side = self._sides.get(call_id)
-        if isinstance(side, CallbackCall):  # the customer is dialed now
-            self._records[call_id] = side.record_id  # the attempt's own record
-            if self._promises.pop(call_id, None) is not None and self.gate is not None:
-                self.gate.finished(call_id, dialed=True)
+        if isinstance(side, CallbackSide):  # kept: the customer is dialed now
+            self._callback(be.AgentAssigned(call_id=call_id))
         self._record(call_id, bridge)
         if side is not None:
             side.connected(agent, command.leg_id, bridge)
         view = self.acd.call_state(call_id)
-        if self.control is not None and view is not None and not isinstance(side, CallbackCall):
+        if self.control is not None and view is not None and not isinstance(side, CallbackSide):
             self.control.connected(call_id=call_id, caller=self.offers.caller_of(call_id) or "",
                                    agent=agent, agent_leg=command.leg_id, queue=view.queue,
                                    priority=view.priority, bridge=bridge)
@@ -317,7 +287,7 @@ class Distributor(CallbackLine, ControlSeats):
         # one file per agent who had the call: a transfer must not overwrite the first
         name = f"call-{call_id}" if visits == 1 else f"call-{call_id}-{visits}"
         self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
-        record = self._records.get(call_id, call_id)  # a callback's: its outbound record
+        record = self.callbacks.record_of(call_id) or call_id  # a callback's: its own
         self._publish({"type": "call.recording", "call_id": record, "queue": queue.name,
                        "recording": name, "time": self._clock()})
 

@@ -19,7 +19,7 @@ from contactcenter.acd.model import AgentId, CallId
 from contactcenter.calls.offers import Offers
 from contactcenter.calls.offers import events as oe
 from contactcenter.engine.agent_store import CONSULT_PAUSE
-from contactcenter.engine.callbacks import CallbackCall
+from contactcenter.engine.callback_line import CallbackSide
 from contactcenter.engine.control import Controller
 from contactcenter.engine.parties import CallSide, Leg, bridge_of
 from contactcenter.telephony import commands as dc
@@ -136,5 +136,5 @@ class ControlSeats:
         side = self._sides.pop(call_id, None)
         self._offer(oe.CallerReleased(call_id=call_id))
         self._recorded.pop(call_id, None)
-        if isinstance(side, CallbackCall):
+        if isinstance(side, CallbackSide):
             side.finish("")
