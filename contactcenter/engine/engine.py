@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any, Protocol
@@ -209,7 +209,7 @@ class Engine:
                           "state": current.get("state")})
 
     def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None,
-                leg: de.AgentAnswered | None = None) -> None:
+                leg: de.AnsweredLeg | None = None) -> None:
         if arrival.call_id in self.calls:
             return  # a duplicated StasisStart
         flow_name = self.numbers.get(arrival.dialed)
@@ -231,7 +231,8 @@ class Engine:
                   dialed=arrival.dialed, flow=flow_name)
         self._resume(task, resume, leg)
 
-    def _resume(self, task: CallTask, record: CallRecord, leg: de.AgentAnswered | None) -> None:
+    def _resume(self, task: CallTask, record: CallRecord,
+                leg: de.AnsweredLeg | None) -> None:
         """A call met again after a restart: back where its record says it was."""
         state = {"queued": CallState.QUEUED, "connected": CallState.CONNECTED}.get(record.state)
         exit_ = None
@@ -242,17 +243,35 @@ class Engine:
                             variables=dict(record.variables))
         if state is CallState.CONNECTED:
             task.agent = record.agent
-            if leg is not None and self.distributor is not None and record.queue:
-                self.distributor.adopt(
-                    task.call_id, task, leg, queue=record.queue,
-                    agent=record.agent or leg.endpoint, answered_at=record.answered or 0.0,
-                    caller=record.caller,
-                    priority=priority_of(record.variables))
-            else:  # the agent is gone: nobody to talk to, the call is over
-                task.hang_up("normal")
-                self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
-                                                        bridge_id=bridge_of(task.call_id))))
+            self._resume_talk(task, record, leg)
         self._spawn(self._run(task, state, exit_, record.requeued or record.queued))
+
+    def _resume_talk(self, task: CallTask, record: CallRecord,
+                     leg: de.AnsweredLeg | None) -> None:
+        """A caller talking when the app stopped: with their agent again (a consulted agent
+        who took the call over included), or with the party their agent handed them to;
+        with nobody left on the line, the call is over."""
+        distributor, control = self.distributor, self.control
+        handed_to = _handed_off_to(record)
+        if leg is None or distributor is None or not record.queue:
+            pass
+        elif isinstance(leg, de.AgentAnswered) or handed_to is None:
+            endpoint = leg.endpoint if isinstance(leg, de.AgentAnswered) else ""
+            distributor.adopt(
+                task.call_id, task, de.AgentAnswered(call_id=leg.call_id, leg_id=leg.leg_id),
+                queue=record.queue, agent=record.agent or endpoint,
+                answered_at=record.answered or 0.0, caller=record.caller,
+                priority=priority_of(record.variables))
+            return
+        elif control is not None:
+            control.handed_off_resumed(
+                call_id=task.call_id, caller=record.caller, other_leg=leg.leg_id,
+                other=handed_to, queue=record.queue, priority=priority_of(record.variables),
+                handled_by=tuple(record.agents))
+            return
+        task.hang_up("normal")
+        self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
+                                                bridge_id=bridge_of(task.call_id))))
 
     async def _run(self, task: CallTask, resume_state: CallState | None,
                    resume_exit: ic.Exit | None, queued_at: float | None = None) -> None:
@@ -277,7 +296,7 @@ class Engine:
         task.add_done_callback(self._tasks.discard)
 
     def resync(self, live: Mapping[str, de.CallArrived],
-               legs: Mapping[str, de.AgentAnswered] | None = None,
+               legs: Mapping[str, de.AnsweredLeg] | None = None,
                present: AbstractSet[str] | None = None) -> None:
         """Match our calls with the channels Asterisk still has in the app.
 
@@ -296,7 +315,7 @@ class Engine:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
         for channel in set().union(*(part.channels() for part in self._parts())) - present:
             self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
-        by_caller = {leg.call_id: leg for leg in legs.values()}
+        by_caller = _legs_by_caller(legs.values())
         ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
         for call_id, arrival in ordered:  # the longest waiting first: they rejoin in order
             if call_id not in self.calls:
@@ -339,3 +358,23 @@ class Engine:
 
 async def _not_connected(command: dc.DriverCommand) -> None:
     raise RuntimeError("no telephony driver attached")
+
+
+def _legs_by_caller(legs: Iterable[de.AnsweredLeg],
+                    ) -> dict[str, de.AnsweredLeg]:
+    """Each caller's leg to pick up again: their agent's, else their other party's."""
+    found: dict[str, de.AnsweredLeg] = {}
+    for leg in legs:
+        if isinstance(leg, de.AgentAnswered) or leg.call_id not in found:
+            found[leg.call_id] = leg
+    return found
+
+
+def _handed_off_to(record: CallRecord) -> str | None:
+    """Whom the record says the caller was left talking with when their agent left (an
+    outside number, a person's phone), or None: an agent has the call (or nobody)."""
+    present = [party for party in record.parties
+               if party["left"] is None and party["role"] != "caller"]
+    if not present or any(party["who"] == record.agent for party in present):
+        return None
+    return str(present[-1]["who"])

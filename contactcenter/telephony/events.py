@@ -118,3 +118,6 @@ DriverEvent = (
     | EndpointStateChanged
     | EndpointRegistration
 )
+
+#: a leg the platform rang that answered: what a reconnect finds of the calls under way
+AnsweredLeg = AgentAnswered | PartyAnswered | CustomerAnswered

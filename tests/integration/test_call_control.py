@@ -392,6 +392,71 @@ async def test_a_blind_transfer_to_an_outside_number_connects_the_caller_with_th
     assert share > 0.5, f"the caller did not reach the outside party ({share:.2f})"
 
 
+async def test_a_caller_handed_to_an_outside_number_talks_on_across_an_app_crash(
+        platform: Platform, phones: dict[str, AgentPhone], tmp_path: Path) -> None:
+    """The app dies while a caller its agent transferred out talks with the outside
+    party: the new app picks the two up again (not hung up as a call with no agent), and
+    the caller hanging up later ends the call, answered, the outside party with it."""
+    outside = Callee(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA, echo=True)
+    await outside.start()
+    try:
+        async with EventWatcher(platform) as watcher:
+            call = Call(platform, phones, watcher)
+            await call.place()
+            await call.control("transfer", number="+15557770111")
+            await call.event("call.transfer_answered", to="+15557770111")
+        platform.crash()
+        platform.start()  # Asterisk was left running: the new app adopts its calls
+        view = await asyncio.to_thread(_api, platform, "GET",
+                                       f"/api/v1/calls/{call.call_id}/control")
+        assert view["state"] == "handed_off" and view["agent"] is None
+        assert {p["role"]: p["state"] for p in view["parties"]} == {
+            "caller": "bridged", "outside": "bridged"}
+        async with EventWatcher(platform) as watcher:
+            call.watcher = watcher
+            await listen(3)  # a stretch of the call after the restart: still up
+            again = await asyncio.to_thread(_api, platform, "GET",
+                                            f"/api/v1/calls/{call.call_id}/control")
+            assert again["state"] == "handed_off"
+            ended = await call.hang_up()
+            assert ended["outcome"] == "answered" and ended["cause"] != "gone"
+            summary = await call.event("call.control_ended")
+            assert summary["handled_by"] == ["agent101"]
+            code, output = await outside.finished()
+            assert code == 0, output[-2000:]  # hung up with the call, not left alone
+    finally:
+        await outside.stop()
+
+
+async def test_a_call_handed_over_to_a_consulted_agent_stays_theirs_across_an_app_crash(
+        platform: Platform, phones: dict[str, AgentPhone]) -> None:
+    """After an attended transfer the call is the consulted agent's, on the leg that rang
+    them for the consultation: the new app adopts that leg as the call's agent leg, so
+    the agent still controls the call and wraps up when it ends."""
+    await set_state(platform, "agent103", "available")
+    async with EventWatcher(platform) as watcher:
+        call = Call(platform, phones, watcher)
+        await call.place()
+        await call.control("consult", agent="agent103")
+        await call.event("call.consult_answered", to="agent103")
+        await call.control("complete")
+        await phones["agent101"].wait_for("CALL_CLOSED")
+        await call.agent_state("agent103", "on_call")
+    platform.crash()
+    platform.start()
+    view = await asyncio.to_thread(_api, platform, "GET",
+                                   f"/api/v1/calls/{call.call_id}/control")
+    assert (view["state"], view["agent"]) == ("talking", "agent103")
+    async with EventWatcher(platform) as watcher:
+        call.watcher = watcher
+        held = await call.control("hold")  # the agent still controls it
+        assert held["state"] == "holding"
+        await call.control("resume")
+        ended = await call.hang_up()
+        assert ended["outcome"] == "answered" and ended["cause"] != "gone"
+        await call.agent_state("agent103", "wrap_up")
+
+
 async def test_a_click_to_talk_call_is_held_consulted_and_refused_a_queue_like_any(
         platform: Platform, phones: dict[str, AgentPhone], tmp_path: Path) -> None:
     """The customer the agent called echoes what they hear: the agent hears their own tone

@@ -153,7 +153,9 @@ def test_a_customer_is_dialed_through_the_outbound_peer_into_the_app() -> None:
 @pytest.mark.parametrize(("app_data", "expected"), [
     ("cc,inbound", e.CallArrived),
     ("cc,agent,1700000000.12", e.AgentAnswered),
-    ("cc,customer,1700000000.12", type(None)),  # a customer dialed out: not a caller
+    ("cc,customer,1700000000.12", e.CustomerAnswered),  # a number dialed out: not a caller
+    ("cc,party,1700000000.12", e.PartyAnswered),  # a transfer's party: the call goes on
+    ("cc,monitor,1700000000.12", type(None)),  # a supervisor's phone: not picked up
 ])
 def test_channels_listed_at_a_reconnect_are_told_apart(app_data: str, expected: type) -> None:
     channel = {"id": "x", "name": "PJSIP/agent101-00000001", "caller": {"number": "+1555"},

@@ -232,6 +232,31 @@ def test_a_blind_transfer_to_a_number_bridges_the_caller_with_whoever_answers() 
     assert reported(out, "call.control_ended")["held_total"] == 8.0
 
 
+def _handed_off_after_restart(core: CallControl) -> None:
+    core.handle(ce.HandedOffResumed(call_id="c1", caller="+15550100", other_leg="out-1",
+                                    other_kind="number", other="+15550199", queue="q",
+                                    priority=2, bridge="c1-bridge", handled_by=("a1",)), T0)
+
+
+@pytest.mark.parametrize(("gone", "hung_up"), [("out-1", "c1"), ("c1", "out-1")])
+def test_a_handed_off_call_met_after_a_restart_ends_when_either_hangs_up(
+        gone: str, hung_up: str) -> None:
+    """The caller and the outside party talk on across a restart; no agent is in it, so
+    nothing may be asked of it, and whoever hangs up first ends it for the other."""
+    core = control()
+    _handed_off_after_restart(core)
+    _handed_off_after_restart(core)  # told twice (a resync repeated): one call
+    view = core.view("c1", T0)
+    assert view is not None and view.state is TalkState.HANDED_OFF and view.agent is None
+    assert roles(view) == {"caller": "bridged", "outside": "bridged"}
+    refused(core.handle(ce.HoldAsked(call_id="c1"), T0 + 1))
+    out = core.handle(ce.LegGone(call_id="c1", leg=gone), T0 + 30)
+    assert cc.HangUp(call_id="c1", leg=hung_up) in out and one(cc.EndCall, out)
+    assert not of(cc.ReleaseAgent, out)  # the agent's part ended before the restart
+    assert reported(out, "call.control_ended")["handled_by"] == ["a1"]
+    assert core.view("c1", T0 + 30) is None
+
+
 def test_a_number_that_never_answers_sends_the_caller_back_to_the_queue() -> None:
     core = control()
     connect(core, priority=4)

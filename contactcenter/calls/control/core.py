@@ -35,6 +35,8 @@ class CallControl(LegRules):
         self._fire_due(now)
         if isinstance(event, ce.Connected):
             self._on_connected(event, now)
+        elif isinstance(event, ce.HandedOffResumed):
+            self._on_handed_off_resumed(event, now)
         elif isinstance(event, ce.PartyAnswered | ce.LegGone):
             self._on_leg(event, now)
         elif type(event) in _NAMES:
@@ -75,6 +77,21 @@ class CallControl(LegRules):
         self._talks[talk.call_id] = talk
         self._by_agent[event.agent] = talk.call_id
         self._tell_agent(talk)
+
+    def _on_handed_off_resumed(self, event: ce.HandedOffResumed, now: float) -> None:
+        """A handed-off call met again after a restart: the caller and the other party
+        in the bridge, no agent; nothing to ask of it but its end."""
+        if event.call_id in self._talks:
+            self._ignored += 1
+            return
+        caller = Party(leg=event.call_id, role=Role.CALLER, kind="caller", who=event.caller,
+                       state=PartyState.BRIDGED, since=now)
+        other = Party(leg=event.other_leg, role=Role.OUTSIDE, kind=event.other_kind,
+                      who=event.other, state=PartyState.BRIDGED, since=now)
+        self._talks[event.call_id] = Talk(
+            call_id=event.call_id, queue=event.queue, priority=event.priority,
+            bridge=event.bridge, caller=caller, agent=None, other=other,
+            state=TalkState.HANDED_OFF, handled_by=list(event.handled_by))
 
     # -- the agent's requests --------------------------------------------------------------
 

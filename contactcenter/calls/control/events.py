@@ -117,6 +117,24 @@ class LegGone:
     cause: str = ""
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class HandedOffResumed:
+    """After a restart: a caller their agent had handed off (a blind transfer to an outside
+    number, a consultation of a number or a phone completed, a conference left) still
+    talks with that party in the call's bridge; either hanging up ends the call."""
+
+    call_id: str
+    caller: str = ""  #: the caller's number
+    other_leg: str
+    other_kind: str  #: "number" or "phone"
+    other: str  #: the number, or the phone's endpoint
+    queue: str
+    priority: int
+    bridge: str
+    #: the agents who had the call, in order
+    handled_by: tuple[str, ...] = ()
+
+
 Request = (HoldAsked | ResumeAsked | MuteAsked | TransferAsked | ConsultAsked | CompleteAsked
            | CancelAsked | ConferenceAsked | LeaveAsked)
-ControlEvent = Connected | Request | PartyAnswered | LegGone
+ControlEvent = Connected | HandedOffResumed | Request | PartyAnswered | LegGone

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 OnEvent = Callable[[de.DriverEvent], None]
 #: the callers still in the app, the agents' legs answered for them, and every channel id
 #: in the app (customers' and supervisors' legs, snoops too)
-OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AgentAnswered],
+OnResync = Callable[[Mapping[str, de.CallArrived],
+                     Mapping[str, de.AnsweredLeg],
                      AbstractSet[str]], None]
 
 
@@ -113,7 +114,7 @@ class AsteriskDriver:
                 raise
             application = {"channel_ids": []}
         live: dict[str, de.CallArrived] = {}
-        legs: dict[str, de.AgentAnswered] = {}
+        legs: dict[str, de.AnsweredLeg] = {}
         for channel_id in application.get("channel_ids", []):
             found = await self._describe(channel_id)
             if isinstance(found, de.CallArrived):
@@ -141,7 +142,8 @@ class AsteriskDriver:
                 endpoint=str(endpoint.get("resource", "")),
                 registered=endpoint.get("state") == "online"))
 
-    async def _describe(self, channel_id: str) -> de.CallArrived | de.AgentAnswered | None:
+    async def _describe(self, channel_id: str,
+                        ) -> de.CallArrived | de.AnsweredLeg | None:
         assert self.ari is not None
         try:
             channel = await self.ari.get(f"/channels/{channel_id}")

@@ -119,9 +119,11 @@ def _stasis_start(message: Mapping[str, Any]) -> e.DriverEvent | None:
     )
 
 
-def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswered | None:
+def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AnsweredLeg | None:
     """A channel listed in the app at a (re)connect -> a caller, an agent's answered leg,
-    or None (a leg still ringing: originated, not in Stasis yet).
+    a consulted party's or a customer's answered leg (a call transferred on to a phone or
+    an outside number may still be up), or None (a leg still ringing: originated, not in
+    Stasis yet; a supervisor's phone or snoop).
 
     ARI's channel object names the Stasis arguments only in ``dialplan.app_data``
     ("<app>,agent,<caller's channel id>"); a channel ARI could not describe (an error
@@ -133,8 +135,12 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AgentAnswe
     args = str(dialplan.get("app_data", "")).split(",")[1:]
     if len(args) == 2 and args[0] == AGENT_ARG:
         return _agent_answered(channel, args[1])
-    if len(args) == 2 and args[0] in (CUSTOMER_ARG, MONITOR_ARG, SNOOP_ARG, PARTY_ARG):
-        return None  # not a caller; a dialed-out call is not picked up after a restart
+    if len(args) == 2 and args[0] == PARTY_ARG:
+        return e.PartyAnswered(call_id=args[1], leg_id=str(channel["id"]))
+    if len(args) == 2 and args[0] == CUSTOMER_ARG:
+        return e.CustomerAnswered(call_id=args[1], leg_id=str(channel["id"]))
+    if len(args) == 2 and args[0] in (MONITOR_ARG, SNOOP_ARG):
+        return None  # not a caller; a supervisor's session is not picked up after a restart
     event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
     return event if isinstance(event, e.CallArrived) else None
 
