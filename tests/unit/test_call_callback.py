@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -30,20 +30,10 @@ from contactcenter.calls.callback import commands as bc
 from contactcenter.calls.callback import events as be
 from contactcenter.calls.callback.states import FINAL
 from contactcenter.telephony import commands as dc
+from tests.cores import of, one
 
 T0 = 1_000.0
 NUMBER = "+15550100"
-C = TypeVar("C")
-
-
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
-
-
-def one(kind: type[C], out: Sequence[object]) -> C:
-    found = of(kind, out)
-    assert len(found) == 1, (kind.__name__, out)
-    return found[0]
 
 
 def told(out: Sequence[object]) -> list[ae.AcdEvent]:

@@ -5,9 +5,8 @@ control's news, late and doubled leg news; and its invariants under any order of
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,14 +22,10 @@ from contactcenter.calls.click_to_talk import (
 )
 from contactcenter.calls.click_to_talk import commands as kc
 from contactcenter.calls.click_to_talk import events as ke
+from tests.cores import of
 
 T0 = 1_000.0
-C = TypeVar("C")
 A, CUSTOMER = "out-1-agent", "out-1-customer"
-
-
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
 
 
 def ask(core: PlacedCalls, call: str = "out-1", agent: str = "a1", *,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -20,12 +20,12 @@ from contactcenter.calls.control import (
 )
 from contactcenter.calls.control import commands as cc
 from contactcenter.calls.control import events as ce
+from tests.cores import of, one
 
 T0 = 1_000.0
 RING = 30  # the ring timeout the tests give call control
 GRACE_DONE = RING + 5  # past the ring timeout and its grace: given up by call control
 
-C = TypeVar("C")
 
 
 def control() -> CallControl:
@@ -40,16 +40,6 @@ def connect(core: CallControl, call: str = "c1", agent: str = "a1", *, now: floa
                                     agent=agent, agent_leg=f"{agent}-leg", queue=queue,
                                     priority=priority, bridge=f"{call}-bridge",
                                     outbound=outbound), now)
-
-
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
-
-
-def one(kind: type[C], out: Sequence[object]) -> C:
-    found = of(kind, out)
-    assert len(found) == 1, (kind.__name__, out)
-    return found[0]
 
 
 def refused(out: Sequence[object], status: int = 409) -> cc.Refusal:

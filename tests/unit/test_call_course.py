@@ -5,7 +5,6 @@ invariants under any order of events and time (hypothesis)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, TypeVar
 
 import pytest
@@ -28,6 +27,7 @@ from contactcenter.calls.course import events as ce
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr.loader import parse_flow
 from contactcenter.ivr.session import IvrSession
+from tests.cores import of, one
 
 T0 = 1_000.0
 CALL = "c1"
@@ -87,10 +87,6 @@ class Call:
                                           .playback_id))
 
 
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
-
-
 def at_menu(*, acd: bool = True) -> Call:
     """A caller the CRM knows, hearing the menu."""
     call = Call(acd=acd)
@@ -113,12 +109,6 @@ def queued(*, acd: bool = True) -> Call:
     press(call, "1")
     assert call.core.state is CallState.QUEUED
     return call
-
-
-def one(kind: type[C], out: Sequence[object]) -> C:
-    found = of(kind, out)
-    assert len(found) == 1, (kind.__name__, out)
-    return found[0]
 
 
 def test_the_menu_leads_to_a_queue_the_acd_takes_then_an_agent_answers() -> None:

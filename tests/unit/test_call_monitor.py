@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,13 +23,9 @@ from contactcenter.calls.monitor import (
 from contactcenter.calls.monitor import commands as mc
 from contactcenter.calls.monitor import events as me
 from contactcenter.engine import phones
+from tests.cores import of
 
 T0 = 1_000.0
-C = TypeVar("C")
-
-
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
 
 
 def reports(out: Sequence[object]) -> list[str]:

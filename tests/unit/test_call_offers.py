@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,19 +22,9 @@ from contactcenter.calls.offers import LegState, Offers, OffersUsageError
 from contactcenter.calls.offers import commands as oc
 from contactcenter.calls.offers import events as oe
 from contactcenter.telephony import commands as dc
+from tests.cores import of, one
 
 T0 = 1_000.0
-C = TypeVar("C")
-
-
-def of(kind: type[C], out: Sequence[object]) -> list[C]:
-    return [c for c in out if isinstance(c, kind)]
-
-
-def one(kind: type[C], out: Sequence[object]) -> C:
-    found = of(kind, out)
-    assert len(found) == 1, (kind.__name__, out)
-    return found[0]
 
 
 def told(out: Sequence[object]) -> list[ae.AcdEvent]:
