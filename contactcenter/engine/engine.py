@@ -331,6 +331,10 @@ class Engine:
             if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
                 self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
                                                         bridge_id=bridge_of(leg.call_id))))
+        self._end_lost(live)
+
+    def _end_lost(self, live: Mapping[str, de.CallArrived]) -> None:
+        """Records still open whose call nobody has any more end: lost while we were down."""
         owned = set().union(*(part.records() for part in self._parts()))
         for record in self.journal.live():
             if record.call_id not in live and record.call_id not in self.calls \
