@@ -115,15 +115,16 @@ class Controller:
                                   priority=priority, bridge=bridge,
                                   outbound=caller_leg is not None))
 
-    def handed_off_resumed(self, *, call_id: str, caller: str, other_leg: str, other: str,
-                           queue: str, priority: int, handled_by: tuple[str, ...]) -> None:
+    def handed_off_resumed(self, *, call_id: str, caller: str, other_leg: str,
+                           other_kind: str, other: str, queue: str, priority: int,
+                           handled_by: tuple[str, ...]) -> None:
         """After a restart: a caller still talking with the party their agent handed them
         to (an outside number, a person's phone); either hanging up ends the call."""
         self._calls[call_id] = _Call(self._seats, call_id, call_id)
         self._legs[other_leg] = call_id
         self._handle(ce.HandedOffResumed(
             call_id=call_id, caller=caller, other_leg=other_leg, other=other,
-            other_kind="number" if other.startswith("+") else "phone", queue=queue,
+            other_kind=other_kind, queue=queue,
             priority=priority, bridge=bridge_of(call_id), handled_by=handled_by))
 
     def ask(self, request: ce.Request) -> TalkView:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any, Protocol
@@ -28,6 +28,7 @@ from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
 from contactcenter.engine.monitoring import Monitors
 from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.phones import owner_of
+from contactcenter.engine.resume import HandedOff, WithAgent, legs_by_caller, resumed_on
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal, CallRecord
 from contactcenter.ivr import commands as ic
@@ -209,7 +210,7 @@ class Engine:
                           "state": current.get("state")})
 
     def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None,
-                leg: de.AnsweredLeg | None = None) -> None:
+                legs: Sequence[de.AnsweredLeg] = ()) -> None:
         if arrival.call_id in self.calls:
             return  # a duplicated StasisStart
         flow_name = self.numbers.get(arrival.dialed)
@@ -229,10 +230,10 @@ class Engine:
             return
         task.emit("call.resumed", state=resume.state, caller=arrival.caller,
                   dialed=arrival.dialed, flow=flow_name)
-        self._resume(task, resume, leg)
+        self._resume(task, resume, legs)
 
     def _resume(self, task: CallTask, record: CallRecord,
-                leg: de.AnsweredLeg | None) -> None:
+                legs: Sequence[de.AnsweredLeg]) -> None:
         """A call met again after a restart: back where its record says it was."""
         state = {"queued": CallState.QUEUED, "connected": CallState.CONNECTED}.get(record.state)
         exit_ = None
@@ -243,35 +244,29 @@ class Engine:
                             variables=dict(record.variables))
         if state is CallState.CONNECTED:
             task.agent = record.agent
-            self._resume_talk(task, record, leg)
+            self._resume_talk(task, record, legs)
         self._spawn(self._run(task, state, exit_, record.requeued or record.queued))
 
     def _resume_talk(self, task: CallTask, record: CallRecord,
-                     leg: de.AnsweredLeg | None) -> None:
-        """A caller talking when the app stopped: with their agent again (a consulted agent
-        who took the call over included), or with the party their agent handed them to;
-        with nobody left on the line, the call is over."""
+                     legs: Sequence[de.AnsweredLeg]) -> None:
+        """A caller talking when the app stopped: with their agent again, or with the
+        party their agent handed them to (``resume.py``); with nobody, the call is over."""
         distributor, control = self.distributor, self.control
-        handed_to = _handed_off_to(record)
-        if leg is None or distributor is None or not record.queue:
-            pass
-        elif isinstance(leg, de.AgentAnswered) or handed_to is None:
-            endpoint = leg.endpoint if isinstance(leg, de.AgentAnswered) else ""
+        found = resumed_on(record, legs) if record.queue else None
+        if isinstance(found, WithAgent) and distributor is not None and record.queue:
             distributor.adopt(
-                task.call_id, task, de.AgentAnswered(call_id=leg.call_id, leg_id=leg.leg_id),
-                queue=record.queue, agent=record.agent or endpoint,
-                answered_at=record.answered or 0.0, caller=record.caller,
-                priority=priority_of(record.variables))
-            return
-        elif control is not None:
+                task.call_id, task, de.AgentAnswered(call_id=task.call_id, leg_id=found.leg),
+                queue=record.queue, agent=found.agent, answered_at=record.answered or 0.0,
+                caller=record.caller, priority=priority_of(record.variables))
+        elif isinstance(found, HandedOff) and control is not None and record.queue:
             control.handed_off_resumed(
-                call_id=task.call_id, caller=record.caller, other_leg=leg.leg_id,
-                other=handed_to, queue=record.queue, priority=priority_of(record.variables),
-                handled_by=tuple(record.agents))
-            return
-        task.hang_up("normal")
-        self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
-                                                bridge_id=bridge_of(task.call_id))))
+                call_id=task.call_id, caller=record.caller, other_leg=found.leg,
+                other_kind=found.kind, other=found.who, queue=record.queue,
+                priority=priority_of(record.variables), handled_by=tuple(record.agents))
+        else:
+            task.hang_up("normal")
+            self._spawn(self._send(dc.DestroyBridge(call_id=task.call_id,
+                                                    bridge_id=bridge_of(task.call_id))))
 
     async def _run(self, task: CallTask, resume_state: CallState | None,
                    resume_exit: ic.Exit | None, queued_at: float | None = None) -> None:
@@ -303,10 +298,11 @@ class Engine:
         Calls and legs that vanished while we were away end now; channels we do
         not know (the app restarted) are picked up again from their journal
         record: a queued caller goes back on hold in their place, a connected
-        one keeps its agent's leg (``legs``), others restart the menu. Any other
-        channel nobody here drives (a leg whose caller is gone, a customer or a
-        supervisor's phone from before a restart) is hung up. ``present``: every
-        channel id in the app.
+        one is picked up on its agent's leg or the leg of the party it was handed
+        to (``legs``, ``resume.py``), others restart the menu. Any other channel
+        nobody here drives (a leg whose caller is gone, a callback's or
+        click-to-talk's customer, a supervisor's phone from before a restart) is
+        hung up. ``present``: every channel id in the app.
         """
         legs = legs or {}
         present = set(present) if present is not None else set(live) | set(legs)
@@ -315,7 +311,7 @@ class Engine:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
         for channel in set().union(*(part.channels() for part in self._parts())) - present:
             self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
-        by_caller = _legs_by_caller(legs.values())
+        by_caller = legs_by_caller(legs.values())
         ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
         for call_id, arrival in ordered:  # the longest waiting first: they rejoin in order
             if call_id not in self.calls:
@@ -323,7 +319,7 @@ class Engine:
                 if record is not None and not arrival.dialed:  # Asterisk did not say: we knew
                     arrival = replace(arrival, caller=record.caller, dialed=record.dialed)
                 self._arrive(arrival, resume=record or CallRecord(call_id=call_id),
-                             leg=by_caller.get(call_id))
+                             legs=by_caller.get(call_id, []))
         ours = set(live).union(*(part.channels() for part in self._parts()))
         for channel in present - ours:
             self._spawn(self._send(dc.HangupCall(call_id=channel)))
@@ -363,22 +359,3 @@ class Engine:
 async def _not_connected(command: dc.DriverCommand) -> None:
     raise RuntimeError("no telephony driver attached")
 
-
-def _legs_by_caller(legs: Iterable[de.AnsweredLeg],
-                    ) -> dict[str, de.AnsweredLeg]:
-    """Each caller's leg to pick up again: their agent's, else their other party's."""
-    found: dict[str, de.AnsweredLeg] = {}
-    for leg in legs:
-        if isinstance(leg, de.AgentAnswered) or leg.call_id not in found:
-            found[leg.call_id] = leg
-    return found
-
-
-def _handed_off_to(record: CallRecord) -> str | None:
-    """Whom the record says the caller was left talking with when their agent left (an
-    outside number, a person's phone), or None: an agent has the call (or nobody)."""
-    present = [party for party in record.parties
-               if party["left"] is None and party["role"] != "caller"]
-    if not present or any(party["who"] == record.agent for party in present):
-        return None
-    return str(present[-1]["who"])

@@ -78,6 +78,8 @@ class PartyAnswered:
 
     call_id: str  #: the call it was rung for
     leg_id: str
+    #: the phone that answered (a consulted agent's: whose call it is after a handover)
+    endpoint: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -103,7 +103,7 @@ def _stasis_start(message: Mapping[str, Any]) -> e.DriverEvent | None:
     if len(args) == 2 and args[0] == CUSTOMER_ARG:
         return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
     if len(args) == 2 and args[0] == PARTY_ARG:
-        return e.PartyAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
+        return _party_answered(message["channel"], args[1])
     if len(args) == 2 and args[0] == MONITOR_ARG:
         return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
     if not args or args[0] != INBOUND_ARG:
@@ -136,7 +136,7 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AnsweredLe
     if len(args) == 2 and args[0] == AGENT_ARG:
         return _agent_answered(channel, args[1])
     if len(args) == 2 and args[0] == PARTY_ARG:
-        return e.PartyAnswered(call_id=args[1], leg_id=str(channel["id"]))
+        return _party_answered(channel, args[1])
     if len(args) == 2 and args[0] == CUSTOMER_ARG:
         return e.CustomerAnswered(call_id=args[1], leg_id=str(channel["id"]))
     if len(args) == 2 and args[0] in (MONITOR_ARG, SNOOP_ARG):
@@ -146,9 +146,19 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AnsweredLe
 
 
 def _agent_answered(channel: Mapping[str, Any], call_id: str) -> e.AgentAnswered:
-    name = str(channel.get("name", ""))  # PJSIP/agent101-00000002
-    endpoint = name.split("/", 1)[-1].rsplit("-", 1)[0] if "/" in name else ""
-    return e.AgentAnswered(call_id=call_id, leg_id=str(channel["id"]), endpoint=endpoint)
+    return e.AgentAnswered(call_id=call_id, leg_id=str(channel["id"]),
+                           endpoint=_endpoint(channel))
+
+
+def _party_answered(channel: Mapping[str, Any], call_id: str) -> e.PartyAnswered:
+    return e.PartyAnswered(call_id=call_id, leg_id=str(channel["id"]),
+                           endpoint=_endpoint(channel))
+
+
+def _endpoint(channel: Mapping[str, Any]) -> str:
+    """The phone a channel is to: ``PJSIP/agent101-00000002`` -> ``agent101``."""
+    name = str(channel.get("name", ""))
+    return name.split("/", 1)[-1].rsplit("-", 1)[0] if "/" in name else ""
 
 
 def _ring(command: c.RingAgent, app: str) -> AriRequest:
