@@ -57,6 +57,8 @@ class Placed:
     customer_answered: bool = False
     released: bool = False  #: the agent's part is over
     bridged: bool = False  #: its bridge was made
+    #: the legs of the agents it was handed over to: a handover told twice changes nothing
+    handed: set[str] = field(default_factory=set)
 
     @property
     def bridge(self) -> str:
@@ -227,7 +229,12 @@ class PlacedCalls:
         self._release(call)
 
     def _handed_over(self, call: Placed, event: ke.HandedOver, now: float) -> None:
-        """The consulted agent's call now, paused for it as its placer was."""
+        """The consulted agent's call now, paused for it as its placer was; a handover
+        told again (late, or twice) changes nothing."""
+        if event.leg in call.handed:
+            self._ignored += 1
+            return
+        call.handed.add(event.leg)
         self._release(call)  # (control released the first agent already)
         call.up.discard(call.agent_leg)
         call.agent, call.agent_leg, call.released, call.paused_us = \
