@@ -140,8 +140,20 @@ class CallTask:
             raise
         except Exception:
             log.exception("call %s: failed in state %s", self.call_id, self.state.value)
+            await self._failed()
+
+    async def _failed(self) -> None:
+        """After a failure the course reports it and hangs up, then waits for the end; if
+        even that fails, the caller is hung up here and the record ended as it stands."""
+        try:
             await self._carry_out(self._course.handle(ce.Failed(), self._clock()))
             await self._loop()
+        except Exception:
+            log.exception("call %s: could not end it in order; hanging up", self.call_id)
+            self.emit("call.error", state=self.state.value)
+            await self._send(dc.HangupCall(call_id=self.call_id, reason="failure"))
+            self.emit("call.ended", cause="failure", outcome="failed",
+                      duration=round(self._clock() - self.started_at, 3))
 
     async def _loop(self) -> None:
         while self.state is not CallState.ENDED:

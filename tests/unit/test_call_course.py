@@ -350,6 +350,23 @@ def test_a_failure_reports_an_error_and_hangs_up() -> None:
                                       cc.HangupCall(call_id=CALL, reason="failure")]
 
 
+def test_a_menu_timer_that_fails_is_not_fired_again_by_the_failure(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The menu's timeout fails: reporting the failure must not fire the same due timer
+    (and fail) again, or nobody would hang the caller up."""
+    call = at_menu()
+    call.played_through()  # the menu waits for a key, its timer set
+
+    def broken(self: IvrSession, now: float) -> list[object]:
+        raise RuntimeError("a bug in the menu's timeout")
+
+    monkeypatch.setattr(IvrSession, "handle_timer", broken)
+    with pytest.raises(CourseFailure):
+        call.wait(30)
+    assert call.send(ce.Failed()) == [cc.Publish(type="call.error", data={"state": "ivr"}),
+                                      cc.HangupCall(call_id=CALL, reason="failure")]
+
+
 def test_our_misuse_raises() -> None:
     call = at_menu()
     with pytest.raises(CourseUsageError):

@@ -228,6 +228,31 @@ async def test_the_call_record_ends_even_when_the_core_fails_on_hangup(
     assert built.journal.records["c1"].outcome == "abandoned_in_ivr"
 
 
+async def test_a_core_failing_on_a_menu_timeout_still_hangs_the_caller_up(
+        engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in the menu's timeout path: the caller is not left on a line nobody drives;
+    the record says what happened and ends once."""
+    from contactcenter.ivr.session import IvrSession
+
+    built, wire = engine
+    arrive(built)
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
+
+    def broken(self, now):
+        raise RuntimeError("a bug in the menu's timeout")
+
+    monkeypatch.setattr(IvrSession, "handle_timer", broken)
+    menu = wire.of(c.PlayMedia)[0]
+    built.on_driver_event(e.PlaybackEnded(call_id="c1", playback_id=menu.playback_id))
+    # the menu's 5 s for a key run out on the virtual clock, and its timer fails
+    await soon(lambda: any(h.reason == "failure" for h in wire.of(c.HangupCall)),
+               seconds=30.0)
+    assert "call.error" in types(built)
+    built.on_driver_event(e.CallEnded(call_id="c1", cause="left"))
+    await soon(lambda: "c1" not in built.calls)
+    assert types(built).count("call.ended") == 1
+
+
 async def test_resync_fills_in_a_live_call_asterisk_could_not_describe(engine) -> None:
     built, wire = engine
     arrive(built, call_id="kept", caller="+15557770005")

@@ -55,7 +55,8 @@ class CallCourse(ExitRules):
         self._out = []
         before = self.state
         try:
-            self._fire_due(now)
+            if not isinstance(event, ce.Failed):  # (a failing timer must not fail it again)
+                self._fire_due(now)
             self._dispatch(event, now)
         except Exception as exc:
             raise CourseFailure(self._take()) from exc
