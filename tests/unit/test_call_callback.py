@@ -232,6 +232,24 @@ def test_a_ring_let_pass_leaves_the_promise_for_its_next_turn_checked_again() ->
     assert check(core, cleared()) == [bc.Ring(call_id="c1", agent="a1", ring_timeout=15)]
 
 
+def test_a_promise_taken_back_after_its_agent_was_chosen_never_dials_the_customer() -> None:
+    """The gate's refusal comes after the turn was cleared and before the agent's phone
+    answered (the ACD still took it to them): the agent who answers is let go and the
+    customer is not dialed, unchecked, after all."""
+    core = Callbacks()
+    waiting_in_line(core)
+    turn(core)
+    check(core, cleared())
+    core.handle(be.Dropped(call_id="c1"), T0 + 11)
+    core.handle(be.AgentAssigned(call_id="c1"), T0 + 12)
+    out = core.handle(be.AgentConnected(call_id="c1", agent="a1", leg_id="a1-leg",
+                                        bridge="bridge-c1"), T0 + 13)
+    assert not of(dc.DialCustomer, out)
+    assert out == [bc.EndForAgent(call_id="c1")]
+    assert core.handle(be.AgentConnected(call_id="c1", agent="a1", leg_id="a1-leg",
+                                         bridge="bridge-c1"), T0 + 14) == []  # forgotten
+
+
 @pytest.mark.parametrize(("dial_out", "number", "reason"), [
     (False, NUMBER, "no_outbound"), (True, "not a number", "not_dialable")])
 def test_a_turn_with_nobody_to_dial_is_withdrawn(dial_out: bool, number: str,

@@ -272,9 +272,14 @@ class Callbacks:
         if promise is None or promise.attempt is None:
             self.ignored += 1
             return
-        self._out += promise.attempt.handle(event, now)
         if isinstance(event, be.AgentConnected) and promise.state is not CallbackState.CONNECTED:
-            log.warning("callback %s dialed in state %s", promise.call_id, promise.state)
+            # taken back meanwhile (refused, withdrawn): nobody unchecked is ever dialed;
+            # the agent who answered for it is let go, and nothing of it is left to come
+            self.ignored += 1
+            self._out.append(bc.EndForAgent(call_id=promise.call_id))
+            self._forget(promise)
+            return
+        self._out += promise.attempt.handle(event, now)
 
     def _on_customer_answered(self, event: be.CustomerAnswered, now: float) -> None:
         """Bridged with the agent waiting for them; hung up if the agent gave up."""
