@@ -12,8 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-#: the endpoint of a person's browser softphone is their id with this suffix
-WEB_PHONE_SUFFIX = "-web"
+# the endpoint of a person's browser softphone is their id with this suffix (the
+# monitoring core's rule of which phone is a supervisor's own rests on it too)
+from contactcenter.calls.monitor.states import WEB_PHONE_SUFFIX
+
+__all__ = ["WEB_PHONE_SUFFIX", "Phones", "owner_of"]
 
 
 def owner_of(endpoint: str) -> str:

@@ -62,8 +62,8 @@ SNOOPS: dict[Mode, tuple[str, str] | None] = {
 #: seconds the supervisor's phone rings (Asterisk's timeout of the ring)
 SUPERVISOR_RING = 30
 
-#: a person's browser softphone is their id with this suffix (as in
-#: ``contactcenter.engine.phones``, which registers it)
+#: a person's browser softphone is their id with this suffix (the one definition:
+#: ``contactcenter.engine.phones`` keeps the phones registered by it)
 WEB_PHONE_SUFFIX = "-web"
 
 
