@@ -121,6 +121,9 @@ class DialerSettings(_Section):
     """From and until when (the callee's local time) a person may be called: the US TCPA's
     8:00 to 21:00 unless your rules say otherwise, e.g. ["09:00", "20:00"]."""
 
+    campaigns: Path | None = None
+    """The outbound campaigns file (``config/campaigns.yaml``), checked at start."""
+
     @field_validator("calling_hours")
     @classmethod
     def _ordered(cls, hours: tuple[dt.time, dt.time]) -> tuple[dt.time, dt.time]:

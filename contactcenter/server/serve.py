@@ -17,6 +17,7 @@ from contactcenter.calls import CallGate
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings
 from contactcenter.desk import Desk, desk_scripts
+from contactcenter.dialer.campaign_file import load_campaigns
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
@@ -101,7 +102,18 @@ def check_config(settings: Settings) -> dict[str, Flow]:
             where = settings.config_path or Path("<settings>")
             raise ConfigError(where, None, f"ivr.numbers.{number}",
                               f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
+    _check_campaigns(settings, queues)
     return flows
+
+
+def _check_campaigns(settings: Settings, queues: AcdConfig) -> None:
+    """The dialer's campaigns, when the settings name a file: its names must exist."""
+    if settings.dialer.campaigns is None:
+        return
+    scripts = settings.resolve(settings.scripts.dir)
+    load_campaigns(settings.resolve(settings.dialer.campaigns), queues=set(queues.queues),
+                   agents=set(queues.agents),
+                   scripts={path.stem for path in scripts.glob("*.yaml")})
 
 
 def banner(settings: Settings, *, terminal: bool) -> str:
