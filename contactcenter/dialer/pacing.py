@@ -1,0 +1,206 @@
+"""Pacing strategies: how many dials a campaign places now, picked by name from its settings.
+
+A pacer is asked after every event and every deadline of a running campaign
+(``decide``), with the whole situation: the agents (free, talking, in wrap-up,
+each with how long they have been so, so that a model may count calls still
+in progress), the dials under way (each with when it was placed), the lines
+and records left, the measured tallies, and the ``abandon_budget`` (how many
+more humans may be abandoned now: the law's part). It answers how many more
+dials to place now, why (for the ``dialer.pace`` event), and optionally when to
+be asked again even if nothing happens (a model's horizon). It also sees each
+measured duration as it is measured (``observe``), to keep its own estimates.
+
+The core caps every answer: never more dials under way than the lines, never
+more than the records due, and never more dials beyond the free agents than
+the abandon budget. A pacer holds its own state (one per campaign), so the
+registry maps names to classes built from the campaign's settings.
+"""
+
+from __future__ import annotations
+
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from contactcenter.dialer.states import (
+    PENDING,
+    AgentEntry,
+    AgentState,
+    Campaign,
+    DialEntry,
+    DialState,
+)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class AgentView:
+    state: AgentState
+    since: float  #: in this state since
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialView:
+    state: DialState
+    started: float  #: asked of the gate
+    placed: float | None  #: dialed (None while the gate looks)
+
+
+@dataclass(slots=True)
+class Tally:
+    """What the campaign measured so far: counts and sums of durations."""
+
+    placed: int = 0
+    humans: int = 0
+    machines: int = 0
+    busy: int = 0
+    no_answer: int = 0
+    failed: int = 0
+    abandoned: int = 0
+    connected: int = 0
+    answer_delay: float = 0.0  #: sum over human answers, from dialed to answered
+    talks: int = 0
+    talk: float = 0.0  #: sum of finished talks
+    wraps: int = 0
+    wrap: float = 0.0  #: sum of finished wrap-ups
+
+    @property
+    def human_rate(self) -> float:
+        """Share of finished attempts a human answered (0 before any)."""
+        done = self.humans + self.machines + self.busy + self.no_answer + self.failed
+        return self.humans / done if done else 0.0
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Observation:
+    """One duration measured: ``answer`` (dialed to a human's answer), ``talk``, ``wrap``."""
+
+    kind: str
+    duration: float
+    at: float
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Situation:
+    """Everything a pacer may decide on."""
+
+    now: float
+    campaign: Campaign
+    agents: tuple[AgentView, ...]
+    dials: tuple[DialView, ...]
+    free_agents: int
+    talking: int
+    wrap_up: int
+    under_way: int  #: dials not yet answered (gate, dialing, ringing)
+    lines_free: int
+    records_due: int
+    tally: Tally
+    abandon_budget: float  #: inf: no limit
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Pace:
+    """A pacer's answer: ``dial`` more now; ``recheck``: ask again then; ``why``: its
+    inputs and estimates, for the ``dialer.pace`` event."""
+
+    dial: int
+    recheck: float | None = None
+    why: Mapping[str, object] = field(default_factory=dict)
+
+
+def situation_of(now: float, campaign: Campaign, agents: Iterable[AgentEntry],
+                 dials: Iterable[DialEntry], *, lines_free: int, records_due: int,
+                 tally: Tally, abandon_budget: float) -> Situation:
+    """The core's state as a pacer sees it. ``under_way`` leaves out the dials that have
+    an agent of their own (preview): they cannot leave a human without one."""
+    views = tuple(AgentView(state=a.state, since=a.since) for a in agents
+                  if a.state is not AgentState.LOGGED_OUT)
+    dials = tuple(dials)
+    count = dict.fromkeys(AgentState, 0)
+    for view in views:
+        count[view.state] += 1
+    return Situation(
+        now=now, campaign=campaign, agents=views,
+        dials=tuple(DialView(state=d.state, started=d.started, placed=d.placed) for d in dials),
+        free_agents=count[AgentState.READY], talking=count[AgentState.TALKING],
+        wrap_up=count[AgentState.WRAP_UP],
+        under_way=sum(1 for d in dials if d.state in PENDING and d.agent is None),
+        lines_free=lines_free, records_due=records_due, tally=tally,
+        abandon_budget=abandon_budget)
+
+
+def cap(asked: int, situation: Situation, *, previews: bool) -> int:
+    """The rules over any pacer: never over the lines or the records due; a preview needs
+    a free agent each; the dials that may find no agent stay within the abandon budget."""
+    most = min(asked, situation.lines_free, situation.records_due)
+    if previews:
+        return max(0, min(most, situation.free_agents))
+    budget = situation.abandon_budget
+    if not math.isinf(budget):
+        most = min(most, situation.free_agents + math.floor(budget) - situation.under_way)
+    return max(0, most)
+
+
+class Pacer(ABC):
+    """How many dials to place now."""
+
+    name: ClassVar[str]
+    #: dials are offered to agents to dial or skip, one per free agent
+    previews: ClassVar[bool] = False
+
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+
+    @abstractmethod
+    def decide(self, situation: Situation) -> Pace:
+        """How many more dials to place now (the core caps it)."""
+
+    def observe(self, observation: Observation) -> None:
+        """A duration was measured; a model-based pacer updates its estimates."""
+
+
+class Preview(Pacer):
+    """Each free agent is shown a record and dials or skips it: never an abandon."""
+
+    name = "preview"
+    previews = True
+
+    def decide(self, situation: Situation) -> Pace:
+        return Pace(dial=situation.free_agents)
+
+
+class Progressive(Pacer):
+    """One line per free agent: a dial only when an agent is free for it, so that with
+    true machine detection no human is ever abandoned."""
+
+    name = "progressive"
+
+    def decide(self, situation: Situation) -> Pace:
+        return Pace(dial=situation.free_agents - situation.under_way)
+
+
+class Power(Pacer):
+    """A fixed ratio of lines per free agent (``power_ratio``): more talk, some abandons."""
+
+    name = "power"
+
+    def decide(self, situation: Situation) -> Pace:
+        ratio = self.campaign.power_ratio
+        lines = math.floor(ratio * situation.free_agents + 1e-9)
+        return Pace(dial=lines - situation.under_way, why={"ratio": ratio})
+
+
+#: strategy name -> its class; ``predictive`` joins them in its own module
+PACERS: dict[str, Callable[[Campaign], Pacer]] = {
+    pacer.name: pacer for pacer in (Preview, Progressive, Power)
+}
+
+
+def make_pacer(campaign: Campaign) -> Pacer:
+    """The campaign's pacer; an unknown name is a settings error, named."""
+    try:
+        return PACERS[campaign.strategy](campaign)
+    except KeyError:
+        raise ValueError(f"campaign {campaign.name}: no pacing strategy "
+                         f"{campaign.strategy!r} (known: {', '.join(sorted(PACERS))})") from None
