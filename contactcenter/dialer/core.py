@@ -17,6 +17,7 @@ from contactcenter.dialer import commands as dc
 from contactcenter.dialer import events as de
 from contactcenter.dialer.pacing import Observation, Pacer, Tally, cap, make_pacer, situation_of
 from contactcenter.dialer.states import (
+    ABANDON_WITHIN,
     DIAL_GRACE,
     MIN_RING,
     PENDING,
@@ -112,15 +113,19 @@ class Dialer:
     # -- time -------------------------------------------------------------------------------
 
     def _fire_due(self, now: float) -> float:
-        """A dial nobody heard of past its ring timeout and grace is hung up: no answer."""
+        """A dial nobody heard of past its ring timeout and grace is hung up: no answer; a
+        human not bridged within 2 s of the answer hears the abandon message then."""
         now = max(now, self._now)
         self._now = now
         late = sorted((d for d in self._dials.values()
                        if d.deadline is not None and d.deadline <= now),
                       key=lambda d: d.deadline or 0.0)
         for dial in late:
-            self._out.append(dc.DropCall(dial_id=dial.id))
-            self._end(dial, Outcome.NO_ANSWER, now)
+            if dial.state is DialState.CONNECTING:  # not bridged within the 2 s rule
+                self._abandon(dial, now)
+            else:
+                self._out.append(dc.DropCall(dial_id=dial.id))
+                self._end(dial, Outcome.NO_ANSWER, now)
         if self._recheck is not None and self._recheck <= now:
             self._recheck = None
         return now
@@ -294,6 +299,7 @@ class Dialer:
             self._abandon(dial, now)
             return
         dial.state, dial.agent = DialState.CONNECTING, agent.id
+        dial.deadline = now + ABANDON_WITHIN
         self._hold(agent, AgentState.CONNECTING, dial, now)
         self._out.append(dc.ConnectCall(dial_id=dial.id, agent=agent.id))
 
@@ -301,7 +307,7 @@ class Dialer:
         """The abandon message at once (within the 2 s rule), unless the human is gone
         already; counted either way, and the number rested for 72 h."""
         self._let_go(dial, now)
-        dial.state = DialState.ABANDONING
+        dial.state, dial.deadline = DialState.ABANDONING, None
         self.tally.abandoned += 1
         self._abandoned[dial.record.number] = now
         if play:
@@ -336,7 +342,7 @@ class Dialer:
         if event.agent != dial.agent:
             self.ignored += 1  # not the agent it was given to
             return
-        dial.state = DialState.TALKING
+        dial.state, dial.deadline = DialState.TALKING, None
         self.tally.connected += 1
         agent = self._agents.get(event.agent)
         if agent is not None and agent.state is AgentState.CONNECTING:

@@ -25,7 +25,8 @@ through ``DialState``:
 - ``DIALING`` then ``RINGING``: the number is dialed (``Dial``, with the
   caller ID and a ring timeout of at least 15 s) and rings;
 - answered by a human: ``CONNECTING`` to a free agent at once (``ConnectCall``),
-  then ``TALKING``; with no free agent the human is abandoned at once
+  then ``TALKING``; not bridged within 2 s, or with no free agent, the human is
+  abandoned at once
   (``PlayAbandonMessage``: within the 2 s of the US Telemarketing Sales Rule,
   16 CFR 310.4(b)(1)(iv)), ``ABANDONING`` until the call ends;
 - answered by a machine: ``MACHINE`` (``LeaveMachineMessage`` or ``DropCall``);

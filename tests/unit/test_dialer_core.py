@@ -243,6 +243,19 @@ def test_a_human_who_leaves_before_the_bridge_counts_abandoned() -> None:
     assert core.agent("a1") is AgentState.READY and core.tally.abandoned == 1
 
 
+def test_a_human_not_bridged_within_2_seconds_hears_the_abandon_message() -> None:
+    core = make()
+    dial_id = placed(core)
+    core.handle(de.HumanAnswered(dial_id=dial_id), T0 + 3)
+    assert core.next_deadline() == T0 + 5
+    assert of(dc.PlayAbandonMessage, core.handle_timer(T0 + 4.9)) == []
+    out = core.handle_timer(T0 + 5)
+    assert one(dc.PlayAbandonMessage, out).dial_id == dial_id and core.tally.abandoned == 1
+    assert core.agent("a1") is AgentState.READY
+    core.handle(de.HumanConnected(dial_id=dial_id, agent="a1"), T0 + 6)  # too late
+    assert core.ignored == 1 and core.tally.connected == 0
+
+
 def test_an_abandoned_number_is_not_dialed_again_within_72_hours() -> None:
     core = make(retry={Outcome.ABANDONED: RetryRule(delay=60.0, max_attempts=5)})
     core.handle(de.RecordsLoaded(records=(rec("r1", abandoned_at=T0 - 3600),)), T0)
@@ -375,6 +388,7 @@ class Model:
     last: dict[str, tuple[Outcome, float, int]] = field(default_factory=dict)
     wrapping: set[str] = field(default_factory=set)
     abandons: int = 0
+    prompt: bool = False  #: every bridge asked for is made at once (within the 2 s)
 
     def feed(self, event: Any) -> None:
         if isinstance(event, de.RecordsLoaded):  # a record reloaded starts over as given
@@ -389,6 +403,11 @@ class Model:
             self._saw(command)
         assert self.core.lines_busy <= self.core.campaign.max_lines
         assert len(self.live) <= self.core.campaign.max_lines
+        if self.prompt:
+            bridges = [c for c in of(dc.ConnectCall, out) if c.dial_id in self.connecting]
+            for bridge in bridges:
+                del self.connecting[bridge.dial_id]
+                self.feed(de.HumanConnected(dial_id=bridge.dial_id, agent=bridge.agent))
 
     def _saw(self, command: dc.DialerCommand) -> None:
         match command:
@@ -529,10 +548,11 @@ def start(strategy: str, records: int = 8) -> Model:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from(sorted(PACERS)), st.lists(ACTIONS, max_size=120))
-def test_random_outcomes_keep_the_rules(strategy: str, actions: list[tuple[str, int, int]]
-                                        ) -> None:
+@given(st.sampled_from(sorted(PACERS)), st.booleans(), st.lists(ACTIONS, max_size=120))
+def test_random_outcomes_keep_the_rules(strategy: str, prompt: bool,
+                                        actions: list[tuple[str, int, int]]) -> None:
     model = start(strategy)
+    model.prompt = prompt  # bridges made at once, or late (then the 2 s rule abandons)
     for action in actions:
         act(model, action, true_agents=False)
     started = set(model.live) | set(model.ended)
@@ -546,6 +566,7 @@ def test_random_outcomes_keep_the_rules(strategy: str, actions: list[tuple[str, 
 def test_progressive_with_true_machine_detection_never_abandons(
         actions: list[tuple[str, int, int]]) -> None:
     model = start("progressive")
+    model.prompt = True
     for action in actions:
         act(model, action, true_agents=True)
         free = sum(model.core.agent(a) is AgentState.READY for a in AGENTS)
