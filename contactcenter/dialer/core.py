@@ -15,7 +15,15 @@ from typing import Any
 
 from contactcenter.dialer import commands as dc
 from contactcenter.dialer import events as de
-from contactcenter.dialer.pacing import Observation, Pacer, Tally, cap, make_pacer, situation_of
+from contactcenter.dialer.pacing import (
+    Observation,
+    Pacer,
+    Tally,
+    cap,
+    decision,
+    make_pacer,
+    situation_of,
+)
 from contactcenter.dialer.states import (
     ABANDON_WITHIN,
     DIAL_GRACE,
@@ -194,7 +202,7 @@ class Dialer:
             lines_free=len(self._lines), records_due=self._book.due_count, tally=self.tally,
             abandon_budget=self._budget)
         pace = self.pacer.decide(situation)
-        self._recheck = pace.recheck
+        self._recheck = pace.recheck if pace.recheck is not None and pace.recheck > now else None
         dialed = 0
         for _ in range(cap(pace.dial, situation, previews=self.pacer.previews)):
             record = self._book.take_dialable(now, self._abandoned)
@@ -203,13 +211,8 @@ class Dialer:
             self._begin(record, now)
             dialed += 1
         if dialed:
-            budget = situation.abandon_budget
             self._out.append(self._report(
-                "dialer.pace", dialed=dialed, asked=pace.dial, strategy=self.pacer.name,
-                free_agents=situation.free_agents, talking=situation.talking,
-                wrap_up=situation.wrap_up, under_way=situation.under_way,
-                lines_free=situation.lines_free, records_due=situation.records_due,
-                abandon_budget=None if math.isinf(budget) else budget, **pace.why))
+                "dialer.pace", **decision(situation, pace, dialed, self.pacer.name)))
 
     def _begin(self, record: RecordEntry, now: float) -> None:
         """A line for the record: shown to a free agent (preview), or asked of the gate."""
@@ -287,9 +290,7 @@ class Dialer:
         """Connected at once to its agent or the longest free; else abandoned at once."""
         dial.answered, dial.deadline = now, None
         self.tally.humans += 1
-        self.tally.answer_delay += now - (dial.placed or now)
-        self.pacer.observe(Observation(kind="answer", duration=now - (dial.placed or now),
-                                       at=now))
+        self._measured(Observation(kind="answer", duration=now - (dial.placed or now), at=now))
         agent = self._agents.get(dial.agent) if dial.agent is not None else None
         if agent is None or agent.dial != dial.id:
             agent = self._free_agent()
@@ -415,16 +416,15 @@ class Dialer:
     def _set_agent(self, agent: AgentEntry, state: AgentState, now: float) -> None:
         """Talk and wrap-up are measured as they end, for the pacer's estimates."""
         kind = {AgentState.TALKING: "talk", AgentState.WRAP_UP: "wrap"}.get(agent.state)
-        if kind is not None and state is not agent.state:
-            duration = now - agent.since
-            if kind == "talk":
-                self.tally.talks, self.tally.talk = self.tally.talks + 1, self.tally.talk + duration
-            else:
-                self.tally.wraps, self.tally.wrap = self.tally.wraps + 1, self.tally.wrap + duration
-            self.pacer.observe(Observation(kind=kind, duration=duration, at=now))
         if state is not agent.state:
+            if kind is not None:
+                self._measured(Observation(kind=kind, duration=now - agent.since, at=now))
             agent.since = now
         agent.state = state
+
+    def _measured(self, observation: Observation) -> None:
+        self.tally.add(observation)
+        self.pacer.observe(observation)
 
     def _report(self, kind: str, **data: object) -> dc.Report:
         return dc.Report(type=kind, data={"campaign": self.campaign.name, **data})

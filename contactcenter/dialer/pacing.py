@@ -65,6 +65,15 @@ class Tally:
     wraps: int = 0
     wrap: float = 0.0  #: sum of finished wrap-ups
 
+    def add(self, observation: Observation) -> None:
+        """A duration measured: a human's answer delay, a talk or a wrap-up."""
+        if observation.kind == "talk":
+            self.talks, self.talk = self.talks + 1, self.talk + observation.duration
+        elif observation.kind == "wrap":
+            self.wraps, self.wrap = self.wraps + 1, self.wrap + observation.duration
+        else:
+            self.answer_delay += observation.duration
+
     @property
     def human_rate(self) -> float:
         """Share of finished attempts a human answered (0 before any)."""
@@ -140,6 +149,17 @@ def cap(asked: int, situation: Situation, *, previews: bool) -> int:
     if not math.isinf(budget):
         most = min(most, situation.free_agents + math.floor(budget) - situation.under_way)
     return max(0, most)
+
+
+def decision(situation: Situation, pace: Pace, dialed: int, strategy: str
+             ) -> dict[str, object]:
+    """A pacing decision with its inputs, as the ``dialer.pace`` event tells it."""
+    budget = situation.abandon_budget
+    return {"dialed": dialed, "asked": pace.dial, "strategy": strategy,
+            "free_agents": situation.free_agents, "talking": situation.talking,
+            "wrap_up": situation.wrap_up, "under_way": situation.under_way,
+            "lines_free": situation.lines_free, "records_due": situation.records_due,
+            "abandon_budget": None if math.isinf(budget) else budget, **pace.why}
 
 
 class Pacer(ABC):

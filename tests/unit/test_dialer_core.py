@@ -21,7 +21,14 @@ from hypothesis import strategies as st
 from contactcenter.dialer import commands as dc
 from contactcenter.dialer import events as de
 from contactcenter.dialer.core import Dialer, DialerUsageError
-from contactcenter.dialer.pacing import PACERS, make_pacer
+from contactcenter.dialer.pacing import (
+    PACERS,
+    Observation,
+    Pace,
+    Pacer,
+    Situation,
+    make_pacer,
+)
 from contactcenter.dialer.states import (
     ABANDON_REDIAL,
     MIN_RING,
@@ -193,6 +200,44 @@ def test_the_registry_has_preview_progressive_and_power_by_name() -> None:
     assert make_pacer(CAMPAIGN).name == "progressive"
     with pytest.raises(ValueError, match="no pacing strategy 'predictive'"):
         make_pacer(replace(CAMPAIGN, strategy="predictive"))
+
+
+class Recording(Pacer):
+    """A pacer as a model-based one would be: it sees everything and asks to be asked."""
+
+    name = "recording"
+
+    def __init__(self, campaign: Campaign) -> None:
+        super().__init__(campaign)
+        self.seen: list[Situation] = []
+        self.observed: list[Observation] = []
+
+    def decide(self, situation: Situation) -> Pace:
+        self.seen.append(situation)
+        return Pace(dial=5, recheck=situation.now + 3, why={"expected_abandoned": 0.012})
+
+    def observe(self, observation: Observation) -> None:
+        self.observed.append(observation)
+
+
+def test_a_pacer_sees_the_agents_dials_and_measures_and_is_asked_again() -> None:
+    pacer = Recording(CAMPAIGN)
+    core = Dialer(CAMPAIGN, pacer=pacer)
+    out = running(core, agents=("a1", "a2"))
+    assert len(of(dc.CheckDial, out)) == 4  # 5 asked, 4 lines
+    assert reports(out, "dialer.pace")[0]["expected_abandoned"] == 0.012
+    seen = pacer.seen[-1]
+    assert (seen.free_agents, seen.lines_free, seen.records_due) == (2, 4, 5)
+    assert core.next_deadline() == T0 + 3
+    dial_id = one(dc.Dial, clear(core, of(dc.CheckDial, out)[0].dial_id, T0 + 1)).dial_id
+    core.handle(de.HumanAnswered(dial_id=dial_id), T0 + 2)
+    core.handle(de.HumanConnected(dial_id=dial_id, agent="a1"), T0 + 2)
+    core.handle(de.CallEnded(dial_id=dial_id), T0 + 12)
+    core.handle(de.AgentReady(agent="a1"), T0 + 20)
+    assert [(o.kind, o.duration) for o in pacer.observed] == \
+        [("answer", 1.0), ("talk", 10.0), ("wrap", 8.0)]
+    assert pacer.seen[-1].under_way == 4 and pacer.seen[-1].tally.humans == 1  # (3 + 1 new)
+    assert {view.state for view in pacer.seen[-1].agents} == {AgentState.READY}
 
 
 # -- answers -----------------------------------------------------------------------------
