@@ -145,7 +145,7 @@ DEFAULT_RETRY: Mapping[Outcome, RetryRule] = MappingProxyType({
     Outcome.BUSY: RetryRule(delay=600.0, max_attempts=3),
     Outcome.NO_ANSWER: RetryRule(delay=3600.0, max_attempts=3),
     Outcome.MACHINE: RetryRule(delay=4 * 3600.0, max_attempts=2),
-    Outcome.FAILED: RetryRule(delay=1800.0, max_attempts=2),
+    Outcome.FAILED: RetryRule(delay=900.0, max_attempts=2),
     Outcome.ABANDONED: RetryRule(delay=ABANDON_REDIAL, max_attempts=2),
 })
 
@@ -158,7 +158,7 @@ class Campaign:
     caller_id: str | None  #: the number shown to callees; without one, no start
     strategy: str = "progressive"  #: the pacer's name (``pacing.PACERS``)
     max_lines: int = 10  #: dials under way at most, from the gate's check to the end
-    ring_timeout: float = 25.0  #: raised to ``MIN_RING`` if lower
+    ring_timeout: float = 20.0  #: raised to ``MIN_RING`` if lower
     power_ratio: float = 2.0  #: ``power``: lines per free agent
     retry: Mapping[Outcome, RetryRule] = field(default_factory=lambda: DEFAULT_RETRY)
     machine: str = "drop"  #: ``drop`` or ``message`` (``machine_message`` left)
