@@ -29,6 +29,7 @@ from contactcenter.dialer.states import (
     DIAL_GRACE,
     MIN_RING,
     PENDING,
+    AgentBoard,
     AgentEntry,
     AgentState,
     Campaign,
@@ -63,7 +64,7 @@ class Dialer:
         self._book = RecordBook()
         self._dials: dict[str, DialEntry] = {}
         self._lines = list(range(campaign.max_lines))  # a heap: the lowest free line first
-        self._agents: dict[str, AgentEntry] = {}
+        self._agents = AgentBoard()
         self._abandoned: dict[str, float] = {}  # number -> when a call to it was abandoned
         self._budget = abandon_budget
         self._recheck: float | None = None
@@ -198,7 +199,7 @@ class Dialer:
             return
         self._book.promote(now)
         situation = situation_of(
-            now, self.campaign, self._agents.values(), self._dials.values(),
+            now, self.campaign, self._agents.agents.values(), self._dials.values(),
             lines_free=len(self._lines), records_due=self._book.due_count, tally=self.tally,
             abandon_budget=self._budget)
         pace = self.pacer.decide(situation)
@@ -221,7 +222,7 @@ class Dialer:
                          DialState.CHECKING, now)
         self._dials[dial.id] = dial
         if self.pacer.previews:
-            agent = self._free_agent()
+            agent = self._agents.free()
             assert agent is not None  # (capped by the free agents)
             dial.state, dial.agent = DialState.PREVIEW, agent.id
             self._hold(agent, AgentState.PREVIEWING, dial, now)
@@ -235,11 +236,6 @@ class Dialer:
         dial.state = DialState.CHECKING
         self._out.append(dc.CheckDial(dial_id=dial.id, record_id=dial.record.id,
                                       number=dial.record.number))
-
-    def _free_agent(self) -> AgentEntry | None:
-        """The agent ready for the longest time."""
-        ready = [a for a in self._agents.values() if a.state is AgentState.READY]
-        return min(ready, key=lambda a: a.since, default=None)
 
     # -- dials ------------------------------------------------------------------------------
 
@@ -291,9 +287,9 @@ class Dialer:
         dial.answered, dial.deadline = now, None
         self.tally.humans += 1
         self._measured(Observation(kind="answer", duration=now - (dial.placed or now), at=now))
-        agent = self._agents.get(dial.agent) if dial.agent is not None else None
+        agent = self._agents.get(dial.agent)
         if agent is None or agent.dial != dial.id:
-            agent = self._free_agent()
+            agent = self._agents.free()
         self._out.append(self._report("dialer.answered", dial_id=dial.id, human=True,
                                       agent=agent.id if agent is not None else None))
         if agent is None:
@@ -357,7 +353,7 @@ class Dialer:
                    DialState.MACHINE: Outcome.MACHINE}.get(dial.state, Outcome.FAILED)
         if outcome is Outcome.FAILED:
             self.tally.failed += 1
-        agent = self._agents.get(dial.agent) if dial.agent is not None else None
+        agent = self._agents.get(dial.agent)
         if outcome is Outcome.HUMAN and agent is not None and agent.dial == dial.id:
             agent.dial = None
             if agent.state is AgentState.TALKING:
@@ -366,7 +362,7 @@ class Dialer:
 
     def _let_go(self, dial: DialEntry, now: float) -> None:
         """The agent held for the dial (preview, connecting) is free again."""
-        agent = self._agents.get(dial.agent) if dial.agent is not None else None
+        agent = self._agents.get(dial.agent)
         if agent is not None and agent.dial == dial.id:
             agent.dial = None
             if agent.state in (AgentState.PREVIEWING, AgentState.CONNECTING):
@@ -395,10 +391,7 @@ class Dialer:
     # -- agents -----------------------------------------------------------------------------
 
     def _on_agent(self, event: Any, now: float) -> None:
-        agent = self._agents.get(event.agent)
-        if agent is None:
-            agent = self._agents[event.agent] = AgentEntry(event.agent, AgentState.LOGGED_OUT,
-                                                           now)
+        agent = self._agents.enter(event.agent, now)
         if type(event) not in _AGENT_EVENTS[agent.state]:
             self.ignored += 1
             return
@@ -415,12 +408,9 @@ class Dialer:
 
     def _set_agent(self, agent: AgentEntry, state: AgentState, now: float) -> None:
         """Talk and wrap-up are measured as they end, for the pacer's estimates."""
-        kind = {AgentState.TALKING: "talk", AgentState.WRAP_UP: "wrap"}.get(agent.state)
-        if state is not agent.state:
-            if kind is not None:
-                self._measured(Observation(kind=kind, duration=now - agent.since, at=now))
-            agent.since = now
-        agent.state = state
+        ended = self._agents.move(agent, state, now)
+        if ended is not None:
+            self._measured(Observation(kind=ended[0], duration=ended[1], at=now))
 
     def _measured(self, observation: Observation) -> None:
         self.tally.add(observation)

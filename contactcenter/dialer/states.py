@@ -204,6 +204,43 @@ class AgentEntry:
     dial: str | None = None  #: the dial they preview or are connected to
 
 
+#: the agent states whose length is measured as they end, for the pacer's estimates
+MEASURED = {AgentState.TALKING: "talk", AgentState.WRAP_UP: "wrap"}
+
+
+@dataclass(slots=True)
+class AgentBoard:
+    """The campaign's agents as the dialer sees them."""
+
+    agents: dict[str, AgentEntry] = field(default_factory=dict)
+
+    def get(self, agent_id: str | None) -> AgentEntry | None:
+        return self.agents.get(agent_id) if agent_id is not None else None
+
+    def enter(self, agent_id: str, now: float) -> AgentEntry:
+        """The agent, known from now on (logged out until told otherwise)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            agent = self.agents[agent_id] = AgentEntry(agent_id, AgentState.LOGGED_OUT, now)
+        return agent
+
+    def free(self) -> AgentEntry | None:
+        """The agent ready for the longest time."""
+        ready = [a for a in self.agents.values() if a.state is AgentState.READY]
+        return min(ready, key=lambda a: a.since, default=None)
+
+    @staticmethod
+    def move(agent: AgentEntry, state: AgentState, now: float) -> tuple[str, float] | None:
+        """Put the agent in ``state``; the talk or wrap-up that ended then, if one did."""
+        ended = None
+        if state is not agent.state:
+            kind = MEASURED.get(agent.state)
+            ended = (kind, now - agent.since) if kind is not None else None
+            agent.since = now
+        agent.state = state
+        return ended
+
+
 @dataclass(slots=True)
 class RecordBook:
     """Waiting records: due ones by (priority, due), later ones by due time."""
