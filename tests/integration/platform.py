@@ -147,6 +147,7 @@ def running_platform(tmp: Path, ivr: dict[str, Any], install: AsteriskInstall,
     """The demo config with ``ivr`` (and ``acd``, ``asterisk``, other ``sections``)
     settings of the test's own, started and cleaned up."""
     config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    config.pop("dialer", None)  # the demo's campaigns name the demo's scripts, not a test's
     config["ivr"].update(ivr)
     config["asterisk"].update(asterisk or {})
     config.update(sections or {})

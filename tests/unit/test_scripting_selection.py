@@ -112,6 +112,7 @@ def _config(tmp_path: Path, scripts: Path) -> Path:
     config["acd"] = {"queues": str(ROOT / "config/queues.yaml"),
                      "agents": str(ROOT / "config/agents.yaml")}
     config["scripts"] = {"dir": str(scripts)}
+    config["dialer"] = {"campaigns": str(ROOT / "config/campaigns.yaml")}
     config["state_dir"] = str(tmp_path / "state")
     path = tmp_path / "cc.yaml"
     path.write_text(yaml.safe_dump(config))
