@@ -15,8 +15,8 @@ from typing import Any
 
 from contactcenter.dialer import commands as dc
 from contactcenter.dialer import events as de
+from contactcenter.dialer.answers import DialOutcomes
 from contactcenter.dialer.pacing import (
-    Observation,
     Pacer,
     Tally,
     cap,
@@ -25,12 +25,10 @@ from contactcenter.dialer.pacing import (
     situation_of,
 )
 from contactcenter.dialer.states import (
-    ABANDON_WITHIN,
     DIAL_GRACE,
     MIN_RING,
     PENDING,
     AgentBoard,
-    AgentEntry,
     AgentState,
     Campaign,
     CampaignState,
@@ -49,7 +47,7 @@ class DialerUsageError(Exception):
     """An event the core does not know: the engine's bug, unlike late or doubled news."""
 
 
-class Dialer:
+class Dialer(DialOutcomes):
     """One campaign: feed it events and due timers, carry out the commands it returns."""
 
     def __init__(self, campaign: Campaign, *, pacer: Pacer | None = None,
@@ -282,111 +280,11 @@ class Dialer:
     def _placed(self, dial: DialEntry, event: Any, now: float) -> None:
         """The network took it: nothing changes (ringing or an answer comes next)."""
 
-    def _human(self, dial: DialEntry, event: Any, now: float) -> None:
-        """Connected at once to its agent or the longest free; else abandoned at once."""
-        dial.answered, dial.deadline = now, None
-        self.tally.humans += 1
-        self._measured(Observation(kind="answer", duration=now - (dial.placed or now), at=now))
-        agent = self._agents.get(dial.agent)
-        if agent is None or agent.dial != dial.id:
-            agent = self._agents.free()
-        self._out.append(self._report("dialer.answered", dial_id=dial.id, human=True,
-                                      agent=agent.id if agent is not None else None))
-        if agent is None:
-            self._abandon(dial, now)
-            return
-        dial.state, dial.agent = DialState.CONNECTING, agent.id
-        dial.deadline = now + ABANDON_WITHIN
-        self._hold(agent, AgentState.CONNECTING, dial, now)
-        self._out.append(dc.ConnectCall(dial_id=dial.id, agent=agent.id))
-
-    def _abandon(self, dial: DialEntry, now: float, *, play: bool = True) -> None:
-        """The abandon message at once (within the 2 s rule), unless the human is gone
-        already; counted either way, and the number rested for 72 h."""
-        self._let_go(dial, now)
-        dial.state, dial.deadline = DialState.ABANDONING, None
-        self.tally.abandoned += 1
-        self._abandoned[dial.record.number] = now
-        if play:
-            self._out.append(dc.PlayAbandonMessage(dial_id=dial.id,
-                                                   message=self.campaign.abandon_message))
-        self._out.append(self._report("dialer.abandoned", dial_id=dial.id,
-                                      record_id=dial.record.id, heard_message=play))
-
-    def _not_connected(self, dial: DialEntry, event: Any, now: float) -> None:
-        self._abandon(dial, now)
-
-    def _machine(self, dial: DialEntry, event: Any, now: float) -> None:
-        dial.answered, dial.deadline = now, None
-        dial.state = DialState.MACHINE
-        self.tally.machines += 1
-        self._let_go(dial, now)
-        self._out.append(self._report("dialer.answered", dial_id=dial.id, human=False,
-                                      agent=None))
-        if self.campaign.machine == "message":
-            self._out.append(dc.LeaveMachineMessage(dial_id=dial.id,
-                                                    message=self.campaign.machine_message))
-        else:
-            self._out.append(dc.DropCall(dial_id=dial.id))
-
     def _unanswered(self, dial: DialEntry, event: Any, now: float) -> None:
         """Busy, no answer, failed (a call that ended before an answer failed too)."""
         outcome = _NOT_ANSWERED[type(event)]
         setattr(self.tally, outcome.value, getattr(self.tally, outcome.value) + 1)
         self._end(dial, outcome, now)
-
-    def _connected(self, dial: DialEntry, event: de.HumanConnected, now: float) -> None:
-        if event.agent != dial.agent:
-            self.ignored += 1  # not the agent it was given to
-            return
-        dial.state, dial.deadline = DialState.TALKING, None
-        self.tally.connected += 1
-        agent = self._agents.get(event.agent)
-        if agent is not None and agent.state is AgentState.CONNECTING:
-            self._set_agent(agent, AgentState.TALKING, now)
-
-    def _call_ended(self, dial: DialEntry, event: Any, now: float) -> None:
-        """The answered call is over; a human who left before their agent is abandoned."""
-        if dial.state is DialState.CONNECTING:
-            self._abandon(dial, now, play=False)
-        outcome = {DialState.TALKING: Outcome.HUMAN, DialState.ABANDONING: Outcome.ABANDONED,
-                   DialState.MACHINE: Outcome.MACHINE}.get(dial.state, Outcome.FAILED)
-        if outcome is Outcome.FAILED:
-            self.tally.failed += 1
-        agent = self._agents.get(dial.agent)
-        if outcome is Outcome.HUMAN and agent is not None and agent.dial == dial.id:
-            agent.dial = None
-            if agent.state is AgentState.TALKING:
-                self._set_agent(agent, AgentState.WRAP_UP, now)
-        self._end(dial, outcome, now)
-
-    def _let_go(self, dial: DialEntry, now: float) -> None:
-        """The agent held for the dial (preview, connecting) is free again."""
-        agent = self._agents.get(dial.agent)
-        if agent is not None and agent.dial == dial.id:
-            agent.dial = None
-            if agent.state in (AgentState.PREVIEWING, AgentState.CONNECTING):
-                self._set_agent(agent, AgentState.READY, now)
-        dial.agent = None
-
-    def _end(self, dial: DialEntry, outcome: Outcome, now: float, *,
-             retry_at: float | None = None, why: str = "") -> None:
-        """Every dial ends here, once: its line freed, its record refiled or done."""
-        assert dial.state is not DialState.ENDED, dial
-        if outcome is not Outcome.HUMAN:
-            self._let_go(dial, now)
-        dial.state, dial.deadline = DialState.ENDED, None
-        del self._dials[dial.id]
-        heapq.heappush(self._lines, dial.line)
-        record = dial.record
-        next_due = self._book.settle(record, outcome, now, self.campaign, retry_at)
-        self._out += [
-            dc.RecordOutcome(dial_id=dial.id, record_id=record.id, number=record.number,
-                             outcome=outcome.value, attempts=record.attempts,
-                             agent=dial.agent, next_due=next_due),
-            self._report("dialer.ended", dial_id=dial.id, record_id=record.id,
-                         outcome=outcome.value, attempts=record.attempts, line=dial.line,
-                         next_due=next_due, rule=why or None)]
 
     # -- agents -----------------------------------------------------------------------------
 
@@ -401,23 +299,6 @@ class Dialer:
         elif dial is not None and dial.state in PENDING:
             agent.dial = dial.agent = None  # its human will find another agent
         self._set_agent(agent, _AGENT_TARGET[type(event)], now)
-
-    def _hold(self, agent: AgentEntry, state: AgentState, dial: DialEntry, now: float) -> None:
-        agent.dial = dial.id
-        self._set_agent(agent, state, now)
-
-    def _set_agent(self, agent: AgentEntry, state: AgentState, now: float) -> None:
-        """Talk and wrap-up are measured as they end, for the pacer's estimates."""
-        ended = self._agents.move(agent, state, now)
-        if ended is not None:
-            self._measured(Observation(kind=ended[0], duration=ended[1], at=now))
-
-    def _measured(self, observation: Observation) -> None:
-        self.tally.add(observation)
-        self.pacer.observe(observation)
-
-    def _report(self, kind: str, **data: object) -> dc.Report:
-        return dc.Report(type=kind, data={"campaign": self.campaign.name, **data})
 
 
 _Handler = Callable[[Dialer, Any, float], None]
