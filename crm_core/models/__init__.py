@@ -17,6 +17,7 @@ from crm_core.models.customers import (
 )
 from crm_core.models.interactions import Interaction
 from crm_core.models.marketing import (
+    ATTEMPT,
     CHANNELS,
     RESPONSE_KINDS,
     Campaign,
@@ -52,7 +53,7 @@ from crm_core.models.service import (
 )
 
 __all__ = [
-    "ACTIVITY_KINDS", "CASE_STATUSES", "CASE_TYPES", "CHANNELS", "CLOSED_STAGES",
+    "ACTIVITY_KINDS", "ATTEMPT", "CASE_STATUSES", "CASE_TYPES", "CHANNELS", "CLOSED_STAGES",
     "LEAD_STATUSES", "OPEN_CASE_STATUSES", "PRIORITIES", "RESPONSE_KINDS", "ROLES", "STAGES",
     "Account", "Activity", "Address", "Article", "AuditEntry", "Base", "Campaign",
     "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",

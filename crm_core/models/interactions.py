@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, ref
@@ -15,7 +15,8 @@ class Interaction(Base):
 
     __tablename__ = "interactions"
     __table_args__ = (Index("ix_interactions_contact_started", "contact_id", "started_at"),
-                      Index("ix_interactions_started", "started_at"))
+                      Index("ix_interactions_started", "started_at"),
+                      Index("ix_interactions_campaign_record", "campaign_id", "record_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -48,3 +49,8 @@ class Interaction(Base):
     lead_id: Mapped[int | None] = ref("leads.id")
     opportunity_id: Mapped[int | None] = ref("opportunities.id")
     campaign_id: Mapped[int | None] = ref("campaigns.id")
+    #: a dialer campaign's call: which attempt at its list record it was (1 for the first)
+    attempt: Mapped[int | None] = mapped_column(Integer)
+    #: a dialer campaign's call: the list record dialed (``contact:12``, ``lead:7``, or the
+    #: uploaded list's own id), so that a record's attempts can be counted again
+    record_id: Mapped[str | None] = mapped_column(String(64))

@@ -18,7 +18,13 @@ from sqlalchemy.orm import Mapped, mapped_column
 from crm_core.models.base import Base, created, money, ref
 
 CHANNELS = ("email", "phone", "sms", "social", "direct_mail", "web", "search")
-RESPONSE_KINDS = ("open", "click", "reply", "call", "visit", "unsubscribe")
+#: ``contacted``: a phone campaign's dial that reached a person; ``attempt``: one that did
+#: not (a machine, busy, no answer, failed, abandoned). An attempt is an interaction the
+#: campaign paid for, not a response (``crm_core.metrics.marketing``)
+RESPONSE_KINDS = ("open", "click", "reply", "call", "visit", "unsubscribe", "contacted",
+                  "attempt")
+#: the kind that is a campaign's interaction but not a response
+ATTEMPT = "attempt"
 
 
 class Segment(Base):
@@ -61,7 +67,9 @@ class CampaignMember(Base):
 
 
 class CampaignResponse(Base):
-    """Someone answered a campaign: opened, clicked, replied, called, visited."""
+    """Someone answered a campaign: opened, clicked, replied, called, visited; or a phone
+    campaign's dial (one per call, ``interaction_id`` unique: the outbox may offer a call
+    twice)."""
 
     __tablename__ = "campaign_responses"
 
@@ -71,6 +79,9 @@ class CampaignResponse(Base):
     contact_id: Mapped[int | None] = ref("contacts.id")
     lead_id: Mapped[int | None] = ref("leads.id")
     kind: Mapped[str] = mapped_column(String(16))
+    #: the call a phone campaign's response is; a deleted call leaves the response counted
+    interaction_id: Mapped[int | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL"), index=True, unique=True)
     responded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
