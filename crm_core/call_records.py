@@ -1,9 +1,11 @@
-"""Calls into the CRM: each ended call becomes one interaction on the caller's timeline.
+"""Calls into the CRM: each ended call becomes one interaction on the customer's timeline.
 
 The platform's call journal is the outbox: a call's record is durable there
 before anything is written here, and writing is idempotent (``call_id`` is
 unique), so the same calls can be offered again after a crash or an outage of
-the database and each still lands exactly once.
+the database and each still lands exactly once. A dialer campaign's call also
+links its campaign and list record and is one campaign response, written in the
+same transaction (``crm_core.dial_campaigns``), so that too is exactly once.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import JSON, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_core.dial_campaigns import DialLinks, dial_links, record_responses
 from crm_core.models import ContactPhone, Interaction
 from crm_core.phones import try_e164
 
@@ -45,6 +48,15 @@ class CallSummary:
     answers: dict[str, object] | None = None
     #: who was on the call and when: role, who, joined and left (ISO 8601), took_over
     parties: list[dict[str, object]] | None = None
+    #: a dialer campaign's call: the campaign's name (a CRM campaign of channel ``phone``),
+    #: which attempt at the list record it was, and the record (``contact:<id>``,
+    #: ``lead:<id>``, or an uploaded list's own id)
+    campaign: str | None = None
+    attempt: int | None = None
+    record_id: str | None = None
+
+
+_NO_DIAL = DialLinks()
 
 
 async def _already_recorded(session: AsyncSession, call_ids: list[str]) -> set[str]:
@@ -61,8 +73,17 @@ async def _contacts_by_phone(session: AsyncSession, phones: set[str]) -> dict[st
     return {e164: contact_id for e164, contact_id in await session.execute(query)}
 
 
-def _row(call: CallSummary, e164: str | None, contacts: dict[str, int]) -> dict[str, object]:
-    return {"call_id": call.call_id, "contact_id": contacts.get(e164) if e164 else None,
+def _number(call: CallSummary) -> str | None:
+    """The customer's number: whom the platform called (outbound), or who called in."""
+    if call.direction == "outbound":
+        return try_e164(call.dialed) or try_e164(call.caller)
+    return try_e164(call.caller)
+
+
+def _row(call: CallSummary, contact_id: int | None, dial: DialLinks) -> dict[str, object]:
+    return {"call_id": call.call_id, "contact_id": dial.contact_id or contact_id,
+            "lead_id": dial.lead_id, "campaign_id": dial.campaign_id,
+            "attempt": call.attempt, "record_id": (call.record_id or "")[:64] or None,
             "channel": "voice", "direction": call.direction, "caller": call.caller[:32],
             "dialed": call.dialed[:32], "started_at": call.started, "ended_at": call.ended,
             "queue": call.queue, "agent": call.agent, "outcome": call.outcome,
@@ -120,9 +141,18 @@ async def record_calls(sessions: async_sessionmaker[AsyncSession],
         fresh = {call.call_id: call for call in calls if call.call_id not in done}
         if not fresh:
             return 0
-        numbers = {call.call_id: try_e164(call.caller) for call in fresh.values()}
-        contacts = await _contacts_by_phone(
-            session, {e164 for e164 in numbers.values() if e164})
-        await session.execute(insert(Interaction), [
-            _row(call, numbers[call.call_id], contacts) for call in fresh.values()])
+        await _write(session, list(fresh.values()))
         return len(fresh)
+
+
+async def _write(session: AsyncSession, calls: list[CallSummary]) -> None:
+    """The calls' interactions, each on its contact's timeline (a dial's list record
+    names the contact, else the number does), and a campaign's calls' responses."""
+    numbers = {call.call_id: _number(call) for call in calls}
+    contacts = await _contacts_by_phone(session, {e164 for e164 in numbers.values() if e164})
+    dials = await dial_links(session, calls)
+    await session.execute(insert(Interaction), [
+        _row(call, contacts.get(numbers[call.call_id] or ""),
+             dials.get(call.call_id, _NO_DIAL)) for call in calls])
+    await record_responses(session, [call.call_id for call in calls
+                                     if dials.get(call.call_id, _NO_DIAL).campaign_id])

@@ -77,7 +77,9 @@ def summarise(record: CallRecord) -> CallSummary:
                        direction=record.direction,
                        ivr_path=list(record.ivr_path), disposition=record.disposition,
                        notes=record.notes,
-                       answers=None if record.answers is None else dict(record.answers))
+                       answers=None if record.answers is None else dict(record.answers),
+                       campaign=record.campaign, attempt=record.attempt,
+                       record_id=record.record_id)
 
 
 class CrmOutbox:

@@ -76,6 +76,11 @@ class CallRecord:
     #: consulted party the call was handed to (an attended transfer; a consulted agent
     #: left in a conference by the call's agent)
     parties: list[dict[str, Any]] = field(default_factory=list)
+    #: a dialer campaign's call: the campaign's name, which attempt at the record it is
+    #: (1 for the first) and the list record dialed (``contact:12``, ``lead:7``, ...)
+    campaign: str | None = None
+    attempt: int | None = None
+    record_id: str | None = None
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -140,13 +145,17 @@ class CallRecord:
             self.caller = self.dialed = event.get("number", "")
             self.direction, self.agent = "outbound", event.get("asked_by")
             self.started = event["time"]
-        elif kind == "call.dialed":  # the platform calls the customer (a callback)
+        elif kind == "call.dialed":  # the platform calls the customer (callback, dialer)
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")
             self.direction = event.get("direction", "outbound")
             self.queue = event.get("queue")
             self.agent = event.get("agent")  # click-to-talk: whose call it is
             self.started = event["time"]
+            # the dialer's: the campaign's figures count its attempts by these
+            self.campaign = event.get("campaign")
+            self.attempt = event.get("attempt")
+            self.record_id = event.get("record_id")
             self._join("caller", self.caller, event["time"])
         elif kind == "call.resumed":
             self.held_before = self.held  # call control starts the call's talk anew

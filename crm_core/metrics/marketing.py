@@ -5,7 +5,9 @@ A campaign is active in a period when its dates (``starts_on`` to
 overlap the period and it is not cancelled. The per-campaign metrics list
 every active campaign, with zeros where nothing happened, plus any other
 campaign that has figures in the period (a late response to an ended one);
-one row per campaign, in id order. Aggregates run in the database, grouped by
+one row per campaign, in id order. A phone campaign's dials are its responses
+too (``crm_core.dial_campaigns``): those that reached a person count as
+responses, every dial as an interaction. Aggregates run in the database, grouped by
 campaign; only the per-campaign rows come back. Cost per interaction lists
 the active campaigns only, since its responses are counted to date.
 """
@@ -31,7 +33,7 @@ from sqlalchemy.orm import aliased
 
 from crm_core.metrics.period import Period
 from crm_core.metrics.queries import first_order, live_order, money, ratio, within
-from crm_core.models import Campaign, CampaignResponse, Lead, Order, Product
+from crm_core.models import ATTEMPT, Campaign, CampaignResponse, Lead, Order, Product
 
 CampaignFigures = list[dict[str, Any]]
 
@@ -64,10 +66,12 @@ async def campaigns(session: AsyncSession, period: Period) -> int:
 
 
 async def responses_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
-    """Per campaign, the responses (any kind: open, click, reply, call, visit,
-    unsubscribe) received in the period."""
+    """Per campaign, the responses (open, click, reply, call, visit, unsubscribe, and a
+    phone campaign's dials that reached a person: ``contacted``) received in the
+    period; a dial that reached nobody (``attempt``) is no response."""
     figures = (select(CampaignResponse.campaign_id, func.count().label("responses"))
-               .where(within(CampaignResponse.responded_at, period))
+               .where(within(CampaignResponse.responded_at, period),
+                      CampaignResponse.kind != ATTEMPT)
                .group_by(CampaignResponse.campaign_id).subquery())
     rows = await _per_campaign(session, period, figures)
     return [{"campaign_id": r.id, "campaign": r.name, "responses": int(r.responses)}
@@ -100,17 +104,20 @@ async def revenue_per_campaign(session: AsyncSession, period: Period) -> Campaig
 
 async def cost_per_interaction(session: AsyncSession, period: Period) -> CampaignFigures:
     """Per campaign active in the period, its recorded ``cost`` divided by all its
-    responses received before the period's end (None without responses). The
-    cost is the campaign's whole cost, so the responses are all of them to
+    interactions before the period's end: its responses, and a phone campaign's dials
+    that reached nobody (``attempt``), each dial paid for (None without any). The
+    cost is the campaign's whole cost, so the interactions are all of them to
     date, not only the period's."""
-    figures = (select(CampaignResponse.campaign_id, func.count().label("responses"))
+    reached = case((CampaignResponse.kind != ATTEMPT, 1))
+    figures = (select(CampaignResponse.campaign_id, func.count().label("interactions"),
+                      func.count(reached).label("responses"))
                .where(CampaignResponse.responded_at < period.end)
                .group_by(CampaignResponse.campaign_id).subquery())
     rows = await _per_campaign(session, period, figures, Campaign.cost, active_only=True)
     return [{"campaign_id": r.id, "campaign": r.name, "cost": money(r.cost),
-             "responses": int(r.responses),
-             "cost_per_interaction": money(Decimal(money(r.cost)) / r.responses)
-             if r.responses else None}
+             "responses": int(r.responses), "interactions": int(r.interactions),
+             "cost_per_interaction": money(Decimal(money(r.cost)) / r.interactions)
+             if r.interactions else None}
             for r in rows]
 
 
