@@ -7,7 +7,8 @@ the timeline's own order, and the three are merged here: the first
 ``offset + limit`` entries of the timeline are among the first ``offset +
 limit`` of each kind, so a page costs three bounded queries, however long the
 customer's history. Entries at the same moment come calls first, then cases,
-then activities, newest id first, so that pages never overlap or skip.
+then activities, newest id first, so that pages never overlap or skip. A call of
+a dialer campaign names the campaign, its attempt and the list record it dialed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from crm_core.audit import jsonable, utc
-from crm_core.models import Activity, Case, Interaction
+from crm_core.models import Activity, Campaign, Case, Interaction
 
 MAX_LIMIT = 200
 #: deeper than this, a customer's history is a report, not a page
@@ -40,7 +41,10 @@ _QUERIES: dict[str, Select[*tuple[Any, ...]]] = {
                Interaction.disposition, Interaction.wait_seconds, Interaction.talk_seconds,
                Interaction.wrap_seconds, Interaction.hold_seconds, Interaction.recording,
                Interaction.ivr_path, Interaction.answers, Interaction.notes,
-               Interaction.parties, Interaction.case_id)
+               Interaction.parties, Interaction.case_id, Interaction.lead_id,
+               Interaction.campaign_id, Campaign.name.label("campaign"),
+               Interaction.attempt, Interaction.record_id)
+        .outerjoin(Campaign, Campaign.id == Interaction.campaign_id)
         .order_by(Interaction.started_at.desc(), Interaction.id.desc())),
     "case": (
         select(Case.opened_at.label("at"), Case.id, Case.subject, Case.description,
