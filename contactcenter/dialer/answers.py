@@ -80,6 +80,7 @@ class DialOutcomes:
     def _machine(self, dial: DialEntry, event: Any, now: float) -> None:
         dial.answered, dial.deadline = now, None
         dial.state = DialState.MACHINE
+        self._unanswered_after(dial, now)
         self.tally.machines += 1
         self._let_go(dial, now)
         self._out.append(self._report("dialer.answered", dial_id=dial.id, human=False,
@@ -128,6 +129,8 @@ class DialOutcomes:
              retry_at: float | None = None, why: str = "") -> None:
         """Every dial ends here, once: its line freed, its record refiled or done."""
         assert dial.state is not DialState.ENDED, dial
+        if dial.answered is None:
+            self._unanswered_after(dial, now)
         if outcome is not Outcome.HUMAN:
             self._let_go(dial, now)
         dial.state, dial.deadline = DialState.ENDED, None
@@ -152,6 +155,12 @@ class DialOutcomes:
         ended = self._agents.move(agent, state, now)
         if ended is not None:
             self._measured(Observation(kind=ended[0], duration=ended[1], at=now))
+
+    def _unanswered_after(self, dial: DialEntry, now: float) -> None:
+        """A placed dial that stopped waiting for an answer without a human: its age then
+        is what an answer-delay estimate needs of it (no human by then)."""
+        if dial.placed is not None:
+            self._measured(Observation(kind="unanswered", duration=now - dial.placed, at=now))
 
     def _measured(self, observation: Observation) -> None:
         self.tally.add(observation)

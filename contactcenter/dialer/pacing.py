@@ -8,7 +8,9 @@ and records left, the measured tallies, and the ``abandon_budget`` (how many
 more humans may be abandoned now: the law's part). It answers how many more
 dials to place now, why (for the ``dialer.pace`` event), and optionally when to
 be asked again even if nothing happens (a model's horizon). It also sees each
-measured duration as it is measured (``observe``), to keep its own estimates.
+measured duration as it is measured (``observe``), to keep its own estimates:
+the answer delays of humans and the ages at which the other dials ended, talks and
+wrap-ups. ``predictive`` is in its own module (``predictive.py``).
 
 The core caps every answer: never more dials under way than the lines, never
 more than the records due, and never more dials beyond the free agents than
@@ -66,12 +68,13 @@ class Tally:
     wrap: float = 0.0  #: sum of finished wrap-ups
 
     def add(self, observation: Observation) -> None:
-        """A duration measured: a human's answer delay, a talk or a wrap-up."""
+        """A duration measured: a human's answer delay, a talk or a wrap-up (a dial that
+        ended without a human is counted by its outcome instead)."""
         if observation.kind == "talk":
             self.talks, self.talk = self.talks + 1, self.talk + observation.duration
         elif observation.kind == "wrap":
             self.wraps, self.wrap = self.wraps + 1, self.wrap + observation.duration
-        else:
+        elif observation.kind == "answer":
             self.answer_delay += observation.duration
 
     @property
@@ -83,7 +86,10 @@ class Tally:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Observation:
-    """One duration measured: ``answer`` (dialed to a human's answer), ``talk``, ``wrap``."""
+    """One duration measured: ``answer`` (dialed to a human's answer), ``unanswered``
+    (dialed to the end of a dial no human answered: a machine's answer, busy, no answer,
+    failed; an answer-delay estimate needs these ages too, as the dials a human did not
+    answer by then), ``talk``, ``wrap``."""
 
     kind: str
     duration: float
@@ -211,9 +217,17 @@ class Power(Pacer):
         return Pace(dial=lines - situation.under_way, why={"ratio": ratio})
 
 
-#: strategy name -> its class; ``predictive`` joins them in its own module
+def _predictive(campaign: Campaign) -> Pacer:
+    """The model-based pacer, from its own module (which builds on this one)."""
+    from contactcenter.dialer.predictive import Predictive
+
+    return Predictive(campaign)
+
+
+#: strategy name -> its class (or what builds it)
 PACERS: dict[str, Callable[[Campaign], Pacer]] = {
-    pacer.name: pacer for pacer in (Preview, Progressive, Power)
+    **{pacer.name: pacer for pacer in (Preview, Progressive, Power)},
+    "predictive": _predictive,
 }
 
 

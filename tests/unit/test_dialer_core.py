@@ -195,11 +195,12 @@ def test_records_go_by_priority_then_due_time() -> None:
     assert one(dc.CheckDial, core.handle_timer(T0 + 60)).record_id == "future"
 
 
-def test_the_registry_has_preview_progressive_and_power_by_name() -> None:
-    assert set(PACERS) == {"preview", "progressive", "power"}
+def test_the_registry_has_preview_progressive_power_and_predictive_by_name() -> None:
+    assert set(PACERS) == {"preview", "progressive", "power", "predictive"}
     assert make_pacer(CAMPAIGN).name == "progressive"
-    with pytest.raises(ValueError, match="no pacing strategy 'predictive'"):
-        make_pacer(replace(CAMPAIGN, strategy="predictive"))
+    assert make_pacer(replace(CAMPAIGN, strategy="predictive")).name == "predictive"
+    with pytest.raises(ValueError, match="no pacing strategy 'adapt'"):
+        make_pacer(replace(CAMPAIGN, strategy="adapt"))
 
 
 class Recording(Pacer):

@@ -1,0 +1,102 @@
+"""What the next seconds hold: humans answering against agents coming free, as distributions.
+
+A predictive dialer that compares means dials as if humans answered one by one; they
+do not: three answering in the same second need three agents. So each dial under way is
+a Bernoulli (its own chance of a human within ``t``, given its age and that it has not
+ended) and so is each busy agent (their chance to be free within ``t``, given how long
+they have talked or wrapped up). ``Spread`` is the exact law of such a sum of
+independent +1 and -1 Bernoullis (a Poisson-binomial difference), truncated where the
+chances fall under 1e-12: humans answering minus agents free, whose positive part is
+the humans nobody can take.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: chances below this are dropped from a spread's tails
+_TINY = 1e-12
+
+
+@dataclass(slots=True)
+class Spread:
+    """The law of an integer: ``chances[i]`` is the chance it is ``low + i``."""
+
+    low: int = 0
+    chances: list[float] = field(default_factory=lambda: [1.0])
+
+    def copy(self) -> Spread:
+        return Spread(self.low, list(self.chances))
+
+    def add(self, p: float, sign: int = 1) -> None:
+        """Add (``sign`` 1) or take away (-1) a Bernoulli of chance ``p``."""
+        if p <= 1e-9:
+            return
+        if p >= 1.0 - 1e-9:
+            self.low += sign
+            return
+        c = self.chances
+        up, stay = (p, 1.0 - p) if sign > 0 else (1.0 - p, p)
+        # new[i] = c[i] * stay + c[i - 1] * up, the value at index i being low + i
+        # (one lower for a take-away, whose "up" is "not taken away")
+        new = [a * stay + b * up for a, b in zip(c, [0.0, *c], strict=False)]
+        new.append(c[-1] * up)
+        if sign < 0:
+            self.low -= 1
+        start, end = 0, len(new)
+        while end - start > 1 and new[start] < _TINY:
+            start += 1
+        while end - start > 1 and new[end - 1] < _TINY:
+            end -= 1
+        self.low += start
+        self.chances = new[start:end] if start or end < len(new) else new
+
+    def excess(self) -> float:
+        """E[max(0, X)]: the humans expected to find no agent."""
+        low, first = self.low, max(0, 1 - self.low)
+        return sum((low + i) * c for i, c in enumerate(self.chances[first:], first))
+
+    def at_least(self, k: int) -> float:
+        """P(X >= k)."""
+        return sum(self.chances[max(0, k - self.low):])
+
+
+@dataclass(slots=True)
+class Outlook:
+    """One look-ahead of ``within`` seconds: humans answering minus agents free by then,
+    over the dials already under way; ``fresh``: a new dial's chance of a human by then."""
+
+    within: float
+    spread: Spread
+    humans: float  #: expected humans from the dials under way
+    free: float  #: expected agents free (now, or coming free)
+    fresh: float
+
+
+def best_count(outlooks: list[Outlook], setpoint: float, most: int
+               ) -> tuple[int, float, float]:
+    """The most new dials (up to ``most``) whose expected abandoned share stays within
+    ``setpoint``: the humans expected to find no agent by the worst look-ahead, over the
+    humans expected by the last. The largest count that fits, not the first that does
+    not, so that a higher set-point never dials fewer. Returns the count, its share and
+    the share one more dial would have. The scan stops once a look-ahead is over and can
+    only stay over: a dial adds ``fresh * P(X >= 0)`` to its excess, ``P`` rising with
+    each dial, and ``setpoint * fresh`` (of the last look-ahead) to the bound."""
+    spreads = [o.spread.copy() for o in outlooks]
+    last = outlooks[-1]
+    best, best_share, next_share = 0, 0.0, 0.0
+    for n in range(most + 1):
+        humans = last.humans + n * last.fresh
+        bound = setpoint * humans + 1e-12
+        excesses = [s.excess() for s in spreads]
+        share = max(excesses) / humans if humans > 1e-9 else 0.0
+        if max(excesses) <= bound:
+            best, best_share = n, share
+        elif n == best + 1:
+            next_share = share
+        if any(e > bound and o.fresh * s.at_least(0) >= setpoint * last.fresh
+               for e, s, o in zip(excesses, spreads, outlooks, strict=True)):
+            break
+        for spread, outlook in zip(spreads, outlooks, strict=True):
+            spread.add(outlook.fresh)
+    return best, best_share, next_share

@@ -1,0 +1,183 @@
+"""The ``predictive`` pacer: as many dials as keep the expected abandoned share under a
+set-point that the measured share holds under the law's target.
+
+Theory of operation. At every decision (each event, and every ``step`` seconds by
+``Pace.recheck``) the pacer looks a few seconds ahead, up to ``horizon``: the delay by
+which 90 % of the humans who answer have answered, from its live estimate. For each of
+three look-aheads (a third, two thirds and all of the horizon) it builds the law of
+*humans answering minus agents free* by then (``forecast.Spread``):
+
+- each dial under way adds a Bernoulli: its chance to be answered by a human within the
+  look-ahead, given its age and that it is still pending (``estimates.AnswerTable``);
+- each free agent takes one away; each agent talking or wrapping up takes away a
+  Bernoulli: their chance to be free by then given how long they have been so
+  (``estimates.LogNormalFit`` of talk and wrap-up times; a talk must end and its
+  wrap-up after it).
+
+Every estimate counts what is still running as censored, so that the short calls that
+end first in the morning do not make calls look short. A new dial adds one more
+Bernoulli (a fresh dial's chance of a human by then) to each look-ahead; the pacer
+places the most new dials whose expected abandons (the humans in excess, at the worst
+look-ahead) over the expected human answers (by the horizon) stay within the set-point
+(``forecast.best_count``). The set-point is moved by the abandoned share measured in
+the last hour and the last 24 hours (``setpoint.SetPoint``), so that the model's errors
+do not show as abandons; the core's cap by the law's abandon budget stays above it all.
+
+``Pace.why`` carries the figures of each decision for ``dialer.pace``; docs/dialer.md
+says what each one means.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from contactcenter.dialer.estimates import AnswerTable, LogNormalFit
+from contactcenter.dialer.forecast import Outlook, Spread, best_count
+from contactcenter.dialer.pacing import Observation, Pace, Pacer, Situation, cap
+from contactcenter.dialer.setpoint import SetPoint
+from contactcenter.dialer.states import (
+    DIAL_GRACE,
+    MIN_RING,
+    PENDING,
+    AgentState,
+    Campaign,
+)
+
+#: look-aheads as shares of the horizon
+LOOKS = (1 / 3, 2 / 3, 1.0)
+#: slices of a look-ahead over which a talk's end and the wrap-up after it are summed
+_SLICES = 6
+
+
+class Predictive(Pacer):
+    """Model-based pacing: see the module's theory of operation."""
+
+    name = "predictive"
+
+    def __init__(self, campaign: Campaign, *, target: float = 0.03, margin: float = 0.25,
+                 step: float = 1.0, refit: float = 5.0) -> None:
+        """``target``: the abandoned share the law allows (3 %); ``margin``: the share of
+        it kept in hand; ``step``: seconds between decisions when nothing happens;
+        ``refit``: seconds between refits of the talk and wrap-up laws."""
+        super().__init__(campaign)
+        ring = max(campaign.ring_timeout, MIN_RING)
+        self.answers = AnswerTable(ring=ring, limit=ring + DIAL_GRACE)
+        self.talk = LogNormalFit(median=120.0, sigma=0.8)
+        self.wrap = LogNormalFit(median=15.0, sigma=0.6)
+        self.setpoint = SetPoint(target=target, margin=margin)
+        self.ring, self.step, self.refit = ring, step, refit
+        self._fitted = -math.inf
+        self._memo: dict[tuple[AgentState, int, float], float] = {}
+        self._last: tuple[tuple[object, ...], float, Pace] | None = None
+
+    def observe(self, observation: Observation) -> None:
+        kind, duration = observation.kind, observation.duration
+        if kind in ("answer", "unanswered"):
+            self.answers.add(duration, human=kind == "answer")
+        elif kind == "talk":
+            self.talk.add(duration)
+        elif kind == "wrap":
+            self.wrap.add(duration)
+
+    def decide(self, situation: Situation) -> Pace:
+        """The decision; within ``step`` of the last one and with the same counts (news
+        that moves nobody: a dial placed, ringing), that one again, which is cheaper."""
+        now = situation.now
+        self.setpoint.update(now, situation.tally.humans, situation.tally.abandoned)
+        counts = (situation.free_agents, situation.talking, situation.wrap_up,
+                  situation.under_way, situation.lines_free, situation.records_due,
+                  situation.abandon_budget)
+        if self._last is not None and self._last[0] == counts and now < self._last[1]:
+            return self._last[2]
+        pace = self._decide(situation)
+        self._last = (counts, now + self.step, pace)
+        return pace
+
+    def _decide(self, situation: Situation) -> Pace:
+        now = situation.now
+        self._fit(situation)
+        horizon = self.horizon
+        outlooks = [self._outlook(situation, horizon * share) for share in LOOKS]
+        most = max(0, min(situation.lines_free, situation.records_due))
+        setpoint = self.setpoint.value
+        dial, share, next_share = best_count(outlooks, setpoint, most)
+        self.setpoint.holding = cap(dial, situation, previews=False) < dial
+        last = outlooks[-1]
+        return Pace(dial=dial, recheck=now + self.step, why=self._why(
+            last, dial, share, next_share, setpoint))
+
+    @property
+    def horizon(self) -> float:
+        """Seconds ahead the pacer looks: 90 % of the humans' answers come by then."""
+        return min(self.ring, max(2.0, self.answers.delay_quantile(0.9)))
+
+    def _fit(self, situation: Situation) -> None:
+        """The answer table at every decision (dials age fast); talk and wrap-up laws
+        every ``refit`` seconds, each with the ones still running."""
+        now = situation.now
+        self.answers.fit(now - (d.placed if d.placed is not None else now)
+                         for d in situation.dials if d.state in PENDING)
+        if now - self._fitted < self.refit:
+            return
+        self._fitted = now
+        self._memo.clear()
+        for law, state in ((self.talk, AgentState.TALKING), (self.wrap, AgentState.WRAP_UP)):
+            law.fit(now - a.since for a in situation.agents if a.state is state)
+
+    def _outlook(self, situation: Situation, within: float) -> Outlook:
+        """Humans answering minus agents free within ``within`` s, over what is under way."""
+        now = situation.now
+        spread = Spread(low=-situation.free_agents)
+        humans, free = 0.0, float(situation.free_agents)
+        for dial in situation.dials:
+            if dial.state in PENDING:
+                age = now - dial.placed if dial.placed is not None else 0.0
+                p = self.answers.human_within(age, within)
+                spread.add(p)
+                humans += p
+        for agent in situation.agents:
+            p = self._free_within(agent.state, now - agent.since, within)
+            spread.add(p, -1)
+            free += p
+        return Outlook(within=within, spread=spread, humans=humans, free=free,
+                       fresh=self.answers.human_within(0.0, within))
+
+    def _free_within(self, state: AgentState, age: float, within: float) -> float:
+        """An agent's chance to be free within ``within`` s: the wrap-up's end, or the
+        talk's end and then the whole wrap-up (ages to the second: talks are minutes)."""
+        if state is AgentState.WRAP_UP:
+            return self.wrap.ends_within(age, within)
+        if state is not AgentState.TALKING:
+            return 0.0
+        key = (state, int(age), within)
+        if key not in self._memo:
+            survive = 1.0 - self.talk.cdf(age)
+            chance = 0.0
+            if survive > 1e-12:
+                cuts = [age + within * k / _SLICES for k in range(_SLICES + 1)]
+                ends = [self.talk.cdf(cut) for cut in cuts]
+                chance = sum((ends[k + 1] - ends[k])
+                             * self.wrap.cdf(within * (1 - (k + 0.5) / _SLICES))
+                             for k in range(_SLICES)) / survive
+            self._memo[key] = chance
+        return self._memo[key]
+
+    def _why(self, last: Outlook, dial: int, share: float, next_share: float,
+             setpoint: float) -> Mapping[str, object]:
+        """The decision's figures, rounded for people (``dialer.pace``)."""
+        hour, day = self.setpoint.raw()
+        return {
+            "horizon": round(last.within, 1),
+            "expected_free": round(last.free, 2),
+            "expected_humans": round(last.humans + dial * last.fresh, 2),
+            "expected_abandon_share": round(share, 4),
+            "next_dial_share": round(next_share, 4),
+            "setpoint": round(setpoint, 4),
+            "p_human": round(self.answers.p_human, 3),
+            "p_human_by_horizon": round(last.fresh, 3),
+            "talk_median": round(self.talk.median, 1),
+            "wrap_median": round(self.wrap.median, 1),
+            "measured_share_hour": None if hour is None else round(hour, 4),
+            "measured_share_day": None if day is None else round(day, 4),
+        }

@@ -1,0 +1,95 @@
+"""The predictive pacer's controller: the abandoned share it lets its model risk.
+
+The model's expected abandoned share is only a model: the answer delays may drift, the
+agents may come back later than their wrap-up says. So the share the pacer lets the
+model risk (the *set-point*) is moved by what is measured, in every rolling window at
+once rather than over the day: averaging the day is what leaves VICIdial's
+ADAPT_AVERAGE with hours of 5 to 20 % abandons after a quiet morning.
+
+Theory of operation: the measured share of each window (by default the last hour and
+the law's 24 hours; Ofcom 2016 counts every rolling 24 hours) is smoothed with
+``prior`` pseudo-answers at the aim, so that one abandon in the first ten answers is
+not read as 10 %. The set-point is an integral controller in log space on the worst of
+them: it moves down when that share is over the aim (``target`` less its ``margin``),
+up when under, by ``gain`` per second of relative error, and four times faster down once
+a window nears the target (90 %). It does not move up while the core's hard cap (the
+law's abandon budget) is what holds the pace, so that a cautious start does not wind it
+up. It stays within ``[aim / 10, 3 * target]``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Sequence
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+
+
+class _Window:
+    """Live answers and abandons of the last ``length`` seconds."""
+
+    __slots__ = ("abandons", "answers", "events", "length")
+
+    def __init__(self, length: float) -> None:
+        self.length = length
+        self.events: deque[tuple[float, int, int]] = deque()
+        self.answers = 0
+        self.abandons = 0
+
+    def add(self, at: float, answers: int, abandons: int) -> None:
+        self.events.append((at, answers, abandons))
+        self.answers += answers
+        self.abandons += abandons
+
+    def advance(self, now: float) -> None:
+        while self.events and self.events[0][0] <= now - self.length:
+            _, answers, abandons = self.events.popleft()
+            self.answers -= answers
+            self.abandons -= abandons
+
+
+class SetPoint:
+    """The expected abandoned share the model may risk, held by the measured ones."""
+
+    def __init__(self, *, target: float = 0.03, margin: float = 0.25,
+                 windows: Sequence[float] = (HOUR, DAY), gain: float = 1 / 600,
+                 prior: float = 50.0) -> None:
+        self.target = target
+        self.aim = target * (1.0 - margin)
+        self.value = self.aim
+        self.gain = gain
+        self.prior = prior
+        self.holding = False  #: the core's hard cap held the last pace: no rise
+        self._windows = [_Window(length) for length in windows]
+        self._seen = (0, 0)
+        self._time: float | None = None
+
+    def update(self, now: float, humans: int, abandoned: int) -> None:
+        """Count the answers and abandons measured since the last update; move on."""
+        answers, abandons = humans - self._seen[0], abandoned - self._seen[1]
+        self._seen = (humans, abandoned)
+        for window in self._windows:
+            if answers or abandons:
+                window.add(now, answers, abandons)
+            window.advance(now)
+        elapsed = 0.0 if self._time is None else min(60.0, max(0.0, now - self._time))
+        self._time = now
+        worst = max(self.measured())
+        error = (self.aim - worst) / self.aim
+        if worst > 0.9 * self.target:
+            error *= 4.0
+        if error > 0 and self.holding:
+            error = 0.0
+        value = self.value * math.exp(self.gain * elapsed * error)
+        self.value = min(3.0 * self.target, max(self.aim / 10.0, value))
+
+    def measured(self) -> list[float]:
+        """Each window's abandoned share, smoothed toward the aim while answers are few."""
+        return [(w.abandons + self.aim * self.prior) / (w.answers + self.prior)
+                for w in self._windows]
+
+    def raw(self) -> list[float | None]:
+        """Each window's abandoned share as measured (None without answers)."""
+        return [w.abandons / w.answers if w.answers else None for w in self._windows]
