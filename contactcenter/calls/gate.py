@@ -147,6 +147,13 @@ class CallGate:
             self._refuse(placement, "calling_hours", _no_common_hour(placement.number))
             return
         turn_waiting, placement.turn_waiting = placement.turn_waiting, False
+        if placement.source == "dialer":  # dialed now, or its record filed for the opening
+            if opening > now:
+                self._out.append(Cleared(placement_id=placement.id, earliest=opening))
+                self._end(placement, PlacementState.CANCELLED)
+            else:
+                self._place(placement)
+            return
         if opening > now:  # out of line until the window opens, then ``Resume``
             self._out.append(Cleared(placement_id=placement.id, earliest=opening))
             self._defer(placement, opening, check_call(placement.callee, utc(now), self.window))
@@ -204,7 +211,9 @@ class CallGate:
 
     def _refuse(self, placement: _Placement, rule: str, reason: str) -> None:
         self._out.append(Refused(placement_id=placement.id, rule=rule, reason=reason))
-        kind = "callback.refused" if placement.source in LATER else "call.refused"
+        # a campaign's dial refused is a record of its own, like a call a person asked for
+        later = placement.source in LATER and placement.source != "dialer"
+        kind = "callback.refused" if later else "call.refused"
         self._out.append(Report(type=kind, data={
             "call_id": placement.id, "number": placement.number, "rule": rule,
             "reason": reason, "source": placement.source, "asked_by": placement.asked_by}))

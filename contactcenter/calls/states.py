@@ -35,6 +35,12 @@ later), until the engine says the customer was dialed or the callback is
 over (``PlacementFinished``). A turn that comes before the lookup answered is
 deferred to the answer.
 
+A campaign's dial (``dialer``) is checked just before it would ring, like a
+callback's turn: the do-not-call list and an unknown local time refuse it (a
+refused dial is a record of its own, ``call.refused``); inside the window it
+is ``PLACED`` at once; outside, ``Cleared`` with the window's next opening as
+``earliest`` ends it ``CANCELLED``: the dialer files its record for then.
+
 Every placement ends exactly once: ``PLACED`` (a person's call cleared, or a
 callback dialed), ``REFUSED``, or ``CANCELLED`` (a callback given up before it
 was dialed). Events that do not fit the placement's state (a late lookup, a

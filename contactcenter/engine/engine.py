@@ -18,14 +18,17 @@ from typing import Any, Protocol
 from contactcenter.acd.core import Acd
 from contactcenter.calls import CallGate
 from contactcenter.calls.control import CallControl
+from contactcenter.dialer.states import Campaign
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callbacks import pending_callbacks
 from contactcenter.engine.calls import CallState, CallTask, Send, priority_of
+from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.control import Controller
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import CalleeLookup, Gatekeeper
 from contactcenter.engine.monitoring import Monitors
+from contactcenter.engine.outbound_campaigns import Campaigns
 from contactcenter.engine.parties import bridge_of
 from contactcenter.engine.phones import owner_of
 from contactcenter.engine.resume import HandedOff, WithAgent, legs_by_caller, resumed_on
@@ -72,6 +75,8 @@ class Engine:
         self.gate: Gatekeeper | None = None
         #: hold, transfer, consult and conference on calls with agents (``attach_control``)
         self.control: Controller | None = None
+        #: outbound campaigns: the dialer (``attach_campaigns``)
+        self.campaigns: Campaigns | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -111,6 +116,19 @@ class Engine:
             self.outbound.control = self.control
         return self.control
 
+    def attach_campaigns(self) -> Campaigns:
+        """Outbound campaigns; each is added to it with its runner (``add_campaign``)."""
+        self.campaigns = Campaigns()
+        return self.campaigns
+
+    def add_campaign(self, campaign: Campaign, **settings: Any) -> CampaignRunner:
+        """Run ``campaign`` on this engine's driver, through its call gate."""
+        assert self.campaigns is not None, "attach_campaigns first"
+        runner = CampaignRunner(campaign, send=lambda command: self.send(command),
+                                publish=self.publish, gate=self.gate, clock=self.clock,
+                                **settings)
+        return self.campaigns.add(runner)
+
     def attach_monitors(self) -> Monitors:
         assert self.distributor is not None, "monitoring needs the ACD's calls"
         self.monitors = Monitors(self.distributor, send=lambda command: self.send(command),
@@ -143,6 +161,8 @@ class Engine:
                 and monitors.channel_gone(event.call_id):
             return  # a supervisor's phone or snoop: nobody else's news
         if self._controlled(event):
+            return
+        if self.campaigns is not None and self.campaigns.on_driver_event(event):
             return
         match event:
             case de.CallArrived():
@@ -339,10 +359,10 @@ class Engine:
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})
 
-    def _parts(self) -> list[Distributor | ClickToTalk | Monitors | Controller]:
+    def _parts(self) -> list[Distributor | ClickToTalk | Monitors | Controller | Campaigns]:
         """What drives legs of its own, besides the callers' tasks."""
-        return [part for part in (self.distributor, self.outbound, self.monitors, self.control)
-                if part is not None]
+        return [part for part in (self.distributor, self.outbound, self.monitors, self.control,
+                                  self.campaigns) if part is not None]
 
     def _queued_at(self, call_id: str) -> float:
         record = self.journal.records.get(call_id)
@@ -351,6 +371,8 @@ class Engine:
         return record.requeued or record.queued or 0.0
 
     async def close(self) -> None:
+        if self.campaigns is not None:
+            await self.campaigns.close()
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -60,6 +60,8 @@ class EventSpec:
 
 
 _AGENT = f("agent", STR, "the agent")
+_CAMPAIGN = f("campaign", STR, "the dialer campaign")
+_DIAL = f("dial_id", STR, "the dial (its call record, once placed)")
 _QUEUE = f("queue", STR, "the queue")
 _OPT_AGENT = f("agent", OPT_STR, "the agent in charge of the call (none once they left)")
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
@@ -138,7 +140,10 @@ SPECS: tuple[EventSpec, ...] = (
               "click-to-talk): the start of an outbound record", (
         f("caller", STR), f("dialed", STR), f("direction", STR), _OPT_QUEUE,
         f("agent", STR, optional=True),
-        f("origin", STR, "the call that asked for the callback", optional=True))),
+        f("origin", STR, "the call that asked for the callback", optional=True),
+        f("campaign", STR, "a campaign's dial: the campaign", optional=True),
+        f("attempt", INT, "a campaign's dial: the record's attempt", optional=True),
+        f("record_id", STR, "a campaign's dial: the list record", optional=True))),
     EventSpec("callback.connected", "the customer called back answered and is bridged with "
               "the agent", (f("number", STR), f("agent", STR, optional=True))),
     EventSpec("call.refused", "a call a user asked for (click-to-talk) that the calling "
@@ -234,6 +239,36 @@ SPECS: tuple[EventSpec, ...] = (
                                                  "`agent101`'s"),
         f("registered", OPT_BOOL, "null until the platform has heard of its registration"),
         f("state", OPT_STR)), call=False),
+    # -- the dialer's campaigns (docs/dialer.md)
+    *(EventSpec(f"dialer.{state}", f"the campaign is {state}", (
+        _CAMPAIGN, f("lines_busy", INT)), call=False)
+      for state in ("running", "paused", "stopped")),
+    EventSpec("dialer.refused", "a campaign manager's move the campaign refused (a start "
+              "without caller ID)", (_CAMPAIGN, f("action", STR), f("reason", STR)),
+              call=False),
+    EventSpec("dialer.records_loaded", "records loaded into the campaign's list", (
+        _CAMPAIGN, f("records", INT, "waiting to be dialed"), f("given", INT)), call=False),
+    EventSpec("dialer.pace", "a pacing decision that dialed, with its inputs (docs/dialer.md)",
+              (_CAMPAIGN, f("dialed", INT), f("asked", INT), f("strategy", STR),
+               f("free_agents", INT), f("under_way", INT), f("lines_free", INT),
+               f("records_due", INT), f("abandon_budget", OPT_FLOAT)), call=False),
+    EventSpec("dialer.attempt", "a dial placed", (
+        _CAMPAIGN, _DIAL, f("record_id", STR), f("line", INT), f("attempt", INT),
+        f("agent", OPT_STR, "the previewing agent")), call=False),
+    EventSpec("dialer.preview", "a record shown to an agent to dial or skip", (
+        _CAMPAIGN, _DIAL, _AGENT, f("record_id", STR), f("number", STR), f("attempt", INT)),
+        call=False),
+    EventSpec("dialer.answered", "a dial answered, by a human (connected to `agent`) or a "
+              "machine", (_CAMPAIGN, _DIAL, f("human", BOOL), f("agent", OPT_STR)),
+              call=False),
+    EventSpec("dialer.abandoned", "a human no agent took: the abandon message plays", (
+        _CAMPAIGN, _DIAL), call=False),
+    EventSpec("dialer.ended", "a dial is over, with its outcome and the record's next try", (
+        _CAMPAIGN, _DIAL, f("record_id", STR), f("outcome", STR), f("attempts", INT),
+        f("next_due", OPT_FLOAT, "null: the record is done"),
+        f("rule", OPT_STR, "the call gate's rule, for a refused dial")), call=False),
+    EventSpec("dialer.detected", "machine detection's verdict on an answered dial", (
+        _CAMPAIGN, f("human", BOOL), f("detection", STR, "app_amd's status and cause"))),
 )
 
 CATALOGUE: Mapping[str, EventSpec] = {spec.type: spec for spec in SPECS}

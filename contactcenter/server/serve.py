@@ -17,7 +17,6 @@ from contactcenter.calls import CallGate
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings
 from contactcenter.desk import Desk, desk_scripts
-from contactcenter.dialer.campaign_file import load_campaigns
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
@@ -31,6 +30,7 @@ from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.scripting import ScriptBook
 from contactcenter.server.background import Background
+from contactcenter.server.dialing import configured_campaigns, wire_campaigns
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
 from contactcenter.server.statedir import prepare_state_dir
@@ -41,6 +41,7 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.control_routes import add_control_routes
 from contactcenter.web.desk_routes import DESK
+from contactcenter.web.dialer_routes import add_dialer_routes
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.scope import Scopes
@@ -108,12 +109,7 @@ def check_config(settings: Settings) -> dict[str, Flow]:
 
 def _check_campaigns(settings: Settings, queues: AcdConfig) -> None:
     """The dialer's campaigns, when the settings name a file: its names must exist."""
-    if settings.dialer.campaigns is None:
-        return
-    scripts = settings.resolve(settings.scripts.dir)
-    load_campaigns(settings.resolve(settings.dialer.campaigns), queues=set(queues.queues),
-                   agents=set(queues.agents),
-                   scripts={path.stem for path in scripts.glob("*.yaml")})
+    configured_campaigns(settings, queues)
 
 
 def banner(settings: Settings, *, terminal: bool) -> str:
@@ -204,6 +200,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
     gate = engine.attach_gate(CallGate(window), callee_lookup(customers))
+    wire_campaigns(settings, engine, distributor.acd.config)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -221,6 +218,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
+    if engine.campaigns is not None:
+        add_dialer_routes(app, engine.campaigns, distributor)
     app[BACKGROUND] = background
     return engine, driver, app
 

@@ -107,6 +107,24 @@ class DialCustomer:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PlaceDial:
+    """Call a campaign's callee through the outbound peer, with answering-machine detection.
+
+    ``call_id`` is the dial's id, ``leg_id`` names the callee's channel. The dial reports
+    ``DialUnanswered`` (busy, no answer, failed) or, once answered and classified,
+    ``DialAnswered``; after that the leg's ``CallEnded`` like any other's.
+    ``detect_machine`` False: every answer is taken for a human, at once.
+    """
+
+    call_id: str
+    leg_id: str
+    number: str
+    caller_id: str = ""
+    timeout: int = 20
+    detect_machine: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class CreateBridge:
     """A mixing bridge, empty; the calls join it with ``AddToBridge``."""
 
@@ -154,5 +172,5 @@ class RecordBridge:
 
 
 DriverCommand = (AnswerCall | PlayMedia | StopMedia | StartHold | StopHold | RecordMessage
-                 | HangupCall | RingAgent | DialCustomer | SnoopChannel | CreateBridge
+                 | PlaceDial | HangupCall | RingAgent | DialCustomer | SnoopChannel | CreateBridge
                  | AddToBridge | RemoveFromBridge | MuteChannel | DestroyBridge | RecordBridge)

@@ -91,6 +91,27 @@ class MonitorAnswered:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DialAnswered:
+    """A campaign's dial (``PlaceDial``) answered and classified: its leg is under the
+    platform's control."""
+
+    call_id: str  #: the dial
+    leg_id: str
+    human: bool  #: False: an answering machine
+    #: the detector's verdict as it gave it (app_amd: ``HUMAN-800-800``, ``MACHINE-MAXWORDS-3-2``)
+    detection: str = ""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DialUnanswered:
+    """A campaign's dial ended before anyone answered."""
+
+    call_id: str  #: the dial
+    reason: str  #: ``busy``, ``no_answer`` or ``failed``
+    cause: str = ""  #: the network's own words
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EndpointStateChanged:
     """A SIP endpoint's device state (from AMI DeviceStateChange)."""
 
@@ -117,6 +138,8 @@ DriverEvent = (
     | CustomerAnswered
     | PartyAnswered
     | MonitorAnswered
+    | DialAnswered
+    | DialUnanswered
     | EndpointStateChanged
     | EndpointRegistration
 )

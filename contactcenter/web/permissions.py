@@ -52,6 +52,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "softphone": READ,
         # the CRM pages (contacts, their timeline, accounts): whoever reads contacts
         "crm_pages": READ,
+        # working an outbound campaign from their own phone (the route refuses anyone else's)
+        "dialer_seats": frozenset({"create", "update", "delete"}),
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -62,6 +64,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "marketing": _EVERYONE | {
         "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ, "metrics": READ,
         "offers": ALL,
+        # campaign managers: the dialer's campaigns, started, paused, stopped
+        "dialer": ALL,
     },
     "supervisor": _EVERYONE | {name: READ for name in OPERATIONAL} | {
         # supervisors keep the knowledge base their agents and customers read
@@ -74,12 +78,15 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
         "call_control": frozenset({"read", "update"}),
+        "dialer": frozenset({"read", "update"}), "dialer_seats": frozenset({"create", "update",
+                                                                          "delete"}),
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
-       "crm_pages": READ, "call_control": frozenset({"read", "update"})},
+       "crm_pages": READ, "call_control": frozenset({"read", "update"}),
+       "dialer": ALL, "dialer_seats": frozenset({"create", "update", "delete"})},
 }
 
 

@@ -19,7 +19,7 @@ from contactcenter.telephony.events import DriverEvent
 
 log = logging.getLogger(__name__)
 
-_EVENTS = ("DeviceStateChange", "ContactStatus")
+_EVENTS = ("DeviceStateChange", "ContactStatus", "UserEvent")
 _MAX_RECONNECT = 30
 
 

@@ -21,8 +21,10 @@ from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.ami import AmiClient
 from contactcenter.telephony.asterisk.ari import AriClient, AriError, AriEventStream
+from contactcenter.telephony.asterisk.dialing import originate_action, originate_outcome
 from contactcenter.telephony.asterisk.render import Credentials
 from contactcenter.telephony.asterisk.translate import (
+    OUTBOUND_ENDPOINT,
     ari_event,
     ari_request,
     event_filter,
@@ -54,6 +56,8 @@ class AsteriskDriver:
         self._stream_task: asyncio.Task[None] | None = None
         self.ari: AriClient | None = None
         self.ami: AmiClient | None = None
+        #: campaign dials whose originate AMI has not answered yet
+        self._dials: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         connector = aiohttp.TCPConnector(limit=64)
@@ -97,7 +101,30 @@ class AsteriskDriver:
 
     async def execute(self, command: dc.DriverCommand) -> None:
         assert self.ari is not None
+        if isinstance(command, dc.PlaceDial):
+            self._place(command)
+            return
         await self.ari.send(ari_request(command, self.ari.app))
+
+    def _place(self, command: dc.PlaceDial) -> None:
+        """Originate a campaign's dial over AMI (``dialing.py``); its outcome before an
+        answer comes back as an event, whenever AMI has it (up to the ring timeout)."""
+        ami = self.ami
+        if ami is None or not ami.logged_in.is_set():
+            raise ConnectionError("AMI is not connected: the dial cannot be placed")
+        task = asyncio.ensure_future(self._originate(ami, command))
+        self._dials.add(task)
+        task.add_done_callback(self._dials.discard)
+
+    async def _originate(self, ami: AmiClient, command: dc.PlaceDial) -> None:
+        try:
+            replies = await ami.action(originate_action(command, OUTBOUND_ENDPOINT))
+        except Exception as exc:  # noqa: BLE001 - the dial failed; the campaign goes on
+            log.warning("dial %s: originate failed: %s", command.call_id, exc)
+            replies = [{"Response": "Error", "Message": str(exc)}]
+        outcome = originate_outcome(command, replies)
+        if outcome is not None:
+            self._on_event(outcome)
 
     def _on_ari_message(self, message: dict[str, Any]) -> None:
         event = ari_event(message)
@@ -155,6 +182,8 @@ class AsteriskDriver:
         return resynced_channel(channel)
 
     async def stop(self) -> None:
+        for task in list(self._dials):
+            task.cancel()
         if self._stream_task is not None:
             self._stream_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

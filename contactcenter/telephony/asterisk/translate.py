@@ -14,10 +14,17 @@ from typing import Any
 
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
+from contactcenter.telephony.asterisk.dialing import (
+    DIALER_ARG,
+    dial_answered,
+    gone_before_verdict,
+)
 
 INBOUND_ARG = "inbound"
 #: the Stasis argument of an agent's leg: ``agent,<the caller's channel id>``
 AGENT_ARG = "agent"
+#: the Stasis argument of an agent's open line in a campaign: ``seat,<its leg id>``
+SEAT_ARG = "seat"
 #: the Stasis argument of a customer's leg dialed out: ``customer,<the call's id>``
 CUSTOMER_ARG = "customer"
 #: the Stasis arguments of a supervisor's phone and of a snoop: ``monitor|snoop,<id>``
@@ -98,12 +105,14 @@ def _stasis_start(message: Mapping[str, Any]) -> e.DriverEvent | None:
     """A channel entered the app: a caller, or a leg the platform started (its arguments
     say which: an agent's, a customer's, a consulted party's, a supervisor's)."""
     args = tuple(str(a) for a in message.get("args", ()))
-    if len(args) == 2 and args[0] == AGENT_ARG:
+    if len(args) == 2 and args[0] in (AGENT_ARG, SEAT_ARG):
         return _agent_answered(message["channel"], args[1])
     if len(args) == 2 and args[0] == CUSTOMER_ARG:
         return e.CustomerAnswered(call_id=args[1], leg_id=str(message["channel"]["id"]))
     if len(args) == 2 and args[0] == PARTY_ARG:
         return _party_answered(message["channel"], args[1])
+    if len(args) >= 2 and args[0] == DIALER_ARG:
+        return dial_answered(message["channel"], args[1:])
     if len(args) == 2 and args[0] == MONITOR_ARG:
         return e.MonitorAnswered(monitor_id=args[1], leg_id=str(message["channel"]["id"]))
     if not args or args[0] != INBOUND_ARG:
@@ -275,4 +284,6 @@ def ami_event(message: Mapping[str, str]) -> e.DriverEvent | None:
             endpoint=message.get("AOR", ""), registered=registered,
             contact=message.get("URI", ""),
         )
+    if kind == "UserEvent":
+        return gone_before_verdict(message)
     return None

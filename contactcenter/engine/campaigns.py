@@ -1,0 +1,362 @@
+"""The asyncio side of one outbound campaign: the dialer core and its agents' seats.
+
+``contactcenter.dialer`` decides whom to dial, when, and what becomes of each
+answer (``core.py``, the pacing in ``pacing.py``); ``dialer.seats`` keeps the
+agents' open lines. This module only translates: the campaign manager's and
+the agents' moves and the driver's news of the dials become the cores'
+events; their commands become driver commands (``PlaceDial``, the seat's
+bridge), questions to the call gate (source ``dialer``), and the journal's
+records: every dial placed is a call record of its own (``call.dialed`` with
+the campaign, the record and the attempt, ``call.answered`` when a human is
+bridged to an agent, ``call.ended`` with the outcome) that the CRM outbox
+takes to the callee's timeline. The law's rolling abandoned-call windows are
+kept here (``AbandonLedger``) and handed to the core as its budget.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contactcenter.calls import Cleared, Refused
+from contactcenter.dialer import commands as dc_
+from contactcenter.dialer import events as de_
+from contactcenter.dialer import seats as st
+from contactcenter.dialer.abandons import AbandonLedger
+from contactcenter.dialer.core import Dialer
+from contactcenter.dialer.states import Campaign
+from contactcenter.engine.deadlines import run_deadlines
+from contactcenter.engine.gatekeeper import Gatekeeper
+from contactcenter.engine.sender import OrderedSender
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+
+log = logging.getLogger(__name__)
+
+Send = Callable[[dc.DriverCommand], Awaitable[None]]
+Publish = Callable[[dict[str, Any]], None]
+
+
+@dataclass(slots=True)
+class DialLeg:
+    """A dial the driver was asked to place, and its callee's leg."""
+
+    dial_id: str
+    leg: str
+    number: str
+    record_id: str
+    attempt: int
+    placed: float
+    answered: float | None = None
+    agent: str | None = None
+    ending: bool = False  #: a message plays, then the leg is hung up
+
+
+class CampaignRunner:
+    """One campaign on the telephony driver; the engine hands it the news of its legs."""
+
+    def __init__(self, campaign: Campaign, *, send: Send, publish: Publish,
+                 gate: Gatekeeper | None, clock: Callable[[], float] = time.time,
+                 abandon_target: float = 0.03, wrap_up: float = 10.0,
+                 detect_machine: bool = True, queue: str | None = None) -> None:
+        self.name = campaign.name
+        self.core = Dialer(campaign)
+        self.seats = st.Seats(wrap_up=wrap_up)
+        self.ledger = AbandonLedger(target=abandon_target)
+        self.queue = queue
+        self.detect_machine = detect_machine
+        self._campaign = campaign
+        self._publish = publish
+        self._gate = gate
+        self._clock = clock
+        self._sender = OrderedSender(send, name=f"campaign {campaign.name}",
+                                     on_failure=self._failed)
+        self._wake = asyncio.Event()
+        self._legs: dict[str, DialLeg] = {}  #: by dial id
+        self._by_leg: dict[str, str] = {}  #: callee's leg -> dial id
+        self._ids = itertools.count(1)
+        self._run_mark = f"{int(clock() * 1000) % 36**6:x}"
+
+    # -- the campaign manager, the agents ----------------------------------------------------
+
+    def start(self) -> None:
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
+        self._feed(de_.CampaignStarted())
+
+    def pause(self) -> None:
+        self._feed(de_.CampaignPaused())
+
+    def resume(self) -> None:
+        self._feed(de_.CampaignResumed())
+
+    def stop(self) -> None:
+        self._feed(de_.CampaignStopped())
+
+    def load(self, records: tuple[de_.Record, ...]) -> None:
+        self._feed(de_.RecordsLoaded(records=records))
+
+    def join(self, agent: str, endpoint: str) -> None:
+        """The agent works the campaign from ``endpoint``: their phone rings once."""
+        leg = f"seat-{self._run_mark}-{agent}-{next(self._ids)}"
+        self._seat(st.SeatAsked(agent=agent, endpoint=endpoint, leg=leg))
+
+    def leave(self, agent: str) -> None:
+        self._seat(st.SeatLeft(agent=agent))
+
+    def agent_done(self, agent: str) -> None:
+        """The agent ends their wrap-up (a disposition, or Ready)."""
+        self._seat(st.AgentDone(agent=agent))
+
+    def agent_break(self, agent: str, paused: bool, reason: str = "break") -> None:
+        self._seat(st.AgentBreak(agent=agent, paused=paused, reason=reason))
+
+    # -- the driver's news, from the engine -------------------------------------------------
+
+    def channels(self) -> set[str]:
+        """The legs Asterisk should have now: seats, and answered callees."""
+        answered = {leg.leg for leg in self._legs.values() if leg.answered is not None}
+        return self.seats.legs() | answered
+
+    def dials(self) -> set[str]:
+        """The dials placed and not yet over (each a call record still open)."""
+        return set(self._legs)
+
+    def seat_answered(self, leg: str) -> bool:
+        if leg not in self.seats.legs():
+            return False
+        self._seat(st.SeatAnswered(leg=leg))
+        return True
+
+    def dial_answered(self, event: de.DialAnswered) -> bool:
+        leg = self._legs.get(event.call_id)
+        if leg is None:
+            return False
+        leg.answered = self._clock()
+        self._publish_call("dialer.detected", leg, campaign=self.name,
+                           detection=event.detection, human=event.human)
+        kind = de_.HumanAnswered if event.human else de_.MachineAnswered
+        self._feed(kind(dial_id=event.call_id))
+        return True
+
+    def dial_unanswered(self, event: de.DialUnanswered) -> bool:
+        if event.call_id not in self._legs:
+            return False
+        if event.reason == "busy":
+            self._feed(de_.DialBusy(dial_id=event.call_id))
+        elif event.reason == "no_answer":
+            self._feed(de_.DialNoAnswer(dial_id=event.call_id))
+        else:
+            self._feed(de_.DialFailed(dial_id=event.call_id, cause=event.cause))
+        return True
+
+    def leg_ended(self, leg_id: str, cause: str) -> bool:
+        """A seat's or a callee's leg ended; False when it is none of ours."""
+        dial_id = self._by_leg.get(leg_id)
+        if dial_id is None and leg_id not in self.seats.legs():
+            return False
+        if leg_id in self.seats.legs():
+            self._seat(st.LegGone(leg=leg_id))
+        if dial_id is not None and dial_id in self._legs:
+            self._feed(de_.CallEnded(dial_id=dial_id))
+        return True
+
+    def playback_ended(self, leg_id: str) -> bool:
+        """A message played to a callee: hang up."""
+        dial_id = self._by_leg.get(leg_id)
+        if dial_id is None:
+            return False
+        self._sender.put(dc.HangupCall(call_id=leg_id))
+        return True
+
+    # -- running -------------------------------------------------------------------------
+
+    async def run(self) -> None:
+        """Send the commands in order and fire the cores' timers, until cancelled."""
+        await asyncio.gather(
+            self._sender.run(),
+            run_deadlines(self._next_deadline, self.tick, self._wake, self._clock,
+                          name=f"campaign {self.name}"))
+
+    def tick(self) -> None:
+        now = self._clock()
+        self._seat_commands(self.seats.handle_timer(now))
+        self._carry_out(self.core.handle_timer(now))
+
+    def _next_deadline(self) -> float | None:
+        times = [t for t in (self.core.next_deadline(), self.seats.next_deadline())
+                 if t is not None]
+        return min(times, default=None)
+
+    def _budget(self) -> float:
+        budget = self.ledger.budget(self._clock())
+        return math.inf if self.ledger.target >= 1 else float(budget)
+
+    # -- the cores ------------------------------------------------------------------------
+
+    def _feed(self, event: de_.DialerEvent) -> None:
+        self._carry_out(self.core.handle(event, self._clock()))
+        self._wake.set()
+
+    def _seat(self, event: st.SeatEvent) -> None:
+        self._seat_commands(self.seats.handle(event, self._clock()))
+        self._wake.set()
+
+    def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
+        put = self._sender.put
+        for command in commands:
+            match command:
+                case st.RingSeat(leg=leg, endpoint=endpoint):
+                    put(dc.RingAgent(call_id=leg, leg_id=leg, endpoint=endpoint,
+                                     caller_id=f"campaign {self.name}", purpose="seat"))
+                case st.OpenSeat(bridge=bridge, leg=leg):
+                    put(dc.CreateBridge(call_id=leg, bridge_id=bridge))
+                    put(dc.AddToBridge(call_id=leg, bridge_id=bridge, channels=(leg,)))
+                case st.BridgeHuman(dial=dial, bridge=bridge, leg=leg):
+                    put(dc.AddToBridge(call_id=dial, bridge_id=bridge, channels=(leg,)))
+                    self._connected(dial)
+                case st.HangUp(leg=leg):
+                    put(dc.HangupCall(call_id=leg))
+                case st.CloseSeat(bridge=bridge):
+                    put(dc.DestroyBridge(call_id=bridge, bridge_id=bridge))
+                case st.TellDialer(event=event):
+                    self._feed(event)
+                case st.HumanNotBridged(dial=dial):
+                    self._feed(de_.HumanAbandoned(dial_id=dial))
+
+    def _carry_out(self, commands: list[dc_.DialerCommand]) -> None:
+        for command in commands:
+            try:
+                self._command(command)
+            except Exception:  # one bad command must not stop the others
+                log.exception("campaign %s: command %r failed", self.name, command)
+
+    def _command(self, command: dc_.DialerCommand) -> None:
+        match command:
+            case dc_.CheckDial():
+                self._check(command)
+            case dc_.Dial():
+                self._dial(command)
+            case dc_.ConnectCall(dial_id=dial_id, agent=agent):
+                self._connect(dial_id, agent)
+            case dc_.PlayAbandonMessage(dial_id=dial_id, message=message) | \
+                    dc_.LeaveMachineMessage(dial_id=dial_id, message=message):
+                self._play_then_hang_up(dial_id, message)
+            case dc_.DropCall(dial_id=dial_id):
+                self._drop(dial_id)
+            case dc_.RecordOutcome():
+                self._outcome(command)
+            case dc_.Report(type=kind, data=data):
+                self._publish({"type": kind, "time": self._clock(), "campaign": self.name,
+                               **dict(data)})
+            case dc_.Refuse(action=action, reason=reason):
+                log.warning("campaign %s: %s refused: %s", self.name, action, reason)
+            case dc_.OfferPreview():
+                self._publish({"type": "dialer.preview", "time": self._clock(),
+                               "campaign": self.name, "dial_id": command.dial_id,
+                               "agent": command.agent, "record_id": command.record_id,
+                               "number": command.number, "attempt": command.attempt})
+
+    # -- a dial's steps -------------------------------------------------------------------
+
+    def _check(self, command: dc_.CheckDial) -> None:
+        if self._gate is None:  # no gate, no call: nothing unchecked is dialed
+            self._feed(de_.DialChecked(dial_id=command.dial_id, cleared=False,
+                                       rule="unchecked", reason="no call gate"))
+            return
+        answer = self._gate.ask(command.dial_id, "dialer", command.number)
+        answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
+
+    def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:
+        decision = done.result()
+        if isinstance(decision, Refused):
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
+                                    reason=decision.reason)
+        elif decision.earliest is not None:
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule="calling_hours",
+                                    reason="outside the callee's calling hours",
+                                    retry_at=decision.earliest)
+        else:
+            event = de_.DialChecked(dial_id=dial_id, cleared=True)
+        self._feed(event)
+
+    def _dial(self, command: dc_.Dial) -> None:
+        leg_id = f"dial-{self._run_mark}-{command.dial_id}"
+        leg = self._legs[command.dial_id] = DialLeg(
+            dial_id=command.dial_id, leg=leg_id, number=command.number,
+            record_id=command.record_id, attempt=command.attempt, placed=self._clock())
+        self._by_leg[leg_id] = command.dial_id
+        self._publish_call("call.dialed", leg, caller=command.number, dialed=command.number,
+                           direction="outbound", queue=self.queue, campaign=self.name,
+                           attempt=command.attempt, record_id=command.record_id,
+                           caller_id=command.caller_id)
+        self._sender.put(dc.PlaceDial(
+            call_id=command.dial_id, leg_id=leg_id, number=command.number,
+            caller_id=command.caller_id, timeout=math.ceil(command.ring_timeout),
+            detect_machine=self.detect_machine))
+        self._feed(de_.DialPlaced(dial_id=command.dial_id))
+
+    def _connect(self, dial_id: str, agent: str) -> None:
+        leg = self._legs[dial_id]
+        leg.agent = agent
+        self._seat(st.HumanGiven(dial=dial_id, leg=leg.leg, agent=agent))
+
+    def _drop(self, dial_id: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is not None:
+            self._sender.put(dc.HangupCall(call_id=leg.leg))
+
+    def _connected(self, dial_id: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is None:
+            return
+        now = self._clock()
+        self._publish({"type": "call.offered", "call_id": dial_id, "time": now,
+                       "queue": self.queue, "agent": leg.agent, "direction": "outbound"})
+        self._publish({"type": "call.answered", "call_id": dial_id, "time": now,
+                       "queue": self.queue, "agent": leg.agent,
+                       "wait": round(now - (leg.answered or now), 3)})
+        self._feed(de_.HumanConnected(dial_id=dial_id, agent=leg.agent or ""))
+
+    def _play_then_hang_up(self, dial_id: str, message: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is None:
+            return
+        leg.ending = True
+        if not message:
+            self._sender.put(dc.HangupCall(call_id=leg.leg))
+            return
+        self._sender.put(dc.PlayMedia(call_id=leg.leg, playback_id=f"{leg.leg}-message",
+                                      media=tuple(message.split("&"))))
+
+    def _outcome(self, command: dc_.RecordOutcome) -> None:
+        """The dial is over: on its record, in the law's ledger, and its leg forgotten."""
+        leg = self._legs.pop(command.dial_id, None)
+        now = self._clock()
+        if command.outcome == "human":
+            self.ledger.connected(now)
+        elif command.outcome == "abandoned":
+            self.ledger.abandoned(now)
+        if leg is not None:
+            self._by_leg.pop(leg.leg, None)
+            self._publish({"type": "call.ended", "call_id": command.dial_id, "time": now,
+                           "cause": command.outcome, "outcome": command.outcome,
+                           "duration": round(now - leg.placed, 3), "agent": command.agent})
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
+
+    def _publish_call(self, kind: str, leg: DialLeg, **data: Any) -> None:
+        self._publish({"type": kind, "call_id": leg.dial_id, "time": self._clock(), **data})
+
+    def _failed(self, command: dc.DriverCommand) -> None:
+        """A command the driver refused: a dial not placed failed; a seat not rung is gone."""
+        if isinstance(command, dc.PlaceDial):
+            self._feed(de_.DialFailed(dial_id=command.call_id, cause="not placed"))
+        elif isinstance(command, dc.RingAgent):
+            self.leg_ended(command.leg_id, "unreachable")
+        elif isinstance(command, dc.AddToBridge) and command.call_id in self._legs:
+            self._feed(de_.HumanAbandoned(dial_id=command.call_id))

@@ -1,0 +1,83 @@
+"""The dialer's campaigns at start: each one from ``config/campaigns.yaml`` becomes a
+dialer core on the engine, with its list loaded.
+
+A campaign's list from a CSV file loads here; the CRM's lists (a segment, the
+campaign's members, leads) load once the CRM answers (``crm_core.dial_lists``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from contactcenter.acd.model import AcdConfig
+from contactcenter.config.settings import Settings
+from contactcenter.dialer.campaign_file import CampaignSpec, load_campaigns
+from contactcenter.dialer.events import Record
+from contactcenter.dialer.lists import read_campaign_list
+from contactcenter.dialer.states import Campaign, Outcome, RetryRule
+from contactcenter.engine.engine import Engine
+
+log = logging.getLogger(__name__)
+
+#: what a human no agent could take hears before the line is hung up: who called and the
+#: number to call back (16 CFR 310.4(b)(4)(iii)); a campaign's own recording replaces it
+ABANDON_SOUNDS = "sound:thank-you-for-calling&sound:please-try-call-later&sound:at-following-number"
+#: an agent's wrap-up after a campaign call with no queue to say otherwise
+DEFAULT_WRAP_UP = 10.0
+
+
+_RETRIED = (Outcome.BUSY, Outcome.NO_ANSWER, Outcome.MACHINE, Outcome.FAILED,
+            Outcome.ABANDONED)
+
+
+def campaign_of(name: str, spec: CampaignSpec) -> Campaign:
+    """The dialer core's settings of a configured campaign."""
+    retry = {outcome: RetryRule(delay=rule.delay, max_attempts=rule.max_attempts)
+             for outcome in _RETRIED
+             for rule in [getattr(spec.retries, outcome.value)]}
+    caller = spec.caller_id or ""
+    return Campaign(
+        name=name, caller_id=spec.caller_id, strategy=spec.mode, max_lines=spec.max_lines,
+        ring_timeout=float(spec.ring_seconds), power_ratio=spec.power_ratio, retry=retry,
+        machine=spec.machine.action, machine_message=spec.machine.message or "",
+        abandon_message=f"{ABANDON_SOUNDS}&digits:{caller.lstrip('+')}")
+
+
+def csv_records(spec: CampaignSpec, settings: Settings) -> tuple[Record, ...]:
+    """A CSV list's records; its bad rows are logged with their line and reason."""
+    assert spec.list.csv is not None and settings.dialer.campaigns is not None
+    path = settings.resolve(settings.dialer.campaigns).parent / spec.list.csv
+    listed = read_campaign_list(path)
+    for line, reason in listed.bad:
+        log.warning("%s line %d: %s (the row is left out)", path, line, reason)
+    return tuple(Record(record_id=f"contact:{r.contact_id}" if r.contact_id
+                        else f"number:{r.number}", number=r.number,
+                        priority=r.priority + spec.priority) for r in listed.records)
+
+
+def configured_campaigns(settings: Settings, queues: AcdConfig) -> dict[str, CampaignSpec]:
+    """The campaigns file, checked against the queues, agents and scripts there are."""
+    if settings.dialer.campaigns is None:
+        return {}
+    scripts = settings.resolve(settings.scripts.dir)
+    return load_campaigns(settings.resolve(settings.dialer.campaigns),
+                          queues=set(queues.queues), agents=set(queues.agents),
+                          scripts={path.stem for path in scripts.glob("*.yaml")})
+
+
+def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig
+                   ) -> dict[str, CampaignSpec]:
+    """Every configured campaign on the engine, idle until a campaign manager starts it."""
+    if settings.dialer.campaigns is None:
+        return {}
+    specs = configured_campaigns(settings, queues)
+    engine.attach_campaigns()
+    for name, spec in specs.items():
+        queue = queues.queues.get(spec.queue) if spec.queue else None
+        runner = engine.add_campaign(
+            campaign_of(name, spec), abandon_target=spec.abandon_target,
+            wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
+            queue=spec.queue)
+        if spec.list.csv:
+            runner.load(csv_records(spec, settings))
+    return specs
