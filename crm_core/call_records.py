@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import JSON, String, Text, bindparam, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_core.dial_campaigns import DialLinks, dial_links, record_responses
+from crm_core.dial_campaigns import DialLinks, attempt_number, dial_links, record_responses
 from crm_core.models import ContactPhone, Interaction
 from crm_core.phones import try_e164
 
@@ -83,7 +83,8 @@ def _number(call: CallSummary) -> str | None:
 def _row(call: CallSummary, contact_id: int | None, dial: DialLinks) -> dict[str, object]:
     return {"call_id": call.call_id, "contact_id": dial.contact_id or contact_id,
             "lead_id": dial.lead_id, "campaign_id": dial.campaign_id,
-            "attempt": call.attempt, "record_id": (call.record_id or "")[:64] or None,
+            "attempt": attempt_number(call),
+            "record_id": str(call.record_id)[:64] if call.record_id else None,
             "channel": "voice", "direction": call.direction, "caller": call.caller[:32],
             "dialed": call.dialed[:32], "started_at": call.started, "ended_at": call.ended,
             "queue": call.queue, "agent": call.agent, "outcome": call.outcome,

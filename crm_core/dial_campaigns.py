@@ -33,6 +33,7 @@ PHONE = "phone"
 REACHED = "human"
 CONTACTED = "contacted"
 _MAX_ID = 2**31 - 1
+_NAME_LENGTH = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,20 @@ class _Dial(Protocol):
     def campaign(self) -> str | None: ...
     @property
     def record_id(self) -> str | None: ...
+    @property
+    def attempt(self) -> int | None: ...
+
+
+def campaign_name(call: _Dial) -> str | None:
+    """The call's campaign as the CRM names it (``campaigns.name`` holds 200 characters:
+    a longer name would make the database refuse the whole batch, again and again)."""
+    return str(call.campaign)[:_NAME_LENGTH] if call.campaign else None
+
+
+def attempt_number(call: _Dial) -> int | None:
+    """The call's attempt when it is one an INTEGER column holds, else unknown."""
+    attempt = call.attempt
+    return attempt if type(attempt) is int and 0 < attempt <= _MAX_ID else None
 
 
 def parse_record_id(record_id: str | None) -> tuple[str, int] | None:
@@ -62,7 +77,7 @@ def parse_record_id(record_id: str | None) -> tuple[str, int] | None:
     an uploaded list's own ids, which name nobody in the CRM."""
     if not record_id:
         return None
-    kind, _, number = record_id.partition(":")
+    kind, _, number = str(record_id).partition(":")
     if kind not in ("contact", "lead") or not (number.isascii() and number.isdigit()):
         return None
     value = int(number)
@@ -77,6 +92,7 @@ async def ensure_phone_campaign(session: AsyncSession, name: str, *, today: dt.d
     """The id of the phone campaign ``name``, made (active, from ``today``) when the CRM
     has none: a dialer campaign starting. An existing one is left as the marketing team
     set it up (dates, budget, cost). Flushes; the caller commits."""
+    name = name[:_NAME_LENGTH]  # as the calls name it (``campaign_name``)
     found = await _phone_campaigns(session, [name])
     if name in found:
         return found[name]
@@ -101,7 +117,7 @@ async def _phone_campaigns(session: AsyncSession, names: Iterable[str]) -> dict[
 
 async def _campaign_ids(session: AsyncSession, calls: Sequence[_Dial]) -> dict[str, int]:
     """The calls' campaigns by name, those the CRM lacks made from their first call's day."""
-    named = {call.campaign: call.started for call in calls if call.campaign}
+    named = {name: call.started for call in calls if (name := campaign_name(call))}
     found = await _phone_campaigns(session, named)
     for name in sorted(set(named) - set(found)):
         found[name] = await ensure_phone_campaign(session, name, today=named[name].date())
@@ -143,7 +159,7 @@ async def dial_links(session: AsyncSession, calls: Sequence[_Dial]) -> dict[str,
             contact_id = ref[1]
         elif ref and ref[0] == "lead" and ref[1] in leads:
             lead_id, contact_id = ref[1], leads[ref[1]]
-        links[call.call_id] = DialLinks(campaigns.get(call.campaign or ""), contact_id,
+        links[call.call_id] = DialLinks(campaigns.get(campaign_name(call) or ""), contact_id,
                                         lead_id)
     return links
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -252,3 +253,22 @@ async def test_marketing_metrics_count_a_dial_campaigns_attempts(engine: AsyncEn
     assert mine(await measure(engine, marketing.purchases_per_campaign))["purchases"] == 1
     assert mine(await measure(engine, marketing.revenue_per_campaign))["revenue"] == "250.00"
     assert await measure(engine, marketing.campaigns) == 1
+
+
+async def test_a_call_with_odd_campaign_fields_does_not_hold_up_the_others(
+        engine: AsyncEngine) -> None:
+    """What the database would refuse (a name longer than its column, an attempt that is
+    not a whole number) is cut or left out: one such call must not block every write."""
+    ada = await _ada(engine)
+    odd = replace(_summary("odd", ADA, "busy", campaign="x" * 300, record_id="z" * 100),
+                  attempt="two")  # type: ignore[arg-type]
+    huge = replace(_summary("huge", ADA, "busy"), attempt=2**40)
+    assert await record_calls(sessions(engine), [odd, huge, _summary("fine", ADA, "human")]) == 3
+    async with sessions(engine)() as session:
+        rows = {call_id: (contact, attempt, len(record or "")) for call_id, contact, attempt, record
+                in await session.execute(select(Interaction.call_id, Interaction.contact_id,
+                                                Interaction.attempt, Interaction.record_id))}
+        names = set(await session.scalars(select(Campaign.name)))
+    assert rows == {"odd": (ada, None, 64), "huge": (ada, None, 0), "fine": (ada, 1, 0)}
+    assert names == {"x" * 200, "renewals"}
+    assert await _count(engine, CampaignResponse) == 3
