@@ -63,8 +63,9 @@ class LogNormalFit:
         """A finished duration."""
         self.done.append(math.log(max(duration, 0.1)))
 
-    def fit(self, running: Iterable[float], rounds: int = 12) -> None:
-        """Refit with the ages of the durations still running (censored)."""
+    def fit(self, running: Iterable[float], rounds: int = 100) -> None:
+        """Refit with the ages of the durations still running (censored), from the last
+        fit, until it moves by less than 1e-4 (EM is slow when most are censored)."""
         logs = [math.log(age) for age in running if age > 0.5]
         n = len(self.done) + len(logs) + self.weight
         if not logs and not self.done:
@@ -78,8 +79,11 @@ class LogNormalFit:
             for low in logs:
                 m1, m2 = _truncated_moments(mu, sigma, low)
                 c1, c2 = c1 + m1, c2 + m2
+            last = mu, sigma
             mu = c1 / n
             sigma = math.sqrt(max(_MIN_SIGMA ** 2, c2 / n - mu * mu))
+            if abs(mu - last[0]) + abs(sigma - last[1]) < 1e-4:
+                break
         self.mu, self.sigma = mu, sigma
 
     def cdf(self, t: float) -> float:
@@ -127,11 +131,14 @@ class AnswerTable:
     def _prior(self, p_human: float, median: float, weight: float, ring: float) -> None:
         law = LogNormalFit(median=median, sigma=0.5)
         early = LogNormalFit(median=5.0, sigma=0.6)
-        for k in range(self.bins):
+        last = self._bin(ring)
+        for k in range(last):  # nobody answers once the ring timeout is over
             lo, hi = k * self.step, (k + 1) * self.step
             self.human[k] += weight * p_human * (law.cdf(hi) - law.cdf(lo))
             self.other[k] += weight * (1 - p_human) / 2 * (early.cdf(hi) - early.cdf(lo))
-        self.other[self._bin(ring)] += weight * (1 - p_human) / 2
+        late = p_human * (1 - law.cdf(last * self.step))
+        early_late = (1 - p_human) / 2 * (1 - early.cdf(last * self.step))
+        self.other[last] += weight * ((1 - p_human) / 2 + late + early_late)
 
     def _bin(self, age: float) -> int:
         return min(self.bins - 1, max(0, int(age / self.step)))
