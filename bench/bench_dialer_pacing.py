@@ -15,7 +15,8 @@ and the worst rolling hour (the worst over the seeds), and the ratios predictive
 and predictive/adapt_average of the talk.
 
     python bench/bench_dialer_pacing.py [--rates 0.1,0.2,0.3,0.4] [--agents 5,10,20,50,100]
-        [--seeds 3] [--hours 8] [--modes progressive,oracle] [--jobs 1] [--write-docs [PATH]]
+        [--seeds 3] [--hours 8] [--modes progressive,oracle] [--jobs 1] [--save RUNS.jsonl]
+        [--write-docs [PATH]]
 
 Figures go to stdout as Markdown; ``--write-docs`` also puts them into
 docs/benchmarks.md between this benchmark's markers (appended the first time).
@@ -24,13 +25,14 @@ docs/benchmarks.md between this benchmark's markers (appended the first time).
 from __future__ import annotations
 
 import argparse
+import json
 import multiprocessing
 import platform
 import re
 import sys
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from statistics import fmean
 
@@ -91,6 +93,10 @@ def main() -> None:
             print(f"  {t.human:.0%} {t.agents:3d} agents seed {t.seed} {t.mode:14s} "
                   f"{r.talk_minutes_per_agent_hour:6.2f} min/h  abandoned "
                   f"{r.abandoned_rate:.2%}  ({item.seconds:.1f} s)", file=sys.stderr)
+            if args.save:
+                with open(args.save, "a") as saved:
+                    saved.write(json.dumps({"task": asdict(t), "result": asdict(r),
+                                            "seconds": item.seconds}) + "\n")
     markdown = report(done, args, time.perf_counter() - began)
     print(markdown)
     if args.write_docs is not None:
@@ -107,6 +113,7 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--modes", type=names, default=None,
                         help="a subset of the modes (default: all, predictive when there)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
+    parser.add_argument("--save", metavar="PATH", help="append each run to PATH (JSON lines)")
     parser.add_argument("--write-docs", nargs="?", const=str(DOCS), default=None,
                         metavar="PATH", help=f"put the section into PATH (default {DOCS})")
     args = parser.parse_args()
