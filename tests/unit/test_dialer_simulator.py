@@ -111,3 +111,11 @@ def test_modes_by_name() -> None:
         simulate(SHORT, 1, "fastest")
     with pytest.raises(TypeError, match="not campaign settings"):
         simulate(SHORT, 1, "power", ratio=3.0)
+    with pytest.raises(ValueError, match="ledger"):
+        simulate(SHORT, 1, "progressive", ledger="weekly")
+
+
+def test_the_ledger_fed_at_each_dials_end_as_the_engine_does_still_throttles() -> None:
+    cell = Cell(human=0.3, agents=8, hours=1.0)
+    result = simulate(cell, 1, "power", power_ratio=3.0, ledger="outcome")
+    assert 0 < result.abandoned and result.abandoned_rate < 0.05

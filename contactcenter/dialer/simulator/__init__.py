@@ -45,12 +45,14 @@ CALLER_ID = "+15550000000"
 
 def simulate(cell: Cell, seed: int, strategy: str = "progressive", *,
              target: Fraction | float = Fraction(3, 100), mode: str | None = None,
-             watch: Watch | None = None, **campaign: Any) -> Result:
+             watch: Watch | None = None, ledger: str = "settled", **campaign: Any) -> Result:
     """One day of ``cell`` on ``seed`` paced by ``strategy``; ``campaign``: fields of
     ``Campaign`` (``power_ratio``, ``max_lines``, ``ring_timeout``, ``machine``...).
     Lines default to eight per agent, so that the pacer, not the trunk, sets the pace.
     ``mode`` names the result (the strategy's name by default); ``watch(now, command)``
-    sees every command the core gives."""
+    sees every command the core gives; ``ledger``: when the law's ledger is fed
+    (``settled``: as docs/dialer.md says; ``outcome``: at each dial's end, as the
+    engine's campaign runner does, see ``run.py``)."""
     world = World(cell, seed)
     settings = {"max_lines": max(10, 8 * cell.agents), **campaign}
     unknown = set(settings) - {f.name for f in fields(Campaign)}
@@ -60,7 +62,8 @@ def simulate(cell: Cell, seed: int, strategy: str = "progressive", *,
     if strategy == "oracle":
         return oracle(world, ring_timeout=float(settings.get("ring_timeout", 20.0)))
     setup = Campaign(name="sim", caller_id=CALLER_ID, strategy=strategy, **settings)
-    return Day(world, setup, _pacer(setup), mode=name, target=target, watch=watch).run()
+    return Day(world, setup, _pacer(setup), mode=name, target=target, watch=watch,
+               ledger=ledger).run()
 
 
 def _pacer(campaign: Campaign) -> Pacer:

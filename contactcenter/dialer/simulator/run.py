@@ -4,9 +4,16 @@ A discrete-event loop in virtual seconds (a heap of times; no asyncio, no wall c
 plays the engine's part as ``docs/dialer.md`` describes it: it hands the core every
 event with the time, carries out its commands in order and answers those that ask,
 and calls ``handle_timer`` when ``next_deadline`` has come. The world (``world.py``)
-decides what each dial meets; the law's part is an ``AbandonLedger`` fed with each
-live answer once settled, whose budget goes in with ``AbandonBudgetSet`` as a real
-engine's would. Nothing here reads the core's insides.
+decides what each dial meets. The law's part: an ``AbandonLedger`` at the campaign's
+target is fed each live answer the engine can see (the core's connects and abandons)
+and its budget goes to the core with ``AbandonBudgetSet`` when it moves. When it is
+fed is the ``ledger`` setting: ``settled`` (the default) as docs/dialer.md says it, at
+the moment the answer is settled (connected, or abandoned), with the horizon of a
+dial placed now (ring timeout + 2 s); ``outcome`` as the engine's campaign runner does
+it today (``engine/campaigns.py``), at each dial's ``RecordOutcome``, i.e. when the call
+ends. The truth the engine cannot know (a person the machine detection hung up on) is
+counted in the day's figures (``metrics.py``), never in the budget. Nothing here reads
+the core's insides.
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from contactcenter.dialer.simulator.world import (
     NO_ANSWER,
     World,
 )
-from contactcenter.dialer.states import ABANDON_WITHIN, Campaign
+from contactcenter.dialer.states import ABANDON_WITHIN, MIN_RING, Campaign
 
 #: seconds the network takes to report ringing
 RING_AFTER = 0.5
@@ -41,10 +48,9 @@ ABANDON_MESSAGE = 6.0
 #: seconds a dropped machine's hang-up takes; a message left on one takes longer
 DROP_AFTER = 0.5
 MACHINE_MESSAGE = 20.0
-#: how often the law's budget is looked at again with no answer meanwhile (answers
-#: leaving the rolling windows raise it)
-BUDGET_EVERY = 60.0
 #: the core's standard ``dialer.pace`` fields; the rest are the pacer's own figures
+#: when the law's ledger is fed: as answers are settled (docs), or at each dial's end
+LEDGER_FEEDS = ("settled", "outcome")
 _PACE_FIELDS = frozenset({"dialed", "asked", "strategy", "free_agents", "talking", "wrap_up",
                           "under_way", "lines_free", "records_due", "abandon_budget"})
 
@@ -71,17 +77,21 @@ class Day:
     """One campaign day in virtual time; ``run()`` returns its ``Result``."""
 
     def __init__(self, world: World, campaign: Campaign, pacer: Pacer, *, mode: str,
-                 target: Fraction | float = Fraction(3, 100), watch: Watch | None = None
-                 ) -> None:
+                 target: Fraction | float = Fraction(3, 100), watch: Watch | None = None,
+                 ledger: str = "settled") -> None:
         """``watch(now, command)`` sees every command the core gives, in order (to trace
         or test a day without reaching into the core)."""
+        if ledger not in LEDGER_FEEDS:
+            raise ValueError(f"ledger: one of {', '.join(LEDGER_FEEDS)}, not {ledger!r}")
         self.watch = watch
+        self.feed_at = ledger
+        self.horizon = max(campaign.ring_timeout, MIN_RING) + ABANDON_WITHIN \
+            if ledger == "settled" else 0.0
         self.world, self.cell, self.mode = world, world.cell, mode
         self.campaign = campaign
         self.dialer = Dialer(campaign, pacer=pacer)
         self.law = AbandonLedger(target=target)
         self.meter = Meter(self.cell.shift)
-        self.horizon = max(campaign.ring_timeout, 15.0) + ABANDON_WITHIN
         self.now = 0.0
         self.events = 0
         self._heap: list[tuple[float, int, Any]] = []
@@ -109,7 +119,6 @@ class Day:
         self._soon.extend(de.AgentReady(agent=f"a{n}") for n in range(self.cell.agents))
         self._soon.append(de.CampaignStarted())
         self._at(self.cell.shift, de.CampaignStopped())
-        self._at(BUDGET_EVERY, "budget")
         while self._step():
             pass
         return self.meter.result(mode=self.mode, seed=self.world.seed, agents=self.cell.agents,
@@ -132,9 +141,7 @@ class Day:
         if due is None:
             return False
         self.now, _, item = heapq.heappop(self._heap)
-        if item == "budget":
-            self._tick_budget()
-        elif callable(item):
+        if callable(item):
             item()
         else:
             self._feed(item)
@@ -161,27 +168,27 @@ class Day:
         self._budget = float(self.law.budget(self.now, horizon=self.horizon))
         return de.AbandonBudgetSet(budget=self._budget)
 
-    def _settled(self, *, connected: bool) -> None:
-        """A live answer settled: into the law's ledger and the reports; a new budget
-        goes to the core when it moved."""
+    def _settled(self, *, truth: int, connected: bool, seen: bool = True) -> None:
+        """A live answer settled: into the day's figures if a person truly answered; into
+        the law's ledger as the engine saw it (the core's connect or abandon), when the
+        ledger is fed at this moment."""
+        if truth == HUMAN:
+            if connected:
+                self.meter.connected(self.now)
+            else:
+                self.meter.lost(self.now)
+        if seen and self.feed_at == "settled":
+            self._law(connected=connected)
+
+    def _law(self, *, connected: bool) -> None:
         if connected:
             self.law.connected(self.now)
-            self.meter.connected(self.now)
         else:
             self.law.abandoned(self.now)
-            self.meter.lost(self.now)
-        self._refresh_budget()
-
-    def _refresh_budget(self) -> None:
         budget = float(self.law.budget(self.now, horizon=self.horizon))
         if budget != self._budget:
             self._budget = budget
             self._soon.append(de.AbandonBudgetSet(budget=budget))
-
-    def _tick_budget(self) -> None:
-        self._refresh_budget()
-        if self._running:
-            self._at(self.now + BUDGET_EVERY, "budget")
 
     # -- records -----------------------------------------------------------------------------
 
@@ -239,7 +246,7 @@ class Day:
         if dial.truth == HUMAN:
             says_human = amd >= self.cell.amd_false_machine
             if not says_human:  # a person hung up on as a machine: abandoned (Ofcom 2016)
-                self._settled(connected=False)
+                self._settled(truth=HUMAN, connected=False, seen=False)
         else:
             says_human = amd < self.cell.amd_false_human
         event = de.HumanAnswered if says_human else de.MachineAnswered
@@ -250,12 +257,8 @@ class Day:
         dial = self._dials[command.dial_id]
         dial.agent, dial.talk_from = command.agent, self.now
         self._soon.append(de.HumanConnected(dial_id=command.dial_id, agent=command.agent))
-        index = dial.index
-        if dial.truth == HUMAN:
-            self._settled(connected=True)
-            talk = self.world.record(index)[3]
-        else:
-            talk = self.cell.machine_talk
+        self._settled(truth=dial.truth, connected=True)
+        talk = self.world.record(dial.index)[3] if dial.truth == HUMAN else self.cell.machine_talk
         self._at(self.now + talk, lambda: self._talk_ended(command.dial_id))
 
     def _talk_ended(self, dial_id: str) -> None:
@@ -274,8 +277,7 @@ class Day:
         dial = self._dials.get(command.dial_id)
         if dial is None:
             return
-        if dial.truth == HUMAN:
-            self._settled(connected=False)
+        self._settled(truth=dial.truth, connected=False)
         self._hang_up(command.dial_id, ABANDON_MESSAGE)
 
     def _message(self, command: dc.LeaveMachineMessage) -> None:
@@ -296,7 +298,10 @@ class Day:
         self._at(self.now + after, ended)
 
     def _outcome(self, command: dc.RecordOutcome) -> None:
+        """The dial's end; into the law's ledger here when fed as the engine does."""
         self.meter.outcome(command.outcome)
+        if self.feed_at == "outcome" and command.outcome in ("human", "abandoned"):
+            self._law(connected=command.outcome == "human")
 
     def _report(self, command: dc.Report) -> None:
         if command.type == "dialer.pace":
