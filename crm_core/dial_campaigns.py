@@ -117,7 +117,11 @@ async def _phone_campaigns(session: AsyncSession, names: Iterable[str]) -> dict[
 
 async def _campaign_ids(session: AsyncSession, calls: Sequence[_Dial]) -> dict[str, int]:
     """The calls' campaigns by name, those the CRM lacks made from their first call's day."""
-    named = {name: call.started for call in calls if (name := campaign_name(call))}
+    named: dict[str, dt.datetime] = {}
+    for call in calls:
+        name = campaign_name(call)
+        if name and (name not in named or call.started < named[name]):
+            named[name] = call.started
     found = await _phone_campaigns(session, named)
     for name in sorted(set(named) - set(found)):
         found[name] = await ensure_phone_campaign(session, name, today=named[name].date())
@@ -148,7 +152,7 @@ async def dial_links(session: AsyncSession, calls: Sequence[_Dial]) -> dict[str,
     campaigns = await _campaign_ids(session, dials)
     parsed = {call.call_id: parse_record_id(call.record_id) for call in dials}
     contacts = await _contacts(session, {ref[1] for ref in parsed.values()
-                                                  if ref and ref[0] == "contact"})
+                                         if ref and ref[0] == "contact"})
     leads = await _leads(session, {ref[1] for ref in parsed.values()
                                    if ref and ref[0] == "lead"})
     links: dict[str, DialLinks] = {}
