@@ -40,6 +40,8 @@ from contactcenter.telephony import events as de
 log = logging.getLogger(__name__)
 
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
+#: seconds a dial's bare "failed" waits for the channel's hang-up cause
+CAUSE_WAIT = 1.0
 Publish = Callable[[dict[str, Any]], None]
 
 
@@ -145,15 +147,32 @@ class CampaignRunner:
         return True
 
     def dial_unanswered(self, event: de.DialUnanswered) -> bool:
-        if event.call_id not in self._legs:
+        """Why a dial ended unanswered: from AMI's answer to the originate (by dial), or
+        the channel's hang-up cause (by leg), whichever comes first; a bare "failed" from
+        the originate waits a moment for the cause, which says more (busy, no answer)."""
+        dial_id = event.call_id if event.call_id in self._legs else self._by_leg.get(
+            event.call_id)
+        leg = self._legs.get(dial_id) if dial_id is not None else None
+        if dial_id is None or leg is None:
             return False
-        if event.reason == "busy":
-            self._feed(de_.DialBusy(dial_id=event.call_id))
-        elif event.reason == "no_answer":
-            self._feed(de_.DialNoAnswer(dial_id=event.call_id))
-        else:
-            self._feed(de_.DialFailed(dial_id=event.call_id, cause=event.cause))
+        if leg.answered is not None:
+            return True  # an answered call's end is the leg's own (``leg_ended``)
+        if event.reason == "failed" and event.call_id == dial_id:
+            asyncio.get_running_loop().call_later(
+                CAUSE_WAIT, self._unanswered, dial_id, event.reason, event.cause)
+            return True
+        self._unanswered(dial_id, event.reason, event.cause)
         return True
+
+    def _unanswered(self, dial_id: str, reason: str, cause: str) -> None:
+        if dial_id not in self._legs:
+            return  # ended meanwhile
+        if reason == "busy":
+            self._feed(de_.DialBusy(dial_id=dial_id))
+        elif reason == "no_answer":
+            self._feed(de_.DialNoAnswer(dial_id=dial_id))
+        else:
+            self._feed(de_.DialFailed(dial_id=dial_id, cause=cause))
 
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         """A seat's or a callee's leg ended; False when it is none of ours."""
@@ -286,7 +305,7 @@ class CampaignRunner:
         self._feed(event)
 
     def _dial(self, command: dc_.Dial) -> None:
-        leg_id = f"dial-{self._run_mark}-{command.dial_id}"
+        leg_id = f"{dc.DIAL_LEG_PREFIX}{self._run_mark}-{command.dial_id}"
         leg = self._legs[command.dial_id] = DialLeg(
             dial_id=command.dial_id, leg=leg_id, number=command.number,
             record_id=command.record_id, attempt=command.attempt, placed=self._clock())
@@ -344,9 +363,10 @@ class CampaignRunner:
             self.ledger.abandoned(now)
         if leg is not None:
             self._by_leg.pop(leg.leg, None)
+            agent = {"agent": command.agent} if command.agent else {}
             self._publish({"type": "call.ended", "call_id": command.dial_id, "time": now,
                            "cause": command.outcome, "outcome": command.outcome,
-                           "duration": round(now - leg.placed, 3), "agent": command.agent})
+                           "duration": round(now - leg.placed, 3), **agent})
         self._feed(de_.AbandonBudgetSet(budget=self._budget()))
 
     def _publish_call(self, kind: str, leg: DialLeg, **data: Any) -> None:

@@ -106,6 +106,10 @@ class DialCustomer:
     timeout: int = 30
 
 
+#: a campaign dial's channel id starts so (``PlaceDial.leg_id``): drivers know its news by it
+DIAL_LEG_PREFIX = "dial-"
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlaceDial:
     """Call a campaign's callee through the outbound peer, with answering-machine detection.

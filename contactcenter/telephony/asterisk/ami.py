@@ -19,7 +19,7 @@ from contactcenter.telephony.events import DriverEvent
 
 log = logging.getLogger(__name__)
 
-_EVENTS = ("DeviceStateChange", "ContactStatus", "UserEvent")
+_EVENTS = ("DeviceStateChange", "ContactStatus", "UserEvent", "Hangup")
 _MAX_RECONNECT = 30
 
 

@@ -27,8 +27,14 @@ DIALER_ARG = "dialer"
 DETECT_CONTEXT, DETECT, NO_DETECTION = "dialer-detect", "s", "direct"
 #: the UserEvent of a callee gone before the detector's verdict
 GONE_EVENT = "DialerGone"
-#: OriginateResponse ``Reason`` -> why nobody answered
-_REASONS = {"5": "busy", "3": "no_answer", "1": "no_answer"}
+#: a dial's channel id starts so (``PlaceDial.leg_id``): AMI sends its hang-up
+LEG_PREFIX = c.DIAL_LEG_PREFIX
+#: OriginateResponse ``Reason`` -> why nobody answered (others: failed)
+_REASONS = {"5": "busy", "3": "no_answer"}
+#: Q.850 hang-up cause -> why nobody answered: busy, rejected (603: a person said no),
+#: no user responding, no answer, subscriber absent (others: failed)
+_CAUSES = {"17": "busy", "21": "busy", "18": "no_answer", "19": "no_answer",
+           "20": "no_answer"}
 
 
 def originate_action(command: c.PlaceDial, endpoint: str) -> dict[str, str]:
@@ -73,6 +79,18 @@ def dial_answered(channel: Mapping[str, object], args: Sequence[str]) -> e.DialA
     # be dropped (a person taken for a machine and hung up on is an abandoned call)
     return e.DialAnswered(call_id=args[0], leg_id=str(channel.get("id", "")),
                           human=status != "MACHINE", detection=detection)
+
+
+def dial_hung_up(message: Mapping[str, str]) -> e.DialUnanswered | None:
+    """AMI's ``Hangup`` of a dial's channel: the network's cause, which ``Originate``'s
+    answer does not carry (a busy line's reason is only "no channel"). It names the leg,
+    not the dial; for a leg answered before, the call's own end is ARI's to tell."""
+    leg = message.get("Uniqueid", "")
+    if not leg.startswith(LEG_PREFIX):
+        return None
+    cause = message.get("Cause", "")
+    return e.DialUnanswered(call_id=leg, reason=_CAUSES.get(cause, "failed"),
+                            cause=f"{cause} {message.get('Cause-txt', '')}".strip())
 
 
 def gone_before_verdict(message: Mapping[str, str]) -> e.CallEnded | None:

@@ -123,6 +123,7 @@ class AsteriskDriver:
             log.warning("dial %s: originate failed: %s", command.call_id, exc)
             replies = [{"Response": "Error", "Message": str(exc)}]
         outcome = originate_outcome(command, replies)
+        log.debug("dial %s: AMI answered %r -> %s", command.call_id, replies, outcome)
         if outcome is not None:
             self._on_event(outcome)
 

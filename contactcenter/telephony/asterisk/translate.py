@@ -17,6 +17,7 @@ from contactcenter.telephony import events as e
 from contactcenter.telephony.asterisk.dialing import (
     DIALER_ARG,
     dial_answered,
+    dial_hung_up,
     gone_before_verdict,
 )
 
@@ -286,4 +287,6 @@ def ami_event(message: Mapping[str, str]) -> e.DriverEvent | None:
         )
     if kind == "UserEvent":
         return gone_before_verdict(message)
+    if kind == "Hangup":
+        return dial_hung_up(message)
     return None

@@ -1,0 +1,138 @@
+"""A campaign on real calls: the platform dials people (sipp behind its outbound peer),
+Asterisk's machine detection tells people from machines, and the people are bridged
+to agents (baresip) waiting on their open line; busy, unanswered and machine-answered
+dials end as such; every dial is a call record that reaches the CRM."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from tests.integration.baresip import AgentPhone
+from tests.integration.dial_callees import BUSY, HUMAN, MACHINE, NO_ANSWER, DialedPeople, number
+from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.test_acd_calls import _api, _interaction, _registered
+from tests.support import free_ports, require_tool, until
+
+pytestmark = pytest.mark.asterisk
+
+AGENTS = {"agent101": "demo-sip-101-pass", "agent102": "demo-sip-102-pass"}
+CAMPAIGN = "spring"
+OUTBOUND_PORT, OUTBOUND_MEDIA = free_ports(2)
+#: who is called, and what each turns out to be
+PEOPLE = {number(HUMAN, 1): "human", number(HUMAN, 2): "human", number(BUSY, 1): "busy",
+          number(NO_ANSWER, 1): "no_answer", number(MACHINE, 1): "machine"}
+
+
+def _campaigns(tmp: Path) -> Path:
+    (tmp / "people.csv").write_text("phone\n" + "\n".join(PEOPLE) + "\n")
+    once = {"delay": 3600, "max_attempts": 1}
+    path = tmp / "campaigns.yaml"
+    path.write_text(yaml.safe_dump({"campaigns": {CAMPAIGN: {
+        "mode": "progressive", "queue": "sales", "caller_id": "+15550009000",
+        "max_lines": 4, "ring_seconds": 15, "machine": {"action": "drop"},
+        "retries": {kind: once for kind in ("busy", "no_answer", "machine", "failed",
+                                            "abandoned")},
+        "list": {"csv": "people.csv"}}}}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory,
+             asterisk_install: AsteriskInstall) -> Iterator[Platform]:
+    require_tool("sipp")
+    require_tool("baresip")
+    tmp = tmp_path_factory.mktemp("dialer")
+    queue = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": 1,
+             "announce_on_join": False}
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "sales": queue, "support": queue, "operator": queue}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
+        agent: {"skills": {"sales": 5}, "queues": {"sales": 1}} for agent in AGENTS}}))
+    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
+                          acd={"queues": str(tmp / "queues.yaml"),
+                               "agents": str(tmp / "agents.yaml")},
+                          asterisk={"outbound_host": "127.0.0.1",
+                                    "outbound_port": OUTBOUND_PORT},
+                          sections={"dialer": {"calling_hours": ["00:00", "23:59"],
+                                               "campaigns": str(_campaigns(tmp))}}
+                          ) as running:
+        yield running
+
+
+@pytest.fixture
+async def people(tmp_path: Path) -> AsyncIterator[DialedPeople]:
+    dialed = DialedPeople(tmp_path, OUTBOUND_PORT, OUTBOUND_MEDIA)
+    await dialed.start()
+    try:
+        yield dialed
+    finally:
+        await dialed.stop()
+
+
+@pytest.fixture
+async def agents(platform: Platform, tmp_path: Path) -> AsyncIterator[list[AgentPhone]]:
+    phones = [AgentPhone(tmp_path / agent, agent, password, platform.sip_port)
+              for agent, password in AGENTS.items()]
+    try:
+        for phone in phones:
+            await phone.start()
+            await _registered(platform, phone.agent)
+        yield phones
+    finally:
+        for phone in phones:
+            await phone.stop()
+
+
+async def _campaign(platform: Platform) -> dict[str, Any]:
+    listed = await asyncio.to_thread(_api, platform, "GET", "/api/v1/dialer/campaigns")
+    return next(c for c in listed["campaigns"] if c["name"] == CAMPAIGN)
+
+
+async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
+        platform: Platform, people: DialedPeople, agents: list[AgentPhone]) -> None:
+    base = f"/api/v1/dialer/campaigns/{CAMPAIGN}"
+    async with EventWatcher(platform) as watcher:
+        for phone in agents:  # each agent's phone rings once and stays open
+            await asyncio.to_thread(_api, platform, "POST", f"{base}/seats",
+                                    {"agent": phone.agent})
+
+        async def seated() -> bool:
+            seats = (await _campaign(platform))["agents"]
+            return all(seats.get(phone.agent) == "ready" for phone in agents)
+
+        await until(seated, seconds=15, what="the agents' lines never opened", every=0.2)
+        await asyncio.to_thread(_api, platform, "POST", f"{base}/start")
+
+        def ended() -> list[dict[str, Any]]:
+            return [e for e in watcher.events if e["type"] == "dialer.ended"]
+
+        async def all_dialed() -> bool:
+            return len(ended()) >= len(PEOPLE)
+
+        await until(all_dialed, seconds=90, what="the list was never dialed through",
+                    every=0.2)
+        dialed = {e["call_id"]: e for e in watcher.events if e["type"] == "call.dialed"}
+        outcomes = {dialed[e["dial_id"]]["dialed"]: e["outcome"] for e in ended()}
+        assert outcomes == PEOPLE
+        for call_id, event in dialed.items():
+            assert event["campaign"] == CAMPAIGN and event["attempt"] == 1
+            interaction = await _interaction(platform, call_id)
+            assert interaction["outcome"] == PEOPLE[event["dialed"]]
+            assert interaction["direction"] == "outbound"
+        talked = [e for e in watcher.events if e["type"] == "call.answered"
+                  and e["call_id"] in dialed]
+        assert {e["agent"] for e in talked} <= set(AGENTS) and len(talked) == 2
+        verdicts = {dialed[e["call_id"]]["dialed"]: e["human"] for e in watcher.events
+                    if e["type"] == "dialer.detected"}
+        assert verdicts == {n: kind == "human" for n, kind in PEOPLE.items()
+                            if kind in ("human", "machine")}
+        assert (await _campaign(platform))["abandoned"] == 0
+        for phone in agents:
+            await asyncio.to_thread(_api, platform, "DELETE", f"{base}/seats/{phone.agent}")
