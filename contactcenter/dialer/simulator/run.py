@@ -101,7 +101,6 @@ class Day:
         self._budget = -1.0
         self._loaded = 0  # records handed to the core so far (indices 0 .. loaded-1)
         self._fresh = 0  # first attempts dialed
-        self._running = True
         self._timer_at = -1.0  # the last timer fired: the same deadline again is stuck
         self._on: dict[type, Callable[[Any], None]] = {
             dc.CheckDial: self._check, dc.Dial: self._dial, dc.ConnectCall: self._connect,
@@ -129,14 +128,15 @@ class Day:
         if self._soon:
             self._feed(self._soon.popleft())
             return True
-        deadline = self.dialer.next_deadline() if self._running else None
+        deadline = self.dialer.next_deadline()
         due = self._heap[0][0] if self._heap else None
         if deadline is not None and (due is None or deadline <= due):
-            if deadline < self.now or deadline == self._timer_at:
+            if deadline == self._timer_at:  # fired already, and nothing moved it
                 raise SimulationError(f"a deadline at {deadline} is stuck at {self.now}")
-            self.now = self._timer_at = deadline
+            self._timer_at = deadline
+            self.now = max(self.now, deadline)
             self.events += 1
-            self._carry_out(self.dialer.handle_timer(deadline))
+            self._carry_out(self.dialer.handle_timer(self.now))
             return True
         if due is None:
             return False
@@ -151,8 +151,6 @@ class Day:
         heapq.heappush(self._heap, (when, next(self._seq), item))
 
     def _feed(self, event: Any) -> None:
-        if isinstance(event, de.CampaignStopped):
-            self._running = False
         self.events += 1
         self._carry_out(self.dialer.handle(event, self.now))
 
