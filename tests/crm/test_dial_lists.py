@@ -15,6 +15,7 @@ from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import sessions
 from crm_core.dial_campaigns import ensure_phone_campaign
 from crm_core.dial_lists import DialList, dial_list, leads_list, members_list, segment_list
+from crm_core.dialer_service import DialerService
 from crm_core.models import CampaignMember, Contact, ContactPhone, ContactTag, Lead
 
 TODAY = dt.date(2026, 11, 20)
@@ -143,3 +144,16 @@ async def test_the_campaigns_source_is_exactly_one(engine: AsyncEngine) -> None:
         with pytest.raises(ValueError, match="no lead status 'hot'"):
             await dial_list(session, 1, leads="hot", today=TODAY)
         assert (await dial_list(session, 1, members=True, today=TODAY)).records == []
+
+
+async def test_the_engine_asks_the_service_for_the_campaign_and_its_list(
+        engine: AsyncEngine) -> None:
+    ids = await _people(engine)
+    service = DialerService(sessions(engine))
+    campaign = await service.start_campaign("renewals", today=TODAY)
+    assert await service.start_campaign("renewals", today=TODAY) == campaign
+    async with sessions(engine)() as session, session.begin():
+        session.add(CampaignMember(campaign_id=campaign, contact_id=ids["eve"]))
+    found = await service.records(campaign, members=True, today=TODAY)
+    assert [(r.record_id, r.number, r.do_not_call) for r in found.records] == [
+        (f"contact:{ids['eve']}", "+15550003005", True)]
