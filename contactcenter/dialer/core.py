@@ -10,7 +10,8 @@ from __future__ import annotations
 import heapq
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from contactcenter.dialer import commands as dc
@@ -104,6 +105,10 @@ class Dialer(DialOutcomes):
 
     def record(self, record_id: str) -> RecordEntry | None:
         return self._book.records.get(record_id)
+
+    def records(self) -> Mapping[str, RecordEntry]:
+        """Every record of the list, by id (read only: for boards and restarts)."""
+        return MappingProxyType(self._book.records)
 
     def dial(self, dial_id: str) -> DialEntry | None:
         """A dial under way (None once it ended)."""
