@@ -159,6 +159,14 @@ class Seat:
     dial: str | None = None  #: the human's dial while talking
     human_leg: str | None = None
     wrap_until: float | None = None
+    opened: float | None = None  #: when the line opened (the agent answered)
+    talked: float = 0.0  #: seconds with humans so far, the talks that ended
+    talk_began: float | None = None  #: the talk under way's start
+
+    def talk_so_far(self, now: float) -> float:
+        """Seconds with humans, the talk under way included."""
+        running = now - self.talk_began if self.talk_began is not None else 0.0
+        return self.talked + max(0.0, running)
 
     @property
     def bridge(self) -> str:
@@ -172,6 +180,9 @@ class Seats:
         self.wrap_up = wrap_up
         self.seats: dict[str, Seat] = {}  #: by agent
         self._by_leg: dict[str, Seat] = {}  #: agent legs and human legs
+        #: seconds of lines open, and of talk, on the lines already closed
+        self.closed_open = 0.0
+        self.closed_talk = 0.0
 
     def seat(self, agent: str) -> Seat | None:
         return self.seats.get(agent)
@@ -185,14 +196,14 @@ class Seats:
             case SeatAsked():
                 out += self._asked(event)
             case SeatAnswered(leg=leg):
-                out += self._answered(leg)
+                out += self._answered(leg, now)
             case SeatLeft(agent=agent):
                 seat = self.seats.get(agent)
                 out += [HangUp(leg=seat.leg)] if seat is not None else []
             case LegGone(leg=leg):
                 out += self._gone(leg, now)
             case HumanGiven():
-                out += self._given(event)
+                out += self._given(event, now)
             case AgentDone(agent=agent):
                 out += self._done(agent, wrapping_only=True)
             case AgentBreak():
@@ -220,11 +231,11 @@ class Seats:
         self._by_leg[event.leg] = seat
         return [RingSeat(agent=event.agent, leg=event.leg, endpoint=event.endpoint)]
 
-    def _answered(self, leg: str) -> list[SeatCommand]:
+    def _answered(self, leg: str, now: float) -> list[SeatCommand]:
         seat = self._by_leg.get(leg)
         if seat is None or seat.leg != leg or seat.state is not SeatState.RINGING:
             return [HangUp(leg=leg)] if seat is None else []
-        seat.state = SeatState.READY
+        seat.state, seat.opened = SeatState.READY, now
         return [OpenSeat(bridge=seat.bridge, leg=leg),
                 TellDialer(event=de.AgentReady(agent=seat.agent))]
 
@@ -233,10 +244,14 @@ class Seats:
         if seat is None:
             return []
         if leg == seat.human_leg:  # the human's call is over: the agent wraps up
+            seat.talked, seat.talk_began = seat.talk_so_far(now), None
             seat.dial, seat.human_leg = None, None
             seat.state, seat.wrap_until = SeatState.WRAP_UP, now + self.wrap_up
             return [TellDialer(event=de.AgentWrappingUp(agent=seat.agent))]
         del self.seats[seat.agent]
+        if seat.opened is not None:
+            self.closed_open += now - seat.opened
+            self.closed_talk += seat.talk_so_far(now)
         out: list[SeatCommand] = []
         if seat.human_leg is not None:  # the agent left a human on the line
             self._by_leg.pop(seat.human_leg, None)
@@ -247,11 +262,12 @@ class Seats:
 
     # -- humans ----------------------------------------------------------------------------
 
-    def _given(self, event: HumanGiven) -> list[SeatCommand]:
+    def _given(self, event: HumanGiven, now: float) -> list[SeatCommand]:
         seat = self.seats.get(event.agent)
         if seat is None or seat.state is not SeatState.READY:
             return [HumanNotBridged(dial=event.dial)]
         seat.state, seat.dial, seat.human_leg = SeatState.TALKING, event.dial, event.leg
+        seat.talk_began = now
         self._by_leg[event.leg] = seat
         return [BridgeHuman(dial=event.dial, bridge=seat.bridge, leg=event.leg)]
 

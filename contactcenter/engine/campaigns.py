@@ -21,16 +21,16 @@ import logging
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Any
 
-from contactcenter.calls import Cleared, Refused
 from contactcenter.dialer import commands as dc_
 from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
 from contactcenter.dialer.states import Campaign
+from contactcenter.engine.campaign_board import BoardInputs, board
+from contactcenter.engine.campaign_dials import DialLeg, DialSteps
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -42,25 +42,12 @@ log = logging.getLogger(__name__)
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 #: seconds a dial's bare "failed" waits for the channel's hang-up cause
 CAUSE_WAIT = 1.0
+#: the board is published at most this often (seconds)
+BOARD_EVERY = 1.0
 Publish = Callable[[dict[str, Any]], None]
 
 
-@dataclass(slots=True)
-class DialLeg:
-    """A dial the driver was asked to place, and its callee's leg."""
-
-    dial_id: str
-    leg: str
-    number: str
-    record_id: str
-    attempt: int
-    placed: float
-    answered: float | None = None
-    agent: str | None = None
-    ending: bool = False  #: a message plays, then the leg is hung up
-
-
-class CampaignRunner:
+class CampaignRunner(DialSteps):
     """One campaign on the telephony driver; the engine hands it the news of its legs."""
 
     def __init__(self, campaign: Campaign, *, send: Send, publish: Publish,
@@ -84,6 +71,8 @@ class CampaignRunner:
         self._by_leg: dict[str, str] = {}  #: callee's leg -> dial id
         self._ids = itertools.count(1)
         self._run_mark = f"{int(clock() * 1000) % 36**6:x}"
+        self.board = BoardInputs(core=self.core, seats=self.seats, ledger=self.ledger)
+        self._board_due: asyncio.TimerHandle | None = None
 
     # -- the campaign manager, the agents ----------------------------------------------------
 
@@ -117,6 +106,17 @@ class CampaignRunner:
 
     def agent_break(self, agent: str, paused: bool, reason: str = "break") -> None:
         self._seat(st.AgentBreak(agent=agent, paused=paused, reason=reason))
+
+    def preview_dialed(self, dial_id: str) -> None:
+        """The previewing agent dials the record shown (``dialer.preview``)."""
+        self._feed(de_.PreviewDialed(dial_id=dial_id))
+
+    def preview_skipped(self, dial_id: str) -> None:
+        self._feed(de_.PreviewSkipped(dial_id=dial_id))
+
+    def snapshot(self) -> dict[str, Any]:
+        """The campaign's board now (``campaign_board.py``)."""
+        return {"campaign": self.name, **board(self.board, self._clock())}
 
     # -- the driver's news, from the engine -------------------------------------------------
 
@@ -197,10 +197,14 @@ class CampaignRunner:
 
     async def run(self) -> None:
         """Send the commands in order and fire the cores' timers, until cancelled."""
-        await asyncio.gather(
-            self._sender.run(),
-            run_deadlines(self._next_deadline, self.tick, self._wake, self._clock,
-                          name=f"campaign {self.name}"))
+        try:
+            await asyncio.gather(
+                self._sender.run(),
+                run_deadlines(self._next_deadline, self.tick, self._wake, self._clock,
+                              name=f"campaign {self.name}"))
+        finally:
+            if self._board_due is not None:
+                self._board_due.cancel()
 
     def tick(self) -> None:
         now = self._clock()
@@ -220,11 +224,22 @@ class CampaignRunner:
 
     def _feed(self, event: de_.DialerEvent) -> None:
         self._carry_out(self.core.handle(event, self._clock()))
-        self._wake.set()
+        self._changed()
 
     def _seat(self, event: st.SeatEvent) -> None:
         self._seat_commands(self.seats.handle(event, self._clock()))
+        self._changed()
+
+    def _changed(self) -> None:
+        """The cores moved: their timers may have, and the board is published soon."""
         self._wake.set()
+        if self._board_due is None:
+            self._board_due = asyncio.get_running_loop().call_later(
+                BOARD_EVERY, self._publish_board)
+
+    def _publish_board(self) -> None:
+        self._board_due = None
+        self._publish({"type": "dialer.board", "time": self._clock(), **self.snapshot()})
 
     def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
         put = self._sender.put
@@ -280,97 +295,6 @@ class CampaignRunner:
                                "campaign": self.name, "dial_id": command.dial_id,
                                "agent": command.agent, "record_id": command.record_id,
                                "number": command.number, "attempt": command.attempt})
-
-    # -- a dial's steps -------------------------------------------------------------------
-
-    def _check(self, command: dc_.CheckDial) -> None:
-        if self._gate is None:  # no gate, no call: nothing unchecked is dialed
-            self._feed(de_.DialChecked(dial_id=command.dial_id, cleared=False,
-                                       rule="unchecked", reason="no call gate"))
-            return
-        answer = self._gate.ask(command.dial_id, "dialer", command.number)
-        answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
-
-    def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:
-        decision = done.result()
-        if isinstance(decision, Refused):
-            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
-                                    reason=decision.reason)
-        elif decision.earliest is not None:
-            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule="calling_hours",
-                                    reason="outside the callee's calling hours",
-                                    retry_at=decision.earliest)
-        else:
-            event = de_.DialChecked(dial_id=dial_id, cleared=True)
-        self._feed(event)
-
-    def _dial(self, command: dc_.Dial) -> None:
-        leg_id = f"{dc.DIAL_LEG_PREFIX}{self._run_mark}-{command.dial_id}"
-        leg = self._legs[command.dial_id] = DialLeg(
-            dial_id=command.dial_id, leg=leg_id, number=command.number,
-            record_id=command.record_id, attempt=command.attempt, placed=self._clock())
-        self._by_leg[leg_id] = command.dial_id
-        self._publish_call("call.dialed", leg, caller=command.number, dialed=command.number,
-                           direction="outbound", queue=self.queue, campaign=self.name,
-                           attempt=command.attempt, record_id=command.record_id,
-                           caller_id=command.caller_id)
-        self._sender.put(dc.PlaceDial(
-            call_id=command.dial_id, leg_id=leg_id, number=command.number,
-            caller_id=command.caller_id, timeout=math.ceil(command.ring_timeout),
-            detect_machine=self.detect_machine))
-        self._feed(de_.DialPlaced(dial_id=command.dial_id))
-
-    def _connect(self, dial_id: str, agent: str) -> None:
-        leg = self._legs[dial_id]
-        leg.agent = agent
-        self._seat(st.HumanGiven(dial=dial_id, leg=leg.leg, agent=agent))
-
-    def _drop(self, dial_id: str) -> None:
-        leg = self._legs.get(dial_id)
-        if leg is not None:
-            self._sender.put(dc.HangupCall(call_id=leg.leg))
-
-    def _connected(self, dial_id: str) -> None:
-        leg = self._legs.get(dial_id)
-        if leg is None:
-            return
-        now = self._clock()
-        self._publish({"type": "call.offered", "call_id": dial_id, "time": now,
-                       "queue": self.queue, "agent": leg.agent, "direction": "outbound"})
-        self._publish({"type": "call.answered", "call_id": dial_id, "time": now,
-                       "queue": self.queue, "agent": leg.agent,
-                       "wait": round(now - (leg.answered or now), 3)})
-        self._feed(de_.HumanConnected(dial_id=dial_id, agent=leg.agent or ""))
-
-    def _play_then_hang_up(self, dial_id: str, message: str) -> None:
-        leg = self._legs.get(dial_id)
-        if leg is None:
-            return
-        leg.ending = True
-        if not message:
-            self._sender.put(dc.HangupCall(call_id=leg.leg))
-            return
-        self._sender.put(dc.PlayMedia(call_id=leg.leg, playback_id=f"{leg.leg}-message",
-                                      media=tuple(message.split("&"))))
-
-    def _outcome(self, command: dc_.RecordOutcome) -> None:
-        """The dial is over: on its record, in the law's ledger, and its leg forgotten."""
-        leg = self._legs.pop(command.dial_id, None)
-        now = self._clock()
-        if command.outcome == "human":
-            self.ledger.connected(now)
-        elif command.outcome == "abandoned":
-            self.ledger.abandoned(now)
-        if leg is not None:
-            self._by_leg.pop(leg.leg, None)
-            agent = {"agent": command.agent} if command.agent else {}
-            self._publish({"type": "call.ended", "call_id": command.dial_id, "time": now,
-                           "cause": command.outcome, "outcome": command.outcome,
-                           "duration": round(now - leg.placed, 3), **agent})
-        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
-
-    def _publish_call(self, kind: str, leg: DialLeg, **data: Any) -> None:
-        self._publish({"type": kind, "call_id": leg.dial_id, "time": self._clock(), **data})
 
     def _failed(self, command: dc.DriverCommand) -> None:
         """A command the driver refused: a dial not placed failed; a seat not rung is gone."""

@@ -267,6 +267,16 @@ SPECS: tuple[EventSpec, ...] = (
         _CAMPAIGN, _DIAL, f("record_id", STR), f("outcome", STR), f("attempts", INT),
         f("next_due", OPT_FLOAT, "null: the record is done"),
         f("rule", OPT_STR, "the call gate's rule, for a refused dial")), call=False),
+    EventSpec("dialer.board", "a campaign's live figures, at most once a second while it "
+              "moves (docs/dialer.md, the campaign board)", (
+        _CAMPAIGN, f("state", STR), f("strategy", STR), f("lines", MAP), f("dialed", INT),
+        f("humans", INT), f("machines", INT), f("busy", INT), f("no_answer", INT),
+        f("failed", INT), f("abandoned", INT), f("connected", INT),
+        f("abandon_rate", MAP, "today, rolling_24h, rolling_30d (null: no live answer "
+                              "yet) and the target"),
+        f("agents", MAP, "by_state, each, talk_minutes_per_hour"),
+        f("records", MAP, "left, due_now, due_for_retry, not_yet_due, dialing, reached, "
+                          "exhausted")), call=False),
     EventSpec("dialer.detected", "machine detection's verdict on an answered dial", (
         _CAMPAIGN, f("human", BOOL), f("detection", STR, "app_amd's status and cause"))),
 )

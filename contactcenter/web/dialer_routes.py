@@ -36,20 +36,9 @@ def _runner(request: web.Request) -> CampaignRunner:
     return runner
 
 
-def summary(runner: CampaignRunner) -> dict[str, Any]:
-    """A campaign as the API shows it: state, tallies, the law's windows, agents."""
-    core, tally = runner.core, runner.core.tally
-    return {"name": runner.name, "state": core.state.value,
-            "strategy": core.campaign.strategy, "lines_busy": core.lines_busy,
-            "placed": tally.placed, "humans": tally.humans, "machines": tally.machines,
-            "busy": tally.busy, "no_answer": tally.no_answer, "failed": tally.failed,
-            "abandoned": tally.abandoned, "connected": tally.connected,
-            "agents": {agent: seat.state.value for agent, seat in runner.seats.seats.items()}}
-
-
 async def list_campaigns(request: web.Request) -> web.Response:
     runners = request.app[CAMPAIGNS].runners.values()
-    return web.json_response({"campaigns": [summary(runner) for runner in runners]})
+    return web.json_response({"campaigns": [runner.snapshot() for runner in runners]})
 
 
 async def move_campaign(request: web.Request) -> web.Response:
@@ -57,7 +46,7 @@ async def move_campaign(request: web.Request) -> web.Response:
     if action not in _ACTIONS:
         raise BadInput(404, f"no action {action!r} (one of {', '.join(_ACTIONS)})", "action")
     getattr(runner, action)()
-    return web.json_response(summary(runner), status=202)
+    return web.json_response(runner.snapshot(), status=202)
 
 
 def _agent(request: web.Request, asked: object) -> str:

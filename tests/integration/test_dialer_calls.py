@@ -92,7 +92,7 @@ async def agents(platform: Platform, tmp_path: Path) -> AsyncIterator[list[Agent
 
 async def _campaign(platform: Platform) -> dict[str, Any]:
     listed = await asyncio.to_thread(_api, platform, "GET", "/api/v1/dialer/campaigns")
-    return next(c for c in listed["campaigns"] if c["name"] == CAMPAIGN)
+    return next(c for c in listed["campaigns"] if c["campaign"] == CAMPAIGN)
 
 
 async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
@@ -104,7 +104,7 @@ async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
                                     {"agent": phone.agent})
 
         async def seated() -> bool:
-            seats = (await _campaign(platform))["agents"]
+            seats = (await _campaign(platform))["agents"]["each"]
             return all(seats.get(phone.agent) == "ready" for phone in agents)
 
         await until(seated, seconds=15, what="the agents' lines never opened", every=0.2)
@@ -133,6 +133,11 @@ async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
                     if e["type"] == "dialer.detected"}
         assert verdicts == {n: kind == "human" for n, kind in PEOPLE.items()
                             if kind in ("human", "machine")}
-        assert (await _campaign(platform))["abandoned"] == 0
+        board = await _campaign(platform)  # the campaign manager's figures
+        assert board["abandoned"] == 0 and board["connected"] == 2
+        assert board["abandon_rate"]["today"] == 0.0
+        assert board["records"]["reached"] == 2 and board["records"]["exhausted"] == 3
+        assert board["records"]["left"] == 0
+        assert board["agents"]["talk_minutes_per_hour"] > 0
         for phone in agents:
             await asyncio.to_thread(_api, platform, "DELETE", f"{base}/seats/{phone.agent}")

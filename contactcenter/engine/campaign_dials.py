@@ -1,0 +1,160 @@
+"""A campaign's dials on the engine's side: asked of the call gate, placed, connected to
+an agent's open line, played a message, ended on their call record.
+
+``DialSteps`` is mixed into ``CampaignRunner`` (``campaigns.py``), which holds the
+state these steps share: the cores, the dials placed (``_legs``, and ``_by_leg`` from
+the callee's channel), the sender and the journal's ``_publish``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from contactcenter.calls import Cleared, Refused
+from contactcenter.dialer import commands as dc_
+from contactcenter.dialer import events as de_
+from contactcenter.dialer import seats as st
+from contactcenter.dialer.abandons import AbandonLedger
+from contactcenter.engine.campaign_board import BoardInputs
+from contactcenter.engine.gatekeeper import Gatekeeper
+from contactcenter.engine.sender import OrderedSender
+from contactcenter.telephony import commands as dc
+
+
+@dataclass(slots=True)
+class DialLeg:
+    """A dial the driver was asked to place, and its callee's leg."""
+
+    dial_id: str
+    leg: str
+    number: str
+    record_id: str
+    attempt: int
+    placed: float
+    answered: float | None = None
+    agent: str | None = None
+    ending: bool = False  #: a message plays, then the leg is hung up
+
+
+
+class DialSteps:
+    """Each step of a dial, between the dialer core, the gate, the driver and the journal."""
+
+    name: str
+    queue: str | None
+    detect_machine: bool
+    ledger: AbandonLedger
+    board: BoardInputs
+    _gate: Gatekeeper | None
+    _clock: Callable[[], float]
+    _publish: Callable[[dict[str, Any]], None]
+    _sender: OrderedSender
+    _legs: dict[str, DialLeg]
+    _by_leg: dict[str, str]
+    _run_mark: str
+
+    def _feed(self, event: de_.DialerEvent) -> None:
+        raise NotImplementedError
+
+    def _seat(self, event: st.SeatEvent) -> None:
+        raise NotImplementedError
+
+    def _budget(self) -> float:
+        raise NotImplementedError
+
+    def _check(self, command: dc_.CheckDial) -> None:
+        if self._gate is None:  # no gate, no call: nothing unchecked is dialed
+            self._feed(de_.DialChecked(dial_id=command.dial_id, cleared=False,
+                                       rule="unchecked", reason="no call gate"))
+            return
+        answer = self._gate.ask(command.dial_id, "dialer", command.number)
+        answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
+
+    def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:
+        decision = done.result()
+        if isinstance(decision, Refused):
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
+                                    reason=decision.reason)
+        elif decision.earliest is not None:
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule="calling_hours",
+                                    reason="outside the callee's calling hours",
+                                    retry_at=decision.earliest)
+        else:
+            event = de_.DialChecked(dial_id=dial_id, cleared=True)
+        self._feed(event)
+
+    def _dial(self, command: dc_.Dial) -> None:
+        leg_id = f"{dc.DIAL_LEG_PREFIX}{self._run_mark}-{command.dial_id}"
+        leg = self._legs[command.dial_id] = DialLeg(
+            dial_id=command.dial_id, leg=leg_id, number=command.number,
+            record_id=command.record_id, attempt=command.attempt, placed=self._clock())
+        self._by_leg[leg_id] = command.dial_id
+        self._publish_call("call.dialed", leg, caller=command.number, dialed=command.number,
+                           direction="outbound", queue=self.queue, campaign=self.name,
+                           attempt=command.attempt, record_id=command.record_id,
+                           caller_id=command.caller_id)
+        self._sender.put(dc.PlaceDial(
+            call_id=command.dial_id, leg_id=leg_id, number=command.number,
+            caller_id=command.caller_id, timeout=math.ceil(command.ring_timeout),
+            detect_machine=self.detect_machine))
+        self._feed(de_.DialPlaced(dial_id=command.dial_id))
+
+    def _connect(self, dial_id: str, agent: str) -> None:
+        leg = self._legs[dial_id]
+        leg.agent = agent
+        self._seat(st.HumanGiven(dial=dial_id, leg=leg.leg, agent=agent))
+
+    def _drop(self, dial_id: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is not None:
+            self._sender.put(dc.HangupCall(call_id=leg.leg))
+
+    def _connected(self, dial_id: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is None:
+            return
+        now = self._clock()
+        self._publish({"type": "call.offered", "call_id": dial_id, "time": now,
+                       "queue": self.queue, "agent": leg.agent, "direction": "outbound"})
+        self._publish({"type": "call.answered", "call_id": dial_id, "time": now,
+                       "queue": self.queue, "agent": leg.agent,
+                       "wait": round(now - (leg.answered or now), 3)})
+        self._feed(de_.HumanConnected(dial_id=dial_id, agent=leg.agent or ""))
+
+    def _play_then_hang_up(self, dial_id: str, message: str) -> None:
+        leg = self._legs.get(dial_id)
+        if leg is None:
+            return
+        leg.ending = True
+        if not message:
+            self._sender.put(dc.HangupCall(call_id=leg.leg))
+            return
+        self._sender.put(dc.PlayMedia(call_id=leg.leg, playback_id=f"{leg.leg}-message",
+                                      media=tuple(message.split("&"))))
+
+    def _outcome(self, command: dc_.RecordOutcome) -> None:
+        """The dial is over: on its record, in the law's ledger, and its leg forgotten."""
+        leg = self._legs.pop(command.dial_id, None)
+        now = self._clock()
+        if command.outcome == "human":
+            self.ledger.connected(now)
+            self.board.reached.add(command.record_id)
+        elif command.outcome == "abandoned":
+            self.ledger.abandoned(now)
+        if command.outcome in ("human", "abandoned"):
+            self.board.today.add(now, abandoned=command.outcome == "abandoned")
+        if leg is not None:
+            self._by_leg.pop(leg.leg, None)
+            agent = {"agent": command.agent} if command.agent else {}
+            self._publish({"type": "call.ended", "call_id": command.dial_id, "time": now,
+                           "cause": command.outcome, "outcome": command.outcome,
+                           "duration": round(now - leg.placed, 3), **agent})
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
+
+    def _publish_call(self, kind: str, leg: DialLeg, **data: Any) -> None:
+        self._publish({"type": kind, "call_id": leg.dial_id, "time": self._clock(), **data})
+
