@@ -81,11 +81,11 @@ def tasks(args: argparse.Namespace) -> list[Task]:
 
 def main() -> None:
     args = parse()
-    grid = tasks(args)
-    print(f"{len(grid)} runs: modes {', '.join(args.modes)}; {args.jobs} process(es)",
-          file=sys.stderr)
-    began = time.perf_counter()
-    done: list[Done] = []
+    done = saved(args) if args.save else []
+    finished = {item.task for item in done}
+    grid = [task for task in tasks(args) if task not in finished]
+    print(f"{len(grid)} runs ({len(done)} kept from {args.save}): modes "
+          f"{', '.join(args.modes)}; {args.jobs} process(es)", file=sys.stderr)
     with multiprocessing.get_context("spawn").Pool(args.jobs) as pool:
         for item in pool.imap_unordered(run, grid):
             done.append(item)
@@ -94,13 +94,28 @@ def main() -> None:
                   f"{r.talk_minutes_per_agent_hour:6.2f} min/h  abandoned "
                   f"{r.abandoned_rate:.2%}  ({item.seconds:.1f} s)", file=sys.stderr)
             if args.save:
-                with open(args.save, "a") as saved:
-                    saved.write(json.dumps({"task": asdict(t), "result": asdict(r),
+                with open(args.save, "a") as out:
+                    out.write(json.dumps({"task": asdict(t), "result": asdict(r),
                                             "seconds": item.seconds}) + "\n")
-    markdown = report(done, args, time.perf_counter() - began)
+    markdown = report(done, args)
     print(markdown)
     if args.write_docs is not None:
         write(markdown, Path(args.write_docs))
+
+
+def saved(args: argparse.Namespace) -> list[Done]:
+    """The runs of this grid already in ``--save``'s file: a run cut short goes on."""
+    path = Path(args.save)
+    if not path.exists():
+        return []
+    wanted = set(tasks(args))
+    found = []
+    for line in path.read_text().splitlines():
+        item = json.loads(line)
+        task = Task(**item["task"])
+        if task in wanted:
+            found.append(Done(task, Result(**item["result"]), item["seconds"]))
+    return found
 
 
 def parse() -> argparse.Namespace:
@@ -113,7 +128,8 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--modes", type=names, default=None,
                         help="a subset of the modes (default: all, predictive when there)")
     parser.add_argument("--jobs", type=int, default=1, help="worker processes")
-    parser.add_argument("--save", metavar="PATH", help="append each run to PATH (JSON lines)")
+    parser.add_argument("--save", metavar="PATH",
+                        help="append each run to PATH (JSON lines); runs there are kept")
     parser.add_argument("--write-docs", nargs="?", const=str(DOCS), default=None,
                         metavar="PATH", help=f"put the section into PATH (default {DOCS})")
     args = parser.parse_args()
@@ -142,7 +158,7 @@ def names(text: str) -> list[str]:
 Key = tuple[float, int]
 
 
-def report(done: list[Done], args: argparse.Namespace, wall: float) -> str:
+def report(done: list[Done], args: argparse.Namespace) -> str:
     by: dict[Key, dict[str, list[Done]]] = defaultdict(lambda: defaultdict(list))
     for item in done:
         by[(item.task.human, item.task.agents)][item.task.mode].append(item)
@@ -151,7 +167,8 @@ def report(done: list[Done], args: argparse.Namespace, wall: float) -> str:
         START, "## Dialer pacing in simulation", "",
         f"Command: `{command(args)}`  ",
         (f"Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {machine()}; "
-        f"{len(done)} runs in {wall / 60:.1f} min of wall time"), "",
+         f"{len(done)} runs, whose wall times add up to "
+         f"{sum(item.seconds for item in done) / 60:.1f} min"), "",
         *grid_note(args), "",
         *talk_table(cells, by, args.modes), "",
         *abandon_table(cells, by, args.modes), "",
