@@ -52,9 +52,11 @@ class Dialer(DialOutcomes):
     """One campaign: feed it events and due timers, carry out the commands it returns."""
 
     def __init__(self, campaign: Campaign, *, pacer: Pacer | None = None,
-                 abandon_budget: float = math.inf) -> None:
+                 abandon_budget: float = math.inf, dials_before: int = 0) -> None:
         """``pacer``: the strategy (else the campaign's by name); ``abandon_budget``: the
-        law's cap on humans that may be abandoned now (``AbandonBudgetSet`` moves it)."""
+        law's cap on humans that may be abandoned now (``AbandonBudgetSet`` moves it);
+        ``dials_before``: dials the campaign placed before (a restart), so that no dial id
+        is given twice."""
         self.campaign = campaign
         self.pacer = pacer if pacer is not None else make_pacer(campaign)
         self.state = CampaignState.IDLE
@@ -67,7 +69,7 @@ class Dialer(DialOutcomes):
         self._abandoned: dict[str, float] = {}  # number -> when a call to it was abandoned
         self._budget = abandon_budget
         self._recheck: float | None = None
-        self._seq = 0
+        self._seq = dials_before
         self._now = -math.inf
         self._out: list[dc.DialerCommand] = []
 
