@@ -150,6 +150,16 @@ DEFAULT_RETRY: Mapping[Outcome, RetryRule] = MappingProxyType({
 })
 
 
+def retry_due(campaign: Campaign, outcome: Outcome, attempts: int, now: float) -> float | None:
+    """After an attempt ending with ``outcome`` (the record's ``attempts``-th): when the
+    record is due again by the campaign's retry rules, or None when done with it."""
+    rule = campaign.retry.get(outcome)
+    if rule is None or attempts >= rule.max_attempts:
+        return None
+    due = now + rule.delay
+    return max(due, now + ABANDON_REDIAL) if outcome is Outcome.ABANDONED else due
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Campaign:
     """A campaign's dialing settings (the CRM campaign's, validated on load)."""
@@ -335,11 +345,7 @@ class RecordBook:
         (refiled), or None when done with it (reached, out of attempts, refused)."""
         due: float | None
         if outcome in ATTEMPTED:
-            rule = campaign.retry.get(outcome)
-            fits = rule is not None and record.attempts < rule.max_attempts
-            due = now + rule.delay if rule is not None and fits else None
-            if due is not None and outcome is Outcome.ABANDONED:
-                due = max(due, now + ABANDON_REDIAL)
+            due = retry_due(campaign, outcome, record.attempts, now)
         elif outcome is Outcome.REFUSED:
             due = retry_at  # the calling window's opening, or never (do-not-call)
         elif outcome is Outcome.SKIPPED:
