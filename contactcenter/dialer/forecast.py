@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 
 #: chances below this are dropped from a spread's tails
 _TINY = 1e-12
+#: a Bernoulli this unlikely changes a spread by less than the model's own error (an
+#: agent two minutes from the end of a talk); the means still count it
+NEGLIGIBLE = 1e-3
 
 
 @dataclass(slots=True)
@@ -30,9 +33,9 @@ class Spread:
 
     def add(self, p: float, sign: int = 1) -> None:
         """Add (``sign`` 1) or take away (-1) a Bernoulli of chance ``p``."""
-        if p <= 1e-9:
+        if p < NEGLIGIBLE:
             return
-        if p >= 1.0 - 1e-9:
+        if p > 1.0 - NEGLIGIBLE:
             self.low += sign
             return
         c = self.chances
@@ -73,30 +76,37 @@ class Outlook:
     fresh: float
 
 
-def best_count(outlooks: list[Outlook], setpoint: float, most: int
-               ) -> tuple[int, float, float]:
-    """The most new dials (up to ``most``) whose expected abandoned share stays within
-    ``setpoint``: the humans expected to find no agent by the worst look-ahead, over the
-    humans expected by the last. The largest count that fits, not the first that does
-    not, so that a higher set-point never dials fewer. Returns the count, its share and
-    the share one more dial would have. The scan stops once a look-ahead is over and can
-    only stay over: a dial adds ``fresh * P(X >= 0)`` to its excess, ``P`` rising with
-    each dial, and ``setpoint * fresh`` (of the last look-ahead) to the bound."""
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """How many new dials, and what they are expected to cost."""
+
+    dials: int
+    share: float  #: the new dials' humans expected to find no agent, of those humans
+    window_share: float  #: all humans expected to find no agent, of all (to the horizon)
+    next_share: float  #: ``share`` with one dial more
+
+
+def best_count(outlooks: list[Outlook], setpoint: float, most: int) -> Choice:
+    """The most new dials (up to ``most``) whose humans are expected to find no agent at
+    most ``setpoint`` of the time: the humans in excess they add at the worst look-ahead,
+    over the humans they bring by the last. Only the new dials' share is held to it: the
+    dials under way were held to it when placed, and a window's average would let each
+    decision spend the whole window's share again on its own dials. Each dial adds
+    ``fresh * P(X >= 0)`` to a look-ahead's excess, ``P`` rising with each dial: the
+    share only grows with the count, so the first count over ends the scan, and a higher
+    set-point never dials fewer."""
     spreads = [o.spread.copy() for o in outlooks]
     last = outlooks[-1]
-    best, best_share, next_share = 0, 0.0, 0.0
-    for n in range(most + 1):
-        humans = last.humans + n * last.fresh
-        bound = setpoint * humans + 1e-12
-        excesses = [s.excess() for s in spreads]
-        share = max(excesses) / humans if humans > 1e-9 else 0.0
-        if max(excesses) <= bound:
-            best, best_share = n, share
-        elif n == best + 1:
-            next_share = share
-        if any(e > bound and o.fresh * s.at_least(0) >= setpoint * last.fresh
-               for e, s, o in zip(excesses, spreads, outlooks, strict=True)):
-            break
+    base = [s.excess() for s in spreads]
+    chosen = Choice(0, 0.0, max(base) / last.humans if last.humans > 1e-9 else 0.0, 0.0)
+    for n in range(1, most + 1):
         for spread, outlook in zip(spreads, outlooks, strict=True):
             spread.add(outlook.fresh)
-    return best, best_share, next_share
+        excess = [s.excess() for s in spreads]
+        added = max(e - b for e, b in zip(excess, base, strict=True))
+        brought = n * last.fresh
+        share = added / brought if brought > 1e-9 else 0.0
+        if share > setpoint + 1e-12:
+            return Choice(chosen.dials, chosen.share, chosen.window_share, share)
+        chosen = Choice(n, share, max(excess) / (last.humans + brought), 0.0)
+    return chosen

@@ -33,7 +33,7 @@ import math
 from collections.abc import Mapping
 
 from contactcenter.dialer.estimates import AnswerTable, LogNormalFit
-from contactcenter.dialer.forecast import Outlook, Spread, best_count
+from contactcenter.dialer.forecast import Choice, Outlook, Spread, best_count
 from contactcenter.dialer.pacing import Observation, Pace, Pacer, Situation, cap
 from contactcenter.dialer.setpoint import SetPoint
 from contactcenter.dialer.states import (
@@ -56,7 +56,7 @@ class Predictive(Pacer):
     name = "predictive"
 
     def __init__(self, campaign: Campaign, *, target: float = 0.03, margin: float = 0.25,
-                 step: float = 1.0, refit: float = 5.0) -> None:
+                 step: float = 1.0, refit: float = 30.0) -> None:
         """``target``: the abandoned share the law allows (3 %); ``margin``: the share of
         it kept in hand; ``step``: seconds between decisions when nothing happens;
         ``refit``: seconds between refits of the talk and wrap-up laws."""
@@ -99,13 +99,15 @@ class Predictive(Pacer):
         self._fit(situation)
         horizon = self.horizon
         outlooks = [self._outlook(situation, horizon * share) for share in LOOKS]
-        most = max(0, min(situation.lines_free, situation.records_due))
+        # no count past what the core would place (the lines, the records, the law's
+        # budget); the law's cap holds the pace when it, not the set-point, ends the scan
+        most = cap(situation.lines_free, situation, previews=False)
         setpoint = self.setpoint.value
-        dial, share, next_share = best_count(outlooks, setpoint, most)
-        self.setpoint.holding = cap(dial, situation, previews=False) < dial
-        last = outlooks[-1]
-        return Pace(dial=dial, recheck=now + self.step, why=self._why(
-            last, dial, share, next_share, setpoint))
+        choice = best_count(outlooks, setpoint, most)
+        self.setpoint.holding = choice.dials == most < min(situation.lines_free,
+                                                          situation.records_due)
+        return Pace(dial=choice.dials, recheck=now + self.step,
+                    why=self._why(outlooks[-1], choice, setpoint))
 
     @property
     def horizon(self) -> float:
@@ -145,13 +147,15 @@ class Predictive(Pacer):
 
     def _free_within(self, state: AgentState, age: float, within: float) -> float:
         """An agent's chance to be free within ``within`` s: the wrap-up's end, or the
-        talk's end and then the whole wrap-up (ages to the second: talks are minutes)."""
-        if state is AgentState.WRAP_UP:
-            return self.wrap.ends_within(age, within)
-        if state is not AgentState.TALKING:
+        talk's end and then the whole wrap-up (kept until the laws are refitted)."""
+        if state is not AgentState.TALKING and state is not AgentState.WRAP_UP:
             return 0.0
-        key = (state, int(age), within)
-        if key not in self._memo:
+        key = (state, int(age * 4), within)  # a quarter second is close enough
+        if key in self._memo:
+            return self._memo[key]
+        if state is AgentState.WRAP_UP:
+            self._memo[key] = self.wrap.ends_within(age, within)
+        else:
             survive = 1.0 - self.talk.cdf(age)
             chance = 0.0
             if survive > 1e-12:
@@ -163,16 +167,16 @@ class Predictive(Pacer):
             self._memo[key] = chance
         return self._memo[key]
 
-    def _why(self, last: Outlook, dial: int, share: float, next_share: float,
-             setpoint: float) -> Mapping[str, object]:
+    def _why(self, last: Outlook, choice: Choice, setpoint: float) -> Mapping[str, object]:
         """The decision's figures, rounded for people (``dialer.pace``)."""
         hour, day = self.setpoint.raw()
         return {
             "horizon": round(last.within, 1),
             "expected_free": round(last.free, 2),
-            "expected_humans": round(last.humans + dial * last.fresh, 2),
-            "expected_abandon_share": round(share, 4),
-            "next_dial_share": round(next_share, 4),
+            "expected_humans": round(last.humans + choice.dials * last.fresh, 2),
+            "expected_abandon_share": round(choice.window_share, 4),
+            "new_dials_abandon_share": round(choice.share, 4),
+            "next_dial_share": round(choice.next_share, 4),
             "setpoint": round(setpoint, 4),
             "p_human": round(self.answers.p_human, 3),
             "p_human_by_horizon": round(last.fresh, 3),

@@ -227,7 +227,7 @@ def test_each_decision_explains_itself_and_asks_to_be_asked_again() -> None:
     pace = next(dict(c.data) for c in of(dc.Report, out) if c.type == "dialer.pace")
     assert pace["strategy"] == "predictive" and pace["dialed"] == len(of(dc.CheckDial, out))
     assert pace["expected_free"] == 3.0 and 0 < pace["p_human"] < 1  # the prior
-    assert 0 <= pace["expected_abandon_share"] <= pace["setpoint"]
+    assert 0 <= pace["new_dials_abandon_share"] <= pace["setpoint"]
     assert {"expected_humans", "horizon", "talk_median", "measured_share_hour"} <= set(pace)
     assert pace["dialed"] > 3  # ahead of the free agents: not everyone answers
     deadline = core.next_deadline()
