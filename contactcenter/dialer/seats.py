@@ -210,6 +210,21 @@ class Seats:
                 out += self._break(event)
         return out
 
+    def adopt(self, *, agent: str, endpoint: str, leg: str, opened: float,
+              human: tuple[str, str] | None, now: float) -> list[SeatCommand]:
+        """A line open before a restart (its bridge still there), with the human
+        ``(dial, leg)`` bridged into it then, if any: ready, or talking."""
+        if agent in self.seats:
+            return []
+        seat = self.seats[agent] = Seat(agent=agent, endpoint=endpoint, leg=leg,
+                                        state=SeatState.READY, opened=opened)
+        self._by_leg[leg] = seat
+        if human is None:
+            return [TellDialer(event=de.AgentReady(agent=agent))]
+        seat.state, (seat.dial, seat.human_leg), seat.talk_began = SeatState.TALKING, human, now
+        self._by_leg[seat.human_leg] = seat
+        return [TellDialer(event=de.AgentTalking(agent=agent))]
+
     def next_deadline(self) -> float | None:
         times = [s.wrap_until for s in self.seats.values() if s.wrap_until is not None]
         return min(times, default=None)

@@ -66,11 +66,15 @@ class DialSteps:
     def _budget(self) -> float:
         raise NotImplementedError
 
+    def _note(self, kind: str, **data: Any) -> None:
+        raise NotImplementedError
+
     def _check(self, command: dc_.CheckDial) -> None:
         if self._gate is None:  # no gate, no call: nothing unchecked is dialed
             self._feed(de_.DialChecked(dial_id=command.dial_id, cleared=False,
                                        rule="unchecked", reason="no call gate"))
             return
+        self._note("asked", dial=command.dial_id, record=command.record_id)
         answer = self._gate.ask(command.dial_id, "dialer", command.number)
         answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
 
@@ -93,6 +97,9 @@ class DialSteps:
             dial_id=command.dial_id, leg=leg_id, number=command.number,
             record_id=command.record_id, attempt=command.attempt, placed=self._clock())
         self._by_leg[leg_id] = command.dial_id
+        self._note("dialed", dial=command.dial_id, record=command.record_id,
+                   number=command.number, leg=leg_id, attempt=command.attempt,
+                   at=leg.placed)
         self._publish_call("call.dialed", leg, caller=command.number, dialed=command.number,
                            direction="outbound", queue=self.queue, campaign=self.name,
                            attempt=command.attempt, record_id=command.record_id,
@@ -118,6 +125,7 @@ class DialSteps:
         if leg is None:
             return
         now = self._clock()
+        self._note("connected", dial=dial_id, agent=leg.agent, at=now)
         self._publish({"type": "call.offered", "call_id": dial_id, "time": now,
                        "queue": self.queue, "agent": leg.agent, "direction": "outbound"})
         self._publish({"type": "call.answered", "call_id": dial_id, "time": now,
@@ -140,6 +148,9 @@ class DialSteps:
         """The dial is over: on its record, in the law's ledger, and its leg forgotten."""
         leg = self._legs.pop(command.dial_id, None)
         now = self._clock()
+        self._note("settled", dial=command.dial_id, record=command.record_id,
+                   attempts=command.attempts, next_due=command.next_due,
+                   outcome=command.outcome, at=now)
         if command.outcome == "human":
             self.ledger.connected(now)
             self.board.reached.add(command.record_id)

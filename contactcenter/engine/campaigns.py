@@ -28,9 +28,11 @@ from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
-from contactcenter.dialer.states import Campaign
+from contactcenter.dialer.states import Campaign, Outcome
 from contactcenter.engine.campaign_board import BoardInputs, board
+from contactcenter.engine.campaign_book import CampaignBook, CampaignLog, DialLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
+from contactcenter.engine.campaign_restore import RestoreSteps, overlay
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -42,20 +44,25 @@ log = logging.getLogger(__name__)
 Send = Callable[[dc.DriverCommand], Awaitable[None]]
 #: seconds a dial's bare "failed" waits for the channel's hang-up cause
 CAUSE_WAIT = 1.0
+#: the campaign's moves, kept on its book
+_MOVES = frozenset({"dialer.running", "dialer.paused", "dialer.stopped"})
 #: the board is published at most this often (seconds)
 BOARD_EVERY = 1.0
 Publish = Callable[[dict[str, Any]], None]
 
 
-class CampaignRunner(DialSteps):
+class CampaignRunner(DialSteps, RestoreSteps):
     """One campaign on the telephony driver; the engine hands it the news of its legs."""
 
     def __init__(self, campaign: Campaign, *, send: Send, publish: Publish,
                  gate: Gatekeeper | None, clock: Callable[[], float] = time.time,
                  abandon_target: float = 0.03, wrap_up: float = 10.0,
-                 detect_machine: bool = True, queue: str | None = None) -> None:
+                 detect_machine: bool = True, queue: str | None = None,
+                 book: CampaignBook | None = None) -> None:
         self.name = campaign.name
-        self.core = Dialer(campaign)
+        self.book = book
+        log = book.log(campaign.name) if book is not None else CampaignLog()
+        self.core = Dialer(campaign, dials_before=log.dials)
         self.seats = st.Seats(wrap_up=wrap_up)
         self.ledger = AbandonLedger(target=abandon_target)
         self.queue = queue
@@ -73,6 +80,11 @@ class CampaignRunner(DialSteps):
         self._run_mark = f"{int(clock() * 1000) % 36**6:x}"
         self.board = BoardInputs(core=self.core, seats=self.seats, ledger=self.ledger)
         self._board_due: asyncio.TimerHandle | None = None
+        self._doubt: dict[str, DialLog] = {}  # (``campaign_restore.py``)
+        self._doubt_legs: dict[str, str] = {}
+        self._doubt_answered: set[str] = set()
+        self._doubt_outcome: dict[str, Outcome] = {}
+        self._was = "idle"
 
     # -- the campaign manager, the agents ----------------------------------------------------
 
@@ -90,6 +102,9 @@ class CampaignRunner(DialSteps):
         self._feed(de_.CampaignStopped())
 
     def load(self, records: tuple[de_.Record, ...]) -> None:
+        """The list, with what the campaign's book says of each record."""
+        if self.book is not None:
+            records = overlay(records, self.book.log(self.name), self._campaign)
         self._feed(de_.RecordsLoaded(records=records))
 
     def join(self, agent: str, endpoint: str) -> None:
@@ -123,11 +138,11 @@ class CampaignRunner(DialSteps):
     def channels(self) -> set[str]:
         """The legs Asterisk should have now: seats, and answered callees."""
         answered = {leg.leg for leg in self._legs.values() if leg.answered is not None}
-        return self.seats.legs() | answered
+        return self.seats.legs() | answered | set(self._doubt_legs)
 
     def dials(self) -> set[str]:
         """The dials placed and not yet over (each a call record still open)."""
-        return set(self._legs)
+        return set(self._legs) | set(self._doubt)
 
     def seat_answered(self, leg: str) -> bool:
         if leg not in self.seats.legs():
@@ -138,7 +153,7 @@ class CampaignRunner(DialSteps):
     def dial_answered(self, event: de.DialAnswered) -> bool:
         leg = self._legs.get(event.call_id)
         if leg is None:
-            return False
+            return self.doubt_answered(event.call_id, event.human)
         leg.answered = self._clock()
         self._publish_call("dialer.detected", leg, campaign=self.name,
                            detection=event.detection, human=event.human)
@@ -154,7 +169,7 @@ class CampaignRunner(DialSteps):
             event.call_id)
         leg = self._legs.get(dial_id) if dial_id is not None else None
         if dial_id is None or leg is None:
-            return False
+            return self.doubt_unanswered(event.call_id, event.reason)
         if leg.answered is not None:
             return True  # an answered call's end is the leg's own (``leg_ended``)
         if event.reason == "failed" and event.call_id == dial_id:
@@ -177,18 +192,20 @@ class CampaignRunner(DialSteps):
     def leg_ended(self, leg_id: str, cause: str) -> bool:
         """A seat's or a callee's leg ended; False when it is none of ours."""
         dial_id = self._by_leg.get(leg_id)
-        if dial_id is None and leg_id not in self.seats.legs():
-            return False
-        if leg_id in self.seats.legs():
+        seated = leg_id in self.seats.legs()
+        if seated:
             self._seat(st.LegGone(leg=leg_id))
+        if self.doubt_leg_ended(leg_id):
+            return True
+        if dial_id is None and not seated:
+            return False
         if dial_id is not None and dial_id in self._legs:
             self._feed(de_.CallEnded(dial_id=dial_id))
         return True
 
     def playback_ended(self, leg_id: str) -> bool:
         """A message played to a callee: hang up."""
-        dial_id = self._by_leg.get(leg_id)
-        if dial_id is None:
+        if self._by_leg.get(leg_id) is None and leg_id not in self._doubt_legs:
             return False
         self._sender.put(dc.HangupCall(call_id=leg_id))
         return True
@@ -209,11 +226,12 @@ class CampaignRunner(DialSteps):
     def tick(self) -> None:
         now = self._clock()
         self._seat_commands(self.seats.handle_timer(now))
+        self.doubt_timers(now)
         self._carry_out(self.core.handle_timer(now))
 
     def _next_deadline(self) -> float | None:
-        times = [t for t in (self.core.next_deadline(), self.seats.next_deadline())
-                 if t is not None]
+        times = [t for t in (self.core.next_deadline(), self.seats.next_deadline(),
+                             self.doubt_deadline()) if t is not None]
         return min(times, default=None)
 
     def _budget(self) -> float:
@@ -237,6 +255,17 @@ class CampaignRunner(DialSteps):
             self._board_due = asyncio.get_running_loop().call_later(
                 BOARD_EVERY, self._publish_board)
 
+    def _note(self, kind: str, **data: Any) -> None:
+        """On the campaigns' book, before anything is asked of the driver."""
+        if self.book is not None:
+            self.book.write(self.name, kind, **data)
+
+    def _book_seat(self, leg: str) -> None:
+        seat = next((s for s in self.seats.seats.values() if s.leg == leg), None)
+        if seat is not None:
+            self._note("seat", agent=seat.agent, endpoint=seat.endpoint, leg=leg,
+                       at=self._clock())
+
     def _publish_board(self) -> None:
         self._board_due = None
         self._publish({"type": "dialer.board", "time": self._clock(), **self.snapshot()})
@@ -251,6 +280,7 @@ class CampaignRunner(DialSteps):
                 case st.OpenSeat(bridge=bridge, leg=leg):
                     put(dc.CreateBridge(call_id=leg, bridge_id=bridge))
                     put(dc.AddToBridge(call_id=leg, bridge_id=bridge, channels=(leg,)))
+                    self._book_seat(leg)
                 case st.BridgeHuman(dial=dial, bridge=bridge, leg=leg):
                     put(dc.AddToBridge(call_id=dial, bridge_id=bridge, channels=(leg,)))
                     self._connected(dial)
@@ -259,6 +289,8 @@ class CampaignRunner(DialSteps):
                 case st.CloseSeat(bridge=bridge):
                     put(dc.DestroyBridge(call_id=bridge, bridge_id=bridge))
                 case st.TellDialer(event=event):
+                    if isinstance(event, de_.AgentLoggedOut):
+                        self._note("unseated", agent=event.agent)
                     self._feed(event)
                 case st.HumanNotBridged(dial=dial):
                     self._feed(de_.HumanAbandoned(dial_id=dial))
@@ -286,6 +318,8 @@ class CampaignRunner(DialSteps):
             case dc_.RecordOutcome():
                 self._outcome(command)
             case dc_.Report(type=kind, data=data):
+                if kind in _MOVES:
+                    self._note("state", state=kind.removeprefix("dialer."))
                 self._publish({"type": kind, "time": self._clock(), "campaign": self.name,
                                **dict(data)})
             case dc_.Refuse(action=action, reason=reason):

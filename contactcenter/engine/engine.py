@@ -347,6 +347,8 @@ class Engine:
             if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
                 self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
                                                         bridge_id=bridge_of(leg.call_id))))
+        if self.campaigns is not None:
+            self.campaigns.resynced(present)
         self._end_lost(live)
 
     def _end_lost(self, live: Mapping[str, de.CallArrived]) -> None:

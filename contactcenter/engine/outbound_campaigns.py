@@ -35,6 +35,15 @@ class Campaigns:
         """The dials under way: their records are the campaigns' to end."""
         return set().union(*(runner.dials() for runner in self.runners.values()))
 
+    def resynced(self, present: set[str]) -> None:
+        """After the driver's reconnect: the calls from before a restart, found or not."""
+        for runner in self.runners.values():
+            runner.resynced(present)
+
+    def resume_after_restart(self) -> None:
+        for runner in self.runners.values():
+            runner.resume_after_restart()
+
     def on_driver_event(self, event: de.DriverEvent) -> bool:
         """True when the event was a campaign's."""
         runners = self.runners.values()

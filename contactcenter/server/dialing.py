@@ -15,6 +15,7 @@ from contactcenter.dialer.campaign_file import CampaignSpec, load_campaigns
 from contactcenter.dialer.events import Record
 from contactcenter.dialer.lists import read_campaign_list
 from contactcenter.dialer.states import Campaign, Outcome, RetryRule
+from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.engine import Engine
 
 log = logging.getLogger(__name__)
@@ -65,9 +66,10 @@ def configured_campaigns(settings: Settings, queues: AcdConfig) -> dict[str, Cam
                           scripts={path.stem for path in scripts.glob("*.yaml")})
 
 
-def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig
-                   ) -> dict[str, CampaignSpec]:
-    """Every configured campaign on the engine, idle until a campaign manager starts it."""
+def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig,
+                   book: CampaignBook | None = None) -> dict[str, CampaignSpec]:
+    """Every configured campaign on the engine: idle until a campaign manager starts it,
+    or, after a restart, where its ``book`` says it was."""
     if settings.dialer.campaigns is None:
         return {}
     specs = configured_campaigns(settings, queues)
@@ -77,7 +79,9 @@ def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig
         runner = engine.add_campaign(
             campaign_of(name, spec), abandon_target=spec.abandon_target,
             wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
-            queue=spec.queue)
+            queue=spec.queue, book=book)
+        if book is not None and name in book.logs:
+            runner.restore(book.logs[name])
         if spec.list.csv:
             runner.load(csv_records(spec, settings))
     return specs

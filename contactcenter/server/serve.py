@@ -20,6 +20,7 @@ from contactcenter.desk import Desk, desk_scripts
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
+from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.directory import Directory
 from contactcenter.engine.engine import Engine
 from contactcenter.engine.ivr_lookup import IvrLookup
@@ -184,6 +185,7 @@ async def _authenticator(settings: Settings,
 def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus: EventBus,
           crm: async_sessionmaker[AsyncSession],
           auth: Authenticator, scripts: ScriptBook | None = None,
+          book: CampaignBook | None = None,
           ) -> tuple[Engine, AsteriskDriver, web.Application]:
     """The engine, the Asterisk driver feeding it, and the web app showing both."""
     customers = CustomerService(crm)
@@ -200,7 +202,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
     gate = engine.attach_gate(CallGate(window), callee_lookup(customers))
-    wire_campaigns(settings, engine, distributor.acd.config)
+    wire_campaigns(settings, engine, distributor.acd.config, book)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -231,13 +233,15 @@ async def run(settings: Settings) -> None:
     prepare_state_dir(settings.state_dir)  # private (0700, files 0600) before any write
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
+    book = CampaignBook(settings.state_dir / "campaigns.jsonl")  # the dialer's, likewise
+    book.open()
     bus = EventBus()
     database = make_engine(settings.database)
     await migrate(database)
     crm = sessions(database)
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
     process = await _asterisk(settings)
-    engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts)
+    engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     outbox = CrmOutbox(journal, crm)
@@ -247,6 +251,8 @@ async def run(settings: Settings) -> None:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
         await driver.wait_connected(timeout=30)
+        if engine.campaigns is not None:  # campaigns that ran before a restart run on
+            engine.campaigns.resume_after_restart()
         restored = engine.restore_callbacks()  # once phones can ring: promises are kept
         if restored:
             log.info("%d callbacks promised before the restart wait their turn again", restored)
@@ -261,6 +267,7 @@ async def run(settings: Settings) -> None:
         await _last_flush(outbox)
         bus.close()
         journal.close()
+        book.close()
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)

@@ -74,3 +74,11 @@ def test_a_callee_gone_during_detection_is_told_by_its_user_event() -> None:
     assert ami_event(gone) == e.CallEnded(call_id="dial-ab12-spring-5",
                                           cause="hung up during machine detection")
     assert ami_event({"Event": "UserEvent", "UserEvent": "Other"}) is None
+
+
+def test_a_campaign_s_lines_and_callees_found_at_a_reconnect_are_no_callers() -> None:
+    from contactcenter.telephony.asterisk.translate import resynced_channel
+
+    for app_data in ("cc,seat,seat-ab12-agent101-1", "cc,dialer,spring-5,HUMAN,HUMAN-800-800"):
+        channel = {"id": "x", "dialplan": {"app_name": "Stasis", "app_data": app_data}}
+        assert resynced_channel(channel) is None

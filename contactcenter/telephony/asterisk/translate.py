@@ -151,6 +151,8 @@ def resynced_channel(channel: Mapping[str, Any]) -> e.CallArrived | e.AnsweredLe
         return e.CustomerAnswered(call_id=args[1], leg_id=str(channel["id"]))
     if len(args) == 2 and args[0] in (MONITOR_ARG, SNOOP_ARG):
         return None  # not a caller; a supervisor's session is not picked up after a restart
+    if args and args[0] in (SEAT_ARG, DIALER_ARG):
+        return None  # a campaign's line or callee: its runner knows them from its book
     event = ari_event({"type": "StasisStart", "args": [INBOUND_ARG], "channel": channel})
     return event if isinstance(event, e.CallArrived) else None
 

@@ -1,0 +1,208 @@
+"""A campaign after a restart of the app: where it was, from its book (``campaign_book.py``).
+
+No attempt is lost and no record is dialed twice:
+
+- the list is loaded with each record's attempts and next due time from the
+  book; a record done with (reached, out of attempts, refused for good) stays done;
+- a dial placed before the stop that never ended is *in doubt*: its record is
+  held out of the list until the dial is settled. Found in the app at the
+  reconnect, a human bridged to an agent goes on talking (the agent's line is
+  adopted too); a callee in the app with no agent hears the abandon message
+  and counts as abandoned (nobody can say whether they were a person). Not
+  found, a dial bridged to an agent ended while the app was down: a human
+  reached. A dial that was ringing may still be answered: it is settled by
+  its news (a late answer hears the abandon message), or as failed once its
+  ring timeout and grace have passed;
+- the agents' open lines found again are theirs again, ready or talking;
+- the law's ledger is read back, so the rolling windows go on counting;
+- a campaign that was running runs again once the phones can ring.
+
+``RestoreSteps`` is mixed into ``CampaignRunner``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from contactcenter.dialer import events as de_
+from contactcenter.dialer import seats as st
+from contactcenter.dialer.abandons import AbandonLedger
+from contactcenter.dialer.core import Dialer
+from contactcenter.dialer.states import DIAL_GRACE, Campaign, Outcome, retry_due
+from contactcenter.engine.campaign_board import BoardInputs
+from contactcenter.engine.campaign_book import CampaignLog, DialLog
+from contactcenter.engine.sender import OrderedSender
+from contactcenter.telephony import commands as dc
+
+
+def most_attempts(campaign: Campaign) -> int:
+    """A record loaded with this many attempts is done (the core's rule)."""
+    return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
+
+
+def overlay(records: Collection[de_.Record], log: CampaignLog, campaign: Campaign,
+            ) -> tuple[de_.Record, ...]:
+    """The list as given, with what the book says of each record; records of dials in
+    doubt are left out until those are settled."""
+    doubtful = {dial.record_id for dial in log.in_doubt.values()}
+    done = most_attempts(campaign)
+    out = []
+    for record in records:
+        entry = log.records.get(record.record_id)
+        if record.record_id in doubtful:
+            continue
+        if entry is None:
+            out.append(record)
+            continue
+        attempts = done if entry.next_due is None else max(record.attempts, entry.attempts)
+        earliest = max(record.earliest, entry.next_due or 0.0)
+        out.append(de_.Record(record_id=record.record_id, number=record.number,
+                              priority=record.priority, attempts=attempts, earliest=earliest,
+                              abandoned_at=entry.abandoned_at or record.abandoned_at))
+    return tuple(out)
+
+
+class RestoreSteps:
+    """What a runner does with its book at a restart."""
+
+    name: str
+    core: Dialer
+    seats: st.Seats
+    ledger: AbandonLedger
+    board: BoardInputs
+    _campaign: Campaign
+    _clock: Callable[[], float]
+    _publish: Callable[[dict[str, Any]], None]
+    _sender: OrderedSender
+    #: dials placed before the restart, not yet settled, by dial id
+    _doubt: dict[str, DialLog]
+    _doubt_legs: dict[str, str]  #: their callee's leg -> dial id
+    _doubt_answered: set[str]  #: those found answered: settled when their leg ends
+    _doubt_outcome: dict[str, Outcome]  #: how those will be settled, when known
+    _was: str  #: the campaign's state before the restart
+
+    def _feed(self, event: de_.DialerEvent) -> None:
+        raise NotImplementedError
+
+    def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
+        raise NotImplementedError
+
+    def _note(self, kind: str, **data: Any) -> None:
+        raise NotImplementedError
+
+    def restore(self, log: CampaignLog) -> None:
+        """Take up the book's state (before the driver connects: the resync then finds
+        the lines and calls it expects, or says they are gone)."""
+        for at, abandoned in log.answers:
+            (self.ledger.abandoned if abandoned else self.ledger.connected)(at)
+        self.board.reached.update(r for r, entry in log.records.items() if entry.reached)
+        self._doubt = dict(log.in_doubt)
+        self._doubt_legs = {dial.leg: dial.dial_id for dial in self._doubt.values()}
+        self._was = log.state
+        now = self._clock()
+        for seat in log.seats.values():
+            talking = next((d for d in self._doubt.values() if d.agent == seat.agent), None)
+            human = (talking.dial_id, talking.leg) if talking is not None else None
+            self._seat_commands(self.seats.adopt(
+                agent=seat.agent, endpoint=seat.endpoint, leg=seat.leg, opened=seat.opened,
+                human=human, now=now))
+
+    def resume_after_restart(self) -> None:
+        """Run again if the campaign ran before (the phones can ring now)."""
+        if self._was in ("running", "paused", "stopped"):
+            self._feed(de_.AbandonBudgetSet(budget=float(self.ledger.budget(self._clock()))))
+            self._feed(de_.CampaignStarted())
+            if self._was != "running":
+                self._feed(de_.CampaignPaused() if self._was == "paused"
+                           else de_.CampaignStopped())
+
+    def resynced(self, present: Collection[str]) -> None:
+        """The reconnect's view: which dials in doubt are still up in the app."""
+        for dial in list(self._doubt.values()):
+            if dial.leg in present and dial.agent is not None:
+                self._doubt_answered.add(dial.dial_id)  # talking: settled at its end
+            elif dial.leg in present:
+                self._abandon_in_doubt(dial)
+            elif dial.agent is not None:
+                self._settle_doubt(dial.dial_id, Outcome.HUMAN)
+
+    def doubt_deadline(self) -> float | None:
+        ringing = [d.placed + self._campaign.ring_timeout + DIAL_GRACE
+                   for d in self._doubt.values() if d.dial_id not in self._doubt_answered]
+        return min(ringing, default=None)
+
+    def doubt_timers(self, now: float) -> None:
+        for dial in list(self._doubt.values()):
+            expired = dial.placed + self._campaign.ring_timeout + DIAL_GRACE <= now
+            if expired and dial.dial_id not in self._doubt_answered:
+                self._settle_doubt(dial.dial_id, Outcome.FAILED)
+
+    # -- the news of dials in doubt ---------------------------------------------------------
+
+    def doubt_answered(self, dial_id: str, human: bool) -> bool:
+        dial = self._doubt.get(dial_id)
+        if dial is None:
+            return False
+        if human:  # a person nobody here can take: told so at once (the 2-second rule)
+            self._abandon_in_doubt(dial)
+        else:
+            self._doubt_answered.add(dial_id)
+            self._doubt_outcome[dial_id] = Outcome.MACHINE
+            self._sender.put(dc.HangupCall(call_id=dial.leg))
+        return True
+
+    def doubt_leg_ended(self, leg: str) -> bool:
+        dial_id = self._doubt_legs.get(leg)
+        if dial_id is None:
+            return False
+        if dial_id in self._doubt_answered:
+            dial = self._doubt[dial_id]
+            talked = Outcome.HUMAN if dial.agent is not None else Outcome.ABANDONED
+            self._settle_doubt(dial_id, self._doubt_outcome.pop(dial_id, talked))
+        return True  # a ringing dial's channel: its outcome comes with its news
+
+    def doubt_unanswered(self, dial_or_leg: str, reason: str) -> bool:
+        dial_id = self._doubt_legs.get(dial_or_leg, dial_or_leg)
+        if dial_id not in self._doubt or dial_id in self._doubt_answered:
+            return dial_id in self._doubt
+        outcome = {"busy": Outcome.BUSY, "no_answer": Outcome.NO_ANSWER}.get(
+            reason, Outcome.FAILED)
+        self._settle_doubt(dial_id, outcome)
+        return True
+
+    def _abandon_in_doubt(self, dial: DialLog) -> None:
+        self._doubt_answered.add(dial.dial_id)
+        message = self._campaign.abandon_message
+        if message:
+            self._sender.put(dc.PlayMedia(call_id=dial.leg, playback_id=f"{dial.leg}-message",
+                                          media=tuple(message.split("&"))))
+        else:
+            self._sender.put(dc.HangupCall(call_id=dial.leg))
+
+    def _settle_doubt(self, dial_id: str, outcome: Outcome) -> None:
+        """A dial from before the restart is over: on its record, the book, the ledger;
+        its record goes back in the list with the attempt counted."""
+        dial = self._doubt.pop(dial_id)
+        self._doubt_legs.pop(dial.leg, None)
+        self._doubt_answered.discard(dial_id)
+        now = self._clock()
+        due = retry_due(self._campaign, outcome, dial.attempt, now) \
+            if outcome is not Outcome.HUMAN else None
+        self._note("settled", dial=dial_id, record=dial.record_id, attempts=dial.attempt,
+                   next_due=due, outcome=outcome.value, at=now)
+        if outcome in (Outcome.HUMAN, Outcome.ABANDONED):
+            (self.ledger.connected if outcome is Outcome.HUMAN else self.ledger.abandoned)(now)
+            self.board.today.add(now, abandoned=outcome is Outcome.ABANDONED)
+        if outcome is Outcome.HUMAN:
+            self.board.reached.add(dial.record_id)
+        agent = {"agent": dial.agent} if dial.agent else {}
+        self._publish({"type": "call.ended", "call_id": dial_id, "time": now,
+                       "cause": outcome.value, "outcome": outcome.value,
+                       "duration": round(now - dial.placed, 3), **agent})
+        record = de_.Record(
+            record_id=dial.record_id, number=dial.number,
+            attempts=dial.attempt if due is not None else most_attempts(self._campaign),
+            earliest=due or 0.0,
+            abandoned_at=now if outcome is Outcome.ABANDONED else None)
+        self._feed(de_.RecordsLoaded(records=(record,)))
