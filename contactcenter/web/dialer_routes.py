@@ -1,11 +1,17 @@
 """The dialer over the API: campaign managers start, pause, resume and stop campaigns;
-agents join one from their phone (their line stays open between calls) and leave it.
+agents join one from their phone (their line stays open between calls), leave it, and
+dial or skip the records a preview campaign shows them.
 
-``GET /api/v1/dialer/campaigns`` lists the campaigns with their state and tallies;
+``GET /api/v1/dialer/campaigns`` lists the campaigns with their boards;
 ``POST /api/v1/dialer/campaigns/{name}/{action}`` (start, pause, resume, stop) moves
-one; ``POST /api/v1/dialer/campaigns/{name}/seats`` rings the agent's phone to join
+one, a ``409`` saying why when the campaign does not move (a start without caller
+ID); ``POST /api/v1/dialer/campaigns/{name}/seats`` rings the agent's phone to join
 it, ``DELETE .../seats/{agent}`` hangs it up, ``POST .../seats/{agent}/ready`` ends
-the agent's wrap-up.
+the agent's wrap-up. ``GET /api/v1/dialer/seats/mine`` is the agent's own view: the
+campaigns of their queues, their seat in each, the records shown to them.
+``POST .../{name}/previews/{dial_id}/dial`` and ``.../skip`` answer a preview.
+The pages follow the campaigns live on ``GET /api/v1/dialer/events``
+(``contactcenter.web.pages.campaign_stream``).
 """
 
 from __future__ import annotations
@@ -14,17 +20,27 @@ from typing import Any
 
 from aiohttp import web
 
+from contactcenter.dialer.states import CampaignState, DialState
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.outbound_campaigns import Campaigns
 from contactcenter.web.http import BadInput, json_object
-from contactcenter.web.keys import PRINCIPAL
+from contactcenter.web.keys import BUS, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
+from contactcenter.web.pages.campaign_stream import (
+    CAMPAIGNS,
+    PHONES,
+    PREVIEW_SECONDS,
+    PREVIEWS,
+    PreviewClock,
+    dialer_events,
+    seat_view,
+)
 from contactcenter.web.routing import add_route
 
-CAMPAIGNS: web.AppKey[Campaigns] = web.AppKey("dialer_campaigns")
-PHONES: web.AppKey[Distributor] = web.AppKey("dialer_phones")
-_ACTIONS = ("start", "pause", "resume", "stop")
+#: each campaign manager's move and the state it leads to
+_ACTIONS = {"start": CampaignState.RUNNING, "pause": CampaignState.PAUSED,
+            "resume": CampaignState.RUNNING, "stop": CampaignState.STOPPED}
 _SUPERVISING = ("admin", "supervisor")
 
 
@@ -42,10 +58,20 @@ async def list_campaigns(request: web.Request) -> web.Response:
 
 
 async def move_campaign(request: web.Request) -> web.Response:
+    """The move, or a 409 with the reason when the campaign stays where it was (the core
+    refuses a start without caller ID and ignores a move its state does not take)."""
     runner, action = _runner(request), request.match_info["action"]
-    if action not in _ACTIONS:
+    target = _ACTIONS.get(action)
+    if target is None:
         raise BadInput(404, f"no action {action!r} (one of {', '.join(_ACTIONS)})", "action")
+    before = runner.core.state
     getattr(runner, action)()
+    now = runner.core.state
+    if now is not target:
+        why = ("the campaign has no caller ID" if action == "start" and now is before
+               and before is CampaignState.IDLE and not runner.core.campaign.caller_id
+               else f"the campaign is {now.value}: it cannot {action}")
+        raise BadInput(409, f"not done: {why}", "action")
     return web.json_response(runner.snapshot(), status=202)
 
 
@@ -62,10 +88,23 @@ def _agent(request: web.Request, asked: object) -> str:
     return str(principal.agent)
 
 
+def _queues_of(request: web.Request, agent: str) -> frozenset[str]:
+    config = request.app[PHONES].acd.config.agents.get(agent)
+    return frozenset(config.queues) if config is not None else frozenset()
+
+
+def _may_work(request: web.Request, runner: CampaignRunner, agent: str) -> bool:
+    """An agent works the campaigns of their queues (a campaign that names its agents in
+    the campaigns file, not a queue, is open to any: the runner does not hold that list)."""
+    return runner.queue is None or runner.queue in _queues_of(request, agent)
+
+
 async def join(request: web.Request) -> web.Response:
     runner = _runner(request)
     body = await json_object(request)
     agent = _agent(request, body.get("agent"))
+    if request[PRINCIPAL].role == "agent" and not _may_work(request, runner, agent):
+        raise BadInput(403, f"{runner.name} is worked by queue {runner.queue}, not yours")
     endpoint = request.app[PHONES].registered.ring(agent)
     if endpoint is None:
         raise BadInput(409, f"{agent} has no phone registered to work the campaign", "agent")
@@ -88,6 +127,46 @@ async def ready(request: web.Request) -> web.Response:
     return web.json_response({"campaign": runner.name, "agent": agent}, status=202)
 
 
+async def my_seats(request: web.Request) -> web.Response:
+    """The agent's campaigns (their queues', and any they sit in), each with their seat,
+    and the records shown to them now; a user with no agent has none."""
+    agent = request[PRINCIPAL].agent
+    runners = request.app[CAMPAIGNS].runners.values()
+    mine = [runner for runner in runners if agent is not None and (
+        runner.seats.seat(agent) is not None or _may_work(request, runner, agent))]
+    previews = request.app[PREVIEWS].of_agent(agent) if agent is not None else []
+    return web.json_response({
+        "agent": agent, "preview_seconds": PREVIEW_SECONDS,
+        "campaigns": [seat_view(runner, str(agent)) for runner in mine],
+        "previews": previews})
+
+
+async def answer_preview(request: web.Request) -> web.Response:
+    """Dial or skip a record shown in preview: 404 unknown, 403 another agent's, 409 no
+    longer offered (dialed, skipped, timed out, or the campaign paused)."""
+    runner, dial_id = _runner(request), request.match_info["dial_id"]
+    action = request.match_info["answer"]
+    if action not in ("dial", "skip"):
+        raise BadInput(404, f"no action {action!r} (dial or skip)", "answer")
+    dial = runner.core.dial(dial_id)
+    shown_to = dial.agent if dial is not None else request.app[PREVIEWS].shown_to(dial_id)
+    if shown_to is None:
+        raise BadInput(404, f"no record {dial_id!r} was shown in {runner.name}", "dial_id")
+    principal = request[PRINCIPAL]
+    if principal.role not in _SUPERVISING and shown_to != principal.agent:
+        raise BadInput(403, "this record was shown to another agent", "dial_id")
+    if dial is None or dial.state is not DialState.PREVIEW:
+        raise BadInput(409, "this record is no longer offered (dialed, skipped or "
+                            "withdrawn)", "dial_id")
+    if action == "dial":
+        runner.preview_dialed(dial_id)
+    else:
+        runner.preview_skipped(dial_id)
+    request.app[PREVIEWS].answered(dial_id)
+    return web.json_response({"campaign": runner.name, "dial_id": dial_id,
+                              "agent": shown_to, "answer": action}, status=202)
+
+
 def _operation(summary_text: str, status: str) -> dict[str, Any]:
     return {"summary": summary_text, "responses": {
         status: json_content({"type": "object"}, summary_text),
@@ -97,9 +176,19 @@ def _operation(summary_text: str, status: str) -> dict[str, Any]:
 def add_dialer_routes(app: web.Application, campaigns: Campaigns,
                       phones: Distributor) -> None:
     app[CAMPAIGNS], app[PHONES] = campaigns, phones
+    previews = app[PREVIEWS] = PreviewClock(campaigns)
+    app.cleanup_ctx.append(lambda running: previews.context(running[BUS]))
     base = "/api/v1/dialer/campaigns"
     add_route(app, "GET", base, list_campaigns, resource="dialer", action="read",
               operation=_operation("The dialer's campaigns, their state and tallies", "200"))
+    add_route(app, "GET", "/api/v1/dialer/seats/mine", my_seats, resource="dialer_seats",
+              action="read", operation=_operation(
+                  "The signed-in agent's campaigns, their seat in each, and the records "
+                  "shown to them in preview", "200"))
+    add_route(app, "GET", "/api/v1/dialer/events", dialer_events, resource="events",
+              action="read", operation=_operation(
+                  "WebSocket: campaign boards for campaign managers, an agent's own seats "
+                  "and previews", "101"))
     add_route(app, "POST", base + "/{name}/seats", join, resource="dialer_seats",
               action="create", operation=_operation("Ring the agent's phone to work the "
                                                     "campaign (their line stays open)", "202"))
@@ -108,6 +197,10 @@ def add_dialer_routes(app: web.Application, campaigns: Campaigns,
     add_route(app, "POST", base + "/{name}/seats/{agent}/ready", ready,
               resource="dialer_seats", action="update",
               operation=_operation("The agent ends their wrap-up", "202"))
+    add_route(app, "POST", base + "/{name}/previews/{dial_id}/{answer}", answer_preview,
+              resource="dialer_seats", action="update", operation=_operation(
+                  "Dial (dial) or skip (skip) a record shown to the agent in preview",
+                  "202"))
     add_route(app, "POST", base + "/{name}/{action}", move_campaign, resource="dialer",
               action="update", operation=_operation("Start, pause, resume or stop the "
                                                     "campaign", "202"))

@@ -52,8 +52,9 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "softphone": READ,
         # the CRM pages (contacts, their timeline, accounts): whoever reads contacts
         "crm_pages": READ,
-        # working an outbound campaign from their own phone (the route refuses anyone else's)
-        "dialer_seats": frozenset({"create", "update", "delete"}),
+        # working an outbound campaign from their own phone, and their own seats and
+        # previews (the routes refuse anyone else's)
+        "dialer_seats": ALL,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -78,15 +79,14 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # listen to, whisper to, barge into agents' calls
         "monitoring": frozenset({"create"}),
         "call_control": frozenset({"read", "update"}),
-        "dialer": frozenset({"read", "update"}), "dialer_seats": frozenset({"create", "update",
-                                                                          "delete"}),
+        "dialer": frozenset({"read", "update"}), "dialer_seats": ALL,
     },
     "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
        "crm_pages": READ, "call_control": frozenset({"read", "update"}),
-       "dialer": ALL, "dialer_seats": frozenset({"create", "update", "delete"})},
+       "dialer": ALL, "dialer_seats": ALL},
 }
 
 

@@ -1,5 +1,6 @@
-"""The web pages: sign-in, the agent desktop, the supervisor board, the wallboard and
-the customers' help centre, served by the same aiohttp app as the API.
+"""The web pages: sign-in, the agent desktop, the supervisor board, the wallboard, the
+outbound campaigns and the customers' help centre, served by the same aiohttp app as
+the API.
 
 Theory of operation. A page is a server-rendered shell (``views``) plus a small
 ES module in ``static/`` that reads the API with the session cookie (sending the
@@ -7,10 +8,11 @@ CSRF token on every change) and listens to ``/api/v1/events``; every text taken
 from data is put in the page with ``textContent``. The signed-in pages are routes
 of the API's own table (``add_route``), so the guard checks them against the
 permission table like any route: ``desktop`` for the agent desktop, ``boards``
-for the board and the wallboard. The pages anyone may open (sign-in, help, the
-static files) are listed apart in the guard's ``OPEN_ROUTES``, because the API's
-table holds only the API's public routes; their entries go into the API
-document too, so that the document still describes every route of the router.
+for the board and the wallboard, ``dialer`` for the campaigns. The pages anyone may
+open (sign-in, help, the static files) are listed apart in the guard's
+``OPEN_ROUTES``, because the API's table holds only the API's public routes;
+their entries go into the API document too, so that the document still describes
+every route of the router.
 
 A signed-in page that is refused answers as a page, not as JSON: a 401 sends
 the browser to the sign-in page (and back afterwards), a 403 says whose page it is.
@@ -24,7 +26,7 @@ from aiohttp import web
 
 from contactcenter.web.keys import OPENAPI
 from contactcenter.web.openapi import completed
-from contactcenter.web.pages import crm, selfservice, views
+from contactcenter.web.pages import campaigns, crm, selfservice, views
 from contactcenter.web.pages.render import ASSET_NAME, CONTENT_TYPES, asset, fill, page
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import OPEN_ROUTES
@@ -34,6 +36,8 @@ SIGNED_IN: tuple[tuple[str, Handler, str, str], ...] = (
     ("/agent", views.agent_page, "desktop", "The agent desktop (HTML page)"),
     ("/supervisor", views.supervisor_page, "boards", "The supervisor board (HTML page)"),
     ("/wallboard", views.wallboard_page, "boards", "The wallboard for a big screen (HTML page)"),
+    ("/campaigns", campaigns.campaigns_page, "dialer",
+     "The outbound campaigns' boards, started, paused, resumed and stopped (HTML page)"),
 )
 
 

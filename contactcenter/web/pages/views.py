@@ -34,9 +34,9 @@ from contactcenter.web.softphone_routes import allow_softphone
 
 #: the page each role lands on after signing in
 HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor",
-        "sales": "/crm/contacts"}
+        "sales": "/crm/contacts", "marketing": "/campaigns"}
 #: the pages a ``next`` parameter may send the browser back to (never another site)
-PAGES = ("/agent", "/supervisor", "/wallboard", "/help")
+PAGES = ("/agent", "/supervisor", "/wallboard", "/campaigns", "/help")
 #: and the CRM pages (``crm``), which name a record
 CRM_PAGE = re.compile(r"/crm/(?:contacts|contacts/\d{1,10}|accounts/\d{1,10})")
 
@@ -63,7 +63,8 @@ def csrf_for(request: web.Request) -> str:
 def nav(request: web.Request, current: str) -> Markup:
     principal = request[PRINCIPAL]
     links = [("/agent", "Desktop", "desktop"), ("/supervisor", "Board", "boards"),
-             ("/wallboard", "Wallboard", "boards"), ("/crm/contacts", "Contacts", "crm_pages")]
+             ("/wallboard", "Wallboard", "boards"), ("/campaigns", "Campaigns", "dialer"),
+             ("/crm/contacts", "Contacts", "crm_pages")]
     items = [tag("a", label, href=path, aria_current="page" if path == current else None)
              for path, label, resource in links if allowed(principal.role, resource, "read")]
     items.append(tag("a", "Help centre", href="/help"))

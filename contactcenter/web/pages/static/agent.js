@@ -1,11 +1,13 @@
 // The agent desktop: the state the platform has for this agent, the screen-pop of an
 // offered call (pushed as `screen.pop`), call control (hold, mute, transfer, consult,
-// conference), the call script, and the disposition after it.
+// conference), the call script, and the disposition after it; outbound campaigns in a
+// module of their own (outbound.js).
 import {
   api, clickToTalk, connectEvents, duration, el, pageData, phoneButton, reason, replace,
   serverNow, setText, startTicking, timer, wireSignOut,
 } from "./common.js";
 import { renderCustomer } from "./customer.js";
+import { dispositionSaved, isCampaignCall, showCampaign, startOutbound } from "./outbound.js";
 import { renderScript } from "./script.js";
 import "./softphone.js"; // the phone in the browser: a panel of its own
 
@@ -110,6 +112,7 @@ function startCall(event) {
   setText("cc-result", "");
   delete document.getElementById("cc-result").dataset.result;
   showTalk();
+  showCampaign();
   // the pop is pushed with the offer; ask for it only if it has not come soon after
   const id = call.call_id;
   setTimeout(() => { if (call && call.call_id === id && !call.popped) fetchPop(id); }, 400);
@@ -228,6 +231,7 @@ async function syncControl(id) {
 function clearCall() {
   call = null;
   showTalk();
+  showCampaign();
   document.getElementById("call-panel").hidden = true;
   document.getElementById("script-panel").hidden = true;
   document.getElementById("wrapup-panel").hidden = true;
@@ -328,6 +332,7 @@ async function saveDisposition(event) {
   const output = document.getElementById("disposition-result");
   output.dataset.result = result.ok ? "ok" : "refused";
   setText(output, result.ok ? "Saved." : `Not saved: ${reason(result)}`);
+  if (result.ok) dispositionSaved(call.call_id);
   if (result.ok && current && !["ringing", "on_call", "wrap_up"].includes(current.state)) {
     setTimeout(() => { if (call && !call.wrapping) clearCall(); }, 1500);
   }
@@ -616,6 +621,10 @@ function onEvent(event) {
     case "call.answered":
       if (call && call.call_id === event.call_id) markAnswered(event.wait);
       break;
+    case "call.ended": // a campaign's call: the agent's seat, not the ACD, has the wrap-up
+      if (call && call.call_id === event.call_id && isCampaignCall(event.call_id)
+          && !call.wrapping) showWrapUp(event.time || serverNow());
+      break;
     default: onControlEvent(event); break;
   }
 }
@@ -641,4 +650,9 @@ if (!me) {
   for (const button of document.querySelectorAll(".controls button")) button.disabled = true;
 } else {
   connectEvents({ onEvent, onOpen: loadState });
+  startOutbound({
+    me,
+    callId: () => (call ? call.call_id : null),
+    wrapUpOver: () => { if (call && call.wrapping) endWrapUp(); },
+  });
 }

@@ -122,17 +122,21 @@ export function timer(node, kind, values) {
 
 // -- the event stream --------------------------------------------------------------------
 
-// Opens /api/v1/events with the session cookie (the server takes it only from this
-// platform's own pages, by their Origin), calls onEvent(event) for each domain event and
-// onOpen(hello) after each (re)connection; reconnects whenever it closes, except when the
-// session ended (signed out elsewhere, password changed): then to the sign-in page.
-export function connectEvents({ types, onEvent, onOpen }) {
+// Opens /api/v1/events (or `path`, another stream of the platform's) with the session
+// cookie (the server takes it only from this platform's own pages, by their Origin),
+// calls onEvent(event) for each domain event and onOpen(hello) after each
+// (re)connection; reconnects whenever it closes, except when the session ended (signed
+// out elsewhere, password changed): then to the sign-in page. `indicator`: false for a
+// page's second stream, which leaves the "live" badge to the first.
+export function connectEvents({ types, onEvent, onOpen, path = "/api/v1/events",
+                                indicator = true }) {
   let delay = 250;
   const scheme = window.location.protocol === "https:" ? "wss" : "ws";
   const query = types ? `?types=${encodeURIComponent(types.join(","))}` : "";
-  const url = `${scheme}://${window.location.host}/api/v1/events${query}`;
-  const live = document.getElementById("live");
+  const url = `${scheme}://${window.location.host}${path}${query}`;
+  const live = indicator ? document.getElementById("live") : null;
   const show = (state, text) => {
+    if (!indicator) return;
     if (live) { live.dataset.live = state; live.textContent = text; }
     document.body.dataset.live = state;
   };

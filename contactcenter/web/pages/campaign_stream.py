@@ -1,0 +1,231 @@
+"""The dialer, live, for the pages: the campaign managers' boards and the agents' own seats
+and previews, on ``GET /api/v1/dialer/events`` (a WebSocket); and the preview clock.
+
+Why a stream of its own: the platform's event stream shows a user only what names their
+agent (or everything, to supervisors), so a campaign manager (role ``marketing``) would
+see no board there, and an agent sees no seat of theirs (``dialer.board`` names no
+agent). Here a user who may read the dialer gets every ``dialer.board`` and the
+campaigns' moves (``dialer.running``, ``paused``, ``stopped``, ``refused``); an agent
+gets ``dialer.seat`` (their seat in a campaign, sent when it changes), the
+``dialer.preview`` of the records shown to them (with the ``deadline``), and the
+``dialer.attempt``, ``dialer.answered`` and ``dialer.ended`` of their dials.
+
+The preview clock (``PreviewClock``) dials a record shown in preview when its agent
+has neither dialed nor skipped it within ``PREVIEW_SECONDS``, as VICIdial's preview
+with a timeout does. It lives here until the dialer core owns that deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from aiohttp import web
+
+from contactcenter.engine.campaigns import CampaignRunner
+from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.outbound_campaigns import Campaigns
+from contactcenter.events.bus import DomainEvent, EventBus
+from contactcenter.web.auth import Principal
+from contactcenter.web.keys import AUTH, BUS, PRINCIPAL, SOCKETS
+from contactcenter.web.permissions import allowed
+from contactcenter.web.sessions import CLAIMS
+
+log = logging.getLogger(__name__)
+
+#: seconds an agent has to dial or skip a record shown in preview; then it is dialed
+PREVIEW_SECONDS = 30.0
+#: previews remembered after they were answered, to tell "no longer offered" from unknown
+PREVIEWS_KEPT = 2_000
+#: what a campaign manager follows of every campaign
+BOARD_EVENTS = frozenset({"dialer.board", "dialer.running", "dialer.paused",
+                          "dialer.stopped", "dialer.refused"})
+#: an agent's own dials' news
+DIAL_EVENTS = frozenset({"dialer.attempt", "dialer.answered", "dialer.ended"})
+
+
+class PreviewClock:
+    """The records shown to agents in preview, each dialed at its deadline if its agent
+    has not answered it; and who each was shown to, for the preview routes."""
+
+    def __init__(self, campaigns: Campaigns, *, seconds: float = PREVIEW_SECONDS,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.campaigns = campaigns
+        self.seconds = seconds
+        self.clock = clock
+        self.offered: dict[str, DomainEvent] = {}  #: dial id -> its preview, with deadline
+        self._shown: OrderedDict[str, str] = OrderedDict()  #: dial id -> agent
+        self._timers: dict[str, asyncio.TimerHandle] = {}
+
+    def on_event(self, event: DomainEvent) -> DomainEvent | None:
+        """Follows the bus; returns a preview with its deadline, for the agent's stream."""
+        kind, dial_id = event.get("type"), event.get("dial_id")
+        if not isinstance(dial_id, str):
+            return None
+        if kind == "dialer.preview":
+            preview = {**event, "deadline": float(event["time"]) + self.seconds}
+            self.offered[dial_id] = preview
+            self._shown[dial_id] = str(event["agent"])
+            while len(self._shown) > PREVIEWS_KEPT:
+                self._shown.popitem(last=False)
+            delay = max(0.0, preview["deadline"] - self.clock())
+            self._timers[dial_id] = asyncio.get_running_loop().call_later(
+                delay, self._due, dial_id)
+            return preview
+        if kind in ("dialer.attempt", "dialer.ended"):
+            self.answered(dial_id)
+        return None
+
+    def answered(self, dial_id: str) -> None:
+        """Dialed, skipped, withdrawn: no longer offered, and no deadline."""
+        self.offered.pop(dial_id, None)
+        timer = self._timers.pop(dial_id, None)
+        if timer is not None:
+            timer.cancel()
+
+    def _due(self, dial_id: str) -> None:
+        preview = self.offered.get(dial_id)
+        self._timers.pop(dial_id, None)
+        runner = self.campaigns.get(str(preview["campaign"])) if preview else None
+        if runner is None:
+            return
+        log.info("preview %s: not answered in %.0f s, dialed for %s", dial_id, self.seconds,
+                 preview["agent"] if preview else "?")
+        self.answered(dial_id)
+        runner.preview_dialed(dial_id)  # ignored by the core if it moved meanwhile
+
+    def shown_to(self, dial_id: str) -> str | None:
+        return self._shown.get(dial_id)
+
+    def of_agent(self, agent: str) -> list[DomainEvent]:
+        return [p for p in self.offered.values() if p["agent"] == agent]
+
+    def mine(self, dial_id: object, agent: str | None) -> bool:
+        return agent is not None and isinstance(dial_id, str) and self.shown_to(dial_id) == agent
+
+    async def context(self, bus: EventBus) -> AsyncIterator[None]:
+        """The app's ``cleanup_ctx``: follows the bus while the app runs."""
+        subscription = bus.subscribe()
+
+        async def follow() -> None:
+            while (events := await subscription.batch()) is not None:
+                for event in events:
+                    self.on_event(event)
+
+        task = asyncio.ensure_future(follow())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        subscription.close()
+        for timer in self._timers.values():
+            timer.cancel()
+
+
+CAMPAIGNS: web.AppKey[Campaigns] = web.AppKey("dialer_campaigns")
+PHONES: web.AppKey[Distributor] = web.AppKey("dialer_phones")
+PREVIEWS: web.AppKey[PreviewClock] = web.AppKey("dialer_previews")
+
+
+def seat_view(runner: CampaignRunner, agent: str) -> dict[str, Any]:
+    """A campaign as one agent sees it: its state and mode, and their seat (None: not
+    working it) with the end of their wrap-up."""
+    seat = runner.seats.seat(agent)
+    return {"type": "dialer.seat", "campaign": runner.name,
+            "campaign_state": runner.core.state.value,
+            "strategy": runner.core.campaign.strategy, "queue": runner.queue,
+            "seat": None if seat is None else {
+                "state": seat.state.value, "wrap_until": seat.wrap_until,
+                "dial": seat.dial}}
+
+
+class _Reader:
+    """What one socket's user is sent of each event."""
+
+    def __init__(self, request: web.Request, principal: Principal) -> None:
+        self.app = request.app
+        self.principal = principal
+        self.seats: dict[str, dict[str, Any]] = {}  #: the last seat view sent, by campaign
+
+    def messages(self, event: DomainEvent) -> list[dict[str, Any]]:
+        principal, kind = self.principal, event.get("type")
+        out: list[dict[str, Any]] = []
+        if kind in BOARD_EVENTS and allowed(principal.role, "dialer", "read"):
+            out.append(event)
+        agent = principal.agent
+        if agent is None:
+            return out
+        previews = self.app[PREVIEWS]
+        if kind == "dialer.preview" and event.get("agent") == agent:
+            out.append({**event, "deadline": float(event["time"]) + previews.seconds})
+        elif kind in DIAL_EVENTS and (event.get("agent") == agent
+                                      or previews.mine(event.get("dial_id"), agent)):
+            out.append(event)
+        elif kind in BOARD_EVENTS:
+            out += self._seat(str(event.get("campaign")), agent)
+        return out
+
+    def _seat(self, campaign: str, agent: str) -> list[dict[str, Any]]:
+        runner = self.app[CAMPAIGNS].get(campaign)
+        if runner is None:
+            return []
+        view = seat_view(runner, agent)
+        if view["seat"] is None and campaign not in self.seats or self.seats.get(
+                campaign) == view:
+            return []  # not theirs, or unchanged
+        self.seats[campaign] = view
+        return [{**view, "time": time.time()}]
+
+
+async def dialer_events(request: web.Request) -> web.StreamResponse:
+    """The WebSocket: ``hello``, then what the user may follow, until either side closes,
+    the credential ends or is signed out (closed with 1008, as the event stream is)."""
+    principal: Principal = request[PRINCIPAL]
+    auth, claims = request.app[AUTH], request[CLAIMS]
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    reader = _Reader(request, principal)
+    subscription = request.app[BUS].subscribe()
+    request.app[SOCKETS].add(socket)
+
+    def end(why: bytes) -> None:
+        asyncio.ensure_future(socket.close(code=1008, message=why))
+
+    def recheck() -> None:
+        if not auth.lasts(claims) or auth.ends(claims) <= time.time():
+            end(b"signed out")
+        else:
+            reader.principal = auth.principal(claims)
+
+    async def pump() -> None:
+        while (events := await subscription.batch()) is not None:
+            for event in events:
+                for message in reader.messages(event):
+                    await socket.send_json(message)
+        await socket.close(code=1013, message=b"too slow; reconnect")
+
+    unwatch = auth.watch(recheck)
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, auth.ends(claims) - time.time()), end, b"credential expired")
+    pumping: asyncio.Future[None] | None = None
+    try:
+        recheck()
+        await socket.send_json({"type": "hello", "user": principal.username,
+                                "role": principal.role, "agent": principal.agent,
+                                "time": time.time(), "preview_seconds": PREVIEW_SECONDS})
+        pumping = asyncio.ensure_future(pump())
+        async for _message in socket:  # reading notices the client's close
+            pass
+    finally:
+        unwatch()
+        expiry.cancel()
+        if pumping is not None:
+            pumping.cancel()
+        subscription.close()
+        request.app[SOCKETS].discard(socket)
+    return socket

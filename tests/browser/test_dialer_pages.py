@@ -1,0 +1,260 @@
+"""The dialer in headless Chromium against the real platform: a campaign manager's board
+pushed live as a campaign dials people (sipp behind the outbound peer), started and
+paused from the page, a start refused with its reason; an agent on the desktop joins a
+preview campaign from their baresip phone, sees each record with its CRM contact and a
+countdown, skips one and dials the next, talks, and ends the wrap-up; the routes
+refuse the roles they are not for."""
+
+from __future__ import annotations
+
+import json
+import re
+import urllib.error
+import urllib.request
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import yaml
+from playwright.async_api import Browser, Page, expect
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.web.pages.campaigns import CAMPAIGN_METRICS
+from tests.browser.support import ADA, SCRIPTS, agent_phones, api
+from tests.integration.baresip import AgentPhone
+from tests.integration.dial_callees import BUSY, HUMAN, DialedPeople, number
+from tests.integration.platform import ROOT, Platform, running_platform
+from tests.support import free_ports
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+BASE = "/api/v1/dialer/campaigns"
+OUTBOUND_PORT, OUTBOUND_MEDIA = free_ports(2)
+MANAGER = ("mia", "demo-marketing-pass")
+PASSWORDS = {"mia": MANAGER[1], "agent101": "demo-agent101-pass",
+             "agent102": "demo-agent102-pass", "sales1": "demo-sales-pass"}
+#: spring dials two people and a busy line; callme shows Ada (in the CRM) first, then a
+#: stranger; silent has no caller ID
+SPRING = {number(HUMAN, 1): 1, number(HUMAN, 2): 1, number(BUSY, 1): 1}
+CALLME = {ADA: 2, number(HUMAN, 3): 1}
+ONCE = {"delay": 3600, "max_attempts": 1}
+
+
+def _campaigns(tmp: Path) -> Path:
+    def listed(name: str, people: dict[str, int]) -> dict[str, str]:
+        rows = "".join(f"{phone},{priority}\n" for phone, priority in people.items())
+        (tmp / f"{name}.csv").write_text("phone,priority\n" + rows)
+        return {"csv": f"{name}.csv"}
+
+    def campaign(mode: str, queue: str, people: dict[str, int], name: str,
+                 caller_id: str | None = "+15550009000") -> dict[str, Any]:
+        spec = {"mode": mode, "queue": queue, "max_lines": 2, "ring_seconds": 15,
+                "machine": {"action": "drop"}, "list": listed(name, people),
+                "retries": {kind: ONCE for kind in ("busy", "no_answer", "machine",
+                                                    "failed", "abandoned")}}
+        return spec | ({"caller_id": caller_id} if caller_id else {})
+
+    path = tmp / "campaigns.yaml"
+    path.write_text(yaml.safe_dump({"campaigns": {
+        "spring": campaign("progressive", "sales", SPRING, "spring"),
+        "callme": campaign("preview", "support", CALLME, "callme"),
+        "silent": campaign("progressive", "sales", {number(HUMAN, 5): 1}, "silent", None)}}))
+    return path
+
+
+def _users() -> list[dict[str, Any]]:
+    """The demo's users, a campaign manager and a salesperson."""
+    demo = yaml.safe_load((ROOT / "config/demo.yaml").read_text())["users"]
+    return [*demo, {"username": MANAGER[0], "password": MANAGER[1], "role": "marketing"},
+            {"username": "sales1", "password": PASSWORDS["sales1"], "role": "sales"}]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: AsteriskInstall,
+             tools: None) -> Iterator[Platform]:
+    tmp = tmp_path_factory.mktemp("dialer-pages")
+    queue = {"strategy": "longest_idle", "ring_timeout": 6, "announce_on_join": False}
+    # spring's agents wrap up in a second; callme's for a minute (the agent ends it)
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "sales": queue | {"wrap_up": 1}, "support": queue | {"wrap_up": 60},
+        "operator": queue | {"wrap_up": 1}}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
+        agent: {"skills": {"sales": 5}, "queues": {"sales": 1, "support": 1}}
+        for agent in ("agent101", "agent102")}}))
+    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
+                          acd={"queues": str(tmp / "queues.yaml"),
+                               "agents": str(tmp / "agents.yaml")},
+                          asterisk={"outbound_host": "127.0.0.1",
+                                    "outbound_port": OUTBOUND_PORT},
+                          sections={**SCRIPTS, "users": _users(), "dialer": {
+                              "calling_hours": ["00:00", "23:59"],
+                              "campaigns": str(_campaigns(tmp))}}) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def people(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[DialedPeople]:
+    dialed = DialedPeople(tmp_path_factory.mktemp("people"), OUTBOUND_PORT, OUTBOUND_MEDIA)
+    await dialed.start()
+    try:
+        yield dialed
+    finally:
+        await dialed.stop()
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def phones(platform: Platform, tmp_path_factory: pytest.TempPathFactory
+                 ) -> AsyncIterator[dict[str, AgentPhone]]:
+    async with agent_phones(platform, tmp_path_factory.mktemp("phones"),
+                            ("agent101", "agent102")) as started:
+        yield started
+
+
+async def sign_in(browser: Browser, platform: Platform, user: str, path: str) -> Page:
+    """A fresh browser context signed in as ``user`` through the sign-in page."""
+    context = await browser.new_context(base_url=platform.base_url,
+                                        viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    await page.goto(f"/login?next={path}")
+    await page.fill("#username", user)
+    await page.fill("#password", PASSWORDS[user])
+    await page.click("#sign-in")
+    await page.wait_for_url(f"**{path}")
+    return page
+
+
+def _as(platform: Platform, user: str, method: str, path: str) -> tuple[int, Any]:
+    """Status and body of one request with ``user``'s own token."""
+    token = platform.login(user, PASSWORDS[user])
+    request = urllib.request.Request(f"{platform.base_url}{path}", method=method,
+                                     data=b"{}", headers={"Authorization": f"Bearer {token}",
+                                                          "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as refused:
+        return refused.code, json.loads(refused.read() or b"null")
+
+
+def figure(card: Any, key: str) -> Any:
+    return card.locator(f'[data-metric="{key}"] .value')
+
+
+async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
+        browser: Browser, platform: Platform, people: DialedPeople,
+        phones: dict[str, AgentPhone]) -> None:
+    await api(platform, "POST", f"{BASE}/spring/seats", {"agent": "agent101"})
+    page = await sign_in(browser, platform, *MANAGER[:1], "/campaigns")
+    await page.wait_for_selector("body[data-ready=true]")
+    asked: list[str] = []  # the board asked for again (it must only be pushed)
+    page.on("request", lambda r: asked.append(r.url) if r.method == "GET"
+            and r.url.endswith(BASE) else None)
+    card = page.locator('article[data-campaign="spring"]')
+    await expect(figure(card, "state")).to_have_text("Idle")
+    await expect(figure(card, "agents_by_state")).to_have_text("1 ready", timeout=15_000)
+    # one definition per figure: listed once on the page, and the title of each figure
+    terms = await page.locator("#definitions dt").all_text_contents()
+    assert terms == [metric.label for metric in CAMPAIGN_METRICS]
+    for metric in CAMPAIGN_METRICS:
+        await expect(card.locator(f'[data-metric="{metric.key}"] dt')).to_have_attribute(
+            "title", metric.definition)
+    # a campaign without a caller ID refuses to start, and the page says why
+    silent = page.locator('article[data-campaign="silent"]')
+    await silent.locator('button[data-action="start"]').click()
+    await expect(silent.locator(".move-error")).to_contain_text("no caller ID")
+    await expect(figure(silent, "state")).to_have_text("Idle")
+
+    await card.locator('button[data-action="start"]').click()
+    await expect(figure(card, "state")).to_have_text("Running")
+    await expect(card.locator('button[data-action="start"]')).to_be_disabled()
+    await expect(figure(card, "dialed")).to_have_text("3", timeout=90_000)
+    await expect(figure(card, "records_reached")).to_have_text("2", timeout=90_000)
+    for key, shown in (("humans", "2"), ("connected", "2"), ("busy", "1"),
+                       ("abandoned", "0"), ("records_exhausted", "1"), ("records_left", "0"),
+                       ("rate_today", "0.00 %"), ("rate_24h", "0.00 %"),
+                       ("target", "3.00 %"), ("machines", "0")):
+        await expect(figure(card, key)).to_have_text(shown)
+    await expect(figure(card, "talk_minutes_per_hour")).to_have_text(re.compile(r"^\d+\.\d$"))
+    assert asked == []  # every change came pushed on the stream
+
+    await card.locator('button[data-action="pause"]').click()
+    await expect(figure(card, "state")).to_have_text("Paused")
+    await expect(card.locator('button[data-action="resume"]')).to_be_enabled()
+    await api(platform, "DELETE", f"{BASE}/spring/seats/agent101")
+    await expect(figure(card, "agents_by_state")).to_have_text("none", timeout=15_000)
+    await page.context.close()
+
+
+async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_next(
+        browser: Browser, platform: Platform, people: DialedPeople,
+        phones: dict[str, AgentPhone]) -> None:
+    desk = await sign_in(browser, platform, "agent102", "/agent")
+    await desk.wait_for_selector("#outbound[data-ready=true]")
+    item = desk.locator('#campaign-seats li[data-campaign="callme"]')
+    await expect(item).to_have_attribute("data-seat", "none")
+    await item.locator("button.join").click()  # baresip answers: the line stays open
+    await expect(item).to_have_attribute("data-seat", "ready", timeout=15_000)
+    await api(platform, "POST", f"{BASE}/callme/start")
+
+    panel = desk.locator("#preview-panel")
+    await expect(panel).to_be_visible(timeout=10_000)
+    await expect(desk.locator("#preview-number")).to_have_text(ADA)
+    await expect(desk.locator("#preview-attempt")).to_have_text("1")
+    await expect(desk.locator("#preview-contact-name")).to_have_text("Ada Lovelace")
+    countdown = desk.locator("#preview-countdown")
+    await expect(countdown).to_have_text(re.compile(r"^0:[0-3]\d$"))
+    first = await countdown.text_content()
+    await expect(countdown).not_to_have_text(first or "")  # it counts down
+    shown = await panel.get_attribute("data-dial-id")
+    assert shown
+    # another agent may not answer it
+    status, body = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/{shown}/dial")
+    assert status == 403, body
+
+    await desk.click("#preview-skip")  # the next record is shown at once
+    await expect(desk.locator("#preview-number")).to_have_text(number(HUMAN, 3))
+    await expect(desk.locator("#preview-contact")).to_have_text("not in the CRM")
+    status, body = _as(platform, "agent102", "POST", f"{BASE}/callme/previews/{shown}/dial")
+    assert status == 409, body  # skipped: no longer offered
+    await desk.click("#preview-dial")
+    await expect(desk.locator("#preview-result")).to_contain_text("Dialing")
+
+    # the person answers and is put through: the desktop shows a campaign call
+    await expect(desk.locator("#call-panel")).to_be_visible(timeout=30_000)
+    await expect(desk.locator("#call-kind")).to_be_visible()
+    await expect(desk.locator("#call-campaign")).to_have_text("· callme")
+    await expect(desk.locator("#call-caller")).to_contain_text(number(HUMAN, 3))
+    await expect(item).to_have_attribute("data-seat", "talking")
+    # they hang up: wrap-up until the agent is ready
+    await expect(item).to_have_attribute("data-seat", "wrap_up", timeout=30_000)
+    await expect(desk.locator("#call-status")).to_have_text("ended")
+    await item.locator("button.ready").click()
+    await expect(item).to_have_attribute("data-seat", "ready")
+    await item.locator("button.leave").click()
+    await expect(item).to_have_attribute("data-seat", "none", timeout=15_000)
+    await desk.context.close()
+
+
+async def test_the_dialer_routes_refuse_the_roles_they_are_not_for(
+        platform: Platform, browser: Browser) -> None:
+    for user, method, path in (
+            ("agent101", "GET", BASE),
+            ("agent101", "POST", f"{BASE}/spring/start"),
+            ("sales1", "GET", "/api/v1/dialer/seats/mine"),
+            ("sales1", "POST", f"{BASE}/callme/previews/callme-1/skip"),
+            ("mia", "POST", f"{BASE}/spring/seats"),
+            ("mia", "GET", "/agent")):
+        status, body = _as(platform, user, method, path)
+        assert status == 403, (user, method, path, body)
+    status, mine = _as(platform, "agent101", "GET", "/api/v1/dialer/seats/mine")
+    assert status == 200 and {c["campaign"] for c in mine["campaigns"]} == {
+        "spring", "callme", "silent"}
+    status, _ = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/callme-999/dial")
+    assert status == 404
+    # the page is the campaign managers': an agent's browser is told so
+    desk = await sign_in(browser, platform, "agent101", "/agent")
+    answer = await desk.goto("/campaigns")
+    assert answer is not None and answer.status == 403
+    await expect(desk.locator("header.top nav")).not_to_contain_text("Campaigns")
+    await desk.context.close()
