@@ -16,6 +16,8 @@ class PlacementAsked:
     source: Source
     number: str
     asked_by: str | None = None  #: the agent or user; None for a customer or the platform
+    #: a campaign's dial that may go only to a callee who gave their consent
+    consent_required: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -31,6 +31,8 @@ from contactcenter.calls.events import (
 from contactcenter.calls.states import FINAL, LATER, PlacementState, Source
 from contactcenter.calls.window import next_opening, utc
 from contactcenter.dialer.compliance import Callee, CallingWindow, callee_zones, check_call
+from contactcenter.dialer.compliance import Refusal as RuleBroken
+from contactcenter.dialer.law import DialFacts, DoNotCall, may_dial
 
 #: seconds the CRM has to say what it knows of a callee before the call is refused
 LOOKUP_TIMEOUT = 10.0
@@ -48,6 +50,7 @@ class _Placement:
     source: Source
     number: str
     asked_by: str | None
+    consent_required: bool = False  #: a campaign's dial that needs the callee's consent
     state: PlacementState = PlacementState.LOOKING_UP
     callee: Callee | None = None
     deadline: float | None = None  #: the lookup's guard, or a deferral's end
@@ -58,8 +61,12 @@ class _Placement:
 class CallGate:
     """Placements in, decisions out: feed it events and due timers, carry out its commands."""
 
-    def __init__(self, window: CallingWindow, *, lookup_timeout: float = LOOKUP_TIMEOUT) -> None:
+    def __init__(self, window: CallingWindow, *, lookup_timeout: float = LOOKUP_TIMEOUT,
+                 do_not_call: DoNotCall | None = None) -> None:
+        """``do_not_call``: the lists beyond the CRM's flag a campaign's dial is checked
+        against (the national registry imported as a file)."""
         self.window = window
+        self.do_not_call = do_not_call or DoNotCall()
         self.lookup_timeout = lookup_timeout
         self._placements: dict[str, _Placement] = {}
         self._ended: dict[str, PlacementState] = {}
@@ -107,7 +114,8 @@ class CallGate:
         if known:
             self.ignored += 1  # the same placement asked for twice: the first one stands
             return
-        placement = _Placement(event.placement_id, event.source, event.number, event.asked_by)
+        placement = _Placement(event.placement_id, event.source, event.number, event.asked_by,
+                               consent_required=event.consent_required)
         self._placements[placement.id] = placement
         self._arm(placement, now + self.lookup_timeout)
         self._out.append(LookUpCallee(placement_id=placement.id, number=placement.number))
@@ -126,7 +134,7 @@ class CallGate:
 
     def _found(self, placement: _Placement, event: CalleeFound, now: float) -> None:
         placement.callee = event.callee
-        refusal = check_call(event.callee, utc(now), self.window)
+        refusal = self._rules(placement, event.callee, now)
         zones = callee_zones(event.callee)
         if refusal is not None and (refusal.rule != "calling_hours" or not zones):
             rule = "unknown_time_zone" if refusal.rule == "calling_hours" else refusal.rule
@@ -138,6 +146,15 @@ class CallGate:
                 self._place(placement)
         else:
             self._accept_later(placement, now)
+
+    def _rules(self, placement: _Placement, callee: Callee, now: float) -> RuleBroken | None:
+        """The first rule the call breaks now; a campaign's dial is held to all of the
+        law's (``dialer.law.may_dial``: the national list and consent too)."""
+        if placement.source != "dialer":
+            return check_call(callee, utc(now), self.window)
+        facts = DialFacts(consent_required=placement.consent_required, consent=callee.consent)
+        return may_dial(callee, utc(now), self.window, do_not_call=self.do_not_call,
+                        facts=facts)
 
     def _accept_later(self, placement: _Placement, now: float) -> None:
         """A callback: accepted; dialed when its turn comes inside the window."""

@@ -124,6 +124,10 @@ class DialerSettings(_Section):
     campaigns: Path | None = None
     """The outbound campaigns file (``config/campaigns.yaml``), checked at start."""
 
+    national_do_not_call: Path | None = None
+    """The national do-not-call registry as a file (one number a line, or the registry's
+    CSV with a ``phone`` column): no campaign dials a number on it."""
+
     @field_validator("calling_hours")
     @classmethod
     def _ordered(cls, hours: tuple[dt.time, dt.time]) -> tuple[dt.time, dt.time]:

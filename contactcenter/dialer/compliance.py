@@ -42,6 +42,7 @@ class Callee:
     number: str
     do_not_call: bool = False
     time_zone: str | None = None  #: the CRM's, if it has one
+    consent: bool | None = None  #: the CRM contact's consent to be called; None: unknown
     number_zones: Sequence[str] = ()  #: from the numbering plan
 
 

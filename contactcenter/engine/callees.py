@@ -35,7 +35,9 @@ def callee_lookup(customers: CustomerService | None) -> Callable[[str], Awaitabl
         view = await customers.by_phone(number) if customers is not None else None
         contact: dict[str, Any] = (view.contact or {}) if view is not None else {}
         account: dict[str, Any] = (view.account or {}) if view is not None else {}
+        consent = contact.get("consent_marketing") if contact else None
         return Callee(number=number, do_not_call=bool(contact.get("do_not_call")),
+                      consent=bool(consent) if consent is not None else None,
                       time_zone=contact.get("time_zone") or account.get("time_zone"),
                       number_zones=number_zones(number))
 

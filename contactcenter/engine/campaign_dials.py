@@ -47,6 +47,7 @@ class DialSteps:
     name: str
     queue: str | None
     detect_machine: bool
+    consent_required: bool
     ledger: AbandonLedger
     board: BoardInputs
     _gate: Gatekeeper | None
@@ -75,7 +76,8 @@ class DialSteps:
                                        rule="unchecked", reason="no call gate"))
             return
         self._note("asked", dial=command.dial_id, record=command.record_id)
-        answer = self._gate.ask(command.dial_id, "dialer", command.number)
+        answer = self._gate.ask(command.dial_id, "dialer", command.number,
+                                consent_required=self.consent_required)
         answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
 
     def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:

@@ -65,13 +65,14 @@ class Gatekeeper:
         self.on_refused: Callable[[str], None] = lambda placement_id: None
 
     def ask(self, placement_id: str, source: Source, number: str,
-            asked_by: str | None = None) -> asyncio.Future[Cleared | Refused]:
+            asked_by: str | None = None, *, consent_required: bool = False,
+            ) -> asyncio.Future[Cleared | Refused]:
         """Check a placement; the future gets the first decision (``Cleared``: for a
         callback, accepted, with the earliest time it may be dialed; or ``Refused``)."""
         answer: asyncio.Future[Cleared | Refused] = asyncio.get_running_loop().create_future()
         self._answers[placement_id] = answer
         self._handle(PlacementAsked(placement_id=placement_id, source=source, number=number,
-                                    asked_by=asked_by))
+                                    asked_by=asked_by, consent_required=consent_required))
         return answer
 
     def turn(self, placement_id: str) -> Decision:

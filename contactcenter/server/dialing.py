@@ -7,16 +7,22 @@ campaign's members, leads) load once the CRM answers (``crm_core.dial_lists``).
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.acd.model import AcdConfig
 from contactcenter.config.settings import Settings
 from contactcenter.dialer.campaign_file import CampaignSpec, load_campaigns
+from contactcenter.dialer.dnc import load_national_dnc
 from contactcenter.dialer.events import Record
+from contactcenter.dialer.law import DoNotCall
 from contactcenter.dialer.lists import read_campaign_list
 from contactcenter.dialer.states import Campaign, Outcome, RetryRule
 from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.engine import Engine
+from crm_core.dialer_service import DialerService
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +62,41 @@ def csv_records(spec: CampaignSpec, settings: Settings) -> tuple[Record, ...]:
                         priority=r.priority + spec.priority) for r in listed.records)
 
 
+def national_lists(settings: Settings) -> DoNotCall:
+    """The do-not-call lists beyond the CRM's flags: the national registry, if given."""
+    path = settings.dialer.national_do_not_call
+    if path is None:
+        return DoNotCall()
+    return DoNotCall(national=load_national_dnc(settings.resolve(path)))
+
+
+async def load_crm_lists(settings: Settings, engine: Engine, queues: AcdConfig,
+                         crm: async_sessionmaker[AsyncSession]) -> None:
+    """Each campaign's CRM campaign (made if missing), and the lists that come from the
+    CRM (a segment, the campaign's members, leads); a list that fails to load leaves its
+    campaign without records, said in the log, and the others load."""
+    if engine.campaigns is None:
+        return
+    service, today = DialerService(crm), dt.date.today()
+    for name, spec in configured_campaigns(settings, queues).items():
+        runner = engine.campaigns.get(name)
+        try:
+            campaign_id = await service.start_campaign(name, today=today)
+            if runner is None or spec.list.csv:
+                continue
+            listed = await service.records(campaign_id, segment=spec.list.segment,
+                                           members=spec.list.members, leads=spec.list.leads,
+                                           today=today)
+        except Exception:
+            log.exception("campaign %s: its list could not be read from the CRM", name)
+            continue
+        for record_id, reason in listed.bad:
+            log.warning("campaign %s: %s left out: %s", name, record_id, reason)
+        runner.load(tuple(Record(record_id=r.record_id, number=r.number,
+                                 priority=r.priority + spec.priority, attempts=r.attempts,
+                                 abandoned_at=r.abandoned_at) for r in listed.records))
+
+
 def configured_campaigns(settings: Settings, queues: AcdConfig) -> dict[str, CampaignSpec]:
     """The campaigns file, checked against the queues, agents and scripts there are."""
     if settings.dialer.campaigns is None:
@@ -79,7 +120,7 @@ def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig,
         runner = engine.add_campaign(
             campaign_of(name, spec), abandon_target=spec.abandon_target,
             wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
-            queue=spec.queue, book=book)
+            queue=spec.queue, book=book, consent_required=spec.requires_consent)
         if book is not None and name in book.logs:
             runner.restore(book.logs[name])
         if spec.list.csv:

@@ -31,7 +31,12 @@ from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.scripting import ScriptBook
 from contactcenter.server.background import Background
-from contactcenter.server.dialing import configured_campaigns, wire_campaigns
+from contactcenter.server.dialing import (
+    configured_campaigns,
+    load_crm_lists,
+    national_lists,
+    wire_campaigns,
+)
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
 from contactcenter.server.statedir import prepare_state_dir
@@ -201,7 +206,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     control = engine.attach_control()
     window = CallingWindow(start=settings.dialer.calling_hours[0],
                            end=settings.dialer.calling_hours[1])
-    gate = engine.attach_gate(CallGate(window), callee_lookup(customers))
+    gate = engine.attach_gate(CallGate(window, do_not_call=national_lists(settings)),
+                              callee_lookup(customers))
     wire_campaigns(settings, engine, distributor.acd.config, book)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor)
@@ -242,6 +248,7 @@ async def run(settings: Settings) -> None:
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
     process = await _asterisk(settings)
     engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
+    await load_crm_lists(settings, engine, load_queues(settings), crm)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     outbox = CrmOutbox(journal, crm)

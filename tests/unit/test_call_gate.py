@@ -257,3 +257,38 @@ def test_a_turn_while_deferred_stays_deferred_until_the_same_time() -> None:
     assert again == [Deferred(placement_id="p1", until=at(8, day=8),
                               reason="outside calling hours")]
     assert gate.state("p1") is PlacementState.DEFERRED
+
+
+def _dial(gate: CallGate, now: float, found: Callee, *, consent_required: bool = False,
+          ) -> list[Any]:
+    gate.handle(PlacementAsked(placement_id="d1", source="dialer", number=found.number,
+                               consent_required=consent_required), now)
+    return decisions(gate.handle(CalleeFound(placement_id="d1", callee=found), now))
+
+
+def test_a_campaign_dial_inside_the_hours_is_placed_and_at_night_filed_for_the_morning(
+        ) -> None:
+    assert _dial(CallGate(WINDOW), at(10), callee()) == [Cleared(placement_id="d1")]
+    gate = CallGate(WINDOW)
+    assert _dial(gate, at(23), callee()) == [Cleared(placement_id="d1", earliest=at(8, day=8))]
+    assert gate.state("d1") is PlacementState.CANCELLED  # the dialer files it, no deferral
+    assert gate.next_deadline() is None
+
+
+def test_a_campaign_dial_is_held_to_the_national_list_and_to_consent() -> None:
+    from contactcenter.dialer.law import DoNotCall
+
+    gate = CallGate(WINDOW, do_not_call=DoNotCall(national=frozenset({"+12125550100"})))
+    [refused] = _dial(gate, at(10), callee())
+    assert isinstance(refused, Refused) and refused.rule == "national_do_not_call"
+    unknown = Callee(number="+12125550100", time_zone=NEW_YORK)
+    [refused] = _dial(CallGate(WINDOW), at(10), unknown, consent_required=True)
+    assert isinstance(refused, Refused) and refused.rule == "consent"
+    given = Callee(number="+12125550100", time_zone=NEW_YORK, consent=True)
+    assert _dial(CallGate(WINDOW), at(10), given, consent_required=True) == [
+        Cleared(placement_id="d1")]
+    # a person's own call is not a campaign's: the national list is the campaigns' rule
+    national = CallGate(WINDOW, do_not_call=DoNotCall(national=frozenset({"+12125550100"})))
+    ask(national, "click_to_talk", at(10))
+    cleared = national.handle(CalleeFound(placement_id="p1", callee=callee()), at(10))
+    assert decisions(cleared) == [Cleared(placement_id="p1")]
