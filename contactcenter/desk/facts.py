@@ -32,6 +32,10 @@ class CallFacts:
     queued: float | None = None
     #: the agents who had the call before a transfer, with their disposition and notes
     handled_before: tuple[dict[str, Any], ...] = ()
+    #: a campaign's dial: the campaign, the record's attempt, the script it names
+    campaign: str | None = None
+    attempt: int | None = None
+    script: str | None = None
 
     @property
     def acd_call_id(self) -> str:
@@ -48,7 +52,8 @@ class CallFacts:
     def merge_call(self, queue: str) -> dict[str, Any]:
         """The ``call`` root of a script's merge fields."""
         return {"caller": self.caller, "dialed": self.dialed, "queue": queue,
-                "campaign": None, "direction": self.direction,
+                "campaign": self.campaign, "attempt": self.attempt,
+                "direction": self.direction,
                 "ivr_path": list(self.ivr_path), "ivr": dict(self.variables),
                 # by node: ``{{ call.digits.account_number }}``
                 "digits": {entry["node"]: entry["digits"] for entry in self.digits}}
@@ -80,6 +85,15 @@ def _origin(record: CallRecord) -> str | None:
     return None
 
 
+def _dialed(record: CallRecord) -> dict[str, Any]:
+    """What a campaign's dial says of itself on ``call.dialed``: campaign, attempt, script."""
+    for event in record.events:
+        if event.get("type") == "call.dialed" and event.get("campaign"):
+            return {"campaign": str(event["campaign"]), "attempt": event.get("attempt"),
+                    "script": event.get("script")}
+    return {}
+
+
 def call_facts(journal: CallJournal, call_id: str) -> CallFacts:
     """The facts of ``call_id`` as its record (and a callback's origin) has them now."""
     record = journal.records.get(call_id)
@@ -95,4 +109,5 @@ def call_facts(journal: CallJournal, call_id: str) -> CallFacts:
                      direction=record.direction, origin=origin,
                      ivr_path=tuple(ivr.ivr_path), digits=_digits(ivr),
                      variables=dict(ivr.variables), handled_before=_handled_before(record),
-                     queued=queued if queued is not None else record.started or None)
+                     queued=queued if queued is not None else record.started or None,
+                     **_dialed(record))

@@ -201,6 +201,7 @@ class ScreenPops:
             "direction": call.facts.direction, "customer": customer, "lookup": status,
             "ivr": call.facts.ivr(), "wait": wait,
             "handled_before": [dict(entry) for entry in call.facts.handled_before],
+            "campaign": call.facts.campaign, "attempt": call.facts.attempt,
             "script": script.state()["view"] if script is not None else None,
             "dispositions": self.codes(call.queue), "time": self.clock()}
         call.pop = pop
@@ -221,7 +222,8 @@ class ScreenPops:
         if self._scripts is None or (current is not None and (
                 current.touched or current.agent == agent)):
             return current
-        script = self._scripts.select(queue=call.queue)
+        script = self._scripts.scripts.get(call.facts.script or "") or self._scripts.select(
+            queue=call.queue, campaign=call.facts.campaign)
         call.script = None if script is None else CallScript(
             script, self._merge_data(call, agent), agent)
         return call.script

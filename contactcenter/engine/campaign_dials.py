@@ -48,6 +48,7 @@ class DialSteps:
     queue: str | None
     detect_machine: bool
     consent_required: bool
+    script: str | None
     ledger: AbandonLedger
     board: BoardInputs
     _gate: Gatekeeper | None
@@ -105,7 +106,7 @@ class DialSteps:
         self._publish_call("call.dialed", leg, caller=command.number, dialed=command.number,
                            direction="outbound", queue=self.queue, campaign=self.name,
                            attempt=command.attempt, record_id=command.record_id,
-                           caller_id=command.caller_id)
+                           caller_id=command.caller_id, script=self.script)
         self._sender.put(dc.PlaceDial(
             call_id=command.dial_id, leg_id=leg_id, number=command.number,
             caller_id=command.caller_id, timeout=math.ceil(command.ring_timeout),

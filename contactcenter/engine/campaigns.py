@@ -58,8 +58,10 @@ class CampaignRunner(DialSteps, RestoreSteps):
                  gate: Gatekeeper | None, clock: Callable[[], float] = time.time,
                  abandon_target: float = 0.03, wrap_up: float = 10.0,
                  detect_machine: bool = True, queue: str | None = None,
-                 book: CampaignBook | None = None, consent_required: bool = False) -> None:
+                 book: CampaignBook | None = None, consent_required: bool = False,
+                 script: str | None = None) -> None:
         self.name = campaign.name
+        self.script = script
         self.consent_required = consent_required
         self.book = book
         log = book.log(campaign.name) if book is not None else CampaignLog()

@@ -143,7 +143,10 @@ SPECS: tuple[EventSpec, ...] = (
         f("origin", STR, "the call that asked for the callback", optional=True),
         f("campaign", STR, "a campaign's dial: the campaign", optional=True),
         f("attempt", INT, "a campaign's dial: the record's attempt", optional=True),
-        f("record_id", STR, "a campaign's dial: the list record", optional=True))),
+        f("record_id", STR, "a campaign's dial: the list record", optional=True),
+        f("caller_id", STR, "a campaign's dial: the number shown to the callee",
+          optional=True),
+        f("script", OPT_STR, "a campaign's dial: the call script it names", optional=True))),
     EventSpec("callback.connected", "the customer called back answered and is bridged with "
               "the agent", (f("number", STR), f("agent", STR, optional=True))),
     EventSpec("call.refused", "a call a user asked for (click-to-talk) that the calling "
@@ -211,7 +214,9 @@ SPECS: tuple[EventSpec, ...] = (
         f("lookup", STR), f("ivr", MAP), f("wait", FLOAT), f("script", OPT_MAP),
         f("dispositions", LIST),
         f("handled_before", LIST, "the agents who had the call before a transfer: agent, "
-                                  "talked, disposition, notes"))),
+                                  "talked, disposition, notes"),
+        f("campaign", OPT_STR, "a campaign's call: the campaign", optional=True),
+        f("attempt", OPT_INT, "a campaign's call: the record's attempt", optional=True))),
     EventSpec("script.answers", "the agent answered (or went back over) a question of the "
               "call's script", (
         _AGENT, f("script", STR), f("answers", MAP, "all of them so far"))),

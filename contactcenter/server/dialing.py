@@ -120,7 +120,8 @@ def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig,
         runner = engine.add_campaign(
             campaign_of(name, spec), abandon_target=spec.abandon_target,
             wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
-            queue=spec.queue, book=book, consent_required=spec.requires_consent)
+            queue=spec.queue, book=book, consent_required=spec.requires_consent,
+            script=spec.script)
         if book is not None and name in book.logs:
             runner.restore(book.logs[name])
         if spec.list.csv:

@@ -129,6 +129,12 @@ async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
         talked = [e for e in watcher.events if e["type"] == "call.answered"
                   and e["call_id"] in dialed]
         assert {e["agent"] for e in talked} <= set(AGENTS) and len(talked) == 2
+        pops = [e for e in watcher.events if e["type"] == "screen.pop"]
+        for answered in talked:  # the agent's desktop shows whom they talk to, and why
+            pop = next(p for p in pops if p["call_id"] == answered["call_id"])
+            assert (pop["agent"], pop["campaign"], pop["attempt"], pop["direction"]) == (
+                answered["agent"], CAMPAIGN, 1, "outbound")
+            assert pop["caller"] == dialed[answered["call_id"]]["dialed"]
         verdicts = {dialed[e["call_id"]]["dialed"]: e["human"] for e in watcher.events
                     if e["type"] == "dialer.detected"}
         assert verdicts == {n: kind == "human" for n, kind in PEOPLE.items()
