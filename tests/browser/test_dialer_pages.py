@@ -21,6 +21,7 @@ import yaml
 from playwright.async_api import Browser, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.web.pages.campaign_stream import PREVIEW_SECONDS
 from contactcenter.web.pages.campaigns import CAMPAIGN_METRICS
 from tests.browser.support import ADA, SCRIPTS, agent_phones, api
 from tests.integration.baresip import AgentPhone
@@ -34,10 +35,10 @@ OUTBOUND_PORT, OUTBOUND_MEDIA = free_ports(2)
 MANAGER = ("mia", "demo-marketing-pass")
 PASSWORDS = {"mia": MANAGER[1], "agent101": "demo-agent101-pass",
              "agent102": "demo-agent102-pass", "sales1": "demo-sales-pass"}
-#: spring dials two people and a busy line; callme shows Ada (in the CRM) first, then a
-#: stranger; silent has no caller ID
+#: spring dials two people and a busy line; callme shows Ada (in the CRM) first, then two
+#: strangers; silent has no caller ID
 SPRING = {number(HUMAN, 1): 1, number(HUMAN, 2): 1, number(BUSY, 1): 1}
-CALLME = {ADA: 2, number(HUMAN, 3): 1}
+CALLME = {ADA: 2, number(HUMAN, 3): 1, number(HUMAN, 4): 0}
 ONCE = {"delay": 3600, "max_attempts": 1}
 
 
@@ -121,6 +122,7 @@ async def sign_in(browser: Browser, platform: Platform, user: str, path: str) ->
     await page.fill("#password", PASSWORDS[user])
     await page.click("#sign-in")
     await page.wait_for_url(f"**{path}")
+    await page.wait_for_selector('body[data-live="live"]')  # (the URL matched at once)
     return page
 
 
@@ -132,9 +134,15 @@ def _as(platform: Platform, user: str, method: str, path: str) -> tuple[int, Any
                                                           "Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.loads(response.read() or b"null")
+            return response.status, _body(response.read(), response.headers)
     except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read() or b"null")
+        return refused.code, _body(refused.read(), refused.headers)
+
+
+def _body(text: bytes, headers: Any) -> Any:
+    """JSON, or the text of a page."""
+    kind = headers.get("Content-Type", "")
+    return json.loads(text or b"null") if "json" in kind else text.decode()
 
 
 def figure(card: Any, key: str) -> Any:
@@ -150,6 +158,7 @@ async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
     asked: list[str] = []  # the board asked for again (it must only be pushed)
     page.on("request", lambda r: asked.append(r.url) if r.method == "GET"
             and r.url.endswith(BASE) else None)
+    await expect(page.locator("header.top nav")).to_contain_text("Campaigns")
     card = page.locator('article[data-campaign="spring"]')
     await expect(figure(card, "state")).to_have_text("Idle")
     await expect(figure(card, "agents_by_state")).to_have_text("1 ready", timeout=15_000)
@@ -231,6 +240,14 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
     await expect(desk.locator("#call-status")).to_have_text("ended")
     await item.locator("button.ready").click()
     await expect(item).to_have_attribute("data-seat", "ready")
+
+    # the next record, left alone, is dialed when its countdown runs out
+    await expect(desk.locator("#preview-number")).to_have_text(number(HUMAN, 4))
+    await expect(desk.locator("#preview-dial")).to_be_enabled()
+    await expect(desk.locator("#preview-result")).to_contain_text(
+        "Dialing", timeout=int(PREVIEW_SECONDS * 1000) + 15_000)
+    await expect(desk.locator("#call-caller")).to_contain_text(number(HUMAN, 4),
+                                                               timeout=30_000)
     await item.locator("button.leave").click()
     await expect(item).to_have_attribute("data-seat", "none", timeout=15_000)
     await desk.context.close()
@@ -254,7 +271,8 @@ async def test_the_dialer_routes_refuse_the_roles_they_are_not_for(
     assert status == 404
     # the page is the campaign managers': an agent's browser is told so
     desk = await sign_in(browser, platform, "agent101", "/agent")
+    await expect(desk.locator("header.top nav")).not_to_contain_text("Campaigns")
     answer = await desk.goto("/campaigns")
     assert answer is not None and answer.status == 403
-    await expect(desk.locator("header.top nav")).not_to_contain_text("Campaigns")
+    await expect(desk.locator("#forbidden")).to_contain_text("/campaigns")
     await desk.context.close()
