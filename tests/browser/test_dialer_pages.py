@@ -248,6 +248,12 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
         "Dialing", timeout=int(PREVIEW_SECONDS * 1000) + 15_000)
     await expect(desk.locator("#call-caller")).to_contain_text(number(HUMAN, 4),
                                                                timeout=30_000)
+    # a disposition after the call ends the wrap-up, as Ready does
+    await expect(item).to_have_attribute("data-seat", "wrap_up", timeout=30_000)
+    await desk.check('#disposition-codes input[value="resolved"]')
+    await desk.click("#disposition-save")
+    await expect(desk.locator("#disposition-result")).to_have_text("Saved.")
+    await expect(item).to_have_attribute("data-seat", "ready")
     await item.locator("button.leave").click()
     await expect(item).to_have_attribute("data-seat", "none", timeout=15_000)
     await desk.context.close()
