@@ -23,7 +23,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from contactcenter.acd.model import AcdConfig
 from contactcenter.desk.customers import Customer, CustomerLookup, CustomerSource
@@ -87,14 +87,25 @@ class DeskCall:
         self.offered_to = {agent} if agent is not None else set()
 
 
+class CampaignDesk(Protocol):
+    """What the desk asks of the dialer's campaigns (``engine.outbound_campaigns``)."""
+
+    def codes_of(self, campaign: str) -> list[dict[str, Any]] | None: ...
+
+    def disposed(self, campaign: str, call_id: str, *, agent: str, code: str,
+                 callback_at: float | None) -> bool: ...
+
+
 class ScreenPops:
     """The desk's calls, kept up to date from the bus; one pop per offer."""
 
     def __init__(self, *, bus: EventBus, journal: CallJournal,
                  customers: CustomerSource | None = None, acd: AcdConfig | None = None,
                  scripts: ScriptBook | None = None, clock: Callable[[], float] = time.time,
-                 lookup_timeout: float = LOOKUP_TIMEOUT) -> None:
+                 lookup_timeout: float = LOOKUP_TIMEOUT,
+                 campaigns: CampaignDesk | None = None) -> None:
         self.bus = bus
+        self.campaigns = campaigns
         self.journal = journal
         self.clock = clock
         self._customers = customers
@@ -203,7 +214,7 @@ class ScreenPops:
             "handled_before": [dict(entry) for entry in call.facts.handled_before],
             "campaign": call.facts.campaign, "attempt": call.facts.attempt,
             "script": script.state()["view"] if script is not None else None,
-            "dispositions": self.codes(call.queue), "time": self.clock()}
+            "dispositions": self.codes_of(call), "time": self.clock()}
         call.pop = pop
         call.ready.set()
         if not publish:
@@ -234,6 +245,15 @@ class ScreenPops:
                 "offer": customer.get("next_best_offer"),
                 "call": call.facts.merge_call(call.queue),
                 "agent": {"id": agent, "name": self._names.get(agent) or agent}}
+
+    def codes_of(self, call: DeskCall) -> list[dict[str, Any]]:
+        """The codes for this call: its campaign's, else its queue's."""
+        campaign = call.facts.campaign
+        if campaign is not None and self.campaigns is not None:
+            codes = self.campaigns.codes_of(campaign)
+            if codes is not None:
+                return codes
+        return list(self.codes(call.queue))
 
     def codes(self, queue: str) -> list[dict[str, str]]:
         config = self.queues.get(queue)

@@ -12,6 +12,7 @@ call's interaction from there. A disposition ends the agent's wrap-up for that c
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from contactcenter.acd.runtime import AcdUsageError
 from contactcenter.acd.states import AgentState
 from contactcenter.desk.customers import CustomerSource
 from contactcenter.desk.errors import DeskError
-from contactcenter.desk.screenpop import LOOKUP_TIMEOUT, DeskCall, ScreenPops
+from contactcenter.desk.screenpop import LOOKUP_TIMEOUT, CampaignDesk, DeskCall, ScreenPops
 from contactcenter.desk.scripts import NO_SCRIPT
 from contactcenter.engine.distribution import Distributor
 from contactcenter.events.bus import DomainEvent, EventBus
@@ -31,7 +32,7 @@ from contactcenter.scripting import ScriptBook
 
 #: the longest notes a disposition takes
 MAX_NOTES = 4_000
-_DISPOSITION_FIELDS = frozenset({"code", "notes"})
+_DISPOSITION_FIELDS = frozenset({"code", "notes", "callback_at"})
 
 
 class Desk:
@@ -41,9 +42,11 @@ class Desk:
                  customers: CustomerSource | None = None, acd: AcdConfig | None = None,
                  scripts: ScriptBook | None = None, distributor: Distributor | None = None,
                  clock: Callable[[], float] = time.time,
-                 lookup_timeout: float = LOOKUP_TIMEOUT) -> None:
+                 lookup_timeout: float = LOOKUP_TIMEOUT,
+                 campaigns: CampaignDesk | None = None) -> None:
         self.pops = ScreenPops(bus=bus, journal=journal, customers=customers, acd=acd,
-                               scripts=scripts, clock=clock, lookup_timeout=lookup_timeout)
+                               scripts=scripts, clock=clock, lookup_timeout=lookup_timeout,
+                               campaigns=campaigns)
         self._distributor = distributor
 
     def start(self) -> asyncio.Task[None]:
@@ -104,6 +107,7 @@ class Desk:
         """The agent's code and notes for the call; ends their wrap-up of it. An agent who
         had the call before a transfer (``as_agent``) disposes of their own part."""
         code, notes = self._checked(call, body)
+        callback_at = self._callback_at(call, code, body.get("callback_at"))
         record = self.pops.journal.records.get(call.call_id)
         agent = call.answered_by or (record.agent if record is not None else None)
         if as_agent is not None and as_agent in call.handled:
@@ -111,8 +115,14 @@ class Desk:
         if agent is None:
             raise DeskError(409, "the call has no agent yet; dispose of it once answered")
         self._record({"type": "call.disposed", "call_id": call.call_id, "agent": agent,
-                      "queue": call.queue, "code": code, "notes": notes, "by": by})
-        ended = self._end_wrap_up(agent, call.facts.acd_call_id)
+                      "queue": call.queue, "code": code, "notes": notes, "by": by,
+                      **({"callback_at": callback_at} if callback_at is not None else {})})
+        campaigns, campaign = self.pops.campaigns, call.facts.campaign
+        if campaign is not None and campaigns is not None:
+            ended = campaigns.disposed(campaign, call.call_id, agent=agent, code=code,
+                                       callback_at=callback_at)
+        else:
+            ended = self._end_wrap_up(agent, call.facts.acd_call_id)
         return {"call_id": call.call_id, "agent": agent, "queue": call.queue, "code": code,
                 "notes": notes, "wrap_up_ended": ended}
 
@@ -120,17 +130,37 @@ class Desk:
         for key in body:
             if key not in _DISPOSITION_FIELDS:
                 raise DeskError(422, f"{key}: unknown field (use code, notes)", key)
-        codes = [entry["code"] for entry in self.pops.codes(call.queue)]
+        codes = [entry["code"] for entry in self.pops.codes_of(call)]
         code = body.get("code")
         if not isinstance(code, str) or code not in codes:
             have = ", ".join(codes) or "none"
-            raise DeskError(422, f"code: one of the queue's codes ({have})", "code")
+            whose = "campaign's" if call.facts.campaign else "queue's"
+            raise DeskError(422, f"code: one of the {whose} codes ({have})", "code")
         notes = body.get("notes")
         if notes is None:
             notes = ""
         if not isinstance(notes, str) or len(notes) > MAX_NOTES:
             raise DeskError(422, f"notes: text of at most {MAX_NOTES:,} characters", "notes")
         return code, notes
+
+    def _callback_at(self, call: DeskCall, code: str, raw: object) -> float | None:
+        """The time a customer agreed to be called back (a campaign's callback code):
+        ISO 8601 with its offset, in the future; None for any other code."""
+        entry = next((c for c in self.pops.codes_of(call) if c["code"] == code), {})
+        if not entry.get("callback"):
+            if raw is not None:
+                raise DeskError(422, "callback_at: only with a callback code", "callback_at")
+            return None
+        try:
+            when = dt.datetime.fromisoformat(str(raw))
+        except ValueError:
+            when = None
+        if raw is None or when is None or when.tzinfo is None:
+            raise DeskError(422, "callback_at: the agreed time, ISO 8601 with its offset "
+                                 "(2026-12-08T15:00:00-05:00)", "callback_at")
+        if when.timestamp() <= self.pops.clock():
+            raise DeskError(422, "callback_at: a time to come", "callback_at")
+        return when.timestamp()
 
     def _end_wrap_up(self, agent: str, acd_call_id: str) -> bool:
         """End the agent's wrap-up if it is this call's; True when it did."""

@@ -64,6 +64,15 @@ class MachineRule(_Spec):
         return self
 
 
+class CampaignDisposition(_Spec):
+    """A code the agent gives a campaign's call; ``callback``: the customer agreed to be
+    called back at a time the agent gives with it."""
+
+    code: Annotated[str, Field(min_length=1, max_length=40)]
+    label: str
+    callback: bool = False
+
+
 class ListSource(_Spec):
     """Where the records come from: exactly one of a saved segment, the CRM campaign's
     members, the leads (of a status), or a CSV file (relative to this file)."""
@@ -99,6 +108,8 @@ class CampaignSpec(_Spec):
     list: ListSource
     requires_consent: bool = False
     priority: int = 0  #: records of campaigns with a higher one are dialed first
+    #: the codes agents give its calls (none: the queue's, and "call back" agreed)
+    dispositions: tuple[CampaignDisposition, ...] = ()
 
     @model_validator(mode="after")
     def _coherent(self) -> CampaignSpec:

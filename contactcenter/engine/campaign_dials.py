@@ -24,6 +24,9 @@ from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
 
+#: the dials whose record an agent's late code can still name
+KEEP_DIALS = 10_000
+
 
 @dataclass(slots=True)
 class DialLeg:
@@ -58,6 +61,7 @@ class DialSteps:
     _legs: dict[str, DialLeg]
     _by_leg: dict[str, str]
     _run_mark: str
+    _dial_records: dict[str, tuple[str, str]]
 
     def _feed(self, event: de_.DialerEvent) -> None:
         raise NotImplementedError
@@ -100,6 +104,9 @@ class DialSteps:
             dial_id=command.dial_id, leg=leg_id, number=command.number,
             record_id=command.record_id, attempt=command.attempt, placed=self._clock())
         self._by_leg[leg_id] = command.dial_id
+        self._dial_records[command.dial_id] = (command.record_id, command.number)
+        if len(self._dial_records) > KEEP_DIALS:  # the oldest first (insertion order)
+            del self._dial_records[next(iter(self._dial_records))]
         self._note("dialed", dial=command.dial_id, record=command.record_id,
                    number=command.number, leg=leg_id, attempt=command.attempt,
                    at=leg.placed)

@@ -32,7 +32,7 @@ from contactcenter.dialer.states import Campaign, Outcome
 from contactcenter.engine.campaign_board import BoardInputs, board
 from contactcenter.engine.campaign_book import CampaignBook, CampaignLog, DialLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
-from contactcenter.engine.campaign_restore import RestoreSteps, overlay
+from contactcenter.engine.campaign_restore import RestoreSteps, most_attempts, overlay
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -59,9 +59,11 @@ class CampaignRunner(DialSteps, RestoreSteps):
                  abandon_target: float = 0.03, wrap_up: float = 10.0,
                  detect_machine: bool = True, queue: str | None = None,
                  book: CampaignBook | None = None, consent_required: bool = False,
-                 script: str | None = None) -> None:
+                 script: str | None = None,
+                 codes: tuple[dict[str, Any], ...] = ()) -> None:
         self.name = campaign.name
         self.script = script
+        self.codes = codes  #: the campaign's own disposition codes (none: the queue's)
         self.consent_required = consent_required
         self.book = book
         log = book.log(campaign.name) if book is not None else CampaignLog()
@@ -87,6 +89,8 @@ class CampaignRunner(DialSteps, RestoreSteps):
         self._doubt_legs: dict[str, str] = {}
         self._doubt_answered: set[str] = set()
         self._doubt_outcome: dict[str, Outcome] = {}
+        #: each dial's record and number, for the agents' codes that come after its end
+        self._dial_records: dict[str, tuple[str, str]] = {}
         self._was = "idle"
 
     # -- the campaign manager, the agents ----------------------------------------------------
@@ -124,6 +128,30 @@ class CampaignRunner(DialSteps, RestoreSteps):
 
     def agent_break(self, agent: str, paused: bool, reason: str = "break") -> None:
         self._seat(st.AgentBreak(agent=agent, paused=paused, reason=reason))
+
+    def disposed(self, dial_id: str, *, agent: str, callback_at: float | None) -> bool:
+        """The agent's code for a call: their wrap-up ends (True if it did); a callback
+        the customer agreed to puts the record back for that time."""
+        seat = self.seats.seat(agent)
+        wrapping = seat is not None and seat.state is st.SeatState.WRAP_UP
+        if wrapping:
+            self.agent_done(agent)
+        record = self._dial_records.get(dial_id)
+        if callback_at is not None and record is not None:
+            self._call_back(record, callback_at)
+        return wrapping
+
+    def _call_back(self, record: tuple[str, str], at: float) -> None:
+        record_id, number = record
+        entry = self.core.record(record_id)
+        # an agreed callback is owed whatever the retry rules' maximum (a record loaded
+        # with as many attempts as that is done: the count stays just under it)
+        attempts = min(entry.attempts if entry is not None else 0,
+                       most_attempts(self._campaign) - 1)
+        self._note("settled", record=record_id, attempts=attempts, next_due=at,
+                   outcome="callback", at=self._clock())
+        self._feed(de_.RecordsLoaded(records=(de_.Record(
+            record_id=record_id, number=number, attempts=attempts, earliest=at),)))
 
     def preview_dialed(self, dial_id: str) -> None:
         """The previewing agent dials the record shown (``dialer.preview``)."""

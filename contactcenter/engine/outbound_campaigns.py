@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.telephony import events as de
@@ -43,6 +44,19 @@ class Campaigns:
     def resume_after_restart(self) -> None:
         for runner in self.runners.values():
             runner.resume_after_restart()
+
+    def codes_of(self, campaign: str) -> list[dict[str, Any]] | None:
+        """The codes agents give the campaign's calls (None: the queue's)."""
+        runner = self.runners.get(campaign)
+        return list(runner.codes) if runner is not None and runner.codes else None
+
+    def disposed(self, campaign: str, call_id: str, *, agent: str, code: str,
+                 callback_at: float | None) -> bool:
+        """An agent's code for a campaign's call; True when it ended their wrap-up."""
+        runner = self.runners.get(campaign)
+        if runner is None:
+            return False
+        return runner.disposed(call_id, agent=agent, callback_at=callback_at)
 
     def on_driver_event(self, event: de.DriverEvent) -> bool:
         """True when the event was a campaign's."""

@@ -223,7 +223,9 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("call.disposed", "the agent disposed of the call (also after its end; the "
               "last one counts)", (
         _AGENT, f("queue", OPT_STR), f("code", STR), f("notes", STR),
-        f("by", STR, "the user"))),
+        f("by", STR, "the user"),
+        f("callback_at", FLOAT, "a campaign's call: when the customer agreed to be called "
+                                "back", optional=True))),
     # -- agents, queues, phones
     EventSpec("agent.state", "an agent's state changed", (
         _AGENT, f("state", STR, "`logged_out`, `available`, `ringing`, `on_call`, "

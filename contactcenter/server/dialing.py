@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.acd.model import AcdConfig
+from contactcenter.acd.model import DEFAULT_DISPOSITIONS, AcdConfig, QueueConfig
 from contactcenter.config.settings import Settings
 from contactcenter.dialer.campaign_file import CampaignSpec, load_campaigns
 from contactcenter.dialer.dnc import load_national_dnc
@@ -48,6 +49,20 @@ def campaign_of(name: str, spec: CampaignSpec) -> Campaign:
         ring_timeout=float(spec.ring_seconds), power_ratio=spec.power_ratio, retry=retry,
         machine=spec.machine.action, machine_message=spec.machine.message or "",
         abandon_message=f"{ABANDON_SOUNDS}&digits:{caller.lstrip('+')}")
+
+
+#: the code that puts the record back for the time the customer agreed to
+CALL_BACK = {"code": "call_back", "label": "Call back at the agreed time", "callback": True}
+
+
+def campaign_codes(spec: CampaignSpec, queue: QueueConfig | None
+                   ) -> tuple[dict[str, Any], ...]:
+    """The campaign's disposition codes; none given: its queue's (or the default set),
+    with "call back" at a time the customer agreed to."""
+    if spec.dispositions:
+        return tuple(d.model_dump() for d in spec.dispositions)
+    given = queue.dispositions if queue is not None else DEFAULT_DISPOSITIONS
+    return (*({"code": d.code, "label": d.label, "callback": False} for d in given), CALL_BACK)
 
 
 def csv_records(spec: CampaignSpec, settings: Settings) -> tuple[Record, ...]:
@@ -121,7 +136,7 @@ def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig,
             campaign_of(name, spec), abandon_target=spec.abandon_target,
             wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
             queue=spec.queue, book=book, consent_required=spec.requires_consent,
-            script=spec.script)
+            script=spec.script, codes=campaign_codes(spec, queue))
         if book is not None and name in book.logs:
             runner.restore(book.logs[name])
         if spec.list.csv:

@@ -210,7 +210,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                               callee_lookup(customers))
     wire_campaigns(settings, engine, distributor.acd.config, book)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
-                scripts=scripts, distributor=distributor)
+                scripts=scripts, distributor=distributor, campaigns=engine.campaigns)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute

@@ -6,6 +6,7 @@ dials end as such; every dial is a call record that reaches the CRM."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -37,8 +38,8 @@ def _campaigns(tmp: Path) -> Path:
     path.write_text(yaml.safe_dump({"campaigns": {CAMPAIGN: {
         "mode": "progressive", "queue": "sales", "caller_id": "+15550009000",
         "max_lines": 4, "ring_seconds": 15, "machine": {"action": "drop"},
-        "retries": {kind: once for kind in ("busy", "no_answer", "machine", "failed",
-                                            "abandoned")},
+        "retries": {**{kind: once for kind in ("busy", "no_answer", "machine", "failed")},
+                    "abandoned": {"delay": 72 * 3600, "max_attempts": 2}},
         "list": {"csv": "people.csv"}}}}))
     return path
 
@@ -145,5 +146,28 @@ async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
         assert board["records"]["reached"] == 2 and board["records"]["exhausted"] == 3
         assert board["records"]["left"] == 0
         assert board["agents"]["talk_minutes_per_hour"] > 0
+        await _a_callback_agreed_is_dialed_at_its_time(platform, watcher, talked[0])
         for phone in agents:
             await asyncio.to_thread(_api, platform, "DELETE", f"{base}/seats/{phone.agent}")
+
+
+async def _a_callback_agreed_is_dialed_at_its_time(
+        platform: Platform, watcher: EventWatcher, answered: dict[str, Any]) -> None:
+    """The agent codes the call "call back" at a time the customer agreed to: the person
+    is called again then, as the record's next attempt, and it is on the record."""
+    pop = await asyncio.to_thread(_api, platform, "GET",
+                                  f"/api/v1/calls/{answered['call_id']}/screen")
+    assert "call_back" in [code["code"] for code in pop["dispositions"]]
+    at = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=6)
+    disposed = await asyncio.to_thread(
+        _api, platform, "POST", f"/api/v1/calls/{answered['call_id']}/disposition",
+        {"code": "call_back", "notes": "after the meeting", "callback_at": at.isoformat()})
+    assert disposed["code"] == "call_back"
+    number = next(e["dialed"] for e in watcher.events if e["type"] == "call.dialed"
+                  and e["call_id"] == answered["call_id"])
+    again = await watcher.wait_for(lambda e: e["type"] == "call.dialed"
+                                   and e["dialed"] == number and e["attempt"] == 2, timeout=30)
+    assert again["time"] >= at.timestamp()
+    ended = await watcher.wait_for(lambda e: e["type"] == "dialer.ended"
+                                   and e["dial_id"] == again["call_id"], timeout=30)
+    assert ended["outcome"] == "human"
