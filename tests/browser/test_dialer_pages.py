@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import yaml
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.web.pages.campaign_stream import PREVIEW_SECONDS
@@ -145,15 +145,31 @@ def _body(text: bytes, headers: Any) -> Any:
     return json.loads(text or b"null") if "json" in kind else text.decode()
 
 
-def figure(card: Any, key: str) -> Any:
+def figure(card: Locator, key: str) -> Locator:
     return card.locator(f'[data-metric="{key}"] .value')
+
+
+async def _one_definition_each(page: Page, card: Locator) -> None:
+    """Every figure's definition: listed once on the page, and the title of the figure."""
+    terms = await page.locator("#definitions dt").all_text_contents()
+    assert terms == [metric.label for metric in CAMPAIGN_METRICS]
+    for metric in CAMPAIGN_METRICS:
+        await expect(card.locator(f'[data-metric="{metric.key}"] dt')).to_have_attribute(
+            "title", metric.definition)
+
+
+async def _refused_without_caller_id(page: Page) -> None:
+    silent = page.locator('article[data-campaign="silent"]')
+    await silent.locator('button[data-action="start"]').click()
+    await expect(silent.locator(".move-error")).to_contain_text("no caller ID")
+    await expect(figure(silent, "state")).to_have_text("Idle")
 
 
 async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
         browser: Browser, platform: Platform, people: DialedPeople,
         phones: dict[str, AgentPhone]) -> None:
     await api(platform, "POST", f"{BASE}/spring/seats", {"agent": "agent101"})
-    page = await sign_in(browser, platform, *MANAGER[:1], "/campaigns")
+    page = await sign_in(browser, platform, MANAGER[0], "/campaigns")
     await page.wait_for_selector("body[data-ready=true]")
     asked: list[str] = []  # the board asked for again (it must only be pushed)
     page.on("request", lambda r: asked.append(r.url) if r.method == "GET"
@@ -162,17 +178,8 @@ async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
     card = page.locator('article[data-campaign="spring"]')
     await expect(figure(card, "state")).to_have_text("Idle")
     await expect(figure(card, "agents_by_state")).to_have_text("1 ready", timeout=15_000)
-    # one definition per figure: listed once on the page, and the title of each figure
-    terms = await page.locator("#definitions dt").all_text_contents()
-    assert terms == [metric.label for metric in CAMPAIGN_METRICS]
-    for metric in CAMPAIGN_METRICS:
-        await expect(card.locator(f'[data-metric="{metric.key}"] dt')).to_have_attribute(
-            "title", metric.definition)
-    # a campaign without a caller ID refuses to start, and the page says why
-    silent = page.locator('article[data-campaign="silent"]')
-    await silent.locator('button[data-action="start"]').click()
-    await expect(silent.locator(".move-error")).to_contain_text("no caller ID")
-    await expect(figure(silent, "state")).to_have_text("Idle")
+    await _one_definition_each(page, card)
+    await _refused_without_caller_id(page)
 
     await card.locator('button[data-action="start"]').click()
     await expect(figure(card, "state")).to_have_text("Running")
@@ -195,61 +202,67 @@ async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
     await page.context.close()
 
 
+async def _joined(desk: Page, campaign: str) -> Locator:
+    """The agent joins from the desktop; their baresip answers and the line stays open."""
+    await desk.wait_for_selector("#outbound[data-ready=true]")
+    item = desk.locator(f'#campaign-seats li[data-campaign="{campaign}"]')
+    await expect(item).to_have_attribute("data-seat", "none")
+    await item.locator("button.join").click()
+    await expect(item).to_have_attribute("data-seat", "ready", timeout=15_000)
+    return item
+
+
+async def _shown(desk: Page, phone: str, contact: Locator, who: str) -> str:
+    """The record on the desktop with its attempt and contact; its dial's id."""
+    panel = desk.locator("#preview-panel")
+    await expect(panel).to_be_visible(timeout=10_000)
+    await expect(desk.locator("#preview-number")).to_have_text(phone)
+    await expect(desk.locator("#preview-attempt")).to_have_text("1")
+    await expect(contact).to_have_text(who)
+    await expect(desk.locator("#preview-dial")).to_be_enabled()
+    dial_id = await panel.get_attribute("data-dial-id")
+    assert dial_id
+    return dial_id
+
+
+async def _put_through(desk: Page, item: Locator, phone: str) -> None:
+    """The person answers: a campaign call on the desktop, then wrap-up once they hang up."""
+    await expect(desk.locator("#call-caller")).to_contain_text(phone, timeout=30_000)
+    await expect(desk.locator("#call-kind")).to_be_visible()
+    await expect(desk.locator("#call-campaign")).to_have_text("· callme")
+    await expect(item).to_have_attribute("data-seat", "wrap_up", timeout=30_000)
+    await expect(desk.locator("#call-status")).to_have_text("ended")
+
+
 async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_next(
         browser: Browser, platform: Platform, people: DialedPeople,
         phones: dict[str, AgentPhone]) -> None:
     desk = await sign_in(browser, platform, "agent102", "/agent")
-    await desk.wait_for_selector("#outbound[data-ready=true]")
-    item = desk.locator('#campaign-seats li[data-campaign="callme"]')
-    await expect(item).to_have_attribute("data-seat", "none")
-    await item.locator("button.join").click()  # baresip answers: the line stays open
-    await expect(item).to_have_attribute("data-seat", "ready", timeout=15_000)
+    item = await _joined(desk, "callme")
     await api(platform, "POST", f"{BASE}/callme/start")
-
-    panel = desk.locator("#preview-panel")
-    await expect(panel).to_be_visible(timeout=10_000)
-    await expect(desk.locator("#preview-number")).to_have_text(ADA)
-    await expect(desk.locator("#preview-attempt")).to_have_text("1")
-    await expect(desk.locator("#preview-contact-name")).to_have_text("Ada Lovelace")
+    ada = await _shown(desk, ADA, desk.locator("#preview-contact-name"), "Ada Lovelace")
     countdown = desk.locator("#preview-countdown")
     await expect(countdown).to_have_text(re.compile(r"^0:[0-3]\d$"))
-    first = await countdown.text_content()
-    await expect(countdown).not_to_have_text(first or "")  # it counts down
-    shown = await panel.get_attribute("data-dial-id")
-    assert shown
-    # another agent may not answer it
-    status, body = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/{shown}/dial")
-    assert status == 403, body
+    await expect(countdown).not_to_have_text(await countdown.text_content() or "")
+    status, body = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/{ada}/dial")
+    assert status == 403, body  # another agent's record
 
     await desk.click("#preview-skip")  # the next record is shown at once
-    await expect(desk.locator("#preview-number")).to_have_text(number(HUMAN, 3))
-    await expect(desk.locator("#preview-contact")).to_have_text("not in the CRM")
-    status, body = _as(platform, "agent102", "POST", f"{BASE}/callme/previews/{shown}/dial")
+    await _shown(desk, number(HUMAN, 3), desk.locator("#preview-contact"), "not in the CRM")
+    status, body = _as(platform, "agent102", "POST", f"{BASE}/callme/previews/{ada}/dial")
     assert status == 409, body  # skipped: no longer offered
     await desk.click("#preview-dial")
     await expect(desk.locator("#preview-result")).to_contain_text("Dialing")
-
-    # the person answers and is put through: the desktop shows a campaign call
-    await expect(desk.locator("#call-panel")).to_be_visible(timeout=30_000)
-    await expect(desk.locator("#call-kind")).to_be_visible()
-    await expect(desk.locator("#call-campaign")).to_have_text("· callme")
-    await expect(desk.locator("#call-caller")).to_contain_text(number(HUMAN, 3))
-    await expect(item).to_have_attribute("data-seat", "talking")
-    # they hang up: wrap-up until the agent is ready
-    await expect(item).to_have_attribute("data-seat", "wrap_up", timeout=30_000)
-    await expect(desk.locator("#call-status")).to_have_text("ended")
+    await _put_through(desk, item, number(HUMAN, 3))
     await item.locator("button.ready").click()
     await expect(item).to_have_attribute("data-seat", "ready")
 
     # the next record, left alone, is dialed when its countdown runs out
-    await expect(desk.locator("#preview-number")).to_have_text(number(HUMAN, 4))
-    await expect(desk.locator("#preview-dial")).to_be_enabled()
+    await _shown(desk, number(HUMAN, 4), desk.locator("#preview-contact"), "not in the CRM")
     await expect(desk.locator("#preview-result")).to_contain_text(
         "Dialing", timeout=int(PREVIEW_SECONDS * 1000) + 15_000)
-    await expect(desk.locator("#call-caller")).to_contain_text(number(HUMAN, 4),
-                                                               timeout=30_000)
+    await _put_through(desk, item, number(HUMAN, 4))
     # a disposition after the call ends the wrap-up, as Ready does
-    await expect(item).to_have_attribute("data-seat", "wrap_up", timeout=30_000)
     await desk.check('#disposition-codes input[value="resolved"]')
     await desk.click("#disposition-save")
     await expect(desk.locator("#disposition-result")).to_have_text("Saved.")

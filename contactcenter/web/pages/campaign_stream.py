@@ -182,16 +182,11 @@ class _Reader:
         return [{**view, "time": time.time()}]
 
 
-async def dialer_events(request: web.Request) -> web.StreamResponse:
-    """The WebSocket: ``hello``, then what the user may follow, until either side closes,
-    the credential ends or is signed out (closed with 1008, as the event stream is)."""
-    principal: Principal = request[PRINCIPAL]
+def _watch_credential(request: web.Request, socket: web.WebSocketResponse,
+                      reader: _Reader) -> Callable[[], None]:
+    """Close the socket (1008) once its credential ends or is signed out; a role change
+    applies from the next event. Returns what stops watching."""
     auth, claims = request.app[AUTH], request[CLAIMS]
-    socket = web.WebSocketResponse(heartbeat=30)
-    await socket.prepare(request)
-    reader = _Reader(request, principal)
-    subscription = request.app[BUS].subscribe()
-    request.app[SOCKETS].add(socket)
 
     def end(why: bytes) -> None:
         asyncio.ensure_future(socket.close(code=1008, message=why))
@@ -202,6 +197,28 @@ async def dialer_events(request: web.Request) -> web.StreamResponse:
         else:
             reader.principal = auth.principal(claims)
 
+    unwatch = auth.watch(recheck)
+    expiry = asyncio.get_running_loop().call_later(
+        max(0.0, auth.ends(claims) - time.time()), end, b"credential expired")
+    recheck()  # it may have ended between the handshake's check and the watch
+
+    def stop() -> None:
+        unwatch()
+        expiry.cancel()
+
+    return stop
+
+
+async def dialer_events(request: web.Request) -> web.StreamResponse:
+    """The WebSocket: ``hello``, then what the user may follow, until either side closes,
+    the credential ends or is signed out (closed with 1008, as the event stream is)."""
+    principal: Principal = request[PRINCIPAL]
+    socket = web.WebSocketResponse(heartbeat=30)
+    await socket.prepare(request)
+    reader = _Reader(request, principal)
+    subscription = request.app[BUS].subscribe()
+    request.app[SOCKETS].add(socket)
+
     async def pump() -> None:
         while (events := await subscription.batch()) is not None:
             for event in events:
@@ -209,12 +226,9 @@ async def dialer_events(request: web.Request) -> web.StreamResponse:
                     await socket.send_json(message)
         await socket.close(code=1013, message=b"too slow; reconnect")
 
-    unwatch = auth.watch(recheck)
-    expiry = asyncio.get_running_loop().call_later(
-        max(0.0, auth.ends(claims) - time.time()), end, b"credential expired")
+    stop_watching = _watch_credential(request, socket, reader)
     pumping: asyncio.Future[None] | None = None
     try:
-        recheck()
         await socket.send_json({"type": "hello", "user": principal.username,
                                 "role": principal.role, "agent": principal.agent,
                                 "time": time.time(), "preview_seconds": PREVIEW_SECONDS})
@@ -222,8 +236,7 @@ async def dialer_events(request: web.Request) -> web.StreamResponse:
         async for _message in socket:  # reading notices the client's close
             pass
     finally:
-        unwatch()
-        expiry.cancel()
+        stop_watching()
         if pumping is not None:
             pumping.cancel()
         subscription.close()
