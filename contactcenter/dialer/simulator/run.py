@@ -9,9 +9,9 @@ target is fed each live answer the engine can see (the core's connects and aband
 and its budget goes to the core with ``AbandonBudgetSet`` when it moves. When it is
 fed is the ``ledger`` setting: ``settled`` (the default) as docs/dialer.md says it, at
 the moment the answer is settled (connected, or abandoned), with the horizon of a
-dial placed now (ring timeout + 2 s); ``outcome`` as the engine's campaign runner does
-it today (``engine/campaigns.py``), at each dial's ``RecordOutcome``, i.e. when the call
-ends. The truth the engine cannot know (a person the machine detection hung up on) is
+dial placed now (ring timeout + 2 s); ``outcome`` as the engine's campaign runner
+does it today (``engine/campaign_dials.py``), at each dial's ``RecordOutcome``, i.e.
+when the call ends. The truth the engine cannot know (a person the machine detection hung up on) is
 counted in the day's figures (``metrics.py``), never in the budget. Nothing here reads
 the core's insides.
 """
