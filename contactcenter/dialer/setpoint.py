@@ -8,13 +8,15 @@ ADAPT_AVERAGE with hours of 5 to 20 % abandons after a quiet morning.
 
 Theory of operation: the measured share of each window (by default the last hour and
 the law's 24 hours; Ofcom 2016 counts every rolling 24 hours) is smoothed with
-``prior`` pseudo-answers at the aim, so that one abandon in the first ten answers is
-not read as 10 %. The set-point is an integral controller in log space on the worst of
-them: it moves down when that share is over the aim (``target`` less its ``margin``),
-up when under, by ``gain`` per second of relative error, and four times faster down once
-a window nears the target (90 %). It does not move up while the core's hard cap (the
-law's abandon budget) is what holds the pace, so that a cautious start does not wind it
-up. It stays within ``[aim / 10, 3 * target]``.
+``prior`` pseudo-answers at its aim, so that one abandon in the first ten answers is
+not read as 10 %. The 24 hours aim at ``target`` less its ``margin``; the last hour, a
+shorter and noisier window, at the target itself, so that no hour goes over it while
+the day stays under. The set-point is an integral controller in log space on the worse
+of the two relative errors: it moves down when a window is over its aim, up when both
+are under, by ``gain`` per second of relative error, and four times faster down once
+the 24 hours near the target (90 %). It does not move up while the core's hard cap
+(the law's abandon budget) is what holds the pace, so that a cautious start does not
+wind it up. It stays within ``[aim / 10, 2 * target]``.
 """
 
 from __future__ import annotations
@@ -54,10 +56,13 @@ class SetPoint:
     """The expected abandoned share the model may risk, held by the measured ones."""
 
     def __init__(self, *, target: float = 0.03, margin: float = 0.25,
-                 windows: Sequence[float] = (HOUR, DAY), gain: float = 1 / 600,
+                 windows: Sequence[float] = (HOUR, DAY), gain: float = 1 / 1800,
                  prior: float = 50.0) -> None:
+        """``windows``: the shortest first, the law's last: the shorter ones aim at the
+        target, the law's at the target less the margin."""
         self.target = target
         self.aim = target * (1.0 - margin)
+        self.aims = [target] * (len(windows) - 1) + [self.aim]
         self.value = self.aim
         self.gain = gain
         self.prior = prior
@@ -76,19 +81,19 @@ class SetPoint:
             window.advance(now)
         elapsed = 0.0 if self._time is None else min(60.0, max(0.0, now - self._time))
         self._time = now
-        worst = max(self.measured())
-        error = (self.aim - worst) / self.aim
-        if worst > 0.9 * self.target:
+        shares = self.measured()
+        error = min((aim - share) / aim for aim, share in zip(self.aims, shares, strict=True))
+        if shares[-1] > 0.9 * self.target:
             error *= 4.0
         if error > 0 and self.holding:
             error = 0.0
         value = self.value * math.exp(self.gain * elapsed * error)
-        self.value = min(3.0 * self.target, max(self.aim / 10.0, value))
+        self.value = min(2.0 * self.target, max(self.aim / 10.0, value))
 
     def measured(self) -> list[float]:
-        """Each window's abandoned share, smoothed toward the aim while answers are few."""
-        return [(w.abandons + self.aim * self.prior) / (w.answers + self.prior)
-                for w in self._windows]
+        """Each window's abandoned share, smoothed toward its aim while answers are few."""
+        return [(w.abandons + aim * self.prior) / (w.answers + self.prior)
+                for w, aim in zip(self._windows, self.aims, strict=True)]
 
     def raw(self) -> list[float | None]:
         """Each window's abandoned share as measured (None without answers)."""
