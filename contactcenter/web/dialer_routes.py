@@ -7,7 +7,8 @@ dial or skip the records a preview campaign shows them.
 one, a ``409`` saying why when the campaign does not move (a start without caller
 ID); ``POST /api/v1/dialer/campaigns/{name}/seats`` rings the agent's phone to join
 it, ``DELETE .../seats/{agent}`` hangs it up, ``POST .../seats/{agent}/ready`` ends
-the agent's wrap-up. ``GET /api/v1/dialer/seats/mine`` is the agent's own view: the
+the agent's wrap-up, ``POST`` (``DELETE``) ``.../seats/{agent}/pause`` pauses them
+(takes calls again). ``GET /api/v1/dialer/seats/mine`` is the agent's own view: the
 campaigns of their queues, their seat in each, the records shown to them.
 ``POST .../{name}/previews/{dial_id}/dial`` and ``.../skip`` answer a preview.
 The pages follow the campaigns live on ``GET /api/v1/dialer/events``
@@ -33,6 +34,7 @@ from contactcenter.web.pages.campaign_stream import (
     PREVIEW_SECONDS,
     PREVIEWS,
     PreviewClock,
+    board_of,
     dialer_events,
     seat_view,
 )
@@ -54,7 +56,7 @@ def _runner(request: web.Request) -> CampaignRunner:
 
 async def list_campaigns(request: web.Request) -> web.Response:
     runners = request.app[CAMPAIGNS].runners.values()
-    return web.json_response({"campaigns": [runner.snapshot() for runner in runners]})
+    return web.json_response({"campaigns": [board_of(runner) for runner in runners]})
 
 
 async def move_campaign(request: web.Request) -> web.Response:
@@ -72,7 +74,7 @@ async def move_campaign(request: web.Request) -> web.Response:
                and before is CampaignState.IDLE and not runner.core.campaign.caller_id
                else f"the campaign is {now.value}: it cannot {action}")
         raise BadInput(409, f"not done: {why}", "action")
-    return web.json_response(runner.snapshot(), status=202)
+    return web.json_response(board_of(runner), status=202)
 
 
 def _agent(request: web.Request, asked: object) -> str:
@@ -125,6 +127,27 @@ async def ready(request: web.Request) -> web.Response:
     agent = _agent(request, request.match_info["agent"])
     runner.agent_done(agent)
     return web.json_response({"campaign": runner.name, "agent": agent}, status=202)
+
+
+#: the longest pause reason taken
+MAX_REASON = 40
+
+
+async def pause(request: web.Request) -> web.Response:
+    """POST: the agent stays on the line but takes no call (``{"reason"}``, default
+    ``break``); DELETE: they take calls again. A seat ringing or talking stays as it is."""
+    runner = _runner(request)
+    agent = _agent(request, request.match_info["agent"])
+    paused = request.method == "POST"
+    body = await json_object(request) if paused and request.body_exists else {}
+    why = body.get("reason", "break")
+    if not isinstance(why, str) or not 0 < len(why) <= MAX_REASON:
+        raise BadInput(422, f"reason: text of 1 to {MAX_REASON} characters", "reason")
+    if runner.seats.seat(agent) is None:
+        raise BadInput(409, f"{agent} is not working {runner.name}", "agent")
+    runner.agent_break(agent, paused, why)
+    return web.json_response({"campaign": runner.name, "agent": agent, "paused": paused,
+                              "reason": why if paused else None}, status=202)
 
 
 async def my_seats(request: web.Request) -> web.Response:
@@ -197,6 +220,11 @@ def add_dialer_routes(app: web.Application, campaigns: Campaigns,
     add_route(app, "POST", base + "/{name}/seats/{agent}/ready", ready,
               resource="dialer_seats", action="update",
               operation=_operation("The agent ends their wrap-up", "202"))
+    for method, summary in (("POST", "The agent pauses: on the line, taking no call"),
+                            ("DELETE", "The agent takes calls again")):
+        add_route(app, method, base + "/{name}/seats/{agent}/pause", pause,
+                  resource="dialer_seats", action="update",
+                  operation=_operation(summary, "202"))
     add_route(app, "POST", base + "/{name}/previews/{dial_id}/{answer}", answer_preview,
               resource="dialer_seats", action="update", operation=_operation(
                   "Dial (dial) or skip (skip) a record shown to the agent in preview",

@@ -186,7 +186,7 @@ async def test_a_campaign_manager_starts_a_campaign_and_watches_its_board_move(
     await expect(card.locator('button[data-action="start"]')).to_be_disabled()
     await expect(figure(card, "dialed")).to_have_text("3", timeout=90_000)
     await expect(figure(card, "records_reached")).to_have_text("2", timeout=90_000)
-    for key, shown in (("humans", "2"), ("connected", "2"), ("busy", "1"),
+    for key, shown in (("humans", "2"), ("connected", "2"), ("busy", "1"), ("ringing", "0"),
                        ("abandoned", "0"), ("records_exhausted", "1"), ("records_left", "0"),
                        ("rate_today", "0.00 %"), ("rate_24h", "0.00 %"),
                        ("target", "3.00 %"), ("machines", "0")):
@@ -239,7 +239,15 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
         phones: dict[str, AgentPhone]) -> None:
     desk = await sign_in(browser, platform, "agent102", "/agent")
     item = await _joined(desk, "callme")
+    await desk.select_option("#pause-reason", "lunch")  # paused, no record is shown
+    await item.locator("button.pause").click()
+    await expect(item).to_have_attribute("data-seat", "paused")
     await api(platform, "POST", f"{BASE}/callme/start")
+    await expect(desk.locator("#outbound-result")).to_have_text("Paused in callme (lunch).")
+    await expect(item).to_contain_text("preview · running")
+    await expect(desk.locator("#preview-panel")).to_be_hidden()
+    await item.locator("button.unpause").click()
+    await expect(item).to_have_attribute("data-seat", "ready")
     ada = await _shown(desk, ADA, desk.locator("#preview-contact-name"), "Ada Lovelace")
     countdown = desk.locator("#preview-countdown")
     await expect(countdown).to_have_text(re.compile(r"^0:[0-3]\d$"))

@@ -5,10 +5,11 @@ Why a stream of its own: the platform's event stream shows a user only what name
 agent (or everything, to supervisors), so a campaign manager (role ``marketing``) would
 see no board there, and an agent sees no seat of theirs (``dialer.board`` names no
 agent). Here a user who may read the dialer gets every ``dialer.board`` and the
-campaigns' moves (``dialer.running``, ``paused``, ``stopped``, ``refused``); an agent
-gets ``dialer.seat`` (their seat in a campaign, sent when it changes), the
-``dialer.preview`` of the records shown to them (with the ``deadline``), and the
-``dialer.attempt``, ``dialer.answered`` and ``dialer.ended`` of their dials.
+campaigns' moves (``dialer.running``, ``paused``, ``stopped``, ``refused``), each board
+with ``ringing`` (``with_ringing``); an agent gets ``dialer.seat`` (their seat in a
+campaign, sent when it changes), the ``dialer.preview`` of the records shown to them
+(with the ``deadline``), and the ``dialer.attempt``, ``dialer.answered`` and
+``dialer.ended`` of their dials.
 
 The preview clock (``PreviewClock``) dials a record shown in preview when its agent
 has neither dialed nor skipped it within ``PREVIEW_SECONDS``, as VICIdial's preview
@@ -27,6 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contactcenter.dialer.states import DialState
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.outbound_campaigns import Campaigns
@@ -132,6 +134,22 @@ PHONES: web.AppKey[Distributor] = web.AppKey("dialer_phones")
 PREVIEWS: web.AppKey[PreviewClock] = web.AppKey("dialer_previews")
 
 
+#: a dial placed and not yet answered (the network connecting it, or the phone ringing)
+_UNANSWERED = frozenset({DialState.DIALING, DialState.RINGING})
+
+
+def with_ringing(runner: CampaignRunner, board: DomainEvent) -> DomainEvent:
+    """The board with ``ringing``: the dials placed and not yet answered now (the board
+    the engine makes does not count them; until it does, they are counted here)."""
+    dials = (runner.core.dial(dial_id) for dial_id in runner.dials())
+    ringing = sum(1 for dial in dials if dial is not None and dial.state in _UNANSWERED)
+    return {**board, "ringing": ringing}
+
+
+def board_of(runner: CampaignRunner) -> DomainEvent:
+    return with_ringing(runner, runner.snapshot())
+
+
 def seat_view(runner: CampaignRunner, agent: str) -> dict[str, Any]:
     """A campaign as one agent sees it: its state and mode, and their seat (None: not
     working it) with the end of their wrap-up."""
@@ -156,7 +174,7 @@ class _Reader:
         principal, kind = self.principal, event.get("type")
         out: list[dict[str, Any]] = []
         if kind in BOARD_EVENTS and allowed(principal.role, "dialer", "read"):
-            out.append(event)
+            out.append(self._board(event))
         agent = principal.agent
         if agent is None:
             return out
@@ -169,6 +187,12 @@ class _Reader:
         elif kind in BOARD_EVENTS:
             out += self._seat(str(event.get("campaign")), agent)
         return out
+
+    def _board(self, event: DomainEvent) -> DomainEvent:
+        runner = self.app[CAMPAIGNS].get(str(event.get("campaign")))
+        if event.get("type") != "dialer.board" or runner is None:
+            return event
+        return with_ringing(runner, event)
 
     def _seat(self, campaign: str, agent: str) -> list[dict[str, Any]]:
         runner = self.app[CAMPAIGNS].get(campaign)

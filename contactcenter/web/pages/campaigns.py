@@ -38,6 +38,9 @@ CAMPAIGN_FIGURES: tuple[tuple[str, tuple[Metric, ...]], ...] = (
         Metric("dialed", "Dialed",
                "Calls placed since the platform started: each one an attempt at a record. A "
                "record skipped in preview or refused by the call gate is not dialed."),
+        Metric("ringing", "Ringing now",
+               "Dials placed and not answered yet: the network is connecting them or the "
+               "phone is ringing."),
         Metric("humans", "Answered by people",
                "Dials that a person answered (machine detection heard a person), whether or "
                "not an agent then took them."),

@@ -1,5 +1,5 @@
 // The agent desktop's outbound campaigns: the campaigns of the agent's queues with their
-// seat in each (Join, Leave, Ready after a call), the record a preview campaign shows
+// seat in each (Join, Leave, Pause, Ready after a call), the record a preview campaign shows
 // them (Dial, Skip, and the countdown after which it is dialed), and which call on the
 // desktop is a campaign's. Live from /api/v1/dialer/events (dialer.seat, dialer.preview
 // and the news of the agent's own dials).
@@ -30,6 +30,13 @@ function seatButtons(view) {
   if (seat.state === "wrap_up") {
     out.push(el("button", { type: "button", class: "ready", onclick: () => ready(name) },
                 "Ready"));
+  }
+  if (["ready", "wrap_up"].includes(seat.state)) {
+    out.push(el("button", { type: "button", class: "pause", title: "Stay on the line, "
+      + "take no call (the reason chosen above)", onclick: () => pause(name, true) }, "Pause"));
+  } else if (seat.state === "paused") {
+    out.push(el("button", { type: "button", class: "unpause",
+                            onclick: () => pause(name, false) }, "Take calls"));
   }
   out.push(el("button", { type: "button", class: "leave", onclick: () => leave(name) }, "Leave"));
   return out;
@@ -83,6 +90,13 @@ async function join(name) {
 
 const leave = (name) => seatMove("DELETE", `${base(name)}/seats/${encodeURIComponent(me)}`,
                                  undefined, `Leaving ${name}: your line is hung up.`);
+function pause(name, paused) {
+  const path = `${base(name)}/seats/${encodeURIComponent(me)}/pause`;
+  if (!paused) return seatMove("DELETE", path, undefined, `Taking ${name} calls again.`);
+  const why = document.getElementById("pause-reason").value;
+  return seatMove("POST", path, { reason: why }, `Paused in ${name} (${why}).`);
+}
+
 const ready = (name) => seatMove("POST", `${base(name)}/seats/${encodeURIComponent(me)}/ready`,
                                  undefined, `Ready for the next ${name} call.`);
 
