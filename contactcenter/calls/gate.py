@@ -228,9 +228,13 @@ class CallGate:
 
     def _refuse(self, placement: _Placement, rule: str, reason: str) -> None:
         self._out.append(Refused(placement_id=placement.id, rule=rule, reason=reason))
-        # a campaign's dial refused is a record of its own, like a call a person asked for
+        # a campaign's dial refused is a record of its own, like a call a person asked for;
+        # one the CRM could not be asked about is no refusal of the person (asked again)
         later = placement.source in LATER and placement.source != "dialer"
         kind = "callback.refused" if later else "call.refused"
+        if placement.source == "dialer" and rule == "lookup_failed":
+            self._end(placement, PlacementState.REFUSED)
+            return
         self._out.append(Report(type=kind, data={
             "call_id": placement.id, "number": placement.number, "rule": rule,
             "reason": reason, "source": placement.source, "asked_by": placement.asked_by}))

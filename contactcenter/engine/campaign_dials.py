@@ -12,7 +12,7 @@ import asyncio
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contactcenter.calls import Cleared, Refused
 from contactcenter.dialer import commands as dc_
@@ -26,6 +26,11 @@ from contactcenter.telephony import commands as dc
 
 #: the dials whose record an agent's late code can still name
 KEEP_DIALS = 10_000
+#: a record whose dial could not be checked or placed (the CRM or the telephony away)
+#: is due again after this, with no attempt counted
+NOT_NOW = 60.0
+#: a message played to a callee is cut off after this, whatever the playback says
+MESSAGE_LIMIT = 60.0
 
 
 @dataclass(slots=True)
@@ -62,23 +67,34 @@ class DialSteps:
     _by_leg: dict[str, str]
     _run_mark: str
     _dial_records: dict[str, tuple[str, str]]
+    can_dial: Callable[[], bool]
 
-    def _feed(self, event: de_.DialerEvent) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
+        def _feed(self, event: de_.DialerEvent) -> None:
+            raise NotImplementedError
 
-    def _seat(self, event: st.SeatEvent) -> None:
-        raise NotImplementedError
+        def _seat(self, event: st.SeatEvent) -> None:
+            raise NotImplementedError
 
-    def _budget(self) -> float:
-        raise NotImplementedError
+        def _budget(self) -> float:
+            raise NotImplementedError
 
-    def _note(self, kind: str, **data: Any) -> None:
-        raise NotImplementedError
+        def _note(self, kind: str, **data: Any) -> None:
+            raise NotImplementedError
+
+        def later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+            raise NotImplementedError
 
     def _check(self, command: dc_.CheckDial) -> None:
         if self._gate is None:  # no gate, no call: nothing unchecked is dialed
             self._feed(de_.DialChecked(dial_id=command.dial_id, cleared=False,
                                        rule="unchecked", reason="no call gate"))
+            return
+        if not self.can_dial():  # no attempt counted: the record is due again soon
+            self._feed(de_.DialChecked(
+                dial_id=command.dial_id, cleared=False, rule="telephony_down",
+                reason="the telephony cannot place calls now",
+                retry_at=self._clock() + NOT_NOW))
             return
         self._note("asked", dial=command.dial_id, record=command.record_id)
         answer = self._gate.ask(command.dial_id, "dialer", command.number,
@@ -87,7 +103,12 @@ class DialSteps:
 
     def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:
         decision = done.result()
-        if isinstance(decision, Refused):
+        if isinstance(decision, Refused) and decision.rule == "lookup_failed":
+            # the CRM away a moment is no refusal of the person: asked again later
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
+                                    reason=decision.reason,
+                                    retry_at=self._clock() + NOT_NOW)
+        elif isinstance(decision, Refused):
             event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
                                     reason=decision.reason)
         elif decision.earliest is not None:
@@ -136,6 +157,7 @@ class DialSteps:
             return
         now = self._clock()
         self._note("connected", dial=dial_id, agent=leg.agent, at=now)
+        self._settled_answer(abandoned=False)
         self._publish({"type": "call.offered", "call_id": dial_id, "time": now,
                        "queue": self.queue, "agent": leg.agent, "direction": "outbound"})
         self._publish({"type": "call.answered", "call_id": dial_id, "time": now,
@@ -153,6 +175,21 @@ class DialSteps:
             return
         self._sender.put(dc.PlayMedia(call_id=leg.leg, playback_id=f"{leg.leg}-message",
                                       media=tuple(message.split("&"))))
+        self.later(MESSAGE_LIMIT, self._cut_off, dial_id)
+
+    def _cut_off(self, dial_id: str) -> None:
+        """A message that never said it ended: the line is hung up all the same."""
+        leg = self._legs.get(dial_id)
+        if leg is not None:
+            self._sender.put(dc.HangupCall(call_id=leg.leg))
+
+    def _settled_answer(self, *, abandoned: bool) -> None:
+        """A live answer settled (bridged in time, or abandoned): in the law's ledger now,
+        and the core's budget with it."""
+        now = self._clock()
+        (self.ledger.abandoned if abandoned else self.ledger.connected)(now)
+        self.board.today.add(now, abandoned=abandoned)
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
 
     def _outcome(self, command: dc_.RecordOutcome) -> None:
         """The dial is over: on its record, in the law's ledger, and its leg forgotten."""
@@ -162,19 +199,13 @@ class DialSteps:
                    attempts=command.attempts, next_due=command.next_due,
                    outcome=command.outcome, at=now)
         if command.outcome == "human":
-            self.ledger.connected(now)
             self.board.reached.add(command.record_id)
-        elif command.outcome == "abandoned":
-            self.ledger.abandoned(now)
-        if command.outcome in ("human", "abandoned"):
-            self.board.today.add(now, abandoned=command.outcome == "abandoned")
         if leg is not None:
             self._by_leg.pop(leg.leg, None)
             agent = {"agent": command.agent} if command.agent else {}
             self._publish({"type": "call.ended", "call_id": command.dial_id, "time": now,
                            "cause": command.outcome, "outcome": command.outcome,
                            "duration": round(now - leg.placed, 3), **agent})
-        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
 
     def _publish_call(self, kind: str, leg: DialLeg, **data: Any) -> None:
         self._publish({"type": kind, "call_id": leg.dial_id, "time": self._clock(), **data})

@@ -23,7 +23,7 @@ No attempt is lost and no record is dialed twice:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
@@ -81,25 +81,30 @@ class RestoreSteps:
     _doubt_answered: set[str]  #: those found answered: settled when their leg ends
     _doubt_outcome: dict[str, Outcome]  #: how those will be settled, when known
     _was: str  #: the campaign's state before the restart
+    _resync_seen: bool  #: the reconnect's view came: dials in doubt may time out
+    _legs: dict[str, Any]
 
-    def _feed(self, event: de_.DialerEvent) -> None:
-        raise NotImplementedError
+    if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
+        def _feed(self, event: de_.DialerEvent) -> None:
+            raise NotImplementedError
 
-    def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
-        raise NotImplementedError
+        def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
+            raise NotImplementedError
 
-    def _note(self, kind: str, **data: Any) -> None:
-        raise NotImplementedError
+        def _note(self, kind: str, **data: Any) -> None:
+            raise NotImplementedError
 
     def restore(self, log: CampaignLog) -> None:
         """Take up the book's state (before the driver connects: the resync then finds
         the lines and calls it expects, or says they are gone)."""
         for at, abandoned in log.answers:
             (self.ledger.abandoned if abandoned else self.ledger.connected)(at)
+            self.board.today.add(at, abandoned=abandoned)
         self.board.reached.update(r for r, entry in log.records.items() if entry.reached)
         self._doubt = dict(log.in_doubt)
         self._doubt_legs = {dial.leg: dial.dial_id for dial in self._doubt.values()}
         self._was = log.state
+        self._resync_seen = not self._doubt  # nothing in doubt: nothing to wait for
         now = self._clock()
         for seat in log.seats.values():
             talking = next((d for d in self._doubt.values() if d.agent == seat.agent), None)
@@ -109,16 +114,21 @@ class RestoreSteps:
                 human=human, now=now))
 
     def resume_after_restart(self) -> None:
-        """Run again if the campaign ran before (the phones can ring now)."""
-        if self._was in ("running", "paused", "stopped"):
+        """Run again if the campaign was running (the phones can ring now). One paused or
+        stopped stays idle: the core would pace between a start and the pause."""
+        if self._was == "running":
             self._feed(de_.AbandonBudgetSet(budget=float(self.ledger.budget(self._clock()))))
             self._feed(de_.CampaignStarted())
-            if self._was != "running":
-                self._feed(de_.CampaignPaused() if self._was == "paused"
-                           else de_.CampaignStopped())
 
     def resynced(self, present: Collection[str]) -> None:
-        """The reconnect's view: which dials in doubt are still up in the app."""
+        """The reconnect's view: which dials in doubt are still up in the app; and a dial
+        of this run whose answer was missed while the app was away from Asterisk (up in
+        the app, never said answered) is taken for a person now."""
+        self._resync_seen = True
+        for leg in list(self._legs.values()):
+            if leg.answered is None and leg.leg in present:
+                leg.answered = self._clock()
+                self._feed(de_.HumanAnswered(dial_id=leg.dial_id))
         for dial in list(self._doubt.values()):
             if dial.leg in present and dial.agent is not None:
                 self._doubt_answered.add(dial.dial_id)  # talking: settled at its end
@@ -127,15 +137,22 @@ class RestoreSteps:
             elif dial.agent is not None:
                 self._settle_doubt(dial.dial_id, Outcome.HUMAN)
 
+    def _ringing_in_doubt(self) -> list[DialLog]:
+        """Dials in doubt that may still ring: none before the reconnect's view, and
+        never one bridged to an agent (its talk is settled by its leg)."""
+        if not self._resync_seen:
+            return []
+        return [d for d in self._doubt.values()
+                if d.dial_id not in self._doubt_answered and d.agent is None]
+
     def doubt_deadline(self) -> float | None:
         ringing = [d.placed + self._campaign.ring_timeout + DIAL_GRACE
-                   for d in self._doubt.values() if d.dial_id not in self._doubt_answered]
+                   for d in self._ringing_in_doubt()]
         return min(ringing, default=None)
 
     def doubt_timers(self, now: float) -> None:
-        for dial in list(self._doubt.values()):
-            expired = dial.placed + self._campaign.ring_timeout + DIAL_GRACE <= now
-            if expired and dial.dial_id not in self._doubt_answered:
+        for dial in self._ringing_in_doubt():
+            if dial.placed + self._campaign.ring_timeout + DIAL_GRACE <= now:
                 self._settle_doubt(dial.dial_id, Outcome.FAILED)
 
     # -- the news of dials in doubt ---------------------------------------------------------
@@ -156,6 +173,9 @@ class RestoreSteps:
         dial_id = self._doubt_legs.get(leg)
         if dial_id is None:
             return False
+        if not dial_id:  # a stray callee's leg: nothing else to settle
+            del self._doubt_legs[leg]
+            return True
         if dial_id in self._doubt_answered:
             dial = self._doubt[dial_id]
             talked = Outcome.HUMAN if dial.agent is not None else Outcome.ABANDONED
@@ -164,12 +184,29 @@ class RestoreSteps:
 
     def doubt_unanswered(self, dial_or_leg: str, reason: str) -> bool:
         dial_id = self._doubt_legs.get(dial_or_leg, dial_or_leg)
-        if dial_id not in self._doubt or dial_id in self._doubt_answered:
-            return dial_id in self._doubt
+        dial = self._doubt.get(dial_id)
+        if dial is None or dial_id in self._doubt_answered or dial.agent is not None:
+            return dial is not None  # an answered call ends with its leg, not a hang-up
         outcome = {"busy": Outcome.BUSY, "no_answer": Outcome.NO_ANSWER}.get(
             reason, Outcome.FAILED)
         self._settle_doubt(dial_id, outcome)
         return True
+
+    def stray_answered(self, leg: str, human: bool) -> None:
+        """A callee of this campaign that nobody here knows answered (its dial given up,
+        an originate sent again after AMI came back): a person hears the abandon message
+        and counts as abandoned; a machine is hung up on."""
+        message = self._campaign.abandon_message
+        if not human or not message:
+            self._sender.put(dc.HangupCall(call_id=leg))
+        else:
+            self._sender.put(dc.PlayMedia(call_id=leg, playback_id=f"{leg}-message",
+                                          media=tuple(message.split("&"))))
+            self._doubt_legs.setdefault(leg, "")  # its playback's end hangs it up
+        if human:
+            now = self._clock()
+            self.ledger.abandoned(now)
+            self.board.today.add(now, abandoned=True)
 
     def _abandon_in_doubt(self, dial: DialLog) -> None:
         self._doubt_answered.add(dial.dial_id)

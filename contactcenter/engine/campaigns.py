@@ -28,11 +28,12 @@ from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
-from contactcenter.dialer.states import Campaign, Outcome
+from contactcenter.dialer.states import ABANDON_WITHIN, Campaign, Outcome
 from contactcenter.engine.campaign_board import BoardInputs, board
 from contactcenter.engine.campaign_book import CampaignBook, CampaignLog, DialLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
-from contactcenter.engine.campaign_restore import RestoreSteps, most_attempts, overlay
+from contactcenter.engine.campaign_restore import RestoreSteps, overlay
+from contactcenter.engine.campaign_seats import SeatSteps
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -48,10 +49,13 @@ CAUSE_WAIT = 1.0
 _MOVES = frozenset({"dialer.running", "dialer.paused", "dialer.stopped"})
 #: the board is published at most this often (seconds)
 BOARD_EVERY = 1.0
+#: the law's budget is handed to the core again at least this often (windows roll)
+BUDGET_EVERY = 60.0
+
 Publish = Callable[[dict[str, Any]], None]
 
 
-class CampaignRunner(DialSteps, RestoreSteps):
+class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
     """One campaign on the telephony driver; the engine hands it the news of its legs."""
 
     def __init__(self, campaign: Campaign, *, send: Send, publish: Publish,
@@ -92,6 +96,14 @@ class CampaignRunner(DialSteps, RestoreSteps):
         #: each dial's record and number, for the agents' codes that come after its end
         self._dial_records: dict[str, tuple[str, str]] = {}
         self._was = "idle"
+        self._resync_seen = True  #: False from a restore until the reconnect's view came
+        #: whether the telephony can place a dial now (the serve process says: AMI is up)
+        self.can_dial: Callable[[], bool] = lambda: True
+        #: told when an agent's open line opens (True) or closes (False): the ACD's part
+        self.on_seat: Callable[[str, bool], None] = lambda agent, open_: None
+        self._timers: set[asyncio.TimerHandle] = set()
+        self._closed = False
+        self._budget_at = -math.inf
 
     # -- the campaign manager, the agents ----------------------------------------------------
 
@@ -103,6 +115,7 @@ class CampaignRunner(DialSteps, RestoreSteps):
         self._feed(de_.CampaignPaused())
 
     def resume(self) -> None:
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
         self._feed(de_.CampaignResumed())
 
     def stop(self) -> None:
@@ -113,45 +126,6 @@ class CampaignRunner(DialSteps, RestoreSteps):
         if self.book is not None:
             records = overlay(records, self.book.log(self.name), self._campaign)
         self._feed(de_.RecordsLoaded(records=records))
-
-    def join(self, agent: str, endpoint: str) -> None:
-        """The agent works the campaign from ``endpoint``: their phone rings once."""
-        leg = f"seat-{self._run_mark}-{agent}-{next(self._ids)}"
-        self._seat(st.SeatAsked(agent=agent, endpoint=endpoint, leg=leg))
-
-    def leave(self, agent: str) -> None:
-        self._seat(st.SeatLeft(agent=agent))
-
-    def agent_done(self, agent: str) -> None:
-        """The agent ends their wrap-up (a disposition, or Ready)."""
-        self._seat(st.AgentDone(agent=agent))
-
-    def agent_break(self, agent: str, paused: bool, reason: str = "break") -> None:
-        self._seat(st.AgentBreak(agent=agent, paused=paused, reason=reason))
-
-    def disposed(self, dial_id: str, *, agent: str, callback_at: float | None) -> bool:
-        """The agent's code for a call: their wrap-up ends (True if it did); a callback
-        the customer agreed to puts the record back for that time."""
-        seat = self.seats.seat(agent)
-        wrapping = seat is not None and seat.state is st.SeatState.WRAP_UP
-        if wrapping:
-            self.agent_done(agent)
-        record = self._dial_records.get(dial_id)
-        if callback_at is not None and record is not None:
-            self._call_back(record, callback_at)
-        return wrapping
-
-    def _call_back(self, record: tuple[str, str], at: float) -> None:
-        record_id, number = record
-        entry = self.core.record(record_id)
-        # an agreed callback is owed whatever the retry rules' maximum (a record loaded
-        # with as many attempts as that is done: the count stays just under it)
-        attempts = min(entry.attempts if entry is not None else 0,
-                       most_attempts(self._campaign) - 1)
-        self._note("settled", record=record_id, attempts=attempts, next_due=at,
-                   outcome="callback", at=self._clock())
-        self._feed(de_.RecordsLoaded(records=(de_.Record(
-            record_id=record_id, number=number, attempts=attempts, earliest=at),)))
 
     def preview_dialed(self, dial_id: str) -> None:
         """The previewing agent dials the record shown (``dialer.preview``)."""
@@ -174,12 +148,6 @@ class CampaignRunner(DialSteps, RestoreSteps):
     def dials(self) -> set[str]:
         """The dials placed and not yet over (each a call record still open)."""
         return set(self._legs) | set(self._doubt)
-
-    def seat_answered(self, leg: str) -> bool:
-        if leg not in self.seats.legs():
-            return False
-        self._seat(st.SeatAnswered(leg=leg))
-        return True
 
     def dial_answered(self, event: de.DialAnswered) -> bool:
         leg = self._legs.get(event.call_id)
@@ -204,8 +172,7 @@ class CampaignRunner(DialSteps, RestoreSteps):
         if leg.answered is not None:
             return True  # an answered call's end is the leg's own (``leg_ended``)
         if event.reason == "failed" and event.call_id == dial_id:
-            asyncio.get_running_loop().call_later(
-                CAUSE_WAIT, self._unanswered, dial_id, event.reason, event.cause)
+            self.later(CAUSE_WAIT, self._unanswered, dial_id, event.reason, event.cause)
             return True
         self._unanswered(dial_id, event.reason, event.cause)
         return True
@@ -253,21 +220,46 @@ class CampaignRunner(DialSteps, RestoreSteps):
         finally:
             if self._board_due is not None:
                 self._board_due.cancel()
+            for handle in self._timers:
+                handle.cancel()
+            self._closed = True
+
+    def later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
+        """``callback(*args)`` after ``delay`` seconds, unless the runner stops first."""
+        loop = asyncio.get_running_loop()
+
+        def fire() -> None:
+            self._timers.discard(handle)
+            callback(*args)
+
+        handle = loop.call_later(delay, fire)
+        self._timers.add(handle)
 
     def tick(self) -> None:
         now = self._clock()
         self._seat_commands(self.seats.handle_timer(now))
         self.doubt_timers(now)
+        if now >= self._budget_at + BUDGET_EVERY:
+            self._refresh_budget()
         self._carry_out(self.core.handle_timer(now))
 
     def _next_deadline(self) -> float | None:
+        refresh = self._budget_at + BUDGET_EVERY if self.core.state.value == "running" \
+            else None
         times = [t for t in (self.core.next_deadline(), self.seats.next_deadline(),
-                             self.doubt_deadline()) if t is not None]
+                             self.doubt_deadline(), refresh) if t is not None]
         return min(times, default=None)
 
     def _budget(self) -> float:
-        budget = self.ledger.budget(self._clock())
+        """How many more people the law lets the campaign abandon now, counting every
+        window that ends before a dial placed now is settled (its ring and the 2 s)."""
+        self._budget_at = self._clock()
+        horizon = self._campaign.ring_timeout + ABANDON_WITHIN
+        budget = self.ledger.budget(self._budget_at, horizon=horizon)
         return math.inf if self.ledger.target >= 1 else float(budget)
+
+    def _refresh_budget(self) -> None:
+        self._feed(de_.AbandonBudgetSet(budget=self._budget()))
 
     # -- the cores ------------------------------------------------------------------------
 
@@ -282,7 +274,7 @@ class CampaignRunner(DialSteps, RestoreSteps):
     def _changed(self) -> None:
         """The cores moved: their timers may have, and the board is published soon."""
         self._wake.set()
-        if self._board_due is None:
+        if self._board_due is None and not self._closed:
             self._board_due = asyncio.get_running_loop().call_later(
                 BOARD_EVERY, self._publish_board)
 
@@ -291,40 +283,9 @@ class CampaignRunner(DialSteps, RestoreSteps):
         if self.book is not None:
             self.book.write(self.name, kind, **data)
 
-    def _book_seat(self, leg: str) -> None:
-        seat = next((s for s in self.seats.seats.values() if s.leg == leg), None)
-        if seat is not None:
-            self._note("seat", agent=seat.agent, endpoint=seat.endpoint, leg=leg,
-                       at=self._clock())
-
     def _publish_board(self) -> None:
         self._board_due = None
         self._publish({"type": "dialer.board", "time": self._clock(), **self.snapshot()})
-
-    def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
-        put = self._sender.put
-        for command in commands:
-            match command:
-                case st.RingSeat(leg=leg, endpoint=endpoint):
-                    put(dc.RingAgent(call_id=leg, leg_id=leg, endpoint=endpoint,
-                                     caller_id=f"campaign {self.name}", purpose="seat"))
-                case st.OpenSeat(bridge=bridge, leg=leg):
-                    put(dc.CreateBridge(call_id=leg, bridge_id=bridge))
-                    put(dc.AddToBridge(call_id=leg, bridge_id=bridge, channels=(leg,)))
-                    self._book_seat(leg)
-                case st.BridgeHuman(dial=dial, bridge=bridge, leg=leg):
-                    put(dc.AddToBridge(call_id=dial, bridge_id=bridge, channels=(leg,)))
-                    self._connected(dial)
-                case st.HangUp(leg=leg):
-                    put(dc.HangupCall(call_id=leg))
-                case st.CloseSeat(bridge=bridge):
-                    put(dc.DestroyBridge(call_id=bridge, bridge_id=bridge))
-                case st.TellDialer(event=event):
-                    if isinstance(event, de_.AgentLoggedOut):
-                        self._note("unseated", agent=event.agent)
-                    self._feed(event)
-                case st.HumanNotBridged(dial=dial):
-                    self._feed(de_.HumanAbandoned(dial_id=dial))
 
     def _carry_out(self, commands: list[dc_.DialerCommand]) -> None:
         for command in commands:
@@ -351,6 +312,8 @@ class CampaignRunner(DialSteps, RestoreSteps):
             case dc_.Report(type=kind, data=data):
                 if kind in _MOVES:
                     self._note("state", state=kind.removeprefix("dialer."))
+                if kind == "dialer.abandoned":
+                    self._settled_answer(abandoned=True)
                 self._publish({"type": kind, "time": self._clock(), "campaign": self.name,
                                **dict(data)})
             case dc_.Refuse(action=action, reason=reason):
@@ -369,3 +332,5 @@ class CampaignRunner(DialSteps, RestoreSteps):
             self.leg_ended(command.leg_id, "unreachable")
         elif isinstance(command, dc.AddToBridge) and command.call_id in self._legs:
             self._feed(de_.HumanAbandoned(dial_id=command.call_id))
+        elif isinstance(command, dc.PlayMedia):  # no message: the line is hung up now
+            self._sender.put(dc.HangupCall(call_id=command.call_id))

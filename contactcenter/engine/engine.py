@@ -118,7 +118,7 @@ class Engine:
 
     def attach_campaigns(self) -> Campaigns:
         """Outbound campaigns; each is added to it with its runner (``add_campaign``)."""
-        self.campaigns = Campaigns()
+        self.campaigns = Campaigns(self.distributor)
         return self.campaigns
 
     def add_campaign(self, campaign: Campaign, **settings: Any) -> CampaignRunner:
@@ -169,6 +169,8 @@ class Engine:
                 self._arrive(event)
             case de.MonitorAnswered() | de.AgentAnswered() | de.CustomerAnswered():
                 self._answered(event)
+            case de.DialAnswered(leg_id=leg_id):  # a campaign's callee nobody owns
+                self._spawn(self._send(dc.HangupCall(call_id=leg_id)))
             case de.CallEnded(call_id=leg_id, cause=cause) if (
                     outbound is not None and outbound.leg_ended(leg_id, cause)):
                 pass
@@ -326,6 +328,8 @@ class Engine:
         """
         legs = legs or {}
         present = set(present) if present is not None else set(live) | set(legs)
+        if self.campaigns is not None:  # first: the dials it finds up become its own
+            self.campaigns.resynced(present)
         for call_id, task in list(self.calls.items()):
             if call_id not in live:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
@@ -347,8 +351,6 @@ class Engine:
             if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
                 self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
                                                         bridge_id=bridge_of(leg.call_id))))
-        if self.campaigns is not None:
-            self.campaigns.resynced(present)
         self._end_lost(live)
 
     def _end_lost(self, live: Mapping[str, de.CallArrived]) -> None:

@@ -8,23 +8,64 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
+from contactcenter.acd import events as ae
+from contactcenter.acd.model import AgentId
+from contactcenter.acd.states import AgentState
+from contactcenter.engine.agent_store import OUTBOUND_PAUSE
 from contactcenter.engine.campaigns import CampaignRunner
+from contactcenter.engine.distribution import Distributor
 from contactcenter.telephony import events as de
+
+
+class SeatRefused(Exception):
+    """An agent cannot join this campaign now; the message says why."""
 
 
 class Campaigns:
     """Every outbound campaign; the engine hands it the driver's news first."""
 
-    def __init__(self) -> None:
+    def __init__(self, distributor: Distributor | None = None) -> None:
         self.runners: dict[str, CampaignRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        #: the ACD: an agent on a campaign's open line takes no inbound call meanwhile
+        self._distributor = distributor
+        #: whether the telephony can place a dial now (set by the serve process)
+        self.can_dial: Callable[[], bool] = lambda: True
 
     def add(self, runner: CampaignRunner) -> CampaignRunner:
         self.runners[runner.name] = runner
+        runner.on_seat = self._seat_changed
+        runner.can_dial = lambda: self.can_dial()
         self._tasks[runner.name] = asyncio.ensure_future(runner.run())
         return runner
+
+    def seated_in(self, agent: str) -> str | None:
+        """The campaign whose open line the agent is on (or joining), if any."""
+        return next((name for name, runner in self.runners.items()
+                     if runner.seats.seat(agent) is not None), None)
+
+    def join(self, campaign: str, agent: str, endpoint: str) -> None:
+        """The agent joins ``campaign``; ``SeatRefused`` while they work another one."""
+        elsewhere = self.seated_in(agent)
+        if elsewhere not in (None, campaign):
+            raise SeatRefused(f"{agent} works campaign {elsewhere!r}: leave it first")
+        self.runners[campaign].join(agent, endpoint)
+
+    def _seat_changed(self, agent: str, open_: bool) -> None:
+        """Paused in the ACD (reason ``outbound``) while on a campaign's line; available
+        again when it closes, if nobody paused them otherwise meanwhile."""
+        distributor = self._distributor
+        if distributor is None or agent not in distributor.acd.config.agents:
+            return
+        view = distributor.acd.agent_state(agent)
+        if open_ and view.state is not AgentState.LOGGED_OUT:
+            distributor.agent_event(ae.AgentPaused(agent=AgentId(agent),
+                                                   reason=OUTBOUND_PAUSE))
+        elif not open_ and view.state is AgentState.PAUSED and view.reason == OUTBOUND_PAUSE:
+            distributor.agent_event(ae.AgentAvailable(agent=AgentId(agent)))
 
     def get(self, name: str) -> CampaignRunner | None:
         return self.runners.get(name)
@@ -63,7 +104,8 @@ class Campaigns:
         runners = self.runners.values()
         match event:
             case de.DialAnswered():
-                return any(runner.dial_answered(event) for runner in runners)
+                return any(runner.dial_answered(event) for runner in runners) \
+                    or self._stray(event)
             case de.DialUnanswered():
                 return any(runner.dial_unanswered(event) for runner in runners)
             case de.AgentAnswered(leg_id=leg):
@@ -74,7 +116,17 @@ class Campaigns:
                 return any(runner.playback_ended(leg) for runner in runners)
         return False
 
+    def _stray(self, event: de.DialAnswered) -> bool:
+        """A campaign's callee no runner knows (dial ids are ``<campaign>-<n>``)."""
+        campaign = event.call_id.rpartition("-")[0]
+        runner = self.runners.get(campaign)
+        if runner is None:
+            return False
+        runner.stray_answered(event.leg_id, event.human)
+        return True
+
     async def close(self) -> None:
+        """Stop every campaign's tasks (idempotent: the engine closes them too)."""
         for task in self._tasks.values():
             task.cancel()
         for task in self._tasks.values():

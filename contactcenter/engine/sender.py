@@ -25,17 +25,22 @@ class OrderedSender:
         self._send = send
         self._name = name
         self._on_failure = on_failure
-        self._outbox: asyncio.Queue[dc.DriverCommand] = asyncio.Queue()
+        self._outbox: asyncio.Queue[tuple[dc.DriverCommand, Callable[[], None] | None]] = \
+            asyncio.Queue()
 
-    def put(self, command: dc.DriverCommand) -> None:
-        self._outbox.put_nowait(command)
+    def put(self, command: dc.DriverCommand, then: Callable[[], None] | None = None) -> None:
+        """Send ``command`` after those before it; ``then``: once the driver carried it out
+        (a person bridged is connected only when the bridge took them)."""
+        self._outbox.put_nowait((command, then))
 
     async def run(self) -> None:
         """Send until cancelled."""
         while True:
-            command = await self._outbox.get()
+            command, then = await self._outbox.get()
             try:
                 await self._send(command)
+                if then is not None:
+                    self._then(command, then)
             except Exception as exc:  # noqa: BLE001 - logged; the feature decides what it means
                 log.warning("%s: %s failed: %s", self._name, type(command).__name__, exc)
                 if self._on_failure is not None:
@@ -46,6 +51,12 @@ class OrderedSender:
                                       type(command).__name__)
             finally:
                 self._outbox.task_done()
+
+    def _then(self, command: dc.DriverCommand, then: Callable[[], None]) -> None:
+        try:
+            then()
+        except Exception:  # the command went through: its follow-up failing is no failure of it
+            log.exception("%s: what follows %s failed", self._name, type(command).__name__)
 
     async def drained(self) -> None:
         """Every command so far handed to the driver (for tests)."""

@@ -214,6 +214,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
+    if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
+        engine.campaigns.can_dial = lambda: driver.status().get("ami", False)
     background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
@@ -268,6 +270,8 @@ async def run(settings: Settings) -> None:
         await _until_stopped()
     finally:
         await runner.cleanup()  # no request comes in while the rest stops
+        if engine.campaigns is not None:  # no dial placed into a driver that is stopping
+            await engine.campaigns.close()
         await driver.stop()
         await engine.close()
         await background.stop()  # every task cancelled and awaited

@@ -198,12 +198,12 @@ def test_the_next_opening_is_inside_the_window_and_nothing_earlier_is(now: float
 # -- invariants under any order of events -------------------------------------------------
 
 SOURCES = ["click_to_talk", "transfer", "callback_ivr", "callback_help", "callback_overflow",
-           "callback_restored"]
+           "callback_restored", "dialer"]
 IDS = ["a", "b", "c"]
 EVENTS = st.one_of(
-    st.builds(lambda pid, source: PlacementAsked(placement_id=pid, source=source,
-                                                 number="+12125550100"),
-              st.sampled_from(IDS), st.sampled_from(SOURCES)),
+    st.builds(lambda pid, source, consent: PlacementAsked(
+        placement_id=pid, source=source, number="+12125550100", consent_required=consent),
+              st.sampled_from(IDS), st.sampled_from(SOURCES), st.booleans()),
     st.builds(lambda pid, dnc, zone: CalleeFound(placement_id=pid, callee=callee(
         dnc=dnc, zone=zone)), st.sampled_from(IDS), st.booleans(),
         st.sampled_from([NEW_YORK, None, "Asia/Tokyo"])),
@@ -221,18 +221,23 @@ def test_no_call_is_cleared_against_the_rules_and_each_ends_once(
     gate = CallGate(WINDOW)
     now = at(6)
     facts: dict[str, Callee] = {}
+    consent: dict[str, bool] = {}
     ended: dict[str, int] = {}
     for event, step in steps:
         now += step
         if isinstance(event, CalleeFound) and gate.state(event.placement_id) is \
                 PlacementState.LOOKING_UP:
             facts[event.placement_id] = event.callee
+        if isinstance(event, PlacementAsked) and gate.state(event.placement_id) is None:
+            consent[event.placement_id] = event.consent_required
         out = gate.handle(event, now) + gate.handle_timer(now)
         for command in out:
             if isinstance(command, Cleared) and command.earliest is None:
                 known = facts.get(command.placement_id)
                 assert known is not None, "cleared without a lookup"
                 assert not known.do_not_call
+                # a campaign's dial that needs consent: the callee's is never unknown here
+                assert not consent.get(command.placement_id), "cleared without consent"
                 local = dt.datetime.fromtimestamp(now, dt.UTC).astimezone(
                     callee_zones(known)[0])
                 assert WINDOW.holds(local), "cleared outside the callee's hours"

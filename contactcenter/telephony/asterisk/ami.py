@@ -48,6 +48,9 @@ class AmiClient:
         self._manager = _BackoffManager(
             host=host, port=port, username=user, secret=secret,
             ping_delay=5, ping_interval=10, reconnect_timeout=1,
+            # an originate whose answer the dropped connection took is not sent again
+            # after the reconnect: the campaign gave that dial up meanwhile
+            forgetable_actions=("ping", "login", "originate"),
             on_login=self._on_login, on_disconnect=self._on_disconnect,
             log=log,
         )
@@ -60,6 +63,7 @@ class AmiClient:
         self._manager.connect()
 
     def close(self) -> None:
+        self.logged_in.clear()  # nothing is sent into a connection that is closing
         # first stop panoramisk's own reconnect timer from reopening the socket
         self._manager.connection_lost = lambda exc: None
         self._manager.close()

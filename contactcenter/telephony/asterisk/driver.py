@@ -34,6 +34,8 @@ from contactcenter.telephony.asterisk.translate import (
 log = logging.getLogger(__name__)
 
 OnEvent = Callable[[de.DriverEvent], None]
+#: seconds past a dial's ring timeout to wait for AMI's answer to its originate
+ORIGINATE_GRACE = 15
 #: the callers still in the app, the agents' legs answered for them, and every channel id
 #: in the app (customers' and supervisors' legs, snoops too)
 OnResync = Callable[[Mapping[str, de.CallArrived],
@@ -117,8 +119,10 @@ class AsteriskDriver:
         task.add_done_callback(self._dials.discard)
 
     async def _originate(self, ami: AmiClient, command: dc.PlaceDial) -> None:
-        try:
-            replies = await ami.action(originate_action(command, OUTBOUND_ENDPOINT))
+        try:  # AMI answers by the ring timeout; a lost answer must not wait forever
+            replies = await asyncio.wait_for(
+                ami.action(originate_action(command, OUTBOUND_ENDPOINT)),
+                command.timeout + ORIGINATE_GRACE)
         except Exception as exc:  # noqa: BLE001 - the dial failed; the campaign goes on
             log.warning("dial %s: originate failed: %s", command.call_id, exc)
             replies = [{"Response": "Error", "Message": str(exc)}]
