@@ -208,10 +208,13 @@ def add_dialer_routes(app: web.Application, campaigns: Campaigns,
               action="read", operation=_operation(
                   "The signed-in agent's campaigns, their seat in each, and the records "
                   "shown to them in preview", "200"))
+    stream = _operation("WebSocket: campaign boards for campaign managers, an agent's own "
+                        "seats and previews (docs/api.md, the dialer)", "101")
+    stream["responses"]["200"] = json_content(
+        {"type": "object"}, "without the WebSocket handshake: what the stream would send "
+                            "now, once (boards, seats, previews)")
     add_route(app, "GET", "/api/v1/dialer/events", dialer_events, resource="events",
-              action="read", operation=_operation(
-                  "WebSocket: campaign boards for campaign managers, an agent's own seats "
-                  "and previews", "101"))
+              action="read", operation=stream)
     add_route(app, "POST", base + "/{name}/seats", join, resource="dialer_seats",
               action="create", operation=_operation("Ring the agent's phone to work the "
                                                     "campaign (their line stays open)", "202"))

@@ -7,6 +7,7 @@ refuse the roles they are not for."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import urllib.error
@@ -34,7 +35,14 @@ BASE = "/api/v1/dialer/campaigns"
 OUTBOUND_PORT, OUTBOUND_MEDIA = free_ports(2)
 MANAGER = ("mia", "demo-marketing-pass")
 PASSWORDS = {"mia": MANAGER[1], "agent101": "demo-agent101-pass",
-             "agent102": "demo-agent102-pass", "sales1": "demo-sales-pass"}
+             "agent102": "demo-agent102-pass", "sales1": "demo-sales-pass",
+             "admin": "demo-admin-pass", "supervisor": "demo-supervisor-pass"}
+#: a user of each role
+ROLES = {"admin": "admin", "supervisor": "supervisor", "agent": "agent101",
+         "sales": "sales1", "marketing": "mia"}
+#: path parameters that name nothing: an allowed call is a 404 (or 200), never a change
+NOTHING = {"name": "nosuch", "agent": "agent101", "dial_id": "nosuch-1", "action": "start",
+           "answer": "dial"}
 #: spring dials two people and a busy line; callme shows Ada (in the CRM) first, then two
 #: strangers; silent has no caller ID
 SPRING = {number(HUMAN, 1): 1, number(HUMAN, 2): 1, number(BUSY, 1): 1}
@@ -126,8 +134,12 @@ async def sign_in(browser: Browser, platform: Platform, user: str, path: str) ->
     return page
 
 
-def _as(platform: Platform, user: str, method: str, path: str) -> tuple[int, Any]:
-    """Status and body of one request with ``user``'s own token."""
+async def _as(platform: Platform, user: str, method: str, path: str) -> tuple[int, Any]:
+    """Status and body of one request with ``user``'s own token, off the event loop."""
+    return await asyncio.to_thread(_call, platform, user, method, path)
+
+
+def _call(platform: Platform, user: str, method: str, path: str) -> tuple[int, Any]:
     token = platform.login(user, PASSWORDS[user])
     request = urllib.request.Request(f"{platform.base_url}{path}", method=method,
                                      data=b"{}", headers={"Authorization": f"Bearer {token}",
@@ -252,12 +264,12 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
     countdown = desk.locator("#preview-countdown")
     await expect(countdown).to_have_text(re.compile(r"^0:[0-3]\d$"))
     await expect(countdown).not_to_have_text(await countdown.text_content() or "")
-    status, body = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/{ada}/dial")
+    status, body = await _as(platform, "agent101", "POST", f"{BASE}/callme/previews/{ada}/dial")
     assert status == 403, body  # another agent's record
 
     await desk.click("#preview-skip")  # the next record is shown at once
     await _shown(desk, number(HUMAN, 3), desk.locator("#preview-contact"), "not in the CRM")
-    status, body = _as(platform, "agent102", "POST", f"{BASE}/callme/previews/{ada}/dial")
+    status, body = await _as(platform, "agent102", "POST", f"{BASE}/callme/previews/{ada}/dial")
     assert status == 409, body  # skipped: no longer offered
     await desk.click("#preview-dial")
     await expect(desk.locator("#preview-result")).to_contain_text("Dialing")
@@ -280,6 +292,22 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
     await desk.context.close()
 
 
+async def test_every_dialer_route_with_every_role_is_allowed_or_a_403(
+        platform: Platform) -> None:
+    """As the permission table says (the API document's ``x-permission``)."""
+    paths = (await api(platform, "GET", "/api/v1/openapi.json"))["paths"]
+    routes = [(method.upper(), path, operation["x-permission"]["roles"])
+              for path, methods in paths.items() if path.startswith("/api/v1/dialer")
+              or path == "/campaigns" for method, operation in methods.items()]
+    assert len(routes) >= 10
+    for method, path, allowed in routes:
+        concrete = re.sub(r"\{(\w+)\}", lambda m: NOTHING[m.group(1)], path)
+        for role, user in ROLES.items():
+            status, body = await _as(platform, user, method, concrete)
+            assert (status != 403) == (role in allowed), (role, method, path, status, body)
+            assert status not in (401, 500), (role, method, path, status, body)
+
+
 async def test_the_dialer_routes_refuse_the_roles_they_are_not_for(
         platform: Platform, browser: Browser) -> None:
     for user, method, path in (
@@ -289,12 +317,12 @@ async def test_the_dialer_routes_refuse_the_roles_they_are_not_for(
             ("sales1", "POST", f"{BASE}/callme/previews/callme-1/skip"),
             ("mia", "POST", f"{BASE}/spring/seats"),
             ("mia", "GET", "/agent")):
-        status, body = _as(platform, user, method, path)
+        status, body = await _as(platform, user, method, path)
         assert status == 403, (user, method, path, body)
-    status, mine = _as(platform, "agent101", "GET", "/api/v1/dialer/seats/mine")
+    status, mine = await _as(platform, "agent101", "GET", "/api/v1/dialer/seats/mine")
     assert status == 200 and {c["campaign"] for c in mine["campaigns"]} == {
         "spring", "callme", "silent"}
-    status, _ = _as(platform, "agent101", "POST", f"{BASE}/callme/previews/callme-999/dial")
+    status, _ = await _as(platform, "agent101", "POST", f"{BASE}/callme/previews/callme-999/dial")
     assert status == 404
     # the page is the campaign managers': an agent's browser is told so
     desk = await sign_in(browser, platform, "agent101", "/agent")

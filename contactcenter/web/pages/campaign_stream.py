@@ -110,21 +110,29 @@ class PreviewClock:
     def mine(self, dial_id: object, agent: str | None) -> bool:
         return agent is not None and isinstance(dial_id, str) and self.shown_to(dial_id) == agent
 
+    async def follow(self, bus: EventBus) -> None:
+        """Read the bus until it closes; cut off for falling behind, read it again."""
+        subscription = bus.subscribe()
+        try:
+            while True:
+                while (events := await subscription.batch()) is not None:
+                    for event in events:
+                        self.on_event(event)
+                if not subscription.overflowed:
+                    return  # the bus closed
+                log.warning("the preview clock fell behind the bus; previews meanwhile "
+                            "have no deadline")
+                subscription = bus.subscribe()
+        finally:
+            subscription.close()
+
     async def context(self, bus: EventBus) -> AsyncIterator[None]:
         """The app's ``cleanup_ctx``: follows the bus while the app runs."""
-        subscription = bus.subscribe()
-
-        async def follow() -> None:
-            while (events := await subscription.batch()) is not None:
-                for event in events:
-                    self.on_event(event)
-
-        task = asyncio.ensure_future(follow())
+        task = asyncio.ensure_future(self.follow(bus))
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        subscription.close()
         for timer in self._timers.values():
             timer.cancel()
 
@@ -233,10 +241,25 @@ def _watch_credential(request: web.Request, socket: web.WebSocketResponse,
     return stop
 
 
+def _now(request: web.Request, principal: Principal) -> dict[str, Any]:
+    """What the stream would say now, once: the boards the user may read, their seats and
+    the records shown to them (a plain GET, for a client that cannot keep a socket)."""
+    runners = request.app[CAMPAIGNS].runners.values()
+    agent = principal.agent
+    return {"boards": [board_of(runner) for runner in runners]
+            if allowed(principal.role, "dialer", "read") else [],
+            "seats": [seat_view(runner, agent) for runner in runners
+                      if agent is not None and runner.seats.seat(agent) is not None],
+            "previews": request.app[PREVIEWS].of_agent(agent) if agent is not None else []}
+
+
 async def dialer_events(request: web.Request) -> web.StreamResponse:
     """The WebSocket: ``hello``, then what the user may follow, until either side closes,
-    the credential ends or is signed out (closed with 1008, as the event stream is)."""
+    the credential ends or is signed out (closed with 1008, as the event stream is).
+    Without the handshake: what it would say now, once (``_now``)."""
     principal: Principal = request[PRINCIPAL]
+    if request.headers.get("Upgrade", "").lower() != "websocket":
+        return web.json_response(_now(request, principal))
     socket = web.WebSocketResponse(heartbeat=30)
     await socket.prepare(request)
     reader = _Reader(request, principal)
