@@ -30,6 +30,7 @@ import json
 import multiprocessing
 import platform
 import re
+import shlex
 import sys
 import time
 from collections import defaultdict
@@ -197,7 +198,7 @@ def command(args: argparse.Namespace) -> str:
              f"--agents {','.join(map(str, args.agents))}", f"--seeds {args.seeds}",
              f"--hours {args.hours:g}", f"--jobs {args.jobs}"]
     if args.modes != list(modes()):
-        parts.append(f"--modes {','.join(args.modes)}")
+        parts.append(f"--modes {shlex.quote(','.join(args.modes))}")
     return " ".join(parts)
 
 
