@@ -102,3 +102,17 @@ def board(inputs: BoardInputs, now: float) -> dict[str, Any]:
         "abandoned": tally.abandoned, "connected": tally.connected,
         "abandon_rate": rates(inputs, now), "agents": agents(inputs, now),
         "records": records(core, inputs.reached, now)}
+
+
+def pace_reason(pace: dict[str, Any]) -> str:
+    """A pacing decision in words, for people reading ``dialer.pace``."""
+    dialed = pace.get("dialed", 0)
+    if "expected_free" in pace:  # predictive
+        return (f"dialed {dialed} because {pace['expected_free']:g} agents are expected "
+                f"free within {pace.get('horizon', 0):g} s and the expected abandoned "
+                f"share is {100 * float(pace.get('expected_abandon_share') or 0):.1f} %")
+    if "ratio" in pace:  # power
+        return (f"dialed {dialed}: {pace['ratio']:g} lines per free agent, "
+                f"{pace.get('free_agents', 0)} free, {pace.get('under_way', 0)} under way")
+    return (f"dialed {dialed}: {pace.get('free_agents', 0)} agents free, "
+            f"{pace.get('under_way', 0)} dials under way")

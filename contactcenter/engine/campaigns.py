@@ -29,7 +29,7 @@ from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
 from contactcenter.dialer.states import ABANDON_WITHIN, Campaign, Outcome
-from contactcenter.engine.campaign_board import BoardInputs, board
+from contactcenter.engine.campaign_board import BoardInputs, board, pace_reason
 from contactcenter.engine.campaign_book import CampaignBook, CampaignLog, DialLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
 from contactcenter.engine.campaign_restore import RestoreSteps, overlay
@@ -314,6 +314,8 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
                     self._note("state", state=kind.removeprefix("dialer."))
                 if kind == "dialer.abandoned":
                     self._settled_answer(abandoned=True)
+                if kind == "dialer.pace":
+                    data = {**data, "because": pace_reason(dict(data))}
                 self._publish({"type": kind, "time": self._clock(), "campaign": self.name,
                                **dict(data)})
             case dc_.Refuse(action=action, reason=reason):

@@ -258,7 +258,8 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("dialer.pace", "a pacing decision that dialed, with its inputs (docs/dialer.md)",
               (_CAMPAIGN, f("dialed", INT), f("asked", INT), f("strategy", STR),
                f("free_agents", INT), f("under_way", INT), f("lines_free", INT),
-               f("records_due", INT), f("abandon_budget", OPT_FLOAT)), call=False),
+               f("records_due", INT), f("abandon_budget", OPT_FLOAT),
+               f("because", STR, "the decision in words", optional=True)), call=False),
     EventSpec("dialer.attempt", "a dial placed", (
         _CAMPAIGN, _DIAL, f("record_id", STR), f("line", INT), f("attempt", INT),
         f("agent", OPT_STR, "the previewing agent")), call=False),

@@ -105,6 +105,8 @@ async def test_a_person_is_connected_only_once_the_bridge_took_them(
     runner.dial_answered(de.DialAnswered(call_id=dial.call_id, leg_id=dial.leg_id, human=True))
     await until(lambda: bool(line.events("call.answered")), what="never connected")
     assert line.of(dc.AddToBridge)[-1].channels == (dial.leg_id,)
+    pace = line.events("dialer.pace")[0]  # each decision, in words for the manager
+    assert pace["because"] == "dialed 1: 1 agents free, 0 dials under way"
     assert runner.ledger.share(asyncio.get_running_loop().time()).answers == 1
 
 
