@@ -106,9 +106,7 @@ async function move(name, action) {
 async function load() {
   const result = await api("GET", "/api/v1/dialer/campaigns");
   if (!result.ok) {
-    setText("campaigns-error", result.status === 404
-      ? "The dialer is not running on this platform (no campaigns file in its settings)."
-      : reason(result));
+    setText("campaigns-error", reason(result));
     return;
   }
   setText("campaigns-error", "");
@@ -131,5 +129,15 @@ function onEvent(event) {
   }
 }
 
-wireSignOut();
-connectEvents({ path: "/api/v1/dialer/events", onEvent, onOpen: load });
+async function start() {
+  wireSignOut();
+  const running = await api("GET", "/api/v1/dialer/campaigns");
+  if (running.status === 404) { // a platform without the dialer: no stream to follow
+    setText("campaigns-error",
+            "The dialer is not running on this platform (no campaigns file in its settings).");
+    return;
+  }
+  connectEvents({ path: "/api/v1/dialer/events", onEvent, onOpen: load });
+}
+
+start();

@@ -215,8 +215,7 @@ async function load(hello) {
   }
   const result = await api("GET", "/api/v1/dialer/seats/mine");
   if (!result.ok) {
-    replace("campaign-seats", el("li", { class: "muted" }, result.status === 404
-      ? "The dialer is not running on this platform." : reason(result)));
+    replace("campaign-seats", el("li", { class: "muted" }, reason(result)));
     return;
   }
   seats.clear();
@@ -228,10 +227,15 @@ async function load(hello) {
   document.getElementById("outbound").dataset.ready = "true";
 }
 
-export function startOutbound(options) {
+export async function startOutbound(options) {
   me = options.me;
   hooks = options;
   document.getElementById("preview-dial").addEventListener("click", () => answer("dial"));
   document.getElementById("preview-skip").addEventListener("click", () => answer("skip"));
+  const running = await api("GET", "/api/v1/dialer/seats/mine");
+  if (running.status === 404) { // a platform without the dialer: no stream to follow
+    document.getElementById("outbound").hidden = true;
+    return;
+  }
   connectEvents({ path: "/api/v1/dialer/events", indicator: false, onEvent, onOpen: load });
 }
