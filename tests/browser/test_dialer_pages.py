@@ -8,6 +8,7 @@ refuse the roles they are not for."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import re
 import urllib.error
@@ -282,8 +283,13 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
     await expect(desk.locator("#preview-result")).to_contain_text(
         "Dialing", timeout=int(PREVIEW_SECONDS * 1000) + 15_000)
     await _put_through(desk, item, number(HUMAN, 4))
-    # a disposition after the call ends the wrap-up, as Ready does
-    await desk.check('#disposition-codes input[value="resolved"]')
+    # the campaign's "call back" code takes the agreed time; saved, it ends the wrap-up
+    await desk.check('#disposition-codes input[value="call_back"]')
+    await desk.click("#disposition-save")
+    await expect(desk.locator("#disposition-result")).to_have_text(
+        "Say when to call back first.")
+    tomorrow = dt.datetime.now() + dt.timedelta(days=1)
+    await desk.fill("#callback-at", tomorrow.strftime("%Y-%m-%dT10:00"))
     await desk.click("#disposition-save")
     await expect(desk.locator("#disposition-result")).to_have_text("Saved.")
     await expect(item).to_have_attribute("data-seat", "ready")

@@ -280,7 +280,9 @@ async function showDispositions() {
     const result = await api("GET", `/api/v1/queues/${encodeURIComponent(call.queue)}/dispositions`);
     const body = result.ok ? result.body : {};
     codes = Array.isArray(body) ? body : body.dispositions || body.codes || body.items || [];
-    if (call) call.dispositions = codes;
+    // the pop's codes (a campaign's own) may have come meanwhile: they win over the queue's
+    if (call && !call.dispositions) call.dispositions = codes;
+    if (call) codes = call.dispositions;
   }
   if (!codes || !call) return;
   const chosen = document.querySelector("#disposition-codes input:checked")?.value
@@ -289,6 +291,26 @@ async function showDispositions() {
     el("input", { type: "radio", name: "disposition", value: item.code,
                   checked: item.code === chosen }),
     " ", item.label || item.code)));
+  showCallbackLine();
+}
+
+// a code with `callback` (a campaign's "call back"): the time the customer agreed to
+const callbackCode = (code) => Boolean(call && (call.dispositions || [])
+  .find((item) => item.code === code && item.callback));
+
+function showCallbackLine() {
+  const code = document.querySelector("#disposition-codes input:checked")?.value;
+  document.getElementById("callback-line").hidden = !callbackCode(code);
+}
+
+// "2026-12-08T15:00" in the browser's time zone, as ISO 8601 with its offset
+function withOffset(local) {
+  const when = new Date(local);
+  if (Number.isNaN(when.getTime())) return null;
+  const minutes = -when.getTimezoneOffset();
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  const sign = minutes >= 0 ? "+" : "-";
+  return `${local.length === 16 ? `${local}:00` : local}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
 }
 
 function preselect(outcome) {
@@ -327,8 +349,13 @@ async function saveDisposition(event) {
   const code = document.querySelector("#disposition-codes input:checked")?.value;
   if (!code) { setText("disposition-result", "Choose a disposition first."); return; }
   const notes = document.getElementById("disposition-notes").value;
+  const body = { code, notes };
+  if (callbackCode(code)) {
+    body.callback_at = withOffset(document.getElementById("callback-at").value);
+    if (!body.callback_at) { setText("disposition-result", "Say when to call back first."); return; }
+  }
   const result = await api("POST",
-    `/api/v1/calls/${encodeURIComponent(call.call_id)}/disposition`, { code, notes });
+    `/api/v1/calls/${encodeURIComponent(call.call_id)}/disposition`, body);
   const output = document.getElementById("disposition-result");
   output.dataset.result = result.ok ? "ok" : "refused";
   setText(output, result.ok ? "Saved." : `Not saved: ${reason(result)}`);
@@ -634,6 +661,7 @@ function wire() {
     button.addEventListener("click", () => setState(button.dataset.target));
   }
   document.getElementById("disposition-form").addEventListener("submit", saveDisposition);
+  document.getElementById("disposition-codes").addEventListener("change", showCallbackLine);
   wireControl();
   document.getElementById("dial-form").addEventListener("submit", (event) => {
     event.preventDefault();
