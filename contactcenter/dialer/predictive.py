@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import replace
 
 from contactcenter.dialer.estimates import AnswerTable, LogNormalFit
 from contactcenter.dialer.forecast import Choice, Outlook, Spread, best_count
@@ -106,12 +107,14 @@ class Predictive(Pacer):
         horizon = self.horizon
         outlooks = [self._outlook(situation, horizon * share) for share in LOOKS]
         # no count past what the core would place (the lines, the records, the law's
-        # budget); the law's cap holds the pace when it, not the set-point, ends the scan
+        # budget) but one: the law's cap holds the pace when the set-point would allow it
         most = cap(situation.lines_free, situation, previews=False)
         setpoint = self.setpoint.value
-        choice = best_count(outlooks, setpoint, most)
-        self.setpoint.holding = choice.dials == most < min(situation.lines_free,
-                                                          situation.records_due)
+        choice = best_count(outlooks, setpoint, most + 1)
+        self.setpoint.holding = choice.dials > most and most < min(situation.lines_free,
+                                                                  situation.records_due)
+        if choice.dials > most:
+            choice = replace(choice, dials=most)
         return Pace(dial=choice.dials, recheck=now + self.step,
                     why=self._why(outlooks[-1], choice, setpoint))
 
