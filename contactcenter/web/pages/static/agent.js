@@ -7,7 +7,9 @@ import {
   serverNow, setText, startTicking, timer, wireSignOut,
 } from "./common.js";
 import { renderCustomer } from "./customer.js";
-import { dispositionSaved, isCampaignCall, showCampaign, startOutbound } from "./outbound.js";
+import {
+  dispositionSaved, isCampaignCall, markCampaign, showCampaign, startOutbound,
+} from "./outbound.js";
 import { renderScript } from "./script.js";
 import "./softphone.js"; // the phone in the browser: a panel of its own
 
@@ -156,6 +158,7 @@ function showPop(pop) {
   call.queue = pop.queue || call.queue;
   call.caller = pop.caller || "";
   call.outbound = pop.direction === "outbound";
+  if (pop.campaign) markCampaign(pop.call_id, pop.campaign);
   showHandledBefore(pop.handled_before || []);
   document.body.dataset.popAt = String(Date.now() / 1000);
   const caller = replace("call-caller", pop.caller

@@ -102,7 +102,8 @@ const ready = (name) => seatMove("POST", `${base(name)}/seats/${encodeURICompone
 
 // -- which call is a campaign's ----------------------------------------------------------
 
-function markCampaign(callId, campaign) {
+// (also from the call's screen-pop, which names its campaign)
+export function markCampaign(callId, campaign) {
   campaignOf.set(callId, campaign);
   showCampaign();
 }
