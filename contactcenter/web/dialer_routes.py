@@ -24,7 +24,7 @@ from aiohttp import web
 from contactcenter.dialer.states import CampaignState, DialState
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.distribution import Distributor
-from contactcenter.engine.outbound_campaigns import Campaigns
+from contactcenter.engine.outbound_campaigns import Campaigns, SeatRefused
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import BUS, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
@@ -110,7 +110,10 @@ async def join(request: web.Request) -> web.Response:
     endpoint = request.app[PHONES].registered.ring(agent)
     if endpoint is None:
         raise BadInput(409, f"{agent} has no phone registered to work the campaign", "agent")
-    runner.join(agent, endpoint)
+    try:  # an agent works one campaign at a time
+        request.app[CAMPAIGNS].join(runner.name, agent, endpoint)
+    except SeatRefused as refused:
+        raise BadInput(409, str(refused), "agent") from None
     return web.json_response({"campaign": runner.name, "agent": agent,
                               "endpoint": endpoint}, status=202)
 

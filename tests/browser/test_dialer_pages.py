@@ -252,6 +252,10 @@ async def test_an_agent_joins_a_preview_campaign_skips_a_record_and_dials_the_ne
         phones: dict[str, AgentPhone]) -> None:
     desk = await sign_in(browser, platform, "agent102", "/agent")
     item = await _joined(desk, "callme")
+    spring = desk.locator('#campaign-seats li[data-campaign="spring"]')
+    await spring.locator("button.join").click()  # one campaign at a time
+    await expect(desk.locator("#outbound-result")).to_contain_text("works campaign 'callme'")
+    await expect(spring).to_have_attribute("data-seat", "none")
     await desk.select_option("#pause-reason", "lunch")  # paused, no record is shown
     await item.locator("button.pause").click()
     await expect(item).to_have_attribute("data-seat", "paused")
