@@ -51,8 +51,8 @@ def simulate(cell: Cell, seed: int, strategy: str = "progressive", *,
     Lines default to eight per agent, so that the pacer, not the trunk, sets the pace.
     ``mode`` names the result (the strategy's name by default); ``watch(now, command)``
     sees every command the core gives; ``ledger``: when the law's ledger is fed
-    (``settled``: as docs/dialer.md says; ``outcome``: at each dial's end, as the
-    engine's campaign runner does, see ``run.py``)."""
+    (``settled``: as docs/dialer.md says and the engine does; ``outcome``: at each
+    dial's end, as the engine did before, see ``run.py``)."""
     world = World(cell, seed)
     settings = {"max_lines": max(10, 8 * cell.agents), **campaign}
     unknown = set(settings) - {f.name for f in fields(Campaign)}

@@ -7,13 +7,13 @@ and calls ``handle_timer`` when ``next_deadline`` has come. The world (``world.p
 decides what each dial meets. The law's part: an ``AbandonLedger`` at the campaign's
 target is fed each live answer the engine can see (the core's connects and abandons)
 and its budget goes to the core with ``AbandonBudgetSet`` when it moves. When it is
-fed is the ``ledger`` setting: ``settled`` (the default) as docs/dialer.md says it, at
-the moment the answer is settled (connected, or abandoned), with the horizon of a
-dial placed now (ring timeout + 2 s); ``outcome`` as the engine's campaign runner
-does it today (``engine/campaign_dials.py``), at each dial's ``RecordOutcome``, i.e.
-when the call ends. The truth the engine cannot know (a person the machine detection hung up on) is
-counted in the day's figures (``metrics.py``), never in the budget. Nothing here reads
-the core's insides.
+fed is the ``ledger`` setting: ``settled`` (the default) as docs/dialer.md says and as
+the engine's campaign runner does (``engine/campaign_dials.py``): at the moment the
+answer is settled (connected, or abandoned), with the horizon of a dial placed now
+(ring timeout + 2 s); ``outcome`` as the runner did before: at each dial's
+``RecordOutcome``, i.e. when the call ends (kept to compare). The truth the engine
+cannot know (a person the machine detection hung up on) is counted in the day's figures
+(``metrics.py``), never in the budget. Nothing here reads the core's insides.
 """
 
 from __future__ import annotations
