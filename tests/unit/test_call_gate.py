@@ -229,7 +229,8 @@ def test_no_call_is_cleared_against_the_rules_and_each_ends_once(
                 PlacementState.LOOKING_UP:
             facts[event.placement_id] = event.callee
         if isinstance(event, PlacementAsked) and gate.state(event.placement_id) is None:
-            consent[event.placement_id] = event.consent_required
+            # consent is a campaign's rule: a person's own call or callback is theirs
+            consent[event.placement_id] = event.consent_required and event.source == "dialer"
         out = gate.handle(event, now) + gate.handle_timer(now)
         for command in out:
             if isinstance(command, Cleared) and command.earliest is None:
