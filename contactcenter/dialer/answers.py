@@ -41,6 +41,7 @@ class DialOutcomes:
     _lines: list[int]
     _agents: AgentBoard
     _abandoned: dict[str, float]
+    _budget: float
     _out: list[dc.DialerCommand]
 
     def _human(self, dial: DialEntry, event: Any, now: float) -> None:
@@ -67,6 +68,8 @@ class DialOutcomes:
         self._let_go(dial, now)
         dial.state, dial.deadline = DialState.ABANDONING, None
         self.tally.abandoned += 1
+        # spent now: the pacing that follows in this same call must not spend it again
+        self._budget = max(0.0, self._budget - 1)
         self._abandoned[dial.record.number] = now
         if play:
             self._out.append(dc.PlayAbandonMessage(dial_id=dial.id,

@@ -60,12 +60,13 @@ class Predictive(Pacer):
 
     name = "predictive"
 
-    def __init__(self, campaign: Campaign, *, target: float = 0.03, margin: float = 0.25,
+    def __init__(self, campaign: Campaign, *, target: float | None = None, margin: float = 0.25,
                  step: float = 1.0, refit: float = 30.0) -> None:
         """``target``: the abandoned share the law allows (3 %); ``margin``: the share of
         it kept in hand; ``step``: seconds between decisions when nothing happens;
         ``refit``: seconds between refits of the talk and wrap-up laws."""
         super().__init__(campaign)
+        target = campaign.abandon_target if target is None else target
         ring = max(campaign.ring_timeout, MIN_RING)
         self.answers = AnswerTable(ring=ring, limit=ring + DIAL_GRACE)
         self.talk = LogNormalFit(median=120.0, sigma=0.8)

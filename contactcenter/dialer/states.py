@@ -174,6 +174,8 @@ class Campaign:
     machine: str = "drop"  #: ``drop`` or ``message`` (``machine_message`` left)
     machine_message: str = ""
     abandon_message: str = ""  #: names the caller and a number to call back
+    #: abandoned calls at most this share of live answers (the law's 3 %, or less)
+    abandon_target: float = 0.03
     skip_delay: float = 3600.0  #: a record skipped in preview is due again after this
 
 

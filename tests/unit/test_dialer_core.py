@@ -181,6 +181,26 @@ def test_the_abandon_budget_caps_dials_beyond_the_free_agents() -> None:
     assert len(of(dc.CheckDial, out)) == 3  # 6 now
 
 
+def test_an_abandon_is_taken_off_the_budget_before_the_next_pacing() -> None:
+    """Two agents, a budget of one: three dials. Both agents talking, a third person
+    abandoned spends the budget at once; a free agent then brings one dial, not two."""
+    core = Dialer(replace(CAMPAIGN, strategy="power", power_ratio=3.0, max_lines=10),
+                  abandon_budget=1)
+    checks = of(dc.CheckDial, running(core, agents=("a1", "a2"), records=10))
+    assert len(checks) == 3
+    for check in checks:
+        clear(core, check.dial_id)
+    for check in checks:
+        core.handle(de.HumanAnswered(dial_id=check.dial_id), T0 + 5)
+    assert core.tally.abandoned == 1
+    talking = [c.dial_id for c in checks[:2]]
+    core.handle(de.HumanConnected(dial_id=talking[0], agent="a1"), T0 + 5)
+    core.handle(de.HumanConnected(dial_id=talking[1], agent="a2"), T0 + 5)
+    core.handle(de.CallEnded(dial_id=talking[0]), T0 + 30)
+    out = core.handle(de.AgentReady(agent="a1"), T0 + 40)
+    assert len(of(dc.CheckDial, out)) == 1  # the free agent's; no budget left beyond
+
+
 def test_records_go_by_priority_then_due_time() -> None:
     core = make(max_lines=10)
     core.handle(de.RecordsLoaded(records=(
