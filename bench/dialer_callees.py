@@ -17,8 +17,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from contactcenter.dialer.simulator import World
-from tests.integration.dial_callees import write_greetings
-from tests.integration.sipp import BYE_ANSWER
+from tests.integration.dial_callees import (
+    ANSWER,
+    HANG_UP,
+    KEEP_DIALOG,
+    endings,
+    reply,
+    write_greetings,
+)
 
 #: the simulator's outcome index (human, machine, busy, no answer, failed) -> K
 KIND = {0: 1, 1: 4, 2: 2, 3: 3, 4: 5}
@@ -36,46 +42,14 @@ def kind_of(number: str) -> str:
     return OUTCOME[int(number[4])]
 
 
-_HEAD = """[last_Via:]
-[last_From:]
-[last_To:];tag=[pid]b[call_number]
-[last_Call-ID:]
-[last_CSeq:]
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>"""
-
-
-def _reply(status: str) -> str:
-    return f"<send><![CDATA[\nSIP/2.0 {status}\n{_HEAD}\nContent-Length: 0\n\n]]></send>\n"
-
-
 def scenario(hello: Path, greeting: Path) -> str:
-    ok = f"""<send retrans="500"><![CDATA[
-SIP/2.0 200 OK
-{_HEAD}
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- 1 1 IN IP[local_ip_type] [local_ip]
-s=-
-c=IN IP[media_ip_type] [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 8
-a=rtpmap:8 PCMA/8000
-a=sendrecv
-
-]]></send>
-<recv request="ACK" crlf="true"/>
-"""
     return f"""<?xml version="1.0" encoding="ISO-8859-1" ?>
 <scenario name="campaign-people">
 <recv request="INVITE" crlf="true">
   <action>
     <ereg regexp="INVITE sip:\\+447([1-5])([0-9]{{2}})([0-9]{{3}})" search_in="msg"
           check_it="true" assign_to="all,kind,wait,talk"/>
-    <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from"/>
-    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to"/>
-    <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+    {KEEP_DIALOG}
     <log message="dialed [$all]"/>
     <todouble assign_to="k" variable="kind"/>
     <todouble assign_to="wait_ms" variable="wait"/>
@@ -88,49 +62,15 @@ a=sendrecv
     <test assign_to="failed" variable="k" compare="equal" value="5"/>
   </action>
 </recv>
-{_reply("180 Ringing")}
-<nop next="ringing" test="ringing"/>
+{reply("180 Ringing")}<nop next="ringing" test="ringing"/>
 <pause variable="wait_ms"/>
 <nop next="busy" test="busy"/>
 <nop next="failed" test="failed"/>
-{ok}
-<nop next="machine" test="machine"/>
+{ANSWER}<nop next="machine" test="machine"/>
 <nop><action><exec rtp_stream="{hello},1,8"/></action></nop>
 <pause variable="talk_ms"/>
-<send retrans="500"><![CDATA[
-BYE [$contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$to];tag=[pid]b[call_number]
-To: [$from]
-[last_Call-ID:]
-CSeq: 1 BYE
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200" crlf="true"/>
-<nop next="end"/>
-<label id="machine"/>
-<nop><action><exec rtp_stream="{greeting},1,8"/></action></nop>
-<recv request="BYE"/>
-{BYE_ANSWER}
-<nop next="end"/>
-<label id="ringing"/>
-<recv request="CANCEL"/>
-{_reply("200 OK")}
-{_reply("487 Request Terminated")}
-<recv request="ACK"/>
-<nop next="end"/>
-<label id="busy"/>
-{_reply("486 Busy Here")}
-<recv request="ACK"/>
-<nop next="end"/>
-<label id="failed"/>
-{_reply("503 Service Unavailable")}
-<recv request="ACK"/>
-<label id="end"/>
-</scenario>
+{HANG_UP}<nop next="end"/>
+{endings(greeting)}</scenario>
 """
 
 

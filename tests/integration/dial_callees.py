@@ -14,9 +14,15 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from tests.integration.platform import ROOT, Platform, running_platform
 from tests.integration.sipp import BYE_ANSWER
 
 HUMAN, BUSY, NO_ANSWER, MACHINE = 1, 2, 3, 4
@@ -58,15 +64,28 @@ def write_greetings(folder: Path) -> tuple[Path, Path]:
     return hello, greeting
 
 
-_HEAD = """[last_Via:]
+HEAD = """[last_Via:]
 [last_From:]
 [last_To:];tag=[pid]dialed[call_number]
 [last_Call-ID:]
 [last_CSeq:]
 Contact: <sip:[local_ip]:[local_port];transport=[transport]>"""
 
-_OK_SDP = f"""SIP/2.0 200 OK
-{_HEAD}
+#: kept from the INVITE, for a BYE of the callee's own
+KEEP_DIALOG = """<ereg regexp=".*" search_in="hdr" header="From:" assign_to="from"/>
+    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to"/>
+    <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>"""
+
+
+def reply(status: str) -> str:
+    """A response with no body, to the INVITE (or the CANCEL) just received."""
+    return f"<send><![CDATA[\nSIP/2.0 {status}\n{HEAD}\nContent-Length: 0\n\n]]></send>\n"
+
+
+#: the callee answers with A-law (what the greetings are) and waits for the ACK
+ANSWER = f"""<send retrans="500"><![CDATA[
+SIP/2.0 200 OK
+{HEAD}
 Content-Type: application/sdp
 Content-Length: [len]
 
@@ -78,6 +97,46 @@ t=0 0
 m=audio [media_port] RTP/AVP 8
 a=rtpmap:8 PCMA/8000
 a=sendrecv
+
+]]></send>
+<recv request="ACK" crlf="true"/>
+"""
+
+#: the callee hangs up: a BYE of their own, answered
+HANG_UP = """<send retrans="500"><![CDATA[
+BYE [$contact] SIP/2.0
+Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
+From: [$to];tag=[pid]dialed[call_number]
+To: [$from]
+[last_Call-ID:]
+CSeq: 1 BYE
+Contact: <sip:[local_ip]:[local_port];transport=[transport]>
+Max-Forwards: 70
+Content-Length: 0
+
+]]></send>
+<recv response="200" crlf="true"/>
+"""
+
+
+def endings(greeting: Path) -> str:
+    """The labelled branches a scenario jumps to: a machine's greeting until the
+    platform hangs up, a phone ringing until cancelled, busy, failed; then ``end``."""
+    return f"""<label id="machine"/>
+<nop><action><exec rtp_stream="{greeting},1,8"/></action></nop>
+<recv request="BYE"/>
+{BYE_ANSWER}
+<nop next="end"/>
+<label id="ringing"/>
+<recv request="CANCEL"/>
+{reply("200 OK")}{reply("487 Request Terminated")}<recv request="ACK"/>
+<nop next="end"/>
+<label id="busy"/>
+{reply("486 Busy Here")}<recv request="ACK"/>
+<nop next="end"/>
+<label id="failed"/>
+{reply("503 Service Unavailable")}<recv request="ACK"/>
+<label id="end"/>
 """
 
 
@@ -92,76 +151,41 @@ def _scenario(hello: Path, greeting: Path, ring_ms: int, talk_ms: int) -> str:
           assign_to="ringing"/>
     <ereg regexp="INVITE sip:\\+1555010{MACHINE}" search_in="msg" check_it="false"
           assign_to="machine"/>
-    <ereg regexp=".*" search_in="hdr" header="From:" assign_to="from"/>
-    <ereg regexp=".*" search_in="hdr" header="To:" assign_to="to"/>
-    <ereg regexp="sip:[^>;]*" search_in="hdr" header="Contact:" assign_to="contact"/>
+    {KEEP_DIALOG}
   </action>
 </recv>
 <nop next="busy" test="busy"/>
-<send><![CDATA[
-SIP/2.0 180 Ringing
-{_HEAD}
-Content-Length: 0
-
-]]></send>
-<nop next="ringing" test="ringing"/>
+{reply("180 Ringing")}<nop next="ringing" test="ringing"/>
 <pause milliseconds="{ring_ms}"/>
-<send retrans="500"><![CDATA[
-{_OK_SDP}
-]]></send>
-<recv request="ACK" crlf="true"/>
-<nop next="machine" test="machine"/>
+{ANSWER}<nop next="machine" test="machine"/>
 <nop><action><exec rtp_stream="{hello},1,8"/></action></nop>
 <recv request="BYE" timeout="{talk_ms}" ontimeout="hang_up"/>
 {BYE_ANSWER}
 <nop next="end"/>
 <label id="hang_up"/>
-<send retrans="500"><![CDATA[
-BYE [$contact] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: [$to];tag=[pid]dialed[call_number]
-To: [$from]
-[last_Call-ID:]
-CSeq: 1 BYE
-Contact: <sip:[local_ip]:[local_port];transport=[transport]>
-Max-Forwards: 70
-Content-Length: 0
-
-]]></send>
-<recv response="200" crlf="true"/>
-<nop next="end"/>
-<label id="machine"/>
-<nop><action><exec rtp_stream="{greeting},1,8"/></action></nop>
-<recv request="BYE"/>
-{BYE_ANSWER}
-<nop next="end"/>
-<label id="ringing"/>
-<recv request="CANCEL"/>
-<send><![CDATA[
-SIP/2.0 200 OK
-{_HEAD}
-Content-Length: 0
-
-]]></send>
-<send><![CDATA[
-SIP/2.0 487 Request Terminated
-{_HEAD}
-Content-Length: 0
-
-]]></send>
-<recv request="ACK"/>
-<nop next="end"/>
-<label id="busy"/>
-<send><![CDATA[
-SIP/2.0 486 Busy Here
-{_HEAD}
-Content-Length: 0
-
-]]></send>
-<recv request="ACK"/>
-<label id="end"/>
-</scenario>
+{HANG_UP}<nop next="end"/>
+{endings(greeting)}</scenario>
 """
+
+
+def campaign_platform(tmp: Path, install: AsteriskInstall, agents: Iterable[str],
+                      campaigns: Path, outbound_port: int, *, wrap_up: float = 1
+                      ) -> AbstractContextManager[Platform]:
+    """The platform with a sales team of ``agents`` (wrap-up ``wrap_up`` s), the
+    ``campaigns`` file, the outbound peer at ``outbound_port`` and calls allowed all
+    day (the 555 and test numbers could be in any zone of their country)."""
+    queue = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": wrap_up,
+             "announce_on_join": False}
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "sales": queue, "support": queue, "operator": queue}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
+        agent: {"skills": {"sales": 5}, "queues": {"sales": 1}} for agent in agents}}))
+    return running_platform(
+        tmp, {"dir": str(ROOT / "config/ivr")}, install,
+        acd={"queues": str(tmp / "queues.yaml"), "agents": str(tmp / "agents.yaml")},
+        asterisk={"outbound_host": "127.0.0.1", "outbound_port": outbound_port},
+        sections={"dialer": {"calling_hours": ["00:00", "23:59"],
+                             "campaigns": str(campaigns)}})
 
 
 @dataclass

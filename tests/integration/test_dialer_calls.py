@@ -16,8 +16,16 @@ import yaml
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
-from tests.integration.dial_callees import BUSY, HUMAN, MACHINE, NO_ANSWER, DialedPeople, number
-from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.dial_callees import (
+    BUSY,
+    HUMAN,
+    MACHINE,
+    NO_ANSWER,
+    DialedPeople,
+    campaign_platform,
+    number,
+)
+from tests.integration.platform import EventWatcher, Platform
 from tests.integration.test_acd_calls import _api, _interaction, _registered
 from tests.support import free_ports, require_tool, until
 
@@ -50,20 +58,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     require_tool("sipp")
     require_tool("baresip")
     tmp = tmp_path_factory.mktemp("dialer")
-    queue = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": 1,
-             "announce_on_join": False}
-    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
-        "sales": queue, "support": queue, "operator": queue}}))
-    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
-        agent: {"skills": {"sales": 5}, "queues": {"sales": 1}} for agent in AGENTS}}))
-    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
-                          acd={"queues": str(tmp / "queues.yaml"),
-                               "agents": str(tmp / "agents.yaml")},
-                          asterisk={"outbound_host": "127.0.0.1",
-                                    "outbound_port": OUTBOUND_PORT},
-                          sections={"dialer": {"calling_hours": ["00:00", "23:59"],
-                                               "campaigns": str(_campaigns(tmp))}}
-                          ) as running:
+    with campaign_platform(tmp, asterisk_install, AGENTS, _campaigns(tmp),
+                           OUTBOUND_PORT) as running:
         yield running
 
 

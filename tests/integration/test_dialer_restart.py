@@ -13,8 +13,14 @@ import yaml
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
-from tests.integration.dial_callees import HUMAN, NO_ANSWER, DialedPeople, number
-from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.dial_callees import (
+    HUMAN,
+    NO_ANSWER,
+    DialedPeople,
+    campaign_platform,
+    number,
+)
+from tests.integration.platform import EventWatcher, Platform
 from tests.integration.test_acd_calls import _api, _interaction, _registered
 from tests.support import free_ports, require_tool, until
 
@@ -32,12 +38,6 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
     require_tool("sipp")
     require_tool("baresip")
     tmp = tmp_path_factory.mktemp("dialer-restart")
-    queue = {"strategy": "longest_idle", "ring_timeout": 4, "wrap_up": 1,
-             "announce_on_join": False}
-    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
-        "sales": queue, "support": queue, "operator": queue}}))
-    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": {
-        AGENT: {"skills": {"sales": 5}, "queues": {"sales": 1}}}}))
     (tmp / "people.csv").write_text(f"phone\n{FIRST}\n{SECOND}\n{UNANSWERED}\n")
     once = {"delay": 3600, "max_attempts": 1}
     (tmp / "campaigns.yaml").write_text(yaml.safe_dump({"campaigns": {CAMPAIGN: {
@@ -46,14 +46,8 @@ def platform(tmp_path_factory: pytest.TempPathFactory,
         "retries": {kind: once for kind in ("busy", "no_answer", "machine", "failed",
                                             "abandoned")},
         "list": {"csv": "people.csv"}}}}))
-    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
-                          acd={"queues": str(tmp / "queues.yaml"),
-                               "agents": str(tmp / "agents.yaml")},
-                          asterisk={"outbound_host": "127.0.0.1",
-                                    "outbound_port": OUTBOUND_PORT},
-                          sections={"dialer": {"calling_hours": ["00:00", "23:59"],
-                                               "campaigns": str(tmp / "campaigns.yaml")}}
-                          ) as running:
+    with campaign_platform(tmp, asterisk_install, [AGENT], tmp / "campaigns.yaml",
+                           OUTBOUND_PORT) as running:
         yield running
 
 
