@@ -162,10 +162,13 @@ def test_more_agents_expected_free_never_means_fewer_dials(
     base = dials_for(situation(free=free, talking_ages=talking, dial_ages=dialing))
     more_free = dials_for(situation(free=free + 1, talking_ages=talking, dial_ages=dialing))
     assert more_free >= base
-    if talking:  # a talk further along is nearer its end
-        older = list(talking)
-        older[which % len(older)] += 300.0
-        assert dials_for(situation(free=free, talking_ages=older, dial_ages=dialing)) >= base
+    if talking:  # a talking agent who is free now is surely free, not maybe
+        # (an older talk is not "nearer its end": log-normal talk times have a hazard
+        # that falls past its peak, so a long call is likely to go on)
+        rest = list(talking)
+        del rest[which % len(rest)]
+        assert dials_for(situation(free=free + 1, talking_ages=rest, dial_ages=dialing)) \
+            >= base
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
