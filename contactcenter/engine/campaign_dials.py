@@ -71,19 +71,15 @@ class DialSteps:
 
     if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
         def _feed(self, event: de_.DialerEvent) -> None:
-            raise NotImplementedError
-
+            ...
         def _seat(self, event: st.SeatEvent) -> None:
-            raise NotImplementedError
-
+            ...
         def _budget(self) -> float:
-            raise NotImplementedError
-
+            ...
         def _note(self, kind: str, **data: Any) -> None:
-            raise NotImplementedError
-
+            ...
         def later(self, delay: float, callback: Callable[..., None], *args: Any) -> None:
-            raise NotImplementedError
+            ...
 
     def _check(self, command: dc_.CheckDial) -> None:
         if self._gate is None:  # no gate, no call: nothing unchecked is dialed
@@ -170,12 +166,18 @@ class DialSteps:
         if leg is None:
             return
         leg.ending = True
+        if self._play_message(leg.leg, message):
+            self.later(MESSAGE_LIMIT, self._cut_off, dial_id)
+
+    def _play_message(self, leg: str, message: str) -> bool:
+        """Play ``message`` (sounds joined by ``&``) to a callee's leg, its end hanging up
+        (``playback_ended``); no message: hang up now. True when one plays."""
         if not message:
-            self._sender.put(dc.HangupCall(call_id=leg.leg))
-            return
-        self._sender.put(dc.PlayMedia(call_id=leg.leg, playback_id=f"{leg.leg}-message",
+            self._sender.put(dc.HangupCall(call_id=leg))
+            return False
+        self._sender.put(dc.PlayMedia(call_id=leg, playback_id=f"{leg}-message",
                                       media=tuple(message.split("&"))))
-        self.later(MESSAGE_LIMIT, self._cut_off, dial_id)
+        return True
 
     def _cut_off(self, dial_id: str) -> None:
         """A message that never said it ended: the line is hung up all the same."""

@@ -85,14 +85,20 @@ class RestoreSteps:
     _legs: dict[str, Any]
 
     if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
+        def _play_message(self, leg: str, message: str) -> bool:
+            ...
         def _feed(self, event: de_.DialerEvent) -> None:
-            raise NotImplementedError
-
+            ...
         def _seat_commands(self, commands: list[st.SeatCommand]) -> None:
-            raise NotImplementedError
-
+            ...
         def _note(self, kind: str, **data: Any) -> None:
-            raise NotImplementedError
+            ...
+
+    def _init_restore(self) -> None:
+        """Nothing in doubt until a book is restored."""
+        self._doubt, self._doubt_legs = {}, {}
+        self._doubt_answered, self._doubt_outcome = set(), {}
+        self._was, self._resync_seen = "idle", True
 
     def restore(self, log: CampaignLog) -> None:
         """Take up the book's state (before the driver connects: the resync then finds
@@ -196,12 +202,7 @@ class RestoreSteps:
         """A callee of this campaign that nobody here knows answered (its dial given up,
         an originate sent again after AMI came back): a person hears the abandon message
         and counts as abandoned; a machine is hung up on."""
-        message = self._campaign.abandon_message
-        if not human or not message:
-            self._sender.put(dc.HangupCall(call_id=leg))
-        else:
-            self._sender.put(dc.PlayMedia(call_id=leg, playback_id=f"{leg}-message",
-                                          media=tuple(message.split("&"))))
+        if self._play_message(leg, self._campaign.abandon_message if human else ""):
             self._doubt_legs.setdefault(leg, "")  # its playback's end hangs it up
         if human:
             now = self._clock()
@@ -210,12 +211,7 @@ class RestoreSteps:
 
     def _abandon_in_doubt(self, dial: DialLog) -> None:
         self._doubt_answered.add(dial.dial_id)
-        message = self._campaign.abandon_message
-        if message:
-            self._sender.put(dc.PlayMedia(call_id=dial.leg, playback_id=f"{dial.leg}-message",
-                                          media=tuple(message.split("&"))))
-        else:
-            self._sender.put(dc.HangupCall(call_id=dial.leg))
+        self._play_message(dial.leg, self._campaign.abandon_message)
 
     def _settle_doubt(self, dial_id: str, outcome: Outcome) -> None:
         """A dial from before the restart is over: on its record, the book, the ledger;

@@ -37,16 +37,13 @@ class SeatSteps:
 
     if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
         def _feed(self, event: de_.DialerEvent) -> None:
-            raise NotImplementedError
-
+            ...
         def _seat(self, event: st.SeatEvent) -> None:
-            raise NotImplementedError
-
+            ...
         def _note(self, kind: str, **data: Any) -> None:
-            raise NotImplementedError
-
+            ...
         def _connected(self, dial_id: str) -> None:
-            raise NotImplementedError
+            ...
 
     def join(self, agent: str, endpoint: str) -> None:
         """The agent works the campaign from ``endpoint``: their phone rings once."""

@@ -28,9 +28,9 @@ from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
-from contactcenter.dialer.states import ABANDON_WITHIN, Campaign, Outcome
+from contactcenter.dialer.states import ABANDON_WITHIN, Campaign
 from contactcenter.engine.campaign_board import BoardInputs, board, pace_reason
-from contactcenter.engine.campaign_book import CampaignBook, CampaignLog, DialLog
+from contactcenter.engine.campaign_book import CampaignBook, CampaignLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
 from contactcenter.engine.campaign_restore import RestoreSteps, overlay
 from contactcenter.engine.campaign_seats import SeatSteps
@@ -89,14 +89,9 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         self._run_mark = f"{int(clock() * 1000) % 36**6:x}"
         self.board = BoardInputs(core=self.core, seats=self.seats, ledger=self.ledger)
         self._board_due: asyncio.TimerHandle | None = None
-        self._doubt: dict[str, DialLog] = {}  # (``campaign_restore.py``)
-        self._doubt_legs: dict[str, str] = {}
-        self._doubt_answered: set[str] = set()
-        self._doubt_outcome: dict[str, Outcome] = {}
+        self._init_restore()  # (``campaign_restore.py``)
         #: each dial's record and number, for the agents' codes that come after its end
         self._dial_records: dict[str, tuple[str, str]] = {}
-        self._was = "idle"
-        self._resync_seen = True  #: False from a restore until the reconnect's view came
         #: whether the telephony can place a dial now (the serve process says: AMI is up)
         self.can_dial: Callable[[], bool] = lambda: True
         #: told when an agent's open line opens (True) or closes (False): the ACD's part

@@ -214,8 +214,6 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
                             on_event=engine.on_driver_event, on_resync=engine.resync)
     engine.send = driver.execute
-    if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
-        engine.campaigns.can_dial = lambda: driver.status().get("ami", False)
     background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
                      health_check=lambda: {"asterisk": driver.status(),
@@ -228,7 +226,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
-    if engine.campaigns is not None:
+    if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
+        engine.campaigns.can_dial = lambda: driver.status().get("ami", False)
         add_dialer_routes(app, engine.campaigns, distributor)
     app[BACKGROUND] = background
     return engine, driver, app
@@ -260,11 +259,7 @@ async def run(settings: Settings) -> None:
         await web.TCPSite(runner, settings.http_host, settings.http_port).start()
         await driver.start()
         await driver.wait_connected(timeout=30)
-        if engine.campaigns is not None:  # campaigns that ran before a restart run on
-            engine.campaigns.resume_after_restart()
-        restored = engine.restore_callbacks()  # once phones can ring: promises are kept
-        if restored:
-            log.info("%d callbacks promised before the restart wait their turn again", restored)
+        _take_up_where_left(engine)
         print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
         log.debug("%d objects of the start kept out of the collector", settle_after_start())
         await _until_stopped()
@@ -282,6 +277,16 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+def _take_up_where_left(engine: Engine) -> None:
+    """Once phones can ring: campaigns that ran before a restart run on, and the callbacks
+    promised before it wait their turn again."""
+    if engine.campaigns is not None:
+        engine.campaigns.resume_after_restart()
+    restored = engine.restore_callbacks()
+    if restored:
+        log.info("%d callbacks promised before the restart wait their turn again", restored)
 
 
 def _start_background(background: Background, engine: Engine, journal: CallJournal,
