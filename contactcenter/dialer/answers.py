@@ -3,7 +3,8 @@
 The half of ``Dialer`` (``core.py``) that settles dials: a human connected to their
 agent (or the longest free) or abandoned at once with the message, within the 2 s
 rule; a machine given its message or dropped; an answered call's end; every dial's
-one end, its line freed and its record refiled by the retry rules; and the agents'
+one end, its line freed and its record refiled by the retry rules; what each dial's
+deadline means when it passes without news; and the agents'
 moves that the pacer measures talk and wrap-up from. ``core.py`` keeps the campaign,
 the pacing and the tables that say which of these each event reaches.
 """
@@ -11,7 +12,7 @@ the pacing and the tables that say which of these each event reaches.
 from __future__ import annotations
 
 import heapq
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from contactcenter.dialer import commands as dc
 from contactcenter.dialer import events as de
@@ -44,6 +45,25 @@ class DialOutcomes:
     _budget: float
     _out: list[dc.DialerCommand]
 
+    if TYPE_CHECKING:  # provided by Dialer (and ``reserved.py``), which mixes this in
+        def _check(self, dial: DialEntry) -> None:
+            ...
+        def _after_end(self, dial: DialEntry, outcome: Outcome,
+                       next_due: float | None) -> None:
+            ...
+
+    def _deadline_passed(self, dial: DialEntry, now: float) -> None:
+        """No news by the dial's deadline: a preview left alone is dialed for its agent; a
+        human not bridged within 2 s hears the abandon message; a message (abandon,
+        machine) that never ended is cut off; a dial nobody heard of is no answer."""
+        if dial.state is DialState.PREVIEW:
+            self._check(dial)
+        elif dial.state is DialState.CONNECTING:
+            self._abandon(dial, now)
+        else:
+            self._out.append(dc.DropCall(dial_id=dial.id))
+            self._end(dial, _CUT_OFF.get(dial.state, Outcome.NO_ANSWER), now)
+
     def _human(self, dial: DialEntry, event: Any, now: float) -> None:
         """Connected at once to its agent or the longest free; else abandoned at once."""
         dial.answered, dial.deadline = now, None
@@ -66,7 +86,7 @@ class DialOutcomes:
         """The abandon message at once (within the 2 s rule), unless the human is gone
         already; counted either way, and the number rested for 72 h."""
         self._let_go(dial, now)
-        dial.state, dial.deadline = DialState.ABANDONING, None
+        dial.state, dial.deadline = DialState.ABANDONING, now + self.campaign.message_limit
         self.tally.abandoned += 1
         # spent now: the pacing that follows in this same call must not spend it again
         self._budget = max(0.0, self._budget - 1)
@@ -81,7 +101,7 @@ class DialOutcomes:
         self._abandon(dial, now)
 
     def _machine(self, dial: DialEntry, event: Any, now: float) -> None:
-        dial.answered, dial.deadline = now, None
+        dial.answered, dial.deadline = now, now + self.campaign.message_limit
         dial.state = DialState.MACHINE
         self._unanswered_after(dial, now)
         self.tally.machines += 1
@@ -148,6 +168,7 @@ class DialOutcomes:
             self._report("dialer.ended", dial_id=dial.id, record_id=record.id,
                          outcome=outcome.value, attempts=record.attempts, line=dial.line,
                          next_due=next_due, rule=why or None)]
+        self._after_end(dial, outcome, next_due)
 
     def _hold(self, agent: AgentEntry, state: AgentState, dial: DialEntry, now: float) -> None:
         agent.dial = dial.id
@@ -171,3 +192,7 @@ class DialOutcomes:
 
     def _report(self, kind: str, **data: object) -> dc.Report:
         return dc.Report(type=kind, data={"campaign": self.campaign.name, **data})
+
+
+#: a dial cut off at its deadline in this state ends so (any other: no answer)
+_CUT_OFF = {DialState.ABANDONING: Outcome.ABANDONED, DialState.MACHINE: Outcome.MACHINE}

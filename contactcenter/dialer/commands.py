@@ -10,11 +10,16 @@ from dataclasses import dataclass, field
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CheckDial:
     """Ask the call gate (do-not-call, consent, calling window) whether ``number`` may be
-    dialed now; answer with ``DialChecked``. Nothing rings before it clears."""
+    dialed now; answer with ``DialChecked``. Nothing rings before it clears.
+    ``agent``: the agent held for this dial alone (a callback, a preview, an early
+    redial), who will take the person; ``abandoned_at``: when a call to the number was
+    last abandoned (the gate refuses a redial within 72 h of it without ``agent``)."""
 
     dial_id: str
     record_id: str
     number: str
+    agent: str | None = None
+    abandoned_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -33,13 +38,17 @@ class Dial:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OfferPreview:
-    """Show the record to the agent (preview): they dial it or skip it."""
+    """Show the record to the agent (preview): they dial it or skip it; left alone
+    until ``deadline`` (the core's time: shown ``preview_seconds``), the core dials it.
+    ``reserved``: ``callback`` (one the customer agreed to) or ``redial``, else ""."""
 
     dial_id: str
     agent: str
     record_id: str
     number: str
     attempt: int
+    deadline: float
+    reserved: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

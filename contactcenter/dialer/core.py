@@ -25,11 +25,13 @@ from contactcenter.dialer.pacing import (
     make_pacer,
     situation_of,
 )
+from contactcenter.dialer.reserved import ReservedDials
 from contactcenter.dialer.states import (
     DIAL_GRACE,
     MIN_RING,
     PENDING,
     AgentBoard,
+    AgentEntry,
     AgentState,
     Campaign,
     CampaignState,
@@ -39,6 +41,8 @@ from contactcenter.dialer.states import (
     RecordBook,
     RecordEntry,
     RecordState,
+    Reservation,
+    most_attempts,
 )
 
 log = logging.getLogger(__name__)
@@ -48,7 +52,7 @@ class DialerUsageError(Exception):
     """An event the core does not know: the engine's bug, unlike late or doubled news."""
 
 
-class Dialer(DialOutcomes):
+class Dialer(DialOutcomes, ReservedDials):
     """One campaign: feed it events and due timers, carry out the commands it returns."""
 
     def __init__(self, campaign: Campaign, *, pacer: Pacer | None = None,
@@ -67,6 +71,7 @@ class Dialer(DialOutcomes):
         self._lines = list(range(campaign.max_lines))  # a heap: the lowest free line first
         self._agents = AgentBoard()
         self._abandoned: dict[str, float] = {}  # number -> when a call to it was abandoned
+        self._reserved: dict[str, Reservation] = {}  # record id -> (``reserved.py``)
         self._budget = abandon_budget
         self._recheck: float | None = None
         self._seq = dials_before
@@ -103,6 +108,8 @@ class Dialer(DialOutcomes):
             times.append(self._recheck)
         if self.state is CampaignState.RUNNING and (due := self._book.next_due()) is not None:
             times.append(due)
+        if (reserved := self._reserved_deadline()) is not None:
+            times.append(reserved)
         return min(times, default=None)
 
     def record(self, record_id: str) -> RecordEntry | None:
@@ -127,19 +134,16 @@ class Dialer(DialOutcomes):
     # -- time -------------------------------------------------------------------------------
 
     def _fire_due(self, now: float) -> float:
-        """A dial nobody heard of past its ring timeout and grace is hung up: no answer; a
-        human not bridged within 2 s of the answer hears the abandon message then."""
+        """Each dial's deadline that passed, in order (``DialOutcomes._deadline_passed``:
+        a preview dialed, a human not bridged abandoned, a message cut off, a dial
+        nobody heard of given up)."""
         now = max(now, self._now)
         self._now = now
         late = sorted((d for d in self._dials.values()
                        if d.deadline is not None and d.deadline <= now),
                       key=lambda d: d.deadline or 0.0)
         for dial in late:
-            if dial.state is DialState.CONNECTING:  # not bridged within the 2 s rule
-                self._abandon(dial, now)
-            else:
-                self._out.append(dc.DropCall(dial_id=dial.id))
-                self._end(dial, Outcome.NO_ANSWER, now)
+            self._deadline_passed(dial, now)
         if self._recheck is not None and self._recheck <= now:
             self._recheck = None
         return now
@@ -180,13 +184,15 @@ class Dialer(DialOutcomes):
 
     def _on_loaded(self, event: de.RecordsLoaded, now: float) -> None:
         """Records in (or replaced); one being dialed is left alone, never dialed twice."""
-        most = max((rule.max_attempts for rule in self.campaign.retry.values()), default=1)
+        most = most_attempts(self.campaign)
+        rule = self.campaign.retry.get(Outcome.ABANDONED)
         loaded = 0
         for spec in event.records:
-            record = self._book.load(spec, most)
+            record = self._book.load(spec, most, rule.delay if rule is not None else 0.0)
             if record is None:
                 self.ignored += 1
                 continue
+            self._reloaded(record)
             if spec.abandoned_at is not None:
                 self._abandoned[spec.number] = spec.abandoned_at
             loaded += record.state is RecordState.WAITING
@@ -202,6 +208,7 @@ class Dialer(DialOutcomes):
         """Ask the pacer, cap its answer by the rules, and start that many dials."""
         if self.state is not CampaignState.RUNNING:
             return
+        self._serve_reserved(now)
         self._book.promote(now)
         situation = situation_of(
             now, self.campaign, self._agents.agents.values(), self._dials.values(),
@@ -209,38 +216,50 @@ class Dialer(DialOutcomes):
             abandon_budget=self._budget)
         pace = self.pacer.decide(situation)
         self._recheck = pace.recheck if pace.recheck is not None and pace.recheck > now else None
-        dialed = 0
+        dialed, reserved = 0, len(self._reserved)
         for _ in range(cap(pace.dial, situation, previews=self.pacer.previews)):
-            record = self._book.take_dialable(now, self._abandoned)
+            record = self._take(now)
             if record is None:
                 break
             self._begin(record, now)
             dialed += 1
+        if len(self._reserved) > reserved:  # numbers abandoned within 72 h met on the way
+            self._serve_reserved(now)
         if dialed:
             self._out.append(self._report(
                 "dialer.pace", **decision(situation, pace, dialed, self.pacer.name)))
 
-    def _begin(self, record: RecordEntry, now: float) -> None:
-        """A line for the record: shown to a free agent (preview), or asked of the gate."""
+    def _begin(self, record: RecordEntry, now: float, *, agent: AgentEntry | None = None,
+               reservation: Reservation | None = None) -> None:
+        """A line for the record, and an agent held for it if it has one (a preview, a
+        reservation): shown to them (preview, callback), or asked of the gate."""
         self._seq += 1
         dial = DialEntry(f"{self.campaign.name}-{self._seq}", record, heapq.heappop(self._lines),
-                         DialState.CHECKING, now)
+                         DialState.CHECKING, now, reservation=reservation)
         self._dials[dial.id] = dial
-        if self.pacer.previews:
+        if agent is None and self.pacer.previews:
             agent = self._agents.free()
             assert agent is not None  # (capped by the free agents)
-            dial.state, dial.agent = DialState.PREVIEW, agent.id
+        if agent is not None:
+            dial.agent = agent.id
             self._hold(agent, AgentState.PREVIEWING, dial, now)
-            self._out.append(dc.OfferPreview(dial_id=dial.id, agent=agent.id,
-                                             record_id=record.id, number=record.number,
-                                             attempt=record.attempts + 1))
-        else:
+        callback = reservation is not None and reservation.callback
+        if agent is None or not (self.pacer.previews or callback):
             self._check(dial)
+            return
+        dial.state, dial.deadline = DialState.PREVIEW, now + self.campaign.preview_seconds
+        self._out.append(dc.OfferPreview(
+            dial_id=dial.id, agent=agent.id, record_id=record.id, number=record.number,
+            attempt=record.attempts + 1, deadline=dial.deadline,
+            reserved=reservation.kind if reservation is not None else ""))
 
     def _check(self, dial: DialEntry) -> None:
-        dial.state = DialState.CHECKING
-        self._out.append(dc.CheckDial(dial_id=dial.id, record_id=dial.record.id,
-                                      number=dial.record.number))
+        """The gate is told whether an agent is held for the dial (a redial within 72 h
+        of an abandon is refused without one)."""
+        dial.state, dial.deadline = DialState.CHECKING, None
+        number = dial.record.number
+        self._out.append(dc.CheckDial(dial_id=dial.id, record_id=dial.record.id, number=number,
+                                      agent=dial.agent, abandoned_at=self._abandoned.get(number)))
 
     # -- dials ------------------------------------------------------------------------------
 
@@ -319,6 +338,7 @@ _ON_EVENT: dict[type, _Handler] = {
     de.AbandonBudgetSet: Dialer._on_budget,
     **dict.fromkeys((de.AgentReady, de.AgentTalking, de.AgentWrappingUp, de.AgentPaused,
                      de.AgentLoggedOut), Dialer._on_agent),
+    de.CallbackAgreed: Dialer._on_callback,
     **dict.fromkeys((de.PreviewDialed, de.PreviewSkipped, de.DialChecked, de.DialPlaced,
                      de.DialRinging, de.HumanAnswered, de.MachineAnswered, de.DialBusy,
                      de.DialNoAnswer, de.DialFailed, de.HumanConnected, de.HumanAbandoned,

@@ -101,6 +101,18 @@ class PreviewSkipped:
     dial_id: str
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CallbackAgreed:
+    """``agent`` and the person of ``record_id`` agreed on a call back at ``at`` (the
+    agent's disposition): the record is due then, reserved to that agent while they are
+    on the campaign (busy, it waits ``callback_wait`` for them), else to any agent."""
+
+    record_id: str
+    number: str  #: E.164
+    at: float
+    agent: str
+
+
 # -- the gate --------------------------------------------------------------------------------
 
 
@@ -183,7 +195,8 @@ class CallEnded:
 
 CampaignEvent = (CampaignStarted | CampaignPaused | CampaignResumed | CampaignStopped
                  | RecordsLoaded | AbandonBudgetSet)
-AgentEvent = (AgentReady | AgentTalking | AgentWrappingUp | AgentPaused | AgentLoggedOut)
+AgentEvent = (AgentReady | AgentTalking | AgentWrappingUp | AgentPaused | AgentLoggedOut
+              | CallbackAgreed)
 DialEvent = (PreviewDialed | PreviewSkipped | DialChecked | DialPlaced | DialRinging
              | HumanAnswered | MachineAnswered | DialBusy | DialNoAnswer | DialFailed
              | HumanConnected | HumanAbandoned | CallEnded)

@@ -19,7 +19,9 @@ lines, held from the moment the dial is asked of the call gate to its end, so
 that never more dials are under way than the campaign has lines. A dial moves
 through ``DialState``:
 
-- ``PREVIEW`` (preview only): an agent sees the record and dials or skips it;
+- ``PREVIEW``: an agent sees the record and dials or skips it (a preview
+  campaign's records, and every callback); left alone ``preview_seconds``, the
+  core dials it for them;
 - ``CHECKING``: the call gate (do-not-call, consent, calling window) is asked
   (``CheckDial``); nothing rings before it clears the dial (``DialChecked``);
 - ``DIALING`` then ``RINGING``: the number is dialed (``Dial``, with the
@@ -28,8 +30,10 @@ through ``DialState``:
   then ``TALKING``; not bridged within 2 s, or with no free agent, the human is
   abandoned at once
   (``PlayAbandonMessage``: within the 2 s of the US Telemarketing Sales Rule,
-  16 CFR 310.4(b)(1)(iv)), ``ABANDONING`` until the call ends;
-- answered by a machine: ``MACHINE`` (``LeaveMachineMessage`` or ``DropCall``);
+  16 CFR 310.4(b)(1)(iv)), ``ABANDONING`` until the call ends (hung up after
+  ``message_limit`` at most);
+- answered by a machine: ``MACHINE`` (``LeaveMachineMessage`` or ``DropCall``;
+  hung up after ``message_limit`` at most);
 - busy, no answer, failed: the dial ends at once.
 
 Every dial ends exactly once, in ``ENDED``, with an ``Outcome`` (``RecordOutcome``
@@ -37,7 +41,10 @@ for the CRM); an answered dial ends when its call ends (``CallEnded``). The
 outcome decides the record's future by the campaign's retry rules: reached
 (``human``) is done; ``busy``, ``no_answer``, ``machine``, ``failed`` and
 ``abandoned`` each have a delay and a maximum of attempts; an abandoned number
-is not dialed again within 72 hours (the FCC's and Ofcom's rule).
+is not dialed again within 72 hours unless an agent is held for the call before
+it is placed (Ofcom's rule; ``reserved.py``). A callback the customer agreed to
+is a record due at its time and reserved to the agent who agreed it while they
+are on the campaign (``reserved.py``).
 
 An *agent*, as the dialer sees them, is ``READY`` (free: may be given a
 human), ``PREVIEWING`` a record, ``CONNECTING`` (a human is being bridged to
@@ -156,8 +163,9 @@ def retry_due(campaign: Campaign, outcome: Outcome, attempts: int, now: float) -
     rule = campaign.retry.get(outcome)
     if rule is None or attempts >= rule.max_attempts:
         return None
-    due = now + rule.delay
-    return max(due, now + ABANDON_REDIAL) if outcome is Outcome.ABANDONED else due
+    # an abandoned number due within 72 h is dialed only with an agent held for it
+    # (``reserved.py``): the delay is the campaign's
+    return now + rule.delay
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -177,6 +185,12 @@ class Campaign:
     #: abandoned calls at most this share of live answers (the law's 3 %, or less)
     abandon_target: float = 0.03
     skip_delay: float = 3600.0  #: a record skipped in preview is due again after this
+    #: a record shown in preview is dialed for its agent after this, if left alone
+    preview_seconds: float = 30.0
+    #: a callback due while its agent is busy waits for them this long, then any agent
+    callback_wait: float = 300.0
+    #: an abandon message or a machine's (or drop) is hung up after this at most
+    message_limit: float = 60.0
 
 
 @dataclass(slots=True)
@@ -194,6 +208,27 @@ class RecordEntry:
 
 
 @dataclass(slots=True)
+class Reservation:
+    """A record dialed only with an agent held for it (``reserved.py``): a callback the
+    customer agreed to (waiting for ``agent`` while they are on the campaign), or a
+    number abandoned less than 72 hours ago."""
+
+    record: RecordEntry
+    due: float
+    agent: str | None = None  #: the agent who agreed the callback
+    callback: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "callback" if self.callback else "redial"
+
+
+def most_attempts(campaign: Campaign) -> int:
+    """A record with this many attempts is done (the highest of the retry rules')."""
+    return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
+
+
+@dataclass(slots=True)
 class DialEntry:
     """One dial of a record, on one line."""
 
@@ -202,10 +237,14 @@ class DialEntry:
     line: int
     state: DialState
     started: float
-    agent: str | None = None  #: the agent it is for (preview), or connected to
+    agent: str | None = None  #: the agent it is for (preview, reserved), or connected to
+    #: an agent held for it before placing (a callback, an early redial), else None
+    reservation: Reservation | None = None
     placed: float | None = None  #: when the Dial command went out
     answered: float | None = None
-    deadline: float | None = None  #: when a dial nobody heard of is given up
+    #: when the core acts without news: a preview dialed, a dial nobody heard of given
+    #: up, a human not bridged abandoned, a message cut off
+    deadline: float | None = None
 
 
 @dataclass(slots=True)
@@ -309,16 +348,17 @@ class RecordBook:
             heapq.heappop(self._later)
         return None
 
-    def load(self, spec: Record, most: int) -> RecordEntry | None:
+    def load(self, spec: Record, most: int, rest: float = ABANDON_REDIAL) -> RecordEntry | None:
         """File a record given (replacing one waiting or done); None while one of it is
         being dialed, so that it is never dialed twice at once. ``most``: the campaign's
-        highest maximum of attempts: a record with as many is done already."""
+        highest maximum of attempts: a record with as many is done already; ``rest``: the
+        campaign's delay after an abandon."""
         old = self.records.get(spec.record_id)
         if old is not None and old.state is RecordState.DIALING:
             return None
         due = spec.earliest
-        if spec.abandoned_at is not None:  # no redial within 72 h of an abandon
-            due = max(due, spec.abandoned_at + ABANDON_REDIAL)
+        if spec.abandoned_at is not None:  # the retry rule's rest after an abandon
+            due = max(due, spec.abandoned_at + rest)
         record = RecordEntry(spec.record_id, spec.number, spec.priority, spec.attempts, due,
                              version=old.version if old is not None else 0)
         if old is not None and old.ready:
@@ -330,16 +370,13 @@ class RecordBook:
             self.file(record)
         return record
 
-    def take_dialable(self, now: float, abandoned: Mapping[str, float]) -> RecordEntry | None:
-        """The best due record whose number was not abandoned within 72 h (one that was
-        is refiled for the end of those 72 h)."""
-        while (record := self.take()) is not None:
-            last = abandoned.get(record.number)
-            if last is None or now >= last + ABANDON_REDIAL:
-                return record
-            record.due = last + ABANDON_REDIAL
-            self.file(record)
-        return None
+    def hold(self, record: RecordEntry) -> None:
+        """A waiting record kept out of the heaps (a reservation holds it, ``reserved.py``)."""
+        if record.ready:
+            self.due_count -= 1
+        record.version += 1
+        record.ready = False
+        record.state = RecordState.WAITING
 
     def settle(self, record: RecordEntry, outcome: Outcome, now: float, campaign: Campaign,
                retry_at: float | None = None) -> float | None:

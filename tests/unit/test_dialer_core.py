@@ -322,13 +322,23 @@ def test_a_human_not_bridged_within_2_seconds_hears_the_abandon_message() -> Non
     assert core.ignored == 1 and core.tally.connected == 0
 
 
-def test_an_abandoned_number_is_not_dialed_again_within_72_hours() -> None:
+def test_an_abandoned_number_is_dialed_within_72_hours_only_with_an_agent_held() -> None:
     core = make(retry={Outcome.ABANDONED: RetryRule(delay=60.0, max_attempts=5)})
     core.handle(de.RecordsLoaded(records=(rec("r1", abandoned_at=T0 - 3600),)), T0)
-    core.handle(de.AgentReady(agent="a1"), T0)
+    core.handle(de.AgentTalking(agent="a1"), T0)
     assert of(dc.CheckDial, core.handle(de.CampaignStarted(), T0)) == []
-    assert core.next_deadline() == T0 - 3600 + ABANDON_REDIAL
-    assert one(dc.CheckDial, core.handle_timer(T0 - 3600 + ABANDON_REDIAL)).record_id == "r1"
+    check = one(dc.CheckDial, core.handle(de.AgentReady(agent="a1"), T0 + 10))
+    assert (check.record_id, check.agent, check.abandoned_at) == ("r1", "a1", T0 - 3600)
+    assert core.agent("a1") is AgentState.PREVIEWING
+
+
+def test_past_72_hours_an_abandoned_number_is_an_ordinary_record_again() -> None:
+    core = make(retry={Outcome.ABANDONED: RetryRule(delay=60.0, max_attempts=5)})
+    core.handle(de.RecordsLoaded(records=(rec("r1", abandoned_at=T0 - 3600),)), T0)
+    core.handle(de.AgentTalking(agent="a1"), T0)
+    core.handle(de.CampaignStarted(), T0)
+    check = one(dc.CheckDial, core.handle(de.AgentReady(agent="a1"), T0 + ABANDON_REDIAL))
+    assert check.record_id == "r1" and check.agent is None
 
 
 @pytest.mark.parametrize(("machine", "command"), [
