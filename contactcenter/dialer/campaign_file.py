@@ -17,7 +17,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from contactcenter.config.files import ConfigError, LineMap, line_of, load_yaml, validate
 from crm_core.phones import try_e164
@@ -75,19 +82,21 @@ class CampaignDisposition(_Spec):
 
 class ListSource(_Spec):
     """Where the records come from: exactly one of a saved segment, the CRM campaign's
-    members, the leads (of a status), or a CSV file (relative to this file)."""
+    members, the leads (of a status), a CSV file (relative to this file), or a CSV
+    uploaded through the API (``upload``: kept by the CRM, ``POST .../{name}/list``)."""
 
     segment: str | None = None
     members: bool = False
     leads: str | None = None  #: the leads' status, e.g. "new"
     csv: str | None = None
+    upload: bool = False
 
     @model_validator(mode="after")
     def _one_source(self) -> ListSource:
         given = [name for name in ("segment", "leads", "csv") if getattr(self, name)]
-        given += ["members"] if self.members else []
+        given += [name for name in ("members", "upload") if getattr(self, name)]
         if len(given) != 1:
-            raise ValueError("exactly one of segment, members, leads, csv"
+            raise ValueError("exactly one of segment, members, leads, csv, upload"
                              + (f" (not {', '.join(given)})" if given else ""))
         return self
 
@@ -95,7 +104,8 @@ class ListSource(_Spec):
 class CampaignSpec(_Spec):
     mode: Literal["preview", "progressive", "power", "predictive"]
     queue: str | None = None
-    agents: tuple[str, ...] = ()
+    #: checked even when not given: who works the campaign is a queue or agents, not both
+    agents: Annotated[tuple[str, ...], Field(validate_default=True)] = ()
     script: str | None = None
     caller_id: str | None = None  #: E.164; without it the campaign refuses to start
     calling_hours: tuple[dt.time, dt.time] | None = None  #: the settings' when not given
@@ -111,16 +121,30 @@ class CampaignSpec(_Spec):
     #: the codes agents give its calls (none: the queue's, and "call back" agreed)
     dispositions: tuple[CampaignDisposition, ...] = ()
 
-    @model_validator(mode="after")
-    def _coherent(self) -> CampaignSpec:
-        if bool(self.queue) == bool(self.agents):
+    # Each rule is a field's own (its error names the field, in the file and the API).
+
+    @field_validator("agents")
+    @classmethod
+    def _worked_by(cls, agents: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        if bool(info.data.get("queue")) == bool(agents):
             raise ValueError("who works it: a `queue`, or a list of `agents` (one of them)")
-        if self.caller_id is not None and try_e164(self.caller_id) != self.caller_id:
-            raise ValueError(f"caller_id: {self.caller_id!r} is not an E.164 number "
+        return agents
+
+    @field_validator("caller_id")
+    @classmethod
+    def _e164(cls, caller_id: str | None) -> str | None:
+        if caller_id is not None and try_e164(caller_id) != caller_id:
+            raise ValueError(f"{caller_id!r} is not an E.164 number "
                              "(+ and digits)")
-        if self.calling_hours is not None and self.calling_hours[0] >= self.calling_hours[1]:
+        return caller_id
+
+    @field_validator("calling_hours")
+    @classmethod
+    def _in_order(cls, hours: tuple[dt.time, dt.time] | None
+                  ) -> tuple[dt.time, dt.time] | None:
+        if hours is not None and hours[0] >= hours[1]:
             raise ValueError("calling_hours must start before they end")
-        return self
+        return hours
 
 
 class CampaignsFile(_Spec):
@@ -150,7 +174,17 @@ def parse_campaigns(data: Any, *, path: Path | None = None, lines: LineMap | Non
 
 def _unknown_names(spec: CampaignSpec, where: Path, queues: set[str], agents: set[str],
                    scripts: set[str]) -> list[tuple[tuple[str | int, ...], str]]:
-    """What the campaign names that the platform does not have."""
+    """What the campaign names that the platform does not have (a CSV file too)."""
+    problems = unknown_names(spec, queues=queues, agents=agents, scripts=scripts)
+    if spec.list.csv and not (where.parent / spec.list.csv).is_file():
+        problems.append((("list", "csv"), f"no file {spec.list.csv!r} next to {where.name}"))
+    return problems
+
+
+def unknown_names(spec: CampaignSpec, *, queues: set[str], agents: set[str],
+                  scripts: set[str]) -> list[tuple[tuple[str | int, ...], str]]:
+    """The queue, agents and call script the campaign names and the platform does not
+    have, each with its place in the spec (the file's check and the API's)."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
     if spec.queue and spec.queue not in queues:
         problems.append((("queue",), f"no queue {spec.queue!r} (have: {_listed(queues)})"))
@@ -160,8 +194,6 @@ def _unknown_names(spec: CampaignSpec, where: Path, queues: set[str], agents: se
     if spec.script and spec.script not in scripts:
         scripted = f"no call script {spec.script!r} (have: {_listed(scripts)})"
         problems.append((("script",), scripted))
-    if spec.list.csv and not (where.parent / spec.list.csv).is_file():
-        problems.append((("list", "csv"), f"no file {spec.list.csv!r} next to {where.name}"))
     return problems
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 from crm_core.csv_reading import Lines, read_rows
 from crm_core.phones import try_e164
@@ -46,15 +47,27 @@ class CampaignList:
 def read_campaign_list(path: Path) -> CampaignList:
     """The list in ``path``; ``ValueError`` only for a file that is not a list at all
     (no ``phone`` column, a header that cannot be read, text that is not UTF-8)."""
+    with path.open("rb") as file:
+        return parse_campaign_list(file, path)
+
+
+def parse_campaign_list(file: IO[bytes], name: Path) -> CampaignList:
+    """The list in an open file (an upload, read as the files are); ``name`` is what its
+    errors call it. ``ValueError`` as ``read_campaign_list``."""
     result = CampaignList()
     by_number: dict[str, int] = {}
-    with path.open("rb") as file:
-        for line, row in read_rows(Lines(file, path), path, COLUMNS, REQUIRED, result.bad):
-            record = _record(line, row, result.bad)
-            if record is not None:
-                _add(result, by_number, record)
+    for line, row in read_rows(Lines(file, name), name, COLUMNS, REQUIRED, result.bad):
+        record = _record(line, row, result.bad)
+        if record is not None:
+            _add(result, by_number, record)
     result.bad.sort()
     return result
+
+
+def record_id(record: ListRecord) -> str:
+    """The record's id on the campaign's book: the CRM contact it names, else its number
+    (so the same person is known again in a later upload or after a restart)."""
+    return f"contact:{record.contact_id}" if record.contact_id else f"number:{record.number}"
 
 
 def _record(line: int, row: dict[str, str], bad: list[tuple[int, str]]) -> ListRecord | None:

@@ -42,6 +42,17 @@ class Campaigns:
         self._tasks[runner.name] = asyncio.ensure_future(runner.run())
         return runner
 
+    async def remove(self, name: str) -> CampaignRunner | None:
+        """Take a campaign's runner off, its tasks stopped: its settings changed, and a
+        runner with the new ones takes its place (nothing may be under way)."""
+        runner = self.runners.pop(name, None)
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        return runner
+
     def seated_in(self, agent: str) -> str | None:
         """The campaign whose open line the agent is on (or joining), if any."""
         return next((name for name, runner in self.runners.items()

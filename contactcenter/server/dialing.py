@@ -19,9 +19,10 @@ from contactcenter.dialer.campaign_file import CampaignSpec, load_campaigns
 from contactcenter.dialer.dnc import load_national_dnc
 from contactcenter.dialer.events import Record
 from contactcenter.dialer.law import DoNotCall
-from contactcenter.dialer.lists import read_campaign_list
+from contactcenter.dialer.lists import read_campaign_list, record_id
 from contactcenter.dialer.states import Campaign, Outcome, RetryRule
 from contactcenter.engine.campaign_book import CampaignBook
+from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.engine import Engine
 from crm_core.dialer_service import DialerService
 
@@ -73,8 +74,7 @@ def csv_records(spec: CampaignSpec, settings: Settings) -> tuple[Record, ...]:
     listed = read_campaign_list(path)
     for line, reason in listed.bad:
         log.warning("%s line %d: %s (the row is left out)", path, line, reason)
-    return tuple(Record(record_id=f"contact:{r.contact_id}" if r.contact_id
-                        else f"number:{r.number}", number=r.number,
+    return tuple(Record(record_id=record_id(r), number=r.number,
                         priority=r.priority + spec.priority) for r in listed.records)
 
 
@@ -100,17 +100,30 @@ async def load_crm_lists(settings: Settings, engine: Engine, queues: AcdConfig,
             campaign_id = await service.start_campaign(name, today=today)
             if runner is None or spec.list.csv:
                 continue
-            listed = await service.records(campaign_id, segment=spec.list.segment,
-                                           members=spec.list.members, leads=spec.list.leads,
-                                           today=today)
+            records = await crm_records(service, campaign_id, name, spec, today=today)
         except Exception:
             log.exception("campaign %s: its list could not be read from the CRM", name)
             continue
-        for record_id, reason in listed.bad:
-            log.warning("campaign %s: %s left out: %s", name, record_id, reason)
-        runner.load(tuple(Record(record_id=r.record_id, number=r.number,
-                                 priority=r.priority + spec.priority, attempts=r.attempts,
-                                 abandoned_at=r.abandoned_at) for r in listed.records))
+        runner.load(records)
+
+
+async def crm_records(service: DialerService, campaign_id: int, name: str,
+                      spec: CampaignSpec, *, today: dt.date) -> tuple[Record, ...]:
+    """The campaign's list from the CRM: a segment, its members, leads, or the list
+    uploaded for it; the records left out are logged with the reason. LookupError for
+    a segment the CRM lacks, ValueError for a lead status leads do not have."""
+    if spec.list.upload:
+        return tuple(Record(record_id=r.record_id, number=r.number,
+                            priority=r.priority + spec.priority)
+                     for r in await service.uploaded(name, today=today))
+    listed = await service.records(campaign_id, segment=spec.list.segment,
+                                   members=spec.list.members, leads=spec.list.leads,
+                                   today=today)
+    for record_id_, reason in listed.bad:
+        log.warning("campaign %s: %s left out: %s", name, record_id_, reason)
+    return tuple(Record(record_id=r.record_id, number=r.number,
+                        priority=r.priority + spec.priority, attempts=r.attempts,
+                        abandoned_at=r.abandoned_at) for r in listed.records)
 
 
 def configured_campaigns(settings: Settings, queues: AcdConfig) -> dict[str, CampaignSpec]:
@@ -126,20 +139,29 @@ def configured_campaigns(settings: Settings, queues: AcdConfig) -> dict[str, Cam
 def wire_campaigns(settings: Settings, engine: Engine, queues: AcdConfig,
                    book: CampaignBook | None = None) -> dict[str, CampaignSpec]:
     """Every configured campaign on the engine: idle until a campaign manager starts it,
-    or, after a restart, where its ``book`` says it was."""
+    or, after a restart, where its ``book`` says it was. The engine takes campaigns
+    even without a file: campaign managers make them through the API."""
+    engine.attach_campaigns()
     if settings.dialer.campaigns is None:
         return {}
     specs = configured_campaigns(settings, queues)
-    engine.attach_campaigns()
     for name, spec in specs.items():
-        queue = queues.queues.get(spec.queue) if spec.queue else None
-        runner = engine.add_campaign(
-            campaign_of(name, spec), abandon_target=spec.abandon_target,
-            wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
-            queue=spec.queue, book=book, consent_required=spec.requires_consent,
-            script=spec.script, codes=campaign_codes(spec, queue))
-        if book is not None and name in book.logs:
-            runner.restore(book.logs[name])
+        runner = add_runner(engine, name, spec, queues, book)
         if spec.list.csv:
             runner.load(csv_records(spec, settings))
     return specs
+
+
+def add_runner(engine: Engine, name: str, spec: CampaignSpec, queues: AcdConfig,
+               book: CampaignBook | None) -> CampaignRunner:
+    """One campaign's runner on the engine, taken up from its ``book`` when it has one
+    (a restart, or settings changed while the platform runs)."""
+    queue = queues.queues.get(spec.queue) if spec.queue else None
+    runner = engine.add_campaign(
+        campaign_of(name, spec), abandon_target=spec.abandon_target,
+        wrap_up=float(queue.wrap_up) if queue is not None else DEFAULT_WRAP_UP,
+        queue=spec.queue, book=book, consent_required=spec.requires_consent,
+        script=spec.script, codes=campaign_codes(spec, queue))
+    if book is not None and name in book.logs:
+        runner.restore(book.logs[name])
+    return runner

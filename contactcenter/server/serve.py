@@ -31,6 +31,7 @@ from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.scripting import ScriptBook
 from contactcenter.server.background import Background
+from contactcenter.server.campaign_admin import CampaignAdmin
 from contactcenter.server.dialing import (
     configured_campaigns,
     load_crm_lists,
@@ -45,6 +46,7 @@ from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.campaign_admin_routes import ADMIN
 from contactcenter.web.control_routes import add_control_routes
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.dialer_routes import add_dialer_routes
@@ -55,6 +57,7 @@ from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
+from crm_core.dialer_service import DialerService
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
 
 #: the process's background tasks, kept with the app that reports on them
@@ -111,6 +114,11 @@ def check_config(settings: Settings) -> dict[str, Flow]:
                               f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
     _check_campaigns(settings, queues)
     return flows
+
+
+def _script_names(settings: Settings) -> set[str]:
+    """The call scripts a campaign may name (``config/scripts``)."""
+    return {path.stem for path in settings.resolve(settings.scripts.dir).glob("*.yaml")}
 
 
 def _check_campaigns(settings: Settings, queues: AcdConfig) -> None:
@@ -208,7 +216,9 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                            end=settings.dialer.calling_hours[1])
     gate = engine.attach_gate(CallGate(window, do_not_call=national_lists(settings)),
                               callee_lookup(customers))
-    wire_campaigns(settings, engine, distributor.acd.config, book)
+    specs = wire_campaigns(settings, engine, distributor.acd.config, book)
+    admin = CampaignAdmin(engine, distributor.acd.config, _script_names(settings),
+                          DialerService(crm), book, specs)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor, campaigns=engine.campaigns)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
@@ -228,7 +238,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
         engine.campaigns.can_dial = lambda: driver.status().get("ami", False)
-        add_dialer_routes(app, engine.campaigns, distributor)
+        add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, driver, app
 
@@ -250,6 +260,8 @@ async def run(settings: Settings) -> None:
     process = await _asterisk(settings)
     engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
     await load_crm_lists(settings, engine, load_queues(settings), crm)
+    if ADMIN in app:  # the campaigns made through the API, before the phones can ring
+        await app[ADMIN].load_stored()
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     outbox = CrmOutbox(journal, crm)

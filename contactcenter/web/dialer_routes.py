@@ -12,7 +12,8 @@ the agent's wrap-up, ``POST`` (``DELETE``) ``.../seats/{agent}/pause`` pauses th
 campaigns of their queues, their seat in each, the records shown to them.
 ``POST .../{name}/previews/{dial_id}/dial`` and ``.../skip`` answer a preview.
 The pages follow the campaigns live on ``GET /api/v1/dialer/events``
-(``contactcenter.web.pages.campaign_stream``).
+(``contactcenter.web.pages.campaign_stream``). Campaigns are made and changed by the
+routes of ``contactcenter.web.campaign_admin_routes``.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ from contactcenter.dialer.states import CampaignState, DialState
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.outbound_campaigns import Campaigns, SeatRefused
+from contactcenter.server.campaign_admin import CampaignAdmin
+from contactcenter.web.campaign_admin_routes import add_campaign_admin_routes
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import BUS, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
@@ -200,7 +203,8 @@ def _operation(summary_text: str, status: str) -> dict[str, Any]:
 
 
 def add_dialer_routes(app: web.Application, campaigns: Campaigns,
-                      phones: Distributor) -> None:
+                      phones: Distributor, admin: CampaignAdmin | None = None) -> None:
+    """The dialer's routes; with ``admin``, campaigns are made and changed too."""
     app[CAMPAIGNS], app[PHONES] = campaigns, phones
     previews = app[PREVIEWS] = PreviewClock(campaigns)
     app.cleanup_ctx.append(lambda running: previews.context(running[BUS]))
@@ -235,6 +239,8 @@ def add_dialer_routes(app: web.Application, campaigns: Campaigns,
               resource="dialer_seats", action="update", operation=_operation(
                   "Dial (dial) or skip (skip) a record shown to the agent in preview",
                   "202"))
+    if admin is not None:  # before the moves: ``.../{name}/list`` is no move
+        add_campaign_admin_routes(app, admin)
     add_route(app, "POST", base + "/{name}/{action}", move_campaign, resource="dialer",
               action="update", operation=_operation("Start, pause, resume or stop the "
                                                     "campaign", "202"))

@@ -23,6 +23,7 @@ from crm_core.models.marketing import (
     Campaign,
     CampaignMember,
     CampaignResponse,
+    DialUpload,
     Offer,
     Segment,
 )
@@ -57,7 +58,7 @@ __all__ = [
     "LEAD_STATUSES", "OPEN_CASE_STATUSES", "PRIORITIES", "RESPONSE_KINDS", "ROLES", "STAGES",
     "Account", "Activity", "Address", "Article", "AuditEntry", "Base", "Campaign",
     "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",
-    "ContactTag", "Interaction", "Invoice", "Lead", "Offer", "Opportunity",
+    "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer", "Opportunity",
     "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine", "Segment",
     "SlaPolicy", "User",
 ]

@@ -50,6 +50,27 @@ class Campaign(Base):
     segment_id: Mapped[int | None] = ref("segments.id", index=False)
     product_id: Mapped[int | None] = ref("products.id", index=False)
     created_at: Mapped[dt.datetime] = created()
+    #: a phone campaign's dialing settings made through the API (the dialer's
+    #: ``CampaignSpec`` as JSON; None: not one, or defined in ``config/campaigns.yaml``)
+    dialer: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+
+
+class DialUpload(Base):
+    """One number of a dialer campaign's uploaded list (a CSV, normalised and merged):
+    kept so that the list survives a restart; ``record_id`` is what the dialer's book
+    keys its attempts by, so a number dialed before is not dialed again."""
+
+    __tablename__ = "dial_uploads"
+    __table_args__ = (UniqueConstraint("campaign_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"),
+                                             index=True)
+    record_id: Mapped[str] = mapped_column(String(64))
+    number: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    line: Mapped[int] = mapped_column(Integer)  #: the file's line it came from
 
 
 class CampaignMember(Base):
