@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from contactcenter.calls.states import Source
-from contactcenter.dialer.compliance import Callee
+from contactcenter.dialer.compliance import Callee, CallingWindow
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -18,6 +18,12 @@ class PlacementAsked:
     asked_by: str | None = None  #: the agent or user; None for a customer or the platform
     #: a campaign's dial that may go only to a callee who gave their consent
     consent_required: bool = False
+    #: a campaign's own calling hours (the callee's local time); None: the platform's
+    window: CallingWindow | None = None
+    #: a campaign's dial: when a call to the number was last abandoned (Unix seconds),
+    #: and whether an agent is held for this dial alone (the 72-hour rule, ``law.py``)
+    last_abandoned_at: float | None = None
+    agent_reserved: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

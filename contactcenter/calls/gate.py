@@ -51,6 +51,9 @@ class _Placement:
     number: str
     asked_by: str | None
     consent_required: bool = False  #: a campaign's dial that needs the callee's consent
+    window: CallingWindow | None = None  #: the campaign's calling hours, if its own
+    last_abandoned_at: float | None = None  #: a campaign's dial: the number's last abandon
+    agent_reserved: bool = False  #: a campaign's dial with an agent held for it
     state: PlacementState = PlacementState.LOOKING_UP
     callee: Callee | None = None
     deadline: float | None = None  #: the lookup's guard, or a deferral's end
@@ -115,7 +118,9 @@ class CallGate:
             self.ignored += 1  # the same placement asked for twice: the first one stands
             return
         placement = _Placement(event.placement_id, event.source, event.number, event.asked_by,
-                               consent_required=event.consent_required)
+                               consent_required=event.consent_required, window=event.window,
+                               last_abandoned_at=event.last_abandoned_at,
+                               agent_reserved=event.agent_reserved)
         self._placements[placement.id] = placement
         self._arm(placement, now + self.lookup_timeout)
         self._out.append(LookUpCallee(placement_id=placement.id, number=placement.number))
@@ -149,17 +154,25 @@ class CallGate:
 
     def _rules(self, placement: _Placement, callee: Callee, now: float) -> RuleBroken | None:
         """The first rule the call breaks now; a campaign's dial is held to all of the
-        law's (``dialer.law.may_dial``: the national list and consent too)."""
+        law's (``dialer.law.may_dial``: the national list, consent, the 72 hours after an
+        abandon without an agent held, its campaign's calling hours)."""
         if placement.source != "dialer":
             return check_call(callee, utc(now), self.window)
-        facts = DialFacts(consent_required=placement.consent_required, consent=callee.consent)
-        return may_dial(callee, utc(now), self.window, do_not_call=self.do_not_call,
-                        facts=facts)
+        last = placement.last_abandoned_at
+        facts = DialFacts(consent_required=placement.consent_required, consent=callee.consent,
+                          last_abandoned_at=utc(last) if last is not None else None,
+                          agent_reserved=placement.agent_reserved)
+        return may_dial(callee, utc(now), self._window(placement),
+                        do_not_call=self.do_not_call, facts=facts)
+
+    def _window(self, placement: _Placement) -> CallingWindow:
+        """The placement's calling hours: its campaign's own, else the platform's."""
+        return placement.window if placement.window is not None else self.window
 
     def _accept_later(self, placement: _Placement, now: float) -> None:
         """A callback: accepted; dialed when its turn comes inside the window."""
         assert placement.callee is not None
-        opening = next_opening(callee_zones(placement.callee), now, self.window)
+        opening = next_opening(callee_zones(placement.callee), now, self._window(placement))
         if opening is None:
             self._refuse(placement, "calling_hours", _no_common_hour(placement.number))
             return
@@ -173,7 +186,8 @@ class CallGate:
             return
         if opening > now:  # out of line until the window opens, then ``Resume``
             self._out.append(Cleared(placement_id=placement.id, earliest=opening))
-            self._defer(placement, opening, check_call(placement.callee, utc(now), self.window))
+            self._defer(placement, opening,
+                        check_call(placement.callee, utc(now), self._window(placement)))
             return
         placement.state, placement.deadline = PlacementState.WAITING, None
         self._out.append(Cleared(placement_id=placement.id))
@@ -188,13 +202,14 @@ class CallGate:
         """Before the agent's phone rings for a callback: the hours, on today's clock."""
         assert placement.callee is not None
         zones = callee_zones(placement.callee)
-        opening = next_opening(zones, now, self.window)
+        opening = next_opening(zones, now, self._window(placement))
         if opening is None:
             self._refuse(placement, "calling_hours", _no_common_hour(placement.number))
         elif opening <= now:
             self._out.append(Cleared(placement_id=placement.id))  # for this turn
         else:
-            self._defer(placement, opening, check_call(placement.callee, utc(now), self.window))
+            window = self._window(placement)
+            self._defer(placement, opening, check_call(placement.callee, utc(now), window))
 
     def _turn_while_deferred(self, placement: _Placement, event: TurnCame, now: float) -> None:
         """Offered again before its deferral ended (an offer in the same moment): still

@@ -119,6 +119,10 @@ class Dialer(DialOutcomes, ReservedDials):
         """Every record of the list, by id (read only: for boards and restarts)."""
         return MappingProxyType(self._book.records)
 
+    def dials(self) -> Mapping[str, DialEntry]:
+        """The dials under way, by id (read only: for boards)."""
+        return MappingProxyType(self._dials)
+
     def dial(self, dial_id: str) -> DialEntry | None:
         """A dial under way (None once it ended)."""
         return self._dials.get(dial_id)

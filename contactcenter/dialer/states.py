@@ -58,6 +58,7 @@ running campaign asks its pacer (``pacing.py``) how many dials to place now.
 
 from __future__ import annotations
 
+import datetime as dt
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -191,6 +192,8 @@ class Campaign:
     callback_wait: float = 300.0
     #: an abandon message or a machine's (or drop) is hung up after this at most
     message_limit: float = 60.0
+    #: local hours its callees may be called in (the call gate's); None: the platform's
+    calling_hours: tuple[dt.time, dt.time] | None = None
 
 
 @dataclass(slots=True)

@@ -15,7 +15,10 @@ from typing import Any
 from contactcenter.dialer.abandons import DAY, THIRTY_DAYS, AbandonLedger
 from contactcenter.dialer.core import Dialer
 from contactcenter.dialer.seats import Seats
-from contactcenter.dialer.states import RecordState
+from contactcenter.dialer.states import DialState, RecordState
+
+#: a dial in these states is ringing now: placed, not answered nor ended
+RINGING = frozenset({DialState.DIALING, DialState.RINGING})
 
 
 @dataclass(slots=True)
@@ -97,7 +100,9 @@ def board(inputs: BoardInputs, now: float) -> dict[str, Any]:
     return {
         "state": core.state.value, "strategy": core.campaign.strategy,
         "lines": {"busy": core.lines_busy, "max": core.campaign.max_lines},
-        "dialed": tally.placed, "humans": tally.humans, "machines": tally.machines,
+        "dialed": tally.placed,
+        "ringing": sum(dial.state in RINGING for dial in core.dials().values()),
+        "humans": tally.humans, "machines": tally.machines,
         "busy": tally.busy, "no_answer": tally.no_answer, "failed": tally.failed,
         "abandoned": tally.abandoned, "connected": tally.connected,
         "abandon_rate": rates(inputs, now), "agents": agents(inputs, now),

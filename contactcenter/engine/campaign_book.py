@@ -1,8 +1,8 @@
 """The campaigns' own book: what a restart needs to go on where the campaigns were.
 
 Each campaign's moves (started, paused, stopped), each dial placed (before the
-driver is asked: the book is an outbox like the call journal), each human
-bridged to an agent's open line, each agent's line opened and closed, and each
+driver is asked: the book is an outbox like the call journal), the machine
+detection's verdict on each answer, each human bridged to an agent's open line, each agent's line opened and closed, and each
 dial's end with the record's attempts and next due time, appended as one JSON
 line. Read back at start (``replay``), it says per campaign: its state, every
 record's attempts and next due time (or that it is done, and whether a human
@@ -28,6 +28,7 @@ class RecordLog:
     next_due: float | None = 0.0  #: None: done with it
     reached: bool = False
     abandoned_at: float | None = None
+    callback_agent: str | None = None  #: a callback agreed and not yet dialed: its agent
 
 
 @dataclass(slots=True)
@@ -41,6 +42,7 @@ class DialLog:
     attempt: int
     placed: float
     agent: str | None = None  #: the agent whose line the human was bridged into
+    human: bool | None = None  #: the machine detection's verdict (None: not answered)
 
 
 @dataclass(slots=True)
@@ -74,6 +76,8 @@ class CampaignLog:
             record.attempts = max(record.attempts, entry["attempt"])
         elif kind == "connected" and entry["dial"] in self.in_doubt:
             self.in_doubt[entry["dial"]].agent = entry["agent"]
+        elif kind == "detected" and entry["dial"] in self.in_doubt:
+            self.in_doubt[entry["dial"]].human = bool(entry["human"])
         elif kind == "settled":
             self._settled(entry)
         elif kind == "seat":
@@ -94,6 +98,7 @@ class CampaignLog:
         record.next_due = entry["next_due"]
         outcome = entry["outcome"]
         record.reached = record.reached or outcome == "human"
+        record.callback_agent = entry.get("callback_agent") if outcome == "callback" else None
         if outcome in ("human", "abandoned"):
             self.answers.append((entry["at"], outcome == "abandoned"))
         if outcome == "abandoned":

@@ -19,6 +19,8 @@ from contactcenter.dialer import commands as dc_
 from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
+from contactcenter.dialer.compliance import CallingWindow
+from contactcenter.dialer.law import REDIAL_HOLD
 from contactcenter.engine.campaign_board import BoardInputs
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.sender import OrderedSender
@@ -29,8 +31,6 @@ KEEP_DIALS = 10_000
 #: a record whose dial could not be checked or placed (the CRM or the telephony away)
 #: is due again after this, with no attempt counted
 NOT_NOW = 60.0
-#: a message played to a callee is cut off after this, whatever the playback says
-MESSAGE_LIMIT = 60.0
 
 
 @dataclass(slots=True)
@@ -57,6 +57,7 @@ class DialSteps:
     detect_machine: bool
     consent_required: bool
     script: str | None
+    window: CallingWindow | None
     ledger: AbandonLedger
     board: BoardInputs
     _gate: Gatekeeper | None
@@ -94,12 +95,20 @@ class DialSteps:
             return
         self._note("asked", dial=command.dial_id, record=command.record_id)
         answer = self._gate.ask(command.dial_id, "dialer", command.number,
-                                consent_required=self.consent_required)
-        answer.add_done_callback(lambda done: self._checked(command.dial_id, done))
+                                consent_required=self.consent_required, window=self.window,
+                                last_abandoned_at=command.abandoned_at,
+                                agent_reserved=command.agent is not None)
+        answer.add_done_callback(lambda done: self._checked(command, done))
 
-    def _checked(self, dial_id: str, done: asyncio.Future[Cleared | Refused]) -> None:
-        decision = done.result()
-        if isinstance(decision, Refused) and decision.rule == "lookup_failed":
+    def _checked(self, command: dc_.CheckDial,
+                 done: asyncio.Future[Cleared | Refused]) -> None:
+        decision, dial_id = done.result(), command.dial_id
+        if isinstance(decision, Refused) and decision.rule == "abandoned_redial" \
+                and command.abandoned_at is not None:  # back once the 72 hours are over
+            event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
+                                    reason=decision.reason,
+                                    retry_at=command.abandoned_at + REDIAL_HOLD)
+        elif isinstance(decision, Refused) and decision.rule == "lookup_failed":
             # the CRM away a moment is no refusal of the person: asked again later
             event = de_.DialChecked(dial_id=dial_id, cleared=False, rule=decision.rule,
                                     reason=decision.reason,
@@ -165,9 +174,8 @@ class DialSteps:
         leg = self._legs.get(dial_id)
         if leg is None:
             return
-        leg.ending = True
-        if self._play_message(leg.leg, message):
-            self.later(MESSAGE_LIMIT, self._cut_off, dial_id)
+        leg.ending = True  # cut off by the core (``DropCall``) past its ``message_limit``
+        self._play_message(leg.leg, message)
 
     def _play_message(self, leg: str, message: str) -> bool:
         """Play ``message`` (sounds joined by ``&``) to a callee's leg, its end hanging up
@@ -178,12 +186,6 @@ class DialSteps:
         self._sender.put(dc.PlayMedia(call_id=leg, playback_id=f"{leg}-message",
                                       media=tuple(message.split("&"))))
         return True
-
-    def _cut_off(self, dial_id: str) -> None:
-        """A message that never said it ended: the line is hung up all the same."""
-        leg = self._legs.get(dial_id)
-        if leg is not None:
-            self._sender.put(dc.HangupCall(call_id=leg.leg))
 
     def _settled_answer(self, *, abandoned: bool) -> None:
         """A live answer settled (bridged in time, or abandoned): in the law's ledger now,

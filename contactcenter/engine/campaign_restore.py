@@ -10,9 +10,13 @@ No attempt is lost and no record is dialed twice:
   adopted too); a callee in the app with no agent hears the abandon message
   and counts as abandoned (nobody can say whether they were a person). Not
   found, a dial bridged to an agent ended while the app was down: a human
-  reached. A dial that was ringing may still be answered: it is settled by
-  its news (a late answer hears the abandon message), or as failed once its
-  ring timeout and grace have passed;
+  reached. The detector's verdict, on the book as soon as it is known, settles
+  the rest: a machine found up is hung up on and a machine gone was a machine
+  (never an abandoned person); a person gone with no agent was abandoned. A dial
+  with no verdict was ringing and may still be answered: it is settled by its
+  news (a late answer hears the abandon message), or as failed once its ring
+  timeout and grace have passed;
+- a callback agreed and not yet dialed is reserved to its agent again;
 - the agents' open lines found again are theirs again, ready or talking;
 - the law's ledger is read back, so the rolling windows go on counting;
 - a campaign that was running runs again once the phones can ring.
@@ -39,6 +43,18 @@ from contactcenter.telephony import commands as dc
 def most_attempts(campaign: Campaign) -> int:
     """A record loaded with this many attempts is done (the core's rule)."""
     return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
+
+
+def callbacks_owed(records: Collection[de_.Record], log: CampaignLog,
+                   ) -> list[de_.CallbackAgreed]:
+    """The callbacks agreed before a restart and not yet dialed, of the records listed."""
+    owed = []
+    for record in records:
+        entry = log.records.get(record.record_id)
+        if entry is not None and entry.callback_agent and entry.next_due is not None:
+            owed.append(de_.CallbackAgreed(record_id=record.record_id, number=record.number,
+                                           at=entry.next_due, agent=entry.callback_agent))
+    return owed
 
 
 def overlay(records: Collection[de_.Record], log: CampaignLog, campaign: Campaign,
@@ -136,12 +152,23 @@ class RestoreSteps:
                 leg.answered = self._clock()
                 self._feed(de_.HumanAnswered(dial_id=leg.dial_id))
         for dial in list(self._doubt.values()):
-            if dial.leg in present and dial.agent is not None:
-                self._doubt_answered.add(dial.dial_id)  # talking: settled at its end
-            elif dial.leg in present:
-                self._abandon_in_doubt(dial)
+            if dial.leg in present:
+                self._found_up(dial)
             elif dial.agent is not None:
                 self._settle_doubt(dial.dial_id, Outcome.HUMAN)
+            elif dial.human is not None:  # answered, and gone while the app was away
+                self._settle_doubt(dial.dial_id,
+                                   Outcome.ABANDONED if dial.human else Outcome.MACHINE)
+
+    def _found_up(self, dial: DialLog) -> None:
+        """A dial in doubt still up: talking with its agent (settled at its end), a
+        machine (hung up on), or a person nobody here can take (the abandon message)."""
+        if dial.agent is not None:
+            self._doubt_answered.add(dial.dial_id)
+        elif dial.human is False:
+            self.doubt_answered(dial.dial_id, human=False)
+        else:
+            self._abandon_in_doubt(dial)
 
     def _ringing_in_doubt(self) -> list[DialLog]:
         """Dials in doubt that may still ring: none before the reconnect's view, and

@@ -69,20 +69,21 @@ class SeatSteps:
             self.agent_done(agent)
         record = self._dial_records.get(dial_id)
         if callback_at is not None and record is not None:
-            self._call_back(record, callback_at)
+            self._call_back(record, callback_at, agent)
         return wrapping
 
-    def _call_back(self, record: tuple[str, str], at: float) -> None:
+    def _call_back(self, record: tuple[str, str], at: float, agent: str) -> None:
+        """The record is due at ``at``, reserved to ``agent`` (the core's rule)."""
         record_id, number = record
         entry = self.core.record(record_id)
-        # an agreed callback is owed whatever the retry rules' maximum (a record loaded
-        # with as many attempts as that is done: the count stays just under it)
+        # an agreed callback is owed whatever the retry rules' maximum (the core keeps
+        # the count just under it; the book says the same for a restart)
         attempts = min(entry.attempts if entry is not None else 0,
                        most_attempts(self._campaign) - 1)
         self._note("settled", record=record_id, attempts=attempts, next_due=at,
-                   outcome="callback", at=self._clock())
-        self._feed(de_.RecordsLoaded(records=(de_.Record(
-            record_id=record_id, number=number, attempts=attempts, earliest=at),)))
+                   outcome="callback", callback_agent=agent, at=self._clock())
+        self._feed(de_.CallbackAgreed(record_id=record_id, number=number, at=at,
+                                      agent=agent))
 
     def seat_answered(self, leg: str) -> bool:
         if leg not in self.seats.legs():

@@ -27,12 +27,13 @@ from contactcenter.dialer import commands as dc_
 from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
+from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.dialer.core import Dialer
 from contactcenter.dialer.states import ABANDON_WITHIN, Campaign
 from contactcenter.engine.campaign_board import BoardInputs, board, pace_reason
 from contactcenter.engine.campaign_book import CampaignBook, CampaignLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
-from contactcenter.engine.campaign_restore import RestoreSteps, overlay
+from contactcenter.engine.campaign_restore import RestoreSteps, callbacks_owed, overlay
 from contactcenter.engine.campaign_seats import SeatSteps
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
@@ -69,6 +70,9 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         self.script = script
         self.codes = codes  #: the campaign's own disposition codes (none: the queue's)
         self.consent_required = consent_required
+        hours = campaign.calling_hours
+        #: the campaign's own calling hours, for the call gate (None: the platform's)
+        self.window = CallingWindow(start=hours[0], end=hours[1]) if hours else None
         self.book = book
         log = book.log(campaign.name) if book is not None else CampaignLog()
         self.core = Dialer(campaign, dials_before=log.dials)
@@ -117,10 +121,16 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         self._feed(de_.CampaignStopped())
 
     def load(self, records: tuple[de_.Record, ...]) -> None:
-        """The list, with what the campaign's book says of each record."""
-        if self.book is not None:
-            records = overlay(records, self.book.log(self.name), self._campaign)
+        """The list, with what the campaign's book says of each record (and the callbacks
+        agreed before a restart, reserved to their agents again)."""
+        if self.book is None:
+            self._feed(de_.RecordsLoaded(records=records))
+            return
+        log = self.book.log(self.name)
+        records = overlay(records, log, self._campaign)
         self._feed(de_.RecordsLoaded(records=records))
+        for callback in callbacks_owed(records, log):
+            self._feed(callback)
 
     def preview_dialed(self, dial_id: str) -> None:
         """The previewing agent dials the record shown (``dialer.preview``)."""
@@ -149,6 +159,7 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         if leg is None:
             return self.doubt_answered(event.call_id, event.human)
         leg.answered = self._clock()
+        self._note("detected", dial=event.call_id, human=event.human)  # kept for a restart
         self._publish_call("dialer.detected", leg, campaign=self.name,
                            detection=event.detection, human=event.human)
         kind = de_.HumanAnswered if event.human else de_.MachineAnswered
@@ -319,7 +330,9 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
                 self._publish({"type": "dialer.preview", "time": self._clock(),
                                "campaign": self.name, "dial_id": command.dial_id,
                                "agent": command.agent, "record_id": command.record_id,
-                               "number": command.number, "attempt": command.attempt})
+                               "number": command.number, "attempt": command.attempt,
+                               "deadline": command.deadline,
+                               "reserved": command.reserved or None})
 
     def _failed(self, command: dc.DriverCommand) -> None:
         """A command the driver refused: a dial not placed failed; a seat not rung is gone."""

@@ -36,7 +36,7 @@ from contactcenter.calls import (
     Source,
     TurnCame,
 )
-from contactcenter.dialer.compliance import Callee
+from contactcenter.dialer.compliance import Callee, CallingWindow
 from contactcenter.engine.deadlines import run_deadlines
 
 log = logging.getLogger(__name__)
@@ -66,13 +66,18 @@ class Gatekeeper:
 
     def ask(self, placement_id: str, source: Source, number: str,
             asked_by: str | None = None, *, consent_required: bool = False,
-            ) -> asyncio.Future[Cleared | Refused]:
+            window: CallingWindow | None = None, last_abandoned_at: float | None = None,
+            agent_reserved: bool = False) -> asyncio.Future[Cleared | Refused]:
         """Check a placement; the future gets the first decision (``Cleared``: for a
-        callback, accepted, with the earliest time it may be dialed; or ``Refused``)."""
+        callback, accepted, with the earliest time it may be dialed; or ``Refused``).
+        A campaign's dial says its calling hours, the number's last abandon and whether
+        an agent is held for it (``PlacementAsked``)."""
         answer: asyncio.Future[Cleared | Refused] = asyncio.get_running_loop().create_future()
         self._answers[placement_id] = answer
         self._handle(PlacementAsked(placement_id=placement_id, source=source, number=number,
-                                    asked_by=asked_by, consent_required=consent_required))
+                                    asked_by=asked_by, consent_required=consent_required,
+                                    window=window, last_abandoned_at=last_abandoned_at,
+                                    agent_reserved=agent_reserved))
         return answer
 
     def turn(self, placement_id: str) -> Decision:

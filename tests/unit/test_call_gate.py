@@ -266,9 +266,9 @@ def test_a_turn_while_deferred_stays_deferred_until_the_same_time() -> None:
 
 
 def _dial(gate: CallGate, now: float, found: Callee, *, consent_required: bool = False,
-          ) -> list[Any]:
+          **asked: Any) -> list[Any]:
     gate.handle(PlacementAsked(placement_id="d1", source="dialer", number=found.number,
-                               consent_required=consent_required), now)
+                               consent_required=consent_required, **asked), now)
     return decisions(gate.handle(CalleeFound(placement_id="d1", callee=found), now))
 
 
@@ -298,3 +298,38 @@ def test_a_campaign_dial_is_held_to_the_national_list_and_to_consent() -> None:
     ask(national, "click_to_talk", at(10))
     cleared = national.handle(CalleeFound(placement_id="p1", callee=callee()), at(10))
     assert decisions(cleared) == [Cleared(placement_id="p1")]
+
+
+def test_a_number_abandoned_is_refused_within_72_hours_unless_an_agent_is_held() -> None:
+    """At the moment of placing (TSR and Ofcom 2016): abandoned at t, the number is
+    refused without an agent held for the call before t + 72 h, cleared with one, and
+    cleared without one from t + 72 h."""
+    abandoned = at(10)
+    hours = 3600.0
+    [refused] = _dial(CallGate(WINDOW), abandoned + 71 * hours, callee(),
+                      last_abandoned_at=abandoned)
+    assert isinstance(refused, Refused) and refused.rule == "abandoned_redial"
+    assert _dial(CallGate(WINDOW), abandoned + 71 * hours, callee(),
+                 last_abandoned_at=abandoned, agent_reserved=True) == [
+        Cleared(placement_id="d1")]
+    assert _dial(CallGate(WINDOW), abandoned + 72 * hours, callee(),
+                 last_abandoned_at=abandoned) == [Cleared(placement_id="d1")]
+
+
+def test_a_campaign_dial_is_held_to_its_own_calling_hours_in_the_callees_time() -> None:
+    """A campaign calling 10:00-18:00 (its ``calling_hours``): at 09:00 in New York its
+    dial is filed for 10:00 there, though the platform's window (08:00-21:00) holds; at
+    19:00 for the next morning; at 12:00 it is placed. Another campaign's dial at 09:00
+    keeps the platform's window."""
+    own = CallingWindow(start=dt.time(10, 0), end=dt.time(18, 0))
+    assert _dial(CallGate(WINDOW), at(9), callee(), window=own) == [
+        Cleared(placement_id="d1", earliest=at(10))]
+    assert _dial(CallGate(WINDOW), at(19), callee(), window=own) == [
+        Cleared(placement_id="d1", earliest=at(10, day=8))]
+    assert _dial(CallGate(WINDOW), at(12), callee(), window=own) == [
+        Cleared(placement_id="d1")]
+    assert _dial(CallGate(WINDOW), at(9), callee()) == [Cleared(placement_id="d1")]
+    # in the callee's own zone: 12:00 in New York is 09:00 in Los Angeles
+    la = Callee(number="+13105550100", time_zone="America/Los_Angeles")
+    assert _dial(CallGate(WINDOW), at(12), la, window=own) == [
+        Cleared(placement_id="d1", earliest=at(13))]
