@@ -54,7 +54,8 @@ class Retries(_Spec):
     no_answer: RetryRule = RetryRule(delay=3600, max_attempts=3)
     machine: RetryRule = RetryRule(delay=4 * 3600, max_attempts=2)
     failed: RetryRule = RetryRule(delay=900, max_attempts=2)
-    #: an abandoned number may not be dialed again within 72 hours (see law)
+    #: within 72 hours an abandoned number is dialed only with an agent held for it
+    #: (see law): a shorter delay means such dials
     abandoned: RetryRule = RetryRule(delay=72 * 3600, max_attempts=2)
 
 
@@ -113,6 +114,9 @@ class CampaignSpec(_Spec):
     power_ratio: Annotated[float, Field(ge=1)] = 2.0  #: lines per free agent, in power
     abandon_target: Annotated[float, Field(gt=0, le=MAX_ABANDON_TARGET)] = MAX_ABANDON_TARGET
     ring_seconds: Annotated[int, Field(ge=MIN_RING_SECONDS)] = 20
+    #: seconds an agent has to dial or skip a record shown in preview; then the dialer
+    #: dials it for them
+    preview_seconds: Annotated[int, Field(ge=5, le=600)] = 30
     machine: MachineRule = MachineRule()
     retries: Retries = Retries()
     list: ListSource

@@ -49,7 +49,8 @@ def campaign_of(name: str, spec: CampaignSpec) -> Campaign:
         name=name, caller_id=spec.caller_id, strategy=spec.mode, max_lines=spec.max_lines,
         ring_timeout=float(spec.ring_seconds), power_ratio=spec.power_ratio, retry=retry,
         machine=spec.machine.action, machine_message=spec.machine.message or "",
-        abandon_target=spec.abandon_target,
+        abandon_target=spec.abandon_target, preview_seconds=float(spec.preview_seconds),
+        calling_hours=spec.calling_hours,
         abandon_message=f"{ABANDON_SOUNDS}&digits:{caller.lstrip('+')}")
 
 

@@ -3,6 +3,7 @@ field, including asking for less than the law allows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import load_settings
 from contactcenter.dialer.campaign_file import load_campaigns
+from contactcenter.server.dialing import campaign_of
 from contactcenter.server.serve import check_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,6 +54,15 @@ def test_a_good_campaign_keeps_what_it_says(tmp_path: Path) -> None:
     spec = load(tmp_path, GOOD)["renewals"]
     assert (spec.mode, spec.power_ratio, spec.list.members) == ("power", 2.5, True)
     assert spec.caller_id == "+15550009000" and spec.agents == ()
+    assert spec.preview_seconds == 30 and campaign_of("renewals", spec).preview_seconds == 30
+
+
+def test_the_preview_countdown_and_calling_hours_are_the_campaigns_own(
+        tmp_path: Path) -> None:
+    own = GOOD + "    preview_seconds: 45\n    calling_hours: [\"10:00\", \"18:00\"]\n"
+    campaign = campaign_of("renewals", load(tmp_path, own)["renewals"])
+    assert campaign.preview_seconds == 45.0
+    assert campaign.calling_hours == (dt.time(10, 0), dt.time(18, 0))
 
 
 @pytest.mark.parametrize(("change", "line", "field", "says"), [
