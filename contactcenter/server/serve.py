@@ -46,12 +46,12 @@ from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
-from contactcenter.web.campaign_admin_routes import ADMIN
 from contactcenter.web.control_routes import add_control_routes
 from contactcenter.web.desk_routes import DESK
 from contactcenter.web.dialer_routes import add_dialer_routes
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
+from contactcenter.web.pages.campaign_stream import ADMIN
 from contactcenter.web.scope import Scopes
 from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes

@@ -20,10 +20,9 @@ from aiohttp.web_request import FileField
 from contactcenter.server.campaign_admin import CampaignAdmin, Refused
 from contactcenter.web.http import BadInput, form_object, json_object
 from contactcenter.web.openapi import ERROR, json_content
-from contactcenter.web.pages.campaign_stream import board_of
+from contactcenter.web.pages.campaign_stream import ADMIN, board_of
 from contactcenter.web.routing import add_route
 
-ADMIN: web.AppKey[CampaignAdmin] = web.AppKey("dialer_admin")
 #: the largest list taken (aiohttp's own limit for any body)
 MAX_LIST = 1024 * 1024
 

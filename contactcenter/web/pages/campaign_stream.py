@@ -11,9 +11,9 @@ campaign, sent when it changes), the ``dialer.preview`` of the records shown to 
 (with the ``deadline``), and the ``dialer.attempt``, ``dialer.answered`` and
 ``dialer.ended`` of their dials.
 
-The preview clock (``PreviewClock``) dials a record shown in preview when its agent
-has neither dialed nor skipped it within ``PREVIEW_SECONDS``, as VICIdial's preview
-with a timeout does. It lives here until the dialer core owns that deadline.
+The countdown is the dialer core's: each ``dialer.preview`` carries its ``deadline``
+(the campaign's ``preview_seconds`` after it was shown), at which the core dials the
+record for its agent. ``PreviewClock`` only keeps the records shown, and to whom.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.outbound_campaigns import Campaigns
 from contactcenter.events.bus import DomainEvent, EventBus
+from contactcenter.server.campaign_admin import CampaignAdmin
 from contactcenter.web.auth import Principal
 from contactcenter.web.keys import AUTH, BUS, PRINCIPAL, SOCKETS
 from contactcenter.web.permissions import allowed
@@ -40,7 +41,8 @@ from contactcenter.web.sessions import CLAIMS
 
 log = logging.getLogger(__name__)
 
-#: seconds an agent has to dial or skip a record shown in preview; then it is dialed
+#: a campaign's ``preview_seconds`` when it does not say (the core's default): a preview
+#: with no deadline of its own counts down from this
 PREVIEW_SECONDS = 30.0
 #: previews remembered after they were answered, to tell "no longer offered" from unknown
 PREVIEWS_KEPT = 2_000
@@ -52,8 +54,8 @@ DIAL_EVENTS = frozenset({"dialer.attempt", "dialer.answered", "dialer.ended"})
 
 
 class PreviewClock:
-    """The records shown to agents in preview, each dialed at its deadline if its agent
-    has not answered it; and who each was shown to, for the preview routes."""
+    """The records shown to agents in preview, with the core's deadline (the core dials
+    each one left alone then); and who each was shown to, for the preview routes."""
 
     def __init__(self, campaigns: Campaigns, *, seconds: float = PREVIEW_SECONDS,
                  clock: Callable[[], float] = time.time) -> None:
@@ -70,14 +72,11 @@ class PreviewClock:
         if not isinstance(dial_id, str):
             return None
         if kind == "dialer.preview":
-            preview = {**event, "deadline": float(event["time"]) + self.seconds}
+            preview = {**event, "deadline": deadline_of(event, self.seconds)}
             self.offered[dial_id] = preview
             self._shown[dial_id] = str(event["agent"])
             while len(self._shown) > PREVIEWS_KEPT:
                 self._shown.popitem(last=False)
-            delay = max(0.0, preview["deadline"] - self.clock())
-            self._timers[dial_id] = asyncio.get_running_loop().call_later(
-                delay, self._due, dial_id)
             return preview
         if kind in ("dialer.attempt", "dialer.ended"):
             self.answered(dial_id)
@@ -89,17 +88,6 @@ class PreviewClock:
         timer = self._timers.pop(dial_id, None)
         if timer is not None:
             timer.cancel()
-
-    def _due(self, dial_id: str) -> None:
-        preview = self.offered.get(dial_id)
-        self._timers.pop(dial_id, None)
-        runner = self.campaigns.get(str(preview["campaign"])) if preview else None
-        if runner is None:
-            return
-        log.info("preview %s: not answered in %.0f s, dialed for %s", dial_id, self.seconds,
-                 preview["agent"] if preview else "?")
-        self.answered(dial_id)
-        runner.preview_dialed(dial_id)  # ignored by the core if it moved meanwhile
 
     def shown_to(self, dial_id: str) -> str | None:
         return self._shown.get(dial_id)
@@ -137,9 +125,17 @@ class PreviewClock:
             timer.cancel()
 
 
+def deadline_of(preview: DomainEvent, seconds: float = PREVIEW_SECONDS) -> float:
+    """When the core dials a record shown in preview: its own ``deadline``."""
+    deadline = preview.get("deadline")
+    return float(deadline) if deadline is not None else float(preview["time"]) + seconds
+
+
 CAMPAIGNS: web.AppKey[Campaigns] = web.AppKey("dialer_campaigns")
 PHONES: web.AppKey[Distributor] = web.AppKey("dialer_phones")
 PREVIEWS: web.AppKey[PreviewClock] = web.AppKey("dialer_previews")
+#: campaigns made and changed through the API (``web.campaign_admin_routes``)
+ADMIN: web.AppKey[CampaignAdmin] = web.AppKey("dialer_admin")
 
 
 #: a dial placed and not yet answered (the network connecting it, or the phone ringing)
@@ -188,7 +184,7 @@ class _Reader:
             return out
         previews = self.app[PREVIEWS]
         if kind == "dialer.preview" and event.get("agent") == agent:
-            out.append({**event, "deadline": float(event["time"]) + previews.seconds})
+            out.append({**event, "deadline": deadline_of(event, previews.seconds)})
         elif kind in DIAL_EVENTS and (event.get("agent") == agent
                                       or previews.mine(event.get("dial_id"), agent)):
             out.append(event)

@@ -1,5 +1,7 @@
 """The campaigns page: every outbound campaign's board for campaign managers, pushed live,
-with Start, Pause, Resume and Stop; and the one definition of each figure.
+with Start, Pause, Resume and Stop; a form to make a campaign (from a saved segment, the
+campaign's members, leads or a CSV file) and to change one; and the one definition of
+each figure.
 
 The definitions say what ``contactcenter/engine/campaign_board.py`` computes, in the
 words of the people who read the board. The page renders them once, as a definition
@@ -11,9 +13,14 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from contactcenter.dialer.campaign_file import MODES
+from contactcenter.web.keys import PRINCIPAL
+from contactcenter.web.pages.campaign_stream import ADMIN
 from contactcenter.web.pages.metrics import Metric
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from contactcenter.web.pages.views import _who, csrf_for, nav
+from contactcenter.web.permissions import allowed
+from crm_core.models import LEAD_STATUSES
 
 _LIVE = ("people who answered and were connected to an agent, plus those abandoned; "
          "a call counts when it ends")
@@ -110,11 +117,29 @@ def _definitions() -> Markup:
                 for m in CAMPAIGN_METRICS)
 
 
+#: the outcomes a retry rule is given for (``CampaignSpec.retries``)
+RETRIED = ("busy", "no_answer", "machine", "failed", "abandoned")
+
+
+def _form_options(request: web.Request) -> dict[str, object]:
+    """What the new-campaign and edit forms offer, and whether this user may use them
+    (the ``dialer`` permission: create for a new campaign, update for a change)."""
+    admin = request.app.get(ADMIN)
+    role = request[PRINCIPAL].role
+    names = admin.options() if admin is not None else {"queues": [], "agents": [],
+                                                       "scripts": []}
+    return {"modes": list(MODES), "outcomes": list(RETRIED), "lead_statuses": list(
+        LEAD_STATUSES), **names,
+        "can_create": admin is not None and allowed(role, "dialer", "create"),
+        "can_edit": admin is not None and allowed(role, "dialer", "update"),
+        "can_read_segments": allowed(role, "segments", "read")}
+
+
 async def campaigns_page(request: web.Request) -> web.Response:
     figures = [{"group": group, "metrics": [
         {"key": m.key, "label": m.label, "definition": m.definition} for m in metrics]}
         for group, metrics in CAMPAIGN_FIGURES]
     main = fill("campaigns.html", definitions=_definitions())
+    data = _who(request) | {"figures": figures, "form": _form_options(request)}
     return page(title="Campaigns", body_class="campaigns", main=main, script="campaigns.js",
-                data=_who(request) | {"figures": figures}, nav=nav(request, "/campaigns"),
-                csrf=csrf_for(request))
+                data=data, nav=nav(request, "/campaigns"), csrf=csrf_for(request))

@@ -2,6 +2,8 @@
 // platform pushes it (dialer.board on /api/v1/dialer/events); Start, Pause, Resume and
 // Stop, with the platform's reason when it refuses. Each figure's title is its one
 // definition (the page data, the same text as the list at the bottom of the page).
+// Campaign managers make and change campaigns with the form of campaign_form.js.
+import { edit, mayEdit, setUpForm } from "./campaign_form.js";
 import { api, connectEvents, el, pageData, reason, replace, setText, wireSignOut } from "./common.js";
 
 const data = pageData();
@@ -57,6 +59,10 @@ function over(board, key) {
 function card(name) {
   const buttons = BUTTONS.map(([action, label]) => el("button", {
     type: "button", dataset: { action }, onclick: () => move(name, action) }, label));
+  if (mayEdit()) {
+    buttons.push(el("button", { type: "button", class: "edit", onclick: () => edit(name) },
+                    "Edit"));
+  }
   const groups = data.figures.map((group) => el("section", { class: "figure-group" },
     el("h3", {}, group.group),
     el("dl", { class: "figures-list" }, group.metrics.map((metric) => el("div", {
@@ -78,6 +84,7 @@ function show(board) {
   let node = document.querySelector(`article[data-campaign="${CSS.escape(name)}"]`);
   if (!node) {
     node = card(name);
+    document.getElementById("no-campaign")?.remove();
     document.getElementById("campaigns").append(node);
   }
   node.dataset.state = board.state;
@@ -89,7 +96,7 @@ function show(board) {
     setText(cell.querySelector(".value"), figure(board, key));
     cell.dataset.over = String(over(board, key));
   }
-  for (const button of node.querySelectorAll(".moves button")) {
+  for (const button of node.querySelectorAll(".moves button[data-action]")) {
     button.disabled = !(MOVES[board.state] || []).includes(button.dataset.action);
   }
 }
@@ -112,7 +119,7 @@ async function load() {
   setText("campaigns-error", "");
   const campaigns = result.body.campaigns || [];
   if (!campaigns.length) {
-    replace("campaigns", el("p", { class: "muted" }, "No campaign is configured."));
+    replace("campaigns", el("p", { class: "muted", id: "no-campaign" }, "No campaign yet."));
   }
   for (const board of campaigns) show(board);
   document.body.dataset.ready = "true";
@@ -131,6 +138,7 @@ function onEvent(event) {
 
 async function start() {
   wireSignOut();
+  setUpForm();
   const running = await api("GET", "/api/v1/dialer/campaigns");
   if (running.status === 404) { // a platform without the dialer: no stream to follow
     setText("campaigns-error",
