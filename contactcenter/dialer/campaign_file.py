@@ -35,6 +35,8 @@ MODES = ("preview", "progressive", "power", "predictive")
 MIN_RING_SECONDS = 15
 #: the highest abandoned share any campaign may aim at (US TSR's 3 % of live answers)
 MAX_ABANDON_TARGET = 0.03
+#: the most lines one campaign may hold (the core keeps one slot per line)
+MAX_LINES = 1000
 
 
 class _Spec(BaseModel):
@@ -110,7 +112,7 @@ class CampaignSpec(_Spec):
     script: str | None = None
     caller_id: str | None = None  #: E.164; without it the campaign refuses to start
     calling_hours: tuple[dt.time, dt.time] | None = None  #: the settings' when not given
-    max_lines: Annotated[int, Field(ge=1)] = 10
+    max_lines: Annotated[int, Field(ge=1, le=MAX_LINES)] = 10
     power_ratio: Annotated[float, Field(ge=1)] = 2.0  #: lines per free agent, in power
     abandon_target: Annotated[float, Field(gt=0, le=MAX_ABANDON_TARGET)] = MAX_ABANDON_TARGET
     ring_seconds: Annotated[int, Field(ge=MIN_RING_SECONDS)] = 20

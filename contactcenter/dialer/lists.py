@@ -21,6 +21,8 @@ from crm_core.csv_reading import Lines, read_rows
 from crm_core.phones import try_e164
 
 COLUMNS = ("phone", "name", "contact_id", "priority")
+#: the largest priority a row may give (the CRM keeps an uploaded list's in an INTEGER)
+MAX_PRIORITY = 1_000_000
 REQUIRED = frozenset({"phone"})
 
 
@@ -84,6 +86,9 @@ def _record(line: int, row: dict[str, str], bad: list[tuple[int, str]]) -> ListR
         rank = int(priority)
     except ValueError:
         bad.append((line, f"priority: {priority!r} is not a whole number"))
+        return None
+    if abs(rank) > MAX_PRIORITY:
+        bad.append((line, f"priority: {priority!r} is beyond ±{MAX_PRIORITY}"))
         return None
     return ListRecord(number=number, line=line, name=row["name"],
                       contact_id=row["contact_id"], priority=rank)

@@ -52,7 +52,8 @@ CSV = ("phone,name,priority\n"
        "not a number,Cid,\n"
        "+12125550101,Ann again,5\n"
        ",Nobody,\n"
-       "+12125550103,Dee,high\n")
+       "+12125550103,Dee,high\n"
+       "+12125550104,Eve,99999999999\n")
 
 
 @dataclass
@@ -136,7 +137,8 @@ async def test_a_campaign_made_from_a_csv_loads_its_good_rows_and_reports_the_ba
     assert listed["bad"] == [
         {"line": 4, "reason": "phone: 'not a number' is not a phone number"},
         {"line": 6, "reason": "no phone number"},
-        {"line": 7, "reason": "priority: 'high' is not a whole number"}]
+        {"line": 7, "reason": "priority: 'high' is not a whole number"},
+        {"line": 8, "reason": "priority: '99999999999' is beyond ±1000000"}]
     runner = platform.engine.campaigns.get("autumn")  # type: ignore[union-attr]
     assert runner is not None
     ann = runner.core.record("number:+12125550101")
@@ -165,6 +167,7 @@ async def test_a_list_comes_as_a_form_file_too(platform: Platform) -> None:
     ({"ring_seconds": 10}, 422, "ring_seconds", "15"),
     ({"abandon_target": 0.05}, 422, "abandon_target", "0.03"),
     ({"max_lines": 0}, 422, "max_lines", "1"),
+    ({"max_lines": 10**12}, 422, "max_lines", "1000"),
     ({"retries": {"busy": {"delay": -1, "max_attempts": 2}}}, 422, "retries.busy.delay",
      "0"),
     ({"machine": {"action": "message"}}, 422, "machine", "recording"),
