@@ -30,6 +30,7 @@ from crm_core.models import (
     SlaPolicy,
     User,
 )
+from crm_core.synthetic.catalog import SEGMENTS
 from crm_core.synthetic.company import DEMO_PHONES, TABLE_ORDER, Existing, build_company
 from crm_core.synthetic.demo import DEMO_CUSTOMERS
 from crm_core.synthetic.world import PHONE_PREFIX, ProductRef
@@ -48,7 +49,9 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], *,
                     today: dt.date | None = None) -> int:
     """Add the demo customers and, with them, ``customers`` synthetic ones and their
     history dated back from ``today``; return how many customers (contacts) were added:
-    0 when the demo customers are all there already."""
+    0 when the demo customers are all there already (a saved segment of the catalogue
+    that a database seeded before lacks is added all the same: the demo's campaigns
+    name them)."""
     today = today or dt.datetime.now(dt.UTC).date()
     async with sessions() as session, session.begin():
         existing = await read_existing(session)
@@ -56,7 +59,17 @@ async def seed_demo(sessions: async_sessionmaker[AsyncSession], *,
                                 existing=existing)
         if company.customers:
             await write_rows(session, company.rows)
+        else:
+            await _missing_segments(session, existing)
     return company.customers
+
+
+async def _missing_segments(session: AsyncSession, existing: Existing) -> None:
+    """The catalogue's saved segments a database seeded before them lacks."""
+    rows = [{"name": name, "definition": definition}
+            for name, definition in SEGMENTS.items() if name not in existing.segments]
+    if rows:
+        await session.execute(insert(Segment), rows)
 
 
 async def read_existing(session: AsyncSession) -> Existing:

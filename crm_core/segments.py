@@ -21,6 +21,8 @@ The fields, all optional, all of them must hold (AND):
 - ``min_orders``, ``min_spent``: at least this many orders, or this total.
 - ``ordered_since``: a date; alone, at least one order since. It also limits the
   orders the other purchase fields look at ("bought a tent since March").
+- ``no_order_for_days``: lapsed customers: at least one order ever, and none in
+  the last this many days (counted back from the given ``today``).
 - ``consent_marketing``: true or false; ``exclude_do_not_call``: true leaves out
   contacts who asked not to be called.
 
@@ -84,6 +86,7 @@ class Criteria:
     min_orders: int = 0
     min_spent: Decimal = Decimal(0)
     ordered_since: dt.date | None = None
+    no_order_for_days: int = 0
     consent_marketing: bool | None = None
     exclude_do_not_call: bool = False
 
@@ -181,6 +184,7 @@ FIELDS: dict[str, Callable[[str, object], dict[str, Any]]] = {
     "age": _age, "country": _country, "region": _lowered, "city": _lowered,
     "gender": _lowered, "tags": _tags, "bought_category": _exact, "bought_product": _exact,
     "min_orders": _count, "min_spent": _money, "ordered_since": _date,
+    "no_order_for_days": _count,
     "consent_marketing": _flag, "exclude_do_not_call": _flag,
 }
 
@@ -283,10 +287,21 @@ def _purchases(criteria: Criteria) -> list[ColumnElement[bool]]:
     return where
 
 
+def _lapsed(criteria: Criteria, today: dt.date) -> list[ColumnElement[bool]]:
+    """Customers who ordered, but not in the last ``no_order_for_days`` days."""
+    if criteria.no_order_for_days <= 0:
+        return []
+    since = dt.datetime.combine(today - dt.timedelta(days=criteria.no_order_for_days),
+                                dt.time(), tzinfo=dt.UTC)
+    ordered = select(Order.contact_id).where(Order.status != "cancelled")
+    return [Contact.id.in_(ordered),
+            Contact.id.not_in(ordered.where(Order.ordered_at >= since))]
+
+
 def conditions(criteria: Criteria, today: dt.date) -> list[ColumnElement[bool]]:
     """The WHERE clauses on ``contacts`` that select the segment's members."""
     return [*_person(criteria, today), *_places(criteria), *_tag_conditions(criteria),
-            *_purchases(criteria)]
+            *_purchases(criteria), *_lapsed(criteria, today)]
 
 
 def contact_ids(definition: object, today: dt.date) -> Select[int]:

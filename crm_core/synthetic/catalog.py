@@ -90,6 +90,9 @@ SEGMENTS: dict[str, dict[str, Any]] = {
                                "tags": {"any": ["traveller"]}, "consent_marketing": True},
     "Women pet owners 30-60": {"age": [30, 60], "gender": "f",
                                "tags": {"all": ["pet-owner"]}, "consent_marketing": True},
+    # the demo's win-back campaign calls them (``config/campaigns.yaml``)
+    "lapsed customers": {"no_order_for_days": 180, "consent_marketing": True,
+                         "exclude_do_not_call": True},
 }
 
 

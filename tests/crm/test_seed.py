@@ -238,6 +238,23 @@ async def test_seeding_twice_adds_nothing(engine: AsyncEngine) -> None:
             for name in TABLE_ORDER} == before
 
 
+async def test_the_win_back_campaigns_segment_is_there_with_members(engine: AsyncEngine,
+                                                                   ) -> None:
+    """``config/campaigns.yaml``'s win-back campaign dials ``lapsed customers``: the seed
+    saves that segment, it selects people, and a database seeded before it existed gets
+    it on the next seed (which adds nothing else)."""
+    await _seed(engine)
+    query = select(Segment.definition).where(Segment.name == "lapsed customers")
+    [(definition,)] = await _all(engine, query)
+    assert await segments.count(sessions(engine), definition, today=TODAY) > 0
+    async with sessions(engine)() as session, session.begin():
+        await session.execute(Segment.__table__.delete().where(
+            Segment.name == "lapsed customers"))
+    contacts = await _count(engine, Contact)
+    assert await _seed(engine) == 0
+    assert len(await _all(engine, query)) == 1 and await _count(engine, Contact) == contacts
+
+
 async def test_seeding_builds_on_rows_already_there(engine: AsyncEngine) -> None:
     async with sessions(engine)() as session, session.begin():
         session.add(User(username="agent101", role="agent", agent="agent101",

@@ -122,6 +122,9 @@ BOUGHT: list[tuple[dict[str, Any], set[str]]] = [
     ({"ordered_since": "2026-01-01", "bought_product": ["BOOK-1"]}, set()),
     ({"ordered_since": "2025-01-01", "min_orders": 2}, {"Ann"}),
     ({"min_orders": 0}, set(PEOPLE)),
+    # lapsed: ordered once, not since 24 May (Bob's June order was cancelled)
+    ({"no_order_for_days": 180}, {"Ann", "Bob", "Dee"}),
+    ({"no_order_for_days": 365}, {"Dee"}),
 ]
 
 
@@ -139,7 +142,8 @@ async def test_every_field_at_once(maker: async_sessionmaker[AsyncSession]) -> N
                   "tags": {"any": ["outdoor"]}, "bought_category": ["camping"],
                   "bought_product": ["TENT-1"], "min_orders": 2, "min_spent": 100,
                   "ordered_since": "2025-01-01", "consent_marketing": True,
-                  "exclude_do_not_call": True, "region": ["ile-de-france"]}
+                  "exclude_do_not_call": True, "region": ["ile-de-france"],
+                  "no_order_for_days": 180}
     assert set(segments.FIELDS) == set(definition)
     assert await _names(maker, definition) == {"Ann"}
 
