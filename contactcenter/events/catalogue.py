@@ -264,7 +264,9 @@ SPECS: tuple[EventSpec, ...] = (
         _CAMPAIGN, _DIAL, f("record_id", STR), f("line", INT), f("attempt", INT),
         f("agent", OPT_STR, "the previewing agent")), call=False),
     EventSpec("dialer.preview", "a record shown to an agent to dial or skip", (
-        _CAMPAIGN, _DIAL, _AGENT, f("record_id", STR), f("number", STR), f("attempt", INT)),
+        _CAMPAIGN, _DIAL, _AGENT, f("record_id", STR), f("number", STR), f("attempt", INT),
+        f("deadline", FLOAT, "when the dialer dials it if the agent neither dials nor skips"),
+        f("reserved", OPT_STR, "`callback` (agreed with this agent) or `redial`")),
         call=False),
     EventSpec("dialer.answered", "a dial answered, by a human (connected to `agent`) or a "
               "machine", (_CAMPAIGN, _DIAL, f("human", BOOL), f("agent", OPT_STR)),
