@@ -149,8 +149,9 @@ async def test_a_progressive_campaign_reaches_people_and_records_every_dial(
 
 async def _a_callback_agreed_is_dialed_at_its_time(
         platform: Platform, watcher: EventWatcher, answered: dict[str, Any]) -> None:
-    """The agent codes the call "call back" at a time the customer agreed to: the person
-    is called again then, as the record's next attempt, and it is on the record."""
+    """The agent codes the call "call back" at a time the customer agreed to: then the
+    record is shown to that agent (reserved to them, not to whoever is free), and once
+    dialed the person is called again, as the record's next attempt, on the record."""
     pop = await asyncio.to_thread(_api, platform, "GET",
                                   f"/api/v1/calls/{answered['call_id']}/screen")
     assert "call_back" in [code["code"] for code in pop["dispositions"]]
@@ -161,6 +162,13 @@ async def _a_callback_agreed_is_dialed_at_its_time(
     assert disposed["code"] == "call_back"
     number = next(e["dialed"] for e in watcher.events if e["type"] == "call.dialed"
                   and e["call_id"] == answered["call_id"])
+    shown = await watcher.wait_for(lambda e: e["type"] == "dialer.preview"
+                                   and e["number"] == number, timeout=30)
+    assert (shown["agent"], shown["reserved"]) == (answered["agent"], "callback")
+    assert shown["time"] >= at.timestamp() and shown["deadline"] > shown["time"]
+    await asyncio.to_thread(
+        _api, platform, "POST",
+        f"/api/v1/dialer/campaigns/{CAMPAIGN}/previews/{shown['dial_id']}/dial")
     again = await watcher.wait_for(lambda e: e["type"] == "call.dialed"
                                    and e["dialed"] == number and e["attempt"] == 2, timeout=30)
     assert again["time"] >= at.timestamp()
