@@ -47,9 +47,9 @@ def test_db_seed_command_migrates_and_seeds(tmp_path: Path,
     monkeypatch.setenv("CC_STATE_DIR", str(tmp_path))
     config = str(root / "config/demo.yaml")
     assert main(["db", "seed", "--config", config, "--customers", "50"]) == 0
-    assert "CRM at revision 0005; 53 customers added" in capsys.readouterr().out
+    assert "CRM at revision 0006; 53 customers added" in capsys.readouterr().out
     assert main(["db", "seed", "--config", config]) == 0
     assert "0 customers added (the demo company is there already)" in capsys.readouterr().out
     assert (tmp_path / "cc.db").exists()
     assert main(["db", "migrate", "--config", str(root / "config/demo.yaml")]) == 0
-    assert "revision 0005" in capsys.readouterr().out
+    assert "revision 0006" in capsys.readouterr().out
