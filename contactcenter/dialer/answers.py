@@ -45,12 +45,18 @@ class DialOutcomes:
     _budget: float
     _out: list[dc.DialerCommand]
 
-    if TYPE_CHECKING:  # provided by Dialer (and ``reserved.py``), which mixes this in
-        def _check(self, dial: DialEntry) -> None:
-            ...
+    if TYPE_CHECKING:  # provided by ``reserved.py``, mixed into Dialer with this
         def _after_end(self, dial: DialEntry, outcome: Outcome,
                        next_due: float | None) -> None:
             ...
+
+    def _check(self, dial: DialEntry) -> None:
+        """The gate is told whether an agent is held for the dial (a redial within 72 h
+        of an abandon is refused without one)."""
+        dial.state, dial.deadline = DialState.CHECKING, None
+        number = dial.record.number
+        self._out.append(dc.CheckDial(dial_id=dial.id, record_id=dial.record.id, number=number,
+                                      agent=dial.agent, abandoned_at=self._abandoned.get(number)))
 
     def _deadline_passed(self, dial: DialEntry, now: float) -> None:
         """No news by the dial's deadline: a preview left alone is dialed for its agent; a

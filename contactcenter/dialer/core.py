@@ -25,7 +25,7 @@ from contactcenter.dialer.pacing import (
     make_pacer,
     situation_of,
 )
-from contactcenter.dialer.reserved import ReservedDials
+from contactcenter.dialer.reserved import Reservation, ReservedDials, most_attempts
 from contactcenter.dialer.states import (
     DIAL_GRACE,
     MIN_RING,
@@ -41,8 +41,6 @@ from contactcenter.dialer.states import (
     RecordBook,
     RecordEntry,
     RecordState,
-    Reservation,
-    most_attempts,
 )
 
 log = logging.getLogger(__name__)
@@ -256,14 +254,6 @@ class Dialer(DialOutcomes, ReservedDials):
             dial_id=dial.id, agent=agent.id, record_id=record.id, number=record.number,
             attempt=record.attempts + 1, deadline=dial.deadline,
             reserved=reservation.kind if reservation is not None else ""))
-
-    def _check(self, dial: DialEntry) -> None:
-        """The gate is told whether an agent is held for the dial (a redial within 72 h
-        of an abandon is refused without one)."""
-        dial.state, dial.deadline = DialState.CHECKING, None
-        number = dial.record.number
-        self._out.append(dc.CheckDial(dial_id=dial.id, record_id=dial.record.id, number=number,
-                                      agent=dial.agent, abandoned_at=self._abandoned.get(number)))
 
     # -- dials ------------------------------------------------------------------------------
 

@@ -32,6 +32,7 @@ or refused until the calling window opens keeps its reservation.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from contactcenter.dialer import events as de
@@ -47,9 +48,28 @@ from contactcenter.dialer.states import (
     RecordBook,
     RecordEntry,
     RecordState,
-    Reservation,
-    most_attempts,
 )
+
+
+@dataclass(slots=True)
+class Reservation:
+    """A record dialed only with an agent held for it: a callback the
+    customer agreed to (waiting for ``agent`` while they are on the campaign), or a
+    number abandoned less than 72 hours ago."""
+
+    record: RecordEntry
+    due: float
+    agent: str | None = None  #: the agent who agreed the callback
+    callback: bool = False
+
+    @property
+    def kind(self) -> str:
+        return "callback" if self.callback else "redial"
+
+
+def most_attempts(campaign: Campaign) -> int:
+    """A record with this many attempts is done (the highest of the retry rules')."""
+    return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
 
 
 class ReservedDials:

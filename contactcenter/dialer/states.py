@@ -64,8 +64,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from contactcenter.dialer.events import Record
+
+if TYPE_CHECKING:
+    from contactcenter.dialer.reserved import Reservation
 
 #: no number rings less than this before it is given up as no answer (Ofcom, and the
 #: FCC's 15 s / four rings under 47 CFR 64.1200(a)(6))
@@ -208,27 +212,6 @@ class RecordEntry:
     state: RecordState = RecordState.WAITING
     version: int = 0  #: bumped when re-filed: older heap entries are stale
     ready: bool = False  #: in the ready heap (due)
-
-
-@dataclass(slots=True)
-class Reservation:
-    """A record dialed only with an agent held for it (``reserved.py``): a callback the
-    customer agreed to (waiting for ``agent`` while they are on the campaign), or a
-    number abandoned less than 72 hours ago."""
-
-    record: RecordEntry
-    due: float
-    agent: str | None = None  #: the agent who agreed the callback
-    callback: bool = False
-
-    @property
-    def kind(self) -> str:
-        return "callback" if self.callback else "redial"
-
-
-def most_attempts(campaign: Campaign) -> int:
-    """A record with this many attempts is done (the highest of the retry rules')."""
-    return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
 
 
 @dataclass(slots=True)

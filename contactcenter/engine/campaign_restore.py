@@ -33,16 +33,12 @@ from contactcenter.dialer import events as de_
 from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.core import Dialer
+from contactcenter.dialer.reserved import most_attempts  # the core's rule, re-exported
 from contactcenter.dialer.states import DIAL_GRACE, Campaign, Outcome, retry_due
 from contactcenter.engine.campaign_board import BoardInputs
 from contactcenter.engine.campaign_book import CampaignLog, DialLog
 from contactcenter.engine.sender import OrderedSender
 from contactcenter.telephony import commands as dc
-
-
-def most_attempts(campaign: Campaign) -> int:
-    """A record loaded with this many attempts is done (the core's rule)."""
-    return max((rule.max_attempts for rule in campaign.retry.values()), default=1)
 
 
 def callbacks_owed(records: Collection[de_.Record], log: CampaignLog,
