@@ -85,7 +85,7 @@ async def _csv_of(request: web.Request) -> bytes:
     """The CSV's bytes: a form's ``file`` or the body itself."""
     if request.content_length is not None and request.content_length > MAX_LIST:
         raise BadInput(413, f"a list larger than {MAX_LIST} bytes", "file")
-    if request.content_type == "multipart/form-data":
+    if request.content_type in ("multipart/form-data", "application/x-www-form-urlencoded"):
         upload = (await form_object(request)).get("file")
         if not isinstance(upload, FileField):
             raise BadInput(422, "file: the CSV file to upload", "file")

@@ -156,6 +156,14 @@ async def test_a_list_comes_as_a_form_file_too(platform: Platform) -> None:
     status, refused = await platform.call("POST", f"{BASE}/autumn/list", data="name\nAnn\n",
                                           headers={"Content-Type": "text/csv"})
     assert status == 422 and refused["field"] == "file" and "phone" in refused["error"]
+    for broken in (b"phone\n\xff\xfe\n", b"", b"\xff\xfe"):  # not UTF-8, nothing at all
+        status, refused = await platform.call("POST", f"{BASE}/autumn/list", data=broken,
+                                              headers={"Content-Type": "text/csv"})
+        assert status == 422 and refused["field"] == "file", (broken, refused)
+    form = aiohttp.FormData()
+    form.add_field("file", "not a file")
+    status, refused = await platform.call("POST", f"{BASE}/autumn/list", data=form)
+    assert status == 422 and refused["field"] == "file", refused
 
 
 @pytest.mark.parametrize(("change", "status", "field", "says"), [
