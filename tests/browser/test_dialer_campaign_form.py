@@ -16,11 +16,12 @@ import yaml
 from playwright.async_api import Browser, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
-from tests.browser.support import browser_platform
+from tests.browser.support import api, browser_platform
 from tests.integration.platform import ROOT, Platform
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
 MANAGER = ("mia", "demo-marketing-pass")
+BASE = "/api/v1/dialer/campaigns"
 CSV = ("phone,name\n"
        "+1 212 555 0101,Ann\n"
        "(212) 555-0102,Bob\n"
@@ -74,7 +75,7 @@ async def _fill_new(page: Page, csv: Path) -> None:
 
 
 async def test_a_campaign_manager_makes_a_campaign_from_a_csv_and_sees_it_on_the_board(
-        page: Page, tmp_path: Path) -> None:
+        page: Page, platform: Platform, tmp_path: Path) -> None:
     csv = tmp_path / "people.csv"
     csv.write_text(CSV)
     await expect(page.locator("#campaigns")).to_contain_text("No campaign yet.")
@@ -96,7 +97,9 @@ async def test_a_campaign_manager_makes_a_campaign_from_a_csv_and_sees_it_on_the
     await expect(card.locator('[data-metric="lines"] .value')).to_have_text("0 of 3")
     await expect(card.locator('button[data-action="start"]')).to_be_enabled()
 
-    # changed with the edit form: the settings come back, the board follows
+    # changed with the edit form: the settings come back, the board follows, and what the
+    # form does not show (set through the API) is kept
+    await api(platform, "PATCH", f"{BASE}/autumn", {"ring_seconds": 25})
     await page.click("#cf-cancel")
     await card.locator("button.edit").click()
     await expect(page.locator("#cf-caller_id")).to_have_value("+15550009000")
@@ -106,3 +109,6 @@ async def test_a_campaign_manager_makes_a_campaign_from_a_csv_and_sees_it_on_the
     await expect(page.locator("#cf-result")).to_contain_text("Saved autumn.")
     await expect(card.locator('[data-metric="lines"] .value')).to_have_text(
         "0 of 5", timeout=10_000)
+    settings = (await api(platform, "GET", f"{BASE}/autumn"))["settings"]
+    assert (settings["ring_seconds"], settings["max_lines"], settings["script"]) == (
+        25, 5, "sales")

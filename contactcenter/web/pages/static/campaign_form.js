@@ -8,6 +8,7 @@ const options = pageData().form || {};
 const BASE = "/api/v1/dialer/campaigns";
 const $ = (id) => document.getElementById(id);
 let editing = null; // the campaign being changed, or null for a new one
+let loaded = null; // its settings as the platform gave them (those the form lacks are kept)
 
 const optionsOf = (values, empty) => [
   ...(empty ? [el("option", { value: "" }, empty)] : []),
@@ -55,13 +56,13 @@ const number = (id) => ($(id).value === "" ? undefined : Number($(id).value));
 function settings() {
   const body = { mode: $("cf-mode").value, max_lines: number("cf-max_lines"),
                  priority: number("cf-priority") };
-  if ($("cf-who-queue").checked) body.queue = $("cf-queue").value;
-  else body.agents = [...$("cf-agents").selectedOptions].map((o) => o.value);
-  if ($("cf-script").value) body.script = $("cf-script").value;
-  if ($("cf-caller_id").value.trim()) body.caller_id = $("cf-caller_id").value.trim();
-  if ($("cf-hours-start").value || $("cf-hours-end").value) {
-    body.calling_hours = [$("cf-hours-start").value, $("cf-hours-end").value];
-  }
+  const byQueue = $("cf-who-queue").checked;
+  body.queue = byQueue ? $("cf-queue").value : null;
+  body.agents = byQueue ? [] : [...$("cf-agents").selectedOptions].map((o) => o.value);
+  body.script = $("cf-script").value || null;
+  body.caller_id = $("cf-caller_id").value.trim() || null;
+  body.calling_hours = $("cf-hours-start").value || $("cf-hours-end").value
+    ? [$("cf-hours-start").value, $("cf-hours-end").value] : null;
   const retries = {};
   for (const outcome of options.outcomes || []) {
     const delay = number(`cf-retry-${outcome}-delay`);
@@ -131,7 +132,9 @@ async function save(event) {
     setText(document.querySelector('[data-error-for="file"]'), "Choose the CSV file.");
     return;
   }
-  const result = editing ? await api("PUT", `${BASE}/${encodeURIComponent(name)}`, body)
+  // a change keeps what the form does not show (ring time, target, codes...)
+  const result = editing ? await api("PUT", `${BASE}/${encodeURIComponent(name)}`,
+                                     { ...(loaded || {}), ...body })
     : await api("POST", BASE, { name, ...body });
   if (!result.ok) { showError(result); return; }
   let done = [editing ? `Saved ${name}.` : `Made ${name}.`];
@@ -162,6 +165,7 @@ export async function edit(name) {
     setText("cf-error", `${name} is defined in the campaigns file: change it there.`);
   }
   const s = result.body.settings;
+  loaded = s;
   $("cf-file").value = "";
   $("cf-name").value = name;
   formFor(name);
@@ -206,6 +210,7 @@ export function setUpForm() {
     $("new-campaign").hidden = false;
     $("new-campaign").addEventListener("click", () => {
       $("campaign-form").reset();
+      loaded = null;
       formFor(null);
       showWho();
       showSource();
