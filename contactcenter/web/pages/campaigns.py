@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from contactcenter.dialer.campaign_file import MODES
+from contactcenter.dialer.campaign_file import MODES, Retries
 from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.pages.campaign_stream import ADMIN
 from contactcenter.web.pages.metrics import Metric
@@ -129,7 +129,7 @@ def _form_options(request: web.Request) -> dict[str, object]:
     names = admin.options() if admin is not None else {"queues": [], "agents": [],
                                                        "scripts": []}
     return {"modes": list(MODES), "outcomes": list(RETRIED), "lead_statuses": list(
-        LEAD_STATUSES), **names,
+        LEAD_STATUSES), "retry_defaults": Retries().model_dump(), **names,
         "can_create": admin is not None and allowed(role, "dialer", "create"),
         "can_edit": admin is not None and allowed(role, "dialer", "update"),
         "can_read_segments": allowed(role, "segments", "read")}

@@ -15,6 +15,7 @@ const optionsOf = (values, empty) => [
   ...values.map((value) => el("option", { value }, value))];
 
 function fill() {
+  const defaults = options.retry_defaults || {}; // shown where the form is left empty
   replace("cf-mode", optionsOf(options.modes || []));
   replace("cf-queue", optionsOf(options.queues || []));
   replace("cf-agents", optionsOf(options.agents || []));
@@ -23,8 +24,10 @@ function fill() {
   replace("cf-retries", (options.outcomes || []).map((outcome) => el("tr", {},
     el("th", { scope: "row" }, outcome.replace("_", " ")),
     el("td", {}, el("input", { type: "number", min: "0", id: `cf-retry-${outcome}-delay`,
+                               placeholder: String(defaults[outcome]?.delay ?? ""),
                                "aria-label": `${outcome}: delay in seconds` })),
     el("td", {}, el("input", { type: "number", min: "1", id: `cf-retry-${outcome}-max`,
+                               placeholder: String(defaults[outcome]?.max_attempts ?? ""),
                                "aria-label": `${outcome}: attempts at most` })),
     el("td", {}, el("span", { class: "error field-error",
                               dataset: { errorFor: `retries.${outcome}` } })))));
@@ -137,11 +140,13 @@ async function save(event) {
                                      { ...(loaded || {}), ...body })
     : await api("POST", BASE, { name, ...body });
   if (!result.ok) { showError(result); return; }
+  loaded = result.body.settings;
   let done = [editing ? `Saved ${name}.` : `Made ${name}.`];
   if (source === "upload" && file) {
     const listed = await upload(name, file);
     if (!listed.ok) { showError(listed); return; }
     done = [...done, " ", ...uploaded(listed.body)];
+    $("cf-file").value = ""; // uploaded: a later save does not send it again
   }
   replace("cf-result", done);
   $("cf-result").dataset.result = "ok";
