@@ -58,7 +58,8 @@ const number = (id) => ($(id).value === "" ? undefined : Number($(id).value));
 // the form as the API's settings (fields left empty take the platform's defaults)
 function settings() {
   const body = { mode: $("cf-mode").value, max_lines: number("cf-max_lines"),
-                 priority: number("cf-priority") };
+                 priority: number("cf-priority"), ring_seconds: number("cf-ring_seconds"),
+                 requires_consent: $("cf-consent").checked };
   const byQueue = $("cf-who-queue").checked;
   body.queue = byQueue ? $("cf-queue").value : null;
   body.agents = byQueue ? [] : [...$("cf-agents").selectedOptions].map((o) => o.value);
@@ -184,6 +185,8 @@ export async function edit(name) {
   $("cf-hours-end").value = s.calling_hours ? s.calling_hours[1].slice(0, 5) : "";
   $("cf-max_lines").value = s.max_lines;
   $("cf-priority").value = s.priority;
+  $("cf-ring_seconds").value = s.ring_seconds;
+  $("cf-consent").checked = s.requires_consent;
   for (const [outcome, rule] of Object.entries(s.retries)) {
     $(`cf-retry-${outcome}-delay`).value = rule.delay;
     $(`cf-retry-${outcome}-max`).value = rule.max_attempts;
