@@ -6,6 +6,7 @@ stream, and is changed with the edit form."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,3 +113,19 @@ async def test_a_campaign_manager_makes_a_campaign_from_a_csv_and_sees_it_on_the
     settings = (await api(platform, "GET", f"{BASE}/autumn"))["settings"]
     assert (settings["ring_seconds"], settings["max_lines"], settings["script"]) == (
         25, 5, "sales")
+
+
+async def test_the_campaign_made_on_the_page_runs_again_after_a_restart(
+        page: Page, platform: Platform) -> None:
+    """(After the test above.) The CRM kept its settings and its list: the board shows it
+    again with its records once the platform is back."""
+    await asyncio.to_thread(platform.stop)
+    await asyncio.to_thread(platform.start)
+    boards = (await api(platform, "GET", BASE))["campaigns"]
+    autumn = next(board for board in boards if board["campaign"] == "autumn")
+    assert (autumn["state"], autumn["lines"]["max"], autumn["records"]["left"]) == (
+        "idle", 5, 2)
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    card = page.locator('article[data-campaign="autumn"]')
+    await expect(card.locator('[data-metric="records_left"] .value')).to_have_text("2")
