@@ -24,6 +24,7 @@ attempts by, so a record dialed already is not dialed again.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
 import logging
@@ -82,6 +83,8 @@ class CampaignAdmin:
         self.service, self.book = service, book
         self.specs: dict[str, CampaignSpec] = dict(from_file)
         self.from_file = frozenset(from_file)
+        #: one change at a time: two requests making one name must not make two runners
+        self._changing = asyncio.Lock()
 
     # -- checking --------------------------------------------------------------------------
 
@@ -133,6 +136,20 @@ class CampaignAdmin:
 
     async def create(self, name: object, spec: CampaignSpec) -> CampaignRunner:
         """A new campaign, kept by the CRM, its runner idle with its list loaded."""
+        async with self._changing:
+            return await self._create(name, spec)
+
+    async def edit(self, name: str, spec: CampaignSpec) -> CampaignRunner:
+        """The campaign's new settings (``_edit``)."""
+        async with self._changing:
+            return await self._edit(name, spec)
+
+    async def upload(self, name: str, data: bytes) -> Uploaded:
+        """The campaign's list from a CSV: kept, and loaded into its runner."""
+        async with self._changing:
+            return await self._upload(name, data)
+
+    async def _create(self, name: object, spec: CampaignSpec) -> CampaignRunner:
         if not isinstance(name, str) or not NAME.fullmatch(name):
             raise Refused(422, "name: 1 to 40 letters, digits, - or _ (it names the "
                                "campaign's calls)", "name")
@@ -145,7 +162,7 @@ class CampaignAdmin:
                                         today=dt.date.today())
         return self._run(name, spec, records)
 
-    async def edit(self, name: str, spec: CampaignSpec) -> CampaignRunner:
+    async def _edit(self, name: str, spec: CampaignSpec) -> CampaignRunner:
         """The campaign's new settings: in place when the runner takes them as it runs,
         else on a new runner (refused with 409 and why when that would lose a call)."""
         before, runner = self._spec(name), self._runner(name)
@@ -189,8 +206,7 @@ class CampaignAdmin:
         except ValueError as exc:
             raise Refused(422, f"list.leads: {exc}", "list.leads") from None
 
-    async def upload(self, name: str, data: bytes) -> Uploaded:
-        """The campaign's list from a CSV: kept, and loaded into its runner."""
+    async def _upload(self, name: str, data: bytes) -> Uploaded:
         spec, runner = self._spec(name), self._runner(name)
         assert runner is not None
         if not spec.list.upload:

@@ -6,6 +6,7 @@ a restart with its list, a number dialed before not dialed again."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator
@@ -313,3 +314,9 @@ async def test_a_campaign_from_a_saved_segment(platform: Platform, engine: Async
     assert status == 201, made
     runner = platform.engine.campaigns.get("renew")  # type: ignore[union-attr]
     await until(lambda: runner is not None and len(runner.core.records()) == 1)
+
+
+async def test_two_requests_making_one_name_make_one_campaign(platform: Platform) -> None:
+    answers = await asyncio.gather(*(platform.call("POST", BASE, json=SPEC) for _ in range(3)))
+    assert sorted(status for status, _ in answers) == [201, 409, 409]
+    assert len(platform.engine.campaigns.runners) == 1  # type: ignore[union-attr]
