@@ -15,6 +15,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+import numpy as np
+
 #: chances below this are dropped from a spread's tails
 _TINY = 1e-12
 #: a Bernoulli this unlikely changes a spread by less than the model's own error (an
@@ -50,10 +52,17 @@ class Spread:
         self.chances = new
         self._trim()
 
-    def add_poisson(self, mean: float) -> None:
-        """Add a Poisson count of ``mean``: the sum of many unlikely Bernoullis (Le Cam:
-        off by at most the sum of their squared chances, and a little wider, so on the
-        side of caution), at the cost of one convolution instead of one per dial."""
+    def add_many(self, n: int, p: float, sign: int = 1) -> None:
+        """Add (or take away) ``n`` Bernoullis of the same chance ``p`` (dials of the
+        same age, agents as far into their talk)."""
+        for _ in range(n):
+            self.add(p, sign)
+
+    def add_poisson(self, mean: float, sign: int = 1) -> None:
+        """Add (or take away) a Poisson count of ``mean``: the sum of many unlikely
+        Bernoullis (Le Cam: off by at most the sum of their squared chances, and a
+        little wider, so on the side of caution), at the cost of one convolution
+        instead of one per dial or agent."""
         if mean < NEGLIGIBLE:
             return
         pmf, term, k = [], math.exp(-mean), 0
@@ -61,11 +70,10 @@ class Spread:
             pmf.append(term)
             k += 1
             term *= mean / k
-        new = [0.0] * (len(self.chances) + len(pmf) - 1)
-        for i, c in enumerate(self.chances):
-            for j, q in enumerate(pmf):
-                new[i + j] += c * q
-        self.chances = new
+        if sign < 0:  # taking away k is adding (n - k) and moving down by n
+            pmf.reverse()
+            self.low -= len(pmf) - 1
+        self.chances = np.convolve(self.chances, pmf).tolist()
         self._trim()
 
     def _trim(self) -> None:

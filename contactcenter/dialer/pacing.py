@@ -22,10 +22,12 @@ from __future__ import annotations
 
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
+from contactcenter.dialer.overdial import most_under_way, person_chance_bound
 from contactcenter.dialer.states import (
     PENDING,
     AgentEntry,
@@ -34,6 +36,26 @@ from contactcenter.dialer.states import (
     DialEntry,
     DialState,
 )
+
+
+class AgentLike(Protocol):
+    """An agent as a pacer sees them: the core's own entries, or an ``AgentView``."""
+
+    @property
+    def state(self) -> AgentState: ...
+    @property
+    def since(self) -> float: ...
+
+
+class DialLike(Protocol):
+    """A dial as a pacer sees it: the core's own entries, or a ``DialView``."""
+
+    @property
+    def state(self) -> DialState: ...
+    @property
+    def started(self) -> float: ...
+    @property
+    def placed(self) -> float | None: ...
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -102,8 +124,8 @@ class Situation:
 
     now: float
     campaign: Campaign
-    agents: tuple[AgentView, ...]
-    dials: tuple[DialView, ...]
+    agents: Sequence[AgentLike]  #: read only: the core's own entries
+    dials: Sequence[DialLike]
     free_agents: int
     talking: int
     wrap_up: int
@@ -127,17 +149,14 @@ class Pace:
 def situation_of(now: float, campaign: Campaign, agents: Iterable[AgentEntry],
                  dials: Iterable[DialEntry], *, lines_free: int, records_due: int,
                  tally: Tally, abandon_budget: float) -> Situation:
-    """The core's state as a pacer sees it. ``under_way`` leaves out the dials that have
-    an agent of their own (preview): they cannot leave a human without one."""
-    views = tuple(AgentView(state=a.state, since=a.since) for a in agents
-                  if a.state is not AgentState.LOGGED_OUT)
-    dials = tuple(dials)
-    count = dict.fromkeys(AgentState, 0)
-    for view in views:
-        count[view.state] += 1
+    """The core's state as a pacer sees it (its entries themselves, not copies: a pacer
+    only reads). ``under_way`` leaves out the dials that have an agent of their own
+    (preview): they cannot leave a human without one."""
+    present = [a for a in agents if a.state is not AgentState.LOGGED_OUT]
+    dials = list(dials)
+    count = Counter(a.state for a in present)
     return Situation(
-        now=now, campaign=campaign, agents=views,
-        dials=tuple(DialView(state=d.state, started=d.started, placed=d.placed) for d in dials),
+        now=now, campaign=campaign, agents=present, dials=dials,
         free_agents=count[AgentState.READY], talking=count[AgentState.TALKING],
         wrap_up=count[AgentState.WRAP_UP],
         under_way=sum(1 for d in dials if d.state in PENDING and d.agent is None),
@@ -147,13 +166,17 @@ def situation_of(now: float, campaign: Campaign, agents: Iterable[AgentEntry],
 
 def cap(asked: int, situation: Situation, *, previews: bool) -> int:
     """The rules over any pacer: never over the lines or the records due; a preview needs
-    a free agent each; the dials that may find no agent stay within the abandon budget."""
+    a free agent each; the dials that may find no agent stay within the abandon budget,
+    but for a chance of one in a million (``overdial``)."""
     most = min(asked, situation.lines_free, situation.records_due)
     if previews:
         return max(0, min(most, situation.free_agents))
     budget = situation.abandon_budget
     if not math.isinf(budget):
-        most = min(most, situation.free_agents + math.floor(budget) - situation.under_way)
+        tally = situation.tally
+        room = situation.free_agents + math.floor(budget)
+        bound = person_chance_bound(tally.humans, tally.no_answer)
+        most = min(most, most_under_way(room, bound) - situation.under_way)
     return max(0, most)
 
 

@@ -33,6 +33,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import replace
 
+import numpy as np
+
 from contactcenter.dialer.estimates import AnswerTable, LogNormalFit
 from contactcenter.dialer.forecast import Choice, Outlook, Spread, best_count
 from contactcenter.dialer.pacing import Observation, Pace, Pacer, Situation, cap
@@ -74,7 +76,7 @@ class Predictive(Pacer):
         self.setpoint = SetPoint(target=target, margin=margin)
         self.ring, self.step, self.refit = ring, step, refit
         self._fitted = -math.inf
-        self._memo: dict[tuple[int, float], float] = {}
+        self._talk_tables: dict[float, np.ndarray] = {}
         self._wrap_memo: dict[tuple[int, float], list[float]] = {}
         self._answers_fitted = -math.inf
         self._last: tuple[tuple[object, ...], float, Pace] | None = None
@@ -90,7 +92,9 @@ class Predictive(Pacer):
 
     def decide(self, situation: Situation) -> Pace:
         """The decision; within ``step`` of the last one and with the same counts (news
-        that moves nobody: a dial placed, ringing), that one again, which is cheaper."""
+        that moves nobody: a dial placed, ringing), that one again, which is cheaper.
+        (Not when a dial ended without a person: a fresh dial in its place is likelier
+        to bring one than the old one was, so the model decides again.)"""
         now = situation.now
         self.setpoint.update(now, situation.tally.humans, situation.tally.abandoned)
         counts = (situation.free_agents, situation.talking, situation.wrap_up,
@@ -106,7 +110,9 @@ class Predictive(Pacer):
         now = situation.now
         self._fit(situation)
         horizon = self.horizon
-        outlooks = [self._outlook(situation, horizon * share) for share in LOOKS]
+        dials, agents = self._dial_ages(situation), self._agent_ages(situation)
+        outlooks = [self._outlook(situation.free_agents, dials, agents, horizon * share)
+                    for share in LOOKS]
         # no count past what the core would place (the lines, the records, the law's
         # budget) but one: the law's cap holds the pace when the set-point would allow it
         most = cap(situation.lines_free, situation, previews=False)
@@ -135,54 +141,80 @@ class Predictive(Pacer):
         if now - self._fitted < self.refit:
             return
         self._fitted = now
-        self._memo.clear()
+        self._talk_tables.clear()
         self._wrap_memo.clear()
         for law, state in ((self.talk, AgentState.TALKING), (self.wrap, AgentState.WRAP_UP)):
             law.fit(now - a.since for a in situation.agents if a.state is state)
 
-    def _outlook(self, situation: Situation, within: float) -> Outlook:
-        """Humans answering minus agents free within ``within`` s, over what is under way."""
-        now = situation.now
-        spread = Spread(low=-situation.free_agents)
-        humans, free, unlikely = 0.0, float(situation.free_agents), 0.0
-        for dial in situation.dials:
-            if dial.state in PENDING:
-                age = now - dial.placed if dial.placed is not None else 0.0
-                p = self.answers.human_within(age, within)
-                humans += p
-                if p < UNLIKELY:
-                    unlikely += p
-                else:
-                    spread.add(p)
-        spread.add_poisson(unlikely)
-        for agent in situation.agents:
-            p = self._free_within(agent.state, now - agent.since, within)
+    def _outlook(self, free_agents: int, dials: np.ndarray,
+                 agents: tuple[np.ndarray, list[float]], within: float) -> Outlook:
+        """Humans answering minus agents free within ``within`` s, over what is under way:
+        each dial and each agent busy its own Bernoulli, but the unlikely ones of each
+        side as one Poisson count."""
+        spread = Spread(low=-free_agents)
+        free = float(free_agents)
+        chances = self.answers.human_within_many(dials, within)
+        likely = chances >= UNLIKELY
+        humans = float(chances.sum())
+        for p in chances[likely].tolist():
+            spread.add(p)
+        spread.add_poisson(float(chances[~likely].sum()))
+        chances = self._free_chances(agents, within)
+        likely = chances >= UNLIKELY
+        free += float(chances.sum())
+        for p in chances[likely].tolist():
             spread.add(p, -1)
-            free += p
+        spread.add_poisson(float(chances[~likely].sum()), -1)
         return Outlook(within=within, spread=spread, humans=humans, free=free,
                        fresh=self.answers.human_within(0.0, within))
 
-    def _free_within(self, state: AgentState, age: float, within: float) -> float:
-        """An agent's chance to be free within ``within`` s: the wrap-up's end, or the
-        talk's end and then the whole wrap-up (talks by the 2 s: they last minutes;
-        kept until the laws are refitted)."""
-        if state is AgentState.WRAP_UP:
-            return self.wrap.ends_within(age, within)
-        if state is not AgentState.TALKING:
+    @staticmethod
+    def _dial_ages(situation: Situation) -> np.ndarray:
+        """The ages of the dials under way (a dial the gate still looks at is 0)."""
+        now = situation.now
+        return np.array([now - dial.placed if dial.placed is not None else 0.0
+                         for dial in situation.dials if dial.state in PENDING], dtype=float)
+
+    @staticmethod
+    def _agent_ages(situation: Situation) -> tuple[np.ndarray, list[float]]:
+        """How long the agents talking have been so, in 2 s steps (``_talk_free``), and
+        the agents wrapping up, in seconds."""
+        now, talks, wraps = situation.now, [], []
+        for agent in situation.agents:
+            if agent.state is AgentState.TALKING:
+                talks.append(int((now - agent.since) / 2.0))
+            elif agent.state is AgentState.WRAP_UP:
+                wraps.append(now - agent.since)
+        return np.array(talks, dtype=np.int64), wraps
+
+    def _free_chances(self, agents: tuple[np.ndarray, list[float]], within: float
+                      ) -> np.ndarray:
+        """Each busy agent's chance to be free within ``within`` s: talks from a table by
+        2 s steps (they last minutes), filled as ages come and kept until the laws are
+        refitted; wrap-ups each on its own."""
+        talks, wraps = agents
+        table = self._talk_tables.get(within)
+        size = int(talks.max()) + 1 if len(talks) else 0
+        if table is None or len(table) < size:
+            grown = np.full(max(size, 64) * 2, np.nan)
+            if table is not None:
+                grown[:len(table)] = table
+            table = self._talk_tables[within] = grown
+        chances = table[talks]
+        for step in np.unique(talks[np.isnan(chances)]).tolist():
+            table[step] = self._talk_free(2.0 * step + 1.0, within)
+        return np.concatenate([table[talks], [self.wrap.ends_within(age, within)
+                                              for age in wraps]])
+
+    def _talk_free(self, age: float, within: float) -> float:
+        """A talking agent's chance to be free within ``within`` s: the talk's end and then
+        the whole wrap-up."""
+        survive = 1.0 - self.talk.cdf(age)
+        if survive <= 1e-12:
             return 0.0
-        key = (int(age / 2), within)
-        chance = self._memo.get(key)
-        if chance is None:
-            age = 2.0 * key[0] + 1.0
-            survive = 1.0 - self.talk.cdf(age)
-            chance = 0.0
-            if survive > 1e-12:
-                ends = [self.talk.cdf(age + within * k / _SLICES) for k in range(_SLICES + 1)]
-                wraps = self._wraps(within)
-                chance = sum((ends[k + 1] - ends[k]) * wraps[k]
-                             for k in range(_SLICES)) / survive
-            self._memo[key] = chance
-        return chance
+        ends = [self.talk.cdf(age + within * k / _SLICES) for k in range(_SLICES + 1)]
+        wraps = self._wraps(within)
+        return sum((ends[k + 1] - ends[k]) * wraps[k] for k in range(_SLICES)) / survive
 
     def _wraps(self, within: float) -> list[float]:
         """The chance a wrap-up begun in each slice of ``within`` is over by its end."""
