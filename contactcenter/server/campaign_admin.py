@@ -37,7 +37,7 @@ from pydantic import ValidationError
 
 from contactcenter.acd.model import AcdConfig
 from contactcenter.dialer.campaign_file import CampaignSpec, unknown_names
-from contactcenter.dialer.lists import parse_campaign_list, record_id
+from contactcenter.dialer.lists import ListRecord, parse_campaign_list, record_id
 from contactcenter.dialer.states import CampaignState
 from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.campaigns import CampaignRunner
@@ -217,14 +217,7 @@ class CampaignAdmin:
         except ValueError as exc:
             raise Refused(422, f"file: {exc}", "file") from None
         result = Uploaded(merged=listed.merged, bad=list(listed.bad))
-        kept: list[UploadedRecord] = []
-        for row in listed.records:
-            key = record_id(row)
-            if len(key) > _RECORD_ID:
-                result.bad.append((row.line, "contact_id: longer than the CRM's ids"))
-                continue
-            kept.append(UploadedRecord(record_id=key, number=row.number, name=row.name,
-                                       priority=row.priority, line=row.line))
+        kept = _kept(listed.records, result.bad)
         await self._crm().replace_upload(name, kept, today=dt.date.today())
         runner.load(await self._records(name, spec))
         result.loaded, result.bad = len(kept), sorted(result.bad)
@@ -253,6 +246,23 @@ class CampaignAdmin:
                 continue
             loaded.append(name)
         return loaded
+
+
+def _kept(rows: list[ListRecord], bad: list[tuple[int, str]]) -> list[UploadedRecord]:
+    """The rows as the CRM keeps them, one per record id: a second row naming a contact
+    on an earlier line (with another number) is reported, not kept over the first."""
+    kept: dict[str, UploadedRecord] = {}
+    for row in rows:
+        key = record_id(row)
+        if len(key) > _RECORD_ID:
+            bad.append((row.line, "contact_id: longer than the CRM's ids"))
+        elif key in kept:
+            first = kept[key].line
+            bad.append((row.line, f"contact_id: {row.contact_id!r} is on line {first} already"))
+        else:
+            kept[key] = UploadedRecord(record_id=key, number=row.number, name=row.name,
+                                       priority=row.priority, line=row.line)
+    return list(kept.values())
 
 
 def _changed(before: CampaignSpec, after: CampaignSpec) -> set[str]:

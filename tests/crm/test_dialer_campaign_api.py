@@ -320,3 +320,23 @@ async def test_two_requests_making_one_name_make_one_campaign(platform: Platform
     answers = await asyncio.gather(*(platform.call("POST", BASE, json=SPEC) for _ in range(3)))
     assert sorted(status for status, _ in answers) == [201, 409, 409]
     assert len(platform.engine.campaigns.runners) == 1  # type: ignore[union-attr]
+
+
+async def test_two_rows_naming_one_contact_load_the_first_and_report_the_second(
+        platform: Platform) -> None:
+    await platform.call("POST", BASE, json=SPEC)
+    rows = ("phone,name,contact_id\n+12125550101,Ann,12\n+12125550102,Ann at work,12\n"
+            "+12125550103,Bob,\n")
+    status, listed = await platform.call("POST", f"{BASE}/autumn/list", data=rows,
+                                         headers={"Content-Type": "text/csv"})
+    assert status == 200, listed
+    assert listed["loaded"] == 2
+    assert listed["bad"] == [{"line": 3, "reason": "contact_id: '12' is on line 2 already"}]
+    runner = platform.engine.campaigns.get("autumn")  # type: ignore[union-attr]
+    assert runner is not None and len(runner.core.records()) == 2
+
+
+async def test_a_segment_or_lead_status_with_a_nul_is_refused(platform: Platform) -> None:
+    for source in ({"segment": "a\u0000b"}, {"leads": "a\u0000b"}):
+        status, refused = await platform.call("POST", BASE, json=SPEC | {"list": source})
+        assert status == 422 and refused["field"].startswith("list"), refused
