@@ -94,6 +94,13 @@ class ListSource(_Spec):
     csv: str | None = None
     upload: bool = False
 
+    @field_validator("segment", "leads")
+    @classmethod
+    def _printable(cls, name: str | None) -> str | None:
+        if name is not None and not name.isprintable():
+            raise ValueError(f"{name!r} is not a name (it has control characters)")
+        return name
+
     @model_validator(mode="after")
     def _one_source(self) -> ListSource:
         given = [name for name in ("segment", "leads", "csv") if getattr(self, name)]
