@@ -317,7 +317,7 @@ class Dialer(DialOutcomes, ReservedDials):
         if dial is not None and dial.state is DialState.PREVIEW:
             self._end(dial, Outcome.CANCELLED, now)  # gone before dialing or skipping
         elif dial is not None and dial.state in PENDING:
-            agent.dial = dial.agent = None  # its human will find another agent
+            self._agent_left(agent, dial, now)
         self._set_agent(agent, _AGENT_TARGET[type(event)], now)
 
 

@@ -44,6 +44,7 @@ from contactcenter.dialer.states import (
     Campaign,
     CampaignState,
     DialEntry,
+    DialState,
     Outcome,
     RecordBook,
     RecordEntry,
@@ -88,6 +89,12 @@ class ReservedDials:
     if TYPE_CHECKING:  # provided by Dialer, which mixes this in
         def _begin(self, record: RecordEntry, now: float, *, agent: AgentEntry | None = None,
                    reservation: Reservation | None = None) -> None:
+            ...
+        def _end(self, dial: DialEntry, outcome: Outcome, now: float, *,
+                 retry_at: float | None = None, why: str = "") -> None:
+            ...
+        def _hold(self, agent: AgentEntry, state: AgentState, dial: DialEntry,
+                  now: float) -> None:
             ...
 
     def _on_callback(self, event: de.CallbackAgreed, now: float) -> None:
@@ -171,6 +178,20 @@ class ReservedDials:
             elif not reservation.callback:
                 times.append(self._rest_ends(reservation.record.number))
         return min((t for t in times if t > self._now), default=None)
+
+    def _agent_left(self, agent: AgentEntry, dial: DialEntry, now: float) -> None:
+        """The agent held for a dial not yet answered is busy, paused or gone. A reserved
+        dial never rings without an agent held: still at the gate it is cancelled (its
+        reservation kept, served again); placed, another free agent is held for it when
+        there is one. Any other dial's person finds an agent when they answer."""
+        if dial.reservation is not None and dial.state is DialState.CHECKING:
+            self._end(dial, Outcome.CANCELLED, now)
+            return
+        agent.dial = dial.agent = None
+        other = self._agents.free() if dial.reservation is not None else None
+        if other is not None:
+            dial.agent = other.id
+            self._hold(other, AgentState.PREVIEWING, dial, now)
 
     def _after_end(self, dial: DialEntry, outcome: Outcome, next_due: float | None) -> None:
         """A reserved dial that never rang keeps its reservation (a callback is owed)."""

@@ -166,6 +166,32 @@ def test_past_the_72_hours_the_number_needs_no_agent_held() -> None:
     assert core.agent("a1") is AgentState.READY
 
 
+def test_an_early_redial_whose_agent_leaves_before_the_gate_answers_never_rings() -> None:
+    core, _ = abandoned_once()
+    core.handle_timer(T0 + 3615)
+    check = one(dc.CheckDial, core.handle(de.AgentReady(agent="a1"), T0 + 3700))
+    assert check.agent == "a1"
+    out = core.handle(de.AgentPaused(agent="a1", reason="break"), T0 + 3701)
+    assert one(dc.RecordOutcome, out).outcome == "cancelled"
+    assert of(dc.Dial, core.handle(de.DialChecked(dial_id=check.dial_id, cleared=True),
+                                   T0 + 3702)) == []
+    again = one(dc.CheckDial, core.handle(de.AgentReady(agent="a2"), T0 + 3710))
+    assert (again.record_id, again.agent) == ("r1", "a2")
+    assert core.agent("a2") is AgentState.PREVIEWING
+
+
+def test_an_early_redial_ringing_when_its_agent_leaves_holds_another_free_one() -> None:
+    core, _ = abandoned_once()
+    core.handle(de.AgentReady(agent="a2"), T0 + 3600)
+    check = one(dc.CheckDial, core.handle(de.AgentReady(agent="a1"), T0 + 3700))
+    core.handle(de.DialChecked(dial_id=check.dial_id, cleared=True), T0 + 3700)
+    core.handle(de.AgentPaused(agent=check.agent or "", reason="break"), T0 + 3701)
+    other = "a2" if check.agent == "a1" else "a1"
+    assert core.agent(other) is AgentState.PREVIEWING  # held for the person, not paced
+    out = core.handle(de.HumanAnswered(dial_id=check.dial_id), T0 + 3710)
+    assert one(dc.ConnectCall, out).agent == other
+
+
 # -- deadlines the core owns ---------------------------------------------------------------
 
 
@@ -261,10 +287,18 @@ def test_reserved_dials_always_have_their_agent_held(
         for check in of(dc.CheckDial, out):
             dials.append(check.dial_id)
             entry = core.dial(check.dial_id)
-            assert entry is not None
+            if entry is None:  # its agent left in the same step: cancelled, never placed
+                assert any(o.dial_id == check.dial_id and o.outcome == "cancelled"
+                           for o in of(dc.RecordOutcome, out))
+                continue
             if entry.reservation is not None or (
                     check.abandoned_at is not None and now < check.abandoned_at
                     + ABANDON_REDIAL):
                 assert check.agent is not None  # held when asked; it may leave since
                 moved = getattr(event, "agent", None) == check.agent
                 assert moved or core.agent(check.agent) is AgentState.PREVIEWING
+        for dial_ in of(dc.Dial, out):  # placed: an agent is held for it, now
+            placed = core.dial(dial_.dial_id)
+            if placed is not None and placed.reservation is not None:
+                assert placed.agent is not None
+                assert core.agent(placed.agent) is AgentState.PREVIEWING
