@@ -198,6 +198,8 @@ class Dialer(DialOutcomes, ReservedDials):
             if spec.abandoned_at is not None:
                 self._abandoned[spec.number] = spec.abandoned_at
             loaded += record.state is RecordState.WAITING
+        if event.whole:
+            self._unlisted({spec.record_id for spec in event.records})
         self._out.append(self._report("dialer.records_loaded", records=loaded,
                                       given=len(event.records)))
 

@@ -44,9 +44,12 @@ class Record:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class RecordsLoaded:
-    """Records for the list; one already known is replaced unless a dial of it is under way."""
+    """Records for the list; one already known is replaced unless a dial of it is under way.
+    ``whole``: these are the whole list now (a list uploaded again): the records it does
+    not name are dropped, but for a dial under way and a callback agreed."""
 
     records: tuple[Record, ...]
+    whole: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -124,6 +124,17 @@ class ReservedDials:
             reservation.record = record
             self._reserve(reservation)
 
+    def _unlisted(self, listed: set[str]) -> None:
+        """A list loaded whole: the records it does not name are dropped, but one being
+        dialed (its dial ends as it will) and a callback agreed (owed to the person)."""
+        for record in list(self._book.records.values()):
+            reservation = self._reserved.get(record.id)
+            if record.id in listed or record.state is RecordState.DIALING or (
+                    reservation is not None and reservation.callback):
+                continue
+            self._reserved.pop(record.id, None)
+            self._book.drop(record)
+
     def _rest_ends(self, number: str) -> float:
         """When the 72 hours after the number's last abandon end."""
         return self._abandoned.get(number, -math.inf) + ABANDON_REDIAL

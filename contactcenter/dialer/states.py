@@ -364,6 +364,11 @@ class RecordBook:
         record.ready = False
         record.state = RecordState.WAITING
 
+    def drop(self, record: RecordEntry) -> None:
+        """A record no longer on the list: out of the heaps and the book."""
+        self.hold(record)
+        del self.records[record.id]
+
     def settle(self, record: RecordEntry, outcome: Outcome, now: float, campaign: Campaign,
                retry_at: float | None = None) -> float | None:
         """After a dial of it: the record's next due time by the campaign's retry rules

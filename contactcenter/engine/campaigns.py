@@ -120,15 +120,16 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
     def stop(self) -> None:
         self._feed(de_.CampaignStopped())
 
-    def load(self, records: tuple[de_.Record, ...]) -> None:
+    def load(self, records: tuple[de_.Record, ...], *, whole: bool = False) -> None:
         """The list, with what the campaign's book says of each record (and the callbacks
-        agreed before a restart, reserved to their agents again)."""
+        agreed before a restart, reserved to their agents again). ``whole``: the list
+        replaces the one before (records it lacks are no longer dialed)."""
         if self.book is None:
-            self._feed(de_.RecordsLoaded(records=records))
+            self._feed(de_.RecordsLoaded(records=records, whole=whole))
             return
         log = self.book.log(self.name)
         records = overlay(records, log, self._campaign)
-        self._feed(de_.RecordsLoaded(records=records))
+        self._feed(de_.RecordsLoaded(records=records, whole=whole))
         for callback in callbacks_owed(records, log):
             self._feed(callback)
 

@@ -219,7 +219,7 @@ class CampaignAdmin:
         result = Uploaded(merged=listed.merged, bad=list(listed.bad))
         kept = _kept(listed.records, result.bad)
         await self._crm().replace_upload(name, kept, today=dt.date.today())
-        runner.load(await self._records(name, spec))
+        runner.load(await self._records(name, spec), whole=True)  # the list before: gone
         result.loaded, result.bad = len(kept), sorted(result.bad)
         return result
 

@@ -340,3 +340,18 @@ async def test_a_segment_or_lead_status_with_a_nul_is_refused(platform: Platform
     for source in ({"segment": "a\u0000b"}, {"leads": "a\u0000b"}):
         status, refused = await platform.call("POST", BASE, json=SPEC | {"list": source})
         assert status == 422 and refused["field"].startswith("list"), refused
+
+
+async def test_a_list_uploaded_again_replaces_the_one_before(platform: Platform) -> None:
+    """A number on the first list and not on the second is not dialed, as after a restart
+    (the CRM keeps the second list only); one on both keeps what the book says of it."""
+    await platform.call("POST", BASE, json=SPEC)
+    for rows in ("phone\n+12125550101\n+12125550102\n", "phone\n+12125550102\n+12125550103\n"):
+        status, listed = await platform.call("POST", f"{BASE}/autumn/list", data=rows,
+                                             headers={"Content-Type": "text/csv"})
+        assert status == 200 and listed["loaded"] == 2, listed
+    runner = platform.engine.campaigns.get("autumn")  # type: ignore[union-attr]
+    assert runner is not None
+    assert sorted(runner.core.records()) == ["number:+12125550102", "number:+12125550103"]
+    status, boards = await platform.call("GET", BASE)
+    assert boards["campaigns"][0]["records"]["left"] == 2

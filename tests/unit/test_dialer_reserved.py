@@ -128,6 +128,19 @@ def test_a_callback_is_kept_when_the_list_is_loaded_again() -> None:
     assert one(dc.OfferPreview, core.handle(de.AgentReady(agent="a1"), T0 + 601)).agent == "a1"
 
 
+def test_a_whole_list_drops_the_records_it_lacks_but_a_callback_and_a_dial() -> None:
+    core = make(strategy="preview")
+    records = tuple(de.Record(record_id=f"r{i}", number=f"+1555000{i:04d}") for i in range(4))
+    core.handle(de.RecordsLoaded(records=records), T0)
+    offer = one(dc.OfferPreview, started(core, "a1"))  # r0 shown: under way
+    core.handle(de.CallbackAgreed(record_id="r1", number="+15550000001", at=T0 + 900,
+                                  agent="a1"), T0)
+    core.handle(de.RecordsLoaded(records=(records[3],), whole=True), T0 + 1)
+    assert sorted(core.records()) == ["r0", "r1", "r3"]
+    out = core.handle(de.PreviewSkipped(dial_id=offer.dial_id), T0 + 2)
+    assert one(dc.OfferPreview, out).record_id == "r3"
+
+
 # -- the 72 hours after an abandon ---------------------------------------------------------
 
 
