@@ -98,11 +98,18 @@ class CampaignLog:
         record.next_due = entry["next_due"]
         outcome = entry["outcome"]
         record.reached = record.reached or outcome == "human"
-        record.callback_agent = entry.get("callback_agent") if outcome == "callback" else None
+        if outcome == "callback":
+            record.callback_agent = entry.get("callback_agent")
+        elif outcome not in _PUT_OFF or record.next_due is None:
+            record.callback_agent = None  # dialed, skipped or done: an ordinary record
         if outcome in ("human", "abandoned"):
             self.answers.append((entry["at"], outcome == "abandoned"))
         if outcome == "abandoned":
             record.abandoned_at = entry["at"]
+
+
+#: a callback's dial that ends so before it rang keeps its reservation (the core's rule)
+_PUT_OFF = frozenset({"refused", "cancelled"})
 
 
 class CampaignBook:

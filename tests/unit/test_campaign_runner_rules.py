@@ -21,6 +21,7 @@ from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.dialer.events import Record
 from contactcenter.dialer.states import Campaign
 from contactcenter.engine.campaign_book import CampaignBook
+from contactcenter.engine.campaign_restore import callbacks_owed
 from contactcenter.engine.campaigns import CampaignRunner
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.outbound_campaigns import Campaigns
@@ -192,3 +193,27 @@ async def test_a_person_gone_with_no_agent_while_the_app_was_away_was_abandoned(
     runner.resynced(set())
     assert [e["outcome"] for e in line.events("call.ended")] == ["abandoned"]
     assert runner.ledger.share(_now()).abandons == 1
+
+
+@pytest.mark.parametrize("outcome", ["refused", "cancelled"])
+async def test_a_callback_put_off_before_it_rang_is_still_its_agents_after_a_restart(
+        tmp_path: Path, outcome: str) -> None:
+    """Refused until the calling window opens, or cancelled (its agent paused): the core
+    keeps the reservation, and so does the book; skipped, it is an ordinary record."""
+    book = CampaignBook(tmp_path / "campaigns.jsonl")
+    book.open()
+    book.write("c", "dialed", dial="c-1", record="r1", number=NUMBER, leg="l1", attempt=2,
+               at=0.0)
+    book.write("c", "settled", dial="c-1", record="r1", attempts=2, next_due=None,
+               outcome="human", at=1.0)
+    book.write("c", "settled", record="r1", attempts=1, next_due=500.0, outcome="callback",
+               callback_agent="a1", at=2.0)
+    book.write("c", "settled", dial="c-2", record="r1", attempts=1, next_due=900.0,
+               outcome=outcome, at=500.0)
+    listed = (Record(record_id="r1", number=NUMBER),)
+    owed = callbacks_owed(listed, book.log("c"))
+    assert [(callback.agent, callback.at) for callback in owed] == [("a1", 900.0)]
+    book.write("c", "settled", dial="c-3", record="r1", attempts=1, next_due=4000.0,
+               outcome="skipped", at=901.0)
+    assert callbacks_owed(listed, book.log("c")) == []
+    book.close()
