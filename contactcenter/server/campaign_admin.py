@@ -183,6 +183,12 @@ class CampaignAdmin:
         records = await self._records(name, spec)
         await self._crm().save_settings(name, spec.model_dump(mode="json"),
                                         today=dt.date.today())
+        try:  # again: the campaign may have started, or an agent joined, meanwhile
+            _may_rebuild(runner, changed)
+        except Refused:
+            await self._crm().save_settings(name, before.model_dump(mode="json"),
+                                            today=dt.date.today())
+            raise
         assert self.engine.campaigns is not None
         await self.engine.campaigns.remove(name)
         return self._run(name, spec, records)

@@ -355,3 +355,35 @@ async def test_a_list_uploaded_again_replaces_the_one_before(platform: Platform)
     assert sorted(runner.core.records()) == ["number:+12125550102", "number:+12125550103"]
     status, boards = await platform.call("GET", BASE)
     assert boards["campaigns"][0]["records"]["left"] == 2
+
+
+async def test_a_campaign_started_while_an_edit_reads_the_crm_is_not_replaced(
+        platform: Platform, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The edit's check that nothing is under way holds when the runner is replaced, not
+    only before the CRM was asked for the list."""
+    await platform.call("POST", BASE, json=SPEC)
+    runner = platform.engine.campaigns.get("autumn")  # type: ignore[union-attr]
+    assert runner is not None
+    service = platform.admin.service
+    assert service is not None
+    reading, real = asyncio.Event(), service.start_campaign
+
+    async def slow(*args: Any, **kwargs: Any) -> int:
+        await reading.wait()
+        return await real(*args, **kwargs)
+
+    monkeypatch.setattr(service, "start_campaign", slow)
+    edit = asyncio.ensure_future(platform.call("PATCH", f"{BASE}/autumn",
+                                               json={"max_lines": 2}))
+    await asyncio.sleep(0.2)
+    status, _ = await platform.call("POST", f"{BASE}/autumn/start")
+    assert status == 202
+    reading.set()
+    status, refused = await edit
+    assert status == 409 and "running" in refused["error"], refused
+    assert platform.engine.campaigns.get("autumn") is runner  # type: ignore[union-attr]
+    monkeypatch.undo()
+    status, shown = await platform.call("GET", f"{BASE}/autumn")
+    assert shown["settings"]["max_lines"] == 4
+    stored = await service.stored_settings()
+    assert stored["autumn"]["max_lines"] == 4
