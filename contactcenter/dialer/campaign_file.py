@@ -155,7 +155,11 @@ class CampaignSpec(_Spec):
     @classmethod
     def _in_order(cls, hours: tuple[dt.time, dt.time] | None
                   ) -> tuple[dt.time, dt.time] | None:
-        if hours is not None and hours[0] >= hours[1]:
+        if hours is None:
+            return None
+        if any(hour.tzinfo is not None for hour in hours):  # the gate compares local times
+            raise ValueError("calling_hours are the callee's local time: no UTC offset")
+        if hours[0] >= hours[1]:
             raise ValueError("calling_hours must start before they end")
         return hours
 

@@ -173,6 +173,7 @@ async def test_a_list_comes_as_a_form_file_too(platform: Platform) -> None:
     ({"agents": ["agent101"]}, 422, "agents", "one of them"),
     ({"caller_id": "555-CALL"}, 422, "caller_id", "E.164"),
     ({"calling_hours": ["20:00", "09:00"]}, 422, "calling_hours", "start before"),
+    ({"calling_hours": ["09:00+02:00", "20:00+02:00"]}, 422, "calling_hours", "local"),
     ({"ring_seconds": 10}, 422, "ring_seconds", "15"),
     ({"abandon_target": 0.05}, 422, "abandon_target", "0.03"),
     ({"max_lines": 0}, 422, "max_lines", "1"),
