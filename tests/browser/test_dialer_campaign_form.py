@@ -129,3 +129,28 @@ async def test_the_campaign_made_on_the_page_runs_again_after_a_restart(
     await page.wait_for_selector("body[data-ready=true]")
     card = page.locator('article[data-campaign="autumn"]')
     await expect(card.locator('[data-metric="records_left"] .value')).to_have_text("2")
+
+
+async def test_a_campaign_made_whose_file_is_refused_takes_another_file_on_the_next_save(
+        page: Page, platform: Platform, tmp_path: Path) -> None:
+    """The campaign is made before its file is sent: a file refused leaves the form on
+    the campaign made, and the next save sends the file chosen again (no 409 for a name
+    that is now taken)."""
+    bad, good = tmp_path / "bad.csv", tmp_path / "good.csv"
+    bad.write_text("name\nAnn\n")
+    good.write_text("phone\n+12125550107\n")
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await page.click("#new-campaign")
+    await page.fill("#cf-name", "winter")
+    await page.select_option("#cf-queue", "sales")
+    await page.fill("#cf-caller_id", "+15550009000")
+    await page.select_option("#cf-source", "upload")
+    await page.set_input_files("#cf-file", str(bad))
+    await page.click("#cf-save")
+    await expect(page.locator('[data-error-for="file"]')).to_contain_text("phone")
+    await expect(page.locator("#cf-save")).to_have_text("Save changes")
+    await page.set_input_files("#cf-file", str(good))
+    await page.click("#cf-save")
+    await expect(page.locator("#cf-loaded")).to_contain_text("List loaded: 1 numbers")
+    await expect(page.locator("#cf-error")).to_have_text("")

@@ -143,16 +143,15 @@ async function save(event) {
   if (!result.ok) { showError(result); return; }
   loaded = result.body.settings;
   let done = [editing ? `Saved ${name}.` : `Made ${name}.`];
+  formFor(name); // made: a file refused below is sent again by a change, not a new one
   if (source === "upload" && file) {
     const listed = await upload(name, file);
-    if (!listed.ok) { showError(listed); return; }
+    if (!listed.ok) { replace("cf-result", done); showError(listed); return; }
     done = [...done, " ", ...uploaded(listed.body)];
     $("cf-file").value = ""; // uploaded: a later save does not send it again
   }
   replace("cf-result", done);
   $("cf-result").dataset.result = "ok";
-  editing = name;
-  formFor(name);
 }
 
 function formFor(name) {
