@@ -65,6 +65,9 @@ from crm_core.models import (
     Segment,
 )
 
+#: the longest lapse ``no_order_for_days`` may ask for (100 years)
+MAX_DAYS = 36_500
+
 
 class InvalidSegment(ValueError):
     """A definition that cannot be run; the message starts with the field at fault."""
@@ -154,6 +157,14 @@ def _count(name: str, value: object) -> dict[str, Any]:
     return {name: _whole(name, value)}
 
 
+def _days(name: str, value: object) -> dict[str, Any]:
+    """A number of days back from today: a date the calendar has (100 years at most)."""
+    days = _whole(name, value)
+    if days > MAX_DAYS:
+        raise InvalidSegment(f"{name}: expected at most {MAX_DAYS} days, got {value!r}")
+    return {name: days}
+
+
 def _money(name: str, value: object) -> dict[str, Any]:
     try:
         amount = Decimal(str(value)) if not isinstance(value, bool) else Decimal("NaN")
@@ -184,7 +195,7 @@ FIELDS: dict[str, Callable[[str, object], dict[str, Any]]] = {
     "age": _age, "country": _country, "region": _lowered, "city": _lowered,
     "gender": _lowered, "tags": _tags, "bought_category": _exact, "bought_product": _exact,
     "min_orders": _count, "min_spent": _money, "ordered_since": _date,
-    "no_order_for_days": _count,
+    "no_order_for_days": _days,
     "consent_marketing": _flag, "exclude_do_not_call": _flag,
 }
 
@@ -293,7 +304,9 @@ def _lapsed(criteria: Criteria, today: dt.date) -> list[ColumnElement[bool]]:
         return []
     since = dt.datetime.combine(today - dt.timedelta(days=criteria.no_order_for_days),
                                 dt.time(), tzinfo=dt.UTC)
-    ordered = select(Order.contact_id).where(Order.status != "cancelled")
+    # an order of nobody (NULL) in NOT IN would make every contact unknown, so none lapsed
+    ordered = select(Order.contact_id).where(Order.status != "cancelled",
+                                             Order.contact_id.is_not(None))
     return [Contact.id.in_(ordered),
             Contact.id.not_in(ordered.where(Order.ordered_at >= since))]
 

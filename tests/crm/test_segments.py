@@ -216,3 +216,19 @@ async def test_materialising_fills_the_list_once(maker: async_sessionmaker[Async
 async def test_a_segment_is_saved_only_when_valid(maker: async_sessionmaker[AsyncSession]) -> None:
     with pytest.raises(segments.InvalidSegment, match="age"):
         await segments.create_segment(maker, "nobody", {"age": [50, 20]}, now=NOW)
+
+
+async def test_lapsed_customers_are_found_beside_a_recent_order_of_nobody(
+        maker: async_sessionmaker[AsyncSession]) -> None:
+    """An order with no contact (a guest's, or of a contact since removed) is no one's: it
+    does not make every customer look like a recent buyer."""
+    async with maker() as session, session.begin():
+        session.add(Order(contact_id=None, status="placed", total=Decimal(5),
+                          ordered_at=dt.datetime.combine(TODAY, dt.time(), tzinfo=dt.UTC)))
+    assert await _names(maker, {"no_order_for_days": 180}) == {"Ann", "Bob", "Dee"}
+
+
+def test_a_lapse_beyond_any_calendar_is_refused() -> None:
+    with pytest.raises(segments.InvalidSegment) as raised:
+        segments.validate({"no_order_for_days": 10**9})
+    assert str(raised.value).startswith("no_order_for_days:")
