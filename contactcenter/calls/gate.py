@@ -166,8 +166,14 @@ class CallGate:
                         do_not_call=self.do_not_call, facts=facts)
 
     def _window(self, placement: _Placement) -> CallingWindow:
-        """The placement's calling hours: its campaign's own, else the platform's."""
-        return placement.window if placement.window is not None else self.window
+        """The placement's calling hours: its campaign's own within the platform's (the
+        law's, TCPA 47 CFR 64.1200(c)(1): a campaign narrows them, never widens them),
+        else the platform's."""
+        own = placement.window
+        if own is None:
+            return self.window
+        return CallingWindow(start=max(own.start, self.window.start),
+                             end=min(own.end, self.window.end))
 
     def _accept_later(self, placement: _Placement, now: float) -> None:
         """A callback: accepted; dialed when its turn comes inside the window."""

@@ -333,3 +333,16 @@ def test_a_campaign_dial_is_held_to_its_own_calling_hours_in_the_callees_time() 
     la = Callee(number="+13105550100", time_zone="America/Los_Angeles")
     assert _dial(CallGate(WINDOW), at(12), la, window=own) == [
         Cleared(placement_id="d1", earliest=at(13))]
+
+
+def test_a_campaigns_calling_hours_never_widen_the_platforms() -> None:
+    """The platform's window is the law's (TCPA: 08:00-21:00 local): a campaign calling
+    06:00-23:00 is held to 08:00-21:00, a campaign calling 07:00-10:00 to 08:00-10:00."""
+    wide = CallingWindow(start=dt.time(6, 0), end=dt.time(23, 0))
+    assert _dial(CallGate(WINDOW), at(7), callee(), window=wide) == [
+        Cleared(placement_id="d1", earliest=at(8))]
+    assert _dial(CallGate(WINDOW), at(22), callee(), window=wide) == [
+        Cleared(placement_id="d1", earliest=at(8, day=8))]
+    early = CallingWindow(start=dt.time(7, 0), end=dt.time(10, 0))
+    assert _dial(CallGate(WINDOW), at(7, minute=30), callee(), window=early) == [
+        Cleared(placement_id="d1", earliest=at(8))]
