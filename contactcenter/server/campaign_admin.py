@@ -37,6 +37,7 @@ from pydantic import ValidationError
 
 from contactcenter.acd.model import AcdConfig
 from contactcenter.dialer.campaign_file import CampaignSpec, unknown_names
+from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.dialer.lists import ListRecord, parse_campaign_list, record_id
 from contactcenter.dialer.states import CampaignState
 from contactcenter.engine.campaign_book import CampaignBook
@@ -78,8 +79,11 @@ class CampaignAdmin:
 
     def __init__(self, engine: Engine, queues: AcdConfig, scripts: set[str],
                  service: DialerService | None, book: CampaignBook | None,
-                 from_file: dict[str, CampaignSpec]) -> None:
+                 from_file: dict[str, CampaignSpec], *,
+                 window: CallingWindow | None = None) -> None:
+        """``window``: the platform's calling hours, which a campaign's may only narrow."""
         self.engine, self.queues, self.scripts = engine, queues, scripts
+        self.window = window
         self.service, self.book = service, book
         self.specs: dict[str, CampaignSpec] = dict(from_file)
         self.from_file = frozenset(from_file)
@@ -99,6 +103,10 @@ class CampaignAdmin:
             raise Refused(422, f"{where}: {message}" if where else message, where) from None
         problems = unknown_names(spec, queues=set(self.queues.queues),
                                  agents=set(self.queues.agents), scripts=self.scripts)
+        hours, window = spec.calling_hours, self.window
+        if hours and window and (hours[1] <= window.start or hours[0] >= window.end):
+            problems.append((("calling_hours",), ("no hour inside the platform's calling "
+                             f"hours ({window}), the only ones the law allows")))
         if spec.list.csv:
             problems.append((("list", "csv"), ("a file next to the campaigns file; "
                              "through the API, set list to {upload: true} and upload it")))

@@ -218,7 +218,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                               callee_lookup(customers))
     specs = wire_campaigns(settings, engine, distributor.acd.config, book)
     admin = CampaignAdmin(engine, distributor.acd.config, _script_names(settings),
-                          DialerService(crm), book, specs)
+                          DialerService(crm), book, specs, window=window)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor, campaigns=engine.campaigns)
     driver = AsteriskDriver(credentials=lambda: read_credentials(settings),

@@ -21,6 +21,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, load_acd
+from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.dialer.states import RecordState
 from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.directory import Directory
@@ -100,7 +101,7 @@ async def _platform(engine: AsyncEngine, tmp_path: Path) -> Platform:
     no_file = SimpleNamespace(dialer=SimpleNamespace(campaigns=None))  # the settings' part
     wire_campaigns(no_file, platform, queues, book)  # type: ignore[arg-type]
     admin = CampaignAdmin(platform, queues, {"sales", "support", "default"},
-                          DialerService(crm), book, {})
+                          DialerService(crm), book, {}, window=CallingWindow())
     await admin.load_stored()
     auth = Authenticator(await load_users(crm), load_secret(tmp_path))
     app = create_app(bus=platform.bus, journal=journal, auth=auth, health_check=dict,
@@ -174,6 +175,7 @@ async def test_a_list_comes_as_a_form_file_too(platform: Platform) -> None:
     ({"caller_id": "555-CALL"}, 422, "caller_id", "E.164"),
     ({"calling_hours": ["20:00", "09:00"]}, 422, "calling_hours", "start before"),
     ({"calling_hours": ["09:00+02:00", "20:00+02:00"]}, 422, "calling_hours", "local"),
+    ({"calling_hours": ["21:00", "23:00"]}, 422, "calling_hours", "08:00-21:00"),
     ({"ring_seconds": 10}, 422, "ring_seconds", "15"),
     ({"abandon_target": 0.05}, 422, "abandon_target", "0.03"),
     ({"max_lines": 0}, 422, "max_lines", "1"),
