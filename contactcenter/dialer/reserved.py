@@ -82,6 +82,7 @@ class ReservedDials:
     _book: RecordBook
     _agents: AgentBoard
     _lines: list[int]
+    _dials: dict[str, DialEntry]
     _abandoned: dict[str, float]
     _reserved: dict[str, Reservation]
     _now: float
@@ -101,8 +102,11 @@ class ReservedDials:
         """The record is due at the agreed time, reserved to the agent who agreed it."""
         record = self._book.records.get(event.record_id)
         if record is not None and record.state is RecordState.DIALING:
-            self.ignored += 1  # a dial of it is under way: a callback agreed before it
-            return
+            # the code given while the call is still up: owed once its dial ends
+            dial = next((d for d in self._dials.values() if d.record is record), None)
+            if dial is not None:
+                dial.agreed = Reservation(record, event.at, event.agent, callback=True)
+                return
         if record is None:
             record = RecordEntry(event.record_id, event.number, 0, 0, event.at)
             self._book.records[record.id] = record
@@ -205,7 +209,11 @@ class ReservedDials:
             self._hold(other, AgentState.PREVIEWING, dial, now)
 
     def _after_end(self, dial: DialEntry, outcome: Outcome, next_due: float | None) -> None:
-        """A reserved dial that never rang keeps its reservation (a callback is owed)."""
+        """A reserved dial that never rang keeps its reservation (a callback is owed); a
+        callback agreed while the dial was under way is reserved now."""
+        if dial.agreed is not None:
+            self._reserve(dial.agreed)
+            return
         reservation = dial.reservation
         if reservation is None or next_due is None or outcome not in _KEPT:
             return

@@ -226,6 +226,8 @@ class DialEntry:
     agent: str | None = None  #: the agent it is for (preview, reserved), or connected to
     #: an agent held for it before placing (a callback, an early redial), else None
     reservation: Reservation | None = None
+    #: a callback agreed while the dial was under way (the code given before the hangup)
+    agreed: Reservation | None = None
     placed: float | None = None  #: when the Dial command went out
     answered: float | None = None
     #: when the core acts without news: a preview dialed, a dial nobody heard of given

@@ -43,6 +43,8 @@ class DialLog:
     placed: float
     agent: str | None = None  #: the agent whose line the human was bridged into
     human: bool | None = None  #: the machine detection's verdict (None: not answered)
+    #: a callback agreed before it ended (its agent, its time): owed once it ends
+    callback: tuple[str, float] | None = None
 
 
 @dataclass(slots=True)
@@ -86,13 +88,19 @@ class CampaignLog:
         elif kind == "unseated":
             self.seats.pop(entry["agent"], None)
 
+    def _agreed_during(self, record_id: str, record: RecordLog) -> None:
+        """A callback agreed while a dial of the record is still up: owed once it ends."""
+        for dial in self.in_doubt.values():
+            if dial.record_id == record_id and record.callback_agent is not None:
+                dial.callback = (record.callback_agent, record.next_due or 0.0)
+
     def _count(self, dial_id: object) -> None:
         """Dial ids are ``<campaign>-<n>``: a new run numbers on from the highest."""
         if isinstance(dial_id, str) and dial_id.rpartition("-")[2].isdigit():
             self.dials = max(self.dials, int(dial_id.rpartition("-")[2]))
 
     def _settled(self, entry: dict[str, Any]) -> None:
-        self.in_doubt.pop(entry.get("dial") or "", None)
+        dial = self.in_doubt.pop(entry.get("dial") or "", None)
         record = self.records.setdefault(entry["record"], RecordLog())
         record.attempts = max(record.attempts, entry["attempts"])
         record.next_due = entry["next_due"]
@@ -100,8 +108,11 @@ class CampaignLog:
         record.reached = record.reached or outcome == "human"
         if outcome == "callback":
             record.callback_agent = entry.get("callback_agent")
+            self._agreed_during(entry["record"], record)
         elif outcome not in _PUT_OFF or record.next_due is None:
             record.callback_agent = None  # dialed, skipped or done: an ordinary record
+        if dial is not None and dial.callback is not None:  # agreed before it ended
+            record.callback_agent, record.next_due = dial.callback
         if outcome in ("human", "abandoned"):
             self.answers.append((entry["at"], outcome == "abandoned"))
         if outcome == "abandoned":

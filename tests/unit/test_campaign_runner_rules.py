@@ -217,3 +217,18 @@ async def test_a_callback_put_off_before_it_rang_is_still_its_agents_after_a_res
                outcome="skipped", at=901.0)
     assert callbacks_owed(listed, book.log("c")) == []
     book.close()
+
+
+async def test_a_callback_agreed_before_the_call_ended_is_on_the_book_after_it(
+        tmp_path: Path) -> None:
+    book = CampaignBook(tmp_path / "campaigns.jsonl")
+    book.open()
+    book.write("c", "dialed", dial="c-1", record="r1", number=NUMBER, leg="l1", attempt=1,
+               at=0.0)
+    book.write("c", "settled", record="r1", attempts=1, next_due=600.0, outcome="callback",
+               callback_agent="a1", at=30.0)
+    book.write("c", "settled", dial="c-1", record="r1", attempts=1, next_due=None,
+               outcome="human", at=60.0)
+    owed = callbacks_owed((Record(record_id="r1", number=NUMBER),), book.log("c"))
+    assert [(callback.agent, callback.at) for callback in owed] == [("a1", 600.0)]
+    book.close()

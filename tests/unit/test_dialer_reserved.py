@@ -118,6 +118,24 @@ def test_a_callback_cancelled_before_it_rang_keeps_its_agent() -> None:
     assert again.agent == "a1" and again.record_id == offer.record_id
 
 
+def test_a_callback_agreed_while_the_call_is_still_up_is_owed_once_it_ends() -> None:
+    """The agent may give the code before the person hangs up: the callback is due at
+    its time, reserved to them, once the call ends (reached or not)."""
+    core = make()
+    core.handle(de.RecordsLoaded(records=(de.Record(record_id="r1", number=NUMBER),)), T0)
+    check = one(dc.CheckDial, started(core, "a1"))
+    core.handle(de.DialChecked(dial_id=check.dial_id, cleared=True), T0)
+    core.handle(de.HumanAnswered(dial_id=check.dial_id), T0 + 5)
+    core.handle(de.HumanConnected(dial_id=check.dial_id, agent="a1"), T0 + 5)
+    agreed(core, "a1", T0 + 600)
+    core.handle(de.CallEnded(dial_id=check.dial_id), T0 + 60)
+    record = core.record("r1")
+    assert record is not None and record.state is RecordState.WAITING
+    core.handle(de.AgentReady(agent="a1"), T0 + 70)
+    offer = one(dc.OfferPreview, core.handle_timer(T0 + 600))
+    assert (offer.agent, offer.record_id, offer.reserved) == ("a1", "r1", "callback")
+
+
 def test_a_callback_is_kept_when_the_list_is_loaded_again() -> None:
     core = make()
     started(core, "a2")
