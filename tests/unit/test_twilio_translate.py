@@ -197,6 +197,17 @@ def test_a_playback_plays_and_says_inside_a_gather_that_reports_its_end() -> Non
     assert (number.tag, number.text) == ("Say", "42")
 
 
+@pytest.mark.parametrize("command", [
+    c.AnswerCall(call_id=IN), c.StartHold(call_id=IN),
+    c.PlayMedia(call_id=IN, playback_id="p", media=("sound:menu",)),
+])
+def test_every_gather_takes_pound_for_a_digit_not_for_its_end(command: c.DriverCommand) -> None:
+    """``<Gather>``'s finishOnKey is ``#`` unless told: ``#`` would end it with no digits,
+    and never be reported (ARI reports it like any digit)."""
+    gather = _xml(_document(command).xml).find("Gather")
+    assert gather is not None and gather.get("finishOnKey") == ""
+
+
 def test_stopping_a_playback_replaces_only_that_playback_and_reports_its_end() -> None:
     action = twilio_action(c.StopMedia(call_id=IN, playback_id=f"{IN}:1"), SETUP, KNOWN, "6")
     assert action.twiml[0].replaces == f"{IN}:1"

@@ -37,10 +37,12 @@ def _xml(response: VoiceResponse) -> str:
 
 def _gather(setup: Setup, call_id: str, *, timeout: int, playback: str = "",
             doc: str = "") -> Gather:
-    """One digit ends it (a keypad press is ``DigitReceived``, one at a time, as ARI's)."""
+    """One digit ends it (a keypad press is ``DigitReceived``, one at a time, as ARI's).
+    ``finishOnKey`` is "": Twilio's default ``#`` would end the gather with no digits,
+    and a ``#`` pressed would never be reported."""
     action = setup.url(h.GATHER, call=call_id, playback=playback, doc=doc)
     return Gather(input="dtmf", num_digits=1, timeout=timeout, action=action, method="POST",
-                  action_on_empty_result=True if playback else None)
+                  finish_on_key="", action_on_empty_result=True if playback else None)
 
 
 def park(setup: Setup, call_id: str, doc: str) -> str:
