@@ -154,3 +154,27 @@ async def test_a_campaign_made_whose_file_is_refused_takes_another_file_on_the_n
     await page.click("#cf-save")
     await expect(page.locator("#cf-loaded")).to_contain_text("List loaded: 1 numbers")
     await expect(page.locator("#cf-error")).to_have_text("")
+
+
+async def test_the_edit_form_keeps_a_segment_it_cannot_list(
+        page: Page, platform: Platform) -> None:
+    """A campaign's saved segment that the form's list lacks (removed since, or beyond
+    the segments it lists) stays the campaign's when another setting is changed."""
+    segment = await api(platform, "POST", "/api/v1/segments",
+                        {"name": "gone soon", "definition": {"min_orders": 1}})
+    made = await api(platform, "POST", BASE, {
+        "name": "spring", "mode": "progressive", "queue": "sales",
+        "caller_id": "+15550009000", "list": {"segment": "gone soon"}})
+    assert made["settings"]["list"]["segment"] == "gone soon"
+    await api(platform, "DELETE", f"/api/v1/segments/{segment['id']}")
+    await page.reload()
+    await page.wait_for_selector("body[data-ready=true]")
+    await page.locator('article[data-campaign="spring"] button.edit').click()
+    await expect(page.locator("#cf-caller_id")).to_have_value("+15550009000")
+    await page.select_option("#cf-script", "support")
+    await page.click("#cf-save")
+    await expect(page.locator("#cf-result")).to_contain_text("Saved spring.")
+    settings = (await api(platform, "GET", f"{BASE}/spring"))["settings"]
+    assert (settings["script"], settings["list"]) == ("support", {
+        "segment": "gone soon", "members": False, "leads": None, "csv": None,
+        "upload": False})

@@ -161,6 +161,16 @@ function formFor(name) {
   $("cf-name").disabled = Boolean(name);
 }
 
+// a select set to the campaign's value, offered even when its list lacks it (a segment
+// removed since, or beyond those listed): a save must not lose it
+function choose(id, value) {
+  const select = $(id);
+  if (![...select.options].some((option) => option.value === value)) {
+    select.append(el("option", { value }, value));
+  }
+  select.value = value;
+}
+
 // the form filled with a campaign's settings, to change them
 export async function edit(name) {
   const result = await api("GET", `${BASE}/${encodeURIComponent(name)}`);
@@ -195,8 +205,8 @@ export async function edit(name) {
   const list = s.list;
   $("cf-source").value = list.upload ? "upload" : list.members ? "members"
     : list.leads ? "leads" : "segment";
-  if (list.segment) $("cf-segment").value = list.segment;
-  if (list.leads) $("cf-leads").value = list.leads;
+  if (list.segment) choose("cf-segment", list.segment);
+  if (list.leads) choose("cf-leads", list.leads);
   showWho();
   showSource();
 }
