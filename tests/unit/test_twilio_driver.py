@@ -317,3 +317,15 @@ async def test_commands_held_for_a_call_that_ended_are_dropped(rig: Rig) -> None
     await asyncio.sleep(0.05)
     assert rig.twilio.sent == [] and rig.driver.book.call_sids == {}
     assert [type(event) for event in rig.engine.events] == [de.CallEnded]
+
+
+@pytest.mark.parametrize("body, charset", [
+    (b"CallSid=CA%ff%fe&From=%80", ""), (b"\xff\xfe=\x80", ""), (b"CallSid=CA1", "; charset=nope"),
+])
+async def test_a_body_that_is_not_utf_8_is_refused_without_a_server_error(
+        rig: Rig, body: bytes, charset: str) -> None:
+    kind = f"application/x-www-form-urlencoded{charset}"
+    response = await rig.client.post(
+        "/twilio/voice", data=body, headers={"Content-Type": kind, "X-Twilio-Signature": "x"})
+    assert response.status in (400, 403)
+    assert rig.engine.events == []

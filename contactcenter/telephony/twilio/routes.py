@@ -1,7 +1,8 @@
 """The webhook routes (``hooks.PATHS``, all ``POST``) the Twilio driver answers.
 
 The signature is checked before anything else: a webhook unsigned or signed for another
-URL or token gets 403 and changes nothing. A signed webhook is answered with TwiML and
+URL or token gets 403 and changes nothing (a body that is no form, as not UTF-8 or in an
+unknown charset, has nothing to check: 400). A signed webhook is answered with TwiML and
 status 200 whatever happens: one the platform cannot read, or that fails while it is
 handled, gets ``polite_twiml()`` (Twilio would otherwise play its "an application error
 has occurred" and retry), and the failure is logged here.
@@ -33,7 +34,12 @@ def _twiml(xml: str) -> web.Response:
 
 def webhook_handler(driver: TwilioDriver) -> Handler:
     async def webhook(request: web.Request) -> web.StreamResponse:
-        posted = await request.post()
+        try:
+            posted = await request.post()
+        except (ValueError, LookupError) as exc:  # not UTF-8, an unknown charset: no form
+            log.warning("Twilio webhook %s unreadable: %s", request.rel_url.raw_path,
+                        type(exc).__name__)
+            return web.Response(status=400, text="not a form\n")
         form = {name: value for name, value in posted.items() if isinstance(value, str)}
         path, query = request.rel_url.raw_path, request.rel_url.raw_query_string
         verdict = driver.verify(path, query, form, request.headers.get(SIGNATURE_HEADER))
