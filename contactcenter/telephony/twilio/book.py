@@ -2,8 +2,8 @@
 commands sent: what ``translate.Known`` shows the translation, and what each call runs.
 
 ``running`` is the name and text of the document each call runs now
-(``CallTwiml.replaces`` is checked against the name; a digit pressed on hold gets the
-text again).
+(``CallTwiml.replaces`` is checked against the name); ``music`` is the class a call is
+held with, so that a digit pressed on hold gets the music again under a new name.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ class CallBook:
     muted: set[str] = field(default_factory=set)
     #: call id -> (name, xml) of the document it runs
     running: dict[str, tuple[str, str]] = field(default_factory=dict)
+    #: call id -> the music class it is held with (``StartHold``)
+    music: dict[str, str] = field(default_factory=dict)
 
     def known(self) -> Known:
         return Known(call_sids=self.call_sids, bridged=self.bridged,
@@ -67,6 +69,10 @@ class CallBook:
         match command:
             case c.SnoopChannel(snoop_id=snoop):
                 self.snoops[snoop] = command
+            case c.StartHold(call_id=call, music_class=music):
+                self.music[call] = music
+            case c.StopHold(call_id=call):
+                self.music.pop(call, None)
             case c.MuteChannel(call_id=call, on=on):
                 (self.muted.add if on else self.muted.discard)(call)
             case c.AddToBridge(bridge_id=bridge, channels=channels):
@@ -85,4 +91,5 @@ class CallBook:
         self.bridged.pop(call_id, None)
         self.snoops.pop(call_id, None)
         self.running.pop(call_id, None)
+        self.music.pop(call_id, None)
         self.muted.discard(call_id)

@@ -198,11 +198,17 @@ class TwilioDriver:
     def _next_document(self, hook: Webhook, waiting: _Open | None) -> str:
         if waiting is not None and waiting.xml:
             return waiting.xml
-        running = self.book.running.get(hook.call_id)
-        if running and running[0].startswith(HOLD_DOC) and hook.path in (h.GATHER, h.PARK):
-            return running[1]  # a digit pressed on hold: the music goes on
-        doc = self._next_doc()
-        xml = twiml.park(self.setup, hook.call_id, doc)
+        running = self.book.running.get(hook.call_id, ("", ""))[0]
+        music = self.book.music.get(hook.call_id)
+        if running.startswith(HOLD_DOC) and music is not None and hook.path in (h.GATHER,
+                                                                               h.PARK):
+            # a digit pressed on hold: the music goes on, under a new name, so that the
+            # next digit's callback is not taken for a replay of this one's
+            doc = f"{HOLD_DOC}{self._next_doc()}"
+            xml = twiml.hold(self.setup, hook.call_id, music, doc)
+        else:
+            doc = self._next_doc()
+            xml = twiml.park(self.setup, hook.call_id, doc)
         self.book.running[hook.call_id] = (doc, xml)
         return xml
 
