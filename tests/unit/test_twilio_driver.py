@@ -342,3 +342,16 @@ async def test_each_digit_pressed_on_hold_reaches_the_engine(rig: Rig) -> None:
                                      {"call": CALLER, "doc": doc})
         assert "jazz" in await response.text()
     assert rig.engine.events == [de.DigitReceived(call_id=CALLER, digit="5")] * 2
+
+
+async def test_a_dial_never_answered_is_forgotten_by_the_book(rig: Rig) -> None:
+    await rig.driver.execute(dc.PlaceDial(call_id="dial-1", leg_id="dl-1",
+                                          number="+15550007000"))
+    sid = rig.twilio.created()[0]
+    await rig.driver.execute(dc.PlayMedia(call_id="dl-1", playback_id="dl-1-message",
+                                          media=("sound:offer",)))
+    form = {"CallSid": sid, "CallStatus": "busy"}
+    await post_signed(rig.client, "/twilio/status", form,
+                      {"purpose": "dialer", "call": "dial-1", "leg": "dl-1"})
+    assert [type(event) for event in rig.engine.events] == [de.DialUnanswered]
+    assert rig.driver.book.call_sids == {} and rig.driver.book.running == {}

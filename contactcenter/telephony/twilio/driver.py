@@ -180,6 +180,8 @@ class TwilioDriver:
                 self._on_event(event)
                 if isinstance(event, de.CallEnded):
                     self._ended(event.call_id)
+                elif isinstance(event, de.DialUnanswered):  # names the dial, not its leg
+                    self._ended(hook.call_id)
             self._flush_held()
             if not wants:
                 return EMPTY
