@@ -321,18 +321,6 @@ async def test_commands_held_for_a_call_that_ended_are_dropped(rig: Rig) -> None
     assert [type(event) for event in rig.engine.events] == [de.CallEnded]
 
 
-@pytest.mark.parametrize("body, charset", [
-    (b"CallSid=CA%ff%fe&From=%80", ""), (b"\xff\xfe=\x80", ""), (b"CallSid=CA1", "; charset=nope"),
-])
-async def test_a_body_that_is_not_utf_8_is_refused_without_a_server_error(
-        rig: Rig, body: bytes, charset: str) -> None:
-    kind = f"application/x-www-form-urlencoded{charset}"
-    response = await rig.client.post(
-        "/twilio/voice", data=body, headers={"Content-Type": kind, "X-Twilio-Signature": "x"})
-    assert response.status in (400, 403)
-    assert rig.engine.events == []
-
-
 async def test_each_digit_pressed_on_hold_reaches_the_engine(rig: Rig) -> None:
     await rig.driver.execute(dc.StartHold(call_id=CALLER, music_class="jazz"))
     for digit in "55":
@@ -355,3 +343,26 @@ async def test_a_dial_never_answered_is_forgotten_by_the_book(rig: Rig) -> None:
                       {"purpose": "dialer", "call": "dial-1", "leg": "dl-1"})
     assert [type(event) for event in rig.engine.events] == [de.DialUnanswered]
     assert rig.driver.book.call_sids == {} and rig.driver.book.running == {}
+
+
+async def test_stopping_a_playback_leaves_a_later_one_whose_id_it_begins(rig: Rig) -> None:
+    await rig.driver.execute(dc.PlayMedia(call_id=CALLER, playback_id="c:announce:1",
+                                          media=("sound:a",)))
+    await rig.driver.execute(dc.PlayMedia(call_id=CALLER, playback_id="c:announce:12",
+                                          media=("sound:b",)))
+    await rig.driver.execute(dc.StopMedia(call_id=CALLER, playback_id="c:announce:1"))
+    assert len(rig.twilio.sent) == 2
+    assert rig.driver.book.running[CALLER][0] == "c:announce:12"
+
+
+@pytest.mark.parametrize("body, charset", [
+    (b"CallSid=CA%ff%fe&From=%80", ""), (b"\xff\xfe=\x80", ""), (b"CallSid=CA1", "; charset=nope"),
+])
+async def test_a_body_that_is_not_utf_8_is_refused_without_a_server_error(
+        rig: Rig, body: bytes, charset: str) -> None:
+    kind = f"application/x-www-form-urlencoded{charset}"
+    response = await rig.client.post(
+        "/twilio/voice", data=body, headers={"Content-Type": kind, "X-Twilio-Signature": "x"})
+    assert response.status in (400, 403)
+    assert rig.engine.events == []
+

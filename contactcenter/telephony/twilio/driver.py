@@ -269,8 +269,11 @@ class TwilioDriver:
         return call_update(self.setup, self.book.known(), document)
 
     def _replaces(self, document: CallTwiml) -> bool:
-        running = self.book.running.get(document.call_id, ("", ""))[0]
-        return not document.replaces or running.startswith(document.replaces)
+        """Only the document named (``c:announce:1`` does not stop ``c:announce:12``);
+        ``HOLD_DOC``: any music on hold."""
+        running, wanted = self.book.running.get(document.call_id, ("", ""))[0], document.replaces
+        return not wanted or running == wanted or (
+            wanted == HOLD_DOC and running.startswith(HOLD_DOC))
 
     async def _deliver(self, document: CallTwiml, update: Any) -> None:
         self.book.running[document.call_id] = (document.doc, document.xml)

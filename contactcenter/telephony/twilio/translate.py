@@ -60,8 +60,8 @@ class RestRequest:
 @dataclass(frozen=True, slots=True)
 class CallTwiml:
     """A document for a call to run from now on, named ``doc``. ``replaces``: only if the
-    name of the document the call runs starts so (a playback stopped must not cut off
-    what came after it); "": whatever it runs."""
+    document the call runs has that name, or for ``HOLD_DOC`` any music on hold (a
+    playback stopped must not cut off what came after it); "": whatever it runs."""
 
     call_id: str
     xml: str
