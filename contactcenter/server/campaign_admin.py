@@ -253,13 +253,23 @@ class CampaignAdmin:
                 continue
             try:
                 spec = self.checked(settings)
-                self._run(name, spec, await self._records(name, spec))
             except Refused as refused:
                 log.error("campaign %s, kept by the CRM, is not run: %s", name,
                           refused.reason)
                 continue
+            self._run(name, spec, await self._records_or_none(name, spec))
             loaded.append(name)
         return loaded
+
+    async def _records_or_none(self, name: str, spec: CampaignSpec) -> tuple[Any, ...]:
+        """The list at start; a source gone since (a segment removed) leaves the campaign
+        with none, said in the log, rather than off the board with its book."""
+        try:
+            return await self._records(name, spec)
+        except Refused as refused:
+            log.error("campaign %s: its list could not be read, it has none until its "
+                      "source is changed: %s", name, refused.reason)
+            return ()
 
 
 def _kept(rows: list[ListRecord], bad: list[tuple[int, str]]) -> list[UploadedRecord]:

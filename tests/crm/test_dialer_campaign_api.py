@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.acd import Acd, load_acd
@@ -36,7 +37,7 @@ from contactcenter.web.dialer_routes import add_dialer_routes
 from crm_core import segments
 from crm_core.db import sessions
 from crm_core.dialer_service import DialerService
-from crm_core.models import Contact, ContactPhone, ContactTag, User
+from crm_core.models import Contact, ContactPhone, ContactTag, Segment, User
 from crm_core.users import load_users
 from tests.crm.api_client import PEOPLE, password_hash
 from tests.integration.platform import ROOT
@@ -390,3 +391,27 @@ async def test_a_campaign_started_while_an_edit_reads_the_crm_is_not_replaced(
     assert shown["settings"]["max_lines"] == 4
     stored = await service.stored_settings()
     assert stored["autumn"]["max_lines"] == 4
+
+
+async def test_a_campaign_whose_segment_is_gone_still_runs_after_a_restart(
+        platform: Platform, engine: AsyncEngine, tmp_path: Path) -> None:
+    """Its list is empty (said in the log) until it is given another source: the
+    campaign, its book and its callbacks are not lost from the board."""
+    await segments.create_segment(sessions(engine), "renewals due",
+                                  {"tags": {"all": ["renewal"]}},
+                                  now=dt.datetime.now(dt.UTC))
+    status, made = await platform.call("POST", BASE, json=SPEC | {
+        "name": "renew", "list": {"segment": "renewals due"}})
+    assert status == 201, made
+    async with sessions(engine)() as session, session.begin():
+        await session.execute(delete(Segment))
+    await platform.close()
+    again = await _platform(engine, tmp_path)
+    try:
+        runner = again.engine.campaigns.get("renew")  # type: ignore[union-attr]
+        assert runner is not None and len(runner.core.records()) == 0
+        status, shown = await again.call("PATCH", f"{BASE}/renew",
+                                         json={"list": {"members": True}})
+        assert status == 200, shown
+    finally:
+        await again.close()
