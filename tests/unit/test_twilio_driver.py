@@ -30,9 +30,11 @@ from tests.unit.twilio_fake_api import (
     ACCOUNT,
     PUBLIC,
     TOKEN,
+    Answer,
     FakeTwilio,
     fake_twilio,
     post_signed,
+    too_many,
 )
 
 REQUESTS = Path(__file__).parent / "twilio_requests"
@@ -366,3 +368,15 @@ async def test_a_body_that_is_not_utf_8_is_refused_without_a_server_error(
     assert response.status in (400, 403)
     assert rig.engine.events == []
 
+
+async def test_stop_ends_the_tasks_it_started_before_it_returns(rig: Rig) -> None:
+    await rig.driver.execute(dc.HangupCall(call_id="leg-3"))
+    rig.twilio.script.append(Answer(429, too_many().body, {"Retry-After": "30"}))
+    answered = _recorded("answered_agent")
+    await post_signed(rig.client, "/twilio/answered", answered["form"],
+                      {**answered["query"], "leg": "leg-3"})
+    await _until(lambda: len(rig.twilio.sent) == 1)
+    tasks = set(rig.driver._tasks)
+    assert tasks  # the held hang-up, waiting to be sent again
+    await rig.driver.stop()
+    assert all(task.done() for task in tasks)

@@ -128,8 +128,10 @@ class TwilioDriver:
         return {"rest": self.sender is not None}
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)  # gone before the client
         for open_hook in self._open.values():
             open_hook.given.set()
         if self._http is not None:
