@@ -223,6 +223,16 @@ def test_voicemail_records_until_pound_silence_or_the_limit() -> None:
     assert _query(redirect.text or "")["empty"] == "1"
 
 
+@pytest.mark.parametrize("terminate_on, keys", [
+    ("#", "#"), ("*", "*"), ("none", ""), ("any", "0123456789*#"),
+])
+def test_a_recording_ends_on_the_keys_ari_s_terminate_on_names(terminate_on: str,
+                                                              keys: str) -> None:
+    command = c.RecordMessage(call_id=IN, name="vm-1", terminate_on=terminate_on)
+    record = _xml(_document(command).xml).find("Record")
+    assert record is not None and record.get("finishOnKey") == keys
+
+
 def test_music_on_hold_for_a_call_alone_loops_the_class_s_music() -> None:
     document = _document(c.StartHold(call_id=IN))
     (gather,) = list(_xml(document.xml))

@@ -25,6 +25,8 @@ from contactcenter.telephony.twilio.hooks import Setup
 CONFERENCE_EVENTS = "start end join leave mute hold"
 #: seconds a playback's gather waits for a digit after the playback ended
 AFTER_PLAYBACK = 1
+#: ARI's ``terminateOn`` words -> ``<Record finishOnKey>``, which lists the keys themselves
+_FINISH_ON = {"none": "", "any": "0123456789*#"}
 
 
 class UnsupportedMedia(ValueError):
@@ -99,7 +101,8 @@ def record(setup: Setup, command: c.RecordMessage) -> str:
     response = VoiceResponse()
     response.record(action=setup.url(h.RECORDING, call=command.call_id, name=command.name),
                     method="POST", max_length=command.max_seconds,
-                    timeout=command.max_silence_seconds, finish_on_key=command.terminate_on,
+                    timeout=command.max_silence_seconds,
+                    finish_on_key=_FINISH_ON.get(command.terminate_on, command.terminate_on),
                     play_beep=command.beep)
     response.redirect(setup.url(h.RECORDING, call=command.call_id, name=command.name,
                                 empty="1"), method="POST")
