@@ -225,8 +225,9 @@ class Dialer(DialOutcomes, ReservedDials):
             record = self._take(now)
             if record is None:
                 break
-            self._begin(record, now)
-            dialed += 1
+            if record.state is RecordState.DIALING:  # else reserved, in a dial's place
+                self._begin(record, now)
+                dialed += 1
         if len(self._reserved) > reserved:  # numbers abandoned within 72 h met on the way
             self._serve_reserved(now)
         if dialed:

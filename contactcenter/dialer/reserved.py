@@ -144,13 +144,14 @@ class ReservedDials:
         return self._abandoned.get(number, -math.inf) + ABANDON_REDIAL
 
     def _take(self, now: float) -> RecordEntry | None:
-        """The best due record the pacer may dial; one whose number was abandoned within
-        72 h goes to the reserved instead (dialed only with an agent held for it)."""
-        while (record := self._book.take()) is not None:
-            if now >= self._rest_ends(record.number):
-                return record
+        """The best due record for one of the pacer's dials (``DIALING``); one whose
+        number was abandoned within 72 h is reserved instead (``WAITING``: dialed only
+        with an agent held for it), in the place of that dial, since it takes one of the
+        free agents the pacer counted."""
+        record = self._book.take()
+        if record is not None and now < self._rest_ends(record.number):
             self._reserve(Reservation(record, now))
-        return None
+        return record
 
     def _serve_reserved(self, now: float) -> None:
         """Reserved records due by now, the earliest first: each to its agent."""

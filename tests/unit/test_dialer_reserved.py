@@ -223,6 +223,18 @@ def test_an_early_redial_ringing_when_its_agent_leaves_holds_another_free_one() 
     assert one(dc.ConnectCall, out).agent == other
 
 
+def test_an_early_redial_met_by_the_pacer_takes_the_place_of_a_dial_not_one_more() -> None:
+    """Progressive, one agent free: the redial takes that agent, and no other dial is
+    placed that nobody could take (the pacer counted the agent once)."""
+    core = make(strategy="progressive",
+                retry={Outcome.ABANDONED: RetryRule(delay=60.0, max_attempts=3)})
+    core.handle(de.RecordsLoaded(records=(
+        de.Record(record_id="r1", number=NUMBER, priority=5, abandoned_at=T0 - 1000),
+        de.Record(record_id="r2", number="+15550002222"))), T0)
+    checks = of(dc.CheckDial, started(core, "a1"))
+    assert [(check.record_id, check.agent) for check in checks] == [("r1", "a1")]
+
+
 # -- deadlines the core owns ---------------------------------------------------------------
 
 
