@@ -380,3 +380,16 @@ async def test_stop_ends_the_tasks_it_started_before_it_returns(rig: Rig) -> Non
     assert tasks  # the held hang-up, waiting to be sent again
     await rig.driver.stop()
     assert all(task.done() for task in tasks)
+
+
+async def test_a_document_webhook_of_a_call_already_gone_leaves_nothing_behind(
+        rig: Rig) -> None:
+    """``<Dial>``'s action comes when the call in the conference hangs up too (CallStatus
+    completed), maybe after its status callback: nothing is kept for a call gone."""
+    status = _recorded("status_inbound_completed")
+    await post_signed(rig.client, "/twilio/status", status["form"], status["query"])
+    dial = _recorded("dial_action_completed")
+    form = {**dial["form"], "CallStatus": "completed"}
+    response = await post_signed(rig.client, "/twilio/dial", form, dial["query"])
+    assert _verbs(await response.text()) == ["Response", "Hangup"]
+    assert rig.driver.book.running == {} and rig.driver.book.call_sids == {}

@@ -43,6 +43,7 @@ from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.replay import SIZE, ReplayBook
 from contactcenter.telephony.twilio.rest import API_BASE, DEFAULT_LIMITS, Limits, RestSender
 from contactcenter.telephony.twilio.signature import Verdict, check_signature, polite_twiml
+from contactcenter.telephony.twilio.webhooks import FINAL_STATUSES
 from contactcenter.telephony.twilio.translate import (
     HOLD_DOC,
     CallTwiml,
@@ -187,6 +188,9 @@ class TwilioDriver:
             self._flush_held()
             if not wants:
                 return EMPTY
+            if form.get("CallStatus") in FINAL_STATUSES:  # a <Dial> action after a hang-up
+                self._ended(hook.call_id)
+                return twiml.hangup()
             if waiting is not None:
                 await self._wait_for_document(waiting)
         finally:
