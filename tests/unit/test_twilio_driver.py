@@ -393,3 +393,14 @@ async def test_a_document_webhook_of_a_call_already_gone_leaves_nothing_behind(
     response = await post_signed(rig.client, "/twilio/dial", form, dial["query"])
     assert _verbs(await response.text()) == ["Response", "Hangup"]
     assert rig.driver.book.running == {} and rig.driver.book.call_sids == {}
+
+
+async def test_a_dial_twilio_refuses_is_reported_unanswered_as_the_asterisk_driver_does(
+        rig: Rig) -> None:
+    rig.twilio.script.append(Answer(400, {"code": 21211, "status": 400,
+                                          "message": "Invalid 'To' Phone Number"}))
+    await rig.driver.execute(dc.PlaceDial(call_id="dial-2", leg_id="dl-2", number="+1"))
+    [event] = rig.engine.events
+    assert isinstance(event, de.DialUnanswered)
+    assert (event.call_id, event.reason) == ("dial-2", "failed") and "21211" in event.cause
+    assert rig.driver.book.call_sids == {}

@@ -246,6 +246,17 @@ class TwilioDriver:
                 log.info("call %s: %s held until Twilio names %s", command.call_id,
                          type(command).__name__, unknown)
                 self._held[command.call_id] = [command]
+            except Exception as exc:
+                if not isinstance(command, dc.PlaceDial):
+                    raise
+                self._dial_refused(command, exc)
+
+    def _dial_refused(self, command: dc.PlaceDial, exc: Exception) -> None:
+        """A dial Twilio refused (or that could not be sent) ended unanswered, as the
+        Asterisk driver reports a refused originate: the campaign goes on."""
+        log.warning("dial %s: the call was not created: %s", command.call_id, exc)
+        self._on_event(de.DialUnanswered(call_id=command.call_id, reason="failed",
+                                         cause=str(exc) or type(exc).__name__))
 
     async def _carry_out(self, command: dc.DriverCommand) -> None:
         assert self.sender is not None, "the driver is not started"
