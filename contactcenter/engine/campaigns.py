@@ -29,7 +29,7 @@ from contactcenter.dialer import seats as st
 from contactcenter.dialer.abandons import AbandonLedger
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.dialer.core import Dialer
-from contactcenter.dialer.states import ABANDON_WITHIN, Campaign
+from contactcenter.dialer.states import ABANDON_WITHIN, Campaign, RecordState
 from contactcenter.engine.campaign_board import BoardInputs, board, pace_reason
 from contactcenter.engine.campaign_book import CampaignBook, CampaignLog
 from contactcenter.engine.campaign_dials import DialLeg, DialSteps
@@ -131,7 +131,9 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         records = overlay(records, log, self._campaign)
         self._feed(de_.RecordsLoaded(records=records, whole=whole))
         for callback in callbacks_owed(records, log):
-            self._feed(callback)
+            entry = self.core.record(callback.record_id)
+            if entry is None or entry.state is not RecordState.DIALING:  # else being dialed
+                self._feed(callback)
 
     def preview_dialed(self, dial_id: str) -> None:
         """The previewing agent dials the record shown (``dialer.preview``)."""

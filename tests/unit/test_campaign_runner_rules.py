@@ -232,3 +232,24 @@ async def test_a_callback_agreed_before_the_call_ended_is_on_the_book_after_it(
     owed = callbacks_owed((Record(record_id="r1", number=NUMBER),), book.log("c"))
     assert [(callback.agent, callback.at) for callback in owed] == [("a1", 600.0)]
     book.close()
+
+
+async def test_a_list_loaded_while_a_callback_is_shown_does_not_owe_it_twice(
+        line: Line, campaigns: Campaigns, tmp_path: Path) -> None:
+    """The book still says the callback is owed while its dial is under way: a list
+    loaded again then (an upload) must not agree it a second time."""
+    book = CampaignBook(tmp_path / "campaigns.jsonl")
+    book.open()
+    runner = campaigns.add(_runner(line, book, preview_seconds=20.0))
+    await _seated(runner, line, "a1")
+    dial = await _dialing(runner, line)
+    runner.dial_answered(de.DialAnswered(call_id=dial.call_id, leg_id=dial.leg_id, human=True))
+    await until(lambda: bool(line.events("call.answered")), what="never connected")
+    runner.leg_ended(dial.leg_id, "normal")
+    assert runner.disposed(dial.call_id, agent="a1", callback_at=_now() + 60)
+    await elapse(61)
+    [preview] = line.events("dialer.preview")
+    runner.load((Record(record_id="r1", number=NUMBER),), whole=True)
+    shown = runner.core.dial(preview["dial_id"])
+    assert shown is not None and shown.agreed is None
+    book.close()
