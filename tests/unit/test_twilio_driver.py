@@ -404,3 +404,12 @@ async def test_a_dial_twilio_refuses_is_reported_unanswered_as_the_asterisk_driv
     assert isinstance(event, de.DialUnanswered)
     assert (event.call_id, event.reason) == ("dial-2", "failed") and "21211" in event.cause
     assert rig.driver.book.call_sids == {}
+
+
+async def test_commands_held_for_a_leg_twilio_refused_to_create_are_dropped(rig: Rig) -> None:
+    await rig.driver.execute(dc.HangupCall(call_id="leg-5"))
+    rig.twilio.script.append(Answer(400, {"code": 21210, "status": 400, "message": "no"}))
+    with pytest.raises(Exception, match="21210"):
+        await rig.driver.execute(dc.RingAgent(call_id=CALLER, leg_id="leg-5",
+                                              endpoint="agent101"))
+    assert rig.driver._held == {}

@@ -247,6 +247,9 @@ class TwilioDriver:
                          type(command).__name__, unknown)
                 self._held[command.call_id] = [command]
             except Exception as exc:
+                leg = getattr(command, "leg_id", "")
+                if leg and leg != command.call_id:  # a leg never created: nothing will name it
+                    self._ended(leg)
                 if not isinstance(command, dc.PlaceDial):
                     raise
                 self._dial_refused(command, exc)
