@@ -43,7 +43,6 @@ from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.replay import SIZE, ReplayBook
 from contactcenter.telephony.twilio.rest import API_BASE, DEFAULT_LIMITS, Limits, RestSender
 from contactcenter.telephony.twilio.signature import Verdict, check_signature, polite_twiml
-from contactcenter.telephony.twilio.webhooks import FINAL_STATUSES
 from contactcenter.telephony.twilio.translate import (
     HOLD_DOC,
     CallTwiml,
@@ -53,6 +52,7 @@ from contactcenter.telephony.twilio.translate import (
     translate_webhook,
     twilio_action,
 )
+from contactcenter.telephony.twilio.webhooks import FINAL_STATUSES
 
 log = logging.getLogger(__name__)
 
