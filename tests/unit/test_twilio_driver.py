@@ -413,3 +413,11 @@ async def test_commands_held_for_a_leg_twilio_refused_to_create_are_dropped(rig:
         await rig.driver.execute(dc.RingAgent(call_id=CALLER, leg_id="leg-5",
                                               endpoint="agent101"))
     assert rig.driver._held == {}
+
+
+async def test_a_snoop_hung_up_leaves_the_book(rig: Rig) -> None:
+    await rig.driver.execute(dc.SnoopChannel(call_id="mon-1", snoop_id="sn-1",
+                                             target=CALLER))
+    await rig.driver.execute(dc.HangupCall(call_id="sn-1"))
+    assert rig.engine.events == [de.CallEnded(call_id="sn-1", cause="snoop")]
+    assert rig.driver.book.snoops == {} and rig.twilio.sent == []

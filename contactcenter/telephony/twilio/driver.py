@@ -282,6 +282,8 @@ class TwilioDriver:
         if not skipped:  # a playback that had ended already is not reported ended again
             for event in action.reports:
                 self._on_event(event)
+                if isinstance(event, de.CallEnded):  # a snoop hung up: out of the book
+                    self._ended(event.call_id)
 
     def _update_for(self, document: CallTwiml) -> Any:
         if document.call_id in self._open:
