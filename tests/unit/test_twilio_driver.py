@@ -421,3 +421,18 @@ async def test_a_snoop_hung_up_leaves_the_book(rig: Rig) -> None:
     await rig.driver.execute(dc.HangupCall(call_id="sn-1"))
     assert rig.engine.events == [de.CallEnded(call_id="sn-1", cause="snoop")]
     assert rig.driver.book.snoops == {} and rig.twilio.sent == []
+
+
+@pytest.mark.parametrize("command", [
+    dc.PlayMedia(call_id=CALLER, playback_id="late", media=("sound:menu",)),
+    dc.RecordBridge(call_id=CALLER, bridge_id="b-1", name="rec-1"),
+    dc.HangupCall(call_id=CALLER),
+])
+async def test_a_command_for_a_call_that_just_completed_counts_as_done(
+        rig: Rig, command: dc.DriverCommand) -> None:
+    """Twilio refuses to redirect or record a completed call with 400, error 21220
+    (https://www.twilio.com/docs/errors/21220): the call is gone, as a 404 says."""
+    rig.twilio.script.append(Answer(400, {"code": 21220, "status": 400,
+                                          "message": "Call is not in-progress."}))
+    await rig.driver.execute(command)
+    assert len(rig.twilio.sent) == 1

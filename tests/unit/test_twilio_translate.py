@@ -323,7 +323,7 @@ def test_an_agent_is_rung_as_a_call_of_its_own_that_names_what_it_is_for() -> No
 def test_hanging_up_completes_the_call_by_its_call_sid() -> None:
     request = _only_request(c.HangupCall(call_id=f"{IN}-a1"))
     assert request == RestRequest("POST", f"/2010-04-01/Accounts/{AC}/Calls/{AG}.json",
-                                  (("Status", "completed"),), (404,))
+                                  (("Status", "completed"),), (404, 21220))
     with pytest.raises(UnknownCall):
         twilio_action(c.HangupCall(call_id="not-yet-created"), SETUP, KNOWN, "5")
 

@@ -132,8 +132,9 @@ class RestSender:
         return ceiling * self._rng.uniform(0.5, 1.0)
 
     async def send(self, request: RestRequest) -> dict[str, Any] | None:
-        """The answer's JSON; ``None`` for a tolerated status (a call already gone);
-        ``RestError`` when Twilio refuses, or still says "too many" after the retries."""
+        """The answer's JSON; ``None`` for a tolerated status or error code (a call
+        already gone); ``RestError`` when Twilio refuses, or still says "too many" after
+        the retries."""
         if request.method == "POST" and request.path.endswith("/Calls.json"):
             wait = self._bucket.reserve(self._clock())
             if wait > 0:
@@ -166,6 +167,6 @@ class RestSender:
                  body: dict[str, Any]) -> dict[str, Any] | None:
         if 200 <= status < 300:
             return body
-        if status in request.tolerated:
+        if status in request.tolerated or (code is not None and code in request.tolerated):
             return None
         raise RestError(request, status, code, str(body.get("message", "")))

@@ -36,6 +36,9 @@ __all__ = ["CallTwiml", "Known", "RestRequest", "TwilioAction", "UnknownCall", "
 #: the call progress a started call reports (``StatusCallbackEvent``, repeated)
 CALL_EVENTS = ("initiated", "ringing", "answered", "completed")
 _CALL_SID = re.compile(r"^CA[0-9a-fA-F]{32}$")
+#: a call gone: no such call (404), or "Invalid call state": Twilio neither redirects nor
+#: records a completed call (400, https://www.twilio.com/docs/errors/21220)
+GONE = (404, 21220)
 _NUMBER = re.compile(r"\+?[0-9]{3,15}")
 #: ``CallTwiml.doc`` prefixes of music on hold, a conference and a recording
 HOLD_DOC, BRIDGE_DOC, RECORD_DOC = "hold-", "bridge-", "record-"
@@ -49,7 +52,8 @@ class UnknownCall(LookupError):
 @dataclass(frozen=True, slots=True)
 class RestRequest:
     """One REST call: method, path under https://api.twilio.com, form parameters (a name
-    may repeat), and the statuses that mean "already done" (a hang-up of a gone call)."""
+    may repeat), and the HTTP statuses or Twilio error codes that mean "already done" (a
+    hang-up of a gone call)."""
 
     method: str
     path: str
@@ -107,7 +111,7 @@ class Known:
 def call_update(setup: Setup, known: Known, document: CallTwiml) -> RestRequest:
     """A document sent to a call that has no webhook pending: the call runs it at once."""
     path = setup.api_path(f"Calls/{known.sid(document.call_id)}.json")
-    return RestRequest("POST", path, (("Twiml", document.xml),), (404,))
+    return RestRequest("POST", path, (("Twiml", document.xml),), GONE)
 
 
 def _caller_number(caller_id: str, fallback: str) -> str:
@@ -231,7 +235,7 @@ def _record_bridge(setup: Setup, known: Known, command: c.RecordBridge) -> Twili
     params = (("RecordingStatusCallback", callback), ("RecordingStatusCallbackMethod", "POST"),
               ("RecordingStatusCallbackEvent", "completed"),
               ("RecordingStatusCallbackEvent", "absent"), ("RecordingChannels", "dual"))
-    return TwilioAction(requests=(RestRequest("POST", path, params, (404,)),))
+    return TwilioAction(requests=(RestRequest("POST", path, params, GONE),))
 
 
 def _hang_up(setup: Setup, known: Known, command: c.HangupCall) -> TwilioAction:
@@ -241,7 +245,7 @@ def _hang_up(setup: Setup, known: Known, command: c.HangupCall) -> TwilioAction:
         return TwilioAction(reports=(e.CallEnded(call_id=command.call_id, cause="snoop"),))
     path = setup.api_path(f"Calls/{known.sid(command.call_id)}.json")
     return TwilioAction(requests=(RestRequest("POST", path, (("Status", "completed"),),
-                                              (404,)),))
+                                              GONE),))
 
 
 def _call_document(setup: Setup, command: c.DriverCommand, doc: str) -> TwilioAction | None:
