@@ -41,9 +41,11 @@ from contactcenter.server.dialing import (
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
 from contactcenter.server.statedir import prepare_state_dir
+from contactcenter.server.twilio_wiring import add_twilio_routes, check_twilio, twilio_driver
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
+from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.control_routes import add_control_routes
@@ -113,6 +115,7 @@ def check_config(settings: Settings) -> dict[str, Flow]:
             raise ConfigError(where, None, f"ivr.numbers.{number}",
                               f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
     _check_campaigns(settings, queues)
+    check_twilio(settings)
     return flows
 
 
@@ -199,8 +202,9 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
           crm: async_sessionmaker[AsyncSession],
           auth: Authenticator, scripts: ScriptBook | None = None,
           book: CampaignBook | None = None,
-          ) -> tuple[Engine, AsteriskDriver, web.Application]:
-    """The engine, the Asterisk driver feeding it, and the web app showing both."""
+          ) -> tuple[Engine, AsteriskDriver | TwilioDriver, web.Application]:
+    """The engine, the driver feeding it (Asterisk's, or Twilio's when the settings say
+    so), and the web app showing both."""
     customers = CustomerService(crm)
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
@@ -221,12 +225,11 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                           DialerService(crm), book, specs, window=window)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor, campaigns=engine.campaigns)
-    driver = AsteriskDriver(credentials=lambda: read_credentials(settings),
-                            on_event=engine.on_driver_event, on_resync=engine.resync)
+    driver = _driver(settings, engine)
     engine.send = driver.execute
     background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
-                     health_check=lambda: {"asterisk": driver.status(),
+                     health_check=lambda: {settings.driver: driver.status(),
                                            "live_calls": len(engine.calls),
                                            "background": background.status()},
                      customers=customers, database=crm, distributor=distributor, desk=desk,
@@ -236,11 +239,22 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
+    if isinstance(driver, TwilioDriver):
+        add_twilio_routes(app, driver)  # Twilio's webhooks, checked by their signature
     if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
-        engine.campaigns.can_dial = lambda: driver.status().get("ami", False)
+        ready = "rest" if isinstance(driver, TwilioDriver) else "ami"
+        engine.campaigns.can_dial = lambda: driver.status().get(ready, False)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, driver, app
+
+
+def _driver(settings: Settings, engine: Engine) -> AsteriskDriver | TwilioDriver:
+    """The switch the settings choose: Asterisk unless ``driver`` is ``twilio``."""
+    if settings.driver == "twilio":
+        return twilio_driver(settings, engine.on_driver_event)
+    return AsteriskDriver(credentials=lambda: read_credentials(settings),
+                          on_event=engine.on_driver_event, on_resync=engine.resync)
 
 
 async def run(settings: Settings) -> None:
@@ -257,7 +271,7 @@ async def run(settings: Settings) -> None:
     await migrate(database)
     crm = sessions(database)
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
-    process = await _asterisk(settings)
+    process = await _asterisk(settings) if settings.driver == "asterisk" else None
     engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
     await load_crm_lists(settings, engine, load_queues(settings), crm)
     if ADMIN in app:  # the campaigns made through the API, before the phones can ring

@@ -1,0 +1,158 @@
+"""The platform started on the Twilio driver: the settings' ``twilio`` section, the engine
+and web app ``serve`` wires, REST to a local stand-in of Twilio's API. A signed voice
+webhook for a number of an IVR flow gets the flow's first document; an unsigned one gets
+403. A wrong section stops the start with the file, the line and the field."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp.test_utils import TestClient, TestServer
+
+from contactcenter.config.files import ConfigError
+from contactcenter.config.settings import Settings, load_settings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.serve import _wire, check_config
+from contactcenter.telephony.twilio.driver import TwilioDriver
+from contactcenter.web.auth import Authenticator, load_secret
+from crm_core.db import make_engine, migrate, sessions
+from tests.unit.twilio_fake_api import ACCOUNT, PUBLIC, TOKEN, fake_twilio, post_signed
+
+ROOT = Path(__file__).resolve().parents[2]
+NUMBER = "+15550005000"
+VOICE = json.loads((Path(__file__).parent / "twilio_requests/voice_incoming.json")
+                   .read_text())["form"]
+
+
+def _config(tmp_path: Path, api_base: str, **twilio: Any) -> Path:
+    """The demo's settings on Twilio: its flows, queues and agents, this folder's state."""
+    data = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    credentials = tmp_path / "twilio.json"
+    credentials.write_text(json.dumps({"account_sid": ACCOUNT, "auth_token": TOKEN}))
+    credentials.chmod(0o600)
+    data.update(state_dir=str(tmp_path / "var"), driver="twilio", dialer={},
+                scripts={"dir": str(ROOT / "config/scripts")},
+                acd={"queues": str(ROOT / "config/queues.yaml"),
+                     "agents": str(ROOT / "config/agents.yaml")})
+    data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
+    data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
+                      "credentials_file": str(credentials), "numbers": [NUMBER],
+                      "api_base": api_base, **twilio}
+    path = tmp_path / "config" / "twilio.yaml"
+    path.parent.mkdir()
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def _settings(path: Path) -> Settings:
+    return load_settings(path, environ={})
+
+
+@pytest.fixture
+async def platform(tmp_path: Path) -> AsyncIterator[tuple[TwilioDriver, TestClient[Any, Any]]]:
+    async with fake_twilio() as (_fake, api_base):
+        settings = _settings(_config(tmp_path, api_base))
+        flows = check_config(settings)
+        settings.state_dir.mkdir(parents=True)
+        journal = CallJournal(settings.state_dir / "calls.jsonl")
+        journal.open()
+        database = make_engine(settings.database)
+        await migrate(database)
+        auth = Authenticator([], load_secret(settings.state_dir))
+        engine, driver, app = _wire(settings, flows, journal, EventBus(),
+                                    sessions(database), auth)
+        assert isinstance(driver, TwilioDriver)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        await driver.start()
+        try:
+            yield driver, client
+        finally:
+            await client.close()
+            await driver.stop()
+            await engine.close()
+            journal.close()
+            await database.dispose()
+
+
+async def test_a_signed_call_hears_its_flows_first_prompt(
+        platform: tuple[TwilioDriver, TestClient[Any, Any]]) -> None:
+    driver, client = platform
+    answer = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER})
+    assert answer.status == 200
+    assert answer.content_type == "text/xml"
+    text = await answer.text()
+    assert "<Play" in text or "<Say" in text, text
+    assert driver.status() == {"rest": True}
+
+
+async def test_an_unsigned_call_is_refused(
+        platform: tuple[TwilioDriver, TestClient[Any, Any]]) -> None:
+    _driver, client = platform
+    answer = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER},
+                               signature="")
+    assert answer.status == 403
+    forged = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER},
+                               token="0" * 32)
+    assert forged.status == 403
+
+
+def _line_of(path: Path, key: str) -> int:
+    return next(number for number, line in enumerate(path.read_text().splitlines(), 1)
+                if line.strip().startswith(f"{key}:"))
+
+
+@pytest.mark.parametrize("url", ["cc.example.com", "ftp://cc.example.com",
+                                 "https://cc.example.com/?a=1", "https://:99999"])
+def test_a_bad_public_url_names_the_field(tmp_path: Path, url: str) -> None:
+    path = _config(tmp_path, "https://api.twilio.com", public_url=url)
+    with pytest.raises(ConfigError) as caught:
+        _settings(path)
+    assert caught.value.field == "twilio.public_url"
+    assert caught.value.path == str(path)
+    assert caught.value.line == _line_of(path, "public_url")
+
+
+def test_a_credentials_file_others_may_read_names_the_field(tmp_path: Path) -> None:
+    path = _config(tmp_path, "https://api.twilio.com")
+    (tmp_path / "twilio.json").chmod(0o644)
+    settings = _settings(path)
+    with pytest.raises(ConfigError) as caught:
+        check_config(settings)
+    assert caught.value.field == "twilio.credentials_file"
+    assert caught.value.line == _line_of(path, "credentials_file")
+    assert "0644" in caught.value.reason and TOKEN not in str(caught.value)
+
+
+def test_credentials_of_another_account_name_the_field(tmp_path: Path) -> None:
+    path = _config(tmp_path, "https://api.twilio.com",
+                   account_sid="AC" + "1" * 32)
+    with pytest.raises(ConfigError) as caught:
+        check_config(_settings(path))
+    assert caught.value.field == "twilio.account_sid"
+
+
+def test_a_number_without_a_flow_names_the_field(tmp_path: Path) -> None:
+    path = _config(tmp_path, "https://api.twilio.com", numbers=[NUMBER, "+15550009999"])
+    with pytest.raises(ConfigError) as caught:
+        check_config(_settings(path))
+    assert caught.value.field == "twilio.numbers.1"
+
+
+def test_the_twilio_driver_needs_its_section(tmp_path: Path) -> None:
+    path = tmp_path / "settings.yaml"
+    path.write_text("http_port: 8080\ndriver: twilio\n")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(path, environ={})
+    assert (caught.value.field, caught.value.line) == ("driver", 2)
+
+
+def test_asterisk_stays_the_default(tmp_path: Path) -> None:
+    settings = load_settings(None, environ={})
+    assert settings.driver == "asterisk" and settings.twilio is None
