@@ -282,9 +282,8 @@ async def run(settings: Settings) -> None:
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
     try:
-        await web.TCPSite(runner, settings.http_host, settings.http_port).start()
-        await driver.start()
-        await driver.wait_connected(timeout=30)
+        await _listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
+                                driver)
         _take_up_where_left(engine)
         print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
         log.debug("%d objects of the start kept out of the collector", settle_after_start())
@@ -303,6 +302,18 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+async def _listen_and_start(site: web.TCPSite, driver: AsteriskDriver | TwilioDriver) -> None:
+    """Asterisk's driver once the app listens; Twilio's before, so that the commands of
+    its first webhook find the REST client up."""
+    if isinstance(driver, TwilioDriver):
+        await driver.start()
+        await site.start()
+    else:
+        await site.start()
+        await driver.start()
+    await driver.wait_connected(timeout=30)
 
 
 def _take_up_where_left(engine: Engine) -> None:

@@ -18,7 +18,8 @@ from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.serve import _wire, check_config
+from contactcenter.server.serve import _listen_and_start, _wire, check_config
+from contactcenter.server.twilio_wiring import twilio_driver
 from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.db import make_engine, migrate, sessions
@@ -156,3 +157,19 @@ def test_the_twilio_driver_needs_its_section(tmp_path: Path) -> None:
 def test_asterisk_stays_the_default(tmp_path: Path) -> None:
     settings = load_settings(None, environ={})
     assert settings.driver == "asterisk" and settings.twilio is None
+
+
+async def test_the_rest_client_is_up_before_the_app_listens(tmp_path: Path) -> None:
+    settings = _settings(_config(tmp_path, "https://api.twilio.com"))
+    driver = twilio_driver(settings, lambda _event: None)
+    seen: list[dict[str, bool]] = []
+
+    class Site:
+        async def start(self) -> None:
+            seen.append(driver.status())
+
+    try:
+        await _listen_and_start(Site(), driver)  # type: ignore[arg-type]
+    finally:
+        await driver.stop()
+    assert seen == [{"rest": True}]
