@@ -96,14 +96,28 @@ async def _csv_of(request: web.Request) -> bytes:
     return await request.read()
 
 
-def _operation(summary: str, status: str, body: bool = False) -> dict[str, Any]:
+#: an uploaded list: a CSV body, or a form with the CSV as its ``file``
+_LIST_BODY: dict[str, Any] = {
+    "required": True, "description": "the list, as CSV (docs/dialer.md)", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "multipart/form-data": {"schema": {
+            "type": "object", "required": ["file"], "additionalProperties": False,
+            "properties": {"file": {"type": "string", "format": "binary"}}}}}}
+
+
+def _operation(summary: str, status: str, body: bool = False,
+               upload: bool = False) -> dict[str, Any]:
     operation: dict[str, Any] = {"summary": summary, "responses": {
         status: json_content({"type": "object"}, summary),
         "400": ERROR, "401": ERROR, "403": ERROR, "404": ERROR, "409": ERROR,
         "422": ERROR}}
     if body:
         operation["requestBody"] = json_content(
-            {"type": "object"}, "name and the settings of config/campaigns.yaml (docs/dialer.md)")
+            {"type": "object"}, "name and the settings of config/campaigns.yaml (docs/dialer.md)"
+        ) | {"required": True}
+    if upload:
+        operation["requestBody"] = _LIST_BODY
+        operation["responses"] |= {"413": ERROR, "415": ERROR}
     return operation
 
 
@@ -123,4 +137,4 @@ def add_campaign_admin_routes(app: web.Application, admin: CampaignAdmin) -> Non
     add_route(app, "POST", base + "/{name}/list", upload_list, resource="dialer",
               action="update", operation=_operation(
                   "Upload a campaign's list (CSV): the count loaded, each bad row with its "
-                  "line and reason", "200"))
+                  "line and reason", "200", upload=True))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 from pydantic import BaseModel, ValidationError
@@ -88,10 +89,10 @@ async def json_object(request: web.Request) -> dict[str, Any]:
 async def form_object(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField]:
     """The body as a form, or a 400: aiohttp raises ValueError for a multipart body
     without its boundary or text that is not in its charset, LookupError for a charset
-    that does not exist."""
+    that does not exist, HttpProcessingError for a part whose headers are not HTTP."""
     try:
         return await request.post()
-    except (ValueError, LookupError):
+    except (ValueError, LookupError, HttpProcessingError):
         raise BadInput(400, "body must be a form") from None
 
 

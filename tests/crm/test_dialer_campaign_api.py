@@ -167,6 +167,11 @@ async def test_a_list_comes_as_a_form_file_too(platform: Platform) -> None:
     form.add_field("file", "not a file")
     status, refused = await platform.call("POST", f"{BASE}/autumn/list", data=form)
     assert status == 422 and refused["field"] == "file", refused
+    garbled = (b'--b\r\nContent-Disposition: form-data; name="\x0c"\r\n\r\nx\r\n--b--\r\n')
+    status, refused = await platform.call(  # a part whose header is not HTTP: 400, not 500
+        "POST", f"{BASE}/autumn/list", data=garbled,
+        headers={"Content-Type": "multipart/form-data; boundary=b"})
+    assert status == 400 and "form" in refused["error"], refused
 
 
 @pytest.mark.parametrize(("change", "status", "field", "says"), [
