@@ -375,16 +375,17 @@ async def test_a_campaign_started_while_an_edit_reads_the_crm_is_not_replaced(
     assert runner is not None
     service = platform.admin.service
     assert service is not None
-    reading, real = asyncio.Event(), service.start_campaign
+    reading, entered, real = asyncio.Event(), asyncio.Event(), service.start_campaign
 
     async def slow(*args: Any, **kwargs: Any) -> int:
+        entered.set()
         await reading.wait()
         return await real(*args, **kwargs)
 
     monkeypatch.setattr(service, "start_campaign", slow)
     edit = asyncio.ensure_future(platform.call("PATCH", f"{BASE}/autumn",
                                                json={"max_lines": 2}))
-    await asyncio.sleep(0.2)
+    await until(entered.is_set, what="the edit never read the CRM")
     status, _ = await platform.call("POST", f"{BASE}/autumn/start")
     assert status == 202
     reading.set()

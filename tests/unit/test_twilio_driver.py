@@ -26,6 +26,7 @@ from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.rest import Limits
 from contactcenter.telephony.twilio.routes import twilio_routes
+from tests.support import until
 from tests.unit.twilio_fake_api import (
     ACCOUNT,
     PUBLIC,
@@ -239,19 +240,9 @@ async def test_a_command_for_a_leg_not_named_yet_is_held_until_a_webhook_names_i
     answered = _recorded("answered_agent")
     query = {**answered["query"], "leg": "leg-9"}
     await post_signed(rig.client, "/twilio/answered", answered["form"], query)
-    for _ in range(50):
-        if len(rig.twilio.sent) == 2:
-            break
-        await asyncio.sleep(0.01)
+    await until(lambda: len(rig.twilio.sent) == 2)
     sid = answered["form"]["CallSid"]
     assert [sent.path.rsplit("/", 1)[-1] for sent in rig.twilio.sent] == [f"{sid}.json"] * 2
-
-
-async def _until(condition: Callable[[], bool]) -> None:
-    for _ in range(100):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
 
 
 async def test_a_hold_in_a_conference_not_named_yet_waits_for_its_callback(rig: Rig) -> None:
@@ -264,7 +255,7 @@ async def test_a_hold_in_a_conference_not_named_yet_waits_for_its_callback(rig: 
     form = {**join["form"], "CallSid": CALLER}
     response = await post_signed(rig.client, "/twilio/conference", form, join["query"])
     assert _verbs(await response.text()) == ["Response"]
-    await _until(lambda: len(rig.twilio.sent) == 2)
+    await until(lambda: len(rig.twilio.sent) == 2)
     hold = rig.twilio.sent[1]
     assert hold.path.endswith(f"/Conferences/{form['ConferenceSid']}/Participants/"
                               f"{CALLER}.json")
@@ -318,7 +309,7 @@ async def test_commands_held_for_a_call_that_ended_are_dropped(rig: Rig) -> None
     status = _recorded("status_agent_no_answer")
     query = {**status["query"], "leg": "leg-7"}
     await post_signed(rig.client, "/twilio/status", status["form"], query)
-    await asyncio.sleep(0.05)
+    await until(lambda: bool(rig.engine.events))
     assert rig.twilio.sent == [] and rig.driver.book.call_sids == {}
     assert [type(event) for event in rig.engine.events] == [de.CallEnded]
 
@@ -375,7 +366,7 @@ async def test_stop_ends_the_tasks_it_started_before_it_returns(rig: Rig) -> Non
     answered = _recorded("answered_agent")
     await post_signed(rig.client, "/twilio/answered", answered["form"],
                       {**answered["query"], "leg": "leg-3"})
-    await _until(lambda: len(rig.twilio.sent) == 1)
+    await until(lambda: len(rig.twilio.sent) == 1)
     tasks = set(rig.driver._tasks)
     assert tasks  # the held hang-up, waiting to be sent again
     await rig.driver.stop()
