@@ -4,7 +4,9 @@ The settings' ``twilio`` section (``TwilioSettings``) becomes the driver's ``Set
 ``Limits``; its secrets come from ``credentials.load_credentials`` (the section's
 ``credentials_file``, else the ``CC_TWILIO_*`` environment). The webhook routes join the
 platform's app as open routes: they carry no bearer token, Twilio's signature is their
-check (``routes.twilio_routes`` refuses an unsigned webhook with 403). docs/twilio.md.
+check (``routes.twilio_routes`` refuses an unsigned webhook with 403). The driver keeps
+its books (webhooks answered, legs placed) in the state folder, and hands what Twilio
+has at start to the engine's ``resync``. docs/twilio.md.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
@@ -23,10 +26,11 @@ from contactcenter.telephony.twilio.credentials import (
     TwilioCredentials,
     load_credentials,
 )
-from contactcenter.telephony.twilio.driver import OnEvent, TwilioDriver
+from contactcenter.telephony.twilio.driver import OnEvent, OnResync, TwilioDriver
 from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.rest import Limits
 from contactcenter.telephony.twilio.routes import twilio_routes
+from contactcenter.telephony.twilio.store import FILE_NAME
 from contactcenter.web.security import OPEN_ROUTES
 
 
@@ -76,9 +80,9 @@ def load_twilio_credentials(settings: Settings,
 
 
 def check_twilio(settings: Settings) -> None:
-    """At start, when Twilio carries the calls: its numbers lead to flows, and its
-    credentials can be read (and only by their owner)."""
-    if settings.driver != "twilio":
+    """At start, when Twilio carries calls (alone, or its numbers beside Asterisk): its
+    numbers lead to flows, and its credentials can be read (and only by their owner)."""
+    if settings.twilio is None:
         return
     section = _section(settings)
     for index, number in enumerate(section.numbers):
@@ -93,18 +97,30 @@ def twilio_setup(section: TwilioSettings) -> Setup:
     return Setup(account_sid=section.account_sid, public_url=section.public_url,
                  from_number=section.from_number or section.numbers[0],
                  sounds_url=section.sounds_url, recordings_url=section.recordings_url,
-                 agent_uri=section.agent_uri)
+                 agent_uri=section.agent_uri, numbers=tuple(section.numbers))
 
 
 def twilio_driver(settings: Settings, on_event: OnEvent,
-                  environ: Mapping[str, str] | None = None) -> TwilioDriver:
-    """The driver the settings describe, its events to ``on_event`` (the engine's)."""
+                  environ: Mapping[str, str] | None = None, *,
+                  on_resync: OnResync | None = None) -> TwilioDriver:
+    """The driver the settings describe, its events to ``on_event`` and what Twilio has
+    at start to ``on_resync``: the engine's ``on_driver_event`` and ``resync``."""
     section = _section(settings)
     return TwilioDriver(setup=twilio_setup(section),
                         credentials=load_twilio_credentials(settings, environ),
-                        on_event=on_event,
+                        on_event=on_event, on_resync=on_resync or _engine_resync(on_event),
                         limits=Limits(calls_per_second=section.calls_per_second),
-                        api_base=section.api_base, answer_within=section.answer_within)
+                        api_base=section.api_base, answer_within=section.answer_within,
+                        state_file=settings.state_dir / FILE_NAME,
+                        hold_within=getattr(section, "hold_within", None))
+
+
+def _engine_resync(on_event: OnEvent) -> OnResync | None:
+    """``serve`` passes the engine's ``on_driver_event`` only: its engine's ``resync``
+    goes with it (as the Asterisk driver's ``on_resync=engine.resync``)."""
+    engine: Any = getattr(on_event, "__self__", None)
+    resync = getattr(engine, "resync", None)
+    return resync if callable(resync) else None
 
 
 def add_twilio_routes(app: web.Application, driver: TwilioDriver) -> None:

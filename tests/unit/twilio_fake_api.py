@@ -8,11 +8,19 @@ call as in https://www.twilio.com/docs/voice/api/call-resource#create-a-call-res
 (``code``, ``message``, ``more_info``, ``status``;
 https://www.twilio.com/docs/errors/20429 for "Too Many Requests"). Answers queued in
 ``script`` are given first, in order.
+
+The list endpoints a restarted driver reads (``GET Calls.json?Status=...``,
+``Conferences.json?Status=...``, ``Conferences/{CF}/Participants.json``) answer from
+``calls``, ``conferences`` and ``participants`` (resources in the documented JSON) as
+Twilio pages them: ``page_size`` items a page, ``next_page_uri`` to the next one, null on
+the last (https://www.twilio.com/docs/usage/twilios-response#pagination). Those reads are
+recorded in ``listed``, not ``sent``.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -37,6 +45,12 @@ class Sent:
 
     def values(self, name: str) -> list[str]:
         return [value for key, value in self.form if key == name]
+
+
+#: the list endpoints, and the key of their items in a page
+_LISTS = ((re.compile(r"/Calls\.json$"), "calls"),
+          (re.compile(r"/Conferences\.json$"), "conferences"),
+          (re.compile(r"/Conferences/(CF\w+)/Participants\.json$"), "participants"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +83,13 @@ class FakeTwilio:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.script: list[Answer] = []
+        #: Call resources and Conference resources Twilio has, participants by ConferenceSid
+        self.calls: list[dict[str, Any]] = []
+        self.conferences: list[dict[str, Any]] = []
+        self.participants: dict[str, list[dict[str, Any]]] = {}
+        self.page_size = 2
+        #: the list pages read: (path, query string)
+        self.listed: list[tuple[str, str]] = []
         self._sids = (f"CA{n:032x}" for n in itertools.count(0xA000))
         self.app = web.Application()
         self.app.router.add_route("*", "/2010-04-01/Accounts/{rest:.*}", self._answer)
@@ -77,6 +98,12 @@ class FakeTwilio:
         return [f"CA{n:032x}" for n in range(0xA000, 0xA000 + len(self.sent))]
 
     async def _answer(self, request: web.Request) -> web.Response:
+        if request.method == "GET":
+            for pattern, key in _LISTS:
+                found = pattern.search(request.path)
+                if found:
+                    self.listed.append((request.path, request.query_string))
+                    return web.json_response(self._page(request, key, found))
         posted = await request.post()
         form = tuple((key, str(value)) for key, value in posted.items())
         self.sent.append(Sent(request.method, request.path, form,
@@ -88,6 +115,65 @@ class FakeTwilio:
         if request.path.endswith("/Calls.json"):
             return web.json_response(created_call(next(self._sids), dict(form)), status=201)
         return web.json_response({"sid": request.path.rsplit("/", 1)[-1].split(".")[0]})
+
+
+    def _page(self, request: web.Request, key: str, found: re.Match[str]) -> dict[str, Any]:
+        """One page of a list, in the documented shape."""
+        if key == "participants":
+            items = self.participants.get(found.group(1), [])
+        else:
+            wanted = request.query.get("Status")
+            items = [item for item in getattr(self, key)
+                     if wanted is None or item.get("status") == wanted]
+        number = int(request.query.get("Page", "0"))
+        size = self.page_size
+        chunk = items[number * size:(number + 1) * size]
+        more = (number + 1) * size < len(items)
+        status = f"Status={request.query['Status']}&" if "Status" in request.query else ""
+        after = f"{request.path}?{status}PageSize={size}&Page={number + 1}"
+        return {key: chunk, "page": number, "page_size": size, "start": number * size,
+                "end": number * size + max(len(chunk) - 1, 0),
+                "uri": f"{request.path}?{request.query_string}",
+                "first_page_uri": f"{request.path}?{status}PageSize={size}&Page=0",
+                "previous_page_uri": None,
+                "next_page_uri": f"{after}&PageToken=PA{number + 1:032x}" if more else None}
+
+
+def listed_call(sid: str, *, status: str = "in-progress", direction: str = "inbound",
+                to: str = "+15550005000", caller: str = "+15550001002",
+                caller_name: str | None = None) -> dict[str, Any]:
+    """A Call resource as ``GET Calls.json`` lists it (the documented fields)."""
+    return {**created_call(sid, {"To": to, "From": caller}), "status": status,
+            "direction": direction, "caller_name": caller_name,
+            "start_time": "Fri, 04 Dec 2026 21:00:01 +0000"}
+
+
+def listed_conference(sid: str, name: str) -> dict[str, Any]:
+    """A Conference resource as ``GET Conferences.json`` lists it."""
+    return {"sid": sid, "account_sid": ACCOUNT, "friendly_name": name,
+            "status": "in-progress", "region": "us1", "api_version": "2010-04-01",
+            "reason_conference_ended": None, "call_sid_ending_conference": None,
+            "date_created": "Fri, 04 Dec 2026 21:00:05 +0000",
+            "date_updated": "Fri, 04 Dec 2026 21:00:05 +0000",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{sid}.json",
+            "subresource_uris": {
+                "participants": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{sid}/"
+                                "Participants.json",
+                "recordings": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{sid}/"
+                              "Recordings.json"}}
+
+
+def listed_participant(conference: str, call_sid: str, *, muted: bool = False,
+                       hold: bool = False) -> dict[str, Any]:
+    """A Participant resource as ``GET Conferences/{CF}/Participants.json`` lists it."""
+    return {"account_sid": ACCOUNT, "call_sid": call_sid, "conference_sid": conference,
+            "label": None, "call_sid_to_coach": None, "coaching": False,
+            "end_conference_on_exit": False, "start_conference_on_enter": True,
+            "muted": muted, "hold": hold, "status": "connected",
+            "queue_time": None, "date_created": "Fri, 04 Dec 2026 21:00:05 +0000",
+            "date_updated": "Fri, 04 Dec 2026 21:00:05 +0000",
+            "uri": f"/2010-04-01/Accounts/{ACCOUNT}/Conferences/{conference}/Participants/"
+                   f"{call_sid}.json"}
 
 
 @asynccontextmanager

@@ -1,5 +1,6 @@
 """The driver's book of the calls under way, kept from REST answers, webhooks and the
 commands sent: what ``translate.Known`` shows the translation, and what each call runs.
+After a restart it is rebuilt from Twilio's lists and the legs on disk (``resynced``).
 
 ``running`` is the name and text of the document each call runs now
 (``CallTwiml.replaces`` is checked against the name); ``music`` is the class a call is
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from contactcenter.telephony import commands as c
+from contactcenter.telephony.twilio.resync import Resynced
 from contactcenter.telephony.twilio.translate import Known, Webhook
 from contactcenter.telephony.twilio.webhooks import ConferenceNews
 
@@ -84,6 +86,14 @@ class CallBook:
                     del self.bridged[channel]
             case c.DestroyBridge(bridge_id=bridge):
                 self.conferences.pop(bridge, None)
+
+    def resynced(self, view: Resynced) -> None:
+        """After a restart: the legs, conferences and mutes as Twilio's lists give them
+        (what the books on disk said of a leg no longer listed is dropped)."""
+        self.call_sids = dict(view.call_sids)
+        self.conferences = dict(view.conferences)
+        self.bridged = dict(view.bridged)
+        self.muted = set(view.muted)
 
     def forget(self, call_id: str) -> None:
         """A call ended: nothing more is sent to it."""

@@ -16,7 +16,12 @@ both ways. Theory of operation:
   through ``rest.RestSender``. Commands of one call run one at a time, in order (a lane
   per call id). A command for a leg or conference whose SID Twilio has not given yet
   (``UnknownCall``) is held, with the call's later commands, until a REST answer or a
-  webhook names it, or the call ends.
+  webhook names it, or the call ends, or ``hold_within`` seconds pass (``held.py``): the
+  engine is then told the call failed.
+- At start (``start``) the books on disk (``store.py``) give back the webhooks answered
+  and the legs placed before a restart; Twilio's lists of the calls and conferences in
+  progress (``listing.py``, ``resync.py``) say which still exist, and the engine gets
+  them through ``on_resync``, as from the Asterisk driver.
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -39,10 +46,14 @@ from contactcenter.telephony.twilio import hooks as h
 from contactcenter.telephony.twilio import twiml
 from contactcenter.telephony.twilio.book import CallBook
 from contactcenter.telephony.twilio.credentials import CredentialsError, TwilioCredentials
+from contactcenter.telephony.twilio.held import HeldCommands
 from contactcenter.telephony.twilio.hooks import Setup
+from contactcenter.telephony.twilio.listing import what_twilio_has
 from contactcenter.telephony.twilio.replay import SIZE, ReplayBook
 from contactcenter.telephony.twilio.rest import API_BASE, DEFAULT_LIMITS, Limits, RestSender
+from contactcenter.telephony.twilio.resync import LegInfo
 from contactcenter.telephony.twilio.signature import Verdict, check_signature, polite_twiml
+from contactcenter.telephony.twilio.store import BookFile
 from contactcenter.telephony.twilio.translate import (
     HOLD_DOC,
     CallTwiml,
@@ -57,6 +68,14 @@ from contactcenter.telephony.twilio.webhooks import FINAL_STATUSES
 log = logging.getLogger(__name__)
 
 OnEvent = Callable[[de.DriverEvent], None]
+#: the engine's ``resync``: the callers in progress, the answered legs of theirs, and
+#: every call of the platform in progress (the Asterisk driver's ``OnResync``)
+OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AnsweredLeg],
+                     AbstractSet[str]], None]
+#: seconds a held command waits beyond ``answer_within`` by default
+HOLD_GRACE = 5.0
+#: what a leg is for, by the command that places it (its ``purpose`` otherwise)
+_PLACED_FOR = {dc.DialCustomer: "customer", dc.PlaceDial: "dialer"}
 #: the answer to a webhook whose reply Twilio does not run (status, AMD, conference)
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 #: webhooks whose answer is the call's next document
@@ -93,21 +112,28 @@ class _Lanes:
 
 
 class TwilioDriver:
-    """``api_base``: where REST requests go (Twilio's API; a local server in tests)."""
+    """``api_base``: where REST requests go (Twilio's API; a local server in tests).
+    ``state_file``: the books on disk (none: nothing survives a restart); ``hold_within``:
+    seconds a command waits for its call's SID (default ``answer_within + HOLD_GRACE``)."""
 
     def __init__(self, *, setup: Setup, credentials: TwilioCredentials, on_event: OnEvent,
-                 limits: Limits = DEFAULT_LIMITS, api_base: str = API_BASE,
-                 answer_within: float = 2.0, settle: float = 0.05,
-                 replay_size: int = SIZE) -> None:
+                 on_resync: OnResync | None = None, limits: Limits = DEFAULT_LIMITS,
+                 api_base: str = API_BASE, answer_within: float = 2.0, settle: float = 0.05,
+                 replay_size: int = SIZE, state_file: Path | None = None,
+                 hold_within: float | None = None) -> None:
         self.setup = setup
         self._credentials = credentials
-        self._on_event = on_event
+        self._on_event, self._on_resync = on_event, on_resync
         self._limits, self._api_base = limits, api_base
         self._answer_within, self._settle = answer_within, settle
         self._replays = ReplayBook(replay_size)
+        self._file = BookFile(state_file, size=replay_size) if state_file else None
         self.book = CallBook()
         self._open: dict[str, _Open] = {}
-        self._held: dict[str, list[dc.DriverCommand]] = {}
+        self._held = HeldCommands(hold_within or answer_within + HOLD_GRACE,
+                                  self._hold_expired)
+        #: campaign dials placed and not yet answered or unanswered: leg id -> dial id
+        self._dials: dict[str, str] = {}
         self._lanes = _Lanes()
         self._docs = 0
         self._epoch = f"{int(time.time()):x}"
@@ -121,6 +147,28 @@ class TwilioDriver:
         client = Client(user, password, self._credentials.account_sid.reveal(),
                         http_client=self._http)
         self.sender = RestSender(client, api_base=self._api_base, limits=self._limits)
+        await self._resync()
+
+    async def _resync(self) -> None:
+        """The books on disk, then what Twilio has now (it wins), then the engine's view."""
+        assert self.sender is not None
+        answers, legs = self._file.load() if self._file is not None else ([], [])
+        for key, xml in answers:
+            self._replays.restore(key, xml)
+        self.book.call_sids.update((leg.leg_id, leg.sid) for leg in legs)
+        try:
+            view = await what_twilio_has(self.sender, self.setup, legs)
+        except Exception as exc:  # noqa: BLE001 - the webhooks must be served all the same
+            log.warning("Twilio's calls in progress could not be listed (%s): the calls of "
+                        "before the start are not picked up", exc)
+            return
+        self.book.resynced(view)
+        if self._file is not None:
+            self._file.keep_legs(view.call_sids)
+        log.info("Twilio resync: %d callers, %d answered legs, %d calls of the platform "
+                 "in progress", len(view.live), len(view.legs), len(view.present))
+        if self._on_resync is not None:
+            self._on_resync(view.live, view.legs, view.present)
 
     async def wait_connected(self, timeout: float) -> None:
         """Nothing to connect to: Twilio calls the platform, which asks per request."""
@@ -129,10 +177,13 @@ class TwilioDriver:
         return {"rest": self.sender is not None}
 
     async def stop(self) -> None:
+        await self._held.close()
         tasks = list(self._tasks)
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)  # gone before the client
+        if self._file is not None:
+            self._file.close()
         for open_hook in self._open.values():
             open_hook.given.set()
         if self._http is not None:
@@ -169,6 +220,8 @@ class TwilioDriver:
             xml = await self._handle(hook, form)
         finally:
             answer.set_result(xml)
+            if self._file is not None:
+                self._file.answered(hook.dedupe_key, xml)
         return xml
 
     async def _handle(self, hook: Webhook, form: Mapping[str, str]) -> str:
@@ -185,6 +238,8 @@ class TwilioDriver:
                     self._ended(event.call_id)
                 elif isinstance(event, de.DialUnanswered):  # names the dial, not its leg
                     self._ended(hook.call_id)
+                elif isinstance(event, de.DialAnswered):
+                    self._dials.pop(event.leg_id, None)
             self._flush_held()
             if not wants:
                 return EMPTY
@@ -222,9 +277,39 @@ class TwilioDriver:
 
     def _ended(self, call_id: str) -> None:
         self.book.forget(call_id)
-        dropped = self._held.pop(call_id, [])
+        self._dials.pop(call_id, None)
+        if self._file is not None:
+            self._file.gone(call_id)
+        dropped = self._held.take(call_id)
+        self._held.release(call_id)
         if dropped:
             log.warning("call %s ended with %d commands held: dropped", call_id, len(dropped))
+
+    async def _hold_expired(self, call_id: str) -> None:
+        """No SID for the call within ``hold_within``: its commands are dropped and the
+        engine told it failed, as if Twilio had said so (a dial not answered yet: its
+        ``DialUnanswered``); a call Twilio has (its conference went unnamed) is hung up."""
+        async with self._lanes.hold(call_id):
+            if not self._held.overdue(call_id):
+                return  # named, or ended, while the lane was taken
+            dropped = self._held.take(call_id)
+            cause = (f"no SID from Twilio within {self._held.within:g} s "
+                     f"({len(dropped)} commands dropped)")
+            log.warning("call %s: %s", call_id, cause)
+            dial = self._dials.get(call_id)
+            self._on_event(de.DialUnanswered(call_id=dial, reason="failed", cause=cause)
+                           if dial else de.CallEnded(call_id=call_id, cause=cause))
+            if self._known_sid(call_id):
+                with contextlib.suppress(Exception):  # gone already: nothing to hang up
+                    await self._carry_out(dc.HangupCall(call_id=call_id, reason="failed"))
+            self._ended(call_id)
+
+    def _known_sid(self, call_id: str) -> bool:
+        try:
+            self.book.known().sid(call_id)
+        except UnknownCall:
+            return False
+        return True
 
     # commands -------------------------------------------------------------------------
 
@@ -236,16 +321,14 @@ class TwilioDriver:
 
     async def execute(self, command: dc.DriverCommand) -> None:
         async with self._lanes.hold(command.call_id):
-            held = self._held.get(command.call_id)
-            if held is not None:
-                held.append(command)  # behind the one held: the call's order kept
+            if self._held.append(command):  # behind the one held: the call's order kept
                 return
             try:
                 await self._carry_out(command)
             except UnknownCall as unknown:
                 log.info("call %s: %s held until Twilio names %s", command.call_id,
                          type(command).__name__, unknown)
-                self._held[command.call_id] = [command]
+                self._held.hold(command.call_id, [command])
             except Exception as exc:
                 leg = getattr(command, "leg_id", "")
                 if leg and leg != command.call_id:  # a leg never created: nothing will name it
@@ -272,18 +355,39 @@ class TwilioDriver:
             else:
                 skipped = True
         for request in action.requests:
-            answer = await self.sender.send(request)
+            leg = getattr(command, "leg_id", "") if request.path.endswith("/Calls.json") else ""
+            answer = await self._create(request, leg) if leg else await self.sender.send(
+                request)
             sid = (answer or {}).get("sid")
-            leg = getattr(command, "leg_id", "")
-            if request.path.endswith("/Calls.json") and leg and isinstance(sid, str):
-                self.book.call_sids[leg] = sid
-                self._flush_held()
+            if leg and isinstance(sid, str):
+                self._placed(command, leg, sid)
         self.book.sent(command)
         if not skipped:  # a playback that had ended already is not reported ended again
             for event in action.reports:
                 self._on_event(event)
                 if isinstance(event, de.CallEnded):  # a snoop hung up: out of the book
                     self._ended(event.call_id)
+
+    async def _create(self, request: Any, leg: str) -> dict[str, Any] | None:
+        """A leg's create: commands held for the leg are not late while it is on its way."""
+        assert self.sender is not None
+        self._held.creating.add(leg)
+        try:
+            return await self.sender.send(request)
+        finally:
+            self._held.creating.discard(leg)
+
+    def _placed(self, command: dc.DriverCommand, leg: str, sid: str) -> None:
+        """A leg Twilio created: booked (on disk too), and its held commands tried again."""
+        self.book.call_sids[leg] = sid
+        if isinstance(command, dc.PlaceDial):
+            self._dials[leg] = command.call_id
+        if self._file is not None:
+            self._file.leg(LegInfo(
+                leg_id=leg, sid=sid, call_id=command.call_id,
+                purpose=_PLACED_FOR.get(type(command)) or str(getattr(command, "purpose", "")),
+                endpoint=getattr(command, "endpoint", "")))
+        self._flush_held()
 
     def _update_for(self, document: CallTwiml) -> Any:
         if document.call_id in self._open:
@@ -315,16 +419,20 @@ class TwilioDriver:
             task.add_done_callback(self._tasks.discard)
 
     async def _retry_held(self) -> None:
-        for call_id in list(self._held):
+        for call_id in self._held.calls():
             async with self._lanes.hold(call_id):
-                queue = self._held.pop(call_id, [])
+                queue = self._held.take(call_id)
+                progressed = False
                 while queue:
                     try:
                         await self._carry_out(queue[0])
-                    except UnknownCall:
-                        self._held[call_id] = queue
+                    except UnknownCall:  # a later command waits for another SID: anew
+                        self._held.hold(call_id, queue, anew=progressed)
                         break
                     except Exception:  # one failed command; the rest go on
                         log.exception("call %s: a held %s failed", call_id,
                                       type(queue[0]).__name__)
                     queue.pop(0)
+                    progressed = True
+                if not queue:
+                    self._held.release(call_id)

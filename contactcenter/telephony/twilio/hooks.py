@@ -56,6 +56,9 @@ class Setup:
     language: str = "en-US"
     #: seconds a waiting call listens for a digit before asking again (``PARK``)
     park_seconds: int = 30
+    #: the numbers whose Voice URL is the platform's (as Twilio gives ``To``): an inbound
+    #: call listed at a restart is the platform's only if it is to one of them (empty: any)
+    numbers: tuple[str, ...] = ()
 
     def url(self, path: str, **query: str) -> str:
         """The absolute URL of a webhook, with the platform's ids in its query."""

@@ -5,8 +5,9 @@ handed to the engine once.
 A key is kept with the answer's future: a replay that comes while the original is still
 being answered waits for that same answer. Only the last ``size`` keys are kept (oldest
 dropped first); Twilio's retries come within seconds of the original, so a bound of a few
-thousand webhooks is far more than they need. The book lives in memory: docs/twilio.md
-says how it would survive a restart.
+thousand webhooks is far more than they need. The answers given are also written to the
+books on disk (``store.py``) and put back with ``restore`` at start: a webhook answered
+just before a restart and resent after it gets the same answer.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ class ReplayBook:
     def seen(self, key: str) -> asyncio.Future[str] | None:
         """The answer of the webhook already seen under ``key``, or None."""
         return self._answers.get(key)
+
+    def restore(self, key: str, xml: str) -> None:
+        """A webhook answered before a restart (from the books on disk)."""
+        self.open(key).set_result(xml)
 
     def open(self, key: str) -> asyncio.Future[str]:
         """A new webhook: the future its answer is set on."""
