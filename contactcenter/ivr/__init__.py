@@ -21,6 +21,7 @@ from contactcenter.ivr.events import (
     IvrEvent,
     LookupAnswered,
     PromptEnded,
+    SpeechHeard,
 )
 from contactcenter.ivr.loader import load_flow, load_flows, parse_flow
 from contactcenter.ivr.model import BACK, NODE_TYPES, Flow
@@ -46,6 +47,7 @@ __all__ = [
     "Play",
     "PromptEnded",
     "Report",
+    "SpeechHeard",
     "State",
     "StopPlay",
     "load_flow",

@@ -17,12 +17,16 @@ class Play:
     """Play media in order, one playback; reply with PromptEnded(playback_id).
 
     ``media`` holds Asterisk media URIs: ``sound:NAME``, ``digits:1234``,
-    ``number:42``, ``recording:NAME``, ``tone:ring``.
+    ``number:42``, ``recording:NAME``, ``tone:ring``. ``listen_speech``: the node takes
+    speech (``SpeechHeard``) as well as keys, and ``speech_hints`` are the phrases it
+    expects; a driver that cannot listen ignores both.
     """
 
     playback_id: str
     media: tuple[str, ...]
     language: str | None = None
+    listen_speech: bool = False
+    speech_hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -26,6 +26,15 @@ class DigitPressed:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechHeard:
+    """The caller said something a recognizer wrote down (Twilio's ``SpeechResult``);
+    ``confidence`` from 0 to 1, None when the recognizer gave none."""
+
+    text: str
+    confidence: float | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PromptEnded:
     """A Play command finished, played through or stopped (ARI PlaybackFinished)."""
 
@@ -45,4 +54,5 @@ class CallerHungUp:
     """The caller went away (ARI StasisEnd or ChannelHangupRequest)."""
 
 
-IvrEvent = CallStarted | DigitPressed | PromptEnded | LookupAnswered | CallerHungUp
+IvrEvent = (CallStarted | DigitPressed | SpeechHeard | PromptEnded | LookupAnswered
+            | CallerHungUp)

@@ -18,6 +18,7 @@ from contactcenter.ivr.events import (
     IvrEvent,
     LookupAnswered,
     PromptEnded,
+    SpeechHeard,
 )
 from contactcenter.ivr.model import Flow
 from contactcenter.ivr.session import IvrSession
@@ -49,6 +50,10 @@ class CallHarness:
         for key in keys:
             out += self.send(DigitPressed(digit=key))
         return out
+
+    def say(self, text: str, confidence: float | None = 0.9) -> list[IvrCommand]:
+        """The caller says ``text``; the recognizer is ``confidence`` sure of it."""
+        return self.send(SpeechHeard(text=text, confidence=confidence))
 
     def end_prompt(self) -> list[IvrCommand]:
         """The playing prompt plays to its end."""

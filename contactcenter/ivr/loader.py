@@ -2,7 +2,8 @@
 
 Validation runs in three steps: the top level (``FlowFile``), each node with
 the model its ``type`` names, then the checks that need the whole flow
-(targets exist, menu keys are DTMF keys, no loop of nodes that never wait).
+(targets exist, menu keys are DTMF keys, a menu's phrases are its options' and
+each option's own, no loop of nodes that never wait).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from contactcenter.config.files import ConfigError, LineMap, line_of, load_yaml, validate
 from contactcenter.ivr.model import BACK, MENU_KEYS, NODE_TYPES, Flow, FlowFile, MenuNode, Node
+from contactcenter.ivr.speech import normalize
 
 __all__ = ["Flow", "load_flow", "load_flows", "parse_flow"]
 
@@ -100,7 +102,26 @@ def _check(flow: Flow, path: Path, lines: LineMap) -> None:
                 if key not in MENU_KEYS:
                     reason = "a menu key is one of 0-9, * or # (quote * and #)"
                     raise _error(path, lines, ("nodes", name, "options", key), reason)
+            _check_say(name, node, path, lines)
     _check_loops(flow, path, lines)
+
+
+def _check_say(name: str, node: MenuNode, path: Path, lines: LineMap) -> None:
+    """Phrases belong to options the menu has, only with ``speech``, each to one option
+    (the same words for two options could never pick either)."""
+    owner: dict[tuple[str, ...], str] = {}
+    for key, phrases in node.say.items():
+        where = ("nodes", name, "say", key)
+        if not node.speech:
+            raise _error(path, lines, where, "phrases need speech: true on the menu")
+        if key not in node.options:
+            raise _error(path, lines, where, f"the menu has no option {key!r}")
+        for index, phrase in enumerate(phrases):
+            words = normalize(phrase)
+            if owner.get(words, key) != key:
+                reason = f"{phrase!r} is said for option {owner[words]!r} already"
+                raise _error(path, lines, (*where, index), reason)
+            owner[words] = key
 
 
 def _check_loops(flow: Flow, path: Path, lines: LineMap) -> None:
@@ -130,5 +151,5 @@ def _find_cycle(flow: Flow, name: str, trail: list[str], finished: set[str]) -> 
     return None
 
 
-def _error(path: Path, lines: LineMap, key: tuple[str, ...], reason: str) -> ConfigError:
-    return ConfigError(path, line_of(lines, key), ".".join(key), reason)
+def _error(path: Path, lines: LineMap, key: tuple[str | int, ...], reason: str) -> ConfigError:
+    return ConfigError(path, line_of(lines, key), ".".join(map(str, key)), reason)

@@ -41,6 +41,7 @@ from contactcenter.ivr.hours import (
     zone,
 )
 from contactcenter.ivr.media import media_uri, render_text
+from contactcenter.ivr.speech import phrase
 
 #: the target that returns to the previous menu
 BACK = "back"
@@ -101,6 +102,12 @@ Prompt = Annotated[
     tuple[Annotated[str, AfterValidator(media_uri)], ...], BeforeValidator(_as_tuple)
 ]
 Seconds = Annotated[float, Field(gt=0, le=3600)]
+#: option key -> what a caller may say for it (one phrase, or a list)
+Phrases = Annotated[
+    dict[str, Annotated[tuple[Annotated[Text, AfterValidator(phrase)], ...],
+                        BeforeValidator(_as_tuple), Field(min_length=1)]],
+    BeforeValidator(_text_keys),
+]
 #: call variables the platform reads itself, and what a value given outright must be
 #: (a template, ``{name}``, is checked when the call renders it)
 KNOWN_VARIABLES = {
@@ -244,6 +251,10 @@ class _Asking(_Node):
     invalid_prompt: Prompt = ()
     no_input_prompt: Prompt = ()
     fallback: Target
+    speech: bool = False
+    """Listen for speech too, where the driver can (Twilio); elsewhere keys only."""
+    min_confidence: float = Field(0.4, ge=0, le=1)
+    """Speech the recognizer is less sure of counts as not understood (an invalid key)."""
 
 
 class MenuNode(_Asking):
@@ -252,6 +263,8 @@ class MenuNode(_Asking):
     type: Literal["menu"]
     prompt: Annotated[Prompt, Field(min_length=1)]
     options: Choices
+    say: Phrases = Field(default_factory=dict)
+    """What a caller may say for an option (with ``speech``), by its key."""
 
     def targets(self) -> dict[str, str]:
         return {**{f"options.{k}": v for k, v in self.options.items()}, "fallback": self.fallback}

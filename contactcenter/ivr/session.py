@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from contactcenter.ivr.commands import Answer, Exit, ExitKind, IvrCommand, StopPlay
+from contactcenter.ivr.commands import Answer, Exit, ExitKind, IvrCommand, Play, StopPlay
 from contactcenter.ivr.events import (
     CallerHungUp,
     CallStarted,
@@ -20,6 +20,7 @@ from contactcenter.ivr.events import (
     IvrEvent,
     LookupAnswered,
     PromptEnded,
+    SpeechHeard,
 )
 from contactcenter.ivr.model import (
     DTMF_KEYS,
@@ -35,7 +36,7 @@ from contactcenter.ivr.walk import FlowWalker
 
 _log = logging.getLogger(__name__)
 
-_EVENTS = (CallStarted, DigitPressed, PromptEnded, LookupAnswered, CallerHungUp)
+_EVENTS = (CallStarted, DigitPressed, SpeechHeard, PromptEnded, LookupAnswered, CallerHungUp)
 
 
 class IvrUsageError(Exception):
@@ -45,12 +46,14 @@ class IvrUsageError(Exception):
 class IvrSession(FlowWalker):
     """One call in one flow: feed it events and due timers, run the commands it returns."""
 
-    __slots__ = ()
+    __slots__ = ("_heard", "_heard_at")
 
     def __init__(self, flow: Flow, *, call_id: str) -> None:
         if flow.start not in flow.nodes:
             raise IvrUsageError(f"flow {flow.name!r} has no start node {flow.start!r}")
         super().__init__(flow, call_id=call_id)
+        self._heard: SpeechHeard | None = None
+        self._heard_at = 0.0
 
     # -- the API the engine uses ------------------------------------------------
 
@@ -72,7 +75,11 @@ class IvrSession(FlowWalker):
         return out
 
     def handle_timer(self, now: float) -> list[IvrCommand]:
-        """Act on the deadline if ``now`` has reached it; an early or stale call does nothing."""
+        """Act on the deadline if ``now`` has reached it; an early or stale call does nothing.
+        Speech kept by ``hear`` is handled here, as the event it is."""
+        if self._heard is not None and now >= self._heard_at:
+            heard, self._heard = self._heard, None
+            return self.handle(heard, now)
         out: list[IvrCommand] = []
         self._out = out
         if self._deadline is not None and now >= self._deadline:
@@ -81,9 +88,24 @@ class IvrSession(FlowWalker):
             self._log_transition(before, "timer")
         return out
 
+    def hear(self, heard: SpeechHeard, now: float) -> None:
+        """Keep speech heard at ``now`` for the next ``handle_timer``, due at once: for a
+        caller of the session that passes it timers but not speech (the engine's call
+        course). ``handle(heard, now)`` is the same, at once."""
+        self._heard, self._heard_at = heard, now
+
     def next_deadline(self) -> float | None:
         """When to call ``handle_timer``; None when only an event can move the call on."""
+        if self._heard is not None:
+            return self._heard_at if self._deadline is None else min(self._heard_at,
+                                                                      self._deadline)
         return self._deadline
+
+    def listening(self, playback_id: str) -> Play | None:
+        """The Play of ``playback_id`` if it listens for speech: for a caller of the session
+        that passes its prompts on without the speech fields (the engine's call course)."""
+        play = self._listening
+        return play if play is not None and play.playback_id == playback_id else None
 
     @property
     def state(self) -> State:
@@ -160,6 +182,17 @@ class IvrSession(FlowWalker):
         else:
             self._collect(node, event.digit, now)
 
+    def _on_speech(self, event: SpeechHeard, now: float) -> None:
+        node = self._at
+        if not isinstance(node, MenuNode | InputNode) or not node.speech:
+            self._ignored += 1  # keys only here: nothing was listening
+            return
+        if self._playback is not None:  # barge-in, as a key
+            self._out.append(StopPlay(playback_id=self._playback))
+            self._playback = None
+        self._deadline = None
+        self._hear(node, event, now)
+
     def _on_lookup_answered(self, event: LookupAnswered, now: float) -> None:
         node = self._at
         if event.request_id != self._request or not isinstance(node, LookupNode):
@@ -209,7 +242,8 @@ _Timer = Callable[[IvrSession, float], None]
 
 _HUNG_UP: dict[type, _Handler] = {CallerHungUp: IvrSession._on_hangup}
 _PROMPT_ENDED: dict[type, _Handler] = {PromptEnded: IvrSession._on_prompt_ended}
-_DIGIT: dict[type, _Handler] = {DigitPressed: IvrSession._on_digit}
+_DIGIT: dict[type, _Handler] = {DigitPressed: IvrSession._on_digit,
+                                 SpeechHeard: IvrSession._on_speech}
 
 #: state -> event type -> handler; an event missing here is ignored as the peer's disorder
 _ON_EVENT: dict[State, dict[type, _Handler]] = {

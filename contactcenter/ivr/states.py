@@ -14,6 +14,10 @@ DigitPressed, a PromptEnded for a playback already stopped, a LookupAnswered
 after its timeout, anything after the end) and is ignored. Events of a type
 the IVR does not know are our own misuse and raise ``IvrUsageError``.
 
+A menu or input with ``speech`` takes ``SpeechHeard`` where it takes keys: a
+phrase of an option picks it, spoken digits are an input's, and what is not
+understood is an invalid answer (``speech.py``).
+
 Entering a node emits ``ivr.step`` and either waits (a prompt, keys, a
 lookup) or moves straight on (set, branch, hours). A state has at most one
 deadline: the menu or input timeout, the lookup timeout, or the guard on a

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from contactcenter.ivr.commands import Exit, ExitKind, IvrCommand, Lookup, Play, Report
+from contactcenter.ivr.events import SpeechHeard
 from contactcenter.ivr.media import render_prompt, render_text
 from contactcenter.ivr.model import (
     BACK,
@@ -30,6 +31,7 @@ from contactcenter.ivr.model import (
     SetNode,
     VoicemailNode,
 )
+from contactcenter.ivr.speech import DIGITS_HINT, hints, match_option, spoken_digits
 from contactcenter.ivr.states import State
 
 _log = logging.getLogger(__name__)
@@ -55,6 +57,7 @@ class FlowWalker:
         "_flow",
         "_ignored",
         "_key",
+        "_listening",
         "_menus",
         "_node",
         "_out",
@@ -77,6 +80,7 @@ class FlowWalker:
         self._at: Node | None = None
         self._seq = 0  # numbers playbacks and lookups, unique within the call
         self._playback: str | None = None  # the one playback we wait on, if any
+        self._listening: Play | None = None  # the last playback that listens for speech
         self._request: str | None = None  # the one lookup we wait on, if any
         self._key = ""  # what that lookup asked for
         self._deadline: float | None = None
@@ -91,7 +95,7 @@ class FlowWalker:
 
     def _ask(self, node: Asking, prompt: tuple[str, ...], now: float) -> None:
         self._buffer = ""
-        if self._play(prompt, now):
+        if self._play(prompt, now, listen=node):
             self._state = State.MENU_PROMPT if isinstance(node, MenuNode) else State.INPUT_PROMPT
         else:
             self._await_keys(node, now)
@@ -100,14 +104,35 @@ class FlowWalker:
         self._state = State.MENU_WAIT if isinstance(node, MenuNode) else State.INPUT_WAIT
         self._deadline = now + node.timeout
 
-    def _choose(self, node: MenuNode, key: str, now: float) -> None:
+    def _choose(self, node: MenuNode, key: str, now: float,
+                said: SpeechHeard | None = None) -> None:
         target = node.options.get(key)
         if target is None:
             self._fail(node, key, now)
             return
-        self._report("ivr.digits", node=self._node, digits=key)
+        self._report("ivr.digits", node=self._node, digits=key, **_said(said))
         self._fallback = False
         self._goto(target, now)
+
+    def _hear(self, node: Asking, heard: SpeechHeard, now: float) -> None:
+        """Speech is a key (a menu's option by its phrases) or digits (an input's); what
+        is not understood, or said with too little confidence, is an invalid answer."""
+        doubtful = heard.confidence is not None and heard.confidence < node.min_confidence
+        if isinstance(node, MenuNode):
+            key = None if doubtful else match_option(heard.text, node.say, node.options)
+            if key is None:
+                self._fail(node, "", now, said=heard)
+            else:
+                self._choose(node, key, now, said=heard)
+            return
+        digits = None if doubtful else spoken_digits(heard.text)
+        self._state = State.INPUT_WAIT
+        if digits is None or len(self._buffer + digits) > node.max_digits:
+            self._buffer = ""
+            self._fail(node, digits or "", now, said=heard)
+            return
+        self._buffer += digits
+        self._complete(node, now, said=heard)
 
     def _collect(self, node: InputNode, digit: str, now: float) -> None:
         self._state = State.INPUT_WAIT
@@ -120,23 +145,27 @@ class FlowWalker:
         else:
             self._deadline = now + node.pause
 
-    def _complete(self, node: InputNode, now: float) -> None:
+    def _complete(self, node: InputNode, now: float, said: SpeechHeard | None = None) -> None:
         digits, self._buffer = self._buffer, ""
         self._deadline = None
         if len(digits) < node.min_digits:
-            self._fail(node, digits, now)
+            self._fail(node, digits, now, said=said)
             return
         self._vars[node.variable] = digits
-        self._report("ivr.digits", node=self._node, digits=digits, variable=node.variable)
+        self._report("ivr.digits", node=self._node, digits=digits, variable=node.variable,
+                     **_said(said))
         self._fallback = False
         self._goto(node.next, now)
 
-    def _fail(self, node: Asking, digits: str | None, now: float) -> None:
-        """A wrong answer (``digits``) or none (None): ask again, or fall back when out of retries."""
+    def _fail(self, node: Asking, digits: str | None, now: float,
+              said: SpeechHeard | None = None) -> None:
+        """A wrong answer (``digits``, or ``said``) or none (None): ask again, or fall back
+        when out of retries."""
         if digits is None:
             self._report("ivr.timeout", node=self._node, attempt=self._attempt)
         else:
-            self._report("ivr.invalid", node=self._node, digits=digits, attempt=self._attempt)
+            self._report("ivr.invalid", node=self._node, digits=digits, attempt=self._attempt,
+                         **_said(said))
         if self._attempt > node.max_retries:
             self._fallback = True
             self._goto(node.fallback, now)
@@ -258,20 +287,34 @@ class FlowWalker:
 
     # -- helpers ------------------------------------------------------------------
 
-    def _play(self, prompt: tuple[str, ...], now: float) -> bool:
-        """Start a playback, guarded by max_prompt_seconds; False if nothing is left to play."""
+    def _play(self, prompt: tuple[str, ...], now: float, listen: Asking | None = None) -> bool:
+        """Start a playback, guarded by max_prompt_seconds; False if nothing is left to play.
+        ``listen``: the menu or input it asks for, which may take speech too."""
         media = render_prompt(prompt, self._vars)
         if not media:
             return False
         self._seq += 1
         self._playback = f"{self._call_id}:{self._seq}"
         language = self._vars.get("language") or None
-        self._out.append(Play(playback_id=self._playback, media=media, language=language))
+        speech = listen is not None and listen.speech
+        expected = () if not speech else (
+            hints(listen.say) if isinstance(listen, MenuNode) else (DIGITS_HINT,))
+        play = Play(playback_id=self._playback, media=media, language=language,
+                    listen_speech=speech, speech_hints=expected)
+        self._listening = play if speech else self._listening
+        self._out.append(play)
         self._deadline = now + self._flow.max_prompt_seconds
         return True
 
     def _report(self, kind: str, /, **data: object) -> None:
         self._out.append(Report(kind=kind, data=data))
+
+
+def _said(heard: SpeechHeard | None) -> dict[str, object]:
+    """What a report adds for an answer spoken rather than keyed."""
+    if heard is None:
+        return {}
+    return {"said": heard.text, "confidence": heard.confidence}
 
 
 _Enter = Callable[[FlowWalker, Any, float], "str | None"]

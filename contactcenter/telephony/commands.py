@@ -12,12 +12,18 @@ class AnswerCall:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class PlayMedia:
-    """Play media URIs in order as one playback (``sound:x``, ``digits:12``)."""
+    """Play media URIs in order as one playback (``sound:x``, ``digits:12``).
+
+    ``listen_speech``: listen for speech during and just after it too, expecting
+    ``speech_hints``, and report what was said (``SpeechReceived``) before the end;
+    drivers without a recognizer (Asterisk, sim) ignore both and take keys only."""
 
     call_id: str
     playback_id: str
     media: tuple[str, ...]
     language: str | None = None
+    listen_speech: bool = False
+    speech_hints: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -28,6 +28,16 @@ class DigitReceived:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SpeechReceived:
+    """What the caller said, as the platform's recognizer wrote it down (Twilio's
+    ``<Gather input="speech">``: ``SpeechResult``, ``Confidence``)."""
+
+    call_id: str
+    text: str
+    confidence: float | None = None  #: 0 to 1; None when the recognizer gave none
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PlaybackEnded:
     """A playback started by PlayMedia finished or was stopped."""
 
@@ -131,6 +141,7 @@ class EndpointRegistration:
 DriverEvent = (
     CallArrived
     | DigitReceived
+    | SpeechReceived
     | PlaybackEnded
     | RecordingEnded
     | CallEnded

@@ -76,7 +76,11 @@ def _query(url: str) -> dict[str, str]:
     ("gather_digit", (e.DigitReceived(call_id=IN, digit="3"),
                       e.PlaybackEnded(call_id=IN, playback_id=f"{IN}:1"))),
     ("gather_empty", (e.PlaybackEnded(call_id=IN, playback_id=f"{IN}:2"),)),
-    ("gather_speech", ()),
+    ("gather_speech", (e.SpeechReceived(call_id=IN, text="account balance",
+                                        confidence=0.9246),)),
+    ("gather_speech_during_playback", (
+        e.SpeechReceived(call_id=IN, text="Support, please.", confidence=0.8712),
+        e.PlaybackEnded(call_id=IN, playback_id=f"{IN}:3"))),
     ("record_action", (e.RecordingEnded(call_id=IN, name="vm-1", duration=14.0,
                                         cause="done"),)),
     ("recording_status_completed", (e.RecordingEnded(call_id=IN, name="call-1", duration=95.0,

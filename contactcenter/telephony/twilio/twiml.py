@@ -25,6 +25,9 @@ from contactcenter.telephony.twilio.hooks import Setup
 CONFERENCE_EVENTS = "start end join leave mute hold"
 #: seconds a playback's gather waits for a digit after the playback ended
 AFTER_PLAYBACK = 1
+#: seconds a playback's gather that listens for speech waits for the caller to start
+#: speaking after it ended: longer than for a key, as people pause before they speak
+AFTER_SPEECH_PROMPT = 3
 #: ARI's ``terminateOn`` words -> ``<Record finishOnKey>``, which lists the keys themselves
 _FINISH_ON = {"none": "", "any": "0123456789*#"}
 
@@ -38,13 +41,38 @@ def _xml(response: VoiceResponse) -> str:
 
 
 def _gather(setup: Setup, call_id: str, *, timeout: int, playback: str = "",
-            doc: str = "") -> Gather:
+            doc: str = "", **speech: str) -> Gather:
     """One digit ends it (a keypad press is ``DigitReceived``, one at a time, as ARI's).
     ``finishOnKey`` is "": Twilio's default ``#`` would end the gather with no digits,
-    and a ``#`` pressed would never be reported."""
+    and a ``#`` pressed would never be reported. ``speech``: the attributes of a gather
+    that listens for speech too (``_speech``)."""
     action = setup.url(h.GATHER, call=call_id, playback=playback, doc=doc)
-    return Gather(input="dtmf", num_digits=1, timeout=timeout, action=action, method="POST",
-                  finish_on_key="", action_on_empty_result=True if playback else None)
+    return Gather(input="dtmf speech" if speech else "dtmf", num_digits=1, timeout=timeout,
+                  action=action, method="POST", finish_on_key="",
+                  action_on_empty_result=True if playback else None, **speech)
+
+
+def speech_language(setup: Setup, language: str | None) -> str:
+    """The recognizer's language as a BCP-47 tag: a call's ``pt_BR`` is ``pt-BR``, and a
+    bare ``en`` takes the region of ``Setup.language`` when that is English too."""
+    if not language:
+        return setup.language
+    tag = language.replace("_", "-")
+    if "-" not in tag and setup.language.split("-")[0].lower() == tag.lower():
+        return setup.language
+    return tag
+
+
+def _speech(setup: Setup, command: c.PlayMedia) -> dict[str, str]:
+    """``speechTimeout="auto"``: the answer is what was said up to the first pause; the
+    hints are the phrases the menu listens for, comma-separated as Twilio takes them."""
+    if not command.listen_speech:
+        return {}
+    attributes = {"speech_timeout": "auto",
+                  "language": speech_language(setup, command.language)}
+    if command.speech_hints:
+        attributes["hints"] = ", ".join(command.speech_hints)
+    return attributes
 
 
 def park(setup: Setup, call_id: str, doc: str) -> str:
@@ -75,10 +103,13 @@ def _add_media(gather: Gather, setup: Setup, item: str, language: str | None) ->
 
 
 def playback(setup: Setup, command: c.PlayMedia) -> str:
-    """The media in order inside one gather: a digit cuts it short and is reported with
-    the playback's end; silence after it is the playback's natural end."""
-    gather = _gather(setup, command.call_id, timeout=AFTER_PLAYBACK,
-                     playback=command.playback_id)
+    """The media in order inside one gather: a digit (or speech, when the command listens
+    for it) cuts it short and is reported with the playback's end; silence after it is
+    the playback's natural end."""
+    speech = _speech(setup, command)
+    gather = _gather(setup, command.call_id,
+                     timeout=AFTER_SPEECH_PROMPT if speech else AFTER_PLAYBACK,
+                     playback=command.playback_id, **speech)
     for item in command.media:
         _add_media(gather, setup, item, command.language)
     response = VoiceResponse()

@@ -70,7 +70,7 @@ class ConferenceNews:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Speech:
-    """What ``<Gather input="speech">`` heard; no driver event carries it yet."""
+    """What ``<Gather input="speech">`` heard (also reported as ``SpeechReceived``)."""
 
     text: str
     confidence: float | None
@@ -173,21 +173,35 @@ def _amd(query: Form, form: Form) -> Webhook:
                    dedupe_key=f"amd:{sid}", events=(answered,))
 
 
+def _speech(form: Form) -> Speech | None:
+    """``SpeechResult`` and its ``Confidence`` (0.0 to 1.0); an unreadable confidence is
+    none given, rather than the whole answer lost."""
+    text = form.get("SpeechResult", "").strip()
+    if not text:
+        return None
+    try:
+        confidence: float | None = float(form.get("Confidence", ""))
+    except ValueError:
+        confidence = None
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        confidence = None
+    return Speech(text=text, confidence=confidence)
+
+
 def _gather(query: Form, form: Form) -> Webhook:
-    """Digits pressed during a playback (which they cut short) or a wait; a playback's
-    gather that heard nothing is its natural end (``actionOnEmptyResult``)."""
+    """Digits pressed, or words said, during a playback (which they cut short) or a wait;
+    a playback's gather that heard nothing is its natural end (``actionOnEmptyResult``)."""
     sid = _need(form, "CallSid")
     call = query.get("call", "") or sid
     playback = query.get("playback", "")
     events: list[e.DriverEvent] = [e.DigitReceived(call_id=call, digit=digit)
                                    for digit in form.get("Digits", "")]
+    speech = _speech(form)
+    if speech is not None:
+        events.append(e.SpeechReceived(call_id=call, text=speech.text,
+                                       confidence=speech.confidence))
     if playback:
         events.append(e.PlaybackEnded(call_id=call, playback_id=playback))
-    speech = None
-    if form.get("SpeechResult"):
-        confidence = form.get("Confidence")
-        speech = Speech(text=form["SpeechResult"],
-                        confidence=float(confidence) if confidence else None)
     doc = playback or query.get("doc", "")
     return Webhook(path=h.GATHER, call_sid=sid, call_id=call, events=tuple(events),
                    dedupe_key=f"gather:{sid}:{doc}", speech=speech)

@@ -1,0 +1,110 @@
+"""What a caller said, matched to a menu option or read as digits: pure functions.
+
+A recognizer (Twilio's ``<Gather input="speech">``) gives text such as ``"Support,
+please."`` with a confidence. Matching ignores case and punctuation: the text and
+each phrase become words (``normalize``). An option matches when one of its phrases
+appears in the words as a whole run of words (``"I need support"`` matches
+``support``, ``"supporting"`` does not). When phrases of several options appear, the
+longest phrase wins (``sales support`` over ``sales``); a tie between two options is
+no match, since guessing would send the caller to the wrong place. A menu also takes
+its keys spoken (``"two"``, ``"option 2"``, ``"star"``), so a caller who says what the
+prompt says to press gets there too. Only English number words are known.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+#: runs of letters and digits (any script); everything else separates words
+_WORD = re.compile(r"[^\W_]+")
+#: spoken keys -> the key; digits come through as themselves
+KEY_WORDS: Mapping[str, str] = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4",
+    "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
+    "star": "*", "asterisk": "*", "pound": "#", "hash": "#", "hashtag": "#",
+}
+#: words that may come before a spoken key (``"option two"``, ``"press 2"``)
+_KEY_FILLER = frozenset({"option", "number", "press", "key", "the", "i", "want", "choose"})
+#: what a recognizer is told to expect when digits are asked for (Google's class token,
+#: which Twilio's ``hints`` takes: https://www.twilio.com/docs/voice/twiml/gather#hints)
+DIGITS_HINT = "$OOV_CLASS_DIGIT_SEQUENCE"
+
+
+def normalize(text: str) -> tuple[str, ...]:
+    """The words of ``text``, case-folded, without punctuation."""
+    return tuple(_WORD.findall(text.casefold()))
+
+
+def phrase(text: str) -> str:
+    """A flow's phrase, checked to hold a word (ValueError names it otherwise)."""
+    if not normalize(text):
+        raise ValueError(f"{text!r} has no word to listen for")
+    return text
+
+
+def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
+    size = len(phrase)
+    return any(words[i:i + size] == phrase for i in range(len(words) - size + 1))
+
+
+def spoken_key(words: tuple[str, ...]) -> str | None:
+    """A key said on its own, maybe after a filler word: ``("option", "two")`` -> ``"2"``."""
+    rest = [word for word in words if word not in _KEY_FILLER]
+    if len(rest) != 1:
+        return None
+    word = rest[0]
+    if len(word) == 1 and word.isdigit():
+        return word
+    return KEY_WORDS.get(word)
+
+
+def match_option(text: str, phrases: Mapping[str, Iterable[str]],
+                 keys: Iterable[str] = ()) -> str | None:
+    """The option key ``text`` picks: by its phrases (longest wins, a tie is none), else a
+    key of ``keys`` said on its own; None when nothing, or more than one, matches."""
+    words = normalize(text)
+    best: set[str] = set()
+    longest = 0
+    for key, options in phrases.items():
+        for phrase in options:
+            said = normalize(phrase)
+            if not said or len(said) < longest or not _contains(words, said):
+                continue
+            if len(said) > longest:
+                best, longest = set(), len(said)
+            best.add(key)
+    if best:
+        return best.pop() if len(best) == 1 else None
+    spoken = spoken_key(words)
+    return spoken if spoken in set(keys) else None
+
+
+def spoken_digits(text: str) -> str | None:
+    """Digits read out (``"one two three"``, ``"1 2 3"``, ``"123"``, ``"oh seven"``) as
+    ``"123"``; a trailing ``pound`` or ``hash`` is the end of the number, as ``#`` is.
+    None when any word is not a digit."""
+    words = list(normalize(text))
+    if words and KEY_WORDS.get(words[-1]) == "#":
+        words.pop()
+    digits = []
+    for word in words:
+        if word.isdigit() and word.isascii():
+            digits.append(word)
+        elif word == "oh":  # "oh seven": a zero read out, never a menu's 0
+            digits.append("0")
+        elif KEY_WORDS.get(word, "").isdigit():
+            digits.append(KEY_WORDS[word])
+        else:
+            return None
+    return "".join(digits) or None
+
+
+def hints(phrases: Mapping[str, Iterable[str]]) -> tuple[str, ...]:
+    """The phrases a recognizer should expect, each once, in the flow's order."""
+    seen: dict[str, None] = {}
+    for options in phrases.values():
+        for phrase in options:
+            seen.setdefault(" ".join(normalize(phrase)), None)
+    seen.pop("", None)
+    return tuple(seen)
