@@ -61,6 +61,7 @@ class IvrSession(FlowWalker):
         """Act on one event at ``now``; a timer already due fires first, since it came first."""
         if not isinstance(event, _EVENTS):
             raise IvrUsageError(f"not an IVR event: {event!r}")
+        earlier = self._heard_first(now)
         out: list[IvrCommand] = []
         self._out = out
         before = self._state
@@ -72,14 +73,13 @@ class IvrSession(FlowWalker):
         else:
             handler(self, event, now)
         self._log_transition(before, event)
-        return out
+        return earlier + out
 
     def handle_timer(self, now: float) -> list[IvrCommand]:
         """Act on the deadline if ``now`` has reached it; an early or stale call does nothing.
         Speech kept by ``hear`` is handled here, as the event it is."""
         if self._heard is not None and now >= self._heard_at:
-            heard, self._heard = self._heard, None
-            return self.handle(heard, now)
+            return self._heard_first(now)
         out: list[IvrCommand] = []
         self._out = out
         if self._deadline is not None and now >= self._deadline:
@@ -93,6 +93,13 @@ class IvrSession(FlowWalker):
         caller of the session that passes it timers but not speech (the engine's call
         course). ``handle(heard, now)`` is the same, at once."""
         self._heard, self._heard_at = heard, now
+
+    def _heard_first(self, now: float) -> list[IvrCommand]:
+        """Speech kept by ``hear`` came before whatever comes now: it is handled first."""
+        if self._heard is None:
+            return []
+        heard, self._heard = self._heard, None
+        return self.handle(heard, now)
 
     def next_deadline(self) -> float | None:
         """When to call ``handle_timer``; None when only an event can move the call on."""
