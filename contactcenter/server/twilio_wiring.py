@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from aiohttp import web
 
@@ -104,23 +103,16 @@ def twilio_driver(settings: Settings, on_event: OnEvent,
                   environ: Mapping[str, str] | None = None, *,
                   on_resync: OnResync | None = None) -> TwilioDriver:
     """The driver the settings describe, its events to ``on_event`` and what Twilio has
-    at start to ``on_resync``: the engine's ``on_driver_event`` and ``resync``."""
+    at start to ``on_resync`` (the engine's ``on_driver_event`` and ``resync``, or the
+    driver router's for them); ``hold_within`` from the section when it has one."""
     section = _section(settings)
     return TwilioDriver(setup=twilio_setup(section),
                         credentials=load_twilio_credentials(settings, environ),
-                        on_event=on_event, on_resync=on_resync or _engine_resync(on_event),
+                        on_event=on_event, on_resync=on_resync,
                         limits=Limits(calls_per_second=section.calls_per_second),
                         api_base=section.api_base, answer_within=section.answer_within,
                         state_file=settings.state_dir / FILE_NAME,
                         hold_within=getattr(section, "hold_within", None))
-
-
-def _engine_resync(on_event: OnEvent) -> OnResync | None:
-    """``serve`` passes the engine's ``on_driver_event`` only: its engine's ``resync``
-    goes with it (as the Asterisk driver's ``on_resync=engine.resync``)."""
-    engine: Any = getattr(on_event, "__self__", None)
-    resync = getattr(engine, "resync", None)
-    return resync if callable(resync) else None
 
 
 def add_twilio_routes(app: web.Application, driver: TwilioDriver) -> None:
