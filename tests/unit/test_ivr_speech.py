@@ -19,6 +19,8 @@ from contactcenter.ivr.events import SpeechHeard
 from contactcenter.ivr.harness import CallHarness
 from contactcenter.ivr.model import MenuNode
 from contactcenter.ivr.speech import DIGITS_HINT, match_option, normalize, spoken_digits
+from contactcenter.telephony import commands as c
+from contactcenter.telephony.asterisk.translate import ari_request
 
 MENU: dict[str, Any] = {
     "type": "menu", "prompt": ["main-menu"], "options": {"1": "sales", "2": "support",
@@ -302,3 +304,13 @@ def test_the_demo_s_main_menu_takes_what_its_prompt_names_said() -> None:
     assert play.listen_speech and "support" in play.speech_hints
     call.say("Support, please.")
     assert _queue(call) == "support"
+
+
+# -- other drivers ---------------------------------------------------------------------
+
+def test_asterisk_plays_a_prompt_that_listens_as_any_other() -> None:
+    plain = c.PlayMedia(call_id="ch-1", playback_id="ch-1:1", media=("sound:main-menu",),
+                        language="en")
+    listening = c.PlayMedia(call_id="ch-1", playback_id="ch-1:1", media=("sound:main-menu",),
+                            language="en", listen_speech=True, speech_hints=("support",))
+    assert ari_request(listening) == ari_request(plain)
