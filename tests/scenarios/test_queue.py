@@ -1,0 +1,52 @@
+"""Queue to agent, over every driver: a caller picks support in the menu, the agent's
+phone rings and is answered, they talk, the caller hangs up, the agent wraps up and is
+available again; the call's record and CRM interaction say so. And an abandon: the
+caller hangs up while the agent's phone still rings."""
+
+from __future__ import annotations
+
+from tests.scenarios.lines import Line, event, interaction, sign_in
+
+MENU = "basic-pbx-ivr-main"
+AGENT = "agent101"
+
+
+async def test_an_agent_answers_talks_and_wraps_up(line: Line) -> None:
+    await line.phone(AGENT)
+    await sign_in(line, AGENT)
+    caller = await line.call_in("+12125550160")
+    await caller.heard(MENU)
+    await caller.press("2")
+    offered = await event(line, "call.offered", call_id=caller.call_id)
+    assert (offered["agent"], offered["queue"]) == (AGENT, "support")
+    answered = await event(line, "call.answered", call_id=caller.call_id)
+    assert answered["agent"] == AGENT
+    talking = await event(line, "agent.state", agent=AGENT, state="on_call")
+    assert talking["call_id"] == caller.call_id
+    await caller.hang_up()
+    ended = await event(line, "call.ended", call_id=caller.call_id)
+    assert ended["outcome"] == "answered"
+    wrapping = await event(line, "agent.state", agent=AGENT, state="wrap_up", after=talking)
+    await event(line, "agent.state", agent=AGENT, state="available", after=wrapping)
+    record = await line.platform.api("GET", f"/api/v1/calls/{caller.call_id}")
+    assert (record["agent"], record["queue"], record["outcome"]) == (
+        AGENT, "support", "answered")
+    crm = await interaction(line, caller.call_id)
+    assert (crm["direction"], crm["outcome"], crm["agent"]) == ("inbound", "answered", AGENT)
+
+
+async def test_a_caller_who_hangs_up_while_the_agent_rings_abandons(line: Line) -> None:
+    await line.phone(AGENT, answers=False)
+    await sign_in(line, AGENT)
+    caller = await line.call_in("+12125550161")
+    await caller.heard(MENU)
+    await caller.press("2")
+    ringing = await event(line, "agent.state", agent=AGENT, state="ringing")
+    await caller.hang_up()
+    abandoned = await event(line, "call.abandoned", call_id=caller.call_id)
+    assert (abandoned["queue"], abandoned["ringing"]) == ("support", True)
+    ended = await event(line, "call.ended", call_id=caller.call_id)
+    assert ended["outcome"].startswith("abandoned")
+    await event(line, "agent.state", agent=AGENT, state="available", after=ringing)
+    crm = await interaction(line, caller.call_id)
+    assert crm["outcome"] == ended["outcome"]
