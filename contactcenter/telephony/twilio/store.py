@@ -15,8 +15,8 @@ One JSON-lines file in the state folder (owner-only, 0600, as everything there:
   restarted platform knows the call is its own, and what for (``resync.py``).
 - ``{"at": ..., "gone": <leg id>}``: the leg ended.
 
-The file is rewritten with only what is still kept (compacted) on start, after the
-resync (Twilio's lists say which legs still exist), and whenever the lines appended
+The file is rewritten with only what is still kept (compacted) on start, again after
+the resync (Twilio's lists say which legs still exist), and whenever the lines appended
 since outnumber twice what is kept, plus ``COMPACT_FLOOR``. A line torn by a crash is
 skipped. A file that cannot be written is logged once: the books in memory go on.
 """
@@ -69,7 +69,7 @@ class BookFile:
                         self._read(line)
             except OSError as exc:
                 log.warning("Twilio's books at %s cannot be read: %s", self.path, exc)
-        self._trim()
+        self.compact()  # what is not read back leaves the file now
         return ([(key, xml) for key, (_at, xml) in self._answers.items()],
                 [leg for _at, leg in self._legs.values()])
 
