@@ -36,10 +36,17 @@ def normalize(text: str) -> tuple[str, ...]:
     return tuple(_WORD.findall(text.casefold()))
 
 
+#: the longest phrase a recognizer is given as a hint (Twilio: 100 characters a hint,
+#: https://www.twilio.com/docs/voice/twiml/gather#hints)
+MAX_PHRASE = 100
+
+
 def phrase(text: str) -> str:
-    """A flow's phrase, checked to hold a word (ValueError names it otherwise)."""
+    """A flow's phrase, checked to hold a word and fit in a hint (ValueError says why)."""
     if not normalize(text):
         raise ValueError(f"{text!r} has no word to listen for")
+    if len(text) > MAX_PHRASE:
+        raise ValueError(f"a phrase is at most {MAX_PHRASE} characters (a recognizer's hint)")
     return text
 
 

@@ -288,6 +288,8 @@ def test_a_good_flow_with_speech_loads(tmp_path: Path) -> None:
     ("    speech: true\n", "    speech: true\n    min_confidence: 1.5\n",
      "10: nodes.menu.min_confidence"),
     ("      2: support\n    fallback", "      2: []\n    fallback", "12: nodes.menu.say.2"),
+    ("      2: support\n    fallback", f"      2: {'very ' * 30}long\n    fallback",
+     "12: nodes.menu.say.2.0: Value error, a phrase is at most 100 characters"),
 ])
 def test_a_wrong_speech_field_names_the_file_line_and_field(
         tmp_path: Path, old: str, new: str, where: str) -> None:
