@@ -211,10 +211,11 @@ class Settings(_Section):
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
     twilio: TwilioSettings | None = None
-    """The Twilio driver's settings; needed when ``driver`` is ``twilio``."""
+    """The Twilio driver's settings; needed when ``driver`` is ``twilio``. Beside
+    ``driver: asterisk``, its ``numbers`` run on Twilio and every other on Asterisk."""
     driver: Literal["asterisk", "twilio"] = "asterisk"
-    """Which switch carries the calls: Asterisk (run or reached as ``asterisk`` says) or
-    Twilio (``twilio``). Declared after ``twilio``, which its check reads."""
+    """The default engine: Asterisk (run or reached as ``asterisk`` says), or Twilio alone
+    (``twilio``). Declared after ``twilio``, which its check reads."""
     config_path: Path | None = None
     """The file these settings came from; relative paths inside are relative to its folder's parent."""
 

@@ -49,6 +49,8 @@ class LookupSource(Protocol):
     async def lookup(self, kind: str, key: str) -> Mapping[str, str] | None: ...
 
 _UNKNOWN_NUMBER_PROMPT = ("sound:ss-noservice",)
+#: the events a call's record begins with: they say which engine carries it
+_STARTS = frozenset({"call.arrived", "call.dialed", "call.resumed"})
 
 
 class Engine:
@@ -77,6 +79,9 @@ class Engine:
         self.control: Controller | None = None
         #: outbound campaigns: the dialer (``attach_campaigns``)
         self.campaigns: Campaigns | None = None
+        #: the engine carrying a call (its id, the caller id it goes out with), for the
+        #: records: ``DriverRouter.engine_of`` once a router is attached; None: not said
+        self.engine_of: Callable[[str, str], str] | None = None
 
     def attach_acd(self, acd: Acd, store: AgentStateStore | None = None) -> Distributor:
         # the driver's own send (late bound: attached after this), so that a failed ring
@@ -150,6 +155,9 @@ class Engine:
     def publish(self, event: dict[str, Any]) -> None:
         """Journal a call's event first, then tell the subscribers."""
         # agents' and queues' reports may name a call (or None): they are not its events
+        if self.engine_of is not None and event["type"] in _STARTS and "engine" not in event:
+            call = str(event.get("origin") or event["call_id"])  # a callback: its caller's
+            event = {**event, "engine": self.engine_of(call, str(event.get("caller_id", "")))}
         if event.get("call_id") and not event["type"].startswith(("agent.", "queue.")):
             self.journal.append(event)
         self.bus.publish(event)
@@ -314,8 +322,9 @@ class Engine:
 
     def resync(self, live: Mapping[str, de.CallArrived],
                legs: Mapping[str, de.AnsweredLeg] | None = None,
-               present: AbstractSet[str] | None = None) -> None:
-        """Match our calls with the channels Asterisk still has in the app.
+               present: AbstractSet[str] | None = None,
+               elsewhere: AbstractSet[str] = frozenset()) -> None:
+        """Match our calls with the channels a driver still has (Asterisk: in the app).
 
         Calls and legs that vanished while we were away end now; channels we do
         not know (the app restarted) are picked up again from their journal
@@ -324,16 +333,19 @@ class Engine:
         to (``legs``, ``resume.py``), others restart the menu. Any other channel
         nobody here drives (a leg whose caller is gone, a callback's or
         click-to-talk's customer, a supervisor's phone from before a restart) is
-        hung up. ``present``: every channel id in the app.
+        hung up. ``present``: every channel id in the app. ``elsewhere``: calls and legs
+        another engine carries (``telephony.router``): this driver's news says nothing of
+        them, and they are left as they are.
         """
         legs = legs or {}
         present = set(present) if present is not None else set(live) | set(legs)
         if self.campaigns is not None:  # first: the dials it finds up become its own
-            self.campaigns.resynced(present)
+            self.campaigns.resynced(present | set(elsewhere))
         for call_id, task in list(self.calls.items()):
-            if call_id not in live:
+            if call_id not in live and call_id not in elsewhere:
                 task.feed(de.CallEnded(call_id=call_id, cause="gone"))
-        for channel in set().union(*(part.channels() for part in self._parts())) - present:
+        channels = set().union(*(part.channels() for part in self._parts()))
+        for channel in channels - present - elsewhere:
             self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
         by_caller = legs_by_caller(legs.values())
         ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
@@ -351,14 +363,15 @@ class Engine:
             if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
                 self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
                                                         bridge_id=bridge_of(leg.call_id))))
-        self._end_lost(live)
+        self._end_lost(live, elsewhere)
 
-    def _end_lost(self, live: Mapping[str, de.CallArrived]) -> None:
+    def _end_lost(self, live: Mapping[str, de.CallArrived], elsewhere: AbstractSet[str],
+                  ) -> None:
         """Records still open whose call nobody has any more end: lost while we were down."""
         owned = set().union(*(part.records() for part in self._parts()))
         for record in self.journal.live():
             if record.call_id not in live and record.call_id not in self.calls \
-                    and record.call_id not in owned:
+                    and record.call_id not in owned and record.call_id not in elsewhere:
                 self.publish({"type": "call.ended", "call_id": record.call_id,
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})

@@ -137,9 +137,10 @@ class Monitors:
         for command in commands:
             match command:
                 case mc.RingPhone(monitor_id=monitor_id, leg=leg, endpoint=endpoint,
-                                  caller_id=caller_id, timeout=timeout):
+                                  caller_id=caller_id, timeout=timeout, near=near):
                     put(dc.RingAgent(call_id=monitor_id, leg_id=leg, endpoint=endpoint,
-                                     caller_id=caller_id, timeout=timeout, purpose="monitor"))
+                                     caller_id=caller_id, timeout=timeout, purpose="monitor",
+                                     near=near))
                 case mc.Snoop(monitor_id=monitor_id, snoop=snoop, target=target, spy=spy,
                               whisper=whisper):
                     put(dc.SnoopChannel(call_id=monitor_id, snoop_id=snoop, target=target,

@@ -64,6 +64,8 @@ _CAMPAIGN = f("campaign", STR, "the dialer campaign")
 _DIAL = f("dial_id", STR, "the dial (its call record, once placed)")
 _QUEUE = f("queue", STR, "the queue")
 _OPT_AGENT = f("agent", OPT_STR, "the agent in charge of the call (none once they left)")
+_ENGINE = f("engine", STR, "the engine carrying the call: `asterisk`, `twilio` or `sim`",
+           optional=True)
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
@@ -72,7 +74,7 @@ _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`
 SPECS: tuple[EventSpec, ...] = (
     # -- a call in the IVR
     EventSpec("call.arrived", "a call reached the platform", (
-        f("caller", STR), f("caller_name", STR), f("dialed", STR), f("flow", STR))),
+        f("caller", STR), f("caller_name", STR), f("dialed", STR), f("flow", STR), _ENGINE)),
     EventSpec("ivr.step", "the call entered an IVR node", (
         f("node", STR), f("node_type", STR))),
     EventSpec("ivr.lookup", "a data dip answered (or timed out)", (
@@ -146,7 +148,8 @@ SPECS: tuple[EventSpec, ...] = (
         f("record_id", STR, "a campaign's dial: the list record", optional=True),
         f("caller_id", STR, "a campaign's dial: the number shown to the callee",
           optional=True),
-        f("script", OPT_STR, "a campaign's dial: the call script it names", optional=True))),
+        f("script", OPT_STR, "a campaign's dial: the call script it names", optional=True),
+        _ENGINE)),
     EventSpec("callback.connected", "the customer called back answered and is bridged with "
               "the agent", (f("number", STR), f("agent", STR, optional=True))),
     EventSpec("call.refused", "a call a user asked for (click-to-talk) that the calling "
@@ -201,7 +204,7 @@ SPECS: tuple[EventSpec, ...] = (
     # -- the end of a call
     EventSpec("call.resumed", "the app restarted and picked the call up again", (
         f("state", STR), f("caller", STR), f("dialed", STR),
-        f("flow", STR, optional=True))),
+        f("flow", STR, optional=True), _ENGINE)),
     EventSpec("call.error", "the platform failed on the call (it is hung up)", (
         f("state", STR),)),
     EventSpec("call.ended", "the call is over", (

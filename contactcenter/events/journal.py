@@ -81,6 +81,9 @@ class CallRecord:
     campaign: str | None = None
     attempt: int | None = None
     record_id: str | None = None
+    #: the engine that carried the call (``asterisk``, ``twilio``, ``sim``), as its first
+    #: event says (``telephony.router``)
+    engine: str | None = None
     events: list[DomainEvent] = field(default_factory=list)
     #: the events of an ended call, kept as one JSON text: thousands of ended calls
     #: as dicts would be millions of objects for the garbage collector to walk
@@ -136,6 +139,7 @@ class CallRecord:
 
     def _apply_start(self, kind: str, event: DomainEvent) -> None:
         """Who called whom and when, by how the call began (or was met after a restart)."""
+        self.engine = event.get("engine") or self.engine
         if kind == "call.arrived":
             self.caller = event.get("caller", "")
             self.dialed = event.get("dialed", "")

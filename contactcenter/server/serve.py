@@ -38,14 +38,20 @@ from contactcenter.server.dialing import (
     national_lists,
     wire_campaigns,
 )
+from contactcenter.server.engines import (
+    CAN_DIAL,
+    add_engine_routes,
+    build_router,
+    engines_of,
+    listen_and_start,
+)
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
 from contactcenter.server.statedir import prepare_state_dir
-from contactcenter.server.twilio_wiring import add_twilio_routes, check_twilio, twilio_driver
-from contactcenter.telephony.asterisk.driver import AsteriskDriver
+from contactcenter.server.twilio_wiring import check_twilio
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
-from contactcenter.telephony.twilio.driver import TwilioDriver
+from contactcenter.telephony.router import DriverRouter
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.control_routes import add_control_routes
@@ -202,9 +208,9 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
           crm: async_sessionmaker[AsyncSession],
           auth: Authenticator, scripts: ScriptBook | None = None,
           book: CampaignBook | None = None,
-          ) -> tuple[Engine, AsteriskDriver | TwilioDriver, web.Application]:
-    """The engine, the driver feeding it (Asterisk's, or Twilio's when the settings say
-    so), and the web app showing both."""
+          ) -> tuple[Engine, DriverRouter, web.Application]:
+    """The engine, the drivers feeding it behind their router (``server.engines``: Asterisk,
+    Twilio or both, as the settings say), and the web app showing both."""
     customers = CustomerService(crm)
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
@@ -212,7 +218,9 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     store = AgentStateStore(settings.state_dir / "agents.jsonl")
     distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
     distributor.restore_agents()  # before any call: the resync gives them their calls
-    distributor.dial_out = settings.asterisk.outbound_host is not None
+    # Twilio places calls itself; Asterisk through its outbound peer, if there is one
+    distributor.dial_out = settings.asterisk.outbound_host is not None \
+        or settings.driver == "twilio"
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
     monitors = engine.attach_monitors()
     control = engine.attach_control()
@@ -225,11 +233,10 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                           DialerService(crm), book, specs, window=window)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor, campaigns=engine.campaigns)
-    driver = _driver(settings, engine)
-    engine.send = driver.execute
+    router = build_router(settings, engine, journal)
     background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
-                     health_check=lambda: {settings.driver: driver.status(),
+                     health_check=lambda: {**router.status(),
                                            "live_calls": len(engine.calls),
                                            "background": background.status()},
                      customers=customers, database=crm, distributor=distributor, desk=desk,
@@ -239,22 +246,12 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
-    if isinstance(driver, TwilioDriver):
-        add_twilio_routes(app, driver)  # Twilio's webhooks, checked by their signature
-    if engine.campaigns is not None:  # a dial is placed only while AMI can originate it
-        ready = "rest" if isinstance(driver, TwilioDriver) else "ami"
-        engine.campaigns.can_dial = lambda: driver.status().get(ready, False)
+    add_engine_routes(app, router)  # Twilio's webhooks, when Twilio carries calls
+    if engine.campaigns is not None:  # a dial is placed only while each engine can place it
+        engine.campaigns.can_dial = lambda: router.ready(CAN_DIAL)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
-    return engine, driver, app
-
-
-def _driver(settings: Settings, engine: Engine) -> AsteriskDriver | TwilioDriver:
-    """The switch the settings choose: Asterisk unless ``driver`` is ``twilio``."""
-    if settings.driver == "twilio":
-        return twilio_driver(settings, engine.on_driver_event)
-    return AsteriskDriver(credentials=lambda: read_credentials(settings),
-                          on_event=engine.on_driver_event, on_resync=engine.resync)
+    return engine, router, app
 
 
 async def run(settings: Settings) -> None:
@@ -271,8 +268,8 @@ async def run(settings: Settings) -> None:
     await migrate(database)
     crm = sessions(database)
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
-    process = await _asterisk(settings) if settings.driver == "asterisk" else None
-    engine, driver, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
+    process = await _asterisk(settings) if "asterisk" in engines_of(settings) else None
+    engine, router, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
     await load_crm_lists(settings, engine, load_queues(settings), crm)
     if ADMIN in app:  # the campaigns made through the API, before the phones can ring
         await app[ADMIN].load_stored()
@@ -282,8 +279,8 @@ async def run(settings: Settings) -> None:
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
     try:
-        await _listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
-                                driver)
+        await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
+                               router)
         _take_up_where_left(engine)
         print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
         log.debug("%d objects of the start kept out of the collector", settle_after_start())
@@ -292,7 +289,7 @@ async def run(settings: Settings) -> None:
         await runner.cleanup()  # no request comes in while the rest stops
         if engine.campaigns is not None:  # no dial placed into a driver that is stopping
             await engine.campaigns.close()
-        await driver.stop()
+        await router.stop()
         await engine.close()
         await background.stop()  # every task cancelled and awaited
         await _last_flush(outbox)
@@ -302,18 +299,6 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
-
-
-async def _listen_and_start(site: web.TCPSite, driver: AsteriskDriver | TwilioDriver) -> None:
-    """Asterisk's driver once the app listens; Twilio's before, so that the commands of
-    its first webhook find the REST client up."""
-    if isinstance(driver, TwilioDriver):
-        await driver.start()
-        await site.start()
-    else:
-        await site.start()
-        await driver.start()
-    await driver.wait_connected(timeout=30)
 
 
 def _take_up_where_left(engine: Engine) -> None:

@@ -81,6 +81,9 @@ class RingAgent:
     #: ``monitor`` (a supervisor's phone; ``call_id`` is then the monitoring session) or
     #: ``party`` (a phone consulted or transferred to by an agent on ``call_id``)
     purpose: str = "agent"
+    #: a leg this one goes with (a supervisor's phone: the agent's leg it listens to): on a
+    #: platform with several engines, the new leg is placed on the engine carrying that one
+    near: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -6,6 +6,7 @@ webhook for a number of an IVR flow gets the flow's first document; an unsigned 
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,12 @@ from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.serve import _listen_and_start, _wire, check_config
+from contactcenter.server.engines import listen_and_start, twilio_of
+from contactcenter.server.serve import _wire, check_config
 from contactcenter.server.twilio_wiring import twilio_driver
+from contactcenter.telephony.asterisk.render import CREDENTIALS_FILE, Credentials, runtime_dir
+from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.db import make_engine, migrate, sessions
@@ -66,9 +71,11 @@ async def platform(tmp_path: Path) -> AsyncIterator[tuple[TwilioDriver, TestClie
         database = make_engine(settings.database)
         await migrate(database)
         auth = Authenticator([], load_secret(settings.state_dir))
-        engine, driver, app = _wire(settings, flows, journal, EventBus(),
+        engine, router, app = _wire(settings, flows, journal, EventBus(),
                                     sessions(database), auth)
-        assert isinstance(driver, TwilioDriver)
+        assert router.engines == ("twilio",)
+        driver = twilio_of(router)
+        assert driver is not None
         client = TestClient(TestServer(app))
         await client.start_server()
         await driver.start()
@@ -161,15 +168,62 @@ def test_asterisk_stays_the_default(tmp_path: Path) -> None:
 
 async def test_the_rest_client_is_up_before_the_app_listens(tmp_path: Path) -> None:
     settings = _settings(_config(tmp_path, "https://api.twilio.com"))
-    driver = twilio_driver(settings, lambda _event: None)
-    seen: list[dict[str, bool]] = []
+    router = DriverRouter(Owners(default="twilio", numbers={}), on_event=lambda _event: None)
+    router.add("twilio", lambda on_event, _resync: twilio_driver(settings, on_event))
+    seen: list[dict[str, dict[str, bool]]] = []
 
     class Site:
         async def start(self) -> None:
-            seen.append(driver.status())
+            seen.append(router.status())
 
     try:
-        await _listen_and_start(Site(), driver)  # type: ignore[arg-type]
+        await listen_and_start(Site(), router)  # type: ignore[arg-type]
     finally:
-        await driver.stop()
-    assert seen == [{"rest": True}]
+        await router.stop()
+    assert seen == [{"twilio": {"rest": True}}]
+
+
+async def test_twilio_numbers_run_on_twilio_beside_asterisk(tmp_path: Path) -> None:
+    """``driver: asterisk`` with a ``twilio`` section: both engines, the section's numbers
+    on Twilio; a call to one is recorded as Twilio's, and the health check shows both."""
+    async with fake_twilio() as (_fake, api_base):
+        path = _config(tmp_path, api_base)
+        settings = load_settings(path, environ={"CC_DRIVER": "asterisk"})
+        flows = check_config(settings)
+        settings.state_dir.mkdir(parents=True)
+        _rendered_asterisk(settings)
+        journal = CallJournal(settings.state_dir / "calls.jsonl")
+        journal.open()
+        database = make_engine(settings.database)
+        await migrate(database)
+        engine, router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
+                                    Authenticator([], load_secret(settings.state_dir)))
+        assert router.engines == ("asterisk", "twilio")
+        await router.start(["twilio"])  # no Asterisk here: its driver is not started
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            answer = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER})
+            assert answer.status == 200
+            record = journal.records[VOICE["CallSid"]]
+            assert (record.engine, record.dialed) == ("twilio", NUMBER)
+            assert router.engine_of(VOICE["CallSid"]) == "twilio"
+            health = await client.get("/api/v1/health")
+            body = await health.json()
+            assert body["twilio"] == {"rest": True} and "asterisk" in body, body
+        finally:
+            await client.close()
+            await router.drivers["twilio"].stop()
+            await engine.close()
+            journal.close()
+            await database.dispose()
+
+
+def _rendered_asterisk(settings: Settings) -> None:
+    """What ``contactcenter asterisk start`` leaves for the driver: how to reach it (the
+    driver reads it when made, and connects only when started)."""
+    folder = runtime_dir(settings)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / CREDENTIALS_FILE).write_text(json.dumps(asdict(Credentials(
+        ari_url="http://127.0.0.1:1", ari_user="u", ari_password="p", ami_host="127.0.0.1",
+        ami_port=1, ami_user="u", ami_password="p", app="contactcenter"))))

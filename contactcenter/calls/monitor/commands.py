@@ -16,6 +16,8 @@ class RingPhone:
     endpoint: str
     caller_id: str  #: what their display shows: the mode and the agent
     timeout: int
+    #: the agent's leg listened to: the phone is rung on the engine that carries it
+    near: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

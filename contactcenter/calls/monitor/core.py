@@ -154,7 +154,7 @@ class Monitoring:
         self._out.append(mc.RingPhone(monitor_id=session.monitor_id, leg=session.phone_leg,
                                       endpoint=session.phone,
                                       caller_id=f"{session.mode} {session.agent}",
-                                      timeout=SUPERVISOR_RING))
+                                      timeout=SUPERVISOR_RING, near=session.agent_leg))
         self._report("call.monitor", session, now)
 
     # -- the legs' news -----------------------------------------------------------------

@@ -38,6 +38,8 @@ from contactcenter.events.bus import EventBus, Subscription
 from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import parse_flow
 from contactcenter.ivr.model import Flow
+from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.sim.metrics import SimResult
 from contactcenter.telephony.sim.run import real_acd
 from contactcenter.telephony.sim.scenario import Caller, Floor
@@ -121,9 +123,7 @@ class _PlatformRun:
             journal.open()
             bus = EventBus()
             engine = self._engine(journal, bus, loop.time)
-            switch = self._switch = SimSwitch(engine.on_driver_event, self._wire,
-                                              on_quiet=self._check_done)
-            engine.send = switch.execute
+            switch = self._switch = self._wired(engine)
             try:
                 await self._drive(engine, switch, bus.subscribe(maxsize=1_000_000),
                                   callers, drain)
@@ -131,6 +131,15 @@ class _PlatformRun:
                 await engine.close()
                 journal.close()
         return self._tally.result(loop.time() - self._start, switch.commands)
+
+    def _wired(self, engine: Engine) -> SimSwitch:
+        """The switch behind the router, as ``serve`` puts its drivers: records say ``sim``."""
+        router = DriverRouter(Owners(default="sim", numbers={}), on_event=engine.on_driver_event,
+                              on_resync=engine.resync)
+        switch = router.add("sim", lambda on_event, _resync: SimSwitch(
+            on_event, self._wire, on_quiet=self._check_done))
+        engine.send, engine.engine_of = router.execute, router.engine_of
+        return switch
 
     def _engine(self, journal: CallJournal, bus: EventBus, clock: Callable[[], float]) -> Engine:
         engine = Engine(flows={self._flow.name: self._flow}, numbers={NUMBER: self._flow.name},

@@ -82,9 +82,11 @@ class SimSwitch:
     """A driver over simulated phones: ``execute`` takes commands, ``on_event`` hears back."""
 
     def __init__(self, on_event: OnEvent, wire: Wire | None = None,
-                 on_quiet: Callable[[], None] | None = None) -> None:
-        """``on_quiet``: told each time the last channel up goes."""
+                 on_quiet: Callable[[], None] | None = None, lines: str = "sim") -> None:
+        """``on_quiet``: told each time the last channel up goes. ``lines``: the callers'
+        line ids begin so (two switches in one run must not share ids)."""
         self._on_event = on_event
+        self._lines = lines
         self._on_quiet = on_quiet
         self.wire = wire or Wire()
         self._loop = asyncio.get_running_loop()
@@ -93,6 +95,20 @@ class SimSwitch:
         self._serial = 0
         #: every command the platform sent, by kind (a run's fingerprint)
         self.commands: dict[str, int] = {}
+
+    # -- the driver's lifecycle: nothing to connect to --------------------------------------
+
+    async def start(self) -> None:
+        """The simulated world is there as soon as it is made."""
+
+    async def wait_connected(self, timeout: float) -> None:
+        """Nothing to wait for."""
+
+    def status(self) -> dict[str, bool]:
+        return {"sim": True}
+
+    async def stop(self) -> None:
+        """Its timers die with the loop; calls still up are the run's to end."""
 
     # -- the world ---------------------------------------------------------------------------
 
@@ -105,7 +121,7 @@ class SimSwitch:
         """A caller dials ``dialed``; the id of their line. Their number is ``number``, or
         one in New York (a known time zone: a callback to it may be placed)."""
         self._serial += 1
-        call_id = f"sim-{self._serial:06d}"
+        call_id = f"{self._lines}-{self._serial:06d}"
         self._channels[call_id] = _Channel(call_id, caller=caller, keys=list(keys), up=True)
         self._emit(de.CallArrived(call_id=call_id, caller=number or _new_york(self._serial),
                                   dialed=dialed))

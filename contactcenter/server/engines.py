@@ -1,0 +1,79 @@
+"""The engines ``serve`` runs calls on, behind one router (``telephony.router``).
+
+``driver`` names the default engine: Asterisk (with its process) unless it is
+``twilio``. A ``twilio`` section adds Twilio beside Asterisk: its ``numbers`` run
+on Twilio, every other number on Asterisk, and a call placed with one of them as
+its caller id goes out through Twilio. ``driver: twilio`` runs Twilio alone.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from contactcenter.config.settings import Settings
+from contactcenter.engine.engine import Engine
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.twilio_wiring import add_twilio_routes, twilio_driver
+from contactcenter.telephony.asterisk.driver import AsteriskDriver
+from contactcenter.telephony.asterisk.render import read_credentials
+from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.router import DriverRouter, OnEvent, Resync
+from contactcenter.telephony.twilio.driver import TwilioDriver
+
+ASTERISK, TWILIO = "asterisk", "twilio"
+#: the status flag that says an engine can place calls (a campaign dials only then)
+CAN_DIAL = {ASTERISK: "ami", TWILIO: "rest"}
+
+
+def engines_of(settings: Settings) -> tuple[str, ...]:
+    """The engines the settings run, the default one first."""
+    if settings.driver == TWILIO:
+        return (TWILIO,)
+    return (ASTERISK, TWILIO) if settings.twilio is not None else (ASTERISK,)
+
+
+def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> DriverRouter:
+    """Every engine's driver behind one router feeding ``engine``; the calls journalled
+    before a restart keep the engine their record names."""
+    twilio_numbers = settings.twilio.numbers if settings.twilio is not None else []
+    owners = Owners(default=settings.driver,
+                    numbers={number: TWILIO for number in twilio_numbers})
+    owners.seed((record.call_id, record.engine or settings.driver)
+                for record in journal.live())
+    router = DriverRouter(owners, on_event=engine.on_driver_event, on_resync=engine.resync)
+    for name in engines_of(settings):
+        if name == ASTERISK:
+            router.add(ASTERISK, lambda on_event, on_resync: _asterisk(settings, on_event,
+                                                                       on_resync))
+        else:
+            router.add(TWILIO, lambda on_event, _on_resync: twilio_driver(settings, on_event))
+    engine.send = router.execute
+    engine.engine_of = router.engine_of
+    return router
+
+
+def _asterisk(settings: Settings, on_event: OnEvent, on_resync: Resync) -> AsteriskDriver:
+    return AsteriskDriver(credentials=lambda: read_credentials(settings),
+                          on_event=on_event, on_resync=on_resync)
+
+
+def twilio_of(router: DriverRouter) -> TwilioDriver | None:
+    driver = router.drivers.get(TWILIO)
+    return driver if isinstance(driver, TwilioDriver) else None
+
+
+def add_engine_routes(app: web.Application, router: DriverRouter) -> None:
+    """Twilio's webhooks, when Twilio is one of the engines (checked by their signature)."""
+    twilio = twilio_of(router)
+    if twilio is not None:
+        add_twilio_routes(app, twilio)
+
+
+async def listen_and_start(site: web.TCPSite, router: DriverRouter) -> None:
+    """Twilio's driver before the app listens, so that the commands of its first webhook
+    find the REST client up; Asterisk's once the app listens (its resync may ask it)."""
+    early = [name for name in router.engines if name == TWILIO]
+    await router.start(early)
+    await site.start()
+    await router.start([name for name in router.engines if name not in early])
+    await router.wait_connected(timeout=30)

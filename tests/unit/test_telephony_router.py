@@ -1,0 +1,155 @@
+"""Several engines under one platform: each call stays on the engine it arrived on, with
+every leg started for it; a call placed goes out on the engine owning its caller id; the
+records name the engine; one engine's resync leaves the other's calls alone.
+
+The engines here are two simulated switches (``SimSwitch``, a driver like Asterisk's and
+Twilio's) named ``asterisk`` and ``twilio``, under the real engine and IVR.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from contactcenter.engine.directory import Directory
+from contactcenter.engine.engine import Engine
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.ivr.loader import parse_flow
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.router import DriverRouter, OnEvent, Resync
+from contactcenter.telephony.sim.scenario import Caller
+from contactcenter.telephony.sim.switch import SimSwitch, Wire
+from tests.support import until
+
+TWILIO_NUMBER = "+15550005000"
+
+
+def _owners() -> Owners:
+    return Owners(default="asterisk", numbers={TWILIO_NUMBER: "twilio"}, remember=3)
+
+
+def test_every_leg_of_a_call_runs_on_the_engine_it_arrived_on() -> None:
+    owners = _owners()
+    owners.heard("twilio", de.CallArrived(call_id="CA1", caller="+1", dialed=TWILIO_NUMBER))
+    ring = dc.RingAgent(call_id="CA1", leg_id="CA1-agent", endpoint="agent101")
+    assert owners.choose(ring) == "twilio"
+    assert owners.choose(dc.AddToBridge(call_id="CA1", bridge_id="b", channels=("CA1",)))\
+        == "twilio"
+    assert owners.choose(dc.HangupCall(call_id="CA1-agent")) == "twilio"
+    snoop = dc.SnoopChannel(call_id="mon-1", snoop_id="mon-1-snoop", target="CA1-agent")
+    supervisor = dc.RingAgent(call_id="mon-1", leg_id="mon-1-phone", endpoint="sup",
+                              purpose="monitor", near="CA1-agent")
+    assert owners.choose(supervisor) == "twilio"
+    assert owners.choose(snoop) == "twilio"
+    assert owners.choose(dc.HangupCall(call_id="mon-1-snoop")) == "twilio"
+    assert owners.choose(dc.PlayMedia(call_id="1733.5", playback_id="p", media=("a",)))\
+        == "asterisk"
+
+
+def test_a_call_placed_goes_out_on_the_engine_owning_its_caller_id() -> None:
+    owners = _owners()
+    dial = dc.PlaceDial(call_id="d1", leg_id="dial-d1", number="+12125550100",
+                        caller_id=TWILIO_NUMBER)
+    assert owners.choose(dial) == "twilio"
+    assert owners.choose(dc.HangupCall(call_id="dial-d1")) == "twilio"
+    other = dc.PlaceDial(call_id="d2", leg_id="dial-d2", number="+12125550100",
+                         caller_id="+15550009999")
+    assert owners.choose(other) == "asterisk"
+
+
+def test_a_callback_dials_back_on_the_engine_its_caller_came_in_on() -> None:
+    owners = _owners()
+    owners.heard("twilio", de.CallArrived(call_id="CA1", caller="+1", dialed=TWILIO_NUMBER))
+    owners.heard("twilio", de.CallEnded(call_id="CA1", cause="completed"))
+    back = dc.DialCustomer(call_id="CA1", leg_id="CA1-cb", number="+12125550100")
+    assert owners.choose(back) == "twilio"
+    for n in range(3):  # the memory of ended calls is bounded: the oldest goes first
+        owners.heard("twilio", de.CallEnded(call_id=f"CA-other-{n}"))
+    assert owners.of("CA1") is None
+    assert owners.for_new("CA1") == "asterisk"
+
+
+def test_a_resync_leaves_what_another_engine_carries() -> None:
+    owners = _owners()
+    owners.heard("twilio", de.CallArrived(call_id="CA1", caller="+1", dialed=TWILIO_NUMBER))
+    owners.heard("asterisk", de.CallArrived(call_id="1733.5", caller="+1", dialed="5000"))
+    owners.choose(dc.RingAgent(call_id="CA1", leg_id="CA1-agent", endpoint="agent101"))
+    owners.seed([("CA-before-restart", "twilio"), ("1700.1", "")])
+    assert owners.elsewhere("asterisk") == {"CA1", "CA1-agent", "CA-before-restart"}
+    assert owners.elsewhere("twilio") == {"1733.5", "1700.1"}
+
+
+FLOW = parse_flow({"start": "menu", "nodes": {
+    "menu": {"type": "menu", "prompt": ["hello"], "options": {"1": "bye"},
+             "fallback": "bye"},
+    "bye": {"type": "hangup"}}}, name="short")
+
+
+@dataclass
+class TwoEngines:
+    engine: Engine
+    journal: CallJournal
+    router: DriverRouter
+    asterisk: SimSwitch
+    twilio: SimSwitch
+    resyncs: dict[str, Resync]
+
+
+@pytest.fixture
+async def two(tmp_path: Path) -> AsyncIterator[TwoEngines]:
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    engine = Engine(flows={"short": FLOW}, numbers={"5000": "short", TWILIO_NUMBER: "short"},
+                    directory=Directory([]), bus=EventBus(), journal=journal)
+    router = DriverRouter(_owners(), on_event=engine.on_driver_event, on_resync=engine.resync)
+    wire = Wire(prompt_seconds=0.01, key_delay=0.01)
+    resyncs: dict[str, Resync] = {}
+
+    def switch(name: str, lines: str) -> SimSwitch:
+        def build(on_event: OnEvent, on_resync: Resync) -> SimSwitch:
+            resyncs[name] = on_resync  # what the driver calls after it reconnects
+            return SimSwitch(on_event, wire, lines=lines)
+        return router.add(name, build)
+
+    asterisk, twilio = switch("asterisk", "ast"), switch("twilio", "CA")
+    engine.send, engine.engine_of = router.execute, router.engine_of
+    try:
+        yield TwoEngines(engine, journal, router, asterisk, twilio, resyncs)
+    finally:
+        await engine.close()
+        journal.close()
+
+
+async def test_each_call_is_run_by_its_own_engine_and_its_record_says_which(
+        two: TwoEngines) -> None:
+    on_asterisk = two.asterisk.dial_in(Caller(at=0.0, handle=1.0), dialed="5000", keys="1")
+    on_twilio = two.twilio.dial_in(Caller(at=0.0, handle=1.0), dialed=TWILIO_NUMBER, keys="1")
+    records = two.journal.records
+    await until(lambda: all(call in records and records[call].ended is not None
+                            for call in (on_asterisk, on_twilio)), what="both calls ended")
+    assert records[on_asterisk].engine == "asterisk"
+    assert records[on_twilio].engine == "twilio"
+    arrived = [event for event in records[on_twilio].all_events()
+               if event["type"] == "call.arrived"]
+    assert arrived[0]["engine"] == "twilio"
+    # each switch heard only its own call's commands: one prompt each, one hang-up each
+    assert two.asterisk.commands["PlayMedia"] == two.twilio.commands["PlayMedia"] == 1
+    assert two.asterisk.commands["HangupCall"] == two.twilio.commands["HangupCall"] == 1
+
+
+async def test_one_engine_s_resync_ends_its_own_lost_calls_only(two: TwoEngines) -> None:
+    slow = Caller(at=0.0, handle=1.0)
+    on_asterisk = two.asterisk.dial_in(slow, dialed="5000")  # no key: waits in the menu
+    on_twilio = two.twilio.dial_in(slow, dialed=TWILIO_NUMBER)
+    await until(lambda: {on_asterisk, on_twilio} <= set(two.engine.calls),
+                what="both calls in the menu")
+    two.resyncs["asterisk"]({}, {}, frozenset())  # Asterisk came back with none of its calls
+    await until(lambda: on_asterisk not in two.engine.calls, what="the lost call ended")
+    assert on_twilio in two.engine.calls
+    assert two.journal.records[on_twilio].ended is None
