@@ -1,0 +1,264 @@
+"""The platform on the Twilio driver, in a process of its own, for the webhook benchmark.
+
+``serve``'s wiring (``_wire``: engine, IVR flows, ACD, call control, CRM on SQLite in a
+temporary folder, the web app with the webhook routes) on the demo's flows, queues and
+agents, with REST requests going to ``--api-base`` (the load generator's stand-in of
+Twilio's API). Run by ``bench_twilio_webhooks.py``; it prints ``ready`` once it listens.
+
+Besides the webhooks it answers two routes of its own, open like the webhooks:
+
+- ``GET /bench/stats`` (``?reset=1`` to start over): where the time went since the last
+  reset, summed per phase (signature check, translation, the engine's callback, the wait
+  for the call's document, the settle), the requests served and the process's CPU time.
+- ``GET /bench/trace``: the driver events handed to the engine since the last reset,
+  with their times (pickled), for the engine-alone replay (``twilio_replay.py``).
+
+The phases are timed by wrapping the driver's parts from outside; nothing in the driver
+changes. ``--settle`` sets the driver's settle time (a constructor argument that the
+settings do not expose); ``--answer-within`` is the ``twilio.answer_within`` setting.
+
+    python bench/twilio_platform.py --port 8099 --api-base http://127.0.0.1:8098
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import pickle
+import signal
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
+
+import yaml
+from aiohttp import web
+
+from contactcenter.config.settings import Settings, load_settings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.serve import _wire, check_config
+from contactcenter.telephony.twilio import driver as driver_module
+from contactcenter.telephony.twilio.driver import TwilioDriver
+from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.security import OPEN_ROUTES
+from crm_core.db import make_engine, migrate, sessions
+from tests.unit.twilio_fake_api import ACCOUNT, PUBLIC, TOKEN
+
+#: the number the benchmark's callers dial (E.164, as Twilio gives ``To``)
+NUMBER = "+15550005000"
+
+
+def write_config(folder: Path, api_base: str, answer_within: float) -> Path:
+    """The demo's settings on Twilio: its flows, queues and agents, this folder's state."""
+    data = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    credentials = folder / "twilio.json"
+    credentials.write_text(json.dumps({"account_sid": ACCOUNT, "auth_token": TOKEN}))
+    credentials.chmod(0o600)
+    data.update(state_dir=str(folder / "var"), driver="twilio", dialer={},
+                scripts={"dir": str(ROOT / "config/scripts")},
+                acd={"queues": str(ROOT / "config/queues.yaml"),
+                     "agents": str(ROOT / "config/agents.yaml")})
+    data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
+    data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
+                      "credentials_file": str(credentials), "numbers": [NUMBER],
+                      "api_base": api_base, "answer_within": answer_within}
+    path = folder / "twilio.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+class Meter:
+    """Seconds and counts per phase, the trace of engine events, since the last reset."""
+
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.seconds: defaultdict[str, float] = defaultdict(float)
+        self.counts: defaultdict[str, int] = defaultdict(int)
+        self.trace: list[tuple[float, Any]] = []
+        self.cpu_start = time.process_time()
+        self.wall_start = time.perf_counter()
+
+    def add(self, phase: str, seconds: float) -> None:
+        self.seconds[phase] += seconds
+        self.counts[phase] += 1
+
+    def report(self) -> dict[str, Any]:
+        return {"seconds": dict(self.seconds), "counts": dict(self.counts),
+                "cpu": time.process_time() - self.cpu_start,
+                "wall": time.perf_counter() - self.wall_start, "events": len(self.trace)}
+
+
+def instrument(driver: TwilioDriver, meter: Meter) -> None:
+    """Time the driver's phases from outside (wrappers; the driver's code is unchanged)."""
+    verify, translate = driver.verify, driver_module.translate_webhook
+    on_event, wait = driver._on_event, driver._wait_for_document
+
+    def timed_verify(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return verify(*args, **kwargs)
+        finally:
+            meter.add("signature", time.perf_counter() - started)
+
+    def timed_translate(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return translate(*args, **kwargs)
+        finally:
+            meter.add("translate", time.perf_counter() - started)
+
+    def timed_event(event: Any) -> None:
+        started = time.perf_counter()
+        meter.trace.append((time.monotonic(), event))
+        try:
+            on_event(event)
+        finally:
+            meter.add("engine_callback", time.perf_counter() - started)
+
+    async def timed_wait(waiting: Any) -> None:
+        started = time.perf_counter()
+        given = asyncio.ensure_future(waiting.given.wait())
+
+        def document_came(done: asyncio.Future[Any]) -> None:
+            if not done.cancelled():
+                meter.add("to_document", time.perf_counter() - started)
+
+        given.add_done_callback(document_came)
+        try:
+            await wait(waiting)
+        finally:
+            given.cancel()
+            phase = "held_with_document" if waiting.given.is_set() else "held_without"
+            meter.add(phase, time.perf_counter() - started)
+
+    driver.verify = timed_verify  # type: ignore[method-assign]
+    driver_module.translate_webhook = timed_translate  # type: ignore[assignment]
+    driver._on_event = timed_event
+    driver._wait_for_document = timed_wait  # type: ignore[method-assign]
+
+
+def instrument_rest(driver: TwilioDriver, meter: Meter) -> None:
+    """Time the REST requests the driver sends (once started: the sender is made then)."""
+    assert driver.sender is not None
+    send = driver.sender.send
+
+    async def timed_send(request: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return await send(request)
+        finally:
+            meter.add("rest", time.perf_counter() - started)
+
+    driver.sender.send = timed_send  # type: ignore[method-assign]
+
+
+def timing_middleware(meter: Meter) -> Callable[..., Awaitable[web.StreamResponse]]:
+    @web.middleware
+    async def timed(request: web.Request,
+                    handler: Callable[[web.Request], Awaitable[web.StreamResponse]],
+                    ) -> web.StreamResponse:
+        if not request.path.startswith("/twilio/"):
+            return await handler(request)
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            meter.add("request", time.perf_counter() - started)
+
+    return timed
+
+
+def bench_routes(app: web.Application, meter: Meter) -> None:
+    async def stats(request: web.Request) -> web.Response:
+        report = meter.report()
+        if request.query.get("reset"):
+            meter.reset()
+        return web.json_response(report)
+
+    async def trace(_request: web.Request) -> web.Response:
+        return web.Response(body=pickle.dumps(meter.trace))
+
+    open_routes = app.setdefault(OPEN_ROUTES, set())
+    for route in app.router.add_routes([web.get("/bench/stats", stats),
+                                        web.get("/bench/trace", trace)]):
+        assert route.resource is not None
+        open_routes.add((route.method, route.resource.canonical))
+
+
+async def wired(settings: Settings, folder: Path) -> tuple[Any, TwilioDriver, web.Application,
+                                                           Callable[[], Awaitable[None]]]:
+    """``serve``'s engine, driver and app, and what closes what they opened."""
+    flows = check_config(settings)
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    journal = CallJournal(settings.state_dir / "calls.jsonl")
+    journal.open()
+    database = make_engine(settings.database)
+    await migrate(database)
+    auth = Authenticator([], load_secret(settings.state_dir))
+    engine, wired_driver, app = _wire(settings, flows, journal, EventBus(),
+                                      sessions(database), auth)
+    # serve's drivers may sit behind a router of engines (by number): Twilio's is the one
+    driver = wired_driver if isinstance(wired_driver, TwilioDriver) \
+        else wired_driver.drivers["twilio"]  # type: ignore[union-attr]
+    assert isinstance(driver, TwilioDriver), type(driver)
+
+    async def close() -> None:
+        await engine.close()
+        journal.close()
+        await database.dispose()
+
+    return engine, driver, app, close
+
+
+async def serve(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix="cc-bench-twilio-") as folder:
+        settings = load_settings(write_config(Path(folder), args.api_base, args.answer_within),
+                                 environ={})
+        _engine, driver, app, close = await wired(settings, Path(folder))
+        driver._settle = args.settle  # the constructor's argument; no setting exposes it
+        meter = Meter()
+        instrument(driver, meter)
+        app.middlewares.insert(0, timing_middleware(meter))
+        bench_routes(app, meter)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await driver.start()  # before the app listens, as serve does
+        instrument_rest(driver, meter)
+        await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        print("ready", flush=True)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            await runner.cleanup()
+            await driver.stop()
+            await close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--api-base", required=True)
+    parser.add_argument("--answer-within", type=float, default=2.0)
+    parser.add_argument("--settle", type=float, default=0.05)
+    args = parser.parse_args()
+    import logging
+    logging.basicConfig(level=logging.ERROR)  # the load's warnings would be the figures' cost
+    asyncio.run(serve(args))
+
+
+if __name__ == "__main__":
+    main()
