@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import replace
 from typing import Any, Protocol
 
 from contactcenter.calls import Refused, Source
@@ -175,13 +174,9 @@ class CallTask:
             talking = (self._queueing is not None and self._course.in_acd
                        and self._queueing.caller_gone(self.call_id))
             return ce.CallEnded(cause=inbound.cause, talking=talking)
-        if isinstance(inbound, de.SpeechReceived):  # the course passes the IVR keys only:
-            # the session keeps it for the course's next timer, due at once
-            heard = ie.SpeechHeard(text=inbound.text, confidence=inbound.confidence)
-            self.session.hear(heard, self._clock())
-            return None
         if isinstance(inbound, de.DriverEvent) and not isinstance(
-                inbound, de.DigitReceived | de.PlaybackEnded | de.RecordingEnded):
+                inbound, de.DigitReceived | de.SpeechReceived | de.PlaybackEnded
+                | de.RecordingEnded):
             return None  # no news of this call's course
         return inbound
 
@@ -208,9 +203,6 @@ class CallTask:
                     lookup.add_done_callback(self._lookups.discard)
                 case cc.JoinQueue() | cc.RequestCallback() | cc.QueuePlaybackEnded():
                     self._tell_acd(command)
-                case dc.PlayMedia() if (play := self.session.listening(command.playback_id)):
-                    await self._send(replace(command, listen_speech=True,  # the course
-                                             speech_hints=play.speech_hints))  # drops them
                 case _:
                     await self._send(command)
 

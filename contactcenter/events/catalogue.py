@@ -66,6 +66,9 @@ _QUEUE = f("queue", STR, "the queue")
 _OPT_AGENT = f("agent", OPT_STR, "the agent in charge of the call (none once they left)")
 _ENGINE = f("engine", STR, "the engine carrying the call: `asterisk`, `twilio` or `sim`",
            optional=True)
+#: a menu's choice or an input said instead of keyed (``speech: true``, on Twilio)
+_SPOKEN = (f("said", STR, "the words, when spoken", optional=True),
+           f("confidence", OPT_FLOAT, "the recognizer's, 0 to 1", optional=True))
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
@@ -82,9 +85,10 @@ SPECS: tuple[EventSpec, ...] = (
         f("timed_out", BOOL))),
     EventSpec("ivr.hours", "business hours were checked", (f("node", STR), f("open", BOOL))),
     EventSpec("ivr.digits", "a menu key or collected input", (
-        f("node", STR), f("digits", STR), f("variable", OPT_STR, "input only", optional=True))),
+        f("node", STR), f("digits", STR), f("variable", OPT_STR, "input only", optional=True),
+        *_SPOKEN)),
     EventSpec("ivr.invalid", "a key or input that is not accepted", (
-        f("node", STR), f("digits", STR), f("attempt", INT))),
+        f("node", STR), f("digits", STR), f("attempt", INT), *_SPOKEN)),
     EventSpec("ivr.timeout", "no input in time", (f("node", STR), f("attempt", INT))),
     EventSpec("ivr.retry", "the menu or input is asked again", (
         f("node", STR), f("attempt", INT))),

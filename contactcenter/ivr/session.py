@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from contactcenter.ivr.commands import Answer, Exit, ExitKind, IvrCommand, Play, StopPlay
+from contactcenter.ivr.commands import Answer, Exit, ExitKind, IvrCommand, StopPlay
 from contactcenter.ivr.events import (
     CallerHungUp,
     CallStarted,
@@ -46,14 +46,12 @@ class IvrUsageError(Exception):
 class IvrSession(FlowWalker):
     """One call in one flow: feed it events and due timers, run the commands it returns."""
 
-    __slots__ = ("_heard", "_heard_at")
+    __slots__ = ()
 
     def __init__(self, flow: Flow, *, call_id: str) -> None:
         if flow.start not in flow.nodes:
             raise IvrUsageError(f"flow {flow.name!r} has no start node {flow.start!r}")
         super().__init__(flow, call_id=call_id)
-        self._heard: SpeechHeard | None = None
-        self._heard_at = 0.0
 
     # -- the API the engine uses ------------------------------------------------
 
@@ -61,7 +59,6 @@ class IvrSession(FlowWalker):
         """Act on one event at ``now``; a timer already due fires first, since it came first."""
         if not isinstance(event, _EVENTS):
             raise IvrUsageError(f"not an IVR event: {event!r}")
-        earlier = self._heard_first(now)
         out: list[IvrCommand] = []
         self._out = out
         before = self._state
@@ -73,13 +70,10 @@ class IvrSession(FlowWalker):
         else:
             handler(self, event, now)
         self._log_transition(before, event)
-        return earlier + out
+        return out
 
     def handle_timer(self, now: float) -> list[IvrCommand]:
-        """Act on the deadline if ``now`` has reached it; an early or stale call does nothing.
-        Speech kept by ``hear`` is handled here, as the event it is."""
-        if self._heard is not None and now >= self._heard_at:
-            return self._heard_first(now)
+        """Act on the deadline if ``now`` has reached it; an early or stale call does nothing."""
         out: list[IvrCommand] = []
         self._out = out
         if self._deadline is not None and now >= self._deadline:
@@ -88,31 +82,9 @@ class IvrSession(FlowWalker):
             self._log_transition(before, "timer")
         return out
 
-    def hear(self, heard: SpeechHeard, now: float) -> None:
-        """Keep speech heard at ``now`` for the next ``handle_timer``, due at once: for a
-        caller of the session that passes it timers but not speech (the engine's call
-        course). ``handle(heard, now)`` is the same, at once."""
-        self._heard, self._heard_at = heard, now
-
-    def _heard_first(self, now: float) -> list[IvrCommand]:
-        """Speech kept by ``hear`` came before whatever comes now: it is handled first."""
-        if self._heard is None:
-            return []
-        heard, self._heard = self._heard, None
-        return self.handle(heard, now)
-
     def next_deadline(self) -> float | None:
         """When to call ``handle_timer``; None when only an event can move the call on."""
-        if self._heard is not None:
-            return self._heard_at if self._deadline is None else min(self._heard_at,
-                                                                      self._deadline)
         return self._deadline
-
-    def listening(self, playback_id: str) -> Play | None:
-        """The Play of ``playback_id`` if it listens for speech: for a caller of the session
-        that passes its prompts on without the speech fields (the engine's call course)."""
-        play = self._listening
-        return play if play is not None and play.playback_id == playback_id else None
 
     @property
     def state(self) -> State:

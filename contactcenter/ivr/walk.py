@@ -57,7 +57,6 @@ class FlowWalker:
         "_flow",
         "_ignored",
         "_key",
-        "_listening",
         "_menus",
         "_node",
         "_out",
@@ -80,7 +79,6 @@ class FlowWalker:
         self._at: Node | None = None
         self._seq = 0  # numbers playbacks and lookups, unique within the call
         self._playback: str | None = None  # the one playback we wait on, if any
-        self._listening: Play | None = None  # the last playback that listens for speech
         self._request: str | None = None  # the one lookup we wait on, if any
         self._key = ""  # what that lookup asked for
         self._deadline: float | None = None
@@ -299,10 +297,8 @@ class FlowWalker:
         speech = listen is not None and listen.speech
         expected = () if not speech else (
             hints(listen.say) if isinstance(listen, MenuNode) else (DIGITS_HINT,))
-        play = Play(playback_id=self._playback, media=media, language=language,
-                    listen_speech=speech, speech_hints=expected)
-        self._listening = play if speech else self._listening
-        self._out.append(play)
+        self._out.append(Play(playback_id=self._playback, media=media, language=language,
+                              listen_speech=speech, speech_hints=expected))
         self._deadline = now + self._flow.max_prompt_seconds
         return True
 

@@ -13,11 +13,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contactcenter.calls.course import CallCourse
+from contactcenter.calls.course import commands as cc
+from contactcenter.calls.course import events as ce
 from contactcenter.config.files import ConfigError
-from contactcenter.ivr import Exit, StopPlay, load_flow, parse_flow
-from contactcenter.ivr.events import SpeechHeard
+from contactcenter.ivr import StopPlay, load_flow, parse_flow
 from contactcenter.ivr.harness import CallHarness
 from contactcenter.ivr.model import MenuNode
+from contactcenter.ivr.session import IvrSession
 from contactcenter.ivr.speech import DIGITS_HINT, match_option, normalize, spoken_digits
 from contactcenter.telephony import commands as c
 from contactcenter.telephony.asterisk.translate import ari_request
@@ -177,22 +180,23 @@ def test_too_few_too_many_or_no_digits_are_invalid(said: str) -> None:
     assert _queue(call) == "operator"  # no retries left on this input
 
 
-# -- how an engine hands speech over --------------------------------------------------
+# -- the call's course passes speech on ---------------------------------------------
 
-def test_speech_kept_for_the_next_timer_is_due_at_once_and_handled_first() -> None:
-    call = _started()
-    call.session.hear(SpeechHeard(text="support", confidence=0.9), call.now)
-    assert call.session.next_deadline() == call.now
-    commands = call.session.handle_timer(call.now)
-    assert isinstance(commands[-1], Exit) and commands[-1].target == "support"
-    assert call.session.next_deadline() is None
-
-
-def test_the_playback_that_listens_is_told_by_its_id() -> None:
-    call = _started()
-    (play,) = call.plays()
-    assert call.session.listening(play.playback_id) == play
-    assert call.session.listening("another") is None
+def test_a_call_s_course_asks_the_driver_to_listen_and_hands_it_what_was_said() -> None:
+    flow = parse_flow({"start": "menu", "nodes": {
+        "menu": {"type": "menu", "prompt": "hello", "speech": True, "fallback": "bye",
+                 "options": {"1": "sales", "2": "bye"}, "say": {"1": ["buy", "sales"]}},
+        "sales": {"type": "queue", "queue": "sales"},
+        "bye": {"type": "hangup"}}}, name="spoken")
+    course = CallCourse(IvrSession(flow, call_id="c1"), call_id="c1", caller="+15550100",
+                        dialed="5000", started_at=0.0, acd=True)
+    started = course.handle(ce.CallStarted(), 0.0)
+    (prompt,) = [command for command in started if isinstance(command, cc.PlayMedia)]
+    assert prompt.listen_speech and set(prompt.speech_hints) >= {"buy", "sales"}
+    heard = course.handle(ce.SpeechReceived(call_id="c1", text="I'd like to buy.",
+                                            confidence=0.8), 1.0)
+    joined = [command for command in heard if isinstance(command, cc.JoinQueue)]
+    assert [command.queue for command in joined] == ["sales"]
 
 
 # -- matching, as a property ----------------------------------------------------------

@@ -150,6 +150,10 @@ class CallCourse(ExitRules):
     def _on_digit(self, event: ce.DigitReceived, now: float) -> None:
         self._run_ivr(self.session.handle(ie.DigitPressed(digit=event.digit), now), now)
 
+    def _on_speech(self, event: ce.SpeechReceived, now: float) -> None:
+        heard = ie.SpeechHeard(text=event.text, confidence=event.confidence)
+        self._run_ivr(self.session.handle(heard, now), now)
+
     def _on_prompt_ended(self, event: ce.PlaybackEnded, now: float) -> None:
         prompt = ie.PromptEnded(playback_id=event.playback_id)
         self._run_ivr(self.session.handle(prompt, now), now)
@@ -163,9 +167,12 @@ class CallCourse(ExitRules):
             match command:
                 case ic.Answer():
                     self._out.append(cc.AnswerCall(call_id=self.call_id))
-                case ic.Play(playback_id=playback_id, media=media, language=language):
-                    self._out.append(cc.PlayMedia(call_id=self.call_id, playback_id=playback_id,
-                                                  media=media, language=language))
+                case ic.Play():  # a menu that listens for speech says so to the driver
+                    self._out.append(cc.PlayMedia(
+                        call_id=self.call_id, playback_id=command.playback_id,
+                        media=command.media, language=command.language,
+                        listen_speech=command.listen_speech,
+                        speech_hints=command.speech_hints))
                 case ic.StopPlay(playback_id=playback_id):
                     self._out.append(cc.StopMedia(call_id=self.call_id, playback_id=playback_id))
                 case ic.Lookup():
@@ -272,6 +279,7 @@ _ENDS: dict[type, _Handler] = {ce.CallEnded: CallCourse._on_call_ended,
 #: (``_dispatch``).
 _ON_EVENT: dict[CallState, dict[type, _Handler]] = {
     CallState.IVR: {ce.DigitReceived: CallCourse._on_digit,
+                    ce.SpeechReceived: CallCourse._on_speech,
                     ce.PlaybackEnded: CallCourse._on_prompt_ended,
                     ce.LookupAnswered: CallCourse._on_lookup, **_ENDS},
     CallState.QUEUED: {ce.AgentConnected: CallCourse._on_connected,
@@ -283,6 +291,7 @@ _ON_EVENT: dict[CallState, dict[type, _Handler]] = {
     CallState.ENDED: {},
 }
 
-_KNOWN = frozenset({ce.CallStarted, ce.CallResumed, ce.DigitReceived, ce.PlaybackEnded,
+_KNOWN = frozenset({ce.CallStarted, ce.CallResumed, ce.DigitReceived, ce.SpeechReceived,
+                    ce.PlaybackEnded,
                     ce.RecordingEnded, ce.LookupAnswered, ce.CallEnded, ce.AgentConnected,
                     ce.Overflowed, ce.HangUpAsked, ce.Requeued, ce.CallbackDecided, ce.Failed})

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from contactcenter.calls.course.states import CallState
 from contactcenter.ivr.commands import Exit
 from contactcenter.ivr.events import LookupAnswered
-from contactcenter.telephony.events import DigitReceived, PlaybackEnded, RecordingEnded
+from contactcenter.telephony.events import (
+    DigitReceived,
+    PlaybackEnded,
+    RecordingEnded,
+    SpeechReceived,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -91,9 +96,10 @@ class Failed:
 
 
 AcdNotice = AgentConnected | Overflowed | HangUpAsked | Requeued
-CourseEvent = (CallStarted | CallResumed | DigitReceived | PlaybackEnded | RecordingEnded
-               | LookupAnswered | CallEnded | AcdNotice | CallbackDecided | Failed)
+CourseEvent = (CallStarted | CallResumed | DigitReceived | SpeechReceived | PlaybackEnded
+               | RecordingEnded | LookupAnswered | CallEnded | AcdNotice | CallbackDecided | Failed)
 
 __all__ = ["AcdNotice", "AgentConnected", "CallEnded", "CallResumed", "CallStarted",
            "CallbackDecided", "CourseEvent", "DigitReceived", "Failed", "HangUpAsked",
-           "LookupAnswered", "Overflowed", "PlaybackEnded", "RecordingEnded", "Requeued"]
+           "LookupAnswered", "Overflowed", "PlaybackEnded", "RecordingEnded", "Requeued",
+           "SpeechReceived"]
