@@ -54,6 +54,8 @@ class CallSummary:
     campaign: str | None = None
     attempt: int | None = None
     record_id: str | None = None
+    #: the engine that carried the call (``asterisk``, ``twilio``, ``sim``)
+    engine: str | None = None
 
 
 _NO_DIAL = DialLinks()
@@ -92,7 +94,7 @@ def _row(call: CallSummary, contact_id: int | None, dial: DialLinks) -> dict[str
             "wrap_seconds": call.wrap_seconds, "hold_seconds": call.hold_seconds,
             "recording": call.recording, "ivr_path": call.ivr_path,
             "disposition": call.disposition, "notes": call.notes, "answers": call.answers,
-            "parties": call.parties}
+            "parties": call.parties, "engine": call.engine[:16] if call.engine else None}
 
 
 async def _fill_in_wrap_up(session: AsyncSession, calls: list[CallSummary]) -> None:

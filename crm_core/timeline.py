@@ -43,7 +43,7 @@ _QUERIES: dict[str, Select[*tuple[Any, ...]]] = {
                Interaction.ivr_path, Interaction.answers, Interaction.notes,
                Interaction.parties, Interaction.case_id, Interaction.lead_id,
                Interaction.campaign_id, Campaign.name.label("campaign"),
-               Interaction.attempt, Interaction.record_id)
+               Interaction.attempt, Interaction.record_id, Interaction.engine)
         .outerjoin(Campaign, Campaign.id == Interaction.campaign_id)
         .order_by(Interaction.started_at.desc(), Interaction.id.desc())),
     "case": (

@@ -79,7 +79,7 @@ def summarise(record: CallRecord) -> CallSummary:
                        notes=record.notes,
                        answers=None if record.answers is None else dict(record.answers),
                        campaign=record.campaign, attempt=record.attempt,
-                       record_id=record.record_id)
+                       record_id=record.record_id, engine=record.engine)
 
 
 class CrmOutbox:

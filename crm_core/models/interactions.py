@@ -54,3 +54,6 @@ class Interaction(Base):
     #: a dialer campaign's call: the list record dialed (``contact:12``, ``lead:7``, or the
     #: uploaded list's own id), so that a record's attempts can be counted again
     record_id: Mapped[str | None] = mapped_column(String(64))
+    #: the engine that carried the call (``asterisk``, ``twilio``, ``sim``); NULL before it
+    #: was recorded
+    engine: Mapped[str | None] = mapped_column(String(16))

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.events.bus import EventBus
-from contactcenter.events.crm_outbox import CrmOutbox
+from contactcenter.events.crm_outbox import CrmOutbox, summarise
 from contactcenter.events.journal import CallJournal
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import make_engine, migrate, sessions
@@ -52,6 +52,25 @@ async def test_a_call_lands_once_on_the_callers_timeline(engine: AsyncEngine) ->
     async with sessions(engine)() as session:
         row = await session.scalar(select(Interaction).where(Interaction.call_id == "c1"))
     assert row is not None and (row.queue, row.ivr_path) == ("support", ["main_menu", "support"])
+
+
+async def test_the_interaction_names_the_engine_its_record_began_on(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    now = time.time()
+    for event in ({"type": "call.arrived", "call_id": "CA1", "time": now, "caller": "+1555",
+                   "dialed": "+15550005000", "engine": "twilio"},
+                  {"type": "call.ended", "call_id": "CA1", "time": now + 1,
+                   "outcome": "hangup"}):
+        journal.append(event)
+    journal.close()
+    (record,) = journal.ended()
+    assert record.engine == "twilio"
+    assert await record_calls(sessions(engine), [summarise(record)]) == 1
+    async with sessions(engine)() as session:
+        engines = await session.scalars(select(Interaction.engine))
+        assert list(engines) == ["twilio"]
 
 
 def _ended_call(journal: CallJournal, bus: EventBus, call_id: str, caller: str) -> None:
