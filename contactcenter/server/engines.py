@@ -46,7 +46,8 @@ def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> Dr
             router.add(ASTERISK, lambda on_event, on_resync: _asterisk(settings, on_event,
                                                                        on_resync))
         else:
-            router.add(TWILIO, lambda on_event, _on_resync: twilio_driver(settings, on_event))
+            router.add(TWILIO, lambda on_event, on_resync: twilio_driver(
+                settings, on_event, on_resync=on_resync))
     engine.send = router.execute
     engine.engine_of = router.engine_of
     return router
