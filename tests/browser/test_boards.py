@@ -141,8 +141,9 @@ async def test_the_live_call_is_on_the_board_with_listen_whisper_and_barge(
         caller = place_call(platform, ADA, "2", hold_ms=6000)
         await watcher.wait_for(lambda e: e["type"] == "call.answered")
         await expect(row).to_have_attribute("data-state", "on_call", timeout=1000)
-        await expect(row.locator('[data-metric="current_call"]')).to_have_text(
-            f"{ADA} · support")
+        current = row.locator('[data-metric="current_call"]')
+        await expect(current).to_have_text(f"{ADA} · support")
+        await expect(current).to_have_attribute("data-engine", "asterisk")  # as recorded
         await expect(row.locator('[data-metric="calls"]')).to_have_text("1")
         for mode in ("listen", "whisper", "barge"):
             await expect(row.locator(f'button[data-mode="{mode}"]')).to_be_visible()

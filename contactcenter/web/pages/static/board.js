@@ -13,6 +13,7 @@ const order = (state) => [...STATES.keys()].indexOf(state);
 const queues = new Map(); // name -> {stats, at}
 const agents = new Map(); // id -> state view + figures
 const callers = new Map(); // call id -> caller number
+const engines = new Map(); // call id -> the engine carrying it (asterisk, twilio, sim)
 const callQueues = new Map(); // call id -> the queue it is in (agent.state does not say)
 // agent id -> their part in their call (`agent.talk`): {call_id, state, to}; only news of
 // a change, so a board opened during a hold learns of it at the next change
@@ -151,6 +152,9 @@ function showAgent(id) {
   const queue = callQueues.get(call) || (agent.queue_call === call ? agent.queue : null);
   cell("current_call").textContent = call
     ? [callers.get(call) || call, queue].filter(Boolean).join(" · ") : "–";
+  const engine = call ? engines.get(call) : undefined;
+  if (engine) { cell("current_call").dataset.engine = engine; cell("current_call").title = `on ${engine}`; }
+  else { delete cell("current_call").dataset.engine; cell("current_call").removeAttribute("title"); }
   cell("calls").textContent = agent.calls ?? 0;
   const monitor = row.querySelector(".monitor");
   monitor.replaceChildren(...(call && agent.state === "on_call"
@@ -221,7 +225,12 @@ async function snapshot() {
   const [q, a, c] = await Promise.all([api("GET", "/api/v1/queues"), api("GET", "/api/v1/agents"),
     api("GET", "/api/v1/calls")]);
   snapshotAt = serverNow();
-  if (c.ok) for (const call of c.body.calls || []) callers.set(call.call_id, call.caller);
+  if (c.ok) {
+    for (const call of c.body.calls || []) {
+      callers.set(call.call_id, call.caller);
+      if (call.engine) engines.set(call.call_id, call.engine);
+    }
+  }
   if (a.ok) {
     for (const [id, view] of Object.entries(a.body.agents || {})) {
       const known = agents.get(id);
@@ -274,7 +283,10 @@ function onEvent(event) {
     case "agent.talk": case "call.consulting": case "call.conference":
       if (event.agent) onTalk(event);
       break;
-    case "call.arrived": callers.set(event.call_id, event.caller); break;
+    case "call.arrived": case "call.dialed": case "call.resumed":
+      callers.set(event.call_id, event.caller);
+      if (event.engine) engines.set(event.call_id, event.engine);
+      break;
     case "call.queued": case "call.offered":
       callQueues.set(event.call_id, event.queue);
       if (callQueues.size > 5000) callQueues.delete(callQueues.keys().next().value);
@@ -289,6 +301,7 @@ function onEvent(event) {
     }
     case "call.ended": // the caller stays named while the agent wraps the call up
       if (callers.size > 5000) callers.delete(callers.keys().next().value);
+      if (engines.size > 5000) engines.delete(engines.keys().next().value);
       break;
     default: break;
   }
@@ -299,6 +312,6 @@ wireSignOut();
 wirePhone();
 startTicking();
 connectEvents({ types: ["queue.stats", "agent.state", "agent.talk", "call.arrived",
-                        "call.queued", "call.offered", "call.answered", "call.ended",
+                        "call.dialed", "call.resumed", "call.queued", "call.offered", "call.answered", "call.ended",
                         "call.consulting", "call.conference"],
                 onEvent, onOpen: snapshot });
