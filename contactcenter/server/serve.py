@@ -138,7 +138,6 @@ def _check_campaigns(settings: Settings, queues: AcdConfig) -> None:
 def banner(settings: Settings, *, terminal: bool) -> str:
     """What is up and where; the demo's passwords only on a terminal (logs keep stdout)."""
     host, port = settings.http_host, settings.http_port
-    sip = f"{settings.asterisk.host}:{settings.asterisk.sip_port}"
     lines = [
         "Contact center is up.",
         f"  agent desktop  http://{host}:{port}/agent",
@@ -146,17 +145,31 @@ def banner(settings: Settings, *, terminal: bool) -> str:
         f"  self-service   http://{host}:{port}/help",
         f"  web and API    http://{host}:{port}/api/v1/openapi.json",
         (f"  event stream   ws://{host}:{port}/api/v1/events (Authorization: Bearer, "
-        "or ?ticket= from POST /api/v1/events/ticket)"),
-        f"  SIP            udp {sip}",
+         "or ?ticket= from POST /api/v1/events/ticket)"),
     ]
+    if "asterisk" in engines_of(settings):
+        lines += _sip_lines(settings)
+    if settings.twilio is not None:
+        voice = f"{settings.twilio.public_url.rstrip('/')}/twilio/voice"
+        lines += [f"  call           {number} on Twilio (its Voice URL: {voice})"
+                  for number in settings.twilio.numbers]
+    return "\n".join(lines + _user_lines(settings, terminal))
+
+
+def _sip_lines(settings: Settings) -> list[str]:
+    """Asterisk's numbers and where phones register."""
+    sip = f"{settings.asterisk.host}:{settings.asterisk.sip_port}"
+    twilio = set(settings.twilio.numbers) if settings.twilio is not None else set()
+    lines = [f"  SIP            udp {sip}"]
     for number, flow in settings.ivr.numbers.items():
-        lines.append(f"  call           sip:{number}@{sip}   (IVR flow {flow!r})")
+        if number not in twilio:
+            lines.append(f"  call           sip:{number}@{sip}   (IVR flow {flow!r})")
     lines.append(f"  baseline IVR   sip:6000@{sip}   (plain dialplan, for comparison)")
     phones = [agent.id for agent in settings.agents]
     if phones:
         lines.append(f"  phones         {', '.join(_ranges(phones))} register at {sip}, "
                      "passwords in the config file")
-    return "\n".join(lines + _user_lines(settings, terminal))
+    return lines
 
 
 def _user_lines(settings: Settings, terminal: bool) -> list[str]:
