@@ -37,6 +37,8 @@ WIRE = Wire(answer_delay=0.1, prompt_seconds=0.2, key_delay=0.1, message_seconds
             customer_answer=0.2, customer_talk=FOREVER)
 #: how long a dialed phone rings before it is answered, and the cause texts of Asterisk
 RING, BUSY_CAUSE = 0.2, "User busy"
+#: a phone nobody answers: its network gives up ringing after this long
+NO_ANSWER_SECONDS = 1.0
 
 
 class ScenarioSwitch(SimSwitch):
@@ -84,8 +86,8 @@ class ScenarioSwitch(SimSwitch):
         if kind == "busy":
             self._later(RING, de.DialUnanswered(call_id=command.call_id, reason="busy",
                                                 cause=BUSY_CAUSE))
-        elif kind == "no_answer":
-            self._later(command.timeout, de.DialUnanswered(
+        elif kind == "no_answer":  # its network gives up ringing first (as on Twilio's line)
+            self._later(min(command.timeout, NO_ANSWER_SECONDS), de.DialUnanswered(
                 call_id=command.call_id, reason="no_answer", cause="No answer"))
         else:
             self._loop.call_later(RING, self._dial_answered, command, kind == "human")
