@@ -13,12 +13,17 @@ from aiohttp import web
 from contactcenter.config.settings import Settings
 from contactcenter.engine.engine import Engine
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.twilio_wiring import add_twilio_routes, twilio_driver
+from contactcenter.server.twilio_wiring import (
+    add_twilio_routes,
+    load_twilio_credentials,
+    twilio_driver,
+)
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.telephony.owners import Owners
 from contactcenter.telephony.router import DriverRouter, OnEvent, Resync
 from contactcenter.telephony.twilio.driver import TwilioDriver
+from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
 
 ASTERISK, TWILIO = "asterisk", "twilio"
 #: the status flag that says an engine can place calls (a campaign dials only then)
@@ -63,11 +68,15 @@ def twilio_of(router: DriverRouter) -> TwilioDriver | None:
     return driver if isinstance(driver, TwilioDriver) else None
 
 
-def add_engine_routes(app: web.Application, router: DriverRouter) -> None:
-    """Twilio's webhooks, when Twilio is one of the engines (checked by their signature)."""
+def add_engine_routes(app: web.Application, router: DriverRouter, settings: Settings) -> None:
+    """When Twilio is one of the engines: its webhooks (checked by their signature), and the
+    access tokens of the agents' browser phones on it."""
     twilio = twilio_of(router)
     if twilio is not None:
         add_twilio_routes(app, twilio)
+        phones = TwilioPhones(load_twilio_credentials(settings),
+                              agents=[agent.id for agent in settings.agents])
+        add_twilio_token_routes(app, phones)
 
 
 async def listen_and_start(site: web.TCPSite, router: DriverRouter) -> None:

@@ -259,7 +259,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
-    add_engine_routes(app, router)  # Twilio's webhooks, when Twilio carries calls
+    add_engine_routes(app, router, settings)  # Twilio's webhooks, when Twilio carries calls
     if engine.campaigns is not None:  # a dial is placed only while each engine can place it
         engine.campaigns.can_dial = lambda: router.ready(CAN_DIAL)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
