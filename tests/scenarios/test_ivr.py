@@ -42,3 +42,31 @@ async def test_a_caller_hears_the_balance_of_their_account(line: Line) -> None:
     await caller.hang_up()
     await caller.gone()
     await event(line, "call.ended", call_id=caller.call_id)
+
+
+async def test_a_caller_leaves_a_voicemail_from_more_options(line: Line) -> None:
+    caller = await line.call_in("+12125550152")
+    await caller.heard(MENU)
+    await caller.press("9")
+    await caller.heard("vm-tocallback")
+    await caller.press("1")
+    recorded = await event(line, "voicemail.recorded", call_id=caller.call_id)
+    assert (recorded["mailbox"], recorded["status"]) == ("main", "done"), recorded
+    assert recorded["duration"] > 0
+    await caller.gone()
+    ended = await event(line, "call.ended", call_id=caller.call_id)
+    assert ended["outcome"] == "voicemail"
+
+
+async def test_a_key_the_menu_has_not_is_refused_and_the_menu_asked_again(
+        line: Line) -> None:
+    caller = await line.call_in("+12125550153")
+    await caller.heard(MENU)
+    await caller.press("7")
+    invalid = await event(line, "ivr.invalid", call_id=caller.call_id)
+    assert (invalid["node"], invalid["digits"], invalid["attempt"]) == ("main_menu", "7", 1)
+    await caller.heard("pbx-invalid")
+    await caller.press("2")
+    queued = await event(line, "call.queued", call_id=caller.call_id)
+    assert queued["queue"] == "support"
+    await caller.hang_up()
