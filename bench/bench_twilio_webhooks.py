@@ -17,7 +17,7 @@ other seeds. The same trials' driver events are replayed straight into the engin
 (``twilio_replay.py``) for the ratio of the Twilio run's CPU to the engine's alone.
 
     python bench/bench_twilio_webhooks.py [--rates 50,200] [--seeds 3] [--seconds 20]
-        [--warmup 15] [--answer-within 2] [--settle 0.05] [--no-search] [--quick]
+        [--warmup 20] [--answer-within 2] [--settle 0.05] [--no-search] [--quick]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
 import pickle
 import socket
 import subprocess
@@ -70,6 +71,7 @@ class Trial:
     generator_cpu: float
     replay: ReplayResult | None = None
     calls: int = 0
+    load: float = 0.0  #: the machine's 1-minute load average at the trial's end
 
     @property
     def achieved(self) -> float:
@@ -110,7 +112,9 @@ async def platform(args: argparse.Namespace, api_base: str) -> AsyncIterator[str
     process = await asyncio.create_subprocess_exec(
         sys.executable, str(BENCH / "twilio_platform.py"), "--port", str(port),
         "--api-base", api_base, "--answer-within", str(args.answer_within),
-        "--settle", str(args.settle), stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
+        "--settle", str(args.settle),
+        *(["--profile", args.profile] if args.profile else []),
+        stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
     try:
         assert process.stdout is not None
         line = await asyncio.wait_for(process.stdout.readline(), 60)
@@ -160,7 +164,8 @@ async def trial(phone: Phone, base: str, rate: float, seed: int,
     result = Trial(rate=rate, seed=seed, seconds=end - begin,
                    latencies=[s.latency for s in window], by_kind=by_kind, errors=errors,
                    lag_p99=percentile([s.lag for s in window], 0.99) or 0.0,
-                   server=server, generator_cpu=generator_cpu, calls=count)
+                   server=server, generator_cpu=generator_cpu, calls=count,
+                   load=os.getloadavg()[0])
     if trace is not None:
         result.replay = await replay(trace)
     _say(result)
@@ -250,7 +255,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="webhooks per second of the fixed-rate trials")
     parser.add_argument("--seeds", type=int, default=3, help="trials per rate (seeds 1..N)")
     parser.add_argument("--seconds", type=float, default=20.0, help="measured per trial")
-    parser.add_argument("--warmup", type=float, default=15.0, help="before the measure")
+    parser.add_argument("--warmup", type=float, default=20.0, help="before the measure")
     parser.add_argument("--answer-within", type=float, default=2.0,
                         help="the twilio.answer_within setting (default 2, serve's)")
     parser.add_argument("--settle", type=float, default=0.05,
@@ -259,6 +264,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="skip the sustained-rate search")
     parser.add_argument("--no-replay", dest="replay", action="store_false",
                         help="skip the engine-alone replay")
+    parser.add_argument("--profile", help="the platform's cProfile statistics, to this file")
     parser.add_argument("--max-rate", type=float, default=1500.0)
     parser.add_argument("--log", default="/tmp/bench_twilio_platform.log",
                         help="the platform process's stderr")

@@ -15,7 +15,9 @@ Besides the webhooks it answers two routes of its own, open like the webhooks:
 
 The phases are timed by wrapping the driver's parts from outside; nothing in the driver
 changes. ``--settle`` sets the driver's settle time (a constructor argument that the
-settings do not expose); ``--answer-within`` is the ``twilio.answer_within`` setting.
+settings do not expose); ``--answer-within`` is the ``twilio.answer_within`` setting. The stats also count the
+event loop's stalls (busy, or the process not running) and the collector's pauses, and
+``--profile PATH`` writes cProfile's statistics of the whole run.
 
     python bench/twilio_platform.py --port 8099 --api-base http://127.0.0.1:8098
 """
@@ -24,6 +26,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import cProfile
+import gc
 import json
 import pickle
 import signal
@@ -162,6 +166,34 @@ def instrument_rest(driver: TwilioDriver, meter: Meter) -> None:
     driver.sender.send = timed_send  # type: ignore[method-assign]
 
 
+async def watch_loop(meter: Meter, every: float = 0.005, late: float = 0.020) -> None:
+    """Stalls of the event loop: a tick more than ``late`` behind is one; whether the
+    process was running meanwhile (its CPU time moved: work or the collector) or was
+    not (the machine ran something else) tells the two apart."""
+    loop = asyncio.get_running_loop()
+    while True:
+        due, cpu = loop.time() + every, time.process_time()
+        await asyncio.sleep(every)
+        behind = loop.time() - due
+        if behind > late:
+            busy = (time.process_time() - cpu) / (behind + every)
+            meter.add("stall_busy" if busy >= 0.5 else "stall_descheduled", behind)
+            meter.seconds["stall_max"] = max(meter.seconds["stall_max"], behind)
+
+
+def watch_collector(meter: Meter) -> None:
+    """The cyclic garbage collector's pauses, by generation (they stop the loop)."""
+    started = [0.0]
+
+    def collected(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started[0] = time.perf_counter()
+        else:
+            meter.add(f"gc_gen{info['generation']}", time.perf_counter() - started[0])
+
+    gc.callbacks.append(collected)
+
+
 def timing_middleware(meter: Meter) -> Callable[..., Awaitable[web.StreamResponse]]:
     @web.middleware
     async def timed(request: web.Request,
@@ -235,6 +267,11 @@ async def serve(args: argparse.Namespace) -> None:
         await driver.start()  # before the app listens, as serve does
         instrument_rest(driver, meter)
         await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        watcher = asyncio.ensure_future(watch_loop(meter))
+        watch_collector(meter)
+        profile = cProfile.Profile() if args.profile else None
+        if profile is not None:
+            profile.enable()
         print("ready", flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -243,6 +280,10 @@ async def serve(args: argparse.Namespace) -> None:
         try:
             await stop.wait()
         finally:
+            if profile is not None:
+                profile.disable()
+                profile.dump_stats(args.profile)
+            watcher.cancel()
             await runner.cleanup()
             await driver.stop()
             await close()
@@ -254,6 +295,7 @@ def main() -> None:
     parser.add_argument("--api-base", required=True)
     parser.add_argument("--answer-within", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=0.05)
+    parser.add_argument("--profile", help="write cProfile's statistics here at the end")
     args = parser.parse_args()
     import logging
     logging.basicConfig(level=logging.ERROR)  # the load's warnings would be the figures' cost

@@ -45,14 +45,14 @@ def _spread(values: list[float]) -> str:
 
 def _trial_rows(trials: list[Any]) -> list[str]:
     rows = [("| rate/s | seed | calls | webhooks | achieved/s | p50 ms | p99 ms | max ms "
-            "| errors | platform CPU (cores) | send lag p99 ms | p99 < 100 ms |"),
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+            "| errors | platform CPU (cores) | send lag p99 ms | load | p99 < 100 ms |"),
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for t in trials:
         cores = t.server["cpu"] / t.server["wall"]
         rows.append(f"| {t.rate:.0f} | {t.seed} | {t.calls} | {len(t.latencies)} "
                     f"| {t.achieved:.1f} | {_ms(t.p(0.5))} | {_ms(t.p(0.99))} "
                     f"| {_ms(max(t.latencies, default=None))} | {t.errors} | {cores:.2f} "
-                    f"| {_ms(t.lag_p99)} | {'yes' if t.holds() else 'no'} |")
+                    f"| {_ms(t.lag_p99)} | {t.load:.1f} | {'yes' if t.holds() else 'no'} |")
     return rows
 
 
@@ -115,6 +115,23 @@ def _phases(fixed: list[Any]) -> list[str]:
     return rows
 
 
+def _stalls(fixed: list[Any]) -> list[str]:
+    rows = [("| rate/s | loop stalls > 20 ms, busy: count, s | not running: count, s "
+            "| longest ms | collector: gen 0 / 1 / 2 pauses, s in all |"),
+            "| --- | --- | --- | --- | --- |"]
+    for rate in sorted({t.rate for t in fixed}):
+        trials = [t for t in fixed if t.rate == rate]
+        sec, cnt = _pooled(trials)
+        longest = max(t.server["seconds"].get("stall_max", 0.0) for t in trials)
+        gcs = " / ".join(f"{cnt.get(f'gc_gen{g}', 0)}" for g in range(3))
+        gc_s = sum(sec.get(f"gc_gen{g}", 0.0) for g in range(3))
+        rows.append(f"| {rate:.0f} | {cnt.get('stall_busy', 0)}, {sec.get('stall_busy', 0):.2f} "
+                    f"| {cnt.get('stall_descheduled', 0)}, "
+                    f"{sec.get('stall_descheduled', 0):.2f} | {longest * 1000:.0f} "
+                    f"| {gcs}, {gc_s:.2f} |")
+    return rows
+
+
 def _replays(fixed: list[Any]) -> list[str]:
     rows = [("| rate/s | webhooks | platform on Twilio, CPU ms per webhook "
             "| engine alone, CPU ms per webhook | ratio | engine: event to command p50 / p99 ms |"),
@@ -143,7 +160,8 @@ def print_report(runs: Any, elapsed: float, argv: list[str]) -> None:
              "Fixed rates:", "", *_trial_rows(runs.fixed), "", *_summary(runs.fixed), "",
              "By webhook:", "", *_kinds(runs.fixed), "",
              "Where the time goes (means over the measured parts):", "",
-             *_phases(runs.fixed), ""]
+             *_phases(runs.fixed), "", "The platform's event loop (all trials of a rate):", "",
+             *_stalls(runs.fixed), ""]
     if any(t.replay for t in runs.fixed):
         lines += ["The same events into the engine alone (seed 1):", "",
                   *_replays(runs.fixed), ""]
