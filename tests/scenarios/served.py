@@ -43,19 +43,11 @@ ROOT = Path(__file__).resolve().parents[2]
 ADMIN_USER = ("admin", "demo-admin-pass")
 
 
-@dataclass
-class Served:
-    """The running platform as its users reach it; ``http_port`` and ``token`` are what
-    ``tests.integration.platform.EventWatcher`` reads."""
+class Reachable:
+    """The platform's API as its users reach it: ``base_url`` and the admin's ``token``."""
 
     base_url: str
-    http_port: int
     token: str
-    settings: Settings
-    engine: Engine
-    #: the Twilio driver, when Twilio carries the calls
-    twilio: TwilioDriver | None
-    app: web.Application
 
     async def api(self, method: str, path: str, body: Any = None, *,
                   token: str | None = None, expect: int | None = 200) -> Any:
@@ -74,6 +66,21 @@ class Served:
                 json={"username": username, "password": password}) as answer:
             assert answer.status == 200, await answer.text()
             return str((await answer.json())["token"])
+
+
+@dataclass
+class Served(Reachable):
+    """The platform running in this process; ``http_port`` and ``token`` are what
+    ``tests.integration.platform.EventWatcher`` reads."""
+
+    base_url: str
+    http_port: int
+    token: str
+    settings: Settings
+    engine: Engine
+    #: the Twilio driver, when Twilio carries the calls
+    twilio: TwilioDriver | None
+    app: web.Application
 
 
 def write_settings(folder: Path, *, sections: Mapping[str, Any]) -> Path:

@@ -54,6 +54,8 @@ class ScenarioSwitch(SimSwitch):
     async def execute(self, command: dc.DriverCommand) -> None:
         if isinstance(command, dc.PlayMedia):
             self.heard[command.call_id].extend(command.media)
+        if isinstance(command, dc.RecordMessage) and command.beep:
+            self.heard[command.call_id].append("beep")  # the message is being taken
         if isinstance(command, dc.PlaceDial):
             self._place(command)
             return

@@ -44,6 +44,8 @@ class TwilioCall:
     conference: str | None = None
     left: asyncio.Event = field(default_factory=asyncio.Event)  #: set as it leaves it
     dial_action: str = ""
+    #: a ``<Record>`` under way: its action, and when it started
+    recording: tuple[str, float] | None = None
     #: what the caller heard: each ``<Play>``'s file name without its extension, each
     #: ``<Say>``'s words, in order
     heard: list[str] = field(default_factory=list)

@@ -62,7 +62,7 @@ class Timing:
     gather_scale: float = 0.2  #: a ``<Gather timeout>`` second lasts this long
     ring: float = 0.1  #: a phone rings this long before it is answered
     amd: float = 0.2  #: the detector's verdict comes this long after the answer
-    message: float = 0.3  #: a message left to ``<Record>``
+    message: float = 1.0  #: a message left to ``<Record>``
     no_answer: float = 1.0  #: a phone nobody answers rings this long (see the docstring)
 
 
@@ -135,6 +135,8 @@ class TwilioEmulator:
             return
         await self._stop(call)
         call.status = "completed"
+        if call.recording is not None:  # the message is kept, and the action told
+            await self._recorded(call, "hangup")
         if call.conference is not None:
             await self.conferences.leave(call, reason)
             if call.dial_action:
@@ -278,13 +280,25 @@ class TwilioEmulator:
                                       verb.get("method", "POST"))
 
     async def _record(self, call: TwilioCall, verb: ET.Element) -> str | None:
+        """A message of ``Timing.message`` seconds; a caller who hangs up first leaves
+        what they said (``hang_up`` posts the action with ``Digits=hangup``)."""
+        call.recording = (verb.get("action", ""), asyncio.get_running_loop().time())
+        if verb.get("playBeep", "true") == "true":
+            call.heard.append("beep")
         await asyncio.sleep(self.timing.message)
-        seconds = max(1, round(self.timing.message))
-        return await self.poster.post(verb.get("action", ""), call.form(
-            RecordingSid="RE" + call.sid[2:], RecordingDuration=str(seconds),
+        return await self._recorded(call, "hangup", verb.get("method", "POST"))
+
+    async def _recorded(self, call: TwilioCall, digits: str, method: str = "POST") -> str:
+        """``<Record>``'s action (https://www.twilio.com/docs/voice/twiml/record#action)."""
+        assert call.recording is not None
+        (action, since), call.recording = call.recording, None
+        seconds = max(1, round(asyncio.get_running_loop().time() - since))
+        recording = "RE" + call.sid[2:]
+        return await self.poster.post(action, call.form(
+            RecordingSid=recording, RecordingDuration=str(seconds),
             RecordingUrl=f"https://api.twilio.com/2010-04-01/Accounts/"
-                         f"{call.form()['AccountSid']}/Recordings/RE{call.sid[2:]}",
-            Digits="hangup"), verb.get("method", "POST"))
+                         f"{call.form()['AccountSid']}/Recordings/{recording}",
+            Digits=digits), method)
 
     async def _pause(self, call: TwilioCall, verb: ET.Element) -> None:
         await asyncio.sleep(float(verb.get("length", "1")) * self.timing.gather_scale)
