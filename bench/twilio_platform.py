@@ -48,6 +48,7 @@ from aiohttp import web
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
+from contactcenter.server.heap import settle_after_start
 from contactcenter.server.serve import _wire, check_config
 from contactcenter.telephony.twilio import driver as driver_module
 from contactcenter.telephony.twilio.driver import TwilioDriver
@@ -166,7 +167,7 @@ def instrument_rest(driver: TwilioDriver, meter: Meter) -> None:
     driver.sender.send = timed_send  # type: ignore[method-assign]
 
 
-async def watch_loop(meter: Meter, every: float = 0.005, late: float = 0.020) -> None:
+async def watch_loop(meter: Meter, every: float = 0.010, late: float = 0.020) -> None:
     """Stalls of the event loop: a tick more than ``late`` behind is one; whether the
     process was running meanwhile (its CPU time moved: work or the collector) or was
     not (the machine ran something else) tells the two apart."""
@@ -267,6 +268,7 @@ async def serve(args: argparse.Namespace) -> None:
         await driver.start()  # before the app listens, as serve does
         instrument_rest(driver, meter)
         await web.TCPSite(runner, "127.0.0.1", args.port).start()
+        settle_after_start()  # as serve does: the start's objects out of the collector
         watcher = asyncio.ensure_future(watch_loop(meter))
         watch_collector(meter)
         profile = cProfile.Profile() if args.profile else None

@@ -117,31 +117,31 @@ def _phases(fixed: list[Any]) -> list[str]:
 
 def _stalls(fixed: list[Any]) -> list[str]:
     rows = [("| rate/s | loop stalls > 20 ms, busy: count, s | not running: count, s "
-            "| longest ms | collector: gen 0 / 1 / 2 pauses, s in all |"),
+            "| longest ms | collector pauses, gen 0 / 1 / 2: count, s |"),
             "| --- | --- | --- | --- | --- |"]
     for rate in sorted({t.rate for t in fixed}):
         trials = [t for t in fixed if t.rate == rate]
         sec, cnt = _pooled(trials)
         longest = max(t.server["seconds"].get("stall_max", 0.0) for t in trials)
-        gcs = " / ".join(f"{cnt.get(f'gc_gen{g}', 0)}" for g in range(3))
-        gc_s = sum(sec.get(f"gc_gen{g}", 0.0) for g in range(3))
+        gcs = " / ".join(f"{cnt.get(f'gc_gen{g}', 0)}, {sec.get(f'gc_gen{g}', 0.0):.2f}"
+                         for g in range(3))
         rows.append(f"| {rate:.0f} | {cnt.get('stall_busy', 0)}, {sec.get('stall_busy', 0):.2f} "
                     f"| {cnt.get('stall_descheduled', 0)}, "
                     f"{sec.get('stall_descheduled', 0):.2f} | {longest * 1000:.0f} "
-                    f"| {gcs}, {gc_s:.2f} |")
+                    f"| {gcs} |")
     return rows
 
 
 def _replays(fixed: list[Any]) -> list[str]:
-    rows = [("| rate/s | webhooks | platform on Twilio, CPU ms per webhook "
+    rows = [("| rate/s | seed | webhooks | platform on Twilio, CPU ms per webhook "
             "| engine alone, CPU ms per webhook | ratio | engine: event to command p50 / p99 ms |"),
-            "| --- | --- | --- | --- | --- | --- |"]
+            "| --- | --- | --- | --- | --- | --- | --- |"]
     for t in fixed:
         if t.replay is None:
             continue
         hooks = t.server["counts"].get("request", 0) or 1
         twilio_ms, alone_ms = t.server["cpu"] / hooks, t.replay.cpu / hooks
-        rows.append(f"| {t.rate:.0f} | {hooks} | {twilio_ms * 1000:.2f} | {alone_ms * 1000:.2f} "
+        rows.append(f"| {t.rate:.0f} | {t.seed} | {hooks} | {twilio_ms * 1000:.2f} | {alone_ms * 1000:.2f} "
                     f"| {twilio_ms / alone_ms:.1f}x | {_ms(t.replay.reaction_p50)} / "
                     f"{_ms(t.replay.reaction_p99)} |")
     return rows
@@ -163,7 +163,7 @@ def print_report(runs: Any, elapsed: float, argv: list[str]) -> None:
              *_phases(runs.fixed), "", "The platform's event loop (all trials of a rate):", "",
              *_stalls(runs.fixed), ""]
     if any(t.replay for t in runs.fixed):
-        lines += ["The same events into the engine alone (seed 1):", "",
+        lines += ["The same events into the engine alone (one row per trial):", "",
                   *_replays(runs.fixed), ""]
     if args.search:
         lines += ["Sustained rate (p99 < 100 ms):", "", *_trial_rows(runs.search + runs.confirm),
