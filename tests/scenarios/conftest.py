@@ -57,7 +57,7 @@ def _campaigns(folder: Path) -> dict[str, Any]:
 
 LINES = {"sim": sim_line, "twilio": twilio_line}
 #: every driver; a scenario module leaves out (and says why) one it cannot run on
-DRIVERS = ["asterisk", "sim", "twilio"]
+DRIVERS = [pytest.param("asterisk", marks=pytest.mark.asterisk), "sim", "twilio"]
 
 
 @pytest.fixture(scope="session")
@@ -100,7 +100,6 @@ def asterisk_platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install
 @pytest.fixture(params=DRIVERS)
 async def line(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Line]:
     if request.param == "asterisk":
-        request.applymarker(pytest.mark.asterisk)
         platform = request.getfixturevalue("asterisk_platform")
         async with asterisk_line(platform, tmp_path) as running:
             yield running
