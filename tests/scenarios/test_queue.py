@@ -1,7 +1,8 @@
 """Queue to agent, over every driver: a caller picks support in the menu, the agent's
 phone rings and is answered, they talk, the caller hangs up, the agent wraps up and is
-available again; the call's record and CRM interaction say so. And an abandon: the
-caller hangs up while the agent's phone still rings."""
+available again; the call's record and CRM interaction say so. An abandon: the caller
+hangs up while the agent's phone still rings. Call control: the agent holds the caller,
+resumes, and ends the call from their phone."""
 
 from __future__ import annotations
 
@@ -50,3 +51,24 @@ async def test_a_caller_who_hangs_up_while_the_agent_rings_abandons(line: Line) 
     await event(line, "agent.state", agent=AGENT, state="available", after=ringing)
     crm = await interaction(line, caller.call_id)
     assert crm["outcome"] == ended["outcome"]
+
+
+async def test_an_agent_holds_and_resumes_the_caller_then_hangs_up(line: Line) -> None:
+    phone = await line.phone(AGENT)
+    await sign_in(line, AGENT)
+    caller = await line.call_in("+12125550162")
+    await caller.heard(MENU)
+    await caller.press("2")
+    await event(line, "call.answered", call_id=caller.call_id)
+    token = await line.platform.login(AGENT, "demo-agent101-pass")
+    control = f"/api/v1/calls/{caller.call_id}/control"
+    held = await line.platform.api("POST", control, {"action": "hold"}, token=token)
+    assert held["state"] == "holding"
+    await event(line, "call.held", call_id=caller.call_id)
+    resumed = await line.platform.api("POST", control, {"action": "resume"}, token=token)
+    assert resumed["state"] == "talking" and resumed["held_total"] > 0
+    await event(line, "call.retrieved", call_id=caller.call_id)
+    await phone.hang_up()  # the agent ends the call: the caller is hung up too
+    await caller.gone()
+    ended = await event(line, "call.ended", call_id=caller.call_id)
+    assert ended["outcome"] == "answered"
