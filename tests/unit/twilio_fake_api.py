@@ -103,6 +103,9 @@ class FakeTwilio:
                 found = pattern.search(request.path)
                 if found:
                     self.listed.append((request.path, request.query_string))
+                    if self.script:
+                        answer = self.script.pop(0)
+                        return web.json_response(answer.body, status=answer.status)
                     return web.json_response(self._page(request, key, found))
         posted = await request.post()
         form = tuple((key, str(value)) for key, value in posted.items())

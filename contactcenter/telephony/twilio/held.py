@@ -86,17 +86,16 @@ class HeldCommands:
 
     async def _deadline(self, call_id: str) -> None:
         loop = asyncio.get_running_loop()
-        while True:
-            since = self._since.get(call_id)
-            if since is None:
-                return  # carried out, or ended
+        while (since := self._since.get(call_id)) is not None:  # None: carried out, ended
             late = since + self.within - loop.time()
             if late > 0:
                 await asyncio.sleep(late)
             elif call_id in self.creating:
                 self._since[call_id] = loop.time()  # its create is still on its way
-            else:  # released by it, or held anew meanwhile: then the loop waits again
+            else:
                 await self._expired(call_id)
+                if self._since.get(call_id) == since:  # not expired after all: later
+                    await asyncio.sleep(self.within)
 
     async def close(self) -> None:
         """Cancel the deadlines (the driver stops)."""
