@@ -82,6 +82,18 @@ class ScenarioSwitch(SimSwitch):
         leg.timers.append(self._loop.call_later(command.timeout, self._gone,
                                                 command.leg_id, NO_ANSWER))
 
+    def _dial(self, command: dc.DialCustomer) -> None:
+        """A customer called back (or clicked) answers unless the number's kind says busy
+        or no answer: then the leg ends with Asterisk's cause text."""
+        kind = self.callees.get(command.number, "human")
+        if kind in ("human", "machine"):
+            super()._dial(command)
+            return
+        self._channels[command.leg_id] = _Channel(command.leg_id)
+        seconds, cause = (RING, BUSY_CAUSE) if kind == "busy" else (
+            min(command.timeout, NO_ANSWER_SECONDS), NO_ANSWER)
+        self._loop.call_later(seconds, self._gone, command.leg_id, cause)
+
     def _place(self, command: dc.PlaceDial) -> None:
         """A campaign's dial, answered as the number's kind says (a person by default)."""
         kind = self.callees.get(command.number, "human")

@@ -1,10 +1,23 @@
 """Calls the platform places, over every driver: a callback a caller asked for in the
-queue (the agent's phone rings first, then the customer's, and the two talk), and
-click-to-talk (an agent calls a number from the desktop API)."""
+queue (the agent's phone rings first, then the customer's, and the two talk), a
+callback whose customer is busy or does not answer, and click-to-talk (an agent calls a
+number from the desktop API).
+
+The callback nobody answers runs on the sim only. Not on Twilio: Twilio's
+``no-answer`` reaches the callback as the cause ``no-answer (SIP 480)``, which the
+callback's outcome words (``calls.callback.attempt.outcome_word``, written for Asterisk's
+"No answer") do not know, so the attempt is recorded ``callback_failed`` where the other
+drivers record ``callback_no_answer`` (reported). Not on Asterisk: its unanswered
+customer rings until the platform gives up (``dial_callees``' number that never
+answers), which would hold the run for the whole ring timeout.
+"""
 
 from __future__ import annotations
 
-from tests.scenarios.lines import Line, event, interaction, sign_in
+import pytest
+
+from tests.integration.dial_callees import BUSY, NO_ANSWER, number
+from tests.scenarios.lines import Kind, Line, event, interaction, sign_in
 
 MENU = "basic-pbx-ivr-main"
 AGENT = "agent101"
@@ -34,6 +47,35 @@ async def test_a_caller_left_waiting_is_called_back_through_an_agent(line: Line)
         "outbound", AGENT, "sales")
     crm = await interaction(line, dialed["call_id"])
     assert (crm["direction"], crm["outcome"]) == ("outbound", "answered")
+
+
+async def _called_back_in_vain(line: Line, customer: str, kind: Kind) -> dict[str, object]:
+    """The caller at ``customer`` waits past the sales queue's limit; called back, their
+    phone does as ``kind`` says; the end of that attempt."""
+    await line.phone(AGENT)
+    line.callee(customer, kind)
+    caller = await line.call_in(customer)
+    await caller.heard(MENU)
+    await caller.press("1")
+    await event(line, "call.overflowed", call_id=caller.call_id)
+    await caller.gone()
+    await sign_in(line, AGENT)
+    dialed = await event(line, "call.dialed", origin=caller.call_id)
+    ended = await event(line, "call.ended", call_id=dialed["call_id"])
+    freed = await event(line, "agent.state", agent=AGENT, state="available", after=dialed)
+    assert freed["agent"] == AGENT  # the agent's phone was hung up, the agent is free
+    return ended
+
+
+async def test_a_busy_customer_ends_the_callback_attempt(line: Line) -> None:
+    ended = await _called_back_in_vain(line, number(BUSY, 5), "busy")
+    assert ended["outcome"] == "callback_busy"
+
+
+@pytest.mark.parametrize("line", ["sim"], indirect=True)
+async def test_a_customer_who_does_not_answer_ends_the_callback_attempt(line: Line) -> None:
+    ended = await _called_back_in_vain(line, number(NO_ANSWER, 5), "no_answer")
+    assert ended["outcome"] == "callback_no_answer"
 
 
 async def test_an_agent_clicks_a_number_and_talks_to_the_customer(line: Line) -> None:
