@@ -30,8 +30,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import defaultdict
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,7 +47,8 @@ from contactcenter.telephony.twilio.book import CallBook
 from contactcenter.telephony.twilio.credentials import CredentialsError, TwilioCredentials
 from contactcenter.telephony.twilio.held import HeldCommands
 from contactcenter.telephony.twilio.hooks import Setup
-from contactcenter.telephony.twilio.listing import what_twilio_has
+from contactcenter.telephony.twilio.lanes import Lanes
+from contactcenter.telephony.twilio.listing import take_up
 from contactcenter.telephony.twilio.replay import SIZE, ReplayBook
 from contactcenter.telephony.twilio.rest import API_BASE, DEFAULT_LIMITS, Limits, RestSender
 from contactcenter.telephony.twilio.resync import LegInfo
@@ -91,26 +91,6 @@ class _Open:
     xml: str = ""
 
 
-class _Lanes:
-    """One lock per call id, dropped when nobody holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._users: defaultdict[str, int] = defaultdict(int)
-
-    @contextlib.asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
-
-
 class TwilioDriver:
     """``api_base``: where REST requests go (Twilio's API; a local server in tests).
     ``state_file``: the books on disk (none: nothing survives a restart); ``hold_within``:
@@ -134,7 +114,7 @@ class TwilioDriver:
                                   self._hold_expired)
         #: campaign dials placed and not yet answered or unanswered: leg id -> dial id
         self._dials: dict[str, str] = {}
-        self._lanes = _Lanes()
+        self._lanes = Lanes()
         self._docs = 0
         self._epoch = f"{int(time.time()):x}"
         self._http: Any = None
@@ -152,22 +132,8 @@ class TwilioDriver:
     async def _resync(self) -> None:
         """The books on disk, then what Twilio has now (it wins), then the engine's view."""
         assert self.sender is not None
-        answers, legs = self._file.load() if self._file is not None else ([], [])
-        for key, xml in answers:
-            self._replays.restore(key, xml)
-        self.book.call_sids.update((leg.leg_id, leg.sid) for leg in legs)
-        try:
-            view = await what_twilio_has(self.sender, self.setup, legs)
-        except Exception as exc:  # noqa: BLE001 - the webhooks must be served all the same
-            log.warning("Twilio's calls in progress could not be listed (%s): the calls of "
-                        "before the start are not picked up", exc)
-            return
-        self.book.resynced(view)
-        if self._file is not None:
-            self._file.keep_legs(view.call_sids)
-        log.info("Twilio resync: %d callers, %d answered legs, %d calls of the platform "
-                 "in progress", len(view.live), len(view.legs), len(view.present))
-        if self._on_resync is not None:
+        view = await take_up(self.sender, self.setup, self._file, self._replays, self.book)
+        if view is not None and self._on_resync is not None:
             self._on_resync(view.live, view.legs, view.present)
 
     async def wait_connected(self, timeout: float) -> None:

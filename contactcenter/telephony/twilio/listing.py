@@ -9,14 +9,20 @@ and the conference and participant pages):
 - ``GET Conferences.json?Status=in-progress``, and ``Conferences/{CF}/Participants.json``
   of each one whose friendly name is a bridge of the platform's calls (every conference
   listed, since only its participants tell).
+
+``take_up`` puts the driver's books back at start: the answers and legs on disk first,
+then what the lists say, which wins for which calls still exist.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from contactcenter.telephony.twilio.book import CallBook
 from contactcenter.telephony.twilio.hooks import Setup
+from contactcenter.telephony.twilio.replay import ReplayBook
 from contactcenter.telephony.twilio.rest import RestSender
 from contactcenter.telephony.twilio.resync import (
     LISTED_STATUSES,
@@ -30,7 +36,10 @@ from contactcenter.telephony.twilio.resync import (
     participants_of,
     resynced,
 )
+from contactcenter.telephony.twilio.store import BookFile
 from contactcenter.telephony.twilio.translate import RestRequest
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 #: items per page (Twilio's largest)
@@ -81,3 +90,25 @@ async def what_twilio_has(sender: RestSender, setup: Setup,
     calls = await list_calls(sender, setup)
     conferences = await list_conferences(sender, setup)
     return resynced(calls, conferences, legs, setup.numbers)
+
+
+async def take_up(sender: RestSender, setup: Setup, file: BookFile | None,
+                  replays: ReplayBook, book: CallBook) -> Resynced | None:
+    """The books back after a restart; the engine's view, or None if Twilio could not
+    be asked (the legs on disk are then taken as they are)."""
+    answers, legs = file.load() if file is not None else ([], [])
+    for key, xml in answers:
+        replays.restore(key, xml)
+    book.call_sids.update((leg.leg_id, leg.sid) for leg in legs)
+    try:
+        view = await what_twilio_has(sender, setup, legs)
+    except Exception as exc:  # noqa: BLE001 - the webhooks must be served all the same
+        log.warning("Twilio's calls in progress could not be listed (%s): the calls of "
+                    "before the start are not picked up", exc)
+        return None
+    book.resynced(view)
+    if file is not None:
+        file.keep_legs(view.call_sids)
+    log.info("Twilio resync: %d callers, %d answered legs, %d calls of the platform in "
+             "progress", len(view.live), len(view.legs), len(view.present))
+    return view
