@@ -1,7 +1,7 @@
 """Calls the platform places, over every driver: a callback a caller asked for in the
 queue (the agent's phone rings first, then the customer's, and the two talk), a
 callback whose customer is busy or does not answer, and click-to-talk (an agent calls a
-number from the desktop API).
+number from the desktop API: a customer who answers, and a busy one).
 
 The callback nobody answers runs on the sim only. Not on Twilio: Twilio's
 ``no-answer`` reaches the callback as the cause ``no-answer (SIP 480)``, which the
@@ -84,7 +84,7 @@ async def test_an_agent_clicks_a_number_and_talks_to_the_customer(line: Line) ->
     token = await line.platform.login(AGENT, "demo-agent101-pass")
     placed = await line.platform.api("POST", "/api/v1/click-to-talk",
                                      {"number": "+1 (212) 555-0180"}, token=token,
-                                     expect=None)
+                                     expect=202)
     assert placed.get("number") == "+12125550180", placed
     answered = await event(line, "call.answered", call_id=placed["call_id"])
     assert answered["agent"] == AGENT
@@ -95,3 +95,18 @@ async def test_an_agent_clicks_a_number_and_talks_to_the_customer(line: Line) ->
     assert ended["outcome"] == "answered"
     crm = await interaction(line, placed["call_id"])
     assert (crm["direction"], crm["agent"]) == ("outbound", AGENT)
+
+
+async def test_a_busy_number_an_agent_clicks_ends_as_busy(line: Line) -> None:
+    await line.phone(AGENT)
+    await sign_in(line, AGENT)
+    customer = number(BUSY, 6)
+    line.callee(customer, "busy")
+    token = await line.platform.login(AGENT, "demo-agent101-pass")
+    placed = await line.platform.api("POST", "/api/v1/click-to-talk", {"number": customer},
+                                     token=token, expect=202)
+    ended = await event(line, "call.ended", call_id=placed["call_id"])
+    assert ended["outcome"] == "busy"
+    record = await line.platform.api("GET", f"/api/v1/calls/{placed['call_id']}")
+    assert (record["direction"], record["outcome"]) == ("outbound", "busy")
+    await event(line, "agent.state", agent=AGENT, state="available", after=ended)
