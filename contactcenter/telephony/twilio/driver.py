@@ -320,6 +320,8 @@ class TwilioDriver:
                 await self._deliver(document, update)
             else:
                 skipped = True
+        if isinstance(command, dc.PlaceDial):  # unanswered until it answers or ends
+            self._dials[command.leg_id] = command.call_id
         for request in action.requests:
             leg = getattr(command, "leg_id", "") if request.path.endswith("/Calls.json") else ""
             answer = await self._create(request, leg) if leg else await self.sender.send(
@@ -346,8 +348,6 @@ class TwilioDriver:
     def _placed(self, command: dc.DriverCommand, leg: str, sid: str) -> None:
         """A leg Twilio created: booked (on disk too), and its held commands tried again."""
         self.book.call_sids[leg] = sid
-        if isinstance(command, dc.PlaceDial):
-            self._dials[leg] = command.call_id
         if self._file is not None:
             self._file.leg(LegInfo(
                 leg_id=leg, sid=sid, call_id=command.call_id,
