@@ -1,8 +1,9 @@
 """Queue to agent, over every driver: a caller picks support in the menu, the agent's
 phone rings and is answered, they talk, the caller hangs up, the agent wraps up and is
 available again; the call's record and CRM interaction say so. An abandon: the caller
-hangs up while the agent's phone still rings. Call control: the agent holds the caller,
-resumes, and ends the call from their phone."""
+hangs up while the agent's phone still rings. A phone left ringing: the call goes to the
+next agent, the first is paused. Call control: the agent holds the caller, resumes, and
+ends the call from their phone."""
 
 from __future__ import annotations
 
@@ -72,3 +73,26 @@ async def test_an_agent_holds_and_resumes_the_caller_then_hangs_up(line: Line) -
     await caller.gone()
     ended = await event(line, "call.ended", call_id=caller.call_id)
     assert ended["outcome"] == "answered"
+
+
+async def test_a_phone_left_ringing_passes_the_call_to_the_next_agent(line: Line) -> None:
+    await line.phone(AGENT, answers=False)
+    await sign_in(line, AGENT)
+    await line.phone("agent102")
+    await sign_in(line, "agent102")  # idle for less time: offered second
+    caller = await line.call_in("+12125550163")
+    await caller.heard(MENU)
+    await caller.press("2")
+    first = await event(line, "call.offered", call_id=caller.call_id)
+    assert first["agent"] == AGENT
+    missed = await event(line, "agent.state", agent=AGENT, state="paused", after=first)
+    assert missed["reason"] == "ring_timeout"  # the queue's after_ring_timeout: not ready
+    second = await event(line, "call.offered", call_id=caller.call_id, after=first)
+    assert second["agent"] == "agent102"
+    answered = await event(line, "call.answered", call_id=caller.call_id)
+    assert answered["agent"] == "agent102"
+    await caller.hang_up()
+    ended = await event(line, "call.ended", call_id=caller.call_id)
+    assert ended["outcome"] == "answered"
+    record = await line.platform.api("GET", f"/api/v1/calls/{caller.call_id}")
+    assert record["agent"] == "agent102"
