@@ -23,6 +23,9 @@ async def test_an_agent_answers_talks_and_wraps_up(line: Line) -> None:
     assert (offered["agent"], offered["queue"]) == (AGENT, "support")
     answered = await event(line, "call.answered", call_id=caller.call_id)
     assert answered["agent"] == AGENT
+    pop = await event(line, "screen.pop", call_id=caller.call_id)  # the agent's desktop
+    assert (pop["agent"], pop["caller"], pop["direction"]) == (AGENT, "+12125550160",
+                                                               "inbound")
     talking = await event(line, "agent.state", agent=AGENT, state="on_call")
     assert talking["call_id"] == caller.call_id
     await caller.hang_up()
