@@ -119,14 +119,14 @@ async def test_a_dial_whose_conference_is_never_named_is_unanswered_and_hung_up(
     await started.driver.execute(dc.AddToBridge(call_id="dl-1", bridge_id="b-1",
                                                 channels=("dl-1",)))
     await started.driver.execute(dc.StartHold(call_id="dl-1"))  # waits for the conference
-    await until(lambda: bool(started.engine.events))
+    await until(lambda: any(sent.values("Status") for sent in started.twilio.sent))
     [unanswered] = started.engine.events
     assert isinstance(unanswered, de.DialUnanswered)
     assert (unanswered.call_id, unanswered.reason) == ("dial-1", "failed")
     hangup = started.twilio.sent[-1]
     assert hangup.path.endswith(f"/Calls/{sid}.json") and hangup.values("Status") == [
         "completed"]
-    assert started.driver.book.call_sids == {}
+    await until(lambda: started.driver.book.call_sids == {})
 
 
 async def test_a_leg_whose_create_waits_for_the_calls_per_second_is_not_late() -> None:
