@@ -179,7 +179,7 @@ async def test_a_restart_while_an_agent_talks_keeps_the_agent_on_the_call(
     leg = dict(parse_qsl(urlsplit(ring.values("Url")[0]).query))
     answered = {"AccountSid": ACCOUNT, "CallSid": agent_sid, "CallStatus": "in-progress",
                 "Direction": "outbound-api", "To": "client:agent101", "From": NUMBER}
-    await post_signed(client, "/twilio/answered", answered, leg)
+    first_answer = await (await post_signed(client, "/twilio/answered", answered, leg)).text()
     await until(lambda: first.journal.records[CALLER].state == "connected")
     assert first.agent("agent101") == "on_call"
     await first.stop()
@@ -194,9 +194,14 @@ async def test_a_restart_while_an_agent_talks_keeps_the_agent_on_the_call(
                                       listed_participant(conference, agent_sid)]}
     sent_before = len(fake.sent)
     second = Life(tmp_path, base)
-    await second.start()
+    client = await second.start()
     await until(lambda: second.agent("agent101") == "on_call")  # busy: not offered calls
+    assert CALLER in second.engine.calls
     assert second.journal.records[CALLER].state == "connected"
+    # the agent's answer, resent by Twilio after the restart: as before, and not fed again
+    again = await (await post_signed(client, "/twilio/answered", answered, leg)).text()
+    assert again == first_answer
+    assert not any(isinstance(event, de.AgentAnswered) for event in second.fed)
     assert second.driver.book.call_sids[leg["leg"]] == agent_sid  # known by its leg id
     assert second.driver.book.conferences == {bridge: conference}
     hangups = [sent for sent in fake.sent[sent_before:] if sent.values("Status")]
