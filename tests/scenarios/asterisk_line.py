@@ -25,7 +25,7 @@ from pathlib import Path
 from contactcenter.ivr.loader import load_flow
 from tests.integration.baresip import AgentPhone, _config
 from tests.integration.platform import EventWatcher, Platform
-from tests.scenarios.lines import PATIENCE, Kind, event
+from tests.scenarios.lines import PATIENCE, Kind, event, events_of
 from tests.scenarios.served import ROOT, Reachable
 from tests.support import free_port_range, free_ports, until
 
@@ -65,6 +65,11 @@ class CallerPhone(AgentPhone):
         (self.folder / "contacts").write_text("")
         self._process = await asyncio.to_thread(self._spawn)
         await self._connect()
+
+
+def _password(endpoint: str) -> str:
+    """The demo's SIP passwords (config/demo.yaml)."""
+    return "demo-sip-sup-pass" if endpoint == "supervisor1" else f"demo-sip-{endpoint[-3:]}-pass"
 
 
 @dataclass
@@ -140,13 +145,16 @@ class AsteriskLine:
         return AsteriskCaller(self, phone, arrived["call_id"])
 
     async def phone(self, agent: str, *, answers: bool = True) -> AsteriskAgentPhone:
-        phone = AgentPhone(self.folder / agent, agent, f"demo-sip-{agent[-3:]}-pass",
-                           self.sip_port, auto_answer=answers)
+        phone = AgentPhone(self.folder / agent, agent, _password(agent), self.sip_port,
+                           auto_answer=answers)
         await phone.start()
         self.phones.append(phone)
 
         async def registered() -> bool:
             agents = (await self.platform.api("GET", "/api/v1/agents"))["agents"]
+            if agent not in agents:  # a supervisor's phone is no ACD agent
+                return bool(events_of(self, "endpoint.state",  # type: ignore[arg-type]
+                                      endpoint=agent, registered=True))
             return bool(agents[agent]["registered"])
 
         await until(registered, seconds=PATIENCE, what=f"{agent} never registered",
