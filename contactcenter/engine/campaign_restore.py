@@ -138,16 +138,20 @@ class RestoreSteps:
             self._feed(de_.AbandonBudgetSet(budget=float(self.ledger.budget(self._clock()))))
             self._feed(de_.CampaignStarted())
 
-    def resynced(self, present: Collection[str]) -> None:
+    def resynced(self, present: Collection[str],
+                 mine: Callable[[str], bool] = lambda _leg: True) -> None:
         """The reconnect's view: which dials in doubt are still up in the app; and a dial
         of this run whose answer was missed while the app was away from Asterisk (up in
-        the app, never said answered) is taken for a person now."""
+        the app, never said answered) is taken for a person now. ``mine``: the legs the
+        reconnecting driver carries; another engine's dials are not its news."""
         self._resync_seen = True
         for leg in list(self._legs.values()):
-            if leg.answered is None and leg.leg in present:
+            if leg.answered is None and leg.leg in present and mine(leg.leg):
                 leg.answered = self._clock()
                 self._feed(de_.HumanAnswered(dial_id=leg.dial_id))
         for dial in list(self._doubt.values()):
+            if not mine(dial.leg):
+                continue
             if dial.leg in present:
                 self._found_up(dial)
             elif dial.agent is not None:

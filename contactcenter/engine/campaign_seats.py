@@ -97,7 +97,8 @@ class SeatSteps:
             match command:
                 case st.RingSeat(leg=leg, endpoint=endpoint):
                     put(dc.RingAgent(call_id=leg, leg_id=leg, endpoint=endpoint,
-                                     caller_id=f"campaign {self.name}", purpose="seat"))
+                                     caller_id=f"campaign {self.name}", purpose="seat",
+                                     via=self._campaign.caller_id or ""))  # its dials' engine
                 case st.OpenSeat(bridge=bridge, leg=leg):
                     put(dc.CreateBridge(call_id=leg, bridge_id=bridge))
                     put(dc.AddToBridge(call_id=leg, bridge_id=bridge, channels=(leg,)))

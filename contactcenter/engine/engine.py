@@ -323,7 +323,7 @@ class Engine:
     def resync(self, live: Mapping[str, de.CallArrived],
                legs: Mapping[str, de.AnsweredLeg] | None = None,
                present: AbstractSet[str] | None = None,
-               elsewhere: AbstractSet[str] = frozenset()) -> None:
+               mine: Callable[[str], bool] = lambda _name: True) -> None:
         """Match our calls with the channels a driver still has (Asterisk: in the app).
 
         Calls and legs that vanished while we were away end now; channels we do
@@ -333,20 +333,14 @@ class Engine:
         to (``legs``, ``resume.py``), others restart the menu. Any other channel
         nobody here drives (a leg whose caller is gone, a callback's or
         click-to-talk's customer, a supervisor's phone from before a restart) is
-        hung up. ``present``: every channel id in the app. ``elsewhere``: calls and legs
-        another engine carries (``telephony.router``): this driver's news says nothing of
-        them, and they are left as they are.
+        hung up. ``present``: every channel id in the app. ``mine``: whether an id is this
+        driver's (``telephony.router``: another engine's calls and legs are left alone).
         """
         legs = legs or {}
         present = set(present) if present is not None else set(live) | set(legs)
         if self.campaigns is not None:  # first: the dials it finds up become its own
-            self.campaigns.resynced(present | set(elsewhere))
-        for call_id, task in list(self.calls.items()):
-            if call_id not in live and call_id not in elsewhere:
-                task.feed(de.CallEnded(call_id=call_id, cause="gone"))
-        channels = set().union(*(part.channels() for part in self._parts()))
-        for channel in channels - present - elsewhere:
-            self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
+            self.campaigns.resynced(present, mine)
+        self._end_gone(live, present, mine)
         by_caller = legs_by_caller(legs.values())
         ordered = sorted(live.items(), key=lambda item: self._queued_at(item[0]))
         for call_id, arrival in ordered:  # the longest waiting first: they rejoin in order
@@ -363,15 +357,26 @@ class Engine:
             if leg is not None and leg.call_id not in live:  # its caller's bridge is empty
                 self._spawn(self._send(dc.DestroyBridge(call_id=leg.call_id,
                                                         bridge_id=bridge_of(leg.call_id))))
-        self._end_lost(live, elsewhere)
+        self._end_lost(live, mine)
 
-    def _end_lost(self, live: Mapping[str, de.CallArrived], elsewhere: AbstractSet[str],
+    def _end_gone(self, live: Mapping[str, de.CallArrived], present: AbstractSet[str],
+                  mine: Callable[[str], bool]) -> None:
+        """This driver's calls and legs it no longer has end now."""
+        for call_id, task in list(self.calls.items()):
+            if call_id not in live and mine(call_id):
+                task.feed(de.CallEnded(call_id=call_id, cause="gone"))
+        channels = set().union(*(part.channels() for part in self._parts()))
+        for channel in channels - present:
+            if mine(channel):
+                self.on_driver_event(de.CallEnded(call_id=channel, cause="gone"))
+
+    def _end_lost(self, live: Mapping[str, de.CallArrived], mine: Callable[[str], bool],
                   ) -> None:
         """Records still open whose call nobody has any more end: lost while we were down."""
         owned = set().union(*(part.records() for part in self._parts()))
         for record in self.journal.live():
             if record.call_id not in live and record.call_id not in self.calls \
-                    and record.call_id not in owned and record.call_id not in elsewhere:
+                    and record.call_id not in owned and mine(record.call_id):
                 self.publish({"type": "call.ended", "call_id": record.call_id,
                               "time": self.clock(), "cause": "gone",
                               "outcome": "lost_while_down", "duration": None})

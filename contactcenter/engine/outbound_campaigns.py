@@ -88,10 +88,12 @@ class Campaigns:
         """The dials under way: their records are the campaigns' to end."""
         return set().union(*(runner.dials() for runner in self.runners.values()))
 
-    def resynced(self, present: set[str]) -> None:
-        """After the driver's reconnect: the calls from before a restart, found or not."""
+    def resynced(self, present: set[str],
+                 mine: Callable[[str], bool] = lambda _leg: True) -> None:
+        """After a driver's reconnect: the calls from before a restart, found or not
+        (``mine``: the legs that driver carries; another engine's are not its news)."""
         for runner in self.runners.values():
-            runner.resynced(present)
+            runner.resynced(present, mine)
 
     def resume_after_restart(self) -> None:
         for runner in self.runners.values():

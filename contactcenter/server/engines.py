@@ -12,7 +12,7 @@ from aiohttp import web
 
 from contactcenter.config.settings import Settings
 from contactcenter.engine.engine import Engine
-from contactcenter.events.journal import CallJournal
+from contactcenter.events.journal import CallJournal, CallRecord
 from contactcenter.server.twilio_wiring import (
     add_twilio_routes,
     load_twilio_credentials,
@@ -43,10 +43,15 @@ def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> Dr
     twilio_numbers = settings.twilio.numbers if settings.twilio is not None else []
     owners = Owners(default=settings.driver,
                     numbers={number: TWILIO for number in twilio_numbers})
-    owners.seed((record.call_id, record.engine or settings.driver)
-                for record in journal.live())
+    running = engines_of(settings)
+
+    def engine_of(record: CallRecord) -> str:  # an engine no longer run: the default's
+        return record.engine if record.engine in running else settings.driver
+
+    owners.seed(((record.call_id, engine_of(record)) for record in journal.live()),
+                ended=((record.call_id, engine_of(record)) for record in journal.ended()))
     router = DriverRouter(owners, on_event=engine.on_driver_event, on_resync=engine.resync)
-    for name in engines_of(settings):
+    for name in running:
         if name == ASTERISK:
             router.add(ASTERISK, lambda on_event, on_resync: _asterisk(settings, on_event,
                                                                        on_resync))

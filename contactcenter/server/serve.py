@@ -233,7 +233,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     distributor.restore_agents()  # before any call: the resync gives them their calls
     # Twilio places calls itself; Asterisk through its outbound peer, if there is one
     distributor.dial_out = settings.asterisk.outbound_host is not None \
-        or settings.driver == "twilio"
+        or settings.twilio is not None
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
     monitors = engine.attach_monitors()
     control = engine.attach_control()

@@ -84,6 +84,9 @@ class RingAgent:
     #: a leg this one goes with (a supervisor's phone: the agent's leg it listens to): on a
     #: platform with several engines, the new leg is placed on the engine carrying that one
     near: str = ""
+    #: the company's number the leg is on behalf of (a campaign's caller id, for its agents'
+    #: open lines): on several engines, a leg for no known call goes out on its engine
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,6 +116,8 @@ class DialCustomer:
     number: str
     caller_id: str = ""
     timeout: int = 30
+    #: the company's number the call is on behalf of (``RingAgent.via``)
+    via: str = ""
 
 
 #: a campaign dial's channel id starts so (``PlaceDial.leg_id``): drivers know its news by it

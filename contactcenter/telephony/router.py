@@ -6,9 +6,11 @@ engine carries each call; this module only carries the words both ways:
 
 - a command goes to the driver of the engine that carries its call;
 - an event is passed on as it came, once ``Owners`` has learnt from it whose it is;
-- a driver's resync (after it reconnected, or at start) is passed on with the calls
-  that another engine carries (``elsewhere``), so that they are left alone: one
-  engine's restart never ends another engine's calls.
+- a driver's resync (after it reconnected, or at start) is passed on with the test of
+  what is that engine's (``mine``: an id it claimed, or nobody's on the default
+  engine), so that the engine ends and hangs up only what that engine lost: one
+  engine's restart never ends another engine's calls. What the driver lists becomes
+  its own; what it carried and no longer lists is forgotten as ended.
 
 With a single engine the router changes nothing but the names: each call still
 learns its engine, and the records say it.
@@ -22,14 +24,14 @@ from typing import Protocol, TypeVar
 
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
-from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.owners import Owners, started_by
 
 OnEvent = Callable[[de.DriverEvent], None]
 Resync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AnsweredLeg],
                    AbstractSet[str]], None]
-#: ``engine.resync`` with the ids another engine carries
+#: ``engine.resync`` with the test of which ids are the resyncing engine's
 OnResync = Callable[[Mapping[str, de.CallArrived], Mapping[str, de.AnsweredLeg],
-                     AbstractSet[str], AbstractSet[str]], None]
+                     AbstractSet[str], Callable[[str], bool]], None]
 
 
 class Driver(Protocol):
@@ -71,9 +73,14 @@ class DriverRouter:
     async def execute(self, command: dc.DriverCommand) -> None:
         engine = self.owners.choose(command)
         driver = self.drivers.get(engine)
-        if driver is None:
-            raise LookupError(f"no driver runs engine {engine!r} (for {command.call_id})")
-        await driver.execute(command)
+        try:
+            if driver is None:
+                raise LookupError(f"no driver runs engine {engine!r} (for {command.call_id})")
+            await driver.execute(command)
+        except Exception:
+            for leg in started_by(command):  # a leg that could not start is up nowhere
+                self.owners.gone(leg, engine)
+            raise
 
     def status(self) -> dict[str, dict[str, bool]]:
         return {engine: driver.status() for engine, driver in self.drivers.items()}
@@ -104,10 +111,11 @@ class DriverRouter:
     def _resynced(self, engine: str) -> Resync:
         def resynced(live: Mapping[str, de.CallArrived], legs: Mapping[str, de.AnsweredLeg],
                      present: AbstractSet[str]) -> None:
-            for call_id in live:
-                self.owners.heard(engine, de.CallArrived(call_id=call_id, caller="", dialed=""))
-            for leg in legs.values():
-                self.owners.heard(engine, leg)
+            self.owners.claim(engine, live, callers=True)
+            self.owners.claim(engine, {leg.leg_id for leg in legs.values()} | set(present))
             if self._on_resync is not None:
-                self._on_resync(live, legs, present, self.owners.elsewhere(engine))
+                self._on_resync(live, legs, present,
+                                lambda name: self.owners.belongs(name, engine))
+            self.owners.settle(engine, set(live) | set(present)
+                               | {leg.leg_id for leg in legs.values()})
         return resynced

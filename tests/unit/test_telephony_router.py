@@ -52,7 +52,7 @@ def test_every_leg_of_a_call_runs_on_the_engine_it_arrived_on() -> None:
         == "asterisk"
 
 
-def test_a_call_placed_goes_out_on_the_engine_owning_its_caller_id() -> None:
+def test_a_call_placed_goes_out_on_the_engine_of_the_number_it_is_for() -> None:
     owners = _owners()
     dial = dc.PlaceDial(call_id="d1", leg_id="dial-d1", number="+12125550100",
                         caller_id=TWILIO_NUMBER)
@@ -61,28 +61,80 @@ def test_a_call_placed_goes_out_on_the_engine_owning_its_caller_id() -> None:
     other = dc.PlaceDial(call_id="d2", leg_id="dial-d2", number="+12125550100",
                          caller_id="+15550009999")
     assert owners.choose(other) == "asterisk"
+    # the campaign's agents' open lines go where its dials go, to be bridged with them
+    seat = dc.RingAgent(call_id="seat-1", leg_id="seat-1", endpoint="agent101",
+                        caller_id="campaign winback", purpose="seat", via=TWILIO_NUMBER)
+    assert owners.choose(seat) == "twilio"
+    assert owners.choose(dc.AddToBridge(call_id="d1", bridge_id="seat-1-b",
+                                        channels=("dial-d1",))) == "twilio"
+
+
+def test_click_to_talk_goes_out_on_the_default_engine_whatever_the_customer_s_number(
+        ) -> None:
+    owners = _owners()
+    ring = dc.RingAgent(call_id="click-1", leg_id="click-1-agent", endpoint="agent101",
+                        caller_id=TWILIO_NUMBER)  # the customer's number, shown to the agent
+    assert owners.choose(ring) == "asterisk"
+    customer = dc.DialCustomer(call_id="click-1", leg_id="click-1-customer",
+                               number=TWILIO_NUMBER)
+    assert owners.choose(customer) == "asterisk"
+    assert owners.for_new("click-1") == "asterisk"  # as its record says
 
 
 def test_a_callback_dials_back_on_the_engine_its_caller_came_in_on() -> None:
     owners = _owners()
     owners.heard("twilio", de.CallArrived(call_id="CA1", caller="+1", dialed=TWILIO_NUMBER))
     owners.heard("twilio", de.CallEnded(call_id="CA1", cause="completed"))
+    for n in range(5):  # a busy dialer's ids do not push the caller's call out
+        owners.choose(dc.PlaceDial(call_id=f"d{n}", leg_id=f"dial-d{n}", number="+1",
+                                   caller_id="+15550009999"))
     back = dc.DialCustomer(call_id="CA1", leg_id="CA1-cb", number="+12125550100")
     assert owners.choose(back) == "twilio"
-    for n in range(3):  # the memory of ended calls is bounded: the oldest goes first
-        owners.heard("twilio", de.CallEnded(call_id=f"CA-other-{n}"))
-    assert owners.of("CA1") is None
-    assert owners.for_new("CA1") == "asterisk"
 
 
-def test_a_resync_leaves_what_another_engine_carries() -> None:
+def test_the_memory_of_ended_calls_is_bounded_the_oldest_forgotten_first() -> None:
+    owners = _owners()
+    for n in range(4):
+        owners.heard("twilio", de.CallArrived(call_id=f"CA-{n}", caller="+1", dialed="x"))
+        owners.heard("twilio", de.CallEnded(call_id=f"CA-{n}"))
+    assert [owners.of(f"CA-{n}") for n in range(4)] == [None, "twilio", "twilio", "twilio"]
+    assert owners.for_new("CA-0") == "asterisk"
+
+
+def test_after_a_restart_a_callback_goes_back_on_its_caller_s_engine() -> None:
+    owners = _owners()
+    owners.seed([("CA-talking", "twilio")], ended=[("CA-asked-callback", "twilio")])
+    back = dc.DialCustomer(call_id="CA-asked-callback", leg_id="cb-leg", number="+1")
+    assert owners.choose(back) == "twilio"
+    assert owners.belongs("CA-talking", "twilio")
+
+
+def test_legs_that_end_unanswered_or_never_start_are_not_kept_as_up() -> None:
+    owners = _owners()
+    for n in range(100):
+        owners.choose(dc.PlaceDial(call_id=f"d{n}", leg_id=f"dial-d{n}", number="+1",
+                                   caller_id=TWILIO_NUMBER))
+        owners.heard("twilio", de.DialUnanswered(call_id=f"d{n}", reason="no_answer"))
+    owners.choose(dc.RingAgent(call_id="CA9", leg_id="ring-failed", endpoint="agent101"))
+    owners.gone("ring-failed", "asterisk")
+    assert not owners.live_ids()
+    assert owners.of("dial-d99") == "twilio"  # still routed, were a late command to come
+
+
+def test_a_resync_is_about_the_resyncing_engine_s_own_calls() -> None:
     owners = _owners()
     owners.heard("twilio", de.CallArrived(call_id="CA1", caller="+1", dialed=TWILIO_NUMBER))
     owners.heard("asterisk", de.CallArrived(call_id="1733.5", caller="+1", dialed="5000"))
     owners.choose(dc.RingAgent(call_id="CA1", leg_id="CA1-agent", endpoint="agent101"))
     owners.seed([("CA-before-restart", "twilio"), ("1700.1", "")])
-    assert owners.elsewhere("asterisk") == {"CA1", "CA1-agent", "CA-before-restart"}
-    assert owners.elsewhere("twilio") == {"1733.5", "1700.1"}
+    names = ("CA1", "CA1-agent", "CA-before-restart", "1733.5", "1700.1", "seat-restored")
+    assert [name for name in names if owners.belongs(name, "twilio")] \
+        == ["CA1", "CA1-agent", "CA-before-restart"]
+    assert owners.belongs("seat-restored", "asterisk")  # nobody's: the default engine's
+    owners.claim("twilio", ["CA-listed"])
+    owners.settle("twilio", {"CA1", "CA-listed"})  # Twilio no longer has the others
+    assert owners.live_ids() == {"CA1", "CA-listed", "1733.5", "1700.1"}
+    assert owners.belongs("CA1-agent", "twilio")  # gone, still remembered as Twilio's
 
 
 FLOW = parse_flow({"start": "menu", "nodes": {

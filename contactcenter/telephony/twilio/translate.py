@@ -23,6 +23,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from contactcenter.calls.monitor.states import WEB_PHONE_SUFFIX
 from contactcenter.telephony import commands as c
 from contactcenter.telephony import events as e
 from contactcenter.telephony.twilio import hooks as h
@@ -134,7 +135,9 @@ def _create_call(setup: Setup, *, to: str, caller_id: str, timeout: int,
 def _ring(setup: Setup, command: c.RingAgent) -> RestRequest:
     query = {"purpose": command.purpose, "call": command.call_id, "leg": command.leg_id,
              "endpoint": command.endpoint}
-    to = setup.agent_uri.format(endpoint=command.endpoint)
+    # the agent's browser phone on Twilio signs in as the agent (``/twilio-token``), whichever
+    # of their phones the ACD last saw registered (``agent101-web`` on Asterisk)
+    to = setup.agent_uri.format(endpoint=command.endpoint.removesuffix(WEB_PHONE_SUFFIX))
     params = _create_call(setup, to=to, caller_id=command.caller_id, timeout=command.timeout,
                           query=query)
     return RestRequest("POST", setup.api_path("Calls.json"), tuple(params))
