@@ -158,6 +158,9 @@ class TwilioSettings(_Section):
     """Calls created per second at most: the account's CPS (Twilio's default is 1)."""
     answer_within: float = Field(2.0, gt=0, le=10)
     """Seconds a webhook waits for the call's next document; well within Twilio's 15."""
+    hold_within: float | None = Field(None, gt=0, le=60)
+    """Seconds a command waits for its call's SID from Twilio before the call is reported
+    failed; none: ``answer_within`` + 5."""
     sounds_url: str = ""
     """Where Twilio fetches prompts: ``sound:x`` is ``{sounds_url}/{language}/x.wav``."""
     recordings_url: str = ""

@@ -104,7 +104,7 @@ def twilio_driver(settings: Settings, on_event: OnEvent,
                   on_resync: OnResync | None = None) -> TwilioDriver:
     """The driver the settings describe, its events to ``on_event`` and what Twilio has
     at start to ``on_resync`` (the engine's ``on_driver_event`` and ``resync``, or the
-    driver router's for them); ``hold_within`` from the section when it has one."""
+    driver router's for them)."""
     section = _section(settings)
     return TwilioDriver(setup=twilio_setup(section),
                         credentials=load_twilio_credentials(settings, environ),
@@ -112,7 +112,7 @@ def twilio_driver(settings: Settings, on_event: OnEvent,
                         limits=Limits(calls_per_second=section.calls_per_second),
                         api_base=section.api_base, answer_within=section.answer_within,
                         state_file=settings.state_dir / FILE_NAME,
-                        hold_within=getattr(section, "hold_within", None))
+                        hold_within=section.hold_within)
 
 
 def add_twilio_routes(app: web.Application, driver: TwilioDriver) -> None:

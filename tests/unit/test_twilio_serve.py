@@ -227,3 +227,14 @@ def _rendered_asterisk(settings: Settings) -> None:
     (folder / CREDENTIALS_FILE).write_text(json.dumps(asdict(Credentials(
         ari_url="http://127.0.0.1:1", ari_user="u", ari_password="p", ami_host="127.0.0.1",
         ami_port=1, ami_user="u", ami_password="p", app="contactcenter"))))
+
+
+def test_hold_within_is_read_and_checked(tmp_path: Path) -> None:
+    assert _settings(_config(tmp_path, "https://api.twilio.com", hold_within=7)).twilio \
+        is not None
+    path = tmp_path / "again"
+    path.mkdir()
+    bad = _config(path, "https://api.twilio.com", hold_within=0)
+    with pytest.raises(ConfigError) as caught:
+        _settings(bad)
+    assert caught.value.field == "twilio.hold_within"
