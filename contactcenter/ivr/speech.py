@@ -24,11 +24,14 @@ KEY_WORDS: Mapping[str, str] = {
     "five": "5", "six": "6", "seven": "7", "eight": "8", "nine": "9",
     "star": "*", "asterisk": "*", "pound": "#", "hash": "#", "hashtag": "#",
 }
-#: words that may come before a spoken key (``"option two"``, ``"press 2"``)
-_KEY_FILLER = frozenset({"option", "number", "press", "key", "the", "i", "want", "choose"})
-#: what a recognizer is told to expect when digits are asked for (Google's class token,
-#: which Twilio's ``hints`` takes: https://www.twilio.com/docs/voice/twiml/gather#hints)
-DIGITS_HINT = "$OOV_CLASS_DIGIT_SEQUENCE"
+#: words said around a spoken key (``"option two"``, ``"press 2 please"``, ``"um, two"``)
+_KEY_FILLER = frozenset({
+    "option", "number", "press", "key", "the", "i", "want", "choose", "please", "um", "uh",
+    "er", "erm", "hmm", "ok", "okay", "so", "d", "like", "to", "it", "s", "is", "that",
+    "will", "would", "go", "for", "with", "pick", "select", "just", "and", "oh"})
+#: An input asks for digits with no hint: class tokens such as Google's
+#: ``$OOV_CLASS_DIGIT_SEQUENCE`` are the chosen provider's own, and Twilio picks the
+#: provider when no ``speechModel`` is set (warning 13330 for a token it does not know).
 
 
 def normalize(text: str) -> tuple[str, ...]:
@@ -89,22 +92,23 @@ def match_option(text: str, phrases: Mapping[str, Iterable[str]],
 
 def spoken_digits(text: str) -> str | None:
     """Digits read out (``"one two three"``, ``"1 2 3"``, ``"123"``, ``"oh seven"``) as
-    ``"123"``; a trailing ``pound`` or ``hash`` is the end of the number, as ``#`` is.
-    None when any word is not a digit."""
-    words = list(normalize(text))
-    if words and KEY_WORDS.get(words[-1]) == "#":
-        words.pop()
-    digits = []
-    for word in words:
-        if word.isdigit() and word.isascii():
-            digits.append(word)
-        elif word == "oh":  # "oh seven": a zero read out, never a menu's 0
-            digits.append("0")
-        elif KEY_WORDS.get(word, "").isdigit():
-            digits.append(KEY_WORDS[word])
-        else:
-            return None
-    return "".join(digits) or None
+    ``"123"``, the words said around them left out (``"it's 1 2 3 4, please"``); a
+    ``pound`` or ``hash`` after them is the end of the number, as ``#`` is. None when
+    there are no digits, or two runs of them with words between (which one was meant?)."""
+    words = normalize(text)
+    read = [_digit(word) for word in words]
+    for at, word in enumerate(words):  # "oh" is a zero next to digits ("oh seven", "4 oh")
+        if word == "oh" and ((at > 0 and read[at - 1]) or
+                             (at + 1 < len(read) and read[at + 1])):
+            read[at] = "0"
+    runs = "".join(digit or " " for digit in read).split()
+    return runs[0] if len(runs) == 1 else None
+
+
+def _digit(word: str) -> str | None:
+    if word.isdigit() and word.isascii():
+        return word
+    return KEY_WORDS[word] if KEY_WORDS.get(word, "").isdigit() else None
 
 
 def hints(phrases: Mapping[str, Iterable[str]]) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from contactcenter.ivr.model import (
     SetNode,
     VoicemailNode,
 )
-from contactcenter.ivr.speech import DIGITS_HINT, hints, match_option, spoken_digits
+from contactcenter.ivr.speech import hints, match_option, spoken_digits
 from contactcenter.ivr.states import State
 
 _log = logging.getLogger(__name__)
@@ -296,7 +296,7 @@ class FlowWalker:
         language = self._vars.get("language") or None
         speech = listen is not None and listen.speech
         expected = () if not speech else (
-            hints(listen.say) if isinstance(listen, MenuNode) else (DIGITS_HINT,))
+            hints(listen.say) if isinstance(listen, MenuNode) else ())
         self._out.append(Play(playback_id=self._playback, media=media, language=language,
                               listen_speech=speech, speech_hints=expected))
         self._deadline = now + self._flow.max_prompt_seconds
