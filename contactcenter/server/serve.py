@@ -22,6 +22,7 @@ from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
 from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.directory import Directory
+from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.engine import Engine
 from contactcenter.engine.ivr_lookup import IvrLookup
 from contactcenter.events.bus import EventBus
@@ -228,12 +229,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     lookup = IvrLookup(customers, Directory(settings.ivr.directory))
     engine = Engine(flows=flows, numbers=settings.ivr.numbers, directory=lookup, bus=bus,
                     journal=journal)
-    store = AgentStateStore(settings.state_dir / "agents.jsonl")
-    distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
-    distributor.restore_agents()  # before any call: the resync gives them their calls
-    # Twilio places calls itself; Asterisk through its outbound peer, if there is one
-    distributor.dial_out = settings.asterisk.outbound_host is not None \
-        or settings.twilio is not None
+    distributor = _distributor(settings, engine)
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
     monitors = engine.attach_monitors()
     control = engine.attach_control()
@@ -265,6 +261,17 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, router, app
+
+
+def _distributor(settings: Settings, engine: Engine) -> Distributor:
+    """The ACD on the engine, its agents as they were before a restart."""
+    store = AgentStateStore(settings.state_dir / "agents.jsonl")
+    distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
+    distributor.restore_agents()  # before any call: the resync gives them their calls
+    # Twilio places calls itself; Asterisk through its outbound peer, if there is one
+    distributor.dial_out = settings.asterisk.outbound_host is not None \
+        or settings.twilio is not None
+    return distributor
 
 
 async def run(settings: Settings) -> None:
@@ -300,10 +307,7 @@ async def run(settings: Settings) -> None:
         await _until_stopped()
     finally:
         await runner.cleanup()  # no request comes in while the rest stops
-        if engine.campaigns is not None:  # no dial placed into a driver that is stopping
-            await engine.campaigns.close()
-        await router.stop()
-        await engine.close()
+        await _stop_calls(engine, router)
         await background.stop()  # every task cancelled and awaited
         await _last_flush(outbox)
         bus.close()
@@ -312,6 +316,14 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+async def _stop_calls(engine: Engine, router: DriverRouter) -> None:
+    """No dial placed into a driver that is stopping; the drivers, then the engine."""
+    if engine.campaigns is not None:
+        await engine.campaigns.close()
+    await router.stop()
+    await engine.close()
 
 
 def _take_up_where_left(engine: Engine) -> None:
