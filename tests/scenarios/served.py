@@ -25,6 +25,7 @@ import aiohttp
 import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.engine.campaign_book import CampaignBook
@@ -106,44 +107,54 @@ async def served(settings_path: Path) -> AsyncIterator[Served]:
     settings = load_settings(settings_path, environ={})
     flows = serve.check_config(settings)
     settings.state_dir.mkdir(parents=True, exist_ok=True)
+    async with _stores(settings) as (journal, book, crm):
+        bus = EventBus()
+        auth = await serve._authenticator(settings, crm)
+        _stand_in_asterisk_credentials(settings)
+        engine, carrier, app = serve._wire(settings, flows, journal, bus, crm, auth, None,
+                                           book)
+        driver = _twilio_of(carrier)
+        await load_crm_lists(settings, engine, serve.load_queues(settings), crm)
+        if ADMIN in app:
+            await app[ADMIN].load_stored()
+        server = TestServer(app, host="127.0.0.1")
+        outbox = CrmOutbox(journal, crm)
+        background = app[serve.BACKGROUND]
+        serve._start_background(background, engine, journal, outbox, bus, app)
+        if driver is not None:
+            await driver.start()  # before the app listens, as serve does
+        await server.start_server()
+        running = Served(base_url=str(server.make_url("")).rstrip("/"),
+                         http_port=int(server.port or 0), token="", settings=settings,
+                         engine=engine, twilio=driver, app=app)
+        running.token = await running.login(*ADMIN_USER)
+        try:
+            yield running
+        finally:  # in serve's order: no request, no dial, the driver, the engine
+            await server.close()
+            if engine.campaigns is not None:
+                await engine.campaigns.close()
+            if driver is not None:
+                await driver.stop()
+            await engine.close()
+            await background.stop()
+            await outbox.flush()
+            bus.close()
+
+
+@asynccontextmanager
+async def _stores(settings: Settings) -> AsyncIterator[
+        tuple[CallJournal, CampaignBook, async_sessionmaker[AsyncSession]]]:
+    """The call journal, the campaigns' book and the CRM database, closed after."""
     journal = CallJournal(settings.state_dir / "calls.jsonl")
     journal.open()
     book = CampaignBook(settings.state_dir / "campaigns.jsonl")
     book.open()
-    bus = EventBus()
     database = make_engine(settings.database)
-    await migrate(database)
-    crm = sessions(database)
-    auth = await serve._authenticator(settings, crm)
-    _stand_in_asterisk_credentials(settings)
-    engine, carrier, app = serve._wire(settings, flows, journal, bus, crm, auth, None, book)
-    driver = _twilio_of(carrier)
-    await load_crm_lists(settings, engine, serve.load_queues(settings), crm)
-    if ADMIN in app:
-        await app[ADMIN].load_stored()
-    server = TestServer(app, host="127.0.0.1")
-    outbox = CrmOutbox(journal, crm)
-    background = app[serve.BACKGROUND]
-    serve._start_background(background, engine, journal, outbox, bus, app)
-    if driver is not None:
-        await driver.start()  # before the app listens, as serve does
-    await server.start_server()
-    base = str(server.make_url("")).rstrip("/")
-    running = Served(base_url=base, http_port=int(server.port or 0), token="",
-                     settings=settings, engine=engine, twilio=driver, app=app)
-    running.token = await running.login(*ADMIN_USER)
     try:
-        yield running
+        await migrate(database)
+        yield journal, book, sessions(database)
     finally:
-        await server.close()
-        if engine.campaigns is not None:
-            await engine.campaigns.close()
-        if driver is not None:
-            await driver.stop()
-        await engine.close()
-        await background.stop()
-        await outbox.flush()
-        bus.close()
         journal.close()
         book.close()
         await database.dispose()
