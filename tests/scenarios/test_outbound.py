@@ -3,11 +3,7 @@ queue (the agent's phone rings first, then the customer's, and the two talk), a
 callback whose customer is busy or does not answer, and click-to-talk (an agent calls a
 number from the desktop API: a customer who answers, and a busy one).
 
-The callback nobody answers runs on the sim only. Not on Twilio: Twilio's
-``no-answer`` reaches the callback as the cause ``no-answer (SIP 480)``, which the
-callback's outcome words (``calls.callback.attempt.outcome_word``, written for Asterisk's
-"No answer") do not know, so the attempt is recorded ``callback_failed`` where the other
-drivers record ``callback_no_answer`` (reported). Not on Asterisk: its unanswered
+The callback nobody answers runs on the sim and Twilio, not on Asterisk: its unanswered
 customer rings until the platform gives up (``dial_callees``' number that never
 answers), which would hold the run for the whole ring timeout.
 """
@@ -72,7 +68,7 @@ async def test_a_busy_customer_ends_the_callback_attempt(line: Line) -> None:
     assert ended["outcome"] == "callback_busy"
 
 
-@pytest.mark.parametrize("line", ["sim"], indirect=True)
+@pytest.mark.parametrize("line", ["sim", "twilio"], indirect=True)
 async def test_a_customer_who_does_not_answer_ends_the_callback_attempt(line: Line) -> None:
     ended = await _called_back_in_vain(line, number(NO_ANSWER, 5), "no_answer")
     assert ended["outcome"] == "callback_no_answer"

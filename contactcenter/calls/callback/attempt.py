@@ -118,8 +118,9 @@ class Attempt:
 
 
 def outcome_word(cause: str) -> str:
-    """Asterisk's hang-up cause text -> a short outcome word."""
-    text = cause.lower()
+    """A hang-up cause's text -> a short outcome word: Asterisk's words ("No answer") or
+    Twilio's status ("no-answer (SIP 480)") for the same fact give the same word."""
+    text = cause.lower().replace("-", " ")
     if text in ("cancelled", "agent_missed"):
         return text
     if "busy" in text:
