@@ -18,6 +18,7 @@ from contactcenter.server.twilio_wiring import (
     load_twilio_credentials,
     twilio_driver,
 )
+from contactcenter.telephony import events as de
 from contactcenter.telephony.asterisk.driver import AsteriskDriver
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.telephony.owners import Owners
@@ -60,7 +61,17 @@ def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> Dr
                 settings, on_event, on_resync=on_resync))
     engine.send = router.execute
     engine.engine_of = router.engine_of
+    if running == (TWILIO,):
+        _reachable_on_twilio(settings, engine)
     return router
+
+
+def _reachable_on_twilio(settings: Settings, engine: Engine) -> None:
+    """Twilio alone tells of no phone registering: it rings each agent at ``agent_uri``
+    (their browser client, their SIP phone), so each agent's phone is taken as registered
+    and may go available; one that is not there rings out, as a missed offer does."""
+    for agent in settings.agents:
+        engine.on_driver_event(de.EndpointRegistration(endpoint=agent.id, registered=True))
 
 
 def _asterisk(settings: Settings, on_event: OnEvent, on_resync: Resync) -> AsteriskDriver:

@@ -3,10 +3,9 @@
 emulator (``twilio_emulator.py``) playing Twilio's part with signed webhooks.
 
 Agents' phones are Twilio Voice SDK clients (``client:agent101``, the driver's default
-``agent_uri``). Twilio tells the platform nothing when such a client comes online, and
-the platform lets no agent go available (nor place a call) whose phone it has not seen
-register, so ``phone()`` tells the engine the registration itself, as the missing piece
-would (a driver event ``EndpointRegistration``); see the report in the scenario tests.
+``agent_uri``). Twilio tells the platform nothing when such a client comes online; on
+Twilio alone the platform takes every agent's phone as registered
+(``server/engines.py``), so ``phone()`` only says whether the client answers.
 """
 
 from __future__ import annotations
@@ -20,7 +19,6 @@ from typing import Any
 
 from aiohttp.test_utils import TestServer
 
-from contactcenter.telephony import events as de
 from tests.integration.platform import EventWatcher
 from tests.scenarios.lines import PATIENCE, Kind
 from tests.scenarios.served import Served, served, write_settings
@@ -85,8 +83,6 @@ class TwilioLine:
 
     async def phone(self, agent: str, *, answers: bool = True) -> TwilioPhone:
         self.emulator.phones[agent] = answers
-        self.platform.engine.on_driver_event(
-            de.EndpointRegistration(endpoint=agent, registered=True))  # see the docstring
         return TwilioPhone(self.emulator, agent)
 
     def callee(self, number: str, kind: Kind) -> None:
