@@ -6,8 +6,8 @@ webhook for a number of an IVR flow gets the flow's first document; an unsigned 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from collections.abc import AsyncIterator
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
