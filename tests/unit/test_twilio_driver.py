@@ -7,6 +7,7 @@ stand-in of Twilio's API (``twilio_fake_api``)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import xml.etree.ElementTree as ET
 from collections.abc import AsyncIterator, Callable
@@ -84,10 +85,16 @@ class Rig:
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
+    async with _rig(answer_within=0.5) as built:
+        yield built
+
+
+@contextlib.asynccontextmanager
+async def _rig(answer_within: float) -> AsyncIterator[Rig]:
     async with fake_twilio() as (twilio, base):
         engine = Engine()
         driver = TwilioDriver(setup=SETUP, credentials=CREDENTIALS, on_event=engine.on_event,
-                              api_base=base, answer_within=0.5, settle=0.01,
+                              api_base=base, answer_within=answer_within, settle=0.01,
                               limits=Limits(calls_per_second=100, burst=10,
                                             backoff_base=0.01))
         engine.driver = driver
@@ -302,6 +309,28 @@ async def test_a_document_given_after_the_webhook_was_answered_goes_as_an_update
         await rig.driver.execute(command)
     assert [_verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent] == [
         ["Gather", "Redirect"], ["Gather", "Play"]]
+
+
+async def test_a_key_that_leads_to_no_document_is_answered_with_a_gather_at_once() -> None:
+    """A digit of an account number gives the call no document: its webhook does not wait
+    ``answer_within`` (here far longer than the test's own wait) but answers with a gather
+    for the next key, and the document that comes later goes as a call update."""
+    async with _rig(answer_within=60) as rig:
+        later: list[dc.DriverCommand] = []
+        rig.engine.react = lambda event: (later.append(dc.PlayMedia(
+            call_id=CALLER, playback_id="next", media=("sound:thanks",))) or []
+            if isinstance(event, de.DigitReceived) else [])
+        await rig.driver.execute(dc.AnswerCall(call_id=CALLER))
+        doc = rig.driver.book.running[CALLER][0]
+        posted = asyncio.ensure_future(post_signed(rig.client, "/twilio/gather",
+                                                   {"CallSid": CALLER, "Digits": "4"},
+                                                   {"call": CALLER, "doc": doc}))
+        await until(posted.done, what="the key's webhook waited for a document")
+        assert _verbs(await posted.result().text())[1:] == ["Gather", "Redirect"]
+        assert rig.engine.events == [de.DigitReceived(call_id=CALLER, digit="4")]
+        await rig.driver.execute(later[0])
+        assert [_verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent][-1] == [
+            "Gather", "Play"]
 
 
 async def test_commands_held_for_a_call_that_ended_are_dropped(rig: Rig) -> None:

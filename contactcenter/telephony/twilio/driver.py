@@ -9,8 +9,10 @@ both ways. Theory of operation:
   go to the engine, and if Twilio waits for the call's next document (the voice webhook,
   a leg answered, a gather, a park, a dial or ``<Record>`` ending), the webhook stays
   open up to ``answer_within`` seconds for the commands the events lead to: the last
-  document they give the call is the answer. None in time: the call waits parked (or
-  back on its hold music), and later documents go as call updates.
+  document they give the call is the answer. A caller's keys and the end of a wait
+  (gather, park) often lead to no document (a digit of an account number): those wait
+  ``quiet`` seconds only, so that the next key finds a gather running. None in time: the
+  call waits parked (or back on its hold music), and later documents go as call updates.
 - A command (``execute``) is translated against the book (``book.CallBook``); its
   documents answer the call's open webhook or go as ``call_update``, its requests go
   through ``rest.RestSender``. Commands of one call run one at a time, in order (a lane
@@ -80,6 +82,8 @@ _PLACED_FOR = {dc.DialCustomer: "customer", dc.PlaceDial: "dialer"}
 EMPTY = '<?xml version="1.0" encoding="UTF-8"?><Response />'
 #: webhooks whose answer is the call's next document
 _DOCUMENT_HOOKS = (h.VOICE, h.ANSWERED, h.GATHER, h.PARK, h.DIAL)
+#: webhooks whose events may well lead to no document: they wait ``quiet`` seconds only
+_MAYBE_DOCUMENT = (h.GATHER, h.PARK)
 
 
 @dataclass(slots=True)
@@ -94,14 +98,16 @@ class _Open:
 class TwilioDriver:
     """``api_base``: where REST requests go (Twilio's API; a local server in tests).
     ``state_file``: the books on disk (none: nothing survives a restart); ``hold_within``:
-    seconds a command waits for its call's SID (default ``answer_within + HOLD_GRACE``)."""
+    seconds a command waits for its call's SID (default ``answer_within + HOLD_GRACE``);
+    ``quiet``: how long a caller's keys wait for a document (``_MAYBE_DOCUMENT``)."""
 
     def __init__(self, *, setup: Setup, credentials: TwilioCredentials, on_event: OnEvent,
                  on_resync: OnResync | None = None, limits: Limits = DEFAULT_LIMITS,
                  api_base: str = API_BASE, answer_within: float = 2.0, settle: float = 0.05,
                  replay_size: int = SIZE, state_file: Path | None = None,
-                 hold_within: float | None = None) -> None:
+                 hold_within: float | None = None, quiet: float = 0.25) -> None:
         self.setup = setup
+        self._quiet = min(quiet, answer_within)
         self._credentials = credentials
         self._on_event, self._on_resync = on_event, on_resync
         self._limits, self._api_base = limits, api_base
@@ -213,15 +219,16 @@ class TwilioDriver:
                 self._ended(hook.call_id)
                 return twiml.hangup()
             if waiting is not None:
-                await self._wait_for_document(waiting)
+                await self._wait_for_document(
+                    waiting, self._quiet if hook.path in _MAYBE_DOCUMENT else None)
         finally:
             if waiting is not None and self._open.get(hook.call_id) is waiting:
                 del self._open[hook.call_id]
         return self._next_document(hook, waiting)
 
-    async def _wait_for_document(self, waiting: _Open) -> None:
+    async def _wait_for_document(self, waiting: _Open, within: float | None = None) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiting.given.wait(), self._answer_within)
+            await asyncio.wait_for(waiting.given.wait(), within or self._answer_within)
             await asyncio.sleep(self._settle)  # the commands right after: the last wins
 
     def _next_document(self, hook: Webhook, waiting: _Open | None) -> str:
