@@ -2,9 +2,7 @@
 
 A caller hears the menu, presses 2 and waits in the support queue; another enters an
 account number and hears its balance, read from the directory by the flow's data dip;
-another presses a key the menu has not; another leaves a voicemail (sim and Twilio only:
-on Asterisk a message ended by the caller's hang-up is recorded without a duration, see
-the test).
+another presses a key the menu has not; another leaves a voicemail.
 """
 
 from __future__ import annotations
@@ -49,11 +47,9 @@ async def test_a_caller_hears_the_balance_of_their_account(line: Line) -> None:
     await event(line, "call.ended", call_id=caller.call_id)
 
 
-@pytest.mark.parametrize("line", ["sim", "twilio"], indirect=True)
 async def test_a_caller_leaves_a_voicemail_from_more_options(line: Line) -> None:
-    """Not on Asterisk: there the message a caller ends by hanging up is recorded with
-    no duration (ARI's RecordingFinished on a hang-up carries none), which the other
-    drivers give; the platform's records differ by engine (reported)."""
+    """The message ends with the caller's hang-up: on Asterisk, whose news of it has no
+    length, the call's course measures it from the start of the recording."""
     caller = await line.call_in("+12125550152")
     await caller.heard(MENU)
     await caller.press("9")

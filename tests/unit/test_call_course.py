@@ -157,6 +157,16 @@ def test_voicemail_records_says_goodbye_and_hangs_up(cause: str, outcome: str) -
     assert call.ended()["outcome"] == outcome
 
 
+def test_a_message_cut_by_a_hang_up_is_as_long_as_it_was_recorded() -> None:
+    """Asterisk's news of a recording ended by the caller's hang-up has no length."""
+    call = at_menu()
+    record = one(cc.RecordMessage, press(call, "2"))
+    call.wait(12.5)
+    call.send(ce.RecordingEnded(call_id=CALL, name=record.name, duration=None, cause="done"))
+    (recorded,) = call.published("voicemail.recorded")
+    assert recorded["duration"] == 12.5
+
+
 def test_a_recording_that_never_ends_is_cut_by_the_voicemail_guard() -> None:
     call = at_menu()
     press(call, "2")

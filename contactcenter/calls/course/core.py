@@ -231,8 +231,11 @@ class CallCourse(ExitRules):
     def _on_recorded(self, event: ce.RecordingEnded, now: float) -> None:
         self._outcome = "voicemail" if event.cause == "done" else "voicemail_failed"
         mailbox = self._exit.target if self._exit is not None else None
+        duration = event.duration
+        if duration is None and self._recording_since is not None and event.cause == "done":
+            duration = round(now - self._recording_since, 3)  # hung up: Asterisk says none
         self._publish("voicemail.recorded", mailbox=mailbox, recording=event.name,
-                      duration=event.duration, status=event.cause)
+                      duration=duration, status=event.cause)
         self._goodbye(GOODBYE, now)
 
     def _on_final_playback(self, event: ce.PlaybackEnded, now: float) -> None:

@@ -63,6 +63,9 @@ class ExitRules:
         self._answered = False
         self._final_playback: str | None = None
         self._guard: float | None = None  # outside the IVR: when to (re)send a hang-up
+        #: when the voicemail message began to be recorded (its length, if the driver's
+        #: news has none: Asterisk's, after the caller hung up)
+        self._recording_since: float | None = None
         #: while the call gate decides on a callback: until when, and what came meanwhile
         self._gate_deadline: float | None = None
         self._deferred: list[ce.CourseEvent] = []
@@ -101,6 +104,7 @@ class ExitRules:
         self._guard = now + self._voicemail_guard
         name = f"voicemail-{exit_.target}-{self.call_id}"
         self._publish("voicemail.started", mailbox=exit_.target, recording=name)
+        self._recording_since = now
         self._out.append(cc.RecordMessage(call_id=self.call_id, name=name))
 
     def _to_callback(self, exit_: Exit, now: float) -> None:
