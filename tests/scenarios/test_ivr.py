@@ -7,8 +7,6 @@ another presses a key the menu has not; another leaves a voicemail.
 
 from __future__ import annotations
 
-import pytest
-
 from tests.scenarios.lines import Line, event, events_of
 
 MENU = "basic-pbx-ivr-main"
