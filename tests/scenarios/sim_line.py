@@ -23,6 +23,8 @@ from typing import Any
 
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
+from contactcenter.telephony.owners import Owners
+from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.sim.scenario import Caller as SimCaller
 from contactcenter.telephony.sim.switch import NO_ANSWER, NORMAL, SimSwitch, Wire, _Channel
 from tests.integration.platform import EventWatcher
@@ -190,8 +192,10 @@ async def sim_line(folder: Path, sections: dict[str, Any]) -> AsyncIterator[SimL
                                             "asterisk": {"outbound_host": "127.0.0.1"}})
     async with served(path) as platform:
         engine = platform.engine
-        switch = ScenarioSwitch(engine.on_driver_event)
-        engine.send = switch.execute
+        router = DriverRouter(Owners(default="sim", numbers={}),
+                              on_event=engine.on_driver_event, on_resync=engine.resync)
+        switch = router.add("sim", lambda on_event, _resync: ScenarioSwitch(on_event))
+        engine.send, engine.engine_of = router.execute, router.engine_of  # as serve's
         if engine.campaigns is not None:
             engine.campaigns.can_dial = lambda: True
         async with EventWatcher(platform) as watcher:  # type: ignore[arg-type]

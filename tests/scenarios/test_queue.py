@@ -36,8 +36,10 @@ async def test_an_agent_answers_talks_and_wraps_up(line: Line) -> None:
     record = await line.platform.api("GET", f"/api/v1/calls/{caller.call_id}")
     assert (record["agent"], record["queue"], record["outcome"]) == (
         AGENT, "support", "answered")
+    assert record["engine"] == line.name  # the one field that tells the engines apart
     crm = await interaction(line, caller.call_id)
     assert (crm["direction"], crm["outcome"], crm["agent"]) == ("inbound", "answered", AGENT)
+    assert crm["engine"] == line.name
 
 
 async def test_a_caller_who_hangs_up_while_the_agent_rings_abandons(line: Line) -> None:
