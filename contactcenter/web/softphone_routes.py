@@ -79,11 +79,18 @@ class Softphones:
 SOFTPHONES: web.AppKey[Softphones] = web.AppKey("softphones")
 
 
-async def get_softphone(request: web.Request) -> web.Response:
+def own_phone(request: web.Request, what: str) -> str:
+    """The path's agent, when the user is that agent's own (a supervisor: their phone's) or
+    an admin: a phone's secrets are nobody else's (403 naming ``what`` otherwise)."""
     agent = request.match_info["agent"]
     principal = request[PRINCIPAL]
     if principal.role != "admin" and principal.agent != agent:
-        raise BadInput(403, f"only {agent}'s own user (or an admin) gets their phone's account")
+        raise BadInput(403, f"only {agent}'s own user (or an admin) gets their phone's {what}")
+    return agent
+
+
+async def get_softphone(request: web.Request) -> web.Response:
+    agent = own_phone(request, "account")
     account = request.app[SOFTPHONES].account(agent, request)
     if account is None:
         raise BadInput(404, f"no agent {agent!r}")

@@ -22,9 +22,9 @@ from twilio.jwt.access_token.grants import VoiceGrant
 
 from contactcenter.telephony.twilio.credentials import TwilioCredentials
 from contactcenter.web.http import BadInput
-from contactcenter.web.keys import PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
+from contactcenter.web.softphone_routes import own_phone
 
 #: Twilio's own limit on an access token's life is 24 h; an agent's shift gets a new one
 TOKEN_TTL = 3600
@@ -54,10 +54,7 @@ TWILIO_PHONES: web.AppKey[TwilioPhones] = web.AppKey("twilio_phones")
 
 
 async def get_twilio_token(request: web.Request) -> web.Response:
-    agent = request.match_info["agent"]
-    principal = request[PRINCIPAL]
-    if principal.role != "admin" and principal.agent != agent:
-        raise BadInput(403, f"only {agent}'s own user (or an admin) gets their phone's token")
+    agent = own_phone(request, "token")
     phones = request.app[TWILIO_PHONES]
     if agent not in phones.agents:
         raise BadInput(404, f"no agent {agent!r}")
