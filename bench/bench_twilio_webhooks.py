@@ -114,6 +114,7 @@ async def platform(args: argparse.Namespace, api_base: str) -> AsyncIterator[str
         "--api-base", api_base, "--answer-within", str(args.answer_within),
         "--settle", str(args.settle),
         *(["--profile", args.profile] if args.profile else []),
+        *(["--quiet", str(args.quiet)] if args.quiet is not None else []),
         stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
     try:
         assert process.stdout is not None
@@ -260,6 +261,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the twilio.answer_within setting (default 2, serve's)")
     parser.add_argument("--settle", type=float, default=0.05,
                         help="the driver's settle (constructor argument; default 0.05)")
+    parser.add_argument("--quiet", type=float,
+                        help="a key's wait for a document (the driver's quiet, default 0.25)")
     parser.add_argument("--no-search", dest="search", action="store_false",
                         help="skip the sustained-rate search")
     parser.add_argument("--no-replay", dest="replay", action="store_false",
@@ -281,7 +284,7 @@ def main() -> None:
     args = parse_args()
     print(f"Twilio webhooks: rates {args.rates}, {args.seeds} seed(s), {args.warmup:g} s "
           f"warm-up + {args.seconds:g} s, answer_within {args.answer_within:g} s, "
-          f"settle {args.settle:g} s", flush=True)
+          f"settle {args.settle:g} s, quiet {args.quiet}", flush=True)
     started = time.perf_counter()
     runs = asyncio.run(measure(args))
     print_report(runs, time.perf_counter() - started, sys.argv[1:])

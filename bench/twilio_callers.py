@@ -39,6 +39,7 @@ import aiohttp
 from twilio.request_validator import RequestValidator
 from yarl import URL
 
+from contactcenter.telephony.twilio.signature import SORRY
 from tests.unit.twilio_fake_api import ACCOUNT, PUBLIC, TOKEN
 
 NUMBER = "+15550005000"
@@ -158,9 +159,9 @@ class Phone:
                                      headers={"X-Twilio-Signature": signature}) as answer:
             body = await answer.text()
         if self.record:
-            self.samples.append(Sample(sent, kind, time.perf_counter() - sent, answer.status,
-                                       lag))
-        if answer.status != 200:
+            status = 500 if SORRY in body else answer.status  # the apology: a failure
+            self.samples.append(Sample(sent, kind, time.perf_counter() - sent, status, lag))
+        if answer.status != 200 or SORRY in body:  # refused, or the platform failed
             self.errors.append(f"{kind} {answer.status}")
         return body
 

@@ -15,7 +15,8 @@ Besides the webhooks it answers two routes of its own, open like the webhooks:
 
 The phases are timed by wrapping the driver's parts from outside; nothing in the driver
 changes. ``--settle`` sets the driver's settle time (a constructor argument that the
-settings do not expose); ``--answer-within`` is the ``twilio.answer_within`` setting. The stats also count the
+settings do not expose); ``--answer-within`` is the ``twilio.answer_within`` setting, ``--quiet`` the driver's
+wait for a document after a key (gather, park), another constructor argument. The stats also count the
 event loop's stalls (busy, or the process not running) and the collector's pauses, and
 ``--profile PATH`` writes cProfile's statistics of the whole run.
 
@@ -130,7 +131,7 @@ def instrument(driver: TwilioDriver, meter: Meter) -> None:
         finally:
             meter.add("engine_callback", time.perf_counter() - started)
 
-    async def timed_wait(waiting: Any) -> None:
+    async def timed_wait(waiting: Any, *args: Any) -> None:
         started = time.perf_counter()
         given = asyncio.ensure_future(waiting.given.wait())
 
@@ -140,7 +141,7 @@ def instrument(driver: TwilioDriver, meter: Meter) -> None:
 
         given.add_done_callback(document_came)
         try:
-            await wait(waiting)
+            await wait(waiting, *args)
         finally:
             given.cancel()
             phase = "held_with_document" if waiting.given.is_set() else "held_without"
@@ -259,6 +260,8 @@ async def serve(args: argparse.Namespace) -> None:
                                  environ={})
         _engine, driver, app, close = await wired(settings, Path(folder))
         driver._settle = args.settle  # the constructor's argument; no setting exposes it
+        if args.quiet is not None and hasattr(driver, "_quiet"):  # a key's wait, likewise
+            driver._quiet = min(args.quiet, args.answer_within)
         meter = Meter()
         instrument(driver, meter)
         app.middlewares.insert(0, timing_middleware(meter))
@@ -297,6 +300,9 @@ def main() -> None:
     parser.add_argument("--api-base", required=True)
     parser.add_argument("--answer-within", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=0.05)
+    parser.add_argument("--quiet", type=float,
+                        help="how long a key's webhook waits for a document (the driver's "
+                             "quiet; default: the driver's own, 0.25 s)")
     parser.add_argument("--profile", help="write cProfile's statistics here at the end")
     args = parser.parse_args()
     import logging

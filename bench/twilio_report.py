@@ -155,7 +155,8 @@ def print_report(runs: Any, elapsed: float, argv: list[str]) -> None:
              f"{facts['commit']}; {facts['cpu']}, {facts['cores']} cores, kernel "
              f"{facts['kernel']}, Python {facts['python']}; load at the end {facts['load']}; "
              f"{elapsed:.0f} s in all"),
-             (f"Settings: answer_within {args.answer_within:g} s, settle {args.settle:g} s; "
+             (f"Settings: answer_within {args.answer_within:g} s, settle {args.settle:g} s, "
+             f"quiet {'the driver default' if args.quiet is None else args.quiet}; "
              f"{args.warmup:g} s warm-up + {args.seconds:g} s measured per trial"), "",
              "Fixed rates:", "", *_trial_rows(runs.fixed), "", *_summary(runs.fixed), "",
              "By webhook:", "", *_kinds(runs.fixed), "",
