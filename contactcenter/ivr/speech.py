@@ -27,8 +27,14 @@ KEY_WORDS: Mapping[str, str] = {
 #: words said around a spoken key (``"option two"``, ``"press 2 please"``, ``"um, two"``)
 _KEY_FILLER = frozenset({
     "option", "number", "press", "key", "the", "i", "want", "choose", "please", "um", "uh",
-    "er", "erm", "hmm", "ok", "okay", "so", "d", "like", "to", "it", "s", "is", "that",
-    "will", "would", "go", "for", "with", "pick", "select", "just", "and", "oh"})
+    "er", "erm", "hmm", "ok", "okay", "so", "d", "like", "it", "s", "is", "that",
+    "will", "would", "go", "with", "pick", "select", "just", "and", "oh"})
+#: words that say a number other than digit by digit ("twenty two", "a hundred and one"):
+#: an input takes digits read one by one, and refuses these rather than drop them
+NUMBER_WORDS = frozenset({
+    "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+    "eighteen", "nineteen", "twenty", "thirty", "forty", "fifty", "sixty", "seventy",
+    "eighty", "ninety", "hundred", "thousand", "million", "double", "triple", "point"})
 #: An input asks for digits with no hint: class tokens such as Google's
 #: ``$OOV_CLASS_DIGIT_SEQUENCE`` are the chosen provider's own, and Twilio picks the
 #: provider when no ``speechModel`` is set (warning 13330 for a token it does not know).
@@ -60,6 +66,8 @@ def _contains(words: tuple[str, ...], phrase: tuple[str, ...]) -> bool:
 
 def spoken_key(words: tuple[str, ...]) -> str | None:
     """A key said on its own, maybe after a filler word: ``("option", "two")`` -> ``"2"``."""
+    if NUMBER_WORDS.intersection(words):
+        return None  # "twenty two" is no "2"
     rest = [word for word in words if word not in _KEY_FILLER]
     if len(rest) != 1:
         return None
@@ -96,6 +104,8 @@ def spoken_digits(text: str) -> str | None:
     ``pound`` or ``hash`` after them is the end of the number, as ``#`` is. None when
     there are no digits, or two runs of them with words between (which one was meant?)."""
     words = normalize(text)
+    if NUMBER_WORDS.intersection(words):
+        return None  # "twenty two" is no "2"
     read = [_digit(word) for word in words]
     for at, word in enumerate(words):  # "oh" is a zero next to digits ("oh seven", "4 oh")
         if word == "oh" and ((at > 0 and read[at - 1]) or

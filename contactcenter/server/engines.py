@@ -41,7 +41,8 @@ def engines_of(settings: Settings) -> tuple[str, ...]:
 def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> DriverRouter:
     """Every engine's driver behind one router feeding ``engine``; the calls journalled
     before a restart keep the engine their record names."""
-    twilio_numbers = settings.twilio.numbers if settings.twilio is not None else []
+    twilio_numbers = [] if settings.twilio is None else [
+        *settings.twilio.numbers, *filter(None, [settings.twilio.from_number])]
     owners = Owners(default=settings.driver,
                     numbers={number: TWILIO for number in twilio_numbers})
     running = engines_of(settings)

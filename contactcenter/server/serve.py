@@ -268,9 +268,10 @@ def _distributor(settings: Settings, engine: Engine) -> Distributor:
     store = AgentStateStore(settings.state_dir / "agents.jsonl")
     distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
     distributor.restore_agents()  # before any call: the resync gives them their calls
-    # Twilio places calls itself; Asterisk through its outbound peer, if there is one
+    # Twilio alone places calls itself; Asterisk (the default engine of click-to-talk and
+    # of its callers' callbacks) through its outbound peer, if there is one
     distributor.dial_out = settings.asterisk.outbound_host is not None \
-        or settings.twilio is not None
+        or settings.driver == "twilio"
     return distributor
 
 

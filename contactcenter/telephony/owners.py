@@ -62,8 +62,10 @@ class Owners:
         self._calls = _Recent(remember)
         #: any other id lately seen (ended legs, a dial's or a session's own id)
         self._other = _Recent(remember)
-        #: a dial's id -> its callee's leg (an unanswered dial ends with the dial's id)
+        #: a dial's id -> its callee's leg (an unanswered dial ends with the dial's id), and
+        #: back, until the dial is answered or ends
         self._dials: dict[str, str] = {}
+        self._dial_of: dict[str, str] = {}
         #: the live calls that are callers' (arrived, or open in the journal at start)
         self._callers: set[str] = set()
 
@@ -74,6 +76,10 @@ class Owners:
     def live_ids(self) -> set[str]:
         """The ids known to be up, on any engine."""
         return set(self._live)
+
+    def dials_pending(self) -> set[str]:
+        """The campaign dials placed and not answered nor ended yet."""
+        return set(self._dials)
 
     def belongs(self, name: str, engine: str) -> bool:
         """Whether ``engine`` carries ``name``; an id nobody claimed is the default's."""
@@ -90,6 +96,7 @@ class Owners:
             self._live.setdefault(leg, engine)
         if isinstance(command, dc.PlaceDial):
             self._dials[command.call_id] = command.leg_id
+            self._dial_of[command.leg_id] = command.call_id
         if command.call_id not in self._live:
             self._other.put(command.call_id, engine)
         return engine
@@ -112,9 +119,12 @@ class Owners:
             case de.CallEnded(call_id=name):
                 self.gone(name, engine)
             case de.DialUnanswered(call_id=dial):
-                leg = self._dials.pop(dial, None)
+                leg = self._dials.get(dial)
                 if leg is not None:
                     self.gone(leg, engine)
+            case de.DialAnswered(leg_id=leg):  # its leg's end is a CallEnded
+                self._live.setdefault(leg, engine)
+                self._forget_dial(leg)
             case de.CallArrived(call_id=name):
                 self._live.setdefault(name, engine)
                 self._callers.add(name)
@@ -124,12 +134,17 @@ class Owners:
     def gone(self, name: str, engine: str) -> None:
         """``name`` is up no more; its engine is remembered a while."""
         owner = self._live.pop(name, engine)
-        self._dials.pop(name, None)
+        self._forget_dial(name)
         if name in self._callers:
             self._callers.discard(name)
             self._calls.put(name, owner)
         else:
             self._other.put(name, owner)
+
+    def _forget_dial(self, leg: str) -> None:
+        dial = self._dial_of.pop(leg, None)
+        if dial is not None:
+            self._dials.pop(dial, None)
 
     def claim(self, engine: str, names: Iterable[str], *, callers: bool = False) -> None:
         """``engine`` says it has ``names`` up (its resync); ``callers``: callers' calls."""

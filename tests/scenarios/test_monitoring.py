@@ -44,9 +44,9 @@ async def test_a_supervisor_listens_to_a_call_and_leaves_it_as_it_was(line: Line
 
 @pytest.mark.parametrize("line", ["twilio"], indirect=True)
 @pytest.mark.parametrize(("mode", "muted", "coaching"), [
-    ("listen", "true", "false"), ("whisper", "false", "true"), ("barge", "false", "false")])
+    ("listen", "true", False), ("whisper", "false", True), ("barge", "false", False)])
 async def test_on_twilio_each_mode_joins_the_agent_s_conference_as_it_should(
-        line: Line, mode: str, muted: str, coaching: str) -> None:
+        line: Line, mode: str, muted: str, coaching: bool) -> None:
     """Twilio's conference does what a snoop does on Asterisk: the supervisor's leg joins
     the agent's conference muted to listen, coaching the agent to whisper (the caller does
     not hear them), and plainly to barge."""
@@ -71,6 +71,7 @@ async def test_on_twilio_each_mode_joins_the_agent_s_conference_as_it_should(
     room = line.emulator.conferences.named(supervisor.conference or "")
     assert room is not None and caller.call_id in room.members
     member = room.members[supervisor.sid]
-    assert (member["Muted"], member["Coaching"]) == (muted, coaching)
+    coached = agent.sid if coaching else ""  # the agent alone hears a whisper
+    assert (member["Muted"], member["CallSidToCoach"]) == (muted, coached)
     await caller.hang_up()
     await event(line, "call.ended", call_id=caller.call_id)

@@ -138,6 +138,7 @@ class Conferences:
         conference.members[call.sid] = {
             "Muted": noun.get("muted", "false"), "Hold": "false",
             "Coaching": "true" if noun.get("coach") else "false",
+            "CallSidToCoach": noun.get("coach", ""),
             "EndConferenceOnExit": noun.get("endConferenceOnExit", "false"),
             "StartConferenceOnEnter": noun.get("startConferenceOnEnter", "true")}
         call.conference, call.left = name, asyncio.Event()

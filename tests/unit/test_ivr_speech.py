@@ -172,7 +172,8 @@ def test_an_input_takes_spoken_digits(said: str, digits: str) -> None:
 
 
 @pytest.mark.parametrize("said", ["one two", "one two three four five six seven",
-                                  "my account number", "1 2 or maybe 3 4"])
+                                  "my account number", "1 2 or maybe 3 4", "twenty two",
+                                  "one two three four fifty"])
 def test_too_few_too_many_or_no_digits_are_invalid(said: str) -> None:
     call = _at_input()
     call.say("account")
@@ -324,3 +325,11 @@ def test_asterisk_plays_a_prompt_that_listens_as_any_other() -> None:
     listening = c.PlayMedia(call_id="ch-1", playback_id="ch-1:1", media=("sound:main-menu",),
                             language="en", listen_speech=True, speech_hints=("support",))
     assert ari_request(listening) == ari_request(plain)
+
+
+@pytest.mark.parametrize("said", ["for two", "two to", "twenty two", "two or three",
+                                  "not one but two"])
+def test_a_key_is_not_guessed_from_words_that_may_mean_another(said: str) -> None:
+    """"for" and "to" are how recognizers often write "four" and "two"; a number said
+    whole is not its last digit; two keys are not one."""
+    assert match_option(said, {}, keys=["1", "2", "3", "4"]) is None

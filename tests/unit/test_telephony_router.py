@@ -109,16 +109,22 @@ def test_after_a_restart_a_callback_goes_back_on_its_caller_s_engine() -> None:
     assert owners.belongs("CA-talking", "twilio")
 
 
-def test_legs_that_end_unanswered_or_never_start_are_not_kept_as_up() -> None:
+def test_legs_that_end_unanswered_answered_or_never_start_are_not_kept() -> None:
     owners = _owners()
     for n in range(100):
         owners.choose(dc.PlaceDial(call_id=f"d{n}", leg_id=f"dial-d{n}", number="+1",
                                    caller_id=TWILIO_NUMBER))
         owners.heard("twilio", de.DialUnanswered(call_id=f"d{n}", reason="no_answer"))
+    owners.choose(dc.PlaceDial(call_id="a1", leg_id="dial-a1", number="+1",
+                               caller_id=TWILIO_NUMBER))
+    owners.heard("twilio", de.DialAnswered(call_id="a1", leg_id="dial-a1", human=True))
+    owners.heard("twilio", de.CallEnded(call_id="dial-a1"))
+    owners.choose(dc.PlaceDial(call_id="f1", leg_id="dial-f1", number="+1"))
+    owners.gone("dial-f1", "asterisk")  # its create failed (the router says so)
     owners.choose(dc.RingAgent(call_id="CA9", leg_id="ring-failed", endpoint="agent101"))
     owners.gone("ring-failed", "asterisk")
-    assert not owners.live_ids()
-    assert owners.of("dial-d99") == "twilio"  # still routed, were a late command to come
+    assert not owners.live_ids() and not owners.dials_pending()
+    assert owners.of("ring-failed") == "asterisk"  # still routed, were a late command to come
 
 
 def test_a_resync_is_about_the_resyncing_engine_s_own_calls() -> None:

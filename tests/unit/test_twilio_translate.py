@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -322,6 +323,17 @@ def test_an_agent_is_rung_as_a_call_of_its_own_that_names_what_it_is_for() -> No
     customer = dict(_only_request(c.DialCustomer(call_id="cb1", leg_id="cb1-customer",
                                                  number="+15557770100")).params)
     assert _query(customer["Url"])["purpose"] == "customer"
+
+
+@pytest.mark.parametrize(("agent_uri", "to"), [
+    ("client:{endpoint}", "client:agent101"),  # the browser client signs in as the agent
+    ("sip:{endpoint}@pbx.example.com", "sip:agent101-web@pbx.example.com")])  # that phone
+def test_an_agent_s_web_phone_is_rung_where_the_agent_uri_says(agent_uri: str,
+                                                               to: str) -> None:
+    setup = replace(SETUP, agent_uri=agent_uri)
+    action = twilio_action(c.RingAgent(call_id=IN, leg_id=f"{IN}-a1",
+                                       endpoint="agent101-web"), setup, KNOWN, "4")
+    assert dict(action.requests[0].params)["To"] == to
 
 
 def test_hanging_up_completes_the_call_by_its_call_sid() -> None:

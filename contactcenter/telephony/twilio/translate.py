@@ -136,8 +136,12 @@ def _ring(setup: Setup, command: c.RingAgent) -> RestRequest:
     query = {"purpose": command.purpose, "call": command.call_id, "leg": command.leg_id,
              "endpoint": command.endpoint}
     # the agent's browser phone on Twilio signs in as the agent (``/twilio-token``), whichever
-    # of their phones the ACD last saw registered (``agent101-web`` on Asterisk)
-    to = setup.agent_uri.format(endpoint=command.endpoint.removesuffix(WEB_PHONE_SUFFIX))
+    # of their phones the ACD last saw registered (``agent101-web`` on Asterisk); a SIP URI
+    # names the very phone
+    endpoint = command.endpoint
+    if setup.agent_uri.startswith("client:"):
+        endpoint = endpoint.removesuffix(WEB_PHONE_SUFFIX)
+    to = setup.agent_uri.format(endpoint=endpoint)
     params = _create_call(setup, to=to, caller_id=command.caller_id, timeout=command.timeout,
                           query=query)
     return RestRequest("POST", setup.api_path("Calls.json"), tuple(params))
