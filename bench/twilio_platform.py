@@ -29,7 +29,6 @@ import argparse
 import asyncio
 import cProfile
 import gc
-import json
 import pickle
 import signal
 import sys
@@ -43,7 +42,6 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
 
-import yaml
 from aiohttp import web
 
 from contactcenter.config.settings import Settings, load_settings
@@ -56,29 +54,12 @@ from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.security import OPEN_ROUTES
 from crm_core.db import make_engine, migrate, sessions
-from tests.unit.twilio_fake_api import ACCOUNT, PUBLIC, TOKEN
-
-#: the number the benchmark's callers dial (E.164, as Twilio gives ``To``)
-NUMBER = "+15550005000"
+from tests.unit.twilio_fake_api import demo_on_twilio
 
 
 def write_config(folder: Path, api_base: str, answer_within: float) -> Path:
-    """The demo's settings on Twilio: its flows, queues and agents, this folder's state."""
-    data = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    credentials = folder / "twilio.json"
-    credentials.write_text(json.dumps({"account_sid": ACCOUNT, "auth_token": TOKEN}))
-    credentials.chmod(0o600)
-    data.update(state_dir=str(folder / "var"), driver="twilio", dialer={},
-                scripts={"dir": str(ROOT / "config/scripts")},
-                acd={"queues": str(ROOT / "config/queues.yaml"),
-                     "agents": str(ROOT / "config/agents.yaml")})
-    data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
-    data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
-                      "credentials_file": str(credentials), "numbers": [NUMBER],
-                      "api_base": api_base, "answer_within": answer_within}
-    path = folder / "twilio.yaml"
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    """The demo's settings on Twilio, this folder's state (the tests' own)."""
+    return demo_on_twilio(folder, api_base, answer_within=answer_within)
 
 
 class Meter:

@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
 from contactcenter.config.files import ConfigError
@@ -28,32 +27,14 @@ from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.db import make_engine, migrate, sessions
-from tests.unit.twilio_fake_api import ACCOUNT, PUBLIC, TOKEN, fake_twilio, post_signed
+from tests.unit.twilio_fake_api import NUMBER, TOKEN, demo_on_twilio, fake_twilio, post_signed
 
-ROOT = Path(__file__).resolve().parents[2]
-NUMBER = "+15550005000"
 VOICE = json.loads((Path(__file__).parent / "twilio_requests/voice_incoming.json")
                    .read_text())["form"]
 
 
 def _config(tmp_path: Path, api_base: str, **twilio: Any) -> Path:
-    """The demo's settings on Twilio: its flows, queues and agents, this folder's state."""
-    data = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
-    credentials = tmp_path / "twilio.json"
-    credentials.write_text(json.dumps({"account_sid": ACCOUNT, "auth_token": TOKEN}))
-    credentials.chmod(0o600)
-    data.update(state_dir=str(tmp_path / "var"), driver="twilio", dialer={},
-                scripts={"dir": str(ROOT / "config/scripts")},
-                acd={"queues": str(ROOT / "config/queues.yaml"),
-                     "agents": str(ROOT / "config/agents.yaml")})
-    data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
-    data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
-                      "credentials_file": str(credentials), "numbers": [NUMBER],
-                      "api_base": api_base, **twilio}
-    path = tmp_path / "config" / "twilio.yaml"
-    path.parent.mkdir()
-    path.write_text(yaml.safe_dump(data, sort_keys=False))
-    return path
+    return demo_on_twilio(tmp_path, api_base, **twilio)
 
 
 def _settings(path: Path) -> Settings:

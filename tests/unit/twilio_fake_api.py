@@ -20,13 +20,16 @@ recorded in ``listed``, not ``sent``.
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+import yaml
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from twilio.request_validator import RequestValidator
@@ -34,6 +37,31 @@ from twilio.request_validator import RequestValidator
 ACCOUNT = "AC0123456789abcdef0123456789abcdef"
 TOKEN = "f00dfeedf00dfeedf00dfeedf00dfeed"
 PUBLIC = "https://cc.example.com"
+#: the number the demo's main flow answers on, on Twilio (E.164, as Twilio gives ``To``)
+NUMBER = "+15550005000"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def demo_on_twilio(folder: Path, api_base: str, **twilio: Any) -> Path:
+    """The demo's settings on Twilio (its flows, queues and agents, ``folder``'s state, the
+    credentials in a 0600 file), REST to ``api_base``; ``twilio``: the section's others.
+    Written to ``folder/config/twilio.yaml``."""
+    data = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
+    credentials = folder / "twilio.json"
+    credentials.write_text(json.dumps({"account_sid": ACCOUNT, "auth_token": TOKEN}))
+    credentials.chmod(0o600)
+    data.update(state_dir=str(folder / "var"), driver="twilio", dialer={},
+                scripts={"dir": str(ROOT / "config/scripts")},
+                acd={"queues": str(ROOT / "config/queues.yaml"),
+                     "agents": str(ROOT / "config/agents.yaml")})
+    data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
+    data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
+                      "credentials_file": str(credentials), "numbers": [NUMBER],
+                      "api_base": api_base, **twilio}
+    path = folder / "config" / "twilio.yaml"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
 
 
 @dataclass(frozen=True, slots=True)
