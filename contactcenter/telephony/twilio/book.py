@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from contactcenter.telephony import commands as c
+from contactcenter.telephony.twilio import twiml
+from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.resync import Resynced
-from contactcenter.telephony.twilio.translate import Known, Webhook
+from contactcenter.telephony.twilio.translate import HOLD_DOC, Known, Webhook
 from contactcenter.telephony.twilio.webhooks import ConferenceNews
 
 #: conference news after which the call is out of its conference
@@ -31,6 +33,20 @@ class CallBook:
     running: dict[str, tuple[str, str]] = field(default_factory=dict)
     #: call id -> the music class it is held with (``StartHold``)
     music: dict[str, str] = field(default_factory=dict)
+
+    def waiting(self, setup: Setup, call_id: str, doc: str, *, keyed: bool) -> str:
+        """The document of a call the engine has nothing new for: parked, or, after a key
+        pressed on hold (``keyed``), its music again under a new name, so that the next
+        key's callback is not taken for a replay of this one's."""
+        music = self.music.get(call_id)
+        if keyed and music is not None \
+                and self.running.get(call_id, ("", ""))[0].startswith(HOLD_DOC):
+            doc = f"{HOLD_DOC}{doc}"
+            xml = twiml.hold(setup, call_id, music, doc)
+        else:
+            xml = twiml.park(setup, call_id, doc)
+        self.running[call_id] = (doc, xml)
+        return xml
 
     def known(self) -> Known:
         return Known(call_sids=self.call_sids, bridged=self.bridged,

@@ -234,19 +234,8 @@ class TwilioDriver:
     def _next_document(self, hook: Webhook, waiting: _Open | None) -> str:
         if waiting is not None and waiting.xml:
             return waiting.xml
-        running = self.book.running.get(hook.call_id, ("", ""))[0]
-        music = self.book.music.get(hook.call_id)
-        if running.startswith(HOLD_DOC) and music is not None and hook.path in (h.GATHER,
-                                                                               h.PARK):
-            # a digit pressed on hold: the music goes on, under a new name, so that the
-            # next digit's callback is not taken for a replay of this one's
-            doc = f"{HOLD_DOC}{self._next_doc()}"
-            xml = twiml.hold(self.setup, hook.call_id, music, doc)
-        else:
-            doc = self._next_doc()
-            xml = twiml.park(self.setup, hook.call_id, doc)
-        self.book.running[hook.call_id] = (doc, xml)
-        return xml
+        return self.book.waiting(self.setup, hook.call_id, self._next_doc(),
+                                 keyed=hook.path in (h.GATHER, h.PARK))
 
     def _ended(self, call_id: str) -> None:
         self.book.forget(call_id)
