@@ -52,6 +52,7 @@ from urllib.parse import urlparse
 from tests.scenarios.lines import Kind
 from tests.scenarios.twilio_calls import Conferences, Poster, TwilioCall, _sids
 from tests.scenarios.twilio_rest import RestReactions
+from tests.support import until
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -119,12 +120,9 @@ class TwilioEmulator:
 
     async def press(self, call: TwilioCall, digit: str, seconds: float) -> None:
         """A key pressed when a gather listens (see the module's docstring)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + seconds
-        while not call.listening:
-            assert not call.over, f"{call.sid} is over: nobody hears {digit!r}"
-            assert loop.time() < deadline, f"no gather listened for {digit!r} on {call.sid}"
-            await asyncio.sleep(0.01)
+        await until(lambda: call.listening or call.over, seconds=seconds,
+                    what=f"no gather listened for {digit!r} on {call.sid}", every=0.01)
+        assert not call.over, f"{call.sid} is over: nobody hears {digit!r}"
         call.listening = False  # this key is the gather's; the next waits for the next
         call.keys.put_nowait(digit)
 
