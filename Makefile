@@ -6,7 +6,8 @@ BIN := $(VENV)/bin
 DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium tcpdump
 CONFIG ?= config/demo.yaml
 SOFTPHONE := contactcenter/web/softphone
-SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js
+SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js \
+	contactcenter/web/pages/static/softphone-twilio.js
 
 .PHONY: demo test system-deps venv asterisk lint bench clean screenshots
 
@@ -50,7 +51,8 @@ $(SOFTPHONE)/node_modules/.installed: $(SOFTPHONE)/package.json $(SOFTPHONE)/pac
 	cd $(SOFTPHONE) && npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-$(SOFTPHONE_JS): $(SOFTPHONE)/node_modules/.installed $(wildcard $(SOFTPHONE)/src/*.js)
+# one build makes both bundles: the SIP phone (JsSIP) and the Twilio one (Voice SDK)
+$(SOFTPHONE_JS) &: $(SOFTPHONE)/node_modules/.installed $(wildcard $(SOFTPHONE)/src/*.js)
 	cd $(SOFTPHONE) && npm run --silent build
 
 lint: venv

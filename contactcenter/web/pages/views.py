@@ -26,11 +26,11 @@ from contactcenter.web.pages.metrics import (
     QUEUE_METRICS,
     Metric,
 )
+from contactcenter.web.pages.phones import allow_phones, desk_phones
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from contactcenter.web.permissions import allowed
 from contactcenter.web.scope import scopes
 from contactcenter.web.sessions import COOKIE
-from contactcenter.web.softphone_routes import allow_softphone
 
 #: the page each role lands on after signing in
 HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor",
@@ -118,7 +118,8 @@ async def login_page(request: web.Request) -> web.Response:
 
 
 async def agent_page(request: web.Request) -> web.Response:
-    data = _who(request) | _config(request) | {"pause_reasons": list(PAUSE_REASONS)}
+    data = _who(request) | _config(request) | {"pause_reasons": list(PAUSE_REASONS),
+                                               "phones": desk_phones(request.app)}
     agent = request[PRINCIPAL].agent
     name = data["agents"].get(agent, {}).get("name", agent) if agent else ""
     reasons = join(tag("option", reason, value=reason) for reason in PAUSE_REASONS)
@@ -126,7 +127,7 @@ async def agent_page(request: web.Request) -> web.Response:
                 reasons=reasons)
     response = page(title="Agent desktop", body_class="desktop", main=main, script="agent.js",
                     data=data, nav=nav(request, "/agent"), csrf=csrf_for(request))
-    return allow_softphone(request, response)  # the browser phone's WebSocket
+    return allow_phones(request, response)  # the browser phones' WebSockets
 
 
 def _board_data(request: web.Request) -> dict[str, Any]:

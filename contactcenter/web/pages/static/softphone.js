@@ -1,25 +1,22 @@
-// The desktop's phone in the browser: on/off, its registration, an incoming call that
-// rings with answer and hang-up buttons (or is answered by itself), mute, and the far
-// end's audio in an <audio> element. The SIP side is softphone-sip.js (JsSIP, built by
-// `make softphone`), loaded only when the phone is turned on: the desktop works without
-// it, with a desk or soft SIP phone. The account comes from
-// GET /api/v1/agents/{agent}/softphone; every text from data goes in as textContent.
-import { api, pageData, reason, setText } from "./common.js";
+// The desktop's phone in the browser: on/off, and for each engine that rings agents in
+// the browser a phone of its own (softphone-line.js): the SIP phone for Asterisk's calls,
+// the Twilio one for the Twilio numbers' calls, as the page's data lists them
+// (`phones`; Asterisk alone: the SIP phone only, Twilio alone: the Twilio phone only).
+// One button turns them all on or off: an agent takes calls on either engine without
+// knowing which number a caller dialled, so one switch leaves no phone forgotten off;
+// each phone shows its own registration, so one that fails is seen. A call that rings
+// on any of them rings here (or is answered by itself); its audio plays in the page.
+import { pageData, setText } from "./common.js";
+import { KINDS, Line } from "./softphone-line.js";
 
-const me = pageData().agent;
+const data = pageData();
+const me = data.agent;
 const STORE = `softphone:${me}`; // localStorage: {on, auto}, this browser's choice
-const LABELS = {
-  off: "off", connecting: "connecting…", registered: "registered",
-  unregistered: "not registered", failed: "registration failed",
-};
-const CALL_LABELS = { ringing: "Incoming call", answering: "Answering…", connected: "Connected" };
+const kinds = (data.phones || ["sip"]).filter((kind) => kind in KINDS);
 
-let phone = null;
-let last = { registration: "off", call: null };
+let lines = [];
 let ringer = null;
 let audioContext = null;
-let mediaTimer = null;
-let autoAnswered = null; // the id of the call answered by itself
 
 const $ = (id) => document.getElementById(id);
 
@@ -33,107 +30,32 @@ function remember(change) {
   }
 }
 
-// -- on and off ---------------------------------------------------------------------------
+const anyOn = () => lines.some((line) => line.on);
 
-async function turnOn() {
-  setText("softphone-error", "");
-  show({ registration: "connecting", call: null });
-  const result = await api("GET", `/api/v1/agents/${encodeURIComponent(me)}/softphone`);
-  if (!result.ok) {
-    show({ registration: "off", call: null });
-    setText("softphone-error", `The phone cannot start: ${reason(result)}`);
-    return;
-  }
-  let sip;
-  try {
-    sip = await import("./softphone-sip.js");
-  } catch {
-    show({ registration: "off", call: null });
-    setText("softphone-error", "The phone's SIP library is missing on the server (make softphone).");
-    return;
-  }
-  if (phone || last.registration === "off") return; // turned on twice, or off, meanwhile
-  phone = new sip.Phone(result.body, { onChange: show, onAudio: play });
-  phone.start();
+function turnOn() {
   remember({ on: true });
+  for (const line of lines) line.start();
 }
 
 function turnOff() {
-  if (phone) phone.stop();
-  phone = null;
-  show({ registration: "off", call: null });
+  for (const line of lines) line.stop();
   remember({ on: false });
 }
 
-// -- what the page shows --------------------------------------------------------------------
+// -- what the panel shows beside each phone's own part --------------------------------------
 
-function show(state) {
-  last = state;
+function showPanel() {
+  if (!lines.length) return;
   const root = $("softphone");
-  root.dataset.registration = state.registration;
-  const badge = $("softphone-status");
-  badge.dataset.registration = state.registration;
-  setText(badge, `${LABELS[state.registration] || state.registration}`
-                 + (state.reason ? ` (${state.reason})` : ""));
+  const first = lines[0].last; // the panel's phone when there is one (tests read it here)
+  root.dataset.registration = first.registration;
+  root.dataset.call = first.call ? first.call.state : "none";
   const toggle = $("softphone-toggle");
-  toggle.setAttribute("aria-pressed", String(state.registration !== "off"));
-  setText(toggle, state.registration === "off" ? "Turn on" : "Turn off");
-  showCall(state.call);
-}
-
-function showCall(call) {
-  const root = $("softphone");
-  root.dataset.call = call ? call.state : "none";
-  $("softphone-call").hidden = !call;
-  if (!call) {
-    stopRinging();
-    watchMedia(false);
-    autoAnswered = null;
-    return;
-  }
-  const badge = $("softphone-call-state");
-  badge.dataset.state = call.state === "connected" ? "on_call" : "ringing";
-  setText(badge, CALL_LABELS[call.state] || call.state);
-  setText("softphone-from", call.from);
-  $("softphone-answer").hidden = call.state !== "ringing";
-  const mute = $("softphone-mute");
-  mute.hidden = call.state !== "connected";
-  mute.setAttribute("aria-pressed", String(call.muted));
-  setText(mute, call.muted ? "Unmute" : "Mute");
-  setText("softphone-hangup", call.state === "connected" ? "Hang up" : "Decline");
-  if (call.state === "ringing") startRinging();
+  const on = anyOn();
+  toggle.setAttribute("aria-pressed", String(on));
+  setText(toggle, on ? "Turn off" : "Turn on");
+  if (lines.some((line) => line.last.call && line.last.call.state === "ringing")) startRinging();
   else stopRinging();
-  watchMedia(call.state === "connected");
-  if (call.state === "ringing" && $("softphone-auto").checked && autoAnswered !== call.id) {
-    autoAnswered = call.id;
-    phone.answer();
-  }
-}
-
-function play(stream) {
-  const audio = $("softphone-audio");
-  audio.srcObject = stream;
-  if (stream) audio.play().catch(() => {}); // autoplay refused: the call goes on, unheard
-}
-
-// RTP packets in and out, once a second: the agent (and a test) can see audio flows
-function watchMedia(on) {
-  if (!on) {
-    clearInterval(mediaTimer);
-    mediaTimer = null;
-    return;
-  }
-  if (mediaTimer) return;
-  const node = $("softphone-media");
-  const update = async () => {
-    if (!phone) return;
-    const counts = await phone.packets();
-    node.dataset.received = String(counts.received);
-    node.dataset.sent = String(counts.sent);
-    setText(node, `Audio: ${counts.received} packets in, ${counts.sent} out`);
-  };
-  update();
-  mediaTimer = setInterval(update, 1000);
 }
 
 // -- the ring: 440 + 480 Hz, 2 s on and 4 s off (the North American ring), made here ----
@@ -178,26 +100,31 @@ function stopRinging() {
 function wire() {
   const root = $("softphone");
   if (!root) return;
-  if (!me) {
+  if (!me || !kinds.length) {
     root.hidden = true;
     return;
   }
+  root.dataset.phones = kinds.join(" ");
+  for (const kind of Object.keys(KINDS)) $(KINDS[kind].section).hidden = !kinds.includes(kind);
+  for (const name of root.querySelectorAll(".softphone-name")) name.hidden = kinds.length < 2;
+  const auto = $("softphone-auto");
+  lines = kinds.map((kind) => new Line(kind, me, {
+    onShow: showPanel, autoAnswer: () => auto.checked,
+  }));
+  for (const line of lines) line.wire();
   const choice = saved();
-  $("softphone-auto").checked = Boolean(choice.auto);
-  $("softphone-toggle").addEventListener("click", () => (phone || last.registration !== "off"
-    ? turnOff() : turnOn()));
-  $("softphone-auto").addEventListener("change", (event) => {
+  auto.checked = Boolean(choice.auto);
+  $("softphone-toggle").addEventListener("click", () => (anyOn() ? turnOff() : turnOn()));
+  auto.addEventListener("change", (event) => {
     remember({ auto: event.target.checked });
-    if (event.target.checked && last.call && last.call.state === "ringing") showCall(last.call);
-  });
-  $("softphone-answer").addEventListener("click", () => phone && phone.answer());
-  $("softphone-hangup").addEventListener("click", () => phone && phone.hangup());
-  $("softphone-mute").addEventListener("click", () => {
-    if (phone && last.call) phone.mute(!last.call.muted);
+    if (!event.target.checked) return;
+    for (const line of lines) {
+      if (line.last.call && line.last.call.state === "ringing") line.showCall(line.last.call);
+    }
   });
   // leaving the page un-registers, so that the agent's other phone rings again
-  window.addEventListener("pagehide", () => { if (phone) phone.stop(); });
-  show(last);
+  window.addEventListener("pagehide", () => { for (const line of lines) if (line.phone) line.phone.stop(); });
+  showPanel();
   if (choice.on) turnOn();
 }
 

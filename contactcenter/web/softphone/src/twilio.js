@@ -1,0 +1,203 @@
+// The agent desktop's browser phone on Twilio: the Voice JavaScript SDK's Device,
+// registered for incoming calls with the access token the platform mints
+// (GET /api/v1/agents/{agent}/twilio-token), behind the same small API as the SIP phone
+// (src/index.js) so that the page's panel (contactcenter/web/pages/static/softphone.js)
+// never sees the SDK itself. The ACD rings it at client:<agent> (<Dial><Client>).
+// Built by esbuild into ../pages/static/softphone-twilio.js (`make softphone`).
+//
+// The SDK plays the far end's audio itself (an audio element of its own): the panel is
+// told of the stream (onAudio) but must not play it a second time (`playsAudio`).
+// One call at a time: the Device ignores an invite while a call is up
+// (allowIncomingWhileBusy is false by default), and the ACD's ring times out.
+/*! Bundled: the Twilio Voice JavaScript SDK (@twilio/voice-sdk, Copyright (c) Twilio,
+ * Inc., Apache License 2.0), @twilio/voice-errors (Twilio, Inc., BSD 3-Clause),
+ * events (Joyent, Inc. and other Node contributors, MIT), loglevel (Tim Perry, MIT),
+ * tslib (Microsoft Corporation, 0BSD). */
+import { Device } from "@twilio/voice-sdk";
+
+// how long before the token expires the SDK asks for a new one (tokenWillExpire)
+const REFRESH_BEFORE_MS = 60_000;
+// the SDK waits for Twilio's answer without a limit of its own: past this, say so
+const REGISTER_WITHIN_MS = 20_000;
+
+// What the panel draws from, as the SIP phone gives it: registration is "off",
+// "connecting", "registered", "unregistered" or "failed" (reason: the SDK's message);
+// call is null or {id, state: "ringing" | "answering" | "connected", from, muted}.
+function snapshot(phone) {
+  const call = phone.call && {
+    id: phone.call.parameters.CallSid || "",
+    state: phone.answered ? "connected" : phone.answering ? "answering" : "ringing",
+    from: phone.from,
+    muted: phone.call.isMuted(),
+  };
+  return { registration: phone.registration, reason: phone.reason, call: call || null };
+}
+
+// "client:agent102" for a colleague on the desktop, the caller's number otherwise
+function caller(call) {
+  const from = (call.parameters && call.parameters.From) || "";
+  return from.replace(/^client:/, "") || "unknown";
+}
+
+// the SDK's errors are TwilioError objects: a message and a numeric code
+function describe(error) {
+  if (!error) return "unknown error";
+  const text = error.message || error.description || String(error);
+  return error.code ? `${text} (${error.code})` : text;
+}
+
+export class Phone {
+  // account: {token, identity, expires} from the twilio-token route; onChange(snapshot)
+  // after every change, onAudio(MediaStream | null) when the far end's audio comes or
+  // goes, fetchToken() -> Promise<{token}> for a fresh token before this one expires
+  constructor(account, { onChange = () => {}, onAudio = () => {}, fetchToken } = {}) {
+    this.account = account;
+    this.onChange = onChange;
+    this.onAudio = onAudio;
+    this.fetchToken = fetchToken;
+    this.device = null;
+    this.call = null;
+    this.answered = false;
+    this.answering = false;
+    this.from = "";
+    this.registration = "off";
+    this.reason = "";
+    this.samples = { received: 0, sent: 0 };
+    this.deadline = null;
+  }
+
+  get playsAudio() { return true; }
+
+  get state() { return snapshot(this); }
+
+  changed() { this.onChange(snapshot(this)); }
+
+  setRegistration(state, reason = "") {
+    this.registration = state;
+    this.reason = reason;
+    if (state !== "connecting") this.clearDeadline();
+    this.changed();
+  }
+
+  clearDeadline() {
+    clearTimeout(this.deadline);
+    this.deadline = null;
+  }
+
+  start() {
+    if (this.device) return;
+    const device = new Device(this.account.token, {
+      tokenRefreshMs: REFRESH_BEFORE_MS,
+      closeProtection: false, // leaving the page un-registers (the panel's pagehide)
+      logLevel: "silent",
+    });
+    this.device = device;
+    device.audio.incoming(false); // the panel rings, as it does for the SIP phone
+    device.on("registering", () => this.setRegistration("connecting", this.reason));
+    device.on("registered", () => this.setRegistration("registered"));
+    device.on("unregistered", () => this.lost());
+    device.on("error", (error, call) => this.failed(error, call));
+    device.on("incoming", (call) => this.incoming(call));
+    device.on("tokenWillExpire", () => this.refresh());
+    this.setRegistration("connecting");
+    this.deadline = setTimeout(() => this.setRegistration(
+      "failed", "Twilio did not answer: its servers cannot be reached"), REGISTER_WITHIN_MS);
+    device.register().catch((error) => {
+      if (this.device === device) this.setRegistration("failed", describe(error));
+    });
+  }
+
+  stop() {
+    const device = this.device;
+    if (!device) return;
+    this.device = null;
+    this.hangup();
+    device.destroy(); // un-registers and closes the signalling socket
+    this.setRegistration("off");
+  }
+
+  // the Device lost its registration: a failure already said stays said
+  lost() {
+    if (!this.device || this.registration === "failed") return;
+    this.setRegistration("unregistered", "Twilio's signalling connection was lost");
+  }
+
+  failed(error, call) {
+    if (!this.device) return;
+    if (call) { // a call's own trouble: the call's events tell its end
+      this.reason = describe(error);
+      this.changed();
+      return;
+    }
+    this.setRegistration("failed", describe(error));
+  }
+
+  async refresh() {
+    const device = this.device;
+    if (!device || !this.fetchToken) return;
+    try {
+      const fresh = await this.fetchToken();
+      if (this.device === device) device.updateToken(fresh.token);
+    } catch (error) {
+      if (this.device === device) {
+        this.setRegistration("failed", `no new access token: ${describe(error)}`);
+      }
+    }
+  }
+
+  incoming(call) {
+    if (this.call) {
+      call.reject();
+      return;
+    }
+    this.call = call;
+    this.answered = false;
+    this.answering = false;
+    this.from = caller(call);
+    this.samples = { received: 0, sent: 0 };
+    call.on("accept", () => {
+      this.answered = true;
+      this.answering = false;
+      this.onAudio(call.getRemoteStream() || null);
+      this.changed();
+    });
+    call.on("mute", () => this.changed());
+    call.on("sample", (sample) => {
+      this.samples = { received: sample.totals.packetsReceived || 0,
+                       sent: sample.totals.packetsSent || 0 };
+    });
+    const ended = () => {
+      if (this.call !== call) return;
+      this.call = null;
+      this.answered = false;
+      this.answering = false;
+      this.onAudio(null);
+      this.changed();
+    };
+    for (const name of ["disconnect", "cancel", "reject"]) call.on(name, ended);
+    this.changed();
+  }
+
+  answer() {
+    if (!this.call || this.answered || this.answering) return;
+    this.answering = true; // until "accept": getUserMedia and ICE take a moment
+    this.changed();
+    this.call.accept();
+  }
+
+  hangup() {
+    const call = this.call;
+    if (!call) return;
+    if (this.answered || this.answering) call.disconnect();
+    else call.reject(); // declined while ringing: the ACD offers the call again
+  }
+
+  mute(on) {
+    if (this.call && this.answered) this.call.mute(Boolean(on));
+  }
+
+  // {received, sent}: RTP packets of the call's audio so far, from the SDK's samples
+  async packets() {
+    return this.call ? { ...this.samples } : { received: 0, sent: 0 };
+  }
+}
