@@ -1,0 +1,29 @@
+"""Customer analytics on purchase histories: pure functions on numpy arrays, no I/O
+beyond the transactions reader, no database.
+
+Theory of operation: transactions (customer, day, amount) become one summary row per
+customer (``summary.summarize``: repeat purchases x, recency t_x, age T, mean repeat
+spend); the BG/NBD model (``bgnbd``) is fitted on (x, t_x, T) and predicts purchases and
+P(alive); the Gamma-Gamma model (``gamma_gamma``) is fitted on the repeat buyers' spend
+and, with the BG/NBD, gives the discounted lifetime value. Every fit is by maximum
+likelihood with scipy; too little data and a fit that does not converge are errors
+(``errors``), never a silent result.
+"""
+
+from contactcenter.analytics.bgnbd import BgNbdParameters, fit_bgnbd
+from contactcenter.analytics.errors import FitError, NotEnoughData, TransactionsError
+from contactcenter.analytics.gamma_gamma import GammaGammaParameters, fit_gamma_gamma
+from contactcenter.analytics.summary import Summary, Unit, summarize
+
+__all__ = [
+    "BgNbdParameters",
+    "FitError",
+    "GammaGammaParameters",
+    "NotEnoughData",
+    "Summary",
+    "TransactionsError",
+    "Unit",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "summarize",
+]

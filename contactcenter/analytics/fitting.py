@@ -1,0 +1,52 @@
+"""Maximum likelihood with scipy for models whose parameters are all positive.
+
+The parameters are searched on a log scale, which keeps them positive without
+constraints and makes the steps of the optimizer comparable whether a parameter is
+0.2 or 4,000. The objective is the mean negative log-likelihood with its gradient, so
+that the optimizer's tolerances mean the same for 500 customers and for a million.
+
+The log parameters are bounded (``LOG_BOUND``) only to catch a likelihood that rises
+without end: a fit that ends on the bound has no maximum inside, which is an error
+naming the parameter, as is a run that does not converge from any start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import OptimizeResult, minimize
+
+from contactcenter.analytics.errors import FitError
+
+Floats = npt.NDArray[np.float64]
+#: a mean negative log-likelihood and its gradient, at log parameters
+Objective = Callable[[Floats], tuple[float, Floats]]
+#: the log parameters stay within +-this: e**18 is about 6.6e7, far beyond any fitted value
+LOG_BOUND = 18.0
+
+
+def maximize(objective: Objective, starts: Sequence[Sequence[float]], names: Sequence[str],
+             model: str) -> tuple[Floats, float]:
+    """The parameters at the highest likelihood found from the ``starts`` (given as
+    parameters, not logs), and the mean log-likelihood there."""
+    best: OptimizeResult | None = None
+    failures: list[str] = []
+    for start in starts:
+        result = minimize(objective, np.log(np.asarray(start, dtype=np.float64)), jac=True,
+                          method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
+                          options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+        if not result.success or not np.isfinite(result.fun):
+            failures.append(str(result.message))
+        elif best is None or result.fun < best.fun:
+            best = result
+    if best is None:
+        raise FitError(f"{model}: the optimizer did not converge from any of {len(starts)} "
+                       f"starting points; it said: {failures[0]}")
+    edge = np.flatnonzero(np.abs(best.x) >= LOG_BOUND - 1e-6)
+    if len(edge):
+        name, value = names[edge[0]], float(np.exp(best.x[edge[0]]))
+        raise FitError(f"{model}: the likelihood has no maximum: {name} ran off to "
+                       f"{value:.3g}; the data do not pin the model down")
+    return np.exp(best.x), -float(best.fun)
