@@ -17,7 +17,8 @@ other seeds. The same trials' driver events are replayed straight into the engin
 (``twilio_replay.py``) for the ratio of the Twilio run's CPU to the engine's alone.
 
     python bench/bench_twilio_webhooks.py [--rates 50,200] [--seeds 3] [--seconds 20]
-        [--warmup 20] [--answer-within 2] [--settle 0.05] [--no-search] [--quick]
+        [--warmup 20] [--answer-within 2] [--settle 0.05] [--fixed-waits] [--no-search]
+        [--quick]
 """
 
 from __future__ import annotations
@@ -115,6 +116,7 @@ async def platform(args: argparse.Namespace, api_base: str) -> AsyncIterator[str
         "--settle", str(args.settle),
         *(["--profile", args.profile] if args.profile else []),
         *(["--quiet", str(args.quiet)] if args.quiet is not None else []),
+        *(["--fixed-waits"] if args.fixed_waits else []),
         stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
     try:
         assert process.stdout is not None
@@ -261,6 +263,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="the twilio.answer_within setting (default 2, serve's)")
     parser.add_argument("--settle", type=float, default=0.05,
                         help="the driver's settle (constructor argument; default 0.05)")
+    parser.add_argument("--fixed-waits", action="store_true",
+                        help="the driver's fixed waits, without asking the engine when "
+                             "a call has settled (the driver before it could)")
     parser.add_argument("--quiet", type=float,
                         help="a key's wait for a document (the driver's quiet, default 0.25)")
     parser.add_argument("--no-search", dest="search", action="store_false",
@@ -284,7 +289,8 @@ def main() -> None:
     args = parse_args()
     print(f"Twilio webhooks: rates {args.rates}, {args.seeds} seed(s), {args.warmup:g} s "
           f"warm-up + {args.seconds:g} s, answer_within {args.answer_within:g} s, "
-          f"settle {args.settle:g} s, quiet {args.quiet}", flush=True)
+          f"settle {args.settle:g} s, quiet {args.quiet}, "
+          f"{'fixed waits' if args.fixed_waits else 'answered once settled'}", flush=True)
     started = time.perf_counter()
     runs = asyncio.run(measure(args))
     print_report(runs, time.perf_counter() - started, sys.argv[1:])

@@ -112,7 +112,7 @@ def instrument(driver: TwilioDriver, meter: Meter) -> None:
         finally:
             meter.add("engine_callback", time.perf_counter() - started)
 
-    async def timed_wait(waiting: Any, *args: Any) -> None:
+    async def timed_wait(hook: Any, waiting: Any) -> None:
         started = time.perf_counter()
         given = asyncio.ensure_future(waiting.given.wait())
 
@@ -122,7 +122,7 @@ def instrument(driver: TwilioDriver, meter: Meter) -> None:
 
         given.add_done_callback(document_came)
         try:
-            await wait(waiting, *args)
+            await wait(hook, waiting)
         finally:
             given.cancel()
             phase = "held_with_document" if waiting.given.is_set() else "held_without"
@@ -240,9 +240,11 @@ async def serve(args: argparse.Namespace) -> None:
         settings = load_settings(write_config(Path(folder), args.api_base, args.answer_within),
                                  environ={})
         _engine, driver, app, close = await wired(settings, Path(folder))
-        driver._settle = args.settle  # the constructor's argument; no setting exposes it
-        if args.quiet is not None and hasattr(driver, "_quiet"):  # a key's wait, likewise
-            driver._quiet = min(args.quiet, args.answer_within)
+        driver.waits.settle = args.settle  # the constructor's argument; no setting has it
+        if args.quiet is not None:  # a key's wait when the engine cannot tell, likewise
+            driver.waits.quiet = min(args.quiet, args.answer_within)
+        if args.fixed_waits:  # the driver as it was: fixed waits, the engine not asked
+            driver.waits.settled = None
         meter = Meter()
         instrument(driver, meter)
         app.middlewares.insert(0, timing_middleware(meter))
@@ -281,6 +283,8 @@ def main() -> None:
     parser.add_argument("--api-base", required=True)
     parser.add_argument("--answer-within", type=float, default=2.0)
     parser.add_argument("--settle", type=float, default=0.05)
+    parser.add_argument("--fixed-waits", action="store_true",
+                        help="answer after fixed waits, not once the engine has settled")
     parser.add_argument("--quiet", type=float,
                         help="how long a key's webhook waits for a document (the driver's "
                              "quiet; default: the driver's own, 0.25 s)")

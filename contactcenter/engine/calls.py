@@ -87,6 +87,9 @@ class CallTask:
         self._queueing = queueing
         self._lookups: set[asyncio.Task[None]] = set()
         self._resumed_agent: str | None = None
+        #: set while the task waits on an empty inbox with no lookup or gate outstanding
+        self._idle = asyncio.Event()
+        self._awaited = 0  #: lookups' answers and the call gate's words to come
 
     @property
     def state(self) -> CallState:
@@ -102,7 +105,15 @@ class CallTask:
         self._resumed_agent = agent
 
     def feed(self, event: Inbound) -> None:
+        self._idle.clear()
         self._inbox.put_nowait(event)
+
+    async def settled(self) -> None:
+        """Return once every event fed so far is handled and its commands carried out,
+        with nothing outstanding that would bring more (a lookup, the call gate): the
+        Twilio driver answers a webhook then, not after a fixed wait. At once for a call
+        that has ended."""
+        await self._idle.wait()
 
     # what the ACD says, from outside this call's task: queued for the task to act on
     def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
@@ -141,6 +152,8 @@ class CallTask:
         except Exception:
             log.exception("call %s: failed in state %s", self.call_id, self.state.value)
             await self._failed()
+        finally:
+            self._idle.set()  # nothing more will come of this call
 
     async def _failed(self) -> None:
         """After a failure the course reports it and hangs up, then waits for the end; if
@@ -159,9 +172,12 @@ class CallTask:
         while self.state is not CallState.ENDED:
             deadline = self._course.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
+            if self._inbox.empty() and not self._awaited:
+                self._idle.set()
             try:
                 inbound = await asyncio.wait_for(self._inbox.get(), timeout)
             except TimeoutError:
+                self._idle.clear()  # the course acts on its time
                 await self._step(None)
                 continue
             event = self._course_event(inbound)
@@ -198,6 +214,7 @@ class CallTask:
                 case cc.Publish(type=event_type, data=data):
                     self.emit(event_type, **dict(data))
                 case ic.Lookup(request_id=request_id, kind=kind, key=key):
+                    self._awaited += 1
                     lookup = asyncio.ensure_future(self._answer_lookup(request_id, kind, key))
                     self._lookups.add(lookup)  # keep a reference until it is done
                     lookup.add_done_callback(self._lookups.discard)
@@ -232,10 +249,12 @@ class CallTask:
         if not isinstance(checked, asyncio.Future):
             self.feed(ce.CallbackDecided(refused=False))
             return
+        self._awaited += 1
 
         def decided(future: asyncio.Future[Any]) -> None:
             refused = (not future.cancelled() and future.exception() is None
                        and isinstance(future.result(), Refused))
+            self._awaited -= 1
             self.feed(ce.CallbackDecided(refused=refused))
 
         checked.add_done_callback(decided)
@@ -246,4 +265,6 @@ class CallTask:
         except Exception:
             log.exception("call %s: lookup %s %s failed", self.call_id, kind, key)
             data = None
+        finally:
+            self._awaited -= 1
         self.feed(ie.LookupAnswered(request_id=request_id, data=data))

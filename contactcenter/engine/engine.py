@@ -196,6 +196,15 @@ class Engine:
                 if task is not None:
                     task.feed(event)
 
+    async def settled(self, call_id: str) -> bool:
+        """Once a caller's call has handled its news so far (``CallTask.settled``): True.
+        False at once for a call with no task of its own (a leg the platform rang)."""
+        task = self.calls.get(call_id)
+        if task is None:
+            return False
+        await task.settled()
+        return True
+
     def _answered(self, event: de.MonitorAnswered | de.AgentAnswered | de.CustomerAnswered,
                   ) -> None:
         """A leg the platform rang answered: to the part that rang it; nobody's is hung up."""

@@ -59,7 +59,7 @@ def build_router(settings: Settings, engine: Engine, journal: CallJournal) -> Dr
                                                                        on_resync))
         else:
             router.add(TWILIO, lambda on_event, on_resync: twilio_driver(
-                settings, on_event, on_resync=on_resync))
+                settings, on_event, on_resync=on_resync, settled=engine.settled))
     engine.send = router.execute
     engine.engine_of = router.engine_of
     if running == (TWILIO,):

@@ -27,6 +27,7 @@ from contactcenter.telephony.twilio.credentials import (
 )
 from contactcenter.telephony.twilio.driver import OnEvent, OnResync, TwilioDriver
 from contactcenter.telephony.twilio.hooks import Setup
+from contactcenter.telephony.twilio.opened import Settled
 from contactcenter.telephony.twilio.rest import Limits
 from contactcenter.telephony.twilio.routes import twilio_routes
 from contactcenter.telephony.twilio.store import FILE_NAME
@@ -101,10 +102,12 @@ def twilio_setup(section: TwilioSettings) -> Setup:
 
 def twilio_driver(settings: Settings, on_event: OnEvent,
                   environ: Mapping[str, str] | None = None, *,
-                  on_resync: OnResync | None = None) -> TwilioDriver:
+                  on_resync: OnResync | None = None,
+                  settled: Settled | None = None) -> TwilioDriver:
     """The driver the settings describe, its events to ``on_event`` and what Twilio has
     at start to ``on_resync`` (the engine's ``on_driver_event`` and ``resync``, or the
-    driver router's for them)."""
+    driver router's for them); ``settled``: the engine's, so that a webhook is answered
+    once the engine has handled it."""
     section = _section(settings)
     return TwilioDriver(setup=twilio_setup(section),
                         credentials=load_twilio_credentials(settings, environ),
@@ -112,7 +115,7 @@ def twilio_driver(settings: Settings, on_event: OnEvent,
                         limits=Limits(calls_per_second=section.calls_per_second),
                         api_base=section.api_base, answer_within=section.answer_within,
                         state_file=settings.state_dir / FILE_NAME,
-                        hold_within=section.hold_within)
+                        hold_within=section.hold_within, settled=settled)
 
 
 def add_twilio_routes(app: web.Application, driver: TwilioDriver) -> None:

@@ -279,3 +279,45 @@ async def test_agent_and_queue_reports_are_not_taken_for_calls(engine) -> None:
     engine.publish({"type": "agent.state", "agent": "agent101", "state": "ringing",
                     "call_id": "c9", "time": 2.0})
     assert engine.journal.records == {}
+
+
+class HeldLookup:
+    """A directory whose answers wait until the test lets them go."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, str]] = []
+        self.release = asyncio.Event()
+
+    async def lookup(self, kind: str, key: str) -> dict[str, str] | None:
+        self.asked.append((kind, key))
+        await self.release.wait()
+        return None
+
+
+async def test_a_call_has_settled_only_once_its_lookup_answered_and_its_menu_plays(
+        engine) -> None:
+    """What the Twilio driver waits on before answering a webhook: the greeting after the
+    caller lookup is the document, so the call has not settled while the lookup is out."""
+    built, wire = engine
+    held = HeldLookup()
+    built.directory = held
+    arrive(built)
+    settled = asyncio.ensure_future(built.settled("c1"))
+    await soon(lambda: bool(held.asked))
+    assert not settled.done() and not wire.of(c.PlayMedia)
+    held.release.set()
+    assert await settled is True
+    assert wire.of(c.PlayMedia)  # the menu's prompt was sent before it settled
+
+
+async def test_a_key_that_leads_to_nothing_settles_and_a_leg_with_no_call_cannot_tell(
+        engine) -> None:
+    built, wire = engine
+    arrive(built)
+    await soon(lambda: bool(wire.of(c.PlayMedia)))
+    assert await built.settled("c1") is True
+    sent = len(wire.sent)
+    built.on_driver_event(e.DigitReceived(call_id="c1", digit="9"))  # no such choice
+    assert await built.settled("c1") is True
+    assert len(wire.sent) > sent  # the menu said so before the call settled
+    assert await built.settled("a leg the platform rang") is False

@@ -62,6 +62,7 @@ class Engine:
     events: list[de.DriverEvent] = field(default_factory=list)
     react: Callable[[de.DriverEvent], list[dc.DriverCommand]] = lambda _event: []
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    strangers: set[str] = field(default_factory=set)
 
     def on_event(self, event: de.DriverEvent) -> None:
         self.events.append(event)
@@ -74,6 +75,15 @@ class Engine:
         for command in commands:
             await self.driver.execute(command)
 
+    async def settled(self, call_id: str) -> bool:
+        """The engine's word that a call has handled its events: once the commands they
+        led to have run (``tasks``); for a call ``strangers`` names, False at once."""
+        if call_id in self.strangers:
+            return False
+        while not all(task.done() for task in self.tasks):
+            await asyncio.gather(*self.tasks, return_exceptions=True)
+        return True
+
 
 @dataclass
 class Rig:
@@ -85,18 +95,23 @@ class Rig:
 
 @pytest.fixture
 async def rig() -> AsyncIterator[Rig]:
-    async with _rig(answer_within=0.5) as built:
+    async with driver_rig(answer_within=0.5) as built:
         yield built
 
 
 @contextlib.asynccontextmanager
-async def _rig(answer_within: float) -> AsyncIterator[Rig]:
+async def driver_rig(answer_within: float, *, asks_engine: bool = False,
+                     **options: Any) -> AsyncIterator[Rig]:
+    """A started driver answering webhooks on a test server; ``options`` to the driver;
+    ``asks_engine``: it answers once the engine has settled (``Engine.settled``)."""
     async with fake_twilio() as (twilio, base):
         engine = Engine()
+        if asks_engine:
+            options["settled"] = engine.settled
         driver = TwilioDriver(setup=SETUP, credentials=CREDENTIALS, on_event=engine.on_event,
-                              api_base=base, answer_within=answer_within, settle=0.01,
+                              api_base=base, answer_within=answer_within,
                               limits=Limits(calls_per_second=100, burst=10,
-                                            backoff_base=0.01))
+                                            backoff_base=0.01), **{"settle": 0.01, **options})
         engine.driver = driver
         await driver.start()
         app = web.Application()
@@ -110,7 +125,7 @@ async def _rig(answer_within: float) -> AsyncIterator[Rig]:
             await driver.stop()
 
 
-def _verbs(xml: str) -> list[str]:
+def verbs(xml: str) -> list[str]:
     return [element.tag for element in ET.fromstring(xml).iter()]
 
 
@@ -128,7 +143,7 @@ async def test_a_signed_voice_webhook_reaches_the_engine_and_is_answered_with_it
     response = await post_signed(rig.client, "/twilio/voice", VOICE["form"])
     assert response.status == 200 and response.content_type == "text/xml"
     xml = await response.text()
-    assert _verbs(xml) == ["Response", "Gather", "Play"]  # the last document wins
+    assert verbs(xml) == ["Response", "Gather", "Play"]  # the last document wins
     assert "playback=greeting" in xml and "/en/welcome.wav" in xml
     assert rig.engine.events == [de.CallArrived(call_id=CALLER, caller="+15550001002",
                                                 caller_name="ADA LOVELACE",
@@ -185,7 +200,7 @@ async def test_a_webhook_the_platform_cannot_read_gets_the_apology_with_200(
         rig: Rig, path: str, form: dict[str, str]) -> None:
     response = await post_signed(rig.client, path, form)
     assert response.status == 200
-    assert _verbs(await response.text()) == ["Response", "Say", "Hangup"]
+    assert verbs(await response.text()) == ["Response", "Say", "Hangup"]
     assert rig.engine.events == []
 
 
@@ -196,13 +211,13 @@ async def test_an_engine_failing_on_a_webhook_still_gets_twiml(rig: Rig) -> None
     rig.engine.react = broken
     response = await post_signed(rig.client, "/twilio/voice", VOICE["form"])
     assert response.status == 200
-    assert _verbs(await response.text()) == ["Response", "Say", "Hangup"]
+    assert verbs(await response.text()) == ["Response", "Say", "Hangup"]
 
 
 async def test_a_call_the_engine_says_nothing_for_waits_parked(rig: Rig) -> None:
     response = await post_signed(rig.client, "/twilio/voice", VOICE["form"])
     xml = await response.text()
-    assert _verbs(xml) == ["Response", "Gather", "Redirect"]
+    assert verbs(xml) == ["Response", "Gather", "Redirect"]
     assert "/twilio/park" in xml
 
 
@@ -211,7 +226,7 @@ async def test_status_callbacks_become_events_and_get_an_empty_document(rig: Rig
     response = await post_signed(rig.client, "/twilio/status", status["form"],
                                  status["query"])
     assert response.status == 200
-    assert _verbs(await response.text()) == ["Response"]
+    assert verbs(await response.text()) == ["Response"]
     assert [type(event) for event in rig.engine.events] == [de.CallEnded]
 
 
@@ -221,7 +236,7 @@ async def test_a_document_for_a_call_with_no_webhook_open_goes_as_a_call_update(
                                           media=("digits:12",)))
     [update] = rig.twilio.sent
     assert update.path == f"/2010-04-01/Accounts/{ACCOUNT}/Calls/{CALLER}.json"
-    assert _verbs(update.values("Twiml")[0]) == ["Response", "Gather", "Say"]
+    assert verbs(update.values("Twiml")[0]) == ["Response", "Gather", "Say"]
 
 
 async def test_a_ring_creates_a_call_and_its_sid_names_the_leg_later(rig: Rig) -> None:
@@ -261,7 +276,7 @@ async def test_a_hold_in_a_conference_not_named_yet_waits_for_its_callback(rig: 
     join = _recorded("conference_participant_join")
     form = {**join["form"], "CallSid": CALLER}
     response = await post_signed(rig.client, "/twilio/conference", form, join["query"])
-    assert _verbs(await response.text()) == ["Response"]
+    assert verbs(await response.text()) == ["Response"]
     await until(lambda: len(rig.twilio.sent) == 2)
     hold = rig.twilio.sent[1]
     assert hold.path.endswith(f"/Conferences/{form['ConferenceSid']}/Participants/"
@@ -277,7 +292,7 @@ async def test_a_digit_pressed_on_hold_keeps_the_music_playing(rig: Rig) -> None
                                  {"CallSid": CALLER, "Digits": "5"},
                                  {"call": CALLER, "doc": doc})
     again = await response.text()
-    assert _verbs(again) == _verbs(music) == ["Response", "Gather", "Play"]
+    assert verbs(again) == verbs(music) == ["Response", "Gather", "Play"]
     assert "/moh/jazz.mp3" in again
     assert rig.engine.events == [de.DigitReceived(call_id=CALLER, digit="5")]
 
@@ -307,7 +322,7 @@ async def test_a_document_given_after_the_webhook_was_answered_goes_as_an_update
     assert "/twilio/park" in await response.text()
     for command in late:
         await rig.driver.execute(command)
-    assert [_verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent] == [
+    assert [verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent] == [
         ["Gather", "Redirect"], ["Gather", "Play"]]
 
 
@@ -315,7 +330,7 @@ async def test_a_key_that_leads_to_no_document_is_answered_with_a_gather_at_once
     """A digit of an account number gives the call no document: its webhook does not wait
     ``answer_within`` (here far longer than the test's own wait) but answers with a gather
     for the next key, and the document that comes later goes as a call update."""
-    async with _rig(answer_within=60) as rig:
+    async with driver_rig(answer_within=60) as rig:
         later: list[dc.DriverCommand] = []
         rig.engine.react = lambda event: (later.append(dc.PlayMedia(
             call_id=CALLER, playback_id="next", media=("sound:thanks",))) or []
@@ -326,10 +341,10 @@ async def test_a_key_that_leads_to_no_document_is_answered_with_a_gather_at_once
                                                    {"CallSid": CALLER, "Digits": "4"},
                                                    {"call": CALLER, "doc": doc}))
         await until(posted.done, what="the key's webhook waited for a document")
-        assert _verbs(await posted.result().text())[1:] == ["Gather", "Redirect"]
+        assert verbs(await posted.result().text())[1:] == ["Gather", "Redirect"]
         assert rig.engine.events == [de.DigitReceived(call_id=CALLER, digit="4")]
         await rig.driver.execute(later[0])
-        assert [_verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent][-1] == [
+        assert [verbs(sent.values("Twiml")[0])[1:] for sent in rig.twilio.sent][-1] == [
             "Gather", "Play"]
 
 
@@ -411,7 +426,7 @@ async def test_a_document_webhook_of_a_call_already_gone_leaves_nothing_behind(
     dial = _recorded("dial_action_completed")
     form = {**dial["form"], "CallStatus": "completed"}
     response = await post_signed(rig.client, "/twilio/dial", form, dial["query"])
-    assert _verbs(await response.text()) == ["Response", "Hangup"]
+    assert verbs(await response.text()) == ["Response", "Hangup"]
     assert rig.driver.book.running == {} and rig.driver.book.call_sids == {}
 
 

@@ -8,11 +8,10 @@ both ways. Theory of operation:
   (same ``dedupe_key``) gets the answer of the original and is not handed on. Its events
   go to the engine, and if Twilio waits for the call's next document (the voice webhook,
   a leg answered, a gather, a park, a dial or ``<Record>`` ending), the webhook stays
-  open up to ``answer_within`` seconds for the commands the events lead to: the last
-  document they give the call is the answer. A caller's keys and the end of a wait
-  (gather, park) often lead to no document (a digit of an account number): those wait
-  ``quiet`` seconds only, so that the next key finds a gather running. None in time: the
-  call waits parked (or back on its hold music), and later documents go as call updates.
+  open for the commands the events lead to (``opened.py``): until the engine has
+  handled them (``settled``), at most ``answer_within`` seconds. The last document they
+  give the call is the answer; none: the call's waiting document (a gather running
+  again, parked, or back on its hold music), and later documents go as call updates.
 - A command (``execute``) is translated against the book (``book.CallBook``); its
   documents answer the call's open webhook or go as ``call_update``, its requests go
   through ``rest.RestSender``. Commands of one call run one at a time, in order (a lane
@@ -34,7 +33,6 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +49,7 @@ from contactcenter.telephony.twilio.held import HeldCommands
 from contactcenter.telephony.twilio.hooks import Setup
 from contactcenter.telephony.twilio.lanes import Lanes
 from contactcenter.telephony.twilio.listing import take_up
+from contactcenter.telephony.twilio.opened import OpenHook, Settled, Waits
 from contactcenter.telephony.twilio.replay import SIZE, ReplayBook
 from contactcenter.telephony.twilio.rest import API_BASE, DEFAULT_LIMITS, Limits, RestSender
 from contactcenter.telephony.twilio.resync import LegInfo
@@ -86,36 +85,29 @@ _DOCUMENT_HOOKS = (h.VOICE, h.ANSWERED, h.GATHER, h.PARK, h.DIAL)
 _MAYBE_DOCUMENT = (h.GATHER, h.PARK)
 
 
-@dataclass(slots=True)
-class _Open:
-    """A webhook waiting for its call's next document."""
-
-    given: asyncio.Event = field(default_factory=asyncio.Event)
-    name: str = ""
-    xml: str = ""
-
-
 class TwilioDriver:
     """``api_base``: where REST requests go (Twilio's API; a local server in tests).
     ``state_file``: the books on disk (none: nothing survives a restart); ``hold_within``:
     seconds a command waits for its call's SID (default ``answer_within + HOLD_GRACE``);
-    ``quiet``: how long a caller's keys wait for a document (``_MAYBE_DOCUMENT``)."""
+    ``quiet``: how long a caller's keys wait for a document (``_MAYBE_DOCUMENT``) when
+    ``settled`` cannot tell."""
 
     def __init__(self, *, setup: Setup, credentials: TwilioCredentials, on_event: OnEvent,
                  on_resync: OnResync | None = None, limits: Limits = DEFAULT_LIMITS,
                  api_base: str = API_BASE, answer_within: float = 2.0, settle: float = 0.05,
                  replay_size: int = SIZE, state_file: Path | None = None,
-                 hold_within: float | None = None, quiet: float = 0.25) -> None:
+                 hold_within: float | None = None, quiet: float = 0.25,
+                 settled: Settled | None = None) -> None:
         self.setup = setup
-        self._quiet = min(quiet, answer_within)
+        self.waits = Waits(answer_within=answer_within, settle=settle, quiet=quiet,
+                           settled=settled)
         self._credentials = credentials
         self._on_event, self._on_resync = on_event, on_resync
         self._limits, self._api_base = limits, api_base
-        self._answer_within, self._settle = answer_within, settle
         self._replays = ReplayBook(replay_size)
         self._file = BookFile(state_file, size=replay_size) if state_file else None
         self.book = CallBook()
-        self._open: dict[str, _Open] = {}
+        self._open: dict[str, OpenHook] = {}
         self._held = HeldCommands(hold_within or answer_within + HOLD_GRACE,
                                   self._hold_expired)
         #: campaign dials placed and not yet answered or unanswered: leg id -> dial id
@@ -200,7 +192,7 @@ class TwilioDriver:
         self.book.learn(hook)
         wants = hook.path in _DOCUMENT_HOOKS or (
             hook.path == h.RECORDING and not form.get("RecordingStatus"))
-        waiting = _Open() if wants and hook.events else None
+        waiting = OpenHook() if wants and hook.events else None
         if waiting is not None:
             self._open[hook.call_id] = waiting
         try:
@@ -219,19 +211,16 @@ class TwilioDriver:
                 self._ended(hook.call_id)
                 return twiml.hangup()
             if waiting is not None:
-                await self._wait_for_document(
-                    waiting, self._quiet if hook.path in _MAYBE_DOCUMENT else None)
+                await self._wait_for_document(hook, waiting)
         finally:
             if waiting is not None and self._open.get(hook.call_id) is waiting:
                 del self._open[hook.call_id]
         return self._next_document(hook, waiting)
 
-    async def _wait_for_document(self, waiting: _Open, within: float | None = None) -> None:
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(waiting.given.wait(), within or self._answer_within)
-            await asyncio.sleep(self._settle)  # the commands right after: the last wins
+    async def _wait_for_document(self, hook: Webhook, waiting: OpenHook) -> None:
+        await self.waits.for_document(hook.call_id, waiting, keyed=hook.path in _MAYBE_DOCUMENT)
 
-    def _next_document(self, hook: Webhook, waiting: _Open | None) -> str:
+    def _next_document(self, hook: Webhook, waiting: OpenHook | None) -> str:
         if waiting is not None and waiting.xml:
             return waiting.xml
         return self.book.waiting(self.setup, hook.call_id, self._next_doc(),
