@@ -1,5 +1,5 @@
 """The one command line: ``contactcenter serve | asterisk ... | events | db ... | crm ... |
-simulate | config check``."""
+simulate | analytics clv | config check``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import logging
 import sys
 from pathlib import Path
 
+from contactcenter.commands.analytics import add_arguments as add_analytics_arguments
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import load_settings
 from contactcenter.telephony.sim.__main__ import add_arguments as add_simulation_arguments
@@ -61,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
         "simulate", help="run the ACD core on generated traffic in virtual time, beside "
                          "Erlang A's prediction")
     add_simulation_arguments(simulate)
+    analytics = commands.add_parser(
+        "analytics", help="fit models on a history and score customers: clv (lifetime value)")
+    add_analytics_arguments(analytics)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -73,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if args.command == "simulate":  # needs no settings: its traffic is its arguments
         return run_from_args(args, sys.stdout)
+    if args.command == "analytics":  # nor does an analysis: it reads the file it is given
+        from contactcenter.commands.analytics import analytics_command
+
+        return analytics_command(args, sys.stdout)
     try:
         settings = load_settings(args.config)
         if args.command == "serve":

@@ -7,23 +7,6 @@ spend); the BG/NBD model (``bgnbd``) is fitted on (x, t_x, T) and predicts purch
 P(alive); the Gamma-Gamma model (``gamma_gamma``) is fitted on the repeat buyers' spend
 and, with the BG/NBD, gives the discounted lifetime value. Every fit is by maximum
 likelihood with scipy; too little data and a fit that does not converge are errors
-(``errors``), never a silent result.
+(``errors``), never a silent result. The package's modules are imported by name: this
+file imports nothing, so that the command line does not load scipy to parse options.
 """
-
-from contactcenter.analytics.bgnbd import BgNbdParameters, fit_bgnbd
-from contactcenter.analytics.errors import FitError, NotEnoughData, TransactionsError
-from contactcenter.analytics.gamma_gamma import GammaGammaParameters, fit_gamma_gamma
-from contactcenter.analytics.summary import Summary, Unit, summarize
-
-__all__ = [
-    "BgNbdParameters",
-    "FitError",
-    "GammaGammaParameters",
-    "NotEnoughData",
-    "Summary",
-    "TransactionsError",
-    "Unit",
-    "fit_bgnbd",
-    "fit_gamma_gamma",
-    "summarize",
-]

@@ -17,7 +17,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import digamma, gammaln
 
-from contactcenter.analytics.errors import FitError, NotEnoughData
+from contactcenter.analytics.errors import AnalyticsError, FitError, NotEnoughData
 from contactcenter.analytics.fitting import Objective, maximize
 
 Floats = npt.NDArray[np.float64]
@@ -86,8 +86,8 @@ def _objective(x: Floats, spend: Floats) -> Objective:
 def fit_gamma_gamma(x: npt.ArrayLike, monetary: npt.ArrayLike) -> GammaGammaParameters:
     """The maximum-likelihood Gamma-Gamma on the customers with x > 0 (others ignored).
 
-    NotEnoughData below ``MIN_REPEAT_BUYERS`` repeat buyers; ValueError for a repeat
-    buyer whose mean spend is not positive; FitError when no maximum is found or when
+    NotEnoughData below ``MIN_REPEAT_BUYERS`` repeat buyers; AnalyticsError for a
+    repeat buyer whose mean spend is not positive; FitError when no maximum is found or when
     q <= 1, where the population's mean spend is infinite and the model says nothing.
     """
     x, spend = np.asarray(x, dtype=np.float64), np.asarray(monetary, dtype=np.float64)
@@ -97,8 +97,9 @@ def fit_gamma_gamma(x: npt.ArrayLike, monetary: npt.ArrayLike) -> GammaGammaPara
         raise NotEnoughData(f"Gamma-Gamma needs repeat purchases from at least "
                             f"{MIN_REPEAT_BUYERS} customers; found {len(x)}")
     if not (np.isfinite(spend).all() and (spend > 0).all()):
-        raise ValueError(f"Gamma-Gamma needs a positive mean spend from every repeat buyer; "
-                         f"{int((~(spend > 0)).sum())} have none")
+        raise AnalyticsError(f"Gamma-Gamma needs a positive mean spend from every repeat "
+                             f"buyer; {int((~(spend > 0)).sum())} spent nothing on their "
+                             "repeat purchases")
     mean = float(spend.mean())
     starts = [(p, q, mean * (q - 1) / p) for p, q in ((1.0, 2.0), (5.0, 3.0), (0.5, 5.0))]
     params, mean_ll = maximize(_objective(x, spend), starts, NAMES, "Gamma-Gamma")

@@ -10,12 +10,14 @@ With d = 0 it is the expected spend times the expected purchases over the horizo
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
 
-from contactcenter.analytics.bgnbd import BgNbdParameters
-from contactcenter.analytics.summary import DAYS_PER_UNIT, Unit
+from contactcenter.analytics.bgnbd import BgNbdParameters, fit_bgnbd
+from contactcenter.analytics.gamma_gamma import GammaGammaParameters, fit_gamma_gamma
+from contactcenter.analytics.summary import DAYS_PER_UNIT, Summary, Unit
 
 Floats = npt.NDArray[np.float64]
 #: a month: the mean Gregorian month, 365.25 / 12 days
@@ -40,3 +42,35 @@ def lifetime_value(model: BgNbdParameters, spend: npt.ArrayLike, x: npt.ArrayLik
         total += (by_then - before) / (1 + discount) ** i
         before = by_then
     return np.asarray(spend, dtype=np.float64) * total
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Scores:
+    """Both fitted models and, per customer of ``summary`` (in its order), the
+    predictions over ``horizon``."""
+
+    summary: Summary
+    bgnbd: BgNbdParameters
+    gamma_gamma: GammaGammaParameters
+    horizon: float
+    discount: float
+    expected_purchases: Floats
+    p_alive: Floats
+    expected_spend: Floats
+    clv: Floats
+
+
+def score(summary: Summary, *, horizon: float, discount: float) -> Scores:
+    """Fit the BG/NBD and the Gamma-Gamma on ``summary`` and score every customer.
+
+    NotEnoughData, FitError or AnalyticsError when either model cannot be fitted."""
+    x, t_x, T = summary.x, summary.t_x, summary.T
+    purchases = fit_bgnbd(x, t_x, T)
+    spend = fit_gamma_gamma(x, summary.monetary)
+    expected_spend = spend.expected_spend(x, summary.monetary)
+    return Scores(
+        summary=summary, bgnbd=purchases, gamma_gamma=spend, horizon=horizon,
+        discount=discount, expected_purchases=purchases.expected_purchases(horizon, x, t_x, T),
+        p_alive=purchases.p_alive(x, t_x, T), expected_spend=expected_spend,
+        clv=lifetime_value(purchases, expected_spend, x, t_x, T, horizon=horizon,
+                           unit=summary.unit, discount=discount))

@@ -1,0 +1,146 @@
+"""``contactcenter analytics clv``: fit the lifetime-value models on a transactions CSV,
+print them, and write each customer's scores (docs/analytics.md).
+
+The scores are written to a temporary file beside ``--out`` and moved into place only
+when complete, so that a failed run leaves nothing, not half a file, behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+import numpy as np
+
+from contactcenter.analytics.errors import AnalyticsError, TransactionsError
+from contactcenter.analytics.summary import DAYS_PER_UNIT, summarize
+from contactcenter.analytics.transactions import Columns, read_transactions
+from crm_core.csv_cells import escape
+
+if TYPE_CHECKING:  # the models load scipy, which parsing the options does not need
+    from contactcenter.analytics.value import Scores
+
+CLV_EPILOG = """\
+the file: a header line naming its columns, one purchase a row; purchases of a
+customer on the same day count as one. dates are YYYY-MM-DD (a time of day may
+follow) unless --date-format gives another, e.g. %%d/%%m/%%Y; amounts are plain
+numbers, 0 or more.
+the scores (one row per customer): customer, x (repeat purchases), t_x (first to
+last purchase), T (first purchase to the end), monetary (mean repeat spend),
+expected_purchases and clv over the horizon, p_alive, expected_spend (per purchase).
+exit status: 0 done, 1 the file cannot be read or has bad rows (each named as
+file:line: reason; nothing is written), 2 bad options, 3 too little data for the
+models or a fit that does not converge"""
+SCORE_COLUMNS = ("customer", "x", "t_x", "T", "monetary", "expected_purchases", "p_alive",
+                 "expected_spend", "clv")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """``analytics``'s analyses and their options, on the ``analytics`` parser."""
+    analyses = parser.add_subparsers(dest="analysis", required=True)
+    clv = analyses.add_parser(
+        "clv", help="customer lifetime value (BG/NBD and Gamma-Gamma) from transactions",
+        epilog=CLV_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    clv.add_argument("--transactions", type=Path, required=True, help="the CSV file")
+    clv.add_argument("--customer-column", default="customer")
+    clv.add_argument("--date-column", default="date")
+    clv.add_argument("--amount-column", default="amount")
+    clv.add_argument("--date-format", help="a strptime format (default: ISO 8601)")
+    clv.add_argument("--end", type=_day,
+                     help="the last day observed, YYYY-MM-DD; later rows are left out "
+                          "(default: the last transaction's day)")
+    clv.add_argument("--unit", choices=sorted(DAYS_PER_UNIT), default="weeks",
+                     help="the time unit of t_x, T and the horizon")
+    clv.add_argument("--horizon", type=float, default=39.0, help="in --unit; default 39")
+    clv.add_argument("--discount", type=float, default=0.01,
+                     help="monthly discount rate for the CLV; default 0.01")
+    clv.add_argument("--out", type=Path, default=Path("scores.csv"),
+                     help="where the scores go; default scores.csv")
+
+
+def _day(text: str) -> np.datetime64:
+    """An option's ISO date (numpy alone would take "2014" for 2014-01-01)."""
+    return np.datetime64(date.fromisoformat(text), "D")
+
+
+def analytics_command(args: argparse.Namespace, out: TextIO) -> int:
+    """Run the analysis ``args`` names; the exit status of the epilog."""
+    if not args.horizon > 0 or not args.discount >= 0:
+        print("analytics clv: --horizon must be positive and --discount 0 or more",
+              file=sys.stderr)
+        return 2
+    columns = Columns(customer=args.customer_column, date=args.date_column,
+                      amount=args.amount_column)
+    try:
+        rows = read_transactions(args.transactions, columns, date_format=args.date_format)
+    except TransactionsError as error:
+        print(error, file=sys.stderr)
+        return 1
+    from contactcenter.analytics.value import score
+
+    try:
+        summary = summarize(rows.customers, rows.days, rows.amounts, end=args.end,
+                            unit=args.unit)
+        scores = score(summary, horizon=args.horizon, discount=args.discount)
+    except AnalyticsError as error:
+        print(f"analytics clv: {error}", file=sys.stderr)
+        return 3
+    try:
+        _write(scores, args.out)
+    except OSError as error:
+        print(f"analytics clv: cannot write {args.out}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    _report(scores, args.transactions, len(rows.amounts), out)
+    print(f"scores of {len(summary):,} customers written to {args.out}", file=out)
+    return 0
+
+
+def _report(scores: Scores, path: Path, transactions: int, out: TextIO) -> None:
+    """The fitted models and the totals they predict, for a person to read."""
+    summary, bg, gg = scores.summary, scores.bgnbd, scores.gamma_gamma
+    repeat = summary.repeat_buyers
+    correlation = np.corrcoef(summary.x[repeat], summary.monetary[repeat])[0, 1]
+    print(f"{path}: {transactions:,} transactions of {len(summary):,} customers up to "
+          f"{summary.end}; times in {summary.unit}", file=out)
+    print(f"BG/NBD on {bg.customers:,} customers ({bg.repeat_buyers:,} repeat buyers): "
+          f"r {bg.r:.4g}, alpha {bg.alpha:.4g}, a {bg.a:.4g}, b {bg.b:.4g}; "
+          f"log-likelihood {bg.log_likelihood:.1f}", file=out)
+    print(f"Gamma-Gamma on {gg.customers:,} repeat buyers: p {gg.p:.4g}, q {gg.q:.4g}, "
+          f"gamma {gg.gamma:.4g}; log-likelihood {gg.log_likelihood:.1f}; mean spend per "
+          f"purchase {gg.mean_spend:.2f}; correlation of spend with repeat purchases "
+          f"{correlation:.2f} (the model assumes none)", file=out)
+    print(f"over {scores.horizon:g} {summary.unit}: {scores.expected_purchases.sum():,.1f} "
+          f"purchases expected, CLV {scores.clv.sum():,.2f} in all at "
+          f"{scores.discount:.2%} a month; {int((scores.p_alive < 0.5).sum()):,} customers "
+          "more likely gone than alive", file=out)
+
+
+def _write(scores: Scores, path: Path) -> None:
+    """Write the scores to ``path`` whole or not at all."""
+    summary = scores.summary
+    columns = (
+        (escape(str(customer)) for customer in summary.customers),
+        (str(int(x)) for x in summary.x),
+        *((f"{value:.4f}" for value in array) for array in (summary.t_x, summary.T,
+                                                            summary.monetary)),
+        (f"{value:.6f}" for value in scores.expected_purchases),
+        (f"{value:.6f}" for value in scores.p_alive),
+        *((f"{value:.4f}" for value in array) for array in (scores.expected_spend,
+                                                            scores.clv)),
+    )
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.part")
+    try:
+        with temporary.open("w", newline="", encoding="utf-8") as file:
+            writer = csv.writer(file)
+            writer.writerow(SCORE_COLUMNS)
+            writer.writerows(zip(*columns, strict=True))
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
