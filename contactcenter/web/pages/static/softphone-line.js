@@ -105,6 +105,7 @@ export class Line {
     badge.dataset.registration = state.registration;
     setText(badge, `${LABELS[state.registration] || state.registration}`
                    + (state.reason ? ` (${state.reason})` : ""));
+    if ("detail" in state) this.error(state.detail || ""); // a phone that words its failures
     this.showCall(state.call);
     this.onShow(this);
   }

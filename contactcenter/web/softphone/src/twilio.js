@@ -30,7 +30,8 @@ function snapshot(phone) {
     from: phone.from,
     muted: phone.call.isMuted(),
   };
-  return { registration: phone.registration, reason: phone.reason, call: call || null };
+  return { registration: phone.registration, reason: phone.reason, detail: phone.detail,
+           call: call || null };
 }
 
 // "client:agent102" for a colleague on the desktop, the caller's number otherwise
@@ -39,11 +40,21 @@ function caller(call) {
   return from.replace(/^client:/, "") || "unknown";
 }
 
-// the SDK's errors are TwilioError objects: a message and a numeric code
+// the SDK's errors are TwilioError objects: a numeric code and a message that names it
 function describe(error) {
   if (!error) return "unknown error";
   const text = error.message || error.description || String(error);
-  return error.code ? `${text} (${error.code})` : text;
+  return error.code && !text.includes(String(error.code)) ? `${text} (${error.code})` : text;
+}
+
+// the signalling socket's own errors: Twilio is out of reach (31000 to 31009: the
+// WebSocket failed, ended abnormally or could not send; 53000: the signalling
+// connection's) — the badge says that much, the error line the SDK's words
+const UNREACHABLE = new Set([31000, 31005, 31009, 53000]);
+
+function short(error) {
+  if (error && UNREACHABLE.has(error.code)) return `Twilio cannot be reached, error ${error.code}`;
+  return error && error.code ? `error ${error.code}` : "";
 }
 
 export class Phone {
@@ -62,6 +73,7 @@ export class Phone {
     this.from = "";
     this.registration = "off";
     this.reason = "";
+    this.detail = ""; // the SDK's own words for the last failure, for the error line
     this.samples = { received: 0, sent: 0 };
     this.deadline = null;
   }
@@ -72,9 +84,10 @@ export class Phone {
 
   changed() { this.onChange(snapshot(this)); }
 
-  setRegistration(state, reason = "") {
+  setRegistration(state, reason = "", detail = "") {
     this.registration = state;
     this.reason = reason;
+    this.detail = detail;
     if (state !== "connecting") this.clearDeadline();
     this.changed();
   }
@@ -93,7 +106,7 @@ export class Phone {
     });
     this.device = device;
     device.audio.incoming(false); // the panel rings, as it does for the SIP phone
-    device.on("registering", () => this.setRegistration("connecting", this.reason));
+    device.on("registering", () => this.setRegistration("connecting", this.reason, this.detail));
     device.on("registered", () => this.setRegistration("registered"));
     device.on("unregistered", () => this.lost());
     device.on("error", (error, call) => this.failed(error, call));
@@ -101,9 +114,10 @@ export class Phone {
     device.on("tokenWillExpire", () => this.refresh());
     this.setRegistration("connecting");
     this.deadline = setTimeout(() => this.setRegistration(
-      "failed", "Twilio did not answer: its servers cannot be reached"), REGISTER_WITHIN_MS);
+      "failed", "Twilio did not answer", "Twilio's signalling server did not answer the "
+      + "registration: it cannot be reached from this browser."), REGISTER_WITHIN_MS);
     device.register().catch((error) => {
-      if (this.device === device) this.setRegistration("failed", describe(error));
+      if (this.device === device) this.setRegistration("failed", short(error), describe(error));
     });
   }
 
@@ -119,17 +133,18 @@ export class Phone {
   // the Device lost its registration: a failure already said stays said
   lost() {
     if (!this.device || this.registration === "failed") return;
-    this.setRegistration("unregistered", "Twilio's signalling connection was lost");
+    this.setRegistration("unregistered", "connection lost",
+                         "Twilio's signalling connection was lost; the phone reconnects.");
   }
 
   failed(error, call) {
     if (!this.device) return;
     if (call) { // a call's own trouble: the call's events tell its end
-      this.reason = describe(error);
+      this.detail = describe(error);
       this.changed();
       return;
     }
-    this.setRegistration("failed", describe(error));
+    this.setRegistration("failed", short(error), describe(error));
   }
 
   async refresh() {
@@ -140,7 +155,8 @@ export class Phone {
       if (this.device === device) device.updateToken(fresh.token);
     } catch (error) {
       if (this.device === device) {
-        this.setRegistration("failed", `no new access token: ${describe(error)}`);
+        this.setRegistration("failed", "no new access token",
+                             `The platform gave no new access token: ${describe(error)}`);
       }
     }
   }

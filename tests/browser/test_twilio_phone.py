@@ -1,0 +1,268 @@
+"""The desktop's Twilio phone in headless Chromium, up to the network edge: the platform
+runs Asterisk beside a ``twilio`` section (``serve``'s own wiring, in this process; no
+driver started, no Twilio to reach), so the panel shows both phones. The agent turns the
+phone on with the one button: the page fetches its own access token from the platform
+(another agent's is refused), the Voice SDK opens its signalling WebSocket to Twilio and
+sends that token first (``listen``), and when Twilio cannot be reached the panel says so
+with the SDK's error, while the SIP phone shows its own state beside it.
+
+The WebSocket is intercepted (Playwright's ``route_web_socket``): nothing leaves the
+machine, and every other request to Twilio (Insights, sounds) is aborted likewise.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect
+
+from contactcenter.config.settings import load_settings
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.server.serve import _wire, check_config
+from contactcenter.web.auth import Authenticator, configured_users, load_secret
+from crm_core.db import make_engine, migrate, sessions
+from tests.support import until
+from tests.unit.twilio_desk import KEY, SECRET, asterisk_not_started, demo_with_api_key
+from tests.unit.twilio_fake_api import ACCOUNT, fake_twilio
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+SIGNAL = re.compile(r"^wss://voice-js\.[a-z0-9-]+\.twilio\.com/signal")
+ELSEWHERE = re.compile(r"^https://([a-z0-9.-]+\.)?(twilio\.com|twiliocdn\.com)/")
+PASSWORDS = {"agent101": "demo-agent101-pass", "agent102": "demo-agent102-pass"}
+#: a WebSocket that ended abnormally, as a browser reports one whose host cannot be reached
+UNREACHABLE = 1006
+
+
+@dataclass
+class Twilio:
+    """What the page sent towards Twilio: every signalling message, and the other
+    requests that were stopped."""
+
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    stopped: list[str] = field(default_factory=list)
+    socket: WebSocketRoute | None = None  # the last signalling socket, to say more on it
+
+    def of_type(self, kind: str) -> list[dict[str, Any]]:
+        return [message for message in self.messages if message["type"] == kind]
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def served(tmp_path_factory: pytest.TempPathFactory, bundle: None) -> AsyncIterator[str]:
+    """The platform as ``serve`` wires Asterisk beside Twilio, its web app on loopback."""
+    folder = tmp_path_factory.mktemp("twilio-phone")
+    async with fake_twilio() as (_fake, api_base):
+        settings = load_settings(demo_with_api_key(folder, api_base),
+                                 environ={"CC_DRIVER": "asterisk"})
+        flows = check_config(settings)
+        settings.state_dir.mkdir(parents=True)
+        asterisk_not_started(settings)
+        journal = CallJournal(settings.state_dir / "calls.jsonl")
+        journal.open()
+        database = make_engine(settings.database)
+        await migrate(database)
+        users = configured_users([u for u in settings.users if u.username in PASSWORDS])
+        engine, _router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
+                                     Authenticator(users, load_secret(settings.state_dir)))
+        server = TestServer(app, host="127.0.0.1")
+        await server.start_server()
+        try:
+            yield str(server.make_url("")).rstrip("/")
+        finally:
+            await server.close()
+            await engine.close()
+            journal.close()
+            await database.dispose()
+
+
+async def _unreachable(twilio: Twilio, socket: WebSocketRoute) -> None:
+    """Twilio out of reach: the socket ends abnormally once the SDK has spoken."""
+    async def heard(message: str | bytes) -> None:
+        twilio.messages.append(json.loads(message))
+        await socket.close(code=UNREACHABLE, reason="")
+    socket.on_message(heard)
+
+
+def _answering(twilio: Twilio, socket: WebSocketRoute) -> None:
+    """Twilio's signalling as the SDK expects it (its pstream and device code): each
+    ``listen`` is answered ``connected`` with the token's life (the first one short, so
+    that the SDK asks for a fresh token at once), a ``register`` ``ready``."""
+    twilio.socket = socket
+
+    def heard(message: str | bytes) -> None:
+        sent = json.loads(message)
+        twilio.messages.append(sent)
+        if sent["type"] == "listen":
+            ttl = 60 if len(twilio.of_type("listen")) == 1 else 3600  # the SDK refreshes
+            socket.send(json.dumps({"type": "connected", "version": sent["version"],
+                                    "payload": {"token": {"identity": "agent101", "ttl": ttl},
+                                                "region": "gll", "edge": "roaming"}}))
+        elif sent["type"] == "register":
+            socket.send(json.dumps({"type": "ready", "version": sent["version"],
+                                    "payload": {}}))
+    socket.on_message(heard)
+
+
+async def _towards_twilio(page: Page, twilio: Twilio, answer: bool) -> None:
+    """Every signalling socket to Twilio goes to this test (``answer``: as Twilio would,
+    else as an unreachable host); any other request to Twilio is aborted."""
+    async def signalling(socket: WebSocketRoute) -> None:
+        if answer:
+            _answering(twilio, socket)
+        else:
+            await _unreachable(twilio, socket)
+
+    async def stop(route: Route) -> None:
+        twilio.stopped.append(route.request.url)
+        await route.abort("internetdisconnected")
+
+    await page.route_web_socket(SIGNAL, signalling)
+    await page.route(ELSEWHERE, stop)
+
+
+async def _desktop(browser: Browser, served: str, answer: bool
+                   ) -> tuple[BrowserContext, Page, Twilio]:
+    """agent101 signed in at the desktop, Twilio intercepted."""
+    context = await browser.new_context(base_url=served, viewport={"width": 1400, "height": 900})
+    page = await context.new_page()
+    twilio = Twilio()
+    await _towards_twilio(page, twilio, answer)
+    await page.goto("/login?next=/agent")
+    await page.fill("#username", "agent101")
+    await page.fill("#password", PASSWORDS["agent101"])
+    await page.click("#sign-in")
+    await page.wait_for_url(re.compile(r"^[^?]*/agent$"))  # not /login?next=/agent
+    await page.wait_for_selector('body[data-live="live"]')
+    return context, page, twilio
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def desktop(browser: Browser, served: str) -> AsyncIterator[tuple[Page, Twilio]]:
+    """The desktop with Twilio out of reach."""
+    context, page, twilio = await _desktop(browser, served, answer=False)
+    try:
+        yield page, twilio
+    finally:
+        await context.close()
+
+
+@pytest_asyncio.fixture(loop_scope="session")
+async def answered(browser: Browser, served: str) -> AsyncIterator[tuple[Page, Twilio]]:
+    """The desktop with a signalling server that answers as Twilio's would."""
+    context, page, twilio = await _desktop(browser, served, answer=True)
+    try:
+        yield page, twilio
+    finally:
+        await context.close()
+
+
+async def test_the_panel_shows_both_phones_each_with_its_state(
+        desktop: tuple[Page, Twilio]) -> None:
+    page, _twilio = desktop
+    await expect(page.locator("#softphone-sip")).to_be_visible()
+    await expect(page.locator("#softphone-twilio")).to_be_visible()
+    await expect(page.locator("#softphone-sip .softphone-name")).to_have_text("Asterisk")
+    await expect(page.locator("#softphone-twilio .softphone-name")).to_have_text("Twilio")
+    await expect(page.locator("#softphone-twilio-status")).to_have_text("off")
+
+
+async def test_turned_on_the_twilio_phone_signs_in_with_its_own_token_and_says_twilio_is_out_of_reach(
+        desktop: tuple[Page, Twilio]) -> None:
+    page, twilio = desktop
+    async with page.expect_response(re.compile(r"/api/v1/agents/agent101/twilio-token$")
+                                    ) as fetched:
+        await page.click("#softphone-toggle")  # one button: both phones
+    answer = await fetched.value
+    assert answer.status == 200
+    token = (await answer.json())["token"]
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert (claims["iss"], claims["sub"]) == (KEY, ACCOUNT)
+    assert claims["grants"]["identity"] == "agent101"
+
+    status = page.locator("#softphone-twilio-status")
+    await expect(status).to_have_attribute("data-registration", "failed", timeout=10_000)
+    await expect(status).to_have_text("registration failed (Twilio cannot be reached, "
+                                      "error 31005)")  # the SDK's signalling ended abnormally
+    await expect(page.locator("#softphone-twilio-error")).to_contain_text(
+        "ConnectionError (31005)")  # and its own words, on the phone's error line
+    first = twilio.messages[0]
+    assert first["type"] == "listen"
+    assert first["payload"]["token"] == token  # the SDK signs in with the page's token
+
+    # the SIP phone has its own badge: Asterisk was never started, so it cannot register
+    sip = page.locator("#softphone-status")
+    await expect(sip).not_to_have_attribute("data-registration", "registered")
+    await expect(sip).not_to_have_attribute("data-registration", "off")
+    await expect(page.locator("#softphone-toggle")).to_have_text("Turn off")
+
+    await page.click("#softphone-toggle")
+    await expect(status).to_have_attribute("data-registration", "off")
+    await expect(sip).to_have_attribute("data-registration", "off")
+
+
+async def test_another_agent_s_token_is_refused_to_the_page(
+        desktop: tuple[Page, Twilio]) -> None:
+    page, _twilio = desktop
+    got = await page.evaluate("""async () => {
+        const answer = await fetch("/api/v1/agents/agent102/twilio-token");
+        return {status: answer.status, body: await answer.json()};
+    }""")
+    assert got["status"] == 403
+    assert "token" not in got["body"]
+
+
+
+async def test_registered_the_phone_takes_a_fresh_token_rings_and_declines(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+    tokens: list[str] = []
+
+    async def noted(response: Any) -> None:
+        if response.url.endswith("/api/v1/agents/agent101/twilio-token"):
+            tokens.append((await response.json())["token"])
+    page.on("response", noted)
+    await page.click("#softphone-toggle")
+    status = page.locator("#softphone-twilio-status")
+    await expect(status).to_have_attribute("data-registration", "registered", timeout=10_000)
+    await expect(status).to_have_text("registered")
+    # the first token was about to expire: the page fetched another and the SDK sent it
+    await until(lambda: len(twilio.of_type("listen")) >= 2 and len(tokens) >= 2,
+                what="the SDK sent a fresh token")
+    assert [m["payload"]["token"] for m in twilio.of_type("listen")[:2]] == tokens[:2]
+    assert twilio.of_type("register")[0]["payload"]["media"] == {"audio": True}
+
+
+#: an invite as the SDK takes one (``callsid``, ``sdp``, the call's ``parameters``): the
+#: offer is not looked at until the call is accepted, which this test does not do
+INVITE = {"callsid": "CA" + "1" * 32, "sdp": "v=0\r\n",
+          "parameters": {"CallSid": "CA" + "1" * 32, "From": "+15550001001",
+                         "To": "client:agent101"}}
+
+
+async def test_a_call_to_client_agent_rings_the_twilio_phone_and_is_declined(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+    await page.click("#softphone-toggle")
+    status = page.locator("#softphone-twilio-status")
+    await expect(status).to_have_attribute("data-registration", "registered", timeout=10_000)
+    assert twilio.socket is not None
+    twilio.socket.send(json.dumps({"type": "invite", "version": "1.6", "payload": INVITE}))
+    phone = page.locator("#softphone-twilio")
+    await expect(phone).to_have_attribute("data-call", "ringing", timeout=5000)
+    await expect(page.locator("#softphone-twilio-from")).to_have_text("+15550001001")
+    await expect(page.locator("#softphone-twilio-answer")).to_be_visible()
+    await expect(page.locator("#softphone-twilio-hangup")).to_have_text("Decline")
+    await expect(page.locator("#softphone-sip")).to_have_attribute("data-call", "none")
+    await page.click("#softphone-twilio-hangup")
+    await expect(phone).to_have_attribute("data-call", "none")
+    await until(lambda: bool(twilio.of_type("reject")), what="the SDK rejected the call")
+    assert twilio.of_type("reject")[0]["payload"]["callsid"] == INVITE["callsid"]
