@@ -67,6 +67,8 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
                  script: str | None = None,
                  codes: tuple[dict[str, Any], ...] = ()) -> None:
         self.name = campaign.name
+        #: the number its dials show, which says the engine they go out on
+        self.caller_id = campaign.caller_id or ""
         self.script = script
         self.codes = codes  #: the campaign's own disposition codes (none: the queue's)
         self.consent_required = consent_required
@@ -96,7 +98,7 @@ class CampaignRunner(SeatSteps, DialSteps, RestoreSteps):
         self._init_restore()  # (``campaign_restore.py``)
         #: each dial's record and number, for the agents' codes that come after its end
         self._dial_records: dict[str, tuple[str, str]] = {}
-        #: whether the telephony can place a dial now (the serve process says: AMI is up)
+        #: whether the telephony can place a dial now (``Campaigns``: its engine is up)
         self.can_dial: Callable[[], bool] = lambda: True
         #: told when an agent's open line opens (True) or closes (False): the ACD's part
         self.on_seat: Callable[[str, bool], None] = lambda agent, open_: None

@@ -32,13 +32,14 @@ class Campaigns:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         #: the ACD: an agent on a campaign's open line takes no inbound call meanwhile
         self._distributor = distributor
-        #: whether the telephony can place a dial now (set by the serve process)
-        self.can_dial: Callable[[], bool] = lambda: True
+        #: whether the telephony can place a dial now on behalf of a caller id (set by
+        #: the serve process: the engine that number runs on)
+        self.can_dial: Callable[[str], bool] = lambda _caller_id: True
 
     def add(self, runner: CampaignRunner) -> CampaignRunner:
         self.runners[runner.name] = runner
         runner.on_seat = self._seat_changed
-        runner.can_dial = lambda: self.can_dial()
+        runner.can_dial = lambda: self.can_dial(runner.caller_id)
         self._tasks[runner.name] = asyncio.ensure_future(runner.run())
         return runner
 

@@ -256,8 +256,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_control_routes(app, control)
     add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
     add_engine_routes(app, router, settings)  # Twilio's webhooks, when Twilio carries calls
-    if engine.campaigns is not None:  # a dial is placed only while each engine can place it
-        engine.campaigns.can_dial = lambda: router.ready(CAN_DIAL)
+    if engine.campaigns is not None:  # a dial is placed only while its engine can place it
+        engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, router, app

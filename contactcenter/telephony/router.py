@@ -85,10 +85,12 @@ class DriverRouter:
     def status(self) -> dict[str, dict[str, bool]]:
         return {engine: driver.status() for engine, driver in self.drivers.items()}
 
-    def ready(self, key: Mapping[str, str]) -> bool:
-        """Every engine can place calls (``key``: the status flag saying so, by engine)."""
-        return all(driver.status().get(key.get(engine, ""), True)
-                   for engine, driver in self.drivers.items())
+    def ready(self, key: Mapping[str, str], via: str | None = None) -> bool:
+        """The engine a call on behalf of number ``via`` goes out on can place calls
+        (``key``: the status flag saying so, by engine); no ``via``: every engine can."""
+        engines = self.drivers if via is None else [self.owners.for_new("", via)]
+        return all(self.drivers[engine].status().get(key.get(engine, ""), True)
+                   for engine in engines if engine in self.drivers)
 
     async def start(self, engines: Iterable[str] | None = None) -> None:
         for engine in self.engines if engines is None else engines:

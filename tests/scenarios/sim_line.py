@@ -197,6 +197,6 @@ async def sim_line(folder: Path, sections: dict[str, Any]) -> AsyncIterator[SimL
         switch = router.add("sim", lambda on_event, _resync: ScenarioSwitch(on_event))
         engine.send, engine.engine_of = router.execute, router.engine_of  # as serve's
         if engine.campaigns is not None:
-            engine.campaigns.can_dial = lambda: True
+            engine.campaigns.can_dial = lambda _caller_id: True
         async with EventWatcher(platform) as watcher:  # type: ignore[arg-type]
             yield SimLine(platform, switch, watcher)

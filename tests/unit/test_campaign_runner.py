@@ -140,14 +140,14 @@ async def test_no_dial_and_no_attempt_while_the_telephony_or_the_crm_is_away(
         line: Line, campaigns: Campaigns) -> None:
     runner = campaigns.add(_runner(line))
     await _seated(runner, line)
-    campaigns.can_dial = lambda: False
+    campaigns.can_dial = lambda _caller_id: False
     runner.load((Record(record_id="r1", number=NUMBER),))
     runner.start()
     await elapse(5)
     assert not line.of(dc.PlaceDial) and not line.events("call.dialed")
     record = runner.core.record("r1")
     assert record is not None and record.attempts == 0 and record.due > 5
-    campaigns.can_dial = lambda: True
+    campaigns.can_dial = lambda _caller_id: True
     line.crm_down = True
     await elapse(60)
     assert not line.of(dc.PlaceDial) and not line.events("call.refused")

@@ -143,6 +143,29 @@ def test_a_resync_is_about_the_resyncing_engine_s_own_calls() -> None:
     assert owners.belongs("CA1-agent", "twilio")  # gone, still remembered as Twilio's
 
 
+class _Placing:
+    """A driver that can place calls or not (its status flag ``place``)."""
+
+    def __init__(self, up: bool) -> None:
+        self.up = up
+
+    def status(self) -> dict[str, bool]:
+        return {"place": self.up}
+
+
+def test_a_campaign_dials_while_its_own_engine_is_up_whatever_the_other_s_state() -> None:
+    router = DriverRouter(_owners(), on_event=lambda _event: None,
+                          on_resync=lambda *_args: None)
+    asterisk = router.add("asterisk", lambda *_callbacks: _Placing(up=True))
+    router.add("twilio", lambda *_callbacks: _Placing(up=False))
+    flag = {"asterisk": "place", "twilio": "place"}
+    assert router.ready(flag, via="5000") and router.ready(flag, via="")  # the default's
+    assert not router.ready(flag, via=TWILIO_NUMBER)
+    assert not router.ready(flag)  # every engine: one is down
+    asterisk.up = False
+    assert not router.ready(flag, via="5000")
+
+
 FLOW = parse_flow({"start": "menu", "nodes": {
     "menu": {"type": "menu", "prompt": ["hello"], "options": {"1": "bye"},
              "fallback": "bye"},
