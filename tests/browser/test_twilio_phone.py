@@ -1,13 +1,20 @@
-"""The desktop's Twilio phone in headless Chromium, up to the network edge: the platform
-runs Asterisk beside a ``twilio`` section (``serve``'s own wiring, in this process; no
-driver started, no Twilio to reach), so the panel shows both phones. The agent turns the
+"""The desktop's Twilio phone in headless Chromium, up to the network edge (there is no
+Twilio to reach here).
+
+With Asterisk beside a ``twilio`` section (``serve``'s own wiring, in this process, no
+driver started) the panel shows both phones, each with its own state. The agent turns the
 phone on with the one button: the page fetches its own access token from the platform
 (another agent's is refused), the Voice SDK opens its signalling WebSocket to Twilio and
-sends that token first (``listen``), and when Twilio cannot be reached the panel says so
-with the SDK's error, while the SIP phone shows its own state beside it.
+signs in with that token (``listen``), and when Twilio cannot be reached the panel says so
+with the SDK's error. A signalling server that answers as the SDK expects (the message
+shapes of its own pstream and device code, not a documented protocol) registers the
+phone, gets the fresh token the page fetched when the first was about to expire, and
+rings the panel with an invite for client:agent101, which the agent declines. With only
+Twilio's phone served, the panel's phone is the Twilio one, and a Twilio that never
+answers is reported after the phone's wait, on a clock the test moves.
 
-The WebSocket is intercepted (Playwright's ``route_web_socket``): nothing leaves the
-machine, and every other request to Twilio (Insights, sounds) is aborted likewise.
+Every signalling WebSocket is intercepted (Playwright's ``route_web_socket``) and every
+other request to Twilio (Insights, the SDK's sounds) aborted: nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -24,11 +31,14 @@ import pytest_asyncio
 from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect
 
-from contactcenter.config.settings import load_settings
+from contactcenter.config.settings import UserSettings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
 from contactcenter.server.serve import _wire, check_config
+from contactcenter.telephony.twilio.credentials import Secret, TwilioCredentials
+from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
+from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
 from crm_core.db import make_engine, migrate, sessions
 from tests.support import until
 from tests.unit.twilio_desk import KEY, SECRET, asterisk_not_started, demo_with_api_key
@@ -84,6 +94,30 @@ async def served(tmp_path_factory: pytest.TempPathFactory, bundle: None) -> Asyn
             await database.dispose()
 
 
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def twilio_alone(tmp_path_factory: pytest.TempPathFactory, bundle: None
+                       ) -> AsyncIterator[str]:
+    """A platform whose only browser phone is Twilio's: the web app with the access
+    tokens' route and no SIP account route, as Twilio alone serves the desktop."""
+    folder = tmp_path_factory.mktemp("twilio-alone")
+    journal = CallJournal(folder / "calls.jsonl")
+    journal.open()
+    users = configured_users([UserSettings(username="agent101", role="agent",
+                                           password=PASSWORDS["agent101"], agent="agent101")])
+    app = create_app(bus=EventBus(), journal=journal,
+                     auth=Authenticator(users, load_secret(folder)), health_check=dict)
+    credentials = TwilioCredentials(account_sid=Secret(ACCOUNT), auth_token=Secret("t" * 32),
+                                    api_key=Secret(KEY), api_secret=Secret(SECRET))
+    add_twilio_token_routes(app, TwilioPhones(credentials, agents=["agent101"]))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+        journal.close()
+
+
 async def _unreachable(twilio: Twilio, socket: WebSocketRoute) -> None:
     """Twilio out of reach: the socket ends abnormally once the SDK has spoken."""
     async def heard(message: str | bytes) -> None:
@@ -112,14 +146,22 @@ def _answering(twilio: Twilio, socket: WebSocketRoute) -> None:
     socket.on_message(heard)
 
 
-async def _towards_twilio(page: Page, twilio: Twilio, answer: bool) -> None:
-    """Every signalling socket to Twilio goes to this test (``answer``: as Twilio would,
-    else as an unreachable host); any other request to Twilio is aborted."""
+def _silent(twilio: Twilio, socket: WebSocketRoute) -> None:
+    """Twilio's end open but never answering."""
+    socket.on_message(lambda message: twilio.messages.append(json.loads(message)))
+
+
+#: how the far end behaves: unreachable, answering as Twilio would, or silent
+ENDS = {"unreachable": _unreachable, "answering": _answering, "silent": _silent}
+
+
+async def _towards_twilio(page: Page, twilio: Twilio, end: str) -> None:
+    """Every signalling socket to Twilio goes to this test (``end``: how it behaves);
+    any other request to Twilio is aborted."""
     async def signalling(socket: WebSocketRoute) -> None:
-        if answer:
-            _answering(twilio, socket)
-        else:
-            await _unreachable(twilio, socket)
+        behaves = ENDS[end](twilio, socket)
+        if behaves is not None:
+            await behaves
 
     async def stop(route: Route) -> None:
         twilio.stopped.append(route.request.url)
@@ -129,13 +171,13 @@ async def _towards_twilio(page: Page, twilio: Twilio, answer: bool) -> None:
     await page.route(ELSEWHERE, stop)
 
 
-async def _desktop(browser: Browser, served: str, answer: bool
+async def _desktop(browser: Browser, served: str, end: str
                    ) -> tuple[BrowserContext, Page, Twilio]:
     """agent101 signed in at the desktop, Twilio intercepted."""
     context = await browser.new_context(base_url=served, viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     twilio = Twilio()
-    await _towards_twilio(page, twilio, answer)
+    await _towards_twilio(page, twilio, end)
     await page.goto("/login?next=/agent")
     await page.fill("#username", "agent101")
     await page.fill("#password", PASSWORDS["agent101"])
@@ -148,7 +190,7 @@ async def _desktop(browser: Browser, served: str, answer: bool
 @pytest_asyncio.fixture(loop_scope="session")
 async def desktop(browser: Browser, served: str) -> AsyncIterator[tuple[Page, Twilio]]:
     """The desktop with Twilio out of reach."""
-    context, page, twilio = await _desktop(browser, served, answer=False)
+    context, page, twilio = await _desktop(browser, served, "unreachable")
     try:
         yield page, twilio
     finally:
@@ -158,7 +200,7 @@ async def desktop(browser: Browser, served: str) -> AsyncIterator[tuple[Page, Tw
 @pytest_asyncio.fixture(loop_scope="session")
 async def answered(browser: Browser, served: str) -> AsyncIterator[tuple[Page, Twilio]]:
     """The desktop with a signalling server that answers as Twilio's would."""
-    context, page, twilio = await _desktop(browser, served, answer=True)
+    context, page, twilio = await _desktop(browser, served, "answering")
     try:
         yield page, twilio
     finally:
@@ -221,7 +263,7 @@ async def test_another_agent_s_token_is_refused_to_the_page(
 
 
 
-async def test_registered_the_phone_takes_a_fresh_token_rings_and_declines(
+async def test_registered_the_phone_takes_a_fresh_token_before_the_first_expires(
         answered: tuple[Page, Twilio]) -> None:
     page, twilio = answered
     tokens: list[str] = []
@@ -266,3 +308,36 @@ async def test_a_call_to_client_agent_rings_the_twilio_phone_and_is_declined(
     await expect(phone).to_have_attribute("data-call", "none")
     await until(lambda: bool(twilio.of_type("reject")), what="the SDK rejected the call")
     assert twilio.of_type("reject")[0]["payload"]["callsid"] == INVITE["callsid"]
+
+
+async def test_on_twilio_alone_the_panel_s_phone_is_the_twilio_one(
+        browser: Browser, twilio_alone: str) -> None:
+    context, page, twilio = await _desktop(browser, twilio_alone, "unreachable")
+    try:
+        await expect(page.locator("#softphone-sip")).to_be_hidden()
+        await expect(page.locator("#softphone-twilio")).to_be_visible()
+        await expect(page.locator("#softphone-twilio .softphone-name")).to_be_hidden()
+        await page.click("#softphone-toggle")
+        panel = page.locator("#softphone")  # the panel's state is its one phone's
+        await expect(panel).to_have_attribute("data-registration", "failed", timeout=10_000)
+        assert twilio.of_type("listen")
+        await expect(page.locator("#softphone-error")).to_have_text("")  # the SIP one's: idle
+    finally:
+        await context.close()
+
+
+async def test_a_twilio_that_never_answers_is_reported_not_waited_for(
+        browser: Browser, twilio_alone: str) -> None:
+    context, page, twilio = await _desktop(browser, twilio_alone, "silent")
+    try:
+        await page.clock.install()  # the page's timers run on a clock the test moves
+        await page.click("#softphone-toggle")
+        await until(lambda: bool(twilio.of_type("listen")), what="the SDK signed in")
+        status = page.locator("#softphone-twilio-status")
+        await expect(status).to_have_attribute("data-registration", "connecting")
+        await page.clock.run_for(21_000)  # past the phone's 20 s wait for Twilio
+        await expect(status).to_have_text("registration failed (Twilio did not answer)")
+        await expect(page.locator("#softphone-twilio-error")).to_contain_text(
+            "cannot be reached from this browser")
+    finally:
+        await context.close()

@@ -76,6 +76,7 @@ export class Phone {
     this.detail = ""; // the SDK's own words for the last failure, for the error line
     this.samples = { received: 0, sent: 0 };
     this.deadline = null;
+    this.everRegistered = false;
   }
 
   get playsAudio() { return true; }
@@ -107,15 +108,17 @@ export class Phone {
     this.device = device;
     device.audio.incoming(false); // the panel rings, as it does for the SIP phone
     device.on("registering", () => this.setRegistration("connecting", this.reason, this.detail));
-    device.on("registered", () => this.setRegistration("registered"));
+    device.on("registered", () => {
+      this.everRegistered = true;
+      this.setRegistration("registered");
+    });
     device.on("unregistered", () => this.lost());
     device.on("error", (error, call) => this.failed(error, call));
     device.on("incoming", (call) => this.incoming(call));
     device.on("tokenWillExpire", () => this.refresh());
     this.setRegistration("connecting");
-    this.deadline = setTimeout(() => this.setRegistration(
-      "failed", "Twilio did not answer", "Twilio's signalling server did not answer the "
-      + "registration: it cannot be reached from this browser."), REGISTER_WITHIN_MS);
+    this.everRegistered = false;
+    this.deadline = setTimeout(() => this.notAnswered(), REGISTER_WITHIN_MS);
     device.register().catch((error) => {
       if (this.device === device) this.setRegistration("failed", short(error), describe(error));
     });
@@ -130,11 +133,21 @@ export class Phone {
     this.setRegistration("off");
   }
 
-  // the Device lost its registration: a failure already said stays said
+  // the Device lost its registration: a failure already said stays said, and one it
+  // never had is Twilio not answering
   lost() {
     if (!this.device || this.registration === "failed") return;
+    if (!this.everRegistered) {
+      this.notAnswered();
+      return;
+    }
     this.setRegistration("unregistered", "connection lost",
                          "Twilio's signalling connection was lost; the phone reconnects.");
+  }
+
+  notAnswered() {
+    this.setRegistration("failed", "Twilio did not answer", "Twilio's signalling server "
+      + "did not answer the registration: it cannot be reached from this browser.");
   }
 
   failed(error, call) {
