@@ -57,10 +57,12 @@ class BgNbdParameters:
         """Expected purchases in the next ``t`` periods given (x, t_x, T) (equation 10)."""
         x, t_x, T = _arrays(x, t_x, T)
         r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        # equation 10's ((alpha+T)/(alpha+T+t))**(r+x) 2F1(r+x, b+x; a+b+x-1; z) with
-        # z = t/(alpha+T+t), by Pfaff's transformation (Abramowitz and Stegun 15.3.4):
-        # the same number, where the paper's form is 0 * inf (nan) past x of about 1,000
-        tail = hyp2f1(r + x, a - 1, a + b + x - 1, -t / (alpha + T))
+        # equation 10's (1-z)**(r+x) 2F1(r+x, b+x; a+b+x-1; z), z = t/(alpha+T+t), by
+        # Euler's transformation (Abramowitz and Stegun 15.3.3): the same number, but a
+        # series with small upper and large lower parameters that converges fast for
+        # any x, where the paper's form is 0 * inf (nan) past x of about 1,000
+        z = t / (alpha + T + t)
+        tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * (1 - tail) * self.p_alive(x, t_x, T)
 
 

@@ -5,9 +5,10 @@ constraints and makes the steps of the optimizer comparable whether a parameter 
 0.2 or 4,000. The objective is the mean negative log-likelihood with its gradient, so
 that the optimizer's tolerances mean the same for 500 customers and for a million.
 
-The log parameters are bounded (``LOG_BOUND``) only to catch a likelihood that rises
-without end: a fit that ends on the bound has no maximum inside, which is an error
-naming the parameter, as is a run that does not converge from any start.
+The log parameters are bounded (``LOG_BOUND``) only to keep a likelihood that rises
+without end from overflowing: a fit that runs off towards a limit (``RUNAWAY``) has no
+maximum inside, which is an error naming the parameter, as is a run that does not
+converge from any start.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ Floats = npt.NDArray[np.float64]
 Objective = Callable[[Floats], tuple[float, Floats]]
 #: the log parameters stay within +-this: e**18 is about 6.6e7, far beyond any fitted value
 LOG_BOUND = 18.0
+#: a fitted parameter past 1e6 or under 1e-6 has run off towards a limit of the model
+#: (one rate for all, nobody dropping out) where the likelihood flattens out; the fitted
+#: values of published data sets lie between about 0.1 and a few hundred
+RUNAWAY = float(np.log(1e6))
 
 
 def maximize(objective: Objective, starts: Sequence[Sequence[float]], names: Sequence[str],
@@ -37,16 +42,19 @@ def maximize(objective: Objective, starts: Sequence[Sequence[float]], names: Seq
         result = minimize(objective, np.log(np.asarray(start, dtype=np.float64)), jac=True,
                           method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
                           options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
-        if not result.success or not np.isfinite(result.fun):
+        if not np.isfinite(result.fun):
+            failures.append("the log-likelihood is not a finite number")
+        elif not result.success:
             failures.append(str(result.message))
         elif best is None or result.fun < best.fun:
             best = result
     if best is None:
         raise FitError(f"{model}: the optimizer did not converge from any of {len(starts)} "
-                       f"starting points; it said: {failures[0]}")
-    edge = np.flatnonzero(np.abs(best.x) >= LOG_BOUND - 1e-6)
+                       f"starting points: {'; '.join(dict.fromkeys(failures))}")
+    edge = np.flatnonzero(np.abs(best.x) > RUNAWAY)
     if len(edge):
         name, value = names[edge[0]], float(np.exp(best.x[edge[0]]))
         raise FitError(f"{model}: the likelihood has no maximum: {name} ran off to "
-                       f"{value:.3g}; the data do not pin the model down")
+                       f"{value:.3g}; the data do not pin the model down (too few "
+                       "customers, or none who stopped buying)")
     return np.exp(best.x), -float(best.fun)
