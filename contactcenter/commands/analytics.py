@@ -65,7 +65,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _day(text: str) -> np.datetime64:
     """An option's ISO date (numpy alone would take "2014" for 2014-01-01)."""
-    return np.datetime64(date.fromisoformat(text), "D")
+    try:
+        return np.datetime64(date.fromisoformat(text), "D")
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def analytics_command(args: argparse.Namespace, out: TextIO) -> int:
