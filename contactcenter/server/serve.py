@@ -40,6 +40,7 @@ from contactcenter.server.dialing import (
     wire_campaigns,
 )
 from contactcenter.server.engines import (
+    ASTERISK,
     CAN_DIAL,
     add_engine_routes,
     build_router,
@@ -254,7 +255,8 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
-    add_softphone_routes(app, Softphones.from_settings(settings))  # the desktop's phone
+    if ASTERISK in engines_of(settings):  # the desktop's SIP phone registers with Asterisk
+        add_softphone_routes(app, Softphones.from_settings(settings))
     add_engine_routes(app, router, settings)  # Twilio's webhooks, when Twilio carries calls
     if engine.campaigns is not None:  # a dial is placed only while its engine can place it
         engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
