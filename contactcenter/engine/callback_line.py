@@ -190,9 +190,9 @@ class CallbackLine:
                 self._withdraw.append(call_id)  # once the ACD's current batch is done
             case bc.SetAside(call_id=call_id):
                 self._set_aside.append(call_id)
-            case bc.StartAttempt(call_id=call_id, number=number):
+            case bc.StartAttempt(call_id=call_id, number=number, via=via):
                 self._sides[call_id] = CallbackSide(self, call_id)
-                self._offer(oe.CallerWaiting(call_id=call_id, caller=number))
+                self._offer(oe.CallerWaiting(call_id=call_id, caller=number, via=via))
             case bc.Ring(call_id=call_id, agent=agent, ring_timeout=timeout):
                 self._offer(oe.Offered(call_id=call_id, agent=agent, ring_timeout=timeout,
                                        endpoint=self.registered.ring(agent)))

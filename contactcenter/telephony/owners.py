@@ -12,7 +12,8 @@ company number it is on behalf of: a campaign's dial shows its caller id, and
 the agents' open lines of that campaign name it (``via``); with no such
 number (an agent's click-to-talk), on the default engine. A callback goes out
 on the engine its caller came in on: the calls that ended are remembered (the
-last ``remember`` of them; at start, the journal's ended records).
+last ``remember`` of them; at start, the journal's ended records), and a caller
+forgotten since is found by the company number they called (``RingAgent.via``).
 
 ``Owners`` is that bookkeeping, pure: ids in, engine names out. The router
 (``router.py``) feeds it the drivers' events and the engine's commands. An id

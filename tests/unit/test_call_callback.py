@@ -614,3 +614,16 @@ def test_random_news_keep_the_promises(actions: list[tuple[Any, ...]]) -> None:
     for call_id in model.gated:
         settle(model, call_id)
     assert set(model.ended) == set(model.gated)
+
+
+def test_the_attempt_names_the_company_number_the_customer_called() -> None:
+    """So that a callback goes out on that number's engine (Twilio or Asterisk) however
+    long ago it was promised; a promise with no such number (the web's) names none."""
+    core = Callbacks()
+    core.handle(be.Requested(call_id="c1", queue="support", number=NUMBER, priority=1,
+                             skill=None, variables={"dialed": "+15550005000"}, since=T0,
+                             source="callback_ivr", gated=False), T0)
+    assert of(bc.StartAttempt, turn(core)) == [
+        bc.StartAttempt(call_id="c1", number=NUMBER, via="+15550005000")]
+    request(core, "c2", gated=False)
+    assert of(bc.StartAttempt, turn(core, "c2"))[0].via == ""

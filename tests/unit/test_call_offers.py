@@ -530,3 +530,11 @@ def test_random_offers_and_leg_news_keep_the_invariants(actions: list[tuple[Any,
     for agent in AGENTS:
         state = floor.acd.agent_state(agent).state
         assert state not in (AgentState.RINGING, AgentState.ON_CALL), (agent, state)
+
+
+def test_an_agent_is_rung_on_behalf_of_the_number_the_caller_called() -> None:
+    core = Offers()
+    core.handle(oe.CallerWaiting(call_id="cb1", caller="+15550100", via="+15550005000"), T0)
+    out = core.handle(oe.Offered(call_id="cb1", agent="a1", ring_timeout=15,
+                                 endpoint="a1-phone"), T0)
+    assert one(dc.RingAgent, out).via == "+15550005000"

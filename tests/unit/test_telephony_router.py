@@ -234,3 +234,17 @@ async def test_one_engine_s_resync_ends_its_own_lost_calls_only(two: TwoEngines)
     await until(lambda: on_asterisk not in two.engine.calls, what="the lost call ended")
     assert on_twilio in two.engine.calls
     assert two.journal.records[on_twilio].ended is None
+
+
+def test_a_callback_whose_caller_is_forgotten_goes_out_on_the_engine_of_the_number_called(
+        ) -> None:
+    owners = _owners()
+    for n in range(4):  # the caller's call is pushed out of the memory of ended calls
+        owners.heard("twilio", de.CallArrived(call_id=f"CA-{n}", caller="+1", dialed="x"))
+        owners.heard("twilio", de.CallEnded(call_id=f"CA-{n}"))
+    assert owners.of("CA-0") is None
+    ring = dc.RingAgent(call_id="CA-0", leg_id="CA-0-a1", endpoint="agent101",
+                        via=TWILIO_NUMBER)
+    assert owners.choose(ring) == "twilio"
+    back = dc.DialCustomer(call_id="CA-0", leg_id="CA-0-cb", number="+12125550100")
+    assert owners.choose(back) == "twilio"  # the customer with the agent's leg

@@ -84,6 +84,9 @@ class StartAttempt:
 
     call_id: str
     number: str
+    #: the company's number the customer called (``dialed``): the engine it runs on
+    #: places the callback, however long ago it was promised
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

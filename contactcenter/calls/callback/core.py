@@ -236,7 +236,8 @@ class Callbacks:
                           number=promise.number, queue=turn.queue, started=now)
         promise.attempt = attempt
         self._customer_legs[attempt.customer_leg] = promise.call_id
-        self._out.append(bc.StartAttempt(call_id=promise.call_id, number=promise.number))
+        self._out.append(bc.StartAttempt(call_id=promise.call_id, number=promise.number,
+                                         via=promise.variables.get("dialed", "")))
         return True
 
     def _assigned(self, promise: Promise, event: be.AgentAssigned, now: float) -> None:

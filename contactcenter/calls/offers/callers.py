@@ -66,7 +66,7 @@ class CallerRules:
     # -- the callers' news -----------------------------------------------------------------
 
     def _on_waiting(self, event: oe.CallerWaiting, now: float) -> None:
-        self._callers[event.call_id] = Caller(caller=event.caller)
+        self._callers[event.call_id] = Caller(caller=event.caller, via=event.via)
 
     def _on_gone(self, event: oe.CallerGone, now: float) -> None:
         """The call ends for the agent talking, or the offers stop ringing."""

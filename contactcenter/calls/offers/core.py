@@ -63,7 +63,7 @@ class Offers(CallerRules):
         self._out.append(dc.RingAgent(
             call_id=event.call_id, leg_id=leg.leg_id, endpoint=event.endpoint,
             caller_id=caller.caller if event.caller_id is None else event.caller_id,
-            timeout=math.ceil(event.ring_timeout) + RING_BACKSTOP))
+            timeout=math.ceil(event.ring_timeout) + RING_BACKSTOP, via=caller.via))
 
     def _on_cancelled(self, event: oe.OfferCancelled, now: float) -> None:
         self._current.pop((event.call_id, event.agent), None)

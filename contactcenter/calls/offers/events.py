@@ -18,6 +18,9 @@ class CallerWaiting:
 
     call_id: str
     caller: str
+    #: the company's number the call is on behalf of: its agents' legs go out on that
+    #: number's engine (``RingAgent.via``) when the call itself is not up on one
+    via: str = ""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

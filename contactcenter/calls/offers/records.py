@@ -32,6 +32,7 @@ class Caller:
     """A caller (or a callback's customer) in the offers' hands."""
 
     caller: str  #: the number shown on the agents' phones
+    via: str = ""  #: the company's number it is on behalf of (``CallerWaiting.via``)
     announcing: str | None = None  #: the playback id of an announcement under way
     said: dict[str, Any] = field(default_factory=dict)  #: what that announcement tells
     legs: list[str] = field(default_factory=list)  #: the legs rung for them, still there
