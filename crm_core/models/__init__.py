@@ -27,6 +27,7 @@ from crm_core.models.marketing import (
     Offer,
     Segment,
 )
+from crm_core.models.rfm import RfmScore
 from crm_core.models.sales import (
     ACTIVITY_KINDS,
     CLOSED_STAGES,
@@ -59,6 +60,6 @@ __all__ = [
     "Account", "Activity", "Address", "Article", "AuditEntry", "Base", "Campaign",
     "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",
     "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer", "Opportunity",
-    "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine", "Segment",
-    "SlaPolicy", "User",
+    "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine", "RfmScore",
+    "Segment", "SlaPolicy", "User",
 ]
