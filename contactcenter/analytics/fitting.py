@@ -36,25 +36,28 @@ def maximize(objective: Objective, starts: Sequence[Sequence[float]], names: Seq
              model: str) -> tuple[Floats, float]:
     """The parameters at the highest likelihood found from the ``starts`` (given as
     parameters, not logs), and the mean log-likelihood there."""
-    best: OptimizeResult | None = None
-    failures: list[str] = []
-    for start in starts:
-        result = minimize(objective, np.log(np.asarray(start, dtype=np.float64)), jac=True,
-                          method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
-                          options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
-        if not np.isfinite(result.fun):
-            failures.append("the log-likelihood is not a finite number")
-        elif not result.success:
-            failures.append(str(result.message))
-        elif best is None or result.fun < best.fun:
-            best = result
-    if best is None:
+    results = [minimize(objective, np.log(np.asarray(start, dtype=np.float64)), jac=True,
+                        method="L-BFGS-B", bounds=[(-LOG_BOUND, LOG_BOUND)] * len(names),
+                        options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 2000})
+               for start in starts]
+    finite = [result for result in results if np.isfinite(result.fun)]
+    if finite:  # the highest point reached, converged or not, tells of a runaway
+        _check_inside(min(finite, key=lambda result: float(result.fun)), names, model)
+    converged = [result for result in finite if result.success]
+    if not converged:
+        reasons = [str(result.message) if np.isfinite(result.fun)
+                   else "the log-likelihood is not a finite number" for result in results]
         raise FitError(f"{model}: the optimizer did not converge from any of {len(starts)} "
-                       f"starting points: {'; '.join(dict.fromkeys(failures))}")
-    edge = np.flatnonzero(np.abs(best.x) > RUNAWAY)
-    if len(edge):
-        name, value = names[edge[0]], float(np.exp(best.x[edge[0]]))
-        raise FitError(f"{model}: the likelihood has no maximum: {name} ran off to "
-                       f"{value:.3g}; the data do not pin the model down (too few "
-                       "customers, or none who stopped buying)")
+                       f"starting points: {'; '.join(dict.fromkeys(reasons))}")
+    best = min(converged, key=lambda result: float(result.fun))
     return np.exp(best.x), -float(best.fun)
+
+
+def _check_inside(result: OptimizeResult, names: Sequence[str], model: str) -> None:
+    """FitError when a parameter has run off towards a limit of the model."""
+    edge = np.flatnonzero(np.abs(result.x) > RUNAWAY)
+    if len(edge):
+        name, value = names[edge[0]], float(np.exp(result.x[edge[0]]))
+        raise FitError(f"{model}: the likelihood has no maximum: {name} ran off to "
+                       f"{value:.3g}; a limit of the model (customers all alike, or none "
+                       "leaving) fits the data better than any proper value")
