@@ -108,7 +108,10 @@ def _report(scores: Scores, path: Path, transactions: int, out: TextIO) -> None:
     """The fitted models and the totals they predict, for a person to read."""
     summary, bg, gg = scores.summary, scores.bgnbd, scores.gamma_gamma
     repeat = summary.repeat_buyers
-    correlation = np.corrcoef(summary.x[repeat], summary.monetary[repeat])[0, 1]
+    x, spent = summary.x[repeat], summary.monetary[repeat]
+    # undefined (not a warning and nan) when every repeat buyer bought as often or spent alike
+    correlation = (f"{np.corrcoef(x, spent)[0, 1]:.2f}" if x.std() > 0 and spent.std() > 0
+                   else "undefined")
     print(f"{path}: {transactions:,} transactions of {len(summary):,} customers up to "
           f"{summary.end}; times in {summary.unit}", file=out)
     print(f"BG/NBD on {bg.customers:,} customers ({bg.repeat_buyers:,} repeat buyers): "
@@ -117,7 +120,7 @@ def _report(scores: Scores, path: Path, transactions: int, out: TextIO) -> None:
     print(f"Gamma-Gamma on {gg.customers:,} repeat buyers: p {gg.p:.4g}, q {gg.q:.4g}, "
           f"gamma {gg.gamma:.4g}; log-likelihood {gg.log_likelihood:.1f}; mean spend per "
           f"purchase {gg.mean_spend:.2f}; correlation of spend with repeat purchases "
-          f"{correlation:.2f} (the model assumes none)", file=out)
+          f"{correlation} (the model assumes none)", file=out)
     print(f"over {scores.horizon:g} {summary.unit}: {scores.expected_purchases.sum():,.1f} "
           f"purchases expected, CLV {scores.clv.sum():,.2f} in all at "
           f"{scores.discount:.2%} a month; {int((scores.p_alive < 0.5).sum()):,} customers "
