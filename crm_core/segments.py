@@ -25,6 +25,8 @@ The fields, all optional, all of them must hold (AND):
   the last this many days (counted back from the given ``today``).
 - ``consent_marketing``: true or false; ``exclude_do_not_call``: true leaves out
   contacts who asked not to be called.
+- ``rfm_segment`` (names, or ``none``), ``rfm_r``, ``rfm_f``, ``rfm_m`` (``[min, max]``
+  scores 1-5): the last RFM run's stored scores (``crm_core.rfm_filters``, docs/rfm.md).
 
 Orders that were cancelled never count.
 """
@@ -53,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from crm_core import rfm_filters
 from crm_core.models import (
     Address,
     Campaign,
@@ -92,6 +95,10 @@ class Criteria:
     no_order_for_days: int = 0
     consent_marketing: bool | None = None
     exclude_do_not_call: bool = False
+    rfm_segment: tuple[str, ...] = ()
+    rfm_r: tuple[int, int] | None = None
+    rfm_f: tuple[int, int] | None = None
+    rfm_m: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -198,6 +205,8 @@ FIELDS: dict[str, Callable[[str, object], dict[str, Any]]] = {
     "no_order_for_days": _days,
     "consent_marketing": _flag, "exclude_do_not_call": _flag,
 }
+#: the fields on the last RFM run's stored scores, kept with their SQL in ``rfm_filters``
+RFM_FIELDS = rfm_filters.checks(InvalidSegment)
 
 
 def validate(definition: object) -> Criteria:
@@ -206,9 +215,10 @@ def validate(definition: object) -> Criteria:
         raise InvalidSegment(f"definition: expected an object, got {definition!r}")
     fields: dict[str, Any] = {}
     for name, value in definition.items():
-        check = FIELDS.get(name)
+        check = FIELDS.get(name) or RFM_FIELDS.get(name)
         if check is None:
-            raise InvalidSegment(f"{name}: not a segment field (fields: {', '.join(FIELDS)})")
+            raise InvalidSegment(f"{name}: not a segment field "
+                                 f"(fields: {', '.join([*FIELDS, *RFM_FIELDS])})")
         fields.update(check(name, value))
     return Criteria(**fields)
 
@@ -314,7 +324,9 @@ def _lapsed(criteria: Criteria, today: dt.date) -> list[ColumnElement[bool]]:
 def conditions(criteria: Criteria, today: dt.date) -> list[ColumnElement[bool]]:
     """The WHERE clauses on ``contacts`` that select the segment's members."""
     return [*_person(criteria, today), *_places(criteria), *_tag_conditions(criteria),
-            *_purchases(criteria), *_lapsed(criteria, today)]
+            *_purchases(criteria), *_lapsed(criteria, today),
+            *rfm_filters.rfm_conditions(criteria.rfm_segment, {
+                "rfm_r": criteria.rfm_r, "rfm_f": criteria.rfm_f, "rfm_m": criteria.rfm_m})]
 
 
 def contact_ids(definition: object, today: dt.date) -> Select[int]:
