@@ -21,6 +21,7 @@ from contactcenter.web.http import BadInput, json_object, validated
 from contactcenter.web.keys import AUTH, DATABASE, PRINCIPAL, RECORDS
 from contactcenter.web.openapi_crm import operations
 from contactcenter.web.resources import RESOURCES, Resource
+from contactcenter.web.rfm_routes import add_rfm_routes
 from contactcenter.web.routing import Handler, add_route
 from crm_core.audit import jsonable
 from crm_core.listing import BadQuery, parse_query
@@ -157,3 +158,4 @@ def add_crm_routes(app: web.Application, resources: tuple[Resource, ...] = RESOU
         for method, path, handler, action in routes:
             add_route(app, method, path, handler, resource=name, action=action,
                       operation=docs[(method, path.replace("{id:\\d+}", "{id}"))])
+    add_rfm_routes(app)  # RFM scores: recompute, the last run, a contact's
