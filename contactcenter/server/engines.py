@@ -24,6 +24,7 @@ from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.telephony.owners import Owners
 from contactcenter.telephony.router import DriverRouter, OnEvent, Resync
 from contactcenter.telephony.twilio.driver import TwilioDriver
+from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
 
 ASTERISK, TWILIO = "asterisk", "twilio"
@@ -86,8 +87,11 @@ def twilio_of(router: DriverRouter) -> TwilioDriver | None:
 
 
 def add_engine_routes(app: web.Application, router: DriverRouter, settings: Settings) -> None:
-    """When Twilio is one of the engines: its webhooks (checked by their signature), and the
-    access tokens of the agents' browser phones on it."""
+    """The agents' browser phones of the engines that run: the SIP phone's account where
+    Asterisk runs; where Twilio runs, its webhooks (checked by their signature) and the
+    access tokens of the phones on it."""
+    if ASTERISK in router.engines:
+        add_softphone_routes(app, Softphones.from_settings(settings))
     twilio = twilio_of(router)
     if twilio is not None:
         add_twilio_routes(app, twilio)

@@ -24,6 +24,7 @@ from contactcenter.engine.campaign_book import CampaignBook
 from contactcenter.engine.directory import Directory
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.engine import Engine
+from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.ivr_lookup import IvrLookup
 from contactcenter.events.bus import EventBus
 from contactcenter.events.crm_outbox import CrmOutbox
@@ -40,7 +41,6 @@ from contactcenter.server.dialing import (
     wire_campaigns,
 )
 from contactcenter.server.engines import (
-    ASTERISK,
     CAN_DIAL,
     add_engine_routes,
     build_router,
@@ -64,7 +64,6 @@ from contactcenter.web.origins import allow_origins
 from contactcenter.web.pages.campaign_stream import ADMIN
 from contactcenter.web.scope import Scopes
 from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
-from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.dialer_service import DialerService
@@ -234,10 +233,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     outbound = engine.attach_click_to_talk() if distributor.dial_out else None
     monitors = engine.attach_monitors()
     control = engine.attach_control()
-    window = CallingWindow(start=settings.dialer.calling_hours[0],
-                           end=settings.dialer.calling_hours[1])
-    gate = engine.attach_gate(CallGate(window, do_not_call=national_lists(settings)),
-                              callee_lookup(customers))
+    window, gate = _gate(settings, engine, customers)
     specs = wire_campaigns(settings, engine, distributor.acd.config, book)
     admin = CampaignAdmin(engine, distributor.acd.config, _script_names(settings),
                           DialerService(crm), book, specs, window=window)
@@ -255,14 +251,22 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
-    if ASTERISK in engines_of(settings):  # the desktop's SIP phone registers with Asterisk
-        add_softphone_routes(app, Softphones.from_settings(settings))
-    add_engine_routes(app, router, settings)  # Twilio's webhooks, when Twilio carries calls
+    add_engine_routes(app, router, settings)  # the agents' phones, Twilio's webhooks
     if engine.campaigns is not None:  # a dial is placed only while its engine can place it
         engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, router, app
+
+
+def _gate(settings: Settings, engine: Engine, customers: CustomerService,
+          ) -> tuple[CallingWindow, Gatekeeper]:
+    """The one compliance gate every call placed passes, in the dialer's calling hours."""
+    window = CallingWindow(start=settings.dialer.calling_hours[0],
+                           end=settings.dialer.calling_hours[1])
+    gate = engine.attach_gate(CallGate(window, do_not_call=national_lists(settings)),
+                              callee_lookup(customers))
+    return window, gate
 
 
 def _distributor(settings: Settings, engine: Engine) -> Distributor:
