@@ -64,6 +64,7 @@ lint: venv
 	$(BIN)/mypy --strict contactcenter/scripting
 	$(BIN)/mypy --strict contactcenter/calls
 	$(BIN)/mypy --strict contactcenter/dialer
+	$(BIN)/mypy --strict contactcenter/analytics
 
 # docs/screenshots/: the desktop, the board and the wallboard on the demo with live calls
 screenshots: system-deps venv asterisk
