@@ -18,6 +18,7 @@ from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.events.bus import DomainEvent, EventBus
 from contactcenter.events.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
+from contactcenter.web.analytics_routes import add_analytics_routes
 from contactcenter.web.auth import Authenticator, Principal
 from contactcenter.web.crm_routes import add_crm_routes
 from contactcenter.web.desk_routes import add_desk_routes
@@ -276,6 +277,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         app[RECORDS] = RecordService(database)
         add_crm_routes(app)
         add_insight_routes(app)
+        add_analytics_routes(app)
     if distributor is not None:
         add_acd_routes(app, distributor)
     if gate is not None:

@@ -1,0 +1,183 @@
+"""The contact center's history: what a manager reads per queue or agent and interval.
+
+Every finished call is an interaction in the CRM (``crm_core.call_records``), so
+this history covers the calls from before any restart, unlike the live boards.
+The figures are one ``GROUP BY`` over the calls' start buckets (``buckets.py``),
+computed in the database on SQLite and PostgreSQL alike.
+
+The calls counted are inbound voice interactions that reached a queue (``queue``
+is set); a call belongs to the bucket of its start (the caller's arrival), in
+UTC. The definitions, written once here and in ``docs/call-history.md``:
+
+* offered: calls that reached the queue; answered: outcome ``answered``;
+  abandoned: the caller hung up waiting (``abandoned_in_queue``, or ``abandoned``
+  in imported histories); short abandoned: abandoned after waiting less than
+  ``short_abandon_seconds``; other: the rest (voicemail, callback, IVR exits).
+* service level: answered within ``sl_seconds`` of waiting, over offered calls
+  less the short abandons (callers who hung up before anyone could answer are
+  neither good nor bad service). ``short_abandon_seconds=0`` counts every call.
+* ASA: mean wait of the answered calls. AHT: mean of talk + wrap-up of the
+  answered calls; talk runs from answer to hang-up, so it already holds the hold
+  time (``average_hold`` shows that part; adding it again would count it twice).
+* abandon rate: abandoned over offered (short abandons included).
+* handle share: handle seconds of the calls started in the bucket over the
+  bucket's length. The CRM does not record agents' logged-in time, so true
+  occupancy (handle time over logged-in time) cannot be computed; per agent this
+  is the share of the interval the agent spent on calls, a lower bound of their
+  occupancy; per queue it is the average number of agents busy with its calls.
+* first-contact resolution: answered calls whose caller (the same number) did
+  not call in again within ``fcr_days`` days, over answered calls. A call less
+  than ``fcr_days`` days old may still turn out not resolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crm_core.metrics.buckets import INTERVALS, bucket_of, bucket_start
+from crm_core.metrics.period import Period
+from crm_core.metrics.queries import ratio, seconds_between, within
+from crm_core.models import Interaction
+
+#: outcomes of a caller who hung up while waiting for an agent
+ABANDONED = ("abandoned_in_queue", "abandoned")
+#: what a history can be grouped by
+GROUPINGS = ("queue", "agent")
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryOptions:
+    """The parameters of the definitions above."""
+
+    by: str = "queue"  #: ``queue`` or ``agent``
+    interval: str = "30min"  #: a key of ``INTERVALS``
+    sl_seconds: float = 20.0  #: the service level's answer time, seconds
+    short_abandon_seconds: float = 5.0  #: shorter waits before hanging up are not counted
+    fcr_days: float = 7.0  #: a call again within this many days is a repeat
+    queue: str | None = None  #: only this queue's calls
+
+    def __post_init__(self) -> None:
+        if self.by not in GROUPINGS:
+            raise ValueError(f"by: one of {', '.join(GROUPINGS)}")
+        if self.interval not in INTERVALS:
+            raise ValueError(f"interval: one of {', '.join(INTERVALS)}")
+        for name in ("sl_seconds", "short_abandon_seconds", "fcr_days"):
+            value = getattr(self, name)
+            if not 0 <= value <= 10_000_000:
+                raise ValueError(f"{name}: a number of at least 0")
+
+    @property
+    def width(self) -> int:
+        return INTERVALS[self.interval]
+
+
+@dataclass(frozen=True, slots=True)
+class CallFigures:
+    """One queue's (or agent's) figures over one interval."""
+
+    key: str
+    start: dt.datetime
+    end: dt.datetime
+    offered: int
+    answered: int
+    abandoned: int
+    short_abandoned: int
+    other: int
+    answered_within: int
+    service_level: float | None
+    asa: float | None
+    aht: float | None
+    average_hold: float | None
+    abandon_rate: float | None
+    handle_seconds: float
+    handle_share: float
+    first_contact_resolved: int
+    fcr: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        row = {name: getattr(self, name) for name in self.__slots__}
+        return row | {"start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def counted_calls() -> ColumnElement[bool]:
+    """The calls a history counts: inbound voice calls that reached a queue."""
+    return and_(Interaction.channel == "voice", Interaction.direction == "inbound",
+                Interaction.queue.is_not(None))
+
+
+def _count_if(condition: ColumnElement[bool]) -> Any:
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+
+def _sum_if(condition: ColumnElement[bool], value: Any) -> Any:
+    return func.coalesce(func.sum(case((condition, value), else_=0.0)), 0.0)
+
+
+def _called_again(days: float) -> ColumnElement[bool]:
+    """The caller called in again (any inbound voice call) within ``days`` days."""
+    later = aliased(Interaction)
+    return exists().where(
+        later.caller == Interaction.caller, later.channel == "voice",
+        later.direction == "inbound", later.started_at > Interaction.started_at,
+        seconds_between(Interaction.started_at, later.started_at) < days * 86_400)
+
+
+def _columns(options: HistoryOptions) -> list[Any]:
+    call = Interaction
+    answered = call.outcome == "answered"
+    wait = func.coalesce(call.wait_seconds, 0.0)
+    abandoned = call.outcome.in_(ABANDONED)
+    handle = func.coalesce(call.talk_seconds, 0.0) + func.coalesce(call.wrap_seconds, 0.0)
+    resolved = and_(answered, call.caller.is_not(None), call.caller != "",
+                    ~_called_again(options.fcr_days))
+    return [func.count().label("offered"),
+            _count_if(answered).label("answered"),
+            _count_if(abandoned).label("abandoned"),
+            _count_if(and_(abandoned, wait < options.short_abandon_seconds)).label("short"),
+            _count_if(and_(answered, wait <= options.sl_seconds)).label("within"),
+            _sum_if(answered, wait).label("wait"),
+            _sum_if(answered, handle).label("handle"),
+            _sum_if(answered, func.coalesce(call.hold_seconds, 0.0)).label("hold"),
+            _count_if(resolved).label("resolved")]
+
+
+def history_query(period: Period, options: HistoryOptions) -> Any:
+    """The ``GROUP BY`` statement: one row per (bucket, queue or agent)."""
+    key = Interaction.queue if options.by == "queue" else Interaction.agent
+    bucket = bucket_of(Interaction.started_at, options.width).label("bucket")
+    conditions = [counted_calls(), within(Interaction.started_at, period), key.is_not(None)]
+    if options.queue is not None:
+        conditions.append(Interaction.queue == options.queue)
+    return (select(bucket, key.label("key"), *_columns(options))
+            .where(*conditions).group_by(bucket, key).order_by(bucket, key))
+
+
+def _figures(row: Any, width: int) -> CallFigures:
+    start = bucket_start(row.bucket)
+    offered, answered, abandoned = int(row.offered), int(row.answered), int(row.abandoned)
+    handle = float(row.handle)
+    return CallFigures(
+        key=str(row.key), start=start, end=start + dt.timedelta(seconds=width),
+        offered=offered, answered=answered, abandoned=abandoned,
+        short_abandoned=int(row.short), other=offered - answered - abandoned,
+        answered_within=int(row.within),
+        service_level=ratio(int(row.within), offered - int(row.short)),
+        asa=ratio(row.wait, answered), aht=ratio(handle, answered),
+        average_hold=ratio(row.hold, answered), abandon_rate=ratio(abandoned, offered),
+        handle_seconds=handle, handle_share=handle / width,
+        first_contact_resolved=int(row.resolved), fcr=ratio(int(row.resolved), answered))
+
+
+async def call_history(session: AsyncSession, period: Period,
+                       options: HistoryOptions) -> list[CallFigures]:
+    """The figures of every queue (or agent) with calls, bucket by bucket, in time order;
+    buckets without calls are left out."""
+    rows = (await session.execute(history_query(period, options))).all()
+    return [_figures(row, options.width) for row in rows]
+
