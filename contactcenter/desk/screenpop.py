@@ -13,6 +13,10 @@ next event or another call's pop.
 A pop is not published for a call that ended or went to another agent meanwhile; it is
 kept all the same for ``GET /api/v1/calls/{call_id}/screen``. The desk forgets a call
 some time after its end (the last ``KEEP_ENDED`` ended calls are kept, for wrap-up).
+
+A known caller's customer carries ``rfm``: the contact's stored RFM segment and scores
+(docs/rfm.md), read once per call after the 360, within the same time limit; null
+when there are none to show or the read failed.
 """
 
 from __future__ import annotations
@@ -54,6 +58,8 @@ class DeskCall:
     handled: set[str] = field(default_factory=set)
     ended: bool = False
     customer: Customer | None = None
+    rfm: dict[str, Any] | None = None  #: the caller's RFM scores, once read
+    rfm_read: bool = False
     script: CallScript | None = None
     pop: DomainEvent | None = None  #: the last screen-pop made for it
     ready: asyncio.Event = field(default_factory=asyncio.Event)  #: a pop is made
@@ -87,6 +93,20 @@ class DeskCall:
         self.offered_to = {agent} if agent is not None else set()
 
 
+class RfmSource(Protocol):
+    """A contact's stored RFM scores (``crm_core.rfm_read.RfmReader``)."""
+
+    async def for_contact(self, contact_id: int) -> dict[str, Any] | None: ...
+
+
+def rfm_beside(customers: CustomerSource | None) -> RfmSource | None:
+    """The RFM reader over the database of the CRM's own customer 360, when that is the
+    source; ``serve`` passes no ``rfm`` of its own (yet)."""
+    from crm_core.rfm_read import reader_beside  # the CRM only when it is the source
+
+    return reader_beside(customers)
+
+
 class CampaignDesk(Protocol):
     """What the desk asks of the dialer's campaigns (``engine.outbound_campaigns``)."""
 
@@ -103,8 +123,9 @@ class ScreenPops:
                  customers: CustomerSource | None = None, acd: AcdConfig | None = None,
                  scripts: ScriptBook | None = None, clock: Callable[[], float] = time.time,
                  lookup_timeout: float = LOOKUP_TIMEOUT,
-                 campaigns: CampaignDesk | None = None) -> None:
+                 campaigns: CampaignDesk | None = None, rfm: RfmSource | None = None) -> None:
         self.bus = bus
+        self._rfm = rfm if rfm is not None else rfm_beside(customers)
         self.campaigns = campaigns
         self.journal = journal
         self.clock = clock
@@ -204,6 +225,8 @@ class ScreenPops:
                        publish: bool) -> None:
         """The pop for ``agent``, once the CRM answered (or did not in time)."""
         customer, status = await call.lookup.result(self.lookup_timeout)
+        if customer is not None and self._rfm is not None:
+            customer = {**customer, "rfm": await self.rfm_of(call, customer)}
         call.customer = customer
         script = self.script_for(call, agent)
         pop: DomainEvent = {
@@ -225,6 +248,22 @@ class ScreenPops:
             return
         self.bus.publish(pop)
         self.published += 1
+
+    async def rfm_of(self, call: DeskCall, customer: Customer) -> dict[str, Any] | None:
+        """The caller's RFM scores, read once per call; None when unknown or unreadable
+        within the lookup's time (tried again at the next offer)."""
+        contact = customer.get("contact") or {}
+        if call.rfm_read or self._rfm is None or not isinstance(contact.get("id"), int):
+            return call.rfm
+        try:
+            call.rfm = await asyncio.wait_for(self._rfm.for_contact(contact["id"]),
+                                              self.lookup_timeout)
+        except Exception:  # a pop without scores beats no pop
+            log.warning("RFM scores of contact %s not read for call %s", contact["id"],
+                        call.call_id, exc_info=True)
+            return None
+        call.rfm_read = True
+        return call.rfm
 
     def script_for(self, call: DeskCall, agent: str) -> CallScript | None:
         """The call's script session, made (or remade for another agent while nobody has

@@ -34,7 +34,7 @@ def _today() -> dt.date:
 
 
 def _as_of(body: dict[str, Any]) -> dt.date:
-    """The body's ``as_of``: a date no later than today (UTC); today when not given."""
+    """The body's ``as_of``: a date no later than today (UTC); today when null or not given."""
     for name in body:
         if name not in _FIELDS:
             raise BadInput(422, f"{name}: not a field (fields: as_of)", name)
@@ -101,9 +101,9 @@ _RECOMPUTE = {
                    "(segment `none`).",
     "requestBody": {"required": False, "content": {"application/json": {"schema": {
         "type": "object", "additionalProperties": False, "properties": {
-            "as_of": {"type": "string", "format": "date",
-                      "description": "the day recency counts to (UTC); today by default; "
-                                     "not after today"}}}}}},
+            "as_of": {"type": ["string", "null"], "format": "date",
+                      "description": "the day recency counts to (UTC), not after today; "
+                                     "today when null or not given"}}}}}},
     "responses": {"200": json_content(_RUN), "422": ERROR}}
 _LAST_RUN = {
     "summary": "The last RFM run: its day, how many contacts each segment holds, the rules",

@@ -51,6 +51,8 @@ async def test_a_past_day_and_an_empty_body(api: Api) -> None:
     assert (status, run["as_of"], run["customers"]) == (200, past, 1)
     status, run = await api.call("POST", "/api/v1/rfm/recompute", data=b"")
     assert status == 200 and run["customers"] == 2
+    status, run = await api.call("POST", "/api/v1/rfm/recompute", json={"as_of": None})
+    assert status == 200 and run["as_of"] == dt.datetime.now(dt.UTC).date().isoformat()
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "sales"])

@@ -5,6 +5,27 @@ import { api, el, phoneButton, reason } from "./common.js";
 const day = (iso) => (iso ? String(iso).slice(0, 10) : "");
 const money = (value) => (value === null || value === undefined ? "" : String(value));
 
+// The caller's RFM segment and scores (docs/rfm.md); `rfm` is null before any run.
+function rfmText(rfm) {
+  if (!rfm) return "not computed yet";
+  const name = rfm.segment.replace(/_/g, " ");
+  if (rfm.segment === "none") return `none: no orders (as of ${rfm.as_of})`;
+  const days = rfm.recency_days === 1 ? "1 day" : `${rfm.recency_days} days`;
+  return `${name[0].toUpperCase()}${name.slice(1)} · R${rfm.r} F${rfm.f} M${rfm.m}`
+    + ` · last order ${days} ago, ${rfm.frequency} orders, ${money(rfm.monetary)} in all`
+    + ` (as of ${rfm.as_of})`;
+}
+
+function rfmFacts(contactId, rfm) {
+  const dd = el("dd", { id: "customer-rfm" }, rfm === undefined ? "…" : rfmText(rfm));
+  if (rfm === undefined) {  // a lookup made again from the page: read the scores apart
+    api("GET", `/api/v1/contacts/${contactId}/rfm`).then((result) => {
+      dd.textContent = result.ok ? rfmText(result.body.rfm) : "–";
+    });
+  }
+  return [el("dt", { title: "Recency, frequency and monetary scores, 1 to 5" }, "RFM"), dd];
+}
+
 function list(title, id, rows, render, empty) {
   return el("section", { class: "facet", id },
     el("h3", {}, title, " ", el("span", { class: "count" }, `(${rows.length})`)),
@@ -36,7 +57,8 @@ export function renderCustomer(container, view, caller, { output, reload }) {
     el("dd", { class: "phones" }, (c.phones || []).map((number) => phoneButton(number, output))),
     el("dt", {}, "E-mail"), el("dd", {}, c.email || "–"),
     el("dt", {}, "Language"), el("dd", {}, c.language || "–"),
-    el("dt", {}, "Customer since"), el("dd", {}, day(c.customer_since) || "–"));
+    el("dt", {}, "Customer since"), el("dd", {}, day(c.customer_since) || "–"),
+    rfmFacts(c.id, view.rfm));
   const offer = view.next_best_offer;
   const nbo = el("section", { class: "facet offer", id: "next-best-offer" },
     el("h3", {}, "Next best offer"),

@@ -1,0 +1,98 @@
+"""The caller's RFM segment and scores on the screen-pop, from the CRM's own database
+(SQLite and PostgreSQL): shown once computed, ``none`` for a contact without orders,
+absent before any run, and a pop all the same when the scores cannot be read."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from contactcenter.desk.screenpop import ScreenPops
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from crm_core import rfm
+from crm_core.customers import CustomerService
+from crm_core.db import sessions
+from crm_core.models import Contact, ContactPhone, Order
+
+TODAY = dt.date(2026, 11, 20)
+BUYER, NEWCOMER = "+15550001001", "+15550001002"
+
+
+@pytest.fixture
+async def maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    maker = sessions(engine)
+    async with maker() as session, session.begin():
+        buyer = Contact(first_name="Ada", last_name="Buyer", phones=[ContactPhone(e164=BUYER)])
+        other = Contact(first_name="Bob", last_name="Other")
+        newcomer = Contact(first_name="Cy", last_name="New",
+                           phones=[ContactPhone(e164=NEWCOMER)])
+        session.add_all([buyer, other, newcomer])
+        await session.flush()
+        session.add_all(Order(contact_id=buyer.id, total=Decimal(250), ordered_at=dt.datetime(
+            2026, 11, 18, 10, tzinfo=dt.UTC)) for _ in range(3))
+        session.add(Order(contact_id=other.id, total=Decimal(20), ordered_at=dt.datetime(
+            2024, 1, 5, 10, tzinfo=dt.UTC)))
+    return maker
+
+
+async def _pop(pops: ScreenPops, journal: CallJournal, call_id: str,
+               caller: str) -> dict[str, Any]:
+    """Offer a call from ``caller`` and return its screen-pop once made."""
+    for event in ({"type": "call.arrived", "caller": caller, "dialed": "5000"},
+                  {"type": "call.queued", "queue": "sales"},
+                  {"type": "call.offered", "queue": "sales", "agent": "agent101"}):
+        event = {**event, "call_id": call_id, "time": time.time()}
+        journal.append(event)
+        pops.on_event(event)
+    await asyncio.wait_for(pops.calls[call_id].ready.wait(), 10)
+    pop = pops.calls[call_id].pop
+    assert pop is not None and pop["lookup"] == "found"
+    return dict(pop["customer"])
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> CallJournal:
+    opened = CallJournal(tmp_path / "calls.jsonl")
+    opened.open()
+    return opened
+
+
+async def test_the_pop_shows_the_callers_segment_and_scores(
+        maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
+    await rfm.recompute(maker, as_of=TODAY, now=dt.datetime.now(dt.UTC))
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker))
+    shown = (await _pop(pops, journal, "c1", BUYER))["rfm"]
+    # two customers: Ada ranks above Bob on all three
+    assert shown == {"segment": "need_attention", "r": 3, "f": 3, "m": 3, "recency_days": 2,
+                     "frequency": 3, "monetary": "750.00", "as_of": "2026-11-20"}
+    newcomer = (await _pop(pops, journal, "c2", NEWCOMER))["rfm"]
+    assert (newcomer["segment"], newcomer["r"], newcomer["frequency"]) == ("none", None, 0)
+
+
+async def test_no_scores_before_the_first_run(maker: async_sessionmaker[AsyncSession],
+                                              journal: CallJournal) -> None:
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker))
+    customer = await _pop(pops, journal, "c1", BUYER)
+    assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
+
+
+class Unreadable:
+    async def for_contact(self, contact_id: int) -> dict[str, Any] | None:
+        raise ConnectionError("database away")
+
+
+async def test_a_pop_goes_out_without_scores_that_cannot_be_read(
+        maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
+                      rfm=Unreadable())
+    customer = await _pop(pops, journal, "c1", BUYER)
+    assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
+    assert not pops.calls["c1"].rfm_read  # tried again at the next offer
