@@ -108,12 +108,11 @@ def _target(asked: dict[str, float | None], found: Handling) -> Target:
 def _forecast(history: np.ndarray, day: dt.date, history_end: dt.date,
               weeks: int) -> np.ndarray:
     """The day's 48 half hours, forecast from the history that ends at ``history_end``."""
-    skip = (day - history_end).days * 48
     try:
-        ahead = call_forecast.profile_forecast(history, skip + 48, weeks=weeks)
+        return call_forecast.forecast_after(history, (day - history_end).days * 48, 48,
+                                            weeks=weeks)
     except call_forecast.TooLittleHistory as exc:
         raise BadInput(422, f"weeks: {exc}", "weeks") from None
-    return ahead[skip:]
 
 
 def _check(history: np.ndarray, weeks: int) -> dict[str, Any] | None:

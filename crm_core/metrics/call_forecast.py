@@ -85,6 +85,15 @@ def profile_forecast(history: np.ndarray, horizon: int, season: int = WEEK,
     return forecast
 
 
+def forecast_after(history: np.ndarray, gap: int, horizon: int, season: int = WEEK,
+                   weeks: int = DEFAULT_WEEKS) -> np.ndarray:
+    """The ``horizon`` slots that start ``gap`` slots after the history's end (a day some
+    days ahead: the slots in between are forecast and dropped)."""
+    if gap < 0:
+        raise ValueError("gap: at least 0 slots")
+    return profile_forecast(history, gap + horizon, season, weeks)[gap:]
+
+
 def seasonal_naive(history: np.ndarray, horizon: int, season: int = WEEK) -> np.ndarray:
     """The baseline: each slot as the same slot one season (week) earlier."""
     if len(history) < season:

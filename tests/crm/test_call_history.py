@@ -7,6 +7,8 @@ import datetime as dt
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from crm_core.call_records import CallSummary, record_calls
+from crm_core.db import sessions
 from crm_core.metrics.calls_history import HistoryOptions
 from crm_core.metrics.period import Period
 from tests.crm.call_history_support import (
@@ -112,3 +114,22 @@ def test_options_are_checked() -> None:
     for bad in ({"by": "team"}, {"interval": "2h"}, {"sl_seconds": -1}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             HistoryOptions(**bad)
+
+
+async def test_calls_recorded_by_the_platform_are_in_the_history(engine: AsyncEngine) -> None:
+    """The platform's own writer (the journal's outbox after a restart, say) feeds it: the
+    history reads the CRM, not the process's memory."""
+    ended = TEN + dt.timedelta(minutes=5)
+    summaries = [
+        CallSummary(call_id="before-restart", caller="+15557770001", dialed="5000",
+                    started=TEN, ended=ended, outcome="answered", queue="sales",
+                    agent="agent101", wait_seconds=12.0, talk_seconds=288.0,
+                    hold_seconds=30.0, wrap_seconds=40.0),
+        CallSummary(call_id="gave-up", caller="+15557770002", dialed="5000",
+                    started=TEN + dt.timedelta(minutes=1), ended=ended,
+                    outcome="abandoned_in_queue", queue="sales", wait_seconds=50.0)]
+    assert await record_calls(sessions(engine), summaries) == 2
+    [sales] = await history(engine)
+    assert (sales.offered, sales.answered, sales.abandoned, sales.answered_within) == (2, 1, 1, 1)
+    assert sales.aht == pytest.approx(288.0 + 40.0)  # the 30 s on hold are inside the talk
+    assert sales.service_level == pytest.approx(1 / 2)

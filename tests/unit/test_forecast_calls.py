@@ -11,6 +11,7 @@ from crm_core.metrics.call_forecast import (
     TooLittleHistory,
     backtest,
     errors,
+    forecast_after,
     profile_forecast,
     seasonal_naive,
     weekly_profile,
@@ -82,3 +83,12 @@ def test_the_check_command_prints_both_errors(capsys: pytest.CaptureFixture[str]
     main(["--weeks", "6", "--held-out", "2", "--seeds", "1"])
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 4 and all("seasonal naive MAE" in line for line in lines)
+
+
+def test_a_day_after_the_history_s_end_is_read_at_its_own_weekday() -> None:
+    # the history ends on a Sunday night; the day asked for is the Wednesday after
+    week = weekly_rates(5000.0)
+    wednesday = forecast_after(np.tile(week, 3), gap=2 * 48, horizon=48)
+    assert np.allclose(wednesday, week[96:144])
+    with pytest.raises(ValueError, match="gap"):
+        forecast_after(np.tile(week, 3), gap=-1, horizon=48)
