@@ -56,7 +56,7 @@ def planted_campaign(n: int = 8000, *, seed: int = 0, treated_share: float = 0.5
 CUSTOMER_GROUPS: tuple[tuple[str, float, tuple[float, float, float, float, float]], ...] = (
     ("champions", 0.2, (10.0, 25.0, 5000.0, 4.0, 0.5)),
     ("occasional", 0.5, (90.0, 4.0, 400.0, 1.0, 0.2)),
-    ("lapsed", 0.3, (500.0, 2.0, 150.0, 0.5, 1.5)),
+    ("lapsed", 0.3, (500.0, 1.5, 150.0, 0.5, 1.5)),
 )
 CUSTOMER_FEATURES = ("recency_days", "orders", "spend", "calls", "cases")
 
