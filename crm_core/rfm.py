@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
@@ -140,7 +141,8 @@ def _segment(r: ColumnElement[int], f: ColumnElement[int]) -> ColumnElement[str]
                   for rule in SEGMENTS), else_=NONE)
 
 
-def scores_select(as_of: dt.date, computed_at: dt.datetime, dialect: str) -> Select[tuple]:
+def scores_select(as_of: dt.date, computed_at: dt.datetime,
+                  dialect: str) -> Select[tuple[Any, ...]]:
     """The one select of every customer's row of ``rfm_scores`` as of ``as_of``."""
     per = (select(Order.contact_id.label("contact_id"),
                   _days_since(as_of, func.max(Order.ordered_at), dialect).label("recency"),
