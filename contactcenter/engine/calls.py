@@ -87,9 +87,8 @@ class CallTask:
         self._queueing = queueing
         self._lookups: set[asyncio.Task[None]] = set()
         self._resumed_agent: str | None = None
-        #: set while the task waits on an empty inbox with no lookup or gate outstanding
+        #: set while the task waits on an empty inbox, its course awaiting no answer
         self._idle = asyncio.Event()
-        self._awaited = 0  #: lookups' answers and the call gate's words to come
 
     @property
     def state(self) -> CallState:
@@ -110,10 +109,11 @@ class CallTask:
 
     async def settled(self) -> None:
         """Return once every event fed so far is handled and its commands carried out,
-        with nothing outstanding that would bring more (a lookup, the call gate): the
-        Twilio driver answers a webhook then, not after a fixed wait. At once for a call
-        that has ended."""
-        await self._idle.wait()
+        the course awaiting no answer that would bring more (a lookup, the call gate,
+        until their timeouts): the Twilio driver answers a webhook then, not after a
+        fixed wait. At once for a call that has ended."""
+        if self.state is not CallState.ENDED:
+            await self._idle.wait()
 
     # what the ACD says, from outside this call's task: queued for the task to act on
     def connected(self, agent: str, leg_id: str, bridge_id: str) -> None:
@@ -172,7 +172,7 @@ class CallTask:
         while self.state is not CallState.ENDED:
             deadline = self._course.next_deadline()
             timeout = None if deadline is None else max(0.0, deadline - self._clock())
-            if self._inbox.empty() and not self._awaited:
+            if self._inbox.empty() and not self._course.awaiting_answer:
                 self._idle.set()
             try:
                 inbound = await asyncio.wait_for(self._inbox.get(), timeout)
@@ -214,7 +214,6 @@ class CallTask:
                 case cc.Publish(type=event_type, data=data):
                     self.emit(event_type, **dict(data))
                 case ic.Lookup(request_id=request_id, kind=kind, key=key):
-                    self._awaited += 1
                     lookup = asyncio.ensure_future(self._answer_lookup(request_id, kind, key))
                     self._lookups.add(lookup)  # keep a reference until it is done
                     lookup.add_done_callback(self._lookups.discard)
@@ -249,12 +248,10 @@ class CallTask:
         if not isinstance(checked, asyncio.Future):
             self.feed(ce.CallbackDecided(refused=False))
             return
-        self._awaited += 1
 
         def decided(future: asyncio.Future[Any]) -> None:
             refused = (not future.cancelled() and future.exception() is None
                        and isinstance(future.result(), Refused))
-            self._awaited -= 1
             self.feed(ce.CallbackDecided(refused=refused))
 
         checked.add_done_callback(decided)
@@ -265,6 +262,4 @@ class CallTask:
         except Exception:
             log.exception("call %s: lookup %s %s failed", self.call_id, kind, key)
             data = None
-        finally:
-            self._awaited -= 1
         self.feed(ie.LookupAnswered(request_id=request_id, data=data))

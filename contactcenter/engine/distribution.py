@@ -319,3 +319,7 @@ class Distributor(CallbackLine, ControlSeats):
     async def drained(self) -> None:
         """Wait until every command so far has been handed to the driver (for tests)."""
         await self._sender.drained()
+
+    async def sent_for(self, call_id: str) -> None:
+        """Once the ACD's commands so far for ``call_id`` are carried out."""
+        await self._sender.sent_for(call_id)

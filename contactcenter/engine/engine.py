@@ -197,12 +197,15 @@ class Engine:
                     task.feed(event)
 
     async def settled(self, call_id: str) -> bool:
-        """Once a caller's call has handled its news so far (``CallTask.settled``): True.
+        """Once a caller's call has handled its news so far (``CallTask.settled``) and the
+        ACD has sent what that led it to (the hold music after an announcement): True.
         False at once for a call with no task of its own (a leg the platform rang)."""
         task = self.calls.get(call_id)
         if task is None:
             return False
         await task.settled()
+        if self.distributor is not None:
+            await self.distributor.sent_for(call_id)
         return True
 
     def _answered(self, event: de.MonitorAnswered | de.AgentAnswered | de.CustomerAnswered,

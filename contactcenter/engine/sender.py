@@ -27,11 +27,22 @@ class OrderedSender:
         self._on_failure = on_failure
         self._outbox: asyncio.Queue[tuple[dc.DriverCommand, Callable[[], None] | None]] = \
             asyncio.Queue()
+        #: commands queued and not yet carried out, by call id; who waits for none
+        self._pending: dict[str, int] = {}
+        self._sent: dict[str, asyncio.Event] = {}
 
     def put(self, command: dc.DriverCommand, then: Callable[[], None] | None = None) -> None:
         """Send ``command`` after those before it; ``then``: once the driver carried it out
         (a person bridged is connected only when the bridge took them)."""
+        self._pending[command.call_id] = self._pending.get(command.call_id, 0) + 1
         self._outbox.put_nowait((command, then))
+
+    async def sent_for(self, call_id: str) -> None:
+        """Return once every command queued so far for ``call_id`` is carried out (or
+        failed): a caller's next document may be among them (the hold music again after
+        an announcement)."""
+        if call_id in self._pending:
+            await self._sent.setdefault(call_id, asyncio.Event()).wait()
 
     async def run(self) -> None:
         """Send until cancelled."""
@@ -51,6 +62,17 @@ class OrderedSender:
                                       type(command).__name__)
             finally:
                 self._outbox.task_done()
+                self._carried_out(command.call_id)
+
+    def _carried_out(self, call_id: str) -> None:
+        left = self._pending.get(call_id, 1) - 1
+        if left > 0:
+            self._pending[call_id] = left
+            return
+        self._pending.pop(call_id, None)
+        waiting = self._sent.pop(call_id, None)
+        if waiting is not None:
+            waiting.set()
 
     def _then(self, command: dc.DriverCommand, then: Callable[[], None]) -> None:
         try:

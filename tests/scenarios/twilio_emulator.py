@@ -84,6 +84,7 @@ class TwilioEmulator:
         #: what went wrong in the emulator's own tasks (a scenario fails on any)
         self.failures: list[BaseException] = []
         self.rest = RestReactions(self)
+        self._closed = False  #: once closing, Twilio acts on no more requests
 
     def middleware(self) -> Any:
         """For the REST stand-in's app: each request answered, then acted on."""
@@ -91,6 +92,8 @@ class TwilioEmulator:
 
     def spawn(self, work: Awaitable[Any]) -> asyncio.Task[Any]:
         task = asyncio.ensure_future(work)
+        if self._closed:  # the platform's requests during the teardown: not acted on
+            task.cancel()
         self._tasks.add(task)
         task.add_done_callback(self._done)
         return task
@@ -101,6 +104,7 @@ class TwilioEmulator:
             self.failures.append(task.exception())
 
     async def close(self) -> None:
+        self._closed = True
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

@@ -5,9 +5,11 @@ webhook for a number of an IVR flow gets the flow's first document; an unsigned 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings, load_settings
+from contactcenter.engine.engine import Engine
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
 from contactcenter.server.engines import listen_and_start, twilio_of
@@ -27,6 +30,7 @@ from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.db import make_engine, migrate, sessions
+from tests.support import until
 from tests.unit.twilio_fake_api import NUMBER, TOKEN, demo_on_twilio, fake_twilio, post_signed
 
 VOICE = json.loads((Path(__file__).parent / "twilio_requests/voice_incoming.json")
@@ -41,10 +45,25 @@ def _settings(path: Path) -> Settings:
     return load_settings(path, environ={})
 
 
+@dataclass
+class Served:
+    engine: Engine
+    driver: TwilioDriver
+    client: TestClient[Any, Any]
+
+
 @pytest.fixture
 async def platform(tmp_path: Path) -> AsyncIterator[tuple[TwilioDriver, TestClient[Any, Any]]]:
+    async with served_on_twilio(tmp_path) as served:
+        assert served.driver.waits.settled == served.engine.settled  # answered once settled
+        yield served.driver, served.client
+
+
+@contextlib.asynccontextmanager
+async def served_on_twilio(tmp_path: Path, **twilio: Any) -> AsyncIterator[Served]:
+    """The demo on Twilio alone, wired as ``serve`` wires it; ``twilio``: its settings."""
     async with fake_twilio() as (_fake, api_base):
-        settings = _settings(_config(tmp_path, api_base))
+        settings = _settings(_config(tmp_path, api_base, **twilio))
         flows = check_config(settings)
         settings.state_dir.mkdir(parents=True)
         journal = CallJournal(settings.state_dir / "calls.jsonl")
@@ -61,7 +80,7 @@ async def platform(tmp_path: Path) -> AsyncIterator[tuple[TwilioDriver, TestClie
         await client.start_server()
         await driver.start()
         try:
-            yield driver, client
+            yield Served(engine, driver, client)
         finally:
             await client.close()
             await driver.stop()
@@ -90,6 +109,34 @@ async def test_an_unsigned_call_is_refused(
     forged = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER},
                                token="0" * 32)
     assert forged.status == 403
+
+
+class SlowCrm:
+    """Answers long after the IVR's lookup timeout (2 s in ``main``) and the test's end."""
+
+    async def lookup(self, kind: str, key: str) -> dict[str, str] | None:
+        await asyncio.sleep(120)
+        return None
+
+
+async def test_a_key_is_answered_at_once_while_a_lookup_the_ivr_gave_up_on_is_out(
+        tmp_path: Path) -> None:
+    """The IVR goes on without the caller's data, as the flow says; the menu's answer to a
+    key is given at once and its webhook is not held for the driver's whole wait."""
+    longest = 10.0  # ``answer_within`` at its most: a key held for it fails the test
+    async with served_on_twilio(tmp_path, answer_within=longest) as served:
+        served.engine.directory = SlowCrm()
+        call, driver = VOICE["CallSid"], served.driver
+        voice = await post_signed(served.client, "/twilio/voice", {**VOICE, "To": NUMBER})
+        assert voice.status == 200
+        await until(lambda: "playback" in driver.book.running.get(call, ("", ""))[1],
+                    what="the menu never played after the IVR's lookup timeout")
+        key = asyncio.ensure_future(post_signed(
+            served.client, "/twilio/gather", {"CallSid": call, "Digits": "7"},  # no such
+            {"call": call, "doc": "k1"}))                                     # choice
+        await until(key.done, seconds=longest / 2,
+                    what="the key's webhook was held while the CRM lookup was out")
+        assert "playback" in await key.result().text()  # the menu's answer: a prompt
 
 
 def _line_of(path: Path, key: str) -> int:

@@ -23,6 +23,7 @@ from contactcenter.calls.course.states import (
 )
 from contactcenter.ivr import commands as ic
 from contactcenter.ivr import events as ie
+from contactcenter.ivr.states import State as IvrState
 
 log = logging.getLogger(__name__)
 
@@ -83,6 +84,13 @@ class CallCourse(ExitRules):
         if self.state is CallState.IVR:
             return self.session.next_deadline()
         return self._guard
+
+    @property
+    def awaiting_answer(self) -> bool:
+        """Whether the call waits for an answer it asked for (the IVR's lookup, the call
+        gate's word on a callback): until it comes or its timeout, more will follow."""
+        return self._gate_deadline is not None or (
+            self.state is CallState.IVR and self.session.state is IvrState.LOOKUP)
 
     @property
     def in_acd(self) -> bool:

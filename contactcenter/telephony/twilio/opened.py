@@ -3,7 +3,8 @@
 Twilio runs the document a voice, gather, park, dial or answered webhook answers with.
 The commands the webhook's events lead to give that document, so the webhook stays open
 until they have been carried out. The engine says when that is (``Settled``: the call's
-task has handled the events, with no lookup outstanding), and the webhook is answered
+task has handled the events and awaits no lookup or call-gate answer, until their
+timeouts, and the ACD has sent what they led it to), and the webhook is answered
 then: with the last document given (however long the commands between took, up to
 ``answer_within``), or, for a key or the end of a wait that led to none (a digit of an
 account number), with the call's waiting document at once.
