@@ -73,7 +73,7 @@ async def read_catalogue(session: AsyncSession) -> dict[int, ProductInfo]:
 
 async def bought_by(session: AsyncSession, contact_id: int) -> list[int]:
     """The products the contact bought, as of now."""
-    query = (select(distinct(OrderLine.product_id))
+    query = (select(OrderLine.product_id).distinct()
              .join(Order, Order.id == OrderLine.order_id)
              .where(Order.contact_id == contact_id, Order.status.not_in(NOT_BOUGHT)))
     return list(await session.scalars(query))
