@@ -65,5 +65,5 @@ STAFFING = _operation(
             {"type": "integer", "minimum": 2, "maximum": 26, "default": 8}),
      _query("patience", "callers' mean patience in seconds for Erlang A; by default "
                         "estimated from the history (waiting time over abandons)",
-            {"type": "number", "exclusiveMinimum": 0, "maximum": 86400}),
+            {"type": "number", "minimum": 1, "maximum": 86400}),
      _FORMAT])

@@ -93,15 +93,19 @@ def _asked_target(request: web.Request) -> dict[str, float | None]:
     return {"level": params.number(request, "target", 0.8, 0, 1, below_high=True),
             "within": params.number(request, "within", 20.0, 0, 3600),
             "short_abandon": params.number(request, "short_abandon_seconds", 5.0, 0, 3600),
-            "patience": params.number(request, "patience", None, 0, 86_400, above_low=True)}
+            "patience": params.number(request, "patience", None, 1, 86_400)}
 
 
 def _target(asked: dict[str, float | None], found: Handling) -> Target:
     if found.aht is None:
         raise BadInput(422, "queue: no answered calls in the weeks before day, so the handle "
                             "time is unknown", "queue")
+    # under a second of handle time or of patience is no call center's: a floor keeps
+    # Erlang's series finite when the history's calls have (nearly) no durations
+    patience = asked["patience"] or found.patience
     return Target(level=asked["level"] or 0.0, within=asked["within"] or 0.0,
-                  aht=max(found.aht, 1.0), patience=asked["patience"] or found.patience,
+                  aht=max(found.aht, 1.0),
+                  patience=None if patience is None else max(patience, 1.0),
                   short_abandon=asked["short_abandon"] or 0.0)
 
 

@@ -140,3 +140,14 @@ async def test_bad_staffing_input_names_the_field(api: Api, query: str, status: 
     await plant(api.engine, _three_mondays())
     answer, body = await api.call("GET", f"/api/v1/analytics/staffing{query}")
     assert (answer, body["field"]) == (status, field), body
+
+
+async def test_a_history_without_waiting_still_staffs(api: Api) -> None:
+    # nobody waited, yet one caller gave up: a patience of 0 s, floored at 1 s for Erlang A
+    monday = dt.datetime(2026, 11, 16, 9, tzinfo=dt.UTC)
+    await plant(api.engine, [call(monday, talk=100.0, wrap=0.0, agent="agent101"),
+                             call(monday, outcome="abandoned_in_queue", wait=0.0)])
+    status, body = await api.call("GET", "/api/v1/analytics/staffing?day=2026-11-23&weeks=2")
+    assert status == 200, body
+    assert (body["history"]["patience"], body["target"]["patience"]) == (0.0, 1.0)
+    assert body["slots"][18]["erlang_a_agents"] >= 1
