@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contactcenter.analytics.affinity_crm import AffinityOffers, read_incidence
+from contactcenter.analytics.affinity_source import REFIT_AFTER, AffinitySource
 from contactcenter.analytics.errors import NotEnoughData
 from crm_core.db import sessions
 from crm_core.models import Contact, Order, OrderLine, Product
@@ -114,3 +116,34 @@ async def test_too_few_baskets_in_the_crm_are_refused(
     await _write(maker, {"ada": HISTORIES["ada"], "jo": HISTORIES["jo"]})
     with pytest.raises(NotEnoughData, match="at least 30 customers .* found 1$"):
         await AffinityOffers.fit(maker)
+
+
+async def test_the_pop_source_has_no_offer_until_fitted_nor_on_too_little_history(
+        maker: async_sessionmaker[AsyncSession]) -> None:
+    now = [1000.0]
+    source = AffinitySource(maker, clock=lambda: now[0], min_pair=2, min_baskets=3)
+    contacts, _ = await _write(maker, {"ada": HISTORIES["ada"], "ed": HISTORIES["ed"]})
+    assert source.stale and await source.for_contact(contacts["ed"]) is None
+    assert not await source.refresh()
+    assert source.unavailable == ("affinity needs at least 3 customers who bought two or "
+                                  "more products; found 1")
+    assert await source.for_contact(contacts["ed"]) is None
+    await _write_more(maker)
+    now[0] += REFIT_AFTER
+    assert source.stale and await source.refresh() and not source.stale
+    top = await source.for_contact(contacts["ed"])
+    assert top is not None and top["sku"] == "pack" and top["reason"].startswith("bought Tent;")
+
+
+async def _write_more(maker: async_sessionmaker[AsyncSession]) -> None:
+    """Three more tent buyers who bought the backpack, and two who did not."""
+    async with maker() as session, session.begin():
+        ids = {p.sku: p.id for p in (await session.scalars(select(Product))).all()}
+        for n, skus in enumerate([["tent", "pack"]] * 3 + [["tent", "phone"], ["phone"]]):
+            contact = Contact(first_name=f"more{n}", last_name="Example")
+            session.add(contact)
+            await session.flush()
+            session.add(Order(contact_id=contact.id, status="fulfilled", total=Decimal(1),
+                              ordered_at=START,
+                              lines=[OrderLine(product_id=ids[sku], unit_price=Decimal(1))
+                                     for sku in skus]))
