@@ -4,7 +4,9 @@ This is the analytics package's one module that reads a database: the models sta
 numpy, and the CRM's orders reach them as arrays. The incidence is one aggregate over
 order lines joined to their orders (per contact and product: how many orders, the first
 and the last), so the database does the counting and Python gets one row per
-(contact, product), not one per line. Cancelled and returned orders bought nothing.
+(contact, product), not one per line. Cancelled and returned orders are no evidence of
+taste (one bought nothing, the other was sent back); but a returned product is not
+offered again to the customer who returned it.
 
 ``AffinityOffers.offers_for(contact_id)`` reads what the contact bought now (one
 indexed query: a purchase since the fit is never offered again) and ranks the offers
@@ -72,10 +74,10 @@ async def read_catalogue(session: AsyncSession) -> dict[int, ProductInfo]:
 
 
 async def bought_by(session: AsyncSession, contact_id: int) -> list[int]:
-    """The products the contact bought, as of now."""
+    """The products the contact bought (returned ones too), as of now."""
     query = (select(OrderLine.product_id).distinct()
              .join(Order, Order.id == OrderLine.order_id)
-             .where(Order.contact_id == contact_id, Order.status.not_in(NOT_BOUGHT)))
+             .where(Order.contact_id == contact_id, Order.status != "cancelled"))
     return list(await session.scalars(query))
 
 
