@@ -9,7 +9,7 @@ from functools import cache
 import numpy as np
 import pytest
 
-from contactcenter.analytics.planted import PlantedCampaign, planted_campaign
+from contactcenter.analytics.planted import PlantedCampaign, planted_band, planted_campaign
 from contactcenter.analytics.qini import qini_curve, uplift_at_k
 from contactcenter.analytics.shortage import BadInput, TooLittleData
 from contactcenter.analytics.uplift import (
@@ -147,3 +147,21 @@ def test_arrays_outside_the_contract_name_the_input_at_fault(
 def test_an_unknown_method_is_refused() -> None:
     with pytest.raises(ValueError, match="no uplift method 'forest'"):
         fit_uplift(_sample(100, 20, 100, 20), "forest")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_boosted_trees_find_a_middle_band_that_logistic_regression_cannot(
+        method: Method) -> None:
+    planted = planted_band(6000, seed=3)
+    train_rows, test_rows = _split_rows(planted, np.arange(len(planted.effect)))
+    train, test = planted.sample.subset(train_rows), planted.sample.subset(test_rows)
+    effect = planted.effect[test_rows]
+    found = {}
+    for classifier in ("boosting", "logistic"):
+        uplift = fit_uplift(train, method, classifier=classifier).predict(test.features)
+        top = np.argsort(-uplift, kind="stable")[:len(uplift) // 10]
+        found[classifier] = ((effect[top] == 1).mean(),
+                             qini_curve(uplift, test.treated, test.responded).coefficient)
+    assert found["boosting"][0] >= 0.9 and found["boosting"][1] > 0.15
+    # a straight line in the feature puts one end first, not the middle
+    assert found["logistic"][0] < 0.5 and found["logistic"][1] < 0.1
