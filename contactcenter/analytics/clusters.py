@@ -170,3 +170,16 @@ def name_for(centre: dict[str, float], median: dict[str, float]) -> str:
                                                               median["cases"]) > 0:
         parts.append("many cases")
     return ", ".join(parts) or "typical"
+
+
+def cluster_contacts(contact_ids: npt.ArrayLike, clustering: Clustering,
+                     name: str) -> list[int]:
+    """The ids (rows of ``contact_ids``, as clustered) of the cluster named ``name``, in
+    id order: what ``crm_uplift.add_to_campaign`` puts on a campaign's list."""
+    ids = np.asarray(contact_ids, dtype=np.int64)
+    if ids.shape != clustering.labels.shape:
+        raise BadInput("contact_ids must have one id per clustered row", field="contact_ids")
+    names = [cluster.name for cluster in clustering.clusters]
+    if name not in names:
+        raise BadInput(f"no cluster {name!r} (have: {', '.join(names)})", field="cluster")
+    return sorted(int(contact) for contact in ids[clustering.labels == names.index(name)])

@@ -66,7 +66,7 @@ class UpliftSample:
         x = np.asarray(features, dtype=np.float64)
         if x.ndim != 2:
             raise BadInput(f"features must be a table (n rows, d columns), not {x.ndim}-d",
-                                field="features")
+                           field="features")
         if not np.isfinite(x).all():
             raise BadInput("features must be finite numbers (no NaN)", field="features")
         flags = {name: np.asarray(value) for name, value in
@@ -74,12 +74,13 @@ class UpliftSample:
         for name, value in flags.items():
             if value.shape != (x.shape[0],):
                 raise BadInput(f"{name} must have one value per row ({x.shape[0]}), "
-                                    f"not shape {value.shape}", field=name)
+                               f"not shape {value.shape}", field=name)
             if not np.isin(value, (0, 1)).all():
                 raise BadInput(f"{name} must be true or false (1 or 0)", field=name)
         return cls(x, flags["treated"].astype(bool), flags["responded"].astype(bool))
 
     def subset(self, rows: npt.NDArray[np.intp]) -> UpliftSample:
+        """The sample's ``rows``, in that order."""
         return UpliftSample(self.features[rows], self.treated[rows], self.responded[rows])
 
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from contactcenter.analytics.clusters import cluster_contacts, cluster_customers
 from contactcenter.analytics.crm_features import FEATURES, contact_features
 from contactcenter.analytics.crm_uplift import add_to_campaign, campaign_sample, top_contacts
 from contactcenter.analytics.shortage import BadInput
@@ -153,3 +154,32 @@ async def test_the_top_contacts_become_a_campaign_list_the_dialer_reads(
         listed = await members_list(session, campaigns["winter"])
     assert sorted(record.record_id for record in listed.records) == sorted(
         f"contact:{contact}" for contact in best)
+
+
+async def test_customers_clustered_from_the_crm_become_a_campaign_list(
+        engine: AsyncEngine) -> None:
+    # three planted groups of 25 customers: weekly big spenders, monthly, long lapsed
+    groups = {"weekly": (3, 20, 400), "monthly": (40, 4, 60), "lapsed": (600, 1, 30)}
+    async with sessions(engine)() as session, session.begin():
+        made: dict[str, list[Contact]] = {}
+        for group, (days_ago, orders, total) in groups.items():
+            made[group] = [_contact(f"{group}{n}", -900, n) for n in range(25)]
+            session.add_all(made[group])
+            await session.flush()
+            session.add_all(
+                Order(contact_id=contact.id, total=Decimal(total + n % 5), status="placed",
+                      ordered_at=_at(-days_ago - 7 * k - n % 3))
+                for n, contact in enumerate(made[group]) for k in range(orders))
+    winter = (await _campaigns(engine, {"win back": []}))["win back"]
+    async with sessions(engine)() as session:
+        customers = await contact_features(session, as_of=AS_OF, customers_only=True)
+    found = cluster_customers(customers.values, customers.names, ks=range(2, 5))
+    assert found.k == 3 and [c.size for c in found.clusters] == [25, 25, 25]
+    lapsed = next(c.name for c in found.clusters if c.name.startswith("lapsed"))
+    chosen = cluster_contacts(customers.contact_ids, found, lapsed)
+    assert chosen == sorted(contact.id for contact in made["lapsed"])
+    async with sessions(engine)() as session, session.begin():
+        assert await add_to_campaign(session, winter, chosen, now=AS_OF) == 25
+    async with sessions(engine)() as session:
+        listed = await members_list(session, winter)
+    assert len(listed.records) == 25

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from contactcenter.analytics.clusters import cluster_customers, name_for
+from contactcenter.analytics.clusters import cluster_contacts, cluster_customers, name_for
 from contactcenter.analytics.planted import (
     CUSTOMER_FEATURES,
     CUSTOMER_GROUPS,
@@ -77,3 +77,15 @@ def test_negative_or_misshapen_features_are_refused() -> None:
         cluster_customers(values[:, :3], CUSTOMER_FEATURES)
     with pytest.raises(BadInput, match="k must be 2 or more"):
         cluster_customers(values, CUSTOMER_FEATURES, ks=[1, 2])
+
+
+def test_a_clusters_contacts_are_listed_by_name() -> None:
+    values, truth = planted_customers(600, seed=2)
+    found = cluster_customers(values, CUSTOMER_FEATURES)
+    ids = np.arange(5000, 5600)
+    chosen = cluster_contacts(ids, found, "recent, high value, frequent")
+    assert chosen == sorted(ids[truth == 0].tolist())  # the planted champions
+    with pytest.raises(BadInput, match="no cluster 'whales' \\(have: mid value, "):
+        cluster_contacts(ids, found, "whales")
+    with pytest.raises(BadInput, match="one id per clustered row"):
+        cluster_contacts(ids[:10], found, "mid value")
