@@ -8,6 +8,7 @@ every call shares (the journal, the bus, the flows by dialed number).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -51,6 +52,9 @@ class LookupSource(Protocol):
 _UNKNOWN_NUMBER_PROMPT = ("sound:ss-noservice",)
 #: the events a call's record begins with: they say which engine carries it
 _STARTS = frozenset({"call.arrived", "call.dialed", "call.resumed"})
+#: seconds ``settled`` waits for the ACD to send a call's commands (a webhook's answer
+#: is held that much more at most; what comes later goes as a call update)
+ACD_GRACE = 0.05
 
 
 class Engine:
@@ -198,14 +202,16 @@ class Engine:
 
     async def settled(self, call_id: str) -> bool:
         """Once a caller's call has handled its news so far (``CallTask.settled``) and the
-        ACD has sent what that led it to (the hold music after an announcement): True.
-        False at once for a call with no task of its own (a leg the platform rang)."""
+        ACD has sent what that led it to (the hold music after an announcement), waiting
+        for the ACD ``ACD_GRACE`` seconds at most: its one sender may be busy with other
+        calls. True; False at once for a call with no task of its own (a leg rung)."""
         task = self.calls.get(call_id)
         if task is None:
             return False
         await task.settled()
         if self.distributor is not None:
-            await self.distributor.sent_for(call_id)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.distributor.sent_for(call_id), ACD_GRACE)
         return True
 
     def _answered(self, event: de.MonitorAnswered | de.AgentAnswered | de.CustomerAnswered,
