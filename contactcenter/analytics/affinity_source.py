@@ -10,9 +10,10 @@ offer (None), never an error in the pop; the reason for the latter is kept in
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,6 +24,8 @@ from contactcenter.analytics.errors import NotEnoughData
 log = logging.getLogger(__name__)
 #: how old a fit may get before ``stale`` says to refit: a day's orders barely move it
 REFIT_AFTER = 24 * 3600.0
+#: how often ``keep_fresh`` looks whether the fit is stale
+CHECK_EVERY = 3600.0
 
 
 class AffinitySource:
@@ -65,3 +68,17 @@ class AffinitySource:
             return None
         top = await self.offers.offers_for(contact_id, k=1)
         return top[0] if top else None
+
+
+async def keep_fresh(source: AffinitySource, *, check_every: float = CHECK_EVERY,
+                     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+    """Refit whenever the fit is stale, as a background task of ``serve``; a database
+    error is logged and tried again once the fit is stale again (the task never ends on
+    one, or the health check would report it failed)."""
+    while True:
+        if source.stale:
+            try:
+                await source.refresh()
+            except Exception:  # the next refit is the retry; the pops keep the last fit
+                log.exception("the affinity offers could not be refitted")
+        await sleep(check_every)

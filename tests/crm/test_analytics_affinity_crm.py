@@ -3,6 +3,7 @@ GROUP BY against the orders written, and a contact's offers with their reasons."
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from decimal import Decimal
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from contactcenter.analytics.affinity_crm import AffinityOffers, read_incidence
-from contactcenter.analytics.affinity_source import REFIT_AFTER, AffinitySource
+from contactcenter.analytics.affinity_source import REFIT_AFTER, AffinitySource, keep_fresh
 from contactcenter.analytics.errors import NotEnoughData
 from crm_core.db import sessions
 from crm_core.models import Contact, Order, OrderLine, Product
@@ -150,3 +151,24 @@ async def _write_more(maker: async_sessionmaker[AsyncSession]) -> None:
                               ordered_at=START,
                               lines=[OrderLine(product_id=ids[sku], unit_price=Decimal(1))
                                      for sku in skus]))
+
+
+async def test_kept_fresh_it_refits_only_once_stale(
+        maker: async_sessionmaker[AsyncSession]) -> None:
+    now = [1000.0]
+    source = AffinitySource(maker, clock=lambda: now[0], min_pair=2, min_baskets=3)
+    contacts, _ = await _write(maker, HISTORIES)
+    fits: list[float | None] = []
+
+    async def sleep(seconds: float) -> None:  # the clock moves an hour a round
+        assert seconds == 3600.0
+        fits.append(source.fitted_at)
+        now[0] += seconds
+        if len(fits) == 26:
+            raise asyncio.CancelledError
+
+    with pytest.raises(asyncio.CancelledError):
+        await keep_fresh(source, sleep=sleep)
+    # fitted at once, then again a day later, and not in between
+    assert fits == [1000.0] * 24 + [1000.0 + REFIT_AFTER] * 2
+    assert (await source.for_contact(contacts["ed"]) or {}).get("sku") == "pack"
