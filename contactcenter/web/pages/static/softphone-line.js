@@ -34,7 +34,8 @@ async function load(path) {
 }
 
 export class Line {
-  // kind: a key of KINDS; onShow(line) after every change, for the panel's own parts
+  // kind: a key of KINDS; onShow(line) after every change, for the panel's own parts;
+  // autoAnswer(line): whether this line's ringing call may be answered by itself now
   constructor(kind, agent, { onShow = () => {}, autoAnswer = () => false } = {}) {
     this.kind = KINDS[kind];
     this.agent = agent;
@@ -128,7 +129,7 @@ export class Line {
     setText(node.mute, call.muted ? "Unmute" : "Mute");
     setText(node.hangup, call.state === "connected" ? "Hang up" : "Decline");
     this.watchMedia(call.state === "connected");
-    if (call.state === "ringing" && this.autoAnswer() && this.autoAnswered !== call.id) {
+    if (call.state === "ringing" && this.autoAnswered !== call.id && this.autoAnswer(this)) {
       this.autoAnswered = call.id;
       this.phone.answer();
     }

@@ -32,6 +32,12 @@ function remember(change) {
 
 const anyOn = () => lines.some((line) => line.on);
 
+// auto-answer takes a call only when the agent is on no other: a call that rings on one
+// phone while the other's is answered (or being answered) waits for the agent's click;
+// two that ring at once, the first shown is answered (its state changes at once)
+const busyElsewhere = (line) => lines.some((other) => other !== line && other.last.call
+                                           && other.last.call.state !== "ringing");
+
 function turnOn() {
   remember({ on: true });
   for (const line of lines) line.start();
@@ -109,7 +115,7 @@ function wire() {
   for (const name of root.querySelectorAll(".softphone-name")) name.hidden = kinds.length < 2;
   const auto = $("softphone-auto");
   lines = kinds.map((kind) => new Line(kind, me, {
-    onShow: showPanel, autoAnswer: () => auto.checked,
+    onShow: showPanel, autoAnswer: (line) => auto.checked && !busyElsewhere(line),
   }));
   for (const line of lines) line.wire();
   const choice = saved();
