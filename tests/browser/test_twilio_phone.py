@@ -10,8 +10,15 @@ with the SDK's error. A signalling server that answers as the SDK expects (the m
 shapes of its own pstream and device code, not a documented protocol) registers the
 phone, gets the fresh token the page fetched when the first was about to expire, and
 rings the panel with an invite for client:agent101, which the agent declines. With only
-Twilio's phone served, the panel's phone is the Twilio one, and a Twilio that never
-answers is reported after the phone's wait, on a clock the test moves.
+Twilio's phone served, the panel's phone is the Twilio one, and a Twilio that keeps its
+socket alive but never confirms the registration is reported after the phone's wait, on a
+clock the test moves.
+
+After trouble the phone still takes calls: a call ringing when the signalling drops
+leaves the panel and the next one rings; a token refresh the platform fails once is tried
+again (the phone stays registered, with a warning) before the token held expires; a call
+answered without a microphone says why it ended. With both phones on and auto-answer
+checked, a Twilio call that rings while the SIP phone has a call waits for the agent.
 
 Every signalling WebSocket is intercepted (Playwright's ``route_web_socket``) and every
 other request to Twilio (Insights, the SDK's sounds) aborted: nothing leaves the machine.
@@ -19,6 +26,7 @@ other request to Twilio (Insights, the SDK's sounds) aborted: nothing leaves the
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
@@ -146,13 +154,26 @@ def _answering(twilio: Twilio, socket: WebSocketRoute) -> None:
     socket.on_message(heard)
 
 
-def _silent(twilio: Twilio, socket: WebSocketRoute) -> None:
-    """Twilio's end open but never answering."""
-    socket.on_message(lambda message: twilio.messages.append(json.loads(message)))
+def _unconfirmed(twilio: Twilio, socket: WebSocketRoute) -> None:
+    """Twilio's end signs the phone in (``connected``) but never confirms its
+    ``register``; the test's heartbeats keep the socket open."""
+    twilio.socket = socket
+
+    def heard(message: str | bytes) -> None:
+        text = message if isinstance(message, str) else message.decode()
+        if not text.strip():
+            return  # the SDK's answer to a heartbeat
+        sent = json.loads(text)
+        twilio.messages.append(sent)
+        if sent["type"] == "listen":
+            socket.send(json.dumps({"type": "connected", "version": sent["version"],
+                                    "payload": {"token": {"identity": "agent101", "ttl": 3600},
+                                                "region": "gll", "edge": "roaming"}}))
+    socket.on_message(heard)
 
 
-#: how the far end behaves: unreachable, answering as Twilio would, or silent
-ENDS = {"unreachable": _unreachable, "answering": _answering, "silent": _silent}
+#: how the far end behaves: unreachable, answering as Twilio would, or registering never
+ENDS = {"unreachable": _unreachable, "answering": _answering, "unconfirmed": _unconfirmed}
 
 
 async def _towards_twilio(page: Page, twilio: Twilio, end: str) -> None:
@@ -326,18 +347,150 @@ async def test_on_twilio_alone_the_panel_s_phone_is_the_twilio_one(
         await context.close()
 
 
-async def test_a_twilio_that_never_answers_is_reported_not_waited_for(
+async def test_a_registration_never_confirmed_is_reported_after_the_phone_s_wait(
         browser: Browser, twilio_alone: str) -> None:
-    context, page, twilio = await _desktop(browser, twilio_alone, "silent")
+    context, page, twilio = await _desktop(browser, twilio_alone, "unconfirmed")
     try:
         await page.clock.install()  # the page's timers run on a clock the test moves
         await page.click("#softphone-toggle")
-        await until(lambda: bool(twilio.of_type("listen")), what="the SDK signed in")
+        await until(lambda: bool(twilio.of_type("register")), what="the SDK asked to register")
+        first = twilio.socket
+        assert first is not None
         status = page.locator("#softphone-twilio-status")
         await expect(status).to_have_attribute("data-registration", "connecting")
-        await page.clock.run_for(21_000)  # past the phone's 20 s wait for Twilio
+        # a heartbeat every 10 s keeps the socket open past the SDK's own 15 s close:
+        # only the phone's 20 s wait can tell the agent
+        for _ in range(2):
+            await page.clock.run_for(10_000)
+            first.send("\n")
+        await page.clock.run_for(1_000)
         await expect(status).to_have_text("registration failed (Twilio did not answer)")
         await expect(page.locator("#softphone-twilio-error")).to_contain_text(
             "cannot be reached from this browser")
+        assert twilio.socket is first  # the same socket all along: the wait spoke
     finally:
         await context.close()
+
+
+#: a second call to client:agent101, after the first
+SECOND = {"callsid": "CA" + "2" * 32, "sdp": "v=0\r\n",
+          "parameters": {"CallSid": "CA" + "2" * 32, "From": "+15550002002",
+                         "To": "client:agent101"}}
+
+
+async def _ringing(page: Page, twilio: Twilio, invite: dict[str, Any]) -> None:
+    """Twilio's signalling offers ``invite`` to the registered phone; the panel rings."""
+    assert twilio.socket is not None
+    twilio.socket.send(json.dumps({"type": "invite", "version": "1.6", "payload": invite}))
+    await expect(page.locator("#softphone-twilio-from")).to_have_text(
+        invite["parameters"]["From"], timeout=5000)
+    await expect(page.locator("#softphone-twilio")).to_have_attribute("data-call", "ringing")
+
+
+async def _registered(page: Page) -> None:
+    await page.click("#softphone-toggle")
+    await expect(page.locator("#softphone-twilio-status")).to_have_attribute(
+        "data-registration", "registered", timeout=10_000)
+
+
+async def test_a_call_ringing_when_the_signalling_drops_leaves_the_panel_and_the_next_rings(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+    await _registered(page)
+    await _ringing(page, twilio, INVITE)
+    first = twilio.socket
+    assert first is not None
+    # the socket ends abnormally while the call rings (the invite gave no reconnect
+    # token): the SDK closes the call with only transportClose, and reconnects
+    await first.close(code=UNREACHABLE, reason="")
+    await until(lambda: twilio.socket is not first, what="the SDK opened a new socket")
+    await expect(page.locator("#softphone-twilio-status")).to_have_attribute(
+        "data-registration", "registered", timeout=10_000)
+    await expect(page.locator("#softphone-twilio")).to_have_attribute("data-call", "none")
+    await _ringing(page, twilio, SECOND)  # the next call to client:agent101 rings
+    assert not twilio.of_type("reject")
+
+
+async def test_a_refresh_that_fails_once_is_tried_again_while_the_phone_stays_registered(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+    given: list[str] = []  # the tokens the platform gave the page
+    asked: list[int] = []
+    retried = asyncio.Event()  # the test has seen the warning: the retry may go on
+
+    async def token(route: Route) -> None:
+        asked.append(1)
+        if len(asked) == 2:  # the first refresh meets a platform that is restarting
+            await route.fulfill(status=503, content_type="application/json",
+                                body=json.dumps({"error": "the platform is restarting"}))
+            return
+        if len(asked) == 3:
+            await retried.wait()
+        response = await route.fetch()
+        given.append((await response.json())["token"])
+        await route.fulfill(response=response)
+    await page.route("**/api/v1/agents/agent101/twilio-token", token)
+
+    await _registered(page)  # the first token lives 60 s on Twilio: a refresh at once
+    error = page.locator("#softphone-twilio-error")
+    await expect(error).to_contain_text("no new access token", timeout=5000)
+    await expect(error).to_contain_text("trying again")
+    await expect(page.locator("#softphone-twilio-status")).to_have_text("registered")
+    retried.set()
+    await until(lambda: len(given) >= 2 and given[1] in
+                [m["payload"]["token"] for m in twilio.of_type("listen")], seconds=20,
+                what="a fresh token reached Twilio after one failed refresh")
+    await expect(error).to_have_text("")  # the warning is taken back
+    await expect(page.locator("#softphone-twilio-status")).to_have_text("registered")
+
+
+async def test_a_call_answered_without_a_microphone_says_why_until_the_next_call(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+    await page.evaluate("""() => {
+        navigator.mediaDevices.getUserMedia = () =>
+            Promise.reject(new DOMException("Permission denied", "NotAllowedError"));
+    }""")  # the agent refused the microphone
+    await _registered(page)
+    await _ringing(page, twilio, INVITE)
+    await page.click("#softphone-twilio-answer")
+    await until(lambda: bool(twilio.of_type("hangup")), what="the SDK ended the call")
+    await expect(page.locator("#softphone-twilio")).to_have_attribute("data-call", "none")
+    error = page.locator("#softphone-twilio-error")
+    await expect(error).to_contain_text("31401")  # the SDK's PermissionDeniedError
+    await _ringing(page, twilio, SECOND)
+    await expect(error).to_have_text("")  # another call: the last one's error is gone
+
+
+#: a SIP phone on a call as soon as it is on, in place of the JsSIP bundle
+SIP_ON_A_CALL = """export class Phone {
+  constructor(account, { onChange }) { this.onChange = onChange; }
+  get playsAudio() { return true; }
+  start() {
+    this.onChange({ registration: "registered", reason: "",
+                    call: { id: "sip-1", state: "connected", from: "+15550003003",
+                            muted: false } });
+  }
+  stop() {}
+  answer() {}
+  hangup() {}
+  mute() {}
+  async packets() { return { received: 0, sent: 0 }; }
+}"""
+
+
+async def test_auto_answer_leaves_a_twilio_call_ringing_while_the_sip_phone_has_one(
+        answered: tuple[Page, Twilio]) -> None:
+    page, twilio = answered
+
+    async def sip(route: Route) -> None:
+        await route.fulfill(content_type="text/javascript", body=SIP_ON_A_CALL)
+    await page.route("**/softphone-sip.js", sip)
+    await page.check("#softphone-auto")
+    await _registered(page)
+    await expect(page.locator("#softphone-sip")).to_have_attribute("data-call", "connected")
+    # auto-answer would answer in the same task that shows the call ringing: a ringing
+    # panel means the call waits for the agent
+    await _ringing(page, twilio, INVITE)
+    await expect(page.locator("#softphone-twilio-answer")).to_be_visible()
+    assert not twilio.of_type("answer")

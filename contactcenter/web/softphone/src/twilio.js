@@ -9,6 +9,12 @@
 // told of the stream (onAudio) but must not play it a second time (`playsAudio`).
 // One call at a time: the Device ignores an invite while a call is up
 // (allowIncomingWhileBusy is false by default), and the ACD's ring times out.
+//
+// A call's end is not always told by disconnect, cancel or reject: a ringing call whose
+// signalling socket drops gets only transportClose, and its status becomes "closed"
+// (the SDK's Call#_onTransportClose, which sets the status after emitting). Whatever the
+// call emits, a "closed" status ends it here, and a held call found closed when the next
+// invite comes is dropped rather than blocking that invite.
 /*! Bundled: the Twilio Voice JavaScript SDK (@twilio/voice-sdk, Copyright (c) Twilio,
  * Inc., Apache License 2.0), @twilio/voice-errors (Twilio, Inc., BSD 3-Clause),
  * events (Joyent, Inc. and other Node contributors, MIT), loglevel (Tim Perry, MIT),
@@ -19,6 +25,10 @@ import { Device } from "@twilio/voice-sdk";
 const REFRESH_BEFORE_MS = 60_000;
 // the SDK waits for Twilio's answer without a limit of its own: past this, say so
 const REGISTER_WITHIN_MS = 20_000;
+// tokenWillExpire fires once per token: a refresh that fails is tried again after
+// these waits (doubling up to the last), for as long as the token held still works
+const RETRY_FIRST_MS = 2_000;
+const RETRY_MOST_MS = 30_000;
 
 // What the panel draws from, as the SIP phone gives it: registration is "off",
 // "connecting", "registered", "unregistered" or "failed" (reason: the SDK's message);
@@ -77,6 +87,9 @@ export class Phone {
     this.samples = { received: 0, sent: 0 };
     this.deadline = null;
     this.everRegistered = false;
+    this.retry = null; // the timer of the next try for a fresh token
+    this.warning = ""; // the detail that says a refresh failed and is being tried again
+    this.callTrouble = false; // the detail is a call's error, cleared by the next call
   }
 
   get playsAudio() { return true; }
@@ -110,7 +123,7 @@ export class Phone {
     device.on("registering", () => this.setRegistration("connecting", this.reason, this.detail));
     device.on("registered", () => {
       this.everRegistered = true;
-      this.setRegistration("registered");
+      this.setRegistration("registered", "", this.warning); // a refresh still tried again
     });
     device.on("unregistered", () => this.lost());
     device.on("error", (error, call) => this.failed(error, call));
@@ -128,6 +141,8 @@ export class Phone {
     const device = this.device;
     if (!device) return;
     this.device = null;
+    clearTimeout(this.retry);
+    this.retry = null;
     this.hangup();
     device.destroy(); // un-registers and closes the signalling socket
     this.setRegistration("off");
@@ -153,28 +168,71 @@ export class Phone {
   failed(error, call) {
     if (!this.device) return;
     if (call) { // a call's own trouble: the call's events tell its end
-      this.detail = describe(error);
-      this.changed();
+      this.callFailed(error);
       return;
     }
     this.setRegistration("failed", short(error), describe(error));
   }
 
-  async refresh() {
+  // microphone denied (31401) or missing (31402), media failures: the Call emits them,
+  // not the Device, and the call usually ends with them: the error line says why
+  callFailed(error) {
+    if (!this.device) return;
+    this.detail = describe(error);
+    this.callTrouble = true;
+    this.changed();
+  }
+
+  // a fresh token before this one expires; a failed try is tried again, the phone
+  // staying registered with a warning, until the token held no longer works
+  async refresh(wait = RETRY_FIRST_MS) {
     const device = this.device;
     if (!device || !this.fetchToken) return;
+    clearTimeout(this.retry); // tokenWillExpire again: one try at a time
+    this.retry = null;
+    let fresh;
     try {
-      const fresh = await this.fetchToken();
-      if (this.device === device) device.updateToken(fresh.token);
+      fresh = await this.fetchToken();
     } catch (error) {
-      if (this.device === device) {
-        this.setRegistration("failed", "no new access token",
-                             `The platform gave no new access token: ${describe(error)}`);
-      }
+      if (this.device === device) this.refreshFailed(error, wait);
+      return;
+    }
+    if (this.device !== device) return;
+    device.updateToken(fresh.token);
+    if (fresh.expires) this.account = { ...this.account, expires: fresh.expires };
+    this.refreshed();
+  }
+
+  refreshFailed(error, wait) {
+    const words = `The platform gave no new access token: ${describe(error)}`;
+    const expires = (this.account.expires || 0) * 1000;
+    if (Date.now() + wait >= expires) {
+      this.warning = "";
+      this.setRegistration("failed", "no new access token", words);
+      return;
+    }
+    this.warning = `${words}; trying again in ${Math.round(wait / 1000)} s.`;
+    this.detail = this.warning;
+    this.callTrouble = false;
+    this.changed();
+    this.retry = setTimeout(() => this.refresh(Math.min(wait * 2, RETRY_MOST_MS)), wait);
+  }
+
+  // updateToken on a registered Device emits no new "registered": the warning a failed
+  // try left is taken back here
+  refreshed() {
+    if (!this.warning) return;
+    const warned = this.detail === this.warning;
+    this.warning = "";
+    if (this.registration === "registered") this.setRegistration("registered");
+    else if (warned) {
+      this.detail = "";
+      this.changed();
     }
   }
 
   incoming(call) {
+    if (this.call && this.call.status() === "closed") this.ended(this.call);
     if (this.call) {
       call.reject();
       return;
@@ -184,6 +242,16 @@ export class Phone {
     this.answering = false;
     this.from = caller(call);
     this.samples = { received: 0, sent: 0 };
+    if (this.callTrouble) { // the last call's error: this call is another
+      this.detail = "";
+      this.callTrouble = false;
+    }
+    this.follow(call);
+    this.changed();
+  }
+
+  // the call's events: its answer, mute, audio samples, errors and end
+  follow(call) {
     call.on("accept", () => {
       this.answered = true;
       this.answering = false;
@@ -195,15 +263,24 @@ export class Phone {
       this.samples = { received: sample.totals.packetsReceived || 0,
                        sent: sample.totals.packetsSent || 0 };
     });
-    const ended = () => {
-      if (this.call !== call) return;
-      this.call = null;
-      this.answered = false;
-      this.answering = false;
-      this.onAudio(null);
-      this.changed();
-    };
-    for (const name of ["disconnect", "cancel", "reject"]) call.on(name, ended);
+    call.on("error", (error) => this.callFailed(error));
+    for (const name of ["disconnect", "cancel", "reject"]) call.on(name, () => this.ended(call));
+    // any other event of a call the SDK has closed is its end; the status is set after
+    // the event is emitted (transportClose), hence the look once the emit is over
+    const closed = () => queueMicrotask(() => {
+      if (call.status() === "closed") this.ended(call);
+    });
+    for (const name of ["transportClose", "error", "reconnecting", "warning", "sample"]) {
+      call.on(name, closed);
+    }
+  }
+
+  ended(call) {
+    if (this.call !== call) return;
+    this.call = null;
+    this.answered = false;
+    this.answering = false;
+    this.onAudio(null);
     this.changed();
   }
 
