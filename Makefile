@@ -40,9 +40,10 @@ $(VENV)/.installed: pyproject.toml
 asterisk: venv
 	$(BIN)/contactcenter asterisk install --config $(CONFIG)
 
-# The desktop's browser phone: JsSIP bundled by esbuild into one static module, both
-# pinned by package-lock.json. npm ci runs only when the lock file changes, the bundle
-# only when it or the sources do; node_modules stays in $(SOFTPHONE), ignored by git.
+# The desktop's browser phones, each bundled by esbuild into one static module: the SIP
+# phone (JsSIP) and the Twilio one (the Voice JavaScript SDK), all pinned by
+# package-lock.json. npm ci runs only when the lock file changes, the bundles only when
+# it or the sources do; node_modules stays in $(SOFTPHONE), ignored by git.
 .PHONY: softphone
 softphone: $(SOFTPHONE_JS)
 
