@@ -2,7 +2,8 @@
 browser, and its Content-Security-Policy lets the page reach exactly those: Asterisk alone,
 the SIP phone and Asterisk's WebSocket only (as before); Twilio alone, the Twilio phone and
 Twilio's signalling, Insights and sounds; both, both phones. The real wiring of ``serve``
-with Asterisk beside a ``twilio`` section gives the page both phones."""
+with Asterisk beside a ``twilio`` section gives the page both phones; with ``driver:
+twilio`` alone, the Twilio phone only and no SIP WebSocket in its policy."""
 
 from __future__ import annotations
 
@@ -132,3 +133,32 @@ async def test_serve_with_asterisk_beside_twilio_offers_both_phones(tmp_path: Pa
     assert phones == ["sip", "twilio"]
     assert "wss://*.twilio.com" in policy["connect-src"]
     assert any(source.startswith("ws://") for source in policy["connect-src"])
+
+
+async def test_serve_on_twilio_alone_offers_the_twilio_phone_and_no_sip_websocket(
+        tmp_path: Path) -> None:
+    async with fake_twilio() as (_fake, api_base):
+        settings = load_settings(demo_with_api_key(tmp_path, api_base),
+                                 environ={"CC_DRIVER": "twilio"})
+        flows = check_config(settings)
+        settings.state_dir.mkdir(parents=True)
+        journal = CallJournal(settings.state_dir / "calls.jsonl")
+        journal.open()
+        database = make_engine(settings.database)
+        await migrate(database)
+        auth = Authenticator(configured_users(USERS), load_secret(settings.state_dir))
+        engine, router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
+                                    auth)
+        assert router.engines == ("twilio",)
+        client = TestClient(TestServer(app))
+        await client.start_server()
+        try:
+            phones, policy = await _desktop(client)
+        finally:
+            await client.close()
+            await engine.close()
+            journal.close()
+            await database.dispose()
+    assert phones == ["twilio"]
+    assert "wss://*.twilio.com" in policy["connect-src"]
+    assert not any(source.startswith(("ws://", "wss://127.")) for source in policy["connect-src"])
