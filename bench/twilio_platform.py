@@ -46,9 +46,10 @@ from aiohttp import web
 
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.events.bus import EventBus
+from contactcenter.events.crm_outbox import CrmOutbox
 from contactcenter.events.journal import CallJournal
 from contactcenter.server.heap import settle_after_start
-from contactcenter.server.serve import _wire, check_config
+from contactcenter.server.serve import BACKGROUND, _start_background, _wire, check_config
 from contactcenter.telephony.twilio import driver as driver_module
 from contactcenter.telephony.twilio.driver import TwilioDriver
 from contactcenter.web.auth import Authenticator, load_secret
@@ -220,8 +221,13 @@ async def wired(settings: Settings, folder: Path) -> tuple[Any, TwilioDriver, we
     database = make_engine(settings.database)
     await migrate(database)
     auth = Authenticator([], load_secret(settings.state_dir))
-    engine, wired_driver, app = _wire(settings, flows, journal, EventBus(),
-                                      sessions(database), auth)
+    bus, crm = EventBus(), sessions(database)
+    engine, wired_driver, app = _wire(settings, flows, journal, bus, crm, auth)
+    # what serve runs beside the calls: the ACD (its rings, announcements, music), the
+    # CRM outbox, the screen-pops, the call gate, call control
+    outbox = CrmOutbox(journal, crm)
+    background = app[BACKGROUND]
+    _start_background(background, engine, journal, outbox, bus, app)
     # serve's drivers may sit behind a router of engines (by number): Twilio's is the one
     driver = wired_driver if isinstance(wired_driver, TwilioDriver) \
         else wired_driver.drivers["twilio"]  # type: ignore[union-attr]
@@ -229,6 +235,9 @@ async def wired(settings: Settings, folder: Path) -> tuple[Any, TwilioDriver, we
 
     async def close() -> None:
         await engine.close()
+        await background.stop()
+        await outbox.flush()
+        bus.close()
         journal.close()
         await database.dispose()
 

@@ -27,20 +27,22 @@ class OrderedSender:
         self._on_failure = on_failure
         self._outbox: asyncio.Queue[tuple[dc.DriverCommand, Callable[[], None] | None]] = \
             asyncio.Queue()
-        #: commands queued and not yet carried out, by call id; who waits for none
+        #: commands queued and not yet carried out, by the channel they act on; who
+        #: waits for none
         self._pending: dict[str, int] = {}
         self._sent: dict[str, asyncio.Event] = {}
 
     def put(self, command: dc.DriverCommand, then: Callable[[], None] | None = None) -> None:
         """Send ``command`` after those before it; ``then``: once the driver carried it out
         (a person bridged is connected only when the bridge took them)."""
-        self._pending[command.call_id] = self._pending.get(command.call_id, 0) + 1
+        channel = acted_on(command)
+        self._pending[channel] = self._pending.get(channel, 0) + 1
         self._outbox.put_nowait((command, then))
 
     async def sent_for(self, call_id: str) -> None:
-        """Return once every command queued so far for ``call_id`` is carried out (or
-        failed): a caller's next document may be among them (the hold music again after
-        an announcement)."""
+        """Return once every command queued so far that acts on the channel ``call_id``
+        is carried out (or failed): a caller's next document may be among them (the hold
+        music again after an announcement); a leg rung for them is not."""
         if call_id in self._pending:
             await self._sent.setdefault(call_id, asyncio.Event()).wait()
 
@@ -62,7 +64,7 @@ class OrderedSender:
                                       type(command).__name__)
             finally:
                 self._outbox.task_done()
-                self._carried_out(command.call_id)
+                self._carried_out(acted_on(command))
 
     def _carried_out(self, call_id: str) -> None:
         left = self._pending.get(call_id, 1) - 1
@@ -83,3 +85,9 @@ class OrderedSender:
     async def drained(self) -> None:
         """Every command so far handed to the driver (for tests)."""
         await self._outbox.join()
+
+
+def acted_on(command: dc.DriverCommand) -> str:
+    """The channel a command acts on: the new leg of one that starts a leg, else its call."""
+    leg = getattr(command, "leg_id", None)
+    return leg if isinstance(leg, str) and leg else command.call_id
