@@ -42,15 +42,14 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocket
 from contactcenter.config.settings import UserSettings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.serve import _wire, check_config
 from contactcenter.telephony.twilio.credentials import Secret, TwilioCredentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
 from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
-from crm_core.db import make_engine, migrate, sessions
 from tests.support import until
 from tests.unit.twilio_desk import KEY, SECRET, asterisk_not_started, demo_with_api_key
 from tests.unit.twilio_fake_api import ACCOUNT, fake_twilio
+from tests.wired import wired
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -81,25 +80,15 @@ async def served(tmp_path_factory: pytest.TempPathFactory, bundle: None) -> Asyn
     async with fake_twilio() as (_fake, api_base):
         settings = load_settings(demo_with_api_key(folder, api_base),
                                  environ={"CC_DRIVER": "asterisk"})
-        flows = check_config(settings)
-        settings.state_dir.mkdir(parents=True)
         asterisk_not_started(settings)
-        journal = CallJournal(settings.state_dir / "calls.jsonl")
-        journal.open()
-        database = make_engine(settings.database)
-        await migrate(database)
         users = configured_users([u for u in settings.users if u.username in PASSWORDS])
-        engine, _router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
-                                     Authenticator(users, load_secret(settings.state_dir)))
-        server = TestServer(app, host="127.0.0.1")
-        await server.start_server()
-        try:
-            yield str(server.make_url("")).rstrip("/")
-        finally:
-            await server.close()
-            await engine.close()
-            journal.close()
-            await database.dispose()
+        async with wired(settings, users) as platform:
+            server = TestServer(platform.app, host="127.0.0.1")
+            await server.start_server()
+            try:
+                yield str(server.make_url("")).rstrip("/")
+            finally:
+                await server.close()
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")

@@ -14,22 +14,22 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from contactcenter.config.settings import AsteriskSettings, Settings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.serve import _wire, check_config
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
 from contactcenter.web.pages.phones import with_sources
 from contactcenter.web.softphone_routes import Softphones, add_softphone_routes
 from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
-from crm_core.db import make_engine, migrate, sessions
 from tests.unit.test_softphone_routes import AGENTS, PASSWORDS, USERS, users
 from tests.unit.test_twilio_token import WITH_KEY
 from tests.unit.twilio_desk import asterisk_not_started, demo_with_api_key
 from tests.unit.twilio_fake_api import fake_twilio
+from tests.wired import wired
 
 PAGE_DATA = re.compile(r'<script type="application/json" id="page-data">(.*?)</script>')
 
@@ -110,26 +110,10 @@ async def test_serve_with_asterisk_beside_twilio_offers_both_phones(tmp_path: Pa
     async with fake_twilio() as (_fake, api_base):
         path = demo_with_api_key(tmp_path, api_base)
         settings = load_settings(path, environ={"CC_DRIVER": "asterisk"})
-        flows = check_config(settings)
-        settings.state_dir.mkdir(parents=True)
         asterisk_not_started(settings)
-        journal = CallJournal(settings.state_dir / "calls.jsonl")
-        journal.open()
-        database = make_engine(settings.database)
-        await migrate(database)
-        auth = Authenticator(configured_users(USERS), load_secret(settings.state_dir))
-        engine, router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
-                                    auth)
-        assert router.engines == ("asterisk", "twilio")
-        client = TestClient(TestServer(app))
-        await client.start_server()  # no driver started: the page needs neither
-        try:
-            phones, policy = await _desktop(client)
-        finally:
-            await client.close()
-            await engine.close()
-            journal.close()
-            await database.dispose()
+        async with wired(settings, configured_users(USERS)) as platform:
+            assert platform.router.engines == ("asterisk", "twilio")
+            phones, policy = await _desktop_of(platform.app)  # no driver started: not needed
     assert phones == ["sip", "twilio"]
     assert "wss://*.twilio.com" in policy["connect-src"]
     assert any(source.startswith("ws://") for source in policy["connect-src"])
@@ -140,25 +124,18 @@ async def test_serve_on_twilio_alone_offers_the_twilio_phone_and_no_sip_websocke
     async with fake_twilio() as (_fake, api_base):
         settings = load_settings(demo_with_api_key(tmp_path, api_base),
                                  environ={"CC_DRIVER": "twilio"})
-        flows = check_config(settings)
-        settings.state_dir.mkdir(parents=True)
-        journal = CallJournal(settings.state_dir / "calls.jsonl")
-        journal.open()
-        database = make_engine(settings.database)
-        await migrate(database)
-        auth = Authenticator(configured_users(USERS), load_secret(settings.state_dir))
-        engine, router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
-                                    auth)
-        assert router.engines == ("twilio",)
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        try:
-            phones, policy = await _desktop(client)
-        finally:
-            await client.close()
-            await engine.close()
-            journal.close()
-            await database.dispose()
+        async with wired(settings, configured_users(USERS)) as platform:
+            assert platform.router.engines == ("twilio",)
+            phones, policy = await _desktop_of(platform.app)
     assert phones == ["twilio"]
     assert "wss://*.twilio.com" in policy["connect-src"]
     assert not any(source.startswith(("ws://", "wss://127.")) for source in policy["connect-src"])
+
+
+async def _desktop_of(app: web.Application) -> tuple[list[str], dict[str, list[str]]]:
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        return await _desktop(client)
+    finally:
+        await client.close()

@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,19 +19,16 @@ from aiohttp.test_utils import TestClient, TestServer
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.engine.engine import Engine
-from contactcenter.events.bus import EventBus
-from contactcenter.events.journal import CallJournal
 from contactcenter.server.engines import listen_and_start, twilio_of
-from contactcenter.server.serve import _wire, check_config
+from contactcenter.server.serve import check_config
 from contactcenter.server.twilio_wiring import twilio_driver
-from contactcenter.telephony.asterisk.render import CREDENTIALS_FILE, Credentials, runtime_dir
 from contactcenter.telephony.owners import Owners
 from contactcenter.telephony.router import DriverRouter
 from contactcenter.telephony.twilio.driver import TwilioDriver
-from contactcenter.web.auth import Authenticator, load_secret
-from crm_core.db import make_engine, migrate, sessions
 from tests.support import until
+from tests.unit.twilio_desk import asterisk_not_started
 from tests.unit.twilio_fake_api import NUMBER, TOKEN, demo_on_twilio, fake_twilio, post_signed
+from tests.wired import wired
 
 VOICE = json.loads((Path(__file__).parent / "twilio_requests/voice_incoming.json")
                    .read_text())["form"]
@@ -64,29 +61,18 @@ async def served_on_twilio(tmp_path: Path, **twilio: Any) -> AsyncIterator[Serve
     """The demo on Twilio alone, wired as ``serve`` wires it; ``twilio``: its settings."""
     async with fake_twilio() as (_fake, api_base):
         settings = _settings(_config(tmp_path, api_base, **twilio))
-        flows = check_config(settings)
-        settings.state_dir.mkdir(parents=True)
-        journal = CallJournal(settings.state_dir / "calls.jsonl")
-        journal.open()
-        database = make_engine(settings.database)
-        await migrate(database)
-        auth = Authenticator([], load_secret(settings.state_dir))
-        engine, router, app = _wire(settings, flows, journal, EventBus(),
-                                    sessions(database), auth)
-        assert router.engines == ("twilio",)
-        driver = twilio_of(router)
-        assert driver is not None
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        await driver.start()
-        try:
-            yield Served(engine, driver, client)
-        finally:
-            await client.close()
-            await driver.stop()
-            await engine.close()
-            journal.close()
-            await database.dispose()
+        async with wired(settings) as platform:
+            assert platform.router.engines == ("twilio",)
+            driver = twilio_of(platform.router)
+            assert driver is not None
+            client = TestClient(TestServer(platform.app))
+            await client.start_server()
+            await driver.start()
+            try:
+                yield Served(platform.engine, driver, client)
+            finally:
+                await client.close()
+                await driver.stop()
 
 
 async def test_a_signed_call_hears_its_flows_first_prompt(
@@ -217,44 +203,25 @@ async def test_twilio_numbers_run_on_twilio_beside_asterisk(tmp_path: Path) -> N
     async with fake_twilio() as (_fake, api_base):
         path = _config(tmp_path, api_base)
         settings = load_settings(path, environ={"CC_DRIVER": "asterisk"})
-        flows = check_config(settings)
-        settings.state_dir.mkdir(parents=True)
-        _rendered_asterisk(settings)
-        journal = CallJournal(settings.state_dir / "calls.jsonl")
-        journal.open()
-        database = make_engine(settings.database)
-        await migrate(database)
-        engine, router, app = _wire(settings, flows, journal, EventBus(), sessions(database),
-                                    Authenticator([], load_secret(settings.state_dir)))
-        assert router.engines == ("asterisk", "twilio")
-        await router.start(["twilio"])  # no Asterisk here: its driver is not started
-        client = TestClient(TestServer(app))
-        await client.start_server()
-        try:
-            answer = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER})
-            assert answer.status == 200
-            record = journal.records[VOICE["CallSid"]]
-            assert (record.engine, record.dialed) == ("twilio", NUMBER)
-            assert router.engine_of(VOICE["CallSid"]) == "twilio"
-            health = await client.get("/api/v1/health")
-            body = await health.json()
-            assert body["twilio"] == {"rest": True} and "asterisk" in body, body
-        finally:
-            await client.close()
-            await router.drivers["twilio"].stop()
-            await engine.close()
-            journal.close()
-            await database.dispose()
-
-
-def _rendered_asterisk(settings: Settings) -> None:
-    """What ``contactcenter asterisk start`` leaves for the driver: how to reach it (the
-    driver reads it when made, and connects only when started)."""
-    folder = runtime_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / CREDENTIALS_FILE).write_text(json.dumps(asdict(Credentials(
-        ari_url="http://127.0.0.1:1", ari_user="u", ari_password="p", ami_host="127.0.0.1",
-        ami_port=1, ami_user="u", ami_password="p", app="contactcenter"))))
+        asterisk_not_started(settings)
+        async with wired(settings) as platform:
+            router, journal = platform.router, platform.journal
+            assert router.engines == ("asterisk", "twilio")
+            await router.start(["twilio"])  # no Asterisk here: its driver is not started
+            client = TestClient(TestServer(platform.app))
+            await client.start_server()
+            try:
+                answer = await post_signed(client, "/twilio/voice", {**VOICE, "To": NUMBER})
+                assert answer.status == 200
+                record = journal.records[VOICE["CallSid"]]
+                assert (record.engine, record.dialed) == ("twilio", NUMBER)
+                assert router.engine_of(VOICE["CallSid"]) == "twilio"
+                health = await client.get("/api/v1/health")
+                body = await health.json()
+                assert body["twilio"] == {"rest": True} and "asterisk" in body, body
+            finally:
+                await client.close()
+                await router.drivers["twilio"].stop()
 
 
 def test_hold_within_is_read_and_checked(tmp_path: Path) -> None:
