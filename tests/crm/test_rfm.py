@@ -6,9 +6,11 @@ import asyncio
 import datetime as dt
 import random
 from decimal import Decimal
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import String, func, literal, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crm_core import rfm
@@ -210,3 +212,24 @@ async def test_two_runs_at_once_leave_one_whole_set(
         days = (await session.scalars(select(RfmScore.as_of).distinct())).all()
     assert len(days) == 1 and stored == (20 if days[0] == AS_OF else 19)
     assert len(ids) == 20
+
+
+async def test_a_run_that_fails_leaves_the_previous_scores_whole(
+        maker: async_sessionmaker[AsyncSession], monkeypatch: pytest.MonkeyPatch) -> None:
+    ids = await _contacts(maker, {f"c{n}": [(n, 10, "placed")] for n in range(5)})
+    await rfm.recompute(maker, as_of=AS_OF, now=NOW)
+    before = {name: (row.r_score, row.segment) for name, row in (await _scores(maker, ids)).items()}
+    real = rfm.scores_select
+
+    def without_segments(*args: object) -> Any:
+        """The run's rows with no segment: the insert fails after the delete."""
+        chosen = real(*args)  # type: ignore[arg-type]
+        return chosen.with_only_columns(
+            *[literal(None, String).label("segment") if column.name == "segment" else column
+              for column in chosen.selected_columns])
+
+    monkeypatch.setattr(rfm, "scores_select", without_segments)
+    with pytest.raises(IntegrityError):
+        await rfm.recompute(maker, as_of=AS_OF - dt.timedelta(days=2), now=NOW)
+    after = {name: (row.r_score, row.segment) for name, row in (await _scores(maker, ids)).items()}
+    assert after == before and len(after) == 5
