@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_core.customers import CustomerService
 from crm_core.models import RfmScore
 from crm_core.rfm import NONE, SEGMENT_NAMES
 
@@ -45,15 +44,6 @@ class RfmReader:
     async def for_contact(self, contact_id: int) -> dict[str, Any] | None:
         async with self._sessions() as session:
             return await contact_rfm(session, contact_id)
-
-
-def reader_beside(customers: object) -> RfmReader | None:
-    """A reader over the database a ``CustomerService`` reads (the screen-pop's 360), so
-    the pop can show the scores without another database to be wired; None for any
-    other source of customers."""
-    if not isinstance(customers, CustomerService):
-        return None
-    return RfmReader(customers._sessions)  # the same package; the one place it is read
 
 
 async def summary(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:

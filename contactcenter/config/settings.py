@@ -136,6 +136,14 @@ class DialerSettings(_Section):
         return hours
 
 
+class CrmSettings(_Section):
+    """The CRM's analytics that run on their own."""
+
+    rfm_interval_hours: float = Field(24.0, ge=0)
+    """Hours between recomputes of every contact's RFM scores (docs/rfm.md); 0 turns the
+    schedule off (``POST /api/v1/rfm/recompute`` still runs one)."""
+
+
 class TwilioSettings(_Section):
     """The Twilio driver (docs/twilio.md): where Twilio reaches the platform, the account,
     and how fast calls may be placed. Its secrets are not here: they come from
@@ -211,6 +219,7 @@ class Settings(_Section):
     acd: AcdSettings = Field(default_factory=AcdSettings)
     dialer: DialerSettings = Field(default_factory=DialerSettings)
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)
+    crm: CrmSettings = Field(default_factory=CrmSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
     twilio: TwilioSettings | None = None
@@ -285,6 +294,7 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_DATABASE_URL": ("database_url",),
     "CC_REDIS_URL": ("redis_url",),
     "CC_DRIVER": ("driver",),
+    "CC_CRM_RFM_INTERVAL_HOURS": ("crm", "rfm_interval_hours"),
     "CC_SIP_PORT": ("asterisk", "sip_port"),
     "CC_ARI_PORT": ("asterisk", "ari_port"),
     "CC_AMI_PORT": ("asterisk", "ami_port"),

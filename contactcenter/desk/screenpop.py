@@ -14,9 +14,12 @@ A pop is not published for a call that ended or went to another agent meanwhile;
 kept all the same for ``GET /api/v1/calls/{call_id}/screen``. The desk forgets a call
 some time after its end (the last ``KEEP_ENDED`` ended calls are kept, for wrap-up).
 
-A known caller's customer carries ``rfm``: the contact's stored RFM segment and scores
-(docs/rfm.md), read once per call after the 360, within the same time limit; null
-when there are none to show or the read failed.
+A known caller's customer carries what the desk's contact sources (``extras``) say
+of the contact, each under its name: ``rfm``, the stored RFM segment and scores
+(docs/rfm.md), and ``affinity_offer``, the top offer from purchase histories
+(docs/analytics-offers.md), which takes the ``next_best_offer`` slot when no campaign's
+offer has it. Each is read once per call after the 360, all at once within the same
+time limit; null when there is none to show or the read failed.
 """
 
 from __future__ import annotations
@@ -58,8 +61,8 @@ class DeskCall:
     handled: set[str] = field(default_factory=set)
     ended: bool = False
     customer: Customer | None = None
-    rfm: dict[str, Any] | None = None  #: the caller's RFM scores, once read
-    rfm_read: bool = False
+    #: what the contact sources said of the caller, by name, once read
+    extras: dict[str, Any] = field(default_factory=dict)
     script: CallScript | None = None
     pop: DomainEvent | None = None  #: the last screen-pop made for it
     ready: asyncio.Event = field(default_factory=asyncio.Event)  #: a pop is made
@@ -93,18 +96,11 @@ class DeskCall:
         self.offered_to = {agent} if agent is not None else set()
 
 
-class RfmSource(Protocol):
-    """A contact's stored RFM scores (``crm_core.rfm_read.RfmReader``)."""
+class ContactSource(Protocol):
+    """What the CRM knows of a contact besides the 360 (``crm_core.rfm_read.RfmReader``,
+    ``contactcenter.analytics.affinity_source.AffinitySource``)."""
 
     async def for_contact(self, contact_id: int) -> dict[str, Any] | None: ...
-
-
-def rfm_beside(customers: CustomerSource | None) -> RfmSource | None:
-    """The RFM reader over the database of the CRM's own customer 360, when that is the
-    source; ``serve`` passes no ``rfm`` of its own (yet)."""
-    from crm_core.rfm_read import reader_beside  # the CRM only when it is the source
-
-    return reader_beside(customers)
 
 
 class CampaignDesk(Protocol):
@@ -123,9 +119,10 @@ class ScreenPops:
                  customers: CustomerSource | None = None, acd: AcdConfig | None = None,
                  scripts: ScriptBook | None = None, clock: Callable[[], float] = time.time,
                  lookup_timeout: float = LOOKUP_TIMEOUT,
-                 campaigns: CampaignDesk | None = None, rfm: RfmSource | None = None) -> None:
+                 campaigns: CampaignDesk | None = None,
+                 extras: Mapping[str, ContactSource] | None = None) -> None:
         self.bus = bus
-        self._rfm = rfm if rfm is not None else rfm_beside(customers)
+        self.extras = dict(extras or {})
         self.campaigns = campaigns
         self.journal = journal
         self.clock = clock
@@ -225,8 +222,10 @@ class ScreenPops:
                        publish: bool) -> None:
         """The pop for ``agent``, once the CRM answered (or did not in time)."""
         customer, status = await call.lookup.result(self.lookup_timeout)
-        if customer is not None and self._rfm is not None:
-            customer = {**customer, "rfm": await self.rfm_of(call, customer)}
+        if customer is not None and self.extras:
+            customer = {**customer, **await self.extras_of(call, customer)}
+            customer["next_best_offer"] = (customer.get("next_best_offer")
+                                           or customer.get("affinity_offer"))
         call.customer = customer
         script = self.script_for(call, agent)
         pop: DomainEvent = {
@@ -249,21 +248,23 @@ class ScreenPops:
         self.bus.publish(pop)
         self.published += 1
 
-    async def rfm_of(self, call: DeskCall, customer: Customer) -> dict[str, Any] | None:
-        """The caller's RFM scores, read once per call; None when unknown or unreadable
-        within the lookup's time (tried again at the next offer)."""
+    async def extras_of(self, call: DeskCall, customer: Customer) -> dict[str, Any]:
+        """What each contact source says of the caller, read once per call, all at once;
+        None for a source that failed or was slow (tried again at the next offer)."""
         contact = customer.get("contact") or {}
-        if call.rfm_read or self._rfm is None or not isinstance(contact.get("id"), int):
-            return call.rfm
-        try:
-            call.rfm = await asyncio.wait_for(self._rfm.for_contact(contact["id"]),
-                                              self.lookup_timeout)
-        except Exception:  # a pop without scores beats no pop
-            log.warning("RFM scores of contact %s not read for call %s", contact["id"],
-                        call.call_id, exc_info=True)
-            return None
-        call.rfm_read = True
-        return call.rfm
+        if not isinstance(contact.get("id"), int):
+            return dict.fromkeys(self.extras)
+        unread = [name for name in self.extras if name not in call.extras]
+        said = await asyncio.gather(*(asyncio.wait_for(
+            self.extras[name].for_contact(contact["id"]), self.lookup_timeout)
+            for name in unread), return_exceptions=True)
+        for name, value in zip(unread, said, strict=True):
+            if isinstance(value, BaseException):  # a pop without it beats no pop
+                log.warning("%s of contact %s not read for call %s: %r", name,
+                            contact["id"], call.call_id, value)
+            else:
+                call.extras[name] = value
+        return {name: call.extras.get(name) for name in self.extras}
 
     def script_for(self, call: DeskCall, agent: str) -> CallScript | None:
         """The call's script session, made (or remade for another agent while nobody has

@@ -23,7 +23,13 @@ from contactcenter.acd.runtime import AcdUsageError
 from contactcenter.acd.states import AgentState
 from contactcenter.desk.customers import CustomerSource
 from contactcenter.desk.errors import DeskError
-from contactcenter.desk.screenpop import LOOKUP_TIMEOUT, CampaignDesk, DeskCall, ScreenPops
+from contactcenter.desk.screenpop import (
+    LOOKUP_TIMEOUT,
+    CampaignDesk,
+    ContactSource,
+    DeskCall,
+    ScreenPops,
+)
 from contactcenter.desk.scripts import NO_SCRIPT
 from contactcenter.engine.distribution import Distributor
 from contactcenter.events.bus import DomainEvent, EventBus
@@ -43,10 +49,12 @@ class Desk:
                  scripts: ScriptBook | None = None, distributor: Distributor | None = None,
                  clock: Callable[[], float] = time.time,
                  lookup_timeout: float = LOOKUP_TIMEOUT,
-                 campaigns: CampaignDesk | None = None) -> None:
+                 campaigns: CampaignDesk | None = None,
+                 extras: Mapping[str, ContactSource] | None = None) -> None:
+        """``extras``: what else the CRM knows of a caller, by name (``screenpop``)."""
         self.pops = ScreenPops(bus=bus, journal=journal, customers=customers, acd=acd,
                                scripts=scripts, clock=clock, lookup_timeout=lookup_timeout,
-                               campaigns=campaigns)
+                               campaigns=campaigns, extras=extras)
         self._distributor = distributor
 
     def start(self) -> asyncio.Task[None]:

@@ -21,6 +21,7 @@ from crm_core import rfm
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.models import Contact, ContactPhone, Order
+from crm_core.rfm_read import RfmReader
 
 TODAY = dt.date(2026, 11, 20)
 BUYER, NEWCOMER = "+15550001001", "+15550001002"
@@ -68,7 +69,8 @@ def journal(tmp_path: Path) -> CallJournal:
 async def test_the_pop_shows_the_callers_segment_and_scores(
         maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
     await rfm.recompute(maker, as_of=TODAY, now=dt.datetime.now(dt.UTC))
-    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker))
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
+                      extras={"rfm": RfmReader(maker)})
     shown = (await _pop(pops, journal, "c1", BUYER))["rfm"]
     # two customers: Ada ranks above Bob on all three
     assert shown == {"segment": "need_attention", "r": 3, "f": 3, "m": 3, "recency_days": 2,
@@ -79,7 +81,8 @@ async def test_the_pop_shows_the_callers_segment_and_scores(
 
 async def test_no_scores_before_the_first_run(maker: async_sessionmaker[AsyncSession],
                                               journal: CallJournal) -> None:
-    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker))
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
+                      extras={"rfm": RfmReader(maker)})
     customer = await _pop(pops, journal, "c1", BUYER)
     assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
 
@@ -92,7 +95,25 @@ class Unreadable:
 async def test_a_pop_goes_out_without_scores_that_cannot_be_read(
         maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
-                      rfm=Unreadable())
+                      extras={"rfm": Unreadable()})
     customer = await _pop(pops, journal, "c1", BUYER)
     assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
-    assert not pops.calls["c1"].rfm_read  # tried again at the next offer
+    assert "rfm" not in pops.calls["c1"].extras  # tried again at the next offer
+
+
+class TopOffer:
+    """The affinity offers' answer (``AffinitySource.for_contact``) for every contact."""
+
+    async def for_contact(self, contact_id: int) -> dict[str, Any] | None:
+        return {"name": "Trail backpack", "pitch": "bought Tent; 34 % of its buyers also "
+                                                   "bought Trail backpack, 3.1x the usual"}
+
+
+async def test_the_top_offer_from_purchase_histories_takes_an_empty_offer_slot(
+        maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
+    pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
+                      extras={"rfm": RfmReader(maker), "affinity_offer": TopOffer()})
+    customer = await _pop(pops, journal, "c1", BUYER)
+    assert customer["affinity_offer"]["name"] == "Trail backpack"
+    assert customer["next_best_offer"] == customer["affinity_offer"]  # no campaign's offer
+    assert "rfm" in customer
