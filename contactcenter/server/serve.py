@@ -13,12 +13,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.acd import Acd, AcdConfig, load_acd
-from contactcenter.analytics.affinity_source import AffinitySource, keep_fresh
 from contactcenter.calls import CallGate
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings
 from contactcenter.desk import Desk, desk_scripts
-from contactcenter.desk.screenpop import ContactSource
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.agent_store import AgentStateStore
 from contactcenter.engine.callees import callee_lookup
@@ -34,6 +32,7 @@ from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.scripting import ScriptBook
+from contactcenter.server.analytics import analytics_background, contact_sources
 from contactcenter.server.background import Background
 from contactcenter.server.campaign_admin import CampaignAdmin
 from contactcenter.server.dialing import (
@@ -51,7 +50,6 @@ from contactcenter.server.engines import (
 )
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
-from contactcenter.server.rfm_schedule import RfmSchedule
 from contactcenter.server.statedir import prepare_state_dir
 from contactcenter.server.twilio_wiring import check_twilio
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
@@ -70,7 +68,6 @@ from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.dialer_service import DialerService
-from crm_core.rfm_read import RfmReader
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
 
 #: the process's background tasks, kept with the app that reports on them
@@ -243,7 +240,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                           DialerService(crm), book, specs, window=window)
     desk = Desk(bus=bus, journal=journal, customers=customers, acd=distributor.acd.config,
                 scripts=scripts, distributor=distributor, campaigns=engine.campaigns,
-                extras=_contact_sources(crm))
+                extras=contact_sources(crm))
     router = build_router(settings, engine, journal)
     background = Background()
     app = create_app(bus=bus, journal=journal, auth=auth,
@@ -262,23 +259,6 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
         add_dialer_routes(app, engine.campaigns, distributor, admin)
     app[BACKGROUND] = background
     return engine, router, app
-
-
-def _contact_sources(crm: async_sessionmaker[AsyncSession]) -> dict[str, ContactSource]:
-    """What the screen-pop shows of a caller besides the 360: the RFM scores (docs/rfm.md)
-    and the top offer from purchase histories (docs/analytics-offers.md)."""
-    return {"rfm": RfmReader(crm), "affinity_offer": AffinitySource(crm)}
-
-
-def _analytics_background(background: Background, settings: Settings,
-                          crm: async_sessionmaker[AsyncSession], app: web.Application) -> None:
-    """The CRM's analytics kept fresh beside the calls: the RFM scores, the offers' fit."""
-    if settings.crm.rfm_interval_hours > 0:
-        background.start("RFM scores",
-                         RfmSchedule(crm, settings.crm.rfm_interval_hours * 3600).run())
-    affinity = app[DESK].pops.extras.get("affinity_offer")
-    if isinstance(affinity, AffinitySource):
-        background.start("affinity offers", keep_fresh(affinity))
 
 
 def _gate(settings: Settings, engine: Engine, customers: CustomerService,
@@ -327,7 +307,7 @@ async def run(settings: Settings) -> None:
     outbox = CrmOutbox(journal, crm)
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
-    _analytics_background(background, settings, crm, app)
+    analytics_background(background, settings, crm, app[DESK].pops.extras)
     try:
         await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
                                router)
