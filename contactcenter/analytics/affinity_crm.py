@@ -15,6 +15,7 @@ with the fitted model.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Sequence
 from decimal import Decimal
@@ -98,7 +99,10 @@ class AffinityOffers:
         async with sessions() as session:
             data = await read_incidence(session)
             catalogue = await read_catalogue(session)
-        model = fit_affinity(data, min_pair=min_pair, min_baskets=min_baskets)
+        # in a thread: on a large CRM the fit takes seconds, which the calls' event loop
+        # must not wait out
+        model = await asyncio.to_thread(fit_affinity, data, min_pair=min_pair,
+                                        min_baskets=min_baskets)
         return cls(sessions, model, catalogue)
 
     async def ranked(self, contact_id: int, k: int = 3) -> list[AffinityOffer]:
