@@ -205,6 +205,8 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
         # reading is what notices the client's close frame; the pump only writes
         async for _message in socket:
             pass
+    except ConnectionResetError:
+        pass  # the client left as the stream opened (a page navigated away): nothing to do
     finally:
         unwatch()
         expiry.cancel()

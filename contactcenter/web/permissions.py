@@ -32,6 +32,10 @@ OPERATIONAL = ("accounts", "activities", "articles", "calls", "campaigns", "case
                "orders", "products", "quotes", "segments")
 #: only admins: the people who sign in and the record of what they changed
 ADMINISTRATIVE = ("audit", "users")
+#: the analytical CRM: ``analytics`` is its models and dashboards (RFM, lifetime value,
+#: churn, uplift, segments, offers; reading them and running them again), ``call_history``
+#: the contact center's own history, forecast and staffing
+ANALYTICAL = ("analytics", "call_history")
 
 PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "agent": _EVERYONE | {
@@ -65,6 +69,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
     "marketing": _EVERYONE | {
         "campaigns": ALL, "segments": ALL, "leads": READ, "products": READ, "metrics": READ,
         "offers": ALL,
+        # who is worth what, who is leaving, whom a campaign persuades: theirs to run
+        "analytics": READ_CREATE,
         # campaign managers: the dialer's campaigns, started, paused, stopped
         "dialer": ALL,
     },
@@ -80,8 +86,15 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "monitoring": frozenset({"create"}),
         "call_control": frozenset({"read", "update"}),
         "dialer": frozenset({"read", "update"}), "dialer_seats": ALL,
+        "analytics": READ, "call_history": READ,
     },
-    "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE}
+    # the contact center's manager: the dashboards and every figure behind them, the boards,
+    # the CRM read-only; they change no record and take no call
+    "manager": _EVERYONE | {name: READ for name in OPERATIONAL} | {
+        "analytics": READ_CREATE, "call_history": READ, "boards": READ, "crm_pages": READ,
+        "dialer": READ,
+    },
+    "admin": _EVERYONE | {name: ALL for name in OPERATIONAL + ADMINISTRATIVE + ANALYTICAL}
     | {"desk": DESK, "softphone": READ,
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.models.base import Base, created
 
-ROLES = ("agent", "supervisor", "sales", "marketing", "admin")
+ROLES = ("agent", "supervisor", "sales", "marketing", "manager", "admin")
 
 
 class User(Base):

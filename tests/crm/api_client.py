@@ -29,7 +29,7 @@ PASSWORD = "correct-horse-battery"
 _HASH: list[str] = []
 #: role -> (username, agent endpoint)
 PEOPLE = {"admin": ("root", None), "supervisor": ("sue", None), "agent": ("agent101", "agent101"),
-          "sales": ("sam", None), "marketing": ("mia", None)}
+          "sales": ("sam", None), "marketing": ("mia", None), "manager": ("max", None)}
 
 
 def password_hash() -> str:

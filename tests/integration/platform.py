@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import signal
@@ -33,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
+def with_traceback(lines: list[str], at: int) -> str:
+    """The log line at ``at`` with the traceback logged under it (the lines up to the next
+    one that starts with a date), so that a failure names its cause without the log."""
+    following = itertools.takewhile(lambda line: not line[:4].isdigit(), lines[at + 1:])
+    return "\n".join([lines[at], *following])
+
+
 class Platform:
     config: Path
     state_dir: Path
@@ -112,7 +120,8 @@ class Platform:
             return []
         marker = FAILED.split("%s %s ", 1)[1]
         wrong = (UNCATALOGUED.split("%s", 1)[0], *UNCLEAN_STOP)
-        return [line for line in self.log_path.read_text(errors="replace").splitlines()
+        lines = self.log_path.read_text(errors="replace").splitlines()
+        return [with_traceback(lines, n) for n, line in enumerate(lines)
                 if line.endswith(marker) or any(text in line for text in wrong)]
 
     def crash(self) -> None:

@@ -278,6 +278,8 @@ async def dialer_events(request: web.Request) -> web.StreamResponse:
         pumping = asyncio.ensure_future(pump())
         async for _message in socket:  # reading notices the client's close
             pass
+    except ConnectionResetError:
+        pass  # the client left as the stream opened (a page navigated away): nothing to do
     finally:
         stop_watching()
         if pumping is not None:
