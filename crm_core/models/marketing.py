@@ -84,6 +84,9 @@ class CampaignMember(Base):
                                              index=True)
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"),
                                             index=True)
+    #: ``treated`` (contacted) or ``control`` (held out at random, never contacted, so the
+    #: campaign's effect can be measured against them)
+    arm: Mapped[str] = mapped_column(String(8), default="treated", server_default="treated")
     added_at: Mapped[dt.datetime] = created()
 
 
