@@ -8,14 +8,16 @@ CONFIG ?= config/demo.yaml
 SOFTPHONE := contactcenter/web/softphone
 SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js \
 	contactcenter/web/pages/static/softphone-twilio.js
+DASHBOARDS := contactcenter/web/dashboards
+DASHBOARDS_JS := contactcenter/web/pages/static/charts.js
 
-.PHONY: demo test system-deps venv asterisk lint bench clean screenshots
+.PHONY: demo test system-deps venv asterisk lint bench clean screenshots dashboards
 
-demo: system-deps venv asterisk softphone
+demo: system-deps venv asterisk softphone dashboards
 	$(BIN)/contactcenter db seed --config $(CONFIG)
 	$(BIN)/contactcenter serve --config $(CONFIG)
 
-test: system-deps venv asterisk softphone
+test: system-deps venv asterisk softphone dashboards
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 system-deps:
@@ -56,6 +58,19 @@ $(SOFTPHONE)/node_modules/.installed: $(SOFTPHONE)/package.json $(SOFTPHONE)/pac
 $(SOFTPHONE_JS) &: $(SOFTPHONE)/node_modules/.installed $(wildcard $(SOFTPHONE)/src/*.js)
 	cd $(SOFTPHONE) && npm run --silent build
 
+# The analytics pages' charts: Chart.js, pinned by package-lock.json, bundled by esbuild
+# into one static module, the way the softphone is (npm ci when the lock file changes, the
+# bundle when it or the source does; node_modules ignored by git).
+dashboards: $(DASHBOARDS_JS)
+
+$(DASHBOARDS)/node_modules/.installed: $(DASHBOARDS)/package.json $(DASHBOARDS)/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (as root: apt-get install npm)"; exit 1; }
+	cd $(DASHBOARDS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(DASHBOARDS_JS): $(DASHBOARDS)/node_modules/.installed $(wildcard $(DASHBOARDS)/src/*.js)
+	cd $(DASHBOARDS) && npm run --silent build
+
 lint: venv
 	$(BIN)/pip install -q -e '.[test,lint]'
 	$(BIN)/ruff check contactcenter tests bench
@@ -68,11 +83,12 @@ lint: venv
 	$(BIN)/mypy --strict contactcenter/analytics
 
 # docs/screenshots/: the desktop, the board and the wallboard on the demo with live calls
-screenshots: system-deps venv asterisk
+screenshots: system-deps venv asterisk dashboards
 	$(BIN)/python -m tests.browser.screenshots
 
 bench: venv
 	$(BIN)/python bench/bench_ivr_core.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache $(SOFTPHONE)/node_modules $(SOFTPHONE_JS)
+	rm -rf $(VENV) var .pytest_cache $(SOFTPHONE)/node_modules $(SOFTPHONE_JS) \
+		$(DASHBOARDS)/node_modules $(DASHBOARDS_JS)
