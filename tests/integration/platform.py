@@ -33,7 +33,6 @@ from tests.support import free_port_range, free_ports
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@dataclass
 def with_traceback(lines: list[str], at: int) -> str:
     """The log line at ``at`` with the traceback logged under it (the lines up to the next
     one that starts with a date), so that a failure names its cause without the log."""
@@ -41,6 +40,7 @@ def with_traceback(lines: list[str], at: int) -> str:
     return "\n".join([lines[at], *following])
 
 
+@dataclass
 class Platform:
     config: Path
     state_dir: Path
