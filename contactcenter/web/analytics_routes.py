@@ -3,9 +3,10 @@
 ``GET /api/v1/analytics/calls``: the figures of ``crm_core.metrics.calls_history``
 per queue or agent and interval. ``GET /api/v1/analytics/staffing``: one day's
 forecast of calls per half hour and the agents Erlang C and Erlang A ask for.
-Both answer JSON, or CSV with ``format=csv``. They read the ``boards`` resource:
-supervisors and admins, not agents (``permissions.py``). Definitions are in
-``docs/call-history.md``.
+Both answer JSON, or CSV with ``format=csv``. They read the ``call_history``
+resource: managers, supervisors and admins, not agents (``permissions.py``).
+Definitions are in ``docs/call-history.md``; the managers' page ``/analytics``
+draws them.
 """
 
 from __future__ import annotations
@@ -168,8 +169,9 @@ async def staffing(request: web.Request) -> web.Response:
 
 
 def add_analytics_routes(app: web.Application) -> None:
-    """The two routes, for whoever may read the boards (supervisors and admins)."""
-    add_route(app, "GET", "/api/v1/analytics/calls", calls, resource="boards",
+    """The two routes, for whoever may read the call history (managers, supervisors,
+    admins)."""
+    add_route(app, "GET", "/api/v1/analytics/calls", calls, resource="call_history",
               operation=CALLS)
-    add_route(app, "GET", "/api/v1/analytics/staffing", staffing, resource="boards",
+    add_route(app, "GET", "/api/v1/analytics/staffing", staffing, resource="call_history",
               operation=STAFFING)

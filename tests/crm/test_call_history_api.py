@@ -54,6 +54,14 @@ async def test_the_history_as_csv(api: Api) -> None:
     assert "'=HYPERLINK(1)" in {row["key"] for row in rows}  # a queue name is no formula
 
 
+@pytest.mark.parametrize("role", ["manager", "supervisor", "admin"])
+async def test_managers_supervisors_and_admins_read_the_history(api: Api, role: str) -> None:
+    await plant(api.engine, monday_morning())
+    status, body = await api.call("GET", CALLS, role)
+    assert status == 200, body
+    assert body["rows"][0]["offered"] == 10
+
+
 @pytest.mark.parametrize("role", ["agent", "sales", "marketing"])
 async def test_agents_and_other_roles_are_refused(api: Api, role: str) -> None:
     assert (await api.call("GET", CALLS, role))[0] == 403
