@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from contactcenter.config.settings import TwilioSettings, load_settings
+from contactcenter.server.banner import banner
 from contactcenter.server.exposure import PUBLISHED_SECRETS
-from contactcenter.server.serve import banner
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = load_settings(ROOT / "config/demo.yaml", environ={})
