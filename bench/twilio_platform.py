@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import cProfile
 import gc
 import pickle
@@ -45,16 +46,11 @@ sys.path.insert(0, str(ROOT))  # runnable from a checkout without installing
 from aiohttp import web
 
 from contactcenter.config.settings import Settings, load_settings
-from contactcenter.events.bus import EventBus
-from contactcenter.events.crm_outbox import CrmOutbox
-from contactcenter.events.journal import CallJournal
+from contactcenter.server.assembled import assembled
 from contactcenter.server.heap import settle_after_start
-from contactcenter.server.serve import BACKGROUND, _start_background, _wire, check_config
 from contactcenter.telephony.twilio import driver as driver_module
 from contactcenter.telephony.twilio.driver import TwilioDriver
-from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.security import OPEN_ROUTES
-from crm_core.db import make_engine, migrate, sessions
 from tests.unit.twilio_fake_api import demo_on_twilio
 
 
@@ -213,35 +209,17 @@ def bench_routes(app: web.Application, meter: Meter) -> None:
 
 async def wired(settings: Settings, folder: Path) -> tuple[Any, TwilioDriver, web.Application,
                                                            Callable[[], Awaitable[None]]]:
-    """``serve``'s engine, driver and app, and what closes what they opened."""
-    flows = check_config(settings)
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    journal = CallJournal(settings.state_dir / "calls.jsonl")
-    journal.open()
-    database = make_engine(settings.database)
-    await migrate(database)
-    auth = Authenticator([], load_secret(settings.state_dir))
-    bus, crm = EventBus(), sessions(database)
-    engine, wired_driver, app = _wire(settings, flows, journal, bus, crm, auth)
-    # what serve runs beside the calls: the ACD (its rings, announcements, music), the
-    # CRM outbox, the screen-pops, the call gate, call control
-    outbox = CrmOutbox(journal, crm)
-    background = app[BACKGROUND]
-    _start_background(background, engine, journal, outbox, bus, app)
+    """``serve``'s engine, driver and app with what ``serve`` runs beside the calls (the
+    ACD's rings, announcements and music, the CRM outbox, the screen-pops, the call gate,
+    call control), and what closes them."""
+    stack = contextlib.AsyncExitStack()
+    platform = await stack.enter_async_context(assembled(settings, background=True))
     # serve's drivers may sit behind a router of engines (by number): Twilio's is the one
-    driver = wired_driver if isinstance(wired_driver, TwilioDriver) \
-        else wired_driver.drivers["twilio"]  # type: ignore[union-attr]
+    router = platform.router
+    driver = router if isinstance(router, TwilioDriver) \
+        else router.drivers["twilio"]  # type: ignore[union-attr]
     assert isinstance(driver, TwilioDriver), type(driver)
-
-    async def close() -> None:
-        await engine.close()
-        await background.stop()
-        await outbox.flush()
-        bus.close()
-        journal.close()
-        await database.dispose()
-
-    return engine, driver, app, close
+    return platform.engine, driver, platform.app, stack.aclose
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -42,6 +42,7 @@ from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocket
 from contactcenter.config.settings import UserSettings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
+from contactcenter.server.assembled import assembled
 from contactcenter.telephony.twilio.credentials import Secret, TwilioCredentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
@@ -49,7 +50,6 @@ from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token
 from tests.support import until
 from tests.unit.twilio_desk import KEY, SECRET, asterisk_not_started, demo_with_api_key
 from tests.unit.twilio_fake_api import ACCOUNT, fake_twilio
-from tests.wired import wired
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -82,7 +82,7 @@ async def served(tmp_path_factory: pytest.TempPathFactory, bundle: None) -> Asyn
                                  environ={"CC_DRIVER": "asterisk"})
         asterisk_not_started(settings)
         users = configured_users([u for u in settings.users if u.username in PASSWORDS])
-        async with wired(settings, users) as platform:
+        async with assembled(settings, users) as platform:
             server = TestServer(platform.app, host="127.0.0.1")
             await server.start_server()
             try:

@@ -20,6 +20,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from contactcenter.config.settings import AsteriskSettings, Settings, load_settings
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
+from contactcenter.server.assembled import assembled
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
 from contactcenter.web.pages.phones import with_sources
@@ -29,7 +30,6 @@ from tests.unit.test_softphone_routes import AGENTS, PASSWORDS, USERS, users
 from tests.unit.test_twilio_token import WITH_KEY
 from tests.unit.twilio_desk import asterisk_not_started, demo_with_api_key
 from tests.unit.twilio_fake_api import fake_twilio
-from tests.wired import wired
 
 PAGE_DATA = re.compile(r'<script type="application/json" id="page-data">(.*?)</script>')
 
@@ -111,7 +111,7 @@ async def test_serve_with_asterisk_beside_twilio_offers_both_phones(tmp_path: Pa
         path = demo_with_api_key(tmp_path, api_base)
         settings = load_settings(path, environ={"CC_DRIVER": "asterisk"})
         asterisk_not_started(settings)
-        async with wired(settings, configured_users(USERS)) as platform:
+        async with assembled(settings, configured_users(USERS)) as platform:
             assert platform.router.engines == ("asterisk", "twilio")
             phones, policy = await _desktop_of(platform.app)  # no driver started: not needed
     assert phones == ["sip", "twilio"]
@@ -124,7 +124,7 @@ async def test_serve_on_twilio_alone_offers_the_twilio_phone_and_no_sip_websocke
     async with fake_twilio() as (_fake, api_base):
         settings = load_settings(demo_with_api_key(tmp_path, api_base),
                                  environ={"CC_DRIVER": "twilio"})
-        async with wired(settings, configured_users(USERS)) as platform:
+        async with assembled(settings, configured_users(USERS)) as platform:
             assert platform.router.engines == ("twilio",)
             phones, policy = await _desktop_of(platform.app)
     assert phones == ["twilio"]

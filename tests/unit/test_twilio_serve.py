@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from contactcenter.config.files import ConfigError
 from contactcenter.config.settings import Settings, load_settings
 from contactcenter.engine.engine import Engine
+from contactcenter.server.assembled import assembled
 from contactcenter.server.engines import listen_and_start, twilio_of
 from contactcenter.server.serve import check_config
 from contactcenter.server.twilio_wiring import twilio_driver
@@ -28,7 +29,6 @@ from contactcenter.telephony.twilio.driver import TwilioDriver
 from tests.support import until
 from tests.unit.twilio_desk import asterisk_not_started
 from tests.unit.twilio_fake_api import NUMBER, TOKEN, demo_on_twilio, fake_twilio, post_signed
-from tests.wired import wired
 
 VOICE = json.loads((Path(__file__).parent / "twilio_requests/voice_incoming.json")
                    .read_text())["form"]
@@ -61,7 +61,7 @@ async def served_on_twilio(tmp_path: Path, **twilio: Any) -> AsyncIterator[Serve
     """The demo on Twilio alone, wired as ``serve`` wires it; ``twilio``: its settings."""
     async with fake_twilio() as (_fake, api_base):
         settings = _settings(_config(tmp_path, api_base, **twilio))
-        async with wired(settings) as platform:
+        async with assembled(settings) as platform:
             assert platform.router.engines == ("twilio",)
             driver = twilio_of(platform.router)
             assert driver is not None
@@ -204,7 +204,7 @@ async def test_twilio_numbers_run_on_twilio_beside_asterisk(tmp_path: Path) -> N
         path = _config(tmp_path, api_base)
         settings = load_settings(path, environ={"CC_DRIVER": "asterisk"})
         asterisk_not_started(settings)
-        async with wired(settings) as platform:
+        async with assembled(settings) as platform:
             router, journal = platform.router, platform.journal
             assert router.engines == ("asterisk", "twilio")
             await router.start(["twilio"])  # no Asterisk here: its driver is not started
