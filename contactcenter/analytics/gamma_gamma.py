@@ -100,12 +100,17 @@ def fit_gamma_gamma(x: npt.ArrayLike, monetary: npt.ArrayLike) -> GammaGammaPara
         raise AnalyticsError(f"Gamma-Gamma needs a positive mean spend from every repeat "
                              f"buyer; {int((~(spend > 0)).sum())} spent nothing on their "
                              "repeat purchases")
-    mean = float(spend.mean())
-    starts = [(p, q, mean * (q - 1) / p) for p, q in ((1.0, 2.0), (5.0, 3.0), (0.5, 5.0))]
-    params, mean_ll = maximize(_objective(x, spend), starts, NAMES, "Gamma-Gamma")
+    # fitted on amounts in units of their mean: gamma is a scale of the amounts, so in
+    # rupiah or millicents it would pass the optimizer's bounds (``fitting.RUNAWAY``) and
+    # be taken for a runaway; p and q do not depend on the unit
+    unit = float(spend.mean())
+    starts = [(p, q, (q - 1) / p) for p, q in ((1.0, 2.0), (5.0, 3.0), (0.5, 5.0))]
+    params, mean_ll = maximize(_objective(x, spend / unit), starts, NAMES, "Gamma-Gamma")
     p, q, gamma = (float(value) for value in params)
     if q <= 1:
         raise FitError(f"Gamma-Gamma: q = {q:.3g} is at most 1, so the mean spend of the "
                        "population is infinite: the amounts are too heavy-tailed for the model")
-    return GammaGammaParameters(p=p, q=q, gamma=gamma, log_likelihood=mean_ll * len(x),
+    # the density of the amounts in their own unit is lower by ``unit`` per customer
+    return GammaGammaParameters(p=p, q=q, gamma=gamma * unit,
+                                log_likelihood=(mean_ll - np.log(unit)) * len(x),
                                 customers=len(x))
