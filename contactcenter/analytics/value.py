@@ -22,6 +22,9 @@ from contactcenter.analytics.summary import DAYS_PER_UNIT, Summary, Unit
 Floats = npt.NDArray[np.float64]
 #: a month: the mean Gregorian month, 365.25 / 12 days
 DAYS_PER_MONTH = 365.25 / 12
+#: the longest horizon: a century, past any customer's life. The sum runs month by month
+#: over every customer, so an endless horizon would be an endless loop
+MAX_HORIZON_DAYS = 100 * 365.25
 
 
 def lifetime_value(model: BgNbdParameters, spend: npt.ArrayLike, x: npt.ArrayLike,
@@ -29,10 +32,12 @@ def lifetime_value(model: BgNbdParameters, spend: npt.ArrayLike, x: npt.ArrayLik
                    unit: Unit, discount: float) -> Floats:
     """Each customer's discounted value over ``horizon`` (in ``unit``), with ``spend`` the
     expected spend per purchase and ``discount`` the monthly discount rate."""
-    if not horizon > 0:
-        raise ValueError(f"the horizon must be positive, not {horizon}")
-    if not discount >= 0:
-        raise ValueError(f"the discount rate must be 0 or more, not {discount}")
+    longest = MAX_HORIZON_DAYS / DAYS_PER_UNIT[unit]
+    if not 0 < horizon <= longest:
+        raise ValueError(f"the horizon must be positive and at most a century ({longest:g} "
+                         f"{unit}), not {horizon}")
+    if not 0 <= discount < math.inf:
+        raise ValueError(f"the discount rate must be a number, 0 or more, not {discount}")
     month = DAYS_PER_MONTH / DAYS_PER_UNIT[unit]
     months = math.ceil(horizon / month - 1e-9)
     total = np.zeros(np.broadcast(np.asarray(x), np.asarray(t_x), np.asarray(T)).shape)

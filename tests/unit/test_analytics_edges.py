@@ -3,12 +3,22 @@ units, a horizon no customer lives to, ties at the cut of uplift at k."""
 
 from __future__ import annotations
 
+import csv
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from contactcenter.analytics.bgnbd import BgNbdParameters
 from contactcenter.analytics.gamma_gamma import fit_gamma_gamma
+from contactcenter.analytics.value import lifetime_value
+from contactcenter.cli import main
+from tests.unit.test_analytics_cdnow import DATA
+
+#: the BG/NBD the paper fits on CDNOW
+CDNOW = BgNbdParameters(r=0.243, alpha=4.414, a=0.793, b=2.426, log_likelihood=0.0,
+                        customers=2357, repeat_buyers=946)
 
 
 def _planted_spend(customers: int = 600, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
@@ -34,3 +44,38 @@ def test_the_spend_model_fits_amounts_in_a_currency_of_small_units(unit_size: fl
     # the density of amounts in smaller units is lower by the unit, once per customer
     assert scaled.log_likelihood == pytest.approx(
         plain.log_likelihood - len(x) * math.log(unit_size), rel=1e-9)
+
+
+@pytest.mark.parametrize("horizon", [math.inf, math.nan, 101 * 52.18])
+def test_a_horizon_past_a_lifetime_is_refused(horizon: float) -> None:
+    """An infinite horizon was an OverflowError, and a very long one ran for hours, one
+    month of every customer at a time."""
+    with pytest.raises(ValueError, match="horizon"):
+        lifetime_value(CDNOW, 30.0, 2, 30.43, 38.86, horizon=horizon, unit="weeks",
+                       discount=0.01)
+
+
+def test_a_century_is_still_a_horizon() -> None:
+    value = lifetime_value(CDNOW, 30.0, 2, 30.43, 38.86, horizon=100 * 52.0, unit="weeks",
+                           discount=0.01)
+    assert 0 < float(value) < math.inf
+
+
+@pytest.fixture
+def cdnow_csv(tmp_path: Path) -> Path:
+    rows = np.loadtxt(DATA / "CDNOW_sample.txt", dtype=str)
+    path = tmp_path / "cdnow.csv"
+    with path.open("w", newline="") as file:
+        writer = csv.writer(file)
+        writer.writerow(["customer", "date", "cds", "amount"])
+        writer.writerows(rows[:, 1:])
+    return path
+
+
+@pytest.mark.xfail(strict=True, reason="commands/analytics.py checks only horizon > 0: "
+                   "an infinite horizon ends in a traceback, not exit status 2")
+def test_the_command_refuses_an_infinite_horizon_as_a_bad_option(
+        cdnow_csv: Path, tmp_path: Path) -> None:
+    status = main(["analytics", "clv", "--transactions", str(cdnow_csv), "--date-format",
+                   "%Y%m%d", "--horizon", "inf", "--out", str(tmp_path / "scores.csv")])
+    assert status == 2
