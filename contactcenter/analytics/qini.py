@@ -15,7 +15,8 @@ of the best possible ranking (every treated responder first, every control respo
 last), so that 0 is random, 1 is perfect and a negative value worse than random.
 
 Contacts with the same predicted uplift are taken together (the curve has a point at
-the end of each tie only), so the figures do not depend on the order of equal scores.
+the end of each tie only; uplift at k counts a tie cut by k as a share of each of its
+contacts), so the figures do not depend on the order of equal scores.
 """
 
 from __future__ import annotations
@@ -99,9 +100,22 @@ def uplift_at_k(uplift: npt.ArrayLike, treated: npt.ArrayLike, responded: npt.Ar
     if not 0 < k <= 1:
         raise BadInput(f"k must be a fraction in (0, 1], not {k}", field="k")
     score, t, y = _arrays(uplift, treated, responded)
-    top = np.argsort(-score, kind="stable")[:math.ceil(k * len(score) - 1e-9)]
-    n_t, n_c = float(t[top].sum()), float((1 - t[top]).sum())
+    weight = _top_weights(score, math.ceil(k * len(score) - 1e-9))
+    n_t, n_c = float(weight @ t), float(weight @ (1 - t))
     if n_t == 0 or n_c == 0:
-        raise TooLittleData(f"the top {k:.0%} has {n_t:.0f} treated and {n_c:.0f} control "
+        raise TooLittleData(f"the top {k:.0%} has {n_t:.3g} treated and {n_c:.3g} control "
                             "contacts: uplift at k needs both", field="k")
-    return float((t * y)[top].sum() / n_t - ((1 - t) * y)[top].sum() / n_c)
+    return float(weight @ (t * y) / n_t - weight @ ((1 - t) * y) / n_c)
+
+
+def _top_weights(score: Floats, size: int) -> Floats:
+    """Each contact's share in the top ``size`` by score: 1 above the cut, 0 below, and
+    for the contacts tied at the cut the places left over shared among them all, so that
+    the result does not depend on the order of equal scores."""
+    ranked = np.sort(score)[::-1]
+    cut = ranked[size - 1]
+    above = score > cut
+    tied = score == cut
+    weight = above.astype(np.float64)
+    weight[tied] = (size - int(above.sum())) / int(tied.sum())
+    return weight

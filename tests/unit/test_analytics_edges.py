@@ -12,6 +12,7 @@ import pytest
 
 from contactcenter.analytics.bgnbd import BgNbdParameters
 from contactcenter.analytics.gamma_gamma import fit_gamma_gamma
+from contactcenter.analytics.qini import uplift_at_k
 from contactcenter.analytics.value import lifetime_value
 from contactcenter.cli import main
 from tests.unit.test_analytics_cdnow import DATA
@@ -59,6 +60,34 @@ def test_a_century_is_still_a_horizon() -> None:
     value = lifetime_value(CDNOW, 30.0, 2, 30.43, 38.86, horizon=100 * 52.0, unit="weeks",
                            discount=0.01)
     assert 0 < float(value) < math.inf
+
+
+def _tied() -> tuple[list[float], list[int], list[int]]:
+    """Ten contacts; the top 40 % are the two at 0.9 and two of the four tied at 0.5."""
+    scores = [0.9, 0.9, 0.5, 0.5, 0.5, 0.5, 0.1, 0.1, 0.1, 0.1]
+    treated = [1, 0, 1, 1, 0, 0, 1, 0, 1, 0]
+    responded = [1, 0, 1, 0, 1, 0, 0, 0, 1, 1]
+    return scores, treated, responded
+
+
+def test_uplift_at_k_does_not_depend_on_the_order_of_tied_contacts() -> None:
+    scores, treated, responded = _tied()
+    seen = set()
+    for seed in range(6):
+        order = np.random.default_rng(seed).permutation(len(scores))
+        seen.add(round(uplift_at_k(np.take(scores, order), np.take(treated, order),
+                                   np.take(responded, order), 0.4), 12))
+    # the tie at the cut counts half (2 of its 4): treated 1.5 of 2, control 0.5 of 2
+    assert seen == {0.5}
+
+
+def test_uplift_at_k_without_ties_takes_the_top_contacts() -> None:
+    scores, treated, responded = _tied()
+    distinct = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1]
+    # top 4: treated responder, control non-responder, treated responder, treated not
+    assert uplift_at_k(distinct, treated, responded, 0.4) == pytest.approx(2 / 3)
+    assert uplift_at_k(scores, treated, responded, 1.0) == pytest.approx(
+        uplift_at_k(distinct, treated, responded, 1.0))
 
 
 @pytest.fixture
