@@ -20,8 +20,8 @@ again (the phone stays registered, with a warning) before the token held expires
 answered without a microphone says why it ended. With both phones on and auto-answer
 checked, a Twilio call that rings while the SIP phone has a call waits for the agent.
 
-Every signalling WebSocket is intercepted (Playwright's ``route_web_socket``) and every
-other request to Twilio (Insights, the SDK's sounds) aborted: nothing leaves the machine.
+Every signalling WebSocket and every other request to Twilio goes to a stand-in
+(``twilio_standin``): nothing leaves the machine.
 """
 
 from __future__ import annotations
@@ -30,14 +30,13 @@ import asyncio
 import json
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import jwt
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect
+from playwright.async_api import Browser, BrowserContext, Page, Route, expect
 
 from contactcenter.config.settings import UserSettings, load_settings
 from contactcenter.events.bus import EventBus
@@ -47,30 +46,14 @@ from contactcenter.telephony.twilio.credentials import Secret, TwilioCredentials
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, configured_users, load_secret
 from contactcenter.web.twilio_token_routes import TwilioPhones, add_twilio_token_routes
+from tests.browser.twilio_standin import UNREACHABLE, Twilio, towards_twilio
 from tests.support import until
 from tests.unit.twilio_desk import KEY, SECRET, asterisk_not_started, demo_with_api_key
 from tests.unit.twilio_fake_api import ACCOUNT, fake_twilio
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
-SIGNAL = re.compile(r"^wss://voice-js\.[a-z0-9-]+\.twilio\.com/signal")
-ELSEWHERE = re.compile(r"^https://([a-z0-9.-]+\.)?(twilio\.com|twiliocdn\.com)/")
 PASSWORDS = {"agent101": "demo-agent101-pass", "agent102": "demo-agent102-pass"}
-#: a WebSocket that ended abnormally, as a browser reports one whose host cannot be reached
-UNREACHABLE = 1006
-
-
-@dataclass
-class Twilio:
-    """What the page sent towards Twilio: every signalling message, and the other
-    requests that were stopped."""
-
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    stopped: list[str] = field(default_factory=list)
-    socket: WebSocketRoute | None = None  # the last signalling socket, to say more on it
-
-    def of_type(self, kind: str) -> list[dict[str, Any]]:
-        return [message for message in self.messages if message["type"] == kind]
 
 
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
@@ -115,79 +98,13 @@ async def twilio_alone(tmp_path_factory: pytest.TempPathFactory, bundle: None
         journal.close()
 
 
-async def _unreachable(twilio: Twilio, socket: WebSocketRoute) -> None:
-    """Twilio out of reach: the socket ends abnormally once the SDK has spoken."""
-    async def heard(message: str | bytes) -> None:
-        twilio.messages.append(json.loads(message))
-        await socket.close(code=UNREACHABLE, reason="")
-    socket.on_message(heard)
-
-
-def _answering(twilio: Twilio, socket: WebSocketRoute) -> None:
-    """Twilio's signalling as the SDK expects it (its pstream and device code): each
-    ``listen`` is answered ``connected`` with the token's life (the first one short, so
-    that the SDK asks for a fresh token at once), a ``register`` ``ready``."""
-    twilio.socket = socket
-
-    def heard(message: str | bytes) -> None:
-        sent = json.loads(message)
-        twilio.messages.append(sent)
-        if sent["type"] == "listen":
-            ttl = 60 if len(twilio.of_type("listen")) == 1 else 3600  # the SDK refreshes
-            socket.send(json.dumps({"type": "connected", "version": sent["version"],
-                                    "payload": {"token": {"identity": "agent101", "ttl": ttl},
-                                                "region": "gll", "edge": "roaming"}}))
-        elif sent["type"] == "register":
-            socket.send(json.dumps({"type": "ready", "version": sent["version"],
-                                    "payload": {}}))
-    socket.on_message(heard)
-
-
-def _unconfirmed(twilio: Twilio, socket: WebSocketRoute) -> None:
-    """Twilio's end signs the phone in (``connected``) but never confirms its
-    ``register``; the test's heartbeats keep the socket open."""
-    twilio.socket = socket
-
-    def heard(message: str | bytes) -> None:
-        text = message if isinstance(message, str) else message.decode()
-        if not text.strip():
-            return  # the SDK's answer to a heartbeat
-        sent = json.loads(text)
-        twilio.messages.append(sent)
-        if sent["type"] == "listen":
-            socket.send(json.dumps({"type": "connected", "version": sent["version"],
-                                    "payload": {"token": {"identity": "agent101", "ttl": 3600},
-                                                "region": "gll", "edge": "roaming"}}))
-    socket.on_message(heard)
-
-
-#: how the far end behaves: unreachable, answering as Twilio would, or registering never
-ENDS = {"unreachable": _unreachable, "answering": _answering, "unconfirmed": _unconfirmed}
-
-
-async def _towards_twilio(page: Page, twilio: Twilio, end: str) -> None:
-    """Every signalling socket to Twilio goes to this test (``end``: how it behaves);
-    any other request to Twilio is aborted."""
-    async def signalling(socket: WebSocketRoute) -> None:
-        behaves = ENDS[end](twilio, socket)
-        if behaves is not None:
-            await behaves
-
-    async def stop(route: Route) -> None:
-        twilio.stopped.append(route.request.url)
-        await route.abort("internetdisconnected")
-
-    await page.route_web_socket(SIGNAL, signalling)
-    await page.route(ELSEWHERE, stop)
-
-
 async def _desktop(browser: Browser, served: str, end: str
                    ) -> tuple[BrowserContext, Page, Twilio]:
     """agent101 signed in at the desktop, Twilio intercepted."""
     context = await browser.new_context(base_url=served, viewport={"width": 1400, "height": 900})
     page = await context.new_page()
     twilio = Twilio()
-    await _towards_twilio(page, twilio, end)
+    await towards_twilio(page, twilio, end)
     await page.goto("/login?next=/agent")
     await page.fill("#username", "agent101")
     await page.fill("#password", PASSWORDS["agent101"])
