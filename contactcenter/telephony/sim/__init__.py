@@ -11,12 +11,13 @@ runs one from the command line.
 from contactcenter.telephony.sim.driver import AcdCore, SimError, Simulator
 from contactcenter.telephony.sim.metrics import CallRecord, SimResult
 from contactcenter.telephony.sim.run import erlang_prediction, real_acd, run_simulation
-from contactcenter.telephony.sim.scenario import Caller, Floor, Traffic
+from contactcenter.telephony.sim.scenario import Caller, DayTraffic, Floor, Traffic
 
 __all__ = [
     "AcdCore",
     "CallRecord",
     "Caller",
+    "DayTraffic",
     "Floor",
     "SimError",
     "SimResult",

@@ -10,6 +10,11 @@ answered after the answer delay, a ``ConnectCall`` ends after the caller's handl
 Nothing reads a clock and the callers come from ``Traffic.callers()`` (one seeded
 ``random.Random``) or from a script, so a seed replays a run exactly.
 
+A run may follow a rota (``staffing``: from which second how many agents are logged in):
+at each change it logs agents in or out through the core's own events, as a desktop does;
+an agent asked to leave during a call finishes it first (the core defers the logout), and
+their time on the floor (``presence``) ends with that call.
+
 The driver also checks the core: an agent connected to two calls, or a call connected
 twice, stops the run with ``SimError`` rather than producing figures from a broken queue.
 """
@@ -35,7 +40,6 @@ from contactcenter.acd.commands import (
 )
 from contactcenter.acd.events import (
     AcdEvent,
-    AgentLoggedIn,
     CallFinished,
     CallJoined,
     CallLeft,
@@ -43,6 +47,7 @@ from contactcenter.acd.events import (
 )
 from contactcenter.acd.model import AgentId, CallId
 from contactcenter.telephony.sim.metrics import CallRecord, SimResult, summarise
+from contactcenter.telephony.sim.rota import Rota
 from contactcenter.telephony.sim.scenario import Caller, Floor
 
 _NO_CALL, _NO_AGENT = CallId(""), AgentId("")
@@ -71,12 +76,16 @@ class _Happening(Enum):
     PATIENCE = "patience"  #: a waiting caller gives up
     ANSWER = "answer"  #: an agent picks up a ringing offer
     HANGUP = "hangup"  #: a connected call ends
+    STAFF = "staff"  #: the rota changes how many agents are logged in
 
 
 class Simulator:
     """One run: these callers, this floor, this core; ``run()`` once, then read the result."""
 
-    def __init__(self, core: AcdCore, floor: Floor, callers: Iterable[Caller]) -> None:
+    def __init__(self, core: AcdCore, floor: Floor, callers: Iterable[Caller],
+                 staffing: Sequence[tuple[float, int]] | None = None) -> None:
+        """``staffing``: (from second, agents logged in) in time order, each at most
+        ``floor.agents``; None: the whole floor logs in at 0 and stays."""
         self._core = core
         self._floor = floor
         self._callers = iter(callers)
@@ -89,12 +98,23 @@ class Simulator:
         self._counts: Counter[str] = Counter()
         self._unsettled = 0
         self._stalls = 0  # consecutive timer firings that left the deadline due
+        self._rota = Rota(floor, staffing)
         self.now = 0.0
+
+    @property
+    def records(self) -> list[CallRecord]:
+        """Every caller of the run, warm-up included, in arrival order."""
+        return list(self._calls.values())
+
+    @property
+    def presence(self) -> dict[AgentId, list[list[float]]]:
+        """Each agent's times on the floor: [login, logout] (inf: still on at the end)."""
+        return self._rota.presence
 
     def run(self) -> SimResult:
         """Log the agents in, feed the calls through, stop when every call has settled."""
-        for agent in self._floor.agent_ids():
-            self._send(AgentLoggedIn(agent=AgentId(agent)))
+        for when, _agents in self._rota.changes:
+            self._at(when, _Happening.STAFF)
         self._queue_next_caller()
         while self._unsettled or self._next is not None:
             if not self._step():
@@ -166,8 +186,15 @@ class Simulator:
     def _hang_up(self, call_id: CallId, agent: AgentId) -> None:
         record = self._calls[call_id]
         self._talking.pop(agent, None)
+        self._rota.call_ended(agent, self.now)
         self._settle(record, "finished")
         self._send(CallFinished(call_id=call_id))
+
+    def _restaff(self, _call: CallId, _agent: AgentId) -> None:
+        """The rota's next change: agents log out (idle ones first) or in."""
+        busy = set(self._talking)
+        for event in self._rota.next_change(self.now, busy, {a for _, a in self._ringing}):
+            self._send(event)
 
     def _settle(self, record: CallRecord, how: _Outcome) -> None:
         setattr(record, how, self.now)
@@ -233,4 +260,5 @@ _ON_HAPPENING: dict[_Happening, Callable[[Simulator, CallId, AgentId], None]] = 
     _Happening.PATIENCE: Simulator._give_up,
     _Happening.ANSWER: Simulator._pick_up,
     _Happening.HANGUP: Simulator._hang_up,
+    _Happening.STAFF: Simulator._restaff,
 }

@@ -56,6 +56,46 @@ class Traffic:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class DayTraffic:
+    """A day whose arrival rate changes each slot: a non-homogeneous Poisson process.
+
+    The rate is constant within a slot (``calls[i]`` expected over ``slot_seconds``), so
+    the arrivals are drawn slot by slot: exponential gaps at the slot's rate from its
+    start, the gap that overshoots its end dropped (memorylessness makes that exact).
+    Handle times and patience as in ``Traffic``, from one ``random.Random(seed)``.
+    """
+
+    calls: tuple[float, ...]  #: expected calls in each slot, from time 0
+    aht: float  #: mean handle time in seconds
+    patience: float | None  #: mean patience in seconds; None: nobody hangs up
+    slot_seconds: float = 1800.0
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _positive("aht", self.aht)
+        _positive("slot_seconds", self.slot_seconds)
+        if self.patience is not None:
+            _positive("patience", self.patience)
+        if not self.calls or not all(c >= 0 and math.isfinite(c) for c in self.calls):
+            raise ValueError("calls: one finite number of 0 or more per slot")
+
+    def callers(self) -> Iterator[Caller]:
+        """The day's callers in arrival order."""
+        rng = random.Random(self.seed)
+        for index, expected in enumerate(self.calls):
+            if expected <= 0:
+                continue
+            rate, start = expected / self.slot_seconds, index * self.slot_seconds
+            at, end = start + rng.expovariate(rate), start + self.slot_seconds
+            while at < end:
+                handle = rng.expovariate(1.0 / self.aht)
+                patience = (math.inf if self.patience is None
+                            else rng.expovariate(1.0 / self.patience))
+                yield Caller(at=at, handle=handle, patience=patience)
+                at += rng.expovariate(rate)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Floor:
     """The agents, and what the run counts as good service."""
 
