@@ -16,6 +16,12 @@ from crm_core.models import RfmScore
 from crm_core.rfm import NONE, SEGMENT_NAMES
 
 
+def stored_utc(moment: dt.datetime) -> dt.datetime:
+    """A stored time, aware and in UTC: SQLite gives back naive datetimes, stored in UTC,
+    which ``astimezone`` would take for the server's local time."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
 def _plain(row: RfmScore) -> dict[str, Any]:
     return {"segment": row.segment, "r": row.r_score, "f": row.f_score, "m": row.m_score,
             "recency_days": row.recency_days, "frequency": row.frequency,
@@ -56,6 +62,6 @@ async def summary(sessions: async_sessionmaker[AsyncSession]) -> dict[str, Any]:
     as_of: dt.date | None = head[0] if head else None
     computed: dt.datetime | None = head[1] if head else None
     return {"as_of": as_of.isoformat() if as_of else None,
-            "computed_at": computed.astimezone(dt.UTC).isoformat() if computed else None,
+            "computed_at": stored_utc(computed).isoformat() if computed else None,
             "customers": sum(sizes.values()),
             "segments": {name: sizes.get(name, 0) for name in SEGMENT_NAMES}}

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core import rfm
 from crm_core.models import RfmScore
+from crm_core.rfm_read import stored_utc
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ class RfmSchedule:
     async def last_computed(self) -> dt.datetime | None:
         async with self._sessions() as session:
             last = await session.scalar(select(RfmScore.computed_at).limit(1))
-        return None if last is None else last.astimezone(dt.UTC)
+        return None if last is None else stored_utc(last)
 
     async def run_once(self) -> rfm.RfmRun | None:
         """One recompute as of today; None (logged) when it failed."""
