@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import fnmatch
 import logging
@@ -177,12 +178,13 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
             principal = auth.principal(claims)
 
     async def pump() -> None:
-        while (events := await subscription.batch()) is not None:
-            for event in superseded_stats_dropped(events):
-                if principal is None:  # its credential ended: not one more event
-                    return
-                if chosen(event["type"]) and visible_to(principal, event, scope):
-                    await socket.send_str(bus.encoded(event))
+        with contextlib.suppress(ConnectionResetError):  # the client left: reading ends too
+            while (events := await subscription.batch()) is not None:
+                for event in superseded_stats_dropped(events):
+                    if principal is None:  # its credential ended: not one more event
+                        return
+                    if chosen(event["type"]) and visible_to(principal, event, scope):
+                        await socket.send_str(bus.encoded(event))
 
     def expire() -> None:
         nonlocal principal

@@ -263,11 +263,12 @@ async def dialer_events(request: web.Request) -> web.StreamResponse:
     request.app[SOCKETS].add(socket)
 
     async def pump() -> None:
-        while (events := await subscription.batch()) is not None:
-            for event in events:
-                for message in reader.messages(event):
-                    await socket.send_json(message)
-        await socket.close(code=1013, message=b"too slow; reconnect")
+        with contextlib.suppress(ConnectionResetError):  # the client left: reading ends too
+            while (events := await subscription.batch()) is not None:
+                for event in events:
+                    for message in reader.messages(event):
+                        await socket.send_json(message)
+            await socket.close(code=1013, message=b"too slow; reconnect")
 
     stop_watching = _watch_credential(request, socket, reader)
     pumping: asyncio.Future[None] | None = None
