@@ -20,6 +20,7 @@ from aiohttp import web
 
 from contactcenter.web import analytics_params as params
 from contactcenter.web.analytics_docs import CALLS, STAFFING
+from contactcenter.web.analytics_export import add_export_routes
 from contactcenter.web.http import BadInput
 from contactcenter.web.keys import DATABASE
 from contactcenter.web.routing import add_route
@@ -170,8 +171,9 @@ async def staffing(request: web.Request) -> web.Response:
 
 def add_analytics_routes(app: web.Application) -> None:
     """The two routes, for whoever may read the call history (managers, supervisors,
-    admins)."""
+    admins), and the analytics' exports."""
     add_route(app, "GET", "/api/v1/analytics/calls", calls, resource="call_history",
               operation=CALLS)
     add_route(app, "GET", "/api/v1/analytics/staffing", staffing, resource="call_history",
               operation=STAFFING)
+    add_export_routes(app)  # the scored tables as Parquet, the segment sizes as CSV

@@ -1,0 +1,101 @@
+"""The analytics' exports for BI tools and spreadsheets (docs/dashboards.md).
+
+``GET /api/v1/analytics/export/rfm.parquet``: every contact's RFM figures, scores and
+segment as of the last run, as one Parquet file, streamed from the database in row
+groups (``analytics_export_parquet``) so that a million contacts never sit in memory
+at once. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
+customers page charts, as CSV. Both read the ``analytics`` resource: managers,
+marketing, supervisors and admins; agents are refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+import pyarrow as pa
+from aiohttp import web
+from sqlalchemy import select
+
+from contactcenter.web import analytics_export_parquet as parquet
+from contactcenter.web.analytics_params import csv_response
+from contactcenter.web.keys import DATABASE
+from contactcenter.web.openapi import ERROR
+from contactcenter.web.routing import add_route
+from crm_core.models.rfm import RfmScore
+from crm_core.rfm import SEGMENTS
+from crm_core.rfm_read import summary
+
+#: the registered media type of Parquet (IANA, 2024)
+PARQUET = "application/vnd.apache.parquet"
+#: the columns of ``rfm_scores``, typed as BI tools expect them (money as exact decimals)
+RFM_SCHEMA = pa.schema([
+    ("contact_id", pa.int64()), ("as_of", pa.date32()), ("recency_days", pa.int32()),
+    ("frequency", pa.int32()), ("monetary", pa.decimal128(18, 2)), ("r_score", pa.int8()),
+    ("f_score", pa.int8()), ("m_score", pa.int8()), ("segment", pa.string()),
+    ("computed_at", pa.timestamp("us", tz="UTC"))])
+_RFM_COLUMNS = [getattr(RfmScore, name) for name in RFM_SCHEMA.names]
+SEGMENT_COLUMNS = ("segment", "r", "f", "meaning", "contacts", "as_of")
+
+
+def _rfm_row(row: Sequence[Any]) -> tuple[Any, ...]:
+    *rest, computed_at = row
+    return (*rest, parquet.utc(computed_at))
+
+
+async def rfm_parquet(request: web.Request) -> web.StreamResponse:
+    """The RFM scores per contact, in contact order, one row group per slice read."""
+    response = web.StreamResponse(headers={
+        "Content-Type": PARQUET,
+        "Content-Disposition": 'attachment; filename="rfm-scores.parquet"'})
+    chunks = parquet.ParquetChunks(RFM_SCHEMA, _rfm_row)
+    query = select(*_RFM_COLUMNS).order_by(RfmScore.contact_id)
+    size = parquet.ROW_GROUP
+    async with request.app[DATABASE]() as session:
+        result = await session.stream(query.execution_options(yield_per=size))
+        await response.prepare(request)
+        async for rows in result.partitions(size):
+            await response.write(await asyncio.to_thread(chunks.add, rows))
+    await response.write(await asyncio.to_thread(chunks.close))
+    await response.write_eof()
+    return response
+
+
+async def rfm_segments_csv(request: web.Request) -> web.Response:
+    """The last run's segment sizes, one row per segment, as the customers page shows."""
+    run = await summary(request.app[DATABASE])
+    rows = [{"segment": rule.name, "r": _span(rule.r), "f": _span(rule.f),
+             "meaning": rule.meaning, "contacts": run["segments"].get(rule.name, 0),
+             "as_of": run["as_of"] or ""} for rule in SEGMENTS]
+    day = run["as_of"] or dt.datetime.now(dt.UTC).date().isoformat()
+    return csv_response(rows, SEGMENT_COLUMNS, f"rfm-segments-{day}.csv")
+
+
+def _span(scores: tuple[int, int]) -> str:
+    low, high = scores
+    return str(low) if low == high else f"{low}-{high}"
+
+
+_RFM_PARQUET: dict[str, Any] = {
+    "summary": "Every contact's RFM scores and segment as of the last run, as Parquet "
+               "(docs/dashboards.md)",
+    "description": "Columns: " + ", ".join(RFM_SCHEMA.names) + ". Streamed in row groups "
+                   "in contact order; no rows before the first run.",
+    "responses": {"200": {"description": "a Parquet file", "content": {PARQUET: {}}},
+                  "403": ERROR}}
+_SEGMENTS_CSV: dict[str, Any] = {
+    "summary": "The last RFM run's segment sizes with their rules, as CSV "
+               "(docs/dashboards.md)",
+    "responses": {"200": {"description": "one row per segment: "
+                                         + ", ".join(SEGMENT_COLUMNS),
+                          "content": {"text/csv": {}}}, "403": ERROR}}
+
+
+def add_export_routes(app: web.Application) -> None:
+    """The exports, for whoever may read the analytics."""
+    add_route(app, "GET", "/api/v1/analytics/export/rfm.parquet", rfm_parquet,
+              resource="analytics", operation=_RFM_PARQUET)
+    add_route(app, "GET", "/api/v1/analytics/export/rfm-segments.csv", rfm_segments_csv,
+              resource="analytics", operation=_SEGMENTS_CSV)

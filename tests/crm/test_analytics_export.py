@@ -1,0 +1,99 @@
+"""The analytics' exports over the real app, on SQLite and PostgreSQL: the RFM scores as
+Parquet read back with pyarrow equal the database's rows, in several row groups when
+the table is longer than one; the segment sizes as CSV; who may download them."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import random
+from decimal import Decimal
+from typing import Any
+
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+from contactcenter.web import analytics_export_parquet
+from contactcenter.web.analytics_export import RFM_SCHEMA
+from crm_core import rfm
+from crm_core.db import sessions
+from crm_core.models import Contact, Order
+from crm_core.models.rfm import RfmScore
+from tests.crm.api_client import Api
+
+PARQUET = "/api/v1/analytics/export/rfm.parquet"
+SEGMENTS_CSV = "/api/v1/analytics/export/rfm-segments.csv"
+
+
+async def _buyers(api: Api, count: int) -> None:
+    """``count`` contacts with 1 to 6 orders of odd amounts over two years, and one who
+    never bought; then an RFM run over them."""
+    today = dt.datetime.now(dt.UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    rng = random.Random(7)
+    async with sessions(api.engine)() as session, session.begin():
+        people = [Contact(first_name=f"Buyer{n}", last_name="Export") for n in range(count)]
+        session.add_all([*people, Contact(first_name="Never", last_name="Bought")])
+        await session.flush()
+        session.add_all(
+            Order(contact_id=person.id, total=Decimal(rng.randrange(100, 99_999)) / 100,
+                  ordered_at=today - dt.timedelta(days=rng.randrange(0, 730)))
+            for person in people for _ in range(rng.randrange(1, 7)))
+    await rfm.recompute(sessions(api.engine), as_of=today.date(), now=dt.datetime.now(dt.UTC))
+
+
+async def _download(api: Api, path: str, role: str = "manager") -> tuple[int, str, bytes]:
+    async with api.client.get(path, headers={
+            "Authorization": f"Bearer {api.token(role)}"}) as response:
+        return response.status, response.content_type, await response.read()
+
+
+async def _stored(api: Api) -> list[dict[str, Any]]:
+    columns = [getattr(RfmScore, name) for name in RFM_SCHEMA.names]
+    async with sessions(api.engine)() as session:
+        rows = (await session.execute(select(*columns).order_by(RfmScore.contact_id))).all()
+    return [dict(zip(RFM_SCHEMA.names, (*row[:-1], analytics_export_parquet.utc(row[-1])),
+                     strict=True)) for row in rows]
+
+
+async def test_the_rfm_scores_as_parquet_equal_the_database_rows(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    await _buyers(api, 60)
+    monkeypatch.setattr(analytics_export_parquet, "ROW_GROUP", 25)
+    status, kind, body = await _download(api, PARQUET)
+    assert (status, kind) == (200, "application/vnd.apache.parquet")
+    file = pq.ParquetFile(io.BytesIO(body))
+    assert file.metadata.num_row_groups == 3  # 25 + 25 + 10: streamed in slices
+    table = file.read()
+    assert table.schema == RFM_SCHEMA
+    stored = await _stored(api)
+    assert len(stored) == 60  # the contact who never bought has no scores
+    assert table.to_pylist() == stored
+    assert {row["segment"] for row in stored} <= set(rfm.SEGMENT_NAMES)
+
+
+async def test_before_any_run_the_parquet_file_has_the_columns_and_no_rows(api: Api) -> None:
+    status, _kind, body = await _download(api, PARQUET, "marketing")
+    assert status == 200
+    table = pq.read_table(io.BytesIO(body))
+    assert (table.num_rows, table.schema) == (0, RFM_SCHEMA)
+
+
+async def test_the_segment_sizes_as_csv(api: Api) -> None:
+    await _buyers(api, 20)
+    status, kind, body = await _download(api, SEGMENTS_CSV)
+    assert (status, kind) == (200, "text/csv")
+    rows = list(csv.DictReader(io.StringIO(body.decode())))
+    assert [row["segment"] for row in rows] == list(rfm.SEGMENT_NAMES)
+    assert sum(int(row["contacts"]) for row in rows) == 20
+    champions = rows[0]
+    assert (champions["r"], champions["f"]) == ("5", "4-5")
+    assert champions["as_of"] == dt.datetime.now(dt.UTC).date().isoformat()
+
+
+@pytest.mark.parametrize("role", ["agent", "sales"])
+async def test_agents_and_sales_may_not_download(api: Api, role: str) -> None:
+    for path in (PARQUET, SEGMENTS_CSV):
+        assert (await _download(api, path, role))[0] == 403
+    assert (await api.call("GET", PARQUET, None))[0] == 401
