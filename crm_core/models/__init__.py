@@ -44,6 +44,7 @@ from crm_core.models.sales import (
     Quote,
     QuoteLine,
 )
+from crm_core.models.scores import ContactScore, ScoreRunRecord
 from crm_core.models.service import (
     CASE_STATUSES,
     CASE_TYPES,
@@ -59,7 +60,7 @@ __all__ = [
     "LEAD_STATUSES", "OPEN_CASE_STATUSES", "PRIORITIES", "RESPONSE_KINDS", "ROLES", "STAGES",
     "Account", "Activity", "Address", "Article", "AuditEntry", "Base", "Campaign",
     "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",
-    "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer", "Opportunity",
-    "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine", "RfmScore",
-    "Segment", "SlaPolicy", "User",
+    "ContactScore", "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer",
+    "Opportunity", "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine",
+    "RfmScore", "ScoreRunRecord", "Segment", "SlaPolicy", "User",
 ]
