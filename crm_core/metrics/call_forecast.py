@@ -9,7 +9,9 @@ week: weekday x half hour) and splits them into
   not make the shape; and
 * a **level**: the weeks' totals, with a straight line fitted through them by
   least squares, read at the forecast's moment, so that growth or decline is
-  carried forward rather than lagging by half the window.
+  carried forward rather than lagging by half the window. The weeks before the
+  first call are left out, so that a queue younger than the window is not read as
+  one whose calls rose from nothing.
 
 The forecast of a slot is level x profile. Why this and not Holt-Winters with a
 weekly season: with 336 seasonal states updated once a week each, exponential
@@ -62,10 +64,14 @@ def weekly_level(history: np.ndarray, horizon: int, season: int = WEEK,
     """The calls a whole week would have, at each of the next ``horizon`` slots.
 
     The weeks' totals are fitted with a line (x: the middle of each week); with two
-    weeks the line would be all noise, so it is their mean. Never below zero.
+    weeks the line would be all noise, so it is their mean. The weeks before the first
+    call are left out: a queue opened in the window had no calls then, not a decline
+    since. Never below zero.
     """
     totals = _whole_weeks(history, season, weeks).sum(axis=1)
     ahead = len(totals) + (np.arange(horizon) + 0.5) / season  # in weeks from the first
+    opened = int(np.argmax(totals > 0)) if totals.any() else len(totals) - 1
+    totals, ahead = totals[opened:], ahead - opened
     if len(totals) < 3:
         return np.full(horizon, totals.mean())
     middles = np.arange(len(totals)) + 0.5
