@@ -4,7 +4,7 @@ forecast on them: ``python -m crm_core.metrics.forecast_check``.
 The planted history is what a contact center looks like: weekdays busier than the
 weekend, a morning and an afternoon peak, nights near zero, a level that grows (or
 shrinks) by a fixed share a week, and Poisson noise on every half hour's count.
-The tests plant it too (``tests/crm/test_forecast_calls.py``); ``docs/call-history.md``
+The tests plant it too (``tests/unit/test_forecast_calls.py``); ``docs/call-history.md``
 quotes this command's output.
 """
 
