@@ -1,5 +1,7 @@
 """``contactcenter analytics clv``: fit the lifetime-value models on a transactions CSV,
-print them, and write each customer's scores (docs/analytics.md).
+print them, and write each customer's scores (docs/analytics.md). ``contactcenter
+analytics whatif``: run a queue's forecast day on the simulator with a staffing to try
+(docs/simulation.md).
 
 The scores are written to a temporary file beside ``--out`` and moved into place only
 when complete, so that a failed run leaves nothing, not half a file, behind.
@@ -8,12 +10,13 @@ when complete, so that a failed run leaves nothing, not half a file, behind.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import csv
 import os
 import sys
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
 
@@ -24,6 +27,8 @@ from crm_core.csv_cells import escape
 
 if TYPE_CHECKING:  # the models load scipy, which parsing the options does not need
     from contactcenter.analytics.value import Scores
+    from crm_core.metrics.call_staffing import Target
+    from crm_core.metrics.call_whatif import Override
 
 CLV_EPILOG = """\
 the file: a header line naming its columns, one purchase a row; purchases of a
@@ -61,6 +66,106 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                      help="monthly discount rate for the CLV; default 0.01")
     clv.add_argument("--out", type=Path, default=Path("scores.csv"),
                      help="where the scores go; default scores.csv")
+    _add_whatif_arguments(analyses)
+
+
+WHATIF_EPILOG = """\
+the day's calls per half hour are forecast from the queue's weeks before it, with the
+handle time and patience of the same weeks, as the staffing plan has them; the
+agents are the plan's (Erlang A's, or Erlang C's with --base erlang_c) changed by
+each --agents-delta: FROM-TO:+N or FROM-TO:-N (agents more or fewer), FROM-TO:=N
+(exactly N), half hours in UTC, the end excluded, e.g. 12:00-14:00:-2.
+each half hour: offered, answered, abandoned, service level (answered within
+--sl-seconds over offered less short abandons), ASA and occupancy, as mean and
+standard deviation over the replications, beside Erlang A's and C's figures.
+exit status: 0 done, 1 the CRM cannot answer (unknown queue, no history before the
+day), 2 bad options or configuration"""
+
+
+def _add_whatif_arguments(analyses: argparse._SubParsersAction[argparse.ArgumentParser],
+                          ) -> None:
+    whatif = analyses.add_parser(
+        "whatif", help="a queue's forecast day run on the simulator with a staffing to try",
+        epilog=WHATIF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    whatif.add_argument("--config", type=Path, default=Path("config/demo.yaml"))
+    whatif.add_argument("--date", type=date.fromisoformat, required=True,
+                        help="the day (UTC), YYYY-MM-DD")
+    whatif.add_argument("--queue", required=True)
+    whatif.add_argument("--agents-delta", action="append", default=[],
+                        help="FROM-TO:+N, FROM-TO:-N or FROM-TO:=N; repeat for more")
+    whatif.add_argument("--base", choices=("erlang_a", "erlang_c"),
+                        help="whose agents per half hour to start from (default: Erlang "
+                             "A's, Erlang C's when the history has no abandons)")
+    whatif.add_argument("--replications", type=int, default=5)
+    whatif.add_argument("--seed", type=int, default=1)
+    whatif.add_argument("--format", choices=("table", "csv"), default="table")
+    whatif.add_argument("--sl-seconds", type=float, default=20.0)
+    whatif.add_argument("--target", type=float, default=0.8,
+                        help="the plan's service-level target, a share below 1")
+    whatif.add_argument("--short-abandon", type=float, default=5.0)
+    whatif.add_argument("--weeks", type=int, default=8, help="weeks of history, 2 to 26")
+    whatif.add_argument("--patience", type=float,
+                        help="callers' mean patience, s (default: from the history)")
+
+
+def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
+    """The what-if of ``args``; the exit status of its epilog."""
+    from contactcenter.config.files import ConfigError
+    from contactcenter.config.settings import load_settings
+    from crm_core.metrics.call_staffing import Target
+    from crm_core.metrics.call_whatif import WhatIfInput, parse_override
+
+    try:
+        overrides = [parse_override(text) for text in args.agents_delta]
+        if not 1 <= args.replications <= 1000:
+            raise WhatIfInput("--replications", "1 to 1000")
+        if not 2 <= args.weeks <= 26:
+            raise WhatIfInput("--weeks", "2 to 26")
+        if args.patience is not None and not 1 <= args.patience <= 86_400:
+            raise WhatIfInput("--patience", "1 to 86,400 seconds")
+        target = Target(level=args.target, within=args.sl_seconds,
+                        short_abandon=args.short_abandon)
+        settings = load_settings(args.config)
+    except (ValueError, ConfigError) as error:
+        print(f"analytics whatif: {error}", file=sys.stderr)
+        return 2
+    try:
+        table = asyncio.run(_whatif(args, settings.database, target, overrides))
+    except WhatIfInput as error:
+        print(f"analytics whatif: {error}", file=sys.stderr)
+        return 1
+    except ValueError as error:  # more calls than the simulator's cap
+        print(f"analytics whatif: {error}", file=sys.stderr)
+        return 2
+    from contactcenter.telephony.sim.whatif_report import as_csv, as_table
+
+    out.write(as_csv(table) if args.format == "csv" else as_table(table))
+    return 0
+
+
+async def _whatif(args: argparse.Namespace, database: str, target: Target,
+                  overrides: list[Override]) -> list[dict[str, Any]]:
+    """Read the day's inputs from the CRM, then run the day."""
+    from contactcenter.telephony.sim.whatif import Day, run_whatif
+    from contactcenter.telephony.sim.whatif_report import rows
+    from crm_core.db import make_engine, sessions
+    from crm_core.metrics.call_whatif import base_of, day_inputs, planned_agents, staffing
+
+    engine = make_engine(database)
+    try:
+        async with sessions(engine)() as session:
+            inputs = await day_inputs(session, args.date, args.queue,
+                                      today=datetime.now(UTC).date(), target=target,
+                                      weeks=args.weeks, patience=args.patience)
+    finally:
+        await engine.dispose()
+    agents = staffing(planned_agents(inputs.slots, base_of(inputs.slots, args.base)),
+                      overrides)
+    day = Day(calls=tuple(inputs.calls), agents=tuple(agents), aht=inputs.target.aht,
+              patience=inputs.target.patience, sl_seconds=args.sl_seconds,
+              short_abandon=args.short_abandon)
+    result = run_whatif(day, replications=args.replications, seed=args.seed)
+    return rows(result, args.date)
 
 
 def _day(text: str) -> np.datetime64:
@@ -72,7 +177,9 @@ def _day(text: str) -> np.datetime64:
 
 
 def analytics_command(args: argparse.Namespace, out: TextIO) -> int:
-    """Run the analysis ``args`` names; the exit status of the epilog."""
+    """Run the analysis ``args`` names; the exit status of its epilog."""
+    if args.analysis == "whatif":
+        return whatif_command(args, out)
     if not args.horizon > 0 or not args.discount >= 0:
         print("analytics clv: --horizon must be positive and --discount 0 or more",
               file=sys.stderr)

@@ -56,6 +56,7 @@ from contactcenter.web.sessions import (
     open_session,
     revoke_token,
 )
+from contactcenter.web.whatif_routes import add_whatif_routes
 from crm_core.customers import CustomerService
 from crm_core.phones import try_e164
 from crm_core.records import RecordService
@@ -282,6 +283,7 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_crm_routes(app)
         add_insight_routes(app)
         add_analytics_routes(app)
+        add_whatif_routes(app)
     if distributor is not None:
         add_acd_routes(app, distributor)
     if gate is not None:
