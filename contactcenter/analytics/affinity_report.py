@@ -15,6 +15,7 @@ import asyncio
 import datetime as dt
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from contactcenter.analytics.affinity import MIN_PAIR
@@ -48,6 +49,16 @@ async def seeded(folder: Path, *, customers: int, seed: int, today: dt.date) -> 
     return url
 
 
+def _at_least_one(option: str) -> Callable[[str], int]:
+    """An option's whole number of 1 or more: a bad one is a usage error (status 2), said
+    before a company is seeded, not a traceback after."""
+    def parse(text: str) -> int:
+        if not (text.isascii() and text.isdigit()) or int(text) < 1:
+            raise argparse.ArgumentTypeError(f"{option}: a whole number, 1 or more, not {text!r}")
+        return int(text)
+    return parse
+
+
 def _options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m contactcenter.analytics.affinity_report",
                                      description=__doc__.splitlines()[0] if __doc__ else None)
@@ -55,8 +66,8 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--customers", type=int, default=DEFAULT_CUSTOMERS)
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     parser.add_argument("--today", type=dt.date.fromisoformat, default=dt.date(2026, 11, 20))
-    parser.add_argument("--k", type=int, default=3, help="offers per customer")
-    parser.add_argument("--min-pair", type=int, default=MIN_PAIR,
+    parser.add_argument("--k", type=_at_least_one("--k"), default=3, help="offers per customer")
+    parser.add_argument("--min-pair", type=_at_least_one("--min-pair"), default=MIN_PAIR,
                         help="customers a pair needs in common to be a rule")
     return parser.parse_args(argv)
 

@@ -66,12 +66,22 @@ def planted_customers(n: int = 1500, *, seed: int = 0) -> tuple[npt.NDArray[np.f
     """``n`` customers around ``CUSTOMER_GROUPS``' centres (5 % spread) and each one's
     planted group (its index in ``CUSTOMER_GROUPS``)."""
     rng = np.random.default_rng(seed)
-    sizes = [round(n * share) for _, share, _ in CUSTOMER_GROUPS]
+    sizes = _sizes(n, [share for _, share, _ in CUSTOMER_GROUPS])
     truth = np.repeat(np.arange(len(sizes)), sizes).astype(np.intp)
     centres = np.array([centre for _, _, centre in CUSTOMER_GROUPS])[truth]
     values = centres * (1 + 0.05 * rng.standard_normal(centres.shape))
     order = rng.permutation(len(truth))
     return np.maximum(values[order], 0.0), truth[order]
+
+
+def _sizes(n: int, shares: list[float]) -> list[int]:
+    """``n`` split by ``shares`` (largest remainders first, ties to the earlier group), so
+    that the sizes add up to ``n``: each share rounded alone gave 4 of 3, or none of 1."""
+    exact = np.asarray(shares) * n
+    sizes = np.floor(exact).astype(int)
+    short = n - int(sizes.sum())
+    sizes[np.argsort(-(exact - sizes), kind="stable")[:short]] += 1
+    return [int(size) for size in sizes]
 
 
 def planted_band(n: int = 6000, *, seed: int = 0, base: float = 0.1) -> PlantedCampaign:

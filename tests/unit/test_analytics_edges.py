@@ -1,5 +1,6 @@
-"""Edge cases of the lifetime-value and uplift libraries: amounts in a currency of large
-units, a horizon no customer lives to, ties at the cut of uplift at k."""
+"""Edge cases of the analytics library: amounts in a currency of small units, a horizon
+no customer lives to, ties at the cut of uplift at k, the planted data's sizes, the
+affinity report's options."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from contactcenter.analytics import affinity_report
 from contactcenter.analytics.bgnbd import BgNbdParameters
 from contactcenter.analytics.gamma_gamma import fit_gamma_gamma
+from contactcenter.analytics.planted import planted_customers
 from contactcenter.analytics.qini import uplift_at_k
 from contactcenter.analytics.value import lifetime_value
 from contactcenter.cli import main
@@ -108,3 +111,21 @@ def test_the_command_refuses_an_infinite_horizon_as_a_bad_option(
     status = main(["analytics", "clv", "--transactions", str(cdnow_csv), "--date-format",
                    "%Y%m%d", "--horizon", "inf", "--out", str(tmp_path / "scores.csv")])
     assert status == 2
+
+
+@pytest.mark.parametrize("customers", [1, 3, 7, 1499])
+def test_planted_customers_are_as_many_as_asked(customers: int) -> None:
+    """Each group's size was its share rounded on its own: 3 asked gave 4, 1 gave none."""
+    values, truth = planted_customers(customers, seed=1)
+    assert len(values) == len(truth) == customers
+
+
+@pytest.mark.parametrize("option", ["--k", "--min-pair"])
+def test_the_affinity_report_refuses_a_count_below_one_as_a_bad_option(
+        option: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """--k 0 seeded a whole company and then ended in a ValueError's traceback."""
+    with pytest.raises(SystemExit) as stopped:
+        affinity_report.main(["--database", f"sqlite+aiosqlite:///{tmp_path / 'crm.db'}",
+                              option, "0"])
+    assert stopped.value.code == 2
+    assert f"{option}: a whole number, 1 or more" in capsys.readouterr().err
