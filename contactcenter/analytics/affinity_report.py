@@ -18,6 +18,8 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from contactcenter.analytics.affinity import MIN_PAIR
 from contactcenter.analytics.affinity_crm import read_incidence
 from contactcenter.analytics.affinity_eval import Evaluation, evaluate
@@ -87,6 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         result = asyncio.run(_run(options))
     except AnalyticsError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except SQLAlchemyError as exc:  # not a CRM's database, or not reachable
+        print(f"error: the CRM database cannot be read: {exc.args[0] if exc.args else exc}",
+              file=sys.stderr)
         return 1
     print("\n".join(result.lines()))
     return 0

@@ -129,3 +129,12 @@ def test_the_affinity_report_refuses_a_count_below_one_as_a_bad_option(
                               option, "0"])
     assert stopped.value.code == 2
     assert f"{option}: a whole number, 1 or more" in capsys.readouterr().err
+
+
+def test_the_affinity_report_on_a_database_that_is_no_crm_says_so(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A database without the CRM's tables was an OperationalError's traceback."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'other.db'}"
+    assert affinity_report.main(["--database", url]) == 1
+    said = capsys.readouterr().err
+    assert said.startswith("error: the CRM database cannot be read: ") and "order_lines" in said
