@@ -156,7 +156,7 @@ def _answer(body: WhatIfBody, inputs: DayInputs, result: WhatIf) -> dict[str, An
                       "erlang_a_agents": plan.erlang_a_agents,
                       "erlang_c_agents": plan.erlang_c_agents, **outcome.as_dict()})
     found = inputs.found
-    return _clean({
+    answer: dict[str, Any] = _clean({
         "queue": inputs.queue, "date": body.date.isoformat(),
         "history_from": inputs.history.start.isoformat(),
         "history_to": inputs.history.end.isoformat(),
@@ -170,6 +170,7 @@ def _answer(body: WhatIfBody, inputs: DayInputs, result: WhatIf) -> dict[str, An
         "overrides": body.overrides, "replications": result.replications,
         "seed": result.seed, "simulated_calls": result.simulated_calls,
         "slots": slots, "day": result.day.as_dict()})
+    return answer
 
 
 _SPREAD = {"type": "object", "properties": {"mean": {"type": ["number", "null"]},
