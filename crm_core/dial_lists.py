@@ -1,7 +1,7 @@
 """A dialer campaign's list from the CRM: a saved segment, the campaign's members, or leads.
 
 Theory of operation: each source is one select of the people (a segment's compiled
-query, ``campaign_members``, ``leads`` of a status) joined to what dialing needs: the
+query, ``campaign_members`` without its control arm, ``leads`` of a status) joined to what dialing needs: the
 contact's phones, the consent and do-not-call flags, the time zone. Each person becomes
 one ``DialRecord`` with the record id the call journal carries back (``contact:<id>``,
 ``lead:<id>``), so that the CRM puts each attempt on the right timeline
@@ -30,9 +30,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import Select, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core.holdout import CONTROL
 from crm_core.models import (
     LEAD_STATUSES,
     CampaignMember,
@@ -92,12 +93,24 @@ async def segment_list(session: AsyncSession, segment: str, *, today: dt.date,
                                       .where(Segment.name == segment))
     if definition is None:
         raise LookupError(f"no segment {segment!r}")
-    return await _contact_list(session, contact_ids(definition, today), campaign_id)
+    ids = contact_ids(definition, today)
+    if campaign_id is not None:  # the campaign's control arm is not called by any route
+        ids = ids.where(Contact.id.not_in(_control(campaign_id)))
+    return await _contact_list(session, ids, campaign_id)
+
+
+def _control(campaign_id: int) -> Select[int]:
+    """The contacts held out of the campaign (its control arm)."""
+    return select(CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign_id,
+                                                   CampaignMember.arm == CONTROL)
 
 
 async def members_list(session: AsyncSession, campaign_id: int) -> DialList:
-    """The contacts on the campaign's list (``campaign_members``)."""
-    members = select(CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign_id)
+    """The contacts on the campaign's list (``campaign_members``) in its treated arm: the
+    control arm is held out so that the campaign's effect can be measured, and is never
+    called (``crm_core.holdout``)."""
+    members = select(CampaignMember.contact_id).where(CampaignMember.campaign_id == campaign_id,
+                                                      CampaignMember.arm != CONTROL)
     return await _contact_list(session, members, campaign_id)
 
 
@@ -112,6 +125,9 @@ async def leads_list(session: AsyncSession, status: str, *,
                     Contact.time_zone)
              .outerjoin(Contact, Contact.id == Lead.contact_id)
              .where(Lead.status == status).order_by(Lead.score.desc(), Lead.id))
+    if campaign_id is not None:
+        query = query.where(or_(Lead.contact_id.is_(None),
+                                Lead.contact_id.not_in(_control(campaign_id))))
     result = DialList()
     found = []
     for row in await session.execute(query):

@@ -51,7 +51,7 @@ def _score_range(name: str, value: object,
 
 def checks(refuse: Callable[[str], Exception]) -> dict[str, Callable[[str, object],
                                                                      dict[str, Any]]]:
-    """The field checks for ``segments.RFM_FIELDS``; ``refuse`` makes its error."""
+    """The RFM fields' checks, merged into ``segments.FIELDS``; ``refuse`` makes the error."""
     def segments(name: str, value: object) -> dict[str, Any]:
         return _segments(name, value, refuse)
 

@@ -7,7 +7,8 @@ addresses, tags and orders), so the database does all the filtering and no
 contact is ever loaded to be judged in Python. ``count``, ``preview`` and
 ``materialise`` run that one select; ``materialise`` copies it into a campaign's
 list with ``INSERT ... SELECT``, skipping contacts already on it, so that running
-it again adds only those who have since come to match.
+it again adds only those who have since come to match; with a ``holdout`` share it
+puts that share of the new members in the control arm (``crm_core.holdout``).
 
 The fields, all optional, all of them must hold (AND):
 
@@ -26,7 +27,8 @@ The fields, all optional, all of them must hold (AND):
 - ``consent_marketing``: true or false; ``exclude_do_not_call``: true leaves out
   contacts who asked not to be called.
 - ``rfm_segment`` (names, or ``none``), ``rfm_r``, ``rfm_f``, ``rfm_m`` (``[min, max]``
-  scores 1-5): the last RFM run's stored scores (``crm_core.rfm_filters``, docs/rfm.md).
+  scores 1-5): the last RFM run's stored scores (``crm_core.rfm_filters``, docs/rfm.md),
+  fields like any other: they combine with the rest, and their errors name them.
 
 Orders that were cancelled never count.
 """
@@ -56,6 +58,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core import rfm_filters
+from crm_core.holdout import add_members, check_holdout
 from crm_core.models import (
     Address,
     Campaign,
@@ -204,9 +207,9 @@ FIELDS: dict[str, Callable[[str, object], dict[str, Any]]] = {
     "min_orders": _count, "min_spent": _money, "ordered_since": _date,
     "no_order_for_days": _days,
     "consent_marketing": _flag, "exclude_do_not_call": _flag,
+    # the last RFM run's stored scores, checked and compiled in ``rfm_filters``
+    **rfm_filters.checks(InvalidSegment),
 }
-#: the fields on the last RFM run's stored scores, kept with their SQL in ``rfm_filters``
-RFM_FIELDS = rfm_filters.checks(InvalidSegment)
 
 
 def validate(definition: object) -> Criteria:
@@ -215,10 +218,9 @@ def validate(definition: object) -> Criteria:
         raise InvalidSegment(f"definition: expected an object, got {definition!r}")
     fields: dict[str, Any] = {}
     for name, value in definition.items():
-        check = FIELDS.get(name) or RFM_FIELDS.get(name)
+        check = FIELDS.get(name)
         if check is None:
-            raise InvalidSegment(f"{name}: not a segment field "
-                                 f"(fields: {', '.join([*FIELDS, *RFM_FIELDS])})")
+            raise InvalidSegment(f"{name}: not a segment field (fields: {', '.join(FIELDS)})")
         fields.update(check(name, value))
     return Criteria(**fields)
 
@@ -367,12 +369,16 @@ async def create_segment(sessions: async_sessionmaker[AsyncSession], name: str,
 
 
 async def materialise(sessions: async_sessionmaker[AsyncSession], segment_id: int,
-                      campaign_id: int, *, now: dt.datetime) -> int:
+                      campaign_id: int, *, now: dt.datetime, holdout: float = 0.0,
+                      seed: int = 0) -> int:
     """Put the segment's contacts on the campaign's list; return how many were added.
 
     ``now`` stamps the new members, and its date is the ``today`` of ages. Contacts
     already on the list are skipped, and ON CONFLICT covers two runs racing each other.
+    ``holdout`` (0 to 0.5): the share of the new members put in the control arm, drawn
+    from ``seed`` and each contact's id (``crm_core.holdout``); they are never dialed.
     """
+    share = holdout_share(holdout)
     async with sessions() as session, session.begin():
         segment = await session.get(Segment, segment_id)
         if segment is None:
@@ -381,11 +387,24 @@ async def materialise(sessions: async_sessionmaker[AsyncSession], segment_id: in
             raise LookupError(f"no campaign {campaign_id}")
         listed = exists().where(CampaignMember.campaign_id == campaign_id,
                                 CampaignMember.contact_id == Contact.id)
+        wanted = (*conditions(validate(segment.definition), now.date()), ~listed)
+        if share > 0:  # the arms are drawn per contact: the ids are read, then written
+            ids = list(await session.scalars(select(Contact.id).where(*wanted)
+                                             .order_by(Contact.id)))
+            return await add_members(session, campaign_id, ids, now=now, holdout=share,
+                                     seed=seed)
         source = select(literal(campaign_id, Integer), Contact.id,
-                        literal(now.astimezone(dt.UTC), DateTime(timezone=True))).where(
-            *conditions(validate(segment.definition), now.date()), ~listed)
+                        literal(now.astimezone(dt.UTC), DateTime(timezone=True))).where(*wanted)
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         statement = dialect.insert(CampaignMember).from_select(
             ["campaign_id", "contact_id", "added_at"], source).on_conflict_do_nothing()
         result = cast(CursorResult[Any], await session.execute(statement))
         return result.rowcount
+
+
+def holdout_share(value: object) -> float:
+    """A holdout share from 0 to 0.5; InvalidSegment naming ``holdout`` otherwise."""
+    try:
+        return check_holdout(value)
+    except ValueError as exc:
+        raise InvalidSegment(str(exc)) from None

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from crm_core import segments
+from crm_core import rfm, segments
 from crm_core.db import sessions
 from crm_core.models import (
     Address,
@@ -22,6 +22,7 @@ from crm_core.models import (
     OrderLine,
     Product,
 )
+from crm_core.rfm_read import contact_rfm
 
 TODAY = dt.date(2026, 11, 20)
 NOW = dt.datetime(2026, 11, 20, 9, 0, tzinfo=dt.UTC)
@@ -138,14 +139,29 @@ async def test_each_definition_selects_whom_it_should(
 
 
 async def test_every_field_at_once(maker: async_sessionmaker[AsyncSession]) -> None:
+    await rfm.recompute(maker, as_of=TODAY, now=NOW)
+    ann = await contact_rfm_of(maker, "Ann")
     definition = {"age": [30, 40], "country": ["FR"], "city": ["Paris"], "gender": "female",
                   "tags": {"any": ["outdoor"]}, "bought_category": ["camping"],
                   "bought_product": ["TENT-1"], "min_orders": 2, "min_spent": 100,
                   "ordered_since": "2025-01-01", "consent_marketing": True,
                   "exclude_do_not_call": True, "region": ["ile-de-france"],
-                  "no_order_for_days": 180}
+                  "no_order_for_days": 180,
+                  # the RFM fields are fields like the others, combined with them
+                  "rfm_segment": [ann["segment"]], "rfm_r": [ann["r"], ann["r"]],
+                  "rfm_f": [ann["f"], None], "rfm_m": [None, ann["m"]]}
     assert set(segments.FIELDS) == set(definition)
     assert await _names(maker, definition) == {"Ann"}
+
+
+async def contact_rfm_of(maker: async_sessionmaker[AsyncSession], name: str) -> dict[str, Any]:
+    """The named contact's stored RFM scores."""
+    async with maker() as session:
+        contact = await session.scalar(select(Contact.id).where(Contact.first_name == name))
+        assert contact is not None
+        scores = await contact_rfm(session, contact)
+    assert scores is not None
+    return scores
 
 
 async def test_a_preview_is_the_first_members_by_id(
@@ -170,6 +186,8 @@ async def test_a_preview_is_the_first_members_by_id(
     ({"city": []}, "city: expected a non-empty list"),
     ({"gender": ["female", ""]}, "gender: every item must be non-empty"),
     (["age"], "definition: expected an object"),
+    ({"rfm_r": [0, 3]}, "rfm_r: scores are whole numbers from 1 to 5"),
+    ({"rfm_segment": ["stars"]}, "rfm_segment: 'stars' is not an RFM segment"),
 ])
 def test_a_bad_definition_is_refused_naming_the_field(definition: object,
                                                       message: str) -> None:
