@@ -82,3 +82,15 @@ async def test_orders_only_today_count_up_to_the_last_microsecond_of_the_day(
     assert mine is not None and gone is not None
     assert (mine["recency_days"], mine["frequency"], mine["monetary"]) == (0, 2, "20.00")
     assert (gone["segment"], gone["frequency"]) == (rfm.NONE, 0)
+
+
+@pytest.mark.xfail(strict=True, reason="crm_core/rfm.py ranks ties at their group's lowest "
+                   "rank (docs/rfm.md: 'if everyone ties, everyone scores 1'), so a CRM "
+                   "whose only customer ordered today names them lost")
+async def test_the_only_customer_who_ordered_today_is_not_lost(engine: AsyncEngine) -> None:
+    maker = sessions(engine)
+    only = await _contact(maker, (NOW - dt.timedelta(hours=1), "placed"))
+    await rfm.recompute(maker, as_of=NOW.date(), now=NOW)
+    async with maker() as session:
+        scores = await contact_rfm(session, only)
+    assert scores is not None and scores["segment"] != "lost"
