@@ -69,11 +69,17 @@ class SlotPlan:
 def erlang_a_agents(traffic: float, target: Target) -> int:
     """The fewest agents whose Erlang A service level reaches the target.
 
-    Agents answer at most N / A of the calls, so fewer than ``level x A`` agents can
-    never reach ``level``: the search starts there and adds one agent at a time.
+    Agents answer at most N / A of the calls, and the service level leaves out the
+    callers who hang up within ``short_abandon``, at most a share 1 - exp(-short_abandon
+    / patience) of them (all of them waiting). So the level is at most N / A over
+    exp(-short_abandon / patience), and fewer than ``level x A x exp(-short_abandon /
+    patience)`` agents can never reach it: the search starts there and adds one agent at
+    a time. (Starting at ``level x A`` overshot: with callers who give up within
+    seconds, far fewer agents reach the level among those who stay.)
     """
     assert target.patience is not None
-    agents = max(1, math.floor(target.level * traffic))
+    kept = math.exp(-target.short_abandon / target.patience)
+    agents = max(1, math.floor(target.level * traffic * kept))
     while agents <= MAX_AGENTS:
         model = erlang.erlang_a(traffic, agents, target.aht, target.patience)
         if model.service_level_excluding(target.within, target.short_abandon) >= target.level:

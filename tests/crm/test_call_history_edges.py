@@ -1,5 +1,6 @@
 """Edge cases of the call forecast and staffing: a queue younger than the weeks of
-history read, on SQLite and PostgreSQL through the staffing route."""
+history read (on SQLite and PostgreSQL through the staffing route), callers who hang up
+at once."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import datetime as dt
 import numpy as np
 import pytest
 
+from contactcenter.acd import erlang
 from crm_core.metrics.call_forecast import WEEK, profile_forecast, weekly_level
+from crm_core.metrics.call_staffing import Target, plan_slot
 from tests.crm.api_client import Api
 from tests.crm.call_history_support import call, plant
 
@@ -53,3 +56,24 @@ async def test_a_queue_younger_than_the_history_read_is_staffed_for_its_calls(
         "GET", "/api/v1/analytics/staffing?queue=sales&day=2026-11-23&weeks=8", "supervisor")
     assert status == 200, body
     assert body["slots"][20]["calls"] == pytest.approx(22.0)  # the same 22 each Monday
+
+
+@pytest.mark.parametrize("patience, short_abandon", [(2.0, 5.0), (3.0, 5.0), (60.0, 5.0),
+                                                     (1.0, 0.0)])
+def test_erlang_a_asks_for_the_fewest_agents_even_when_most_hang_up_at_once(
+        patience: float, short_abandon: float) -> None:
+    """The search began at target x traffic agents, taking for granted that fewer answer
+    too few; but the callers who hang up within ``short_abandon`` are left out of the
+    service level, so with impatient callers far fewer reach it: 500 calls of 180 s in
+    half an hour at a 2 s patience reach 80 % with 11 agents, where it asked for 40."""
+    target = Target(level=0.8, within=20.0, aht=180.0, patience=patience,
+                    short_abandon=short_abandon)
+    agents = plan_slot(500.0, target).erlang_a_agents
+    assert agents is not None
+
+    def level(n: int) -> float:
+        return erlang.erlang_a(50.0, n, 180.0, patience).service_level_excluding(
+            20.0, short_abandon)
+
+    assert level(agents) >= 0.8
+    assert agents == 1 or level(agents - 1) < 0.8
