@@ -82,9 +82,12 @@ lint: venv
 	$(BIN)/mypy --strict contactcenter/dialer
 	$(BIN)/mypy --strict contactcenter/analytics
 
-# docs/screenshots/: the desktop, the board and the wallboard on the demo with live calls
+# docs/screenshots/: the desktop, the board and the wallboard on the demo with live calls;
+# the analytics pages on the demo's seeded company (their browser test takes the pictures)
 screenshots: system-deps venv asterisk dashboards
 	$(BIN)/python -m tests.browser.screenshots
+	CC_SCREENSHOTS=docs/screenshots $(BIN)/python -m pytest -q -p no:cacheprovider \
+		tests/browser/test_analytics_pages.py -k screenshots
 
 bench: venv
 	$(BIN)/python bench/bench_ivr_core.py

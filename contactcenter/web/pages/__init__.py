@@ -8,7 +8,8 @@ CSRF token on every change) and listens to ``/api/v1/events``; every text taken
 from data is put in the page with ``textContent``. The signed-in pages are routes
 of the API's own table (``add_route``), so the guard checks them against the
 permission table like any route: ``desktop`` for the agent desktop, ``boards``
-for the board and the wallboard, ``dialer`` for the campaigns. The pages anyone may
+for the board and the wallboard, ``dialer`` for the campaigns, ``call_history``
+and ``analytics`` for the managers' analytics pages. The pages anyone may
 open (sign-in, help, the static files) are listed apart in the guard's
 ``OPEN_ROUTES``, because the API's table holds only the API's public routes;
 their entries go into the API document too, so that the document still describes
@@ -26,7 +27,7 @@ from aiohttp import web
 
 from contactcenter.web.keys import OPENAPI
 from contactcenter.web.openapi import completed
-from contactcenter.web.pages import campaigns, crm, selfservice, views
+from contactcenter.web.pages import analytics, campaigns, crm, selfservice, views
 from contactcenter.web.pages.render import ASSET_NAME, CONTENT_TYPES, asset, fill, page
 from contactcenter.web.routing import Handler, add_route
 from contactcenter.web.security import OPEN_ROUTES
@@ -38,6 +39,10 @@ SIGNED_IN: tuple[tuple[str, Handler, str, str], ...] = (
     ("/wallboard", views.wallboard_page, "boards", "The wallboard for a big screen (HTML page)"),
     ("/campaigns", campaigns.campaigns_page, "dialer",
      "The outbound campaigns' boards, started, paused, resumed and stopped (HTML page)"),
+    ("/analytics", analytics.calls_page, "call_history",
+     "The contact center's history, forecast and staffing, charted (HTML page)"),
+    ("/analytics/customers", analytics.customers_page, "analytics",
+     "The customers' RFM segments, lifetime value and churn, charted (HTML page)"),
 )
 
 

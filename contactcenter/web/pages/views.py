@@ -34,9 +34,10 @@ from contactcenter.web.sessions import COOKIE
 
 #: the page each role lands on after signing in
 HOME = {"agent": "/agent", "supervisor": "/supervisor", "admin": "/supervisor",
-        "sales": "/crm/contacts", "marketing": "/campaigns"}
+        "sales": "/crm/contacts", "marketing": "/campaigns", "manager": "/analytics"}
 #: the pages a ``next`` parameter may send the browser back to (never another site)
-PAGES = ("/agent", "/supervisor", "/wallboard", "/campaigns", "/help")
+PAGES = ("/agent", "/supervisor", "/wallboard", "/campaigns", "/help", "/analytics",
+         "/analytics/customers")
 #: and the CRM pages (``crm``), which name a record
 CRM_PAGE = re.compile(r"/crm/(?:contacts|contacts/\d{1,10}|accounts/\d{1,10})")
 
@@ -64,7 +65,9 @@ def nav(request: web.Request, current: str) -> Markup:
     principal = request[PRINCIPAL]
     links = [("/agent", "Desktop", "desktop"), ("/supervisor", "Board", "boards"),
              ("/wallboard", "Wallboard", "boards"), ("/campaigns", "Campaigns", "dialer"),
-             ("/crm/contacts", "Contacts", "crm_pages")]
+             ("/crm/contacts", "Contacts", "crm_pages"),
+             ("/analytics", "Analytics", "call_history"),
+             ("/analytics/customers", "Customers", "analytics")]
     items = [tag("a", label, href=path, aria_current="page" if path == current else None)
              for path, label, resource in links if allowed(principal.role, resource, "read")]
     items.append(tag("a", "Help centre", href="/help"))

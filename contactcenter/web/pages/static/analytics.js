@@ -1,0 +1,133 @@
+// /analytics: the contact center's history by interval and queue (or agent), and one day's
+// forecast and staffing, each drawn as charts and a table from the same JSON rows; the
+// "Download CSV" links ask the same routes with format=csv.
+import { chartData } from "./charts.js";
+import { api, connectEvents, pageData, reason, wireSignOut } from "./common.js";
+import { chartBox, figureChart, fillTable, say } from "./analytics_charts.js";
+
+const data = pageData();
+const label = (key) => (data.figures[key] || data.staffing_figures[key] || { label: key }).label;
+
+function historyQuery(format) {
+  const form = new FormData(document.getElementById("history-form"));
+  const query = new URLSearchParams();
+  for (const name of ["from", "to", "interval", "by", "queue"]) {
+    const value = form.get(name);
+    if (value) query.set(name, value);
+  }
+  if (format) query.set("format", format);
+  return query;
+}
+
+// one dataset per queue (or agent), aligned on every bucket of the answer
+function series(rows, figure) {
+  const labels = [...new Set(rows.map((row) => row.start))].sort();
+  const keys = [...new Set(rows.map((row) => row.key))].sort();
+  const at = new Map(rows.map((row) => [`${row.key}|${row.start}`, row[figure]]));
+  return {
+    labels,
+    series: keys.map((key) => ({ label: key, data: labels.map((start) => {
+      const value = at.get(`${key}|${start}`);
+      return value === undefined ? null : value;
+    }) })),
+  };
+}
+
+function drawHistory(rows) {
+  const grid = document.getElementById("history-charts");
+  grid.replaceChildren();
+  for (const [figure, kind, unit] of data.charts) {
+    const { box, canvas } = chartBox(`chart-${figure}`, label(figure));
+    grid.append(box);
+    figureChart(canvas, { title: label(figure), kind, unit, ...series(rows, figure) });
+  }
+  const columns = [["key", data.by === "agent" ? "Agent" : "Queue"], ["start", "From (UTC)"],
+    ...Object.keys(data.figures).map((key) => [key, label(key)])];
+  fillTable(document.getElementById("history-table"), columns, rows);
+}
+
+async function loadHistory() {
+  const query = historyQuery();
+  data.by = query.get("by") || "queue";
+  say("history-status", "Reading the call history…", "loading");
+  document.getElementById("history-csv").href = `/api/v1/analytics/calls?${historyQuery("csv")}`;
+  const result = await api("GET", `/api/v1/analytics/calls?${query}`);
+  if (!result.ok) {
+    say("history-status", `Not shown: ${reason(result)}`, "error");
+    return;
+  }
+  const rows = result.body.rows;
+  drawHistory(rows);
+  say("history-status", rows.length ? `${rows.length} rows, ${result.body.interval} by `
+    + `${result.body.by}, from ${result.body.from.slice(0, 10)} to `
+    + `${result.body.to.slice(0, 10)} (UTC)` : "No calls in this period.", "shown");
+  document.body.dataset.history = query.toString();
+}
+
+function staffingQuery(format) {
+  const form = new FormData(document.getElementById("staffing-form"));
+  const query = new URLSearchParams();
+  for (const name of ["day", "queue", "target", "within"]) {
+    const value = form.get(name);
+    if (value) query.set(name, value);
+  }
+  if (format) query.set("format", format);
+  return query;
+}
+
+function drawStaffing(slots) {
+  const canvas = document.getElementById("staffing-chart");
+  const chart = figureChart(canvas, {
+    title: "Calls forecast and agents needed", kind: "bar", unit: "calls, agents",
+    labels: slots.map((slot) => slot.start),
+    series: [
+      { label: label("calls"), data: slots.map((slot) => slot.calls) },
+      { label: label("erlang_c_agents"), data: slots.map((slot) => slot.erlang_c_agents) },
+      { label: label("erlang_a_agents"), data: slots.map((slot) => slot.erlang_a_agents) },
+    ],
+  });
+  // the agents as lines over the forecast's bars
+  chart.data.datasets[1].type = "line";
+  chart.data.datasets[2].type = "line";
+  chart.options.scales.x.stacked = false;
+  chart.options.scales.y.stacked = false;
+  chart.update();
+  const columns = [["start", "From (UTC)"],
+    ...Object.keys(data.staffing_figures).map((key) => [key, label(key)])];
+  fillTable(document.getElementById("staffing-table"), columns, slots);
+}
+
+async function loadStaffing() {
+  const query = staffingQuery();
+  say("staffing-status", "Forecasting…", "loading");
+  document.getElementById("staffing-csv").href = `/api/v1/analytics/staffing?${staffingQuery("csv")}`;
+  const result = await api("GET", `/api/v1/analytics/staffing?${query}`);
+  if (!result.ok) {
+    say("staffing-status", `Not shown: ${reason(result)}`, "error");
+    document.getElementById("staffing-table").tBodies[0].replaceChildren();
+    return;
+  }
+  const body = result.body;
+  drawStaffing(body.slots);
+  const h = body.history;
+  say("staffing-status", `${body.day}: forecast from ${h.offered} calls between `
+    + `${body.history_from.slice(0, 10)} and ${body.history_to.slice(0, 10)}; AHT `
+    + `${h.aht === null ? "unknown" : `${h.aht.toFixed(0)} s`}; target `
+    + `${Math.round(body.target.level * 100)} % within ${body.target.within} s`, "shown");
+}
+
+document.getElementById("history-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadHistory();
+});
+document.getElementById("interval").addEventListener("change", () => loadHistory());
+document.getElementById("staffing-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  loadStaffing();
+});
+// for tests and the curious: what a chart shows, by canvas id
+window.analyticsChart = (id) => chartData(document.getElementById(id));
+wireSignOut();
+connectEvents({ types: ["agent.state"], onEvent: () => {} });
+loadHistory();
+loadStaffing();
