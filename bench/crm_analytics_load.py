@@ -39,7 +39,7 @@ def _status(cancelled: np.ndarray) -> np.ndarray:
     return np.where(cancelled, b"cancelled", b"fulfilled")  # both 9 bytes
 
 
-def _order_copy(history: History, first: int, last: int) -> bytes:
+def order_copy(history: History, first: int, last: int) -> bytes:
     """Orders ``first``..``last - 1`` in COPY's binary format; totals under 10,000."""
     rows = np.zeros(last - first, dtype=ROW)
     rows["fields"] = len(ORDER_COLUMNS)
@@ -92,7 +92,7 @@ async def load_postgresql(dsn: str, history: History) -> None:
         total = len(history.order_contact)
         for first in range(0, total, CHUNK):
             await connection.copy_to_table(
-                "orders", source=io.BytesIO(_order_copy(history, first, min(first + CHUNK, total))),
+                "orders", source=io.BytesIO(order_copy(history, first, min(first + CHUNK, total))),
                 columns=ORDER_COLUMNS, format="binary")
         for definition in indexes:
             await connection.execute(definition)
