@@ -1,11 +1,12 @@
 """A campaign's uplift sample from the CRM, and its best-ranked contacts as a dial list.
 
-What the CRM lacks: a treated and a control arm. ``campaign_members`` lists whom a
-campaign targets, with no column saying who was held out, and a held-out contact never
-gets a ``campaign_responses`` row (nobody contacted them). Until the list has an arm
-(docs/analytics-uplift.md gives the change), the control group is a second campaign
-holding the randomly held-out contacts on its list and never run: ``campaign_sample``
-takes both ids. A contact on both lists is left out (they were not cleanly in either).
+The arms: ``campaign_members.arm`` says who on a campaign's list was treated and who
+was held out at random (``control``, written by ``crm_core.holdout`` when a list is
+made with a holdout share, and never dialed). A held-out contact never gets a
+``campaign_responses`` row (nobody contacted them), so the outcome cannot be a
+response. ``campaign_sample`` reads both arms of one campaign; an older way stays:
+a second campaign holding the held-out contacts on its list and never run
+(``control_campaign_id``), a contact on both lists left out.
 
 The outcome is one both groups can show: a counted order (not cancelled) from the
 campaign's start to ``window_days`` after its end. The features are those of
@@ -14,8 +15,9 @@ but the one row per member.
 
 The other way: ``top_contacts`` picks the best ``fraction`` by predicted uplift, and
 ``add_to_campaign`` puts them on a campaign's list (``campaign_members``, the rows
-``crm_core.segments.materialise`` writes), which ``crm_core.dial_lists.members_list``
-and the dialer's ``members`` list source read; ``contact_selection`` gives them as the
+``crm_core.segments.materialise`` writes, with a holdout share of their own), whose
+treated arm ``crm_core.dial_lists.members_list`` and the dialer's ``members`` list
+source read; ``contact_selection`` gives them as the
 select of contact ids that ``crm_core.segments.contact_ids`` gives for a segment.
 """
 
@@ -24,21 +26,23 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import CursorResult, DateTime, Integer, Select, exists, func, literal, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Select, Subquery, exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contactcenter.analytics.crm_features import FEATURES, features_select, table
+from contactcenter.analytics.crm_features import (
+    FEATURES,
+    ContactFeatures,
+    features_select,
+    table,
+)
 from contactcenter.analytics.shortage import BadInput
 from contactcenter.analytics.uplift import UpliftSample
+from crm_core.holdout import CONTROL, add_members, check_holdout
 from crm_core.models import Campaign, CampaignMember, Contact, Order
-
-#: contact ids per INSERT: both engines cap a statement's parameters at about 32,000
-_CHUNK = 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +52,10 @@ class CampaignSample:
     contact_ids: npt.NDArray[np.int64]
     names: tuple[str, ...]
     sample: UpliftSample
+
+
+class NoControlArm(BadInput):
+    """The campaign's list has no member held out: its effect cannot be measured."""
 
 
 async def _campaign(session: AsyncSession, campaign_id: int, field: str) -> Campaign:
@@ -62,35 +70,53 @@ def _start(day: dt.date) -> dt.datetime:
 
 
 async def campaign_sample(session: AsyncSession, campaign_id: int, *,
-                          control_campaign_id: int, window_days: int = 30) -> CampaignSample:
-    """Treated (members of ``campaign_id``) and control (of ``control_campaign_id``)
-    contacts, their features at the start and whether they ordered in the window."""
+                          control_campaign_id: int | None = None,
+                          window_days: int = 30) -> CampaignSample:
+    """The campaign's treated and control contacts (its list's arms; or, given
+    ``control_campaign_id``, the members of that second, never-run campaign), their
+    features at the start and whether they ordered in the window. BadInput (field
+    ``campaign``) when the campaign has no control arm."""
     if campaign_id == control_campaign_id:
         raise BadInput("control_campaign_id: the control must be another campaign's list",
                        field="control_campaign_id")
     campaign = await _campaign(session, campaign_id, "campaign_id")
-    await _campaign(session, control_campaign_id, "control_campaign_id")
+    if control_campaign_id is not None:
+        await _campaign(session, control_campaign_id, "control_campaign_id")
     starts = _start(campaign.starts_on)
     ends = _start(campaign.ends_on or campaign.starts_on) + dt.timedelta(days=1 + window_days)
+    members = _members(campaign_id, control_campaign_id)
     rows = list(await session.execute(
-        _sample_select(session.get_bind().dialect.name, campaign_id, control_campaign_id,
-                       starts, ends)))
-    sample = UpliftSample(table(rows), np.array([bool(row.treated) for row in rows]),
-                          np.array([bool(row.responded) for row in rows]))
+        _sample_select(session.get_bind().dialect.name, members, starts, ends)))
+    treated = np.array([bool(row.treated) for row in rows], dtype=bool)
+    if control_campaign_id is None and treated.all():
+        raise NoControlArm(f"campaign: campaign {campaign_id} has no control arm (no member "
+                       "held out), so its effect cannot be measured", field="campaign")
+    sample = UpliftSample(table(rows), treated,
+                          np.array([bool(row.responded) for row in rows], dtype=bool))
     return CampaignSample(np.array([row.contact_id for row in rows], dtype=np.int64),
                           FEATURES, sample)
 
 
-def _sample_select(dialect: str, treated_id: int, control_id: int, starts: dt.datetime,
-                   ends: dt.datetime) -> Select[Any]:
-    """One row per contact on exactly one of the two lists: arm, features, outcome."""
-    members = (select(CampaignMember.contact_id,
-                      (CampaignMember.campaign_id == treated_id).label("treated"))
-               .where(CampaignMember.campaign_id.in_((treated_id, control_id)))
-               .subquery("members"))
+def _members(campaign_id: int, control_campaign_id: int | None) -> Subquery:
+    """Per contact, treated or not: the arm on the campaign's list, or which of two lists
+    (a contact on both lists was not cleanly in either, and is left out)."""
+    if control_campaign_id is None:
+        return (select(CampaignMember.contact_id,
+                       (CampaignMember.arm != CONTROL).label("treated"))
+                .where(CampaignMember.campaign_id == campaign_id).subquery("members"))
+    both = (campaign_id, control_campaign_id)
     on_both = (select(CampaignMember.contact_id)
-               .where(CampaignMember.campaign_id.in_((treated_id, control_id)))
+               .where(CampaignMember.campaign_id.in_(both))
                .group_by(CampaignMember.contact_id).having(func.count() > 1))
+    return (select(CampaignMember.contact_id,
+                   (CampaignMember.campaign_id == campaign_id).label("treated"))
+            .where(CampaignMember.campaign_id.in_(both),
+                   CampaignMember.contact_id.not_in(on_both)).subquery("members"))
+
+
+def _sample_select(dialect: str, members: Subquery, starts: dt.datetime,
+                   ends: dt.datetime) -> Select[Any]:
+    """One row per member: arm, features, outcome."""
     features = features_select(starts, dialect).subquery("features")
     ordered = exists().where(Order.contact_id == members.c.contact_id,
                              Order.status != "cancelled", Order.ordered_at >= starts,
@@ -98,7 +124,6 @@ def _sample_select(dialect: str, treated_id: int, control_id: int, starts: dt.da
     return (select(members.c.contact_id, members.c.treated, ordered.label("responded"),
                    *(features.c[name] for name in FEATURES))
             .join(features, features.c.contact_id == members.c.contact_id)
-            .where(members.c.contact_id.not_in(on_both))
             .order_by(members.c.contact_id))
 
 
@@ -123,18 +148,27 @@ def contact_selection(contact_ids: list[int]) -> Select[int]:
 
 
 async def add_to_campaign(session: AsyncSession, campaign_id: int, contact_ids: list[int],
-                          *, now: dt.datetime) -> int:
-    """Put the contacts on the campaign's list (those already on it are skipped); return
-    how many were added. The caller commits."""
+                          *, now: dt.datetime, holdout: float = 0.0, seed: int = 0) -> int:
+    """Put the contacts on the campaign's list (those already on it are skipped), the
+    share ``holdout`` of them in the control arm (``crm_core.holdout``); return how many
+    were added. The caller commits."""
     await _campaign(session, campaign_id, "campaign_id")
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    added = 0
-    for start in range(0, len(contact_ids), _CHUNK):
-        chunk = contact_ids[start:start + _CHUNK]
-        source = select(literal(campaign_id, Integer), Contact.id,
-                        literal(now.astimezone(dt.UTC), DateTime(timezone=True))
-                        ).where(Contact.id.in_(chunk))
-        statement = dialect.insert(CampaignMember).from_select(
-            ["campaign_id", "contact_id", "added_at"], source).on_conflict_do_nothing()
-        added += cast(CursorResult[Any], await session.execute(statement)).rowcount
-    return added
+    try:
+        share = check_holdout(holdout)
+    except ValueError as exc:
+        raise BadInput(str(exc), field="holdout") from None
+    return await add_members(session, campaign_id, contact_ids, now=now, holdout=share,
+                             seed=seed)
+
+
+async def not_contacted(session: AsyncSession, campaign_ids: tuple[int, ...], *,
+                        as_of: dt.datetime) -> ContactFeatures:
+    """The features as of ``as_of`` of the contacts on none of the campaigns' lists, in
+    either arm: those a campaign's uplift model can score for a new list."""
+    listed = select(CampaignMember.contact_id).where(
+        CampaignMember.campaign_id.in_(campaign_ids))
+    query = features_select(as_of, session.get_bind().dialect.name).subquery("features")
+    rows = list(await session.execute(select(query).where(query.c.contact_id.not_in(listed))
+                                      .order_by(query.c.contact_id)))
+    return ContactFeatures(np.array([row.contact_id for row in rows], dtype=np.int64),
+                           FEATURES, table(rows))

@@ -1,10 +1,11 @@
 """The RFM routes: recompute the scores now, the last run's segment sizes and rules, and
 one contact's scores (docs/rfm.md).
 
-Recomputing changes what segments select, so it takes the permission to create
-segments (admins and marketing, who build campaign lists from them); reading the
-sizes takes reading segments; a contact's scores, reading contacts (agents too,
-as on the screen-pop). Every refusal is a 4xx naming the field.
+Recomputing and reading the sizes are the ``analytics`` resource (recomputing is
+``create``: managers, marketing and admins; reading also supervisors); a contact's
+scores, reading contacts (agents too, as on the screen-pop). Every refusal is a 4xx
+naming the field. ``add_rfm_routes`` also adds the analytics' campaign routes
+(``uplift_routes``, ``campaign_list_routes``).
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from typing import Any
 
 from aiohttp import web
 
+from contactcenter.web.campaign_list_routes import add_campaign_list_routes
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import DATABASE
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
+from contactcenter.web.uplift_routes import add_uplift_routes
 from crm_core import rfm
 from crm_core.models import Contact
 from crm_core.rfm_read import contact_rfm, summary
@@ -118,8 +121,11 @@ _OF_CONTACT = {
 
 
 def add_rfm_routes(app: web.Application) -> None:
-    add_route(app, "POST", "/api/v1/rfm/recompute", recompute, resource="segments",
+    add_route(app, "POST", "/api/v1/rfm/recompute", recompute, resource="analytics",
               action="create", operation=_RECOMPUTE)
-    add_route(app, "GET", "/api/v1/rfm", last_run, resource="segments", operation=_LAST_RUN)
+    add_route(app, "GET", "/api/v1/rfm", last_run, resource="analytics", operation=_LAST_RUN)
     add_route(app, "GET", "/api/v1/contacts/{id:\\d+}/rfm", of_contact, resource="contacts",
               operation=_OF_CONTACT)
+    # the analytics' campaign routes, registered with these so that the app needs no change
+    add_uplift_routes(app)
+    add_campaign_list_routes(app)

@@ -14,6 +14,7 @@ the active campaigns only, since its responses are counted to date.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -33,7 +34,15 @@ from sqlalchemy.orm import aliased
 
 from crm_core.metrics.period import Period
 from crm_core.metrics.queries import first_order, live_order, money, ratio, within
-from crm_core.models import ATTEMPT, Campaign, CampaignResponse, Lead, Order, Product
+from crm_core.models import (
+    ATTEMPT,
+    Campaign,
+    CampaignMember,
+    CampaignResponse,
+    Lead,
+    Order,
+    Product,
+)
 
 CampaignFigures = list[dict[str, Any]]
 
@@ -166,7 +175,56 @@ async def new_leads_by_product(session: AsyncSession, period: Period) -> list[di
             for r in rows]
 
 
+#: the normal quantile of a two-sided 95 % interval
+_Z95 = 1.959964
+
+
+def _arm_rates(rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
+    """Per campaign: its name and, per arm, (members, converted)."""
+    found: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        found.setdefault(row.campaign_id, {"campaign": row.name})[row.arm] = (
+            int(row.members), int(row.converted))
+    return found
+
+
+def _lift(campaign_id: int, arms: dict[str, Any]) -> dict[str, Any]:
+    """Treated against control conversion, their difference and its 95 % interval (the
+    normal approximation to the difference of two proportions)."""
+    (n1, y1), (n0, y0) = arms.get("treated", (0, 0)), arms["control"]
+    p1, p0 = ratio(y1, n1), ratio(y0, n0)
+    lift = low = high = None
+    if p1 is not None and p0 is not None:
+        lift = p1 - p0
+        half = _Z95 * (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0) ** 0.5
+        low, high = lift - half, lift + half
+    return {"campaign_id": campaign_id, "campaign": arms["campaign"], "treated": n1,
+            "treated_converted": y1, "treated_conversion": p1, "control": n0,
+            "control_converted": y0, "control_conversion": p0, "lift": lift,
+            "lift_low": low, "lift_high": high}
+
+
+async def lift_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
+    """Per campaign with a control arm (members held out at random and never contacted),
+    the share of each arm's members who placed an order (not cancelled) in the period:
+    treated and control conversion, the lift (treated minus control, the campaign's
+    measured effect) and its 95 % confidence interval (normal approximation); None
+    where an arm has no members."""
+    held_out = select(CampaignMember.campaign_id).where(CampaignMember.arm == "control")
+    converted = exists().where(Order.contact_id == CampaignMember.contact_id, live_order(),
+                               within(Order.ordered_at, period))
+    query = (select(CampaignMember.campaign_id, Campaign.name, CampaignMember.arm,
+                    func.count().label("members"),
+                    func.count(case((converted, 1))).label("converted"))
+             .join(Campaign, Campaign.id == CampaignMember.campaign_id)
+             .where(CampaignMember.campaign_id.in_(held_out))
+             .group_by(CampaignMember.campaign_id, Campaign.name, CampaignMember.arm)
+             .order_by(CampaignMember.campaign_id))
+    rates = _arm_rates((await session.execute(query)).all())
+    return [_lift(campaign_id, arms) for campaign_id, arms in rates.items()]
+
+
 #: this area's metrics, in the order a report shows them
 METRICS = (campaigns, responses_per_campaign, purchases_per_campaign, revenue_per_campaign,
            cost_per_interaction, new_customers_per_campaign, retention_rate,
-           new_leads_by_product)
+           new_leads_by_product, lift_per_campaign)

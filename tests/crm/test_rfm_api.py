@@ -56,11 +56,21 @@ async def test_a_past_day_and_an_empty_body(api: Api) -> None:
 
 
 @pytest.mark.parametrize("role", ["agent", "supervisor", "sales"])
-async def test_only_admins_and_marketing_recompute(api: Api, role: str) -> None:
+async def test_only_admins_managers_and_marketing_recompute(api: Api, role: str) -> None:
     status, _ = await api.call("POST", "/api/v1/rfm/recompute", role)
     assert status == 403
-    status, run = await api.call("POST", "/api/v1/rfm/recompute", "marketing")
-    assert status == 200 and run["customers"] == 0
+    for allowed in ("marketing", "manager"):
+        status, run = await api.call("POST", "/api/v1/rfm/recompute", allowed)
+        assert status == 200 and run["customers"] == 0
+
+
+@pytest.mark.parametrize(("role", "status"), [
+    ("agent", 403), ("sales", 403), ("supervisor", 200), ("manager", 200),
+    ("marketing", 200)])
+async def test_the_segment_sizes_are_for_whoever_reads_analytics(
+        api: Api, role: str, status: int) -> None:
+    found, _ = await api.call("GET", "/api/v1/rfm", role)
+    assert found == status
 
 
 @pytest.mark.parametrize(("body", "field"), [
