@@ -23,6 +23,7 @@ from contactcenter.web.openapi_crm import operations
 from contactcenter.web.resources import RESOURCES, Resource
 from contactcenter.web.rfm_routes import add_rfm_routes
 from contactcenter.web.routing import Handler, add_route
+from contactcenter.web.score_routes import add_score_routes
 from crm_core.audit import jsonable
 from crm_core.listing import BadQuery, parse_query
 from crm_core.records import NotFound, Rejected
@@ -159,3 +160,4 @@ def add_crm_routes(app: web.Application, resources: tuple[Resource, ...] = RESOU
             add_route(app, method, path, handler, resource=name, action=action,
                       operation=docs[(method, path.replace("{id:\\d+}", "{id}"))])
     add_rfm_routes(app)  # RFM scores: recompute, the last run, a contact's
+    add_score_routes(app)  # value and churn scores: recompute, the last run, a contact's
