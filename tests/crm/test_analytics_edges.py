@@ -16,6 +16,7 @@ from crm_core import rfm
 from crm_core.db import sessions
 from crm_core.models import Contact, Order
 from crm_core.rfm_read import contact_rfm, summary
+from tests.crm.api_client import Api
 
 NOW = dt.datetime(2026, 11, 20, 3, 0, tzinfo=dt.UTC)
 
@@ -94,3 +95,11 @@ async def test_the_only_customer_who_ordered_today_is_not_lost(engine: AsyncEngi
     async with maker() as session:
         scores = await contact_rfm(session, only)
     assert scores is not None and scores["segment"] != "lost"
+
+
+@pytest.mark.xfail(strict=True, reason="contactcenter/web/rfm_routes.py checks only the "
+                   "length before date.fromisoformat, which also reads ISO week dates: "
+                   "2026-W01-1 is taken as 2025-12-29")
+async def test_an_as_of_that_is_not_yyyy_mm_dd_is_refused(api: Api) -> None:
+    status, body = await api.call("POST", "/api/v1/rfm/recompute", json={"as_of": "2026-W01-1"})
+    assert (status, body.get("field")) == (422, "as_of"), body
