@@ -130,7 +130,7 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
         print(f"analytics whatif: {error}", file=sys.stderr)
         return 2
     try:
-        table = asyncio.run(_whatif(args, settings.database, target, overrides))
+        table, heading = asyncio.run(_whatif(args, settings.database, target, overrides))
     except WhatIfInput as error:
         print(f"analytics whatif: {error}", file=sys.stderr)
         return 1
@@ -139,13 +139,14 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     from contactcenter.telephony.sim.whatif_report import as_csv, as_table
 
-    out.write(as_csv(table) if args.format == "csv" else as_table(table))
+    out.write(as_csv(table) if args.format == "csv" else heading + as_table(table))
     return 0
 
 
 async def _whatif(args: argparse.Namespace, database: str, target: Target,
-                  overrides: list[Override]) -> list[dict[str, Any]]:
-    """Read the day's inputs from the CRM, then run the day."""
+                  overrides: list[Override]) -> tuple[list[dict[str, Any]], str]:
+    """Read the day's inputs from the CRM, run the day: its rows, and a heading that
+    says what was run."""
     from contactcenter.telephony.sim.whatif import Day, run_whatif
     from contactcenter.telephony.sim.whatif_report import rows
     from crm_core.db import make_engine, sessions
@@ -159,13 +160,20 @@ async def _whatif(args: argparse.Namespace, database: str, target: Target,
                                       weeks=args.weeks, patience=args.patience)
     finally:
         await engine.dispose()
-    agents = staffing(planned_agents(inputs.slots, base_of(inputs.slots, args.base)),
-                      overrides)
+    base = base_of(inputs.slots, args.base)
+    agents = staffing(planned_agents(inputs.slots, base), overrides)
     day = Day(calls=tuple(inputs.calls), agents=tuple(agents), aht=inputs.target.aht,
               patience=inputs.target.patience, sl_seconds=args.sl_seconds,
               short_abandon=args.short_abandon)
     result = run_whatif(day, replications=args.replications, seed=args.seed)
-    return rows(result, args.date)
+    found, period = inputs.found, inputs.history
+    heading = (f"{args.queue} on {args.date}: forecast from {found.offered:,} calls "
+               f"{period.start:%Y-%m-%d} to {period.end:%Y-%m-%d}; AHT {day.aht:.0f} s, "
+               f"patience {'-' if day.patience is None else f'{day.patience:.0f} s'}\n"
+               f"agents: {base}'s plan{''.join(f', {o}' for o in args.agents_delta)}; "
+               f"{result.replications} replications from seed {result.seed}, "
+               f"{result.simulated_calls:,} calls simulated; figures: mean±sd\n")
+    return rows(result, args.date), heading
 
 
 def _day(text: str) -> np.datetime64:

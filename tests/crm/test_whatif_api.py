@@ -126,7 +126,9 @@ async def test_the_command_prints_the_day(api: Api, tmp_path: Path,
     assert len(rows) == 49 and float(rows[20]["calls"]) == pytest.approx(23.0)
     assert await _run(command) == 0
     table = capsys.readouterr().out
-    assert table.splitlines()[1].startswith("10:00-10:30") and "day" in table
+    heading, _columns, ten = table.splitlines()[1:4]
+    assert heading.startswith("agents: erlang_a's plan, 10:00-10:30:-1; 2 replications")
+    assert ten.startswith("10:00-10:30") and table.splitlines()[-1].startswith("day")
     assert await _run(["analytics", "whatif", "--date", DAY, "--queue", "billing"]) == 1
     assert "queue: no calls to queue 'billing'" in capsys.readouterr().err
     assert await _run(command + ["--agents-delta", "noon"]) == 2

@@ -273,5 +273,16 @@ def _day_model(slots: list[Outcome], model: str) -> Prediction | None:
                else sum(s.calls * p.abandon_rate for s, p in kept) / calls)
     busy = sum(s.agents * p.occupancy for s, p in kept if p.occupancy is not None)
     agents = sum(s.agents for s, _ in kept)
-    return Prediction(service_level=level, asa=None,
+    return Prediction(service_level=level, asa=_day_asa(kept),
                       occupancy=busy / agents if agents else None, abandon_rate=abandon)
+
+
+def _day_asa(kept: list[tuple[Outcome, Prediction]]) -> float | None:
+    """The slots' ASA weighted by the calls they answer (Erlang C: by all their calls,
+    since its ASA is over every caller); None if a slot has none (no agents)."""
+    if any(p.asa is None for _, p in kept):
+        return None
+    weights = [s.calls * (1.0 - (p.abandon_rate or 0.0)) for s, p in kept]
+    total = sum(weights)
+    return (sum(w * (p.asa or 0.0) for w, (_, p) in zip(weights, kept, strict=True)) / total
+            if total > 0 else None)
