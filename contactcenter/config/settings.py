@@ -143,6 +143,11 @@ class CrmSettings(_Section):
     """Hours between recomputes of every contact's RFM scores (docs/rfm.md); 0 turns the
     schedule off (``POST /api/v1/rfm/recompute`` still runs one)."""
 
+    scores_interval_hours: float = Field(24.0, ge=0)
+    """Hours between recomputes of every customer's lifetime value and churn scores
+    (docs/analytics-churn.md); 0 turns the schedule off (``POST /api/v1/scores/recompute``
+    still runs one)."""
+
 
 class TwilioSettings(_Section):
     """The Twilio driver (docs/twilio.md): where Twilio reaches the platform, the account,
@@ -295,6 +300,7 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_REDIS_URL": ("redis_url",),
     "CC_DRIVER": ("driver",),
     "CC_CRM_RFM_INTERVAL_HOURS": ("crm", "rfm_interval_hours"),
+    "CC_CRM_SCORES_INTERVAL_HOURS": ("crm", "scores_interval_hours"),
     "CC_SIP_PORT": ("asterisk", "sip_port"),
     "CC_ARI_PORT": ("asterisk", "ari_port"),
     "CC_AMI_PORT": ("asterisk", "ami_port"),

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import numpy as np
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.analytics.churn import auc
@@ -42,6 +42,10 @@ async def load_history(engine: AsyncEngine, history: PlantedHistory,
             {"id": i + 1, "first_name": f"c{i}", "last_name": "Example",
              "created_at": created} for i in range(people)])
         await connection.execute(insert(Order), orders + (extra or []))
+        if connection.dialect.name == "postgresql":  # ids given: move the sequence past them
+            await connection.execute(text(
+                "SELECT setval(pg_get_serial_sequence('contacts', 'id'), max(id)) "
+                "FROM contacts"))
 
 
 async def test_the_summary_in_sql_equals_numpy_summarize(engine: AsyncEngine) -> None:
