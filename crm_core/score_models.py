@@ -1,8 +1,9 @@
 """The models of a scores run, on arrays only (no database): each phase is one function
 ``crm_core.scores`` runs in a thread, since each takes seconds on a large CRM.
 
-- ``clv_phase``: BG/NBD and Gamma-Gamma on today's summary (``value.score``): expected
-  purchases over the horizon, P(alive), discounted lifetime value.
+- ``clv_phase``: BG/NBD and Gamma-Gamma fitted on today's summary (on a random
+  ``FIT_SAMPLE`` of it past that size), then every customer's expected purchases over
+  the horizon, P(alive), and discounted lifetime value (``value.lifetime_value``).
 - ``churn_phase``: the attrition classifier (``churn``) learnt at the cut-off, judged on
   held-out customers beside the BG/NBD's P(alive) fitted at the same cut-off, then applied
   to today's features.
@@ -25,9 +26,10 @@ import numpy.typing as npt
 
 from contactcenter.analytics.bgnbd import fit_bgnbd
 from contactcenter.analytics.churn import AttritionFit, fit_attrition
+from contactcenter.analytics.gamma_gamma import fit_gamma_gamma
 from contactcenter.analytics.summary import Summary
 from contactcenter.analytics.survival import WeibullAft, fit_weibull_aft, kaplan_meier
-from contactcenter.analytics.value import Scores, score
+from contactcenter.analytics.value import Scores, lifetime_value
 from crm_core.score_summary import CrmSummary
 
 Floats = npt.NDArray[np.float64]
@@ -35,17 +37,38 @@ Floats = npt.NDArray[np.float64]
 SUMMARY_FEATURES = ("repeat_days", "t_x", "age_days", "repeat_spend")
 #: the survival model's covariates, from the CRM's features
 SURVIVAL_COVARIATES = ("mean_order", "calls", "cases")
+#: customers the value models are fitted on, at most (``fit_rows``)
+FIT_SAMPLE = 100_000
 #: customers whose median Weibull survival is compared with Kaplan-Meier's
 CHECK_SAMPLE = 20_000
 
 
+def fit_rows(n: int, seed: int) -> npt.NDArray[np.intp]:
+    """The customers the models are fitted on: all of them up to ``FIT_SAMPLE``, else that
+    many drawn at random (the estimates of a random sample are those of the whole, with
+    standard errors already far below the models' own error)."""
+    if n <= FIT_SAMPLE:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(seed).choice(n, FIT_SAMPLE, replace=False))
+
+
 def clv_phase(summary: CrmSummary, *, end: np.datetime64, horizon: float,
-              discount: float) -> Scores:
+              discount: float, seed: int = 0) -> Scores:
     """Both value models fitted and every customer scored (NotEnoughData, FitError)."""
-    whole = Summary(customers=summary.contact_ids, x=summary.x.astype(np.int64),
-                    t_x=summary.t_x, T=summary.T, monetary=summary.monetary, unit="days",
-                    end=end)
-    return score(whole, horizon=horizon, discount=discount)
+    s = summary
+    rows = fit_rows(len(s), seed)
+    purchases = fit_bgnbd(s.x[rows], s.t_x[rows], s.T[rows])
+    spend = fit_gamma_gamma(s.x[rows], s.monetary[rows])
+    whole = Summary(customers=s.contact_ids, x=s.x.astype(np.int64), t_x=s.t_x, T=s.T,
+                    monetary=s.monetary, unit="days", end=end)
+    expected_spend = spend.expected_spend(s.x, s.monetary)
+    return Scores(
+        summary=whole, bgnbd=purchases, gamma_gamma=spend, horizon=horizon,
+        discount=discount, expected_purchases=purchases.expected_purchases(
+            horizon, s.x, s.t_x, s.T), p_alive=purchases.p_alive(s.x, s.t_x, s.T),
+        expected_spend=expected_spend,
+        clv=lifetime_value(purchases, expected_spend, s.x, s.t_x, s.T, horizon=horizon,
+                           unit="days", discount=discount))
 
 
 def attrition_table(features: Floats, x: Floats, t_x: Floats, T: Floats,
@@ -66,7 +89,8 @@ def churn_phase(summary: CrmSummary, cut_features: Floats, today_features: Float
     """Learn at the cut-off, judge on held-out customers, score today's."""
     s, at = summary, summary.at_cut
     x, t_x, T = s.x_cut[at], s.t_x_cut[at], s.T_cut[at]
-    at_cut = fit_bgnbd(x, t_x, T)
+    rows = fit_rows(len(x), seed)
+    at_cut = fit_bgnbd(x[rows], t_x[rows], T[rows])
     table = attrition_table(cut_features, x, t_x, T, s.monetary_cut[at])
     fit = fit_attrition(table, s.churned[at], names=(*names, *SUMMARY_FEATURES),
                         p_alive=at_cut.p_alive(x, t_x, T), seed=seed)

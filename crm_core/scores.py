@@ -142,7 +142,7 @@ async def recompute_scores(engine: AsyncEngine, *, as_of: dt.date | None = None,
     clock.lap("aggregate")
     value = await asyncio.to_thread(score_models.clv_phase, summary,
                                     end=np.datetime64(day, "D"), horizon=horizon_days,
-                                    discount=discount)
+                                    discount=discount, seed=seed)
     clock.lap("fit_clv")
     churn = await asyncio.to_thread(score_models.churn_phase, summary, cut_features,
                                     features, names=FEATURES, seed=seed)
