@@ -56,8 +56,8 @@ def _source(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     fields(body, (*_SOURCES, "holdout", "seed"))
     given = [name for name in _SOURCES if name in body]
     if len(given) != 1:
-        raise BadInput(422, f"{_SOURCES[0]}: give exactly one of {' or '.join(_SOURCES)}",
-                       given[1] if given else _SOURCES[0])
+        field = given[1] if given else _SOURCES[0]
+        raise BadInput(422, f"{field}: give exactly one of {' or '.join(_SOURCES)}", field)
     value = body[given[0]]
     if not isinstance(value, dict):
         raise BadInput(422, f"{given[0]}: expected an object, got {value!r}", given[0])
@@ -77,6 +77,10 @@ async def _from_uplift(request: web.Request, target: int, asked: dict[str, Any],
             raise BadInput(404, f"{prefix}campaign: no campaign with id {source}",
                            f"{prefix}campaign")
     sample = await sample_of(request, source, window, f"{prefix}campaign")
+    try:
+        check_enough(sample)
+    except TooLittleData as exc:
+        raise refused(exc, f"{prefix}campaign") from None
     async with request.app[DATABASE]() as session:
         candidates = await crm_uplift.not_contacted(session, (source, target),
                                                     as_of=dt.datetime.now(dt.UTC))
@@ -84,7 +88,6 @@ async def _from_uplift(request: web.Request, target: int, asked: dict[str, Any],
         return []
 
     def score() -> list[int]:
-        check_enough(sample)
         model = fit_uplift(sample, "two_model", seed=seed)
         return crm_uplift.top_contacts(candidates.contact_ids,
                                        model.predict(candidates.values), fraction=top)

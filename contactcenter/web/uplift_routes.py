@@ -86,10 +86,10 @@ async def campaign_id(request: web.Request) -> int:
     """The path's campaign, which must exist (404 otherwise)."""
     found = int(request.match_info["id"])
     if found > MAX_ID:
-        raise BadInput(404, f"no campaign with id {found}", "id")
+        raise BadInput(404, f"id: no campaign with id {found}", "id")
     async with request.app[DATABASE]() as session:
         if await session.get(Campaign, found) is None:
-            raise BadInput(404, f"no campaign with id {found}", "id")
+            raise BadInput(404, f"id: no campaign with id {found}", "id")
     return found
 
 
