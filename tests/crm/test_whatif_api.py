@@ -101,6 +101,17 @@ async def test_bad_input_names_the_field(api: Api, change: dict[str, object],
     assert (status, body["field"]) == (422, field), body
 
 
+async def test_a_history_without_abandons_runs_erlang_c_s_plan(api: Api) -> None:
+    await plant(api.engine, [row for row in _three_mondays() if row.outcome == "answered"])
+    status, body = await api.call("POST", ROUTE, "admin", json=BODY)
+    assert status == 200, body
+    assert (body["base"], body["patience"], body["slots"][20]["erlang_a"]) == (
+        "erlang_c", None, None)
+    assert body["slots"][20]["simulated"]["abandoned"]["mean"] == 0  # nobody hangs up
+    status, body = await api.call("POST", ROUTE, "admin", json={**BODY, "base": "erlang_a"})
+    assert (status, body["field"]) == (422, "base"), body
+
+
 async def test_agents_are_refused_and_a_token_is_required(api: Api) -> None:
     assert (await api.call("POST", ROUTE, "agent", json=BODY))[0] == 403
     assert (await api.call("POST", ROUTE, None, json=BODY))[0] == 401
