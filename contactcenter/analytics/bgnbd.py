@@ -62,8 +62,47 @@ class BgNbdParameters:
         # series with small upper and large lower parameters that converges fast for
         # any x, where the paper's form is 0 * inf (nan) past x of about 1,000
         z = t / (alpha + T + t)
-        tail = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+        tail = (1 - z) ** (a - 1) * _hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
         return (a + b + x - 1) / (a - 1) * (1 - tail) * self.p_alive(x, t_x, T)
+
+
+#: the series' terms stop once the rest is below this share of the sum
+_SERIES_TOLERANCE = 1e-16
+#: and at the latest after this many terms (z of 0.999 needs about 40,000)
+_SERIES_TERMS = 200_000
+
+
+def _hyp2f1(a: float, b: float, c: Floats, z: Floats) -> Floats:
+    """The Gauss hypergeometric function 2F1(a, b; c; z) for 0 <= z < 1, per customer.
+
+    scipy's ``hyp2f1`` gives nan or inf for a large c (a buyer of a hundred purchases or
+    more) once z passes about 0.9 (a horizon of ten times the customer's age and
+    alpha); there the series is summed directly: with c that large its terms fall fast.
+    """
+    c, z = np.broadcast_arrays(np.asarray(c, dtype=np.float64), np.asarray(z, dtype=np.float64))
+    value = np.array(hyp2f1(a, b, c, z), dtype=np.float64)
+    bad = ~np.isfinite(value)
+    if bad.any():
+        value[bad] = _hyp2f1_series(a, b, c[bad], z[bad])
+    return value
+
+
+def _hyp2f1_series(a: float, b: float, c: Floats, z: Floats) -> Floats:
+    """sum over k of (a)_k (b)_k / ((c)_k k!) z^k. The ratio of one term to the one before
+    falls below z for good once k passes ``settled`` (it crosses z once, from above when
+    c > a + b - 1), after which the rest is at most term z / (1 - z)."""
+    room = c + 1 - a - b
+    settled = np.where(room > 0, (a * b - c) / np.where(room > 0, room, 1.0), np.inf)
+    total, term = np.ones_like(z), np.ones_like(z)
+    going = np.ones(len(z), dtype=bool)
+    for k in range(_SERIES_TERMS):
+        term = np.where(going, term * (a + k) * (b + k) / ((c + k) * (k + 1)) * z, 0.0)
+        total += term
+        going &= ~((k >= settled) & (np.abs(term) * z <= _SERIES_TOLERANCE * (1 - z)
+                                     * np.abs(total)))
+        if not going.any():
+            break
+    return np.where(going, np.nan, total)
 
 
 def log_likelihood(params: npt.ArrayLike, x: ArrayLike, t_x: ArrayLike,

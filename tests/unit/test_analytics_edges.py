@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import math
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -138,3 +139,34 @@ def test_the_affinity_report_on_a_database_that_is_no_crm_says_so(
     assert affinity_report.main(["--database", url]) == 1
     said = capsys.readouterr().err
     assert said.startswith("error: the CRM database cannot be read: ") and "order_lines" in said
+
+
+def _paper_expected_purchases(model: BgNbdParameters, t: float, x: int, t_x: float,
+                              T: float) -> float:
+    """Equation 10 of the paper as printed, its 2F1(r + x, b + x; a + b + x - 1; z) summed
+    term by term in plain floats (all terms positive): the reference."""
+    r, alpha, a, b = model.r, model.alpha, model.a, model.b
+    z = t / (alpha + T + t)
+    series, term, k = 1.0, 1.0, 0
+    while term > 1e-17 * series or k < 10:
+        term *= (r + x + k) * (b + x + k) / ((a + b + x - 1 + k) * (k + 1)) * z
+        series, k = series + term, k + 1
+    head = (a + b + x - 1) / (a - 1) * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * series)
+    return head / (1 + a / (b + x - 1) * ((alpha + T) / (alpha + t_x)) ** (r + x))
+
+
+def test_expected_purchases_of_a_daily_buyer_over_ten_years_are_a_number() -> None:
+    """200 purchase days in 39 weeks, over a horizon past ten times their age: scipy's
+    hyp2f1 answers nan there, and so did the expected purchases and the CLV."""
+    model = BgNbdParameters(r=2.0, alpha=5.0, a=3.0, b=10.0, log_likelihood=0.0,
+                            customers=0, repeat_buyers=0)
+    horizons = (260.0, 520.0, 1040.0, 5217.0)
+    expected = [float(model.expected_purchases(t, 200, 38.0, 39.0)) for t in horizons]
+    assert all(later > earlier for earlier, later in pairwise(expected))
+    # the printed form's series passes the largest float beyond a century
+    for t, value in zip(horizons[:3], expected[:3], strict=True):
+        assert value == pytest.approx(_paper_expected_purchases(model, t, 200, 38.0, 39.0),
+                                      rel=1e-9)
+    value = lifetime_value(model, 30.0, 200, 38.0, 39.0, horizon=520.0, unit="weeks",
+                           discount=0.01)
+    assert np.isfinite(value).all() and float(value) > 30.0 * expected[0] / 2
