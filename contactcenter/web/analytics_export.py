@@ -1,9 +1,10 @@
 """The analytics' exports for BI tools and spreadsheets (docs/dashboards.md).
 
 ``GET /api/v1/analytics/export/rfm.parquet``: every contact's RFM figures, scores and
-segment as of the last run, as one Parquet file, streamed from the database in row
-groups (``analytics_export_parquet``) so that a million contacts never sit in memory
-at once. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
+segment as of the last run; ``GET /api/v1/analytics/export/scores.parquet``: every
+customer's lifetime value and churn scores (``contact_scores``). Each is one Parquet
+file streamed from the database in row groups (``analytics_export_parquet``) so that
+a million contacts never sit in memory at once. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
 customers page charts, as CSV. Both read the ``analytics`` resource: managers,
 marketing, supervisors and admins; agents are refused.
 """
@@ -24,6 +25,7 @@ from contactcenter.web.analytics_params import csv_response
 from contactcenter.web.keys import DATABASE
 from contactcenter.web.openapi import ERROR
 from contactcenter.web.routing import add_route
+from crm_core.models import ContactScore
 from crm_core.models.rfm import RfmScore
 from crm_core.rfm import SEGMENTS
 from crm_core.rfm_read import summary
@@ -36,22 +38,37 @@ RFM_SCHEMA = pa.schema([
     ("frequency", pa.int32()), ("monetary", pa.decimal128(18, 2)), ("r_score", pa.int8()),
     ("f_score", pa.int8()), ("m_score", pa.int8()), ("segment", pa.string()),
     ("computed_at", pa.timestamp("us", tz="UTC"))])
-_RFM_COLUMNS = [getattr(RfmScore, name) for name in RFM_SCHEMA.names]
+#: the columns of ``contact_scores``: estimates, so floats
+SCORES_SCHEMA = pa.schema([
+    ("contact_id", pa.int64()), ("as_of", pa.date32()), ("expected_purchases", pa.float64()),
+    ("p_alive", pa.float64()), ("clv", pa.float64()), ("churn_probability", pa.float64()),
+    ("median_days_to_churn", pa.float64()), ("computed_at", pa.timestamp("us", tz="UTC"))])
 SEGMENT_COLUMNS = ("segment", "r", "f", "meaning", "contacts", "as_of")
 
 
-def _rfm_row(row: Sequence[Any]) -> tuple[Any, ...]:
+def _last_is_a_time(row: Sequence[Any]) -> tuple[Any, ...]:
     *rest, computed_at = row
     return (*rest, parquet.utc(computed_at))
 
 
 async def rfm_parquet(request: web.Request) -> web.StreamResponse:
     """The RFM scores per contact, in contact order, one row group per slice read."""
+    return await _stream(request, RfmScore, RFM_SCHEMA, "rfm-scores.parquet")
+
+
+async def scores_parquet(request: web.Request) -> web.StreamResponse:
+    """The lifetime value and churn scores per contact, in contact order."""
+    return await _stream(request, ContactScore, SCORES_SCHEMA, "contact-scores.parquet")
+
+
+async def _stream(request: web.Request, model: Any, schema: pa.Schema,
+                  filename: str) -> web.StreamResponse:
+    """``model``'s table as Parquet of ``schema`` (its columns by name, a time last)."""
     response = web.StreamResponse(headers={
-        "Content-Type": PARQUET,
-        "Content-Disposition": 'attachment; filename="rfm-scores.parquet"'})
-    chunks = parquet.ParquetChunks(RFM_SCHEMA, _rfm_row)
-    query = select(*_RFM_COLUMNS).order_by(RfmScore.contact_id)
+        "Content-Type": PARQUET, "Content-Disposition": f'attachment; filename="{filename}"'})
+    chunks = parquet.ParquetChunks(schema, _last_is_a_time)
+    query = select(*(getattr(model, name) for name in schema.names)).order_by(
+        model.contact_id)
     size = parquet.ROW_GROUP
     async with request.app[DATABASE]() as session:
         result = await session.stream(query.execution_options(yield_per=size))
@@ -85,6 +102,13 @@ _RFM_PARQUET: dict[str, Any] = {
                    "in contact order; no rows before the first run.",
     "responses": {"200": {"description": "a Parquet file", "content": {PARQUET: {}}},
                   "403": ERROR}}
+_SCORES_PARQUET: dict[str, Any] = {
+    "summary": "Every customer's lifetime value and churn scores as of the last run, as "
+               "Parquet (docs/dashboards.md)",
+    "description": "Columns: " + ", ".join(SCORES_SCHEMA.names) + ". Streamed in row "
+                   "groups in contact order; no rows before the first run.",
+    "responses": {"200": {"description": "a Parquet file", "content": {PARQUET: {}}},
+                  "403": ERROR}}
 _SEGMENTS_CSV: dict[str, Any] = {
     "summary": "The last RFM run's segment sizes with their rules, as CSV "
                "(docs/dashboards.md)",
@@ -97,5 +121,7 @@ def add_export_routes(app: web.Application) -> None:
     """The exports, for whoever may read the analytics."""
     add_route(app, "GET", "/api/v1/analytics/export/rfm.parquet", rfm_parquet,
               resource="analytics", operation=_RFM_PARQUET)
+    add_route(app, "GET", "/api/v1/analytics/export/scores.parquet", scores_parquet,
+              resource="analytics", operation=_SCORES_PARQUET)
     add_route(app, "GET", "/api/v1/analytics/export/rfm-segments.csv", rfm_segments_csv,
               resource="analytics", operation=_SEGMENTS_CSV)

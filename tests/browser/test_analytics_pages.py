@@ -23,7 +23,8 @@ import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
 from playwright.async_api import Browser, Page, expect
-from sqlalchemy import update
+from sqlalchemy import delete, update
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.events.bus import EventBus
 from contactcenter.events.journal import CallJournal
@@ -31,7 +32,8 @@ from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, Principal, load_secret
 from crm_core import rfm
 from crm_core.db import make_engine, migrate, sessions
-from crm_core.models import User
+from crm_core.models import ScoreRunRecord, User
+from crm_core.scores import recompute_scores
 from crm_core.seed import seed_demo
 from crm_core.users import hash_password, load_users
 from tests.integration.platform import ROOT
@@ -56,9 +58,10 @@ def _bundle() -> None:
 class Site:
     """The app on a loopback port over the seeded CRM, and its API."""
 
-    def __init__(self, client: TestClient, auth: Authenticator) -> None:
+    def __init__(self, client: TestClient, auth: Authenticator, engine: AsyncEngine) -> None:
         self.client = client
         self.auth = auth
+        self.engine = engine
         self.url = str(client.make_url("")).rstrip("/")
 
     async def get(self, path: str) -> Any:
@@ -69,12 +72,14 @@ class Site:
             return await got.json() if got.content_type == "application/json" else await got.read()
 
 
-async def _crm(folder: Path) -> Any:
+async def _crm(folder: Path) -> AsyncEngine:
     engine = make_engine(f"sqlite+aiosqlite:///{folder / 'crm.db'}")
     await migrate(engine)
     crm = sessions(engine)
     await seed_demo(crm, customers=CUSTOMERS)
-    await rfm.recompute(crm, as_of=dt.datetime.now(dt.UTC).date(), now=dt.datetime.now(dt.UTC))
+    today = dt.datetime.now(dt.UTC).date()
+    await rfm.recompute(crm, as_of=today, now=dt.datetime.now(dt.UTC))
+    await recompute_scores(engine, as_of=today)  # lifetime value and churn
     secret = hash_password(PASSWORD)
     async with crm() as session, session.begin():
         await session.execute(update(User).where(User.username.in_((SUPERVISOR, AGENT)))
@@ -97,7 +102,7 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
     client = TestClient(TestServer(app, host="127.0.0.1"))
     await client.start_server()
     try:
-        yield Site(client, auth)
+        yield Site(client, auth, engine)
     finally:
         await client.close()
         journal.close()
@@ -212,14 +217,21 @@ async def test_the_customers_page_charts_the_rfm_segments_and_gives_the_parquet(
     champions = page.locator("#rfm-table tr[data-segment='champions'] td[data-figure='contacts']")
     await expect(champions).to_have_text(str(run["segments"]["champions"]))
     await expect(page.locator("#definitions")).to_contain_text("the number of counted orders")
-    scores = page.locator("#scores-status")
-    await expect(scores).not_to_be_empty()
-    if await scores.get_attribute("data-state") == "empty":
-        await expect(scores).to_contain_text("not computed yet")
     async with page.expect_download() as download_info:
         await page.click("#rfm-parquet")
     table = pq.read_table(await (await download_info.value).path())
     assert table.num_rows == run["customers"] > 0
+
+    scored = (await site.get("/api/v1/scores"))["run"]
+    await _shown(page, "scores-status")
+    await expect(page.locator("#scores-table td[data-figure='customers']")).to_have_text(
+        str(scored["customers"]))
+    drawn = await page.evaluate("() => window.analyticsChart('scores-chart')")
+    assert drawn["datasets"][0]["data"] == [scored["auc"], scored["p_alive_auc"]]
+    async with page.expect_download() as download_info:
+        await page.click("#scores-parquet")
+    table = pq.read_table(await (await download_info.value).path())
+    assert table.num_rows == scored["customers"] > 0
     await page.context.close()
 
 
@@ -255,6 +267,21 @@ async def test_screenshots_of_both_pages(browser: Browser, site: Site,
     await page.screenshot(path=str(out / "analytics-calls.png"), full_page=True)
     await page.goto("/analytics/customers")
     await _shown(page, "rfm-run")
+    await _shown(page, "scores-status")
     await page.screenshot(path=str(out / "analytics-customers.png"), full_page=True)
     assert (out / "analytics-calls.png").stat().st_size > 10_000
+    await page.context.close()
+
+
+async def test_before_any_scores_run_the_page_says_not_computed_yet(
+        browser: Browser, site: Site) -> None:
+    """(Last: it deletes the module's scores run.)"""
+    async with sessions(site.engine)() as session, session.begin():
+        await session.execute(delete(ScoreRunRecord))
+    page = await _signed_in(browser, site, MANAGER, "/analytics/customers")
+    scores = page.locator("#scores-status")
+    await expect(scores).to_have_attribute("data-state", "empty")
+    await expect(scores).to_contain_text("not computed yet")
+    await expect(page.locator("#scores-parquet")).to_be_hidden()
+    await page.context.close()
     await page.context.close()

@@ -1,6 +1,7 @@
-"""The analytics' exports over the real app, on SQLite and PostgreSQL: the RFM scores as
-Parquet read back with pyarrow equal the database's rows, in several row groups when
-the table is longer than one; the segment sizes as CSV; who may download them."""
+"""The analytics' exports over the real app, on SQLite and PostgreSQL: the RFM scores and
+the lifetime value and churn scores as Parquet read back with pyarrow equal the
+database's rows, in several row groups when the table is longer than one; the segment
+sizes as CSV; who may download them."""
 
 from __future__ import annotations
 
@@ -16,14 +17,15 @@ import pytest
 from sqlalchemy import select
 
 from contactcenter.web import analytics_export_parquet
-from contactcenter.web.analytics_export import RFM_SCHEMA
+from contactcenter.web.analytics_export import RFM_SCHEMA, SCORES_SCHEMA
 from crm_core import rfm
 from crm_core.db import sessions
-from crm_core.models import Contact, Order
+from crm_core.models import Contact, ContactScore, Order
 from crm_core.models.rfm import RfmScore
 from tests.crm.api_client import Api
 
 PARQUET = "/api/v1/analytics/export/rfm.parquet"
+SCORES_PARQUET = "/api/v1/analytics/export/scores.parquet"
 SEGMENTS_CSV = "/api/v1/analytics/export/rfm-segments.csv"
 
 
@@ -49,12 +51,27 @@ async def _download(api: Api, path: str, role: str = "manager") -> tuple[int, st
         return response.status, response.content_type, await response.read()
 
 
-async def _stored(api: Api) -> list[dict[str, Any]]:
-    columns = [getattr(RfmScore, name) for name in RFM_SCHEMA.names]
+async def _stored(api: Api, model: Any = RfmScore, schema: Any = RFM_SCHEMA
+                  ) -> list[dict[str, Any]]:
+    columns = [getattr(model, name) for name in schema.names]
     async with sessions(api.engine)() as session:
-        rows = (await session.execute(select(*columns).order_by(RfmScore.contact_id))).all()
-    return [dict(zip(RFM_SCHEMA.names, (*row[:-1], analytics_export_parquet.utc(row[-1])),
+        rows = (await session.execute(select(*columns).order_by(model.contact_id))).all()
+    return [dict(zip(schema.names, (*row[:-1], analytics_export_parquet.utc(row[-1])),
                      strict=True)) for row in rows]
+
+
+async def _scored(api: Api, count: int) -> None:
+    """``count`` customers with lifetime value and churn scores, as a run stores them."""
+    rng = random.Random(11)
+    now = dt.datetime.now(dt.UTC)
+    async with sessions(api.engine)() as session, session.begin():
+        people = [Contact(first_name=f"Scored{n}", last_name="Export") for n in range(count)]
+        session.add_all(people)
+        await session.flush()
+        session.add_all(ContactScore(
+            contact_id=person.id, as_of=now.date(), expected_purchases=rng.random() * 4,
+            p_alive=rng.random(), clv=rng.random() * 900, churn_probability=rng.random(),
+            median_days_to_churn=rng.random() * 400, computed_at=now) for person in people)
 
 
 async def test_the_rfm_scores_as_parquet_equal_the_database_rows(
@@ -71,6 +88,20 @@ async def test_the_rfm_scores_as_parquet_equal_the_database_rows(
     assert len(stored) == 60  # the contact who never bought has no scores
     assert table.to_pylist() == stored
     assert {row["segment"] for row in stored} <= set(rfm.SEGMENT_NAMES)
+
+
+async def test_the_value_and_churn_scores_as_parquet_equal_the_database_rows(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    await _scored(api, 30)
+    monkeypatch.setattr(analytics_export_parquet, "ROW_GROUP", 16)
+    status, kind, body = await _download(api, SCORES_PARQUET)
+    assert (status, kind) == (200, "application/vnd.apache.parquet")
+    file = pq.ParquetFile(io.BytesIO(body))
+    assert file.metadata.num_row_groups == 2
+    table = file.read()
+    assert table.schema == SCORES_SCHEMA
+    stored = await _stored(api, ContactScore, SCORES_SCHEMA)
+    assert len(stored) == 30 and table.to_pylist() == stored
 
 
 async def test_before_any_run_the_parquet_file_has_the_columns_and_no_rows(api: Api) -> None:
@@ -94,6 +125,6 @@ async def test_the_segment_sizes_as_csv(api: Api) -> None:
 
 @pytest.mark.parametrize("role", ["agent", "sales"])
 async def test_agents_and_sales_may_not_download(api: Api, role: str) -> None:
-    for path in (PARQUET, SEGMENTS_CSV):
+    for path in (PARQUET, SCORES_PARQUET, SEGMENTS_CSV):
         assert (await _download(api, path, role))[0] == 403
     assert (await api.call("GET", PARQUET, None))[0] == 401

@@ -4,12 +4,14 @@ the doc's Markdown taken out), so the pages and the docs cannot define a figure 
 
 from __future__ import annotations
 
+import importlib
+import json
 import re
 from pathlib import Path
 
 import pytest
 
-from contactcenter.web.pages.analytics_figures import SOURCES
+from contactcenter.web.pages.analytics_figures import API_SOURCES, SOURCES
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,6 +27,16 @@ def test_every_definition_is_the_doc_s_own(doc: str) -> None:
     words = _plain((ROOT / doc).read_text(encoding="utf-8"))
     for figure in SOURCES[doc]:
         assert _plain(figure.definition) in words, f"{figure.key}: not in {doc}"
+
+
+@pytest.mark.parametrize("module", sorted(API_SOURCES))
+def test_the_scores_definitions_are_their_api_document_s(module: str) -> None:
+    """The run's figures are defined where their route documents them."""
+    loaded = vars(importlib.import_module(module))
+    words = _plain(" ".join(json.dumps(value, default=str) for name, value in loaded.items()
+                            if name.startswith("_") and isinstance(value, dict)))
+    for figure in API_SOURCES[module]:
+        assert _plain(figure.definition) in words, f"{figure.key}: not in {module}"
 
 
 def test_every_figure_of_the_call_history_has_a_definition() -> None:

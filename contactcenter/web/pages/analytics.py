@@ -19,7 +19,12 @@ from typing import Any
 
 from aiohttp import web
 
-from contactcenter.web.pages.analytics_figures import CALL_FIGURES, RFM_FIGURES, STAFFING_FIGURES
+from contactcenter.web.pages.analytics_figures import (
+    CALL_FIGURES,
+    RFM_FIGURES,
+    SCORE_FIGURES,
+    STAFFING_FIGURES,
+)
 from contactcenter.web.pages.metrics import Metric
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from contactcenter.web.pages.views import _config, _who, csrf_for, nav
@@ -36,7 +41,8 @@ CALL_CHARTS = (("offered", "bar", "calls"), ("service_level", "line", "share"),
                ("abandon_rate", "line", "share"), ("handle_share", "line", "agents"),
                ("fcr", "line", "share"))
 #: the exports of the scored tables, as Parquet (``analytics_export``)
-PARQUET = {"rfm": "/api/v1/analytics/export/rfm.parquet"}
+PARQUET = {"rfm": "/api/v1/analytics/export/rfm.parquet",
+           "scores": "/api/v1/analytics/export/scores.parquet"}
 
 
 def definitions(figures: tuple[Metric, ...], prefix: str) -> Markup:
@@ -85,7 +91,8 @@ async def customers_page(request: web.Request) -> web.Response:
     """RFM segment sizes and the last run; lifetime value and churn when they are scored."""
     data = _who(request) | {"segments": _segments(), "parquet": PARQUET}
     main = fill("analytics_customers.html", rfm_definitions=definitions(RFM_FIGURES, "def"),
-                rfm_parquet=PARQUET["rfm"])
+                score_definitions=definitions(SCORE_FIGURES, "def-scores"),
+                rfm_parquet=PARQUET["rfm"], scores_parquet=PARQUET["scores"])
     return page(title="Customer analytics", body_class="analytics", main=main,
                 script="analytics_customers.js", data=data,
                 nav=nav(request, "/analytics/customers"), csrf=csrf_for(request))

@@ -91,6 +91,19 @@ RFM_FIGURES: tuple[Metric, ...] = (
            "the first fifth of the ranking scores 1 and the last fifth scores 5"),
 )
 
+#: the last lifetime value and churn run, as the scores routes' API document has it
+#: (``contactcenter/web/score_routes.py``)
+SCORE_FIGURES: tuple[Metric, ...] = (
+    Metric("horizon_days", "Horizon (days)", "days ahead the value and purchases cover"),
+    Metric("window_days", "Lapsed after (days)",
+           "days without an order that make a customer lapsed"),
+    Metric("auc", "Attrition model AUC", "the attrition model's held-out AUC"),
+    Metric("p_alive_auc", "1 − P(alive) AUC",
+           "1 - P(alive)'s AUC on the same held-out customers"),
+)
+
 #: which doc each group's texts come from (the definitions test reads them)
 SOURCES = {"docs/call-history.md": CALL_FIGURES + STAFFING_FIGURES,
            "docs/rfm.md": RFM_FIGURES}
+#: and which module's API document
+API_SOURCES = {"contactcenter.web.score_routes": SCORE_FIGURES}

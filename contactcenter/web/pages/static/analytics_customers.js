@@ -79,6 +79,7 @@ async function loadScores() {
     return;
   }
   drawScores(run);
+  document.getElementById("scores-parquet").hidden = false;
   say("scores-status", `${run.customers} customers scored as of ${run.as_of} (computed `
     + `${String(run.computed_at).replace("T", " ").slice(0, 16)} UTC).`, "shown");
 }
