@@ -12,6 +12,7 @@ import csv
 import datetime as dt
 import io
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -21,6 +22,9 @@ from contactcenter.web.http import BadInput
 from crm_core.csv_cells import escape
 
 FORMATS = ("json", "csv")
+
+#: a day as the API document writes it
+_YMD = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def choice(request: web.Request, name: str, choices: Sequence[str], default: str) -> str:
@@ -64,7 +68,9 @@ def date(request: web.Request, name: str) -> dt.date:
     text = request.query.get(name)
     if not text:
         raise BadInput(400, f"{name}: required query parameter (an ISO date)", name)
-    try:
+    try:  # fromisoformat also takes 20261123 and 2026-W48-1: not what the API says
+        if not _YMD.fullmatch(text):
+            raise ValueError(text)
         return dt.date.fromisoformat(text)
     except ValueError:
         raise BadInput(400, f"{name}: an ISO date (YYYY-MM-DD)", name) from None

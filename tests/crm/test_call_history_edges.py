@@ -79,9 +79,6 @@ def test_erlang_a_asks_for_the_fewest_agents_even_when_most_hang_up_at_once(
     assert agents == 1 or level(agents - 1) < 0.8
 
 
-@pytest.mark.xfail(strict=True, reason="contactcenter/web/analytics_params.date reads any "
-                   "form date.fromisoformat takes (20261123, 2026-W48-1), where the API "
-                   "document and docs/call-history.md say YYYY-MM-DD and a 400 otherwise")
 @pytest.mark.parametrize("day", ["20261123", "2026-W48-1"])
 async def test_a_staffing_day_not_written_yyyy_mm_dd_is_refused(api: Api, day: str) -> None:
     await plant(api.engine, _mondays(3))
