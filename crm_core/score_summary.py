@@ -46,6 +46,8 @@ Floats = npt.NDArray[np.float64]
 EPOCH = dt.date(1970, 1, 1)
 #: rows fetched at a time: enough to keep round trips few, small enough to stay light
 PARTITION = 50_000
+#: the columns of ``summary_select``
+COLUMNS = 13
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -79,7 +81,7 @@ def _days_select(as_of: dt.date, cut: dt.date, dialect: str) -> Select[Any]:
     """Group by contact and day, then by contact: PostgreSQL hashes both GROUP BYs."""
     day = _day(Order.ordered_at, dialect).label("day")
     days = (select(Order.contact_id.label("contact_id"), day,
-                   func.sum(Order.total).label("spend"),
+                   func.sum(Order.total).label("spend"), func.count().label("orders"),
                    func.min(day).over(partition_by=Order.contact_id).label("first"))
             .where(*_counted(Order, as_of)).group_by(Order.contact_id, day).subquery("days"))
     c = days.c
@@ -95,7 +97,11 @@ def _days_select(as_of: dt.date, cut: dt.date, dialect: str) -> Select[Any]:
         cast(func.max(case((before, c.day))), Float).label("last_cut"),
         cast(func.sum(case((before, 1), else_=0)), Float).label("days_cut"),
         cast(func.sum(case((before & repeat, c.spend), else_=0)), Float).label("spend_cut"),
-        cast(func.sum(case((before, 0), else_=1)), Float).label("days_after"))
+        cast(func.sum(case((before, 0), else_=1)), Float).label("days_after"),
+        cast(func.sum(c.orders), Float).label("orders"),
+        cast(func.sum(c.spend), Float).label("spend"),
+        cast(func.sum(case((before, c.orders), else_=0)), Float).label("orders_cut"),
+        cast(func.sum(case((before, c.spend), else_=0)), Float).label("spent_cut"))
         .group_by(c.contact_id))
 
 
@@ -117,7 +123,8 @@ def _one_pass_select(as_of: dt.date, cut: dt.date) -> Select[Any]:
         func.date(func.max(case((early, at)))).label("last_cut"),
         func.count(func.distinct(case((early, func.date(at))))).label("days_cut"),
         func.sum(case((early, Order.total), else_=0)).label("spend_cut"),
-        func.sum(case((early, 0), else_=1)).label("days_after"))
+        func.sum(case((early, 0), else_=1)).label("days_after"),
+        func.count().label("orders"), func.sum(case((early, 1), else_=0)).label("orders_cut"))
         .where(*_counted(Order, as_of)).group_by(Order.contact_id).subquery("per"))
     other = aliased(Order)
     first_spend = (select(func.coalesce(func.sum(other.total), 0))
@@ -133,7 +140,10 @@ def _one_pass_select(as_of: dt.date, cut: dt.date) -> Select[Any]:
         cast(per.c.days_cut, Float).label("days_cut"),
         cast(case((per.c.days_cut > 0, per.c.spend_cut - first_spend), else_=0),
              Float).label("spend_cut"),
-        cast(per.c.days_after, Float).label("days_after"))
+        cast(per.c.days_after, Float).label("days_after"),
+        cast(per.c.orders, Float).label("orders"), cast(per.c.spend, Float).label("spend"),
+        cast(per.c.orders_cut, Float).label("orders_cut"),
+        cast(per.c.spend_cut, Float).label("spent_cut"))
 
 
 def summary_select(as_of: dt.date, cut: dt.date, dialect: str) -> Select[Any]:
@@ -161,6 +171,14 @@ class CrmSummary:
     monetary_cut: Floats
     #: no purchase day after ``cut`` (meaningful where ``at_cut``)
     churned: npt.NDArray[np.bool_]
+    #: RFM-like figures as of ``as_of`` and as of ``cut``: whole days since the last
+    #: purchase day, counted orders (not days) and their total
+    recency: Floats
+    orders: Floats
+    spend: Floats
+    recency_cut: Floats
+    orders_cut: Floats
+    spend_cut: Floats
 
     def __len__(self) -> int:
         return len(self.contact_ids)
@@ -172,10 +190,14 @@ def _repeat_mean(spend: Floats, x: Floats) -> Floats:
 
 def from_table(table: Floats, as_of: dt.date, cut: dt.date) -> CrmSummary:
     """The arrays of ``summary_select``'s rows (its column order)."""
-    ids, first, last, days, spend, last_cut, days_cut, spend_cut, after = table.T
+    (ids, first, last, days, spend, last_cut, days_cut, spend_cut, after, orders, spent,
+     orders_cut, spent_cut) = table.T
     x, x_cut = days - 1, np.maximum(days_cut - 1, 0)
     at_cut = days_cut > 0
     return CrmSummary(
+        recency=day_number(as_of) - last, orders=orders, spend=spent,
+        recency_cut=np.where(at_cut, day_number(cut) - np.nan_to_num(last_cut), 0.0),
+        orders_cut=orders_cut, spend_cut=spent_cut,
         contact_ids=ids.astype(np.int64), x=x, t_x=last - first,
         T=day_number(as_of) - first, monetary=_repeat_mean(spend, x), at_cut=at_cut,
         x_cut=x_cut, t_x_cut=np.where(at_cut, np.nan_to_num(last_cut) - first, 0.0),
@@ -197,5 +219,5 @@ async def read_summary(connection: AsyncConnection, as_of: dt.date,
                        cut: dt.date) -> CrmSummary:
     """Every customer's summary as of ``as_of`` and as of ``cut``: one select."""
     statement = summary_select(as_of, cut, connection.dialect.name)
-    table = await read_table(connection, statement, 9)
+    table = await read_table(connection, statement, COLUMNS)
     return from_table(table[np.argsort(table[:, 0], kind="stable")], as_of, cut)

@@ -5,8 +5,9 @@ Theory of operation, one run in five timed phases:
 
 1. ``aggregate``: the database does the counting. One grouped select gives each
    customer's BG/NBD summary as of ``as_of`` and as of the cut-off ``window_days``
-   before it, and whether they bought after the cut-off (``score_summary``); the
-   features select of ``crm_features`` gives the CRM's features at both days. Python
+   before it, whether they bought after the cut-off, and their orders and spend
+   (``score_summary``); one more select counts their calls and cases at both days
+   (``score_features``). Python
    gets numpy arrays of one row per customer, never an order.
 2. ``fit_clv``: BG/NBD and Gamma-Gamma fitted; expected purchases, P(alive) and the
    discounted value over ``horizon_days`` for everyone.
@@ -31,14 +32,14 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.analytics.crm_features import FEATURES, features_select
+from contactcenter.analytics.crm_features import FEATURES
 from contactcenter.analytics.shortage import BadInput
 from crm_core import score_models
+from crm_core.score_features import read_features
 from crm_core.score_store import ScoreColumns, plain, replace_scores
-from crm_core.score_summary import CrmSummary, end_of, read_summary, read_table
+from crm_core.score_summary import CrmSummary, read_summary
 
 Floats = npt.NDArray[np.float64]
 PHASES = ("aggregate", "fit_clv", "churn_model", "survival", "write")
@@ -77,23 +78,6 @@ class ScoreRun:
                 "timings": self.timings}
 
 
-async def read_features(connection: AsyncConnection, moment: dt.datetime,
-                        ids: npt.NDArray[np.int64]) -> Floats:
-    """``FEATURES`` of the contacts ``ids`` (sorted) before ``moment``, counted in the
-    database; a contact the select did not return (an order added meanwhile) gets 0s."""
-    query = features_select(moment, connection.dialect.name).subquery("features")
-    statement = (select(query.c.contact_id, *(query.c[name] for name in FEATURES))
-                 .where(query.c.orders > 0).order_by(query.c.contact_id))
-    table = await read_table(connection, statement, 1 + len(FEATURES))
-    found = table[:, 0].astype(np.int64)
-    at = np.minimum(np.searchsorted(found, ids), max(len(found) - 1, 0))
-    values = np.zeros((len(ids), len(FEATURES)))
-    if len(found):
-        hit = found[at] == ids
-        values[hit] = table[at[hit], 1:]
-    return np.nan_to_num(values, nan=0.0)
-
-
 def _check(horizon_days: int, window_days: int) -> None:
     if not 1 <= horizon_days <= 3650:
         raise BadInput(f"horizon_days: expected 1 to 3650 days, got {horizon_days}",
@@ -107,9 +91,7 @@ async def _aggregate(engine: AsyncEngine, as_of: dt.date,
                      cut: dt.date) -> tuple[CrmSummary, Floats, Floats]:
     async with engine.connect() as connection:
         summary = await read_summary(connection, as_of, cut)
-        at_cut = await read_features(connection, end_of(cut),
-                                     summary.contact_ids[summary.at_cut])
-        today = await read_features(connection, end_of(as_of), summary.contact_ids)
+        at_cut, today = await read_features(connection, summary, as_of, cut)
     return summary, at_cut, today
 
 

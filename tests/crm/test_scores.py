@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.analytics.churn import auc
 from contactcenter.analytics.churn_planted import DAY0, PlantedHistory, planted_history
+from contactcenter.analytics.crm_features import contact_features
 from contactcenter.analytics.errors import NotEnoughData
 from contactcenter.analytics.summary import summarize
 from crm_core.db import sessions
-from crm_core.models import Contact, ContactScore, Order, ScoreRunRecord
-from crm_core.score_summary import read_summary
+from crm_core.models import Case, Contact, ContactScore, Interaction, Order, ScoreRunRecord
+from crm_core.score_features import read_features
+from crm_core.score_summary import end_of, read_summary
 from crm_core.scores import PHASES, recompute_scores
 
 NOW = dt.datetime(2026, 1, 2, 3, 0, tzinfo=dt.UTC)
@@ -127,3 +129,30 @@ async def test_too_little_data_says_what_is_missing_and_keeps_the_last_run(
         kept = await session.scalar(select(func.count()).select_from(ContactScore))
         day = await session.scalar(select(ContactScore.as_of).limit(1))
     assert kept == first.customers and day == first.as_of
+
+
+async def test_the_features_are_those_of_crm_features(engine: AsyncEngine) -> None:
+    history = planted_history(200, seed=8, span_days=300)
+    await load_history(engine, history)
+    end = _day(history.end)
+    noon = dt.datetime.combine(end, dt.time(12), tzinfo=dt.UTC)
+    async with engine.begin() as connection:  # calls and cases, some after the cut-off
+        await connection.execute(insert(Interaction), [
+            {"contact_id": 1 + i % 50, "started_at": noon - dt.timedelta(days=i)}
+            for i in range(0, 300, 3)])
+        await connection.execute(insert(Case), [
+            {"subject": "a question", "contact_id": 1 + i % 40,
+             "opened_at": noon - dt.timedelta(days=i)} for i in range(0, 200, 7)])
+    cut = end - dt.timedelta(days=60)
+    async with engine.connect() as connection:
+        summary = await read_summary(connection, end, cut)
+        early, today = await read_features(connection, summary, end, cut)
+    async with sessions(engine)() as session:
+        now = await contact_features(session, as_of=end_of(end), customers_only=True)
+        then = await contact_features(session, as_of=end_of(cut), customers_only=True)
+    for mine, theirs, rows in ((today, now, summary.contact_ids),
+                               (early, then, summary.contact_ids[summary.at_cut])):
+        assert np.array_equal(theirs.contact_ids, rows)
+        # recency in whole days here, to the end of the day there: within a day
+        assert np.allclose(mine[:, 0], theirs.values[:, 0], atol=1.0)
+        assert np.allclose(mine[:, 1:], theirs.values[:, 1:], atol=1e-6)
