@@ -1,19 +1,26 @@
-"""The BG/NBD summary of every customer, aggregated in the database in one grouped select.
+"""The BG/NBD summary of every customer, aggregated in the database in one select.
 
 Theory of operation: the counted orders (not cancelled, as everywhere in the CRM;
-placed on or before ``as_of``, UTC) are first grouped by contact and day (UTC), since
-orders of one day are one purchase as in ``contactcenter.analytics.summary``; a window
-function gives each contact's first day beside each of its days. A second GROUP BY by
-contact then reduces those days to one row per contact. Python receives that row and
-nothing else, streamed in partitions straight into numpy arrays: at a million
-customers that is a few dozen megabytes, whatever the number of orders.
+placed on or before ``as_of``, UTC) are reduced to one row per customer in the
+database; orders of one day are one purchase, as in ``contactcenter.analytics.summary``.
+Python receives that row and nothing else, streamed in partitions straight into numpy
+arrays: at a million customers a few dozen megabytes, whatever the number of orders.
 
-The same pass also gives the summary as of a cut-off day (``cut``) and whether the
-customer bought after it, which the attrition model learns from: conditional sums over
-the days, not a second scan.
+Each database gets the shape it runs best:
 
-Days are whole numbers counted from 1970-01-01 (UTC) in both databases, so that
-``t_x = last - first`` and ``T = as_of - first`` are exact, as in ``summarize``.
+- PostgreSQL: GROUP BY contact and day (a window function puts each contact's first day
+  beside each of its days), then GROUP BY contact over those days;
+- SQLite, which sorts on disk what does not come sorted: one GROUP BY contact in the
+  order of ``ix_orders_contact_ordered`` (no sort of the orders at all), the distinct
+  days counted within each contact, and the first day's spend read back through the
+  same index, one seek per contact.
+
+The same pass also gives the summary as of a cut-off day (``cut``), whether the
+customer bought after it, and the orders and spend at both days, which the attrition
+model learns from: conditional aggregates, not a second scan. Days are whole numbers
+counted from 1970-01-01 (UTC) in both databases, so that ``t_x = last - first`` and
+``T = as_of - first`` are exact, as in ``summarize``; a test holds both shapes to
+``summarize`` on the same orders.
 """
 
 from __future__ import annotations
