@@ -75,10 +75,8 @@ class ParquetChunks:
 
     def add(self, rows: Sequence[Sequence[Any]]) -> bytes:
         """One row group of ``rows``; the bytes it added to the file."""
-        columns: list[list[Any]] = [[] for _ in self._schema.names]
-        for row in rows:
-            for column, value in zip(columns, self._convert(row), strict=True):
-                column.append(value)
+        converted = [self._convert(row) for row in rows]
+        columns = list(zip(*converted, strict=True)) or [() for _ in self._schema.names]
         table = pa.Table.from_arrays(
             [pa.array(values, type=field.type) for values, field in zip(
                 columns, self._schema, strict=True)], schema=self._schema)
