@@ -26,7 +26,9 @@ import numpy.typing as npt
 
 from contactcenter.analytics.bgnbd import fit_bgnbd
 from contactcenter.analytics.churn import AttritionFit, fit_attrition
+from contactcenter.analytics.errors import NotEnoughData
 from contactcenter.analytics.gamma_gamma import fit_gamma_gamma
+from contactcenter.analytics.shortage import TooLittleData
 from contactcenter.analytics.summary import Summary
 from contactcenter.analytics.survival import WeibullAft, fit_weibull_aft, kaplan_meier
 from contactcenter.analytics.value import Scores, lifetime_value
@@ -90,10 +92,16 @@ def churn_phase(summary: CrmSummary, cut_features: Floats, today_features: Float
     s, at = summary, summary.at_cut
     x, t_x, T = s.x_cut[at], s.t_x_cut[at], s.T_cut[at]
     rows = fit_rows(len(x), seed)
-    at_cut = fit_bgnbd(x[rows], t_x[rows], T[rows])
     table = attrition_table(cut_features, x, t_x, T, s.monetary_cut[at])
-    fit = fit_attrition(table, s.churned[at], names=(*names, *SUMMARY_FEATURES),
-                        p_alive=at_cut.p_alive(x, t_x, T), seed=seed)
+    try:
+        at_cut = fit_bgnbd(x[rows], t_x[rows], T[rows])
+        fit = fit_attrition(table, s.churned[at], names=(*names, *SUMMARY_FEATURES),
+                            p_alive=at_cut.p_alive(x, t_x, T), seed=seed)
+    except TooLittleData as exc:
+        raise TooLittleData(f"at the cut-off, one window before as_of: {exc}",
+                            field=exc.field) from exc
+    except NotEnoughData as exc:
+        raise NotEnoughData(f"at the cut-off, one window before as_of: {exc}") from exc
     today = attrition_table(today_features, s.x, s.t_x, s.T, s.monetary)
     return ChurnResult(fit, fit.churn_probability(today),
                        {"r": at_cut.r, "alpha": at_cut.alpha, "a": at_cut.a, "b": at_cut.b})

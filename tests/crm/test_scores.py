@@ -156,3 +156,12 @@ async def test_the_features_are_those_of_crm_features(engine: AsyncEngine) -> No
         # recency in whole days here, to the end of the day there: within a day
         assert np.allclose(mine[:, 0], theirs.values[:, 0], atol=1.0)
         assert np.allclose(mine[:, 1:], theirs.values[:, 1:], atol=1e-6)
+
+
+async def test_a_cut_off_with_too_little_history_says_so(engine: AsyncEngine) -> None:
+    history = planted_history(1500, seed=5)
+    await load_history(engine, history)
+    # a window reaching back before nearly every first order: the cut-off has few customers
+    with pytest.raises(NotEnoughData, match=r"^at the cut-off, one window before as_of: "):
+        await recompute_scores(engine, as_of=_day(DAY0 + np.timedelta64(120, "D")),
+                               window_days=110, now=NOW)
