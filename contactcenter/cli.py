@@ -1,5 +1,5 @@
 """The one command line: ``contactcenter serve | asterisk ... | events | db ... | crm ... |
-simulate | analytics clv | config check``."""
+simulate | analytics clv|whatif | config check``."""
 
 from __future__ import annotations
 
@@ -63,7 +63,8 @@ def _parser() -> argparse.ArgumentParser:
                          "Erlang A's prediction")
     add_simulation_arguments(simulate)
     analytics = commands.add_parser(
-        "analytics", help="fit models on a history and score customers: clv (lifetime value)")
+        "analytics", help="fit models on a history and score customers: clv (lifetime value); "
+        "whatif (a forecast day on the simulator)")
     add_analytics_arguments(analytics)
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])

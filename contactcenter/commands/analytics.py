@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import math
 import os
 import sys
 from datetime import UTC, date, datetime
@@ -188,9 +189,12 @@ def analytics_command(args: argparse.Namespace, out: TextIO) -> int:
     """Run the analysis ``args`` names; the exit status of its epilog."""
     if args.analysis == "whatif":
         return whatif_command(args, out)
-    if not args.horizon > 0 or not args.discount >= 0:
-        print("analytics clv: --horizon must be positive and --discount 0 or more",
-              file=sys.stderr)
+    from contactcenter.analytics.value import MAX_HORIZON_DAYS
+
+    longest = MAX_HORIZON_DAYS / DAYS_PER_UNIT[args.unit]
+    if not 0 < args.horizon <= longest or not 0 <= args.discount < math.inf:
+        print(f"analytics clv: --horizon must be positive and at most a century "
+              f"({longest:g} {args.unit}), and --discount 0 or more", file=sys.stderr)
         return 2
     columns = Columns(customer=args.customer_column, date=args.date_column,
                       amount=args.amount_column)

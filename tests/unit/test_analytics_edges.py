@@ -105,8 +105,6 @@ def cdnow_csv(tmp_path: Path) -> Path:
     return path
 
 
-@pytest.mark.xfail(strict=True, reason="commands/analytics.py checks only horizon > 0: "
-                   "an infinite horizon ends in a traceback, not exit status 2")
 def test_the_command_refuses_an_infinite_horizon_as_a_bad_option(
         cdnow_csv: Path, tmp_path: Path) -> None:
     status = main(["analytics", "clv", "--transactions", str(cdnow_csv), "--date-format",
