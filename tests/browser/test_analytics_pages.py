@@ -109,10 +109,21 @@ async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
         await engine.dispose()
 
 
+#: what each page's scripts said was wrong (console errors, uncaught exceptions, a
+#: script or style the Content-Security-Policy refused), by page
+TROUBLE: dict[Page, list[str]] = {}
+
+
 async def _signed_in(browser: Browser, site: Site, user: str, path: str) -> Page:
     context = await browser.new_context(base_url=site.url, accept_downloads=True,
                                         viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
+    trouble = TROUBLE.setdefault(page, [])
+    page.on("console", lambda message: trouble.append(
+        f"{message.text} ({message.location.get('url')})")
+        # the browser's own ask for /favicon.ico, which the platform does not serve
+        if message.type == "error" and "favicon" not in str(message.location) else None)
+    page.on("pageerror", lambda error: trouble.append(str(error)))
     await page.goto(f"/login?next={path}")
     await page.fill("#username", user)
     await page.fill("#password", PASSWORD)
@@ -188,6 +199,7 @@ async def test_a_manager_reads_the_history_charts_changes_the_interval_and_downl
     lines = list(csv.DictReader(io.StringIO(Path(await download.path()).read_text())))
     assert len(lines) == len(weekly)
     assert [int(line["offered"]) for line in lines] == [row["offered"] for row in weekly]
+    assert TROUBLE[page] == []  # Chart.js runs under the pages' Content-Security-Policy
     await page.context.close()
 
 
@@ -232,6 +244,7 @@ async def test_the_customers_page_charts_the_rfm_segments_and_gives_the_parquet(
         await page.click("#scores-parquet")
     table = pq.read_table(await (await download_info.value).path())
     assert table.num_rows == scored["customers"] > 0
+    assert TROUBLE[page] == []
     await page.context.close()
 
 

@@ -6,7 +6,9 @@ import { api, connectEvents, pageData, reason, wireSignOut } from "./common.js";
 import { chartBox, figureChart, fillTable, say } from "./analytics_charts.js";
 
 const data = pageData();
-const label = (key) => (data.figures[key] || data.staffing_figures[key] || { label: key }).label;
+const figure = (key) => data.figures[key] || data.staffing_figures[key] || { label: key };
+const label = (key) => figure(key).label;
+const column = (key) => [key, label(key), figure(key).definition];
 
 function historyQuery(format) {
   const form = new FormData(document.getElementById("history-form"));
@@ -42,7 +44,7 @@ function drawHistory(rows) {
     figureChart(canvas, { title: label(figure), kind, unit, ...series(rows, figure) });
   }
   const columns = [["key", data.by === "agent" ? "Agent" : "Queue"], ["start", "From (UTC)"],
-    ...Object.keys(data.figures).map((key) => [key, label(key)])];
+    ...Object.keys(data.figures).map(column)];
   fillTable(document.getElementById("history-table"), columns, rows);
 }
 
@@ -93,7 +95,7 @@ function drawStaffing(slots) {
   chart.options.scales.y.stacked = false;
   chart.update();
   const columns = [["start", "From (UTC)"],
-    ...Object.keys(data.staffing_figures).map((key) => [key, label(key)])];
+    ...Object.keys(data.staffing_figures).map(column)];
   fillTable(document.getElementById("staffing-table"), columns, slots);
 }
 

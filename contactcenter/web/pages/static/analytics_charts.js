@@ -22,10 +22,11 @@ export function formatted(key, value) {
 // "2026-11-02T10:00:00+00:00" -> "2026-11-02 10:00" (UTC, as the routes give it)
 export const moment = (iso) => String(iso).replace("T", " ").slice(0, 16);
 
-// thead and tbody of `table` from rows, one column per key of `columns` ([key, label])
+// thead and tbody of `table` from rows, one column per key of `columns` ([key, label,
+// definition]; the definition is the header's tooltip)
 export function fillTable(table, columns, rows) {
-  const head = el("tr", {}, columns.map(([key, label]) => el("th", {
-    scope: "col", dataset: { figure: key } }, label)));
+  const head = el("tr", {}, columns.map(([key, label, definition]) => el("th", {
+    scope: "col", title: definition, dataset: { figure: key } }, label)));
   table.tHead.replaceChildren(head);
   table.tBodies[0].replaceChildren(...rows.map((row) => el("tr", {},
     columns.map(([key]) => el("td", { dataset: { figure: key } },
