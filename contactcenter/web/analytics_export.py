@@ -5,7 +5,8 @@ segment as of the last run; ``GET /api/v1/analytics/export/scores.parquet``: eve
 customer's lifetime value and churn scores (``contact_scores``). Each is one Parquet
 file streamed from the database in row groups (``analytics_export_parquet``) so that
 a million contacts never sit in memory at once. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
-customers page charts, as CSV. Both read the ``analytics`` resource: managers,
+customers page charts, as CSV; ``GET /api/v1/analytics/export/scores-run.csv``: the
+last lifetime value and churn run's figures the page shows, as CSV. Both read the ``analytics`` resource: managers,
 marketing, supervisors and admins; agents are refused.
 """
 
@@ -29,6 +30,7 @@ from crm_core.models import ContactScore
 from crm_core.models.rfm import RfmScore
 from crm_core.rfm import SEGMENTS
 from crm_core.rfm_read import summary
+from crm_core.scores_read import last_run
 
 #: the registered media type of Parquet (IANA, 2024)
 PARQUET = "application/vnd.apache.parquet"
@@ -44,6 +46,8 @@ SCORES_SCHEMA = pa.schema([
     ("p_alive", pa.float64()), ("clv", pa.float64()), ("churn_probability", pa.float64()),
     ("median_days_to_churn", pa.float64()), ("computed_at", pa.timestamp("us", tz="UTC"))])
 SEGMENT_COLUMNS = ("segment", "r", "f", "meaning", "contacts", "as_of")
+RUN_COLUMNS = ("as_of", "customers", "horizon_days", "window_days", "auc", "p_alive_auc",
+               "computed_at")
 
 
 def _last_is_a_time(row: Sequence[Any]) -> tuple[Any, ...]:
@@ -90,6 +94,14 @@ async def rfm_segments_csv(request: web.Request) -> web.Response:
     return csv_response(rows, SEGMENT_COLUMNS, f"rfm-segments-{day}.csv")
 
 
+async def scores_run_csv(request: web.Request) -> web.Response:
+    """The last scores run's figures: one row, or none before the first run."""
+    async with request.app[DATABASE]() as session:
+        run = await last_run(session)
+    day = run["as_of"] if run else dt.datetime.now(dt.UTC).date().isoformat()
+    return csv_response([run] if run else [], RUN_COLUMNS, f"scores-run-{day}.csv")
+
+
 def _span(scores: tuple[int, int]) -> str:
     low, high = scores
     return str(low) if low == high else f"{low}-{high}"
@@ -116,6 +128,12 @@ _SEGMENTS_CSV: dict[str, Any] = {
                                          + ", ".join(SEGMENT_COLUMNS),
                           "content": {"text/csv": {}}}, "403": ERROR}}
 
+_RUN_CSV: dict[str, Any] = {
+    "summary": "The last lifetime value and churn run's figures, as CSV (docs/dashboards.md)",
+    "responses": {"200": {"description": "a header and one row (none before the first "
+                                         "run): " + ", ".join(RUN_COLUMNS),
+                          "content": {"text/csv": {}}}, "403": ERROR}}
+
 
 def add_export_routes(app: web.Application) -> None:
     """The exports, for whoever may read the analytics."""
@@ -125,3 +143,5 @@ def add_export_routes(app: web.Application) -> None:
               resource="analytics", operation=_SCORES_PARQUET)
     add_route(app, "GET", "/api/v1/analytics/export/rfm-segments.csv", rfm_segments_csv,
               resource="analytics", operation=_SEGMENTS_CSV)
+    add_route(app, "GET", "/api/v1/analytics/export/scores-run.csv", scores_run_csv,
+              resource="analytics", operation=_RUN_CSV)

@@ -244,6 +244,11 @@ async def test_the_customers_page_charts_the_rfm_segments_and_gives_the_parquet(
         await page.click("#scores-parquet")
     table = pq.read_table(await (await download_info.value).path())
     assert table.num_rows == scored["customers"] > 0
+    async with page.expect_download() as download_info:
+        await page.click("#scores-csv")
+    [line] = csv.DictReader(io.StringIO(Path(await (await download_info.value).path())
+                                        .read_text()))
+    assert float(line["auc"]) == scored["auc"]
     assert TROUBLE[page] == []
     await page.context.close()
 

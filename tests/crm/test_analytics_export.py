@@ -20,13 +20,14 @@ from contactcenter.web import analytics_export_parquet
 from contactcenter.web.analytics_export import RFM_SCHEMA, SCORES_SCHEMA
 from crm_core import rfm
 from crm_core.db import sessions
-from crm_core.models import Contact, ContactScore, Order
+from crm_core.models import Contact, ContactScore, Order, ScoreRunRecord
 from crm_core.models.rfm import RfmScore
 from tests.crm.api_client import Api
 
 PARQUET = "/api/v1/analytics/export/rfm.parquet"
 SCORES_PARQUET = "/api/v1/analytics/export/scores.parquet"
 SEGMENTS_CSV = "/api/v1/analytics/export/rfm-segments.csv"
+RUN_CSV = "/api/v1/analytics/export/scores-run.csv"
 
 
 async def _buyers(api: Api, count: int) -> None:
@@ -123,8 +124,23 @@ async def test_the_segment_sizes_as_csv(api: Api) -> None:
     assert champions["as_of"] == dt.datetime.now(dt.UTC).date().isoformat()
 
 
+async def test_the_scores_run_as_csv(api: Api) -> None:
+    status, _kind, body = await _download(api, RUN_CSV)
+    assert status == 200
+    assert list(csv.DictReader(io.StringIO(body.decode()))) == []  # no run yet: no row
+    async with sessions(api.engine)() as session, session.begin():
+        session.add(ScoreRunRecord(
+            as_of=dt.date(2026, 11, 30), horizon_days=365, window_days=90, customers=1424,
+            parameters={}, figures={"auc": 0.641, "p_alive_auc": 0.333},
+            computed_at=dt.datetime(2026, 11, 30, 3, tzinfo=dt.UTC)))
+    status, _kind, body = await _download(api, RUN_CSV)
+    [row] = list(csv.DictReader(io.StringIO(body.decode())))
+    assert (row["as_of"], row["customers"], row["auc"], row["p_alive_auc"]) == (
+        "2026-11-30", "1424", "0.641", "0.333")
+
+
 @pytest.mark.parametrize("role", ["agent", "sales"])
 async def test_agents_and_sales_may_not_download(api: Api, role: str) -> None:
-    for path in (PARQUET, SCORES_PARQUET, SEGMENTS_CSV):
+    for path in (PARQUET, SCORES_PARQUET, SEGMENTS_CSV, RUN_CSV):
         assert (await _download(api, path, role))[0] == 403
     assert (await api.call("GET", PARQUET, None))[0] == 401

@@ -80,6 +80,7 @@ async function loadScores() {
   }
   drawScores(run);
   document.getElementById("scores-parquet").hidden = false;
+  document.getElementById("scores-csv").hidden = false;
   say("scores-status", `${run.customers} customers scored as of ${run.as_of} (computed `
     + `${String(run.computed_at).replace("T", " ").slice(0, 16)} UTC).`, "shown");
 }
