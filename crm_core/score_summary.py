@@ -6,14 +6,12 @@ database; orders of one day are one purchase, as in ``contactcenter.analytics.su
 Python receives that row and nothing else, streamed in partitions straight into numpy
 arrays: at a million customers a few dozen megabytes, whatever the number of orders.
 
-Each database gets the shape it runs best:
-
-- PostgreSQL: GROUP BY contact and day (a window function puts each contact's first day
-  beside each of its days), then GROUP BY contact over those days;
-- SQLite, which sorts on disk what does not come sorted: one GROUP BY contact in the
-  order of ``ix_orders_contact_ordered`` (no sort of the orders at all), the distinct
-  days counted within each contact, and the first day's spend read back through the
-  same index, one seek per contact.
+The select is one GROUP BY contact taken in the order of the index
+``ix_orders_contact_ordered``, so that neither database sorts the orders (SQLite would
+sort twenty million of them on disk): the distinct days are counted within each contact,
+and the first day's spend is read back through the same index, one seek per contact.
+Measured on 1.3 million orders, this takes half the time of grouping by contact and day
+first on PostgreSQL, and a third less on SQLite.
 
 The same pass also gives the summary as of a cut-off day (``cut``), whether the
 customer bought after it, and the orders and spend at both days, which the attrition
@@ -34,13 +32,13 @@ import numpy.typing as npt
 from sqlalchemy import (
     ColumnElement,
     Date,
+    DateTime,
     Float,
     Integer,
     Select,
     case,
     cast,
     func,
-    literal,
     literal_column,
     select,
 )
@@ -54,7 +52,7 @@ EPOCH = dt.date(1970, 1, 1)
 #: rows fetched at a time: enough to keep round trips few, small enough to stay light
 PARTITION = 50_000
 #: the columns of ``summary_select``
-COLUMNS = 13
+COLUMNS = 12
 
 
 def end_of(day: dt.date) -> dt.datetime:
@@ -84,81 +82,64 @@ def _counted(model: Any, as_of: dt.date) -> list[ColumnElement[bool]]:
             model.ordered_at < end_of(as_of)]
 
 
-def _days_select(as_of: dt.date, cut: dt.date, dialect: str) -> Select[Any]:
-    """Group by contact and day, then by contact: PostgreSQL hashes both GROUP BYs."""
-    day = _day(Order.ordered_at, dialect).label("day")
-    days = (select(Order.contact_id.label("contact_id"), day,
-                   func.sum(Order.total).label("spend"), func.count().label("orders"),
-                   func.min(day).over(partition_by=Order.contact_id).label("first"))
-            .where(*_counted(Order, as_of)).group_by(Order.contact_id, day).subquery("days"))
-    c = days.c
-    limit = literal(day_number(cut))
-    before = c.day <= limit
-    repeat = c.day > c.first
+def _day_key(at: Any, dialect: str) -> ColumnElement[Any]:
+    """What names the order's day (UTC): its number on PostgreSQL; on SQLite the text
+    'YYYY-MM-DD', cheaper to make than a number and ordered the same."""
+    return _day(at, dialect) if dialect == "postgresql" else func.date(at)
+
+
+def _number(key: Any, dialect: str) -> ColumnElement[float]:
+    """A day key as days since 1970-01-01."""
+    if dialect == "postgresql":
+        return cast(key, Float)
+    return cast(func.julianday(key) - literal_column("2440587.5"), Float)
+
+
+def _day_span(key: Any, dialect: str) -> tuple[ColumnElement[Any], ColumnElement[Any]]:
+    """The first instant of the keyed day and of the next, comparable to ``ordered_at``."""
+    if dialect == "postgresql":
+        midnight = cast(literal_column("DATE '1970-01-01'") + key, DateTime())
+        start = func.timezone(literal_column("'UTC'"), midnight)
+        return start, start + literal_column("INTERVAL '1 day'")
+    return key, func.date(key, "+1 day")
+
+
+def _per_contact(as_of: dt.date, cut: dt.date, dialect: str) -> Any:
+    """One GROUP BY contact over the counted orders, in the index's order."""
+    at = Order.ordered_at
+    key, early = _day_key(at, dialect), at < end_of(cut)
     return (select(
-        c.contact_id,
-        cast(func.min(c.day), Float).label("first"),
-        cast(func.max(c.day), Float).label("last"),
-        cast(func.count(), Float).label("days"),
-        cast(func.sum(case((repeat, c.spend), else_=0)), Float).label("repeat_spend"),
-        cast(func.max(case((before, c.day))), Float).label("last_cut"),
-        cast(func.sum(case((before, 1), else_=0)), Float).label("days_cut"),
-        cast(func.sum(case((before & repeat, c.spend), else_=0)), Float).label("spend_cut"),
-        cast(func.sum(case((before, 0), else_=1)), Float).label("days_after"),
-        cast(func.sum(c.orders), Float).label("orders"),
-        cast(func.sum(c.spend), Float).label("spend"),
-        cast(func.sum(case((before, c.orders), else_=0)), Float).label("orders_cut"),
-        cast(func.sum(case((before, c.spend), else_=0)), Float).label("spent_cut"))
-        .group_by(c.contact_id))
-
-
-def _sqlite_day(text_day: Any) -> ColumnElement[float]:
-    return cast(func.julianday(text_day) - literal_column("2440587.5"), Float)
-
-
-def _one_pass_select(as_of: dt.date, cut: dt.date) -> Select[Any]:
-    """One GROUP BY contact in the order of ``ix_orders_contact_ordered`` (no sort of the
-    orders, which SQLite would do on disk), distinct days counted within each contact,
-    and the first day's spend read back through the same index, one seek per contact."""
-    at, line = Order.ordered_at, end_of(cut)
-    early = at < line
-    per = (select(
-        Order.contact_id.label("contact_id"), func.date(func.min(at)).label("first"),
-        func.date(func.max(at)).label("last"),
-        func.count(func.distinct(func.date(at))).label("days"),
-        func.sum(Order.total).label("spend"),
-        func.date(func.max(case((early, at)))).label("last_cut"),
-        func.count(func.distinct(case((early, func.date(at))))).label("days_cut"),
+        Order.contact_id.label("contact_id"), func.min(key).label("first"),
+        func.max(key).label("last"), func.count(func.distinct(key)).label("days"),
+        func.sum(Order.total).label("spend"), func.max(case((early, key))).label("last_cut"),
+        func.count(func.distinct(case((early, key)))).label("days_cut"),
         func.sum(case((early, Order.total), else_=0)).label("spend_cut"),
         func.sum(case((early, 0), else_=1)).label("days_after"),
         func.count().label("orders"), func.sum(case((early, 1), else_=0)).label("orders_cut"))
         .where(*_counted(Order, as_of)).group_by(Order.contact_id).subquery("per"))
-    other = aliased(Order)
-    first_spend = (select(func.coalesce(func.sum(other.total), 0))
-                   .where(other.contact_id == per.c.contact_id, *_counted(other, as_of)[1:],
-                          other.ordered_at >= per.c.first,
-                          other.ordered_at < func.date(per.c.first, "+1 day"))
-                   .scalar_subquery())
-    return select(
-        per.c.contact_id, _sqlite_day(per.c.first).label("first"),
-        _sqlite_day(per.c.last).label("last"), cast(per.c.days, Float).label("days"),
-        cast(per.c.spend - first_spend, Float).label("repeat_spend"),
-        _sqlite_day(per.c.last_cut).label("last_cut"),
-        cast(per.c.days_cut, Float).label("days_cut"),
-        cast(case((per.c.days_cut > 0, per.c.spend_cut - first_spend), else_=0),
-             Float).label("spend_cut"),
-        cast(per.c.days_after, Float).label("days_after"),
-        cast(per.c.orders, Float).label("orders"), cast(per.c.spend, Float).label("spend"),
-        cast(per.c.orders_cut, Float).label("orders_cut"),
-        cast(per.c.spend_cut, Float).label("spent_cut"))
 
 
 def summary_select(as_of: dt.date, cut: dt.date, dialect: str) -> Select[Any]:
     """Per contact with a counted order up to ``as_of``: first and last day, purchase days,
-    repeat spend; the same up to ``cut``; purchase days after ``cut``. Rows in no order."""
-    if dialect == "postgresql":
-        return _days_select(as_of, cut, dialect)
-    return _one_pass_select(as_of, cut)
+    the first day's spend; the last day and purchase days up to ``cut``, and those after
+    it; orders and spend at both days (``COLUMNS`` columns). Rows in no order."""
+    per = _per_contact(as_of, cut, dialect)
+    other = aliased(Order)
+    start, stop = _day_span(per.c.first, dialect)
+    first_spend = (select(func.coalesce(func.sum(other.total), 0))
+                   .where(other.contact_id == per.c.contact_id, *_counted(other, as_of)[1:],
+                          other.ordered_at >= start, other.ordered_at < stop)
+                   .scalar_subquery())
+    return select(
+        per.c.contact_id, _number(per.c.first, dialect).label("first"),
+        _number(per.c.last, dialect).label("last"), cast(per.c.days, Float).label("days"),
+        cast(first_spend, Float).label("first_spend"),
+        _number(per.c.last_cut, dialect).label("last_cut"),
+        cast(per.c.days_cut, Float).label("days_cut"),
+        cast(per.c.days_after, Float).label("days_after"),
+        cast(per.c.orders, Float).label("orders"), cast(per.c.spend, Float).label("spend"),
+        cast(per.c.orders_cut, Float).label("orders_cut"),
+        cast(per.c.spend_cut, Float).label("spent_cut"))
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -197,10 +178,12 @@ def _repeat_mean(spend: Floats, x: Floats) -> Floats:
 
 def from_table(table: Floats, as_of: dt.date, cut: dt.date) -> CrmSummary:
     """The arrays of ``summary_select``'s rows (its column order)."""
-    (ids, first, last, days, spend, last_cut, days_cut, spend_cut, after, orders, spent,
+    (ids, first, last, days, first_spend, last_cut, days_cut, after, orders, spent,
      orders_cut, spent_cut) = table.T
     x, x_cut = days - 1, np.maximum(days_cut - 1, 0)
     at_cut = days_cut > 0
+    # the first day is on or before the cut-off for every customer of the cut-off
+    spend, spend_cut = spent - first_spend, np.where(at_cut, spent_cut - first_spend, 0.0)
     return CrmSummary(
         recency=day_number(as_of) - last, orders=orders, spend=spent,
         recency_cut=np.where(at_cut, day_number(cut) - np.nan_to_num(last_cut), 0.0),
