@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from contactcenter.config.files import ConfigError, load_yaml, validate
 
-Role = Literal["admin", "supervisor", "agent", "sales", "marketing"]
+Role = Literal["admin", "supervisor", "agent", "sales", "marketing", "manager"]
 
 
 class _Section(BaseModel):

@@ -24,6 +24,7 @@ from crm_core.users import UserRecord, verify_password
 DEMO_USER_PASSWORDS: dict[str, str] = {
     "admin": "demo-admin-pass",
     "supervisor": "demo-supervisor-pass",
+    "manager": "demo-manager-pass",
     **{f"agent{n}": f"demo-agent{n}-pass" for n in range(101, 111)},
 }
 
