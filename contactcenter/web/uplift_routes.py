@@ -31,6 +31,7 @@ from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import DATABASE
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
+from crm_core.metrics.marketing import lift_figures
 from crm_core.models import Campaign
 
 #: ids are 32-bit integers in both databases; a larger one names no row
@@ -139,12 +140,14 @@ async def uplift(request: web.Request) -> web.Response:
     except (AnalyticsInput, TooLittleData) as exc:
         raise refused(exc, "id") from None
     control = ~sample.treated
+    lift = lift_figures(int(sample.treated.sum()), int((sample.responded & sample.treated).sum()),
+                        int(control.sum()), int((sample.responded & control).sum()))
     return web.json_response({
         "campaign_id": campaign, "window_days": window, "classifier": classifier,
         "seed": seed, "treated": int(sample.treated.sum()), "control": int(control.sum()),
         "treated_responded": int((sample.responded & sample.treated).sum()),
         "control_responded": int((sample.responded & control).sum()),
-        "held_out_share": 0.3,
+        "held_out_share": 0.3, "measured": lift,
         "methods": {method: {name: _finite(value) for name, value in figure.items()}
                     for method, figure in figures.items()}})
 
@@ -173,6 +176,11 @@ UPLIFT = {
         "campaign_id": {"type": "integer"}, "treated": {"type": "integer"},
         "control": {"type": "integer"}, "treated_responded": {"type": "integer"},
         "control_responded": {"type": "integer"},
+        "measured": {"type": "object", "description": "treated against control conversion "
+                     "in the window, the lift and its 95 % interval", "properties": {
+                         name: {"type": ["number", "null"]}
+                         for name in ("treated_conversion", "control_conversion", "lift",
+                                      "lift_low", "lift_high")}},
         "methods": {"type": "object", "additionalProperties": _FIGURES}}}),
         "400": ERROR, "404": ERROR, "409": ERROR, "413": ERROR, "422": ERROR}}
 

@@ -188,20 +188,27 @@ def _arm_rates(rows: Sequence[Any]) -> dict[int, dict[str, Any]]:
     return found
 
 
-def _lift(campaign_id: int, arms: dict[str, Any]) -> dict[str, Any]:
-    """Treated against control conversion, their difference and its 95 % interval (the
-    normal approximation to the difference of two proportions)."""
-    (n1, y1), (n0, y0) = arms.get("treated", (0, 0)), arms["control"]
-    p1, p0 = ratio(y1, n1), ratio(y0, n0)
+def lift_figures(treated: int, treated_converted: int, control: int,
+                 control_converted: int) -> dict[str, Any]:
+    """Treated against control conversion, their difference (the lift) and its 95 %
+    interval by the normal approximation to the difference of two proportions; None
+    where an arm is empty."""
+    p1, p0 = ratio(treated_converted, treated), ratio(control_converted, control)
     lift = low = high = None
     if p1 is not None and p0 is not None:
         lift = p1 - p0
-        half = _Z95 * (p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0) ** 0.5
+        half = _Z95 * (p1 * (1 - p1) / treated + p0 * (1 - p0) / control) ** 0.5
         low, high = lift - half, lift + half
-    return {"campaign_id": campaign_id, "campaign": arms["campaign"], "treated": n1,
-            "treated_converted": y1, "treated_conversion": p1, "control": n0,
-            "control_converted": y0, "control_conversion": p0, "lift": lift,
-            "lift_low": low, "lift_high": high}
+    return {"treated": treated, "treated_converted": treated_converted,
+            "treated_conversion": p1, "control": control,
+            "control_converted": control_converted, "control_conversion": p0,
+            "lift": lift, "lift_low": low, "lift_high": high}
+
+
+def _lift(campaign_id: int, arms: dict[str, Any]) -> dict[str, Any]:
+    (n1, y1), (n0, y0) = arms.get("treated", (0, 0)), arms["control"]
+    return {"campaign_id": campaign_id, "campaign": arms["campaign"],
+            **lift_figures(n1, y1, n0, y0)}
 
 
 async def lift_per_campaign(session: AsyncSession, period: Period) -> CampaignFigures:
@@ -227,4 +234,4 @@ async def lift_per_campaign(session: AsyncSession, period: Period) -> CampaignFi
 #: this area's metrics, in the order a report shows them
 METRICS = (campaigns, responses_per_campaign, purchases_per_campaign, revenue_per_campaign,
            cost_per_interaction, new_customers_per_campaign, retention_rate,
-           new_leads_by_product, lift_per_campaign)
+           new_leads_by_product)

@@ -6,7 +6,9 @@ customers its definition selects, as ``crm_core.segments`` would have on the
 start day (age then, region, gender, tags, consent, do-not-call, a purchase in
 the category before it); one without lists a third of the customers who
 consented. Nobody who withdrew consent, or is do-not-call for a phone campaign,
-is listed.
+is listed. The campaigns of ``HOLDOUT`` keep a control arm (a fifth of the list, never
+contacted) and have a planted effect (``PLANTED_LIFT``), so that the marketing
+metrics' measured lift and the uplift route have something to find.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from crm_core.holdout import TREATED, arm
 from crm_core.synthetic.calls import agent, outbound_call
 from crm_core.synthetic.catalog import CAMPAIGNS, RESPONSE_RATE, RESPONSES_BY_CHANNEL, SEGMENTS
 from crm_core.synthetic.orders import Links, basket, place_order
@@ -24,6 +27,12 @@ from crm_core.synthetic.world import Customer, ProductRef, World, money
 
 #: responses that show intent, after which some customers buy
 _INTENT = frozenset({"click", "reply", "call", "visit"})
+#: the campaigns run with a control group (catalogue name -> share held out): its
+#: control members are listed but never contacted, so the demo can measure the lift
+HOLDOUT = {"Holiday gifts": 0.2}
+#: the planted effect of such a campaign: a treated member buys from it with this chance,
+#: on top of what the responses bring; the control arm buys only as it would anyway
+PLANTED_LIFT = 0.15
 
 
 @dataclass(eq=False)
@@ -38,7 +47,8 @@ class CampaignRef:
     ends: dt.datetime
     product: ProductRef | None
     definition: dict[str, Any] | None
-    members: list[Customer] = field(default_factory=list)
+    members: list[Customer] = field(default_factory=list)  #: those contacted
+    holdout: float = 0.0  #: the share of the list held out (``HOLDOUT``)
 
 
 def add_campaigns(world: World) -> list[CampaignRef]:
@@ -51,6 +61,7 @@ def add_campaigns(world: World) -> list[CampaignRef]:
         _list_members(world, campaign)
         if campaign.status != "planned":
             _responses(world, campaign)
+            _planted_lift(world, campaign)
     return campaigns
 
 
@@ -83,7 +94,8 @@ def _add_campaign(world: World, start: dt.date,
         product_id=product.id if product else None,
         created_at=starts_at - dt.timedelta(days=world.rng.randint(14, 45)))
     return CampaignRef(campaign_id, f"{name} {start.year}", channel, status, starts_at, ends_at,
-                       product, SEGMENTS[segment] if segment else None)
+                       product, SEGMENTS[segment] if segment else None,
+                       holdout=HOLDOUT.get(name, 0.0))
 
 
 def _eligible(world: World, campaign: CampaignRef) -> list[Customer]:
@@ -132,10 +144,29 @@ _FIELDS: dict[str, Callable[[Customer, Any, dt.datetime], bool]] = {
 
 
 def _list_members(world: World, campaign: CampaignRef) -> None:
+    """Every eligible customer on the list, in an arm drawn as ``crm_core.holdout`` draws
+    it (the campaign's id the seed); only the treated stay ``members``, to be contacted."""
     added = min(campaign.starts - dt.timedelta(days=2), world.now - dt.timedelta(hours=1))
+    treated = []
     for customer in campaign.members:
+        side = arm(customer.contact_id, holdout=campaign.holdout, seed=campaign.id)
         world.add("campaign_members", campaign_id=campaign.id, contact_id=customer.contact_id,
-                  added_at=added)
+                  added_at=added, arm=side)
+        if side == TREATED:
+            treated.append(customer)
+    campaign.members = treated
+
+
+def _planted_lift(world: World, campaign: CampaignRef) -> None:
+    """A campaign with a control arm: each treated member buys from it with
+    ``PLANTED_LIFT`` chance, some time in its run."""
+    if not campaign.holdout:
+        return
+    last = min(campaign.ends, world.now - dt.timedelta(hours=1))
+    for customer in campaign.members:
+        if world.chance(PLANTED_LIFT):
+            campaign_order(world, campaign, customer,
+                           campaign.starts + (last - campaign.starts) * world.rng.random())
 
 
 def _responses(world: World, campaign: CampaignRef) -> None:

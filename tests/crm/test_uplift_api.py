@@ -71,6 +71,10 @@ async def test_a_planted_uplift_is_recovered_and_its_top_decile_listed(api: Api)
                                    "manager", json={"classifier": "logistic"})
     assert status == 200, found
     assert found["treated"] + found["control"] == 800
+    # the campaign's average effect: half the list persuadable by 0.5, so about 0.25
+    measured = found["measured"]
+    assert measured["lift_low"] < 0.25 < measured["lift_high"], measured
+    assert measured["lift_low"] > 0.1, measured
     for method in ("two_model", "class_transformation"):
         figures = found["methods"][method]
         # the persuadable half's true uplift is 0.5, the rest's 0: the top 30 % is theirs
