@@ -86,8 +86,9 @@ class Rota:
 
         newest_first = list(reversed(self._on))
         going = sorted(newest_first, key=busy)[:fewer]  # stable: newest first within
+        gone = set(going)  # one pass, not a list.remove each: 5,000 agents leave at once
+        self._on = [agent for agent in self._on if agent not in gone]
         for agent in going:
-            self._on.remove(agent)
             if agent in talking:
                 self._leaving.add(agent)
             else:

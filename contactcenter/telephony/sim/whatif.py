@@ -173,7 +173,8 @@ def slot_counts(day: Day, records: Sequence[CallRecord],
             _spread_over(slots, width, record.connected, finished, "talk")
         elif record.abandoned is not None:
             counts.abandoned += 1
-            counts.short_abandons += record.abandoned - record.joined <= day.short_abandon
+            # the history's short abandon waited *less than* the threshold
+            counts.short_abandons += record.abandoned - record.joined < day.short_abandon
     for intervals in presence.values():
         for start, stop in intervals:
             _spread_over(slots, width, start, min(stop, max(end, len(slots) * width)),
@@ -192,15 +193,28 @@ def _spread_over(slots: list[Counts], width: float, start: float, stop: float,
             setattr(slots[index], name, getattr(slots[index], name) + seconds)
 
 
+def rota_moves(agents: Sequence[int]) -> int:
+    """Agents logging in or out over the day, the first logins included: each is core
+    work, as a call is (a floor swinging between 5,000 agents and none every half hour
+    costs as much as 240,000 calls)."""
+    return sum(abs(now - before) for before, now in zip((0, *agents), agents, strict=False))
+
+
+def check_size(day: Day, replications: int, max_calls: int) -> None:
+    """Refuse, before it runs, a what-if whose calls and agent moves exceed the cap."""
+    if replications < 1:
+        raise ValueError("replications: at least 1")
+    calls, moves = sum(day.calls), rota_moves(day.agents)
+    if (calls + moves) * replications > max_calls:
+        raise WhatIfTooLarge(f"replications: {replications} runs of {calls:,.0f} calls "
+                             f"exceed the cap of {max_calls:,} simulated calls (each agent "
+                             f"logging in or out counts as one: {moves:,} a run)")
+
+
 def run_whatif(day: Day, *, replications: int = 5, seed: int = 0,
                max_calls: int = MAX_CALLS) -> WhatIf:
     """Run the day ``replications`` times and put each slot beside Erlang A and C."""
-    if replications < 1:
-        raise ValueError("replications: at least 1")
-    expected = sum(day.calls) * replications
-    if expected > max_calls:
-        raise WhatIfTooLarge(f"replications: {replications} runs of {sum(day.calls):,.0f} "
-                             f"calls exceed the cap of {max_calls:,} simulated calls")
+    check_size(day, replications, max_calls)
     runs = [simulate_day(day, seed + n) for n in range(replications)]
     slots = []
     for index, (calls, agents) in enumerate(zip(day.calls, day.agents, strict=True)):
@@ -215,8 +229,9 @@ def run_whatif(day: Day, *, replications: int = 5, seed: int = 0,
             total.add(counts)
         totals.append(total)
     whole = Outcome(calls=sum(day.calls), agents=statistics.fmean(day.agents),
-                    simulated=_spreads(totals), erlang_a=_day_model(slots, "erlang_a"),
-                    erlang_c=_day_model(slots, "erlang_c"))
+                    simulated=_spreads(totals),
+                    erlang_a=_day_model(slots, "erlang_a", _counted_by_erlang_a(day)),
+                    erlang_c=_day_model(slots, "erlang_c", [1.0] * len(slots)))
     return WhatIf(slots=slots, day=whole, replications=replications, seed=seed,
                   simulated_calls=sum(t.offered for t in totals))
 
@@ -261,19 +276,42 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
-def _day_model(slots: list[Outcome], model: str) -> Prediction | None:
-    """A model's day: its slots' service level and abandons weighted by the forecast
-    calls, its occupancy as the Erlangs it answers over the agents (slots it has)."""
-    kept = [(s, getattr(s, model)) for s in slots if getattr(s, model) is not None]
-    calls = sum(s.calls for s, _ in kept)
+def _counted_by_erlang_a(day: Day) -> list[float]:
+    """Each slot's share of callers Erlang A's service level counts: all but those who
+    hang up within ``short_abandon`` (with no agents every caller waits, so the share
+    is the patience's exp(-short_abandon / patience))."""
+    if day.patience is None:
+        return [1.0] * len(day.calls)
+    shares = []
+    for calls, agents in zip(day.calls, day.agents, strict=True):
+        traffic = _traffic(day, calls)
+        if traffic <= 0:
+            shares.append(1.0)
+        elif agents == 0:
+            shares.append(math.exp(-day.short_abandon / day.patience))
+        else:
+            model = erlang.erlang_a(traffic, agents, day.aht, day.patience)
+            shares.append(1.0 - model.abandoned_within(day.short_abandon))
+    return shares
+
+
+def _day_model(slots: list[Outcome], model: str, counted: list[float]) -> Prediction | None:
+    """A model's day, read as the simulated day is: its slots' service level weighted
+    by the calls each counts (forecast calls less short abandons: ``counted`` is the
+    share), abandons by the forecast calls, its occupancy as the Erlangs it answers over
+    every slot's agents (those of slots without calls are idle there)."""
+    kept = [(s, getattr(s, model), share) for s, share in zip(slots, counted, strict=True)
+            if getattr(s, model) is not None]
+    calls = sum(s.calls for s, _, _ in kept)
     if not kept or calls <= 0:
         return None
-    level = sum(s.calls * (p.service_level or 0.0) for s, p in kept) / calls
-    abandon = (None if any(p.abandon_rate is None for _, p in kept)
-               else sum(s.calls * p.abandon_rate for s, p in kept) / calls)
-    busy = sum(s.agents * p.occupancy for s, p in kept if p.occupancy is not None)
-    agents = sum(s.agents for s, _ in kept)
-    return Prediction(service_level=level, asa=_day_asa(kept),
+    weights = sum(s.calls * share for s, _, share in kept)
+    level = sum(s.calls * share * (p.service_level or 0.0) for s, p, share in kept) / weights
+    abandon = (None if any(p.abandon_rate is None for _, p, _ in kept)
+               else sum(s.calls * p.abandon_rate for s, p, _ in kept) / calls)
+    busy = sum(s.agents * p.occupancy for s, p, _ in kept if p.occupancy is not None)
+    agents = sum(s.agents for s in slots)
+    return Prediction(service_level=level, asa=_day_asa([(s, p) for s, p, _ in kept]),
                       occupancy=busy / agents if agents else None, abandon_rate=abandon)
 
 

@@ -1,0 +1,73 @@
+"""Edges of the what-if's figures and costs: the models' day read as the simulated day is,
+the history's definition of a short abandon, and the work a run may take."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from contactcenter.acd import erlang
+from contactcenter.telephony.sim.metrics import CallRecord
+from contactcenter.telephony.sim.whatif import Day, WhatIfTooLarge, run_whatif, slot_counts
+
+
+def test_the_models_day_occupancy_counts_the_agents_of_quiet_half_hours() -> None:
+    """Agents on the floor in a half hour with no call forecast are idle there: the
+    simulated day divides by their time, so the models' day must too."""
+    day = Day(calls=(20.0, 0.0) * 24, agents=(3,) * 48, aht=180, patience=120)
+    result = run_whatif(day, replications=3, seed=1)
+    model = result.day.erlang_a
+    assert model is not None and model.occupancy is not None
+    busy = sum(s.agents * s.erlang_a.occupancy for s in result.slots  # type: ignore[union-attr, misc]
+               if s.erlang_a is not None)
+    assert model.occupancy == pytest.approx(busy / sum(day.agents))
+    simulated = result.day.simulated["occupancy"]
+    assert simulated.mean is not None and simulated.sd is not None
+    assert abs(simulated.mean - model.occupancy) <= 2 * simulated.sd + 0.02
+
+
+def test_the_erlang_a_day_leaves_out_the_short_abandons_as_the_simulated_day_does() -> None:
+    """Service level is answered within over offered less short abandons, slot by slot
+    and over the day: a half hour without agents, where many hang up within seconds,
+    weighs by the calls it counts, not by all its calls."""
+    day = Day(calls=(50.0, 50.0, 0.0, 0.0), agents=(6, 0, 0, 0), aht=180, patience=10,
+              short_abandon=5)
+    result = run_whatif(day, replications=20, seed=1)
+    staffed = erlang.erlang_a(5.0, 6, 180, 10)
+    kept = (1 - staffed.abandoned_within(5), math.exp(-5 / 10))  # the unstaffed: all wait
+    level = staffed.service_level_excluding(20, 5)
+    model = result.day.erlang_a
+    assert model is not None
+    assert model.service_level == pytest.approx(level * kept[0] / (kept[0] + kept[1]))
+    simulated = result.day.simulated["service_level"]
+    assert simulated.mean is not None and simulated.sd is not None
+    assert abs(simulated.mean - model.service_level) <= 2 * simulated.sd
+
+
+@pytest.mark.parametrize("waited, short", [(4.999, 1), (5.0, 0), (5.001, 0)])
+def test_a_short_abandon_waited_less_than_the_threshold(waited: float, short: int) -> None:
+    """docs/call-history.md: abandoned after waiting *less than* short_abandon_seconds;
+    a caller who waited exactly that long counts, as the history counts them."""
+    day = Day(calls=(1.0,), agents=(0,), aht=60, patience=30, short_abandon=5)
+    record = CallRecord(call_id="c1", joined=100.0, handle=60.0, patience=waited,
+                        measured=True, abandoned=100.0 + waited)
+    counts = slot_counts(day, [record], {}, 200.0)[0]
+    assert (counts.abandoned, counts.short_abandons) == (1, short)
+    assert counts.figures()["service_level"] == (0.0 if not short else pytest.approx(math.nan,
+                                                                                     nan_ok=True))
+
+
+def test_agents_logging_in_and_out_count_against_the_cap() -> None:
+    """A day of few calls whose floor swings between 2,000 agents and none costs as much
+    as tens of thousands of calls (every login and logout is core work): refused before
+    it runs, like a day of too many calls."""
+    day = Day(calls=(1.0,) * 48, agents=(2000, 0) * 24, aht=180, patience=120)
+    with pytest.raises(WhatIfTooLarge, match=r"replications: 1 runs .* logging in or out counts as one: 96,000 a run"):
+        run_whatif(day, replications=1, max_calls=10_000)
+
+
+def test_a_steady_large_floor_within_the_cap_still_runs() -> None:
+    day = Day(calls=(2.0,) * 4, agents=(300,) * 4, aht=180, patience=120)
+    result = run_whatif(day, replications=2, seed=1, max_calls=1_000)
+    assert result.day.simulated["offered"].mean is not None
