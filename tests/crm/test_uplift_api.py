@@ -67,8 +67,7 @@ async def _planted_campaign(api: Api, seed: int = 5) -> tuple[int, dict[int, boo
 
 async def test_a_planted_uplift_is_recovered_and_its_top_decile_listed(api: Api) -> None:
     campaign, _ = await _planted_campaign(api)
-    status, found = await api.call("POST", f"/api/v1/campaigns/{campaign}/uplift",
-                                   "manager", json={"classifier": "logistic"})
+    status, found = await api.call("POST", f"/api/v1/campaigns/{campaign}/uplift", "manager")
     assert status == 200, found
     assert found["treated"] + found["control"] == 800
     # the campaign's average effect: half the list persuadable by 0.5, so about 0.25
@@ -77,9 +76,10 @@ async def test_a_planted_uplift_is_recovered_and_its_top_decile_listed(api: Api)
     assert measured["lift_low"] > 0.1, measured
     for method in ("two_model", "class_transformation"):
         figures = found["methods"][method]
-        # the persuadable half's true uplift is 0.5, the rest's 0: the top 30 % is theirs
-        assert figures["uplift_at_30"] > 0.3, (method, figures)
-        assert figures["qini_coefficient"] > 0.2, (method, figures)
+        # the persuadable half's true uplift is 0.5, the rest's 0: a perfect ranking finds
+        # 0.5 in the top 30 %, a random one the average, 0.24
+        assert figures["uplift_at_30"] > 0.38, (method, figures)
+        assert figures["qini_coefficient"] > 0.25, (method, figures)
     # 400 new contacts, half of them the persuadable kind; the top decile is 40 of those
     fresh = await _people(api, 400, seed=9)
     target = await _campaign(api, "summer")
