@@ -1,0 +1,100 @@
+"""Edge cases of the managers' analytics pages in headless Chromium."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import AsyncIterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import pytest_asyncio
+from aiohttp.test_utils import TestClient, TestServer
+from playwright.async_api import Browser
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contactcenter.events.bus import EventBus
+from contactcenter.events.journal import CallJournal
+from contactcenter.web.app import create_app
+from contactcenter.web.auth import Authenticator, load_secret
+from contactcenter.web.sessions import COOKIE
+from crm_core import rfm
+from crm_core.db import make_engine, migrate, sessions
+from crm_core.models import User
+from crm_core.seed import seed_demo
+from crm_core.users import hash_password, load_users
+from tests.browser.test_analytics_pages import (
+    AGENT,
+    MANAGER,
+    PASSWORD,
+    SUPERVISOR,
+    Site,
+    _bundle,
+    _signed_in,
+)
+
+pytestmark = pytest.mark.asyncio(loop_scope="session")
+
+
+async def _crm(folder: Path) -> AsyncEngine:
+    engine = make_engine(f"sqlite+aiosqlite:///{folder / 'crm.db'}")
+    await migrate(engine)
+    crm = sessions(engine)
+    await seed_demo(crm, customers=200)
+    today = dt.datetime.now(dt.UTC).date()
+    await rfm.recompute(crm, as_of=today, now=dt.datetime.now(dt.UTC))
+    secret = hash_password(PASSWORD)
+    async with crm() as session, session.begin():
+        await session.execute(update(User).where(User.username.in_((SUPERVISOR, AGENT)))
+                              .values(password_hash=secret, active=True))
+        session.add(User(username=MANAGER, role="manager", active=True, password_hash=secret))
+    return engine
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def site(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Site]:
+    _bundle()
+    folder = tmp_path_factory.mktemp("analytics-edges")
+    engine = await _crm(folder)
+    auth = Authenticator(await load_users(sessions(engine)), load_secret(folder))
+    journal = CallJournal(folder / "calls.jsonl")
+    journal.open()
+    app = create_app(bus=EventBus(), journal=journal, auth=auth, health_check=dict,
+                     database=sessions(engine))
+    client = TestClient(TestServer(app, host="127.0.0.1"))
+    await client.start_server()
+    try:
+        yield Site(client, auth, engine)
+    finally:
+        await client.close()
+        journal.close()
+        await engine.dispose()
+
+
+async def test_signing_in_ends_on_the_page_asked_for_with_the_session_cookie(
+        browser: Browser, site: Site) -> None:
+    """The 401 an agent got opening a page right after /crm/contacts: the sign-in helper's
+    ``**/crm/contacts`` glob matched the sign-in page itself (``/login?next=/crm/contacts``),
+    so the next page was asked for before the sign-in had answered, with no cookie."""
+    page = await _signed_in(browser, site, AGENT, "/crm/contacts")
+    assert urlsplit(page.url).path == "/crm/contacts"
+    assert COOKIE in {cookie["name"] for cookie in await page.context.cookies()}
+    await page.context.close()
+
+
+async def test_an_agent_opens_pages_one_after_another_without_a_401(
+        browser: Browser, site: Site) -> None:
+    """No wait between pages: each answers at once, none sends the agent to sign in."""
+    page = await _signed_in(browser, site, AGENT, "/crm/contacts")
+    answers = []
+    for path in ("/agent", "/crm/contacts", "/analytics", "/crm/contacts", "/help",
+                 "/crm/contacts", "/analytics/customers"):
+        got = await page.goto(path)
+        answers.append((path, got.status if got else None, urlsplit(page.url).path))
+    assert answers == [("/agent", 200, "/agent"), ("/crm/contacts", 200, "/crm/contacts"),
+                       ("/analytics", 403, "/analytics"),
+                       ("/crm/contacts", 200, "/crm/contacts"), ("/help", 200, "/help"),
+                       ("/crm/contacts", 200, "/crm/contacts"),
+                       ("/analytics/customers", 403, "/analytics/customers")]
+    await page.context.close()
