@@ -14,6 +14,7 @@ import asyncio
 import csv
 import math
 import os
+import re
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -89,7 +90,7 @@ def _add_whatif_arguments(analyses: argparse._SubParsersAction[argparse.Argument
         "whatif", help="a queue's forecast day run on the simulator with a staffing to try",
         epilog=WHATIF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     whatif.add_argument("--config", type=Path, default=Path("config/demo.yaml"))
-    whatif.add_argument("--date", type=date.fromisoformat, required=True,
+    whatif.add_argument("--date", type=_ymd, required=True,
                         help="the day (UTC), YYYY-MM-DD")
     whatif.add_argument("--queue", required=True)
     whatif.add_argument("--agents-delta", action="append", default=[],
@@ -175,6 +176,17 @@ async def _whatif(args: argparse.Namespace, database: str, target: Target,
                f"{result.replications} replications from seed {result.seed}, "
                f"{result.simulated_calls:,} calls simulated; figures: mean±sd\n")
     return rows(result, args.date), heading
+
+
+def _ymd(text: str) -> date:
+    """An option's day as YYYY-MM-DD only: date.fromisoformat also takes 20261123 and
+    2026-W48-1 (Python 3.11), which the help does not promise."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date as YYYY-MM-DD") from None
 
 
 def _day(text: str) -> np.datetime64:

@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import re
 from typing import Annotated, Any, Literal
 
 from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from contactcenter.analytics.one_thread import one_thread
 from contactcenter.telephony.sim.whatif import Day, WhatIf, WhatIfTooLarge, run_whatif
 from contactcenter.telephony.sim.whatif_report import COLUMNS, rows
 from contactcenter.web import analytics_params as params
@@ -33,11 +33,15 @@ from contactcenter.web.routing import add_route
 from crm_core.metrics.call_staffing import Target
 from crm_core.metrics.call_whatif import (
     SLOTS,
+    DayForecast,
     DayInputs,
+    Override,
     WhatIfInput,
     base_of,
-    day_inputs,
+    check_agents,
+    day_forecast,
     parse_override,
+    planned,
     planned_agents,
     staffing,
 )
@@ -51,6 +55,8 @@ MAX_AGENTS = 5_000
 #: one what-if at a time: each holds a core for seconds
 LOCK: web.AppKey[asyncio.Semaphore] = web.AppKey("whatif_lock", asyncio.Semaphore)
 _OVERRIDE = r"^[0-9]{1,2}:[0-9]{2}-[0-9]{1,2}:[0-9]{2}:=?[+-]?[0-9]{1,5}$"
+#: a day as the API document writes it (pydantic alone also reads "1795392000" as a date)
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class WhatIfBody(BaseModel):
@@ -82,6 +88,15 @@ class WhatIfBody(BaseModel):
     seed: int = Field(1, ge=0, le=2**31 - 1)
     format: Literal["json", "csv"] = "json"
 
+    @field_validator("date", mode="before")
+    @classmethod
+    def _yyyy_mm_dd(cls, value: Any) -> Any:
+        if not isinstance(value, str):
+            return value  # refused by the type check, as the document says
+        if not _YMD.fullmatch(value):
+            raise ValueError("an ISO date (YYYY-MM-DD)")
+        return dt.date.fromisoformat(value)  # a date past the month's end: ValueError
+
 
 def _day(body: WhatIfBody, today: dt.date) -> None:
     if body.date > today + dt.timedelta(days=MAX_DAYS_AHEAD):
@@ -90,21 +105,40 @@ def _day(body: WhatIfBody, today: dt.date) -> None:
         raise BadInput(422, "date: after 1970", "date")
 
 
-def _run(body: WhatIfBody, inputs: DayInputs) -> WhatIf:
-    """The simulation, in a worker thread."""
+def _overrides(body: WhatIfBody) -> list[Override]:
     try:
-        overrides = [parse_override(text) for text in body.overrides]
-        base = body.agents if body.agents is not None else planned_agents(
-            inputs.slots, base_of(inputs.slots, body.base))
+        return [parse_override(text) for text in body.overrides]
     except WhatIfInput as exc:
         raise BadInput(422, str(exc), exc.field) from None
-    day = Day(calls=tuple(inputs.calls), agents=tuple(staffing(base, overrides)),
-              aht=inputs.target.aht, patience=inputs.target.patience,
-              sl_seconds=body.sl_seconds, short_abandon=body.short_abandon_seconds)
+
+
+def _too_many_calls(body: WhatIfBody, forecast: DayForecast) -> None:
+    """Refused before the plan (seconds of CPU for a large queue) is worked out."""
+    calls = sum(forecast.calls)
+    if calls * body.replications > MAX_CALLS:
+        raise BadInput(422, f"replications: {body.replications} runs of {calls:,.0f} calls "
+                            f"exceed the cap of {MAX_CALLS:,} simulated calls", "replications")
+
+
+def _run(body: WhatIfBody, forecast: DayForecast,
+         overrides: list[Override]) -> tuple[DayInputs, WhatIf]:
+    """The plan and the simulation, in a worker thread: both take seconds of CPU."""
     try:
-        with one_thread():
-            return run_whatif(day, replications=body.replications, seed=body.seed,
-                              max_calls=MAX_CALLS)
+        inputs = planned(forecast)
+        base = body.agents if body.agents is not None else planned_agents(
+            inputs.slots, base_of(inputs.slots, body.base))
+        agents = staffing(base, overrides)
+        check_agents(agents, MAX_AGENTS, "overrides" if overrides else "agents")
+    except WhatIfInput as exc:
+        raise BadInput(422, str(exc), exc.field) from None
+    except ValueError as exc:  # a plan beyond any floor (more than 20,000 agents a slot)
+        raise BadInput(422, str(exc), "queue") from None
+    day = Day(calls=tuple(inputs.calls), agents=tuple(agents), aht=inputs.target.aht,
+              patience=inputs.target.patience, sl_seconds=body.sl_seconds,
+              short_abandon=body.short_abandon_seconds)
+    try:
+        return inputs, run_whatif(day, replications=body.replications, seed=body.seed,
+                                  max_calls=MAX_CALLS)
     except WhatIfTooLarge as exc:
         raise BadInput(422, str(exc), "replications") from None
 
@@ -114,23 +148,19 @@ async def whatif(request: web.Request) -> web.Response:
     body = validated(WhatIfBody, await json_object(request))
     today = dt.datetime.now(dt.UTC).date()
     _day(body, today)
-    for text in body.overrides:  # before any query: bad input costs nothing
-        try:
-            parse_override(text)
-        except WhatIfInput as exc:
-            raise BadInput(422, str(exc), exc.field) from None
+    overrides = _overrides(body)  # before any query: bad input costs nothing
     target = Target(level=body.target, within=body.sl_seconds,
                     short_abandon=body.short_abandon_seconds)
     try:
         async with request.app[DATABASE]() as session:
-            inputs = await day_inputs(session, body.date, body.queue, today=today,
-                                      target=target, weeks=body.weeks, patience=body.patience)
+            forecast = await day_forecast(session, body.date, body.queue, today=today,
+                                          target=target, weeks=body.weeks,
+                                          patience=body.patience)
     except WhatIfInput as exc:
         raise BadInput(422, str(exc), exc.field) from None
-    except ValueError as exc:  # a plan beyond any floor (more than 20,000 agents a slot)
-        raise BadInput(422, str(exc), "queue") from None
+    _too_many_calls(body, forecast)
     async with request.app[LOCK]:
-        result = await asyncio.to_thread(_run, body, inputs)
+        inputs, result = await asyncio.to_thread(_run, body, forecast, overrides)
     table = [{k: params.finite(v) for k, v in row.items()} for row in rows(result, body.date)]
     if body.format == "csv":
         return params.csv_response(table, COLUMNS, f"whatif-{body.date.isoformat()}.csv")

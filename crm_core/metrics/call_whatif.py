@@ -88,6 +88,15 @@ def staffing(base: Sequence[int], overrides: Sequence[Override]) -> list[int]:
     return agents
 
 
+def check_agents(agents: Sequence[int], most: int, field: str) -> None:
+    """No slot may have more than ``most`` agents (the body's own limit), whatever the
+    overrides add: each agent is simulated, and ``+99999`` on 48 overrides is millions."""
+    if agents and max(agents) > most:
+        slot = max(range(len(agents)), key=agents.__getitem__)
+        raise WhatIfInput(field, f"{agents[slot]:,} agents from {slot // 2:02d}:"
+                                 f"{30 * (slot % 2):02d}: at most {most:,} a half hour")
+
+
 def base_of(slots: Sequence[SlotPlan], base: str | None) -> str:
     """The plan asked for; by default Erlang A, or Erlang C when there is no patience."""
     if base is not None:
@@ -103,6 +112,18 @@ def planned_agents(slots: Sequence[SlotPlan], base: str) -> list[int]:
         raise WhatIfInput("base", "Erlang A needs the callers' patience: the history has no "
                                   "abandons (give a patience, or start from erlang_c)")
     return [slot.erlang_a_agents or 0 for slot in slots]
+
+
+@dataclass(frozen=True, slots=True)
+class DayForecast:
+    """The day's forecast and the history behind it, before any plan is worked out."""
+
+    day: dt.date
+    queue: str
+    history: Period
+    found: Handling
+    target: Target  #: with the history's AHT and patience
+    calls: list[float]  #: forecast calls per half hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,12 +148,12 @@ async def _queue_known(session: AsyncSession, queue: str) -> bool:
     return found.first() is not None
 
 
-async def day_inputs(session: AsyncSession, day: dt.date, queue: str, *, today: dt.date,
-                     target: Target, weeks: int = call_forecast.DEFAULT_WEEKS,
-                     patience: float | None = None) -> DayInputs:
+async def day_forecast(session: AsyncSession, day: dt.date, queue: str, *, today: dt.date,
+                       target: Target, weeks: int = call_forecast.DEFAULT_WEEKS,
+                       patience: float | None = None) -> DayForecast:
     """The forecast of ``day`` for ``queue`` from the ``weeks`` before it (before today,
-    for a day ahead), its AHT and patience, and the plan for ``target`` (whose ``aht``
-    and ``patience`` are replaced by the history's, or ``patience`` when given)."""
+    for a day ahead), with ``target``'s ``aht`` and ``patience`` replaced by the
+    history's (or ``patience`` when given). Cheap: the plan is ``planned``'s."""
     history_end = min(day, today)
     period = day_period(history_end, weeks)
     if not await _queue_known(session, queue):
@@ -152,4 +173,19 @@ async def day_inputs(session: AsyncSession, day: dt.date, queue: str, *, today: 
     target = Target(level=target.level, within=target.within, aht=max(found.aht, 1.0),
                     patience=None if known is None else max(known, 1.0),
                     short_abandon=target.short_abandon)
-    return DayInputs(day, queue, period, found, target, plan(list(forecast), target))
+    return DayForecast(day, queue, period, found, target, [float(c) for c in forecast])
+
+
+def planned(forecast: DayForecast) -> DayInputs:
+    """The plan of the forecast day: Erlang C's and A's agents per half hour. Seconds of
+    CPU for a large queue (Erlang A's search), so a server runs it off its event loop."""
+    return DayInputs(forecast.day, forecast.queue, forecast.history, forecast.found,
+                     forecast.target, plan(forecast.calls, forecast.target))
+
+
+async def day_inputs(session: AsyncSession, day: dt.date, queue: str, *, today: dt.date,
+                     target: Target, weeks: int = call_forecast.DEFAULT_WEEKS,
+                     patience: float | None = None) -> DayInputs:
+    """``day_forecast`` and its plan (for the command, which has no loop to keep free)."""
+    return planned(await day_forecast(session, day, queue, today=today, target=target,
+                                      weeks=weeks, patience=patience))
