@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import delete, insert, text
+from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from crm_core.models import ContactScore, ScoreRunRecord
@@ -95,3 +95,12 @@ async def replace_scores(engine: AsyncEngine, scores: ScoreColumns, *, as_of: dt
             insert(ScoreRunRecord).values(as_of=as_of, computed_at=computed_at,
                                           **plain(run)).returning(ScoreRunRecord.id))
         return int(added.scalar_one())
+
+
+async def record_timings(engine: AsyncEngine, run_id: int, timings: dict[str, float]) -> None:
+    """The run's seconds per phase, the write's included (known only once it is done)."""
+    async with engine.begin() as connection:
+        figures = await connection.scalar(
+            select(ScoreRunRecord.figures).where(ScoreRunRecord.id == run_id))
+        await connection.execute(update(ScoreRunRecord).where(ScoreRunRecord.id == run_id)
+                                 .values(figures={**(figures or {}), "timings": timings}))

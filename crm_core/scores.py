@@ -38,7 +38,7 @@ from contactcenter.analytics.crm_features import FEATURES
 from contactcenter.analytics.shortage import BadInput
 from crm_core import score_models
 from crm_core.score_features import read_features
-from crm_core.score_store import ScoreColumns, plain, replace_scores
+from crm_core.score_store import ScoreColumns, plain, record_timings, replace_scores
 from crm_core.score_summary import CrmSummary, read_summary
 
 Floats = npt.NDArray[np.float64]
@@ -152,6 +152,7 @@ async def recompute_scores(engine: AsyncEngine, *, as_of: dt.date | None = None,
         "figures": {**figures, "auc": churn.fit.auc, "p_alive_auc": churn.fit.p_alive_auc,
                     "timings": clock.timings}})
     clock.lap("write")
+    await record_timings(engine, run_id, clock.timings)
     return ScoreRun(run_id=run_id, as_of=day, computed_at=computed_at,
                     horizon_days=horizon_days, window_days=window_days,
                     customers=len(summary), repeat_buyers=value.bgnbd.repeat_buyers,

@@ -34,6 +34,7 @@ async def test_a_manager_recomputes_and_the_others_read(api: Api) -> None:
     status, last = await api.call("GET", "/api/v1/scores", "supervisor")
     assert status == 200 and last["run"]["run_id"] == run["run_id"]
     assert last["run"]["auc"] == pytest.approx(run["auc"])
+    assert last["run"]["timings"] == run["timings"]
     status, mine = await api.call("GET", "/api/v1/contacts/1/scores", "agent")
     assert status == 200 and mine["scores"]["as_of"] == as_of
     assert 0 <= mine["scores"]["p_alive"] <= 1 and float(mine["scores"]["clv"]) >= 0
