@@ -17,6 +17,7 @@ from contactcenter.analytics.shortage import BadInput
 from crm_core import segments
 from crm_core.db import sessions
 from crm_core.dial_lists import leads_list, members_list, segment_list
+from crm_core.dialer_service import DialerService
 from crm_core.holdout import arm
 from crm_core.metrics.marketing import lift_per_campaign
 from crm_core.metrics.period import Period
@@ -119,6 +120,9 @@ async def test_a_control_member_is_never_dialed(engine: AsyncEngine) -> None:
                    await leads_list(session, "new", campaign_id=campaign)]
         # a list for no campaign in particular has no arms to respect
         unrelated = await segment_list(session, "everyone", today=NOW.date())
+    # what the dialer's engine asks for, its ``members`` list source
+    sources.append(await DialerService(maker).records(campaign, members=True,
+                                                      today=NOW.date()))
     for found in sources:
         dialed = {record.contact_id for record in found.records}
         assert dialed == set(ids) - control
