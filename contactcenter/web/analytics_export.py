@@ -4,7 +4,9 @@
 segment as of the last run; ``GET /api/v1/analytics/export/scores.parquet``: every
 customer's lifetime value and churn scores (``contact_scores``). Each is one Parquet
 file streamed from the database in row groups (``analytics_export_parquet``) so that
-a million contacts never sit in memory at once. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
+a million contacts never sit in memory at once; each slice is read in a session of its
+own, so a slow download holds no connection (nor SQLite's read lock) between slices, and
+a file whose rows a new run replaced midway is cut short without its footer. ``GET /api/v1/analytics/export/rfm-segments.csv``: the segment sizes the
 customers page charts, as CSV; ``GET /api/v1/analytics/export/scores-run.csv``: the
 last lifetime value and churn run's figures the page shows, as CSV. Both read the ``analytics`` resource: managers,
 marketing, supervisors and admins; agents are refused.
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from collections.abc import Sequence
+import logging
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 import pyarrow as pa
@@ -45,6 +48,7 @@ SCORES_SCHEMA = pa.schema([
     ("contact_id", pa.int64()), ("as_of", pa.date32()), ("expected_purchases", pa.float64()),
     ("p_alive", pa.float64()), ("clv", pa.float64()), ("churn_probability", pa.float64()),
     ("median_days_to_churn", pa.float64()), ("computed_at", pa.timestamp("us", tz="UTC"))])
+log = logging.getLogger(__name__)
 SEGMENT_COLUMNS = ("segment", "r", "f", "meaning", "contacts", "as_of")
 RUN_COLUMNS = ("as_of", "customers", "horizon_days", "window_days", "auc", "p_alive_auc",
                "computed_at")
@@ -65,20 +69,57 @@ async def scores_parquet(request: web.Request) -> web.StreamResponse:
     return await _stream(request, ContactScore, SCORES_SCHEMA, "contact-scores.parquet")
 
 
+class _RunChanged(Exception):
+    """A new run replaced the table while it was being sent: its slices would mix two."""
+
+
+async def _slices(database: Any, model: Any, schema: pa.Schema
+                  ) -> AsyncGenerator[Sequence[Any]]:
+    """``model``'s rows in contact order, ``ROW_GROUP`` at a time, each slice read in a
+    session of its own (by the last contact id sent) so that no connection, nor on SQLite
+    the read lock that keeps every writer out, is held while a slow client downloads."""
+    columns = [getattr(model, name) for name in schema.names]
+    size, after, run = parquet.ROW_GROUP, None, None
+    while True:
+        query = select(*columns).order_by(model.contact_id).limit(size)
+        if after is not None:
+            query = query.where(model.contact_id > after)
+        async with database() as session:
+            rows = (await session.execute(query)).all()
+        if not rows:
+            return
+        run = rows[0][-1] if run is None else run
+        if any(row[-1] != run for row in rows):  # computed_at: one per run
+            raise _RunChanged
+        yield rows
+        if len(rows) < size:
+            return
+        after = rows[-1][0]
+
+
 async def _stream(request: web.Request, model: Any, schema: pa.Schema,
                   filename: str) -> web.StreamResponse:
     """``model``'s table as Parquet of ``schema`` (its columns by name, a time last)."""
     response = web.StreamResponse(headers={
         "Content-Type": PARQUET, "Content-Disposition": f'attachment; filename="{filename}"'})
     chunks = parquet.ParquetChunks(schema, _last_is_a_time)
-    query = select(*(getattr(model, name) for name in schema.names)).order_by(
-        model.contact_id)
-    size = parquet.ROW_GROUP
-    async with request.app[DATABASE]() as session:
-        result = await session.stream(query.execution_options(yield_per=size))
-        await response.prepare(request)
-        async for rows in result.partitions(size):
-            await response.write(await asyncio.to_thread(chunks.add, rows))
+    slices = _slices(request.app[DATABASE], model, schema)
+    first = await anext(slices, None)  # a failure here is still a 500 with its reason
+    await response.prepare(request)
+    try:
+        if first is not None:
+            await response.write(await asyncio.to_thread(chunks.add, first))
+            async for rows in slices:
+                await response.write(await asyncio.to_thread(chunks.add, rows))
+    except _RunChanged:
+        # no footer: the file cannot be read, rather than read as a mix of two runs
+        log.warning("%s: a new run replaced the rows mid-download; sent no footer",
+                    request.path)
+        if request.transport is not None:
+            request.transport.close()
+        return response
+    finally:
+        await slices.aclose()
     await response.write(await asyncio.to_thread(chunks.close))
     await response.write_eof()
     return response
