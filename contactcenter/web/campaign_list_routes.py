@@ -8,7 +8,9 @@ Two sources, exactly one per request:
   (the top decile by default) goes on this campaign's list;
 - ``{"from_cluster": {"name": "..."}}``: the customers (a counted order) clustered on
   their recency, orders, spend, calls and cases as of now (``clusters.py``, seeded),
-  and the cluster of that name goes on the list.
+  and the cluster of that name goes on the list;
+- ``{"from_segment": {"id": <id>}}``: a saved segment's contacts, as
+  ``crm_core.segments.materialise`` puts them.
 
 ``holdout`` (0 to 0.5, default 0) puts that share of the new members in the control
 arm, drawn from ``seed`` (``crm_core.holdout``), so that this campaign can be measured
@@ -46,10 +48,11 @@ from contactcenter.web.uplift_routes import (
     share,
     whole,
 )
+from crm_core import segments
 from crm_core.holdout import CONTROL, MAX_HOLDOUT
-from crm_core.models import Campaign, CampaignMember
+from crm_core.models import Campaign, CampaignMember, Segment
 
-_SOURCES = ("from_uplift", "from_cluster")
+_SOURCES = ("from_uplift", "from_cluster", "from_segment")
 
 
 def _source(body: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -122,6 +125,27 @@ async def _from_cluster(request: web.Request, asked: dict[str, Any], seed: int) 
         raise BadInput(422, f"{prefix}name: {exc}", f"{prefix}name") from None
 
 
+async def _from_segment(request: web.Request, target: int, asked: dict[str, Any],
+                        holdout: float, seed: int, now: dt.datetime) -> tuple[int, int]:
+    """The saved segment's contacts put on the list (``segments.materialise``): how many
+    it selects and how many were added."""
+    prefix = "from_segment."
+    fields(asked, ("id",), prefix)
+    segment = whole(asked, "id", 0, 1, MAX_ID, prefix)
+    async with request.app[DATABASE]() as session:
+        found = await session.get(Segment, segment)
+        if found is None:
+            raise BadInput(404, f"{prefix}id: no segment with id {segment}", f"{prefix}id")
+        try:
+            selected = await session.scalar(select(func.count()).select_from(
+                segments.contact_ids(found.definition, now.date()).subquery()))
+        except segments.InvalidSegment as exc:
+            raise BadInput(422, f"{prefix}id: {exc}", f"{prefix}id") from None
+    added = await segments.materialise(request.app[DATABASE], segment, target, now=now,
+                                       holdout=holdout, seed=seed)
+    return int(selected or 0), added
+
+
 async def _arms(request: web.Request, target: int, since: dt.datetime) -> dict[str, int]:
     """How many members the list gained in each arm since ``since``."""
     query = (select(CampaignMember.arm, func.count())
@@ -140,23 +164,25 @@ async def make_list(request: web.Request) -> web.Response:
     holdout = share(body, "holdout", 0.0, 0, MAX_HOLDOUT)
     seed = whole(body, "seed", 0, 0, MAX_ID)
     target = await campaign_id(request)
-    if kind == "from_uplift":
-        chosen = await _from_uplift(request, target, asked, seed)
-    else:
-        chosen = await _from_cluster(request, asked, seed)
     now = dt.datetime.now(dt.UTC)
-    async with request.app[DATABASE]() as session, session.begin():
-        added = await crm_uplift.add_to_campaign(session, target, chosen, now=now,
-                                                 holdout=holdout, seed=seed)
+    if kind == "from_segment":
+        selected, added = await _from_segment(request, target, asked, holdout, seed, now)
+    else:
+        chosen = await (_from_uplift(request, target, asked, seed) if kind == "from_uplift"
+                        else _from_cluster(request, asked, seed))
+        selected = len(chosen)
+        async with request.app[DATABASE]() as session, session.begin():
+            added = await crm_uplift.add_to_campaign(session, target, chosen, now=now,
+                                                     holdout=holdout, seed=seed)
     arms = await _arms(request, target, now) if added else {"treated": 0, "control": 0}
-    return web.json_response({"campaign_id": target, "source": kind, "selected": len(chosen),
+    return web.json_response({"campaign_id": target, "source": kind, "selected": selected,
                               "added": added, **arms, "holdout": holdout, "seed": seed})
 
 
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
 LIST = {
-    "summary": "Put the top share by another campaign's predicted uplift, or a customer "
-               "cluster, on the campaign's list, with an optional control arm "
+    "summary": "Put the top share by another campaign's predicted uplift, a customer "
+               "cluster or a saved segment on the campaign's list, with an optional control arm "
                "(docs/analytics-uplift.md)",
     "parameters": [{"name": "id", "in": "path", "required": True,
                     "schema": {"type": "integer", "minimum": 1}}],
@@ -172,6 +198,8 @@ LIST = {
             "from_cluster": {"type": "object", "additionalProperties": False,
                              "required": ["name"],
                              "properties": {"name": {"type": "string", "minLength": 1}}},
+            "from_segment": {"type": "object", "additionalProperties": False,
+                             "required": ["id"], "properties": {"id": _ID}},
             "holdout": {"type": "number", "minimum": 0, "maximum": MAX_HOLDOUT},
             "seed": {"type": "integer", "minimum": 0, "maximum": MAX_ID}}}}}},
     "responses": {"200": json_content({"type": "object", "properties": {

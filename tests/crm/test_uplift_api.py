@@ -13,7 +13,9 @@ from sqlalchemy import func, select
 
 from contactcenter.analytics.clusters import cluster_customers
 from contactcenter.analytics.crm_features import contact_features
+from crm_core import segments
 from crm_core.db import sessions
+from crm_core.holdout import arm
 from crm_core.models import Campaign, CampaignMember, Contact, Order
 from tests.crm.api_client import Api
 
@@ -133,6 +135,28 @@ async def test_a_planted_cluster_is_put_on_a_list(api: Api) -> None:
         members = set(await session.scalars(select(CampaignMember.contact_id).where(
             CampaignMember.campaign_id == target)))
     assert members == set(made["lapsed"])
+
+
+async def test_a_saved_segment_is_put_on_a_list_with_its_control_arm(api: Api) -> None:
+    people = await _people(api, 300, 4)
+    buyers = await segments.create_segment(sessions(api.engine), "buyers", {"min_orders": 1},
+                                           now=dt.datetime.now(dt.UTC))
+    target = await _campaign(api, "autumn")
+    path = f"/api/v1/campaigns/{target}/list"
+    status, made = await api.call("POST", path, "marketing", json={
+        "from_segment": {"id": buyers}, "holdout": 0.3, "seed": 11})
+    assert status == 200, made
+    expected = {c for c, buyer in people.items()
+                if buyer and arm(c, holdout=0.3, seed=11) == "control"}
+    assert (made["selected"], made["added"], made["control"]) == (150, 150, len(expected))
+    async with sessions(api.engine)() as session:
+        control = set(await session.scalars(select(CampaignMember.contact_id).where(
+            CampaignMember.campaign_id == target, CampaignMember.arm == "control")))
+    assert control == expected and 25 <= len(control) <= 65  # binomial(150, 0.3): 45 +- 5.6
+    status, again = await api.call("POST", path, json={"from_segment": {"id": buyers}})
+    assert (status, again["selected"], again["added"]) == (200, 150, 0)
+    status, missing = await api.call("POST", path, json={"from_segment": {"id": 999}})
+    assert (status, missing["field"]) == (404, "from_segment.id")
 
 
 async def test_the_refusals_name_the_field(api: Api) -> None:
