@@ -121,6 +121,8 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
         overrides = [parse_override(text) for text in args.agents_delta]
         if not 1 <= args.replications <= 1000:
             raise WhatIfInput("--replications", "1 to 1000")
+        if not 0 <= args.seed <= 2**31 - 1:  # Random(-1) draws what Random(1) draws
+            raise WhatIfInput("--seed", "0 to 2,147,483,647")
         if not 2 <= args.weeks <= 26:
             raise WhatIfInput("--weeks", "2 to 26")
         if args.patience is not None and not 1 <= args.patience <= 86_400:

@@ -54,7 +54,7 @@ MAX_DAYS_AHEAD = 28
 MAX_AGENTS = 5_000
 #: one what-if at a time: each holds a core for seconds
 LOCK: web.AppKey[asyncio.Semaphore] = web.AppKey("whatif_lock", asyncio.Semaphore)
-_OVERRIDE = r"^[0-9]{1,2}:[0-9]{2}-[0-9]{1,2}:[0-9]{2}:=?[+-]?[0-9]{1,5}$"
+_OVERRIDE = r"^[0-9]{1,2}:[0-9]{2}-[0-9]{1,2}:[0-9]{2}:(=[+-]?|[+-])[0-9]{1,5}$"
 #: a day as the API document writes it (pydantic alone also reads "1795392000" as a date)
 _YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 

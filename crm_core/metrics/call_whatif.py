@@ -30,7 +30,9 @@ from crm_core.models import Interaction
 SLOTS = 48
 #: the staffing plans a what-if may start from
 BASES = ("erlang_a", "erlang_c")
-_OVERRIDE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2}):(=?)([+-]?\d{1,5})$")
+#: a sign or "=" is required: a bare "3" could mean three more or three in all
+_OVERRIDE = re.compile(r"^([0-9]{1,2}):([0-9]{2})-([0-9]{1,2}):([0-9]{2}):"
+                       r"(=|(?=[+-]))([+-]?[0-9]{1,5})$")
 
 
 class WhatIfInput(ValueError):

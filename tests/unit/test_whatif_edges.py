@@ -71,3 +71,13 @@ def test_a_steady_large_floor_within_the_cap_still_runs() -> None:
     day = Day(calls=(2.0,) * 4, agents=(300,) * 4, aht=180, patience=120)
     result = run_whatif(day, replications=2, seed=1, max_calls=1_000)
     assert result.day.simulated["offered"].mean is not None
+
+
+@pytest.mark.parametrize("text", ["12:00-14:00:3", " 00:00-00:30:3 "])
+def test_an_override_without_a_sign_is_refused_as_ambiguous(text: str) -> None:
+    """The forms are +N, -N and =N; a bare 3 was read as three more, where a manager may
+    well mean three agents."""
+    from crm_core.metrics.call_whatif import WhatIfInput, parse_override
+
+    with pytest.raises(WhatIfInput, match="is not FROM-TO:"):
+        parse_override(text)

@@ -19,7 +19,8 @@ from crm_core.metrics.call_whatif import (
     ("12:00-14:00:-2", Override(24, 28, -2)),
     ("9:30-10:00:+1", Override(19, 20, 1)),
     ("22:00-24:00:=0", Override(44, 48, 0, absolute=True)),
-    (" 00:00-00:30:3 ", Override(0, 1, 3)),
+    (" 00:00-00:30:+3 ", Override(0, 1, 3)),
+    ("08:00-09:00:=+4", Override(16, 18, 4, absolute=True)),
 ])
 def test_overrides_are_read_as_half_hours(text: str, override: Override) -> None:
     assert parse_override(text) == override
