@@ -111,6 +111,12 @@ async def test_the_screen_pop_shows_the_caller_from_the_crm_within_half_a_second
         await expect(desktop.locator("#call-digits")).to_contain_text("2")
         await expect(desktop.locator("#customer-account")).to_contain_text(
             "Lovelace Analytical Engines")
+        # her RFM and value scores, or that none is computed yet (the platform's first
+        # runs start with it)
+        await expect(desktop.locator("#customer-rfm")).to_have_text(re.compile(
+            r"^(not computed yet|none: no orders .*|[A-Z][a-z ]+ · R\d F\d M\d · .*)$"))
+        await expect(desktop.locator("#customer-scores")).to_have_text(re.compile(
+            r"^(not computed yet|P\(alive\) [01]\.\d\d · churn risk \d+ % · value .*)$"))
         # the call script's first step, and the dispositions of the queue
         await watcher.wait_for(lambda e: e["type"] == "call.answered")
         await expect(desktop.locator("#call-status")).to_have_text("connected")

@@ -17,11 +17,13 @@ from crm_core.rfm_read import RfmReader
 
 
 @pytest.mark.parametrize("hours, running", [
-    (24.0, ["RFM scores", "affinity offers"]), (0.0, ["affinity offers"])])
+    (24.0, ["RFM scores", "value and churn scores", "affinity offers"]),
+    (0.0, ["affinity offers"])])
 async def test_the_schedules_serve_runs(tmp_path: Path, hours: float,
                                         running: list[str]) -> None:
     settings = Settings.model_validate({"state_dir": str(tmp_path),
-                                        "crm": {"rfm_interval_hours": hours}})
+                                        "crm": {"rfm_interval_hours": hours,
+                                                "scores_interval_hours": hours}})
     database = make_engine(settings.database)
     await migrate(database)
     crm = sessions(database)

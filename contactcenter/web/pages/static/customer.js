@@ -26,6 +26,29 @@ function rfmFacts(contactId, rfm) {
   return [el("dt", { title: "Recency, frequency and monetary scores, 1 to 5" }, "RFM"), dd];
 }
 
+// The caller's lifetime value and churn scores (docs/analytics-churn.md); null before any
+// run, or for a contact with no counted order.
+function scoresText(scores) {
+  if (!scores) return "not computed yet";
+  const share = (x) => `${Math.round(Number(x) * 100)} %`;
+  return `P(alive) ${Number(scores.p_alive).toFixed(2)}`
+    + ` · churn risk ${share(scores.churn_probability)}`
+    + ` · value ${money(scores.clv)} over the horizon`
+    + ` · lapse in about ${Math.round(Number(scores.median_days_to_churn))} days`
+    + ` (as of ${scores.as_of})`;
+}
+
+function scoresFacts(contactId, scores) {
+  const dd = el("dd", { id: "customer-scores" }, scores === undefined ? "…" : scoresText(scores));
+  if (scores === undefined) {  // a lookup made again from the page: read the scores apart
+    api("GET", `/api/v1/contacts/${contactId}/scores`).then((result) => {
+      dd.textContent = result.ok ? scoresText(result.body.scores) : "–";
+    });
+  }
+  return [el("dt", { title: "Lifetime value and churn: the models of docs/analytics-churn.md" },
+             "Value"), dd];
+}
+
 function list(title, id, rows, render, empty) {
   return el("section", { class: "facet", id },
     el("h3", {}, title, " ", el("span", { class: "count" }, `(${rows.length})`)),
@@ -58,7 +81,7 @@ export function renderCustomer(container, view, caller, { output, reload }) {
     el("dt", {}, "E-mail"), el("dd", {}, c.email || "–"),
     el("dt", {}, "Language"), el("dd", {}, c.language || "–"),
     el("dt", {}, "Customer since"), el("dd", {}, day(c.customer_since) || "–"),
-    rfmFacts(c.id, view.rfm));
+    rfmFacts(c.id, view.rfm), scoresFacts(c.id, view.scores));
   const offer = view.next_best_offer;
   const nbo = el("section", { class: "facet offer", id: "next-best-offer" },
     el("h3", {}, "Next best offer"),
