@@ -81,3 +81,17 @@ def test_an_override_without_a_sign_is_refused_as_ambiguous(text: str) -> None:
 
     with pytest.raises(WhatIfInput, match="is not FROM-TO:"):
         parse_override(text)
+
+
+def test_the_rota_is_followed_to_the_end_of_the_day_after_the_last_call() -> None:
+    """The run stopped when its last caller settled, and the rota's later changes with
+    it: agents due to leave stayed on the floor all day, agents due to come never came,
+    and the quiet slots' occupancy divided by the wrong agents."""
+    from contactcenter.telephony.sim.whatif import simulate_day
+
+    day = Day(calls=(10.0, 0.0, 0.0, 0.0), agents=(2, 0, 0, 5), aht=60, patience=30)
+    slots = simulate_day(day, seed=1)
+    assert [c.presence for c in slots[2:]] == [0.0, 5 * 1800.0]
+    result = run_whatif(day, replications=2, seed=1)
+    assert result.slots[2].simulated["occupancy"].mean is None  # nobody on the floor
+    assert result.slots[3].simulated["occupancy"].mean == 0.0

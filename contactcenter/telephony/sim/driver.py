@@ -116,7 +116,9 @@ class Simulator:
         for when, _agents in self._rota.changes:
             self._at(when, _Happening.STAFF)
         self._queue_next_caller()
-        while self._unsettled or self._next is not None:
+        # the rota is followed to its last change even after the last caller: agents due
+        # to leave or to come after the calls end still do, so presence is the rota's
+        while self._unsettled or self._next is not None or self._rota.pending:
             if not self._step():
                 break  # nothing left to happen: the remaining calls never settle
         return summarise(self._floor, self._calls.values(), self.now, self._counts)

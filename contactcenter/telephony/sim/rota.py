@@ -50,6 +50,11 @@ class Rota:
         #: each agent's [login, logout] intervals (logout inf: still on)
         self.presence: dict[AgentId, list[list[float]]] = {}
 
+    @property
+    def pending(self) -> bool:
+        """Changes of the rota not yet made."""
+        return bool(self._pending)
+
     def next_change(self, now: float, talking: set[AgentId],
                     ringing: set[AgentId]) -> list[AcdEvent]:
         """The events that take the floor to the rota's next number of agents."""
