@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 import pytest
 import pytest_asyncio
 from aiohttp.test_utils import TestClient, TestServer
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Route, expect
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -33,6 +34,7 @@ from tests.browser.test_analytics_pages import (
     _bundle,
     _signed_in,
 )
+from tests.support import until
 
 pytestmark = pytest.mark.asyncio(loop_scope="session")
 
@@ -97,4 +99,54 @@ async def test_an_agent_opens_pages_one_after_another_without_a_401(
                        ("/crm/contacts", 200, "/crm/contacts"), ("/help", 200, "/help"),
                        ("/crm/contacts", 200, "/crm/contacts"),
                        ("/analytics/customers", 403, "/analytics/customers")]
+    await page.context.close()
+
+
+async def test_an_answer_that_comes_late_does_not_replace_a_later_choice(
+        browser: Browser, site: Site) -> None:
+    """The weekly history asked first and answered last was drawn over the hourly one the
+    manager chose after it: the picker said hour, the charts and the table showed weeks."""
+    page = await _signed_in(browser, site, MANAGER, "/analytics")
+    await expect(page.locator("#history-status")).to_have_attribute("data-state", "shown")
+    weekly_asked = asyncio.Event()
+    release = asyncio.Event()
+
+    async def hold_weekly(route: Route) -> None:
+        if "interval=week" in route.request.url:
+            weekly_asked.set()
+            await release.wait()
+        await route.continue_()
+
+    await page.route("**/api/v1/analytics/calls?*", hold_weekly)
+    await page.select_option("#interval", "week")
+    await until(weekly_asked.is_set, what="the weekly history was never asked for")
+    await page.select_option("#interval", "hour")
+    status = page.locator("#history-status")
+    await expect(status).to_contain_text("hour by queue")
+    hourly = await page.locator("#history-table tbody tr").count()
+    async with page.expect_response(lambda answer: "interval=week" in answer.url):
+        release.set()
+    await expect(page.locator("body")).to_have_attribute("data-history-answers", "3")
+    await expect(status).to_contain_text("hour by queue")
+    await expect(page.locator("#history-table tbody tr")).to_have_count(hourly)
+    await page.context.close()
+
+
+async def test_a_refused_history_or_staffing_leaves_no_old_figures_on_the_page(
+        browser: Browser, site: Site) -> None:
+    """After a refusal the page said "Not shown" beside the charts and table of the
+    answer before, as if they were the figures of what had just been asked."""
+    page = await _signed_in(browser, site, MANAGER, "/analytics")
+    await expect(page.locator("#history-status")).to_have_attribute("data-state", "shown")
+    await expect(page.locator("#staffing-status")).to_have_attribute("data-state", "shown")
+    await page.fill("#to", await page.input_value("#from"))  # to not after from: a 422
+    await page.click("#history-form button[type=submit]")
+    await expect(page.locator("#history-status")).to_have_attribute("data-state", "error")
+    await expect(page.locator("#history-table tbody tr")).to_have_count(0)
+    await expect(page.locator("#history-charts canvas")).to_have_count(0)
+    far = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=60)
+    await page.fill("#day", far.isoformat())  # beyond the days a forecast may reach
+    await page.click("#staffing-form button[type=submit]")
+    await expect(page.locator("#staffing-status")).to_have_attribute("data-state", "error")
+    assert await page.evaluate("() => window.analyticsChart('staffing-chart')") is None
     await page.context.close()

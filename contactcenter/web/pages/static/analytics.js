@@ -1,7 +1,7 @@
 // /analytics: the contact center's history by interval and queue (or agent), and one day's
 // forecast and staffing, each drawn as charts and a table from the same JSON rows; the
 // "Download CSV" links ask the same routes with format=csv.
-import { chartData } from "./charts.js";
+import { Chart, chartData } from "./charts.js";
 import { api, connectEvents, pageData, reason, wireSignOut } from "./common.js";
 import { chartBox, figureChart, fillTable, say } from "./analytics_charts.js";
 
@@ -48,17 +48,38 @@ function drawHistory(rows) {
   fillTable(document.getElementById("history-table"), columns, rows);
 }
 
+// Each picker's answers are told apart by the order they were asked in: one that comes
+// back after a later choice's is dropped, or it would be drawn over the figures asked for.
+const asked = { history: 0, staffing: 0 };
+
+// how many history answers the page has taken in, drawn or dropped (tests wait on it)
+function answered() {
+  const body = document.body.dataset;
+  body.historyAnswers = String(Number(body.historyAnswers || 0) + 1);
+}
+
+function clearHistory() {
+  document.getElementById("history-charts").replaceChildren();
+  const table = document.getElementById("history-table");
+  table.tHead.replaceChildren();
+  table.tBodies[0].replaceChildren();
+}
+
 async function loadHistory() {
   const query = historyQuery();
-  data.by = query.get("by") || "queue";
+  const mine = ++asked.history;
   say("history-status", "Reading the call history…", "loading");
   document.getElementById("history-csv").href = `/api/v1/analytics/calls?${historyQuery("csv")}`;
   const result = await api("GET", `/api/v1/analytics/calls?${query}`);
+  answered();
+  if (mine !== asked.history) return;
   if (!result.ok) {
+    clearHistory();
     say("history-status", `Not shown: ${reason(result)}`, "error");
     return;
   }
   const rows = result.body.rows;
+  data.by = result.body.by;
   drawHistory(rows);
   say("history-status", rows.length ? `${rows.length} rows, ${result.body.interval} by `
     + `${result.body.by}, from ${result.body.from.slice(0, 10)} to `
@@ -99,14 +120,24 @@ function drawStaffing(slots) {
   fillTable(document.getElementById("staffing-table"), columns, slots);
 }
 
+function clearStaffing() {
+  const chart = Chart.getChart(document.getElementById("staffing-chart"));
+  if (chart) chart.destroy();
+  const table = document.getElementById("staffing-table");
+  table.tHead.replaceChildren();
+  table.tBodies[0].replaceChildren();
+}
+
 async function loadStaffing() {
   const query = staffingQuery();
+  const mine = ++asked.staffing;
   say("staffing-status", "Forecasting…", "loading");
   document.getElementById("staffing-csv").href = `/api/v1/analytics/staffing?${staffingQuery("csv")}`;
   const result = await api("GET", `/api/v1/analytics/staffing?${query}`);
+  if (mine !== asked.staffing) return;
   if (!result.ok) {
+    clearStaffing();
     say("staffing-status", `Not shown: ${reason(result)}`, "error");
-    document.getElementById("staffing-table").tBodies[0].replaceChildren();
     return;
   }
   const body = result.body;
