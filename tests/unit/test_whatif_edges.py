@@ -95,3 +95,14 @@ def test_the_rota_is_followed_to_the_end_of_the_day_after_the_last_call() -> Non
     result = run_whatif(day, replications=2, seed=1)
     assert result.slots[2].simulated["occupancy"].mean is None  # nobody on the floor
     assert result.slots[3].simulated["occupancy"].mean == 0.0
+
+
+def test_a_slot_without_agents_leaves_erlang_a_s_day_asa_to_the_answered() -> None:
+    """Erlang A answers nobody in a slot without agents (abandon rate 1): its calls weigh
+    nothing in the day's ASA over the answered, so the day still has one."""
+    day = Day(calls=(50.0, 50.0), agents=(6, 0), aht=180, patience=60)
+    result = run_whatif(day, replications=1, seed=1)
+    model, staffed = result.day.erlang_a, result.slots[0].erlang_a
+    assert model is not None and staffed is not None and staffed.asa is not None
+    assert model.asa == pytest.approx(staffed.asa)
+    assert result.day.erlang_c is not None and result.day.erlang_c.asa is None  # waits forever

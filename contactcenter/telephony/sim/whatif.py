@@ -317,10 +317,12 @@ def _day_model(slots: list[Outcome], model: str, counted: list[float]) -> Predic
 
 def _day_asa(kept: list[tuple[Outcome, Prediction]]) -> float | None:
     """The slots' ASA weighted by the calls they answer (Erlang C: by all their calls,
-    since its ASA is over every caller); None if a slot has none (no agents)."""
-    if any(p.asa is None for _, p in kept):
+    since its ASA is over every caller). A slot that answers nobody (Erlang A without
+    agents) weighs nothing; one whose callers would answer but whose ASA has no value
+    (Erlang C without agents, or overloaded: an endless wait) leaves the day None."""
+    weighed = [(s.calls * (1.0 - (p.abandon_rate or 0.0)), p.asa) for s, p in kept]
+    weighed = [(weight, asa) for weight, asa in weighed if weight > 0]
+    if any(asa is None for _, asa in weighed):
         return None
-    weights = [s.calls * (1.0 - (p.abandon_rate or 0.0)) for s, p in kept]
-    total = sum(weights)
-    return (sum(w * (p.asa or 0.0) for w, (_, p) in zip(weights, kept, strict=True)) / total
-            if total > 0 else None)
+    total = sum(weight for weight, _ in weighed)
+    return sum(weight * (asa or 0.0) for weight, asa in weighed) / total if total > 0 else None
