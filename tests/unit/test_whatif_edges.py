@@ -106,3 +106,16 @@ def test_a_slot_without_agents_leaves_erlang_a_s_day_asa_to_the_answered() -> No
     assert model is not None and staffed is not None and staffed.asa is not None
     assert model.asa == pytest.approx(staffed.asa)
     assert result.day.erlang_c is not None and result.day.erlang_c.asa is None  # waits forever
+
+
+def test_the_command_s_csv_keeps_every_digit_of_a_large_day() -> None:
+    """Six significant digits wrote a day of 1,234,567 calls as 1.23457e+06: the
+    command's CSV now writes numbers as the route's CSV does, whole."""
+    from contactcenter.telephony.sim.whatif_report import COLUMNS, as_csv
+
+    row = dict.fromkeys(COLUMNS)
+    row.update(start="2026-12-07", end="2026-12-08", calls=1_234_567.0, agents=0.5,
+               offered=1_234_567.25, service_level=0.8123456789)
+    line = as_csv([row]).splitlines()[1].split(",")
+    assert line[2:5] == ["1234567.0", "0.5", "1234567.25"]
+    assert line[COLUMNS.index("service_level")] == "0.8123456789"

@@ -55,7 +55,7 @@ def as_csv(table: list[dict[str, Any]]) -> str:
     writer = csv.DictWriter(buffer, COLUMNS, lineterminator="\n")
     writer.writeheader()
     for row in table:
-        writer.writerow({k: "" if v is None else (f"{v:.6g}" if isinstance(v, float) else v)
+        writer.writerow({k: "" if v is None else (repr(v) if isinstance(v, float) else v)
                          for k, v in row.items()})
     return buffer.getvalue()
 
