@@ -16,13 +16,18 @@ The figures:
   has been worth so far, the figure the CRM's ``min_spent`` and sales metrics use;
   the mean spend is ``monetary / frequency`` and so is not lost.
 
-The scores are quintiles by rank: the contacts are ranked from worst to best
-(most days since the last order first; fewest orders first; least spent first),
-and a contact of rank ``k`` (1-based) among ``n`` gets ``1 + (5 * (k - 1)) // n``.
-Ties share the lowest rank of their group (SQL ``RANK()``), so contacts with the
-same figure always get the same score, and the result does not depend on the
-order rows come in. The price is that a large tie fills its quintile and more:
-when 60 % bought once, they all get F = 1 and the next frequency starts at 4.
+The scores are quintiles by rank. For F and M the contacts are ranked from worst
+to best (fewest orders first; least spent first), and a contact of rank ``k``
+(1-based) among ``n`` gets ``1 + (5 * (k - 1)) // n``; for R they are ranked from
+best to worst (the fewest days since the last order first) and get
+``5 - (5 * (k - 1)) // n``. Ties share the first rank of their group (SQL
+``RANK()``), so contacts with the same figure always get the same score, the result
+does not depend on the order rows come in, and a tie at the end the segment names
+lean on keeps that end's score: whoever bought once is F = 1 and whoever ordered on
+the latest day is R = 5, however many they are (the only customer of a new CRM, who
+ordered today, is a new customer, not lost). The price is that a large tie fills its
+quintile and more: when 60 % bought once, they all get F = 1 and the next frequency
+starts at 4.
 ``NTILE(5)`` would keep the fifths even but split equal contacts between scores
 by an arbitrary tie-breaker, which no agent could explain to a customer.
 
@@ -98,8 +103,15 @@ def segment_of(r: int, f: int) -> str:
 
 
 def quintile(rank: int, count: int) -> int:
-    """The score of the ``rank``-th (1-based, worst first) of ``count``: what the SQL does."""
+    """The score of the ``rank``-th (1-based, worst first) of ``count``: what the SQL does
+    for F and M."""
     return 1 + (5 * (rank - 1)) // count
+
+
+def quintile_from_best(rank: int, count: int) -> int:
+    """The score of the ``rank``-th (1-based, best first) of ``count``: what the SQL does
+    for R."""
+    return 5 - (5 * (rank - 1)) // count
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +148,13 @@ def _score(rank: ColumnElement[int], count: ColumnElement[int]) -> ColumnElement
     return cast(literal(1) + (literal(5) * (rank - 1)) // count, Integer)
 
 
+def _score_from_best(rank: ColumnElement[int], count: ColumnElement[int]
+                     ) -> ColumnElement[int]:
+    """``quintile`` of a rank counted from the best end (1: the most recent), so that a
+    tie at the best end shares the top score: whoever ordered on the latest day is R 5."""
+    return cast(literal(5) - (literal(5) * (rank - 1)) // count, Integer)
+
+
 def _segment(r: ColumnElement[int], f: ColumnElement[int]) -> ColumnElement[str]:
     return case(*((and_(r.between(*rule.r), f.between(*rule.f)), rule.name)
                   for rule in SEGMENTS), else_=NONE)
@@ -156,7 +175,7 @@ def scores_select(as_of: dt.date, computed_at: dt.datetime,
     everyone = func.count().over()
     ranked = select(
         per.c.contact_id, per.c.recency, per.c.frequency, spent.label("monetary"),
-        _score(func.rank().over(order_by=per.c.recency.desc()), everyone).label("r"),
+        _score_from_best(func.rank().over(order_by=per.c.recency), everyone).label("r"),
         _score(func.rank().over(order_by=per.c.frequency), everyone).label("f"),
         _score(func.rank().over(order_by=spent), everyone).label("m"),
     ).subquery("ranked")

@@ -85,9 +85,6 @@ async def test_orders_only_today_count_up_to_the_last_microsecond_of_the_day(
     assert (gone["segment"], gone["frequency"]) == (rfm.NONE, 0)
 
 
-@pytest.mark.xfail(strict=True, reason="crm_core/rfm.py ranks ties at their group's lowest "
-                   "rank (docs/rfm.md: 'if everyone ties, everyone scores 1'), so a CRM "
-                   "whose only customer ordered today names them lost")
 async def test_the_only_customer_who_ordered_today_is_not_lost(engine: AsyncEngine) -> None:
     maker = sessions(engine)
     only = await _contact(maker, (NOW - dt.timedelta(hours=1), "placed"))

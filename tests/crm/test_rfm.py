@@ -66,15 +66,18 @@ def _reference(people: dict[str, list[Buy]]) -> dict[str, tuple[int, int, int, i
                              sum(t for _, t in counted))
     count = len(figures)
 
-    def score(name: str, key: int, worse_first: bool) -> int:
+    def score(name: str, key: int) -> int:  # F, M: ranked worst first, ties together
         value = figures[name][key]
-        worse = sum(1 for other in figures.values()
-                    if (other[key] > value if worse_first else other[key] < value))
+        worse = sum(1 for other in figures.values() if other[key] < value)
         return rfm.quintile(worse + 1, count)
+
+    def recency(name: str) -> int:  # R: ranked best (most recent) first, ties together
+        better = sum(1 for other in figures.values() if other[0] < figures[name][0])
+        return rfm.quintile_from_best(better + 1, count)
 
     answer = {}
     for name in figures:
-        r, f, m = score(name, 0, True), score(name, 1, False), score(name, 2, False)
+        r, f, m = recency(name), score(name, 1), score(name, 2)
         answer[name] = (figures[name][0], r, f, m, rfm.segment_of(r, f))
     return answer
 
@@ -144,8 +147,8 @@ async def test_ties_share_a_score_whatever_the_order_of_rows(
     scores = await _scores(maker, ids)
     assert {scores[f"once{n}"].f_score for n in range(5)} == {1}
     assert [scores[f"many{n}"].f_score for n in range(2, 7)] == [3, 4, 4, 5, 5]
-    # everyone last bought on the same day: one rank, R = 1 for all
-    assert {row.r_score for row in scores.values()} == {1}
+    # everyone last bought on the same day: one rank, the most recent, R = 5 for all
+    assert {row.r_score for row in scores.values()} == {5}
     assert {row.recency_days for row in scores.values()} == {40}
     assert {scores[f"once{n}"].m_score for n in range(5)} == {1}
 
@@ -169,8 +172,9 @@ async def test_which_orders_count_and_contacts_without_any(
     never = await reader.for_contact(ids["never"])
     assert never is not None and never["segment"] == "none" and never["r"] is None
     mixed = await reader.for_contact(ids["mixed"])
-    # two customers: the better of two ranks second, 1 + 5 * 1 // 2 = 3
-    assert mixed == {"segment": "need_attention", "r": 3, "f": 3, "m": 1,
+    # two customers: the more recent is R 5 (ranked first from the best end); the better
+    # of two on F ranks second from the worst end, 1 + 5 * 1 // 2 = 3
+    assert mixed == {"segment": "potential_loyalists", "r": 5, "f": 3, "m": 1,
                      "recency_days": 0, "frequency": 2, "monetary": "15.25",
                      "as_of": "2026-11-20"}
 

@@ -39,7 +39,7 @@ async def test_an_admin_recomputes_and_everyone_reads_the_result(api: Api) -> No
     status, recent = await api.call("GET", f"/api/v1/contacts/{ids['recent']}/rfm", "agent")
     assert status == 200
     assert recent["rfm"]["frequency"] == 3 and recent["rfm"]["monetary"] == "300.00"
-    assert (recent["rfm"]["r"], recent["rfm"]["f"], recent["rfm"]["m"]) == (3, 3, 3)
+    assert (recent["rfm"]["r"], recent["rfm"]["f"], recent["rfm"]["m"]) == (5, 3, 3)
     status, never = await api.call("GET", f"/api/v1/contacts/{ids['never']}/rfm", "agent")
     assert status == 200 and never["rfm"]["segment"] == "none"
 

@@ -72,8 +72,10 @@ async def test_the_pop_shows_the_callers_segment_and_scores(
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras={"rfm": RfmReader(maker)})
     shown = (await _pop(pops, journal, "c1", BUYER))["rfm"]
-    # two customers: Ada ranks above Bob on all three
-    assert shown == {"segment": "need_attention", "r": 3, "f": 3, "m": 3, "recency_days": 2,
+    # two customers: Ada ranks above Bob on all three (R from the best end: 5; F and M
+    # from the worst: 3)
+    assert shown == {"segment": "potential_loyalists", "r": 5, "f": 3, "m": 3,
+                     "recency_days": 2,
                      "frequency": 3, "monetary": "750.00", "as_of": "2026-11-20"}
     newcomer = (await _pop(pops, journal, "c2", NEWCOMER))["rfm"]
     assert (newcomer["segment"], newcomer["r"], newcomer["frequency"]) == ("none", None, 0)
