@@ -88,7 +88,7 @@ RFM_FIGURES: tuple[Metric, ...] = (
     Metric("frequency", "Frequency", "the number of counted orders"),
     Metric("monetary", "Monetary", "the total of those orders"),
     Metric("score", "Scores",
-           "the first fifth of the ranking scores 1 and the last fifth scores 5"),
+           "on each figure the worst fifth scores 1 and the best fifth scores 5"),
 )
 
 #: the last lifetime value and churn run, as the scores routes' API document has it
