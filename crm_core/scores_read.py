@@ -38,9 +38,11 @@ def run_json(row: ScoreRunRecord) -> dict[str, Any]:
 
 
 async def last_run(session: AsyncSession) -> dict[str, Any] | None:
-    """The latest run's figures; None before the first."""
+    """The figures of the run whose scores are stored: the last one written (ids grow in
+    the order the writes commit, one writer at a time); None before the first. Not the
+    latest ``computed_at``: of two runs at once, the later-started may write first."""
     row = await session.scalar(select(ScoreRunRecord).order_by(
-        ScoreRunRecord.computed_at.desc(), ScoreRunRecord.id.desc()).limit(1))
+        ScoreRunRecord.id.desc()).limit(1))
     return None if row is None else run_json(row)
 
 
