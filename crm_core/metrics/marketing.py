@@ -234,4 +234,4 @@ async def lift_per_campaign(session: AsyncSession, period: Period) -> CampaignFi
 #: this area's metrics, in the order a report shows them
 METRICS = (campaigns, responses_per_campaign, purchases_per_campaign, revenue_per_campaign,
            cost_per_interaction, new_customers_per_campaign, retention_rate,
-           new_leads_by_product)
+           new_leads_by_product, lift_per_campaign)

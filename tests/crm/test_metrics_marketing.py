@@ -192,7 +192,7 @@ async def test_a_period_without_data_gives_zeros_and_nones(engine: AsyncEngine) 
         "revenue_per_campaign": [], "cost_per_interaction": [],
         "new_customers_per_campaign": [],
         "retention_rate": {"previous_customers": 0, "retained": 0, "rate": None},
-        "new_leads_by_product": []}
+        "new_leads_by_product": [], "lift_per_campaign": []}
     json.dumps(figures)
 
 
