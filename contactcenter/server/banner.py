@@ -15,6 +15,8 @@ def banner(settings: Settings, *, terminal: bool) -> str:
         f"  agent desktop  http://{host}:{port}/agent",
         f"  supervisors    http://{host}:{port}/supervisor   (wallboard: /wallboard)",
         f"  self-service   http://{host}:{port}/help",
+        (f"  analytics      http://{host}:{port}/analytics   (managers; customers: "
+        "/analytics/customers)"),
         f"  web and API    http://{host}:{port}/api/v1/openapi.json",
         (f"  event stream   ws://{host}:{port}/api/v1/events (Authorization: Bearer, "
          "or ?ticket= from POST /api/v1/events/ticket)"),
