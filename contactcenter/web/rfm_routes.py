@@ -11,6 +11,7 @@ naming the field. ``add_rfm_routes`` also adds the analytics' campaign routes
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from aiohttp import web
@@ -26,6 +27,9 @@ from crm_core.models import Contact
 from crm_core.rfm_read import contact_rfm, summary
 
 _FIELDS = frozenset({"as_of"})
+#: the one form docs/rfm.md allows: date.fromisoformat alone also reads ISO week dates
+#: (2026-W01-1) and basic dates (20260101)
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 #: ids are 32-bit integers in both databases (as in ``crm_routes``); a larger one names no row
 MAX_ID = 2**31 - 1
 _RULES = [{"name": rule.name, "r": list(rule.r), "f": list(rule.f), "meaning": rule.meaning}
@@ -44,7 +48,7 @@ def _as_of(body: dict[str, Any]) -> dt.date:
     value = body.get("as_of")
     if value is None:
         return _today()
-    if not isinstance(value, str) or len(value) != 10:
+    if not isinstance(value, str) or not _YMD.fullmatch(value):
         raise BadInput(422, f"as_of: expected a date (YYYY-MM-DD), got {value!r}", "as_of")
     try:
         day = dt.date.fromisoformat(value)

@@ -94,9 +94,6 @@ async def test_the_only_customer_who_ordered_today_is_not_lost(engine: AsyncEngi
     assert scores is not None and scores["segment"] != "lost"
 
 
-@pytest.mark.xfail(strict=True, reason="contactcenter/web/rfm_routes.py checks only the "
-                   "length before date.fromisoformat, which also reads ISO week dates: "
-                   "2026-W01-1 is taken as 2025-12-29")
 async def test_an_as_of_that_is_not_yyyy_mm_dd_is_refused(api: Api) -> None:
     status, body = await api.call("POST", "/api/v1/rfm/recompute", json={"as_of": "2026-W01-1"})
     assert (status, body.get("field")) == (422, "as_of"), body
