@@ -60,7 +60,10 @@ def clv_phase(summary: CrmSummary, *, end: np.datetime64, horizon: float,
     s = summary
     rows = fit_rows(len(s), seed)
     purchases = fit_bgnbd(s.x[rows], s.t_x[rows], s.T[rows])
-    spend = fit_gamma_gamma(s.x[rows], s.monetary[rows])
+    # the spend model's amounts are positive: a repeat buyer whose repeat orders total
+    # nothing (free orders, refunds booked as 0) is left out of its fit, and still scored
+    paying = rows[s.monetary[rows] > 0]
+    spend = fit_gamma_gamma(s.x[paying], s.monetary[paying])
     whole = Summary(customers=s.contact_ids, x=s.x.astype(np.int64), t_x=s.t_x, T=s.T,
                     monetary=s.monetary, unit="days", end=end)
     expected_spend = spend.expected_spend(s.x, s.monetary)
