@@ -77,6 +77,17 @@ class ScoreRun:
                 "p_alive_auc": self.p_alive_auc, "figures": plain(self.figures),
                 "timings": self.timings}
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ScoreRun:
+        """The run back from ``as_json`` (as a child process prints it)."""
+        return cls(run_id=int(data["run_id"]), as_of=dt.date.fromisoformat(data["as_of"]),
+                   computed_at=dt.datetime.fromisoformat(data["computed_at"]),
+                   horizon_days=int(data["horizon_days"]),
+                   window_days=int(data["window_days"]), customers=int(data["customers"]),
+                   repeat_buyers=int(data["repeat_buyers"]), parameters=data["parameters"],
+                   auc=float(data["auc"]), p_alive_auc=data["p_alive_auc"],
+                   figures=data["figures"], timings=data["timings"])
+
 
 def _check(horizon_days: int, window_days: int) -> None:
     if not 1 <= horizon_days <= 3650:

@@ -22,7 +22,8 @@ from contactcenter.server.background import Background
 from contactcenter.server.rfm_schedule import RfmSchedule, due_in
 from crm_core.models import ScoreRunRecord
 from crm_core.rfm_read import RfmReader
-from crm_core.scores import ScoreRun, recompute_scores
+from crm_core.scores import ScoreRun
+from crm_core.scores_job import recompute_in_child
 from crm_core.scores_read import ScoresReader
 
 log = logging.getLogger(__name__)
@@ -38,13 +39,17 @@ def contact_sources(crm: async_sessionmaker[AsyncSession]) -> dict[str, ContactS
 class ScoreSchedule:
     """Every customer's value and churn scores recomputed every ``interval`` seconds, as
     of each run's day (UTC); the first run one interval after the last stored run,
-    whoever made it. Too little history is logged as a warning (a young CRM), any other
-    failure with its traceback; the loop goes on either way."""
+    whoever made it. Each run is a child process at a lower CPU priority
+    (``crm_core.scores_job``): in this process it would hold the interpreter lock for
+    up to half a second at a time on 50,000 customers, and every call would wait it out.
+    Too little history is logged as a warning (a young CRM), any other failure (the
+    child's exit status and its last words) with its traceback; the loop goes on either
+    way. Cancelling the schedule (serve stopping) stops the child."""
 
     def __init__(self, crm: async_sessionmaker[AsyncSession], interval: float, *,
                  clock: Callable[[], float] = time.time,
                  wait: Callable[[float], Awaitable[None]] = asyncio.sleep,
-                 recompute: Recompute = recompute_scores) -> None:
+                 recompute: Recompute = recompute_in_child) -> None:
         if interval <= 0:
             raise ValueError(f"interval: expected seconds above 0, got {interval!r}")
         self._crm, self.interval, self._clock = crm, interval, clock
