@@ -7,6 +7,9 @@ fresh process per engine (bench/crm_analytics_measure.py) recomputes the RFM sco
 (``crm_core.rfm``) and the scores (``crm_core.scores.recompute_scores``), and probes where
 the big selects spend their time. This process samples that one's memory and CPU, and the
 PostgreSQL server's, every 0.1 s, and prints the tables. Then the CDNOW fit time.
+``--probe-python`` also reads each probed select through SQLAlchemy into numpy (as the
+scores do), to split the database's time from Python's; at full scale that doubles the
+probes, which take minutes each.
 
     nice -n 5 .venv/bin/python bench/bench_crm_analytics.py            # 1M / 20M, both
     .venv/bin/python bench/bench_crm_analytics.py --contacts 20000 --orders 400000
@@ -40,10 +43,12 @@ def load() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 
-def measure(engine: str, url: str, out: Path) -> tuple[dict[str, Any], Sampler]:
+def measure(engine: str, url: str, out: Path,
+            through_python: bool) -> tuple[dict[str, Any], Sampler]:
     """The measurement in a process of its own, sampled from here."""
-    child = subprocess.Popen([sys.executable, str(HERE / "crm_analytics_measure.py"), url,
-                              str(out / "plans")], stdout=subprocess.PIPE, text=True)
+    command = [sys.executable, str(HERE / "crm_analytics_measure.py"), url, str(out / "plans")]
+    child = subprocess.Popen(command + (["through-python"] if through_python else []),
+                             stdout=subprocess.PIPE, text=True)
     sampler = Sampler(child.pid, postmaster() if engine == "postgresql" else None)
     sampler.start()
     output, _ = child.communicate()
@@ -53,13 +58,14 @@ def measure(engine: str, url: str, out: Path) -> tuple[dict[str, Any], Sampler]:
     return json.loads(output.strip().splitlines()[-1]), sampler
 
 
-def run_engine(engine: str, dataset: Dataset, out: Path) -> dict[str, Any]:
+def run_engine(engine: str, dataset: Dataset, out: Path,
+               through_python: bool) -> dict[str, Any]:
     started = time.perf_counter()
     prepare = postgresql_dataset if engine == "postgresql" else sqlite_dataset
     url, marker = asyncio.run(prepare(dataset))
     ready = time.perf_counter() - started
     load_before = load()
-    result, sampler = measure(engine, url, out)
+    result, sampler = measure(engine, url, out, through_python)
     rows = phase_rows(result, sampler)
     return {"engine": engine, "url": url, "dataset": marker, "ready_s": ready,
             "load_before": load_before, "load_after": load(), "result": result,
@@ -100,12 +106,14 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--cdnow-runs", type=int, default=30)
     parser.add_argument("--out", type=Path, default=Path("/tmp/crm-analytics-bench"))
+    parser.add_argument("--probe-python", action="store_true",
+                        help="read each probed select through SQLAlchemy too (as long again)")
     args = parser.parse_args()
     dataset = Dataset(args.contacts, args.orders, args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     engines = ("postgresql", "sqlite") if args.engine == "both" else (args.engine,)
     print(f"machine: {machine()}; load average at start {load()}")
-    runs = [run_engine(engine, dataset, args.out) for engine in engines]
+    runs = [run_engine(engine, dataset, args.out, args.probe_python) for engine in engines]
     for run in runs:
         print_engine(run)
     print("\n## the aim: under 5 minutes and 4 GiB\n")
@@ -115,6 +123,10 @@ def main() -> None:
           f"{cdnow['bgnbd_median_ms']:.0f} ms (fastest {cdnow['bgnbd_min_ms']:.0f}), "
           f"Gamma-Gamma {cdnow['gamma_gamma_median_ms']:.0f} ms (fastest "
           f"{cdnow['gamma_gamma_min_ms']:.0f}); r, alpha, a, b = {cdnow['r_alpha_a_b']}")
+    one = cdnow["one_blas_thread"]
+    print(f"the same with BLAS on one thread: BG/NBD {one['bgnbd_median_ms']:.0f} ms (fastest "
+          f"{one['bgnbd_min_ms']:.0f}), Gamma-Gamma {one['gamma_gamma_median_ms']:.0f} ms "
+          f"(fastest {one['gamma_gamma_min_ms']:.0f})")
     print(f"load average at the end {load()}")
     figures = args.out / f"figures-{dataset.key}.json"
     figures.write_text(json.dumps({"runs": runs, "cdnow": cdnow, "machine": machine()},

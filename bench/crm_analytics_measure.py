@@ -101,7 +101,7 @@ async def timed(phases: list[Phase], name: str, step: Any) -> Any:
     return result
 
 
-async def measure(url: str, plans: Path) -> dict[str, Any]:
+async def measure(url: str, plans: Path, through_python: bool) -> dict[str, Any]:
     engine = make_engine(url)
     phases: list[Phase] = []
     try:
@@ -113,7 +113,7 @@ async def measure(url: str, plans: Path) -> dict[str, Any]:
         phases.append({"name": "scores (all phases)", "start": started, "end": time.time(),
                        "seconds": time.time() - started})
         probes_started = time.time()
-        probes = await probe_statements(engine, plans)
+        probes = await probe_statements(engine, plans, through_python)
         phases.append({"name": "probes (not counted)", "start": probes_started,
                        "end": time.time(), "seconds": time.time() - probes_started})
     finally:
@@ -124,8 +124,9 @@ async def measure(url: str, plans: Path) -> dict[str, Any]:
 
 def main() -> None:
     url, plans = sys.argv[1], Path(sys.argv[2])
+    through_python = sys.argv[3:] == ["through-python"]
     plans.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(asyncio.run(measure(url, plans)), default=str))
+    print(json.dumps(asyncio.run(measure(url, plans, through_python)), default=str))
 
 
 if __name__ == "__main__":

@@ -3,9 +3,10 @@
 Each statement runs once in the database alone: on PostgreSQL under EXPLAIN (ANALYZE,
 BUFFERS), whose plan is kept in a file; on SQLite stepped to its last row on a plain
 sqlite3 connection (no SQLAlchemy; Python only makes the row tuples), its EXPLAIN QUERY
-PLAN kept. Then, for the selects whose rows Python reads, once more the way the scores
-read them (``crm_core.score_summary.read_table``: SQLAlchemy rows into numpy). The
-difference is what Python adds on top of the database.
+PLAN kept. With ``through_python``, the selects whose rows Python reads run once more the
+way the scores read them (``crm_core.score_summary.read_table``: SQLAlchemy rows into
+numpy); the difference is what Python adds on top of the database. Without it (at full
+scale each select takes minutes), the timed phase is the comparison.
 """
 
 from __future__ import annotations
@@ -97,7 +98,8 @@ async def _through_python(engine: AsyncEngine, statement: Select[Any], columns: 
     return time.perf_counter() - started
 
 
-async def probe_statements(engine: AsyncEngine, plans: Path) -> list[dict[str, Any]]:
+async def probe_statements(engine: AsyncEngine, plans: Path,
+                           through_python: bool = False) -> list[dict[str, Any]]:
     dialect = engine.dialect.name
     found = []
     for name, (statement, columns) in statements(dialect).items():
@@ -108,7 +110,8 @@ async def probe_statements(engine: AsyncEngine, plans: Path) -> list[dict[str, A
         else:
             database = str(make_url(str(engine.url)).database)
             alone = await asyncio.to_thread(_sqlite_alone, database, sql, plan)
-        whole = None if columns is None else await _through_python(engine, statement, columns)
+        whole = (await _through_python(engine, statement, columns)
+                 if through_python and columns is not None else None)
         found.append({"statement": name, "database_s": alone, "through_python_s": whole,
                       "plan": str(plan)})
     return found

@@ -71,7 +71,7 @@ def probe_table(result: dict[str, Any]) -> str:
              "| --- | --- | --- |"]
     for probe in result["probes"]:
         lines.append(f"| {probe['statement']} | {_cell(probe['database_s'], 2)} | "
-                     f"{_cell(probe['through_python_s'], 2) or 'not read (INSERT ... SELECT)'} |")
+                     f"{_cell(probe['through_python_s'], 2) or 'not read'} |")
     return "\n".join(lines)
 
 
