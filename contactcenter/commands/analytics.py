@@ -43,6 +43,8 @@ expected_purchases and clv over the horizon, p_alive, expected_spend (per purcha
 exit status: 0 done, 1 the file cannot be read or has bad rows (each named as
 file:line: reason; nothing is written), 2 bad options, 3 too little data for the
 models or a fit that does not converge"""
+#: the most agents a half hour may be given, as on the route
+MAX_AGENTS = 5_000
 SCORE_COLUMNS = ("customer", "x", "t_x", "T", "monetary", "expected_purchases", "p_alive",
                  "expected_spend", "clv")
 
@@ -135,9 +137,9 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
         return 2
     try:
         table, heading = asyncio.run(_whatif(args, settings.database, target, overrides))
-    except WhatIfInput as error:
+    except WhatIfInput as error:  # an option's (--...) fault is a bad option, else the CRM's
         print(f"analytics whatif: {error}", file=sys.stderr)
-        return 1
+        return 2 if error.field.startswith("--") else 1
     except ValueError as error:  # more calls than the simulator's cap
         print(f"analytics whatif: {error}", file=sys.stderr)
         return 2
@@ -154,7 +156,13 @@ async def _whatif(args: argparse.Namespace, database: str, target: Target,
     from contactcenter.telephony.sim.whatif import Day, run_whatif
     from contactcenter.telephony.sim.whatif_report import rows
     from crm_core.db import make_engine, sessions
-    from crm_core.metrics.call_whatif import base_of, day_inputs, planned_agents, staffing
+    from crm_core.metrics.call_whatif import (
+        base_of,
+        check_agents,
+        day_inputs,
+        planned_agents,
+        staffing,
+    )
 
     engine = make_engine(database)
     try:
@@ -166,6 +174,7 @@ async def _whatif(args: argparse.Namespace, database: str, target: Target,
         await engine.dispose()
     base = base_of(inputs.slots, args.base)
     agents = staffing(planned_agents(inputs.slots, base), overrides)
+    check_agents(agents, MAX_AGENTS, "--agents-delta")  # each agent is simulated
     day = Day(calls=tuple(inputs.calls), agents=tuple(agents), aht=inputs.target.aht,
               patience=inputs.target.patience, sl_seconds=args.sl_seconds,
               short_abandon=args.short_abandon)

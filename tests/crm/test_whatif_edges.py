@@ -109,3 +109,18 @@ async def test_the_command_refuses_a_negative_seed(api: Api,
                        "--seed", "-1"])
     assert code == 2
     assert "--seed" in capsys.readouterr().err
+
+
+async def test_the_command_holds_its_changes_to_5000_agents_a_slot(
+        api: Api, tmp_path: object, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """As the route does: 48 changes of +99999 would build a floor of millions."""
+    if api.engine.dialect.name != "sqlite":
+        pytest.skip("the command reads the database its settings name: a file on SQLite")
+    await plant(api.engine, _three_mondays())
+    monkeypatch.setenv("CC_DATABASE_URL", api.engine.url.render_as_string(hide_password=False))
+    monkeypatch.setenv("CC_STATE_DIR", f"{tmp_path}/state")
+    code = await _run(["analytics", "whatif", "--date", DAY, "--queue", "sales", "--weeks",
+                       "3", "--agents-delta", "00:00-24:00:+99999"])
+    assert code == 2
+    assert "at most 5,000 a half hour" in capsys.readouterr().err
