@@ -111,18 +111,26 @@ async def _stream(request: web.Request, model: Any, schema: pa.Schema,
             await response.write(await asyncio.to_thread(chunks.add, first))
             async for rows in slices:
                 await response.write(await asyncio.to_thread(chunks.add, rows))
+        await response.write(await asyncio.to_thread(chunks.close))
+        await response.write_eof()
     except _RunChanged:
         # no footer: the file cannot be read, rather than read as a mix of two runs
         log.warning("%s: a new run replaced the rows mid-download; sent no footer",
                     request.path)
-        if request.transport is not None:
-            request.transport.close()
-        return response
+        _cut(request)
+    except Exception:
+        _cut(request)  # the 200 is gone: only a cut connection tells the client
+        raise
     finally:
         await slices.aclose()
-    await response.write(await asyncio.to_thread(chunks.close))
-    await response.write_eof()
     return response
+
+
+def _cut(request: web.Request) -> None:
+    """End a download whose headers are sent: without this the client waits forever
+    for the rest of the file."""
+    if request.transport is not None:
+        request.transport.close()
 
 
 async def rfm_segments_csv(request: web.Request) -> web.Response:

@@ -111,3 +111,30 @@ async def test_a_run_that_replaces_the_rows_mid_download_leaves_the_file_unreada
         _status, _kind, body = await download
         pq.read_table(io.BytesIO(body))
     assert api.app[SERVER_ERRORS].count == 0
+
+
+@pytest.mark.expects_server_error
+async def test_a_failure_after_the_first_row_group_is_a_broken_download_not_a_file(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The headers (200) are gone by then: the client must see the download fail, never
+    a file that reads as whole with rows missing."""
+    await _buyers(api, 60)
+    monkeypatch.setattr(analytics_export_parquet, "ROW_GROUP", 10)
+    add = analytics_export_parquet.ParquetChunks.add
+    made: list[int] = []
+
+    def failing_add(chunks: Any, rows: Sequence[Sequence[Any]]) -> bytes:
+        made.append(len(rows))
+        if len(made) == 3:
+            raise OSError("disk full")
+        return add(chunks, rows)
+
+    monkeypatch.setattr(analytics_export_parquet.ParquetChunks, "add", failing_add)
+    download = asyncio.ensure_future(_download(api, PARQUET))
+    # it hung: the server stopped sending and kept the connection open, so the client
+    # waited for the rest of a file that would never come
+    await until(download.done, what="the broken download never ended for the client")
+    with pytest.raises((aiohttp.ClientPayloadError, pa.ArrowInvalid)):
+        _status, _kind, body = download.result()
+        pq.read_table(io.BytesIO(body))
+    assert api.app[SERVER_ERRORS].count == 1  # a real failure: logged and counted
