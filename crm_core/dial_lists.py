@@ -13,7 +13,9 @@ other kind, the oldest first within a kind (a mobile reaches the person; the dia
 gate, not the list, decides whether it may be called). Someone without a usable
 number is reported with the reason, never silently left out. Two records with one
 number are merged into the first, as the CSV lists are (``contactcenter.dialer.lists``):
-one person is called once however many records name them. The merge keeps the safe
+one person is called once however many records name them. A number a member of the
+campaign's control arm has is never on its list, whichever record carries it (reported
+as ``held out (control arm)``). The merge keeps the safe
 side: do-not-call if any record (or any contact with that number) asked not to be
 called, consent only if all gave it, every attempt counted.
 
@@ -52,6 +54,8 @@ PHONE_KINDS = ("mobile", "home", "work")
 _CHUNK = 1000
 #: ``interactions.outcome`` of a call answered by a person no agent was free for
 ABANDONED = "abandoned"
+#: why a record with the number of a member of the campaign's control arm is left out
+HELD_OUT = "held out (control arm)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -224,10 +228,15 @@ def _lead_record(row: Any, bad: list[tuple[str, str]]) -> DialRecord | None:
 async def _finished(session: AsyncSession, result: DialList, found: list[DialRecord],
                     campaign_id: int | None) -> DialList:
     """The records with their history and the numbers' bars, merged by number."""
-    barred = await _barred_numbers(session, {record.number for record in found})
+    numbers = {record.number for record in found}
+    barred = await _barred_numbers(session, numbers)
+    held = await held_out_numbers(session, campaign_id, numbers) if campaign_id else set()
     history = await _history(session, campaign_id) if campaign_id is not None else {}
     by_number: dict[str, int] = {}
     for record in found:
+        if record.number in held:  # the held-out member would answer: never dialed
+            result.bad.append((record.record_id, HELD_OUT))
+            continue
         record = _with_history(record, history.get(record.record_id))
         if record.number in barred:
             record = replace(record, do_not_call=True)
@@ -269,6 +278,20 @@ async def _barred_numbers(session: AsyncSession, numbers: set[str]) -> set[str]:
                  .where(Contact.do_not_call.is_(True), ContactPhone.e164.in_(chunk)))
         barred.update(await session.scalars(query))
     return barred
+
+
+async def held_out_numbers(session: AsyncSession, campaign_id: int,
+                           numbers: set[str]) -> set[str]:
+    """Those of ``numbers`` a member of the campaign's control arm has: whatever record
+    carries one (a lead never linked to its contact, a duplicate contact, an uploaded
+    row), calling it reaches the held-out person and spoils the measurement."""
+    held: set[str] = set()
+    for chunk in _chunks(numbers):
+        query = (select(ContactPhone.e164)
+                 .where(ContactPhone.contact_id.in_(_control(campaign_id)),
+                        ContactPhone.e164.in_(chunk)))
+        held.update(await session.scalars(query))
+    return held
 
 
 _History = tuple[int, float | None, float | None]

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core.dial_campaigns import ensure_phone_campaign
-from crm_core.dial_lists import DialList, dial_list
+from crm_core.dial_lists import DialList, dial_list, held_out_numbers
 from crm_core.dial_settings import (
     UploadedRecord,
     replace_upload,
@@ -69,7 +69,11 @@ class DialerService:
             return campaign_id
 
     async def uploaded(self, name: str, *, today: dt.date) -> list[UploadedRecord]:
-        """The campaign's uploaded list as last kept (none yet: empty)."""
+        """The campaign's uploaded list as last kept (none yet: empty), but for the numbers
+        of its control arm's members, who are never called (``crm_core.holdout``)."""
         async with self._sessions() as session, session.begin():
             campaign_id = await ensure_phone_campaign(session, name, today=today)
-            return await uploaded(session, campaign_id)
+            records = await uploaded(session, campaign_id)
+            held = await held_out_numbers(session, campaign_id,
+                                          {record.number for record in records})
+            return [record for record in records if record.number not in held]
