@@ -8,9 +8,11 @@ nothing, so it reads the ``call_history`` resource (supervisors, managers and ad
 The body is a POST's because the staffing tried can be long; the answer is JSON, or
 CSV with ``"format": "csv"``. docs/simulation.md, "What-if: the forecast day".
 
-The simulation takes seconds of CPU: it runs in a worker thread, one at a time, and
-a request that would simulate more than ``MAX_CALLS`` calls is refused with a 422
-before it starts.
+The plan and the simulation take seconds of CPU: they run in a worker thread, one
+request at a time. A request whose forecast calls over its replications pass
+``MAX_CALLS`` is refused with a 422 before the plan is worked out, one whose calls and
+agents logging in or out pass it before the run starts, and no half hour may be given
+more than ``MAX_AGENTS`` agents, overrides included.
 """
 
 from __future__ import annotations
