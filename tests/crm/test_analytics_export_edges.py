@@ -138,3 +138,27 @@ async def test_a_failure_after_the_first_row_group_is_a_broken_download_not_a_fi
         _status, _kind, body = download.result()
         pq.read_table(io.BytesIO(body))
     assert api.app[SERVER_ERRORS].count == 1  # a real failure: logged and counted
+
+
+#: role -> (/analytics, /analytics/customers, the exports' CSV and Parquet, the history)
+WHO_SEES = {"agent": (403, 403, 403, 403), "sales": (403, 403, 403, 403),
+            "marketing": (403, 200, 200, 403), "supervisor": (200, 200, 200, 200),
+            "manager": (200, 200, 200, 200), "admin": (200, 200, 200, 200)}
+
+
+@pytest.mark.parametrize("role", sorted(WHO_SEES))
+async def test_each_role_sees_the_pages_links_and_exports_it_may_read(
+        api: Api, role: str) -> None:
+    headers = {"Authorization": f"Bearer {api.token(role)}"}
+    seen = []
+    for path in ("/analytics", "/analytics/customers", "/api/v1/analytics/export/rfm.parquet",
+                 "/api/v1/analytics/calls?from=2026-11-02&to=2026-11-03&format=csv"):
+        async with api.client.get(path, headers=headers) as got:
+            seen.append(got.status)
+            if path == "/analytics/customers" and got.status == 200:
+                links = await got.text()
+    assert tuple(seen) == WHO_SEES[role]
+    for path, status in (("/analytics", WHO_SEES[role][0]),
+                         ("/analytics/customers", WHO_SEES[role][1])):
+        if WHO_SEES[role][1] == 200:
+            assert (f'href="{path}"' in links) == (status == 200), path
