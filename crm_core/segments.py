@@ -36,6 +36,7 @@ Orders that were cancelled never count.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
@@ -185,11 +186,16 @@ def _money(name: str, value: object) -> dict[str, Any]:
     return {name: amount}
 
 
+_YMD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
 def _date(name: str, value: object) -> dict[str, Any]:
     if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return {name: value}
-    try:
-        return {name: dt.date.fromisoformat(str(value))}
+    try:  # YYYY-MM-DD only: fromisoformat also reads 2026-W01-1 and 20260101
+        if not isinstance(value, str) or not _YMD.fullmatch(value):
+            raise ValueError(value)
+        return {name: dt.date.fromisoformat(value)}
     except ValueError:
         raise InvalidSegment(f"{name}: expected a date (YYYY-MM-DD), got {value!r}") from None
 
