@@ -21,6 +21,7 @@ import numpy.typing as npt
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from contactcenter.analytics.errors import FitError
 from crm_core.models import ContactScore, ScoreRunRecord
 
 Floats = npt.NDArray[np.float64]
@@ -81,10 +82,24 @@ async def _insert_rows(connection: AsyncConnection, scores: ScoreColumns, as_of:
                                                  for row in batch])
 
 
+def check_finite(scores: ScoreColumns) -> None:
+    """FitError for a score that is NaN or infinite: PostgreSQL would keep NaN (and the
+    routes would answer JSON that no browser parses), SQLite refuses it as NULL in a NOT
+    NULL column; either way no model said anything usable about that customer."""
+    for name in COLUMNS[2:7]:
+        values = getattr(scores, name)
+        wrong = int((~np.isfinite(values)).sum())
+        if wrong:
+            raise FitError(f"{name}: {wrong} customer{'s' if wrong > 1 else ''} got a score "
+                           f"that is not a finite number; nothing stored")
+
+
 async def replace_scores(engine: AsyncEngine, scores: ScoreColumns, *, as_of: dt.date,
                          computed_at: dt.datetime, run: dict[str, Any]) -> int:
     """Replace every row of ``contact_scores``; add ``run`` (the columns of
-    ``score_runs`` but ``as_of`` and ``computed_at``); the run's id."""
+    ``score_runs`` but ``as_of`` and ``computed_at``); the run's id. FitError, storing
+    nothing, when a score is not a finite number (``check_finite``)."""
+    check_finite(scores)
     async with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             await connection.execute(

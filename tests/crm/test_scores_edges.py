@@ -18,6 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.analytics.churn_planted import planted_history
+from contactcenter.analytics.errors import FitError
 from contactcenter.server.analytics import ScoreSchedule
 from crm_core.db import make_engine, sessions
 from crm_core.models import Contact, ContactScore, Order
@@ -42,9 +43,10 @@ async def test_an_as_of_too_early_for_its_window_is_a_422(api: Api) -> None:
 
 def _columns(value: float) -> ScoreColumns:
     ids = np.array([1, 2], dtype=np.int64)
-    same = np.full(2, value)
-    return ScoreColumns(contact_ids=ids, expected_purchases=same, p_alive=same / 10,
-                        clv=same, churn_probability=same / 10, median_days_to_churn=same)
+    return ScoreColumns(contact_ids=ids, expected_purchases=np.full(2, value),
+                        p_alive=np.full(2, value / 10), clv=np.full(2, value),
+                        churn_probability=np.full(2, value / 10),
+                        median_days_to_churn=np.full(2, value))
 
 
 async def test_the_last_run_shown_is_the_one_whose_scores_are_stored(
@@ -153,3 +155,24 @@ async def test_a_repeat_buyer_who_spent_nothing_does_not_stop_the_run(
     async with sessions(engine)() as session:
         free = await session.get(ContactScore, 1501)
     assert free is not None and free.clv > 0 and 0 < free.p_alive <= 1
+
+
+async def test_a_score_that_is_not_a_number_stores_nothing(engine: AsyncEngine) -> None:
+    """NaN or inf from a model is refused with what it was and how many, and the previous
+    run stays: PostgreSQL would store NaN (and the routes answer JSON no browser reads),
+    SQLite would fail on its NOT NULL columns with no word of why."""
+    async with engine.begin() as connection:
+        await connection.execute(insert(Contact), [
+            {"id": i, "first_name": f"c{i}", "last_name": "Example"} for i in (1, 2)])
+    at = dt.datetime(2026, 3, 2, 12, tzinfo=dt.UTC)
+    kept = await replace_scores(engine, _columns(1.0), as_of=at.date(), computed_at=at,
+                                run=RUN)
+    for bad in (float("nan"), float("inf")):
+        columns = _columns(2.0)
+        columns.clv[1] = bad
+        with pytest.raises(FitError, match=r"clv: 1 customer .*not a finite number"):
+            await replace_scores(engine, columns, as_of=at.date(), computed_at=at, run=RUN)
+    async with sessions(engine)() as session:
+        stored = await session.scalar(select(func.max(ContactScore.clv)))
+        run = await last_run(session)
+    assert stored == 1.0 and run is not None and run["run_id"] == kept
