@@ -13,7 +13,8 @@
   censored at their age T for the others. A Weibull AFT on covariates that do not encode
   that time (mean order, calls, cases: recency, frequency and tenure would be the
   duration itself) is fitted and checked against the Kaplan-Meier estimate; each
-  customer still active gets the median time left given their age, a lapsed one 0.
+  customer still active gets the median time from today to their lapse, given it comes
+  no sooner than ``window`` days after their last order; a lapsed one 0.
 """
 
 from __future__ import annotations
@@ -149,7 +150,11 @@ def survival_phase(summary: CrmSummary, features: Floats, names: tuple[str, ...]
     x = covariates(features, names)
     fitted = durations > 0
     model = fit_weibull_aft(durations[fitted], lapsed[fitted], x[fitted])
-    median = np.where(lapsed, 0.0, model.median_remaining(summary.T, x))
+    # nobody lapses sooner than ``window`` days after their last order: the time left is
+    # the median lapse given it comes after that day, counted from today
+    known = summary.t_x + window
+    left = model.median_remaining(known, x) + (known - summary.T)
+    median = np.where(lapsed, 0.0, left)
     estimate = kaplan_meier(durations[fitted], lapsed[fitted])
     rows = np.flatnonzero(fitted)
     if len(rows) > CHECK_SAMPLE:
