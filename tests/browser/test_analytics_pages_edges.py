@@ -144,9 +144,12 @@ async def test_a_refused_history_or_staffing_leaves_no_old_figures_on_the_page(
     await expect(page.locator("#history-status")).to_have_attribute("data-state", "error")
     await expect(page.locator("#history-table tbody tr")).to_have_count(0)
     await expect(page.locator("#history-charts canvas")).to_have_count(0)
+    # its CSV would have been the refusal saved as a file
+    assert await page.get_attribute("#history-csv", "href") is None
     far = dt.datetime.now(dt.UTC).date() + dt.timedelta(days=60)
     await page.fill("#day", far.isoformat())  # beyond the days a forecast may reach
     await page.click("#staffing-form button[type=submit]")
     await expect(page.locator("#staffing-status")).to_have_attribute("data-state", "error")
     assert await page.evaluate("() => window.analyticsChart('staffing-chart')") is None
+    assert await page.get_attribute("#staffing-csv", "href") is None
     await page.context.close()

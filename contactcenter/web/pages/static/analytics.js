@@ -58,7 +58,9 @@ function answered() {
   body.historyAnswers = String(Number(body.historyAnswers || 0) + 1);
 }
 
+// a refusal's CSV would be the refusal itself, saved as a file: no link until a new answer
 function clearHistory() {
+  document.getElementById("history-csv").removeAttribute("href");
   document.getElementById("history-charts").replaceChildren();
   const table = document.getElementById("history-table");
   table.tHead.replaceChildren();
@@ -69,7 +71,7 @@ async function loadHistory() {
   const query = historyQuery();
   const mine = ++asked.history;
   say("history-status", "Reading the call history…", "loading");
-  document.getElementById("history-csv").href = `/api/v1/analytics/calls?${historyQuery("csv")}`;
+  const csv = `/api/v1/analytics/calls?${historyQuery("csv")}`;
   const result = await api("GET", `/api/v1/analytics/calls?${query}`);
   answered();
   if (mine !== asked.history) return;
@@ -80,6 +82,7 @@ async function loadHistory() {
   }
   const rows = result.body.rows;
   data.by = result.body.by;
+  document.getElementById("history-csv").href = csv;
   drawHistory(rows);
   say("history-status", rows.length ? `${rows.length} rows, ${result.body.interval} by `
     + `${result.body.by}, from ${result.body.from.slice(0, 10)} to `
@@ -121,6 +124,7 @@ function drawStaffing(slots) {
 }
 
 function clearStaffing() {
+  document.getElementById("staffing-csv").removeAttribute("href");
   const chart = Chart.getChart(document.getElementById("staffing-chart"));
   if (chart) chart.destroy();
   const table = document.getElementById("staffing-table");
@@ -132,7 +136,7 @@ async function loadStaffing() {
   const query = staffingQuery();
   const mine = ++asked.staffing;
   say("staffing-status", "Forecasting…", "loading");
-  document.getElementById("staffing-csv").href = `/api/v1/analytics/staffing?${staffingQuery("csv")}`;
+  const csv = `/api/v1/analytics/staffing?${staffingQuery("csv")}`;
   const result = await api("GET", `/api/v1/analytics/staffing?${query}`);
   if (mine !== asked.staffing) return;
   if (!result.ok) {
@@ -141,6 +145,7 @@ async function loadStaffing() {
     return;
   }
   const body = result.body;
+  document.getElementById("staffing-csv").href = csv;
   drawStaffing(body.slots);
   const h = body.history;
   say("staffing-status", `${body.day}: forecast from ${h.offered} calls between `
