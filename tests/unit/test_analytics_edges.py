@@ -168,3 +168,23 @@ def test_expected_purchases_of_a_daily_buyer_over_ten_years_are_a_number() -> No
     value = lifetime_value(model, 30.0, 200, 38.0, 39.0, horizon=520.0, unit="weeks",
                            discount=0.01)
     assert np.isfinite(value).all() and float(value) > 30.0 * expected[0] / 2
+
+
+def test_overlapping_one_thread_blocks_keep_the_limit_and_restore_the_process_s() -> None:
+    """Fits in two worker threads overlap: the first one out must not lift the limit under
+    the second, and the last one out gives the process back the threads it had."""
+    from threadpoolctl import threadpool_info  # type: ignore[import-untyped]
+
+    from contactcenter.analytics.one_thread import one_thread
+
+    def threads() -> list[int]:
+        return [pool["num_threads"] for pool in threadpool_info()]
+
+    before = threads()
+    first, second = one_thread(), one_thread()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert set(threads()) == {1}
+    second.__exit__(None, None, None)
+    assert threads() == before
