@@ -14,7 +14,8 @@ Two sources, exactly one per request:
 
 ``holdout`` (0 to 0.5, default 0) puts that share of the new members in the control
 arm, drawn from ``seed`` (``crm_core.holdout``), so that this campaign can be measured
-in its turn. Contacts already on the list are skipped. The answer says how many were
+in its turn. Contacts already on the list are skipped, and so, on a phone campaign's
+list, are those who asked not to be called. The answer says how many were
 added, to which arm, out of how many selected. Fits run in a worker thread. Resource
 ``analytics``, ``create``.
 """
