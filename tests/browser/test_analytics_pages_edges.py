@@ -153,3 +153,31 @@ async def test_a_refused_history_or_staffing_leaves_no_old_figures_on_the_page(
     assert await page.evaluate("() => window.analyticsChart('staffing-chart')") is None
     assert await page.get_attribute("#staffing-csv", "href") is None
     await page.context.close()
+
+
+def _row(start: str, offered: int) -> dict[str, object]:
+    return {"key": "sales", "start": start, "offered": offered, "answered": offered,
+            "service_level": 1.0}
+
+
+@pytest.mark.xfail(strict=True, reason="the charts' x axis holds only the buckets with "
+                   "calls: a day without any leaves no place, and the days around it "
+                   "are drawn side by side (analytics.js, series)")
+async def test_a_day_without_calls_keeps_its_place_on_the_chart(
+        browser: Browser, site: Site) -> None:
+    page = await _signed_in(browser, site, MANAGER, "/analytics")
+    await expect(page.locator("#history-status")).to_have_attribute("data-state", "shown")
+    answer = {"from": "2026-11-02T00:00:00+00:00", "to": "2026-11-05T00:00:00+00:00",
+              "by": "queue", "interval": "day",
+              "rows": [_row("2026-11-02T00:00:00+00:00", 5),
+                       _row("2026-11-04T00:00:00+00:00", 7)]}
+
+    async def gap(route: Route) -> None:
+        await route.fulfill(json=answer)
+
+    await page.route("**/api/v1/analytics/calls?*", gap)
+    await page.click("#history-form button[type=submit]")
+    await expect(page.locator("#history-status")).to_contain_text("2 rows")
+    drawn = await page.evaluate("() => window.analyticsChart('chart-offered')")
+    assert drawn["labels"] == ["2026-11-02 00:00", "2026-11-03 00:00", "2026-11-04 00:00"]
+    assert drawn["datasets"][0]["data"] == [5, 0, 7]
