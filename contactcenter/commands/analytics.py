@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 import numpy as np
+from sqlalchemy.exc import SQLAlchemyError
 
 from contactcenter.analytics.errors import AnalyticsError, TransactionsError
 from contactcenter.analytics.summary import DAYS_PER_UNIT, summarize
@@ -143,6 +144,12 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
     except ValueError as error:  # more calls than the simulator's cap
         print(f"analytics whatif: {error}", file=sys.stderr)
         return 2
+    except SQLAlchemyError as error:  # no CRM there (not migrated, not reachable)
+        reason = error.args[0] if error.args else error
+        print(f"analytics whatif: the CRM database cannot be read ({reason}); "
+              "`contactcenter db migrate` makes its tables, `db seed` the demo's",
+              file=sys.stderr)
+        return 1
     from contactcenter.telephony.sim.whatif_report import as_csv, as_table
 
     out.write(as_csv(table) if args.format == "csv" else heading + as_table(table))

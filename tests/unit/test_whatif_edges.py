@@ -4,6 +4,7 @@ the history's definition of a short abandon, and the work a run may take."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 
@@ -119,3 +120,19 @@ def test_the_command_s_csv_keeps_every_digit_of_a_large_day() -> None:
     line = as_csv([row]).splitlines()[1].split(",")
     assert line[2:5] == ["1234567.0", "0.5", "1234567.25"]
     assert line[COLUMNS.index("service_level")] == "0.8123456789"
+
+
+def test_the_command_on_a_database_with_no_crm_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A database never migrated (a fresh checkout before `make demo`) is named, where the
+    command ended in SQLAlchemy's traceback."""
+    from contactcenter.cli import main
+
+    monkeypatch.setenv("CC_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}")
+    monkeypatch.setenv("CC_STATE_DIR", str(tmp_path / "state"))
+    status = main(["analytics", "whatif", "--date", "2026-11-23", "--queue", "sales"])
+    assert status == 1
+    error = capsys.readouterr().err
+    assert "the CRM database cannot be read" in error and "db migrate" in error
+    assert "Traceback" not in error
