@@ -147,12 +147,26 @@ async def _drawn_pixels(page: Page, canvas: str) -> int:
     }""", canvas))
 
 
-def _by_key(rows: list[dict[str, Any]], figure: str) -> dict[str, list[Any]]:
-    """A figure per queue, aligned on every bucket the answer has (None where a queue had
-    no calls), as the chart should hold it."""
-    starts = sorted({row["start"] for row in rows})
+#: the figures that count calls: none in a bucket is 0 (a rate over none is no figure)
+COUNTED = {"offered", "answered", "abandoned", "short_abandoned", "other", "answered_within",
+           "handle_seconds", "handle_share", "first_contact_resolved"}
+
+
+def _by_key(rows: list[dict[str, Any]], figure: str, interval: str = "day"
+            ) -> dict[str, list[Any]]:
+    """A figure per queue, aligned on every bucket of the period (0 or None where a queue
+    had no calls), as the chart should hold it."""
+    today = dt.datetime.now(dt.UTC).date()
+    first = dt.datetime.combine(today - dt.timedelta(days=27), dt.time(0), dt.UTC)
+    if interval == "week":
+        first -= dt.timedelta(days=first.weekday())
+    end = dt.datetime.combine(today + dt.timedelta(days=1), dt.time(0), dt.UTC)
+    step = dt.timedelta(weeks=1) if interval == "week" else dt.timedelta(days=1)
+    starts = [(first + n * step).isoformat() for n in range((end - first) // step + 1)
+              if first + n * step < end]
     at = {(row["key"], row["start"]): row[figure] for row in rows}
-    return {key: [at.get((key, start)) for start in starts]
+    none = 0 if figure in COUNTED else None
+    return {key: [at.get((key, start), none) for start in starts]
             for key in sorted({row["key"] for row in rows})}
 
 
@@ -194,7 +208,7 @@ async def test_a_manager_reads_the_history_charts_changes_the_interval_and_downl
     first = weekly[0]["start"].replace("T", " ")[:16]
     await expect(table.first.locator("td[data-figure='start']")).to_have_text(first)
     offered = await page.evaluate("() => window.analyticsChart('chart-offered')")
-    assert {d["label"]: d["data"] for d in offered["datasets"]} == _by_key(weekly, "offered")
+    assert {d["label"]: d["data"] for d in offered["datasets"]} == _by_key(weekly, "offered", "week")
 
     async with page.expect_download() as download_info:
         await page.click("#history-csv")

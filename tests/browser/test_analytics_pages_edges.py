@@ -160,9 +160,6 @@ def _row(start: str, offered: int) -> dict[str, object]:
             "service_level": 1.0}
 
 
-@pytest.mark.xfail(strict=True, reason="the charts' x axis holds only the buckets with "
-                   "calls: a day without any leaves no place, and the days around it "
-                   "are drawn side by side (analytics.js, series)")
 async def test_a_day_without_calls_keeps_its_place_on_the_chart(
         browser: Browser, site: Site) -> None:
     page = await _signed_in(browser, site, MANAGER, "/analytics")

@@ -21,27 +21,49 @@ function historyQuery(format) {
   return query;
 }
 
-// one dataset per queue (or agent), aligned on every bucket of the answer
-function series(rows, figure) {
-  const labels = [...new Set(rows.map((row) => row.start))].sort();
+// the intervals' widths and where they are counted from, as crm_core/metrics/buckets.py
+// has them: weeks start on Monday 00:00 UTC (1970-01-05), the others at the epoch
+const WIDTHS = { "15min": 900, "30min": 1800, hour: 3600, day: 86400, week: 604800 };
+const MONDAY = 4 * 86400;
+// figures that count something: a bucket without calls has none of it (0); a rate or
+// an average over no calls is no figure (a gap)
+const COUNTED = new Set(["offered", "answered", "abandoned", "short_abandoned", "other",
+  "answered_within", "handle_seconds", "handle_share", "first_contact_resolved"]);
+
+// every bucket of the answer's period, named as its rows name their starts: a bucket
+// without calls keeps its place on the axis
+function buckets(body) {
+  const width = WIDTHS[body.interval] * 1000;
+  const origin = body.interval === "week" ? MONDAY * 1000 : 0;
+  const from = Date.parse(body.from), to = Date.parse(body.to);
+  const starts = [];
+  for (let t = origin + Math.floor((from - origin) / width) * width; t < to; t += width) {
+    starts.push(`${new Date(t).toISOString().slice(0, 19)}+00:00`);
+  }
+  return starts;
+}
+
+// one dataset per queue (or agent), aligned on every bucket of the period
+function series(rows, figure, labels) {
   const keys = [...new Set(rows.map((row) => row.key))].sort();
   const at = new Map(rows.map((row) => [`${row.key}|${row.start}`, row[figure]]));
+  const none = COUNTED.has(figure) ? 0 : null;
   return {
     labels,
     series: keys.map((key) => ({ label: key, data: labels.map((start) => {
       const value = at.get(`${key}|${start}`);
-      return value === undefined ? null : value;
+      return value === undefined ? none : value;
     }) })),
   };
 }
 
-function drawHistory(rows) {
+function drawHistory(rows, labels) {
   const grid = document.getElementById("history-charts");
   grid.replaceChildren();
   for (const [figure, kind, unit] of data.charts) {
     const { box, canvas } = chartBox(`chart-${figure}`, label(figure));
     grid.append(box);
-    figureChart(canvas, { title: label(figure), kind, unit, ...series(rows, figure) });
+    figureChart(canvas, { title: label(figure), kind, unit, ...series(rows, figure, labels) });
   }
   const columns = [["key", data.by === "agent" ? "Agent" : "Queue"], ["start", "From (UTC)"],
     ...Object.keys(data.figures).map(column)];
@@ -83,7 +105,7 @@ async function loadHistory() {
   const rows = result.body.rows;
   data.by = result.body.by;
   document.getElementById("history-csv").href = csv;
-  drawHistory(rows);
+  drawHistory(rows, buckets(result.body));
   say("history-status", rows.length ? `${rows.length} rows, ${result.body.interval} by `
     + `${result.body.by}, from ${result.body.from.slice(0, 10)} to `
     + `${result.body.to.slice(0, 10)} (UTC)` : "No calls in this period.", "shown");
