@@ -36,6 +36,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.analytics.crm_features import FEATURES
 from contactcenter.analytics.shortage import BadInput
+from contactcenter.analytics.value import Scores
 from crm_core import score_models
 from crm_core.score_features import read_features
 from crm_core.score_store import ScoreColumns, plain, record_timings, replace_scores
@@ -117,6 +118,26 @@ class _Clock:
         self._last = now
 
 
+def _parameters(value: Scores, churn: score_models.ChurnResult,
+                lasting: score_models.SurvivalResult, discount: float) -> dict[str, Any]:
+    """The fitted models' parameters, as ``score_runs`` keeps them."""
+    return {
+        "bgnbd": {"r": value.bgnbd.r, "alpha": value.bgnbd.alpha, "a": value.bgnbd.a,
+                  "b": value.bgnbd.b, "log_likelihood": value.bgnbd.log_likelihood},
+        "gamma_gamma": {"p": value.gamma_gamma.p, "q": value.gamma_gamma.q,
+                        "gamma": value.gamma_gamma.gamma},
+        "bgnbd_at_cut": churn.cut_parameters,
+        "survival": score_models.survival_parameters(lasting.model),
+        "discount": discount}
+
+
+def _scores(value: Scores, churn: score_models.ChurnResult,
+            lasting: score_models.SurvivalResult) -> dict[str, Floats]:
+    return {"expected_purchases": value.expected_purchases, "p_alive": value.p_alive,
+            "clv": value.clv, "churn_probability": churn.churn_probability,
+            "median_days_to_churn": lasting.median_days}
+
+
 async def recompute_scores(engine: AsyncEngine, *, as_of: dt.date | None = None,
                            horizon_days: int = 365, window_days: int = WINDOW_DAYS,
                            discount: float = DISCOUNT, now: dt.datetime | None = None,
@@ -143,20 +164,9 @@ async def recompute_scores(engine: AsyncEngine, *, as_of: dt.date | None = None,
     lasting = await asyncio.to_thread(score_models.survival_phase, summary, features,
                                       FEATURES, window=window_days, seed=seed)
     clock.lap("survival")
-    parameters = {
-        "bgnbd": {"r": value.bgnbd.r, "alpha": value.bgnbd.alpha, "a": value.bgnbd.a,
-                  "b": value.bgnbd.b, "log_likelihood": value.bgnbd.log_likelihood},
-        "gamma_gamma": {"p": value.gamma_gamma.p, "q": value.gamma_gamma.q,
-                        "gamma": value.gamma_gamma.gamma},
-        "bgnbd_at_cut": churn.cut_parameters,
-        "survival": score_models.survival_parameters(lasting.model),
-        "discount": discount}
+    parameters = _parameters(value, churn, lasting, discount)
     figures = {"churn_model": churn.fit.figures(), "survival": lasting.figures}
-    columns = ScoreColumns(contact_ids=summary.contact_ids,
-                           expected_purchases=value.expected_purchases,
-                           p_alive=value.p_alive, clv=value.clv,
-                           churn_probability=churn.churn_probability,
-                           median_days_to_churn=lasting.median_days)
+    columns = ScoreColumns(contact_ids=summary.contact_ids, **_scores(value, churn, lasting))
     run_id = await replace_scores(engine, columns, as_of=day, computed_at=computed_at, run={
         "horizon_days": horizon_days, "window_days": window_days,
         "customers": len(summary), "parameters": parameters,
