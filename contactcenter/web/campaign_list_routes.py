@@ -76,6 +76,10 @@ async def _from_uplift(request: web.Request, target: int, asked: dict[str, Any],
     source = whole(asked, "campaign", 0, 1, MAX_ID, prefix)
     top = share(asked, "top", 0.1, 0, 1, prefix=prefix, above_low=True)
     window = whole(asked, "window_days", 30, 0, MAX_WINDOW_DAYS, prefix)
+    if source == target:  # its arms would gain people who were never in its experiment
+        raise BadInput(422, f"{prefix}campaign: a campaign's own model cannot grow its own "
+                            "measured list; name the list of another campaign",
+                       f"{prefix}campaign")
     async with request.app[DATABASE]() as session:
         if await session.get(Campaign, source) is None:
             raise BadInput(404, f"{prefix}campaign: no campaign with id {source}",
@@ -147,10 +151,11 @@ async def _from_segment(request: web.Request, target: int, asked: dict[str, Any]
     return int(selected or 0), added
 
 
-async def _arms(request: web.Request, target: int, since: dt.datetime) -> dict[str, int]:
-    """How many members the list gained in each arm since ``since``."""
+async def _arms(request: web.Request, target: int, stamp: dt.datetime) -> dict[str, int]:
+    """How many members this request added in each arm: those stamped with its ``now``
+    (a request that began later and wrote first stamped its own, later, members)."""
     query = (select(CampaignMember.arm, func.count())
-             .where(CampaignMember.campaign_id == target, CampaignMember.added_at >= since)
+             .where(CampaignMember.campaign_id == target, CampaignMember.added_at == stamp)
              .group_by(CampaignMember.arm))
     async with request.app[DATABASE]() as session:
         counted = {arm: int(count) for arm, count in await session.execute(query)}

@@ -175,7 +175,7 @@ async def test_the_refusals_name_the_field(api: Api) -> None:
         (f"/api/v1/campaigns/{small}/uplift", {"windows": 3}, 422, "windows"),
         (f"/api/v1/campaigns/{plain}/list", {"from_uplift": {"campaign": 999}}, 404,
          "from_uplift.campaign"),
-        (f"/api/v1/campaigns/{plain}/list", {"from_uplift": {"campaign": plain}}, 409,
+        (f"/api/v1/campaigns/{small}/list", {"from_uplift": {"campaign": plain}}, 409,
          "from_uplift.campaign"),
         (f"/api/v1/campaigns/{plain}/list", {"from_uplift": {"campaign": small}}, 422,
          "from_uplift.campaign"),
