@@ -68,13 +68,12 @@ def _options(body: dict[str, Any]) -> dict[str, Any]:
     for name in body:
         if name not in _FIELDS:
             raise BadInput(422, f"{name}: not a field (fields: {', '.join(_FIELDS)})", name)
-    options = {"as_of": _as_of(body.get("as_of")),
-               "horizon_days": _days(body, "horizon_days", 365),
-               "window_days": _days(body, "window_days", 90)}
-    if options["as_of"] - dt.date.min < dt.timedelta(days=options["window_days"]):
-        raise BadInput(422, f"as_of: {options['as_of']} leaves no day for the cut-off "
-                            f"{options['window_days']} days before it", "as_of")
-    return options
+    as_of, horizon = _as_of(body.get("as_of")), _days(body, "horizon_days", 365)
+    window = _days(body, "window_days", 90)
+    if as_of - dt.date.min < dt.timedelta(days=window):
+        raise BadInput(422, f"as_of: {as_of} leaves no day for the cut-off {window} days "
+                            "before it", "as_of")
+    return {"as_of": as_of, "horizon_days": horizon, "window_days": window}
 
 
 def _engine(request: web.Request) -> AsyncEngine:
