@@ -65,10 +65,12 @@ from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.pages.campaign_stream import ADMIN
 from contactcenter.web.scope import Scopes
+from contactcenter.web.score_routes import RECOMPUTE as SCORES_RECOMPUTE
 from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
 from crm_core.customers import CustomerService
 from crm_core.db import make_engine, migrate, sessions
 from crm_core.dialer_service import DialerService
+from crm_core.scores_job import recompute_in_child
 from crm_core.users import ConfiguredUser, load_users, upsert_configured
 
 #: the process's background tasks, kept with the app that reports on them
@@ -242,6 +244,7 @@ async def run(settings: Settings) -> None:
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
     process = await _asterisk(settings) if "asterisk" in engines_of(settings) else None
     engine, router, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
+    app[SCORES_RECOMPUTE] = recompute_in_child  # the fits in a process of their own
     await load_crm_lists(settings, engine, load_queues(settings), crm)
     if ADMIN in app:  # the campaigns made through the API, before the phones can ring
         await app[ADMIN].load_stored()

@@ -11,6 +11,7 @@ was needed and what was found, naming ``as_of`` (the day the history runs to).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
@@ -22,8 +23,12 @@ from contactcenter.web.keys import DATABASE
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
 from crm_core.models import Contact
-from crm_core.scores import recompute_scores
+from crm_core.scores import ScoreRun, recompute_scores
 from crm_core.scores_read import contact_scores, last_run
+
+#: what runs a recompute: ``serve`` sets a child process (``crm_core.scores_job``), so
+#: that the fits never hold the calls' event loop; without it, in this process
+RECOMPUTE: web.AppKey[Callable[..., Awaitable[ScoreRun]]] = web.AppKey("scores_recompute")
 
 #: each field of the body and the whole days it may be, inclusive
 _DAYS = {"horizon_days": (1, 3650), "window_days": (7, 730)}
@@ -86,7 +91,7 @@ async def recompute(request: web.Request) -> web.Response:
     body = await json_object(request) if request.body_exists else {}
     options = _options(body)
     try:
-        run = await recompute_scores(_engine(request), **options)
+        run = await request.app.get(RECOMPUTE, recompute_scores)(_engine(request), **options)
     except AnalyticsError as exc:  # too little history, or no model fits it
         raise BadInput(422, f"as_of: {exc}", "as_of") from None
     return web.json_response(run.as_json())
