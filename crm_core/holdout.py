@@ -11,7 +11,8 @@ read as a number in [0, 1), control when below the share), not from a generator 
 over the list in some order: the same seed gives every contact the same arm however
 the list was selected, sorted or split into chunks, and each contact is held out with
 probability ``holdout`` independently of the others (so the control group's size is
-binomial around ``holdout`` times the list).
+binomial around ``holdout`` times the list). Without a seed, the campaign's id is the
+seed, so that two campaigns' control arms are drawn independently.
 """
 
 from __future__ import annotations
@@ -56,11 +57,15 @@ def arm(contact_id: int, *, holdout: float, seed: int) -> str:
 
 
 async def add_members(session: AsyncSession, campaign_id: int, contact_ids: Sequence[int],
-                      *, now: dt.datetime, holdout: float = 0.0, seed: int = 0) -> int:
+                      *, now: dt.datetime, holdout: float = 0.0,
+                      seed: int | None = None) -> int:
     """Put the contacts on the campaign's list with their arms; return how many were
-    added. Contacts already on it keep their row and arm (ON CONFLICT DO NOTHING), so
+    added. ``seed`` defaults to the campaign's id: one seed for every campaign would hold
+    out the same contacts from all of them (never marketed to, and each campaign's
+    lift would carry the others' effect). Contacts already on it keep their row and arm (ON CONFLICT DO NOTHING), so
     a contact is never moved between arms. The caller commits."""
     check_holdout(holdout)
+    seed = campaign_id if seed is None else seed
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stamp = now.astimezone(dt.UTC)
     added = 0

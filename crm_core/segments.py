@@ -376,13 +376,14 @@ async def create_segment(sessions: async_sessionmaker[AsyncSession], name: str,
 
 async def materialise(sessions: async_sessionmaker[AsyncSession], segment_id: int,
                       campaign_id: int, *, now: dt.datetime, holdout: float = 0.0,
-                      seed: int = 0) -> int:
+                      seed: int | None = None) -> int:
     """Put the segment's contacts on the campaign's list; return how many were added.
 
     ``now`` stamps the new members, and its date is the ``today`` of ages. Contacts
     already on the list are skipped, and ON CONFLICT covers two runs racing each other.
     ``holdout`` (0 to 0.5): the share of the new members put in the control arm, drawn
-    from ``seed`` and each contact's id (``crm_core.holdout``); they are never dialed.
+    from ``seed`` (default: the campaign's id) and each contact's id
+    (``crm_core.holdout``); they are never dialed.
     """
     share = holdout_share(holdout)
     async with sessions() as session, session.begin():

@@ -152,7 +152,8 @@ def contact_selection(contact_ids: list[int]) -> Select[int]:
 
 
 async def add_to_campaign(session: AsyncSession, campaign_id: int, contact_ids: list[int],
-                          *, now: dt.datetime, holdout: float = 0.0, seed: int = 0) -> int:
+                          *, now: dt.datetime, holdout: float = 0.0,
+                          seed: int | None = None) -> int:
     """Put the contacts on the campaign's list (those already on it are skipped), the
     share ``holdout`` of them in the control arm (``crm_core.holdout``); return how many
     were added. A phone campaign's list leaves out those who asked not to be called: the

@@ -13,8 +13,9 @@ Two sources, exactly one per request:
   ``crm_core.segments.materialise`` puts them.
 
 ``holdout`` (0 to 0.5, default 0) puts that share of the new members in the control
-arm, drawn from ``seed`` (``crm_core.holdout``), so that this campaign can be measured
-in its turn. Contacts already on the list are skipped, and so, on a phone campaign's
+arm, drawn from ``seed`` (``crm_core.holdout``; by default the campaign's id, so that
+two campaigns hold out different people), so that this campaign can be measured in its
+turn; ``seed`` (default 0) also seeds the model's fit and the clustering. Contacts already on the list are skipped, and so, on a phone campaign's
 list, are those who asked not to be called. The answer says how many were
 added, to which arm, out of how many selected. Fits run in a worker thread. Resource
 ``analytics``, ``create``.
@@ -170,19 +171,20 @@ async def make_list(request: web.Request) -> web.Response:
     holdout = share(body, "holdout", 0.0, 0, MAX_HOLDOUT)
     seed = whole(body, "seed", 0, 0, MAX_ID)
     target = await campaign_id(request)
+    drawn = seed if "seed" in body else target  # the arms' seed: see crm_core.holdout
     now = dt.datetime.now(dt.UTC)
     if kind == "from_segment":
-        selected, added = await _from_segment(request, target, asked, holdout, seed, now)
+        selected, added = await _from_segment(request, target, asked, holdout, drawn, now)
     else:
         chosen = await (_from_uplift(request, target, asked, seed) if kind == "from_uplift"
                         else _from_cluster(request, asked, seed))
         selected = len(chosen)
         async with request.app[DATABASE]() as session, session.begin():
             added = await crm_uplift.add_to_campaign(session, target, chosen, now=now,
-                                                     holdout=holdout, seed=seed)
+                                                     holdout=holdout, seed=drawn)
     arms = await _arms(request, target, now) if added else {"treated": 0, "control": 0}
     return web.json_response({"campaign_id": target, "source": kind, "selected": selected,
-                              "added": added, **arms, "holdout": holdout, "seed": seed})
+                              "added": added, **arms, "holdout": holdout, "seed": drawn})
 
 
 _ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
