@@ -116,6 +116,6 @@ def _top_weights(score: Floats, size: int) -> Floats:
     cut = ranked[size - 1]
     above = score > cut
     tied = score == cut
-    weight = above.astype(np.float64)
+    weight: Floats = above.astype(np.float64)
     weight[tied] = (size - int(above.sum())) / int(tied.sum())
     return weight
