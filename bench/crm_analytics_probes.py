@@ -45,7 +45,8 @@ def statements(dialect: str) -> dict[str, tuple[Select[Any], int | None]]:
         found["own BG/NBD summary"] = (own_summary_select(AS_OF, dialect), 5)
         return found
     cut = AS_OF - dt.timedelta(days=WINDOW_DAYS)
-    found["scores: summary"] = (summary_select(AS_OF, cut, dialect), 9)
+    summary = summary_select(AS_OF, cut, dialect)
+    found["scores: summary"] = (summary, len(summary.selected_columns))
     query = features_select(_end_of(AS_OF), dialect).subquery("features")
     found["scores: features (one of two)"] = (
         select(query.c.contact_id, *(query.c[name] for name in FEATURES))
