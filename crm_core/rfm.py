@@ -6,7 +6,8 @@ UTC) grouped by contact, ranked with window functions over all the contacts that
 have such an order, and inserted into ``rfm_scores`` after the previous run's rows
 are deleted, in the same transaction. No order is ever loaded into Python, so the
 work grows with what the database does best (a GROUP BY on the index
-``ix_orders_contact_ordered`` and three sorts), whatever the number of contacts.
+``ix_orders_contact_ordered_status_total``, which holds each order's status and total, and
+three sorts), whatever the number of contacts.
 
 The figures:
 
@@ -100,6 +101,10 @@ def segment_of(r: int, f: int) -> str:
         if rule.r[0] <= r <= rule.r[1] and rule.f[0] <= f <= rule.f[1]:
             return rule.name
     raise ValueError(f"no segment for R={r}, F={f}")
+
+
+#: PostgreSQL's memory for each of the rankings' sorts, in this transaction only
+SORT_MEMORY = "128MB"
 
 
 def quintile(rank: int, count: int) -> int:
@@ -202,6 +207,10 @@ async def recompute(sessions: async_sessionmaker[AsyncSession], *, as_of: dt.dat
         dialect = session.get_bind().dialect.name
         if dialect == "postgresql":
             await session.execute(text("LOCK TABLE rfm_scores IN SHARE ROW EXCLUSIVE MODE"))
+            # the three rankings sort every customer: at a million, PostgreSQL's default
+            # 4 MB per sort spills each to disk; this transaction's own limit keeps them
+            # in memory (about 40 MB each)
+            await session.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY}'"))
         await session.execute(delete(RfmScore))
         columns = ["contact_id", "as_of", "recency_days", "frequency", "monetary",
                    "r_score", "f_score", "m_score", "segment", "computed_at"]

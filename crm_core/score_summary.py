@@ -7,8 +7,9 @@ Python receives that row and nothing else, streamed in partitions straight into 
 arrays: at a million customers a few dozen megabytes, whatever the number of orders.
 
 The select is one GROUP BY contact taken in the order of the index
-``ix_orders_contact_ordered``, so that neither database sorts the orders (SQLite would
-sort twenty million of them on disk): the distinct days are counted within each contact,
+``ix_orders_contact_ordered_status_total``, so that neither database sorts the orders
+(SQLite would sort twenty million of them on disk) nor reads an order's table page for
+its status and total (the index holds them): the distinct days are counted within each contact,
 and the first day's spend is read back through the same index, one seek per contact.
 Measured on 1.3 million orders, this takes half the time of grouping by contact and day
 first on PostgreSQL, and a third less on SQLite.

@@ -1,7 +1,7 @@
 """The feature table of contacts, from the CRM's database in one select of aggregates.
 
 Theory of operation: three GROUP BYs run in the database, each on an index that leads
-with ``contact_id`` (orders: ``ix_orders_contact_ordered``; calls:
+with ``contact_id`` (orders: ``ix_orders_contact_ordered_status_total``; calls:
 ``ix_interactions_contact_started``; cases: ``ix_cases_contact_status``), joined to
 the contacts asked for; no order, call or case is loaded into Python, only one row of
 ``FEATURES`` per contact. Everything is counted strictly before ``as_of``, so that the
