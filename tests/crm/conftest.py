@@ -23,6 +23,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from contactcenter.events.journal import CallJournal
 from crm_core.db import make_engine, migrate
 from crm_core.models import Base
 from tests.crm.api_client import Api, start_api
@@ -147,3 +148,11 @@ async def api(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Api]:
     started = await start_api(engine, tmp_path)
     yield started
     await started.client.close()
+
+
+@pytest.fixture
+def journal(tmp_path: Path) -> CallJournal:
+    """A call journal of the test's own (the screen-pops read the calls from it)."""
+    opened = CallJournal(tmp_path / "calls.jsonl")
+    opened.open()
+    return opened

@@ -4,11 +4,8 @@ absent before any run, and a pop all the same when the scores cannot be read."""
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-import time
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +19,7 @@ from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.models import Contact, ContactPhone, Order
 from crm_core.rfm_read import RfmReader
+from tests.crm.screenpop_support import popped_customer
 
 TODAY = dt.date(2026, 11, 20)
 BUYER, NEWCOMER = "+15550001001", "+15550001002"
@@ -44,40 +42,18 @@ async def maker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return maker
 
 
-async def _pop(pops: ScreenPops, journal: CallJournal, call_id: str,
-               caller: str) -> dict[str, Any]:
-    """Offer a call from ``caller`` and return its screen-pop once made."""
-    for event in ({"type": "call.arrived", "caller": caller, "dialed": "5000"},
-                  {"type": "call.queued", "queue": "sales"},
-                  {"type": "call.offered", "queue": "sales", "agent": "agent101"}):
-        event = {**event, "call_id": call_id, "time": time.time()}
-        journal.append(event)
-        pops.on_event(event)
-    await asyncio.wait_for(pops.calls[call_id].ready.wait(), 10)
-    pop = pops.calls[call_id].pop
-    assert pop is not None and pop["lookup"] == "found"
-    return dict(pop["customer"])
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> CallJournal:
-    opened = CallJournal(tmp_path / "calls.jsonl")
-    opened.open()
-    return opened
-
-
 async def test_the_pop_shows_the_callers_segment_and_scores(
         maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
     await rfm.recompute(maker, as_of=TODAY, now=dt.datetime.now(dt.UTC))
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras={"rfm": RfmReader(maker)})
-    shown = (await _pop(pops, journal, "c1", BUYER))["rfm"]
+    shown = (await popped_customer(pops, journal, "c1", BUYER))["rfm"]
     # two customers: Ada ranks above Bob on all three (R from the best end: 5; F and M
     # from the worst: 3)
     assert shown == {"segment": "potential_loyalists", "r": 5, "f": 3, "m": 3,
                      "recency_days": 2,
                      "frequency": 3, "monetary": "750.00", "as_of": "2026-11-20"}
-    newcomer = (await _pop(pops, journal, "c2", NEWCOMER))["rfm"]
+    newcomer = (await popped_customer(pops, journal, "c2", NEWCOMER))["rfm"]
     assert (newcomer["segment"], newcomer["r"], newcomer["frequency"]) == ("none", None, 0)
 
 
@@ -85,7 +61,7 @@ async def test_no_scores_before_the_first_run(maker: async_sessionmaker[AsyncSes
                                               journal: CallJournal) -> None:
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras={"rfm": RfmReader(maker)})
-    customer = await _pop(pops, journal, "c1", BUYER)
+    customer = await popped_customer(pops, journal, "c1", BUYER)
     assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
 
 
@@ -98,7 +74,7 @@ async def test_a_pop_goes_out_without_scores_that_cannot_be_read(
         maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras={"rfm": Unreadable()})
-    customer = await _pop(pops, journal, "c1", BUYER)
+    customer = await popped_customer(pops, journal, "c1", BUYER)
     assert customer["contact"]["first_name"] == "Ada" and customer["rfm"] is None
     assert "rfm" not in pops.calls["c1"].extras  # tried again at the next offer
 
@@ -115,7 +91,7 @@ async def test_the_top_offer_from_purchase_histories_takes_an_empty_offer_slot(
         maker: async_sessionmaker[AsyncSession], journal: CallJournal) -> None:
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras={"rfm": RfmReader(maker), "affinity_offer": TopOffer()})
-    customer = await _pop(pops, journal, "c1", BUYER)
+    customer = await popped_customer(pops, journal, "c1", BUYER)
     assert customer["affinity_offer"]["name"] == "Trail backpack"
     assert customer["next_best_offer"] == customer["affinity_offer"]  # no campaign's offer
     assert "rfm" in customer

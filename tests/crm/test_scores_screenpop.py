@@ -4,12 +4,6 @@ a caller who never ordered."""
 
 from __future__ import annotations
 
-import asyncio
-import time
-from pathlib import Path
-from typing import Any
-
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.analytics.churn_planted import planted_history
@@ -21,30 +15,10 @@ from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from crm_core.models import Contact, ContactPhone
 from crm_core.scores import recompute_scores
+from tests.crm.screenpop_support import popped_customer
 from tests.crm.test_scores import NOW, _day, load_history
 
 BUYER, NEWCOMER = "+15550001001", "+15550001002"
-
-
-@pytest.fixture
-def journal(tmp_path: Path) -> CallJournal:
-    opened = CallJournal(tmp_path / "calls.jsonl")
-    opened.open()
-    return opened
-
-
-async def _pop(pops: ScreenPops, journal: CallJournal, call_id: str,
-               caller: str) -> dict[str, Any]:
-    for event in ({"type": "call.arrived", "caller": caller, "dialed": "5000"},
-                  {"type": "call.queued", "queue": "sales"},
-                  {"type": "call.offered", "queue": "sales", "agent": "agent101"}):
-        event = {**event, "call_id": call_id, "time": time.time()}
-        journal.append(event)
-        pops.on_event(event)
-    await asyncio.wait_for(pops.calls[call_id].ready.wait(), 10)
-    pop = pops.calls[call_id].pop
-    assert pop is not None and pop["lookup"] == "found"
-    return dict(pop["customer"])
 
 
 async def test_the_pop_shows_the_callers_scores_once_computed(
@@ -58,12 +32,12 @@ async def test_the_pop_shows_the_callers_scores_once_computed(
                             phones=[ContactPhone(e164=NEWCOMER)]))
     pops = ScreenPops(bus=EventBus(), journal=journal, customers=CustomerService(maker),
                       extras=contact_sources(maker))
-    before = await _pop(pops, journal, "c1", BUYER)
+    before = await popped_customer(pops, journal, "c1", BUYER)
     assert before["scores"] is None and "rfm" in before
     await recompute_scores(engine, as_of=_day(history.end), now=NOW)
-    shown = (await _pop(pops, journal, "c2", BUYER))["scores"]
+    shown = (await popped_customer(pops, journal, "c2", BUYER))["scores"]
     assert shown["as_of"] == str(history.end) and 0 <= shown["p_alive"] <= 1
     assert set(shown) == {"as_of", "expected_purchases", "p_alive", "clv",
                           "churn_probability", "median_days_to_churn"}
-    newcomer = await _pop(pops, journal, "c3", NEWCOMER)
+    newcomer = await popped_customer(pops, journal, "c3", NEWCOMER)
     assert newcomer["scores"] is None
