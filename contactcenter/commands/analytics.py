@@ -113,6 +113,20 @@ def _add_whatif_arguments(analyses: argparse._SubParsersAction[argparse.Argument
                         help="callers' mean patience, s (default: from the history)")
 
 
+def _check_whatif_ranges(args: argparse.Namespace) -> None:
+    """The what-if's numeric options within their ranges; ``WhatIfInput`` naming one not."""
+    from crm_core.metrics.call_whatif import WhatIfInput
+
+    if not 1 <= args.replications <= 1000:
+        raise WhatIfInput("--replications", "1 to 1000")
+    if not 0 <= args.seed <= 2**31 - 1:  # Random(-1) draws what Random(1) draws
+        raise WhatIfInput("--seed", "0 to 2,147,483,647")
+    if not 2 <= args.weeks <= 26:
+        raise WhatIfInput("--weeks", "2 to 26")
+    if args.patience is not None and not 1 <= args.patience <= 86_400:
+        raise WhatIfInput("--patience", "1 to 86,400 seconds")
+
+
 def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
     """The what-if of ``args``; the exit status of its epilog."""
     from contactcenter.config.files import ConfigError
@@ -122,14 +136,7 @@ def whatif_command(args: argparse.Namespace, out: TextIO) -> int:
 
     try:
         overrides = [parse_override(text) for text in args.agents_delta]
-        if not 1 <= args.replications <= 1000:
-            raise WhatIfInput("--replications", "1 to 1000")
-        if not 0 <= args.seed <= 2**31 - 1:  # Random(-1) draws what Random(1) draws
-            raise WhatIfInput("--seed", "0 to 2,147,483,647")
-        if not 2 <= args.weeks <= 26:
-            raise WhatIfInput("--weeks", "2 to 26")
-        if args.patience is not None and not 1 <= args.patience <= 86_400:
-            raise WhatIfInput("--patience", "1 to 86,400 seconds")
+        _check_whatif_ranges(args)
         target = Target(level=args.target, within=args.sl_seconds,
                         short_abandon=args.short_abandon)
         settings = load_settings(args.config)
