@@ -118,6 +118,8 @@ async def _stream(request: web.Request, model: Any, schema: pa.Schema,
         log.warning("%s: a new run replaced the rows mid-download; sent no footer",
                     request.path)
         _cut(request)
+    except ConnectionResetError:
+        pass  # the client left mid-download: nothing more to send, and no failure
     except Exception:
         _cut(request)  # the 200 is gone: only a cut connection tells the client
         raise

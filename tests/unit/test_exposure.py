@@ -83,9 +83,10 @@ def test_every_demo_secret_is_named_with_its_owner() -> None:
     fields = demo_secret_fields(_demo())
     assert "users[0].password (admin)" in fields
     assert "users[1].password (supervisor)" in fields
+    assert "users[2].password (manager)" in fields
     assert "agents[3].sip_password (agent104)" in fields
     assert "agents[10].sip_password (supervisor1)" in fields
-    assert len(fields) == 23
+    assert len(fields) == 24
 
 
 @pytest.mark.parametrize(("variable", "field", "listeners"), [
