@@ -9,7 +9,7 @@ journal and parts, and arrives calls through the engine's own ``_arrive``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Any
@@ -40,28 +40,14 @@ class Resync:
     control: Controller | None
     campaigns: Campaigns | None
 
-    def publish(self, event: dict[str, Any]) -> None:
-        raise NotImplementedError
-
-    def on_driver_event(self, event: de.DriverEvent) -> None:
-        raise NotImplementedError
-
-    def _arrive(self, arrival: de.CallArrived, resume: CallRecord | None = None,
-                legs: Sequence[de.AnsweredLeg] = ()) -> None:
-        raise NotImplementedError
-
-    def _parts(self) -> list[Part]:
-        raise NotImplementedError
-
-    def _spawn(self, coroutine: Any) -> None:
-        raise NotImplementedError
-
-    async def _send(self, command: dc.DriverCommand) -> None:
-        raise NotImplementedError
-
-    async def _run(self, task: CallTask, resume_state: CallState | None,
-                   resume_exit: ic.Exit | None, queued_at: float | None = None) -> None:
-        raise NotImplementedError
+    # the engine's own methods this mixin calls
+    publish: Callable[[dict[str, Any]], None]
+    on_driver_event: Callable[[de.DriverEvent], None]
+    _arrive: Callable[..., None]
+    _parts: Callable[[], list[Part]]
+    _spawn: Callable[[Any], None]
+    _send: Callable[[dc.DriverCommand], Awaitable[None]]
+    _run: Callable[..., Awaitable[None]]
 
     def _resume(self, task: CallTask, record: CallRecord,
                 legs: Sequence[de.AnsweredLeg]) -> None:

@@ -79,7 +79,7 @@ async def test_a_what_if_leaves_the_process_s_blas_threads_alone(
     """The simulation is pure Python: holding OpenBLAS to one thread around it (a limit
     on the whole process, not the worker thread) only slows whatever else the server
     computes meanwhile, and two such limits interleaved restore each other's values."""
-    threadpoolctl = pytest.importorskip("threadpoolctl")
+    import threadpoolctl  # type: ignore[import-untyped]  # scikit-learn's own dependency
 
     def threads() -> list[int]:
         return [pool["num_threads"] for pool in threadpoolctl.threadpool_info()]
