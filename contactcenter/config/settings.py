@@ -149,6 +149,17 @@ class CrmSettings(_Section):
     still runs one)."""
 
 
+class RecordingSettings(_Section):
+    """Calls recorded by the queues that record (docs/recordings.md)."""
+
+    retention_days: int = Field(0, ge=0, le=36500)
+    """Days a recording is kept; older ones are deleted every hour (and by
+    ``contactcenter recordings purge``). 0 keeps them for ever."""
+    dir: Path | None = None
+    """The folder Asterisk writes recordings to, as this host sees it; defaults to the
+    managed Asterisk's ``spool/recording``."""
+
+
 class TwilioSettings(_Section):
     """The Twilio driver (docs/twilio.md): where Twilio reaches the platform, the account,
     and how fast calls may be placed. Its secrets are not here: they come from
@@ -225,6 +236,7 @@ class Settings(_Section):
     dialer: DialerSettings = Field(default_factory=DialerSettings)
     scripts: ScriptSettings = Field(default_factory=ScriptSettings)
     crm: CrmSettings = Field(default_factory=CrmSettings)
+    recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
     twilio: TwilioSettings | None = None
@@ -301,6 +313,8 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_DRIVER": ("driver",),
     "CC_CRM_RFM_INTERVAL_HOURS": ("crm", "rfm_interval_hours"),
     "CC_CRM_SCORES_INTERVAL_HOURS": ("crm", "scores_interval_hours"),
+    "CC_RECORDINGS_RETENTION_DAYS": ("recordings", "retention_days"),
+    "CC_RECORDINGS_DIR": ("recordings", "dir"),
     "CC_SIP_PORT": ("asterisk", "sip_port"),
     "CC_ARI_PORT": ("asterisk", "ari_port"),
     "CC_AMI_PORT": ("asterisk", "ami_port"),
