@@ -59,6 +59,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         # working an outbound campaign from their own phone, and their own seats and
         # previews (the routes refuse anyone else's)
         "dialer_seats": ALL,
+        # the recordings of the calls they took (the route refuses any other's)
+        "recordings": READ,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -87,6 +89,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "call_control": frozenset({"read", "update"}),
         "dialer": frozenset({"read", "update"}), "dialer_seats": ALL,
         "analytics": READ, "call_history": READ,
+        # the recordings of their queues' and their agents' calls (the route checks)
+        "recordings": READ,
     },
     # the contact center's manager: the dashboards and every figure behind them, the boards,
     # the CRM read-only; they change no record and take no call
@@ -99,7 +103,7 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
        "crm_pages": READ, "call_control": frozenset({"read", "update"}),
-       "dialer": ALL, "dialer_seats": ALL},
+       "dialer": ALL, "dialer_seats": ALL, "recordings": READ},
 }
 
 
