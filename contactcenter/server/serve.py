@@ -51,6 +51,7 @@ from contactcenter.server.engines import (
 )
 from contactcenter.server.exposure import refuse_exposed_demo_secrets, refuse_exposed_stored_users
 from contactcenter.server.heap import settle_after_start
+from contactcenter.server.recordings import recording_store, start_retention
 from contactcenter.server.statedir import prepare_state_dir
 from contactcenter.server.twilio_wiring import check_twilio
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
@@ -64,6 +65,7 @@ from contactcenter.web.dialer_routes import add_dialer_routes
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.pages.campaign_stream import ADMIN
+from contactcenter.web.recording_routes import add_recording_routes
 from contactcenter.web.scope import Scopes
 from contactcenter.web.score_routes import RECOMPUTE as SCORES_RECOMPUTE
 from contactcenter.web.signouts import FILE_NAME as SIGNOUTS_FILE
@@ -198,6 +200,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
+    add_recording_routes(app, recording_store(settings), load_secret(settings.state_dir))
     add_engine_routes(app, router, settings)  # the agents' phones, Twilio's webhooks
     if engine.campaigns is not None:  # a dial is placed only while its engine can place it
         engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
@@ -254,6 +257,7 @@ async def run(settings: Settings) -> None:
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
     analytics_background(background, settings, crm, app[DESK].pops.extras)
+    start_retention(background, settings, crm)  # recordings older than the setting go
     try:
         await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
                                router)

@@ -1,0 +1,87 @@
+"""Recordings older than the retention period are deleted: every hour in ``serve``, and
+on demand with ``contactcenter recordings purge``.
+
+A recording's age is that of its file's last write (the call's end, since
+Asterisk writes until the bridge is gone). Each deletion is written to the
+audit log with the interaction that named the recording, which is how the
+call's record knows to say "deleted by retention". 0 days keeps everything.
+A run that fails (the database refuses) is logged and tried at the next hour;
+files deleted before the failure are deleted again by nobody, so the entries
+for them are written first, then the files go.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from contactcenter.recordings.store import RecordingStore
+from crm_core.recordings import record_deletions
+
+log = logging.getLogger(__name__)
+
+HOUR = 3600.0
+DAY = 86400.0
+#: recordings deleted per transaction: a first purge of years of calls goes in steps
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Purged:
+    deleted: int
+    kept: int  #: recordings younger than the period, or every one with no period
+
+
+async def purge(store: RecordingStore, sessions: async_sessionmaker[AsyncSession], *,
+                days: int, now: float, dry_run: bool = False) -> Purged:
+    """Delete the recordings last written more than ``days`` days before ``now``."""
+    if days <= 0:
+        return Purged(0, len(store.older_than(float("inf"))))
+    cutoff = now - days * DAY
+    old = await asyncio.to_thread(store.older_than, cutoff)
+    kept = len(await asyncio.to_thread(store.older_than, float("inf"))) - len(old)
+    if dry_run:
+        return Purged(len(old), kept)
+    deleted = 0
+    at = dt.datetime.fromtimestamp(now, dt.UTC)
+    for start in range(0, len(old), BATCH):
+        batch = old[start:start + BATCH]
+        await record_deletions(sessions, [(r.name, r.modified) for r in batch], now=at,
+                               days=days)
+        deleted += sum([store.delete(recording) for recording in batch])
+    if deleted:
+        log.info("recordings: %d older than %d days deleted", deleted, days)
+    return Purged(deleted, kept)
+
+
+class RetentionSchedule:
+    """``purge`` every hour, for as long as ``serve`` runs."""
+
+    def __init__(self, store: RecordingStore, sessions: async_sessionmaker[AsyncSession],
+                 days: int, *, interval: float = HOUR,
+                 clock: Callable[[], float] = time.time,
+                 wait: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
+        self._store, self._sessions, self.days = store, sessions, days
+        self._interval, self._clock, self._wait = interval, clock, wait
+        self.last_error: str | None = None
+
+    async def run_once(self) -> Purged | None:
+        try:
+            done = await purge(self._store, self._sessions, days=self.days, now=self._clock())
+        except Exception as exc:  # any failure: tried again at the next interval
+            self.last_error = f"{type(exc).__name__}: {exc}"
+            log.exception("recordings not purged; next try in %.0f s", self._interval)
+            return None
+        self.last_error = None
+        return done
+
+    async def run(self) -> None:
+        while True:
+            await self.run_once()
+            await self._wait(self._interval)

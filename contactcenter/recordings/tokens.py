@@ -1,0 +1,89 @@
+"""Signed play links: a recording is fetched only with a link made for this user and
+this recording, a short while ago.
+
+A link is ``/api/v1/recordings/<payload>.<mac>``: the payload names the user,
+the interaction and the recording and when the link ends; the MAC is
+HMAC-SHA256 under a key derived from the platform's secret (the one tokens are
+signed with, kept in the state folder). Nothing in it can be guessed or
+changed: another user's session, another recording or a later time all fail
+the check, which runs on every fetch, beside the session's own role check.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from typing import Any
+
+#: how long a link plays: long enough to listen and seek through a call, short enough
+#: that a copied link is soon worth nothing
+LINK_LIFETIME = 15 * 60
+PREFIX = "/api/v1/recordings/"
+#: the longest link taken: payloads are far shorter
+MAX_LINK = 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a checked link allows: this user may fetch this recording of this call."""
+
+    username: str
+    interaction_id: int
+    recording: str
+    expires: float
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class PlayLinks:
+    def __init__(self, secret: bytes) -> None:
+        # a key of its own: a link is never a valid bearer token, nor the other way round
+        self._key = hmac.new(secret, b"recording play links", hashlib.sha256).digest()
+
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
+
+    def token(self, grant: Grant) -> str:
+        payload = _b64(json.dumps({"u": grant.username, "i": grant.interaction_id,
+                                   "r": grant.recording, "e": grant.expires},
+                                  separators=(",", ":")).encode())
+        return f"{payload}.{self._mac(payload)}"
+
+    def url(self, grant: Grant) -> str:
+        return PREFIX + self.token(grant)
+
+    def check(self, token: str, *, username: str, now: float) -> Grant | None:
+        """The grant if the link is ours, unexpired and made for ``username``."""
+        if len(token) > MAX_LINK or token.count(".") != 1:
+            return None
+        payload, mac = token.split(".")
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            data: Any = json.loads(_unb64(payload))
+        except (ValueError, binascii.Error):
+            return None
+        grant = _grant(data)
+        if grant is None or grant.username != username or grant.expires <= now:
+            return None
+        return grant
+
+
+def _grant(data: Any) -> Grant | None:
+    if not isinstance(data, dict):
+        return None
+    user, call, name, ends = data.get("u"), data.get("i"), data.get("r"), data.get("e")
+    if not (isinstance(user, str) and isinstance(call, int) and isinstance(name, str)
+            and isinstance(ends, int | float)) or isinstance(call, bool):
+        return None
+    return Grant(user, call, name, float(ends))

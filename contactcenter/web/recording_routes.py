@@ -1,0 +1,167 @@
+"""Call recordings in the browser: a call's recording as a signed play link, and the
+audio behind the link, for those who may hear it (``contactcenter.recordings``).
+
+``GET /api/v1/interactions/{id}/recording`` says where the recording of a call
+stands (``available`` with a link, ``deleted`` by retention, ``missing`` on this
+host) to someone who may hear it, and 403 to anyone else. ``GET
+/api/v1/recordings/{link}`` serves the WAV: the signed link must be this user's,
+unexpired, and the rule is checked again against the call, beside the session's
+own role check. It answers ranges (206) so that an ``<audio>`` element seeks,
+and is never cached (``private, no-store``). Each play, a fetch from the first
+byte, goes to the audit log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from contactcenter.recordings.access import RecordedCall, may_hear
+from contactcenter.recordings.store import RecordingStore
+from contactcenter.recordings.tokens import LINK_LIFETIME, Grant, PlayLinks
+from contactcenter.web.auth import Principal
+from contactcenter.web.http import BadInput
+from contactcenter.web.keys import DATABASE, PRINCIPAL
+from contactcenter.web.openapi import ERROR, json_content
+from contactcenter.web.routing import add_route
+from contactcenter.web.scope import scopes
+from crm_core.recordings import deleted_at, record_play, recorded_call
+
+MAX_ID = 2**31 - 1
+REFUSED = ("only the agents who took the call, the supervisors of its queue or of its "
+           "agents, and admins may hear its recording")
+#: a fetch from the first byte is a play; later ranges are the same play seeking
+_FIRST_BYTE = re.compile(r"^\s*bytes\s*=\s*0\s*-")
+
+
+@dataclass
+class Recordings:
+    """What the routes need: the folder (None: no recordings on this host) and the key."""
+
+    store: RecordingStore | None
+    links: PlayLinks
+    clock: Callable[[], float] = field(default=time.time)
+
+
+RECORDINGS = web.AppKey("recordings", Recordings)
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()
+
+
+def status_of(recordings: Recordings, principal: Principal, call: RecordedCall,
+              deleted: dt.datetime | None) -> dict[str, Any]:
+    """Where the call's recording stands, with a link made for ``principal``."""
+    found = recordings.store.find(call.recording) if recordings.store is not None else None
+    if found is not None:
+        expires = recordings.clock() + LINK_LIFETIME
+        grant = Grant(principal.username, call.interaction_id, call.recording, expires)
+        return {"status": "available", "url": recordings.links.url(grant),
+                "expires_at": _iso(expires), "bytes": found.size, "type": "audio/wav"}
+    if deleted is not None:
+        return {"status": "deleted", "reason": "retention", "deleted_at": deleted.isoformat()}
+    return {"status": "missing"}
+
+
+async def _call(request: web.Request, interaction_id: int) -> RecordedCall:
+    """The call whose recording the principal may hear; 404 or 403 otherwise."""
+    row = None if interaction_id > MAX_ID else await recorded_call(request.app[DATABASE],
+                                                                   interaction_id)
+    if row is None:
+        raise BadInput(404, f"interaction {interaction_id} has no recording")
+    call = RecordedCall.of(row)
+    if not may_hear(request[PRINCIPAL], call, scopes(request)):
+        raise BadInput(403, REFUSED)
+    return call
+
+
+async def recording_of(request: web.Request) -> web.Response:
+    call = await _call(request, int(request.match_info["id"]))
+    deleted = await deleted_at(request.app[DATABASE], [call.interaction_id])
+    return web.json_response(status_of(request.app[RECORDINGS], request[PRINCIPAL], call,
+                                       deleted.get(call.interaction_id)))
+
+
+async def play(request: web.Request) -> web.StreamResponse:
+    recordings, principal = request.app[RECORDINGS], request[PRINCIPAL]
+    now = recordings.clock()
+    grant = recordings.links.check(request.match_info["link"], username=principal.username,
+                                   now=now)
+    if grant is None:
+        raise BadInput(403, "this link is not yours, or it has expired: open the call's "
+                            "recording again for a new one", "link")
+    call = await _call(request, grant.interaction_id)
+    found = recordings.store.find(grant.recording) if recordings.store is not None else None
+    if call.recording != grant.recording or found is None:
+        deleted = await deleted_at(request.app[DATABASE], [call.interaction_id])
+        if deleted:
+            raise BadInput(410, "the recording was deleted by retention")
+        raise BadInput(404, "the recording is not on this host")
+    if _FIRST_BYTE.match(request.headers.get("Range", "bytes=0-")):
+        await record_play(request.app[DATABASE], username=principal.username,
+                          interaction_id=call.interaction_id, recording=call.recording,
+                          call_id=None, now=dt.datetime.fromtimestamp(now, dt.UTC))
+    return web.FileResponse(found.path, headers={
+        "Content-Type": "audio/wav", "Cache-Control": "private, no-store",
+        "Content-Disposition": f'inline; filename="{found.name}.wav"'})
+
+
+async def annotate(request: web.Request, items: list[dict[str, Any]]) -> None:
+    """Timeline entries of calls with a recording get ``recording_play``: its status and
+    link for whoever may hear it; for anyone else the entry says nothing of it."""
+    recordings = request.app.get(RECORDINGS)
+    calls = [(item, RecordedCall.of(item)) for item in items
+             if item.get("kind") == "interaction" and item.get("recording")]
+    if recordings is None or not calls:
+        return
+    principal, scope = request[PRINCIPAL], scopes(request)
+    heard = [(item, call) for item, call in calls if may_hear(principal, call, scope)]
+    deleted = await deleted_at(request.app[DATABASE], [call.interaction_id for _, call in heard])
+    for item, call in heard:
+        item["recording_play"] = status_of(recordings, principal, call,
+                                           deleted.get(call.interaction_id))
+
+
+_ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_LINK = {"name": "link", "in": "path", "required": True, "schema": {"type": "string"},
+         "description": "the signed link's last part, from the call's recording status"}
+_STATUS = {"type": "object", "required": ["status"], "properties": {
+    "status": {"type": "string", "enum": ["available", "deleted", "missing"]},
+    "url": {"type": "string", "description": "the play link (available): this user's, "
+            f"for {LINK_LIFETIME // 60} minutes"},
+    "expires_at": {"type": "string"}, "bytes": {"type": "integer"},
+    "type": {"type": "string"}, "reason": {"type": "string"},
+    "deleted_at": {"type": "string"}}}
+_WAV = {"content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}}
+OPERATIONS: dict[str, dict[str, Any]] = {
+    "status": {"summary": "A call's recording: available with a signed play link, deleted "
+                          "by retention, or missing; only for the agents who took the call, "
+                          "their supervisors and admins",
+               "tags": ["recordings"], "parameters": [_ID],
+               "responses": {"200": json_content(_STATUS), "403": ERROR, "404": ERROR}},
+    "play": {"summary": "The recording's audio (WAV) behind a signed play link; answers "
+                        "ranges", "tags": ["recordings"], "parameters": [_LINK],
+             "responses": {"200": {"description": "the WAV", **_WAV},
+                           "206": {"description": "the range asked for", **_WAV},
+                           "403": ERROR, "404": ERROR, "410": ERROR,
+                           "416": {"description": "a range beyond the file's end"}}},
+}
+
+
+def add_recording_routes(app: web.Application, store: RecordingStore | None,
+                         secret: bytes) -> None:
+    """The two routes, when the app serves the CRM (the calls' records are there)."""
+    if DATABASE not in app:
+        return
+    app[RECORDINGS] = Recordings(store, PlayLinks(secret))
+    add_route(app, "GET", "/api/v1/interactions/{id:\\d+}/recording", recording_of,
+              resource="recordings", operation=OPERATIONS["status"])
+    add_route(app, "GET", "/api/v1/recordings/{link}", play, resource="recordings",
+              operation=OPERATIONS["play"])
