@@ -14,6 +14,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, NewType
 
+from contactcenter.ivr.hours import Schedule
+
 CallId = NewType("CallId", str)
 AgentId = NewType("AgentId", str)
 
@@ -32,6 +34,7 @@ DISPOSITION_CODE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 MAX_LABEL = 80
 #: skill levels, worst to best
 MIN_LEVEL, MAX_LEVEL = 1, 10
+DAY = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,31 @@ DEFAULT_DISPOSITIONS: tuple[Disposition, ...] = (
     Disposition("wrong_number", "Wrong number"),
     Disposition("other", "Other"),
 )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SlotRules:
+    """A queue's booking settings (``callback_slots``); times are seconds."""
+
+    slot_seconds: int = 1800  #: how long one slot is
+    lead_seconds: int = 900  #: the least time between booking and a slot's start
+    days_ahead: int = 7  #: how far ahead slots are offered
+    share: float = 0.5  #: the part of the spare agents' time booked callbacks may take
+    handle_seconds: float = 360.0  #: an agent's time for one booked callback
+
+    def problems(self) -> Iterator[tuple[str, str]]:
+        """(field, why) for every value out of range."""
+        if not 10 <= self.slot_seconds <= DAY:
+            yield "slot_seconds", f"from 10 to {DAY} seconds, not {self.slot_seconds}"
+        if not 0 <= self.lead_seconds <= 30 * DAY:
+            yield "lead_seconds", f"from 0 to {30 * DAY} seconds, not {self.lead_seconds}"
+        if not 1 <= self.days_ahead <= 60:
+            yield "days_ahead", f"from 1 to 60 days, not {self.days_ahead}"
+        if not 0 < self.share <= 1:
+            yield "share", f"a share above 0 up to 1, not {self.share}"
+        if not 0 < self.handle_seconds <= DAY:
+            yield "handle_seconds", f"above 0 up to {DAY} seconds, not {self.handle_seconds}"
+
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +131,11 @@ class QueueConfig:
     dispositions: tuple[Disposition, ...] = DEFAULT_DISPOSITIONS
     #: where the agent goes when wrap-up ends: available, or paused (reason ``after_call``)
     wrap_up_end: WrapUpEnd = "available"
+    #: when the queue is open (None: around the clock); callbacks are booked inside it
+    hours: Schedule | None = None
+    #: the queue takes callbacks booked for a time slot (None: only "as soon as we can");
+    #: the slot rule is ``contactcenter.calls.callback.slots``
+    callback_slots: SlotRules | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,6 +193,9 @@ def _queue_problems(
         yield ("after_ring_timeout",), "use not_ready or available"
     if queue.wrap_up_end not in WRAP_UP_ENDS:
         yield ("wrap_up_end",), f"use {' or '.join(WRAP_UP_ENDS)}"
+    if queue.callback_slots is not None:
+        for key, reason in queue.callback_slots.problems():
+            yield ("callback_slots", key), reason
     yield from _disposition_problems(queue)
     yield from _level_problems(queue)
     yield from _overflow_problems(name, queue, queues)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from contactcenter.acd.model import (
     DEFAULT_DISPOSITIONS,
@@ -21,8 +21,11 @@ from contactcenter.acd.model import (
     Overflow,
     OverflowKind,
     QueueConfig,
+    SlotRules,
     WrapUpEnd,
 )
+from contactcenter.ivr.hours import build_schedule, zone
+from contactcenter.ivr.model import Holidays, Ranges, Weekday
 
 
 def _not_bool(value: Any) -> Any:
@@ -72,6 +75,31 @@ class DispositionSpec(_Spec):
         return Disposition(self.code, self.label or self.code.replace("_", " ").capitalize())
 
 
+class HoursSpec(_Spec):
+    """When the queue is open, as an IVR ``hours`` node says it (docs/ivr.md): a zone,
+    the open ranges of each weekday (a day left out is closed), holidays."""
+
+    timezone: str
+    weekly: dict[Weekday, Ranges] = Field(default_factory=dict)
+    holidays: Holidays = ()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        zone(value)
+        return value
+
+
+class SlotRulesSpec(_Spec):
+    """The queue takes callbacks booked for a slot; the defaults are ``SlotRules``'s."""
+
+    slot_seconds: Whole = 1800
+    lead_seconds: Whole = 900
+    days_ahead: Whole = 7
+    share: Number = 0.5
+    handle_seconds: Number = 360.0
+
+
 class QueueSpec(_Spec):
     """One queue; the defaults are ``QueueConfig``'s."""
 
@@ -94,6 +122,10 @@ class QueueSpec(_Spec):
     dispositions: list[DispositionSpec] | None = None
     """The codes agents dispose calls with; ``DEFAULT_DISPOSITIONS`` when left out."""
     wrap_up_end: str = "available"
+    hours: HoursSpec | None = None
+    """When the queue is open; left out: around the clock."""
+    callback_slots: SlotRulesSpec | None = None
+    """Callbacks booked for a time slot (docs/callbacks.md); left out: none."""
 
     def build(self, name: str) -> QueueConfig:
         overflow = None
@@ -101,7 +133,8 @@ class QueueSpec(_Spec):
             kind: OverflowKind = self.overflow.kind  # type: ignore[assignment]  # checked later
             overflow = Overflow(kind, self.overflow.target)
         fields = self.model_dump(exclude={"service_level_target", "overflow", "widen_after",
-                                          "dispositions", "wrap_up_end"})
+                                          "dispositions", "wrap_up_end", "hours",
+                                          "callback_slots"})
         level = self.service_level_target
         codes = DEFAULT_DISPOSITIONS if self.dispositions is None else tuple(
             spec.build() for spec in self.dispositions)
@@ -113,6 +146,11 @@ class QueueSpec(_Spec):
             widen_after=tuple((step.after, step.min_level) for step in self.widen_after),
             dispositions=codes,
             wrap_up_end=end,
+            hours=None if self.hours is None else build_schedule(
+                self.hours.timezone, {str(day): r for day, r in self.hours.weekly.items()},
+                self.hours.holidays),
+            callback_slots=None if self.callback_slots is None else SlotRules(
+                **self.callback_slots.model_dump()),
             **fields,
         )
 
