@@ -1,5 +1,5 @@
 """The one command line: ``contactcenter serve | asterisk ... | events | db ... | crm ... |
-simulate | analytics clv|whatif | config check``."""
+simulate | analytics clv|whatif | recordings purge | config check``."""
 
 from __future__ import annotations
 
@@ -66,6 +66,14 @@ def _parser() -> argparse.ArgumentParser:
         "analytics", help="fit models on a history and score customers: clv (lifetime value); "
         "whatif (a forecast day on the simulator)")
     add_analytics_arguments(analytics)
+    recordings = commands.add_parser(
+        "recordings", help="delete the call recordings older than recordings.retention_days")
+    recordings.add_argument("action", choices=["purge"])
+    recordings.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    recordings.add_argument("--days", type=int, default=None,
+                            help="this many days instead of the setting's")
+    recordings.add_argument("--dry-run", action="store_true",
+                            help="count what would be deleted; delete nothing")
     check = commands.add_parser("config", help="validate the configuration")
     check.add_argument("action", choices=["check"])
     check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
@@ -101,6 +109,10 @@ def main(argv: list[str] | None = None) -> int:
             from contactcenter.commands.database import crm_command
 
             return asyncio.run(crm_command(args.action, args.what, args.file, settings))
+        if args.command == "recordings":
+            from contactcenter.commands.recordings import purge_command
+
+            return asyncio.run(purge_command(settings, days=args.days, dry_run=args.dry_run))
         if args.command == "events":
             from contactcenter.commands.watch import watch
 

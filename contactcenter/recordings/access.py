@@ -37,13 +37,15 @@ class RecordedCall:
     queue: str | None
     #: every agent who had the call: the one who took it, and one it was transferred to
     agents: frozenset[str]
+    call_id: str | None = None
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> RecordedCall:
         """From an interaction's row (``id``, ``recording``, ``queue``, ``agent``,
         ``parties``)."""
         return cls(int(row["id"]), str(row["recording"]), row.get("queue"),
-                   frozenset(_agents(row.get("agent"), row.get("parties") or ())))
+                   frozenset(_agents(row.get("agent"), row.get("parties") or ())),
+                   row.get("call_id"))
 
 
 def _agents(agent: str | None, parties: Iterable[Any]) -> set[str]:
@@ -59,8 +61,8 @@ def _agents(agent: str | None, parties: Iterable[Any]) -> set[str]:
 def may_hear(viewer: Viewer, call: RecordedCall, scope: Scope) -> bool:
     if viewer.role == "admin":
         return True
-    if viewer.role == "agent":
-        return viewer.agent is not None and viewer.agent in call.agents
+    if viewer.role in ("agent", "supervisor") and viewer.agent in call.agents:
+        return True  # they took the call themselves (a supervisor may, from the desktop)
     if viewer.role == "supervisor":
         return scope.sees_queue(viewer, call.queue) or any(
             scope.sees_agent(viewer, agent) for agent in call.agents)

@@ -107,7 +107,7 @@ async def play(request: web.Request) -> web.StreamResponse:
     if _FIRST_BYTE.match(request.headers.get("Range", "bytes=0-")):
         await record_play(request.app[DATABASE], username=principal.username,
                           interaction_id=call.interaction_id, recording=call.recording,
-                          call_id=None, now=dt.datetime.fromtimestamp(now, dt.UTC))
+                          call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
     return web.FileResponse(found.path, headers={
         "Content-Type": "audio/wav", "Cache-Control": "private, no-store",
         "Content-Disposition": f'inline; filename="{found.name}.wav"'})

@@ -33,6 +33,7 @@ from contactcenter.web.outbound_routes import CLICK_TO_TALK
 from contactcenter.web.pages.render import fill, page
 from contactcenter.web.pages.views import csrf_for, nav
 from contactcenter.web.permissions import allowed
+from contactcenter.web.recording_routes import annotate
 from contactcenter.web.routing import Handler, add_route
 from crm_core.contact_card import ContactCards
 from crm_core.contact_search import MAX_TEXT, search_contacts
@@ -110,6 +111,7 @@ async def contact_page(request: web.Request) -> web.Response:
         contact_id, entries=ENTRIES)
     if card is None:
         return _missing(request, "contact")
+    await annotate(request, card["timeline"]["items"])  # a player for who may hear a call
     contact = card["contact"]
     name = f"{contact['first_name']} {contact['last_name']}".strip()
     return _page(request, title=name or "Contact", template="crm_contact.html",
@@ -132,6 +134,7 @@ async def contact_card(request: web.Request) -> web.Response:
         contact_id, entries=max(1, entries))
     if card is None:
         raise BadInput(404, f"no contact with id {request.match_info['id']}")
+    await annotate(request, card["timeline"]["items"])
     return web.json_response(card)
 
 
@@ -143,6 +146,7 @@ async def contact_timeline(request: web.Request) -> web.Response:
         contact_id, limit=max(1, limit), offset=offset)
     if found is None:
         raise BadInput(404, f"no contact with id {request.match_info['id']}")
+    await annotate(request, found["items"])
     return web.json_response(found)
 
 
@@ -158,7 +162,8 @@ _PAGE = {"200": {"description": "the page", "content": {"text/html": {}}},
 _ENTRY = {"type": "object", "description": "`kind` (interaction, case or activity), `at` (its "
           "time) and the row's fields: a call's queue, agent, outcome, disposition, wait, "
           "talk, wrap and hold seconds, notes, script answers, recording, parties (who was "
-          "on the call and when); a case's subject and status; an activity's kind "
+          "on the call and when), `recording_play` (only for those who may hear the call: "
+          "its recording's status and play link, docs/recordings.md); a case's subject and status; an activity's kind "
           "(`activity`), subject and body"}
 _TIMELINE = {"type": "object", "properties": {
     "items": {"type": "array", "items": _ENTRY}, "offset": {"type": "integer"},

@@ -208,6 +208,7 @@ function callBody(i) {
       seconds(i.wrap_seconds)].map((s) => s || "–").join(" · ")],
     i.ivr_path && i.ivr_path.length ? ["IVR path", i.ivr_path.join(" › ")] : null,
     i.recording ? ["Recording", el("span", { class: "recording" }, i.recording)] : null,
+    listen(i.recording_play),
   ]);
   const answers = i.answers && Object.keys(i.answers).length
     ? el("div", { class: "answers" }, el("h4", {}, "Script answers"),
@@ -217,6 +218,20 @@ function callBody(i) {
           : String(value))])))
     : null;
   return [details, i.notes ? el("p", { class: "note" }, i.notes) : null, answers];
+}
+
+// The call's recording, for whoever may hear it (the server sends `recording_play` to
+// them alone): a player whose signed link is fetched only when played, or why there is
+// none. docs/recordings.md
+function listen(play) {
+  if (!play) return null;
+  if (play.status === "available") {
+    return ["Listen", el("audio", { class: "recording-player", controls: true,
+      preload: "none", src: play.url })];
+  }
+  const why = play.status === "deleted"
+    ? `deleted by retention on ${day(play.deleted_at)}` : "not kept on this server";
+  return ["Listen", el("span", { class: "recording-gone muted" }, why)];
 }
 
 const caseTitle = (k) => `Case #${k.id} opened: ${k.subject}`;
