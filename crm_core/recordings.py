@@ -63,7 +63,7 @@ async def record_deletions(sessions: async_sessionmaker[AsyncSession],
     async with sessions() as session, session.begin():
         owners = dict((await session.execute(
             select(Interaction.recording, Interaction.id)
-            .where(Interaction.recording.in_(names)))).tuples().all())
+            .where(Interaction.recording.in_(names)))).all())
         log = AuditLog(session)
         for name, written in deleted:
             when = dt.datetime.fromtimestamp(written, dt.UTC).isoformat()
