@@ -56,11 +56,12 @@ from typing import Literal
 
 #: what asked for the call; a person waits on the answer for the first two
 Source = Literal["click_to_talk", "transfer", "callback_ivr", "callback_help",
-                 "callback_overflow", "callback_restored", "dialer"]
+                 "callback_overflow", "callback_restored", "callback_booked", "dialer"]
 
 #: sources whose call is placed when its turn comes, not when asked for
 LATER: frozenset[str] = frozenset(
-    {"callback_ivr", "callback_help", "callback_overflow", "callback_restored", "dialer"})
+    {"callback_ivr", "callback_help", "callback_overflow", "callback_restored",
+     "callback_booked", "dialer"})
 
 
 class PlacementState(Enum):

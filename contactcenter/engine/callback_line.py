@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from contactcenter.acd import events as ae
@@ -25,12 +26,17 @@ from contactcenter.calls.callback import commands as bc
 from contactcenter.calls.callback import events as be
 from contactcenter.calls.offers import Offers
 from contactcenter.calls.offers import events as oe
+from contactcenter.engine.booking_store import BookingStore
+from contactcenter.engine.bookings import Bookings
 from contactcenter.engine.control import Controller
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.parties import CallSide
 from contactcenter.engine.phones import Phones
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
+
+#: the exit variable of an IVR callback node that books a slot instead (docs/callbacks.md)
+SLOT_VARIABLE = "callback_slot"
 
 #: the gate's first answer for a callback: accepted (maybe for later), or refused
 Checked = asyncio.Future[Cleared | Refused]
@@ -74,6 +80,8 @@ class CallbackLine:
     control: Controller | None
     #: the rules of callbacks (``contactcenter.calls.callback``)
     callbacks: Callbacks
+    #: callbacks booked for a slot (``contactcenter.engine.bookings``), when wired
+    bookings: Bookings | None = None
     _sides: dict[str, CallSide]
     _withdraw: list[str]
     _set_aside: list[str]
@@ -92,11 +100,23 @@ class CallbackLine:
                          source: Source = "callback_ivr") -> Checked | None:
         """A customer asked to be called back: a virtual caller waits its turn in ``queue``
         (``since``: when they asked, for one restored after a restart), once the call gate
-        accepts it; the gate's first decision, for whoever asked to tell the customer."""
+        accepts it; the gate's first decision, for whoever asked to tell the customer.
+        An IVR node that asks for a slot (``callback_slot``) books the first one offered
+        for the number instead, answered the same way."""
+        if variables.get(SLOT_VARIABLE) and self.bookings is not None:
+            return self.bookings.book_for_call(call_id, queue=queue, number=number,
+                                               variables=variables)
         return self._callback(be.Requested(
             call_id=call_id, queue=queue, number=number, priority=priority, skill=skill,
             variables=variables, since=self._clock() if since is None else since,
             source=source, gated=self.gate is not None))
+
+    def attach_bookings(self, path: Path) -> Bookings:
+        """Callbacks booked for a slot, kept in ``path``, through this line's gate."""
+        self.bookings = Bookings(self.acd.config, line=self, gate=self.gate,
+                                 store=BookingStore(path), clock=self._clock,
+                                 publish=self._publish)
+        return self.bookings
 
     def resume_callback(self, call_id: str) -> None:
         """A callback set aside may wait in line again (its place kept by ``since``)."""

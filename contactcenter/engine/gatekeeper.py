@@ -93,6 +93,17 @@ class Gatekeeper:
         self._wake.set()
         return decision
 
+    async def callee(self, number: str) -> Callee:
+        """What the CRM knows of ``number``, as the gate looks it up (for a booking's
+        check, before any placement): within the gate's lookup timeout, else
+        TimeoutError."""
+        return await asyncio.wait_for(self._lookup(number), self.gate.lookup_timeout)
+
+    @property
+    def window(self) -> CallingWindow:
+        """The calling hours the gate holds every placement to."""
+        return self.gate.window
+
     def finished(self, placement_id: str, *, dialed: bool) -> None:
         """The distributor is done with a callback: dialed, or given up."""
         self._handle(PlacementFinished(placement_id=placement_id, dialed=dialed))

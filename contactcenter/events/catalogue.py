@@ -132,6 +132,11 @@ SPECS: tuple[EventSpec, ...] = (
     # -- calls the platform places
     EventSpec("callback.requested", "the caller asked to be called back", (
         f("number", STR), f("queue", OPT_STR), f("variables", MAP))),
+    EventSpec("callback.booked", "a customer booked a callback for a time slot "
+              "(docs/callbacks.md)", (
+        f("booking", STR, "the booking's id: the callback's call id at its time"),
+        f("queue", STR), f("number", STR), f("start", FLOAT, "the slot, from"),
+        f("end", FLOAT, "to"), f("source", STR, "`web`, `api` or `ivr`")), call=False),
     EventSpec("callback.refused", "the calling rules refuse a callback (docs/outbound.md): "
               "nobody is called", (
         f("number", STR), f("rule", STR), f("reason", STR), f("source", STR),

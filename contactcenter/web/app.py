@@ -21,6 +21,7 @@ from contactcenter.events.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.analytics_routes import add_analytics_routes
 from contactcenter.web.auth import Authenticator, Principal
+from contactcenter.web.booking_routes import add_booking_routes
 from contactcenter.web.crm_routes import add_crm_routes
 from contactcenter.web.desk_routes import add_desk_routes
 from contactcenter.web.headers import add_answer_headers
@@ -288,6 +289,9 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_acd_routes(app, distributor)
     if gate is not None:
         app[GATE] = gate  # every call placed from a page or the API asks it first
+    if distributor is not None:  # callbacks booked for a slot, kept beside the journal
+        add_booking_routes(app, distributor.attach_bookings(
+            journal.path.parent / "bookings.jsonl"))
     if outbound is not None:
         assert gate is not None, "click-to-talk places calls: it needs the call gate"
         add_outbound_routes(app, outbound, gate)

@@ -14,7 +14,9 @@ def promised(events: Iterable[Mapping[str, object]]) -> tuple[str, str, float] |
     promise = None
     for event in events:
         kind = event["type"]
-        if kind == "callback.requested" and event.get("queue") and event.get("number"):
+        if kind == "callback.requested" and _booked(event):
+            promise = None  # a slot was booked: the bookings keep it (engine/bookings.py)
+        elif kind == "callback.requested" and event.get("queue") and event.get("number"):
             promise = (str(event["queue"]), str(event["number"]), _time(event))
         elif kind == "call.overflowed" and event.get("kind") == "callback" \
                 and event.get("target"):
@@ -22,6 +24,12 @@ def promised(events: Iterable[Mapping[str, object]]) -> tuple[str, str, float] |
         elif kind in _UNDONE and promise is not None:
             promise = None
     return promise
+
+
+def _booked(event: Mapping[str, object]) -> bool:
+    """A callback node that booked a slot (its ``callback_slot`` variable)."""
+    variables = event.get("variables")
+    return isinstance(variables, Mapping) and bool(variables.get("callback_slot"))
 
 
 def _time(event: Mapping[str, object]) -> float:

@@ -89,7 +89,8 @@ OPEN: tuple[tuple[str, str, Handler, dict[str, Any]], ...] = (
                    "(HTML)",
         "parameters": [_query("q", "words to search the published articles for"),
                        _query("opened", "the case just opened, to thank for"),
-                       _query("callback", "1: a callback was just booked")]}),
+                       _query("callback", "1: a callback was just booked"),
+                       _query("booked", "the start (Unix seconds) of the slot just booked")]}),
     ("GET", "/help/articles/{id}", selfservice.article_page, {
         "summary": "A published article (HTML)",
         "parameters": [{"name": "id", "in": "path", "required": True,
@@ -104,11 +105,12 @@ OPEN: tuple[tuple[str, str, Handler, dict[str, Any]], ...] = (
     ("POST", "/help/callback", selfservice.request_callback, {
         "summary": "Ask for a callback from the help page (form with its CSRF token; "
                    "redirects back)",
-        "requestBody": _form({key: _LIMITS[key] for key in ("name", "phone", "topic")},
-                             ("name", "phone")),
+        "requestBody": _form({key: _LIMITS[key] for key in ("name", "phone", "topic")}
+                             | {"slot": 12}, ("name", "phone")),
         "responses": {**_FORM_ANSWERS, "409": _html(
-            "the calling rules refuse this number (do-not-call list, unknown local time): "
-            "a page saying so")}}),
+            "the calling rules refuse this number (do-not-call list, unknown local time, "
+            "a slot outside its calling hours) or the slot chosen is taken: a page saying "
+            "so")}}),
     ("GET", "/assets/{name}", asset, {
         "summary": "A static file of the pages (script, style sheet)",
         "parameters": [{"name": "name", "in": "path", "required": True, "schema": {

@@ -30,6 +30,7 @@ from contactcenter.calls import LOOKUP_TIMEOUT, Refused
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
+from contactcenter.web.pages.help_booking import book, booked_notice, slot_choices
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from crm_core import cases, knowledge
 from crm_core.knowledge import MARK_END, MARK_START
@@ -106,6 +107,9 @@ async def _results(request: web.Request, query: str) -> Markup:
 
 
 def _notice(request: web.Request) -> Markup:
+    booked = booked_notice(request, CALLBACK_QUEUE)
+    if booked is not None:
+        return booked
     opened = request.query.get("opened", "")
     if digits(opened):
         return tag("p", f"Thank you. Your case number is {opened}: we will answer you by "
@@ -131,7 +135,8 @@ async def help_page(request: web.Request) -> web.Response:
     query = request.query.get("q", "")
     types = join(tag("option", label, value=value) for value, label in CASE_TYPES.items())
     main = fill("help.html", q=query[:LIMITS["q"]], results=await _results(request, query),
-                notice=_notice(request), csrf=_token(request, visitor), types=types)
+                notice=_notice(request), csrf=_token(request, visitor), types=types,
+                slots=slot_choices(request, CALLBACK_QUEUE))
     response = page(title="Help centre", body_class="help", main=main)
     _respond(request, response, visitor, new)
     return response
@@ -252,6 +257,10 @@ async def request_callback(request: web.Request) -> web.Response:
     number = try_e164(raw)
     if number is None:
         return _refuse(422, f"“{raw}” is not a phone number we can call.")
+    slot = form.get("slot")
+    if isinstance(slot, str) and slot not in ("", "now"):  # a time chosen: booked for it
+        return _refuse(*await book(request, CALLBACK_QUEUE, slot, number=number, name=name,
+                                   topic=topic))
     call_id = f"web-{uuid.uuid4()}"
     decision = distributor.request_callback(
         call_id, queue=CALLBACK_QUEUE, number=number, priority=0, skill=None,

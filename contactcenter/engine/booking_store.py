@@ -1,0 +1,116 @@
+"""Booked callbacks, kept where they survive a restart of the app.
+
+A booking is a promise for a time that may be days ahead, long after the call
+journal has let go of the call it was made on, so it has a small JSON-lines
+file of its own in the state folder (``bookings.jsonl``, 0600 like the rest):
+each change of a booking is appended whole, and at start the last line of each
+is read back and the file rewritten with those still open and those that ended
+in the last days (for the supervisors' list).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from contactcenter.server.statedir import private_opener
+
+log = logging.getLogger(__name__)
+
+#: booked: waits for its slot; due: its slot came, it is a callback in line (or deferred
+#: by the gate); dialed: an agent took it and the customer was dialed; refused: the
+#: calling rules said no at its time; withdrawn: nobody could be dialed; cancelled
+BookingState = Literal["booked", "due", "dialed", "refused", "withdrawn", "cancelled"]
+OPEN: frozenset[str] = frozenset({"booked", "due"})
+#: how long an ended booking stays on the list after it ended (seconds)
+KEEP_ENDED = 2 * 86_400
+
+
+@dataclass(slots=True, kw_only=True)
+class Booking:
+    """A callback booked for a slot."""
+
+    id: str
+    queue: str
+    number: str
+    start: float  #: the slot: when the customer is called back, from
+    end: float  #: to
+    booked_at: float
+    source: str  #: web (the help page), api, ivr
+    name: str = ""
+    topic: str = ""
+    origin: str | None = None  #: the call it was booked on (the IVR's)
+    state: BookingState = "booked"
+    changed_at: float = 0.0
+
+    @property
+    def open(self) -> bool:
+        return self.state in OPEN
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BookingStore:
+    """Append-only JSON lines of booking changes; compacted at each start."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file: Any = None
+
+    def load(self, now: float) -> list[Booking]:
+        """Every booking still open, and those ended lately; the file keeps only those."""
+        last: dict[str, Booking] = {}
+        for entry in _entries(self.path):
+            try:
+                booking = Booking(**entry)
+            except TypeError:
+                log.warning("bookings: a line that is no booking is left out: %r", entry)
+                continue
+            last[booking.id] = booking
+        kept = [booking for booking in last.values()
+                if booking.open or booking.changed_at > now - KEEP_ENDED]
+        self._rewrite(kept)
+        return kept
+
+    def save(self, booking: Booking) -> None:
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = open(self.path, "a", encoding="utf-8", opener=private_opener)  # noqa: SIM115
+        self._file.write(json.dumps(booking.as_dict()) + "\n")
+        self._file.flush()
+        os.fsync(self._file.fileno())  # a promise to a customer: on disk before we say yes
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _rewrite(self, kept: list[Booking]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fresh = self.path.with_suffix(".tmp")
+        with open(fresh, "w", encoding="utf-8", opener=private_opener) as out:
+            out.writelines(json.dumps(booking.as_dict()) + "\n" for booking in kept)
+            out.flush()
+            os.fsync(out.fileno())
+        fresh.replace(self.path)
+
+
+def _entries(path: Path) -> list[dict[str, Any]]:
+    """The file's lines; a line a crash tore is left out."""
+    if not path.exists():
+        return []
+    entries = []
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict):
+                entries.append(entry)
+    return entries

@@ -1,0 +1,98 @@
+"""The help page's callback form, booked for a time slot.
+
+The form offers "as soon as an agent is free" and the slots the support queue
+offers (``contactcenter.calls.callback.slots``: inside its hours, with room,
+at least the lead time ahead), shown in the queue's time zone. A slot chosen
+is booked through ``contactcenter.engine.bookings``: a number the calling
+rules refuse (the do-not-call list, an unknown local time, a slot outside the
+hours the number may be called in) is told so at once, on the page, with what
+to do instead.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from contactcenter.engine.bookings import BookingRefused, Bookings
+from contactcenter.web.acd_routes import DISTRIBUTOR
+from contactcenter.web.pages.render import Markup, join, tag
+
+#: what a visitor is told when a booking is refused, by rule; {reason}: the rules' own words
+REFUSED = {
+    "do_not_call": "This number is on our do-not-call list, so we cannot call it back. "
+                   "Please call us, or write to us below.",
+    "unknown_time_zone": "We cannot tell the local time where this number rings, so we "
+                         "cannot book a call to it. Please call us, or write to us below.",
+    "calling_hours": "We may not call this number at that time ({reason}). Please choose "
+                     "another time.",
+    "full": "That time is no longer free. Please choose another one.",
+    "no_slot": "No time is free for a call to this number in the coming days. Please ask "
+               "to be called as soon as an agent is free, or write to us below.",
+    "lookup_failed": "Callbacks cannot be booked right now. Please call us.",
+}
+
+
+def bookings_of(request: web.Request, queue: str) -> Bookings | None:
+    """The bookings, when ``queue`` takes them."""
+    distributor = request.app.get(DISTRIBUTOR)
+    bookings = distributor.bookings if distributor is not None else None
+    return bookings if bookings is not None and queue in bookings.queues() else None
+
+
+def slot_choices(request: web.Request, queue: str) -> Markup:
+    """The form's choice of time: now, or one of the slots offered."""
+    bookings = bookings_of(request, queue)
+    if bookings is None:
+        return Markup("")
+    zone = _zone(bookings, queue)
+    options = [tag("option", "As soon as an agent is free", value="now")]
+    options += [tag("option", _when(slot.start, slot.end, zone), value=str(int(slot.start)))
+                for slot in bookings.slots(queue)]
+    label = f"When should we call? (times in {zone.key.replace('_', ' ')} time)"
+    return tag("label", label + " " + tag("select", join(options), name_="slot", id="slot"))
+
+
+def booked_notice(request: web.Request, queue: str) -> Markup | None:
+    """The thanks for a booking just made (``?booked=START``)."""
+    raw = request.query.get("booked", "")
+    bookings = bookings_of(request, queue)
+    if not raw.isdigit() or len(raw) > 12 or bookings is None:
+        return None
+    config = bookings.config(queue)
+    assert config.callback_slots is not None
+    start = float(raw)
+    when = _when(start, start + config.callback_slots.slot_seconds, _zone(bookings, queue))
+    return tag("p", f"Thank you. We will call you back on {when} "
+                    f"({_zone(bookings, queue).key.replace('_', ' ')} time).",
+               id="notice", class_="notice", role="status")
+
+
+async def book(request: web.Request, queue: str, raw_slot: str, *, number: str, name: str,
+               topic: str) -> tuple[int, str]:
+    """Book the slot chosen; (status, what to tell the visitor) when refused, else the
+    redirect to the thanks."""
+    bookings = bookings_of(request, queue)
+    if bookings is None or not raw_slot.isdigit() or len(raw_slot) > 12:
+        return 422, "Please choose one of the times the form offers."
+    try:
+        booking = await bookings.book(queue, number, float(raw_slot), source="web",
+                                      name=name, topic=topic)
+    except BookingRefused as refused:
+        text = REFUSED.get(refused.rule, REFUSED["lookup_failed"])
+        return 409, text.format(reason=refused.reason)
+    raise web.HTTPSeeOther("/help?" + urlencode({"booked": int(booking.start)}))
+
+
+def _zone(bookings: Bookings, queue: str) -> ZoneInfo:
+    hours = bookings.config(queue).hours
+    return hours.zone if hours is not None else ZoneInfo("UTC")
+
+
+def _when(start: float, end: float, zone: ZoneInfo) -> str:
+    begins = dt.datetime.fromtimestamp(start, zone)
+    ends = dt.datetime.fromtimestamp(end, zone)
+    return f"{begins:%a %d %b}, {begins:%H:%M}–{ends:%H:%M}"
