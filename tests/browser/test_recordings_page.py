@@ -101,6 +101,14 @@ async def test_the_agent_who_took_the_call_plays_it_in_the_page(
     await player.evaluate("a => { a.currentTime = 2.5; }")
     await page.wait_for_function("a => !a.seeking && a.currentTime >= 2.5",
                                  arg=await player.element_handle())
+    # a link that stopped working (as an expired one does) is asked for again
+    broken = await player.evaluate(
+        "a => { a.src = a.src + 'x'; a.play().catch(() => {}); return a.src; }")
+    await page.wait_for_function("([a, broken]) => a.src !== broken",
+                                 arg=[await player.element_handle(), broken])
+    await player.evaluate("a => a.play()")
+    await page.wait_for_function("a => !a.paused && a.currentTime > 0.5",
+                                 arg=await player.element_handle())
 
 
 async def test_another_agents_page_shows_no_player(

@@ -208,7 +208,7 @@ function callBody(i) {
       seconds(i.wrap_seconds)].map((s) => s || "–").join(" · ")],
     i.ivr_path && i.ivr_path.length ? ["IVR path", i.ivr_path.join(" › ")] : null,
     i.recording ? ["Recording", el("span", { class: "recording" }, i.recording)] : null,
-    listen(i.recording_play),
+    listen(i),
   ]);
   const answers = i.answers && Object.keys(i.answers).length
     ? el("div", { class: "answers" }, el("h4", {}, "Script answers"),
@@ -223,15 +223,31 @@ function callBody(i) {
 // The call's recording, for whoever may hear it (the server sends `recording_play` to
 // them alone): a player whose signed link is fetched only when played, or why there is
 // none. docs/recordings.md
-function listen(play) {
+function listen(i) {
+  const play = i.recording_play;
   if (!play) return null;
   if (play.status === "available") {
-    return ["Listen", el("audio", { class: "recording-player", controls: true,
-      preload: "none", src: play.url })];
+    const player = el("audio", { class: "recording-player", controls: true,
+      preload: "none", src: play.url, onerror: () => renew(player, i.id) });
+    return ["Listen", player];
   }
   const why = play.status === "deleted"
     ? `deleted by retention on ${day(play.deleted_at)}` : "not kept on this server";
   return ["Listen", el("span", { class: "recording-gone muted" }, why)];
+}
+
+// A link lasts minutes: one that failed (expired on a page left open) is asked for
+// again, at most once a minute, and the player keeps its place.
+async function renew(player, id) {
+  const now = Date.now();
+  if (now - Number(player.dataset.renewedAt || 0) < 60_000) return;
+  player.dataset.renewedAt = String(now);
+  const result = await api("GET", `/api/v1/interactions/${id}/recording`);
+  if (result.ok && result.body.status === "available") {
+    const at = player.currentTime;
+    player.src = result.body.url;
+    player.currentTime = at;
+  }
 }
 
 const caseTitle = (k) => `Case #${k.id} opened: ${k.subject}`;
