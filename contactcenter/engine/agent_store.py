@@ -8,6 +8,10 @@ call (ringing, on call, wrap-up) comes back as available: the calls still in
 Asterisk give their agents back their calls (``CallRestored``), and a phone
 that is not registered any more logs its agent out. Like everything in the state
 folder, the file is for the platform's account alone (0600).
+
+Each line holds the change's time (``since``) too: the file is the outbox of the
+agents' time in the CRM (``events.agent_time_outbox``), which at start offers again
+the changes it holds before they are rewritten away.
 """
 
 from __future__ import annotations
@@ -39,34 +43,27 @@ class AgentStateStore:
 
     def load(self) -> dict[str, tuple[str, str]]:
         """The last state and reason of each agent; the file keeps only those."""
-        last: dict[str, tuple[str, str]] = {}
-        if self.path.exists():
-            with self.path.open(encoding="utf-8") as lines:
-                for line in lines:
-                    try:
-                        entry = json.loads(line)
-                        last[str(entry["agent"])] = (str(entry["state"]),
-                                                     str(entry.get("reason") or ""))
-                    except (ValueError, KeyError, TypeError):
-                        continue  # a line torn by a crash
-        self._rewrite(last)
-        return last
+        last: dict[str, dict[str, Any]] = {}
+        for entry in read_entries(self.path):
+            last[str(entry["agent"])] = entry
+        self._rewrite(list(last.values()))
+        return {agent: (str(entry["state"]), str(entry.get("reason") or ""))
+                for agent, entry in last.items()}
 
-    def _rewrite(self, last: dict[str, tuple[str, str]]) -> None:
+    def _rewrite(self, last: list[dict[str, Any]]) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fresh = self.path.with_suffix(".tmp")
         with open(fresh, "w", encoding="utf-8", opener=private_opener) as out:
-            out.writelines(_line(agent, state, reason)
-                           for agent, (state, reason) in last.items())
+            out.writelines(json.dumps(entry) + "\n" for entry in last)
             out.flush()
             os.fsync(out.fileno())
         fresh.replace(self.path)
 
-    def save(self, agent: str, state: str, reason: str) -> None:
+    def save(self, agent: str, state: str, reason: str, since: float | None = None) -> None:
         if self._file is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._file = open(self.path, "a", encoding="utf-8", opener=private_opener)  # noqa: SIM115
-        self._file.write(_line(agent, state, reason))
+        self._file.write(_line(agent, state, reason, since))
         self._file.flush()
 
     def close(self) -> None:
@@ -75,8 +72,29 @@ class AgentStateStore:
             self._file = None
 
 
-def _line(agent: str, state: str, reason: str) -> str:
-    return json.dumps({"agent": agent, "state": state, "reason": reason}) + "\n"
+def _line(agent: str, state: str, reason: str, since: float | None) -> str:
+    entry: dict[str, Any] = {"agent": agent, "state": state, "reason": reason}
+    if since is not None:
+        entry["since"] = since
+    return json.dumps(entry) + "\n"
+
+
+def read_entries(path: Path) -> list[dict[str, Any]]:
+    """Every state change the file holds, in order (each agent's last, and those since
+    the last start: the outbox of agents' time in the CRM); a line a crash tore is
+    skipped."""
+    entries: list[dict[str, Any]] = []
+    if not path.exists():
+        return entries
+    with path.open(encoding="utf-8") as lines:
+        for line in lines:
+            try:
+                entry = json.loads(line)
+                if isinstance(entry, dict) and "agent" in entry and "state" in entry:
+                    entries.append(entry)
+            except ValueError:
+                continue
+    return entries
 
 
 def restoring_events(saved: dict[str, tuple[str, str]],

@@ -231,8 +231,10 @@ class Distributor(CallbackLine, ControlSeats):
                     self.control is not None and self.control.has(acd_id))))
         self._publish({**dict(data), "type": kind, "time": self._clock()})
         if kind == "agent.state" and self._store is not None:
+            since = data.get("since")
             self._store.save(str(data["agent"]), str(data["state"]),
-                             str(data.get("reason") or ""))
+                             str(data.get("reason") or ""),
+                             float(since) if isinstance(since, int | float) else None)
         if kind == "call.rejected":  # a queue the ACD does not have: do not hold on
             self._offer(oe.CallerReleased(call_id=str(data.get("call_id")), reason="normal"))
 

@@ -4,7 +4,7 @@ builds them, and for the benchmarks that measure them.
 
 The state folder is made, the journal opened, the CRM migrated; with ``background`` the
 parts ``serve`` runs beside the calls start too (the ACD's sender and timers, the CRM
-outbox, the screen-pops, the call gate, call control). Everything is closed after.
+outbox, agents' time, the screen-pops, the call gate, call control). Everything is closed after.
 """
 
 from __future__ import annotations
@@ -20,7 +20,14 @@ from contactcenter.engine.engine import Engine
 from contactcenter.events.bus import EventBus
 from contactcenter.events.crm_outbox import CrmOutbox
 from contactcenter.events.journal import CallJournal
-from contactcenter.server.serve import BACKGROUND, _start_background, _wire, check_config
+from contactcenter.server.agent_time import agent_time_outbox
+from contactcenter.server.serve import (
+    BACKGROUND,
+    _start_background,
+    _wire,
+    check_config,
+    load_queues,
+)
 from contactcenter.telephony.router import DriverRouter
 from contactcenter.web.auth import Authenticator, load_secret
 from crm_core.db import make_engine, migrate, sessions
@@ -48,16 +55,21 @@ async def assembled(settings: Settings, users: Sequence[UserRecord] = (), *,
     await migrate(database)
     auth = Authenticator(list(users), load_secret(settings.state_dir))
     bus, crm = EventBus(), sessions(database)
+    agent_time = agent_time_outbox(settings, load_queues(settings), crm, bus) \
+        if background else None  # listening before the agents come back
     engine, router, app = _wire(settings, flows, journal, bus, crm, auth)
     outbox = CrmOutbox(journal, crm)
-    if background:
+    if agent_time is not None:
         _start_background(app[BACKGROUND], engine, journal, outbox, bus, app)
+        app[BACKGROUND].start("agents' time", agent_time.run(bus))
     try:
         yield Assembled(engine, router, app, journal)
     finally:
         await engine.close()
         await app[BACKGROUND].stop()
         await outbox.flush()
+        if agent_time is not None:
+            await agent_time.close()
         bus.close()
         journal.close()
         await database.dispose()

@@ -32,6 +32,7 @@ from contactcenter.events.journal import CallJournal
 from contactcenter.ivr.loader import Flow, load_flows
 from contactcenter.ivr.model import CallbackNode, QueueNode
 from contactcenter.scripting import ScriptBook
+from contactcenter.server.agent_time import AGENTS_FILE, agent_time_outbox, close_agent_time
 from contactcenter.server.analytics import analytics_background, contact_sources
 from contactcenter.server.background import Background
 from contactcenter.server.banner import banner
@@ -221,7 +222,7 @@ def _gate(settings: Settings, engine: Engine, customers: CustomerService,
 
 def _distributor(settings: Settings, engine: Engine) -> Distributor:
     """The ACD on the engine, its agents as they were before a restart."""
-    store = AgentStateStore(settings.state_dir / "agents.jsonl")
+    store = AgentStateStore(settings.state_dir / AGENTS_FILE)
     distributor = engine.attach_acd(Acd(load_queues(settings), now=engine.clock()), store)
     distributor.restore_agents()  # before any call: the resync gives them their calls
     # Twilio alone places calls itself; Asterisk (the default engine of click-to-talk and
@@ -246,6 +247,7 @@ async def run(settings: Settings) -> None:
     crm = sessions(database)
     auth = await _authenticator(settings, crm)  # may refuse: before Asterisk listens
     process = await _asterisk(settings) if "asterisk" in engines_of(settings) else None
+    agent_time = agent_time_outbox(settings, load_queues(settings), crm, bus)
     engine, router, app = _wire(settings, flows, journal, bus, crm, auth, scripts, book)
     app[SCORES_RECOMPUTE] = recompute_in_child  # the fits in a process of their own
     await load_crm_lists(settings, engine, load_queues(settings), crm)
@@ -256,6 +258,7 @@ async def run(settings: Settings) -> None:
     outbox = CrmOutbox(journal, crm)
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
+    background.start("agents' time", agent_time.run(bus))
     analytics_background(background, settings, crm, app[DESK].pops.extras)
     start_retention(background, settings, crm)  # recordings older than the setting go
     try:
@@ -270,6 +273,7 @@ async def run(settings: Settings) -> None:
         await _stop_calls(engine, router)
         await background.stop()  # every task cancelled and awaited
         await _last_flush(outbox)
+        await close_agent_time(agent_time)
         bus.close()
         journal.close()
         book.close()

@@ -21,10 +21,11 @@ UTC. The definitions, written once here and in ``docs/call-history.md``:
   time (``average_hold`` shows that part; adding it again would count it twice).
 * abandon rate: abandoned over offered (short abandons included).
 * handle share: handle seconds of the calls started in the bucket over the
-  bucket's length. The CRM does not record agents' logged-in time, so true
-  occupancy (handle time over logged-in time) cannot be computed; per agent this
-  is the share of the interval the agent spent on calls, a lower bound of their
-  occupancy; per queue it is the average number of agents busy with its calls.
+  bucket's length: per agent the share of the interval spent on its calls, per
+  queue the average number of agents busy with its calls (Erlangs handled).
+* occupancy and the agents' busy, available, paused and staffed seconds: from
+  the agents' states over time (``agent_time.py``, its definitions), cut at the
+  bucket's edges. A bucket where agents were logged in without calls is a row too.
 * first-contact resolution: answered calls whose caller (the same number) did
   not call in again (any inbound voice call) within ``fcr_days`` days, over
   answered calls. A call less
@@ -33,6 +34,7 @@ UTC. The definitions, written once here and in ``docs/call-history.md``:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core.metrics.agent_time import StateTime, agent_time
 from crm_core.metrics.buckets import INTERVALS, bucket_of, bucket_start
 from crm_core.metrics.period import Period
 from crm_core.metrics.queries import ratio, seconds_between
@@ -99,6 +102,11 @@ class CallFigures:
     handle_share: float
     first_contact_resolved: int
     fcr: float | None
+    busy_seconds: float = 0.0
+    available_seconds: float = 0.0
+    paused_seconds: float = 0.0
+    staffed_seconds: float = 0.0
+    occupancy: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         row = {name: getattr(self, name) for name in self.__slots__}
@@ -192,10 +200,33 @@ def _figures(row: Any, width: int) -> CallFigures:
         first_contact_resolved=int(row.resolved), fcr=ratio(int(row.resolved), answered))
 
 
-async def call_history(session: AsyncSession, period: Period,
-                       options: HistoryOptions) -> list[CallFigures]:
-    """The figures of every queue (or agent) with calls, bucket by bucket, in time order;
-    buckets without calls are left out."""
+def _idle(key: str, start: dt.datetime, width: int) -> CallFigures:
+    """A bucket where agents were logged in and no call came."""
+    return CallFigures(key=key, start=start, end=start + dt.timedelta(seconds=width),
+                       offered=0, answered=0, abandoned=0, short_abandoned=0, other=0,
+                       answered_within=0, service_level=None, asa=None, aht=None,
+                       average_hold=None, abandon_rate=None, handle_seconds=0.0,
+                       handle_share=0.0, first_contact_resolved=0, fcr=None)
+
+
+def _with_time(figures: CallFigures, time: StateTime | None) -> CallFigures:
+    if time is None:
+        return figures
+    return dataclasses.replace(
+        figures, busy_seconds=round(time.busy, 3), available_seconds=round(time.available, 3),
+        paused_seconds=round(time.paused, 3), staffed_seconds=round(time.staffed, 3),
+        occupancy=time.occupancy)
+
+
+async def call_history(session: AsyncSession, period: Period, options: HistoryOptions,
+                       now: dt.datetime | None = None) -> list[CallFigures]:
+    """The figures of every queue (or agent) with calls or logged-in agents, bucket by
+    bucket, in time order; buckets with neither are left out. ``now``: where the
+    agents' states still open end (the present)."""
     rows = (await session.execute(history_query(period, options))).all()
-    return [_figures(row, options.width) for row in rows]
+    times = await agent_time(session, period, options.width, options.by, options.queue, now)
+    calls = {(f.start, f.key): f for f in (_figures(row, options.width) for row in rows)}
+    keys = sorted(calls.keys() | {key for key, t in times.items() if t.staffed or t.paused})
+    return [_with_time(calls.get(key) or _idle(key[1], key[0], options.width), times.get(key))
+            for key in keys]
 

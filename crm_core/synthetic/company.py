@@ -29,6 +29,7 @@ from crm_core.synthetic.leads import add_leads
 from crm_core.synthetic.marketing import add_campaigns
 from crm_core.synthetic.orders import add_orders
 from crm_core.synthetic.people import add_customers
+from crm_core.synthetic.shifts import add_agent_shifts
 from crm_core.synthetic.pipeline import add_opportunities, customer_deals
 from crm_core.synthetic.world import Ids, ProductRef, Reference, Row, World, money
 
@@ -38,7 +39,7 @@ TABLE_ORDER = (
     "accounts", "contacts", "contact_phones", "contact_emails", "addresses", "contact_tags",
     "campaign_members", "leads", "campaign_responses", "opportunities", "opportunity_stages",
     "quotes", "quote_lines", "orders", "order_lines", "invoices", "cases", "activities",
-    "interactions",
+    "interactions", "agent_states",
 )
 DEMO_PHONES = tuple(demo[2] for demo in DEMO_CUSTOMERS)
 
@@ -98,6 +99,7 @@ def _company(world: World, customers: int) -> None:
     add_opportunities(world, sorted(deals, key=lambda deal: deal[1]))
     add_cases(world)
     add_calls(world)
+    add_agent_shifts(world)
     withdrawn = {c.contact_id for c in world.customers if not c.consent}
     for row in world.rows["contacts"]:  # unsubscribing from a campaign withdrew consent
         row["consent_marketing"] = row["id"] not in withdrawn

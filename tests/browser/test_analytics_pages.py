@@ -149,7 +149,8 @@ async def _drawn_pixels(page: Page, canvas: str) -> int:
 
 #: the figures that count calls: none in a bucket is 0 (a rate over none is no figure)
 COUNTED = {"offered", "answered", "abandoned", "short_abandoned", "other", "answered_within",
-           "handle_seconds", "handle_share", "first_contact_resolved"}
+           "handle_seconds", "handle_share", "first_contact_resolved", "busy_seconds",
+           "available_seconds", "paused_seconds", "staffed_seconds"}
 
 
 def _by_key(rows: list[dict[str, Any]], figure: str, interval: str = "day"

@@ -78,9 +78,9 @@ async def plant(engine: AsyncEngine, rows: list[Interaction]) -> None:
 
 
 async def history(engine: AsyncEngine, period: Period = WEEK_OF_TEN,
-                  **options: Any) -> list[CallFigures]:
+                  now: dt.datetime | None = None, **options: Any) -> list[CallFigures]:
     async with sessions(engine)() as session:
-        return await call_history(session, period, HistoryOptions(**options))
+        return await call_history(session, period, HistoryOptions(**options), now)
 
 
 def row_of(rows: list[CallFigures], key: str, start: dt.datetime) -> CallFigures:

@@ -38,7 +38,7 @@ DEFAULT_INTERVAL = "day"
 #: the charts of /analytics: (figure, kind, unit); the table shows every figure
 CALL_CHARTS = (("offered", "bar", "calls"), ("service_level", "line", "share"),
                ("asa", "line", "seconds"), ("aht", "line", "seconds"),
-               ("abandon_rate", "line", "share"), ("handle_share", "line", "agents"),
+               ("abandon_rate", "line", "share"), ("occupancy", "line", "share"),
                ("fcr", "line", "share"))
 #: the exports of the scored tables, as Parquet (``analytics_export``)
 PARQUET = {"rfm": "/api/v1/analytics/export/rfm.parquet",

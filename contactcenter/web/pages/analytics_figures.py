@@ -39,12 +39,25 @@ CALL_FIGURES: tuple[Metric, ...] = (
     Metric("abandon_rate", "Abandon rate", "abandoned / offered (short abandons included)"),
     Metric("handle_seconds", "Handle seconds",
            "talk + wrap-up of the answered calls that started in the bucket"),
-    Metric("handle_share", "Handle share (occupancy)",
-           "handle_seconds / bucket length. Not occupancy: occupancy is handle time over "
-           "logged-in (available + busy) time, and the CRM does not record agents' "
-           "logged-in time. Per agent, this is the share of the interval the agent spent on "
-           "calls, a lower bound of their occupancy; per queue, the average number of "
-           "agents busy with its calls (Erlangs handled)"),
+    Metric("handle_share", "Handle share",
+           "handle_seconds / bucket length. Per agent, the share of the interval the agent "
+           "spent on the calls that started in it; per queue, the average number of agents "
+           "busy with its calls (Erlangs handled)"),
+    Metric("busy_seconds", "Busy seconds",
+           "the agents' time ringing, on a call, in wrap-up, or paused for a call of their "
+           "own (a call they placed, a colleague's consultation), within the bucket"),
+    Metric("available_seconds", "Available seconds",
+           "the agents' time logged in and waiting for a call, within the bucket"),
+    Metric("paused_seconds", "Paused seconds",
+           "the agents' time on the other pauses (a break, lunch, training): logged in, "
+           "not taking calls"),
+    Metric("staffed_seconds", "Staffed seconds",
+           "busy_seconds + available_seconds: the time the agents could take calls"),
+    Metric("occupancy", "Occupancy",
+           "busy_seconds / staffed_seconds: the share of their call-taking time the agents "
+           "spent on calls. Pauses are left out, as every contact center's occupancy leaves "
+           "them out. Per queue, over the time of the agents who were its members then: an "
+           "agent of two queues counts in both"),
     Metric("first_contact_resolved", "Resolved first time",
            "answered calls whose caller (the same number) did not call in again (any "
            "inbound voice call) within fcr_days days (default 7) after the call's start"),

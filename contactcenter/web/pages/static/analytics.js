@@ -28,7 +28,8 @@ const MONDAY = 4 * 86400;
 // figures that count something: a bucket without calls has none of it (0); a rate or
 // an average over no calls is no figure (a gap)
 const COUNTED = new Set(["offered", "answered", "abandoned", "short_abandoned", "other",
-  "answered_within", "handle_seconds", "handle_share", "first_contact_resolved"]);
+  "answered_within", "handle_seconds", "handle_share", "first_contact_resolved",
+  "busy_seconds", "available_seconds", "paused_seconds", "staffed_seconds"]);
 
 // every bucket of the answer's period, named as its rows name their starts: a bucket
 // without calls keeps its place on the axis
