@@ -24,10 +24,11 @@ from contactcenter.calls.callback.slots import Slot
 from contactcenter.engine.booking_store import Booking
 from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.web.http import BadInput, json_object
-from contactcenter.web.keys import BUS
+from contactcenter.web.keys import BUS, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.pages.selfservice import RateLimit
 from contactcenter.web.routing import add_route
+from contactcenter.web.scope import scopes
 from crm_core.phones import try_e164
 
 BOOKINGS: web.AppKey[Bookings] = web.AppKey("bookings", Bookings)
@@ -128,12 +129,20 @@ async def book(request: web.Request) -> web.Response:
 
 
 async def listing(request: web.Request) -> web.Response:
-    return web.json_response({"bookings": [booking_json(b)
-                                           for b in request.app[BOOKINGS].listing()]})
+    """A supervisor sees their own queues' bookings, as on the board."""
+    scope, principal = scopes(request), request[PRINCIPAL]
+    return web.json_response({"bookings": [
+        booking_json(b) for b in request.app[BOOKINGS].listing()
+        if scope.sees_queue(principal, b.queue)]})
 
 
 async def cancel(request: web.Request) -> web.Response:
     booking_id = request.match_info["id"]
+    known = request.app[BOOKINGS].get(booking_id)
+    if known is not None and not scopes(request).sees_queue(request[PRINCIPAL], known.queue):
+        known = None
+    if known is None:
+        raise BadInput(404, f"no booking {booking_id!r}", "id")
     try:
         booking = request.app[BOOKINGS].cancel(booking_id)
     except KeyError:

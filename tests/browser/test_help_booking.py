@@ -1,7 +1,7 @@
 """The help centre's callback form, booked for a time slot, in headless Chromium against
 the real platform: the visitor picks one of the times the support queue offers and is
 told when they will be called; a number the calling rules refuse is told so on the
-spot."""
+spot; the supervisor's board lists the booking with its slot."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import yaml
 from playwright.async_api import Browser, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
-from tests.browser.support import AGENTS, QUEUE, SCRIPTS, api
+from tests.browser.support import AGENTS, QUEUE, SCRIPTS, api, sign_in
 from tests.integration.platform import ROOT, Platform, running_platform
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
@@ -57,7 +57,7 @@ async def help_page(browser: Browser, platform: Platform) -> AsyncIterator[Page]
 
 
 async def test_a_visitor_books_a_time_and_is_told_when_they_will_be_called(
-        help_page: Page, platform: Platform) -> None:
+        help_page: Page, platform: Platform, browser: Browser) -> None:
     form = help_page.locator("#callback-form")
     await expect(form).to_contain_text("times in America/New York time")
     choices = form.locator("#slot option")
@@ -75,6 +75,15 @@ async def test_a_visitor_books_a_time_and_is_told_when_they_will_be_called(
     booking = listed["bookings"][-1]
     assert (booking["number"], booking["source"], booking["name"], booking["state"]) == (
         "+15550001002", "web", "Grace Hopper", "booked")
+    # the supervisor's board lists it with its slot
+    board = await sign_in(browser, platform, "supervisor", "/supervisor")
+    try:
+        row = board.locator(f"#bookings tr[data-booking='{booking['id']}']")
+        await expect(row).to_contain_text("+15550001002")
+        await expect(row).to_contain_text("my invoice")
+        await expect(row).to_contain_text("booked")
+    finally:
+        await board.context.close()
 
 
 async def test_a_number_the_rules_refuse_is_told_so_when_it_books(

@@ -5,6 +5,7 @@ import {
   api, connectEvents, el, pageData, reason, serverNow, setText, startTicking, timer,
   unavailable, wireSignOut,
 } from "./common.js";
+import { BOOKING_NEWS, showBookings } from "./bookings.js";
 
 const data = pageData();
 const wall = document.body.classList.contains("wallboard");
@@ -247,7 +248,7 @@ async function snapshot() {
   } else {
     setText("monitor-result", `Queues unavailable: ${reason(q)}`);
   }
-  await snapshotTalks();
+  await Promise.all([snapshotTalks(), showBookings()]);
   document.body.dataset.ready = "true";
 }
 
@@ -267,6 +268,9 @@ async function snapshotTalks() {
 }
 
 function onEvent(event) {
+  if (BOOKING_NEWS.has(event.type) && (event.type !== "call.dialed" || event.origin)) {
+    showBookings();
+  }
   switch (event.type) {
     case "queue.stats":
       queues.set(event.queue, { stats: event, at: event.time });
@@ -313,5 +317,6 @@ wirePhone();
 startTicking();
 connectEvents({ types: ["queue.stats", "agent.state", "agent.talk", "call.arrived",
                         "call.dialed", "call.resumed", "call.queued", "call.offered", "call.answered", "call.ended",
-                        "call.consulting", "call.conference"],
+                        "call.consulting", "call.conference", "callback.booked",
+                        "callback.refused"],
                 onEvent, onOpen: snapshot });
