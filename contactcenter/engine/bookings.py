@@ -79,6 +79,9 @@ class Bookings:
         #: queue -> half hour's start -> agents its forecast inbound calls need
         self.inbound_need: dict[str, Mapping[float, int]] = {}
 
+    def now(self) -> float:
+        return self._clock()
+
     # -- what is offered -------------------------------------------------------------------
 
     def queues(self) -> list[str]:

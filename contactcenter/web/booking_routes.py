@@ -21,10 +21,11 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.calls.callback.slots import Slot
+from contactcenter.engine.booking_staffing import refresh_needs
 from contactcenter.engine.booking_store import Booking
 from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.web.http import BadInput, json_object
-from contactcenter.web.keys import BUS, PRINCIPAL
+from contactcenter.web.keys import BUS, DATABASE, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.pages.selfservice import RateLimit
 from contactcenter.web.routing import add_route
@@ -217,8 +218,12 @@ def add_booking_routes(app: web.Application, bookings: Bookings) -> None:
 
 
 async def _releasing(app: web.Application) -> AsyncIterator[None]:
-    """Bookings released at their time for as long as the app runs."""
-    task = asyncio.ensure_future(app[BOOKINGS].run(app[BUS]))
+    """Bookings released at their time, and the queues' staffing from the CRM's history,
+    for as long as the app runs."""
+    tasks = [asyncio.ensure_future(app[BOOKINGS].run(app[BUS]))]
+    if DATABASE in app:
+        tasks.append(asyncio.ensure_future(refresh_needs(app[BOOKINGS], app[DATABASE])))
     yield
-    task.cancel()
-    await asyncio.gather(task, return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)

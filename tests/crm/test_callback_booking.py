@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from contactcenter.acd import Acd, parse_acd
 from contactcenter.calls import CallGate, Cleared, Refused
 from contactcenter.dialer.compliance import CallingWindow
+from contactcenter.engine.booking_staffing import inbound_need
 from contactcenter.engine.booking_store import BookingStore
 from contactcenter.engine.bookings import Bookings
 from contactcenter.engine.callees import callee_lookup
@@ -27,6 +28,7 @@ from contactcenter.telephony import commands as dc
 from crm_core.customers import CustomerService
 from crm_core.db import sessions
 from tests.crm.api_client import Api, start_api
+from tests.crm.call_history_support import call, plant
 from tests.crm.test_callback_gate import DNC, KNOWN, Floor, WallClock, _contacts, new_york
 from tests.support import until
 
@@ -196,3 +198,23 @@ async def test_the_help_page_books_a_slot_and_says_when(api: Api, floor: Floor) 
     refused = await api.client.post("/help/callback", data={**form, "phone": DNC},
                                     allow_redirects=False)
     assert refused.status == 409 and "do-not-call list" in await refused.text()
+
+
+async def test_the_forecast_inbound_calls_take_agents_off_the_roster(
+        engine: AsyncEngine, floor: Floor, tmp_path: Path) -> None:
+    """Three Wednesdays with 15 long calls from 16:00 to 16:30 UTC (11:00 in New York):
+    the staffing plan needs more agents then than the roster has, so no booking then;
+    an hour later the forecast has no call and the slot is offered."""
+    busy = dt.datetime(2026, 1, 7, 16, 0, tzinfo=dt.UTC)
+    await plant(engine, [call(busy - dt.timedelta(weeks=week, minutes=-minute),
+                              queue="support", talk=600.0, wrap=60.0, agent="agent101")
+                         for week in (1, 2, 3) for minute in range(0, 30, 2)])
+    need = await inbound_need(sessions(engine), CONFIG.queues["support"], busy.date(), 2)
+    at = busy.timestamp()
+    assert need[at] >= 2 and need[at + 3600] == 0
+    bookings = floor.distributor.attach_bookings(tmp_path / "bookings.jsonl")
+    bookings.inbound_need["support"] = need
+    assert bookings.spare_agents("support", at) == 0  # one agent on the roster
+    offered = [slot.start for slot in bookings.slots("support")]
+    assert at not in offered
+    assert at + 3600 in offered
