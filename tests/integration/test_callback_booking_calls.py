@@ -22,6 +22,7 @@ from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.baresip import AgentPhone
 from tests.integration.callee import Callee
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.sipp import Step, call
 from tests.integration.test_acd_calls import _api, _registered, set_state
 from tests.support import free_ports, require_tool
 
@@ -144,3 +145,25 @@ async def test_a_number_on_the_do_not_call_list_is_told_when_it_books(
         {"queue": "support", "number": "+15550009997",
          "start": offered["slots"][-1]["start"]})
     assert (status, refused["rule"], refused["field"]) == (409, "do_not_call", "number")
+
+
+async def test_a_caller_books_the_first_slot_in_the_ivr(platform: Platform) -> None:
+    """The demo's 9, 3: the first slot the support queue offers for the caller's number
+    is booked, and nobody waits in line before it."""
+    number = "+15557770151"
+    async with EventWatcher(platform) as watcher:
+        local, media = free_ports(2)
+        result = await call(sip_port=platform.sip_port, number="5000", caller=number,
+                            steps=[Step(1500, "9"), Step(1500, "3")], hold_ms=15000,
+                            workdir=platform.state_dir, local_port=local, media_port=media)
+        assert result.returncode == 0, result.output[-2000:]  # the platform hung up
+        requested = await watcher.wait_for(lambda e: e["type"] == "callback.requested")
+        assert requested["variables"]["callback_slot"] == "next"
+        booked = await watcher.wait_for(lambda e: e["type"] == "callback.booked"
+                                        and e["number"] == number)
+        assert (booked["queue"], booked["source"]) == ("support", "ivr")
+        ended = await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                       and e["call_id"] == requested["call_id"])
+        assert ended["outcome"] == "callback_requested"
+    listed = await asyncio.to_thread(_api, platform, "GET", "/api/v1/callbacks/bookings")
+    assert booked["booking"] in [b["id"] for b in listed["bookings"]]
