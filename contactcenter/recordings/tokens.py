@@ -64,7 +64,9 @@ class PlayLinks:
 
     def check(self, token: str, *, username: str, now: float) -> Grant | None:
         """The grant if the link is ours, unexpired and made for ``username``."""
-        if len(token) > MAX_LINK or token.count(".") != 1:
+        # a link is base64url and one dot: anything else (non-ASCII from a decoded path)
+        # is refused before it reaches the comparison, which takes ASCII only
+        if len(token) > MAX_LINK or token.count(".") != 1 or not token.isascii():
             return None
         payload, mac = token.split(".")
         if not hmac.compare_digest(mac, self._mac(payload)):

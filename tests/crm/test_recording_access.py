@@ -158,7 +158,7 @@ async def test_a_link_is_bound_to_its_user_its_recording_and_its_time(served: Se
     other = (await served.link("c3", "agent102")).rsplit("/", 1)[1].split(".")
     # another recording's payload under this link's signature, and the other way round
     for forged in (f"{other[0]}.{mac}", f"{payload}.{other[1]}", f"{payload}x.{mac}",
-                   "", ".", "a.b.c", "%2e%2e", "x" * 2000):
+                   "", ".", "a.b.c", "%2e%2e", "x.%C3%A9", "%ED%B3%BF.x", "x" * 2000):
         status, body = await served.get(f"/api/v1/recordings/{forged}", "agent101")
         assert status in (403, 404), (forged, status, body)
     # an expired link: the same one, a moment after its lifetime

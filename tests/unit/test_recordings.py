@@ -74,8 +74,14 @@ def test_a_link_checks_for_its_user_until_it_expires() -> None:
     assert PlayLinks(b"j" * 32).check(token, username="agent101", now=0) is None
 
 
-@given(st.text(max_size=300))
-def test_no_text_is_taken_for_a_link(text: str) -> None:
+@given(st.text(max_size=150), st.text(max_size=150))
+def test_no_text_is_taken_for_a_link(payload: str, mac: str) -> None:
+    for text in (payload, f"{payload}.{mac}"):
+        assert LINKS.check(text, username="agent101", now=0) is None
+
+
+@pytest.mark.parametrize("text", ["x.é", "é.x", "\udcff.x", "x.\x00", ".", "a.b.c"])
+def test_odd_characters_are_refused_not_failed_on(text: str) -> None:
     assert LINKS.check(text, username="agent101", now=0) is None
 
 
