@@ -74,6 +74,7 @@ class Bookings:
         self._publish = publish
         self._bookings: dict[str, Booking] = {b.id: b for b in store.load(clock())}
         self._wake = asyncio.Event()
+        self._tasks: set[asyncio.Task[None]] = set()
         #: bookings handed to the ACD by this process
         self._released: set[str] = set()
         #: queue -> half hour's start -> agents its forecast inbound calls need
@@ -198,7 +199,8 @@ class Bookings:
                 answer.set_result(Cleared(placement_id=call_id, earliest=made.start))
 
         task = asyncio.ensure_future(booking())
-        answer.add_done_callback(lambda _: task)  # (a reference until it is answered)
+        self._tasks.add(task)  # held until done: the loop keeps only a weak reference
+        task.add_done_callback(self._tasks.discard)
         return answer
 
     # -- kept, listed, released ------------------------------------------------------------
