@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from contactcenter.acd.model import SlotRules
+from contactcenter.calls.callback.records import promised
 from contactcenter.calls.callback.slots import capacity, offered, refusal
 from contactcenter.calls.window import inside, utc
 from contactcenter.dialer.compliance import Callee, CallingWindow
@@ -151,3 +152,13 @@ def test_booking_each_offered_slot_never_exceeds_its_capacity(
             break
         booked[slots[0].start] = booked.get(slots[0].start, 0) + 1
     assert all(count <= capacity(spare, rules) for count in booked.values())
+
+
+def test_a_slot_booked_in_the_ivr_is_no_promise_to_restore_from_the_journal() -> None:
+    """The bookings keep it (bookings.jsonl); restoring it from the journal too would call
+    the customer at once as well as at their time."""
+    asked = {"type": "callback.requested", "call_id": "c1", "number": "+15550001002",
+             "queue": "support", "time": 1.0, "variables": {}}
+    assert promised([asked]) == ("support", "+15550001002", 1.0)
+    booked = {**asked, "variables": {"callback_slot": "next"}}
+    assert promised([booked]) is None
