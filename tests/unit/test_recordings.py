@@ -177,3 +177,17 @@ def test_the_purge_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -
     assert "deleted 1 recordings" in capsys.readouterr().out
     assert sorted(p.name for p in folder.iterdir()) == ["call-new.wav"]
     assert main(["recordings", "purge", "--config", str(config), "--days", "-1"]) == 2
+
+
+async def test_serve_runs_the_hourly_purge_only_with_a_period(tmp_path: Path) -> None:
+    from contactcenter.server.background import Background
+    from contactcenter.server.recordings import start_retention
+
+    for days, running in ((0, []), (30, ["recordings retention"])):
+        settings = load_settings(None, environ={
+            "CC_STATE_DIR": str(tmp_path), "CC_RECORDINGS_DIR": str(tmp_path / "recording"),
+            "CC_RECORDINGS_RETENTION_DAYS": str(days)})
+        background = Background()
+        start_retention(background, settings, None)  # type: ignore[arg-type]
+        assert background.status()["running"] == running
+        await background.stop()
