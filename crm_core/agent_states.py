@@ -4,7 +4,10 @@ Each ``agent.state`` the platform reports ends the agent's open state at its
 ``since`` and opens the new one (``crm_core.models.agent_time``). Writing is
 idempotent, an agent's state being keyed by its start, so the same changes can be
 offered again after a crash (the agents' state file, ``engine.agent_store``, is
-the outbox) and each lands once. While the platform runs, the open states are
+the outbox) and each lands once; and a change that comes late (offered again from
+the file after the state it fell in was ended, or after later ones) takes its place
+between its neighbours, so that an agent is in one state at a time whatever the
+order the changes arrive in. While the platform runs, the open states are
 marked seen every minute; at the next start, a state still open from before it
 ends where it was last seen (a crash), not at the restart: nobody could take a
 call while the platform was down.
@@ -36,31 +39,77 @@ class StateChange:
     queues: tuple[str, ...] = field(default_factory=tuple)
 
 
-async def _record(session: AsyncSession, change: StateChange) -> bool:
-    """End the agent's open state at the change and open the new one; False when the
-    change was recorded already."""
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives its UTC timestamps back naive."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+async def _neighbours(session: AsyncSession, change: StateChange,
+                      ) -> tuple[AgentStateSpan | None, dt.datetime | None]:
+    """The agent's state that began last before the change, and when the first one
+    after it began."""
     span = AgentStateSpan
-    await session.execute(
-        update(span).where(span.agent == change.agent, span.ended_at.is_(None),
-                           span.started_at < change.since)
-        .values(ended_at=change.since))
+    before = await session.scalar(
+        select(span).where(span.agent == change.agent, span.started_at < change.since)
+        .order_by(span.started_at.desc()).limit(1))
+    after = await session.scalar(
+        select(span.started_at).where(span.agent == change.agent,
+                                      span.started_at > change.since)
+        .order_by(span.started_at).limit(1))
+    return before, None if after is None else _utc(after)
+
+
+async def _record(session: AsyncSession, change: StateChange) -> bool:
+    """Put the change in its place among the agent's states; False when it was recorded
+    already. It may come late (the file offered again after a restart, a change the bus
+    dropped): the state it fell in ends at it, and it takes the rest of that state's
+    time (and its last sighting) up to the next change, if one is known."""
+    span = AgentStateSpan
     known = await session.scalar(select(span.id).where(
         span.agent == change.agent, span.started_at == change.since))
     if known is not None:
         return False
+    before, after = await _neighbours(session, change)
+    ends: list[dt.datetime] = [] if after is None else [after]
+    seen = None
+    if before is not None and (before.ended_at is None or _utc(before.ended_at) > change.since):
+        if before.ended_at is not None:
+            ends.append(_utc(before.ended_at))
+        elif before.seen_at is not None and _utc(before.seen_at) >= change.since:
+            seen = before.seen_at
+        before.ended_at = change.since
     session.add(span(agent=change.agent, state=change.state, reason=change.reason[:64],
-                     queues=sorted(change.queues), started_at=change.since))
+                     queues=sorted(change.queues), started_at=change.since,
+                     ended_at=min(ends) if ends else None, seen_at=seen))
     await session.flush()
     return True
 
 
+async def _known(session: AsyncSession,
+                 changes: Sequence[StateChange]) -> set[tuple[str, dt.datetime]]:
+    """Which of ``changes`` the CRM holds already, in one query: a restart offers again
+    every change of the run before, nearly all of them written."""
+    span = AgentStateSpan
+    rows = await session.execute(select(span.agent, span.started_at).where(
+        span.agent.in_(sorted({change.agent for change in changes})),
+        span.started_at >= min(change.since for change in changes),
+        span.started_at <= max(change.since for change in changes)))
+    return {(agent, _utc(started)) for agent, started in rows}
+
+
 async def record_states(sessions: async_sessionmaker[AsyncSession],
-                        changes: Sequence[StateChange]) -> int:
-    """Record ``changes`` in order, in one transaction; how many were new."""
+                        changes: Sequence[StateChange], chunk: int = 500) -> int:
+    """Record ``changes`` in order, ``chunk`` to a transaction (a long file offered
+    again keeps what it wrote if the database goes away midway); how many were new."""
     written = 0
-    async with sessions.begin() as session:
-        for change in changes:
-            written += await _record(session, change)
+    for first in range(0, len(changes), chunk):
+        part = changes[first:first + chunk]
+        async with sessions.begin() as session:
+            known = await _known(session, part)
+            for change in part:
+                if (change.agent, change.since) not in known:
+                    written += await _record(session, change)
+                    known.add((change.agent, change.since))
     return written
 
 

@@ -2,7 +2,8 @@
 
 It subscribes before the agents are restored (their restored states are changes
 too) and reads the agents' state file before the restore rewrites it, so the
-changes from before the restart that never reached the CRM are offered again.
+changes from before the restart that never reached the CRM are offered again; the
+same file is read again if the bus ever cuts the outbox off.
 """
 
 from __future__ import annotations
@@ -29,8 +30,9 @@ def agent_time_outbox(settings: Settings, config: AcdConfig,
                       crm: async_sessionmaker[AsyncSession], bus: EventBus) -> AgentTimeOutbox:
     """The outbox, listening already: call before the ACD restores its agents."""
     queues_of = {agent: sorted(member.queues) for agent, member in config.agents.items()}
-    outbox = AgentTimeOutbox(crm, queues_of, time.time,
-                             recovered=read_entries(settings.state_dir / AGENTS_FILE))
+    path = settings.state_dir / AGENTS_FILE
+    outbox = AgentTimeOutbox(crm, queues_of, time.time, recovered=read_entries(path),
+                             reread=lambda: read_entries(path))
     outbox.listen(bus)
     return outbox
 

@@ -1,0 +1,254 @@
+"""Agents' time under disorder, on SQLite and PostgreSQL: changes that arrive late, twice
+or after the state they fell in was ended; a database down at the restart; a bus that
+cut the outbox off; a stop with changes still waiting. Whatever the order, an agent is
+in one state at a time and each state ends where the next begins."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import itertools
+import random
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from contactcenter.engine.agent_store import AgentStateStore, read_entries
+from contactcenter.events.agent_time_outbox import AgentTimeOutbox
+from contactcenter.events.bus import EventBus
+from crm_core.agent_states import (
+    StateChange,
+    close_all,
+    close_left_open,
+    mark_seen,
+    record_states,
+)
+from crm_core.db import sessions
+from crm_core.models import AgentStateSpan
+from tests.crm.call_history_support import TEN, history, row_of
+from tests.support import until
+
+START = TEN.timestamp()
+QUEUES = {"agent101": ["sales"], "agent102": ["sales", "support"]}
+_AGENTS = itertools.count(1)
+
+
+def at(minutes: float) -> dt.datetime:
+    return TEN + dt.timedelta(minutes=minutes)
+
+
+def change(state: str, minutes: float, agent: str = "agent101",
+           reason: str = "") -> StateChange:
+    return StateChange(agent=agent, state=state, since=at(minutes), reason=reason,
+                       queues=("sales",))
+
+
+def event(state: str, minutes: float, agent: str = "agent101") -> dict[str, Any]:
+    return {"type": "agent.state", "agent": agent, "state": state, "reason": "",
+            "since": START + minutes * 60, "call_id": None}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives its UTC timestamps back naive."""
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+
+
+async def spans(engine: AsyncEngine, agent: str = "agent101",
+                ) -> list[tuple[str, dt.datetime, dt.datetime | None]]:
+    """(state, start, end) of the agent's states in time order."""
+    async with sessions(engine)() as session:
+        rows = await session.execute(
+            select(AgentStateSpan.state, AgentStateSpan.started_at, AgentStateSpan.ended_at)
+            .where(AgentStateSpan.agent == agent).order_by(AgentStateSpan.started_at))
+        return [(state, _aware(start), None if end is None else _aware(end))
+                for state, start, end in rows]
+
+
+# -- the writer: late, repeated and re-offered changes ----------------------------------
+
+async def test_a_change_that_arrives_late_takes_its_place_between_its_neighbours(
+        engine: AsyncEngine) -> None:
+    crm = sessions(engine)
+    await record_states(crm, [change("available", 0), change("available", 20)])
+    await record_states(crm, [change("on_call", 10)])  # late: after the one at 10:20
+    await record_states(crm, [change("logged_out", 30)])
+    assert await spans(engine) == [("available", at(0), at(10)), ("on_call", at(10), at(20)),
+                                   ("available", at(20), at(30)), ("logged_out", at(30), None)]
+    row = row_of(await history(engine, by="agent", now=at(60)), "agent101", TEN)
+    assert row.staffed_seconds == pytest.approx(1800)  # never more than the half hour
+    assert (row.busy_seconds, row.available_seconds) == (pytest.approx(600),
+                                                         pytest.approx(1200))
+
+
+async def test_a_change_offered_again_after_a_clean_stop_splits_the_state_it_fell_in(
+        engine: AsyncEngine) -> None:
+    """The call at 10:10 never reached the CRM before the stop ended 10:00's state at
+    10:30; the restart offers the file again: the call runs from 10:10 to the stop."""
+    crm = sessions(engine)
+    await record_states(crm, [change("available", 0)])
+    await close_all(crm, at(30))
+    await record_states(crm, [change("available", 0), change("on_call", 10)])
+    await close_left_open(crm, before=at(60))
+    assert await spans(engine) == [("available", at(0), at(10)), ("on_call", at(10), at(30))]
+
+
+async def test_a_change_found_after_a_crash_keeps_the_time_its_state_was_seen(
+        engine: AsyncEngine) -> None:
+    """The CRM had 10:00's state, seen at 10:50; the file also holds a call from 10:30
+    that never reached it: the call, not the wait, was seen until 10:50."""
+    crm = sessions(engine)
+    await record_states(crm, [change("available", 0)])
+    await mark_seen(crm, at(50))
+    await record_states(crm, [change("available", 0), change("on_call", 30)])
+    await close_left_open(crm, before=at(60))
+    assert await spans(engine) == [("available", at(0), at(30)), ("on_call", at(30), at(50))]
+
+
+STATES = ("available", "ringing", "on_call", "wrap_up", "paused", "logged_out")
+
+
+@settings(max_examples=20, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(minutes=st.lists(st.integers(0, 600), min_size=1, max_size=12, unique=True),
+       names=st.lists(st.sampled_from(STATES), min_size=12, max_size=12),
+       seed=st.integers(0, 2**32 - 1), batches=st.integers(1, 4))
+async def test_any_order_and_repeats_give_the_states_in_order(
+        engine: AsyncEngine, minutes: list[int], names: list[str], seed: int,
+        batches: int) -> None:
+    agent = f"agent-{next(_AGENTS)}"
+    changes = [change(name, minute, agent) for minute, name in zip(minutes, names,
+                                                                   strict=False)]
+    rng = random.Random(seed)
+    offered = changes + rng.sample(changes, k=len(changes) // 2)  # some twice
+    rng.shuffle(offered)
+    cut = sorted(rng.sample(range(1, len(offered)), k=min(batches, len(offered)) - 1))
+    for begin, end in itertools.pairwise([0, *cut, len(offered)]):
+        await record_states(sessions(engine), offered[begin:end])
+    ordered = sorted(changes, key=lambda one: one.since)
+    ends: list[dt.datetime | None] = [one.since for one in ordered[1:]]
+    assert await spans(engine, agent) == [
+        (one.state, one.since, end) for one, end in zip(ordered, [*ends, None], strict=True)]
+
+
+# -- the outbox: restart with the database down, a cut-off bus, a stop -------------------
+
+class Clock:
+    def __init__(self, now: float) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _unreachable(engine: AsyncEngine, tmp_path: Path) -> AsyncEngine:
+    """The same kind of database, somewhere it cannot be reached."""
+    if engine.dialect.name == "sqlite":
+        blocker = tmp_path / "not-a-folder"
+        blocker.write_text("")
+        return create_async_engine(f"sqlite+aiosqlite:///{blocker}/crm.db")
+    return create_async_engine(engine.url.set(port=1))
+
+
+@contextlib.asynccontextmanager
+async def running(crm: async_sessionmaker[Any], clock: Clock, bus: EventBus,
+                  **options: Any) -> AsyncIterator[AgentTimeOutbox]:
+    outbox = AgentTimeOutbox(crm, QUEUES, clock, first_pause=0.01, **options)
+    outbox.listen(bus)
+    task = asyncio.create_task(outbox.run(bus))
+    try:
+        yield outbox
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await outbox.close()
+
+
+async def test_a_restart_with_the_database_down_still_ends_the_crashs_states_where_seen(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    crm = sessions(engine)
+    await record_states(crm, [change("available", 0), change("on_call", 10)])
+    await mark_seen(crm, at(20))  # then the crash
+    down = _unreachable(engine, tmp_path)
+    crm.configure(bind=down)
+    recovered = [event("available", 0), event("on_call", 10)]
+    bus = EventBus()
+    async with running(crm, Clock(START + 3600), bus, recovered=recovered) as outbox:
+        bus.publish(event("available", 60))  # the agent restored at the restart, 11:00
+        await until(lambda: outbox.failures >= 2, what="the restored state kept, unsent")
+        crm.configure(bind=engine)  # the database is back
+        await until(lambda: outbox.written >= 1, what="the restored state written")
+    await down.dispose()
+    assert (await spans(engine))[:3] == [("available", at(0), at(10)),
+                                         ("on_call", at(10), at(20)),  # seen, then the crash
+                                         ("available", at(60), at(60))]
+
+
+async def test_a_bus_that_cut_the_outbox_off_loses_no_state(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    """Ten thousand events wait unread (a slow database); the bus drops the oldest and
+    the newest. The ones waiting are written, the dropped ones read back from the file."""
+    store = AgentStateStore(tmp_path / "agents.jsonl")
+    bus = EventBus(checked=False)
+
+    def publish(one: dict[str, Any]) -> None:
+        bus.publish(one)
+        store.save(one["agent"], one["state"], one["reason"], one["since"])
+
+    outbox = AgentTimeOutbox(sessions(engine), QUEUES, Clock(START + 3600), first_pause=0.01,
+                             reread=lambda: read_entries(store.path))
+    outbox.listen(bus)
+    publish(event("available", 0))  # dropped when the bus cuts the outbox off
+    for _ in range(9_998):
+        bus.publish({"type": "queue.stats", "queue": "sales"})
+    publish(event("on_call", 10))  # waiting when the cut comes
+    publish(event("wrap_up", 20))  # the one too many: never offered
+    task = asyncio.create_task(outbox.run(bus))
+    try:
+        async def three() -> bool:
+            return len(await spans(engine)) == 3
+        await until(three, what="the three states in the CRM")
+        publish(event("available", 30))  # after the cut: the outbox listens again
+
+        async def four() -> bool:
+            return len(await spans(engine)) == 4
+        await until(four, what="the state after the cut in the CRM")
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        store.close()
+    assert [(state, start) for state, start, _ in await spans(engine)] == [
+        ("available", at(0)), ("on_call", at(10)), ("wrap_up", at(20)), ("available", at(30))]
+
+
+async def test_a_clean_stop_writes_the_changes_still_waiting_on_the_bus(
+        engine: AsyncEngine) -> None:
+    """Stopping the calls moves agents (a call ends, wrap-up starts) just before the
+    outbox is stopped: those changes are written, then ended at the stop."""
+    bus = EventBus()
+    outbox = AgentTimeOutbox(sessions(engine), QUEUES, Clock(START + 1800))
+    outbox.listen(bus)
+    bus.publish(event("on_call", 0))
+    bus.publish(event("wrap_up", 25))
+    await outbox.close()
+    assert await spans(engine) == [("on_call", at(0), at(25)), ("wrap_up", at(25), at(30))]
+
+
+@pytest.mark.parametrize("since", [1e300, float("nan"), float("inf"), -1e300])
+async def test_a_file_line_with_an_impossible_time_is_passed_over(
+        engine: AsyncEngine, since: float) -> None:
+    recovered: Iterable[dict[str, Any]] = [
+        {"agent": "agent101", "state": "available", "since": since},
+        event("available", 0)]
+    outbox = AgentTimeOutbox(sessions(engine), QUEUES, Clock(START + 600),
+                             recovered=recovered)
+    await outbox.close()  # a state of before the start: ended where it was last seen
+    assert await spans(engine) == [("available", at(0), at(0))]
