@@ -1,0 +1,67 @@
+"""Bookings across a restart of the app: one not yet due waits for its slot again; one
+whose slot came and that no agent took yet is handed to the ACD again at start; one
+whose slot passed while the app was down is handed over at once."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contactcenter.acd import parse_acd
+from contactcenter.engine.booking_store import BookingStore
+from contactcenter.engine.bookings import Bookings
+
+CONFIG = parse_acd(
+    {"queues": {"support": {"callback_slots": {"slot_seconds": 600, "lead_seconds": 0,
+                                             "handle_seconds": 60}}}},
+    {"agents": {"agent101": {"queues": {"support": 1}}}})
+NOW = 1_800_000_000.0  # on the grid of ten-minute slots
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = NOW
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Line:
+    """The ACD's side: what was handed to it."""
+
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, float | None, str]] = []
+
+    def request_callback(self, call_id: str, *, since: float | None = None,
+                         source: Any = "", **_: Any) -> None:
+        self.asked.append((call_id, since, source))
+
+
+def _bookings(path: Path, clock: Clock, line: Line) -> Bookings:
+    return Bookings(CONFIG, line=line, gate=None, store=BookingStore(path), clock=clock,
+                    publish=lambda event: None)
+
+
+async def test_bookings_are_handed_over_once_at_their_time_and_again_after_a_restart(
+        tmp_path: Path) -> None:
+    path, clock, line = tmp_path / "bookings.jsonl", Clock(), Line()
+    first = _bookings(path, clock, line)
+    soon = await first.book("support", "+15550001002", NOW + 600, source="api")
+    later = await first.book("support", "+15550001003", NOW + 1800, source="api")
+    assert first.next_deadline() == NOW + 600
+    clock.now = NOW + 600
+    first.tick()
+    first.tick()  # once only
+    assert line.asked == [(soon.id, NOW + 600, "callback_booked")]
+    # the app stops before an agent took it, and starts again after the second's slot
+    clock.now = NOW + 2400
+    line_after = Line()
+    second = _bookings(path, clock, line_after)
+    assert {b.id: b.state for b in second.listing()} == {soon.id: "due", later.id: "booked"}
+    second.tick()  # what run() does first
+    assert line_after.asked == [(soon.id, NOW + 600, "callback_booked"),
+                                (later.id, NOW + 1800, "callback_booked")]
+    with pytest.raises(ValueError, match="due"):
+        second.cancel(later.id)  # its time came: it is the ACD's now
