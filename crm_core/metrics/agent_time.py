@@ -15,22 +15,31 @@ here and in ``docs/call-history.md``:
   two queues counts in both, as each queue's agents were that busy.
 
 A state still open counts until ``now``. The cutting is done here rather than in
-SQL: a state spans any number of intervals, and the rows of a month of a
-hundred agents are a few hundred thousand at most.
+SQL: a state spans any number of intervals. The states are read as epoch seconds
+(``epoch_seconds``) and cut as numbers, since parsing and cutting datetimes row
+by row was most of the time: a month of a hundred agents, about 540,000 states,
+takes under 3 s on SQLite and 2.5 s on PostgreSQL (``bench/bench_agent_time.py``),
+against 15 s and 8 s before. (Adding up the states that lie within one interval in
+SQL was tried: SQLite's GROUP BY of them alone takes as long as the whole read.)
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Float, Text, cast, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 
-from crm_core.metrics.buckets import floor_to
+from crm_core.metrics.buckets import bucket_start, origin_of
 from crm_core.metrics.period import Period
 from crm_core.models import AgentStateSpan
 
@@ -69,45 +78,79 @@ def kind_of(state: str, reason: str) -> str | None:
     return "paused" if state == "paused" else None
 
 
-def cut(start: dt.datetime, end: dt.datetime,
-        width: int) -> Iterator[tuple[dt.datetime, float]]:
-    """``[start, end)`` cut at the edges of ``width``-second intervals: each piece's
-    interval start and seconds."""
-    edge = floor_to(start, width)
+def _pieces(start: float, end: float, width: int,
+            origin: int) -> Iterator[tuple[int, float]]:
+    """``[start, end)`` (epoch seconds) cut at the edges of ``width``-second intervals
+    counted from ``origin``: each piece's interval start and seconds. No datetime is
+    made per piece: a month of a hundred agents is half a million states."""
     while start < end:
-        edge += dt.timedelta(seconds=width)
-        piece_end = min(edge, end)
-        yield floor_to(start, width), (piece_end - start).total_seconds()
+        bucket = int((start - origin) // width) * width + origin
+        piece_end = min(bucket + width, end)
+        yield bucket, piece_end - start
         start = piece_end
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    """SQLite gives its UTC timestamps back naive."""
-    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
+class epoch_seconds(FunctionElement[float]):
+    """A timestamp as seconds since 1970 (UTC), with its fraction: the states are read
+    as numbers, not parsed into datetimes row by row (most of the time it took)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "epoch_seconds"
 
 
-def _keys(span: Any, by: str, queue: str | None) -> list[str]:
-    queues = [q for q in (span.queues or []) if queue is None or q == queue]
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    # the whole seconds exactly (strftime would round a fraction), then the fraction
+    column = compiler.process(element.clauses, **kw)
+    return (f"(CAST(strftime('%s', substr({column}, 1, 19)) AS INTEGER)"
+            f" + CAST('0' || substr({column}, 20) AS REAL))")
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_postgresql(element: epoch_seconds, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"CAST(EXTRACT(EPOCH FROM {compiler.process(element.clauses, **kw)}) AS FLOAT)"
+
+
+@functools.lru_cache(maxsize=4096)
+def _queues(text: str | None) -> tuple[str, ...]:
+    """A state's queues from their JSON text: a few distinct lists among many rows."""
+    found = json.loads(text) if text else []
+    return tuple(str(queue) for queue in found) if isinstance(found, list) else ()
+
+
+def _keys(agent: str, queues: tuple[str, ...], by: str, queue: str | None) -> list[str]:
+    served = [q for q in queues if queue is None or q == queue]
     if by == "queue":
-        return queues
-    return [span.agent] if queue is None or queues else []
+        return served
+    return [agent] if queue is None or served else []
+
+
+#: where each kind of time is summed
+_KINDS = {"busy": 0, "available": 1, "paused": 2}
 
 
 def add_up(spans: Iterable[Any], period: Period, width: int, by: str,
            queue: str | None, now: dt.datetime) -> dict[tuple[dt.datetime, str], StateTime]:
     """The figures of every (interval start, agent or queue) the states cover; ``spans``
-    are rows of ``agent_states`` (agent, state, reason, queues, started_at, ended_at)."""
-    figures: dict[tuple[dt.datetime, str], StateTime] = defaultdict(StateTime)
-    for span in spans:
-        kind, keys = kind_of(span.state, span.reason), _keys(span, by, queue)
+    are (agent, state, reason, queues as JSON text, start, end or None), the times in
+    epoch seconds."""
+    origin, low, high = origin_of(width), period.start.timestamp(), period.end.timestamp()
+    until = min(now.timestamp(), high)
+    sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    for agent, state, reason, queues, started, ended in spans:
+        kind = kind_of(state, reason)
+        keys = [] if kind is None else _keys(agent, _queues(queues), by, queue)
         if kind is None or not keys:
             continue
-        start = max(_utc(span.started_at), period.start)
-        end = min(_utc(span.ended_at) if span.ended_at is not None else now, period.end)
-        for bucket, seconds in cut(start, end, width):
+        index = _KINDS[kind]
+        start = max(float(started), low)
+        end = until if ended is None else min(float(ended), high)
+        for bucket, seconds in _pieces(start, end, width, origin):
             for key in keys:
-                figures[(bucket, key)].add(kind, seconds)
-    return figures
+                sums[(bucket, key)][index] += seconds
+    return {(bucket_start(bucket), key): StateTime(*figures)
+            for (bucket, key), figures in sums.items()}
 
 
 async def agent_time(session: AsyncSession, period: Period, width: int, by: str,
@@ -117,8 +160,8 @@ async def agent_time(session: AsyncSession, period: Period, width: int, by: str,
     span = AgentStateSpan
     moment = now or dt.datetime.now(dt.UTC)
     rows = await session.execute(
-        select(span.agent, span.state, span.reason, span.queues, span.started_at,
-               span.ended_at).where(span.started_at < period.end,
-                           or_(span.ended_at.is_(None), span.ended_at > period.start))
-        .order_by(span.started_at))
+        select(span.agent, span.state, span.reason, cast(span.queues, Text),
+               epoch_seconds(span.started_at), epoch_seconds(span.ended_at))
+        .where(span.started_at < period.end, span.state != "logged_out",
+               or_(span.ended_at.is_(None), span.ended_at > period.start)))
     return add_up(rows, period, width, by, queue, moment)

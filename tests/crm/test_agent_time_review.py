@@ -31,6 +31,7 @@ from crm_core.agent_states import (
     record_states,
 )
 from crm_core.db import sessions
+from crm_core.metrics.period import Period
 from crm_core.models import AgentStateSpan
 from tests.crm.call_history_support import TEN, history, row_of
 from tests.support import until
@@ -252,3 +253,58 @@ async def test_a_file_line_with_an_impossible_time_is_passed_over(
                              recovered=recovered)
     await outbox.close()  # a state of before the start: ended where it was last seen
     assert await spans(engine) == [("available", at(0), at(0))]
+
+
+# -- the cutting: edges, weeks, fractions, the period ------------------------------------
+
+SUNDAY_NIGHT = dt.datetime(2026, 11, 8, 22, 0, tzinfo=dt.UTC)
+
+
+def closed(state: str, start: dt.datetime, end: dt.datetime,
+           agent: str = "agent101") -> list[StateChange]:
+    return [StateChange(agent=agent, state=state, since=start, queues=("sales",)),
+            StateChange(agent=agent, state="logged_out", since=end, queues=("sales",))]
+
+
+async def test_weeks_are_cut_at_monday_midnight_utc(engine: AsyncEngine) -> None:
+    await record_states(sessions(engine), closed(
+        "available", SUNDAY_NIGHT, SUNDAY_NIGHT + dt.timedelta(hours=4)))
+    rows = await history(engine, by="agent", interval="week", now=at(60 * 24 * 30))
+    assert [(row.start.date(), row.available_seconds) for row in rows] == [
+        (dt.date(2026, 11, 2), pytest.approx(7200)), (dt.date(2026, 11, 9),
+                                                      pytest.approx(7200))]
+
+
+async def test_a_state_from_an_edge_to_an_edge_is_in_its_bucket_alone(
+        engine: AsyncEngine) -> None:
+    await record_states(sessions(engine), closed("on_call", at(30), at(45)))
+    rows = await history(engine, by="agent", interval="15min", now=at(120))
+    assert [(row.start, row.busy_seconds) for row in rows] == [(at(30), 900.0)]
+
+
+async def test_fractions_of_a_second_are_cut_where_they_fall(engine: AsyncEngine) -> None:
+    edge = at(15)
+    tiny = dt.timedelta(microseconds=250)
+    await record_states(sessions(engine), closed("on_call", edge - tiny, edge + 2 * tiny))
+    rows = await history(engine, by="agent", interval="15min", now=at(120))
+    assert [(row.start, row.busy_seconds) for row in rows] == [
+        (at(0), pytest.approx(0.0, abs=0.001)), (at(15), pytest.approx(0.0005, abs=0.001))]
+    assert [row.occupancy for row in rows] == [1.0, 1.0]  # a call in each, however short
+
+
+async def test_a_period_that_starts_and_ends_inside_buckets_clips_the_states(
+        engine: AsyncEngine) -> None:
+    await record_states(sessions(engine), closed("available", at(0), at(120)))
+    rows = await history(engine, Period(at(10), at(100)), by="agent", interval="hour",
+                         now=at(600))
+    assert [(row.start, row.available_seconds) for row in rows] == [
+        (at(0), pytest.approx(50 * 60)), (at(60), pytest.approx(40 * 60))]
+
+
+async def test_an_open_state_counts_to_now_and_not_past_the_period(
+        engine: AsyncEngine) -> None:
+    await record_states(sessions(engine), [change("available", 0)])
+    assert await history(engine, by="agent", now=at(-5)) == []  # now before it began
+    rows = await history(engine, Period(TEN, at(45)), by="agent", now=at(600))
+    assert [row.available_seconds for row in rows] == [pytest.approx(1800),
+                                                       pytest.approx(900)]
