@@ -38,6 +38,11 @@ class StateChange:
     reason: str = ""
     queues: tuple[str, ...] = field(default_factory=tuple)
 
+    def __post_init__(self) -> None:
+        # held in UTC: SQLite keeps a timestamp's wall-clock text alone, and a state is
+        # found again by its start (naive: taken as UTC, as the CRM stores it)
+        object.__setattr__(self, "since", _utc(self.since))
+
 
 def _utc(moment: dt.datetime) -> dt.datetime:
     """SQLite gives its UTC timestamps back naive."""

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
 import datetime as dt
+import io
 import itertools
 import random
 from collections.abc import AsyncIterator, Iterable
@@ -33,6 +35,7 @@ from crm_core.agent_states import (
 from crm_core.db import sessions
 from crm_core.metrics.period import Period
 from crm_core.models import AgentStateSpan
+from tests.crm.api_client import Api
 from tests.crm.call_history_support import TEN, history, row_of
 from tests.support import until
 
@@ -308,3 +311,37 @@ async def test_an_open_state_counts_to_now_and_not_past_the_period(
     rows = await history(engine, Period(TEN, at(45)), by="agent", now=at(600))
     assert [row.available_seconds for row in rows] == [pytest.approx(1800),
                                                        pytest.approx(900)]
+
+
+# -- the API: the agents' time in JSON and CSV ---------------------------------------------
+
+async def test_the_api_gives_the_agents_time_in_json_and_csv(api: Api) -> None:
+    await record_states(sessions(api.engine), [
+        StateChange(agent="agent102", state="available", since=at(0),
+                    queues=("sales", "support")),
+        StateChange(agent="agent102", state="on_call", since=at(10),
+                    queues=("sales", "support")),
+        StateChange(agent="agent102", state="logged_out", since=at(25),
+                    queues=("sales", "support"))])
+    query = "/api/v1/analytics/calls?from=2026-11-02&to=2026-11-03&by=agent&queue=support"
+    status, body = await api.call("GET", query, "supervisor")
+    assert status == 200, body
+    [row] = body["rows"]
+    assert (row["key"], row["offered"], row["occupancy"]) == ("agent102", 0, pytest.approx(0.6))
+    assert (row["busy_seconds"], row["staffed_seconds"]) == (900.0, 1500.0)
+    async with api.client.get(f"{query}&format=csv", headers={
+            "Authorization": f"Bearer {api.token('manager')}"}) as response:
+        assert response.status == 200
+        [line] = list(csv.DictReader(io.StringIO(await response.text())))
+    assert (line["available_seconds"], line["paused_seconds"]) == ("600.0", "0.0")
+    assert float(line["occupancy"]) == pytest.approx(0.6)
+    assert line["service_level"] == ""  # no calls: no service level to speak of
+
+
+async def test_a_change_given_in_another_zone_is_the_same_moment(engine: AsyncEngine) -> None:
+    """SQLite keeps a timestamp's wall-clock text only: the writer holds it in UTC."""
+    paris = dt.timezone(dt.timedelta(hours=1))
+    await record_states(sessions(engine), [StateChange(
+        agent="agent101", state="available", since=at(0).astimezone(paris), queues=("sales",))])
+    await record_states(sessions(engine), [change("logged_out", 30)])
+    assert await spans(engine) == [("available", at(0), at(30)), ("logged_out", at(30), None)]
