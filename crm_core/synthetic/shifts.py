@@ -49,6 +49,10 @@ def _day(world: World, calls: list[dict[str, Any]],
         free = on_call + dt.timedelta(seconds=talk + wrap)
         states.append(("available", "", free))
     end = free + dt.timedelta(minutes=world.rng.uniform(30, 90))
+    # the world's rule: nothing happens at or after ``now``, so that the platform's own
+    # states, written from the moment it starts, never fall among made-up ones; the
+    # time after the last call stops there (unless a call itself went past it)
+    end = min(end, max(free, world.now))
     states.append(("logged_out", "", end))
     if end - start > _LONG_SHIFT:
         _lunch(states, start + (end - start) / 2)
