@@ -29,8 +29,8 @@ from crm_core.synthetic.leads import add_leads
 from crm_core.synthetic.marketing import add_campaigns
 from crm_core.synthetic.orders import add_orders
 from crm_core.synthetic.people import add_customers
-from crm_core.synthetic.shifts import add_agent_shifts
 from crm_core.synthetic.pipeline import add_opportunities, customer_deals
+from crm_core.synthetic.shifts import add_agent_shifts
 from crm_core.synthetic.world import Ids, ProductRef, Reference, Row, World, money
 
 #: every table the seed writes, parents before the rows that point at them
