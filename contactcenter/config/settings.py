@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from contactcenter.config.files import ConfigError, load_yaml, validate
+from contactcenter.webcall.settings import WebCallSettings
 
 Role = Literal["admin", "supervisor", "agent", "sales", "marketing", "manager"]
 
@@ -239,6 +240,8 @@ class Settings(_Section):
     recordings: RecordingSettings = Field(default_factory=RecordingSettings)
     agents: list[AgentSettings] = Field(default_factory=list)
     users: list[UserSettings] = Field(default_factory=list)
+    web_calls: WebCallSettings | None = None
+    """Web visitors' voice calls from their browser (docs/web-calls.md); none: off."""
     twilio: TwilioSettings | None = None
     """The Twilio driver's settings; needed when ``driver`` is ``twilio``. Beside
     ``driver: asterisk``, its ``numbers`` run on Twilio and every other on Asterisk."""
