@@ -155,4 +155,7 @@ class AgentTimeOutbox:
                         "from the agents' state file")
             self._subscription = self._bus.subscribe()
             if self._reread is not None:  # the changes it holds already land once
-                self._unsent.extend(_changes(self._reread(), self._queues_of))
+                try:
+                    self._unsent.extend(_changes(self._reread(), self._queues_of))
+                except OSError as exc:  # the outbox goes on with what comes next
+                    log.warning("the agents' state file could not be read: %s", exc)

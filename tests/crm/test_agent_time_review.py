@@ -345,3 +345,26 @@ async def test_a_change_given_in_another_zone_is_the_same_moment(engine: AsyncEn
         agent="agent101", state="available", since=at(0).astimezone(paris), queues=("sales",))])
     await record_states(sessions(engine), [change("logged_out", 30)])
     assert await spans(engine) == [("available", at(0), at(30)), ("logged_out", at(30), None)]
+
+
+async def test_an_unreadable_state_file_after_a_cut_does_not_stop_the_outbox(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    bus = EventBus(checked=False)
+    outbox = AgentTimeOutbox(sessions(engine), QUEUES, Clock(START), first_pause=0.01,
+                             reread=lambda: read_entries(tmp_path))  # a folder: unreadable
+    outbox.listen(bus)
+    for _ in range(10_001):
+        bus.publish({"type": "queue.stats", "queue": "sales"})
+    task = asyncio.create_task(outbox.run(bus))
+    try:
+        await until(lambda: outbox._events().overflowed is False, what="listening again")
+        bus.publish(event("available", 0))
+
+        async def written() -> bool:
+            return len(await spans(engine)) == 1
+        await until(written, what="the change after the cut in the CRM")
+        assert not task.done()
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
