@@ -42,6 +42,10 @@ class StateChange:
         # held in UTC: SQLite keeps a timestamp's wall-clock text alone, and a state is
         # found again by its start (naive: taken as UTC, as the CRM stores it)
         object.__setattr__(self, "since", _utc(self.since))
+        # the columns' length: PostgreSQL refuses more, and a refused batch would be
+        # offered again forever, holding back every agent's time behind it
+        object.__setattr__(self, "agent", self.agent[:64])
+        object.__setattr__(self, "reason", self.reason[:64])
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -83,7 +87,7 @@ async def _record(session: AsyncSession, change: StateChange) -> bool:
         elif before.seen_at is not None and _utc(before.seen_at) >= change.since:
             seen = before.seen_at
         before.ended_at = change.since
-    session.add(span(agent=change.agent, state=change.state, reason=change.reason[:64],
+    session.add(span(agent=change.agent, state=change.state, reason=change.reason,
                      queues=sorted(change.queues), started_at=change.since,
                      ended_at=min(ends) if ends else None, seen_at=seen))
     await session.flush()

@@ -368,3 +368,14 @@ async def test_an_unreadable_state_file_after_a_cut_does_not_stop_the_outbox(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+
+
+async def test_an_agent_named_longer_than_the_column_does_not_block_the_others(
+        engine: AsyncEngine) -> None:
+    """The agents' file allows any length of name; PostgreSQL refuses more than 64
+    characters, and a batch it refuses would be tried again forever."""
+    long_name = "agent-" + "x" * 70
+    assert await record_states(sessions(engine), [
+        change("available", 0, long_name), change("available", 0)]) == 2
+    assert await spans(engine) == [("available", at(0), None)]
+    assert len(await spans(engine, long_name[:64])) == 1
