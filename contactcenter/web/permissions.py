@@ -61,6 +61,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "dialer_seats": ALL,
         # the recordings of the calls they took (the route refuses any other's)
         "recordings": READ,
+        # the voicemail of their own box and their queues' boxes: played, taken, handled
+        "voicemail": DESK,
     },
     "sales": _EVERYONE | {
         "leads": ALL, "opportunities": ALL, "accounts": ALL, "contacts": ALL,
@@ -91,6 +93,8 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
         "analytics": READ, "call_history": READ,
         # the recordings of their queues' and their agents' calls (the route checks)
         "recordings": READ,
+        # their queues' and agents' voicemail: assigned, handled
+        "voicemail": DESK,
     },
     # the contact center's manager: the dashboards and every figure behind them, the boards,
     # the CRM read-only; they change no record and take no call
@@ -103,7 +107,7 @@ PERMISSIONS: Mapping[str, Mapping[str, frozenset[str]]] = {
        "agents": frozenset({"read", "update"}), "click_to_talk": frozenset({"create"}),
        "monitoring": frozenset({"create"}), "desktop": READ, "boards": READ,
        "crm_pages": READ, "call_control": frozenset({"read", "update"}),
-       "dialer": ALL, "dialer_seats": ALL, "recordings": READ},
+       "dialer": ALL, "dialer_seats": ALL, "recordings": READ, "voicemail": DESK},
 }
 
 
