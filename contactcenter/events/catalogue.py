@@ -69,7 +69,14 @@ _ENGINE = f("engine", STR, "the engine carrying the call: `asterisk`, `twilio` o
 #: a menu's choice or an input said instead of keyed (``speech: true``, on Twilio)
 _SPOKEN = (f("said", STR, "the words, when spoken", optional=True),
            f("confidence", OPT_FLOAT, "the recognizer's, 0 to 1", optional=True))
+#: a web visitor's call (docs/web-calls.md)
+_WEB = f("web", OPT_MAP, "a web visitor's call: `target`, `page`, `origin` (the embedding "
+         "site; empty for the help page), `email` as typed, its CRM `contact` (id, name, "
+         "email, phone) or null, `grant`", optional=True)
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
+_VOICEMAIL = (f("message", INT, "the message's id"), f("call", STR, "the call that left it"),
+              f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
+              f("agent", OPT_STR, "the agent who has it, or whose box it is"))
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
             f("phone", STR), f("monitored_call", STR), f("monitored_agent", STR))
@@ -77,7 +84,8 @@ _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`
 SPECS: tuple[EventSpec, ...] = (
     # -- a call in the IVR
     EventSpec("call.arrived", "a call reached the platform", (
-        f("caller", STR), f("caller_name", STR), f("dialed", STR), f("flow", STR), _ENGINE)),
+        f("caller", STR), f("caller_name", STR), f("dialed", STR), f("flow", STR), _ENGINE,
+        _WEB)),
     EventSpec("ivr.step", "the call entered an IVR node", (
         f("node", STR), f("node_type", STR))),
     EventSpec("ivr.lookup", "a data dip answered (or timed out)", (
@@ -129,6 +137,17 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("voicemail.recorded", "a message was recorded", (
         f("mailbox", OPT_STR), f("recording", STR), f("duration", OPT_FLOAT),
         f("status", STR))),
+    # -- the messages' lives (docs/voicemail.md): `queue` and `agent` say whose box
+    EventSpec("voicemail.message", "a message is in its mailbox, the call that left it "
+              "over", (*_VOICEMAIL, f("caller", STR), f("contact_id", OPT_INT),
+                       f("duration", OPT_FLOAT)), call=False),
+    EventSpec("voicemail.assigned", "a message was assigned to an agent, or taken by one",
+              (*_VOICEMAIL, f("by", STR, "the user who did it")), call=False),
+    EventSpec("voicemail.handled", "a message was marked handled", (
+        *_VOICEMAIL, f("disposition", STR), f("by", STR)), call=False),
+    EventSpec("voicemail.overdue", "a message waited unhandled past its box's age limit "
+              "(once)", (*_VOICEMAIL, f("age", FLOAT, "seconds since it was left"),
+                         f("limit", FLOAT)), call=False),
     # -- calls the platform places
     EventSpec("callback.requested", "the caller asked to be called back", (
         f("number", STR), f("queue", OPT_STR), f("variables", MAP))),
@@ -228,7 +247,8 @@ SPECS: tuple[EventSpec, ...] = (
         f("handled_before", LIST, "the agents who had the call before a transfer: agent, "
                                   "talked, disposition, notes"),
         f("campaign", OPT_STR, "a campaign's call: the campaign", optional=True),
-        f("attempt", OPT_INT, "a campaign's call: the record's attempt", optional=True))),
+        f("attempt", OPT_INT, "a campaign's call: the record's attempt", optional=True),
+        _WEB)),
     EventSpec("script.answers", "the agent answered (or went back over) a question of the "
               "call's script", (
         _AGENT, f("script", STR), f("answers", MAP, "all of them so far"))),
