@@ -106,6 +106,9 @@ class AcdSettings(_Section):
 
     queues: Path = Path("config/queues.yaml")
     agents: Path = Path("config/agents.yaml")
+    voicemail: Path = Path("config/voicemail.yaml")
+    """The mailboxes, their age limits and the messages' dispositions (docs/voicemail.md);
+    a missing file: a box per queue and per agent, 4 hours, the default codes."""
 
 
 class ScriptSettings(_Section):
