@@ -36,6 +36,8 @@ class CallFacts:
     campaign: str | None = None
     attempt: int | None = None
     script: str | None = None
+    #: a web visitor's call: target, page, origin, the e-mail they typed and its contact
+    web: dict[str, Any] | None = None
 
     @property
     def acd_call_id(self) -> str:
@@ -94,6 +96,15 @@ def _dialed(record: CallRecord) -> dict[str, Any]:
     return {}
 
 
+def _web(record: CallRecord) -> dict[str, Any] | None:
+    """What a web visitor's call said of the web as it arrived (``contactcenter.webcall``)."""
+    for event in record.all_events():
+        if event.get("type") == "call.arrived":
+            web = event.get("web")
+            return dict(web) if isinstance(web, dict) else None
+    return None
+
+
 def call_facts(journal: CallJournal, call_id: str) -> CallFacts:
     """The facts of ``call_id`` as its record (and a callback's origin) has them now."""
     record = journal.records.get(call_id)
@@ -110,4 +121,4 @@ def call_facts(journal: CallJournal, call_id: str) -> CallFacts:
                      ivr_path=tuple(ivr.ivr_path), digits=_digits(ivr),
                      variables=dict(ivr.variables), handled_before=_handled_before(record),
                      queued=queued if queued is not None else record.started or None,
-                     **_dialed(record))
+                     web=_web(record), **_dialed(record))

@@ -235,6 +235,7 @@ class ScreenPops:
             "ivr": call.facts.ivr(), "wait": wait,
             "handled_before": [dict(entry) for entry in call.facts.handled_before],
             "campaign": call.facts.campaign, "attempt": call.facts.attempt,
+            "web": call.facts.web,
             "script": script.state()["view"] if script is not None else None,
             "dispositions": self.codes_of(call), "time": self.clock()}
         call.pop = pop

@@ -46,6 +46,14 @@ class LookupSource(Protocol):
 
     async def lookup(self, kind: str, key: str) -> Mapping[str, str] | None: ...
 
+
+class WebArrivals(Protocol):
+    """Web visitors' calls (``contactcenter.webcall.service``): where one goes, or None
+    for a call that is no web call."""
+
+    def arrived(self, arrival: de.CallArrived, *, resumed: bool) -> Any: ...
+
+
 _UNKNOWN_NUMBER_PROMPT = ("sound:ss-noservice",)
 #: the events a call's record begins with: they say which engine carries it
 _STARTS = frozenset({"call.arrived", "call.dialed", "call.resumed"})
@@ -80,6 +88,8 @@ class Engine(Resync):
         self.control: Controller | None = None
         #: outbound campaigns: the dialer (``attach_campaigns``)
         self.campaigns: Campaigns | None = None
+        #: web visitors' calls: their grants, matched at arrival (``attach_web_calls``)
+        self.web: WebArrivals | None = None
         #: the engine carrying a call (its id, the caller id it goes out with), for the
         #: records: ``DriverRouter.engine_of`` once a router is attached; None: not said
         self.engine_of: Callable[[str, str], str] | None = None
@@ -258,11 +268,18 @@ class Engine(Resync):
                 legs: Sequence[de.AnsweredLeg] = ()) -> None:
         if arrival.call_id in self.calls:
             return  # a duplicated StasisStart
-        flow_name = self.numbers.get(arrival.dialed)
-        if flow_name is None or flow_name not in self.flows:
+        web = self.web.arrived(arrival, resumed=resume is not None) \
+            if self.web is not None else None
+        if web is not None:  # a web visitor's call: its grant says where it goes
+            arrival, flow = web.arrival, web.flow
+            flow_name = flow.name if flow is not None else ""
+        else:
+            flow_name = self.numbers.get(arrival.dialed) or ""
+            flow = self.flows.get(flow_name)
+        if flow is None:
             self._spawn(self._refuse(arrival))
             return
-        session = IvrSession(self.flows[flow_name], call_id=arrival.call_id)
+        session = IvrSession(flow, call_id=arrival.call_id)
         started_at = (resume.started if resume is not None else 0.0) or self.clock()
         task = CallTask(arrival, session, send=self._send, publish=self.publish,
                         lookup=self.directory.lookup, clock=self.clock, started_at=started_at,
@@ -270,7 +287,8 @@ class Engine(Resync):
         self.calls[arrival.call_id] = task
         if resume is None:
             task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
-                      dialed=arrival.dialed, flow=flow_name)
+                      dialed=arrival.dialed, flow=flow_name,
+                      **({"web": web.facts} if web is not None else {}))
             self._spawn(self._run(task, None, None))
             return
         task.emit("call.resumed", state=resume.state, caller=arrival.caller,

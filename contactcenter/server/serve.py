@@ -55,6 +55,8 @@ from contactcenter.server.heap import settle_after_start
 from contactcenter.server.recordings import recording_store, start_retention
 from contactcenter.server.statedir import prepare_state_dir
 from contactcenter.server.twilio_wiring import check_twilio
+from contactcenter.server.voicemail import load_mailboxes, start_voicemail, wire_voicemail
+from contactcenter.server.web_calls import check_web_calls, start_web_calls, wire_web_calls
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.telephony.router import DriverRouter
@@ -130,6 +132,8 @@ def check_config(settings: Settings) -> dict[str, Flow]:
                               f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
     _check_campaigns(settings, queues)
     check_twilio(settings)
+    load_mailboxes(settings, queues, flows)  # every mailbox named is a queue's or an agent's
+    check_web_calls(settings, flows, queues)
     return flows
 
 
@@ -202,7 +206,10 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_recording_routes(app, recording_store(settings), load_secret(settings.state_dir))
+    wire_voicemail(app, settings, distributor.acd.config, flows)  # plays through the above
     add_engine_routes(app, router, settings)  # the agents' phones, Twilio's webhooks
+    # web visitors' calls: grants pushed to Asterisk, matched to calls as they arrive
+    start_web_calls(background, wire_web_calls(settings, engine, router, app, flows, crm))
     if engine.campaigns is not None:  # a dial is placed only while its engine can place it
         engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
@@ -261,6 +268,7 @@ async def run(settings: Settings) -> None:
     background.start("agents' time", agent_time.run(bus))
     analytics_background(background, settings, crm, app[DESK].pops.extras)
     start_retention(background, settings, crm)  # recordings older than the setting go
+    start_voicemail(background, app, journal, crm, bus)  # messages into the CRM, their age
     try:
         await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
                                router)

@@ -21,6 +21,7 @@ from string import Template
 from contactcenter.config.settings import AgentSettings, Settings
 from contactcenter.telephony.asterisk.dtls import CertificateError, dtls_options
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from contactcenter.webcall.dialplan import contexts as web_contexts
 
 TEMPLATE_DIR = Path(__file__).resolve().parents[3] / "asterisk"
 CREDENTIALS_FILE = "credentials.json"
@@ -176,6 +177,8 @@ def _values(
     values["queue_members"] = queue_members(
         [agent for agent in settings.agents if agent.id not in others])
     values["outbound"] = _outbound(settings, values)
+    web = settings.web_calls  # a web visitor's one-time endpoint reaches its target only
+    values["web_calls"] = web_contexts(web.targets if web else (), values["app"])
     return values
 
 
