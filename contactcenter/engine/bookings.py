@@ -144,6 +144,7 @@ class Bookings:
         BookingRefused says why not."""
         self.config(queue)
         callee = await self.callee(number)
+        self._one_open(queue, number)
         slots = self.slots(queue, callee if self._gate else None, limit=10_000)
         if start is None:
             if not slots:
@@ -162,6 +163,19 @@ class Bookings:
                        "source": source, "time": self._clock()})
         log.info("callback %s booked for %s", booking.id, _iso(slot.start))
         return booking
+
+    def _one_open(self, queue: str, number: str) -> None:
+        """A number holds one open booking per queue: a second would call the customer
+        twice, and one number could fill a queue's slots (the form and the API are public).
+        Checked after the lookup's await, in the same step as the booking is kept."""
+        held = next((b for b in self.listing() if b.open and b.queue == queue
+                     and b.number == number), None)
+        if held is not None:
+            hours = self.config(queue).hours
+            zone = hours.zone if hours is not None else dt.UTC
+            when = dt.datetime.fromtimestamp(held.start, zone)
+            raise BookingRefused("already_booked", f"a call to {number} is already booked for "
+                                 f"{when:%a %d %b, %H:%M} ({zone} time)", "number")
 
     def _chosen(self, queue: str, callee: Callee, start: float, slots: list[Slot]) -> Slot:
         """The slot asked for, or why it cannot be had."""

@@ -162,7 +162,8 @@ _BOOKING = {"type": "object", "properties": {
     "state": {"type": "string", "enum": ["booked", "due", "dialed", "refused", "withdrawn",
                                          "cancelled"]}}}
 _REFUSAL = "the calling rules refuse this number (`rule`: do_not_call, unknown_time_zone, " \
-           "calling_hours, lookup_failed), or the slot is not offered (`full`, `no_slot`)"
+           "calling_hours, lookup_failed), the number holds an open booking for the queue " \
+           "already (`already_booked`), or the slot is not offered (`full`, `no_slot`)"
 _QUERY = [{"name": "queue", "in": "query", "required": True,
            "schema": {"type": "string", "maxLength": 64}},
           {"name": "number", "in": "query", "required": False,

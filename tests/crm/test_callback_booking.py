@@ -125,8 +125,9 @@ async def test_a_booking_is_refused_when_it_is_made_not_later(api: Api) -> None:
 
 async def test_a_slot_takes_its_capacity_and_no_more(api: Api, floor: Floor) -> None:
     body = {"queue": "support", "number": KNOWN, "start": iso(new_york(11))}
-    for _ in range(CAPACITY):
-        status, made = await api.call("POST", "/api/v1/callbacks/bookings", None, json=body)
+    for index in range(CAPACITY):  # (a number holds one open booking: one number each)
+        status, made = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+            **body, "number": f"+1212555016{index}"})
         assert status == 201, made
     status, full = await api.call("POST", "/api/v1/callbacks/bookings", None, json=body)
     assert (status, full["rule"]) == (409, "full")

@@ -1,0 +1,87 @@
+"""Booked callbacks under review, on the CRM of each engine: a number holds one open
+booking per queue (a second one, from the API, the help page or the IVR, is refused at
+once: neither a customer double-booked nor a queue's slots filled with one number), and a
+number put on the do-not-call list after it booked is not dialed at its time."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from contactcenter.calls import Refused
+from crm_core.db import sessions
+from crm_core.models import Contact
+from tests.crm import test_callback_booking as booking
+from tests.crm.api_client import Api
+from tests.crm.test_callback_gate import KNOWN, Floor, new_york
+from tests.support import until
+
+#: the fixtures and helpers of the feature's own tests
+floor, api, iso = booking.floor, booking.api, booking.iso
+OTHER = "+12125550177"  # a New York number the CRM does not know
+
+
+async def test_a_number_holds_one_open_booking_per_queue(api: Api, floor: Floor) -> None:
+    first = {"queue": "support", "number": KNOWN, "start": iso(new_york(11))}
+    status, made = await api.call("POST", "/api/v1/callbacks/bookings", None, json=first)
+    assert status == 201, made
+    for start in (new_york(11), new_york(14)):  # the same slot again, or another one
+        status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+            **first, "start": iso(start)})
+        assert (status, body["rule"], body["field"]) == (409, "already_booked", "number")
+        assert "11:00" in body["error"]  # when the call already booked comes
+    status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+        **first, "number": OTHER})
+    assert status == 201, body  # another number books the same slot
+    # the IVR is told the same, and nobody waits in line for it
+    asked = floor.distributor.request_callback(
+        "c9", queue="support", number=KNOWN, priority=0, skill=None,
+        variables={"callback_slot": "next"})
+    assert asked is not None
+    answer = await asked
+    assert isinstance(answer, Refused) and answer.rule == "already_booked"
+    # once it is cancelled, the number may book again
+    status, _ = await api.call("DELETE", f"/api/v1/callbacks/bookings/{made['id']}", "admin")
+    assert status == 200
+    status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+        **first, "start": iso(new_york(14))})
+    assert status == 201, body
+
+
+async def test_the_help_page_says_a_call_is_booked_already(api: Api, floor: Floor) -> None:
+    page = await (await api.client.get("/help")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token is not None
+    form = {"csrf": token.group(1), "name": "Ann", "phone": KNOWN, "topic": "invoice",
+            "slot": str(int(new_york(14)))}
+    booked = await api.client.post("/help/callback", data=form, allow_redirects=False)
+    assert booked.status == 303, await booked.text()
+    again = await api.client.post("/help/callback", data={**form, "slot": str(int(
+        new_york(15)))}, allow_redirects=False)
+    text = await again.text()
+    assert again.status == 409, text
+    assert "already booked" in text and "14:00" in text
+
+
+async def test_a_number_put_on_the_do_not_call_list_after_booking_is_not_dialed(
+        api: Api, floor: Floor, engine: AsyncEngine) -> None:
+    status, made = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+        "queue": "support", "number": KNOWN, "start": iso(new_york(11))})
+    assert status == 201, made
+    async with sessions(engine)() as session, session.begin():
+        await session.execute(update(Contact).where(Contact.first_name == "Ann")
+                              .values(do_not_call=True))
+    bookings = floor.distributor.bookings
+    assert bookings is not None
+    floor.agent_ready()
+    floor.clock.now = new_york(11)
+    bookings.tick()
+    await until(lambda: bool(floor.of("callback.refused")), what="no refusal at its time")
+    assert floor.of("callback.refused")[0]["rule"] == "do_not_call"
+    await until(lambda: bookings.get(made["id"]).state == "refused",  # type: ignore[union-attr]
+                what="the booking never said refused")
+    await floor.settled()
+    assert floor.rings() == []  # no agent rung, nobody dialed
+    assert [e for e in floor.published if e["type"] == "call.dialed"] == []
