@@ -35,6 +35,9 @@ class Grant:
     interaction_id: int
     recording: str
     expires: float
+    #: what ``interaction_id`` names: a call's interaction, or another kind of record
+    #: with a recording of its own (``voicemail``: a message's id)
+    kind: str = "call"
 
 
 def _b64(data: bytes) -> str:
@@ -54,16 +57,20 @@ class PlayLinks:
         return _b64(hmac.new(self._key, payload.encode(), hashlib.sha256).digest())
 
     def token(self, grant: Grant) -> str:
-        payload = _b64(json.dumps({"u": grant.username, "i": grant.interaction_id,
-                                   "r": grant.recording, "e": grant.expires},
-                                  separators=(",", ":")).encode())
+        data: dict[str, Any] = {"u": grant.username, "i": grant.interaction_id,
+                                "r": grant.recording, "e": grant.expires}
+        if grant.kind != "call":
+            data["k"] = grant.kind
+        payload = _b64(json.dumps(data, separators=(",", ":")).encode())
         return f"{payload}.{self._mac(payload)}"
 
-    def url(self, grant: Grant) -> str:
-        return PREFIX + self.token(grant)
+    def url(self, grant: Grant, prefix: str = PREFIX) -> str:
+        return prefix + self.token(grant)
 
-    def check(self, token: str, *, username: str, now: float) -> Grant | None:
-        """The grant if the link is ours, unexpired and made for ``username``."""
+    def check(self, token: str, *, username: str, now: float,
+              kind: str = "call") -> Grant | None:
+        """The grant if the link is ours, unexpired, made for ``username`` and for a
+        recording of ``kind`` (a call's link plays no voicemail, nor the other way)."""
         # a link is base64url and one dot: anything else (non-ASCII from a decoded path)
         # is refused before it reaches the comparison, which takes ASCII only
         if len(token) > MAX_LINK or token.count(".") != 1 or not token.isascii():
@@ -76,7 +83,8 @@ class PlayLinks:
         except (ValueError, binascii.Error):
             return None
         grant = _grant(data)
-        if grant is None or grant.username != username or grant.expires <= now:
+        if grant is None or grant.username != username or grant.expires <= now \
+                or grant.kind != kind:
             return None
         return grant
 
@@ -85,7 +93,9 @@ def _grant(data: Any) -> Grant | None:
     if not isinstance(data, dict):
         return None
     user, call, name, ends = data.get("u"), data.get("i"), data.get("r"), data.get("e")
+    kind = data.get("k", "call")
     if not (isinstance(user, str) and isinstance(call, int) and isinstance(name, str)
-            and isinstance(ends, int | float)) or isinstance(call, bool):
+            and isinstance(ends, int | float) and isinstance(kind, str)) \
+            or isinstance(call, bool):
         return None
-    return Grant(user, call, name, float(ends))
+    return Grant(user, call, name, float(ends), kind)
