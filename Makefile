@@ -7,7 +7,8 @@ DEBIAN_PACKAGES := sip-tester baresip-core debootstrap chromium tcpdump
 CONFIG ?= config/demo.yaml
 SOFTPHONE := contactcenter/web/softphone
 SOFTPHONE_JS := contactcenter/web/pages/static/softphone-sip.js \
-	contactcenter/web/pages/static/softphone-twilio.js
+	contactcenter/web/pages/static/softphone-twilio.js \
+	contactcenter/web/pages/static/webcall.js
 DASHBOARDS := contactcenter/web/dashboards
 DASHBOARDS_JS := contactcenter/web/pages/static/charts.js
 

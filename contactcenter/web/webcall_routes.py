@@ -21,6 +21,7 @@ from aiohttp import web
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.origins import own_origin, parse_origin
+from contactcenter.web.pages.help_talk import HELP_TARGET
 from contactcenter.web.pages.render import STATIC
 from contactcenter.web.routing import add_route
 from contactcenter.web.softphone_routes import Softphones
@@ -157,6 +158,9 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
 def add_web_call_routes(app: web.Application, calls: WebCalls, phones: Softphones) -> None:
     app[WEB_CALLS] = calls
     app[PHONES] = phones
+    help_target = calls.settings.help_target
+    if help_target is not None:  # the help page's button
+        app[HELP_TARGET] = (help_target, calls.settings.targets[help_target].label)
     for (method, path), handler in ((("POST", "/api/v1/web-calls"), grant),
                                     (("OPTIONS", "/api/v1/web-calls"), preflight),
                                     (("GET", "/embed/talk.js"), talk_js)):

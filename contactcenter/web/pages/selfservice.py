@@ -31,6 +31,7 @@ from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
 from contactcenter.web.pages.help_booking import book, booked_notice, slot_choices
+from contactcenter.web.pages.help_talk import talk_button, with_talk
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from crm_core import cases, knowledge
 from crm_core.knowledge import MARK_END, MARK_START
@@ -136,10 +137,10 @@ async def help_page(request: web.Request) -> web.Response:
     types = join(tag("option", label, value=value) for value, label in CASE_TYPES.items())
     main = fill("help.html", q=query[:LIMITS["q"]], results=await _results(request, query),
                 notice=_notice(request), csrf=_token(request, visitor), types=types,
-                slots=slot_choices(request, CALLBACK_QUEUE))
+                slots=slot_choices(request, CALLBACK_QUEUE), talk=talk_button(request))
     response = page(title="Help centre", body_class="help", main=main)
     _respond(request, response, visitor, new)
-    return response
+    return with_talk(request, response)
 
 
 async def article_page(request: web.Request) -> web.Response:

@@ -1,0 +1,182 @@
+// The customer's "Talk to us" button: a web visitor calls the contact center from their
+// browser. The help page loads it as /static/webcall.js, a company's own site as
+// /embed/talk.js (the same file), with a classic script tag:
+//
+//   <script src="https://cc.example.com/embed/talk.js" data-target="sales" defer></script>
+//
+// It draws a button where the tag is (or in the element `data-mount` names); a click opens
+// a small form (an optional e-mail address, so that the agent sees who calls), then asks
+// the platform for a grant (POST /api/v1/web-calls: a one-time SIP identity that may call
+// that target only, for a few minutes) and calls with JsSIP over Asterisk's SIP WebSocket,
+// without registering. Built by esbuild into ../pages/static/webcall.js (`make softphone`).
+/*! Bundled, all under the MIT License: JsSIP (Copyright (c) 2012-2015 José Luis Millán -
+ * Versatica), debug (Copyright (c) 2014-2017 TJ Holowaychuk), ms (Copyright (c) 2020
+ * Vercel, Inc.), events (Copyright Joyent, Inc. and other Node contributors), sdp-transform
+ * (Copyright (c) 2013 Eirik Albrigtsen). The license: https://opensource.org/license/mit */
+import JsSIP from "jssip";
+
+// One call with a grant: state is "idle", "connecting", "ringing", "connected", "ended"
+// or "failed" (reason says why); onChange(phone) after every change.
+export class WebPhone {
+  constructor(grant, { onChange = () => {}, audio = null } = {}) {
+    this.grant = grant;
+    this.onChange = onChange;
+    this.audio = audio;
+    this.state = "idle";
+    this.reason = "";
+    this.session = null;
+    this.ua = null;
+  }
+
+  set(state, reason = "") {
+    this.state = state;
+    this.reason = reason;
+    this.onChange(this);
+  }
+
+  // uri: whom to call; the grant's own target unless another is given (the platform's
+  // Asterisk refuses any other: the grant's endpoint reaches its target only)
+  call(uri = this.grant.call) {
+    const { ws_url: url, uri: me, username, password } = this.grant;
+    const ua = new JsSIP.UA({
+      sockets: [new JsSIP.WebSocketInterface(url)], uri: me, authorization_user: username,
+      password, register: false, session_timers: false, display_name: "Web visitor",
+      user_agent: "contactcenter-webcall (JsSIP)",
+    });
+    this.ua = ua;
+    this.set("connecting");
+    ua.on("connected", () => this.invite(uri));
+    ua.on("disconnected", () => {
+      if (this.state === "connecting") this.finish("failed", "the phone server cannot be reached");
+    });
+    ua.start();
+  }
+
+  invite(uri) {
+    if (this.session || !this.ua) return;
+    const session = this.ua.call(uri, {
+      mediaConstraints: { audio: true, video: false },
+      // loopback and LAN: Asterisk's host candidate is enough, no STUN or TURN to wait for
+      pcConfig: { iceServers: [] },
+    });
+    this.session = session;
+    session.connection.addEventListener("track", (event) => {
+      if (this.audio) this.audio.srcObject = event.streams[0] || new MediaStream([event.track]);
+    });
+    session.on("progress", () => this.set("ringing"));
+    session.on("confirmed", () => this.set("connected"));
+    session.on("ended", () => this.finish("ended"));
+    session.on("failed", (event) => this.finish("failed", event.cause || ""));
+  }
+
+  finish(state, reason = "") {
+    if (this.audio) this.audio.srcObject = null;
+    const ua = this.ua;
+    this.ua = null;
+    this.set(state, reason);
+    if (ua) ua.stop();
+  }
+
+  hangup() {
+    if (this.session && !this.session.isEnded()) this.session.terminate();
+    else if (this.ua) this.finish("ended");
+  }
+
+  // {received, sent}: RTP packets of the call's audio so far
+  async packets() {
+    const connection = this.session && this.session.connection;
+    const counts = { received: 0, sent: 0 };
+    if (!connection) return counts;
+    (await connection.getStats()).forEach((entry) => {
+      if (entry.kind !== "audio") return;
+      if (entry.type === "inbound-rtp") counts.received += entry.packetsReceived || 0;
+      if (entry.type === "outbound-rtp") counts.sent += entry.packetsSent || 0;
+    });
+    return counts;
+  }
+}
+
+// the platform's answer to a grant request: {ok, status, body}
+export async function askGrant(base, target, email) {
+  const response = await fetch(`${base}/api/v1/web-calls`, {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ target, page: String(window.location.href).slice(0, 500),
+                           ...(email ? { email } : {}) }),
+  });
+  let body = null;
+  try { body = await response.json(); } catch { body = null; }
+  return { ok: response.ok, status: response.status, body };
+}
+
+const SAYS = {
+  connecting: "Connecting…", ringing: "Calling… please hold the line", connected: "Connected",
+  ended: "Call ended. Thank you!", failed: "The call could not be placed",
+};
+const REFUSED = {
+  429: "Too many calls from your address. Please try again later.",
+  403: "This site may not place calls to us.",
+  503: "Calls cannot be placed right now. Please try again later.",
+};
+
+function make(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
+  node.append(...children);
+  return node;
+}
+
+// The button, its form and the call's status, in `mount`.
+export function mountButton(mount, { base, target, label }) {
+  const button = make("button", { type: "button", class: "cc-talk-button" }, label);
+  const email = make("input", { type: "email", maxlength: "200", autocomplete: "email",
+                                placeholder: "you@example.com", class: "cc-talk-email" });
+  const start = make("button", { type: "submit", class: "cc-talk-start" }, "Call now");
+  const form = make("form", { class: "cc-talk-form", hidden: "" },
+    make("label", {}, "Your e-mail (optional, so we know who you are) ", email), start);
+  const status = make("p", { class: "cc-talk-status", role: "status", "data-state": "idle" });
+  const hangup = make("button", { type: "button", class: "cc-talk-hangup", hidden: "" },
+    "Hang up");
+  const audio = make("audio", { autoplay: "" });
+  const widget = make("div", { class: "cc-talk", "data-target": target },
+    button, form, status, hangup, audio);
+  mount.append(widget);
+  const show = (state, text) => {
+    status.dataset.state = state;
+    status.textContent = text;
+    hangup.hidden = !["connecting", "ringing", "connected"].includes(state);
+    start.disabled = !hangup.hidden;
+  };
+  button.addEventListener("click", () => { form.hidden = !form.hidden; });
+  hangup.addEventListener("click", () => widget.phone && widget.phone.hangup());
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    show("connecting", SAYS.connecting);
+    const answer = await askGrant(base, target, email.value.trim());
+    if (!answer.ok) {
+      const why = (answer.body && answer.body.error) || "";
+      show("failed", REFUSED[answer.status] || `The call could not be placed. ${why}`);
+      return;
+    }
+    const phone = new WebPhone(answer.body, {
+      audio, onChange: (p) => show(p.state, SAYS[p.state] || p.state),
+    });
+    widget.phone = phone;
+    phone.call();
+  });
+  return widget;
+}
+
+// For pages that drive it themselves (and the tests): the phone, the grant request and
+// the widgets drawn so far.
+const api = { WebPhone, askGrant, mountButton, widgets: [] };
+window.ccWebCall = api;
+
+const script = document.currentScript;
+if (script && script.dataset.target) {
+  const base = new URL(script.src, window.location.href).origin;
+  const mount = (script.dataset.mount && document.getElementById(script.dataset.mount))
+    || (() => { const node = make("div"); script.after(node); return node; })();
+  api.widgets.push(mountButton(mount, {
+    base, target: script.dataset.target, label: script.dataset.label || "Talk to us",
+  }));
+}
