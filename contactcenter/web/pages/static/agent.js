@@ -151,6 +151,21 @@ function ivrText(value) {
   return String(value);
 }
 
+// a web visitor's call (docs/web-calls.md): the site and page they called from, and who
+// they said they were (an e-mail typed in the button's form, which the CRM may know)
+function showWeb(web) {
+  const box = document.getElementById("call-web");
+  if (!box) return;
+  box.hidden = !web;
+  if (!web) return;
+  setText("call-web-origin", web.origin ? `from ${web.origin}` : "from our help page");
+  setText("call-web-page", web.page || "–");
+  const contact = web.contact;
+  setText("call-web-visitor", contact
+    ? `${contact.name} (${web.email}, as the visitor gave it)`
+    : web.email ? `${web.email} (as given; no contact has it)` : "anonymous");
+}
+
 function showPop(pop) {
   if (!call || pop.call_id !== call.call_id) startCall({ call_id: pop.call_id, queue: pop.queue,
                                                          time: pop.time });
@@ -160,6 +175,7 @@ function showPop(pop) {
   call.outbound = pop.direction === "outbound";
   if (pop.campaign) markCampaign(pop.call_id, pop.campaign);
   showHandledBefore(pop.handled_before || []);
+  showWeb(pop.web || null);
   document.body.dataset.popAt = String(Date.now() / 1000);
   const caller = replace("call-caller", pop.caller
     ? phoneButton(pop.caller, document.getElementById("dial-result")) : "unknown");
