@@ -74,10 +74,10 @@ async def _record(session: AsyncSession, change: StateChange) -> bool:
     dropped): the state it fell in ends at it, and it takes the rest of that state's
     time (and its last sighting) up to the next change, if one is known."""
     span = AgentStateSpan
-    known = await session.scalar(select(span.id).where(
+    same = await session.scalar(select(span).where(
         span.agent == change.agent, span.started_at == change.since))
-    if known is not None:
-        return False
+    if same is not None:
+        return _restate(same, change)
     before, after = await _neighbours(session, change)
     ends: list[dt.datetime] = [] if after is None else [after]
     seen = None
@@ -94,31 +94,44 @@ async def _record(session: AsyncSession, change: StateChange) -> bool:
     return True
 
 
-async def _known(session: AsyncSession,
-                 changes: Sequence[StateChange]) -> set[tuple[str, dt.datetime]]:
-    """Which of ``changes`` the CRM holds already, in one query: a restart offers again
-    every change of the run before, nearly all of them written."""
+def _restate(same: AgentStateSpan, change: StateChange) -> bool:
+    """A change at the very instant of a recorded one: the ACD reports two at once (an
+    agent becomes available and the waiting call rings them), and the later is the state
+    that lasts; changes offered again come in their order, so the last word is right."""
+    if (same.state, same.reason) == (change.state, change.reason):
+        return False
+    same.state, same.reason, same.queues = change.state, change.reason, sorted(change.queues)
+    return True
+
+
+async def _known(session: AsyncSession, changes: Sequence[StateChange],
+                 ) -> dict[tuple[str, dt.datetime], tuple[str, str]]:
+    """The states the CRM holds at the changes' instants, in one query: a restart offers
+    again every change of the run before, nearly all of them written."""
     span = AgentStateSpan
-    rows = await session.execute(select(span.agent, span.started_at).where(
+    rows = await session.execute(select(span.agent, span.started_at, span.state,
+                                        span.reason).where(
         span.agent.in_(sorted({change.agent for change in changes})),
         span.started_at >= min(change.since for change in changes),
         span.started_at <= max(change.since for change in changes)))
-    return {(agent, _utc(started)) for agent, started in rows}
+    return {(agent, _utc(started)): (state, reason) for agent, started, state, reason in rows}
 
 
 async def record_states(sessions: async_sessionmaker[AsyncSession],
                         changes: Sequence[StateChange], chunk: int = 500) -> int:
     """Record ``changes`` in order, ``chunk`` to a transaction (a long file offered
-    again keeps what it wrote if the database goes away midway); how many were new."""
+    again keeps what it wrote if the database goes away midway); how many were new or
+    changed a state."""
     written = 0
     for first in range(0, len(changes), chunk):
         part = changes[first:first + chunk]
         async with sessions.begin() as session:
             known = await _known(session, part)
             for change in part:
-                if (change.agent, change.since) not in known:
+                key, what = (change.agent, change.since), (change.state, change.reason)
+                if known.get(key) != what:
                     written += await _record(session, change)
-                    known.add((change.agent, change.since))
+                    known[key] = what
     return written
 
 

@@ -22,8 +22,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
+from contactcenter.acd import AcdConfig, AgentConfig, QueueConfig
+from contactcenter.acd.harness import AcdHarness
 from contactcenter.engine.agent_store import AgentStateStore, read_entries
-from contactcenter.events.agent_time_outbox import AgentTimeOutbox
+from contactcenter.events.agent_time_outbox import AgentTimeOutbox, change_of
 from contactcenter.events.bus import EventBus
 from crm_core.agent_states import (
     StateChange,
@@ -379,3 +381,37 @@ async def test_an_agent_named_longer_than_the_column_does_not_block_the_others(
         change("available", 0, long_name), change("available", 0)]) == 2
     assert await spans(engine) == [("available", at(0), None)]
     assert len(await spans(engine, long_name[:64])) == 1
+
+
+# -- two changes at one instant: the ACD's own ----------------------------------------------
+
+async def test_an_agent_who_rings_the_moment_they_are_available_is_ringing(
+        engine: AsyncEngine) -> None:
+    """Calls wait; the agent's wrap-up ends and the next call rings them at once: the ACD
+    reports ``available`` and ``ringing`` at the same instant. The ringing lasts."""
+    acd = AcdHarness(AcdConfig(queues={"sales": QueueConfig("sales", wrap_up=10.0)},
+                               agents={"agent101": AgentConfig("agent101",
+                                                               queues={"sales": 1})}),
+                     now=START)
+    acd.login("agent101")
+    acd.join("c1", "sales")
+    acd.advance(5)
+    acd.answer("c1", "agent101")
+    acd.advance(295)
+    acd.join("c2", "sales")
+    acd.finish("c1")
+    acd.advance(10)  # wrap-up over at 10:05:10: available, and c2 rings them
+    reports = acd.reports("agent.state")
+    assert [(r["state"], r["since"] - START) for r in reports[-2:]] == [
+        ("available", 310.0), ("ringing", 310.0)]
+    changes = [found for report in reports
+               if (found := change_of(report, QUEUES)) is not None]
+    await record_states(sessions(engine), changes)
+    assert [(state, start) for state, start, _ in await spans(engine)][-1] == (
+        "ringing", at(310 / 60))
+    await record_states(sessions(engine), changes)  # the file offered again: no change
+    assert (await spans(engine))[-1][0] == "ringing"
+    row = row_of(await history(engine, by="agent", now=at(320 / 60)), "agent101", TEN)
+    # ringing from the login (c1 waited), on the call, wrap-up, ringing again: all busy
+    assert row.busy_seconds == pytest.approx(5 + 295 + 10 + 10)
+    assert row.available_seconds == pytest.approx(0)
