@@ -10,7 +10,7 @@ entry too (entity ``recording_play``): who heard which call's recording, when.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import select
@@ -54,25 +54,43 @@ async def deleted_at(sessions: async_sessionmaker[AsyncSession],
 
 async def record_deletions(sessions: async_sessionmaker[AsyncSession],
                            deleted: Sequence[tuple[str, float]], *,
-                           now: dt.datetime, days: int) -> None:
-    """One audit entry per deleted recording (its name and when it was last written),
-    linked to its interaction where one names it."""
+                           now: dt.datetime, days: int,
+                           remove: Callable[[str], bool]) -> list[str]:
+    """Delete recordings with ``remove`` and write one audit entry for each one it
+    deleted (its name and when it was last written), linked to its interaction where
+    one names it; the names deleted.
+
+    The entries are flushed first, so a database that refuses them leaves every file
+    in place; a file ``remove`` could not delete (False: gone already, or refused)
+    gets no entry, so the log never says a recording was deleted that is still
+    there, nor says it twice."""
     if not deleted:
-        return
+        return []
     names = [name for name, _written in deleted]
     async with sessions() as session, session.begin():
         owners = dict((await session.execute(
             select(Interaction.recording, Interaction.id)
             .where(Interaction.recording.in_(names)))).all())
         log = AuditLog(session)
-        for name, written in deleted:
-            when = dt.datetime.fromtimestamp(written, dt.UTC).isoformat()
-            await log.record(username=None, action="delete", entity=DELETED,
-                             entity_id=owners.get(name), at=now, changes={
-                                 "recording": {"before": name, "after": None},
-                                 "written_at": {"before": when, "after": None},
-                                 "reason": {"before": None,
-                                            "after": f"{RETENTION}: {days} days"}})
+        entries = [await log.record(
+            username=None, action="delete", entity=DELETED, entity_id=owners.get(name),
+            at=now, changes={
+                "recording": {"before": name, "after": None},
+                "written_at": {"before": _iso(written), "after": None},
+                "reason": {"before": None, "after": f"{RETENTION}: {days} days"}})
+            for name, written in deleted]
+        await session.flush()
+        gone = []
+        for (name, _written), entry in zip(deleted, entries, strict=True):
+            if remove(name):
+                gone.append(name)
+            else:
+                await session.delete(entry)
+    return gone
+
+
+def _iso(seconds: float) -> str:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC).isoformat()
 
 
 async def record_play(sessions: async_sessionmaker[AsyncSession], *, username: str,

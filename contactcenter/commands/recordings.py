@@ -15,7 +15,8 @@ from crm_core.db import make_engine, migrate, sessions
 
 async def purge_command(settings: Settings, *, days: int | None = None,
                         dry_run: bool = False, out: TextIO = sys.stdout) -> int:
-    """0 done (or nothing to do), 2 no folder or a bad number of days."""
+    """0 done (or nothing to do), 1 some old recordings could not be deleted, 2 no
+    folder or a bad number of days."""
     days = settings.recordings.retention_days if days is None else days
     if days < 0:
         print("--days: must be 0 or more", file=sys.stderr)
@@ -38,4 +39,8 @@ async def purge_command(settings: Settings, *, days: int | None = None,
     verb = "would delete" if dry_run else "deleted"
     print(f"{store.folder}: {verb} {done.deleted} recordings older than {days} days; "
           f"{done.kept} kept", file=out)
+    if done.failed:
+        print(f"{store.folder}: {done.failed} older than {days} days could not be deleted "
+              "(see the log): they are tried again at the next purge", file=sys.stderr)
+        return 1
     return 0

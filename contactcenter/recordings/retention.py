@@ -5,9 +5,14 @@ A recording's age is that of its file's last write (the call's end, since
 Asterisk writes until the bridge is gone). Each deletion is written to the
 audit log with the interaction that named the recording, which is how the
 call's record knows to say "deleted by retention". 0 days keeps everything.
-A run that fails (the database refuses) is logged and tried at the next hour;
-files deleted before the failure are deleted again by nobody, so the entries
-for them are written first, then the files go.
+
+The entries and the files go together, a batch at a time: the batch's entries
+are flushed, then its files deleted, then the entries of the files deleted are
+committed. A database that refuses the entries leaves the files in place; a
+file that cannot be deleted (a folder mounted read-only, a file the platform
+may not remove) is left with no entry, counted, logged, and tried again at the
+next run, while the others go. A run that fails (the database refuses) is
+logged and tried at the next hour.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contactcenter.recordings.store import RecordingStore
+from contactcenter.recordings.store import Recording, RecordingStore
 from crm_core.recordings import record_deletions
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,8 @@ BATCH = 500
 class Purged:
     deleted: int
     kept: int  #: recordings younger than the period, or every one with no period
+    #: old enough, but the file could not be deleted (it is tried again at the next run)
+    failed: int = 0
 
 
 async def purge(store: RecordingStore, sessions: async_sessionmaker[AsyncSession], *,
@@ -46,16 +53,29 @@ async def purge(store: RecordingStore, sessions: async_sessionmaker[AsyncSession
     kept = len(every) - len(old)
     if dry_run or not old:
         return Purged(len(old), kept)
+    refused: dict[str, str] = {}
     deleted = 0
     at = dt.datetime.fromtimestamp(now, dt.UTC)
     for start in range(0, len(old), BATCH):
-        batch = old[start:start + BATCH]
-        await record_deletions(sessions, [(r.name, r.modified) for r in batch], now=at,
-                               days=days)
-        deleted += sum([store.delete(recording) for recording in batch])
+        batch = {r.name: r for r in old[start:start + BATCH]}
+
+        def remove(name: str, batch: dict[str, Recording] = batch) -> bool:
+            try:
+                return store.delete(batch[name])
+            except OSError as exc:
+                refused[name] = exc.strerror or type(exc).__name__
+                return False
+
+        deleted += len(await record_deletions(
+            sessions, [(r.name, r.modified) for r in batch.values()], now=at, days=days,
+            remove=remove))
     if deleted:
         log.info("recordings: %d older than %d days deleted", deleted, days)
-    return Purged(deleted, kept)
+    if refused:
+        name, why = next(iter(refused.items()))
+        log.warning("recordings: %d older than %d days could not be deleted (%s: %s, ...)",
+                    len(refused), days, name, why)
+    return Purged(deleted, kept, len(refused))
 
 
 class RetentionSchedule:

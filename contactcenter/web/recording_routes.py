@@ -13,16 +13,20 @@ byte, goes to the audit log.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-import re
+import os
+import stat
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from contactcenter.recordings.access import RecordedCall, may_hear
+from contactcenter.recordings.ranges import Span, Unsatisfiable, span_of
 from contactcenter.recordings.store import RecordingStore
 from contactcenter.recordings.tokens import LINK_LIFETIME, Grant, PlayLinks
 from contactcenter.web.auth import Principal
@@ -36,8 +40,6 @@ from crm_core.recordings import deleted_at, record_play, recorded_call
 MAX_ID = 2**31 - 1
 REFUSED = ("only the agents who took the call, the supervisors of its queue or of its "
            "agents, and admins may hear its recording")
-#: a fetch from the first byte is a play; later ranges are the same play seeking
-_FIRST_BYTE = re.compile(r"^\s*bytes\s*=\s*0\s*-")
 
 
 @dataclass
@@ -104,13 +106,60 @@ async def play(request: web.Request) -> web.StreamResponse:
         if deleted:
             raise BadInput(410, "the recording was deleted by retention")
         raise BadInput(404, "the recording is not on this host")
-    if _FIRST_BYTE.match(request.headers.get("Range", "bytes=0-")):
-        await record_play(request.app[DATABASE], username=principal.username,
-                          interaction_id=call.interaction_id, recording=call.recording,
-                          call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
-    return web.FileResponse(found.path, headers={
-        "Content-Type": "audio/wav", "Cache-Control": "private, no-store",
-        "Content-Disposition": f'inline; filename="{found.name}.wav"'})
+    fd = _open(found.path)
+    try:
+        size = os.fstat(fd).st_size
+        try:
+            span = span_of(request.headers.get("Range"), size,
+                           conditional="If-Range" in request.headers)
+        except Unsatisfiable:
+            return web.Response(status=416, headers=_HEADERS | {
+                "Content-Range": f"bytes */{size}"})
+        if span.from_start:  # the answer holds the first byte: a play, not a seek
+            await record_play(request.app[DATABASE], username=principal.username,
+                              interaction_id=call.interaction_id, recording=call.recording,
+                              call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
+        return await _send(request, fd, span, found.name)
+    finally:
+        os.close(fd)
+
+
+#: the audio's own headers: never kept by a browser or a proxy
+_HEADERS = {"Cache-Control": "private, no-store", "Accept-Ranges": "bytes"}
+#: bytes read and sent at a time: a long call is streamed, never read whole
+CHUNK = 64 * 1024
+
+
+def _open(path: Path) -> int:
+    """The recording's file, opened without following a link put there since it was
+    found; 404 when it is gone or not a plain file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        raise BadInput(404, "the recording is not on this host") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BadInput(404, "the recording is not on this host")
+    return fd
+
+
+async def _send(request: web.Request, fd: int, span: Span, name: str) -> web.StreamResponse:
+    """The span's bytes, a chunk at a time (206 with its place for a range)."""
+    response = web.StreamResponse(status=206 if span.partial else 200, headers=_HEADERS | {
+        "Content-Type": "audio/wav", "Content-Disposition": f'inline; filename="{name}.wav"'})
+    if span.partial:
+        response.headers["Content-Range"] = f"bytes {span.first}-{span.last}/{span.size}"
+    response.content_length = span.length
+    await response.prepare(request)
+    offset, left = span.first, span.length
+    while left > 0:
+        chunk = await asyncio.to_thread(os.pread, fd, min(CHUNK, left), offset)
+        if not chunk:
+            break  # the file shrank under us: the answer ends short, as its length says
+        await response.write(chunk)
+        offset, left = offset + len(chunk), left - len(chunk)
+    await response.write_eof()
+    return response
 
 
 async def annotate(request: web.Request, items: list[dict[str, Any]]) -> None:
