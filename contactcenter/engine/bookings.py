@@ -110,10 +110,16 @@ class Bookings:
                        limit=limit)
 
     def spare_agents(self, queue: str, start: float) -> float:
-        """The agents of the queue's roster, less those the forecast inbound calls of the
-        half hour need."""
+        """The agents of the queue's roster, less those the forecast inbound calls need in
+        the busiest half hour the slot from ``start`` covers (an hour-long slot has only
+        the agents its second half hour spares, when that one is busier)."""
         roster = sum(1 for agent in self.acd.agents.values() if queue in agent.queues)
-        need = self.inbound_need.get(queue, {}).get(start - start % HALF_HOUR, 0)
+        rules = self.acd.queues[queue].callback_slots
+        end = start + (rules.slot_seconds if rules is not None else HALF_HOUR)
+        needs, half = self.inbound_need.get(queue, {}), start - start % HALF_HOUR
+        need = 0
+        while half < end:
+            need, half = max(need, needs.get(half, 0)), half + HALF_HOUR
         return max(0, roster - need)
 
     def _booked(self, queue: str) -> Counter[float]:

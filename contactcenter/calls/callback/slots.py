@@ -3,10 +3,12 @@
 The rule
 --------
 A queue that takes bookings (``callback_slots`` in ``config/queues.yaml``)
-cuts time into slots of ``slot_seconds`` on a grid counted from the Unix epoch
-(so half hours start at :00 and :30 in every zone whose offset from UTC is a
-whole or half hour). A slot ``[start, end)`` is offered only when all of these
-hold:
+cuts each day of its own clock (the zone of its ``hours``; UTC without) into
+slots of ``slot_seconds`` from local midnight: hours start on the hour there,
+whatever the zone's offset from UTC (India's +05:30, Nepal's +05:45), and
+two-hour slots keep their local times across daylight saving. A length that
+does not divide the day ends its last slot at the next midnight. A slot
+``[start, end)`` is offered only when all of these hold:
 
 1. it starts at least ``lead_seconds`` from now and at most ``days_ahead``
    days ahead: never in the past, and time for the queue to plan for it;
@@ -32,6 +34,7 @@ slots go out. Nothing here reads the clock or the CRM.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,11 +67,13 @@ class Slot:
 SpareAgents = Callable[[float], float]
 
 
-def capacity(spare_agents: float, rules: SlotRules) -> int:
-    """How many callbacks a slot takes, from the agents spare in it (the rule's 4)."""
+def capacity(spare_agents: float, rules: SlotRules, seconds: float | None = None) -> int:
+    """How many callbacks a slot takes, from the agents spare in it (the rule's 4);
+    ``seconds``: its length when shorter than ``slot_seconds`` (a day's last)."""
     if not spare_agents > 0:  # (NaN too)
         return 0
-    return math.floor(rules.share * spare_agents * rules.slot_seconds / rules.handle_seconds)
+    length = rules.slot_seconds if seconds is None else seconds
+    return math.floor(rules.share * spare_agents * length / rules.handle_seconds)
 
 
 def offered(*, now: float, rules: SlotRules, hours: Schedule | None, spare: SpareAgents,
@@ -80,14 +85,13 @@ def offered(*, now: float, rules: SlotRules, hours: Schedule | None, spare: Spar
     if window is not None and not zones:
         return []
     found: list[Slot] = []
-    for start in _grid(now, rules):
-        end = start + rules.slot_seconds
+    for start, end in _grid(now, rules, hours.zone if hours is not None else _UTC):
         if not _along(start, end, lambda moment: _open(hours, moment)):
             continue
         if window is not None and zones and not _along(
                 start, end, lambda moment: inside(zones, utc(moment), window)):
             continue
-        room = capacity(spare(start), rules)
+        room = capacity(spare(start), rules, end - start)
         taken = booked.get(start, 0)
         if taken < room:
             found.append(Slot(start=start, end=end, capacity=room, booked=taken))
@@ -117,15 +121,30 @@ def refusal(callee: Callee, slot: tuple[float, float] | None,
     return None
 
 
-def _grid(now: float, rules: SlotRules) -> Iterator[float]:
-    """Slot starts from ``now + lead`` (rounded up to the grid) to ``days_ahead``."""
-    size = rules.slot_seconds
-    first = math.ceil((now + rules.lead_seconds) / size) * size
+_UTC = ZoneInfo("UTC")
+
+
+def _grid(now: float, rules: SlotRules, zone: ZoneInfo) -> Iterator[tuple[float, float]]:
+    """Slots ``(start, end)`` from ``now + lead`` (rounded up to the grid) to
+    ``days_ahead``: each local day of ``zone`` cut from its midnight (a day of a
+    daylight-saving change has 23 or 25 hours, its slots follow on all the same)."""
+    size, first = rules.slot_seconds, now + rules.lead_seconds
     last = now + rules.days_ahead * DAY
-    start = first
-    while start <= last:
-        yield float(start)
-        start += size
+    day = dt.datetime.fromtimestamp(first, zone).date()
+    while True:
+        begins, ends = _midnight(day, zone), _midnight(day + dt.timedelta(days=1), zone)
+        start = begins + max(0, math.ceil((first - begins) / size)) * size
+        while start < ends:
+            if start > last:
+                return
+            yield start, min(start + size, ends)
+            start += size
+        day += dt.timedelta(days=1)
+
+
+def _midnight(day: dt.date, zone: ZoneInfo) -> float:
+    """When ``day`` begins in ``zone`` (where midnight is skipped, when the clocks jump)."""
+    return dt.datetime.combine(day, dt.time(0), zone).timestamp()
 
 
 def _open(hours: Schedule | None, moment: float) -> bool:

@@ -1,0 +1,107 @@
+"""Booked callbacks under review: slots fall on the queue's own clock (an hour from 09:00
+in a zone half an hour off UTC, the same two-hour slots in winter and in summer), and a
+slot longer than the staffing plan's half hour gets the spare agents of its busiest half
+hour."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from contactcenter.acd import parse_acd
+from contactcenter.acd.model import SlotRules
+from contactcenter.calls.callback.slots import offered
+from contactcenter.engine.booking_store import BookingStore
+from contactcenter.engine.bookings import Bookings
+from contactcenter.ivr.hours import Schedule, build_schedule, parse_range
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def _office(zone: str) -> Schedule:
+    return build_schedule(zone, {day: [parse_range("09:00-17:00")] for day in WEEKDAYS})
+
+
+def _local_starts(zone: str, rules: SlotRules, now: dt.datetime) -> list[str]:
+    slots = offered(now=now.timestamp(), rules=rules, hours=_office(zone),
+                    spare=lambda start: 1, booked={}, limit=100)
+    day = [slot for slot in slots
+           if dt.datetime.fromtimestamp(slot.start, ZoneInfo(zone)).date() == now.date()]
+    return [f"{dt.datetime.fromtimestamp(slot.start, ZoneInfo(zone)):%H:%M}" for slot in day]
+
+
+def test_hourly_slots_start_on_the_hour_where_the_queue_is() -> None:
+    """India is UTC+05:30: hours counted from the epoch started at :30 there and left the
+    first and the last half hour of the day unbooked."""
+    zone = "Asia/Kolkata"
+    monday = dt.datetime(2026, 12, 7, 6, 0, tzinfo=ZoneInfo(zone))
+    starts = _local_starts(zone, SlotRules(slot_seconds=3600, lead_seconds=0), monday)
+    assert starts == [f"{hour:02d}:00" for hour in range(9, 17)]
+    nepal = "Asia/Kathmandu"  # UTC+05:45
+    monday = dt.datetime(2026, 12, 7, 6, 0, tzinfo=ZoneInfo(nepal))
+    starts = _local_starts(nepal, SlotRules(lead_seconds=0), monday)
+    assert starts[0] == "09:00" and starts[-1] == "16:30" and len(starts) == 16
+
+
+def test_two_hour_slots_keep_their_local_times_across_daylight_saving() -> None:
+    """New York is UTC-5 in winter and UTC-4 in summer: two-hour slots from the epoch fell
+    on 09:00, 11:00 ... in winter and on 10:00, 12:00 ... in summer. From local midnight
+    they fall on even hours all year round (08:00 to 10:00 is not open all through)."""
+    zone, rules = "America/New_York", SlotRules(slot_seconds=7200, lead_seconds=0)
+    for month in (1, 7):
+        monday = dt.datetime(2026, month, 5 if month == 1 else 6, 6, 0, tzinfo=ZoneInfo(zone))
+        assert _local_starts(zone, rules, monday) == ["10:00", "12:00", "14:00"]
+
+
+def test_a_day_of_daylight_saving_change_is_cut_on_its_own_clock() -> None:
+    """The night New York's clocks go back has 25 hours: half-hour slots around the clock
+    go on at :00 and :30, one after the other, with no gap and no overlap."""
+    zone = ZoneInfo("America/New_York")
+    now = dt.datetime(2026, 10, 31, 23, 0, tzinfo=zone).timestamp()
+    slots = offered(now=now, rules=SlotRules(lead_seconds=0, days_ahead=2), hours=None,
+                    spare=lambda start: 1, booked={}, limit=200)
+    assert all(later.start == earlier.end for earlier, later in itertools.pairwise(slots))
+    assert {dt.datetime.fromtimestamp(s.start, dt.UTC).minute for s in slots} == {0, 30}
+
+
+@settings(max_examples=60, deadline=None)
+@given(now=st.floats(1.7e9, 1.9e9), seconds=st.sampled_from([600, 1800, 2700, 3600, 7200]),
+       zone=st.sampled_from(["America/New_York", "Asia/Kolkata", "Asia/Kathmandu",
+                             "Australia/Lord_Howe", "UTC"]))
+def test_slots_never_overlap_and_start_on_the_local_grid(now: float, seconds: int,
+                                                         zone: str) -> None:
+    tz = ZoneInfo(zone)
+    hours = build_schedule(zone, {day: [parse_range("00:00-24:00")] for day in
+                                  ("mon", "tue", "wed", "thu", "fri", "sat", "sun")})
+    slots = offered(now=now, rules=SlotRules(slot_seconds=seconds, lead_seconds=0,
+                                             days_ahead=2), hours=hours,
+                    spare=lambda start: 1, booked={}, limit=200)
+    for earlier, later in itertools.pairwise(slots):
+        assert earlier.end <= later.start
+    for slot in slots:
+        local = dt.datetime.fromtimestamp(slot.start, tz)
+        midnight = dt.datetime.combine(local.date(), dt.time(0), tz).timestamp()
+        assert (slot.start - midnight) % seconds == 0 or slot.start == midnight
+        assert 0 < slot.end - slot.start <= seconds
+
+
+def test_an_hour_long_slot_has_the_spare_agents_of_its_busiest_half_hour(
+        tmp_path: Path) -> None:
+    """Two agents on the roster; the forecast needs none from 11:00 UTC and both from
+    11:30: the slot 11:00 to 12:00 has no agent to spare for its second half."""
+    acd = parse_acd({"queues": {"support": {"callback_slots": {
+        "slot_seconds": 3600, "lead_seconds": 0, "handle_seconds": 360}}}},
+        {"agents": {"a1": {"queues": {"support": 1}}, "a2": {"queues": {"support": 1}}}})
+    eleven = dt.datetime(2026, 12, 7, 11, 0, tzinfo=dt.UTC).timestamp()
+    bookings = Bookings(acd, line=None, gate=None,  # type: ignore[arg-type]
+                        store=BookingStore(tmp_path / "bookings.jsonl"),
+                        clock=lambda: eleven - 3600, publish=lambda event: None)
+    bookings.inbound_need["support"] = {eleven: 0, eleven + 1800: 2, eleven + 3600: 0}
+    assert bookings.spare_agents("support", eleven) == 0
+    assert bookings.spare_agents("support", eleven + 3600) == 2
+    assert eleven not in [slot.start for slot in bookings.slots("support")]
