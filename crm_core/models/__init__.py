@@ -55,6 +55,7 @@ from crm_core.models.service import (
     Case,
     SlaPolicy,
 )
+from crm_core.models.voicemail import VoicemailMessage
 
 __all__ = [
     "ACTIVITY_KINDS", "ATTEMPT", "CASE_STATUSES", "CASE_TYPES", "CHANNELS", "CLOSED_STAGES",
@@ -64,4 +65,5 @@ __all__ = [
     "ContactScore", "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer",
     "Opportunity", "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine",
     "RfmScore", "ScoreRunRecord", "Segment", "SlaPolicy", "User",
+    "VoicemailMessage",
 ]
