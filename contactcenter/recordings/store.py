@@ -80,9 +80,13 @@ class RecordingStore:
         return sorted(found, key=lambda recording: (recording.modified, recording.name))
 
     def delete(self, recording: Recording) -> bool:
-        """Remove the file; False when it was gone already."""
+        """Remove the recording's name from the folder; False when it was gone already.
+
+        The name, not the file it resolves to: a name that is a link to another
+        recording's file removes the link, and that recording goes in its own time
+        with its own entry in the audit log."""
         try:
-            recording.path.unlink()
+            (self.folder / f"{recording.name}{SUFFIX}").unlink()
         except FileNotFoundError:
             return False
         return True

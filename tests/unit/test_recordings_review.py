@@ -1,0 +1,61 @@
+"""The recordings' parts at their edges: any Range header a client may send is answered
+with bytes of the file or refused as past its end, never more, never an error; and
+deleting a recording whose name is a link in the folder removes that name only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contactcenter.recordings.ranges import Unsatisfiable, span_of
+from contactcenter.recordings.store import RecordingStore
+from tests.recording_support import tone_wav
+
+RANGES = st.one_of(
+    st.none(), st.text(max_size=40),
+    st.builds(lambda a, b: f"bytes={a}-{b}", st.integers(0, 10**6) | st.just(""),
+              st.integers(0, 10**6) | st.just("")),
+    st.builds(lambda n: f"bytes=-{n}", st.integers(0, 10**6)))
+
+
+@given(RANGES, st.integers(0, 10**5), st.booleans())
+def test_any_range_is_bytes_of_the_file_or_past_its_end(
+        header: str | None, size: int, conditional: bool) -> None:
+    try:
+        span = span_of(header, size, conditional=conditional)
+    except Unsatisfiable:
+        assert header is not None and not conditional
+        return
+    assert 0 <= span.first <= span.last and span.size == size
+    assert span.length == (span.last - span.first + 1 if size else 0) <= size
+    assert span.last < size or size == 0
+    if not span.partial:  # the whole file: it starts at the first byte, a play
+        assert (span.first, span.length, span.from_start) == (0, size, True)
+    if conditional:  # If-Range never matches: the Range is ignored
+        assert not span.partial
+
+
+def test_the_player_s_own_ranges() -> None:
+    assert span_of("bytes=0-", 1000).from_start
+    seek = span_of("bytes=500-", 1000)
+    assert (seek.first, seek.last, seek.partial, seek.from_start) == (500, 999, True, False)
+    tail = span_of("bytes=-100", 1000)
+    assert (tail.first, tail.last, tail.from_start) == (900, 999, False)
+    assert span_of("bytes=-5000", 1000).from_start  # a suffix longer than the file
+
+
+def test_deleting_a_name_that_links_to_another_recording_removes_the_name_only(
+        tmp_path: Path) -> None:
+    folder = tmp_path / "recording"
+    tone_wav(folder / "call-a.wav")
+    os.symlink("call-a.wav", folder / "alias.wav")
+    store = RecordingStore(folder)
+    alias = store.find("alias")
+    assert alias is not None
+    assert store.delete(alias)
+    assert not (folder / "alias.wav").is_symlink()
+    assert (folder / "call-a.wav").is_file()  # another recording's file: its own to delete
+    assert store.find("call-a") is not None
