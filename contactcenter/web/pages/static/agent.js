@@ -12,6 +12,7 @@ import {
 } from "./outbound.js";
 import { renderScript } from "./script.js";
 import "./softphone.js"; // the phone in the browser: a panel of its own
+import { isVoicemailNews, showVoicemail, startVoicemail } from "./voicemail.js";
 
 const data = pageData();
 const me = data.agent;
@@ -657,6 +658,7 @@ function wireControl() {
 // -- events ------------------------------------------------------------------------------
 
 function onEvent(event) {
+  if (isVoicemailNews(event)) showVoicemail();
   const mine = event.agent === me || event.endpoint === me;
   if (!mine) return;
   switch (event.type) {
@@ -697,6 +699,7 @@ if (!me) {
   for (const button of document.querySelectorAll(".controls button")) button.disabled = true;
 } else {
   connectEvents({ onEvent, onOpen: loadState });
+  startVoicemail(); // the messages of their box and their queues' boxes
   startOutbound({
     me,
     callId: () => (call ? call.call_id : null),

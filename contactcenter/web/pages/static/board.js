@@ -6,6 +6,7 @@ import {
   unavailable, wireSignOut,
 } from "./common.js";
 import { BOOKING_NEWS, showBookings } from "./bookings.js";
+import { isVoicemailNews, showVoicemail, startVoicemail } from "./voicemail.js";
 
 const data = pageData();
 const wall = document.body.classList.contains("wallboard");
@@ -268,6 +269,7 @@ async function snapshotTalks() {
 }
 
 function onEvent(event) {
+  if (isVoicemailNews(event)) showVoicemail();
   if (BOOKING_NEWS.has(event.type) && (event.type !== "call.dialed" || event.origin)) {
     showBookings();
   }
@@ -312,11 +314,13 @@ function onEvent(event) {
 }
 
 setText("scope", data.scope ? `(${data.scope})` : "");
+startVoicemail(); // the board's own list (not on the wallboard, which has no table)
 wireSignOut();
 wirePhone();
 startTicking();
 connectEvents({ types: ["queue.stats", "agent.state", "agent.talk", "call.arrived",
                         "call.dialed", "call.resumed", "call.queued", "call.offered", "call.answered", "call.ended",
                         "call.consulting", "call.conference", "callback.booked",
-                        "callback.refused"],
+                        "callback.refused", "voicemail.message", "voicemail.assigned",
+                        "voicemail.handled", "voicemail.overdue"],
                 onEvent, onOpen: snapshot });
