@@ -4,6 +4,7 @@ messages into the CRM, the age check)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -20,6 +21,8 @@ from contactcenter.server.background import Background
 from contactcenter.voicemail.config import check_named, load_voicemail
 from contactcenter.voicemail.outbox import OverdueCheck, VoicemailOutbox
 from contactcenter.web.voicemail_routes import VOICEMAIL, Voicemail, add_voicemail_routes
+
+log = logging.getLogger(__name__)
 
 
 def _named(settings: Settings, flows: Mapping[str, Flow],
@@ -38,9 +41,17 @@ def _named(settings: Settings, flows: Mapping[str, Flow],
 
 def load_mailboxes(settings: Settings, acd: AcdConfig,
                    flows: Mapping[str, Flow]) -> Voicemail:
-    """The boxes; a ``ConfigError`` for a name no box answers to."""
-    boxes, config = load_voicemail(settings.resolve(settings.acd.voicemail), acd)
-    check_named(boxes, _named(settings, flows, acd))
+    """The boxes; a ``ConfigError`` for a name no box answers to, once a voicemail
+    config exists (without one, such a name is a general box, and the log says so)."""
+    path = settings.resolve(settings.acd.voicemail)
+    boxes, config = load_voicemail(path, acd)
+    named = list(_named(settings, flows, acd))
+    if path.exists():
+        check_named(boxes, named)
+    for where, field, name in named:
+        if "{" not in name and not boxes.known(name):
+            log.warning("%s: %s: mailbox %r is no queue's and no agent's: its messages go "
+                        "to a general box (declare it in %s)", where, field, name, path)
     return Voicemail(boxes, config)
 
 
