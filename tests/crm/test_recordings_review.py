@@ -16,6 +16,7 @@ import pytest
 
 from contactcenter.recordings.retention import purge
 from contactcenter.recordings.store import RecordingStore
+from contactcenter.web.auth import Principal
 from crm_core.db import sessions
 from tests.crm import test_recording_access as access
 from tests.crm.test_recording_access import Served, _audit
@@ -131,3 +132,28 @@ async def test_a_recording_retention_cannot_delete_is_not_logged_as_deleted(
     status, body = await served.status("c1", "agent101")
     assert (status, body["status"]) == (200, "deleted")
     assert len(await _audit(served, "recording")) == 2
+
+
+async def test_a_link_dies_with_its_session_and_with_its_user_s_right(served: Served) -> None:
+    token = served.auth.issue(Principal("agent101", "agent", "agent101"), time.time())
+    signed_in = {"Authorization": f"Bearer {token}"}
+    async with served.client.get(f"/api/v1/interactions/{served.ids['c1']}/recording",
+                                 headers=signed_in) as response:
+        link = (await response.json())["url"]
+    async with served.client.get(link, headers=signed_in) as response:
+        assert response.status == 200
+    claims = served.auth.claims(token, time.time(), kind="bearer")
+    assert claims is not None
+    served.auth.end(claims["sid"], claims["exp"], time.time())  # signed out
+    async with served.client.get(link, headers=signed_in) as response:
+        assert response.status == 401
+    # a new session, after the user became sales staff: the old link plays no more
+    link = await served.link("c1", "agent101")
+    async with served.client.get("/api/v1/users?username=agent101",
+                                 headers=served.headers("root")) as response:
+        [user] = (await response.json())["items"]
+    async with served.client.patch(f"/api/v1/users/{user['id']}", json={"role": "sales"},
+                                   headers=served.headers("root")) as response:
+        assert response.status == 200, await response.text()
+    status, body = await served.get(link, "agent101")
+    assert status == 403, body
