@@ -34,7 +34,7 @@ from contactcenter.dialer.compliance import Callee, callee_zones
 from contactcenter.engine.booking_store import Booking, BookingState, BookingStore
 from contactcenter.engine.deadlines import run_deadlines
 from contactcenter.engine.gatekeeper import Gatekeeper
-from contactcenter.events.bus import EventBus
+from contactcenter.events.bus import EventBus, Subscription
 
 log = logging.getLogger(__name__)
 
@@ -259,14 +259,12 @@ class Bookings:
     async def run(self, bus: EventBus) -> None:
         """Release bookings at their time and follow what became of them; until cancelled."""
         self.tick()
-        subscription = bus.subscribe()
-        follow = asyncio.ensure_future(self._follow(subscription))
+        follow = asyncio.ensure_future(self._follow(bus, bus.subscribe()))
         try:
             await run_deadlines(self.next_deadline, self.tick, self._wake, self._clock,
                                 name="booked callbacks")
         finally:
             follow.cancel()
-            subscription.close()
             self._store.close()
 
     def _release(self, booking: Booking) -> None:
@@ -285,14 +283,28 @@ class Bookings:
                 and isinstance(done.result(), Refused):
             self._outcome(booking_id, "refused")
 
-    async def _follow(self, subscription: Any) -> None:
-        async for event in subscription:
-            kind = event.get("type")
-            if kind == "call.dialed" and event.get("origin"):
-                self._outcome(str(event["origin"]), "dialed")
-            elif kind in ("callback.refused", "callback.withdrawn") and event.get("call_id"):
-                self._outcome(str(event["call_id"]), "refused" if kind == "callback.refused"
-                              else "withdrawn")
+    async def _follow(self, bus: EventBus, subscription: Subscription) -> None:
+        """What became of each booking due, from the bus; subscribed again when a burst
+        the bookings had no turn to read cut them off (a booking left ``due`` after it
+        was dialed would be dialed again after a restart)."""
+        while True:
+            try:
+                async for event in subscription:
+                    self._heard(event)
+            finally:
+                subscription.close()
+            if not subscription.overflowed:
+                return  # the bus closed
+            log.warning("booked callbacks: cut off by a burst of events; following again")
+            subscription = bus.subscribe()
+
+    def _heard(self, event: Mapping[str, Any]) -> None:
+        kind = event.get("type")
+        if kind == "call.dialed" and event.get("origin"):
+            self._outcome(str(event["origin"]), "dialed")
+        elif kind in ("callback.refused", "callback.withdrawn") and event.get("call_id"):
+            self._outcome(str(event["call_id"]), "refused" if kind == "callback.refused"
+                          else "withdrawn")
 
     def _outcome(self, booking_id: str, state: BookingState) -> None:
         booking = self._bookings.get(booking_id)

@@ -5,6 +5,7 @@ hour."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import itertools
 from pathlib import Path
@@ -18,7 +19,9 @@ from contactcenter.acd.model import SlotRules
 from contactcenter.calls.callback.slots import offered
 from contactcenter.engine.booking_store import BookingStore
 from contactcenter.engine.bookings import Bookings
+from contactcenter.events.bus import EventBus
 from contactcenter.ivr.hours import Schedule, build_schedule, parse_range
+from tests.support import until
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
 
@@ -105,3 +108,42 @@ def test_an_hour_long_slot_has_the_spare_agents_of_its_busiest_half_hour(
     assert bookings.spare_agents("support", eleven) == 0
     assert bookings.spare_agents("support", eleven + 3600) == 2
     assert eleven not in [slot.start for slot in bookings.slots("support")]
+
+
+class _Line:
+    """The ACD's side: takes the callback, says nothing back."""
+
+    def request_callback(self, call_id: str, **_: object) -> None:
+        return None
+
+
+async def test_a_booking_follows_its_call_after_the_bus_cut_the_bookings_off(
+        tmp_path: Path) -> None:
+    """A burst of events the bookings had no turn to read cuts their subscription off;
+    they subscribe again, so a booking dialed afterwards says dialed (else it stayed due,
+    and a restart would have called the customer a second time)."""
+    acd = parse_acd({"queues": {"support": {"callback_slots": {
+        "slot_seconds": 600, "lead_seconds": 0, "handle_seconds": 60}}}},
+        {"agents": {"a1": {"queues": {"support": 1}}}})
+    clock = [1_800_000_000.0]
+    bus = EventBus(checked=False)
+    bookings = Bookings(acd, line=_Line(), gate=None,
+                        store=BookingStore(tmp_path / "bookings.jsonl"),
+                        clock=lambda: clock[0], publish=lambda event: None)
+    made = await bookings.book("support", "+15550001002", clock[0] + 600, source="api")
+    runner = asyncio.ensure_future(bookings.run(bus))
+    try:
+        await until(lambda: len(bus._subscribers) == 1, what="the bookings never subscribed")
+        first = next(iter(bus._subscribers))
+        clock[0] += 600
+        bookings.tick()
+        assert made.state == "due"
+        for index in range(10_001):  # more than a subscription holds, in one go
+            bus.publish({"type": "queue.stats", "queue": "support", "n": index})
+        assert first.overflowed
+        await until(lambda: len(bus._subscribers) == 1, what="never subscribed again")
+        bus.publish({"type": "call.dialed", "call_id": "leg-1", "origin": made.id})
+        await until(lambda: made.state == "dialed", what="the booking stayed due")
+    finally:
+        runner.cancel()
+        await asyncio.gather(runner, return_exceptions=True)
