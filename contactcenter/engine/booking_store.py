@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from contactcenter.server.statedir import private_opener
 
@@ -66,9 +67,8 @@ class BookingStore:
         """Every booking still open, and those ended lately; the file keeps only those."""
         last: dict[str, Booking] = {}
         for entry in _entries(self.path):
-            try:
-                booking = Booking(**entry)
-            except TypeError:
+            booking = _booking(entry)
+            if booking is None:
                 log.warning("bookings: a line that is no booking is left out: %r", entry)
                 continue
             last[booking.id] = booking
@@ -98,6 +98,28 @@ class BookingStore:
             out.flush()
             os.fsync(out.fileno())
         fresh.replace(self.path)
+
+
+_TEXTS = ("id", "queue", "number", "source", "name", "topic")
+_TIMES = ("start", "end", "booked_at", "changed_at")
+_STATES = frozenset(get_args(BookingState))
+
+
+def _booking(entry: dict[str, Any]) -> Booking | None:
+    """The booking a line holds, or None when it holds none: a field missing, of the
+    wrong type or out of range (a line edited by hand, or another version's) would stop
+    the bookings from being sorted and released at all."""
+    try:
+        booking = Booking(**entry)
+    except TypeError:
+        return None
+    times = [getattr(booking, name) for name in _TIMES]
+    if not all(isinstance(getattr(booking, name), str) for name in _TEXTS) \
+            or not all(type(t) in (int, float) and math.isfinite(t) for t in times) \
+            or not isinstance(booking.origin, str | None) or booking.state not in _STATES \
+            or booking.end <= booking.start:
+        return None
+    return booking
 
 
 def _entries(path: Path) -> list[dict[str, Any]]:

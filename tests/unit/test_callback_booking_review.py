@@ -1,13 +1,15 @@
 """Booked callbacks under review: slots fall on the queue's own clock (an hour from 09:00
-in a zone half an hour off UTC, the same two-hour slots in winter and in summer), and a
-slot longer than the staffing plan's half hour gets the spare agents of its busiest half
-hour."""
+in a zone half an hour off UTC, the same two-hour slots in winter and in summer); a slot
+longer than the staffing plan's half hour gets the spare agents of its busiest half hour;
+the bookings hear what became of them after a burst of events; a bookings file with
+lines that hold no booking still starts."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 import itertools
+import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -147,3 +149,37 @@ async def test_a_booking_follows_its_call_after_the_bus_cut_the_bookings_off(
     finally:
         runner.cancel()
         await asyncio.gather(runner, return_exceptions=True)
+
+
+async def test_lines_of_the_bookings_file_that_are_no_booking_are_left_out(
+        tmp_path: Path) -> None:
+    """A torn last line, and lines whose fields have the wrong types or an unknown state
+    (a file edited by hand, or written by another version), are left out at start: one
+    of them sorted among the others stopped every booking from being released."""
+    acd = parse_acd({"queues": {"support": {"callback_slots": {
+        "slot_seconds": 600, "lead_seconds": 0, "handle_seconds": 60}}}},
+        {"agents": {"a1": {"queues": {"support": 1}}}})
+    clock, path, asked = [1_800_000_000.0], tmp_path / "bookings.jsonl", []
+
+    class Line:
+        def request_callback(self, call_id: str, **_: object) -> None:
+            asked.append(call_id)
+
+    def started() -> Bookings:
+        return Bookings(acd, line=Line(), gate=None, store=BookingStore(path),
+                        clock=lambda: clock[0], publish=lambda event: None)
+
+    made = await started().book("support", "+15550001002", clock[0] + 600, source="api")
+    good = json.loads(path.read_text().splitlines()[0])
+    with path.open("a") as lines:
+        for bad in ({"start": "soon"}, {"state": "lost"}, {"number": 5},
+                    {"end": float("nan")}, {"origin": 7}, {"booked_at": True}):
+            lines.write(json.dumps({**good, "id": f"bad-{len(bad)}-{next(iter(bad))}",
+                                    **bad}) + "\n")
+        lines.write('{"id": "booking-torn", "queue": "sup')
+    clock[0] += 600
+    again = started()
+    assert [b.id for b in again.listing()] == [made.id]
+    again.tick()
+    assert asked == [made.id]
+    assert len(path.read_text().splitlines()) == 2  # the file keeps the booking alone
