@@ -1,0 +1,115 @@
+"""A voicemail answered end to end, on real parts: a sipp caller (Ada, a demo customer)
+leaves a message from the main IVR's more options (9, 1) on real Asterisk; the message
+is in the CRM once the call ends; in headless Chromium agent101's desktop lists it
+with Ada's contact, plays it, takes it and marks it handled with a disposition; the
+supervisor's board no longer lists it; Ada's CRM timeline shows it handled."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import pytest_asyncio
+import yaml
+from playwright.async_api import Browser, expect
+
+from contactcenter.telephony.asterisk.provision import AsteriskInstall
+from tests.browser.support import ADA, AGENTS, QUEUE, SCRIPTS, api, sign_in
+from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
+from tests.integration.sipp import Step, call
+from tests.support import free_ports, until
+
+pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
+
+
+@pytest.fixture(scope="module")
+def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: AsteriskInstall,
+             tools: None) -> Iterator[Platform]:
+    tmp = tmp_path_factory.mktemp("voicemail-desktop")
+    (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
+        "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
+    (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
+    with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
+                          acd={"queues": str(tmp / "queues.yaml"),
+                               "agents": str(tmp / "agents.yaml"),
+                               "voicemail": str(ROOT / "config/voicemail.yaml")},
+                          sections=SCRIPTS) as running:
+        yield running
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="session")
+async def left(platform: Platform) -> dict[str, Any]:
+    """Ada's message for the main mailbox (support's box): the API's view of it."""
+    local, media = free_ports(2)
+    async with EventWatcher(platform) as watcher:
+        result = await call(sip_port=platform.sip_port, number="5000", caller=ADA,
+                            steps=[Step(1500, "9"), Step(1500, "1")], hold_ms=4000,
+                            workdir=platform.state_dir, local_port=local, media_port=media,
+                            rtp_echo=True)  # the message holds what the caller sends
+        assert result.returncode == 0, result.output
+        recorded = await watcher.wait_for(lambda e: e["type"] == "voicemail.recorded")
+        assert (recorded["mailbox"], recorded["status"]) == ("main", "done"), recorded
+        message = await watcher.wait_for(lambda e: e["type"] == "voicemail.message")
+    assert (message["call"], message["queue"]) == (recorded["call_id"], "support")
+    return await api(platform, "GET", f"/api/v1/voicemail/{message['message']}")
+
+
+async def test_the_agent_plays_and_handles_it_and_the_timeline_shows_it(
+        browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
+    assert left["contact_id"] and left["caller"] == ADA and left["status"] == "new"
+    desk = await sign_in(browser, platform, "agent101", "/agent")
+    try:
+        row = desk.locator(f"#voicemail tr[data-message='{left['id']}']")
+        await expect(row).to_have_count(1)
+        await expect(row).to_contain_text(ADA)
+        await expect(row.locator("a.vm-contact")).to_have_attribute(
+            "href", f"/crm/contacts/{left['contact_id']}")
+        # played in the page, behind a link of agent101's own
+        await row.locator("button.vm-play-button").click()
+        player = row.locator("audio.vm-audio")
+        await expect(player).to_have_count(1)
+        await player.evaluate("a => { a.muted = true; return a.play(); }")
+        await desk.wait_for_function("a => a.duration > 0 && !a.paused || a.ended",
+                                     arg=await player.element_handle())
+        # taken, then handled with a disposition: it leaves the list of open messages
+        await row.locator("button.vm-take").click()
+        await expect(row).to_have_attribute("data-status", "assigned")
+        await row.locator("select.vm-disposition").select_option("called_back")
+        await row.locator("input.vm-notes").fill("called Ada back, all sorted")
+        await row.locator("form.vm-handle button").click()
+        await expect(row).to_have_count(0)
+        handled = await api(platform, "GET", f"/api/v1/voicemail/{left['id']}")
+        assert (handled["status"], handled["disposition"], handled["handled_by"]) == (
+            "handled", "called_back", "agent101")
+        # Ada's CRM timeline, in the page the message linked to
+        await desk.goto(f"/crm/contacts/{left['contact_id']}")
+        await expect(desk.locator("#timeline")).to_contain_text(
+            f"Voicemail from {ADA} handled: Called back")
+    finally:
+        await desk.context.close()
+
+
+async def test_the_supervisor_board_lists_only_open_messages(
+        browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
+    board = await sign_in(browser, platform, "supervisor", "/supervisor")
+    try:
+        await expect(board.locator("#voicemail")).to_have_attribute("data-loaded", "true")
+        status = (await api(platform, "GET", f"/api/v1/voicemail/{left['id']}"))["status"]
+        rows = board.locator(f"#voicemail tr[data-message='{left['id']}']")
+        await expect(rows).to_have_count(0 if status == "handled" else 1)
+    finally:
+        await board.context.close()
+
+
+async def test_the_interaction_of_the_call_is_in_the_crm_too(
+        platform: Platform, left: dict[str, Any]) -> None:
+    found: list[dict[str, Any]] = []
+
+    async def written() -> bool:
+        found[:] = (await api(platform, "GET",
+                              f"/api/v1/interactions?call_id={left['call_id']}"))["items"]
+        return bool(found)
+
+    await until(written, seconds=15, what="the call never reached the CRM", every=0.2)
+    assert found[0]["outcome"] == "voicemail"
