@@ -5,6 +5,7 @@ number put on the do-not-call list after it booked is not dialed at its time."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 from sqlalchemy import update
@@ -85,3 +86,17 @@ async def test_a_number_put_on_the_do_not_call_list_after_booking_is_not_dialed(
     await floor.settled()
     assert floor.rings() == []  # no agent rung, nobody dialed
     assert [e for e in floor.published if e["type"] == "call.dialed"] == []
+
+
+async def test_two_customers_racing_for_the_last_place_get_one_booking(api: Api) -> None:
+    """Both requests wait on the CRM's lookup at once; one gets the slot's last place."""
+    slot = iso(new_york(11))
+    status, _ = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+        "queue": "support", "number": "+12125550170", "start": slot})
+    assert status == 201
+    answers = await asyncio.gather(*(api.call(
+        "POST", "/api/v1/callbacks/bookings", None,
+        json={"queue": "support", "number": number, "start": slot})
+        for number in ("+12125550171", "+12125550172")))
+    assert sorted(status for status, _ in answers) == [201, 409]
+    assert [body["rule"] for status, body in answers if status == 409] == ["full"]
