@@ -5,13 +5,17 @@ deleting a recording whose name is a link in the folder removes that name only."
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from contactcenter.cli import main
 from contactcenter.recordings.ranges import Unsatisfiable, span_of
 from contactcenter.recordings.store import RecordingStore
+from tests.crm.test_recordings_review import undeletable
 from tests.recording_support import tone_wav
 
 RANGES = st.one_of(
@@ -59,3 +63,24 @@ def test_deleting_a_name_that_links_to_another_recording_removes_the_name_only(
     assert not (folder / "alias.wav").is_symlink()
     assert (folder / "call-a.wav").is_file()  # another recording's file: its own to delete
     assert store.find("call-a") is not None
+
+
+def test_the_purge_command_says_what_it_could_not_delete(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "recording"
+    old = time.time() - 40 * 86400
+    for name in ("call-stuck.wav", "call-old.wav"):
+        tone_wav(folder / name)
+        os.utime(folder / name, (old, old))
+    config = tmp_path / "cc.yaml"
+    config.write_text(f"state_dir: {tmp_path / 'state'}\n"
+                      f"recordings: {{dir: {folder}, retention_days: 30}}\n")
+    with undeletable(folder / "call-stuck.wav") as alone:
+        assert main(["recordings", "purge", "--config", str(config)]) == 1
+    out, err = capsys.readouterr()
+    stuck = 1 if alone else 2
+    assert f"deleted {2 - stuck} recordings older than 30 days" in out
+    assert f"{stuck} older than 30 days could not be deleted" in err
+    assert main(["recordings", "purge", "--config", str(config)]) == 0
+    assert f"deleted {stuck} recordings" in capsys.readouterr().out
+    assert list(folder.iterdir()) == []
