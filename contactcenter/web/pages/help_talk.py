@@ -24,7 +24,7 @@ def talk_button(request: web.Request) -> Markup:
         '<section class="card talk" id="talk-to-us">'
         f"<h2>{escape(label)}</h2>"
         "<p>Talk with us from your browser now: all you need is a microphone.</p>"
-        f'<script src="/static/webcall.js" data-target="{escape(target)}" '
+        f'<script src="/assets/webcall.js" data-target="{escape(target)}" '
         f'data-label="{escape(label)}" data-mount="talk-to-us" defer></script>'
         "</section>")
 

@@ -1,5 +1,5 @@
 // The customer's "Talk to us" button: a web visitor calls the contact center from their
-// browser. The help page loads it as /static/webcall.js, a company's own site as
+// browser. The help page loads it as /assets/webcall.js, a company's own site as
 // /embed/talk.js (the same file), with a classic script tag:
 //
 //   <script src="https://cc.example.com/embed/talk.js" data-target="sales" defer></script>
