@@ -16,6 +16,7 @@ the bus and ends every open state then.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -121,20 +122,27 @@ class AgentTimeOutbox:
         await close_all(self._sessions, _moment(self._clock()))
 
     async def run(self, bus: EventBus) -> None:
+        """Write as changes come, mark the open states every minute; after a failure,
+        keep taking the changes but try the database again only after the pause (the
+        bus carries every queue's figures: each event must not be another attempt)."""
         self.listen(bus)
-        pause, next_mark = self._first_pause, self._clock()
+        loop = asyncio.get_running_loop()
+        pause, next_mark, retry_at = self._first_pause, self._clock(), loop.time()
         while True:
-            try:
-                await self.flush()
-                if self._clock() >= next_mark:
-                    await mark_seen(self._sessions, _moment(self._clock()))
-                    next_mark = self._clock() + SEEN_EVERY
-                pause, timeout = self._first_pause, max(0.0, next_mark - self._clock())
-            except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
-                self.failures += 1
-                log.warning("CRM unreachable, %d agent states wait: %s",
-                            len(self._unsent), exc)
-                timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+            timeout = retry_at - loop.time()
+            if timeout <= 0:
+                try:
+                    await self.flush()
+                    if self._clock() >= next_mark:
+                        await mark_seen(self._sessions, _moment(self._clock()))
+                        next_mark = self._clock() + SEEN_EVERY
+                    pause, timeout = self._first_pause, max(0.0, next_mark - self._clock())
+                except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
+                    self.failures += 1
+                    log.warning("CRM unreachable, %d agent states wait: %s",
+                                len(self._recovered) + len(self._unsent), exc)
+                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+                    retry_at = loop.time() + timeout
             self._take(await self._events().get(timeout))
 
     def _events(self) -> Subscription:

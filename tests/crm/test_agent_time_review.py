@@ -415,3 +415,31 @@ async def test_an_agent_who_rings_the_moment_they_are_available_is_ringing(
     # ringing from the login (c1 waited), on the call, wrap-up, ringing again: all busy
     assert row.busy_seconds == pytest.approx(5 + 295 + 10 + 10)
     assert row.available_seconds == pytest.approx(0)
+
+
+async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    """Events keep coming while the CRM is down (the bus carries every queue's figures):
+    each used to wake a new attempt at once, a connection and a warning per event."""
+    down = _unreachable(engine, tmp_path)
+    crm = sessions(engine)
+    crm.configure(bind=down)
+    bus = EventBus(checked=False)
+    outbox = AgentTimeOutbox(crm, QUEUES, Clock(START), first_pause=30.0)
+    outbox.listen(bus)
+    task = asyncio.create_task(outbox.run(bus))
+    try:
+        await until(lambda: outbox.failures == 1, what="the first attempt failed")
+        for minute in range(20):  # the calls go on: events arrive one by one
+            bus.publish(event("available" if minute % 2 else "paused", minute))
+            await asyncio.sleep(0.01)
+        assert outbox.failures == 1  # the next attempt waits its 30 s
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await down.dispose()
+    crm.configure(bind=engine)
+    await outbox.close()  # the database is back: every change kept, in order
+    assert [state for state, _, _ in await spans(engine)] == [
+        "available" if minute % 2 else "paused" for minute in range(20)]
