@@ -7,6 +7,7 @@ at start, and a wrong value stops the start with the file, line and field.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -229,6 +230,11 @@ class Settings(_Section):
     """Origins (``scheme://host[:port]``) besides the one a request came in on whose pages
     may open the events WebSocket: the public address of a proxy in front of the platform,
     e.g. ["https://cc.example.com"]. ``CC_ALLOWED_ORIGINS`` takes them comma-separated."""
+    trusted_proxies: list[str] = Field(default_factory=list)
+    """Addresses or networks (``10.0.0.5``, ``10.0.0.0/8``) of the proxies in front of the
+    platform whose ``X-Forwarded-For`` names the client (``contactcenter.web.proxies``):
+    the limits per client address then count each client, not the proxy. None: every
+    request's own address. ``CC_TRUSTED_PROXIES`` takes them comma-separated."""
     state_dir: Path = Path("var")
     """Run-time state: the call journal, secrets, the Asterisk runtime folder."""
     database_url: str | None = None
@@ -270,7 +276,7 @@ class Settings(_Section):
             raise ValueError("the twilio driver needs a twilio section")
         return driver
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins", "trusted_proxies", mode="before")
     @classmethod
     def _split_origins(cls, value: Any) -> Any:
         if isinstance(value, str):  # from the environment: comma-separated
@@ -288,6 +294,17 @@ class Settings(_Section):
                 raise ValueError(f"{origin!r} is not an origin: scheme://host[:port], "
                                  "e.g. https://cc.example.com")
         return [origin.strip().rstrip("/") for origin in origins]
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies(cls, proxies: list[str]) -> list[str]:
+        for proxy in proxies:  # (contactcenter.web.proxies reads them)
+            try:
+                ipaddress.ip_network(proxy.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{proxy!r} is not an address or a network (e.g. "
+                                 "10.0.0.5 or 10.0.0.0/8)") from None
+        return [proxy.strip() for proxy in proxies]
 
     @property
     def database(self) -> str:
@@ -313,6 +330,7 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_HTTP_HOST": ("http_host",),
     "CC_HTTP_PORT": ("http_port",),
     "CC_ALLOWED_ORIGINS": ("allowed_origins",),
+    "CC_TRUSTED_PROXIES": ("trusted_proxies",),
     "CC_STATE_DIR": ("state_dir",),
     "CC_DATABASE_URL": ("database_url",),
     "CC_REDIS_URL": ("redis_url",),

@@ -68,6 +68,7 @@ from contactcenter.web.dialer_routes import add_dialer_routes
 from contactcenter.web.monitor_routes import add_monitor_routes
 from contactcenter.web.origins import allow_origins
 from contactcenter.web.pages.campaign_stream import ADMIN
+from contactcenter.web.proxies import trust_proxies
 from contactcenter.web.recording_routes import add_recording_routes
 from contactcenter.web.scope import Scopes
 from contactcenter.web.score_routes import RECOMPUTE as SCORES_RECOMPUTE
@@ -203,6 +204,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      outbound=outbound, gate=gate,
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
+    trust_proxies(app, settings.trusted_proxies)  # each client's address behind them
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     add_recording_routes(app, recording_store(settings), load_secret(settings.state_dir))

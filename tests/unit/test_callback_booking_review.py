@@ -13,16 +13,25 @@ import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from contactcenter.acd import parse_acd
 from contactcenter.acd.model import SlotRules
 from contactcenter.calls.callback.slots import offered
+from contactcenter.config.settings import Settings
 from contactcenter.engine.booking_store import BookingStore
 from contactcenter.engine.bookings import Bookings
 from contactcenter.events.bus import EventBus
 from contactcenter.ivr.hours import Schedule, build_schedule, parse_range
+from contactcenter.web.booking_routes import BOOKING_LIMIT, _limited
+from contactcenter.web.http import BadInput
+from contactcenter.web.pages.selfservice import RateLimit
+from contactcenter.web.proxies import client_of, networks, trust_proxies
 from tests.support import until
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
@@ -183,3 +192,65 @@ async def test_lines_of_the_bookings_file_that_are_no_booking_are_left_out(
     again.tick()
     assert asked == [made.id]
     assert len(path.read_text().splitlines()) == 2  # the file keeps the booking alone
+
+
+async def _limited_app(trusted: list[str]) -> TestClient:
+    """The bookings' rate limit (2 a window here) on a route of its own."""
+
+    async def book(request: web.Request) -> web.Response:
+        try:
+            _limited(request, BOOKING_LIMIT)
+        except BadInput as exc:
+            return web.json_response({"error": str(exc)}, status=exc.status)
+        return web.json_response({"client": request.remote}, status=201)
+
+    app = web.Application()
+    app[BOOKING_LIMIT] = RateLimit(count=2, window=600)
+    app.router.add_post("/book", book)
+    trust_proxies(app, trusted)
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    return client
+
+
+async def test_the_rate_limit_counts_each_customer_behind_a_trusted_proxy() -> None:
+    """Behind the TLS proxy the operations guide asks for, every customer had the proxy's
+    address: the third booking in ten minutes from anyone at all was refused."""
+    client = await _limited_app(["127.0.0.1"])
+    try:
+        for customer in ("198.51.100.1", "198.51.100.2", "198.51.100.3"):
+            answer = await client.post("/book", headers={
+                "X-Forwarded-For": f"203.0.113.9, {customer}"})  # (the first: written
+            assert answer.status == 201  # by the client itself, never believed)
+            assert (await answer.json())["client"] == customer
+        again = [await client.post("/book", headers={"X-Forwarded-For": "198.51.100.1"})
+                 for _ in range(2)]
+        assert [answer.status for answer in again] == [201, 429]
+    finally:
+        await client.close()
+
+
+async def test_a_client_that_is_no_trusted_proxy_cannot_name_another_address() -> None:
+    client = await _limited_app(["10.0.0.0/8"])  # the test's own address is not trusted
+    try:
+        statuses = [(await client.post("/book", headers={
+            "X-Forwarded-For": f"198.51.100.{n}"})).status for n in range(3)]
+        assert statuses == [201, 201, 429]
+    finally:
+        await client.close()
+
+
+def test_trusted_proxies_are_addresses_or_networks() -> None:
+    assert client_of("10.0.0.5", "198.51.100.1, 10.0.0.4",
+                     networks(["10.0.0.0/8"])) == "198.51.100.1"
+    assert client_of("10.0.0.5", "not-an-address", networks(["10.0.0.5"])) == "10.0.0.5"
+    assert client_of("192.0.2.1", "198.51.100.1", networks(["10.0.0.0/8"])) == "192.0.2.1"
+    with pytest.raises(ValueError, match="'proxy' is not an address"):
+        networks(["proxy"])
+
+
+def test_the_trusted_proxies_come_from_the_settings_or_the_environment() -> None:
+    assert Settings(trusted_proxies="10.0.0.5, 10.1.0.0/16").trusted_proxies == [
+        "10.0.0.5", "10.1.0.0/16"]
+    with pytest.raises(ValidationError, match="'proxy' is not an address"):
+        Settings(trusted_proxies=["proxy"])
