@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import asyncio
 import re
+from pathlib import Path
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.calls import Refused
+from contactcenter.web.scope import Scopes
 from crm_core.db import sessions
 from crm_core.models import Contact
 from tests.crm import test_callback_booking as booking
-from tests.crm.api_client import Api
+from tests.crm.api_client import Api, start_api
 from tests.crm.test_callback_gate import KNOWN, Floor, new_york
 from tests.support import until
 
@@ -100,3 +102,22 @@ async def test_two_customers_racing_for_the_last_place_get_one_booking(api: Api)
         for number in ("+12125550171", "+12125550172")))
     assert sorted(status for status, _ in answers) == [201, 409]
     assert [body["rule"] for status, body in answers if status == 409] == ["full"]
+
+
+async def test_a_supervisor_of_other_queues_sees_none_of_the_bookings(
+        floor: Floor, engine: AsyncEngine, tmp_path: Path) -> None:
+    served = await start_api(engine, tmp_path, distributor=floor.distributor, gate=floor.gate,
+                             supervised=Scopes({"sue": frozenset({"sales"})}, {}))
+    try:
+        status, made = await served.call("POST", "/api/v1/callbacks/bookings", None, json={
+            "queue": "support", "number": KNOWN, "start": iso(new_york(11))})
+        assert status == 201, made
+        status, listed = await served.call("GET", "/api/v1/callbacks/bookings", "supervisor")
+        assert (status, listed["bookings"]) == (200, [])
+        status, listed = await served.call("GET", "/api/v1/callbacks/bookings", "manager")
+        assert [b["id"] for b in listed["bookings"]] == [made["id"]]
+        status, _ = await served.call("DELETE", f"/api/v1/callbacks/bookings/{made['id']}",
+                                      "supervisor")
+        assert status == 403  # cancelling is the admins'
+    finally:
+        await served.client.close()
