@@ -5,9 +5,12 @@ the interval edges and its seconds are added to the interval's figures of the
 agent, or of every queue the agent served then. The definitions, written once
 here and in ``docs/call-history.md``:
 
-* busy: ringing, on a call, in wrap-up, or paused for a call of the agent's own
-  (a call they placed, or a colleague's consultation): time given to calls;
-* available: logged in and waiting for a call;
+* busy: on a call, in wrap-up, or paused for a call of the agent's own (a call
+  they placed, or a colleague's consultation): time given to calls, the handle
+  time that AHT and the staffing plan's traffic count;
+* available: logged in and ready: waiting for a call, or rung by one not answered
+  yet (ringing is ready time, as on the live board, ``acd.views.agent_stats``, and
+  in the common formula (talk + after-call work) / (staffed less aux));
 * paused: the other pauses (a break, lunch, training): logged in, not taking calls;
 * staffed: busy + available, the time the agent could take calls;
 * occupancy: busy / staffed, the share of their call-taking time agents spent on
@@ -46,7 +49,9 @@ from crm_core.models import AgentStateSpan
 #: pauses for a call of the agent's own (``engine.agent_store.CALL_PAUSES``): busy time
 CALL_PAUSE_REASONS = frozenset({"outbound", "consult"})
 #: states in which the agent's time is given to calls
-BUSY_STATES = frozenset({"ringing", "on_call", "wrap_up"})
+BUSY_STATES = frozenset({"on_call", "wrap_up"})
+#: states in which the agent is ready for a call: waiting, or rung and not answered yet
+READY_STATES = frozenset({"available", "ringing"})
 
 
 @dataclass(slots=True)
@@ -73,7 +78,7 @@ def kind_of(state: str, reason: str) -> str | None:
     """Which figure a state's time goes to; None for time logged out."""
     if state in BUSY_STATES or (state == "paused" and reason in CALL_PAUSE_REASONS):
         return "busy"
-    if state == "available":
+    if state in READY_STATES:
         return "available"
     return "paused" if state == "paused" else None
 

@@ -59,11 +59,11 @@ async def test_occupancy_per_agent_worked_out_by_hand(engine: AsyncEngine) -> No
     await _morning(engine)
     rows = await history(engine, by="agent", now=ELEVEN)
     first = row_of(rows, "agent101", TEN)
-    # busy: ringing 10 s + on the call 890 s + wrap-up 60 s; available 300 + 240 s
+    # busy: on the call 890 s + wrap-up 60 s; available 300 + 240 s and ringing 10 s
     assert (first.busy_seconds, first.available_seconds, first.paused_seconds) == (
-        pytest.approx(960), pytest.approx(540), pytest.approx(300))
+        pytest.approx(950), pytest.approx(550), pytest.approx(300))
     assert first.staffed_seconds == pytest.approx(1500)
-    assert first.occupancy == pytest.approx(960 / 1500)
+    assert first.occupancy == pytest.approx(950 / 1500)
     later = row_of(rows, "agent101", HALF_PAST)  # the break goes on past the edge
     assert (later.paused_seconds, later.available_seconds, later.occupancy) == (
         pytest.approx(600), pytest.approx(600), 0.0)
@@ -79,9 +79,9 @@ async def test_a_queue_counts_the_time_of_the_agents_who_served_it(
     await _morning(engine)
     rows = await history(engine, by="queue", now=ELEVEN)
     sales = row_of(rows, "sales", TEN)
-    assert sales.busy_seconds == pytest.approx(960 + 900)
-    assert sales.available_seconds == pytest.approx(540 + 300)
-    assert sales.occupancy == pytest.approx(1860 / 2700)
+    assert sales.busy_seconds == pytest.approx(950 + 900)
+    assert sales.available_seconds == pytest.approx(550 + 300)
+    assert sales.occupancy == pytest.approx(1850 / 2700)
     support = row_of(rows, "support", TEN)  # agent102 alone serves it
     assert support.occupancy == pytest.approx(900 / 1200)
     only_support = await history(engine, by="agent", queue="support", now=ELEVEN)
@@ -93,7 +93,7 @@ async def test_occupancy_sits_beside_the_calls_of_the_same_bucket(engine: AsyncE
     await _morning(engine)
     sales = row_of(await history(engine, now=ELEVEN), "sales", TEN)
     assert (sales.offered, sales.answered) == (10, 8)  # the calls' figures unchanged
-    assert sales.occupancy == pytest.approx(1860 / 2700)
+    assert sales.occupancy == pytest.approx(1850 / 2700)
     no_calls = row_of(await history(engine, now=ELEVEN), "support", HALF_PAST)
     assert no_calls.offered == 0  # no call, but agent102 served it: their call placed
     assert no_calls.occupancy == pytest.approx(300 / 1800)

@@ -412,9 +412,9 @@ async def test_an_agent_who_rings_the_moment_they_are_available_is_ringing(
     await record_states(sessions(engine), changes)  # the file offered again: no change
     assert (await spans(engine))[-1][0] == "ringing"
     row = row_of(await history(engine, by="agent", now=at(320 / 60)), "agent101", TEN)
-    # ringing from the login (c1 waited), on the call, wrap-up, ringing again: all busy
-    assert row.busy_seconds == pytest.approx(5 + 295 + 10 + 10)
-    assert row.available_seconds == pytest.approx(0)
+    # on the call and in wrap-up; ringing from the login (c1 waited) and again: ready
+    assert row.busy_seconds == pytest.approx(295 + 10)
+    assert row.available_seconds == pytest.approx(5 + 10)
 
 
 async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event(
@@ -443,3 +443,31 @@ async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event
     await outbox.close()  # the database is back: every change kept, in order
     assert [state for state, _, _ in await spans(engine)] == [
         "available" if minute % 2 else "paused" for minute in range(20)]
+
+
+async def test_the_historys_occupancy_is_the_live_boards_and_the_staffing_plans(
+        engine: AsyncEngine) -> None:
+    """Ringing is time ready for a call, not on one: the live board (``agent_stats``:
+    on a call and wrap-up over logged in less paused) and the staffing plan (traffic in
+    talk + wrap-up over agents) count it so, and the history agrees with them."""
+    acd = AcdHarness(AcdConfig(queues={"sales": QueueConfig("sales", wrap_up=20.0)},
+                               agents={"agent101": AgentConfig("agent101",
+                                                               queues={"sales": 1})}),
+                     now=START)
+    acd.login("agent101")
+    acd.advance(60)
+    acd.join("c1", "sales")  # rings 10 s
+    acd.advance(10)
+    acd.answer("c1", "agent101")
+    acd.advance(300)
+    acd.finish("c1")
+    acd.advance(230)  # wrap-up 20 s, then available until 10:10
+    live = acd.acd.agent_stats(acd.now)["agent101"].occupancy
+    assert live == pytest.approx(320 / 600)
+    await record_states(sessions(engine), [
+        found for report in acd.reports("agent.state")
+        if (found := change_of(report, QUEUES)) is not None])
+    row = row_of(await history(engine, by="agent", now=at(10)), "agent101", TEN)
+    assert row.occupancy == pytest.approx(live)
+    assert (row.busy_seconds, row.available_seconds) == (pytest.approx(320),
+                                                         pytest.approx(280))

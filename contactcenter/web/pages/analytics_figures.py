@@ -44,10 +44,11 @@ CALL_FIGURES: tuple[Metric, ...] = (
            "spent on the calls that started in it; per queue, the average number of agents "
            "busy with its calls (Erlangs handled)"),
     Metric("busy_seconds", "Busy seconds",
-           "the agents' time ringing, on a call, in wrap-up, or paused for a call of their "
-           "own (a call they placed, a colleague's consultation), within the bucket"),
+           "the agents' time on a call, in wrap-up, or paused for a call of their own (a "
+           "call they placed, a colleague's consultation), within the bucket"),
     Metric("available_seconds", "Available seconds",
-           "the agents' time logged in and waiting for a call, within the bucket"),
+           "the agents' time logged in and ready, within the bucket: waiting for a call, "
+           "or rung by one not answered yet"),
     Metric("paused_seconds", "Paused seconds",
            "the agents' time on the other pauses (a break, lunch, training): logged in, "
            "not taking calls"),
