@@ -173,15 +173,13 @@ class Bookings:
     def _one_open(self, queue: str, number: str) -> None:
         """A number holds one open booking per queue: a second would call the customer
         twice, and one number could fill a queue's slots (the form and the API are public).
-        Checked after the lookup's await, in the same step as the booking is kept."""
-        held = next((b for b in self.listing() if b.open and b.queue == queue
-                     and b.number == number), None)
-        if held is not None:
-            hours = self.config(queue).hours
-            zone = hours.zone if hours is not None else dt.UTC
-            when = dt.datetime.fromtimestamp(held.start, zone)
-            raise BookingRefused("already_booked", f"a call to {number} is already booked for "
-                                 f"{when:%a %d %b, %H:%M} ({zone} time)", "number")
+        Checked after the lookup's await, in the same step as the booking is kept. The
+        answer does not say when the call booked comes: whoever types a number is not
+        necessarily the customer it belongs to."""
+        if any(b.open and b.queue == queue and b.number == number
+               for b in self._bookings.values()):
+            raise BookingRefused("already_booked", "a callback to this number is booked "
+                                 "already", "number")
 
     def _chosen(self, queue: str, callee: Callee, start: float, slots: list[Slot]) -> Slot:
         """The slot asked for, or why it cannot be had."""

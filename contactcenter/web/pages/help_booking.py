@@ -33,8 +33,8 @@ REFUSED = {
     "no_slot": "No time is free for a call to this number in the coming days. Please ask "
                "to be called as soon as an agent is free, or write to us below.",
     "lookup_failed": "Callbacks cannot be booked right now. Please call us.",
-    "already_booked": "We have already booked a call to this number ({reason}). We "
-                      "will call you then; to change it, please call us.",
+    "already_booked": "A call to this number is already booked. We will call at the "
+                      "time chosen; to change it, please call us.",
 }
 
 
