@@ -64,8 +64,9 @@ export class WebPhone {
       if (this.audio) this.audio.srcObject = event.streams[0] || new MediaStream([event.track]);
     });
     session.on("progress", () => this.set("ringing"));
-    session.on("confirmed", () => this.set("connected"));
-    session.on("ended", () => this.finish("ended"));
+    session.on("accepted", () => this.set("connected"));
+    session.on("confirmed", () => { if (this.state !== "connected") this.set("connected"); });
+    session.on("ended", (event) => this.finish("ended", event.cause || ""));
     session.on("failed", (event) => this.finish("failed", event.cause || ""));
   }
 
