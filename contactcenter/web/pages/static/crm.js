@@ -231,23 +231,32 @@ function listen(i) {
       preload: "none", src: play.url, onerror: () => renew(player, i.id) });
     return ["Listen", player];
   }
+  return ["Listen", gone(play)];
+}
+
+// Why a call has no player: its recording deleted by retention, or not on this server.
+function gone(play) {
   const why = play.status === "deleted"
     ? `deleted by retention on ${day(play.deleted_at)}` : "not kept on this server";
-  return ["Listen", el("span", { class: "recording-gone muted" }, why)];
+  return el("span", { class: "recording-gone muted" }, why);
 }
 
 // A link lasts minutes: one that failed (expired on a page left open) is asked for
-// again, at most once a minute, and the player keeps its place.
+// again, at most once a minute, and the player keeps its place. A recording deleted
+// (by retention) since the page was opened gives way to the reason, as on a new page.
 async function renew(player, id) {
   const now = Date.now();
   if (now - Number(player.dataset.renewedAt || 0) < 60_000) return;
   player.dataset.renewedAt = String(now);
   const result = await api("GET", `/api/v1/interactions/${id}/recording`);
-  if (result.ok && result.body.status === "available") {
-    const at = player.currentTime;
-    player.src = result.body.url;
-    player.currentTime = at;
+  if (!result.ok) return;
+  if (result.body.status !== "available") {
+    player.replaceWith(gone(result.body));
+    return;
   }
+  const at = player.currentTime;
+  player.src = result.body.url;
+  player.currentTime = at;
 }
 
 const caseTitle = (k) => `Case #${k.id} opened: ${k.subject}`;
