@@ -45,7 +45,7 @@ def endpoint_fields(grant: Grant, media_address: str) -> list[dict[str, str]]:
         "dtmf_mode": "rfc4733", "direct_media": "no", "rtp_symmetric": "yes",
         "force_rport": "yes", "rewrite_contact": "yes", "media_address": media_address,
         "bind_rtp_to_media_address": "yes", "allow_subscribe": "no",
-        "callerid": f'"Web visitor" <{extension(grant.target)}>'})
+        "callerid": '"Web visitor" <web>'})
 
 
 def _fields(values: dict[str, str]) -> list[dict[str, str]]:
