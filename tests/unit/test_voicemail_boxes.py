@@ -163,3 +163,23 @@ def test_a_mailbox_named_in_full_must_be_a_box(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as raised:
         check_named(BOXES, [(flow, "nodes.vm.mailbox", "mian")])
     assert (raised.value.line, raised.value.field) == (4, "nodes.vm.mailbox")
+
+
+_NAMES = st.sampled_from([None, "support", "sales", "agent101", "agent102"])
+_OWNED = st.builds(lambda queue, agent, assignee: Owned(
+    queue=queue if queue in ("support", "sales") else None,
+    agent=agent if agent in ("agent101", "agent102") else None,
+    assignee=assignee if assignee in ("agent101", "agent102") else None),
+    _NAMES, _NAMES, _NAMES)
+_PEOPLE = st.sampled_from([ADMIN, SUE, BOSS, A101, A102, MANAGER])
+
+
+@given(_PEOPLE, _OWNED, st.sampled_from(list(Action)))
+def test_nobody_works_a_message_they_cannot_see(who: Principal, message: Owned,
+                                                action: Action) -> None:
+    if may(who, action, message, SCOPE):
+        assert may_see(who, message, SCOPE)
+    if who.role == "agent" and may_see(who, message, SCOPE):
+        # an agent's: their box, their queues' boxes, or given to them
+        assert who.agent in (message.agent, message.assignee) or \
+            message.queue in SCOPE.members[who.agent or ""]
