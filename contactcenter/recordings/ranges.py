@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-#: one byte range: ``first-[last]`` or ``-suffix`` (digits only, as the RFC's grammar)
-_ONE = re.compile(r"bytes=(?:(\d{1,18})-(\d{0,18})|-(\d{1,18}))")
+#: one byte range: ``first-[last]`` or ``-suffix`` (digits only, as the RFC's grammar;
+#: the unit compared without case, RFC 9110, 14.1)
+_ONE = re.compile(r"bytes=(?:(\d{1,18})-(\d{0,18})|-(\d{1,18}))", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -49,6 +49,7 @@ def test_the_player_s_own_ranges() -> None:
     tail = span_of("bytes=-100", 1000)
     assert (tail.first, tail.last, tail.from_start) == (900, 999, False)
     assert span_of("bytes=-5000", 1000).from_start  # a suffix longer than the file
+    assert span_of("Bytes=500-", 1000).partial  # the unit is case-insensitive (RFC 9110)
 
 
 def test_deleting_a_name_that_links_to_another_recording_removes_the_name_only(
