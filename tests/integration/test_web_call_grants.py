@@ -5,6 +5,7 @@ loopback address of its own (127.0.0.x), so that the per-address limit is its ow
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 from itertools import count
@@ -133,8 +134,9 @@ async def test_too_many_grants_from_one_address_get_429(
 async def _endpoint_in_asterisk(platform: Platform, name: str) -> bool:
     settings = load_settings(platform.config, environ=platform.environment())
     credentials = read_credentials(settings)
-    auth = aiohttp.BasicAuth(credentials.ari_user, credentials.ari_password)
-    async with aiohttp.ClientSession(auth=auth) as session, session.get(
+    token = base64.b64encode(f"{credentials.ari_user}:{credentials.ari_password}".encode())
+    headers = {"Authorization": f"Basic {token.decode()}"}
+    async with aiohttp.ClientSession(headers=headers) as session, session.get(
             f"{credentials.ari_url}/ari/asterisk/config/dynamic/res_pjsip/endpoint/{name}"
     ) as response:
         assert response.status in (200, 404), await response.text()
