@@ -161,7 +161,8 @@ _BOOKING = {"type": "object", "properties": {
                                           "booked_at", "source", "name", "topic")} | {
     "state": {"type": "string", "enum": ["booked", "due", "dialed", "refused", "withdrawn",
                                          "cancelled"]}}}
-_REFUSAL = "the calling rules refuse this number (`rule`: do_not_call, unknown_time_zone, " \
+_REFUSAL = "the calling rules refuse this number (`rule`: costly_number, do_not_call, " \
+           "unknown_time_zone, " \
            "calling_hours, lookup_failed), the number holds an open booking for the queue " \
            "already (`already_booked`), or the slot is not offered (`full`, `no_slot`)"
 _QUERY = [{"name": "queue", "in": "query", "required": True,

@@ -121,3 +121,28 @@ async def test_a_supervisor_of_other_queues_sees_none_of_the_bookings(
         assert status == 403  # cancelling is the admins'
     finally:
         await served.client.close()
+
+
+async def test_premium_rate_and_shared_cost_numbers_are_not_booked(api: Api) -> None:
+    """The form and the API are public: a booking to a premium-rate number (US 900,
+    UK 09, France 089) or a personal number would have the platform pay whoever runs it."""
+    for number in ("+19002345678", "+449012345678", "+33892123456", "+447012345678"):
+        status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+            "queue": "support", "number": number, "start": iso(new_york(11))})
+        assert (status, body.get("rule"), body.get("field")) == (
+            409, "costly_number", "number"), number
+        status, body = await api.call("GET", f"/api/v1/callbacks/slots?queue=support"
+                                             f"&number={number.replace('+', '%2B')}", None)
+        assert (status, body.get("rule")) == (409, "costly_number")
+
+
+async def test_the_help_page_calls_no_premium_rate_number_back(api: Api, floor: Floor) -> None:
+    page = await (await api.client.get("/help")).text()
+    token = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert token is not None
+    for slot in ("now", str(int(new_york(14)))):
+        refused = await api.client.post("/help/callback", allow_redirects=False, data={
+            "csrf": token.group(1), "name": "Mal", "phone": "+19002345678", "topic": "x",
+            "slot": slot})
+        assert refused.status == 409 and "premium-rate" in await refused.text()
+    assert floor.of("callback.booked") == [] and floor.of("call.queued") == []

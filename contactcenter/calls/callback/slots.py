@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import phonenumbers
+
 from contactcenter.acd.model import DAY, SlotRules
 from contactcenter.calls.window import inside, utc
 from contactcenter.dialer.compliance import Callee, CallingWindow, callee_zones
@@ -105,7 +107,13 @@ def refusal(callee: Callee, slot: tuple[float, float] | None,
     """(rule, reason) when the call gate's rules refuse calling ``callee`` back in
     ``slot`` (None: at no particular time); None when they allow it. The rules are the
     gate's for a callback (``CallGate._found``): the do-not-call list and an unknown
-    local time refuse at once; the calling hours are those of the slot."""
+    local time refuse at once; the calling hours are those of the slot. Before them, a
+    number that costs the platform more than a call (premium-rate, shared-cost, personal
+    numbers): anybody may book, and a booking is the platform's money spent on a
+    number of the booker's choosing (the fraud of callbacks to premium lines)."""
+    if costly(callee.number):
+        return "costly_number", (f"{callee.number} is a premium-rate, shared-cost or "
+                                 "personal number: we do not call those back")
     if callee.do_not_call:
         return "do_not_call", f"{callee.number} is on the do-not-call list"
     zones = callee_zones(callee)
@@ -122,6 +130,20 @@ def refusal(callee: Callee, slot: tuple[float, float] | None,
 
 
 _UTC = ZoneInfo("UTC")
+#: the numbers a callback is not placed to, whoever booked it: they cost the platform
+#: more than a call, and pay whoever holds them (ITU-T E.164 service numbers)
+_COSTLY = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                     phonenumbers.PhoneNumberType.SHARED_COST,
+                     phonenumbers.PhoneNumberType.PERSONAL_NUMBER})
+
+
+def costly(number: str) -> bool:
+    """Whether ``number`` (E.164) is one no callback is placed to (``_COSTLY``)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False  # not E.164: the gate's lookup decides
+    return phonenumbers.number_type(parsed) in _COSTLY
 
 
 def _grid(now: float, rules: SlotRules, zone: ZoneInfo) -> Iterator[tuple[float, float]]:

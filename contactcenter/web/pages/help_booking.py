@@ -33,6 +33,8 @@ REFUSED = {
     "no_slot": "No time is free for a call to this number in the coming days. Please ask "
                "to be called as soon as an agent is free, or write to us below.",
     "lookup_failed": "Callbacks cannot be booked right now. Please call us.",
+    "costly_number": "We do not call back premium-rate or shared-cost numbers. Please "
+                     "give us another number.",
     "already_booked": "A call to this number is already booked. We will call at the "
                       "time chosen; to change it, please call us.",
 }

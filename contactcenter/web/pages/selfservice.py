@@ -27,10 +27,11 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from contactcenter.calls import LOOKUP_TIMEOUT, Refused
+from contactcenter.calls.callback.slots import costly
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
-from contactcenter.web.pages.help_booking import book, booked_notice, slot_choices
+from contactcenter.web.pages.help_booking import REFUSED, book, booked_notice, slot_choices
 from contactcenter.web.pages.help_talk import talk_button, with_talk
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
 from crm_core import cases, knowledge
@@ -258,6 +259,8 @@ async def request_callback(request: web.Request) -> web.Response:
     number = try_e164(raw)
     if number is None:
         return _refuse(422, f"“{raw}” is not a phone number we can call.")
+    if costly(number):  # as soon as possible or booked: a premium line is never called
+        return _refuse(409, REFUSED["costly_number"])
     slot = form.get("slot")
     if isinstance(slot, str) and slot not in ("", "now"):  # a time chosen: booked for it
         return _refuse(*await book(request, CALLBACK_QUEUE, slot, number=number, name=name,
