@@ -7,8 +7,9 @@ host) to someone who may hear it, and 403 to anyone else. ``GET
 /api/v1/recordings/{link}`` serves the WAV: the signed link must be this user's,
 unexpired, and the rule is checked again against the call, beside the session's
 own role check. It answers ranges (206) so that an ``<audio>`` element seeks,
-and is never cached (``private, no-store``). Each play, a fetch from the first
-byte, goes to the audit log.
+and is never cached (``private, no-store``). Each play (an answer with the first
+byte, or a link's first fetch: ``contactcenter.recordings.plays``) goes to the audit
+log.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.recordings.access import RecordedCall, may_hear
+from contactcenter.recordings.plays import FetchedLinks
 from contactcenter.recordings.ranges import Span, Unsatisfiable, span_of
 from contactcenter.recordings.store import RecordingStore
 from contactcenter.recordings.tokens import LINK_LIFETIME, Grant, PlayLinks
@@ -49,6 +51,8 @@ class Recordings:
     store: RecordingStore | None
     links: PlayLinks
     clock: Callable[[], float] = field(default=time.time)
+    #: the links fetched already: a link's first fetch is a play, its later ones seeks
+    fetched: FetchedLinks = field(default_factory=FetchedLinks)
 
 
 RECORDINGS = web.AppKey("recordings", Recordings)
@@ -115,13 +119,28 @@ async def play(request: web.Request) -> web.StreamResponse:
         except Unsatisfiable:
             return web.Response(status=416, headers=_HEADERS | {
                 "Content-Range": f"bytes */{size}"})
-        if span.from_start:  # the answer holds the first byte: a play, not a seek
-            await record_play(request.app[DATABASE], username=principal.username,
-                              interaction_id=call.interaction_id, recording=call.recording,
-                              call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
+        await _log_play(request, call, grant, span, now)
         return await _send(request, fd, span, found.name)
     finally:
         os.close(fd)
+
+
+async def _log_play(request: web.Request, call: RecordedCall, grant: Grant, span: Span,
+                    now: float) -> None:
+    """An answer with the first byte, or a link's first fetch, is a play
+    (``contactcenter.recordings.plays``); a seek with the same link is not."""
+    fetched, link = request.app[RECORDINGS].fetched, request.match_info["link"]
+    first = fetched.first(link, expires=grant.expires, now=now)
+    if not (first or span.from_start):
+        return
+    try:
+        await record_play(request.app[DATABASE], username=grant.username,
+                          interaction_id=call.interaction_id, recording=call.recording,
+                          call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
+    except BaseException:
+        if first:
+            fetched.forget(link)
+        raise
 
 
 #: the audio's own headers: never kept by a browser or a proxy

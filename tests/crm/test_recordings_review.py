@@ -53,11 +53,28 @@ async def test_a_seek_is_not_a_play_and_a_range_past_the_end_sends_nothing(
         served: Served) -> None:
     link = await served.link("c1", "sue")
     size = (served.folder / "call-c1.wav").stat().st_size
+    status, _ = await served.get(link, "sue", Range=f"bytes={size}-")
+    assert status == 416  # nothing sent: no play
+    assert await _plays(served) == 0
+    await served.get(link, "sue", Range="bytes=0-")  # the play
     for headers in ({"Range": "bytes=100-"}, {"Range": f"bytes={size}-"},
                     {"Range": "bytes=-0"}):
         status, (data, _) = await served.get(link, "sue", **headers)
         assert status in (206, 416) and data[:4] != b"RIFF", headers
-    assert await _plays(served) == 0
+    assert await _plays(served) == 1
+
+
+async def test_a_link_s_first_fetch_is_a_play_from_any_byte(served: Served) -> None:
+    """All but the first byte (a WAV's first byte is always "R") is the recording too."""
+    link = await served.link("c1", "sue")
+    whole = (served.folder / "call-c1.wav").read_bytes()
+    status, (data, _) = await served.get(link, "sue", Range="bytes=1-")
+    assert (status, data) == (206, whole[1:])
+    assert await _plays(served) == 1
+    await served.get(link, "sue", Range="bytes=5000-")  # seeking with it: the same play
+    assert await _plays(served) == 1
+    await served.get(await served.link("c1", "sue"), "sue", Range="bytes=1-")  # a new link
+    assert await _plays(served) == 2
 
 
 async def test_ranges_are_answered_as_the_rfc_says(served: Served) -> None:
