@@ -13,6 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from contactcenter.cli import main
+from contactcenter.recordings.plays import FetchedLinks
 from contactcenter.recordings.ranges import Unsatisfiable, span_of
 from contactcenter.recordings.store import RecordingStore
 from tests.crm.test_recordings_review import undeletable
@@ -85,3 +86,15 @@ def test_the_purge_command_says_what_it_could_not_delete(
     assert main(["recordings", "purge", "--config", str(config)]) == 0
     assert f"deleted {stuck} recordings" in capsys.readouterr().out
     assert list(folder.iterdir()) == []
+
+
+def test_a_link_is_a_first_fetch_once_and_expired_links_are_swept() -> None:
+    fetched = FetchedLinks()
+    assert fetched.first("a", expires=100.0, now=0.0)
+    assert not fetched.first("a", expires=100.0, now=1.0)
+    fetched.forget("a")  # not logged after all: the next fetch is the first
+    assert fetched.first("a", expires=100.0, now=2.0)
+    for n in range(5000):  # a busy day of links, each expired a second after it was made
+        assert fetched.first(f"link{n}", expires=n + 1.0, now=float(n))
+    assert len(fetched._until) <= 2048  # kept: the unexpired, not every link ever fetched
+    assert not fetched.first("link4999", expires=5000.0, now=4999.5)
