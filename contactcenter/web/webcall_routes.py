@@ -15,6 +15,7 @@ needed to load it) that asks this platform for a grant and calls with JsSIP.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -89,15 +90,15 @@ async def grant(request: web.Request) -> web.Response:
             page=page, email=email)
     except GrantError as exc:
         raise BadInput(exc.status, exc.reason, exc.field) from None
-    account = request.app[PHONES].url_for(request)
-    host = request.url.raw_host or "127.0.0.1"
-    ws_host = (account.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0]) or host
+    ws_url = request.app[PHONES].url_for(request)
+    host = urlsplit(ws_url).hostname or "127.0.0.1"
+    domain = f"[{host}]" if ":" in host else host  # Asterisk's, as the browser knows it
     return web.json_response({
-        "ws_url": account, "uri": f"sip:{made.id}@{ws_host}", "username": made.id,
-        "password": made.password, "call": f"sip:{extension(made.target)}@{ws_host}",
+        "ws_url": ws_url, "uri": f"sip:{made.id}@{domain}", "username": made.id,
+        "password": made.password, "call": f"sip:{extension(made.target)}@{domain}",
         "target": made.target, "label": request.app[WEB_CALLS].settings.targets[
-            made.target].label, "expires_in": round(made.expires - made.issued),
-        "known": made.contact is not None}, status=201,
+            made.target].label, "expires_in": round(made.expires - made.issued)},
+        status=201,
         headers={**headers, "Cache-Control": "no-store"})
 
 
@@ -126,8 +127,7 @@ _GRANT = {"type": "object", "required": ["ws_url", "uri", "username", "password"
               "password": {"type": "string", "description": "digest password, this grant's"},
               "call": {"type": "string", "description": "the one URI it may call"},
               "target": {"type": "string"}, "label": {"type": "string"},
-              "expires_in": {"type": "integer", "description": "seconds to place the call"},
-              "known": {"type": "boolean", "description": "the e-mail names a contact"}}}
+              "expires_in": {"type": "integer", "description": "seconds to place the call"}}}
 _BODY = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["target"], "additionalProperties": False, "properties": {
         "target": {"type": "string", "maxLength": 24,

@@ -98,12 +98,19 @@ export class WebPhone {
 }
 
 // the platform's answer to a grant request: {ok, status, body}
+// (status 0: no answer the page may read: the platform is down, or it does not list this
+// site, whose request the browser then stops at the CORS preflight)
 export async function askGrant(base, target, email) {
-  const response = await fetch(`${base}/api/v1/web-calls`, {
-    method: "POST", headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ target, page: String(window.location.href).slice(0, 500),
-                           ...(email ? { email } : {}) }),
-  });
+  let response;
+  try {
+    response = await fetch(`${base}/api/v1/web-calls`, {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ target, page: String(window.location.href).slice(0, 500),
+                             ...(email ? { email } : {}) }),
+    });
+  } catch {
+    return { ok: false, status: 0, body: null };
+  }
   let body = null;
   try { body = await response.json(); } catch { body = null; }
   return { ok: response.ok, status: response.status, body };
@@ -114,6 +121,7 @@ const SAYS = {
   ended: "Call ended. Thank you!", failed: "The call could not be placed",
 };
 const REFUSED = {
+  0: "We cannot be reached from this page right now.",
   429: "Too many calls from your address. Please try again later.",
   403: "This site may not place calls to us.",
   503: "Calls cannot be placed right now. Please try again later.",
