@@ -1,8 +1,9 @@
 """A voicemail answered end to end, on real parts: a sipp caller (Ada, a demo customer)
 leaves a message from the main IVR's more options (9, 1) on real Asterisk; the message
-is in the CRM once the call ends; in headless Chromium agent101's desktop lists it
-with Ada's contact, plays it, takes it and marks it handled with a disposition; the
-supervisor's board no longer lists it; Ada's CRM timeline shows it handled."""
+is in the CRM once the call ends; in headless Chromium the supervisor's board lists it
+with Ada's contact, flags it overdue past support's age limit and assigns it to
+agent101, whose desktop lists it, plays it and marks it handled with a disposition;
+the board no longer lists it; Ada's CRM timeline shows it handled."""
 
 from __future__ import annotations
 
@@ -30,10 +31,14 @@ def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: Asteris
     (tmp / "queues.yaml").write_text(yaml.safe_dump({"queues": {
         "support": QUEUE, "sales": QUEUE, "operator": QUEUE}}))
     (tmp / "agents.yaml").write_text(yaml.safe_dump({"agents": AGENTS}))
+    # the demo's boxes, with support's age limit so short that the message is overdue
+    # by the time the board shows it
+    (tmp / "voicemail.yaml").write_text(yaml.safe_dump({
+        "mailboxes": {"main": {"queue": "support"}}, "queues": {"support": {"max_age": 1}}}))
     with running_platform(tmp, {"dir": str(ROOT / "config/ivr")}, asterisk_install,
                           acd={"queues": str(tmp / "queues.yaml"),
                                "agents": str(tmp / "agents.yaml"),
-                               "voicemail": str(ROOT / "config/voicemail.yaml")},
+                               "voicemail": str(tmp / "voicemail.yaml")},
                           sections=SCRIPTS) as running:
         yield running
 
@@ -55,9 +60,29 @@ async def left(platform: Platform) -> dict[str, Any]:
     return await api(platform, "GET", f"/api/v1/voicemail/{message['message']}")
 
 
-async def test_the_agent_plays_and_handles_it_and_the_timeline_shows_it(
+async def test_the_board_flags_it_overdue_and_the_supervisor_assigns_it(
         browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
     assert left["contact_id"] and left["caller"] == ADA and left["status"] == "new"
+    board = await sign_in(browser, platform, "supervisor", "/supervisor")
+    try:
+        row = board.locator(f"#voicemail tr[data-message='{left['id']}']")
+        await expect(row).to_have_count(1)
+        await expect(row.locator("a.vm-contact")).to_have_attribute(
+            "href", f"/crm/contacts/{left['contact_id']}")
+        # support's limit is a second: unhandled, it is overdue, and the board says so
+        await expect(row).to_have_attribute("data-overdue", "true")
+        await expect(row).to_have_class("vm-overdue")
+        await expect(board.locator("#voicemail-overdue")).to_have_text("1 overdue")
+        await row.locator("select.vm-agent").select_option("agent101")
+        await row.locator("form.vm-assign button").click()
+        await expect(row).to_have_attribute("data-status", "assigned")
+        await expect(row).to_contain_text("agent101")
+    finally:
+        await board.context.close()
+
+
+async def test_the_agent_plays_and_handles_it_and_the_timeline_shows_it(
+        browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
     desk = await sign_in(browser, platform, "agent101", "/agent")
     try:
         row = desk.locator(f"#voicemail tr[data-message='{left['id']}']")
@@ -72,9 +97,9 @@ async def test_the_agent_plays_and_handles_it_and_the_timeline_shows_it(
         await player.evaluate("a => { a.muted = true; return a.play(); }")
         await desk.wait_for_function("a => a.duration > 0 && !a.paused || a.ended",
                                      arg=await player.element_handle())
-        # taken, then handled with a disposition: it leaves the list of open messages
-        await row.locator("button.vm-take").click()
-        await expect(row).to_have_attribute("data-status", "assigned")
+        # assigned to agent101 by the supervisor: no Take, but Handled, with a disposition;
+        # it leaves the list of open messages
+        await expect(row.locator("button.vm-take")).to_have_count(0)
         await row.locator("select.vm-disposition").select_option("called_back")
         await row.locator("input.vm-notes").fill("called Ada back, all sorted")
         await row.locator("form.vm-handle button").click()
@@ -90,14 +115,16 @@ async def test_the_agent_plays_and_handles_it_and_the_timeline_shows_it(
         await desk.context.close()
 
 
-async def test_the_supervisor_board_lists_only_open_messages(
+async def test_the_board_lists_only_open_messages(
         browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
+    handled = await api(platform, "GET", f"/api/v1/voicemail/{left['id']}")
+    assert handled["status"] == "handled"
     board = await sign_in(browser, platform, "supervisor", "/supervisor")
     try:
         await expect(board.locator("#voicemail")).to_have_attribute("data-loaded", "true")
-        status = (await api(platform, "GET", f"/api/v1/voicemail/{left['id']}"))["status"]
-        rows = board.locator(f"#voicemail tr[data-message='{left['id']}']")
-        await expect(rows).to_have_count(0 if status == "handled" else 1)
+        await expect(board.locator(f"#voicemail tr[data-message='{left['id']}']")
+                     ).to_have_count(0)
+        await expect(board.locator("#voicemail-empty")).to_have_text("No message waits.")
     finally:
         await board.context.close()
 
