@@ -18,11 +18,13 @@ from typing import Any
 from sqlalchemy import ColumnElement, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_core.audit import jsonable
+from crm_core.audit import AuditLog, jsonable
 from crm_core.models import Activity, Contact, ContactPhone, Interaction, VoicemailMessage
 from crm_core.phones import try_e164
 
 MAX_LIMIT = 200
+#: the audit log's entity of a message played (who heard which message, when)
+PLAYED = "voicemail_play"
 
 
 class Conflict(Exception):
@@ -222,3 +224,12 @@ async def flag_overdue(sessions: async_sessionmaker[AsyncSession], ids: Sequence
                    VoicemailMessage.status != "handled")
             .values(overdue_at=now).returning(VoicemailMessage.id)))
     return marked
+
+
+async def record_play(sessions: async_sessionmaker[AsyncSession], *, username: str,
+                      message_id: int, recording: str, now: dt.datetime) -> None:
+    """Who played which message, and when (as a call's recording's play is kept)."""
+    async with sessions() as session, session.begin():
+        await AuditLog(session).record(
+            username=username, action="create", entity=PLAYED, entity_id=message_id,
+            at=now, changes={"recording": {"before": None, "after": recording}})

@@ -11,6 +11,7 @@ past the action (handled already, or changed by someone else meanwhile) is 409.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -30,13 +31,23 @@ from contactcenter.web.recording_routes import RECORDINGS
 from contactcenter.web.routing import add_route
 from contactcenter.web.scope import scopes
 from contactcenter.web.voicemail_schema import OPERATIONS
-from crm_core.voicemail import Conflict, Visible, assign, get_message, handle, list_messages
+from crm_core.voicemail import (
+    Conflict,
+    Visible,
+    assign,
+    get_message,
+    handle,
+    list_messages,
+    record_play,
+)
 
 MAX_ID = 2**31 - 1
 KIND = "voicemail"
 #: where a message's play links point
 PLAY = "/api/v1/voicemail/audio/"
 MAX_NOTES = 2000
+#: a fetch from the first byte is a play; later ranges are the same play seeking
+_FIRST_BYTE = re.compile(r"^\s*bytes\s*=\s*0\s*-")
 
 
 @dataclass
@@ -142,6 +153,9 @@ async def play(request: web.Request) -> web.StreamResponse:
     found = recordings.store.find(grant.recording) if recordings.store is not None else None
     if found is None:
         raise BadInput(404, "the message's recording is not on this host")
+    if _FIRST_BYTE.match(request.headers.get("Range", "bytes=0-")):  # a play, not a seek
+        await record_play(request.app[DATABASE], username=principal.username,
+                          message_id=row["id"], recording=row["recording"], now=_now(request))
     return web.FileResponse(found.path, headers={
         "Content-Type": "audio/wav", "Cache-Control": "private, no-store",
         "Content-Disposition": f'inline; filename="{found.name}.wav"'})

@@ -30,7 +30,7 @@ from contactcenter.web.scope import Scopes
 from contactcenter.web.voicemail_routes import Voicemail, add_voicemail_routes
 from crm_core.call_records import CallSummary, record_calls
 from crm_core.db import sessions
-from crm_core.models import Contact, ContactPhone, Interaction, User
+from crm_core.models import AuditEntry, Contact, ContactPhone, Interaction, User
 from crm_core.users import load_users
 from crm_core.voicemail import NewMessage, record_messages
 from tests.crm.api_client import password_hash
@@ -169,8 +169,12 @@ async def test_the_message_plays_behind_a_link_made_for_its_listener(served: Ser
     assert link.startswith("/api/v1/voicemail/audio/") and "c-support" not in link
     status, data = await served.call("GET", link, "agent101")
     assert status == 200 and data[:4] == b"RIFF"
-    status, part = await served.call("GET", link, "agent101", Range="bytes=0-99")
+    status, part = await served.call("GET", link, "agent101", Range="bytes=100-199")
     assert status == 206 and len(part) == 100
+    async with served.crm() as session:  # the play is on the record, the seek is not
+        plays = (await session.execute(select(AuditEntry.username, AuditEntry.entity_id)
+                                       .where(AuditEntry.entity == "voicemail_play"))).all()
+    assert plays == [("agent101", message)]
     # the same link in another's session, the link on the calls' route, another's box
     assert (await served.call("GET", link, "agent103"))[0] == 403
     call_route = link.replace("/api/v1/voicemail/audio/", "/api/v1/recordings/")
