@@ -131,6 +131,13 @@ def _keys(agent: str, queues: tuple[str, ...], by: str, queue: str | None) -> li
     return [agent] if queue is None or served else []
 
 
+def _epoch(moment: dt.datetime) -> float:
+    """Seconds since 1970; a naive moment is UTC, as the CRM keeps its times."""
+    if moment.tzinfo is None:
+        return (moment - dt.datetime(1970, 1, 1)).total_seconds()
+    return moment.timestamp()
+
+
 #: where each kind of time is summed
 _KINDS = {"busy": 0, "available": 1, "paused": 2}
 
@@ -141,7 +148,7 @@ def add_up(spans: Iterable[Any], period: Period, width: int, by: str,
     are (agent, state, reason, queues as JSON text, start, end or None), the times in
     epoch seconds."""
     origin, low, high = origin_of(width), period.start.timestamp(), period.end.timestamp()
-    until = min(now.timestamp(), high)
+    until = min(_epoch(now), high)
     sums: dict[tuple[int, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
     for agent, state, reason, queues, started, ended in spans:
         kind = kind_of(state, reason)

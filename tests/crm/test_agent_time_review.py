@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import itertools
 import random
+import time
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
@@ -471,3 +472,17 @@ async def test_the_historys_occupancy_is_the_live_boards_and_the_staffing_plans(
     assert row.occupancy == pytest.approx(live)
     assert (row.busy_seconds, row.available_seconds) == (pytest.approx(320),
                                                          pytest.approx(280))
+
+
+async def test_a_naive_now_is_utc_as_the_crm_keeps_its_times(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not the server's zone: on a machine set to New York it was read five hours off."""
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        await record_states(sessions(engine), [change("available", 0)])
+        rows = await history(engine, by="agent", now=at(20).replace(tzinfo=None))
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert [row.available_seconds for row in rows] == [pytest.approx(1200)]
