@@ -130,11 +130,14 @@ class WebCalls:
 
     def arrived(self, arrival: de.CallArrived, *, resumed: bool) -> WebArrival | None:
         """None for a call that is not a web visitor's; else where it goes."""
-        if not arrival.args or arrival.args[0] != WEB_ARG:
-            return None
+        marked = arrival.args[:1] == (WEB_ARG,)
         target = arrival.dialed.removeprefix("web-")
-        if resumed:  # admitted before a restart: it goes on where it was
+        if resumed and (marked or (arrival.dialed.startswith("web-") and target in self.flows)):
+            # admitted before a restart (met again in the app without its Stasis
+            # arguments): it goes on where it was
             return WebArrival(arrival, self.flows.get(target), {})
+        if not marked:
+            return None
         endpoint = arrival.args[1] if len(arrival.args) > 1 else ""
         decided = self.book.arrive(endpoint, arrival.dialed, self._clock())
         if isinstance(decided, Refusal):
