@@ -5,6 +5,7 @@ the call journal once each; the age check that flags a message once."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import AsyncIterator
@@ -35,6 +36,7 @@ from crm_core.users import load_users
 from crm_core.voicemail import NewMessage, record_messages
 from tests.crm.api_client import password_hash
 from tests.recording_support import tone_wav
+from tests.support import until
 
 CUSTOMER = "+15550007101"
 PEOPLE = {"root": ("admin", None), "sue": ("supervisor", None), "otto": ("supervisor", None),
@@ -271,3 +273,41 @@ async def test_messages_come_from_the_call_journal_once_each(served: Served,
     async with served.crm() as session:
         assert (await session.scalar(select(Interaction.id).where(
             Interaction.call_id == "j1"))) is None  # the calls' outbox writes that
+
+
+class _DownAtFirst:
+    """A session maker whose database refuses the first ``times`` sessions."""
+
+    def __init__(self, real: async_sessionmaker[AsyncSession], times: int) -> None:
+        self.real, self.times = real, times
+
+    def __call__(self) -> AsyncSession:
+        if self.times:
+            self.times -= 1
+            raise OSError("the database is unreachable")
+        return self.real()
+
+
+async def test_a_message_waits_for_a_database_that_is_down(served: Served,
+                                                           tmp_path: Path) -> None:
+    journal = CallJournal(tmp_path / "down.jsonl")
+    journal.open()
+    for event in ({"type": "call.arrived", "caller": CUSTOMER, "dialed": "5000"},
+                  {"type": "voicemail.recorded", "mailbox": "main",
+                   "recording": "voicemail-main-d1", "duration": 2.0, "status": "done"},
+                  {"type": "call.ended", "outcome": "voicemail"}):
+        journal.append({**event, "call_id": "d1", "time": time.time()})
+    down = _DownAtFirst(served.crm, 2)
+    outbox = VoicemailOutbox(journal, down, BOXES, served.bus,  # type: ignore[arg-type]
+                             first_pause=0.01)
+    task = asyncio.ensure_future(outbox.run())
+    try:
+        async def kept() -> bool:
+            return any(m["call_id"] == "d1" for m in (await served.call(
+                "GET", "/api/v1/voicemail", "sue"))[1]["messages"])
+
+        await until(kept, seconds=10, what="the message never reached the CRM", every=0.05)
+    finally:
+        task.cancel()
+        journal.close()
+    assert outbox.failures == 2 and outbox.written == 1
