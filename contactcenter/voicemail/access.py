@@ -4,8 +4,9 @@
   assigned to them; they take a message of those boxes, and handle one that is
   theirs (in their own box, or assigned to them).
 - A supervisor sees the boxes of the queues they oversee and of the agents who
-  work in one of them (``contactcenter.web.scope``; without a list of queues:
-  every box), and their own agent's box; they assign and handle what they see.
+  work in one of them, and any message one of those agents has (``contactcenter.
+  web.scope``; without a list of queues: every box), and their own agent's box;
+  they assign and handle what they see.
 - An admin sees, assigns and handles every message.
 - Nobody else sees any (managers, sales and marketing read no messages).
 """
@@ -50,6 +51,8 @@ class Owned:
 
 
 def _supervises(viewer: Viewer, message: Owned, scope: Scope) -> bool:
+    if message.assignee and scope.sees_agent(viewer, message.assignee):
+        return True  # one of their agents has it
     if message.queue:
         return scope.sees_queue(viewer, message.queue)
     if message.agent:

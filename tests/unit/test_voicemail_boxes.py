@@ -183,3 +183,22 @@ def test_nobody_works_a_message_they_cannot_see(who: Principal, message: Owned,
         # an agent's: their box, their queues' boxes, or given to them
         assert who.agent in (message.agent, message.assignee) or \
             message.queue in SCOPE.members[who.agent or ""]
+
+
+def _kept_by(kept: tuple[frozenset[str], frozenset[str], bool] | None, message: Owned) -> bool:
+    """What the list's query keeps (``crm_core.voicemail.list_messages``), in Python."""
+    if kept is None:
+        return True
+    queues, agents, _general = kept
+    return (message.queue in queues) or (message.agent in agents) \
+        or (message.assignee in agents)
+
+
+@given(_PEOPLE, _OWNED)
+def test_the_list_keeps_what_the_rule_lets_one_see(who: Principal, message: Owned) -> None:
+    assert _kept_by(visible_filter(who, SCOPE), message) == may_see(who, message, SCOPE)
+
+
+def test_a_supervisor_sees_what_one_of_their_agents_has() -> None:
+    held = Owned(queue="sales", agent=None, assignee="agent101")
+    assert may_see(SUE, held, SCOPE) and not may_see(SUE, SALES, SCOPE)
