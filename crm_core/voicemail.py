@@ -200,13 +200,20 @@ def _body(message: VoicemailMessage, by: str, notes: str | None) -> str:
     return "\n".join(lines)
 
 
-async def unflagged(sessions: async_sessionmaker[AsyncSession], *,
-                    before: dt.datetime) -> list[dict[str, Any]]:
-    """Unhandled messages left before ``before`` not yet flagged overdue, oldest first."""
-    query = (_QUERY.where(VoicemailMessage.status != "handled",
-                          VoicemailMessage.overdue_at.is_(None),
-                          VoicemailMessage.left_at < before)
-             .order_by(VoicemailMessage.left_at, VoicemailMessage.id).limit(1000))
+async def unflagged(sessions: async_sessionmaker[AsyncSession], *, before: dt.datetime,
+                    queue: str | None = None,
+                    other_than: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Unhandled messages left before ``before`` not yet flagged overdue, oldest first:
+    of ``queue``'s box, or (no ``queue``) of every box but those of ``other_than``."""
+    query = _QUERY.where(VoicemailMessage.status != "handled",
+                         VoicemailMessage.overdue_at.is_(None),
+                         VoicemailMessage.left_at < before)
+    if queue is not None:
+        query = query.where(VoicemailMessage.queue == queue)
+    elif other_than:
+        query = query.where(or_(VoicemailMessage.queue.is_(None),
+                                VoicemailMessage.queue.not_in(list(other_than))))
+    query = query.order_by(VoicemailMessage.left_at, VoicemailMessage.id).limit(1000)
     async with sessions() as session:
         return [_row(row) for row in (await session.execute(query)).mappings()]
 

@@ -127,14 +127,24 @@ class OverdueCheck:
                  bus: EventBus, *, clock: Callable[[], float] = time.time) -> None:
         self._sessions, self._boxes, self._bus, self._clock = sessions, boxes, bus, clock
 
-    async def run_once(self) -> list[int]:
-        now = self._clock()
-        shortest = min([self._boxes.default_max_age, *self._boxes.max_age.values()])
-        before = dt.datetime.fromtimestamp(now - shortest, dt.UTC)
-        rows = await unflagged(self._sessions, before=before)
-        due = {row["id"]: row for row in rows if self._boxes.overdue(
+    async def _due(self, now: float) -> dict[int, dict[str, Any]]:
+        """The messages past their limit: each queue with a limit of its own, then the
+        other boxes, each by its own cut-off (no box's backlog hides another's)."""
+        def cut(limit: float) -> dt.datetime:
+            return dt.datetime.fromtimestamp(now - limit, dt.UTC)
+
+        rows = []
+        for queue, limit in self._boxes.max_age.items():
+            rows += await unflagged(self._sessions, before=cut(limit), queue=queue)
+        rows += await unflagged(self._sessions, before=cut(self._boxes.default_max_age),
+                                other_than=list(self._boxes.max_age))
+        return {row["id"]: row for row in rows if self._boxes.overdue(
             queue=row["queue"], status=Status(row["status"]), now=now,
             left_at=dt.datetime.fromisoformat(row["left_at"]).timestamp())}
+
+    async def run_once(self) -> list[int]:
+        now = self._clock()
+        due = await self._due(now)
         marked = await flag_overdue(self._sessions, list(due),
                                     now=dt.datetime.fromtimestamp(now, dt.UTC))
         for message_id in marked:

@@ -240,6 +240,11 @@ async def test_an_unhandled_message_past_its_limit_is_flagged_once(served: Serve
     assert event is not None and event["type"] == "voicemail.overdue"
     assert (event["queue"], event["limit"]) == ("support", 7200.0)
     assert await check.run_once() == []  # once
+    # past the default limit (4 hours): the sales box's and the agent's box's too
+    much_later = time.time() + 4 * 3600
+    check = OverdueCheck(served.crm, BOXES, served.bus, clock=lambda: much_later)
+    assert sorted(await check.run_once()) == sorted(
+        [served.ids["c-sales"], served.ids["c-agent102"]])
     status, body = await served.call("GET", "/api/v1/voicemail?mailbox=main", "sue")
     assert status == 200 and body["messages"][0]["overdue_at"] is not None
     assert body["messages"][0]["overdue"] is False  # by the page's clock: 10 minutes old
