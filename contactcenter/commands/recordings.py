@@ -14,9 +14,10 @@ from crm_core.db import make_engine, migrate, sessions
 
 
 async def purge_command(settings: Settings, *, days: int | None = None,
-                        dry_run: bool = False, out: TextIO = sys.stdout) -> int:
+                        dry_run: bool = False, out: TextIO | None = None) -> int:
     """0 done (or nothing to do), 1 some old recordings could not be deleted, 2 no
     folder or a bad number of days."""
+    out = out or sys.stdout  # the stream of now, not of when the module was imported
     days = settings.recordings.retention_days if days is None else days
     if days < 0:
         print("--days: must be 0 or more", file=sys.stderr)
