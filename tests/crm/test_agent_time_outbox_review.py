@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from contactcenter.engine.agent_store import AgentStateStore, read_entries
@@ -19,7 +21,8 @@ from contactcenter.events.agent_time_outbox import AgentTimeOutbox
 from contactcenter.events.bus import EventBus
 from crm_core.agent_states import mark_seen, record_states
 from crm_core.db import sessions
-from tests.crm.test_agent_time_review import QUEUES, START, at, change, spans
+from crm_core.models import AgentStateSpan
+from tests.crm.test_agent_time_review import QUEUES, START, _aware, at, change, spans
 from tests.support import until
 
 
@@ -193,3 +196,20 @@ async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event
     assert [state for state, _, _ in await spans(engine)] == [
         "available" if minute % 2 else "paused" for minute in range(20)]
 
+
+
+async def test_the_open_states_are_marked_seen_while_the_platform_runs(
+        engine: AsyncEngine) -> None:
+    clock = Clock(START + 600)
+    bus = EventBus(checked=False)
+    async with running(sessions(engine), clock, bus) as outbox:
+        bus.publish(event("available", 10))
+        await until(lambda: outbox.written == 1, what="the state written")
+        clock.now += 61  # a minute on: the next event finds the mark due
+        bus.publish({"type": "queue.stats", "queue": "sales"})
+
+        async def seen() -> bool:
+            async with sessions(engine)() as session:
+                found = await session.scalar(select(AgentStateSpan.seen_at))
+            return found is not None and _aware(found) == at(10) + dt.timedelta(seconds=61)
+        await until(seen, what="the open state marked seen a minute on")
