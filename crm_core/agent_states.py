@@ -69,7 +69,7 @@ async def _neighbours(session: AsyncSession, change: StateChange,
 
 
 async def _record(session: AsyncSession, change: StateChange) -> bool:
-    """Put the change in its place among the agent's states; False when it was recorded
+    """Put the change in its place among the agent's states; False when the CRM held it
     already. It may come late (the file offered again after a restart, a change the bus
     dropped): the state it fell in ends at it, and it takes the rest of that state's
     time (and its last sighting) up to the next change, if one is known."""
