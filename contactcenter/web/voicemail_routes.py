@@ -90,8 +90,10 @@ def _choice(request: web.Request, name: str, choices: tuple[str, ...] | None) ->
     raw = request.query.get(name)
     if raw is None:
         return None
-    if (choices is not None and raw not in choices) or not 0 < len(raw) <= 64:
-        raise BadInput(422, f"{name}: one of {', '.join(choices or ('a mailbox',))}", name)
+    if choices is not None and raw not in choices:
+        raise BadInput(422, f"{name}: one of {', '.join(choices)}", name)
+    if not 0 < len(raw) <= 64:
+        raise BadInput(422, f"{name}: 1 to 64 characters", name)
     return raw
 
 
