@@ -74,6 +74,9 @@ _WEB = f("web", OPT_MAP, "a web visitor's call: `target`, `page`, `origin` (the 
          "site; empty for the help page), `email` as typed, its CRM `contact` (id, name, "
          "email, phone) or null, `grant`", optional=True)
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
+_VOICEMAIL = (f("message", INT, "the message's id"), f("call", STR, "the call that left it"),
+              f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
+              f("agent", OPT_STR, "the agent who has it, or whose box it is"))
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
             f("phone", STR), f("monitored_call", STR), f("monitored_agent", STR))
@@ -134,6 +137,17 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("voicemail.recorded", "a message was recorded", (
         f("mailbox", OPT_STR), f("recording", STR), f("duration", OPT_FLOAT),
         f("status", STR))),
+    # -- the messages' lives (docs/voicemail.md): `queue` and `agent` say whose box
+    EventSpec("voicemail.message", "a message is in its mailbox, the call that left it "
+              "over", (*_VOICEMAIL, f("caller", STR), f("contact_id", OPT_INT),
+                       f("duration", OPT_FLOAT)), call=False),
+    EventSpec("voicemail.assigned", "a message was assigned to an agent, or taken by one",
+              (*_VOICEMAIL, f("by", STR, "the user who did it")), call=False),
+    EventSpec("voicemail.handled", "a message was marked handled", (
+        *_VOICEMAIL, f("disposition", STR), f("by", STR)), call=False),
+    EventSpec("voicemail.overdue", "a message waited unhandled past its box's age limit "
+              "(once)", (*_VOICEMAIL, f("age", FLOAT, "seconds since it was left"),
+                         f("limit", FLOAT)), call=False),
     # -- calls the platform places
     EventSpec("callback.requested", "the caller asked to be called back", (
         f("number", STR), f("queue", OPT_STR), f("variables", MAP))),
