@@ -113,19 +113,26 @@ class CrmOutbox:
                 self._unsent.pop(call.call_id, None)
 
     async def run(self, bus: EventBus) -> None:
+        """Write as calls end; after a failure, keep taking the calls but try the
+        database again only after the pause (every event on the bus must not be another
+        attempt: each queue's figures come by many a second)."""
         pause = self._first_pause
         subscription = bus.subscribe()
         self._offer_journal()
+        loop = asyncio.get_running_loop()
+        retry_at = loop.time()
         while True:
-            try:
-                await self.flush()
-                pause = self._first_pause
-                timeout = None
-            except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
-                self.failures += 1
-                log.warning("CRM unreachable, %d calls wait to be written: %s",
-                            len(self._unsent), exc)
-                timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+            timeout: float | None = retry_at - loop.time()
+            if timeout is not None and timeout <= 0:
+                try:
+                    await self.flush()
+                    pause, timeout = self._first_pause, None
+                except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
+                    self.failures += 1
+                    log.warning("CRM unreachable, %d calls wait to be written: %s",
+                                len(self._unsent), exc)
+                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+                    retry_at = loop.time() + timeout
             event = await subscription.get(timeout)
             subscription = self._take(bus, subscription, event)
             if timeout is None and self._linger and 0 < len(self._unsent) < BATCH:

@@ -33,6 +33,8 @@ from crm_core.metrics.period import Period
 
 #: the most buckets (times queues or agents) one history answers; beyond, a longer interval
 MAX_BUCKETS = 20_000
+#: the most rows (intervals times queues or agents) one history answers
+MAX_ROWS = 100_000
 #: the longest period a history reads, as the CRM metrics have it
 MAX_PERIOD_DAYS = 731
 #: how far ahead a staffing day may be
@@ -73,8 +75,12 @@ async def calls(request: web.Request) -> web.Response:
     options = _history_options(request)
     period = _history_period(request, options.width)
     async with request.app[DATABASE]() as session:
-        rows = [row.as_dict() for row in await call_history(session, period, options)]
-    rows = [{name: params.finite(value) for name, value in row.items()} for row in rows]
+        figures = await call_history(session, period, options)
+    if len(figures) > MAX_ROWS:
+        raise BadInput(422, f"interval: {len(figures)} rows, more than {MAX_ROWS}; choose a "
+                            "longer interval, a shorter period or one queue", "interval")
+    rows = [{name: params.finite(value) for name, value in row.as_dict().items()}
+            for row in figures]
     if output == "csv":
         return params.csv_response(rows, _HISTORY_COLUMNS, f"calls-{options.by}.csv")
     return web.json_response({"from": period.start.isoformat(), "to": period.end.isoformat(),

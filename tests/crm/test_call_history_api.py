@@ -159,3 +159,16 @@ async def test_a_history_without_waiting_still_staffs(api: Api) -> None:
     assert status == 200, body
     assert (body["history"]["patience"], body["target"]["patience"]) == (0.0, 1.0)
     assert body["slots"][18]["erlang_a_agents"] >= 1
+
+
+async def test_a_history_of_too_many_rows_is_refused_naming_the_interval(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Intervals times agents, not intervals alone, bound an answer's size."""
+    from contactcenter.web import analytics_routes
+    await plant(api.engine, monday_morning())
+    monkeypatch.setattr(analytics_routes, "MAX_ROWS", 3)
+    status, body = await api.call("GET", f"{CALLS}&by=agent&interval=15min")
+    assert status == 422, body
+    assert body["field"] == "interval" and "more than 3" in body["error"]
+    status, body = await api.call("GET", f"{CALLS}&by=agent&interval=week")
+    assert status == 200 and len(body["rows"]) <= 3

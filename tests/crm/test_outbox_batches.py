@@ -4,6 +4,7 @@ cost serve more CPU than the IVR itself at 50 calls a second."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from pathlib import Path
 
@@ -46,3 +47,35 @@ async def test_calls_ending_within_the_linger_share_one_transaction(
     finally:
         task.cancel()
         journal.close()
+
+
+async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event(
+        engine: AsyncEngine, tmp_path: Path) -> None:
+    """The bus carries every queue's figures: while the CRM is down each event used to
+    wake another attempt at once, a connection and a warning per event."""
+    from tests.crm.test_agent_time_outbox_review import _unreachable
+    journal = CallJournal(tmp_path / "calls.jsonl")
+    journal.open()
+    down = _unreachable(engine, tmp_path)
+    crm = sessions(engine)
+    crm.configure(bind=down)
+    bus = EventBus(checked=False)
+    outbox = CrmOutbox(journal, crm, first_pause=30.0, linger=0)
+    task = asyncio.ensure_future(outbox.run(bus))
+    try:
+        _end_call(journal, bus, "first")
+        await until(lambda: outbox.failures == 1, what="the first attempt failed")
+        for number in range(20):  # the calls go on: events arrive one by one
+            _end_call(journal, bus, f"call-{number}")
+            bus.publish({"type": "queue.stats", "queue": "sales"})
+            await asyncio.sleep(0.01)
+        assert outbox.failures == 1  # the next attempt waits its 30 s
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await down.dispose()
+    crm.configure(bind=engine)
+    await outbox.flush()  # the database is back: every call kept
+    assert outbox.written == 21
+    journal.close()
