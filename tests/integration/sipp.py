@@ -57,6 +57,7 @@ Content-Length: 0
 
 _WAIT = '<recv request="BYE" timeout="{ms}" ontimeout="{next}" next="far_bye"/>\n<label id="{next}"/>\n'
 _DTMF = '<nop><action><exec play_dtmf="{digits}"/></action></nop>\n'
+_SPEAK = '<nop><action><exec rtp_stream="{path},1,0"/></action></nop>\n'
 
 #: the 200 OK that answers the far end's BYE (a caller's, or a callee's in callee.py)
 BYE_ANSWER = """<send><![CDATA[
@@ -94,6 +95,9 @@ class Step:
 
     wait_ms: int
     digits: str = ""
+    #: then speak: stream this file of raw 8 kHz u-law audio (sipp's ``rtp_stream``,
+    #: no root needed), e.g. a message left after the beep
+    speak: str = ""
 
 
 def scenario(caller: str, steps: list[Step], hold_ms: int) -> str:
@@ -102,6 +106,8 @@ def scenario(caller: str, steps: list[Step], hold_ms: int) -> str:
         body.append(_WAIT.format(ms=max(step.wait_ms, 1), next=f"step{index}"))
         if step.digits:
             body.append(_DTMF.format(digits=step.digits))
+        if step.speak:
+            body.append(_SPEAK.format(path=step.speak))
     body.append(_WAIT.format(ms=max(hold_ms, 1), next="hang_up"))
     body.append(_ENDINGS.format(caller=caller, bye_answer=BYE_ANSWER))
     return ('<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="caller">\n'
