@@ -161,7 +161,8 @@ def running_platform(tmp: Path, ivr: dict[str, Any], install: AsteriskInstall,
     config["asterisk"].update(asterisk or {})
     config.update(sections or {})
     config["acd"] = acd or {"queues": str(ROOT / "config/queues.yaml"),
-                            "agents": str(ROOT / "config/agents.yaml")}
+                            "agents": str(ROOT / "config/agents.yaml"),
+                            "voicemail": str(ROOT / "config/voicemail.yaml")}
     (tmp / "cc.yaml").write_text(yaml.safe_dump(config))
     running = make_platform(tmp, tmp / "cc.yaml")
     try:

@@ -22,7 +22,8 @@ def _config(tmp_path: Path, flow_text: str, numbers: dict[str, str] | None = Non
         config["ivr"]["numbers"] = numbers
     config["state_dir"] = str(tmp_path / "state")
     config["acd"] = {"queues": str(ROOT / "config/queues.yaml"),
-                     "agents": str(ROOT / "config/agents.yaml")}
+                     "agents": str(ROOT / "config/agents.yaml"),
+                     "voicemail": str(ROOT / "config/voicemail.yaml")}
     path = tmp_path / "cc.yaml"
     path.write_text(yaml.safe_dump(config))
     return path

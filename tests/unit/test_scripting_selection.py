@@ -110,7 +110,8 @@ def _config(tmp_path: Path, scripts: Path) -> Path:
     config = yaml.safe_load((ROOT / "config/demo.yaml").read_text())
     config["ivr"]["dir"] = str(ROOT / "config/ivr")
     config["acd"] = {"queues": str(ROOT / "config/queues.yaml"),
-                     "agents": str(ROOT / "config/agents.yaml")}
+                     "agents": str(ROOT / "config/agents.yaml"),
+                     "voicemail": str(ROOT / "config/voicemail.yaml")}
     config["scripts"] = {"dir": str(scripts)}
     config["dialer"] = {"campaigns": str(ROOT / "config/campaigns.yaml")}
     config["state_dir"] = str(tmp_path / "state")

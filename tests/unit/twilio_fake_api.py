@@ -53,7 +53,8 @@ def demo_on_twilio(folder: Path, api_base: str, **twilio: Any) -> Path:
     data.update(state_dir=str(folder / "var"), driver="twilio", dialer={},
                 scripts={"dir": str(ROOT / "config/scripts")},
                 acd={"queues": str(ROOT / "config/queues.yaml"),
-                     "agents": str(ROOT / "config/agents.yaml")})
+                     "agents": str(ROOT / "config/agents.yaml"),
+                     "voicemail": str(ROOT / "config/voicemail.yaml")})
     data["ivr"].update(dir=str(ROOT / "config/ivr"), numbers={NUMBER: "main"})
     data["twilio"] = {"public_url": PUBLIC, "account_sid": ACCOUNT,
                       "credentials_file": str(credentials), "numbers": [NUMBER],
