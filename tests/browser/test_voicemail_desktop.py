@@ -7,9 +7,7 @@ the board no longer lists it; Ada's CRM timeline shows it handled."""
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +18,7 @@ from playwright.async_api import Browser, expect
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.browser.support import ADA, AGENTS, QUEUE, SCRIPTS, api, sign_in
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
-from tests.integration.sipp import Step, call
+from tests.integration.sipp import Step, call, ulaw_tone
 from tests.support import free_ports, until
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
@@ -45,27 +43,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: Asteris
         yield running
 
 
-def _ulaw(sample: int) -> int:
-    """One 16-bit sample in G.711 u-law (ITU-T G.711, the PCMU the caller offers)."""
-    sign = 0x80 if sample < 0 else 0
-    magnitude = min(abs(sample), 32635) + 0x84
-    exponent = max(0, magnitude.bit_length() - 8)
-    mantissa = (magnitude >> (exponent + 3)) & 0x0F
-    return ~(sign | (exponent << 4) | mantissa) & 0xFF
-
-
-def tone_ulaw(path: Path, seconds: float = 3.0, hertz: int = 440) -> Path:
-    """What the caller says after the beep: a tone, as raw 8 kHz u-law for sipp."""
-    path.write_bytes(bytes(_ulaw(int(12000 * math.sin(2 * math.pi * hertz * n / 8000)))
-                           for n in range(int(seconds * 8000))))
-    return path
-
-
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def left(platform: Platform) -> dict[str, Any]:
     """Ada's message for the main mailbox (support's box): the API's view of it."""
     local, media = free_ports(2)
-    speech = tone_ulaw(platform.state_dir / "message.ulaw")
+    speech = ulaw_tone(platform.state_dir / "message.ulaw")
     async with EventWatcher(platform) as watcher:
         # 9, 1: the more options' voicemail; after the beep, three seconds of tone
         result = await call(sip_port=platform.sip_port, number="5000", caller=ADA,

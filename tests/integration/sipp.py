@@ -8,6 +8,7 @@ caller stays on the line for ``hold_ms`` unless the platform hangs up first.
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -87,6 +88,22 @@ Content-Length: 0
 <label id="far_bye"/>
 {bye_answer}<label id="done"/>
 """
+
+
+def _ulaw(sample: int) -> int:
+    """One 16-bit sample in G.711 u-law (ITU-T G.711: the PCMU the caller offers)."""
+    sign = 0x80 if sample < 0 else 0
+    magnitude = min(abs(sample), 32635) + 0x84
+    exponent = max(0, magnitude.bit_length() - 8)
+    mantissa = (magnitude >> (exponent + 3)) & 0x0F
+    return ~(sign | (exponent << 4) | mantissa) & 0xFF
+
+
+def ulaw_tone(path: Path, seconds: float = 3.0, hertz: int = 440) -> Path:
+    """A tone as raw 8 kHz u-law, for a step's ``speak``."""
+    path.write_bytes(bytes(_ulaw(int(12000 * math.sin(2 * math.pi * hertz * n / 8000)))
+                           for n in range(int(seconds * 8000))))
+    return path
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ import yaml
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.integration.platform import ROOT, EventWatcher, Platform, running_platform
-from tests.integration.sipp import Step, call
+from tests.integration.sipp import Step, call, ulaw_tone
+from tests.recording_support import loudness
 from tests.support import free_ports, require_tool, until
 
 pytestmark = pytest.mark.asterisk
@@ -62,9 +63,12 @@ async def test_an_overflowed_caller_leaves_a_message_in_the_queues_box(
         platform: Platform) -> None:
     local, media = free_ports(2)
     async with EventWatcher(platform) as watcher:
+        speech = ulaw_tone(platform.state_dir / "overflow.ulaw")
+        # support (2), two seconds in line, the beep; then three seconds of tone
         result = await call(sip_port=platform.sip_port, number="5000", caller=CALLER,
-                            steps=[Step(1500, "2")], hold_ms=7000, rtp_echo=True,
-                            workdir=platform.state_dir, local_port=local, media_port=media)
+                            steps=[Step(1500, "2"), Step(4000, speak=str(speech))],
+                            hold_ms=4000, workdir=platform.state_dir, local_port=local,
+                            media_port=media)
         assert result.returncode == 0, result.output[-2000:]
         overflowed = await watcher.wait_for(lambda e: e["type"] == "call.overflowed")
         assert (overflowed["kind"], overflowed["target"]) == ("voicemail", "support")
@@ -73,19 +77,27 @@ async def test_an_overflowed_caller_leaves_a_message_in_the_queues_box(
         overflowed["call_id"], "support", "support", None)
     (kept,) = await _messages(platform, overflowed["call_id"])
     assert kept["caller"] == CALLER and kept["status"] == "new"
-    # a caller who said nothing (sipp sends no voice): Asterisk trims the silence, but
-    # the length is known (0 then) and the file is kept
-    assert kept["duration"] is not None and kept["duration"] >= 0
+    assert kept["duration"] >= 2, kept  # the tone (Asterisk counts whole seconds)
     assert kept["recording"] == f"voicemail-support-{overflowed['call_id']}"
     # the message's audio: a WAV from the recordings' folder, behind a signed link
     play = await asyncio.to_thread(_get, platform, f"/api/v1/voicemail/{kept['id']}/recording")
     assert play["status"] == "available", play
+    seconds, rms = loudness(await asyncio.to_thread(_audio, platform, play["url"]))
+    assert seconds > 1.5 and rms > 300, (seconds, rms)  # the caller's tone, not silence
 
     # a crash of the app, and its restart, which offers every ended call again: still one
     platform.crash()
     await asyncio.to_thread(platform.start)
     await until(lambda: _ready(platform), seconds=30, what="the app never came back")
     assert len(await _messages(platform, overflowed["call_id"])) == 1
+
+
+def _audio(platform: Platform, path: str) -> bytes:
+    request = urllib.request.Request(f"{platform.base_url}{path}",
+                                     headers={"Authorization": f"Bearer {platform.token}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.headers["Content-Type"] == "audio/wav"
+        return bytes(response.read())
 
 
 def _ready(platform: Platform) -> bool:
