@@ -16,6 +16,8 @@ from contactcenter.webcall.grants import Grant, extension
 
 #: the Stasis argument after ``inbound`` that marks a web visitor's call
 WEB_ARG = "web"
+#: seconds without the visitor's audio after which Asterisk hangs their call up
+RTP_TIMEOUT = 30
 
 
 def contexts(targets: Iterable[str], app: str) -> str:
@@ -45,6 +47,9 @@ def endpoint_fields(grant: Grant, media_address: str) -> list[dict[str, str]]:
         "dtmf_mode": "rfc4733", "direct_media": "no", "rtp_symmetric": "yes",
         "force_rport": "yes", "rewrite_contact": "yes", "media_address": media_address,
         "bind_rtp_to_media_address": "yes", "allow_subscribe": "no",
+        # a browser closed or gone off the network sends no BYE: its call ends when its
+        # audio has stopped this long (a browser sends RTP all call long, even muted)
+        "rtp_timeout": str(RTP_TIMEOUT),
         "callerid": '"Web visitor" <web>'})
 
 

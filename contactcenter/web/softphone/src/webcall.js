@@ -15,6 +15,9 @@
  * (Copyright (c) 2013 Eirik Albrigtsen). The license: https://opensource.org/license/mit */
 import JsSIP from "jssip";
 
+// how long the SIP WebSocket outlives its call
+const LINGER_MS = 5000;
+
 // One call with a grant: state is "idle", "connecting", "ringing", "connected", "ended"
 // or "failed" (reason says why); onChange(phone) after every change.
 export class WebPhone {
@@ -75,7 +78,9 @@ export class WebPhone {
     const ua = this.ua;
     this.ua = null;
     this.set(state, reason);
-    if (ua) ua.stop();
+    // the WebSocket stays a moment: a call hung up while its 200 OK was on the way is
+    // CANCELled, and JsSIP must still ACK and BYE that 200 when it comes
+    if (ua) setTimeout(() => ua.stop(), LINGER_MS);
   }
 
   hangup() {
