@@ -97,18 +97,24 @@ class VoicemailOutbox:
             self._unsent.pop(message.call_id, None)
 
     async def run(self) -> None:
+        """Write as calls end; after a failure, keep taking the calls but try the
+        database again only after the pause (not at every event on the bus)."""
         subscription = self._bus.subscribe()
         self.offer(self._journal.ended())
-        pause, timeout = self._first_pause, None
+        loop = asyncio.get_running_loop()
+        pause, retry_at = self._first_pause, loop.time()
         while True:
-            try:
-                await self.flush()
-                pause, timeout = self._first_pause, None
-            except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
-                self.failures += 1
-                log.warning("voicemail: %d messages wait to be written: %s",
-                            len(self._unsent), exc)
-                timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+            timeout: float | None = retry_at - loop.time()
+            if timeout is not None and timeout <= 0:
+                try:
+                    await self.flush()
+                    pause, timeout = self._first_pause, None
+                except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
+                    self.failures += 1
+                    log.warning("voicemail: %d messages wait to be written: %s",
+                                len(self._unsent), exc)
+                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
+                    retry_at = loop.time() + timeout
             event = await subscription.get(timeout)
             if subscription.overflowed:  # cut off: the journal has every ended call
                 subscription = self._bus.subscribe()

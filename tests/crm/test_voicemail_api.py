@@ -316,3 +316,34 @@ async def test_a_message_waits_for_a_database_that_is_down(served: Served,
         task.cancel()
         journal.close()
     assert outbox.failures == 2 and outbox.written == 1
+
+
+async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event(
+        served: Served, tmp_path: Path) -> None:
+    """The bus carries every queue's figures: while the CRM is down each event must not
+    be another attempt (a connection and a warning each)."""
+    journal = CallJournal(tmp_path / "down-long.jsonl")
+    journal.open()
+    down = _DownAtFirst(served.crm, 1_000)
+    outbox = VoicemailOutbox(journal, down, BOXES, served.bus,  # type: ignore[arg-type]
+                             first_pause=30.0)
+    task = asyncio.ensure_future(outbox.run())
+    try:
+        journal.append({"type": "call.arrived", "caller": CUSTOMER, "dialed": "5000",
+                        "call_id": "d2", "time": time.time()})
+        journal.append({"type": "voicemail.recorded", "mailbox": "main", "call_id": "d2",
+                        "recording": "voicemail-main-d2", "duration": 2.0, "status": "done",
+                        "time": time.time()})
+        journal.append({"type": "call.ended", "outcome": "voicemail", "call_id": "d2",
+                        "time": time.time()})
+        served.bus.publish({"type": "call.ended", "call_id": "d2", "outcome": "voicemail",
+                            "time": time.time()})
+        await until(lambda: outbox.failures == 1, what="the first attempt failed")
+        for _ in range(20):  # the calls go on: events arrive one by one
+            served.bus.publish({"type": "call.ended", "call_id": "d2",
+                                "outcome": "voicemail", "time": time.time()})
+            await asyncio.sleep(0.01)
+        assert outbox.failures == 1  # the next attempt waits its 30 s
+    finally:
+        task.cancel()
+        journal.close()
