@@ -7,11 +7,12 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from contactcenter.commands.analytics import add_arguments as add_analytics_arguments
 from contactcenter.config.files import ConfigError
-from contactcenter.config.settings import load_settings
+from contactcenter.config.settings import Settings, load_settings
 from contactcenter.telephony.sim.__main__ import add_arguments as add_simulation_arguments
 from contactcenter.telephony.sim.__main__ import run_from_args
 
@@ -80,6 +81,60 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.server.serve import run
+
+    asyncio.run(run(settings))
+    return 0
+
+
+def _asterisk(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.telephony.asterisk.commands import asterisk_command
+
+    return asterisk_command(args.action, settings)
+
+
+def _db(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.commands.database import db_command
+
+    return asyncio.run(db_command(args.action, settings, customers=args.customers))
+
+
+def _crm(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.commands.database import crm_command
+
+    return asyncio.run(crm_command(args.action, args.what, args.file, settings))
+
+
+def _recordings(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.commands.recordings import purge_command
+
+    return asyncio.run(purge_command(settings, days=args.days, dry_run=args.dry_run))
+
+
+def _events(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.commands.watch import watch
+
+    return asyncio.run(watch(settings, args.user, args.password, args.types))
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from contactcenter.scripting import load_scripts
+    from contactcenter.server.serve import check_config, load_queues
+
+    flows = check_config(settings)
+    scripts = load_scripts(settings.resolve(settings.scripts.dir))
+    scripts.check_queues(load_queues(settings).queues)
+    print(f"{args.config}: OK ({len(flows)} IVR flows, {len(scripts)} call scripts)")
+    return 0
+
+
+#: the commands that read the settings, each importing what it needs when it runs
+_WITH_SETTINGS: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "serve": _serve, "asterisk": _asterisk, "db": _db, "crm": _crm,
+    "recordings": _recordings, "events": _events}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(level=args.log_level.upper(),
@@ -92,39 +147,7 @@ def main(argv: list[str] | None = None) -> int:
         return analytics_command(args, sys.stdout)
     try:
         settings = load_settings(args.config)
-        if args.command == "serve":
-            from contactcenter.server.serve import run
-
-            asyncio.run(run(settings))
-            return 0
-        if args.command == "asterisk":
-            from contactcenter.telephony.asterisk.commands import asterisk_command
-
-            return asterisk_command(args.action, settings)
-        if args.command == "db":
-            from contactcenter.commands.database import db_command
-
-            return asyncio.run(db_command(args.action, settings, customers=args.customers))
-        if args.command == "crm":
-            from contactcenter.commands.database import crm_command
-
-            return asyncio.run(crm_command(args.action, args.what, args.file, settings))
-        if args.command == "recordings":
-            from contactcenter.commands.recordings import purge_command
-
-            return asyncio.run(purge_command(settings, days=args.days, dry_run=args.dry_run))
-        if args.command == "events":
-            from contactcenter.commands.watch import watch
-
-            return asyncio.run(watch(settings, args.user, args.password, args.types))
-        from contactcenter.scripting import load_scripts
-        from contactcenter.server.serve import check_config, load_queues
-
-        flows = check_config(settings)
-        scripts = load_scripts(settings.resolve(settings.scripts.dir))
-        scripts.check_queues(load_queues(settings).queues)
-        print(f"{args.config}: OK ({len(flows)} IVR flows, {len(scripts)} call scripts)")
-        return 0
+        return _WITH_SETTINGS.get(args.command, _check)(args, settings)
     except ConfigError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
