@@ -6,6 +6,7 @@ before any grant is made, and the visitor is told so."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -109,3 +110,17 @@ async def test_a_site_not_listed_gets_no_grant(visitor: Page, platform: Platform
         # the browser stops the request at the CORS preflight, which the platform refuses
         await expect(status).to_have_text("We cannot be reached from this page right now.")
     assert not [e for e in events.events if e["type"] == "call.arrived"]
+
+
+async def test_a_visitor_who_hangs_up_at_once_leaves_no_call_behind(
+        visitor: Page, platform: Platform) -> None:
+    """Hung up while the contact center's answer is on its way: the call still ends (a
+    CANCEL crossing the 200 OK would leave it waiting in the queue)."""
+    async with EventWatcher(platform) as events:
+        await _press(visitor, f"{LISTED}/pricing")
+        arrived = await events.wait_for(lambda e: e["type"] == "call.arrived", timeout=10)
+        await visitor.locator(".cc-talk-hangup").click()  # as the platform answers
+        await events.wait_for(lambda e: e["type"] == "call.ended"
+                              and e.get("call_id") == arrived["call_id"], timeout=10)
+    await expect(visitor.locator(".cc-talk-status")).to_have_attribute(
+        "data-state", re.compile("^(ended|failed)$"))

@@ -17,6 +17,8 @@ import JsSIP from "jssip";
 
 // how long the SIP WebSocket outlives its call
 const LINGER_MS = 5000;
+// how long a hang-up before the answer waits for it before it CANCELs
+const CANCEL_AFTER_MS = 3000;
 
 // One call with a grant: state is "idle", "connecting", "ringing", "connected", "ended"
 // or "failed" (reason says why); onChange(phone) after every change.
@@ -29,6 +31,7 @@ export class WebPhone {
     this.reason = "";
     this.session = null;
     this.ua = null;
+    this.leaving = false;
   }
 
   set(state, reason = "") {
@@ -67,8 +70,13 @@ export class WebPhone {
       if (this.audio) this.audio.srcObject = event.streams[0] || new MediaStream([event.track]);
     });
     session.on("progress", () => this.set("ringing"));
-    session.on("accepted", () => this.set("connected"));
-    session.on("confirmed", () => { if (this.state !== "connected") this.set("connected"); });
+    session.on("accepted", () => {
+      if (this.leaving) session.terminate(); // hung up while the answer was on its way
+      else this.set("connected");
+    });
+    session.on("confirmed", () => {
+      if (!this.leaving && this.state !== "connected") this.set("connected");
+    });
     session.on("ended", (event) => this.finish("ended", event.cause || ""));
     session.on("failed", (event) => this.finish("failed", event.cause || ""));
   }
@@ -83,9 +91,21 @@ export class WebPhone {
     if (ua) setTimeout(() => ua.stop(), LINGER_MS);
   }
 
+  // Before the contact center's answer, a CANCEL could cross its 200 OK (the platform
+  // answers at once) and leave the call up: the call is ended with a BYE as the answer
+  // comes, or CANCELled if none came within CANCEL_AFTER_MS.
   hangup() {
-    if (this.session && !this.session.isEnded()) this.session.terminate();
-    else if (this.ua) this.finish("ended");
+    const session = this.session;
+    if (!session || session.isEnded()) {
+      if (this.ua) this.finish("ended");
+      return;
+    }
+    if (this.state === "connected") {
+      session.terminate();
+      return;
+    }
+    this.leaving = true;
+    setTimeout(() => { if (!session.isEnded()) session.terminate(); }, CANCEL_AFTER_MS);
   }
 
   // {received, sent}: RTP packets of the call's audio so far
