@@ -26,6 +26,7 @@ from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.engine import Engine
 from contactcenter.engine.gatekeeper import Gatekeeper
 from contactcenter.engine.ivr_lookup import IvrLookup
+from contactcenter.events.agent_time_outbox import AgentTimeOutbox
 from contactcenter.events.bus import EventBus
 from contactcenter.events.crm_outbox import CrmOutbox
 from contactcenter.events.journal import CallJournal
@@ -245,11 +246,7 @@ async def run(settings: Settings) -> None:
     refuse_exposed_demo_secrets(settings)  # before anything is written or listens
     flows = check_config(settings)
     scripts = desk_scripts(settings, load_queues(settings).queues)
-    prepare_state_dir(settings.state_dir)  # private (0700, files 0600) before any write
-    journal = CallJournal(settings.state_dir / "calls.jsonl")
-    journal.open()
-    book = CampaignBook(settings.state_dir / "campaigns.jsonl")  # the dialer's, likewise
-    book.open()
+    journal, book = _state_files(settings)
     bus = EventBus()
     database = make_engine(settings.database)
     await migrate(database)
@@ -267,10 +264,7 @@ async def run(settings: Settings) -> None:
     outbox = CrmOutbox(journal, crm)
     background = app[BACKGROUND]
     _start_background(background, engine, journal, outbox, bus, app)
-    background.start("agents' time", agent_time.run(bus))
-    analytics_background(background, settings, crm, app[DESK].pops.extras)
-    start_retention(background, settings, crm)  # recordings older than the setting go
-    start_voicemail(background, app, journal, crm, bus)  # messages into the CRM, their age
+    _start_crm_tasks(background, settings, app, journal, crm, bus, agent_time)
     try:
         await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
                                router)
@@ -290,6 +284,28 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+def _state_files(settings: Settings) -> tuple[CallJournal, CampaignBook]:
+    """The state folder made private (0700, files 0600) before any write, and the calls'
+    journal and the dialer's campaign book opened in it."""
+    prepare_state_dir(settings.state_dir)
+    journal = CallJournal(settings.state_dir / "calls.jsonl")
+    journal.open()
+    book = CampaignBook(settings.state_dir / "campaigns.jsonl")
+    book.open()
+    return journal, book
+
+
+def _start_crm_tasks(background: Background, settings: Settings, app: web.Application,
+                     journal: CallJournal, crm: async_sessionmaker[AsyncSession],
+                     bus: EventBus, agent_time: AgentTimeOutbox) -> None:
+    """What ``serve`` alone runs beside the calls: the agents' time, the analytics'
+    schedules, the recordings' retention, the voicemail messages and their age."""
+    background.start("agents' time", agent_time.run(bus))
+    analytics_background(background, settings, crm, app[DESK].pops.extras)
+    start_retention(background, settings, crm)
+    start_voicemail(background, app, journal, crm, bus)
 
 
 async def _stop_calls(engine: Engine, router: DriverRouter) -> None:
