@@ -248,6 +248,24 @@ async def _document(app: web.Application) -> None:
     app[OPENAPI] = build(app[ROUTES].values(), schemas)
 
 
+def _add_crm(app: web.Application, database: async_sessionmaker[AsyncSession]) -> None:
+    """The CRM's collections, its insights, the analytics and the what-if."""
+    app[DATABASE] = database
+    app[RECORDS] = RecordService(database)
+    add_crm_routes(app)
+    add_insight_routes(app)
+    add_analytics_routes(app)
+    add_whatif_routes(app)
+
+
+def _add_acd(app: web.Application, distributor: Distributor, journal: CallJournal) -> None:
+    """The agents' and queues' routes, and the callbacks booked for a slot (kept beside
+    the journal)."""
+    add_acd_routes(app, distributor)
+    add_booking_routes(app, distributor.attach_bookings(
+        journal.path.parent / "bookings.jsonl"))
+
+
 def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
                health_check: HealthCheck, customers: CustomerService | None = None,
                database: async_sessionmaker[AsyncSession] | None = None,
@@ -279,19 +297,11 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
         add_route(app, "GET", "/api/v1/customers/lookup", customer_lookup,
                   resource="customers", operation=OPERATIONS[("GET", "/api/v1/customers/lookup")])
     if database is not None:
-        app[DATABASE] = database
-        app[RECORDS] = RecordService(database)
-        add_crm_routes(app)
-        add_insight_routes(app)
-        add_analytics_routes(app)
-        add_whatif_routes(app)
-    if distributor is not None:
-        add_acd_routes(app, distributor)
+        _add_crm(app, database)
     if gate is not None:
         app[GATE] = gate  # every call placed from a page or the API asks it first
-    if distributor is not None:  # callbacks booked for a slot, kept beside the journal
-        add_booking_routes(app, distributor.attach_bookings(
-            journal.path.parent / "bookings.jsonl"))
+    if distributor is not None:
+        _add_acd(app, distributor, journal)
     if outbound is not None:
         assert gate is not None, "click-to-talk places calls: it needs the call gate"
         add_outbound_routes(app, outbound, gate)
