@@ -30,7 +30,13 @@ from contactcenter.calls.events import (
 )
 from contactcenter.calls.states import FINAL, LATER, PlacementState, Source
 from contactcenter.calls.window import next_opening, utc
-from contactcenter.dialer.compliance import Callee, CallingWindow, callee_zones, check_call
+from contactcenter.dialer.compliance import (
+    Callee,
+    CallingWindow,
+    callee_zones,
+    check_call,
+    costly,
+)
 from contactcenter.dialer.compliance import Refusal as RuleBroken
 from contactcenter.dialer.law import DialFacts, DoNotCall, may_dial
 
@@ -153,9 +159,15 @@ class CallGate:
             self._accept_later(placement, now)
 
     def _rules(self, placement: _Placement, callee: Callee, now: float) -> RuleBroken | None:
-        """The first rule the call breaks now; a campaign's dial is held to all of the
+        """The first rule the call breaks now. A callback is never placed to a number that
+        costs more than a call (premium-rate, shared-cost, personal): whoever asks for one
+        chooses the number the platform pays for. A campaign's dial is held to all of the
         law's (``dialer.law.may_dial``: the national list, consent, the 72 hours after an
         abandon without an agent held, its campaign's calling hours)."""
+        if placement.source.startswith("callback") and costly(callee.number):
+            return RuleBroken(rule="costly_number", reason=(
+                f"{callee.number} is a premium-rate, shared-cost or personal number: "
+                "no callback is placed to it"))
         if placement.source != "dialer":
             return check_call(callee, utc(now), self.window)
         last = placement.last_abandoned_at

@@ -19,6 +19,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class CallingWindow:
@@ -84,3 +86,20 @@ def callee_zones(callee: Callee) -> list[ZoneInfo]:
         except (ZoneInfoNotFoundError, ValueError):
             continue  # "Etc/Unknown" and the like: no zone to go by
     return zones
+
+
+#: the numbers no callback is placed to, whoever asked for it: they cost the platform more
+#: than a call and pay whoever holds them (ITU-T E.164 service numbers; the fraud of
+#: callbacks asked for to premium lines)
+_COSTLY = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE,
+                     phonenumbers.PhoneNumberType.SHARED_COST,
+                     phonenumbers.PhoneNumberType.PERSONAL_NUMBER})
+
+
+def costly(number: str) -> bool:
+    """Whether ``number`` (E.164) is premium-rate, shared-cost or personal (``_COSTLY``)."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return False  # not E.164: the CRM's lookup decides
+    return phonenumbers.number_type(parsed) in _COSTLY

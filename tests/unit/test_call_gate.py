@@ -346,3 +346,23 @@ def test_a_campaigns_calling_hours_never_widen_the_platforms() -> None:
     early = CallingWindow(start=dt.time(7, 0), end=dt.time(10, 0))
     assert _dial(CallGate(WINDOW), at(7, minute=30), callee(), window=early) == [
         Cleared(placement_id="d1", earliest=at(8))]
+
+
+def test_no_callback_is_placed_to_a_premium_rate_number_whatever_asked_for_it() -> None:
+    """Whoever asks for a callback chooses the number the platform pays for: a premium-rate
+    line (US 900) is refused for every callback, by the gate itself; an agent's own call
+    to it is theirs to make."""
+    premium = Callee(number="+19005550100", time_zone=NEW_YORK)
+    for source in ("callback_help", "callback_ivr", "callback_overflow",
+                   "callback_restored", "callback_booked"):
+        gate = CallGate(WINDOW)
+        gate.handle(PlacementAsked(placement_id="p1", source=source,  # type: ignore[arg-type]
+                                   number=premium.number, asked_by="web"), at(10))
+        refused = gate.handle(CalleeFound(placement_id="p1", callee=premium), at(10))[0]
+        assert isinstance(refused, Refused) and refused.rule == "costly_number", source
+        assert gate.state("p1") is PlacementState.REFUSED
+    gate = CallGate(WINDOW)
+    gate.handle(PlacementAsked(placement_id="p1", source="click_to_talk",
+                               number=premium.number, asked_by="agent101"), at(10))
+    cleared = gate.handle(CalleeFound(placement_id="p1", callee=premium), at(10))
+    assert any(isinstance(command, Cleared) for command in cleared)

@@ -40,11 +40,9 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-import phonenumbers
-
 from contactcenter.acd.model import DAY, SlotRules
 from contactcenter.calls.window import inside, utc
-from contactcenter.dialer.compliance import Callee, CallingWindow, callee_zones
+from contactcenter.dialer.compliance import Callee, CallingWindow, callee_zones, costly
 from contactcenter.ivr.hours import Schedule
 
 #: the grain of every opening range and calling window: their edges fall on whole minutes
@@ -130,22 +128,6 @@ def refusal(callee: Callee, slot: tuple[float, float] | None,
 
 
 _UTC = ZoneInfo("UTC")
-#: the numbers a callback is not placed to, whoever booked it: they cost the platform
-#: more than a call, and pay whoever holds them (ITU-T E.164 service numbers)
-_COSTLY = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE,
-                     phonenumbers.PhoneNumberType.SHARED_COST,
-                     phonenumbers.PhoneNumberType.PERSONAL_NUMBER})
-
-
-def costly(number: str) -> bool:
-    """Whether ``number`` (E.164) is one no callback is placed to (``_COSTLY``)."""
-    try:
-        parsed = phonenumbers.parse(number, None)
-    except phonenumbers.NumberParseException:
-        return False  # not E.164: the gate's lookup decides
-    return phonenumbers.number_type(parsed) in _COSTLY
-
-
 def _grid(now: float, rules: SlotRules, zone: ZoneInfo) -> Iterator[tuple[float, float]]:
     """Slots ``(start, end)`` from ``now + lead`` (rounded up to the grid) to
     ``days_ahead``: each local day of ``zone`` cut from its midnight (a day of a

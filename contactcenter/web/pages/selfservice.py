@@ -27,7 +27,7 @@ from aiohttp.web_request import FileField
 from multidict import MultiDictProxy
 
 from contactcenter.calls import LOOKUP_TIMEOUT, Refused
-from contactcenter.calls.callback.slots import costly
+from contactcenter.dialer.compliance import costly
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
