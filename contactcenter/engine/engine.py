@@ -286,7 +286,10 @@ class Engine(Resync):
                         queueing=self.distributor)
         self.calls[arrival.call_id] = task
         if resume is None:
-            task.emit("call.arrived", caller=arrival.caller, caller_name=arrival.caller_name,
+            # a web visitor's record names the contact they gave; their flow does not
+            caller, name = ((web.caller, web.caller_name) if web is not None and web.caller
+                            else (arrival.caller, arrival.caller_name))
+            task.emit("call.arrived", caller=caller, caller_name=name,
                       dialed=arrival.dialed, flow=flow_name,
                       **({"web": web.facts} if web is not None else {}))
             self._spawn(self._run(task, None, None))

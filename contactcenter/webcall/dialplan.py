@@ -47,6 +47,8 @@ def endpoint_fields(grant: Grant, media_address: str) -> list[dict[str, str]]:
         "dtmf_mode": "rfc4733", "direct_media": "no", "rtp_symmetric": "yes",
         "force_rport": "yes", "rewrite_contact": "yes", "media_address": media_address,
         "bind_rtp_to_media_address": "yes", "allow_subscribe": "no",
+        # a REFER from the visitor would send the agent's leg to the dialplan
+        "allow_transfer": "no",
         # a browser closed or gone off the network sends no BYE: its call ends when its
         # audio has stopped this long (a browser sends RTP all call long, even muted)
         "rtp_timeout": str(RTP_TIMEOUT),

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from contactcenter.ivr.loader import Flow, parse_flow
@@ -49,11 +50,32 @@ class GrantError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class WebArrival:
-    """A web visitor's call as the engine runs it: None ``flow``: refused."""
+    """A web visitor's call as the engine runs it: None ``flow``: refused.
+
+    ``arrival`` is what the IVR and the queue see: its caller stays the unproven ``web``,
+    so no lookup by number, VIP priority or callback to ``{caller}`` acts on a phone
+    line the visitor only named by typing an e-mail. ``caller`` and ``caller_name`` are
+    what the record and the screen-pop say: the contact the visitor named, if any."""
 
     arrival: de.CallArrived
     flow: Flow | None
     facts: dict[str, Any]
+    caller: str = ""
+    caller_name: str = ""
+
+
+def limit_key(address: str) -> str:
+    """The rate limit's key for a client address: itself, or its /64 for IPv6 (one
+    subscriber line holds a /64, so counting each address would be no limit)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def target_flows(settings: WebCallSettings, flows: Mapping[str, Flow]) -> dict[str, Flow]:
@@ -91,12 +113,16 @@ class WebCalls:
         if target not in self.settings.targets:
             raise GrantError(422, f"target: {target!r} is not a target this site may call",
                              "target")
-        if not self.limit.allow(address, time.monotonic()):
+        if not self.limit.allow(limit_key(address), time.monotonic()):
             raise GrantError(429, "too many calls asked for from this address; try again "
                                   "later")
         ari = self._ari()
         if ari is None:
             raise GrantError(503, "web calls cannot be placed right now")
+        if len(self.book.grants) >= self.settings.max_live_grants:
+            log.warning("web call grants: %d live, the most allowed; refusing more",
+                        len(self.book.grants))
+            raise GrantError(503, "too many web calls are being set up; try again shortly")
         now = self._clock()
         grant = Grant(id=PREFIX + secrets.token_hex(8), password=secrets.token_urlsafe(18),
                       target=target, issued=now, expires=now + self.settings.grant_seconds,
@@ -146,10 +172,10 @@ class WebCalls:
             return WebArrival(arrival, None, {})
         self._spawn(self.withdraw(decided.id))  # one call per grant
         contact = decided.contact or {}
-        caller = str(contact.get("phone") or arrival.caller)
-        name = str(contact.get("name") or decided.email or "Web visitor")
-        return WebArrival(replace(arrival, caller=caller, caller_name=name),
-                          self.flows.get(decided.target), decided.facts())
+        return WebArrival(arrival, self.flows.get(decided.target), decided.facts(),
+                          caller=str(contact.get("phone") or arrival.caller),
+                          caller_name=str(contact.get("name") or decided.email
+                                          or "Web visitor"))
 
     # -- credentials taken back -------------------------------------------------------
 

@@ -10,6 +10,7 @@ web_calls:
   grant_seconds: 120               # a credential unused this long is taken back
   grants_per_address: 10           # grants per client address per window
   window_seconds: 600
+  max_live_grants: 500             # grants not yet called with, all addresses together
 ```
 """
 
@@ -62,6 +63,9 @@ class WebCallSettings(_Section):
     grants_per_address: int = Field(10, ge=1, le=10_000)
     """Grants one client address gets within ``window_seconds``; more get 429."""
     window_seconds: int = Field(600, ge=1, le=86_400)
+    max_live_grants: int = Field(500, ge=1, le=100_000)
+    """Grants not yet called with, from all addresses together: each is an endpoint in
+    Asterisk's memory, so a flood from many addresses gets 503 past this many."""
 
     @field_validator("targets")
     @classmethod

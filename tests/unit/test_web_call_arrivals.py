@@ -41,7 +41,7 @@ async def test_a_marked_call_goes_to_its_targets_queue_as_the_visitor() -> None:
     web = calls.arrived(_arrival("web", GRANT.id), resumed=False)
     assert web is not None and web.flow is not None
     assert web.flow.name == "web-support" and web.flow.start == "queue"
-    assert (web.arrival.caller, web.arrival.caller_name) == ("+15550001001", "Ada Lovelace")
+    assert (web.caller, web.caller_name) == ("+15550001001", "Ada Lovelace")
     assert web.facts["page"] == "https://shop.example/help"
     again = calls.arrived(_arrival("web", GRANT.id), resumed=False)
     assert again is not None and again.flow is None  # refused: hung up
