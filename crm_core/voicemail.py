@@ -144,21 +144,26 @@ async def get_message(sessions: async_sessionmaker[AsyncSession],
 
 
 async def _change(session: AsyncSession, message_id: int, expected: str,
-                  values: dict[str, Any]) -> None:
+                  holder: str | None, values: dict[str, Any]) -> None:
+    """Write ``values`` only if the message is still as read: in state ``expected``
+    and with ``holder`` (a reassignment meanwhile is a change too)."""
     result = await session.execute(
         update(VoicemailMessage)
-        .where(VoicemailMessage.id == message_id, VoicemailMessage.status == expected)
+        .where(VoicemailMessage.id == message_id, VoicemailMessage.status == expected,
+               VoicemailMessage.assignee.is_(None) if holder is None
+               else VoicemailMessage.assignee == holder)
         .values(**values))
     if result.rowcount != 1:  # type: ignore[attr-defined]
         raise Conflict(f"message {message_id} changed meanwhile")
 
 
 async def assign(sessions: async_sessionmaker[AsyncSession], message_id: int, *,
-                 expected: str, assignee: str, by: str, now: dt.datetime) -> dict[str, Any]:
+                 expected: str, holder: str | None, assignee: str, by: str,
+                 now: dt.datetime) -> dict[str, Any]:
     """Give the message to ``assignee`` (a supervisor's assignment, or an agent taking
-    it: ``by`` is then the agent's user)."""
+    it: ``by`` is then the agent's user); ``holder``: its assignee when read."""
     async with sessions() as session, session.begin():
-        await _change(session, message_id, expected, {
+        await _change(session, message_id, expected, holder, {
             "status": "assigned", "assignee": assignee, "assigned_at": now,
             "assigned_by": by})
     found = await get_message(sessions, message_id)
@@ -167,12 +172,13 @@ async def assign(sessions: async_sessionmaker[AsyncSession], message_id: int, *,
 
 
 async def handle(sessions: async_sessionmaker[AsyncSession], message_id: int, *,
-                 expected: str, disposition: str, label: str, notes: str | None,
-                 by: str, agent: str | None, now: dt.datetime) -> dict[str, Any]:
+                 expected: str, holder: str | None, disposition: str, label: str,
+                 notes: str | None, by: str, agent: str | None,
+                 now: dt.datetime) -> dict[str, Any]:
     """Mark it handled; the contact's timeline gets an activity saying so, and the call
     that left the message its disposition (when it has none)."""
     async with sessions() as session, session.begin():
-        await _change(session, message_id, expected, {
+        await _change(session, message_id, expected, holder, {
             "status": "handled", "disposition": disposition, "notes": notes,
             "handled_at": now, "handled_by": by,
             **({"assignee": agent} if agent else {})})
@@ -240,3 +246,17 @@ async def record_play(sessions: async_sessionmaker[AsyncSession], *, username: s
         await AuditLog(session).record(
             username=username, action="create", entity=PLAYED, entity_id=message_id,
             at=now, changes={"recording": {"before": None, "after": recording}})
+
+
+async def held_recordings(sessions: async_sessionmaker[AsyncSession],
+                          names: Sequence[str]) -> set[str]:
+    """Which of these recordings are messages nobody has handled yet: retention keeps
+    them (a message waiting for a call back must not vanish before it is heard)."""
+    held: set[str] = set()
+    async with sessions() as session:
+        for start in range(0, len(names), 500):
+            held.update(await session.scalars(
+                select(VoicemailMessage.recording)
+                .where(VoicemailMessage.recording.in_(list(names[start:start + 500])),
+                       VoicemailMessage.status != "handled")))
+    return held

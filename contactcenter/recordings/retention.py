@@ -2,7 +2,9 @@
 on demand with ``contactcenter recordings purge``.
 
 A recording's age is that of its file's last write (the call's end, since
-Asterisk writes until the bridge is gone). Each deletion is written to the
+Asterisk writes until the bridge is gone). A voicemail message nobody has handled
+yet is kept whatever its age (docs/voicemail.md); once handled, it goes at the
+next run past its period. Each deletion is written to the
 audit log with the interaction that named the recording, which is how the
 call's record knows to say "deleted by retention". 0 days keeps everything.
 
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.recordings.store import Recording, RecordingStore
 from crm_core.recordings import record_deletions
+from crm_core.voicemail import held_recordings
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +53,8 @@ async def purge(store: RecordingStore, sessions: async_sessionmaker[AsyncSession
     """Delete the recordings last written more than ``days`` days before ``now``."""
     every = await asyncio.to_thread(store.older_than, float("inf"))
     old = [r for r in every if r.modified < now - days * DAY] if days > 0 else []
+    held = await held_recordings(sessions, [r.name for r in old]) if old else set()
+    old = [r for r in old if r.name not in held]
     kept = len(every) - len(old)
     if dry_run or not old:
         return Purged(len(old), kept)

@@ -51,13 +51,13 @@ class Owned:
 
 
 def _supervises(viewer: Viewer, message: Owned, scope: Scope) -> bool:
-    if message.assignee and scope.sees_agent(viewer, message.assignee):
-        return True  # one of their agents has it
-    if message.queue:
-        return scope.sees_queue(viewer, message.queue)
-    if message.agent:
-        return scope.sees_agent(viewer, message.agent)
-    return scope.queues(viewer) is None  # a general box: supervisors of every queue
+    """Their queues' boxes, their agents' boxes, what their agents have: any one of
+    them, exactly as the list's query keeps (``visible_filter``)."""
+    if scope.queues(viewer) is None:
+        return True  # every box, the general one too
+    return bool(message.queue and scope.sees_queue(viewer, message.queue)) \
+        or any(agent and scope.sees_agent(viewer, agent)
+               for agent in (message.agent, message.assignee))
 
 
 def may_see(viewer: Viewer, message: Owned, scope: Scope) -> bool:

@@ -19,7 +19,7 @@ import datetime as dt
 import os
 import stat
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,15 @@ async def play(request: web.Request) -> web.StreamResponse:
         if deleted:
             raise BadInput(410, "the recording was deleted by retention")
         raise BadInput(404, "the recording is not on this host")
-    fd = _open(found.path)
+    return await serve_audio(request, found.path, found.name,
+                             lambda span: _log_play(request, call, grant, span, now))
+
+
+async def serve_audio(request: web.Request, path: Path, name: str,
+                      played: Callable[[Span], Awaitable[None]]) -> web.StreamResponse:
+    """A recording's file as the request's range asks (416 past its end), once
+    ``played`` has been told which bytes go (it logs the play, or refuses)."""
+    fd = _open(path)
     try:
         size = os.fstat(fd).st_size
         try:
@@ -119,8 +127,8 @@ async def play(request: web.Request) -> web.StreamResponse:
         except Unsatisfiable:
             return web.Response(status=416, headers=_HEADERS | {
                 "Content-Range": f"bytes */{size}"})
-        await _log_play(request, call, grant, span, now)
-        return await _send(request, fd, span, found.name)
+        await played(span)
+        return await _send(request, fd, span, name)
     finally:
         os.close(fd)
 

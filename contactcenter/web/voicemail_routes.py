@@ -11,7 +11,6 @@ past the action (handled already, or changed by someone else meanwhile) is 409.
 from __future__ import annotations
 
 import datetime as dt
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.events.bus import EventBus
+from contactcenter.recordings.ranges import Span
 from contactcenter.recordings.tokens import LINK_LIFETIME, Grant
 from contactcenter.voicemail.access import Owned, may, may_see, visible_filter
 from contactcenter.voicemail.boxes import Action, Mailboxes, Refused, Status, next_status
@@ -27,7 +27,7 @@ from contactcenter.voicemail.config import VoicemailConfig
 from contactcenter.voicemail.outbox import event_of
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import BUS, DATABASE, PRINCIPAL
-from contactcenter.web.recording_routes import RECORDINGS
+from contactcenter.web.recording_routes import RECORDINGS, serve_audio
 from contactcenter.web.routing import add_route
 from contactcenter.web.scope import scopes
 from contactcenter.web.voicemail_schema import OPERATIONS
@@ -46,8 +46,6 @@ KIND = "voicemail"
 #: where a message's play links point
 PLAY = "/api/v1/voicemail/audio/"
 MAX_NOTES = 2000
-#: a fetch from the first byte is a play; later ranges are the same play seeking
-_FIRST_BYTE = re.compile(r"^\s*bytes\s*=\s*0\s*-")
 
 
 @dataclass
@@ -155,12 +153,26 @@ async def play(request: web.Request) -> web.StreamResponse:
     found = recordings.store.find(grant.recording) if recordings.store is not None else None
     if found is None:
         raise BadInput(404, "the message's recording is not on this host")
-    if _FIRST_BYTE.match(request.headers.get("Range", "bytes=0-")):  # a play, not a seek
-        await record_play(request.app[DATABASE], username=principal.username,
+    return await serve_audio(request, found.path, found.name,
+                             lambda span: _log_play(request, grant, row, span))
+
+
+async def _log_play(request: web.Request, grant: Grant, row: dict[str, Any],
+                    span: Span) -> None:
+    """A link's first fetch, or one from the first byte, is a play; the player's later
+    ranges are the same play (``contactcenter.recordings.plays``): ``bytes=1-`` is no
+    way to hear a message unlogged."""
+    recordings, link = request.app[RECORDINGS], request.match_info["link"]
+    first = recordings.fetched.first(link, expires=grant.expires, now=recordings.clock())
+    if not (first or span.from_start):
+        return
+    try:
+        await record_play(request.app[DATABASE], username=grant.username,
                           message_id=row["id"], recording=row["recording"], now=_now(request))
-    return web.FileResponse(found.path, headers={
-        "Content-Type": "audio/wav", "Cache-Control": "private, no-store",
-        "Content-Disposition": f'inline; filename="{found.name}.wav"'})
+    except BaseException:
+        if first:
+            recordings.fetched.forget(link)
+        raise
 
 
 def _allowed(request: web.Request, row: dict[str, Any], action: Action) -> Status:
@@ -192,7 +204,7 @@ def _now(request: web.Request) -> dt.datetime:
 async def _assigned(request: web.Request, row: dict[str, Any], agent: str) -> web.Response:
     try:
         changed = await assign(request.app[DATABASE], row["id"], expected=row["status"],
-                               assignee=agent, by=request[PRINCIPAL].username,
+                               holder=row["assignee"], assignee=agent, by=request[PRINCIPAL].username,
                                now=_now(request))
     except Conflict:
         raise BadInput(409, "the message changed meanwhile: read it again", "id") from None
@@ -240,7 +252,7 @@ async def handled(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     try:
         changed = await handle(request.app[DATABASE], row["id"], expected=row["status"],
-                               disposition=code, label=labels[code], notes=notes,
+                               holder=row["assignee"], disposition=code, label=labels[code], notes=notes,
                                by=principal.username,
                                agent=row["assignee"] or principal.agent, now=_now(request))
     except Conflict:
