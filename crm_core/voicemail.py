@@ -184,6 +184,9 @@ async def handle(sessions: async_sessionmaker[AsyncSession], message_id: int, *,
             **({"assignee": agent} if agent else {})})
         message = (await session.execute(
             select(VoicemailMessage).where(VoicemailMessage.id == message_id))).scalar_one()
+        if message.contact_id is None:  # unknown when left: perhaps entered since
+            message.contact_id = (await _contacts(session, {message.caller})).get(
+                message.caller)
         session.add(Activity(
             kind="call", contact_id=message.contact_id, done_at=now, created_at=now,
             subject=f"Voicemail from {message.caller} handled: {label}"[:200],

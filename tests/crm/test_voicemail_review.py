@@ -14,8 +14,15 @@ from sqlalchemy import select
 
 from contactcenter.recordings.retention import DAY, purge
 from contactcenter.recordings.store import RecordingStore
-from crm_core.models import AuditEntry
-from crm_core.voicemail import Conflict, assign, get_message, handle
+from crm_core.models import Activity, AuditEntry, Contact, ContactPhone
+from crm_core.voicemail import (
+    Conflict,
+    NewMessage,
+    assign,
+    get_message,
+    handle,
+    record_messages,
+)
 from tests.crm import test_voicemail_api as api
 from tests.crm.test_voicemail_api import Served
 
@@ -96,3 +103,27 @@ async def test_retention_keeps_the_file_of_a_message_not_handled_yet(
     status, body = await served.call(
         "GET", f"/api/v1/voicemail/{served.ids['c-support']}/recording", "agent101")
     assert (status, body["status"]) == (200, "available")
+
+
+async def test_a_caller_entered_in_the_crm_after_the_message_gets_it_on_their_timeline(
+        served: Served) -> None:
+    unknown = "+15550007199"
+    rows = await record_messages(served.crm, [NewMessage(
+        call_id="c-unknown", mailbox="support", queue="support", agent=None, caller=unknown,
+        left_at=NOW, duration=3.0, recording="voicemail-support-c-unknown")])
+    assert rows[0]["contact_id"] is None  # nobody had the number when the message came
+    async with served.crm() as session, session.begin():  # the agent calls back, enters them
+        contact = Contact(first_name="Neil", last_name="New")
+        session.add(contact)
+        await session.flush()
+        session.add(ContactPhone(contact_id=contact.id, e164=unknown))
+        contact_id = contact.id
+    served.ids["c-unknown"] = rows[0]["id"]
+    status, body = await served.act("c-unknown", "handle", "sue",
+                                    {"disposition": "called_back", "notes": "<b>ok</b>"})
+    assert status == 200 and body["contact_id"] == contact_id
+    assert body["contact_name"] == "Neil New"
+    async with served.crm() as session:
+        subjects = list(await session.scalars(
+            select(Activity.subject).where(Activity.contact_id == contact_id)))
+    assert subjects == [f"Voicemail from {unknown} handled: Called back"]
