@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from contactcenter.web.http import BadInput, json_object
+from contactcenter.web.http import BadInput, error, json_object
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.origins import own_origin, parse_origin
 from contactcenter.web.pages.help_talk import HELP_TARGET
@@ -75,6 +75,16 @@ def _email(body: dict[str, Any]) -> str | None:
 
 async def grant(request: web.Request) -> web.Response:
     headers = _cors(request)
+    try:
+        return await _grant(request, headers)
+    except BadInput as exc:  # a listed site's page may read why (422, 429, 503)
+        response = error(exc.status, exc.reason, exc.field)
+        response.headers.update(headers)
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+
+async def _grant(request: web.Request, headers: dict[str, str]) -> web.Response:
     body = await json_object(request)
     unknown = sorted(set(body) - _FIELDS)
     if unknown:

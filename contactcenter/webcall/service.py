@@ -194,9 +194,38 @@ class WebCalls:
             except (AriError, OSError) as exc:
                 log.warning("web call grant %s: %s not deleted: %s", grant_id, kind, exc)
 
+    async def sweep(self) -> int:
+        """Delete the ``webcall-*`` endpoints no live grant owns: those an earlier run of
+        the app gave and lost with its memory (a restart, a crash), which would
+        otherwise sit in Asterisk's memory until it restarts. How many went."""
+        ari = self._ari()
+        if ari is None:
+            raise OSError("Asterisk's ARI is not connected")
+        listed = await ari.send(AriRequest("GET", "/endpoints/PJSIP")) or []
+        stale = {str(item.get("resource", "")) for item in listed
+                 if isinstance(item, dict)} - set(self.book.grants)
+        stale = {name for name in stale if name.startswith(PREFIX)}
+        for name in sorted(stale):
+            await self._delete(ari, name)
+        if stale:
+            log.info("web calls: %d endpoints of an earlier run's grants deleted", len(stale))
+        return len(stale)
+
+    async def _sweep_at_start(self, attempts: int = 60, every: float = 2.0) -> None:
+        """``sweep`` once Asterisk answers (the app may start before it does)."""
+        for _ in range(attempts):
+            try:
+                await self.sweep()
+                return
+            except (AriError, OSError) as exc:
+                log.debug("web calls: no sweep of old grants yet: %s", exc)
+            await asyncio.sleep(every)
+        log.warning("web calls: endpoints of an earlier run's grants not swept")
+
     async def run(self) -> None:
         """Withdraw each grant nobody called with by its deadline; until cancelled."""
         self._wake = asyncio.Event()
+        self._spawn(self._sweep_at_start())
         try:
             while True:
                 deadline = self.book.next_deadline()
