@@ -6,7 +6,9 @@ admins do. A scoped supervisor sees the figures of their queues, the agents who
 work in one of them, and the events that name one of those queues or agents;
 they set the state of, and listen to, only those agents. Events that name no
 queue and no agent (a call still in the IVR, a call's end) are not a board's
-news of another queue, and pass.
+news of another queue, and pass. A voicemail message's news follows the message's
+rule (docs/voicemail.md): its queue's or its agent's, and the general box's only
+for supervisors of every queue.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from typing import Any
 from aiohttp import web
 
 from contactcenter.web.auth import Principal
+
+#: the events of a voicemail message's life (not those of the call recording it)
+MESSAGE_NEWS = frozenset({"voicemail.message", "voicemail.assigned", "voicemail.handled",
+                          "voicemail.overdue"})
 
 
 @dataclass(frozen=True)
@@ -47,10 +53,20 @@ class Scopes:
     def sees_event(self, principal: Principal, event: Mapping[str, Any]) -> bool:
         if self.queues(principal) is None:
             return True
+        if event.get("type") in MESSAGE_NEWS:
+            return self._sees_message(principal, event)
         if event.get("queue"):
             return self.sees_queue(principal, event["queue"])
         agent = event.get("agent") or event.get("monitored_agent")
         return agent is None or self.sees_agent(principal, agent)
+
+    def _sees_message(self, principal: Principal, event: Mapping[str, Any]) -> bool:
+        """A voicemail message's news, as its rule (``contactcenter.voicemail.access``):
+        its box's queue, or the agent it is for, is theirs; the general box's (neither)
+        is only for supervisors of every queue."""
+        queue, agent = event.get("queue"), event.get("agent")
+        return bool(queue and self.sees_queue(principal, queue)) \
+            or bool(agent and self.sees_agent(principal, agent))
 
 
 SCOPES: web.AppKey[Scopes] = web.AppKey("scopes")
