@@ -14,6 +14,7 @@ needed to load it) that asks this platform for a grant and calls with JsSIP.
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -60,7 +61,24 @@ def _text(body: dict[str, Any], name: str, required: bool = False) -> str | None
     if not isinstance(value, str) or (required and not value.strip()) \
             or len(value) > LIMITS[name]:
         raise BadInput(422, f"{name}: a text of at most {LIMITS[name]} characters", name)
+    if any(unicodedata.category(char) == "Cc" for char in value):  # forged log lines
+        raise BadInput(422, f"{name}: no control characters (line breaks, tabs)", name)
     return value.strip()
+
+
+def page_of(page: str) -> str:
+    """The page as the record keeps it: a URL without its query, fragment or password,
+    which may hold a reset link's token or a sign-in's answer; other text as it is."""
+    try:
+        parts = urlsplit(page)
+        host = parts.hostname
+        port = parts.port
+    except ValueError:
+        return page
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return page
+    netloc = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme.lower()}://{netloc}{f':{port}' if port else ''}{parts.path}"
 
 
 def _email(body: dict[str, Any]) -> str | None:
@@ -90,7 +108,7 @@ async def _grant(request: web.Request, headers: dict[str, str]) -> web.Response:
     if unknown:
         raise BadInput(422, f"{unknown[0]}: not a field of a web call", unknown[0])
     target = _text(body, "target", required=True)
-    page, email = _text(body, "page") or "", _email(body)
+    page, email = page_of(_text(body, "page") or ""), _email(body)
     assert target is not None
     origin = request.headers.get("Origin", "")
     own = parse_origin(origin) == own_origin(request)

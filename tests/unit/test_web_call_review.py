@@ -17,6 +17,8 @@ import asyncio
 import pytest
 
 from contactcenter.telephony.events import CallArrived
+from contactcenter.web.http import BadInput
+from contactcenter.web.webcall_routes import _text, page_of
 from contactcenter.webcall.dialplan import endpoint_fields
 from contactcenter.webcall.grants import PREFIX, Grant
 from contactcenter.webcall.service import GrantError, WebCalls, limit_key
@@ -93,3 +95,25 @@ def test_the_live_grants_cap_is_a_setting_with_bounds() -> None:
 ])
 def test_one_ipv6_client_counts_as_one_address(address: str, key: str) -> None:
     assert limit_key(address) == key
+
+
+@pytest.mark.parametrize(("given", "kept"), [
+    ("https://shop.example.com/pricing", "https://shop.example.com/pricing"),
+    # a reset link's token, an OAuth answer's fragment, a URL's password: never kept
+    ("https://shop.example.com/reset?token=s3cret#access_token=abc",
+     "https://shop.example.com/reset"),
+    ("https://ann:pw@shop.example.com/a", "https://shop.example.com/a"),
+    ("http://127.0.0.1:8080/help?q=refund", "http://127.0.0.1:8080/help"),
+    ("our pricing page", "our pricing page"),
+])
+def test_the_page_is_kept_without_its_query_fragment_or_password(given: str,
+                                                                 kept: str) -> None:
+    assert page_of(given) == kept
+
+
+@pytest.mark.parametrize("name", ["page", "email"])
+def test_control_characters_are_refused_naming_the_field(name: str) -> None:
+    body = {"page": "https://shop.example.com/\nFAKE log line", "email": "a\x00@b.example"}
+    with pytest.raises(BadInput) as refused:
+        _text(body, name)
+    assert (refused.value.status, refused.value.field) == (422, name)

@@ -130,7 +130,11 @@ export async function askGrant(base, target, email) {
   try {
     response = await fetch(`${base}/api/v1/web-calls`, {
       method: "POST", headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ target, page: String(window.location.href).slice(0, 500),
+      // the page without its query or fragment: they may hold a token (a reset link's,
+      // a sign-in's answer) that is none of the contact center's business
+      body: JSON.stringify({ target,
+                             page: `${window.location.origin}${window.location.pathname}`
+                               .slice(0, 500),
                              ...(email ? { email } : {}) }),
     });
   } catch {
