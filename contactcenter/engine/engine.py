@@ -268,8 +268,10 @@ class Engine(Resync):
                 legs: Sequence[de.AnsweredLeg] = ()) -> None:
         if arrival.call_id in self.calls:
             return  # a duplicated StasisStart
-        web = self.web.arrived(arrival, resumed=resume is not None) \
-            if self.web is not None else None
+        # met again only if the journal had it: a web call that arrives as the app comes
+        # back (a lost grant's credential) must meet a grant like any other
+        met_before = resume is not None and bool(resume.started)
+        web = self.web.arrived(arrival, resumed=met_before) if self.web is not None else None
         if web is not None:  # a web visitor's call: its grant says where it goes
             arrival, flow = web.arrival, web.flow
             flow_name = flow.name if flow is not None else ""
