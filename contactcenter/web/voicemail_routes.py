@@ -75,12 +75,12 @@ def _shown(request: web.Request, row: dict[str, Any]) -> dict[str, Any]:
             "audio": f"/api/v1/voicemail/{row['id']}/recording"}
 
 
-def _int(request: web.Request, name: str, default: int, high: int) -> int:
+def _int(request: web.Request, name: str, default: int, high: int, low: int = 0) -> int:
     raw = request.query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or not 0 <= int(raw) <= high:
-        raise BadInput(422, f"{name}: a whole number from 0 to {high}", name)
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise BadInput(422, f"{name}: a whole number from {low} to {high}", name)
     return int(raw)
 
 
@@ -99,11 +99,11 @@ async def listing(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
     status = _choice(request, "status", tuple(s.value for s in Status))
     mailbox = _choice(request, "mailbox", None)
-    limit, offset = _int(request, "limit", 50, 200), _int(request, "offset", 0, 100_000)
+    limit, offset = _int(request, "limit", 50, 200, 1), _int(request, "offset", 0, 100_000)
     kept = visible_filter(principal, scopes(request))
     visible = None if kept is None else Visible(kept[0], kept[1])
     rows = await list_messages(request.app[DATABASE], visible=visible, status=status,
-                               mailbox=mailbox, limit=max(limit, 1), offset=offset)
+                               mailbox=mailbox, limit=limit, offset=offset)
     voicemail = request.app[VOICEMAIL]
     return web.json_response({
         "messages": [_shown(request, row) for row in rows],

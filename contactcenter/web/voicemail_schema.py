@@ -27,7 +27,7 @@ _QUERY = [
     {"name": "mailbox", "in": "query", "required": False,
      "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
     {"name": "limit", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 0, "maximum": 200}},
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
     {"name": "offset", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 0, "maximum": 100000}}]
 _WAV = {"content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}}

@@ -347,3 +347,11 @@ async def test_a_database_down_is_tried_again_after_the_pause_not_at_every_event
     finally:
         task.cancel()
         journal.close()
+
+
+async def test_a_list_of_no_messages_is_refused_naming_the_limit(served: Served) -> None:
+    for limit in ("0", "201", "x"):
+        status, body = await served.call("GET", f"/api/v1/voicemail?limit={limit}", "sue")
+        assert status in (400, 422) and body["field"] == "limit", (limit, body)
+    status, body = await served.call("GET", "/api/v1/voicemail?limit=1", "sue")
+    assert status == 200 and len(body["messages"]) == 1
