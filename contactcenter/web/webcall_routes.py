@@ -22,7 +22,7 @@ from aiohttp import web
 
 from contactcenter.web.http import BadInput, error, json_object
 from contactcenter.web.openapi import ERROR, json_content
-from contactcenter.web.origins import own_origin, parse_origin
+from contactcenter.web.origins import allowed_origin, own_origin, parse_origin
 from contactcenter.web.pages.help_talk import HELP_TARGET
 from contactcenter.web.pages.render import STATIC
 from contactcenter.web.routing import add_route
@@ -44,14 +44,22 @@ def _cors(request: web.Request) -> dict[str, str]:
     origin = request.headers.get("Origin")
     if origin is None:
         return {}
-    parsed = parse_origin(origin)
-    if parsed is not None and parsed == own_origin(request):
+    if _own(request):
         return {}
+    parsed = parse_origin(origin)
     listed = {parse_origin(item) for item in request.app[WEB_CALLS].settings.allowed_origins}
     if parsed is None or parsed not in listed:
         raise BadInput(403, f"pages of {origin[:100]!r} may not place web calls here",
                        "Origin")
     return {"Access-Control-Allow-Origin": origin.strip(), "Vary": "Origin"}
+
+
+def _own(request: web.Request) -> bool:
+    """Whether the page is the platform's own: the origin the request came in on, or one
+    the settings name as the platform's (``allowed_origins``: a TLS proxy's address)."""
+    origin = request.headers.get("Origin")
+    return origin is not None and (parse_origin(origin) == own_origin(request)
+                                   or allowed_origin(request))
 
 
 def _text(body: dict[str, Any], name: str, required: bool = False) -> str | None:
@@ -111,7 +119,7 @@ async def _grant(request: web.Request, headers: dict[str, str]) -> web.Response:
     page, email = page_of(_text(body, "page") or ""), _email(body)
     assert target is not None
     origin = request.headers.get("Origin", "")
-    own = parse_origin(origin) == own_origin(request)
+    own = _own(request)
     try:
         made = await request.app[WEB_CALLS].grant(
             target=target, address=request.remote or "?", origin="" if own else origin,
