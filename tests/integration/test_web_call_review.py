@@ -5,6 +5,7 @@ when the app starts again after a crash, instead of piling up until Asterisk res
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -100,8 +101,9 @@ async def test_a_grants_endpoint_in_asterisk_may_neither_transfer_nor_subscribe(
 async def _endpoint_fields(platform: Platform, name: str) -> dict[str, str]:
     settings = load_settings(platform.config, environ=platform.environment())
     credentials = read_credentials(settings)
-    auth = aiohttp.BasicAuth(credentials.ari_user, credentials.ari_password)
-    async with aiohttp.ClientSession(auth=auth) as session, session.get(
+    token = base64.b64encode(f"{credentials.ari_user}:{credentials.ari_password}".encode())
+    headers = {"Authorization": f"Basic {token.decode()}"}
+    async with aiohttp.ClientSession(headers=headers) as session, session.get(
             f"{credentials.ari_url}/ari/asterisk/config/dynamic/res_pjsip/endpoint/{name}"
     ) as response:
         assert response.status == 200, await response.text()
