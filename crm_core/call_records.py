@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from crm_core.dial_campaigns import DialLinks, attempt_number, dial_links, record_responses
 from crm_core.models import ContactPhone, Interaction
 from crm_core.phones import try_e164
+from crm_core.recordings import write_parts
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,11 @@ class CallSummary:
     wrap_seconds: float | None = None
     #: seconds the caller was on hold (None: no agent had the call)
     hold_seconds: float | None = None
+    #: the last recording's name (``recordings`` has every part)
     recording: str | None = None
+    #: every recorded part, in order: ``name``, ``agent`` (who had the call in it),
+    #: ``queue``, ``started`` (ISO 8601); None: ``recording`` alone, as its agent's
+    recordings: list[dict[str, object]] | None = None
     ivr_path: list[str] = field(default_factory=list)
     #: the agent's code, notes and the call script's answers: they may come after the end
     disposition: str | None = None
@@ -157,5 +162,14 @@ async def _write(session: AsyncSession, calls: list[CallSummary]) -> None:
     await session.execute(insert(Interaction), [
         _row(call, contacts.get(numbers[call.call_id] or ""),
              dials.get(call.call_id, _NO_DIAL)) for call in calls])
+    await write_parts(session, {call.call_id: _parts(call) for call in calls
+                                if call.recording or call.recordings})
     await record_responses(session, [call.call_id for call in calls
                                      if dials.get(call.call_id, _NO_DIAL).campaign_id])
+
+
+def _parts(call: CallSummary) -> list[dict[str, object]]:
+    """The call's recorded parts; one for a call that names only its recording."""
+    if call.recordings:
+        return call.recordings
+    return [{"name": call.recording, "agent": call.agent, "queue": call.queue}]

@@ -270,7 +270,7 @@ class Distributor(CallbackLine, ControlSeats):
         side = self._sides.get(call_id)
         if isinstance(side, CallbackSide):  # kept: the customer is dialed now
             self._callback(be.AgentAssigned(call_id=call_id))
-        self._record(call_id, bridge)
+        self._record(call_id, bridge, agent)
         if side is not None:
             side.connected(agent, command.leg_id, bridge)
         view = self.acd.call_state(call_id)
@@ -279,8 +279,9 @@ class Distributor(CallbackLine, ControlSeats):
                                    agent=agent, agent_leg=command.leg_id, queue=view.queue,
                                    priority=view.priority, bridge=bridge)
 
-    def _record(self, call_id: str, bridge: str) -> None:
-        """The queues that say so record each call with an agent, both sides."""
+    def _record(self, call_id: str, bridge: str, agent: str) -> None:
+        """The queues that say so record each call with an agent, both sides; each
+        agent's part of a call is a file of its own, named with the agent who took it."""
         view = self.acd.call_state(call_id)
         queue = self.acd.config.queues.get(view.queue) if view is not None else None
         if queue is None or not queue.record:
@@ -291,7 +292,7 @@ class Distributor(CallbackLine, ControlSeats):
         self._queue(dc.RecordBridge(call_id=call_id, bridge_id=bridge, name=name))
         record = self.callbacks.record_of(call_id) or call_id  # a callback's: its own
         self._publish({"type": "call.recording", "call_id": record, "queue": queue.name,
-                       "recording": name, "time": self._clock()})
+                       "agent": agent, "recording": name, "time": self._clock()})
 
     # -- out to the driver, and the timers ------------------------------------------------------
 

@@ -126,8 +126,10 @@ SPECS: tuple[EventSpec, ...] = (
         _QUEUE, f("reason", STR))),
     EventSpec("call.deferred", "the ACD set a callback's virtual caller aside (outside its "
               "customer's calling hours): out of line and of the queue's figures", (_QUEUE,)),
-    EventSpec("call.recording", "a queue that records started recording the call", (
-        _QUEUE, f("recording", STR, "the file's name"))),
+    EventSpec("call.recording", "a queue that records started recording the call (once "
+              "for each agent who has it: a transferred call has a file per part)", (
+        _QUEUE, f("agent", STR, "the agent who took the call in this part", optional=True),
+        f("recording", STR, "the file's name"))),
     EventSpec("call.completed", "the talk ended; the agent goes to wrap-up", (
         _QUEUE, _AGENT, f("talk", FLOAT))),
     EventSpec("call.wrapped", "the agent's wrap-up of the call ended (after `call.ended`)", (

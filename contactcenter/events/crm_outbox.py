@@ -57,6 +57,13 @@ def _parties(record: CallRecord) -> list[dict[str, object]] | None:
             for party in record.parties]
 
 
+def _recordings(record: CallRecord) -> list[dict[str, object]] | None:
+    """Every recorded part of the call, with who had it; its times in ISO 8601."""
+    if not record.recordings:
+        return None
+    return [{**part, "started": _iso(part.get("started"))} for part in record.recordings]
+
+
 def summarise(record: CallRecord) -> CallSummary:
     """The CRM's view of a journal record."""
     queue = record.queue
@@ -71,7 +78,8 @@ def summarise(record: CallRecord) -> CallSummary:
                        started=_time(record.started) or dt.datetime.now(dt.UTC),
                        ended=_time(record.ended), outcome=record.outcome, queue=queue,
                        agent=record.agent, wait_seconds=wait, talk_seconds=talk,
-                       recording=record.recording, wrap_seconds=_rounded(record.wrap),
+                       recording=record.recording, recordings=_recordings(record),
+                       wrap_seconds=_rounded(record.wrap),
                        hold_seconds=None if record.answered is None else _rounded(record.held),
                        parties=_parties(record),
                        direction=record.direction,

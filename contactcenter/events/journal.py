@@ -61,7 +61,10 @@ class CallRecord:
     requeued: float | None = None
     answered: float | None = None  #: when an agent was connected
     agent: str | None = None
-    recording: str | None = None
+    recording: str | None = None  #: the last recording's name
+    #: every recording of the call, in order: ``name``, ``agent`` (who had the call),
+    #: ``queue``, ``started``; a transferred call has one per agent on a recording queue
+    recordings: list[dict[str, Any]] = field(default_factory=list)
     wrap: float | None = None  #: the agent's after-call work, in seconds (after the end)
     disposition: str | None = None  #: the agent's code for the call (the last one given)
     notes: str | None = None  #: the agent's notes, with the disposition
@@ -115,6 +118,8 @@ class CallRecord:
                 self.queue, self.queued = event.get("queue"), event["time"]
         elif kind == "call.recording":
             self.recording = event.get("recording")
+            self.recordings.append({"name": self.recording, "queue": event.get("queue"),
+                                    "agent": event.get("agent"), "started": event["time"]})
         elif kind == "call.answered":
             self.state = "connected"
             self.agent, self.answered = event.get("agent"), event["time"]

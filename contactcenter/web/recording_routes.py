@@ -1,9 +1,11 @@
-"""Call recordings in the browser: a call's recording as a signed play link, and the
-audio behind the link, for those who may hear it (``contactcenter.recordings``).
+"""Call recordings in the browser: each recorded part of a call as a signed play link,
+and the audio behind the link, for those who may hear it (``contactcenter.recordings``).
 
-``GET /api/v1/interactions/{id}/recording`` says where the recording of a call
-stands (``available`` with a link, ``deleted`` by retention, ``missing`` on this
-host) to someone who may hear it, and 403 to anyone else. ``GET
+``GET /api/v1/interactions/{id}/recordings`` lists a call's parts (a transferred
+call has one per agent), each with where it stands (``available`` with a link,
+``deleted`` by retention, ``missing`` on this host), to someone who may hear the
+call, and 403 to anyone else; ``.../recordings/{part}`` is one part (a player's
+renewed link), ``.../recording`` the last one. ``GET
 /api/v1/recordings/{link}`` serves the WAV: the signed link must be this user's,
 unexpired, and the rule is checked again against the call, beside the session's
 own role check. It answers ranges (206) so that an ``<audio>`` element seeks,
@@ -26,7 +28,7 @@ from typing import Any
 
 from aiohttp import web
 
-from contactcenter.recordings.access import RecordedCall, may_hear
+from contactcenter.recordings.access import RecordedCall, RecordedPart, may_hear
 from contactcenter.recordings.plays import FetchedLinks
 from contactcenter.recordings.ranges import Span, Unsatisfiable, span_of
 from contactcenter.recordings.store import RecordingStore
@@ -37,7 +39,7 @@ from contactcenter.web.keys import DATABASE, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.routing import add_route
 from contactcenter.web.scope import scopes
-from crm_core.recordings import deleted_at, record_play, recorded_call
+from crm_core.recordings import deleted_parts, record_play, recorded_call, recorded_parts
 
 MAX_ID = 2**31 - 1
 REFUSED = ("only the agents who took the call, the supervisors of its queue or of its "
@@ -63,21 +65,33 @@ def _iso(seconds: float) -> str:
 
 
 def status_of(recordings: Recordings, principal: Principal, call: RecordedCall,
-              deleted: dt.datetime | None) -> dict[str, Any]:
-    """Where the call's recording stands, with a link made for ``principal``."""
-    found = recordings.store.find(call.recording) if recordings.store is not None else None
+              part: RecordedPart, deleted: dt.datetime | None) -> dict[str, Any]:
+    """Where one part of the call stands, with a link made for ``principal``."""
+    about = {"part": part.part, "name": part.name, "agent": part.agent, "queue": part.queue,
+             "started_at": part.started_at}
+    found = recordings.store.find(part.name) if recordings.store is not None else None
     if found is not None:
         expires = recordings.clock() + LINK_LIFETIME
-        grant = Grant(principal.username, call.interaction_id, call.recording, expires)
+        grant = Grant(principal.username, call.interaction_id, part.name, expires)
         return {"status": "available", "url": recordings.links.url(grant),
-                "expires_at": _iso(expires), "bytes": found.size, "type": "audio/wav"}
+                "expires_at": _iso(expires), "bytes": found.size, "type": "audio/wav",
+                **about}
     if deleted is not None:
-        return {"status": "deleted", "reason": "retention", "deleted_at": deleted.isoformat()}
-    return {"status": "missing"}
+        return {"status": "deleted", "reason": "retention", "deleted_at": deleted.isoformat(),
+                **about}
+    return {"status": "missing", **about}
+
+
+async def _statuses(request: web.Request, call: RecordedCall) -> list[dict[str, Any]]:
+    """Each part of the call, first to last, as ``status_of`` says."""
+    deleted = (await deleted_parts(request.app[DATABASE], [call.interaction_id])).get(
+        call.interaction_id, {})
+    return [status_of(request.app[RECORDINGS], request[PRINCIPAL], call, part,
+                      deleted.get(part.name)) for part in call.parts]
 
 
 async def _call(request: web.Request, interaction_id: int) -> RecordedCall:
-    """The call whose recording the principal may hear; 404 or 403 otherwise."""
+    """The call whose recordings the principal may hear; 404 or 403 otherwise."""
     row = None if interaction_id > MAX_ID else await recorded_call(request.app[DATABASE],
                                                                    interaction_id)
     if row is None:
@@ -89,10 +103,24 @@ async def _call(request: web.Request, interaction_id: int) -> RecordedCall:
 
 
 async def recording_of(request: web.Request) -> web.Response:
+    """The call's last part (a call recorded once: its recording)."""
     call = await _call(request, int(request.match_info["id"]))
-    deleted = await deleted_at(request.app[DATABASE], [call.interaction_id])
-    return web.json_response(status_of(request.app[RECORDINGS], request[PRINCIPAL], call,
-                                       deleted.get(call.interaction_id)))
+    return web.json_response((await _statuses(request, call))[-1])
+
+
+async def recordings_of(request: web.Request) -> web.Response:
+    call = await _call(request, int(request.match_info["id"]))
+    return web.json_response({"interaction_id": call.interaction_id,
+                              "parts": await _statuses(request, call)})
+
+
+async def part_of(request: web.Request) -> web.Response:
+    call = await _call(request, int(request.match_info["id"]))
+    number = int(request.match_info["part"])
+    for status in await _statuses(request, call):
+        if status["part"] == number:
+            return web.json_response(status)
+    raise BadInput(404, f"the call has no recorded part {number}")
 
 
 async def play(request: web.Request) -> web.StreamResponse:
@@ -105,9 +133,9 @@ async def play(request: web.Request) -> web.StreamResponse:
                             "recording again for a new one", "link")
     call = await _call(request, grant.interaction_id)
     found = recordings.store.find(grant.recording) if recordings.store is not None else None
-    if call.recording != grant.recording or found is None:
-        deleted = await deleted_at(request.app[DATABASE], [call.interaction_id])
-        if deleted:
+    if call.named(grant.recording) is None or found is None:
+        deleted = await deleted_parts(request.app[DATABASE], [call.interaction_id])
+        if grant.recording in deleted.get(call.interaction_id, {}):
             raise BadInput(410, "the recording was deleted by retention")
         raise BadInput(404, "the recording is not on this host")
     return await serve_audio(request, found.path, found.name,
@@ -143,7 +171,7 @@ async def _log_play(request: web.Request, call: RecordedCall, grant: Grant, span
         return
     try:
         await record_play(request.app[DATABASE], username=grant.username,
-                          interaction_id=call.interaction_id, recording=call.recording,
+                          interaction_id=call.interaction_id, recording=grant.recording,
                           call_id=call.call_id, now=dt.datetime.fromtimestamp(now, dt.UTC))
     except BaseException:
         if first:
@@ -190,22 +218,31 @@ async def _send(request: web.Request, fd: int, span: Span, name: str) -> web.Str
 
 
 async def annotate(request: web.Request, items: list[dict[str, Any]]) -> None:
-    """Timeline entries of calls with a recording get ``recording_play``: its status and
-    link for whoever may hear it; for anyone else the entry says nothing of it."""
+    """Timeline entries of calls with a recording get ``recording_parts`` (each part's
+    status and link, first to last) and ``recording_play`` (the last part's) for
+    whoever may hear the call; for anyone else the entry says nothing of them."""
     recordings = request.app.get(RECORDINGS)
-    calls = [(item, RecordedCall.of(item)) for item in items
+    items = [item for item in items
              if item.get("kind") == "interaction" and item.get("recording")]
-    if recordings is None or not calls:
+    if recordings is None or not items:
         return
+    parts = await recorded_parts(request.app[DATABASE], items)
     principal, scope = request[PRINCIPAL], scopes(request)
-    heard = [(item, call) for item, call in calls if may_hear(principal, call, scope)]
-    deleted = await deleted_at(request.app[DATABASE], [call.interaction_id for _, call in heard])
+    heard = [(item, call) for item in items
+             if may_hear(principal, call := RecordedCall.of(
+                 {**item, "parts": parts.get(int(item["id"]))}), scope)]
+    deleted = await deleted_parts(request.app[DATABASE],
+                                  [call.interaction_id for _, call in heard])
     for item, call in heard:
-        item["recording_play"] = status_of(recordings, principal, call,
-                                           deleted.get(call.interaction_id))
+        gone = deleted.get(call.interaction_id, {})
+        item["recording_parts"] = [status_of(recordings, principal, call, part,
+                                             gone.get(part.name)) for part in call.parts]
+        item["recording_play"] = item["recording_parts"][-1]
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}
+_PART = {"name": "part", "in": "path", "required": True, "schema": {"type": "integer"},
+         "description": "1 for the call's first recorded part"}
 _LINK = {"name": "link", "in": "path", "required": True, "schema": {"type": "string"},
          "description": "the signed link's last part, from the call's recording status"}
 _STATUS = {"type": "object", "required": ["status"], "properties": {
@@ -214,10 +251,24 @@ _STATUS = {"type": "object", "required": ["status"], "properties": {
             f"for {LINK_LIFETIME // 60} minutes"},
     "expires_at": {"type": "string"}, "bytes": {"type": "integer"},
     "type": {"type": "string"}, "reason": {"type": "string"},
-    "deleted_at": {"type": "string"}}}
+    "deleted_at": {"type": "string"}, "part": {"type": "integer"},
+    "name": {"type": "string"},
+    "agent": {"type": "string", "nullable": True, "description": "who had the call"},
+    "queue": {"type": "string", "nullable": True},
+    "started_at": {"type": "string", "nullable": True}}}
+_PARTS = {"type": "object", "required": ["parts"], "properties": {
+    "interaction_id": {"type": "integer"}, "parts": {"type": "array", "items": _STATUS}}}
 _WAV = {"content": {"audio/wav": {"schema": {"type": "string", "format": "binary"}}}}
+_FOR = "only for the agents who took the call, their supervisors and admins"
 OPERATIONS: dict[str, dict[str, Any]] = {
-    "status": {"summary": "A call's recording: available with a signed play link, deleted "
+    "parts": {"summary": "Every recorded part of a call (one per agent who had it), first "
+                         f"to last, each as the call's recording below; {_FOR}",
+              "tags": ["recordings"], "parameters": [_ID],
+              "responses": {"200": json_content(_PARTS), "403": ERROR, "404": ERROR}},
+    "part": {"summary": f"One recorded part of a call, as the call's recording; {_FOR}",
+             "tags": ["recordings"], "parameters": [_ID, _PART],
+             "responses": {"200": json_content(_STATUS), "403": ERROR, "404": ERROR}},
+    "status": {"summary": "A call's (last) recording: available with a signed play link, deleted "
                           "by retention, or missing; only for the agents who took the call, "
                           "their supervisors and admins",
                "tags": ["recordings"], "parameters": [_ID],
@@ -233,11 +284,15 @@ OPERATIONS: dict[str, dict[str, Any]] = {
 
 def add_recording_routes(app: web.Application, store: RecordingStore | None,
                          secret: bytes) -> None:
-    """The two routes, when the app serves the CRM (the calls' records are there)."""
+    """The routes, when the app serves the CRM (the calls' records are there)."""
     if DATABASE not in app:
         return
     app[RECORDINGS] = Recordings(store, PlayLinks(secret))
     add_route(app, "GET", "/api/v1/interactions/{id:\\d+}/recording", recording_of,
               resource="recordings", operation=OPERATIONS["status"])
+    add_route(app, "GET", "/api/v1/interactions/{id:\\d+}/recordings", recordings_of,
+              resource="recordings", operation=OPERATIONS["parts"])
+    add_route(app, "GET", "/api/v1/interactions/{id:\\d+}/recordings/{part:\\d{1,4}}",
+              part_of, resource="recordings", operation=OPERATIONS["part"])
     add_route(app, "GET", "/api/v1/recordings/{link}", play, resource="recordings",
               operation=OPERATIONS["play"])

@@ -8,6 +8,7 @@ migrations, and a test keeps these classes and the migrations in step.
 from crm_core.models.access import ROLES, AuditEntry, User
 from crm_core.models.agent_time import AgentStateSpan
 from crm_core.models.base import Base
+from crm_core.models.call_recordings import CallRecording
 from crm_core.models.customers import (
     Account,
     Address,
@@ -60,7 +61,8 @@ from crm_core.models.voicemail import VoicemailMessage
 __all__ = [
     "ACTIVITY_KINDS", "ATTEMPT", "CASE_STATUSES", "CASE_TYPES", "CHANNELS", "CLOSED_STAGES",
     "LEAD_STATUSES", "OPEN_CASE_STATUSES", "PRIORITIES", "RESPONSE_KINDS", "ROLES", "STAGES",
-    "Account", "Activity", "Address", "AgentStateSpan", "Article", "AuditEntry", "Base", "Campaign",
+    "Account", "Activity", "Address", "AgentStateSpan", "Article", "AuditEntry", "Base",
+    "CallRecording", "Campaign",
     "CampaignMember", "CampaignResponse", "Case", "Contact", "ContactEmail", "ContactPhone",
     "ContactScore", "ContactTag", "DialUpload", "Interaction", "Invoice", "Lead", "Offer",
     "Opportunity", "OpportunityStage", "Order", "OrderLine", "Product", "Quote", "QuoteLine",

@@ -250,7 +250,9 @@ async def test_the_contact_card_has_a_player_only_for_those_who_may_hear(
         shown = {call for call, item in items.items() if "recording_play" in item}
         assert shown == heard, who
         if "c2" in heard:
-            assert items["c2"]["recording_play"] == {"status": "missing"}
+            assert items["c2"]["recording_play"] == {
+                "status": "missing", "part": 1, "name": "call-c2", "agent": "agent101",
+                "queue": "support", "started_at": None}
     status, page = await served.get(f"/api/v1/contacts/{contact}/timeline", "agent102")
     assert status == 200
     assert [i["call_id"] for i in page["items"] if "recording_play" in i] == ["c3"]
