@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from contactcenter.commands.analytics import add_arguments as add_analytics_arguments
 from contactcenter.config.files import ConfigError
@@ -32,53 +33,59 @@ file:line: reason and skipped. an export puts a ' before a cell starting with
 takes it off again.
 exit status: 0 done, 1 no such file, 2 unreadable file, 3 done but with bad rows"""
 
+#: what ``add_subparsers`` returns, that each command is added to
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def _settings_command(commands: _Commands, name: str, summary: str,
+                      actions: tuple[str, ...] = (), **options: Any) -> argparse.ArgumentParser:
+    """A command that reads the settings: its ``action`` (when it has any) and ``--config``."""
+    command = commands.add_parser(name, help=summary, **options)
+    if actions:
+        command.add_argument("action", choices=list(actions))
+    command.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    return command
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="contactcenter", description=__doc__)
     parser.add_argument("--log-level", default="WARNING", help="DEBUG, INFO, WARNING, ERROR")
     commands = parser.add_subparsers(dest="command", required=True)
-    serve = commands.add_parser("serve", help="run the platform")
-    serve.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    asterisk = commands.add_parser("asterisk", help="provision and run Asterisk")
-    asterisk.add_argument("action", choices=["install", "render", "start", "stop", "status"])
-    asterisk.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    events = commands.add_parser("events", help="print the live event stream")
-    events.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    _settings_command(commands, "serve", "run the platform")
+    _settings_command(commands, "asterisk", "provision and run Asterisk",
+                      ("install", "render", "start", "stop", "status"))
+    events = _settings_command(commands, "events", "print the live event stream")
     events.add_argument("--user", default="admin")
     events.add_argument("--password", default="demo-admin-pass")
     events.add_argument("--types", default="", help="comma-separated globs, e.g. call.*,ivr.*")
-    database = commands.add_parser("db", help="the CRM's database")
-    database.add_argument("action", choices=["migrate", "seed"])
-    database.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    database = _settings_command(commands, "db", "the CRM's database", ("migrate", "seed"))
     database.add_argument("--customers", type=int, default=2000,
                           help="seed: how many synthetic customers besides the demo's three")
-    crm = commands.add_parser("crm", help="import and export CRM data as CSV",
-                              epilog=CRM_EPILOG,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
-    crm.add_argument("action", choices=["import", "export"])
+    crm = _settings_command(commands, "crm", "import and export CRM data as CSV",
+                            ("import", "export"), epilog=CRM_EPILOG,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
     crm.add_argument("what", choices=["contacts", "leads"])
     crm.add_argument("file", type=Path)
-    crm.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
-    simulate = commands.add_parser(
-        "simulate", help="run the ACD core on generated traffic in virtual time, beside "
-                         "Erlang A's prediction")
-    add_simulation_arguments(simulate)
-    analytics = commands.add_parser(
-        "analytics", help="fit models on a history and score customers: clv (lifetime value); "
-        "whatif (a forecast day on the simulator)")
-    add_analytics_arguments(analytics)
-    recordings = commands.add_parser(
-        "recordings", help="delete the call recordings older than recordings.retention_days")
-    recordings.add_argument("action", choices=["purge"])
-    recordings.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    _add_analyses(commands)
+    recordings = _settings_command(
+        commands, "recordings", "delete the call recordings older than "
+        "recordings.retention_days", ("purge",))
     recordings.add_argument("--days", type=int, default=None,
                             help="this many days instead of the setting's")
     recordings.add_argument("--dry-run", action="store_true",
                             help="count what would be deleted; delete nothing")
-    check = commands.add_parser("config", help="validate the configuration")
-    check.add_argument("action", choices=["check"])
-    check.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    _settings_command(commands, "config", "validate the configuration", ("check",))
     return parser
+
+
+def _add_analyses(commands: _Commands) -> None:
+    """The commands that need no settings: their input is their arguments or a file."""
+    add_simulation_arguments(commands.add_parser(
+        "simulate", help="run the ACD core on generated traffic in virtual time, beside "
+                         "Erlang A's prediction"))
+    add_analytics_arguments(commands.add_parser(
+        "analytics", help="fit models on a history and score customers: clv (lifetime value); "
+        "whatif (a forecast day on the simulator)"))
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
