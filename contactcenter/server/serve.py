@@ -132,7 +132,7 @@ def check_config(settings: Settings) -> dict[str, Flow]:
             where = settings.config_path or Path("<settings>")
             raise ConfigError(where, None, f"ivr.numbers.{number}",
                               f"no flow named {flow!r} (have: {', '.join(sorted(flows))})")
-    _check_campaigns(settings, queues)
+    configured_campaigns(settings, queues)  # a campaigns file: the names in it exist
     check_twilio(settings)
     load_mailboxes(settings, queues, flows)  # every mailbox named is a queue's or an agent's
     check_web_calls(settings, flows, queues)
@@ -142,11 +142,6 @@ def check_config(settings: Settings) -> dict[str, Flow]:
 def _script_names(settings: Settings) -> set[str]:
     """The call scripts a campaign may name (``config/scripts``)."""
     return {path.stem for path in settings.resolve(settings.scripts.dir).glob("*.yaml")}
-
-
-def _check_campaigns(settings: Settings, queues: AcdConfig) -> None:
-    """The dialer's campaigns, when the settings name a file: its names must exist."""
-    configured_campaigns(settings, queues)
 
 
 async def _asterisk(settings: Settings) -> AsteriskProcess | None:
@@ -208,6 +203,19 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     trust_proxies(app, settings.trusted_proxies)  # each client's address behind them
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
+    _add_call_routes(app, settings, engine, router, flows, crm, background, admin)
+    app[BACKGROUND] = background
+    return engine, router, app
+
+
+def _add_call_routes(app: web.Application, settings: Settings, engine: Engine,
+                     router: DriverRouter, flows: dict[str, Flow],
+                     crm: async_sessionmaker[AsyncSession], background: Background,
+                     admin: CampaignAdmin) -> None:
+    """The routes over the calls themselves: recordings, voicemail, the phones' and
+    Twilio's webhooks, the web visitors' calls, and the dialer's."""
+    distributor = engine.distributor
+    assert distributor is not None  # attached first, by ``_wire``
     add_recording_routes(app, recording_store(settings), load_secret(settings.state_dir))
     wire_voicemail(app, settings, distributor.acd.config, flows)  # plays through the above
     add_engine_routes(app, router, settings)  # the agents' phones, Twilio's webhooks
@@ -216,8 +224,6 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
     if engine.campaigns is not None:  # a dial is placed only while its engine can place it
         engine.campaigns.can_dial = lambda caller_id: router.ready(CAN_DIAL, via=caller_id)
         add_dialer_routes(app, engine.campaigns, distributor, admin)
-    app[BACKGROUND] = background
-    return engine, router, app
 
 
 def _gate(settings: Settings, engine: Engine, customers: CustomerService,
@@ -243,6 +249,7 @@ def _distributor(settings: Settings, engine: Engine) -> Distributor:
 
 
 async def run(settings: Settings) -> None:
+    """Everything up, serving until SIGINT or SIGTERM, then everything down in order."""
     refuse_exposed_demo_secrets(settings)  # before anything is written or listens
     flows = check_config(settings)
     scripts = desk_scripts(settings, load_queues(settings).queues)
@@ -266,12 +273,7 @@ async def run(settings: Settings) -> None:
     _start_background(background, engine, journal, outbox, bus, app)
     _start_crm_tasks(background, settings, app, journal, crm, bus, agent_time)
     try:
-        await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port),
-                               router)
-        _take_up_where_left(engine)
-        print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
-        log.debug("%d objects of the start kept out of the collector", settle_after_start())
-        await _until_stopped()
+        await _serve_until_stopped(settings, runner, router, engine)
     finally:
         await runner.cleanup()  # no request comes in while the rest stops
         await _stop_calls(engine, router)
@@ -284,6 +286,16 @@ async def run(settings: Settings) -> None:
         await database.dispose()
         if process is not None:
             await asyncio.to_thread(process.stop)
+
+
+async def _serve_until_stopped(settings: Settings, runner: web.AppRunner,
+                               router: DriverRouter, engine: Engine) -> None:
+    """Listen, take up the calls left before a restart, say where to call, and wait."""
+    await listen_and_start(web.TCPSite(runner, settings.http_host, settings.http_port), router)
+    _take_up_where_left(engine)
+    print(banner(settings, terminal=sys.stdout.isatty()), flush=True)
+    log.debug("%d objects of the start kept out of the collector", settle_after_start())
+    await _until_stopped()
 
 
 def _state_files(settings: Settings) -> tuple[CallJournal, CampaignBook]:
