@@ -161,25 +161,31 @@ def _values(
         "dtls": dtls,
         **_folders(install, inner_base, run_dir),
     }
-    values["agents"] = "".join(_agent_endpoint(agent, values) for agent in settings.agents)
-    values["ivr_numbers"] = "".join(
-        _part(
-            "extensions-ivr-number.conf",
-            {"number": dialplan_word(number, "ivr.numbers"), "app": values["app"]},
-        )
-        for number in settings.ivr.numbers
-    )
-    values["agent_numbers"] = "".join(
-        _part("extensions-agent-number.conf", {"id": agent.id}) for agent in settings.agents
-    )
+    return {**values, **_sections(settings, values)}
+
+
+def _sections(settings: Settings, values: dict[str, str]) -> dict[str, str]:
+    """The parts repeated per agent, number or target, made from the single values."""
     # a supervisor's phone (a user of another role linked to it) takes no queue's calls
     others = {user.agent for user in settings.users if user.role != "agent" and user.agent}
-    values["queue_members"] = queue_members(
-        [agent for agent in settings.agents if agent.id not in others])
-    values["outbound"] = _outbound(settings, values)
     web = settings.web_calls  # a web visitor's one-time endpoint reaches its target only
-    values["web_calls"] = web_contexts(web.targets if web else (), values["app"])
-    return values
+    return {
+        "agents": "".join(_agent_endpoint(agent, values) for agent in settings.agents),
+        "ivr_numbers": "".join(_ivr_number(number, values["app"])
+                               for number in settings.ivr.numbers),
+        "agent_numbers": "".join(_part("extensions-agent-number.conf", {"id": agent.id})
+                                 for agent in settings.agents),
+        "queue_members": queue_members(
+            [agent for agent in settings.agents if agent.id not in others]),
+        "outbound": _outbound(settings, values),
+        "web_calls": web_contexts(web.targets if web else (), values["app"]),
+    }
+
+
+def _ivr_number(number: str, app: str) -> str:
+    """The dialplan extension that hands a call to this number's IVR flow in ``app``."""
+    return _part("extensions-ivr-number.conf",
+                 {"number": dialplan_word(number, "ivr.numbers"), "app": app})
 
 
 def _folders(install: AsteriskInstall, inner_base: str, run_dir: str) -> dict[str, str]:
