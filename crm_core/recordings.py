@@ -47,8 +47,9 @@ async def recorded_call(sessions: async_sessionmaker[AsyncSession],
             Interaction.id == interaction_id))).mappings().first()
     if row is None or not row["recording"]:
         return None
-    parts = await recorded_parts(sessions, [row])
-    return {**row, "parts": parts.get(interaction_id, [])}
+    call = dict(row)
+    parts = await recorded_parts(sessions, [call])
+    return {**call, "parts": parts.get(interaction_id, [])}
 
 
 async def recorded_parts(sessions: async_sessionmaker[AsyncSession],
@@ -162,8 +163,9 @@ async def _owners(session: AsyncSession, names: list[str]) -> dict[str, int]:
     owners: dict[str, int] = {}
     for start in range(0, len(names), 500):
         some = names[start:start + 500]
-        owners.update((await session.execute(select(Interaction.recording, Interaction.id)
-                                             .where(Interaction.recording.in_(some)))).all())
+        owners.update((str(name), int(id_)) for name, id_ in (await session.execute(
+            select(Interaction.recording, Interaction.id)
+            .where(Interaction.recording.in_(some)))).all())
         owners.update((await session.execute(
             select(CallRecording.name, CallRecording.interaction_id)
             .where(CallRecording.name.in_(some)))).all())

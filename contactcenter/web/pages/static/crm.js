@@ -207,7 +207,7 @@ function callBody(i) {
     ["Wait · talk · wrap", [seconds(i.wait_seconds), seconds(i.talk_seconds),
       seconds(i.wrap_seconds)].map((s) => s || "–").join(" · ")],
     i.ivr_path && i.ivr_path.length ? ["IVR path", i.ivr_path.join(" › ")] : null,
-    i.recording ? ["Recording", el("span", { class: "recording" }, i.recording)] : null,
+    i.recording ? ["Recording", el("span", { class: "recording" }, recordingNames(i))] : null,
     listen(i),
   ]);
   const answers = i.answers && Object.keys(i.answers).length
@@ -220,18 +220,32 @@ function callBody(i) {
   return [details, i.notes ? el("p", { class: "note" }, i.notes) : null, answers];
 }
 
-// The call's recording, for whoever may hear it (the server sends `recording_play` to
-// them alone): a player whose signed link is fetched only when played, or why there is
-// none. docs/recordings.md
+// The call's recordings' names: every part's for whoever may hear the call, else the
+// last one's (all the timeline tells anyone else).
+const recordingNames = (i) => (i.recording_parts || []).map((p) => p.name).join(", ")
+  || i.recording;
+
+// The call's recordings, for whoever may hear it (the server sends `recording_parts` to
+// them alone): a player per recorded part, first to last, each named with the agent who
+// had the call in it (a transferred call has one per agent), whose signed link is
+// fetched only when played, or why there is none. docs/recordings.md
 function listen(i) {
-  const play = i.recording_play;
-  if (!play) return null;
-  if (play.status === "available") {
-    const player = el("audio", { class: "recording-player", controls: true,
-      preload: "none", src: play.url, onerror: () => renew(player, i.id) });
-    return ["Listen", player];
-  }
-  return ["Listen", gone(play)];
+  const parts = i.recording_parts || (i.recording_play ? [i.recording_play] : []);
+  if (!parts.length) return null;
+  if (parts.length === 1) return ["Listen", hear(i, parts[0])];
+  return ["Listen", el("ol", { class: "recording-parts" }, parts.map((part) =>
+    el("li", { class: "recording-part", dataset: { part: String(part.part) } },
+      el("span", { class: "recording-part-who" },
+        `Part ${part.part}${part.agent ? ` · ${part.agent}` : ""} `),
+      hear(i, part))))];
+}
+
+// One part's player, or why it has none.
+function hear(i, play) {
+  if (play.status !== "available") return gone(play);
+  const player = el("audio", { class: "recording-player", controls: true,
+    preload: "none", src: play.url, onerror: () => renew(player, i.id, play.part) });
+  return player;
 }
 
 // Why a call has no player: its recording deleted by retention, or not on this server.
@@ -244,11 +258,12 @@ function gone(play) {
 // A link lasts minutes: one that failed (expired on a page left open) is asked for
 // again, at most once a minute, and the player keeps its place. A recording deleted
 // (by retention) since the page was opened gives way to the reason, as on a new page.
-async function renew(player, id) {
+async function renew(player, id, part) {
   const now = Date.now();
   if (now - Number(player.dataset.renewedAt || 0) < 60_000) return;
   player.dataset.renewedAt = String(now);
-  const result = await api("GET", `/api/v1/interactions/${id}/recording`);
+  const result = await api("GET", part ? `/api/v1/interactions/${id}/recordings/${part}`
+    : `/api/v1/interactions/${id}/recording`);
   if (!result.ok) return;
   if (result.body.status !== "available") {
     player.replaceWith(gone(result.body));
