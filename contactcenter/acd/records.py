@@ -28,6 +28,7 @@ class AgentRecord:
     __slots__ = (
         "after",
         "call",
+        "call_paused",
         "calls",
         "config",
         "gen",
@@ -58,6 +59,8 @@ class AgentRecord:
         self.calls = 0  # calls answered
         self.turns: dict[str, int] = {}  # queue -> when it last offered a call (round robin)
         self.totals = dict.fromkeys(AgentState, 0.0)  # seconds spent in each state
+        #: of the seconds paused, those paused for a call of their own (``CALL_PAUSES``)
+        self.call_paused = 0.0
         #: what to become once the call and wrap-up are over (a pause or logout asked meanwhile)
         self.after: tuple[AgentState, str] | None = None
         self.talk = 0.0  # seconds of talk of the call being wrapped up
@@ -157,7 +160,7 @@ class QueueRecord:
         self.line: list[tuple[int, float, int]] = []  # waiting calls' order keys, sorted
         self.calls: dict[CallId, CallRecord] = {}  # in the queue, not answered; oldest first
         self.members: list[tuple[AgentRecord, int]] = []  # (agent, tier)
-        self.staffed = 0  # members logged in and not paused
+        self.staffed = 0  # members logged in and not on a break (``states.staffing``)
         self.virtual = 0  # callbacks waiting in ``calls``
         self.offered = 0  # calls that came to the queue (joined or overflowed in)
         self.answered = 0

@@ -17,7 +17,7 @@ from contactcenter.acd.commands import AcdCommand, Report
 from contactcenter.acd.index import SkillGroup, unindex_agent, unindex_call
 from contactcenter.acd.model import MAX_LEVEL, AcdConfig, CallId, config_problems
 from contactcenter.acd.records import AgentRecord, CallRecord, QueueRecord
-from contactcenter.acd.states import WORKING, AgentState, CallState
+from contactcenter.acd.states import CALL_PAUSES, AgentState, CallState, staffing
 from contactcenter.acd.strategies import STRATEGIES
 from contactcenter.acd.timers import Timers
 from contactcenter.acd.views import Ended, queue_figures
@@ -95,8 +95,11 @@ class AcdState:
             unindex_agent(agent)  # every heap entry of theirs goes stale
         elif old is AgentState.WRAP_UP:
             self._end_handling(agent, now)
-        if (old in WORKING) is not (state in WORKING):
-            step = 1 if state in WORKING else -1
+        elif old is AgentState.PAUSED and agent.reason in CALL_PAUSES:
+            agent.call_paused += now - agent.since
+        staffs = staffing(state, reason)
+        if staffing(old, agent.reason) is not staffs:
+            step = 1 if staffs else -1
             for queue, _ in agent.memberships:
                 queue.staffed += step
                 self._dirty[queue] = None

@@ -84,4 +84,15 @@ class CallState(Enum):
 WORKING = frozenset(
     {AgentState.AVAILABLE, AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP}
 )
+#: pauses for a call of the agent's own: one they placed (``outbound``: click-to-talk, a
+#: campaign's line) or a colleague's consultation (``consult``). The ACD offers them
+#: nothing meanwhile, but their time is given to a call: they staff their queues and
+#: count as busy, as the call history counts them (``crm_core.metrics.agent_time``)
+CALL_PAUSES = frozenset({"outbound", "consult"})
+
+
+def staffing(state: AgentState, reason: str) -> bool:
+    """Whether an agent in ``state`` (paused for ``reason``) staffs their queues: logged
+    in and not on a break, a call of their own (``CALL_PAUSES``) included."""
+    return state in WORKING or (state is AgentState.PAUSED and reason in CALL_PAUSES)
 FINAL = frozenset({CallState.COMPLETED, CallState.ABANDONED, CallState.OVERFLOWED})

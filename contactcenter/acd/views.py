@@ -13,7 +13,7 @@ from typing import Any
 
 from contactcenter.acd.model import AgentId, CallId
 from contactcenter.acd.records import AgentRecord, CallRecord, QueueRecord
-from contactcenter.acd.states import AgentState, CallState
+from contactcenter.acd.states import CALL_PAUSES, AgentState, CallState
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +54,7 @@ class QueueStats:
     service_level: float | None
     average_speed_of_answer: float | None  #: seconds from entering the queue to the answer
     average_handle_time: float | None  #: talk + wrap-up, every finished call
-    staffed: int  #: members logged in and not paused
+    staffed: int  #: members logged in and not on a break (a call of their own counts)
     expected_wait: float | None  #: for a caller joining now
 
 
@@ -64,9 +64,12 @@ class AgentStats:
     state: AgentState
     reason: str
     seconds: Mapping[str, float]  #: per state name, the current state up to now
+    #: of ``seconds["paused"]``, those paused for a call of their own (``CALL_PAUSES``)
+    paused_for_calls: float
     calls: int  #: calls answered
     logged_in: float  #: seconds in any state but logged_out
-    #: (on_call + wrap_up) / (logged in - paused); None before any such time
+    #: busy / staffed: (on_call + wrap_up + paused_for_calls) / (logged in - the other
+    #: pauses), the call history's occupancy; None before any such time
     occupancy: float | None
 
 
@@ -94,19 +97,26 @@ def queue_figures(queue: QueueRecord, now: float) -> dict[str, Any]:
 
 
 def agent_stats(agent: AgentRecord, now: float) -> AgentStats:
+    """The agent's figures; occupancy as the call history defines it (docs/call-history.md):
+    a pause for a call of their own is busy time, the other pauses are left out."""
     seconds = {state.value: spent for state, spent in agent.totals.items()}
-    seconds[agent.state.value] += now - agent.since
+    current = now - agent.since
+    seconds[agent.state.value] += current
+    call_paused = agent.call_paused
+    if agent.state is AgentState.PAUSED and agent.reason in CALL_PAUSES:
+        call_paused += current
     logged_in = sum(seconds.values()) - seconds[AgentState.LOGGED_OUT.value]
-    busy = seconds[AgentState.ON_CALL.value] + seconds[AgentState.WRAP_UP.value]
-    ready = logged_in - seconds[AgentState.PAUSED.value]
+    busy = seconds[AgentState.ON_CALL.value] + seconds[AgentState.WRAP_UP.value] + call_paused
+    staffed = logged_in - seconds[AgentState.PAUSED.value] + call_paused
     return AgentStats(
         agent=agent.id,
         state=agent.state,
         reason=agent.reason,
         seconds=seconds,
+        paused_for_calls=call_paused,
         calls=agent.calls,
         logged_in=logged_in,
-        occupancy=busy / ready if ready > 0 else None,
+        occupancy=busy / staffed if staffed > 0 else None,
     )
 
 

@@ -118,6 +118,33 @@ async def test_an_agent_state_change_reaches_the_board_within_a_second(
                                                                           timeout=3000)
 
 
+async def test_an_agent_on_a_call_of_their_own_shows_and_counts_on_a_call_not_paused(
+        board: Page, platform: Platform) -> None:
+    """The platform pauses an agent ``outbound`` (a call they placed) or ``consult`` (a
+    colleague consulting them); the history counts that time busy, and so does the board."""
+    row = board.locator('#agents tr[data-agent="agent101"]')
+    states = cell(board, "support", "agents_by_state")
+    await set_state(platform, "agent101", "available")
+    await expect(cell(board, "support", "staffed")).to_have_text("1", timeout=1000)
+    for reason in ("outbound", "consult"):
+        await set_state(platform, "agent101", "paused", reason)
+        await expect(row).to_have_attribute("data-state", "on_call", timeout=1000)
+        await expect(row.locator('[data-metric="state"]')).to_have_text(f"On call {reason}")
+        await expect(row).to_have_attribute("data-reason", reason)
+        await expect(states).to_contain_text("1 On call", timeout=1000)
+        await expect(states).not_to_contain_text("Paused")
+        await expect(cell(board, "support", "staffed")).to_have_text("1", timeout=1000)
+    figures = (await api(platform, "GET", "/api/v1/agents"))["agents"]["agent101"]
+    assert (figures["state"], figures["reason"]) == ("paused", "consult")
+    assert figures["paused_for_calls"] > 0
+    # a break is a pause: counted so, and out of staffed
+    await set_state(platform, "agent101", "paused", "break")
+    await expect(row).to_have_attribute("data-state", "paused", timeout=1000)
+    await expect(states).to_contain_text("1 Paused", timeout=1000)
+    await expect(states).not_to_contain_text("On call")
+    await expect(cell(board, "support", "staffed")).to_have_text("0", timeout=1000)
+
+
 async def test_a_waiting_caller_and_their_hang_up_move_the_queue_within_a_second(
         board: Page, platform: Platform) -> None:
     before = (await api(platform, "GET", "/api/v1/queues"))["queues"]["support"]

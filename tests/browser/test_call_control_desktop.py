@@ -253,6 +253,8 @@ async def test_a_consultation_becomes_a_conference_that_the_agent_leaves(
         await expect(desk.locator("#cc-complete")).to_be_enabled()
         await expect(state_cell(board, "agent101")).to_have_text(
             "On call · consulting agent103")
+        # the colleague consulted is on a call too (paused ``consult``), not on a break
+        await expect(state_cell(board, "agent103")).to_have_text(re.compile(r"^On call consult"))
         # the caller joins them: a conference, which agent101 leaves
         await desk.click("#cc-conference")
         await watcher.wait_for(event_of(call_id, "call.conference"))

@@ -40,19 +40,24 @@ QUEUE_METRICS: tuple[Metric, ...] = (
     Metric("average_handle_time", "Avg handle time",
            "Mean talk plus wrap-up time of every finished call of the queue."),
     Metric("staffed", "Staffed",
-           "Agents of the queue who are logged in and not paused."),
+           "Agents of the queue who are logged in and not on a break: available, ringing, "
+           "on a call (their own outbound or consult call included) or in wrap-up."),
     Metric("expected_wait", "Expected wait",
            "The wait a caller joining now can expect: position x average handle time / staffed "
            "agents; blank before the queue has finished a call."),
     Metric("agents_by_state", "Agents by state",
            "How many of the queue's agents are in each state now: available, ringing, on a "
-           "call, in wrap-up, paused, logged out."),
+           "call, in wrap-up, paused, logged out. An agent on a call of their own (one they "
+           "placed, or a colleague's consultation) counts as on a call, not paused, as in "
+           "the call history."),
 )
 
 AGENT_METRICS: tuple[Metric, ...] = (
     Metric("state", "State",
            "What the platform has the agent in now: logged out, available, ringing, on call, "
-           "wrap-up (after-call work) or paused (with its reason)."),
+           "wrap-up (after-call work) or paused (with its reason). An agent on a call of "
+           "their own shows on call, with why: outbound (a call they placed) or consult (a "
+           "colleague consulting them)."),
     Metric("time_in_state", "Time in state",
            "Time since the agent entered the current state, by the platform's clock."),
     Metric("current_call", "Current call",

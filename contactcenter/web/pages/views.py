@@ -15,6 +15,7 @@ from typing import Any
 
 from aiohttp import web
 
+from contactcenter.acd.states import CALL_PAUSES
 from contactcenter.engine.distribution import Distributor
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.auth import SESSION
@@ -144,6 +145,7 @@ def _board_data(request: web.Request) -> dict[str, Any]:
     mine = scope.queues(principal)
     return _who(request) | config | {
         "states": [list(pair) for pair in AGENT_STATES],
+        "call_pauses": sorted(CALL_PAUSES),  # shown and counted as on a call
         "scope": "all queues" if mine is None else ", ".join(sorted(mine))}
 
 

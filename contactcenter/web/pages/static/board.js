@@ -12,6 +12,11 @@ const data = pageData();
 const wall = document.body.classList.contains("wallboard");
 const STATES = new Map(data.states);
 const order = (state) => [...STATES.keys()].indexOf(state);
+// pauses for a call of the agent's own (one they placed, a colleague's consultation): the
+// agent is on a call, and the board shows and counts them so, as the call history does
+const CALL_PAUSES = new Set(data.call_pauses || []);
+const shownState = (agent) => (!agent ? "logged_out"
+  : agent.state === "paused" && CALL_PAUSES.has(agent.reason) ? "on_call" : agent.state);
 const queues = new Map(); // name -> {stats, at}
 const agents = new Map(); // id -> state view + figures
 const callers = new Map(); // call id -> caller number
@@ -35,7 +40,7 @@ const percent = (value) => (value === null || value === undefined ? "–"
 function byState(queue) {
   const counts = new Map();
   for (const id of data.queues[queue]?.members || []) {
-    const state = agents.get(id)?.state || "logged_out";
+    const state = shownState(agents.get(id));
     counts.set(state, (counts.get(state) || 0) + 1);
   }
   return counts;
@@ -142,9 +147,11 @@ function showAgent(id) {
   const agent = agents.get(id);
   const row = agentRow(id);
   const cell = (key) => row.querySelector(`[data-metric="${key}"]`);
-  row.dataset.state = agent.state;
-  cell("state").replaceChildren(el("span", { class: "badge", dataset: { state: agent.state } },
-    STATES.get(agent.state) || agent.state),
+  const state = shownState(agent);
+  row.dataset.state = state;
+  row.dataset.reason = agent.state === "paused" ? agent.reason || "" : "";
+  cell("state").replaceChildren(el("span", { class: "badge", dataset: { state } },
+    STATES.get(state) || state),
     agent.state === "paused" && agent.reason ? el("span", { class: "reason" },
                                                   ` ${agent.reason}`) : "",
     talkShown(id, agent));
@@ -168,7 +175,7 @@ function showAgent(id) {
 // "· holding", "· consulting agent103", "· conference with agent103" beside "On call"
 function talkShown(id, agent) {
   const part = talks.get(id);
-  if (!part || agent.state !== "on_call" || !TALK_SHOWN.has(part.state)) return "";
+  if (!part || shownState(agent) !== "on_call" || !TALK_SHOWN.has(part.state)) return "";
   if (agent.call_id && part.call_id && agent.call_id !== part.call_id) return "";
   const words = part.state === "consulting" ? ["consulting", part.to]
     : part.state === "conference" ? ["conference", part.to && `with ${part.to}`] : [part.state];
