@@ -1,0 +1,154 @@
+"""A transferred call's recordings, part by part: the engine records each agent's part
+to a file of its own and names the agent who took it, the call's record keeps every
+part in order, and the rule lets whoever may hear the call hear each of its parts."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
+from contactcenter.engine.distribution import Distributor
+from contactcenter.events.crm_outbox import summarise
+from contactcenter.events.journal import CallRecord
+from contactcenter.recordings.access import RecordedCall, RecordedPart, may_hear
+from contactcenter.telephony import commands as dc
+from contactcenter.telephony import events as de
+from contactcenter.web.auth import Principal
+from contactcenter.web.scope import Scopes
+
+SCOPES = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"}),
+                 "vic": frozenset({"billing"})},
+                {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
+                 "agent103": frozenset({"sales", "support"})})
+#: agent101 took the call in support, then transferred it to agent102 in sales
+TRANSFERRED = RecordedCall.of({
+    "id": 7, "recording": "call-c7-2", "queue": "sales", "agent": "agent102",
+    "call_id": "c7",
+    "parts": [{"part": 1, "name": "call-c7", "agent": "agent101", "queue": "support"},
+              {"part": 2, "name": "call-c7-2", "agent": "agent102", "queue": "sales"}]})
+
+
+def test_a_transferred_call_has_both_parts_in_order_each_with_its_agent() -> None:
+    assert [(part.part, part.name, part.agent) for part in TRANSFERRED.parts] == [
+        (1, "call-c7", "agent101"), (2, "call-c7-2", "agent102")]
+    assert TRANSFERRED.recording == "call-c7-2"
+    assert TRANSFERRED.named("call-c7") == TRANSFERRED.part(1)
+    assert TRANSFERRED.named("call-c8") is None and TRANSFERRED.part(3) is None
+    assert TRANSFERRED.agents == {"agent101", "agent102"}
+    assert TRANSFERRED.queues == ("sales", "support")
+
+
+@pytest.mark.parametrize(("principal", "hears"), [
+    (Principal("agent101", "agent", "agent101"), True),  # the first part is theirs
+    (Principal("agent102", "agent", "agent102"), True),  # the second part is theirs
+    (Principal("agent103", "agent", "agent103"), False),  # never had the call
+    (Principal("sue", "supervisor"), True),  # the first part's queue is hers
+    (Principal("otto", "supervisor"), True),  # the second part's queue is his
+    (Principal("vic", "supervisor"), False),  # neither queue, nor any of its agents
+    (Principal("root", "admin"), True),
+    (Principal("max", "manager"), False),
+])
+def test_whoever_may_hear_a_transferred_call_hears_every_part(
+        principal: Principal, hears: bool) -> None:
+    assert may_hear(principal, TRANSFERRED, SCOPES) is hears
+
+
+def test_a_supervisor_of_the_first_queue_only_still_hears_the_call() -> None:
+    """The call's record names its last queue; the first part's queue counts too."""
+    call = RecordedCall.of({
+        "id": 8, "recording": "call-c8-2", "queue": "sales", "agent": "agent103",
+        "parts": [{"part": 1, "name": "call-c8", "agent": "agent103", "queue": "billing"},
+                  {"part": 2, "name": "call-c8-2", "agent": "agent103", "queue": "sales"}]})
+    assert may_hear(Principal("vic", "supervisor"), call, SCOPES)
+
+
+def test_a_call_written_before_parts_were_kept_has_its_one_recording() -> None:
+    call = RecordedCall.of({"id": 9, "recording": "call-c9", "queue": "support",
+                            "agent": "agent101"})
+    assert call.parts == (RecordedPart(1, "call-c9", "agent101", "support"),)
+    assert may_hear(Principal("agent101", "agent", "agent101"), call, SCOPES)
+    assert not may_hear(Principal("agent102", "agent", "agent102"), call, SCOPES)
+
+
+CONFIG = parse_acd(
+    {"queues": {"support": {"strategy": "longest_idle", "announce_on_join": False,
+                            "record": True, "wrap_up": 30},
+                "sales": {"strategy": "longest_idle", "announce_on_join": False,
+                          "record": True}}},
+    {"agents": {"agent101": {"queues": {"support": 1}},
+                "agent102": {"queues": {"sales": 1}}}})
+
+
+class Caller:
+    """The waiting caller's side, as a CallTask takes it (one that can be requeued)."""
+
+    def connected(self, agent: str, leg_id: str, bridge_id: str) -> None: ...
+    def overflow(self, kind: str, target: str | None) -> None: ...
+    def hang_up(self, reason: str) -> None: ...
+
+    def requeued(self, queue: str) -> dict[str, str]:
+        return {}
+
+
+async def _settled(distributor: Distributor) -> None:
+    await asyncio.sleep(0)
+    await distributor.drained()
+
+
+async def _answer(distributor: Distributor, sent: list[dc.DriverCommand],
+                  agent: str) -> None:
+    """The last ring is for ``agent``, who answers."""
+    await _settled(distributor)
+    ring = sent[-1]
+    assert isinstance(ring, dc.RingAgent) and ring.endpoint == agent, ring
+    distributor.agent_answered(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id))
+    await _settled(distributor)
+
+
+async def test_a_call_transferred_to_another_queue_keeps_both_parts_on_its_record() -> None:
+    sent: list[dc.DriverCommand] = []
+    published: list[dict[str, Any]] = []
+
+    async def send(command: dc.DriverCommand) -> None:
+        sent.append(command)
+
+    loop = asyncio.get_running_loop()
+    distributor = Distributor(Acd(CONFIG), send=send, publish=published.append,
+                              clock=loop.time)
+    for agent in ("agent101", "agent102"):
+        distributor.registration(agent, True)
+        distributor.agent_event(AgentLoggedIn(agent=AgentId(agent)))
+    task = asyncio.ensure_future(distributor.run())
+    try:
+        distributor.join("c1", Caller(), queue="support", priority=0, skill=None,
+                         caller="+15550001", variables={})
+        await _answer(distributor, sent, "agent101")
+        # agent101 hands the caller to the sales queue (a blind transfer, as call
+        # control carries it out: the agent's part ends, the caller waits again)
+        distributor.release_agent("c1")
+        distributor.requeue("c1", queue="sales", priority=0, agent=None,
+                            handled_by=("agent101",))
+        await _answer(distributor, sent, "agent102")
+    finally:
+        task.cancel()
+    records = [command for command in sent if isinstance(command, dc.RecordBridge)]
+    assert [command.name for command in records] == ["call-c1", "call-c1-2"]
+    news = [event for event in published if event["type"] == "call.recording"]
+    assert [(e["recording"], e["agent"], e["queue"]) for e in news] == [
+        ("call-c1", "agent101", "support"), ("call-c1-2", "agent102", "sales")]
+
+    record = CallRecord(call_id="c1")
+    start = loop.time()
+    for event in [{"type": "call.arrived", "call_id": "c1", "caller": "+15550001",
+                   "dialed": "5000", "time": start},
+                  *news, {"type": "call.ended", "call_id": "c1", "outcome": "answered",
+                          "time": loop.time() + 1}]:
+        record.apply(event)
+    summary = summarise(record)
+    assert summary.recording == "call-c1-2"
+    assert [(p["name"], p["agent"], p["queue"]) for p in summary.recordings or []] == [
+        ("call-c1", "agent101", "support"), ("call-c1-2", "agent102", "sales")]
+    assert all(isinstance(p["started"], str) for p in summary.recordings or [])
