@@ -8,6 +8,7 @@ import dataclasses
 import fnmatch
 import logging
 import time
+from collections.abc import Callable
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -16,7 +17,7 @@ from contactcenter.desk import Desk
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.engine.gatekeeper import Gatekeeper
-from contactcenter.events.bus import DomainEvent, EventBus
+from contactcenter.events.bus import DomainEvent, EventBus, Subscription
 from contactcenter.events.journal import CallJournal
 from contactcenter.web.acd_routes import add_acd_routes
 from contactcenter.web.analytics_routes import add_analytics_routes
@@ -151,57 +152,75 @@ def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:
             if event["type"] != "queue.stats" or last[event.get("queue")] == index]
 
 
+class _EventStream:
+    """One socket's share of the bus: the types it asked for, shown to its principal for as
+    long as the credential lasts (a sign-out or its end closes the socket)."""
+
+    def __init__(self, request: web.Request) -> None:
+        self.principal: Principal | None = request[PRINCIPAL]
+        self.auth, self.claims = request.app[AUTH], request[CLAIMS]
+        self.scope = scopes(request)
+        self.patterns = [p for p in request.query.get("types", "").split(",") if p]
+        self.bus = request.app[BUS]
+        self.socket = web.WebSocketResponse(heartbeat=30)
+        self.wanted: dict[str, bool] = {}  # event type -> does it match the patterns
+
+    def chosen(self, kind: str) -> bool:
+        if kind not in self.wanted:
+            self.wanted[kind] = not self.patterns or any(
+                fnmatch.fnmatchcase(kind, p) for p in self.patterns)
+        return self.wanted[kind]
+
+    def watch(self) -> Callable[[], None]:
+        """Follow the credential from now on; returns what stops following it."""
+        unwatch = self.auth.watch(self.recheck)
+        self.recheck()  # it may have been signed out between the handshake's check and the watch
+        expiry = asyncio.get_running_loop().call_later(
+            max(0.0, self.auth.ends(self.claims) - time.time()), self.expire)
+
+        def stop() -> None:
+            unwatch()
+            expiry.cancel()
+        return stop
+
+    def recheck(self) -> None:
+        """Signed out, password changed, deactivated: closed at once; else the role now."""
+        if not self.auth.lasts(self.claims) or self.auth.ends(self.claims) <= time.time():
+            self.principal = None
+            asyncio.ensure_future(self.socket.close(code=1008, message=b"signed out"))
+        else:
+            self.principal = self.auth.principal(self.claims)
+
+    def expire(self) -> None:
+        self.principal = None
+        asyncio.ensure_future(self.socket.close(code=1008, message=b"credential expired"))
+
+    async def pump(self, subscription: Subscription) -> None:
+        with contextlib.suppress(ConnectionResetError):  # the client left: reading ends too
+            while (events := await subscription.batch()) is not None:
+                for event in superseded_stats_dropped(events):
+                    if self.principal is None:  # its credential ended: not one more event
+                        return
+                    if self.chosen(event["type"]) and visible_to(self.principal, event,
+                                                                 self.scope):
+                        await self.socket.send_str(self.bus.encoded(event))
+
+
 async def events_socket(request: web.Request) -> web.StreamResponse:
-    principal: Principal | None = request[PRINCIPAL]
-    auth, claims = request.app[AUTH], request[CLAIMS]
-    scope = scopes(request)
-    patterns = [p for p in request.query.get("types", "").split(",") if p]
-    socket = web.WebSocketResponse(heartbeat=30)
+    """The domain events as JSON, each as its principal may see it, until either side
+    leaves, the credential ends, or the client falls too far behind."""
+    stream = _EventStream(request)
+    socket = stream.socket
     await socket.prepare(request)
     subscription = request.app[BUS].subscribe()
     request.app[SOCKETS].add(socket)
     pumping: asyncio.Future[None] | None = None
-
-    bus = request.app[BUS]
-    wanted: dict[str, bool] = {}  # event type -> does it match the socket's patterns
-
-    def chosen(kind: str) -> bool:
-        if kind not in wanted:
-            wanted[kind] = not patterns or any(fnmatch.fnmatchcase(kind, p) for p in patterns)
-        return wanted[kind]
-
-    def recheck() -> None:
-        """Signed out, password changed, deactivated: closed at once; else the role now."""
-        nonlocal principal
-        if not auth.lasts(claims) or auth.ends(claims) <= time.time():
-            principal = None
-            asyncio.ensure_future(socket.close(code=1008, message=b"signed out"))
-        else:
-            principal = auth.principal(claims)
-
-    async def pump() -> None:
-        with contextlib.suppress(ConnectionResetError):  # the client left: reading ends too
-            while (events := await subscription.batch()) is not None:
-                for event in superseded_stats_dropped(events):
-                    if principal is None:  # its credential ended: not one more event
-                        return
-                    if chosen(event["type"]) and visible_to(principal, event, scope):
-                        await socket.send_str(bus.encoded(event))
-
-    def expire() -> None:
-        nonlocal principal
-        principal = None
-        asyncio.ensure_future(socket.close(code=1008, message=b"credential expired"))
-
-    unwatch = auth.watch(recheck)
-    recheck()  # it may have been signed out between the handshake's check and the watch
-    expiry = asyncio.get_running_loop().call_later(
-        max(0.0, auth.ends(claims) - time.time()), expire)
+    unwatch = stream.watch()
     try:
         hello = request[PRINCIPAL]
         await socket.send_json({"type": "hello", "user": hello.username,
                                 "role": hello.role, "time": time.time()})
-        pumping = asyncio.ensure_future(pump())
+        pumping = asyncio.ensure_future(stream.pump(subscription))
         # a subscriber that fell too far behind is cut off: tell the client to come back
         pumping.add_done_callback(
             lambda task: task.cancelled() or asyncio.ensure_future(
@@ -213,7 +232,6 @@ async def events_socket(request: web.Request) -> web.StreamResponse:
         pass  # the client left as the stream opened (a page navigated away): nothing to do
     finally:
         unwatch()
-        expiry.cancel()
         if pumping is not None:
             pumping.cancel()
         subscription.close()
@@ -266,15 +284,9 @@ def _add_acd(app: web.Application, distributor: Distributor, journal: CallJourna
         journal.path.parent / "bookings.jsonl"))
 
 
-def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
-               health_check: HealthCheck, customers: CustomerService | None = None,
-               database: async_sessionmaker[AsyncSession] | None = None,
-               distributor: Distributor | None = None,
-               desk: Desk | None = None,
-               outbound: ClickToTalk | None = None,
-               gate: Gatekeeper | None = None,
-               supervised: Scopes | None = None) -> web.Application:
-    """The app; with ``database`` it serves the CRM's collections and manages users."""
+def _platform_app(bus: EventBus, journal: CallJournal, auth: Authenticator,
+                  health_check: HealthCheck, supervised: Scopes | None) -> web.Application:
+    """The parts every app has: its state, its answers' headers, the platform's routes."""
     app = web.Application(middlewares=[errors_as_json, guard])
     app[BUS] = bus
     app[JOURNAL] = journal
@@ -290,6 +302,19 @@ def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
     for method, path, handler, resource, action in _PLATFORM:
         add_route(app, method, path, handler, resource=resource, action=action,
                   operation=OPERATIONS[(method, path)])
+    return app
+
+
+def create_app(*, bus: EventBus, journal: CallJournal, auth: Authenticator,
+               health_check: HealthCheck, customers: CustomerService | None = None,
+               database: async_sessionmaker[AsyncSession] | None = None,
+               distributor: Distributor | None = None,
+               desk: Desk | None = None,
+               outbound: ClickToTalk | None = None,
+               gate: Gatekeeper | None = None,
+               supervised: Scopes | None = None) -> web.Application:
+    """The app; with ``database`` it serves the CRM's collections and manages users."""
+    app = _platform_app(bus, journal, auth, health_check, supervised)
     if customers is None and database is not None:
         customers = CustomerService(database)
     if customers is not None:
