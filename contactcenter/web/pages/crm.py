@@ -162,8 +162,9 @@ _PAGE = {"200": {"description": "the page", "content": {"text/html": {}}},
 _ENTRY = {"type": "object", "description": "`kind` (interaction, case or activity), `at` (its "
           "time) and the row's fields: a call's queue, agent, outcome, disposition, wait, "
           "talk, wrap and hold seconds, notes, script answers, recording, parties (who was "
-          "on the call and when), `recording_play` (only for those who may hear the call: "
-          "its recording's status and play link, docs/recordings.md); a case's subject and status; an activity's kind "
+          "on the call and when), `recording_parts` and `recording_play` (only for those "
+          "who may hear the call: each recorded part's status and play link, and the "
+          "last part's, docs/recordings.md); a case's subject and status; an activity's kind "
           "(`activity`), subject and body"}
 _TIMELINE = {"type": "object", "properties": {
     "items": {"type": "array", "items": _ENTRY}, "offset": {"type": "integer"},
