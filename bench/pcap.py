@@ -14,7 +14,7 @@ import signal
 import struct
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
@@ -117,19 +117,22 @@ class Capture:
         return self._process.stderr.read().decode(errors="replace")
 
 
-def write_rtp_pcap(path: Path, packets: int, payload_type: int = 0) -> None:
-    """A short stream of 20 ms RTP frames of G.711 silence, for sipp's ``play_pcap_audio``.
+def write_rtp_pcap(path: Path, packets: int, payload_type: int = 0,
+                   payloads: Sequence[bytes] = ()) -> None:
+    """A stream of 20 ms RTP frames for sipp's ``play_pcap_audio``: G.711 silence, or
+    the 160-byte ``payloads`` given (a tone), one per frame.
 
     sipp rewrites addresses and ports, so only the UDP payload and the timing count.
     """
     header = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)
     records = []
     for index in range(packets):
-        rtp = struct.pack("!BBHII", 0x80, payload_type, index + 1, index * 160, 0x5EED) \
-            + b"\xff" * 160
+        payload = payloads[index] if payloads else b"\xff" * 160
+        rtp = struct.pack("!BBHII", 0x80, payload_type, (index + 1) & 0xFFFF,
+                          (index * 160) & 0xFFFFFFFF, 0x5EED) + payload
         udp = struct.pack("!HHHH", 40000, 40000, 8 + len(rtp), 0) + rtp
-        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index, 0, 64, 17, 0,
-                         bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), index & 0xFFFF, 0, 64, 17,
+                         0, bytes([127, 0, 0, 1]), bytes([127, 0, 0, 1])) + udp
         frame = b"\x00" * 12 + b"\x08\x00" + ip
         micros = index * 20_000
         records.append(struct.pack("<IIII", micros // 1_000_000, micros % 1_000_000,
