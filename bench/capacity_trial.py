@@ -101,6 +101,12 @@ class Ari:
         return time.monotonic(), {k: float(v) for k, v in answer.items()
                                   if isinstance(v, int | float)}
 
+    async def codec(self, channel: str) -> str:
+        """The format the channel's far end speaks (``opus``, ``ulaw``)."""
+        answer = await self.get(f"/channels/{channel}/variable",
+                                variable="CHANNEL(audionativeformat)")
+        return str(answer.get("value", "")).strip("()")
+
     async def close(self) -> None:
         if self.session is not None:
             await self.session.close()
@@ -226,9 +232,10 @@ class Rig:
             before = await self.snapshot(pairs, sipp)
             await asyncio.sleep(self.window)  # the measured window
             after = await self.snapshot(pairs, sipp)
+            codecs = "/".join([await self.ari.codec(c) for c in pairs[0]]) if pairs else "-"
         finally:
             await self.end_calls(sipp)
-        return figures(path, calls, pairs, before, after)
+        return {**figures(path, calls, pairs, before, after), "codecs": codecs}
 
     async def end_calls(self, sipp: asyncio.subprocess.Process | None) -> None:
         """The agents hang up; then every call must be gone and every agent available."""
