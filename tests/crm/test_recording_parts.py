@@ -95,7 +95,8 @@ async def served(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Served]:
     await record_calls(crm, [_call("t1", queue="sales", agent="agent102",
                                    recording="call-t1-2", recordings=PARTS)])
     async with crm() as session:
-        ids = dict((await session.execute(select(Interaction.call_id, Interaction.id))).all())
+        ids = {str(call_id): id_ for call_id, id_ in await session.execute(
+            select(Interaction.call_id, Interaction.id))}
     auth = Authenticator(await load_users(crm), load_secret(tmp_path))
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()
