@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.events.bus import DomainEvent, EventBus, Subscription
+from contactcenter.events.retry import Backoff
 from crm_core.agent_states import (
     STATES,
     StateChange,
@@ -126,23 +127,24 @@ class AgentTimeOutbox:
         keep taking the changes but try the database again only after the pause (the
         bus carries every queue's figures: each event must not be another attempt)."""
         self.listen(bus)
-        loop = asyncio.get_running_loop()
-        pause, next_mark, retry_at = self._first_pause, self._clock(), loop.time()
+        next_mark = self._clock()
+        retry = Backoff(asyncio.get_running_loop().time, first_pause=self._first_pause,
+                        max_pause=MAX_PAUSE)
         while True:
-            timeout = retry_at - loop.time()
+            timeout = retry.wait()
             if timeout <= 0:
                 try:
                     await self.flush()
                     if self._clock() >= next_mark:
                         await mark_seen(self._sessions, _moment(self._clock()))
                         next_mark = self._clock() + SEEN_EVERY
-                    pause, timeout = self._first_pause, max(0.0, next_mark - self._clock())
+                    retry.succeeded()
+                    timeout = max(0.0, next_mark - self._clock())
                 except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
                     self.failures += 1
                     log.warning("CRM unreachable, %d agent states wait: %s",
                                 len(self._recovered) + len(self._unsent), exc)
-                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
-                    retry_at = loop.time() + timeout
+                    timeout = retry.failed()
             self._take(await self._events().get(timeout))
 
     def _events(self) -> Subscription:

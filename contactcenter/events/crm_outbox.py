@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.events.bus import DomainEvent, EventBus, Subscription
 from contactcenter.events.journal import CallJournal, CallRecord
+from contactcenter.events.retry import Backoff
 from crm_core.call_records import CallSummary, record_calls
 
 log = logging.getLogger(__name__)
@@ -124,23 +125,22 @@ class CrmOutbox:
         """Write as calls end; after a failure, keep taking the calls but try the
         database again only after the pause (every event on the bus must not be another
         attempt: each queue's figures come by many a second)."""
-        pause = self._first_pause
         subscription = bus.subscribe()
         self._offer_journal()
-        loop = asyncio.get_running_loop()
-        retry_at = loop.time()
+        retry = Backoff(asyncio.get_running_loop().time, first_pause=self._first_pause,
+                        max_pause=MAX_PAUSE)
         while True:
-            timeout: float | None = retry_at - loop.time()
+            timeout: float | None = retry.wait()
             if timeout is not None and timeout <= 0:
                 try:
                     await self.flush()
-                    pause, timeout = self._first_pause, None
+                    retry.succeeded()
+                    timeout = None
                 except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
                     self.failures += 1
                     log.warning("CRM unreachable, %d calls wait to be written: %s",
                                 len(self._unsent), exc)
-                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
-                    retry_at = loop.time() + timeout
+                    timeout = retry.failed()
             event = await subscription.get(timeout)
             subscription = self._take(bus, subscription, event)
             if timeout is None and self._linger and 0 < len(self._unsent) < BATCH:

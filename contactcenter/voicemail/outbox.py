@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contactcenter.events.bus import DomainEvent, EventBus
 from contactcenter.events.journal import CallJournal, CallRecord
+from contactcenter.events.retry import Backoff
 from contactcenter.voicemail.boxes import Mailboxes, Status
 from crm_core.voicemail import NewMessage, flag_overdue, record_messages, unflagged
 
@@ -101,20 +102,20 @@ class VoicemailOutbox:
         database again only after the pause (not at every event on the bus)."""
         subscription = self._bus.subscribe()
         self.offer(self._journal.ended())
-        loop = asyncio.get_running_loop()
-        pause, retry_at = self._first_pause, loop.time()
+        retry = Backoff(asyncio.get_running_loop().time, first_pause=self._first_pause,
+                        max_pause=MAX_PAUSE)
         while True:
-            timeout: float | None = retry_at - loop.time()
+            timeout: float | None = retry.wait()
             if timeout is not None and timeout <= 0:
                 try:
                     await self.flush()
-                    pause, timeout = self._first_pause, None
+                    retry.succeeded()
+                    timeout = None
                 except Exception as exc:  # noqa: BLE001 - any database failure: keep, retry
                     self.failures += 1
                     log.warning("voicemail: %d messages wait to be written: %s",
                                 len(self._unsent), exc)
-                    timeout, pause = pause, min(pause * 2, MAX_PAUSE)
-                    retry_at = loop.time() + timeout
+                    timeout = retry.failed()
             event = await subscription.get(timeout)
             if subscription.overflowed:  # cut off: the journal has every ended call
                 subscription = self._bus.subscribe()
