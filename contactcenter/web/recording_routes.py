@@ -228,9 +228,9 @@ async def annotate(request: web.Request, items: list[dict[str, Any]]) -> None:
         return
     parts = await recorded_parts(request.app[DATABASE], items)
     principal, scope = request[PRINCIPAL], scopes(request)
-    heard = [(item, call) for item in items
-             if may_hear(principal, call := RecordedCall.of(
-                 {**item, "parts": parts.get(int(item["id"]))}), scope)]
+    calls = [(item, RecordedCall.of({**item, "parts": parts.get(int(item["id"]))}))
+             for item in items]
+    heard = [(item, call) for item, call in calls if may_hear(principal, call, scope)]
     deleted = await deleted_parts(request.app[DATABASE],
                                   [call.interaction_id for _, call in heard])
     for item, call in heard:
