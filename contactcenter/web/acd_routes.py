@@ -3,7 +3,10 @@ and the live figures of the queues and agents.
 
 An agent may set only their own state; supervisors and admins anyone's. An
 agent whose phone is not registered cannot go available: the platform would
-offer calls to a phone that cannot ring.
+offer calls to a phone that cannot ring. The pauses for a call of the agent's own
+(``CALL_PAUSES``: ``outbound``, ``consult``) are the platform's to set while such a call
+lasts: they count as busy, so a pause by hand with one of them would count an idle agent
+busy in the occupancy and on the boards.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from aiohttp import web
 
 from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
+from contactcenter.acd.states import CALL_PAUSES
 from contactcenter.engine.click_to_talk import ClickToTalk
 from contactcenter.engine.distribution import Distributor
 from contactcenter.web.http import BadInput, json_object
@@ -29,6 +33,9 @@ DISTRIBUTOR: web.AppKey[Distributor] = web.AppKey("distributor")
 CALLS_PLACED: web.AppKey[ClickToTalk] = web.AppKey("click_to_talk")
 STATES = ("available", "paused", "logged_out")
 MAX_REASON = 40
+#: why each of ``CALL_PAUSES`` is refused: when the platform sets it
+_SET_WHILE = {"outbound": "while the agent is on a call they placed",
+              "consult": "while a colleague consults the agent"}
 
 
 def _plain(value: Any) -> Any:
@@ -100,6 +107,9 @@ async def set_agent_state(request: web.Request) -> web.Response:
         raise BadInput(422, f"state: one of {', '.join(STATES)}", "state")
     if reason is not None and (not isinstance(reason, str) or not 0 < len(reason) <= MAX_REASON):
         raise BadInput(422, f"reason: text of 1 to {MAX_REASON} characters", "reason")
+    if state == "paused" and reason in CALL_PAUSES:
+        when = _SET_WHILE.get(reason, "during a call of the agent's own")
+        raise BadInput(422, f"reason: {reason!r} is set by the platform {when}", "reason")
     outbound = request.app.get(CALLS_PLACED)
     if state == "available" and outbound is not None and outbound.busy(agent):
         raise BadInput(409, f"{agent} is on a call they placed; available after it", "state")
@@ -118,7 +128,9 @@ def _operation(summary: str, body: bool = False) -> dict[str, Any]:
         operation["requestBody"] = {"required": True, "content": {"application/json": {
             "schema": {"type": "object", "required": ["state"], "properties": {
                 "state": {"type": "string", "enum": list(STATES)},
-                "reason": {"type": "string", "maxLength": MAX_REASON}}}}}}
+                "reason": {"type": "string", "maxLength": MAX_REASON, "description": (
+                    f"why paused; not {' or '.join(sorted(CALL_PAUSES))}, which the "
+                    "platform sets while a call of the agent's own lasts (422)")}}}}}}
         operation["responses"].update({"404": ERROR, "409": ERROR, "422": ERROR})
     return operation
 

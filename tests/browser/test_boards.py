@@ -4,17 +4,23 @@ real callers waiting and abandoning, the live call and the monitor buttons."""
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import time
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import pytest_asyncio
+import yaml
 from playwright.async_api import Browser, Page, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from contactcenter.web.pages.metrics import AGENT_METRICS, QUEUE_METRICS
 from tests.browser.support import (
     ADA,
+    PASSWORDS,
     agent_phones,
     api,
     browser_platform,
@@ -24,16 +30,23 @@ from tests.browser.support import (
     sign_in,
 )
 from tests.integration.baresip import AgentPhone
+from tests.integration.callee import Callee
 from tests.integration.platform import EventWatcher, Platform
+from tests.support import free_ports
 
 pytestmark = [pytest.mark.asterisk, pytest.mark.asyncio(loop_scope="session")]
 AGENTS = ("agent101", "agent102")
+#: the customer agent101 calls, on the outbound peer (a sipp that answers)
+CUSTOMER = "+15557770199"
 
 
 @pytest.fixture(scope="module")
 def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: AsteriskInstall,
              tools: None) -> Iterator[Platform]:
-    with browser_platform(tmp_path_factory.mktemp("boards"), asterisk_install) as running:
+    # calling hours all day: the demo's 555 numbers could be anywhere in North America,
+    # and the customer's phone must ring whenever the test runs
+    with browser_platform(tmp_path_factory.mktemp("boards"), asterisk_install,
+                          {"dialer": {"calling_hours": ["00:00", "23:59"]}}) as running:
         yield running
 
 
@@ -119,23 +132,38 @@ async def test_an_agent_state_change_reaches_the_board_within_a_second(
 
 
 async def test_an_agent_on_a_call_of_their_own_shows_and_counts_on_a_call_not_paused(
-        board: Page, platform: Platform) -> None:
-    """The platform pauses an agent ``outbound`` (a call they placed) or ``consult`` (a
-    colleague consulting them); the history counts that time busy, and so does the board."""
+        board: Page, platform: Platform, phones: dict[str, AgentPhone],
+        tmp_path: Path) -> None:
+    """An agent who places a call (click-to-talk) is paused ``outbound`` by the platform;
+    the history counts that time busy, and so does the board. (A colleague consulting
+    them, ``consult``: tests/browser/test_call_control_desktop.py.)"""
     row = board.locator('#agents tr[data-agent="agent101"]')
     states = cell(board, "support", "agents_by_state")
     await set_state(platform, "agent101", "available")
     await expect(cell(board, "support", "staffed")).to_have_text("1", timeout=1000)
-    for reason in ("outbound", "consult"):
-        await set_state(platform, "agent101", "paused", reason)
-        await expect(row).to_have_attribute("data-state", "on_call", timeout=1000)
-        await expect(row.locator('[data-metric="state"]')).to_have_text(f"On call {reason}")
-        await expect(row).to_have_attribute("data-reason", reason)
-        await expect(states).to_contain_text("1 On call", timeout=1000)
-        await expect(states).not_to_contain_text("Paused")
-        await expect(cell(board, "support", "staffed")).to_have_text("1", timeout=1000)
+    customer = Callee(tmp_path, _outbound_port(platform), free_ports(1)[0])
+    await customer.start()
+    try:
+        async with EventWatcher(platform) as watcher:
+            placed = await _click_to_talk(platform, "agent101", CUSTOMER)
+            await watcher.wait_for(lambda e: e["type"] == "call.answered"
+                                   and e["call_id"] == placed["call_id"], timeout=15)
+            await expect(row).to_have_attribute("data-state", "on_call", timeout=1000)
+            await expect(row.locator('[data-metric="state"]')).to_have_text("On call outbound")
+            await expect(row).to_have_attribute("data-reason", "outbound")
+            await expect(states).to_contain_text("1 On call", timeout=1000)
+            await expect(states).not_to_contain_text("Paused")
+            await expect(cell(board, "support", "staffed")).to_have_text("1", timeout=1000)
+            figures = (await api(platform, "GET", "/api/v1/agents"))["agents"]["agent101"]
+            assert (figures["state"], figures["reason"]) == ("paused", "outbound")
+            await phones["agent101"].command("/hangup")
+            await watcher.wait_for(lambda e: e["type"] == "call.ended"
+                                   and e["call_id"] == placed["call_id"])
+        assert (await customer.finished())[0] == 0  # the customer got the BYE
+    finally:
+        await customer.stop()
+    await expect(row).not_to_have_attribute("data-state", "on_call", timeout=5000)
     figures = (await api(platform, "GET", "/api/v1/agents"))["agents"]["agent101"]
-    assert (figures["state"], figures["reason"]) == ("paused", "consult")
     assert figures["paused_for_calls"] > 0
     # a break is a pause: counted so, and out of staffed
     await set_state(platform, "agent101", "paused", "break")
@@ -143,6 +171,18 @@ async def test_an_agent_on_a_call_of_their_own_shows_and_counts_on_a_call_not_pa
     await expect(states).to_contain_text("1 Paused", timeout=1000)
     await expect(states).not_to_contain_text("On call")
     await expect(cell(board, "support", "staffed")).to_have_text("0", timeout=1000)
+
+
+def _outbound_port(platform: Platform) -> int:
+    """The port of the platform's outbound peer, where the customer's phone answers."""
+    return int(yaml.safe_load(platform.config.read_text())["asterisk"]["outbound_port"])
+
+
+async def _click_to_talk(platform: Platform, agent: str, number: str) -> dict[str, Any]:
+    """The agent clicks ``number`` (as themselves, with their own token)."""
+    token = await asyncio.to_thread(platform.login, agent, PASSWORDS[agent])
+    own = dataclasses.replace(platform, token=token)
+    return dict(await api(own, "POST", "/api/v1/click-to-talk", {"number": number}))
 
 
 async def test_a_waiting_caller_and_their_hang_up_move_the_queue_within_a_second(

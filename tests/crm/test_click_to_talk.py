@@ -194,3 +194,22 @@ async def test_an_agent_on_a_call_they_placed_cannot_go_available_meanwhile(desk
     status, _ = await desk.api.call("PUT", "/api/v1/agents/agent101/state", "agent",
                                     json={"state": "paused", "reason": "lunch"})
     assert status == 200  # a pause for after the call is still theirs to choose
+
+
+@pytest.mark.parametrize(("role", "reason", "when"), [
+    ("agent", "outbound", "on a call they placed"),
+    ("supervisor", "consult", "a colleague consults"),
+    ("admin", "outbound", "on a call they placed")])
+async def test_nobody_pauses_an_agent_for_a_call_of_their_own_by_hand(
+        desk: Desk, role: str, reason: str, when: str) -> None:
+    """Those pauses count the agent busy: by hand they would count an idle agent so."""
+    status, body = await desk.api.call("PUT", "/api/v1/agents/agent101/state", role,
+                                       json={"state": "paused", "reason": reason})
+    assert status == 422 and body["field"] == "reason"
+    assert f"{reason!r} is set by the platform" in body["error"] and when in body["error"]
+    _, agents = await desk.api.call("GET", "/api/v1/agents", "agent")
+    assert (agents["agents"]["agent101"]["state"], agents["agents"]["agent101"]["reason"]) \
+        == ("available", "")
+    status, body = await desk.api.call("PUT", "/api/v1/agents/agent101/state", role,
+                                       json={"state": "paused", "reason": "lunch"})
+    assert (status, body["state"], body["reason"]) == (200, "paused", "lunch")
