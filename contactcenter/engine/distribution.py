@@ -279,6 +279,13 @@ class Distributor(CallbackLine, ControlSeats):
                                    agent=agent, agent_leg=command.leg_id, queue=view.queue,
                                    priority=view.priority, bridge=bridge)
 
+    def recorded_before(self, call_id: str, parts: int) -> None:
+        """A call met again after a restart had ``parts`` recorded already: its next
+        agent's part gets the next name, never an earlier part's (Asterisk overwrites a
+        file of the same name)."""
+        if parts > self._recorded.get(call_id, 0):
+            self._recorded[call_id] = parts
+
     def _record(self, call_id: str, bridge: str, agent: str) -> None:
         """The queues that say so record each call with an agent, both sides; each
         agent's part of a call is a file of its own, named with the agent who took it."""

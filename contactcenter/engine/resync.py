@@ -59,6 +59,8 @@ class Resync:
             target = record.queue if record.requeued is not None else record.exit.get("target")
             exit_ = ic.Exit(kind=ic.ExitKind.QUEUE, target=target,
                             variables=dict(record.variables))
+        if self.distributor is not None and record.recordings:  # the next part's name
+            self.distributor.recorded_before(task.call_id, len(record.recordings))
         if state is CallState.CONNECTED:
             task.agent = record.agent
             self._resume_talk(task, record, legs)

@@ -5,19 +5,28 @@ part in order, and the rule lets whoever may hear the call hear each of its part
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
+from contactcenter.engine.agent_store import AgentStateStore
+from contactcenter.engine.directory import Directory
 from contactcenter.engine.distribution import Distributor
+from contactcenter.engine.engine import Engine
+from contactcenter.events.bus import EventBus
 from contactcenter.events.crm_outbox import summarise
-from contactcenter.events.journal import CallRecord
+from contactcenter.events.journal import CallJournal, CallRecord
+from contactcenter.ivr.loader import load_flows
 from contactcenter.recordings.access import RecordedCall, RecordedPart, may_hear
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
 from contactcenter.web.auth import Principal
 from contactcenter.web.scope import Scopes
+from tests.support import until
+from tests.unit.test_engine import ROOT, Wire
+from tests.unit.test_engine_restart import Life, _queue
 
 SCOPES = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"}),
                  "vic": frozenset({"billing"})},
@@ -80,6 +89,31 @@ CONFIG = parse_acd(
                           "record": True}}},
     {"agents": {"agent101": {"queues": {"support": 1}},
                 "agent102": {"queues": {"sales": 1}}}})
+
+
+#: the restart tests' queue, recorded
+RECORDED = parse_acd(
+    {"queues": {"support": {"strategy": "longest_idle", "ring_timeout": 5, "wrap_up": 30,
+                            "announce_on_join": False, "record": True}}},
+    {"agents": {agent: {"skills": {"support": 5}, "queues": {"support": 1}}
+                for agent in ("agent101", "agent102")}})
+
+
+class RecordedLife(Life):
+    """One run of the app (``test_engine_restart``), its queue recorded."""
+
+    def __init__(self, folder: Path, clock: list[float]) -> None:
+        self.journal = CallJournal(folder / "calls.jsonl")
+        self.journal.open()
+        self.store = AgentStateStore(folder / "agents.jsonl")
+        self.engine = Engine(flows=load_flows(ROOT / "config/ivr"), numbers={"5000": "main"},
+                             directory=Directory([]), bus=EventBus(), journal=self.journal,
+                             clock=lambda: clock[0])
+        self.wire = Wire()
+        self.engine.send = self.wire.send
+        self.distributor = self.engine.attach_acd(Acd(RECORDED, now=clock[0]), self.store)
+        self.distributor.restore_agents()
+        self.task = asyncio.ensure_future(self.distributor.run())
 
 
 class Caller:
@@ -152,3 +186,43 @@ async def test_a_call_transferred_to_another_queue_keeps_both_parts_on_its_recor
     assert [(p["name"], p["agent"], p["queue"]) for p in summary.recordings or []] == [
         ("call-c1", "agent101", "support"), ("call-c1-2", "agent102", "sales")]
     assert all(isinstance(p["started"], str) for p in summary.recordings or [])
+
+
+async def test_a_call_transferred_before_a_restart_records_its_next_part_afresh(
+        tmp_path: Path) -> None:
+    """The app restarts while a transferred caller waits in the queue again: the next
+    agent's part is a file of its own, not the first agent's file written over."""
+    clock = [1000.0]
+    first = RecordedLife(tmp_path, clock)
+    for agent in ("agent101", "agent102"):
+        first.distributor.registration(agent, True)
+        first.distributor.agent_event(AgentLoggedIn(agent=AgentId(agent)))
+    await _queue(first, "c1")
+    await until(lambda: first.wire.of(dc.RingAgent))
+    ring = first.wire.of(dc.RingAgent)[0]
+    first.engine.on_driver_event(de.AgentAnswered(call_id="c1", leg_id=ring.leg_id,
+                                                  endpoint=ring.endpoint))
+    await until(lambda: first.wire.of(dc.RecordBridge))
+    # the agent hands the caller back to the queue (as call control reports it), and
+    # the app dies before anyone takes the call
+    first.distributor.release_agent("c1")
+    first.engine.publish({"type": "call.requeued", "call_id": "c1", "agent": ring.endpoint,
+                          "queue": "support", "to_agent": None, "held_total": 0.0,
+                          "time": clock[0]})
+    await first.stop()
+
+    clock[0] = 1100.0
+    second = RecordedLife(tmp_path, clock)
+    second.engine.resync({"c1": de.CallArrived(call_id="c1", caller="", dialed="")}, {})
+    for agent in ("agent101", "agent102"):
+        second.distributor.registration(agent, True)
+    await until(lambda: second.wire.of(dc.RingAgent))
+    again = second.wire.of(dc.RingAgent)[0]
+    second.engine.on_driver_event(de.AgentAnswered(call_id="c1", leg_id=again.leg_id,
+                                                   endpoint=again.endpoint))
+    await until(lambda: second.wire.of(dc.RecordBridge))
+    assert [r.name for r in first.wire.of(dc.RecordBridge) + second.wire.of(dc.RecordBridge)
+            ] == ["call-c1", "call-c1-2"]
+    assert [(p["name"], p["agent"]) for p in second.journal.records["c1"].recordings] == [
+        ("call-c1", ring.endpoint), ("call-c1-2", again.endpoint)]
+    await second.stop()
