@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -240,6 +241,9 @@ class Settings(_Section):
     database_url: str | None = None
     """The CRM's database; SQLite in ``<state_dir>/cc.db`` unless set."""
     redis_url: str | None = None
+    time_zone: str = "UTC"
+    """The contact center's IANA time zone (``America/New_York``, ``Europe/Berlin``): where
+    the call history's days, weeks and hours start (docs/call-history.md)."""
     asterisk: AsteriskSettings = Field(default_factory=AsteriskSettings)
     ivr: IvrSettings = Field(default_factory=IvrSettings)
     acd: AcdSettings = Field(default_factory=AcdSettings)
@@ -268,6 +272,16 @@ class Settings(_Section):
         if duplicates:
             raise ValueError(f"duplicate username {duplicates[0]!r}")
         return users
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:  # the zone's rules come from the system's tz database, or the tzdata package
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"{name!r} is not an IANA time zone (such as Europe/Berlin "
+                             "or America/New_York)") from None
+        return name
 
     @field_validator("driver")
     @classmethod
@@ -334,6 +348,7 @@ ENVIRONMENT: Mapping[str, tuple[str, ...]] = {
     "CC_STATE_DIR": ("state_dir",),
     "CC_DATABASE_URL": ("database_url",),
     "CC_REDIS_URL": ("redis_url",),
+    "CC_TIME_ZONE": ("time_zone",),
     "CC_DRIVER": ("driver",),
     "CC_CRM_RFM_INTERVAL_HOURS": ("crm", "rfm_interval_hours"),
     "CC_CRM_SCORES_INTERVAL_HOURS": ("crm", "scores_interval_hours"),
