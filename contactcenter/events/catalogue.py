@@ -158,6 +158,17 @@ SPECS: tuple[EventSpec, ...] = (
         f("booking", STR, "the booking's id: the callback's call id at its time"),
         f("queue", STR), f("number", STR), f("start", FLOAT, "the slot, from"),
         f("end", FLOAT, "to"), f("source", STR, "`web`, `api` or `ivr`")), call=False),
+    EventSpec("callback.changed", "a booked callback was moved or cancelled (by its "
+              "customer through their link, or an admin), or orphaned at start (its queue "
+              "left the config) or booked again (the queue is back)", (
+        f("booking", STR, "the booking's id"), f("queue", STR), f("number", STR),
+        f("state", STR, "its state now (docs/callbacks.md)"), f("start", FLOAT,
+                                                                 "its slot, from"),
+        f("end", FLOAT, "to"), f("change", STR, "`moved`, `cancelled`, `orphaned` or "
+                                                "`booked`"),
+        f("by", STR, "`customer`, `admin` or `config`"),
+        f("reason", STR, "why, when the state does not say (an orphaned booking's queue)",
+          optional=True)), call=False),
     EventSpec("callback.refused", "the calling rules refuse a callback (docs/outbound.md): "
               "nobody is called", (
         f("number", STR), f("rule", STR), f("reason", STR), f("source", STR),
@@ -171,17 +182,6 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("call.dialed", "the platform calls a customer (a callback's attempt, "
               "click-to-talk): the start of an outbound record", (
         f("caller", STR), f("dialed", STR), f("direction", STR), _OPT_QUEUE,
-    EventSpec("callback.changed", "a booked callback was moved or cancelled (by its "
-              "customer through their link, or an admin), or orphaned at start (its queue "
-              "left the config) or booked again (the queue is back)", (
-        f("booking", STR, "the booking's id"), f("queue", STR), f("number", STR),
-        f("state", STR, "its state now (docs/callbacks.md)"), f("start", FLOAT,
-                                                                 "its slot, from"),
-        f("end", FLOAT, "to"), f("change", STR, "`moved`, `cancelled`, `orphaned` or "
-                                                "`booked`"),
-        f("by", STR, "`customer`, `admin` or `config`"),
-        f("reason", STR, "why, when the state does not say (an orphaned booking's queue)",
-          optional=True)), call=False),
         f("agent", STR, optional=True),
         f("origin", STR, "the call that asked for the callback", optional=True),
         f("campaign", STR, "a campaign's dial: the campaign", optional=True),
