@@ -24,8 +24,11 @@ log = logging.getLogger(__name__)
 
 #: booked: waits for its slot; due: its slot came, it is a callback in line (or deferred
 #: by the gate); dialed: an agent took it and the customer was dialed; refused: the
-#: calling rules said no at its time; withdrawn: nobody could be dialed; cancelled
-BookingState = Literal["booked", "due", "dialed", "refused", "withdrawn", "cancelled"]
+#: calling rules said no at its time; withdrawn: nobody could be dialed; cancelled;
+#: orphaned: its queue left the config (never dialed; booked again if the queue comes
+#: back before its slot)
+BookingState = Literal["booked", "due", "dialed", "refused", "withdrawn", "cancelled",
+                       "orphaned"]
 OPEN: frozenset[str] = frozenset({"booked", "due"})
 #: how long an ended booking stays on the list after it ended (seconds)
 KEEP_ENDED = 2 * 86_400
@@ -47,6 +50,8 @@ class Booking:
     origin: str | None = None  #: the call it was booked on (the IVR's)
     state: BookingState = "booked"
     changed_at: float = 0.0
+    #: why it is in its state, when the state alone does not say (an orphaned one's queue)
+    reason: str = ""
 
     @property
     def open(self) -> bool:
@@ -72,8 +77,7 @@ class BookingStore:
                 log.warning("bookings: a line that is no booking is left out: %r", entry)
                 continue
             last[booking.id] = booking
-        kept = [booking for booking in last.values()
-                if booking.open or booking.changed_at > now - KEEP_ENDED]
+        kept = [booking for booking in last.values() if _kept(booking, now)]
         self._rewrite(kept)
         return kept
 
@@ -100,7 +104,15 @@ class BookingStore:
         fresh.replace(self.path)
 
 
-_TEXTS = ("id", "queue", "number", "source", "name", "topic")
+def _kept(booking: Booking, now: float) -> bool:
+    """Open, ended lately, or orphaned with its slot not long past: an orphaned booking
+    is a promise the config broke, kept until its queue may be back for it."""
+    if booking.open or booking.changed_at > now - KEEP_ENDED:
+        return True
+    return booking.state == "orphaned" and booking.end > now - KEEP_ENDED
+
+
+_TEXTS = ("id", "queue", "number", "source", "name", "topic", "reason")
 _TIMES = ("start", "end", "booked_at", "changed_at")
 _STATES = frozenset(get_args(BookingState))
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import math
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
@@ -29,6 +30,13 @@ from typing import Any, Protocol
 
 from contactcenter.acd.model import AcdConfig, QueueConfig
 from contactcenter.calls import Cleared, Refused
+from contactcenter.calls.callback.changes import (
+    change_refused,
+    orphan_reason,
+    others,
+    reconciled,
+    target,
+)
 from contactcenter.calls.callback.slots import Slot, offered, refusal
 from contactcenter.dialer.compliance import Callee, callee_zones
 from contactcenter.engine.booking_store import Booking, BookingState, BookingStore
@@ -79,6 +87,7 @@ class Bookings:
         self._released: set[str] = set()
         #: queue -> half hour's start -> agents its forecast inbound calls need
         self.inbound_need: dict[str, Mapping[float, int]] = {}
+        self._reconcile()
 
     def now(self) -> float:
         return self._clock()
@@ -98,13 +107,18 @@ class Bookings:
                                  "queue")
         return config
 
-    def slots(self, queue: str, callee: Callee | None = None, limit: int = 48) -> list[Slot]:
-        """The slots offered now, for ``callee``'s calling hours when known."""
+    def slots(self, queue: str, callee: Callee | None = None, limit: int = 48,
+              moving: Booking | None = None) -> list[Slot]:
+        """The slots offered now, for ``callee``'s calling hours when known; ``moving``:
+        for this booking, whose own place is free to it."""
         config = self.config(queue)
         assert config.callback_slots is not None
+        booked = self._booked(queue)
+        if moving is not None:
+            booked = others(booked.elements(), moving.start)
         return offered(now=self._clock(), rules=config.callback_slots, hours=config.hours,
                        spare=lambda start: self.spare_agents(queue, start),
-                       booked=self._booked(queue),
+                       booked=booked,
                        zones=callee_zones(callee) if callee is not None else None,
                        window=self._gate.window if callee and self._gate else None,
                        limit=limit)
@@ -124,7 +138,7 @@ class Bookings:
 
     def _booked(self, queue: str) -> Counter[float]:
         return Counter(b.start for b in self._bookings.values()
-                       if b.queue == queue and b.state != "cancelled")
+                       if b.queue == queue and b.state not in ("cancelled", "orphaned"))
 
     # -- the rules, when the booking is made -----------------------------------------------
 
@@ -170,13 +184,13 @@ class Bookings:
         log.info("callback %s booked for %s", booking.id, _iso(slot.start))
         return booking
 
-    def _one_open(self, queue: str, number: str) -> None:
+    def _one_open(self, queue: str, number: str, besides: str | None = None) -> None:
         """A number holds one open booking per queue: a second would call the customer
         twice, and one number could fill a queue's slots (the form and the API are public).
         Checked after the lookup's await, in the same step as the booking is kept. The
         answer does not say when the call booked comes: whoever types a number is not
         necessarily the customer it belongs to."""
-        if any(b.open and b.queue == queue and b.number == number
+        if any(b.open and b.queue == queue and b.number == number and b.id != besides
                for b in self._bookings.values()):
             raise BookingRefused("already_booked", "a callback to this number is booked "
                                  "already", "number")
@@ -230,14 +244,73 @@ class Bookings:
     def get(self, booking_id: str) -> Booking | None:
         return self._bookings.get(booking_id)
 
-    def cancel(self, booking_id: str) -> Booking:
+    def cancel(self, booking_id: str, by: str = "admin") -> Booking:
         """A booking not yet due is cancelled (KeyError: no such booking; ValueError:
-        due or over already)."""
+        due or over already); ``by``: an admin, or the customer through their link
+        (whose slot must not have started either)."""
         booking = self._bookings[booking_id]
-        if booking.state != "booked":
-            raise ValueError(f"the booking is {booking.state}")
+        said = change_refused(booking.state, booking.start if by == "customer" else math.inf,
+                              self._clock())
+        if said is not None:
+            raise ValueError(f"the booking is {booking.state}: {said.reason}")
         self._change(booking, "cancelled")
+        self._changed(booking, "cancelled", by)
         return booking
+
+    async def move(self, booking_id: str, start: float) -> Booking:
+        """The customer's booking moves to the slot from ``start``, by the rules of a new
+        booking (offered, with room, inside the number's calling hours, one open booking
+        per number); KeyError: no such booking; ValueError: it may not change any more;
+        BookingRefused: not to that slot."""
+        booking = self._bookings[booking_id]
+        self._movable(booking)
+        callee = await self.callee(booking.number)
+        self._movable(booking)  # again: its time may have come during the lookup
+        self._one_open(booking.queue, booking.number, besides=booking.id)
+        slots = self.slots(booking.queue, callee if self._gate else None, limit=10_000,
+                           moving=booking)
+        slot = target(slots, start) or self._chosen(booking.queue, callee, start, [])
+        if slot.start != booking.start:
+            booking.start, booking.end = slot.start, slot.end
+            self._change(booking, "booked")
+            self._changed(booking, "moved", "customer")
+            log.info("callback %s moved to %s", booking.id, _iso(slot.start))
+        return booking
+
+    def _movable(self, booking: Booking) -> None:
+        said = change_refused(booking.state, booking.start, self._clock())
+        if said is not None:
+            raise ValueError(f"the booking is {booking.state}: {said.reason}")
+
+    def _changed(self, booking: Booking, change: str, by: str) -> None:
+        """Its news on the bus, for the supervisors' list."""
+        self._publish({"type": "callback.changed", "booking": booking.id,
+                       "queue": booking.queue, "number": booking.number,
+                       "state": booking.state, "start": booking.start, "end": booking.end,
+                       "change": change, "by": by, "reason": booking.reason,
+                       "time": self._clock()})
+
+    def _reconcile(self) -> None:
+        """At start: an open booking whose queue left the config is orphaned (never
+        dialed, kept with why, one warning per queue); one orphaned earlier whose queue
+        is back before its slot is booked again."""
+        now, orphaned = self._clock(), Counter[str]()
+        for booking in self.listing():
+            state = reconciled(booking.state, booking.queue, booking.start, self.acd.queues,
+                               now)
+            if state is None:
+                continue
+            booking.reason = orphan_reason(booking.queue) if state == "orphaned" else ""
+            self._change(booking, state)
+            self._changed(booking, state, "config")
+            if state == "orphaned":
+                orphaned[booking.queue] += 1
+            else:
+                log.warning("callback %s: queue %s is configured again; booked for %s",
+                            booking.id, booking.queue, _iso(booking.start))
+        for queue, count in orphaned.items():
+            log.warning("%d booked callback(s) orphaned, kept but never dialed: %s",
+                        count, orphan_reason(queue))
 
     def next_deadline(self) -> float | None:
         waiting = [b.start for b in self._bookings.values() if b.state == "booked"]

@@ -17,6 +17,8 @@ CONFIG = parse_acd(
     {"queues": {"support": {"callback_slots": {"slot_seconds": 600, "lead_seconds": 0,
                                              "handle_seconds": 60}}}},
     {"agents": {"agent101": {"queues": {"support": 1}}}})
+#: the same agents, with no support queue any more
+GONE = parse_acd({"queues": {"sales": {}}}, {"agents": {"agent101": {"queues": {"sales": 1}}}})
 NOW = 1_800_000_000.0  # on the grid of ten-minute slots
 
 
@@ -65,3 +67,51 @@ async def test_bookings_are_handed_over_once_at_their_time_and_again_after_a_res
                                 (later.id, NOW + 1800, "callback_booked")]
     with pytest.raises(ValueError, match="due"):
         second.cancel(later.id)  # its time came: it is the ACD's now
+
+
+async def test_a_booking_whose_queue_left_the_config_is_orphaned_not_dialed_nor_lost(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    path, clock, line = tmp_path / "bookings.jsonl", Clock(), Line()
+    first = _bookings(path, clock, line)
+    made = await first.book("support", "+15550001002", NOW + 600, source="api")
+    first._store.close()
+    # the app starts again with a config that has no support queue any more
+    gone = GONE
+    published: list[dict[str, Any]] = []
+    clock.now = NOW + 1200  # after the slot's start: it would be due
+    with caplog.at_level("WARNING"):
+        second = Bookings(gone, line=line, gate=None, store=BookingStore(path), clock=clock,
+                          publish=published.append)
+    orphan = second.get(made.id)
+    assert orphan is not None and orphan.state == "orphaned"
+    assert orphan.reason == "queue support is no longer configured"
+    warned = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warned) == 1 and "queue support is no longer configured" in warned[0]
+    assert [(e["type"], e["state"], e["by"]) for e in published] == [
+        ("callback.changed", "orphaned", "config")]
+    second.tick()
+    assert line.asked == [] and second.next_deadline() is None  # never dialed
+    second._store.close()
+    # kept in the file: a third start reads it back, orphaned still, and warns no more
+    caplog.clear()
+    third = _bookings_with(gone, path, clock, line)
+    assert third.get(made.id).state == "orphaned"  # type: ignore[union-attr]
+    assert [r for r in caplog.records if r.levelname == "WARNING"] == []
+    assert made.id in path.read_text()
+
+
+async def test_an_orphaned_booking_is_booked_again_when_its_queue_is_back_in_time(
+        tmp_path: Path) -> None:
+    path, clock, line = tmp_path / "bookings.jsonl", Clock(), Line()
+    made = await _bookings(path, clock, line).book("support", "+15550001002", NOW + 1800,
+                                                   source="api")
+    gone = GONE
+    _bookings_with(gone, path, clock, line)._store.close()
+    back = _bookings(path, clock, line)  # the queue is configured again before the slot
+    assert back.get(made.id).state == "booked"  # type: ignore[union-attr]
+    assert back.next_deadline() == NOW + 1800
+
+
+def _bookings_with(config: Any, path: Path, clock: Clock, line: Line) -> Bookings:
+    return Bookings(config, line=line, gate=None, store=BookingStore(path), clock=clock,
+                    publish=lambda event: None)
