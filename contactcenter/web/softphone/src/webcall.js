@@ -19,6 +19,11 @@ import JsSIP from "jssip";
 const LINGER_MS = 5000;
 // how long a hang-up before the answer waits for it before it CANCELs
 const CANCEL_AFTER_MS = 3000;
+// the keys of a phone's keypad (RFC 4733's events 0-11; A-D are on no visitor's keypad)
+const KEYS = "123456789*0#";
+// a key's tone: 100 ms, as phones send and JsSIP's default; a short gap, so that quick
+// presses are not held back half a second each (JsSIP's default gap)
+const TONE = { duration: 100, interToneGap: 70 };
 
 // One call with a grant: state is "idle", "connecting", "ringing", "connected", "ended"
 // or "failed" (reason says why); onChange(phone) after every change.
@@ -108,6 +113,24 @@ export class WebPhone {
     setTimeout(() => { if (!session.isEnded()) session.terminate(); }, CANCEL_AFTER_MS);
   }
 
+  // One key of the keypad to the far end, true once it is on its way (false: no call is
+  // connected to take it). The key goes as an RFC 4733 telephone-event in the call's own
+  // RTP (JsSIP's "RFC2833" transport: the peer connection's RTCDTMFSender), which is how
+  // the grant's endpoint takes DTMF (dtmf_mode = rfc4733, contactcenter/webcall/dialplan.py).
+  sendDigit(key) {
+    if (typeof key !== "string" || key.length !== 1 || !KEYS.includes(key)) {
+      throw new RangeError(`not a key of the keypad: ${JSON.stringify(key)}`);
+    }
+    const session = this.session;
+    if (this.state !== "connected" || !session || session.isEnded()) return false;
+    const sender = session.connection && session.connection.getSenders()
+      .find((one) => one.track && one.track.kind === "audio");
+    // no telephone-event in the answer's SDP: the key would be dropped without a word
+    if (!sender || !sender.dtmf || !sender.dtmf.canInsertDTMF) return false;
+    session.sendDTMF(key, { transportType: "RFC2833", ...TONE });
+    return true;
+  }
+
   // {received, sent}: RTP packets of the call's audio so far
   async packets() {
     const connection = this.session && this.session.connection;
@@ -163,6 +186,31 @@ function make(tag, attributes = {}, ...children) {
   return node;
 }
 
+// what a screen reader says of the keys that are not digits
+const KEY_NAMES = { "*": "Star", "#": "Pound" };
+// how many of the keys pressed the keypad shows (the latest)
+const SHOWN_KEYS = 24;
+
+// The keypad of a connected call: a button per key, and the keys pressed so far.
+// press(key) sends one key and shows it if it went.
+function makeKeypad(press) {
+  const keys = make("output", { class: "cc-talk-keys", "aria-live": "polite" });
+  const grid = make("div", { class: "cc-talk-keys-grid" }, ...[...KEYS].map((key) => {
+    const button = make("button", { type: "button", class: "cc-talk-key", "data-key": key,
+                                    "aria-label": KEY_NAMES[key] || key }, key);
+    button.addEventListener("click", () => press(key));
+    return button;
+  }));
+  // a phone's layout, even on a page without the platform's style sheet (CSSOM, which
+  // a Content-Security-Policy without 'unsafe-inline' still allows)
+  Object.assign(grid.style, { display: "grid", gridTemplateColumns: "repeat(3, 3em)",
+                              gap: "0.25em", margin: "0.5em 0" });
+  const pad = make("div", { class: "cc-talk-keypad", role: "group", "aria-label": "Keypad",
+                            tabindex: "-1", hidden: "" },
+    grid, make("p", {}, "Keys pressed: ", keys));
+  return { pad, keys };
+}
+
 // The button, its form and the call's status, in `mount`.
 export function mountButton(mount, { base, target, label }) {
   const button = make("button", { type: "button", class: "cc-talk-button" }, label);
@@ -175,19 +223,33 @@ export function mountButton(mount, { base, target, label }) {
   const hangup = make("button", { type: "button", class: "cc-talk-hangup", hidden: "" },
     "Hang up");
   const audio = make("audio", { autoplay: "" });
+  const press = (key) => {
+    if (!widget.phone || !widget.phone.sendDigit(key)) return;
+    keypad.keys.textContent = (keypad.keys.textContent + key).slice(-SHOWN_KEYS);
+  };
+  const keypad = makeKeypad(press);
   const widget = make("div", { class: "cc-talk", "data-target": target },
-    button, form, status, hangup, audio);
+    button, form, status, keypad.pad, hangup, audio);
   mount.append(widget);
   const show = (state, text) => {
     status.dataset.state = state;
     status.textContent = text;
     hangup.hidden = !["connecting", "ringing", "connected"].includes(state);
     start.disabled = !hangup.hidden;
+    showKeypad(widget, keypad.pad, state === "connected");
   };
   button.addEventListener("click", () => { form.hidden = !form.hidden; });
   hangup.addEventListener("click", () => widget.phone && widget.phone.hangup());
+  // the keyboard's keys while the widget has focus (not while typing the e-mail)
+  widget.addEventListener("keydown", (event) => {
+    if (keypad.pad.hidden || event.ctrlKey || event.altKey || event.metaKey) return;
+    if (event.target === email || event.key.length !== 1 || !KEYS.includes(event.key)) return;
+    event.preventDefault();
+    press(event.key);
+  });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    keypad.keys.textContent = "";
     show("connecting", SAYS.connecting);
     const answer = await askGrant(base, target, email.value.trim());
     if (!answer.ok) {
@@ -202,6 +264,18 @@ export function mountButton(mount, { base, target, label }) {
     phone.call();
   });
   return widget;
+}
+
+// The keypad shown on a connected call only. As it appears it takes the focus, unless the
+// visitor is elsewhere on the page: the "Call now" they pressed is disabled meanwhile, so
+// the digits they type would otherwise go nowhere.
+function showKeypad(widget, pad, connected) {
+  if (pad.hidden !== connected) return;
+  pad.hidden = !connected;
+  const focused = document.activeElement;
+  if (connected && (!focused || focused === document.body || widget.contains(focused))) {
+    pad.focus();
+  }
 }
 
 // For pages that drive it themselves (and the tests): the phone, the grant request and
