@@ -23,6 +23,8 @@ from crm_core.models import Activity, Contact, ContactPhone, Interaction, Voicem
 from crm_core.phones import try_e164
 
 MAX_LIMIT = 200
+#: the list's filter for the messages somebody still owes a call back (new, assigned)
+OPEN = "open"
 #: the audit log's entity of a message played (who heard which message, when)
 PLAYED = "voicemail_play"
 
@@ -121,15 +123,20 @@ async def list_messages(sessions: async_sessionmaker[AsyncSession], *,
                         visible: Visible | None, status: str | None = None,
                         mailbox: str | None = None, limit: int = 50,
                         offset: int = 0) -> list[dict[str, Any]]:
-    """Newest first; ``visible`` None: every message."""
+    """Newest first (handled ones: the last handled first); ``status`` ``open``: new
+    and assigned; ``visible`` None: every message."""
     query = _QUERY
     if visible is not None:
         query = query.where(_visible(visible))
-    if status is not None:
+    if status == OPEN:
+        query = query.where(VoicemailMessage.status != "handled")
+    elif status is not None:
         query = query.where(VoicemailMessage.status == status)
     if mailbox is not None:
         query = query.where(VoicemailMessage.mailbox == mailbox)
-    query = (query.order_by(VoicemailMessage.left_at.desc(), VoicemailMessage.id.desc())
+    first = (VoicemailMessage.handled_at.desc(),) if status == "handled" else ()
+    query = (query.order_by(*first, VoicemailMessage.left_at.desc(),
+                            VoicemailMessage.id.desc())
              .limit(max(1, min(limit, MAX_LIMIT))).offset(max(0, offset)))
     async with sessions() as session:
         return [_row(row) for row in (await session.execute(query)).mappings()]

@@ -76,7 +76,9 @@ _WEB = f("web", OPT_MAP, "a web visitor's call: `target`, `page`, `origin` (the 
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
 _VOICEMAIL = (f("message", INT, "the message's id"), f("call", STR, "the call that left it"),
               f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
-              f("agent", OPT_STR, "the agent who has it, or whose box it is"))
+              f("agent", OPT_STR, "the agent who has it, or whose box it is"),
+              f("owner", OPT_STR, "the agent whose box it is", optional=True),
+              f("assignee", OPT_STR, "the agent who has it", optional=True))
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
             f("phone", STR), f("monitored_call", STR), f("monitored_agent", STR))
@@ -150,6 +152,17 @@ SPECS: tuple[EventSpec, ...] = (
     EventSpec("voicemail.overdue", "a message waited unhandled past its box's age limit "
               "(once)", (*_VOICEMAIL, f("age", FLOAT, "seconds since it was left"),
                          f("limit", FLOAT)), call=False),
+    EventSpec("voicemail.notice", "a message an agent's desktop lists changed: told to "
+              "each agent who sees it (their queue's box, their box, assigned to them) "
+              "other than the one the change's event names", (
+        f("message", INT, "the message's id"), f("call", STR, "the call that left it"),
+        f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
+        f("agent", STR, "the agent told"),
+        f("owner", OPT_STR, "the agent whose box it is"),
+        f("assignee", OPT_STR, "the agent who has it"),
+        f("change", STR, "the change's event: `voicemail.message`, `voicemail.assigned`, "
+          "`voicemail.handled` or `voicemail.overdue`"),
+        f("status", STR, "`new`, `assigned` or `handled`")), call=False),
     # -- calls the platform places
     EventSpec("callback.requested", "the caller asked to be called back", (
         f("number", STR), f("queue", OPT_STR), f("variables", MAP))),

@@ -9,6 +9,10 @@
   they assign and handle what they see.
 - An admin sees, assigns and handles every message.
 - Nobody else sees any (managers, sales and marketing read no messages).
+
+The event stream tells each agent of a change to every message they see
+(``desks``): an agent's stream passes only events naming them, so each agent
+who sees a message gets a notice of their own.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ class Scope(Protocol):
     def queues(self, principal: Any) -> frozenset[str] | None: ...
     def sees_queue(self, principal: Any, queue: str | None) -> bool: ...
     def sees_agent(self, principal: Any, agent: str | None) -> bool: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Desk:
+    """An agent as a viewer: what their desktop shows."""
+
+    agent: str | None
+    role: str = "agent"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -69,6 +81,32 @@ def may_see(viewer: Viewer, message: Owned, scope: Scope) -> bool:
     if viewer.role == "agent":
         return bool(message.queue) and message.queue in scope.members.get(mine or "", ())
     return viewer.role == "supervisor" and _supervises(viewer, message, scope)
+
+
+def desks(message: Owned, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
+    """The agents whose desktop lists ``message`` (``may_see`` for each of them):
+    the agents of its box's queue, the agent whose box it is, and its assignee."""
+    candidates = {name for name, queues in members.items()
+                  if message.queue and message.queue in queues}
+    candidates.update(a for a in (message.agent, message.assignee) if a)
+    scope = _Members(members)
+    return frozenset(name for name in candidates if may_see(Desk(name), message, scope))
+
+
+@dataclass(frozen=True, slots=True)
+class _Members:
+    """The part of a scope an agent's rule reads: who works which queue."""
+
+    members: Mapping[str, frozenset[str]]
+
+    def queues(self, principal: Any) -> frozenset[str] | None:
+        return frozenset()
+
+    def sees_queue(self, principal: Any, queue: str | None) -> bool:
+        return False
+
+    def sees_agent(self, principal: Any, agent: str | None) -> bool:
+        return False
 
 
 def may(viewer: Viewer, action: Action, message: Owned, scope: Scope) -> bool:

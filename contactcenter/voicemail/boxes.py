@@ -92,6 +92,8 @@ class Mailboxes:
     declared: Mapping[str, Box] = field(default_factory=dict)
     queues: frozenset[str] = frozenset()
     agents: frozenset[str] = frozenset()
+    #: agent -> the queues they work (whose boxes their desktop lists)
+    members: Mapping[str, frozenset[str]] = field(default_factory=dict)
     #: queue -> seconds a message of its box may wait unhandled
     max_age: Mapping[str, float] = field(default_factory=dict)
     default_max_age: float = DEFAULT_MAX_AGE

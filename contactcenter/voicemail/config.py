@@ -94,6 +94,8 @@ def mailboxes_of(config: VoicemailConfig, acd: AcdConfig) -> Mailboxes:
                 for name, box in config.mailboxes.items()}
     return Mailboxes(declared=declared, queues=frozenset(acd.queues),
                      agents=frozenset(acd.agents),
+                     members={name: frozenset(agent.queues)
+                              for name, agent in acd.agents.items()},
                      max_age={name: q.max_age for name, q in config.queues.items()},
                      default_max_age=config.default_max_age)
 

@@ -22,7 +22,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from contactcenter.events.bus import DomainEvent, EventBus
 from contactcenter.events.journal import CallJournal, CallRecord
 from contactcenter.events.retry import Backoff
+from contactcenter.voicemail.access import Owned, desks
 from contactcenter.voicemail.boxes import Mailboxes, Status
 from crm_core.voicemail import NewMessage, flag_overdue, record_messages, unflagged
 
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_PAUSE = 30.0
 #: seconds between two checks of the messages' age: a flag comes at most this late
 CHECK_EVERY = 60.0
+#: the event that tells one agent a message their desktop lists changed
+NOTICE = "voicemail.notice"
 
 
 def message_of(record: CallRecord, boxes: Mailboxes) -> NewMessage | None:
@@ -59,11 +62,26 @@ def message_of(record: CallRecord, boxes: Mailboxes) -> NewMessage | None:
 
 
 def event_of(kind: str, message: dict[str, Any], now: float, **extra: Any) -> DomainEvent:
-    """A ``voicemail.*`` event for ``message`` (a row as the API shows it)."""
+    """A ``voicemail.*`` event for ``message`` (a row as the API shows it): ``agent``
+    names its assignee, else the agent whose box it is (``owner``)."""
     return {"type": kind, "time": now, "message": message["id"],
             "call": message["call_id"], "mailbox": message["mailbox"],
             "queue": message["queue"], "agent": message.get("assignee") or message["agent"],
-            **extra}
+            "owner": message["agent"], "assignee": message.get("assignee"), **extra}
+
+
+def news_of(kind: str, message: dict[str, Any], now: float,
+            members: Mapping[str, frozenset[str]], **extra: Any) -> list[DomainEvent]:
+    """The change's event, then a ``voicemail.notice`` for each other agent whose
+    desktop lists the message (``access.desks``): an agent's stream passes only the
+    events that name them, and a queue's box names nobody."""
+    event = event_of(kind, message, now, **extra)
+    told = desks(Owned.of(message), members) - {event["agent"]}
+    return [event, *({"type": NOTICE, "time": now, "message": message["id"],
+                      "call": message["call_id"], "mailbox": message["mailbox"],
+                      "queue": message["queue"], "agent": agent, "owner": message["agent"],
+                      "assignee": message.get("assignee"), "change": kind,
+                      "status": message["status"]} for agent in sorted(told))]
 
 
 class VoicemailOutbox:
@@ -91,9 +109,10 @@ class VoicemailOutbox:
         batch = list(self._unsent.values())
         for row in await record_messages(self._sessions, batch):
             self.written += 1
-            self._bus.publish(event_of("voicemail.message", row, self._clock(),
-                                       caller=row["caller"], contact_id=row["contact_id"],
-                                       duration=row["duration"]))
+            for event in news_of("voicemail.message", row, self._clock(),
+                                 self._boxes.members, caller=row["caller"],
+                                 contact_id=row["contact_id"], duration=row["duration"]):
+                self._bus.publish(event)
         for message in batch:
             self._unsent.pop(message.call_id, None)
 
@@ -157,9 +176,10 @@ class OverdueCheck:
         for message_id in marked:
             row = due[message_id]
             left = dt.datetime.fromisoformat(row["left_at"]).timestamp()
-            self._bus.publish(event_of("voicemail.overdue", row, now,
-                                       age=round(now - left, 3),
-                                       limit=self._boxes.age_limit(row["queue"])))
+            for event in news_of("voicemail.overdue", row, now, self._boxes.members,
+                                 age=round(now - left, 3),
+                                 limit=self._boxes.age_limit(row["queue"])):
+                self._bus.publish(event)
         return marked
 
     async def run(self, every: float = CHECK_EVERY) -> None:

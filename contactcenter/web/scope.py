@@ -19,11 +19,12 @@ from typing import Any
 
 from aiohttp import web
 
+from contactcenter.voicemail.access import Owned, may_see
 from contactcenter.web.auth import Principal
 
 #: the events of a voicemail message's life (not those of the call recording it)
 MESSAGE_NEWS = frozenset({"voicemail.message", "voicemail.assigned", "voicemail.handled",
-                          "voicemail.overdue"})
+                          "voicemail.overdue", "voicemail.notice"})
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,14 @@ class Scopes:
         return agent is None or self.sees_agent(principal, agent)
 
     def _sees_message(self, principal: Principal, event: Mapping[str, Any]) -> bool:
-        """A voicemail message's news, as its rule (``contactcenter.voicemail.access``):
-        its box's queue, or the agent it is for, is theirs; the general box's (neither)
-        is only for supervisors of every queue."""
-        queue, agent = event.get("queue"), event.get("agent")
-        return bool(queue and self.sees_queue(principal, queue)) \
-            or bool(agent and self.sees_agent(principal, agent))
+        """A voicemail message's news, by its rule (``contactcenter.voicemail.access``):
+        its box's queue, the agent whose box it is, or the one who has it, is theirs
+        (so a message of their agent's box assigned elsewhere still reaches them); the
+        general box's (none) is only for supervisors of every queue."""
+        owner = event["owner"] if "owner" in event else event.get("agent")
+        message = Owned(queue=event.get("queue"), agent=owner,
+                        assignee=event.get("assignee"))
+        return may_see(principal, message, self)
 
 
 SCOPES: web.AppKey[Scopes] = web.AppKey("scopes")

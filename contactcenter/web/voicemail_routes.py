@@ -24,7 +24,7 @@ from contactcenter.recordings.tokens import LINK_LIFETIME, Grant
 from contactcenter.voicemail.access import Owned, may, may_see, visible_filter
 from contactcenter.voicemail.boxes import Action, Mailboxes, Refused, Status, next_status
 from contactcenter.voicemail.config import VoicemailConfig
-from contactcenter.voicemail.outbox import event_of
+from contactcenter.voicemail.outbox import news_of
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import BUS, DATABASE, PRINCIPAL
 from contactcenter.web.recording_routes import RECORDINGS, serve_audio
@@ -32,6 +32,7 @@ from contactcenter.web.routing import add_route
 from contactcenter.web.scope import scopes
 from contactcenter.web.voicemail_schema import OPERATIONS
 from crm_core.voicemail import (
+    OPEN,
     Conflict,
     Visible,
     assign,
@@ -97,7 +98,7 @@ def _choice(request: web.Request, name: str, choices: tuple[str, ...] | None) ->
 
 async def listing(request: web.Request) -> web.Response:
     principal = request[PRINCIPAL]
-    status = _choice(request, "status", tuple(s.value for s in Status))
+    status = _choice(request, "status", (OPEN, *(s.value for s in Status)))
     mailbox = _choice(request, "mailbox", None)
     limit, offset = _int(request, "limit", 50, 200, 1), _int(request, "offset", 0, 100_000)
     kept = visible_filter(principal, scopes(request))
@@ -193,8 +194,11 @@ _REFUSALS = {
 
 
 def _publish(request: web.Request, kind: str, row: dict[str, Any], **extra: Any) -> None:
+    """The change, and a notice to each agent whose desktop lists the message."""
     bus: EventBus = request.app[BUS]
-    bus.publish(event_of(kind, row, request.app[VOICEMAIL].clock(), **extra))
+    voicemail = request.app[VOICEMAIL]
+    for event in news_of(kind, row, voicemail.clock(), voicemail.boxes.members, **extra):
+        bus.publish(event)
 
 
 def _now(request: web.Request) -> dt.datetime:

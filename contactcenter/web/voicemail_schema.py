@@ -23,7 +23,8 @@ _ANSWERS = {"200": json_content(_MESSAGE), "401": ERROR, "403": ERROR, "404": ER
             "409": ERROR}
 _QUERY = [
     {"name": "status", "in": "query", "required": False,
-     "schema": {"type": "string", "enum": ["new", "assigned", "handled"]}},
+     "description": "`open`: new and assigned; `handled`: the last handled first",
+     "schema": {"type": "string", "enum": ["open", "new", "assigned", "handled"]}},
     {"name": "mailbox", "in": "query", "required": False,
      "schema": {"type": "string", "minLength": 1, "maxLength": 64}},
     {"name": "limit", "in": "query", "required": False,

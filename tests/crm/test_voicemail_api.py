@@ -46,6 +46,9 @@ PEOPLE = {"root": ("admin", None), "sue": ("supervisor", None), "otto": ("superv
 BOXES = Mailboxes(declared={"main": Box(name="main", queue="support")},
                   queues=frozenset({"support", "sales"}),
                   agents=frozenset({"agent101", "agent102", "agent103"}),
+                  members={"agent101": frozenset({"support"}),
+                           "agent102": frozenset({"sales"}),
+                           "agent103": frozenset({"support"})},
                   max_age={"support": 7200.0})
 #: who sees which of the three messages (support's box, sales' box, agent102's box)
 SEES = {"root": {"c-support", "c-sales", "c-agent102"}, "sue": {"c-support"},
@@ -116,8 +119,7 @@ async def served(engine: Any, tmp_path: Path) -> AsyncIterator[Served]:
     journal = CallJournal(tmp_path / "calls.jsonl")
     journal.open()
     scopes = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"})},
-                    {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
-                     "agent103": frozenset({"support"})})
+                    BOXES.members)
     bus = EventBus()
     app = create_app(bus=bus, journal=journal, auth=auth, health_check=dict, database=crm,
                      supervised=scopes)

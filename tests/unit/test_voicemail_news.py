@@ -1,0 +1,122 @@
+"""A voicemail message's news on the event stream, without I/O: every user who may see a
+message hears of each of its changes at once (an agent of its queue too, though the
+change names nobody or somebody else), and nobody else does; a supervisor who sees a
+message through its box's agent still hears of it once it is assigned elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from contactcenter.events.catalogue import Checker
+from contactcenter.voicemail.access import Owned, desks, may_see
+from contactcenter.voicemail.outbox import NOTICE, news_of
+from contactcenter.web.app import visible_to
+from contactcenter.web.auth import Principal
+from contactcenter.web.scope import Scopes
+
+MEMBERS = {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
+           "agent103": frozenset({"support", "sales"})}
+SCOPE = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"})}, MEMBERS)
+PEOPLE = {
+    "root": Principal("root", "admin", None),
+    "sue": Principal("sue", "supervisor", None),  # support's
+    "otto": Principal("otto", "supervisor", None),  # sales'
+    "boss": Principal("boss", "supervisor", None),  # every queue
+    **{name: Principal(name, "agent", name) for name in MEMBERS},
+    "max": Principal("max", "manager", None),
+    "sam": Principal("sam", "sales", None),
+}
+KINDS = ("voicemail.message", "voicemail.assigned", "voicemail.handled",
+         "voicemail.overdue")
+
+
+def _row(message: Owned, status: str = "new") -> dict[str, Any]:
+    return {"id": 7, "call_id": "c-7", "mailbox": message.queue or message.agent or "x",
+            "queue": message.queue, "agent": message.agent, "assignee": message.assignee,
+            "status": status}
+
+
+def _heard(who: str, message: Owned, kind: str = "voicemail.assigned") -> list[str]:
+    """The events of one change that reach ``who``'s stream."""
+    events = news_of(kind, _row(message, "assigned" if message.assignee else "new"),
+                     1000.0, MEMBERS, by="sue")
+    return [e["type"] for e in events if visible_to(PEOPLE[who], e, SCOPE)]
+
+
+_NAMES = st.sampled_from([None, "support", "sales", "agent101", "agent102", "agent103"])
+_OWNED = st.builds(lambda queue, agent, assignee: Owned(
+    queue=queue if queue in ("support", "sales") else None,
+    agent=agent if agent and agent.startswith("agent") else None,
+    assignee=assignee if assignee and assignee.startswith("agent") else None),
+    _NAMES, _NAMES, _NAMES)
+
+
+@given(st.sampled_from(sorted(PEOPLE)), _OWNED, st.sampled_from(KINDS))
+def test_each_change_reaches_exactly_those_who_see_the_message(
+        who: str, message: Owned, kind: str) -> None:
+    heard = _heard(who, message, kind)
+    assert len(heard) <= 1 or PEOPLE[who].role != "agent"  # an agent hears it once
+    assert bool(heard) == may_see(PEOPLE[who], message, SCOPE)
+
+
+@pytest.mark.parametrize(("who", "heard"), [
+    ("root", True), ("sue", True), ("otto", False), ("boss", True),
+    ("agent101", True), ("agent102", False), ("agent103", True),
+    ("max", False), ("sam", False)])
+def test_a_new_message_of_supports_box_reaches_each_role_that_sees_it(
+        who: str, heard: bool) -> None:
+    support = Owned(queue="support", agent=None, assignee=None)
+    assert bool(_heard(who, support, "voicemail.message")) is heard
+
+
+def test_an_agent_of_the_queue_is_told_by_a_notice_naming_them() -> None:
+    events = news_of("voicemail.message", _row(Owned(queue="support", agent=None,
+                                                     assignee=None)), 1000.0, MEMBERS)
+    assert events[0]["type"] == "voicemail.message" and events[0]["agent"] is None
+    notices = {e["agent"]: e for e in events[1:]}
+    assert set(notices) == {"agent101", "agent103"}
+    assert {(e["type"], e["change"], e["status"], e["message"]) for e in notices.values()} \
+        == {(NOTICE, "voicemail.message", "new", 7)}
+
+
+def test_the_agent_the_change_names_gets_no_notice_too() -> None:
+    taken = Owned(queue="support", agent=None, assignee="agent101")
+    assert _heard("agent101", taken) == ["voicemail.assigned"]
+    assert _heard("agent103", taken) == [NOTICE]  # still in their queue's box
+    assert desks(taken, MEMBERS) == {"agent101", "agent103"}
+
+
+def test_the_agent_whose_box_it_is_hears_of_it_once_assigned_elsewhere() -> None:
+    given_away = Owned(queue=None, agent="agent102", assignee="agent101")
+    assert _heard("agent102", given_away) == [NOTICE]
+    assert _heard("agent101", given_away) == ["voicemail.assigned"]
+    assert _heard("agent103", given_away) == []
+
+
+def test_a_supervisor_hears_of_their_agents_box_assigned_to_another_queues_agent() -> None:
+    # agent101's box (support's agent) given to agent102 (sales only): sue still sees
+    # the message through agent101, and the change reaches her board
+    moved = Owned(queue=None, agent="agent101", assignee="agent102")
+    assert may_see(PEOPLE["sue"], moved, SCOPE)
+    assert "voicemail.assigned" in _heard("sue", moved)
+    assert _heard("otto", moved)  # sales' supervisor: agent102 has it
+
+
+def test_the_general_box_reaches_only_admins_and_supervisors_of_every_queue() -> None:
+    general = Owned(queue=None, agent=None, assignee=None)
+    assert {who for who in PEOPLE if _heard(who, general, "voicemail.message")} \
+        == {"root", "boss"}
+
+
+def test_every_event_is_in_the_catalogue(caplog: pytest.LogCaptureFixture) -> None:
+    checker = Checker(strict=True)
+    events = news_of("voicemail.handled", _row(
+        Owned(queue="sales", agent=None, assignee="agent102"), "handled"),
+        1000.0, MEMBERS, disposition="called_back", by="agent102")
+    assert [e["type"] for e in events] == ["voicemail.handled", NOTICE]
+    assert all(checker.admit(event) for event in events)
+    assert not caplog.records
