@@ -6,8 +6,9 @@ The figures are one ``GROUP BY`` over the calls' start buckets (``buckets.py``),
 computed in the database on SQLite and PostgreSQL alike.
 
 The calls counted are inbound voice interactions that reached a queue (``queue``
-is set); a call belongs to the bucket of its start (the caller's arrival), in
-UTC. The definitions, written once here and in ``docs/call-history.md``:
+is set); a call belongs to the bucket of its start (the caller's arrival), on the
+local clock and calendar of the options' time zone (``local_buckets``: a day is local
+midnight to midnight, 23 or 25 hours when the clocks change; UTC by default). The definitions, written once here and in ``docs/call-history.md``:
 
 * offered: calls that reached the queue; answered: outcome ``answered``;
   abandoned: the caller hung up waiting (``abandoned_in_queue``, or ``abandoned``
@@ -43,7 +44,8 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.metrics.agent_time import StateTime, agent_time
-from crm_core.metrics.buckets import INTERVALS, bucket_of, bucket_start
+from crm_core.metrics.buckets import INTERVALS, bucket_of
+from crm_core.metrics.local_buckets import Grid, zone_named
 from crm_core.metrics.period import Period
 from crm_core.metrics.queries import ratio, seconds_between
 from crm_core.models import Interaction
@@ -64,6 +66,7 @@ class HistoryOptions:
     short_abandon_seconds: float = 5.0  #: shorter waits before hanging up are not counted
     fcr_days: float = 7.0  #: a call again within this many days is a repeat
     queue: str | None = None  #: only this queue's calls
+    time_zone: str = "UTC"  #: the IANA zone whose days, weeks and clock the buckets follow
 
     def __post_init__(self) -> None:
         if self.by not in GROUPINGS:
@@ -74,10 +77,18 @@ class HistoryOptions:
             value = getattr(self, name)
             if not 0 <= value <= 10_000_000:
                 raise ValueError(f"{name}: a number of at least 0")
+        try:
+            zone_named(self.time_zone)
+        except ValueError as exc:
+            raise ValueError(f"time_zone: {exc}") from None
 
     @property
     def width(self) -> int:
         return INTERVALS[self.interval]
+
+    def grid(self, period: Period) -> Grid:
+        """The period's buckets in the options' zone."""
+        return Grid(period, self.width, zone_named(self.time_zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,11 +182,12 @@ def _columns(calls: Any, options: HistoryOptions) -> list[Any]:
             _count_if(resolved).label("resolved")]
 
 
-def history_query(period: Period, options: HistoryOptions) -> Any:
+def history_query(period: Period, options: HistoryOptions, grid: Grid | None = None) -> Any:
     """The ``GROUP BY`` statement: one row per (bucket, queue or agent)."""
     calls = _calls_and_next(period, options)
     key = calls.c.queue if options.by == "queue" else calls.c.agent
-    bucket = bucket_of(calls.c.started_at, options.width).label("bucket")
+    bucket = bucket_of(calls.c.started_at, options.width,
+                       grid or options.grid(period)).label("bucket")
     conditions = [calls.c.queue.is_not(None), calls.c.started_at < period.end,
                   key.is_not(None)]
     if options.queue is not None:
@@ -184,25 +196,27 @@ def history_query(period: Period, options: HistoryOptions) -> Any:
             .where(*conditions).group_by(bucket, key).order_by(bucket, key))
 
 
-def _figures(row: Any, width: int) -> CallFigures:
-    start = bucket_start(row.bucket)
+def _figures(row: Any, grid: Grid) -> CallFigures:
+    start = grid.start_of(row.bucket)
+    end = grid.end_of(start)
     offered, answered, abandoned = int(row.offered), int(row.answered), int(row.abandoned)
     handle = float(row.handle)
     return CallFigures(
-        key=str(row.key), start=start, end=start + dt.timedelta(seconds=width),
+        key=str(row.key), start=grid.moment(start), end=grid.moment(end),
         offered=offered, answered=answered, abandoned=abandoned,
         short_abandoned=int(row.short), other=offered - answered - abandoned,
         answered_within=int(row.within),
         service_level=ratio(int(row.within), offered - int(row.short)),
         asa=ratio(row.wait, answered), aht=ratio(handle, answered),
         average_hold=ratio(row.hold, answered), abandon_rate=ratio(abandoned, offered),
-        handle_seconds=handle, handle_share=handle / width,
+        handle_seconds=handle, handle_share=handle / (end - start),
         first_contact_resolved=int(row.resolved), fcr=ratio(int(row.resolved), answered))
 
 
-def _idle(key: str, start: dt.datetime, width: int) -> CallFigures:
+def _idle(key: str, start: dt.datetime, grid: Grid) -> CallFigures:
     """A bucket where agents were logged in and no call came."""
-    return CallFigures(key=key, start=start, end=start + dt.timedelta(seconds=width),
+    end = grid.moment(grid.end_of(int(start.timestamp())))
+    return CallFigures(key=key, start=start, end=end,
                        offered=0, answered=0, abandoned=0, short_abandoned=0, other=0,
                        answered_within=0, service_level=None, asa=None, aht=None,
                        average_hold=None, abandon_rate=None, handle_seconds=0.0,
@@ -223,10 +237,12 @@ async def call_history(session: AsyncSession, period: Period, options: HistoryOp
     """The figures of every queue (or agent) with calls or logged-in agents, bucket by
     bucket, in time order; buckets with neither are left out. ``now``: where the
     agents' states still open end (the present)."""
-    rows = (await session.execute(history_query(period, options))).all()
-    times = await agent_time(session, period, options.width, options.by, options.queue, now)
-    calls = {(f.start, f.key): f for f in (_figures(row, options.width) for row in rows)}
+    grid = options.grid(period)
+    rows = (await session.execute(history_query(period, options, grid))).all()
+    times = await agent_time(session, period, options.width, options.by, options.queue, now,
+                             grid)
+    calls = {(f.start, f.key): f for f in (_figures(row, grid) for row in rows)}
     keys = sorted(calls.keys() | {key for key, t in times.items() if t.staffed or t.paused})
-    return [_with_time(calls.get(key) or _idle(key[1], key[0], options.width), times.get(key))
+    return [_with_time(calls.get(key) or _idle(key[1], key[0], grid), times.get(key))
             for key in keys]
 

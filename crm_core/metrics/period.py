@@ -31,13 +31,14 @@ class Period:
             raise ValueError(f"period end {self.end} is not after its start {self.start}")
 
     @classmethod
-    def parse(cls, start: str, end: str) -> Period:
+    def parse(cls, start: str, end: str, zone: dt.tzinfo = dt.UTC) -> Period:
         """From query-string values (``?from=&to=``): ISO dates or datetimes.
 
-        A date is midnight UTC at its start, so ``from=2026-11-01&to=2026-12-01``
-        is November; a datetime without an offset is taken as UTC.
+        A date is midnight in ``zone`` (UTC by default) at its start, so
+        ``from=2026-11-01&to=2026-12-01`` is November there; a datetime without an
+        offset is ``zone``'s wall clock.
         """
-        return cls(_parse_moment(start), _parse_moment(end))
+        return cls(_parse_moment(start, zone), _parse_moment(end, zone))
 
     @property
     def days(self) -> float:
@@ -61,9 +62,9 @@ class Period:
         return Period(self.start - (self.end - self.start), self.start)
 
 
-def _parse_moment(text: str) -> dt.datetime:
+def _parse_moment(text: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
     moment = dt.datetime.fromisoformat(text.strip())
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone)
 
 
 def _is_month_start(moment: dt.datetime) -> bool:
