@@ -3,7 +3,10 @@ leaves a message from the main IVR's more options (9, 1) on real Asterisk; the m
 is in the CRM once the call ends; in headless Chromium the supervisor's board lists it
 with Ada's contact, flags it overdue past support's age limit and assigns it to
 agent101, whose desktop lists it, plays it and marks it handled with a disposition;
-the board no longer lists it; Ada's CRM timeline shows it handled."""
+the board no longer lists it; Ada's CRM timeline shows it handled. A second message
+appears on agent101's open desktop as soon as it is left, with the count beside the
+title, without a reload; the board's Handled list shows the first with who handled it,
+when and how."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 import yaml
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, BrowserContext, expect
 
 from contactcenter.telephony.asterisk.provision import AsteriskInstall
 from tests.browser.support import ADA, AGENTS, QUEUE, SCRIPTS, api, sign_in
@@ -46,6 +49,11 @@ def platform(tmp_path_factory: pytest.TempPathFactory, asterisk_install: Asteris
 @pytest_asyncio.fixture(scope="module", loop_scope="session")
 async def left(platform: Platform) -> dict[str, Any]:
     """Ada's message for the main mailbox (support's box): the API's view of it."""
+    return await _leave_message(platform)
+
+
+async def _leave_message(platform: Platform) -> dict[str, Any]:
+    """Ada calls the main IVR, presses 9, 1 and speaks: her message, once it is in the CRM."""
     local, media = free_ports(2)
     speech = ulaw_tone(platform.state_dir / "message.ulaw")
     async with EventWatcher(platform) as watcher:
@@ -147,3 +155,47 @@ async def test_the_interaction_of_the_call_is_in_the_crm_too(
 
     await until(written, seconds=15, what="the call never reached the CRM", every=0.2)
     assert found[0]["outcome"] == "voicemail"
+
+
+async def _no_fallback_reload(context: BrowserContext) -> None:
+    """The page's half-minute re-read of the list switched off: only its event stream
+    can bring a new message."""
+    await context.add_init_script(
+        "const every = window.setInterval; window.setInterval = "
+        "(run, ms, ...rest) => (ms >= 30000 ? 0 : every(run, ms, ...rest));")
+
+
+async def test_a_message_left_while_the_desktop_is_open_appears_at_once(
+        browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
+    desk = await sign_in(browser, platform, "agent101", "/agent", _no_fallback_reload)
+    try:
+        await expect(desk.locator("#voicemail")).to_have_attribute("data-loaded", "true")
+        await expect(desk.locator("#voicemail-count")).to_be_hidden()  # nothing waits
+        await desk.evaluate("window.sameDocument = true")
+        second = await _leave_message(platform)  # in support's box: agent101 works support
+        row = desk.locator(f"#voicemail tr[data-message='{second['id']}']")
+        await expect(row).to_have_count(1, timeout=3000)  # the CRM has it: seconds at most
+        await expect(row).to_contain_text(ADA)
+        await expect(row.locator("button.vm-take")).to_have_count(1)
+        await expect(desk.locator("#voicemail-count")).to_have_text("1")
+        assert await desk.evaluate("window.sameDocument === true")  # no reload
+    finally:
+        await desk.context.close()
+
+
+async def test_the_board_lists_handled_messages_with_who_when_and_how(
+        browser: Browser, platform: Platform, left: dict[str, Any]) -> None:
+    board = await sign_in(browser, platform, "supervisor", "/supervisor")
+    try:
+        row = board.locator(f"#voicemail tr[data-message='{left['id']}']")
+        await expect(board.locator("#voicemail")).to_have_attribute("data-loaded", "true")
+        await expect(row).to_have_count(0)  # handled: not among the open ones
+        await board.locator("#voicemail-filter").select_option("handled")
+        await expect(row).to_have_attribute("data-status", "handled")
+        await expect(row.locator(".vm-handled")).to_contain_text("Called back · agent101")
+        await expect(row).to_contain_text("called Ada back, all sorted")
+        await board.locator("#voicemail-filter").select_option("open")
+        await expect(row).to_have_count(0)
+        await expect(board.locator("#voicemail-count")).to_have_text("1")  # the second
+    finally:
+        await board.context.close()

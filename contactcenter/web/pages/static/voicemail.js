@@ -2,14 +2,23 @@
 // each with its caller, their CRM contact and the time; played in the page behind a
 // signed link of this user's own; taken (an agent), assigned (a supervisor) and marked
 // handled with a disposition. The list is read from the API when the page starts, on
-// each `voicemail.*` event the page's stream lets through, and every half minute (an
-// agent's stream carries only their own box's news).
+// each `voicemail.*` event the page's stream lets through (an agent's carries a
+// `voicemail.notice` for each message of their queues' boxes), and every half minute as
+// a fallback. "Open" lists what waits, with its count beside the title; "Handled" lists
+// the handled ones, the last handled first, a page at a time, with who handled each,
+// when and how.
 import { api, el, pageData, reason, setText } from "./common.js";
 
 const data = pageData();
 const STATUS = { new: "new", assigned: "assigned", handled: "handled" };
+const OPEN_LIMIT = 100;
+const PAGE = 25;
 let dispositions = [];
 let showing = false;
+let again = false; // news came while the list was being read: read it once more after
+let view = "open"; // or "handled"
+let offset = 0; // the handled list's page
+let known = null; // the open messages' ids at the last read (null: none read yet)
 
 const when = (iso) => new Date(iso).toLocaleString(undefined, {
   weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
@@ -63,10 +72,18 @@ function assignForm(message, status) {
   } }, select, el("button", { type: "submit", text: "Assign" }));
 }
 
+const label = (code) => (dispositions.find((d) => d.code === code) || { label: code }).label;
+
+function handledBy(message) {
+  const at = message.handled_at ? when(message.handled_at) : "";
+  return [el("span", { class: "vm-handled", title: message.handled_at || "",
+                       text: `${label(message.disposition)} · ${message.handled_by} · ${at}` }),
+          message.notes ? el("div", { class: "vm-notes-shown muted", text: message.notes })
+            : null];
+}
+
 function actions(message, status) {
-  if (message.status === "handled") {
-    return [`${message.disposition} by ${message.handled_by}`];
-  }
+  if (message.status === "handled") return handledBy(message);
   const supervising = data.role === "supervisor" || data.role === "admin";
   const mine = data.agent && (message.assignee === data.agent || message.agent === data.agent);
   const parts = [];
@@ -85,9 +102,11 @@ function row(message, status) {
                    onclick: () => play(message, audioCell) }));
   const box = message.queue ? `${message.mailbox} (${message.queue})` : message.mailbox;
   const state = message.overdue ? `${STATUS[message.status]} · overdue` : STATUS[message.status];
+  const fresh = known !== null && message.status !== "handled" && !known.has(message.id);
+  const classes = [message.overdue ? "vm-overdue" : "", fresh ? "vm-fresh" : ""];
   return el("tr", { dataset: { message: message.id, status: message.status,
                                overdue: message.overdue ? "true" : "false" },
-                    class: message.overdue ? "vm-overdue" : null },
+                    class: classes.join(" ").trim() || null },
     el("td", { text: when(message.left_at), title: message.left_at }),
     el("td", { text: message.caller }), contactCell(message),
     el("td", { text: box }), el("td", { text: seconds(message.duration) }),
@@ -96,29 +115,82 @@ function row(message, status) {
     el("td", { class: "vm-actions" }, actions(message, status)));
 }
 
-export async function showVoicemail() {
+function showCount(open) {
+  const badge = document.getElementById("voicemail-count");
+  if (badge) {
+    const count = open.length >= OPEN_LIMIT ? `${OPEN_LIMIT}+` : String(open.length);
+    badge.textContent = count;
+    badge.hidden = open.length === 0;
+    badge.title = `${count} open message${open.length === 1 ? "" : "s"}`;
+  }
+  const overdue = open.filter((m) => m.overdue).length;
+  setText("voicemail-overdue", overdue ? `${overdue} overdue` : "");
+}
+
+function showPages(shown) {
+  const newer = document.getElementById("voicemail-newer");
+  const older = document.getElementById("voicemail-older");
+  if (newer) newer.hidden = view !== "handled" || offset === 0;
+  if (older) older.hidden = view !== "handled" || shown < PAGE;
+}
+
+async function readList() {
+  const open = await api("GET", `/api/v1/voicemail?status=open&limit=${OPEN_LIMIT}`);
+  const handled = view === "handled"
+    ? await api("GET", `/api/v1/voicemail?status=handled&limit=${PAGE}&offset=${offset}`)
+    : open;
+  const failed = [open, handled].find((answer) => !answer.ok);
+  if (failed) {
+    setText("voicemail-empty", `Voicemail unavailable: ${reason(failed)}`);
+    return;
+  }
+  dispositions = open.body.dispositions || [];
+  showCount(open.body.messages);
+  const messages = handled.body.messages;
   const table = document.querySelector("#voicemail tbody");
-  if (!table || showing) return;
+  table.replaceChildren(...messages.map((m) => row(m, "voicemail-result")));
+  known = new Set(open.body.messages.map((m) => m.id));
+  setText("voicemail-empty", messages.length ? ""
+    : view === "open" ? "No message waits." : "No handled message.");
+  showPages(messages.length);
+  document.getElementById("voicemail").dataset.loaded = "true";
+}
+
+export async function showVoicemail() {
+  if (!document.querySelector("#voicemail tbody")) return;
+  if (showing) {
+    again = true;
+    return;
+  }
   showing = true;
   try {
-    const [open, assigned] = await Promise.all([
-      api("GET", "/api/v1/voicemail?limit=100&status=new"),
-      api("GET", "/api/v1/voicemail?limit=100&status=assigned")]);
-    if (!open.ok || !assigned.ok) {
-      setText("voicemail-empty", `Voicemail unavailable: ${reason(open.ok ? assigned : open)}`);
-      return;
-    }
-    dispositions = open.body.dispositions || [];
-    const messages = [...open.body.messages, ...assigned.body.messages]
-      .sort((a, b) => (a.left_at < b.left_at ? 1 : -1));
-    table.replaceChildren(...messages.map((m) => row(m, "voicemail-result")));
-    setText("voicemail-empty", messages.length ? "" : "No message waits.");
-    const overdue = messages.filter((m) => m.overdue).length;
-    setText("voicemail-overdue", overdue ? `${overdue} overdue` : "");
-    document.getElementById("voicemail").dataset.loaded = "true";
+    do {
+      again = false;
+      await readList();
+    } while (again);
   } finally {
     showing = false;
   }
+}
+
+/** The Open / Handled filter and the handled list's pages, under the card's title. */
+function addControls() {
+  const title = document.querySelector("#voicemail-card h2");
+  if (!title || document.getElementById("voicemail-filter")) return;
+  title.insertBefore(el("span", { id: "voicemail-count", class: "badge vm-count",
+                                  hidden: true, "aria-live": "polite" }),
+                     document.getElementById("voicemail-overdue"));
+  const filter = el("select", { id: "voicemail-filter", "aria-label": "Show messages",
+    onchange: () => { view = filter.value; offset = 0; showVoicemail(); } },
+  el("option", { value: "open", text: "Open" }),
+  el("option", { value: "handled", text: "Handled" }));
+  title.after(el("p", { class: "vm-filter" }, el("label", { text: "Show " }, filter)));
+  const page = (step) => () => { offset = Math.max(0, offset + step); showVoicemail(); };
+  document.getElementById("voicemail-empty").before(el("p", { class: "vm-pages" },
+    el("button", { type: "button", id: "voicemail-newer", text: "Newer", hidden: true,
+                   onclick: page(-PAGE) }),
+    el("button", { type: "button", id: "voicemail-older", text: "Older", hidden: true,
+                   onclick: page(PAGE) })));
 }
 
 export const isVoicemailNews = (event) => event.type.startsWith("voicemail.")
@@ -126,6 +198,7 @@ export const isVoicemailNews = (event) => event.type.startsWith("voicemail.")
 
 export function startVoicemail() {
   if (!document.getElementById("voicemail")) return;
+  addControls();
   showVoicemail();
   setInterval(showVoicemail, 30000);
 }
