@@ -26,6 +26,7 @@ import math
 import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any, Protocol
 
 from contactcenter.acd.model import AcdConfig, QueueConfig
@@ -91,6 +92,11 @@ class Bookings:
 
     def now(self) -> float:
         return self._clock()
+
+    @property
+    def folder(self) -> Path:
+        """Where the bookings are kept: the state folder."""
+        return self._store.path.parent
 
     # -- what is offered -------------------------------------------------------------------
 
@@ -303,12 +309,8 @@ class Bookings:
             booking.reason = orphan_reason(booking.queue) if state == "orphaned" else ""
             self._change(booking, state)
             self._changed(booking, state, "config")
-            if state == "orphaned":
-                orphaned[booking.queue] += 1
-            else:
-                log.warning("callback %s: queue %s is configured again; booked for %s",
-                            booking.id, booking.queue, _iso(booking.start))
-        for queue, count in orphaned.items():
+            orphaned[booking.queue] += state == "orphaned"
+        for queue, count in (+orphaned).items():  # those with a booking orphaned
             log.warning("%d booked callback(s) orphaned, kept but never dialed: %s",
                         count, orphan_reason(queue))
 

@@ -13,50 +13,39 @@ the live calls (supervisors, managers, admins); ``DELETE`` on one cancels it.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from aiohttp import web
 
-from contactcenter.calls.callback.slots import Slot
 from contactcenter.engine.booking_staffing import refresh_needs
-from contactcenter.engine.booking_store import Booking
 from contactcenter.engine.bookings import BookingRefused, Bookings
+from contactcenter.web.auth import load_secret
+from contactcenter.web.booking_http import (
+    BOOKING_LIMIT,
+    BOOKING_SCHEMA,
+    BOOKINGS,
+    CHANGE_LIMIT,
+    MAX_TEXT,
+    SLOTS_LIMIT,
+    booking_json,
+    limited,
+    refused,
+    slot_json,
+    slot_start,
+)
+from contactcenter.web.booking_http import limited as _limited  # noqa: F401 - tests
+from contactcenter.web.booking_link_routes import LINKED, add_booking_link_routes, with_link
+from contactcenter.web.booking_links import BookingLinks
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.keys import BUS, DATABASE, PRINCIPAL
 from contactcenter.web.openapi import ERROR, json_content
+from contactcenter.web.pages.help_booking import LINKS
+from contactcenter.web.pages.my_booking import add_booking_pages
 from contactcenter.web.pages.selfservice import RateLimit
 from contactcenter.web.routing import add_route
 from contactcenter.web.scope import scopes
 from crm_core.phones import try_e164
-
-BOOKINGS: web.AppKey[Bookings] = web.AppKey("bookings", Bookings)
-#: slots are read far more often than booked: looser than the bookings' limit
-SLOTS_LIMIT: web.AppKey[RateLimit] = web.AppKey("slots_rate_limit", RateLimit)
-BOOKING_LIMIT: web.AppKey[RateLimit] = web.AppKey("booking_rate_limit", RateLimit)
-MAX_TEXT = {"name": 120, "topic": 200, "number": 40, "queue": 64}
-
-
-def _limited(request: web.Request, key: web.AppKey[RateLimit]) -> None:
-    if not request.app[key].allow(request.remote or "?", time.monotonic()):
-        raise BadInput(429, "too many requests from this address; try again later")
-
-
-def slot_json(slot: Slot) -> dict[str, Any]:
-    return {"start": _iso(slot.start), "end": _iso(slot.end), "left": slot.left}
-
-
-def booking_json(booking: Booking) -> dict[str, Any]:
-    return {"id": booking.id, "queue": booking.queue, "number": booking.number,
-            "start": _iso(booking.start), "end": _iso(booking.end),
-            "booked_at": _iso(booking.booked_at), "source": booking.source,
-            "name": booking.name, "topic": booking.topic, "state": booking.state}
-
-
-def _iso(moment: float) -> str:
-    return dt.datetime.fromtimestamp(moment, dt.UTC).isoformat()
 
 
 def _number(raw: object) -> str:
@@ -68,14 +57,8 @@ def _number(raw: object) -> str:
     return number
 
 
-def refused(exc: BookingRefused) -> web.Response:
-    status = 422 if exc.field == "queue" else 409
-    return web.json_response({"error": exc.reason, "rule": exc.rule, "field": exc.field},
-                             status=status)
-
-
 async def slots(request: web.Request) -> web.Response:
-    _limited(request, SLOTS_LIMIT)
+    limited(request, SLOTS_LIMIT)
     bookings = request.app[BOOKINGS]
     queue = request.query.get("queue", "")
     raw = request.query.get("number")
@@ -90,22 +73,6 @@ async def slots(request: web.Request) -> web.Response:
                               "slots": [slot_json(s) for s in bookings.slots(queue, callee)]})
 
 
-def _start(raw: object) -> float:
-    if not isinstance(raw, str) or len(raw) > 40:
-        raise BadInput(422, "start: the slot's start, as the slots list gives it", "start")
-    try:
-        moment = dt.datetime.fromisoformat(raw)
-    except ValueError:
-        raise BadInput(422, f"start: {raw!r} is not a date and time", "start") from None
-    if moment.tzinfo is None:
-        raise BadInput(422, "start: with its offset from UTC, as the slots list gives it",
-                       "start")
-    try:
-        return moment.timestamp()
-    except (OverflowError, OSError, ValueError):
-        raise BadInput(422, f"start: {raw!r} is out of range", "start") from None
-
-
 def _text(body: dict[str, Any], name: str) -> str:
     value = body.get(name, "")
     if not isinstance(value, str) or len(value) > MAX_TEXT[name]:
@@ -114,19 +81,19 @@ def _text(body: dict[str, Any], name: str) -> str:
 
 
 async def book(request: web.Request) -> web.Response:
-    _limited(request, BOOKING_LIMIT)
+    limited(request, BOOKING_LIMIT)
     body = await json_object(request)
     queue = body.get("queue")
     if not isinstance(queue, str) or not queue or len(queue) > MAX_TEXT["queue"]:
         raise BadInput(422, "queue: the queue to be called back from", "queue")
-    number, start = _number(body.get("number")), _start(body.get("start"))
+    number, start = _number(body.get("number")), slot_start(body.get("start"))
     name, topic = _text(body, "name"), _text(body, "topic")
     try:
         booking = await request.app[BOOKINGS].book(queue, number, start, source="api",
                                                    name=name, topic=topic)
     except BookingRefused as exc:
         return refused(exc)
-    return web.json_response(booking_json(booking), status=201)
+    return web.json_response(with_link(request, booking), status=201)
 
 
 async def listing(request: web.Request) -> web.Response:
@@ -156,11 +123,7 @@ async def cancel(request: web.Request) -> web.Response:
 _SLOT = {"type": "object", "properties": {
     "start": {"type": "string", "format": "date-time"},
     "end": {"type": "string", "format": "date-time"}, "left": {"type": "integer"}}}
-_BOOKING = {"type": "object", "properties": {
-    name: {"type": "string"} for name in ("id", "queue", "number", "start", "end",
-                                          "booked_at", "source", "name", "topic")} | {
-    "state": {"type": "string", "enum": ["booked", "due", "dialed", "refused", "withdrawn",
-                                         "cancelled"]}}}
+_BOOKING = BOOKING_SCHEMA
 _REFUSAL = "the calling rules refuse this number (`rule`: costly_number, do_not_call, " \
            "unknown_time_zone, " \
            "calling_hours, lookup_failed), the number holds an open booking for the queue " \
@@ -182,7 +145,10 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
             "409": ERROR, "422": ERROR, "429": ERROR}},
     ("POST", "/api/v1/callbacks/bookings"): {
         "summary": "Book a callback for a slot (public, rate limited)",
-        "description": f"Refused with 409 when {_REFUSAL}.",
+        "description": f"Refused with 409 when {_REFUSAL}. The answer's `link` is the "
+                       "customer's private page for the booking, `token` the same link's "
+                       "credential for the API's routes under "
+                       "/api/v1/callbacks/bookings/{id}/link/{token}.",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
             "type": "object", "required": ["queue", "number", "start"], "properties": {
                 "queue": {"type": "string", "maxLength": 64},
@@ -191,7 +157,7 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
                           "description": "a slot's start, as the slots list gives it"},
                 "name": {"type": "string", "maxLength": 120},
                 "topic": {"type": "string", "maxLength": 200}}}}}},
-        "responses": {"201": json_content(_BOOKING, "booked"), "400": ERROR, "409": ERROR,
+        "responses": {"201": json_content(LINKED, "booked"), "400": ERROR, "409": ERROR,
                       "413": ERROR, "422": ERROR, "429": ERROR}},
     ("GET", "/api/v1/callbacks/bookings"): {
         "summary": "The callbacks booked, by slot (those still to come and the last days')",
@@ -206,16 +172,23 @@ OPERATIONS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-def add_booking_routes(app: web.Application, bookings: Bookings) -> None:
-    """The routes, and the task that releases bookings at their slot's start."""
+def add_booking_routes(app: web.Application, bookings: Bookings,
+                       secret: bytes | None = None) -> None:
+    """The routes, the customers' own (their links: the API's and the help page's), and
+    the task that releases bookings at their slot's start. ``secret``: the platform's
+    (the state folder's, where the bookings are kept, by default)."""
     app[BOOKINGS] = bookings
+    app[LINKS] = BookingLinks(secret if secret is not None else load_secret(bookings.folder))
     app[SLOTS_LIMIT] = RateLimit(count=60, window=600)
     app[BOOKING_LIMIT] = RateLimit(count=5, window=600)
+    app[CHANGE_LIMIT] = RateLimit(count=20, window=600)
     routes = ((slots, None, "read"), (book, None, "create"), (listing, "calls", "read"),
               (cancel, "calls", "delete"))
     for (method, path), (handler, resource, action) in zip(OPERATIONS, routes, strict=True):
         add_route(app, method, path, handler, resource=resource, action=action,
                   operation=OPERATIONS[(method, path)])
+    add_booking_link_routes(app)
+    add_booking_pages(app)
     app.cleanup_ctx.append(_releasing)
 
 

@@ -6,20 +6,27 @@ at least the lead time ahead), shown in the queue's time zone. A slot chosen
 is booked through ``contactcenter.engine.bookings``: a number the calling
 rules refuse (the do-not-call list, an unknown local time, a slot outside the
 hours the number may be called in) is told so at once, on the page, with what
-to do instead.
+to do instead. A booking made leads to its own page (``my_booking``), at the
+customer's private link, where they may move or cancel it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from contactcenter.calls.callback.slots import Slot
 from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.web.acd_routes import DISTRIBUTOR
+from contactcenter.web.booking_links import BookingLinks
 from contactcenter.web.pages.render import Markup, join, tag
+
+#: the customers' private links to their bookings
+LINKS: web.AppKey[BookingLinks] = web.AppKey("booking_links", BookingLinks)
 
 #: what a visitor is told when a booking is refused, by rule; {reason}: the rules' own words
 REFUSED = {
@@ -36,7 +43,8 @@ REFUSED = {
     "costly_number": "We do not call back premium-rate or shared-cost numbers. Please "
                      "give us another number.",
     "already_booked": "A call to this number is already booked. We will call at the "
-                      "time chosen; to change it, please call us.",
+                      "time chosen; to change it, open the link you were given when you "
+                      "booked, or call us.",
 }
 
 
@@ -52,12 +60,16 @@ def slot_choices(request: web.Request, queue: str) -> Markup:
     bookings = bookings_of(request, queue)
     if bookings is None:
         return Markup("")
-    zone = _zone(bookings, queue)
+    zone = zone_of(bookings, queue)
     options = [tag("option", "As soon as an agent is free", value="now")]
-    options += [tag("option", _when(slot.start, slot.end, zone), value=str(int(slot.start)))
-                for slot in bookings.slots(queue)]
-    label = f"When should we call? (times in {zone.key.replace('_', ' ')} time)"
+    options += slot_options(bookings.slots(queue), zone)
+    label = f"When should we call? (times in {zone_name(zone)} time)"
     return tag("label", label + " " + tag("select", join(options), name_="slot", id="slot"))
+
+
+def slot_options(slots: Iterable[Slot], zone: ZoneInfo) -> list[Markup]:
+    return [tag("option", when(slot.start, slot.end, zone), value=str(int(slot.start)))
+            for slot in slots]
 
 
 def booked_notice(request: web.Request, queue: str) -> Markup | None:
@@ -69,9 +81,9 @@ def booked_notice(request: web.Request, queue: str) -> Markup | None:
     config = bookings.config(queue)
     assert config.callback_slots is not None
     start = float(raw)
-    when = _when(start, start + config.callback_slots.slot_seconds, _zone(bookings, queue))
-    return tag("p", f"Thank you. We will call you back on {when} "
-                    f"({_zone(bookings, queue).key.replace('_', ' ')} time).",
+    zone = zone_of(bookings, queue)
+    said = when(start, start + config.callback_slots.slot_seconds, zone)
+    return tag("p", f"Thank you. We will call you back on {said} ({zone_name(zone)} time).",
                id="notice", class_="notice", role="status")
 
 
@@ -88,15 +100,23 @@ async def book(request: web.Request, queue: str, raw_slot: str, *, number: str, 
     except BookingRefused as refused:
         text = REFUSED.get(refused.rule, REFUSED["lookup_failed"])
         return 409, text.format(reason=refused.reason)
-    raise web.HTTPSeeOther("/help?" + urlencode({"booked": int(booking.start)}))
+    # the booking's own page: the thanks, and the private link to move or cancel it
+    page = request.app[LINKS].page(booking.id, booking.start)
+    raise web.HTTPSeeOther(page + "?" + urlencode({"booked": 1}))
 
 
-def _zone(bookings: Bookings, queue: str) -> ZoneInfo:
-    hours = bookings.config(queue).hours
+def zone_of(bookings: Bookings, queue: str) -> ZoneInfo:
+    """The queue's clock (UTC for a queue without hours, or one no longer configured)."""
+    config = bookings.acd.queues.get(queue)
+    hours = config.hours if config is not None else None
     return hours.zone if hours is not None else ZoneInfo("UTC")
 
 
-def _when(start: float, end: float, zone: ZoneInfo) -> str:
+def zone_name(zone: ZoneInfo) -> str:
+    return zone.key.replace("_", " ")
+
+
+def when(start: float, end: float, zone: ZoneInfo) -> str:
     begins = dt.datetime.fromtimestamp(start, zone)
     ends = dt.datetime.fromtimestamp(end, zone)
     return f"{begins:%a %d %b}, {begins:%H:%M}–{ends:%H:%M}"
