@@ -327,7 +327,7 @@ wirePhone();
 startTicking();
 connectEvents({ types: ["queue.stats", "agent.state", "agent.talk", "call.arrived",
                         "call.dialed", "call.resumed", "call.queued", "call.offered", "call.answered", "call.ended",
-                        "call.consulting", "call.conference", "callback.booked",
+                        "call.consulting", "call.conference", "callback.booked", "callback.changed",
                         "callback.refused", "voicemail.message", "voicemail.assigned",
                         "voicemail.handled", "voicemail.overdue"],
                 onEvent, onOpen: snapshot });

@@ -1,11 +1,13 @@
 // The supervisor board's list of callbacks booked for a time slot (docs/callbacks.md):
 // read from the API when the board connects and again when a booking's news comes
-// (`callback.booked`, and `call.dialed` of one whose slot came). The wallboard has no list.
+// (`callback.booked`, `callback.changed`: moved or cancelled by its customer or an admin,
+// orphaned by its queue leaving the config, and `call.dialed` of one whose slot came).
+// The wallboard has no list.
 import { api, el, reason, setText } from "./common.js";
 
 const STATES = { booked: "booked", due: "its time: in line", dialed: "called",
                  refused: "refused by the calling rules", withdrawn: "nobody to call",
-                 cancelled: "cancelled" };
+                 cancelled: "cancelled", orphaned: "orphaned: its queue is gone" };
 
 const slotText = (booking) => {
   const start = new Date(booking.start);
@@ -22,7 +24,8 @@ function row(booking) {
     el("td", { text: slotText(booking), title: `${booking.start} – ${booking.end}` }),
     el("td", { text: booking.queue }), el("td", { text: booking.number }),
     el("td", { text: booking.name || "–" }), el("td", { text: booking.topic || "–" }),
-    el("td", { text: booking.source }), el("td", { text: STATES[booking.state] || booking.state }));
+    el("td", { text: booking.source }),
+    el("td", { text: STATES[booking.state] || booking.state, title: booking.reason || "" }));
 }
 
 export async function showBookings() {
@@ -38,5 +41,7 @@ export async function showBookings() {
   setText("bookings-empty", bookings.length ? "" : "No callback is booked.");
 }
 
-// news that changes the list: a booking made, or one whose slot came and was dialed
-export const BOOKING_NEWS = new Set(["callback.booked", "callback.refused", "call.dialed"]);
+// news that changes the list: a booking made, moved, cancelled or orphaned, or one whose
+// slot came and was dialed
+export const BOOKING_NEWS = new Set(["callback.booked", "callback.changed", "callback.refused",
+                                     "call.dialed"]);
