@@ -8,7 +8,8 @@ it. At start every ended call the journal still holds is offered again; the CRM
 keeps each message once (``call_id`` is unique), so messages left while the app
 was down or the database unreachable arrive late instead of never. A failed
 write is kept and tried again with a doubling pause. Each new message is
-published as ``voicemail.message``.
+published as ``voicemail.message``, with a ``voicemail.notice`` for each other agent
+whose desktop lists it (``news_of``).
 
 Every ``CHECK_EVERY`` seconds the unhandled messages are checked against their
 box's age limit (``Mailboxes.overdue``); each one past it is flagged once in the
