@@ -99,3 +99,34 @@ async def test_a_number_the_rules_refuse_is_told_so_when_it_books(
     await expect(help_page.locator("#help-error")).to_contain_text("do-not-call list")
     listed = await api(platform, "GET", "/api/v1/callbacks/bookings")
     assert BLOCKED not in [booking["number"] for booking in listed["bookings"]]
+
+
+async def test_a_visitor_moves_then_cancels_their_booking_from_its_private_link(
+        help_page: Page, platform: Platform, browser: Browser) -> None:
+    form = help_page.locator("#callback-form")
+    await form.locator("[name=name]").fill("Ada Lovelace")
+    await form.locator("[name=phone]").fill("(555) 000-1003")
+    await form.locator("#slot").select_option(index=3)
+    await form.locator("button").click()
+    # the thanks is on the booking's own page, whose address is the private link
+    await expect(help_page.locator("#notice")).to_contain_text("We will call you back on")
+    assert "/help/bookings/booking-" in help_page.url
+    listed = await api(platform, "GET", "/api/v1/callbacks/bookings")
+    booking = next(b for b in listed["bookings"] if b["number"] == "+15550001003")
+    board = await sign_in(browser, platform, "supervisor", "/supervisor")
+    try:
+        row = board.locator(f"#bookings tr[data-booking='{booking['id']}']")
+        await expect(row).to_contain_text("booked")
+        label = await help_page.locator("#move-slot option").first.inner_text()
+        await help_page.locator("#move-slot").select_option(index=0)
+        await help_page.locator("#move-form button").click()
+        await expect(help_page.locator("#notice")).to_contain_text(
+            f"Your call is moved: we will call you back on {label}")
+        await help_page.locator("#cancel-form button").click()
+        await expect(help_page.locator("#notice")).to_contain_text("Your call is cancelled")
+        await expect(help_page.locator("#booking-fixed")).to_contain_text(
+            "It can no longer be changed")
+        # the board heard the change (callback.changed) and read its list again
+        await expect(row).to_contain_text("cancelled")
+    finally:
+        await board.context.close()

@@ -59,10 +59,8 @@ NOTICES = {"booked": "Thank you. We will call you back on {when} ({zone} time)."
 
 
 def _refused_page(status: int, message: str) -> web.Response:
-    answer = page(title="Your callback", body_class="help", status=status,
-                  main=fill("help_error.html", message=message))
-    answer.headers["Referrer-Policy"] = "no-referrer"
-    return answer
+    return page(title="Your callback", body_class="help", status=status,
+                main=fill("help_error.html", message=message))
 
 
 def _opened(request: web.Request) -> Booking | web.Response:
@@ -106,9 +104,9 @@ async def booking_page(request: web.Request) -> web.Response:
     main = fill("help_my_booking.html", notice=notice, said=SAID.get(
         booking.state, "{when}").format(**words),
                 change=_change_forms(request, bookings, booking))
-    answer = page(title="Your callback", body_class="help", main=main)
-    answer.headers["Referrer-Policy"] = "no-referrer"  # the link is the credential
-    return answer
+    # the pages' Referrer-Policy (same-origin) keeps the link from other sites; not
+    # no-referrer, under which a browser sends the forms' Origin as "null"
+    return page(title="Your callback", body_class="help", main=main)
 
 
 async def _checked(request: web.Request) -> Booking | web.Response:
