@@ -120,10 +120,12 @@ async def user_rule(write: Write, row: User, values: dict[str, Any]) -> None:
         if values.get("role", row.role) != row.role:
             raise Rejected("role", "you cannot change your own role", status=409)
     password = values.pop("password", None)
-    was_active = row.active
+    was_active, was_agent = row.active, row.agent
     assign(row, values)
     if write.action == "create":
         row.active = values.get("active", True)
+    if write.action == "create" or row.agent != was_agent:
+        row.agent_since = write.now  # a reused agent id: its calls before now are not theirs
     if password is not None:
         # scrypt is slow on purpose: keep it off the event loop
         row.password_hash = await asyncio.to_thread(hash_password, password)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import secrets
@@ -20,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crm_core.audit import AuditLog, diff
+from crm_core.audit import AuditLog, diff, utc
 from crm_core.models import User
 
 #: scrypt's cost: 16 MiB of memory and tens of milliseconds per check (RFC 7914, section 2)
@@ -91,6 +92,8 @@ class UserRecord:
     active: bool = True
     full_name: str | None = None
     token_generation: int = 0  #: moves on with each change of password or active flag
+    #: since when ``agent`` is theirs (None: unknown, so no call counts as theirs)
+    agent_since: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +109,8 @@ class ConfiguredUser:
 def _record(user: User) -> UserRecord:
     return UserRecord(id=user.id, username=user.username, role=user.role, agent=user.agent,
                       password_hash=user.password_hash, active=user.active,
-                      full_name=user.full_name, token_generation=user.token_generation)
+                      full_name=user.full_name, token_generation=user.token_generation,
+                      agent_since=None if user.agent_since is None else utc(user.agent_since))
 
 
 class UserRepository:
@@ -143,10 +147,12 @@ async def upsert_configured(sessions: async_sessionmaker[AsyncSession],
     """Make the config's users exist with its role, agent and password; return how many changed.
 
     Whether a user is active stays as the database says: a user an admin
-    deactivated does not come back at the next start. The slow hashing runs in
-    a worker thread; each change is audited as made by ``config``.
+    deactivated does not come back at the next start. A user holds their agent id
+    from the start that made their row, or that changed their ``agent``
+    (``agent_since``). The slow hashing runs in a worker thread; each change is
+    audited as made by ``config``.
     """
-    changed = 0
+    changed, now = 0, dt.datetime.now(dt.UTC)
     async with sessions() as session, session.begin():
         existing = await UserRepository(session).by_usernames(u.username for u in users)
         stored = {name: row.password_hash for name, row in existing.items()}
@@ -156,8 +162,10 @@ async def upsert_configured(sessions: async_sessionmaker[AsyncSession],
             row = existing.get(user.username)
             before = {} if row is None else _snapshot(row)
             if row is None:
-                row = User(username=user.username, active=True)
+                row = User(username=user.username, active=True, agent_since=now)
                 session.add(row)
+            if row.agent != user.agent:
+                row.agent_since = now  # the id changed hands: calls count from now
             row.role, row.agent = user.role, user.agent
             row.password_hash = hashes.get(user.username, row.password_hash)
             await session.flush()

@@ -9,10 +9,17 @@ first (what the customer already said), as the supervisors of either queue do.
 
 A supervisor without a list of queues oversees every queue (``contactcenter.web.
 scope``), and so may hear every recording, as an admin does.
+
+An agent is known by their agent id (``agent101``), and agent ids are handed on: when
+one leaves, a new hire may be given theirs. A user is "the agent who took the call"
+only for a part (or a takeover) that began under their agent id while it was theirs:
+at or after their ``agent_since``. A call whose time is not known, or a user whose
+start is not, counts as not theirs: the rule errs towards refusing.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -25,6 +32,8 @@ class Viewer(Protocol):
     def role(self) -> str: ...
     @property
     def agent(self) -> str | None: ...
+    @property
+    def agent_since(self) -> dt.datetime | None: ...
 
 
 class Scope(Protocol):
@@ -61,17 +70,21 @@ class RecordedCall:
     call_id: str | None = None
     #: every recorded part, first to last (one: ``recording``, when nothing else is known)
     parts: tuple[RecordedPart, ...] = ()
+    #: who had the call under which agent id, from when (``agents``, with their times)
+    takings: tuple[Taking, ...] = ()
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> RecordedCall:
         """From an interaction's row (``id``, ``recording``, ``queue``, ``agent``,
-        ``parties``, and ``parts`` as ``crm_core.recordings.recorded_parts`` reads them)."""
+        ``started_at``, ``parties``, and ``parts`` as ``crm_core.recordings.
+        recorded_parts`` reads them)."""
+        started = moment(row.get("started_at"))
         parts = tuple(RecordedPart.of(part) for part in row.get("parts") or ()) or (
             RecordedPart(1, str(row["recording"]), row.get("agent"), row.get("queue")),)
-        agents = _agents(row.get("agent"), row.get("parties") or ())
-        agents.update(part.agent for part in parts if part.agent)
+        takings = _takings(row.get("agent"), row.get("parties") or (), parts, started)
         return cls(int(row["id"]), str(row["recording"]), row.get("queue"),
-                   frozenset(agents), row.get("call_id"), parts)
+                   frozenset(taking.agent for taking in takings), row.get("call_id"), parts,
+                   takings)
 
     @property
     def queues(self) -> tuple[str | None, ...]:
@@ -86,20 +99,62 @@ class RecordedCall:
         return next((part for part in self.parts if part.name == name), None)
 
 
-def _agents(agent: str | None, parties: Iterable[Any]) -> set[str]:
-    found = {agent} if agent else set()
+@dataclass(frozen=True)
+class Taking:
+    """An agent id that had the call, and when it began to (None: not known)."""
+
+    agent: str
+    at: dt.datetime | None
+
+
+def moment(value: object) -> dt.datetime | None:
+    """An aware time from a row: a datetime (naive ones are UTC, as SQLite hands them
+    back), ISO 8601 text, or seconds since the epoch (a party's ``joined``)."""
+    if isinstance(value, str) and value:
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return dt.datetime.fromtimestamp(value, dt.UTC)
+        except (OverflowError, OSError, ValueError):
+            return None
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+    return None
+
+
+def _takings(agent: str | None, parties: Iterable[Any], parts: Iterable[RecordedPart],
+             started: dt.datetime | None) -> tuple[Taking, ...]:
+    """Every agent id that had the call, each with when: a part from its start, a
+    party from when they joined, the interaction's agent from the call's start (the
+    earliest each could be, so that a time not known never lets a later holder in)."""
+    found = [Taking(agent, started)] if agent else []
     for party in parties:
         if isinstance(party, dict) and (party.get("role") == "agent" or party.get("took_over")):
             who = party.get("who")
             if isinstance(who, str) and who:
-                found.add(who)
-    return found
+                found.append(Taking(who, started or moment(party.get("joined"))))
+    found.extend(Taking(part.agent, moment(part.started_at) or started)
+                 for part in parts if part.agent)
+    return tuple(found)
+
+
+def took_it(viewer: Viewer, call: RecordedCall) -> bool:
+    """Whether the viewer had the call under their agent id while it was theirs."""
+    since = viewer.agent_since
+    if not viewer.agent or since is None:
+        return False
+    since = since.replace(tzinfo=dt.UTC) if since.tzinfo is None else since
+    return any(taking.agent == viewer.agent and taking.at is not None and taking.at >= since
+               for taking in call.takings)
 
 
 def may_hear(viewer: Viewer, call: RecordedCall, scope: Scope) -> bool:
     if viewer.role == "admin":
         return True
-    if viewer.role in ("agent", "supervisor") and viewer.agent in call.agents:
+    if viewer.role in ("agent", "supervisor") and took_it(viewer, call):
         return True  # they took the call themselves (a supervisor may, from the desktop)
     if viewer.role == "supervisor":
         return any(scope.sees_queue(viewer, queue) for queue in call.queues) or any(

@@ -27,6 +27,7 @@ session it was asked for with.
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -58,6 +59,8 @@ class Principal:
     username: str
     role: str
     agent: str | None = None
+    #: since when ``agent`` is theirs (``crm_core.users.UserRecord.agent_since``)
+    agent_since: dt.datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,7 +164,7 @@ class Authenticator:
         user = known.record
         if not verify_password(password, user.password_hash):
             return None
-        return Principal(user.username, user.role, user.agent)
+        return Principal(user.username, user.role, user.agent, user.agent_since)
 
     def issue(self, principal: Principal, now: float, *, kind: str = BEARER,
               session_id: str | None = None, via: str | None = None,
@@ -188,7 +191,7 @@ class Authenticator:
     def principal(self, claims: dict[str, Any]) -> Principal:
         """The user that checked claims name, with the role as it is now, not as it was."""
         user = self._users[claims["sub"]].record
-        return Principal(user.username, user.role, user.agent)
+        return Principal(user.username, user.role, user.agent, user.agent_since)
 
     def claims(self, token: str, now: float, *, kind: str) -> dict[str, Any] | None:
         """The payload of a token of this kind that is signed, well formed, unexpired,

@@ -201,8 +201,8 @@ USERS = Resource(
     summary="People who sign in, with their roles (admins only; passwords are write-only)",
     entity=Entity(name="users", model=User, rule=user_rule, unique=("username",),
                   secret=("password_hash",),
-                  fields=("id", "username", "full_name", "role", "agent", "active",
-                          "created_at")),
+                  fields=("id", "username", "full_name", "role", "agent", "agent_since",
+                          "active", "created_at")),
     filterable=("username", "role", "agent", "active", "created_at"),
     sortable=("id", "username", "role", "created_at"),
     create=s.UserIn, update=s.partial(s.UserIn, exclude=("username",)))

@@ -22,6 +22,12 @@ class User(Base):
     full_name: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     agent: Mapped[str | None] = mapped_column(String(64))
+    #: when the user was given their current ``agent`` (or lost it): agent ids are
+    #: handed on to new hires, so a holder heard as "the agent who took the call" only
+    #: for calls taken since (``contactcenter.recordings.access``); a row written
+    #: without one counts from its writing
+    agent_since: Mapped[dt.datetime | None] = mapped_column(
+        DateTime(timezone=True), default=lambda: dt.datetime.now(dt.UTC))
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
     #: moves on whenever the password or ``active`` changes: a token or session carries

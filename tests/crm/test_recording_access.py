@@ -45,6 +45,8 @@ HEARS = ("agent101", "sue", "root")
 REFUSED = (("agent102", 403), ("otto", 403), ("max", 403), ("sam", 403), ("mia", 403),
            (None, 401))
 
+#: when the agent users were given their agent ids: long before any call here
+HIRED = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
 
 @dataclass
 class Served:
@@ -90,7 +92,7 @@ async def served(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Served]:
     crm = sessions(engine)
     async with crm() as session, session.begin():
         session.add_all(User(username=name, role=role, agent=agent, active=True,
-                             password_hash=password_hash())
+                             password_hash=password_hash(), agent_since=HIRED)
                         for name, (role, agent) in PEOPLE.items())
     folder = tmp_path / "recording"
     tone_wav(folder / "call-c1.wav")

@@ -49,6 +49,8 @@ PARTS: list[dict[str, object]] = [
     {"name": "call-t1-2", "agent": "agent102", "queue": "sales",
      "started": (STARTED + dt.timedelta(seconds=40)).isoformat()}]
 
+#: when the agent users were given their agent ids: long before any call here
+HIRED = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
 
 @dataclass
 class Served:
@@ -84,7 +86,7 @@ async def served(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Served]:
     crm = sessions(engine)
     async with crm() as session, session.begin():
         session.add_all(User(username=name, role=role, agent=agent, active=True,
-                             password_hash=password_hash())
+                             password_hash=password_hash(), agent_since=HIRED)
                         for name, (role, agent) in PEOPLE.items())
         # a call written before the parts were kept: its one recording on the interaction
         session.add(Interaction(call_id="o1", caller=CUSTOMER, started_at=STARTED,

@@ -5,6 +5,7 @@ part in order, and the rule lets whoever may hear the call hear each of its part
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -32,12 +33,16 @@ SCOPES = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"}),
                  "vic": frozenset({"billing"})},
                 {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
                  "agent103": frozenset({"sales", "support"})})
+#: when the agent users were given their agent ids: before the calls below
+HIRED = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
 #: agent101 took the call in support, then transferred it to agent102 in sales
 TRANSFERRED = RecordedCall.of({
     "id": 7, "recording": "call-c7-2", "queue": "sales", "agent": "agent102",
-    "call_id": "c7",
-    "parts": [{"part": 1, "name": "call-c7", "agent": "agent101", "queue": "support"},
-              {"part": 2, "name": "call-c7-2", "agent": "agent102", "queue": "sales"}]})
+    "call_id": "c7", "started_at": "2026-03-02T10:00:00+00:00",
+    "parts": [{"part": 1, "name": "call-c7", "agent": "agent101", "queue": "support",
+               "started_at": "2026-03-02T10:00:05+00:00"},
+              {"part": 2, "name": "call-c7-2", "agent": "agent102", "queue": "sales",
+               "started_at": "2026-03-02T10:04:00+00:00"}]})
 
 
 def test_a_transferred_call_has_both_parts_in_order_each_with_its_agent() -> None:
@@ -51,9 +56,9 @@ def test_a_transferred_call_has_both_parts_in_order_each_with_its_agent() -> Non
 
 
 @pytest.mark.parametrize(("principal", "hears"), [
-    (Principal("agent101", "agent", "agent101"), True),  # the first part is theirs
-    (Principal("agent102", "agent", "agent102"), True),  # the second part is theirs
-    (Principal("agent103", "agent", "agent103"), False),  # never had the call
+    (Principal("agent101", "agent", "agent101", HIRED), True),  # the first part is theirs
+    (Principal("agent102", "agent", "agent102", HIRED), True),  # the second part is theirs
+    (Principal("agent103", "agent", "agent103", HIRED), False),  # never had the call
     (Principal("sue", "supervisor"), True),  # the first part's queue is hers
     (Principal("otto", "supervisor"), True),  # the second part's queue is his
     (Principal("vic", "supervisor"), False),  # neither queue, nor any of its agents
@@ -76,10 +81,10 @@ def test_a_supervisor_of_the_first_queue_only_still_hears_the_call() -> None:
 
 def test_a_call_written_before_parts_were_kept_has_its_one_recording() -> None:
     call = RecordedCall.of({"id": 9, "recording": "call-c9", "queue": "support",
-                            "agent": "agent101"})
+                            "agent": "agent101", "started_at": "2026-03-02T10:00:00"})
     assert call.parts == (RecordedPart(1, "call-c9", "agent101", "support"),)
-    assert may_hear(Principal("agent101", "agent", "agent101"), call, SCOPES)
-    assert not may_hear(Principal("agent102", "agent", "agent102"), call, SCOPES)
+    assert may_hear(Principal("agent101", "agent", "agent101", HIRED), call, SCOPES)
+    assert not may_hear(Principal("agent102", "agent", "agent102", HIRED), call, SCOPES)
 
 
 CONFIG = parse_acd(

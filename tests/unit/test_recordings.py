@@ -5,6 +5,7 @@ and the hourly schedule and the command that purge."""
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import time
 from pathlib import Path
@@ -27,13 +28,17 @@ from tests.recording_support import tone_wav
 SCOPES = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"})},
                 {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
                  "agent103": frozenset({"sales", "support"})})
-CALL = RecordedCall(1, "call-c1", "support", frozenset({"agent101"}), "c1")
+#: when the agent users were given their agent ids: before the calls below
+HIRED = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+CALL = RecordedCall.of({"id": 1, "recording": "call-c1", "queue": "support",
+                        "agent": "agent101", "call_id": "c1",
+                        "started_at": "2026-03-02T10:00:00+00:00"})
 
 
 @pytest.mark.parametrize(("principal", "hears"), [
     (Principal("root", "admin"), True),
-    (Principal("agent101", "agent", "agent101"), True),
-    (Principal("agent102", "agent", "agent102"), False),
+    (Principal("agent101", "agent", "agent101", HIRED), True),
+    (Principal("agent102", "agent", "agent102", HIRED), False),
     (Principal("agent", "agent", None), False),
     (Principal("sue", "supervisor"), True),  # the call's queue is hers
     (Principal("otto", "supervisor"), False),  # neither the queue nor the agent is his
@@ -53,13 +58,15 @@ def test_a_supervisor_hears_their_agents_calls_in_another_queue() -> None:
 
 def test_every_agent_who_had_a_transferred_call_hears_it() -> None:
     row = {"id": 3, "recording": "call-c3", "queue": "sales", "agent": "agent102",
+           "started_at": "2026-03-02T10:00:00+00:00",
            "parties": [{"role": "caller", "who": "+15550001"},
                        {"role": "agent", "who": "agent101"},
                        {"role": "consulted", "who": "agent103", "took_over": True},
                        {"role": "consulted", "who": "agent104"}]}
     call = RecordedCall.of(row)
     assert call.agents == {"agent101", "agent102", "agent103"}
-    assert not may_hear(Principal("a4", "agent", "agent104"), call, SCOPES)
+    assert not may_hear(Principal("a4", "agent", "agent104", HIRED), call, SCOPES)
+    assert may_hear(Principal("a3", "agent", "agent103", HIRED), call, SCOPES)
 
 
 LINKS = PlayLinks(b"k" * 32)
