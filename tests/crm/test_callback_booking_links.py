@@ -6,12 +6,16 @@ a cancelled booking moves no more; each change is news for the supervisors' boar
 
 from __future__ import annotations
 
+import json
 import re
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from contactcenter.web.pages.help_booking import LINKS
 from tests.crm import test_callback_booking as booking
-from tests.crm.api_client import Api
+from tests.crm.api_client import Api, start_api
 from tests.crm.test_callback_gate import KNOWN, Floor, new_york
 
 #: the fixtures and helpers of the feature's own tests
@@ -123,3 +127,41 @@ async def test_the_help_page_leads_to_the_bookings_own_page_to_move_or_cancel_it
     elsewhere = await api.client.post(f"{new_path}/cancel", data={},
                                       headers={"Origin": "https://evil.example"})
     assert elsewhere.status == 403
+
+
+async def test_an_admins_cancel_is_news_for_the_board_too(api: Api, floor: Floor) -> None:
+    made = await _book(api, KNOWN, 11)
+    status, _ = await api.call("DELETE", f"/api/v1/callbacks/bookings/{made['id']}", "admin")
+    assert status == 200
+    assert [(e["change"], e["by"]) for e in floor.of("callback.changed")] == [
+        ("cancelled", "admin")]
+    status, seen = await api.call("GET", _mine(made), None)
+    assert (status, seen["state"]) == (200, "cancelled")
+    assert seen["fixed"] == "it was cancelled already"
+
+
+async def test_the_supervisors_list_shows_a_booking_orphaned_by_its_queue_gone(
+        engine: AsyncEngine, floor: Floor, tmp_path: Path) -> None:
+    """A booking kept for a queue the config no longer has, read back at start."""
+    start = new_york(11)
+    (tmp_path / "bookings.jsonl").write_text(json.dumps({
+        "id": "booking-old", "queue": "billing", "number": KNOWN, "start": start,
+        "end": start + 1800, "booked_at": start - 86_400, "source": "web",
+        "state": "booked", "changed_at": start - 86_400}) + "\n")
+    served = await start_api(engine, tmp_path, distributor=floor.distributor,
+                             gate=floor.gate)
+    try:
+        status, listed = await served.call("GET", "/api/v1/callbacks/bookings", "admin")
+        assert status == 200
+        assert [(b["id"], b["state"], b["reason"]) for b in listed["bookings"]] == [
+            ("booking-old", "orphaned", "queue billing is no longer configured")]
+        floor.agent_ready()
+        floor.clock.now = start
+        bookings = floor.distributor.bookings
+        assert bookings is not None
+        bookings.tick()
+        await floor.settled()
+        assert floor.rings() == [] and floor.distributor.acd.call_state("booking-old") is None
+    finally:
+        await served.client.close()
+    assert "booking-old" in (tmp_path / "bookings.jsonl").read_text()

@@ -67,6 +67,8 @@ async def test_bookings_are_handed_over_once_at_their_time_and_again_after_a_res
                                 (later.id, NOW + 1800, "callback_booked")]
     with pytest.raises(ValueError, match="due"):
         second.cancel(later.id)  # its time came: it is the ACD's now
+    with pytest.raises(ValueError, match="due"):
+        await second.move(later.id, NOW + 3000)  # nor moved by its customer
 
 
 async def test_a_booking_whose_queue_left_the_config_is_orphaned_not_dialed_nor_lost(
