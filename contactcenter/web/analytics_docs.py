@@ -41,17 +41,23 @@ _SHORT = _seconds("short_abandon_seconds", "callers who hang up having waited le
 
 CALLS = _operation(
     "Calls offered, answered and abandoned, service level, ASA, AHT, abandon rate, handle "
-    "share and first-contact resolution per queue or agent and interval (UTC), from the "
-    "CRM's call records; definitions in docs/call-history.md",
-    [_query("from", "ISO date (or datetime), included", _DATE, True),
-     _query("to", "ISO date (or datetime), excluded; at most 731 days after from", _DATE, True),
+    "share and first-contact resolution per queue or agent and interval, in the contact "
+    "center's time zone (or tz), from the CRM's call records; definitions in "
+    "docs/call-history.md",
+    [_query("from", "ISO date (midnight in the zone) or datetime, included", _DATE, True),
+     _query("to", "ISO date (midnight in the zone) or datetime, excluded; at most 731 days "
+                  "after from", _DATE, True),
      _query("by", "queue (default) or agent", {"type": "string", "enum": ["queue", "agent"]}),
      _query("interval", "the bucket of each call's start; 30min by default",
             {"type": "string", "enum": list(INTERVALS)}),
      _seconds("sl_seconds", "the service level's answer time", 20), _SHORT,
      _query("fcr_days", "a call again from the same number within this many days is a repeat",
             {"type": "number", "minimum": 0, "maximum": 365, "default": 7}),
-     _QUEUE, _FORMAT])
+     _QUEUE,
+     _query("tz", "the IANA time zone whose days, weeks and clock the intervals follow "
+                  "(America/New_York); the time_zone setting by default; an unknown one "
+                  "is a 422", {"type": "string", "maxLength": 64}),
+     _FORMAT])
 
 STAFFING = _operation(
     "One day's calls forecast per half hour (UTC) from the weeks before it, and the agents "

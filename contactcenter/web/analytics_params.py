@@ -76,8 +76,9 @@ def date(request: web.Request, name: str) -> dt.date:
         raise BadInput(400, f"{name}: an ISO date (YYYY-MM-DD)", name) from None
 
 
-def moment(request: web.Request, name: str) -> dt.datetime:
-    """A required ISO date (midnight UTC) or datetime (UTC unless it says otherwise)."""
+def moment(request: web.Request, name: str, zone: dt.tzinfo = dt.UTC) -> dt.datetime:
+    """A required ISO date (midnight in ``zone``) or datetime (its wall clock in ``zone``
+    unless it gives its offset)."""
     text = request.query.get(name)
     if not text:
         raise BadInput(400, f"{name}: required query parameter (an ISO date)", name)
@@ -85,7 +86,7 @@ def moment(request: web.Request, name: str) -> dt.datetime:
         value = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise BadInput(400, f"{name}: an ISO date or datetime", name) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=dt.UTC)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
 def text(request: web.Request, name: str, longest: int) -> str | None:

@@ -6,7 +6,9 @@ forecast of calls per half hour and the agents Erlang C and Erlang A ask for.
 Both answer JSON, or CSV with ``format=csv``. They read the ``call_history``
 resource: managers, supervisors and admins, not agents (``permissions.py``).
 Definitions are in ``docs/call-history.md``; the managers' page ``/analytics``
-draws them.
+draws them. The history's days, weeks and clock are the contact center's time zone's
+(the ``time_zone`` setting, given to ``use_time_zone``; UTC when unset), or the
+request's ``tz``; the staffing's day and half hours are UTC.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 from aiohttp import web
@@ -29,6 +32,7 @@ from crm_core.metrics.buckets import INTERVALS
 from crm_core.metrics.call_load import SLOT_SECONDS, Handling, day_period, handling, offered_series
 from crm_core.metrics.call_staffing import SlotPlan, Target, plan
 from crm_core.metrics.calls_history import GROUPINGS, CallFigures, HistoryOptions, call_history
+from crm_core.metrics.local_buckets import UTC, zone_named
 from crm_core.metrics.period import Period
 
 #: the most buckets (times queues or agents) one history answers; beyond, a longer interval
@@ -40,10 +44,31 @@ MAX_PERIOD_DAYS = 731
 #: how far ahead a staffing day may be
 MAX_DAYS_AHEAD = 28
 _HISTORY_COLUMNS = ("key", *(name for name in CallFigures.__slots__ if name != "key"))
+#: the years a history's period may fall in (a zone's offsets are not known beyond)
+_YEARS = (1900, 9998)
+#: the contact center's time zone: the history's days, weeks and clock when no ``tz``
+TIME_ZONE: web.AppKey[ZoneInfo] = web.AppKey("history_time_zone", ZoneInfo)
+
+
+def use_time_zone(app: web.Application, name: str) -> None:
+    """Read the history in zone ``name`` (the ``time_zone`` setting) unless asked otherwise."""
+    app[TIME_ZONE] = zone_named(name)
+
+
+def _zone(request: web.Request) -> ZoneInfo:
+    """The request's ``tz`` (an IANA name; 422 when there is no such zone), else the
+    contact center's."""
+    name = params.text(request, "tz", 64)
+    if name is None:
+        return request.app.get(TIME_ZONE, UTC)
+    try:
+        return zone_named(name)
+    except ValueError as exc:
+        raise BadInput(422, f"tz: {exc}", "tz") from None
 _PLAN_COLUMNS = ("start", "end", *SlotPlan.__slots__)
 
 
-def _history_options(request: web.Request) -> HistoryOptions:
+def _history_options(request: web.Request, zone: ZoneInfo) -> HistoryOptions:
     return HistoryOptions(
         by=params.choice(request, "by", GROUPINGS, "queue"),
         interval=params.choice(request, "interval", tuple(INTERVALS), "30min"),
@@ -51,11 +76,14 @@ def _history_options(request: web.Request) -> HistoryOptions:
         short_abandon_seconds=params.number(request, "short_abandon_seconds", 5.0, 0,
                                             3600) or 0.0,
         fcr_days=params.number(request, "fcr_days", 7.0, 0, 365) or 0.0,
-        queue=params.text(request, "queue", 64))
+        queue=params.text(request, "queue", 64), time_zone=zone.key)
 
 
-def _history_period(request: web.Request, width: int) -> Period:
-    start, end = params.moment(request, "from"), params.moment(request, "to")
+def _history_period(request: web.Request, width: int, zone: ZoneInfo) -> Period:
+    start, end = params.moment(request, "from", zone), params.moment(request, "to", zone)
+    for name, moment in (("from", start), ("to", end)):
+        if not _YEARS[0] <= moment.year <= _YEARS[1]:
+            raise BadInput(422, f"{name}: in the years {_YEARS[0]} to {_YEARS[1]}", name)
     if end <= start:
         raise BadInput(422, "to: must be after from", "to")
     if (end - start).days > MAX_PERIOD_DAYS:
@@ -72,8 +100,9 @@ def _history_period(request: web.Request, width: int) -> Period:
 async def calls(request: web.Request) -> web.Response:
     """The history: one row per queue (or agent) and interval with calls."""
     output = params.choice(request, "format", params.FORMATS, "json")
-    options = _history_options(request)
-    period = _history_period(request, options.width)
+    zone = _zone(request)
+    options = _history_options(request, zone)
+    period = _history_period(request, options.width, zone)
     async with request.app[DATABASE]() as session:
         figures = await call_history(session, period, options)
     if len(figures) > MAX_ROWS:
@@ -82,9 +111,15 @@ async def calls(request: web.Request) -> web.Response:
     rows = [{name: params.finite(value) for name, value in row.as_dict().items()}
             for row in figures]
     if output == "csv":
-        return params.csv_response(rows, _HISTORY_COLUMNS, f"calls-{options.by}.csv")
-    return web.json_response({"from": period.start.isoformat(), "to": period.end.isoformat(),
-                              **asdict(options), "rows": rows})
+        answer = params.csv_response(rows, _HISTORY_COLUMNS, f"calls-{options.by}.csv")
+        answer.headers["X-Time-Zone"] = zone.key  # the rows' times carry its offsets
+        return answer
+    grid = options.grid(period)  # every bucket, those without rows too: a chart's axis
+    return web.json_response({
+        "from": period.start.astimezone(zone).isoformat(),
+        "to": period.end.astimezone(zone).isoformat(), **asdict(options),
+        "buckets": [grid.moment(edge).isoformat() for edge in grid.edges[:-1]],
+        "rows": rows})
 
 
 def _staffing_day(request: web.Request, today: dt.date) -> dt.date:
