@@ -4,8 +4,10 @@ retention.
 
 A call keeps every part that was recorded (``call_recordings``: one per agent who had
 it on a queue that records, a transferred call's first part included), in order, with
-the agent who took it. A call written before the parts were kept has one part: the
-interaction's ``recording``, with its agent and queue.
+the agent who took it and when. A call written before the parts were kept has one
+part: the interaction's ``recording``, with its agent and queue, from the call's start
+(``started_at``, with the call's facts). Those times are what the rule compares with
+when a user was given their agent id (``users.agent_since``).
 
 A deleted recording keeps its name; the audit log says when it was deleted and why,
 so that the call's record shows "deleted by retention" for that part rather than a

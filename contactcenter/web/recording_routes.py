@@ -4,8 +4,10 @@ and the audio behind the link, for those who may hear it (``contactcenter.record
 ``GET /api/v1/interactions/{id}/recordings`` lists a call's parts (a transferred
 call has one per agent), each with where it stands (``available`` with a link,
 ``deleted`` by retention, ``missing`` on this host), to someone who may hear the
-call, and 403 to anyone else; ``.../recordings/{part}`` is one part (a player's
-renewed link), ``.../recording`` the last one. ``GET
+call (an agent: one who took it under an agent id that was already theirs, as
+agent ids are handed on to new hires), and 403 to anyone else;
+``.../recordings/{part}`` is one part (a player's renewed link), ``.../recording``
+the last one. ``GET
 /api/v1/recordings/{link}`` serves the WAV: the signed link must be this user's,
 unexpired, and the rule is checked again against the call, beside the session's
 own role check. It answers ranges (206) so that an ``<audio>`` element seeks,
@@ -42,8 +44,9 @@ from contactcenter.web.scope import scopes
 from crm_core.recordings import deleted_parts, record_play, recorded_call, recorded_parts
 
 MAX_ID = 2**31 - 1
-REFUSED = ("only the agents who took the call, the supervisors of its queue or of its "
-           "agents, and admins may hear its recording")
+REFUSED = ("only the agents who took the call (under an agent id that was theirs by "
+           "then), the supervisors of its queue or of its agents, and admins may hear its "
+           "recording")
 
 
 @dataclass
