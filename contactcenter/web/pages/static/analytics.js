@@ -21,19 +21,22 @@ function historyQuery(format) {
   return query;
 }
 
-// the intervals' widths and where they are counted from, as crm_core/metrics/buckets.py
-// has them: weeks start on Monday 00:00 UTC (1970-01-05), the others at the epoch
-const WIDTHS = { "15min": 900, "30min": 1800, hour: 3600, day: 86400, week: 604800 };
-const MONDAY = 4 * 86400;
 // figures that count something: a bucket without calls has none of it (0); a rate or
 // an average over no calls is no figure (a gap)
 const COUNTED = new Set(["offered", "answered", "abandoned", "short_abandoned", "other",
   "answered_within", "handle_seconds", "handle_share", "first_contact_resolved",
   "busy_seconds", "available_seconds", "paused_seconds", "staffed_seconds"]);
 
+// the intervals' widths and where they are counted from, as crm_core/metrics/buckets.py
+// has them in UTC: weeks start on Monday 00:00 (1970-01-05), the others at the epoch
+const WIDTHS = { "15min": 900, "30min": 1800, hour: 3600, day: 86400, week: 604800 };
+const MONDAY = 4 * 86400;
+
 // every bucket of the answer's period, named as its rows name their starts: a bucket
-// without calls keeps its place on the axis
+// without calls keeps its place on the axis. The answer lists them (in its zone, whose
+// days may be 23 or 25 hours); one without the list is UTC's, worked out here.
 function buckets(body) {
+  if (Array.isArray(body.buckets)) return body.buckets;
   const width = WIDTHS[body.interval] * 1000;
   const origin = body.interval === "week" ? MONDAY * 1000 : 0;
   const from = Date.parse(body.from), to = Date.parse(body.to);
@@ -66,7 +69,8 @@ function drawHistory(rows, labels) {
     grid.append(box);
     figureChart(canvas, { title: label(figure), kind, unit, ...series(rows, figure, labels) });
   }
-  const columns = [["key", data.by === "agent" ? "Agent" : "Queue"], ["start", "From (UTC)"],
+  const columns = [["key", data.by === "agent" ? "Agent" : "Queue"],
+    ["start", `From (${data.zone || "UTC"})`],
     ...Object.keys(data.figures).map(column)];
   fillTable(document.getElementById("history-table"), columns, rows);
 }
@@ -105,11 +109,12 @@ async function loadHistory() {
   }
   const rows = result.body.rows;
   data.by = result.body.by;
+  data.zone = result.body.time_zone || "UTC";
   document.getElementById("history-csv").href = csv;
   drawHistory(rows, buckets(result.body));
   say("history-status", rows.length ? `${rows.length} rows, ${result.body.interval} by `
     + `${result.body.by}, from ${result.body.from.slice(0, 10)} to `
-    + `${result.body.to.slice(0, 10)} (UTC)` : "No calls in this period.", "shown");
+    + `${result.body.to.slice(0, 10)} (${data.zone})` : "No calls in this period.", "shown");
   document.body.dataset.history = query.toString();
 }
 
