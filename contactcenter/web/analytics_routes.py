@@ -203,9 +203,11 @@ async def staffing(request: web.Request) -> web.Response:
         raise BadInput(422, str(exc), "queue") from None
     rows = _plan_rows(day, slots)
     if output == "csv":
-        return params.csv_response(rows, _PLAN_COLUMNS, f"staffing-{day.isoformat()}.csv")
+        answer = params.csv_response(rows, _PLAN_COLUMNS, f"staffing-{day.isoformat()}.csv")
+        answer.headers["X-Time-Zone"] = "UTC"  # the day and its half hours, whatever the setting
+        return answer
     return web.json_response({
-        "queue": queue, "day": day.isoformat(), "history_from": period.start.isoformat(),
+        "queue": queue, "day": day.isoformat(), "time_zone": "UTC", "history_from": period.start.isoformat(),
         "history_to": period.end.isoformat(), "history": asdict(found),
         "target": asdict(target), "forecast_check": _check(history, weeks), "slots": rows})
 

@@ -116,3 +116,18 @@ async def test_the_contact_center_s_zone_is_the_default(berlin_api: Api) -> None
     assert [row["start"] for row in body["rows"]] == ["2026-03-08T00:00:00+01:00"]
     status, body = await berlin_api.call("GET", f"{MARCH}&tz=UTC")  # the request's wins
     assert [row["start"] for row in body["rows"]] == ["2026-03-07T00:00:00+00:00"]
+
+
+async def test_the_staffing_day_stays_utc_and_says_so(berlin_api: Api) -> None:
+    """The forecast's weeks are 336 UTC half hours: the staffing ignores the zone, and
+    its answer names UTC."""
+    await plant(berlin_api.engine, [
+        call(dt.datetime(2026, 11, 2, 10, minute, tzinfo=dt.UTC) + dt.timedelta(weeks=week),
+             wait=10.0, talk=170.0, wrap=10.0, agent="agent101")
+        for week in range(3) for minute in range(20)])
+    staffing = "/api/v1/analytics/staffing?queue=sales&day=2026-11-23&weeks=3"
+    status, body = await berlin_api.call("GET", f"{staffing}&tz=Europe/Berlin")
+    assert status == 200, body
+    assert body["time_zone"] == "UTC"
+    assert body["slots"][20]["start"] == "2026-11-23T10:00:00+00:00"
+    assert body["slots"][20]["calls"] == pytest.approx(20.0)
