@@ -29,7 +29,7 @@ from contactcenter.web.booking_http import (
     refused,
     slot_start,
 )
-from contactcenter.web.booking_links import LinkCheck
+from contactcenter.web.booking_links import ID_SCHEMA, TOKEN_SCHEMA, LinkCheck
 from contactcenter.web.http import BadInput, json_object
 from contactcenter.web.openapi import ERROR, json_content
 from contactcenter.web.pages.help_booking import LINKS
@@ -106,9 +106,8 @@ LINKED = {**BOOKING_SCHEMA, "properties": {
 SHOWN = {**BOOKING_SCHEMA, "properties": {
     **BOOKING_SCHEMA["properties"],  # type: ignore[dict-item]
     "fixed": {"type": ["string", "null"]}}}
-_PARAMETERS = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-               {"name": "token", "in": "path", "required": True,
-                "schema": {"type": "string", "maxLength": 1024},
+_PARAMETERS = [{"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA},
+               {"name": "token", "in": "path", "required": True, "schema": TOKEN_SCHEMA,
                 "description": "the token the booking's answer gave"}]
 _REFUSED = {"403": ERROR, "404": ERROR, "429": ERROR}
 OPERATIONS: dict[str, dict[str, Any]] = {

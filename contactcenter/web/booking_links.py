@@ -17,6 +17,11 @@ from urllib.parse import quote
 from contactcenter.signing import Signer
 
 PAGE_PREFIX = "/help/bookings/"
+#: the path parameters as the API document states them: plain strings, as the recordings'
+#: links (a booking's id is ``booking-<uuid>``; a token base64url, a dot, base64url; a
+#: pattern would have fuzzers send URLs longer than the server reads)
+ID_SCHEMA = {"type": "string"}
+TOKEN_SCHEMA = {"type": "string"}
 
 
 class LinkCheck(Enum):

@@ -21,6 +21,7 @@ from contactcenter.engine.booking_store import Booking
 from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.web.booking_http import BOOKINGS, CHANGE_LIMIT, SLOTS_LIMIT, limited
 from contactcenter.web.booking_link_routes import opened, why_fixed
+from contactcenter.web.booking_links import ID_SCHEMA, TOKEN_SCHEMA
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.pages.help_booking import (
     LINKS,
@@ -31,7 +32,7 @@ from contactcenter.web.pages.help_booking import (
     zone_of,
 )
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
-from contactcenter.web.pages.selfservice import FORM
+from contactcenter.web.pages.selfservice import FORM, RateLimit
 from contactcenter.web.routing import add_route
 
 PAGE = "/help/bookings/{id}/{token}"
@@ -63,7 +64,14 @@ def _refused_page(status: int, message: str) -> web.Response:
                 main=fill("help_error.html", message=message))
 
 
-def _opened(request: web.Request) -> Booking | web.Response:
+def _opened(request: web.Request, limit: web.AppKey[RateLimit]) -> Booking | web.Response:
+    """The booking the link opens, within the address's ``limit``; else a page saying
+    why not."""
+    try:
+        limited(request, limit)
+    except BadInput:
+        return _refused_page(429, "Too many requests from your address. Please try again "
+                                  "later.")
     try:
         return opened(request)
     except BadInput as refused:
@@ -91,8 +99,7 @@ def _change_forms(request: web.Request, bookings: Bookings, booking: Booking) ->
 
 
 async def booking_page(request: web.Request) -> web.Response:
-    limited(request, SLOTS_LIMIT)
-    booking = _opened(request)
+    booking = _opened(request, SLOTS_LIMIT)
     if isinstance(booking, web.Response):
         return booking
     bookings = request.app[BOOKINGS]
@@ -110,17 +117,15 @@ async def booking_page(request: web.Request) -> web.Response:
 
 
 async def _checked(request: web.Request) -> Booking | web.Response:
+    """The booking a form of its page changes, or the page saying why not: another
+    site's page, too many tries, a link refused, not the page's form."""
     origin = request.headers.get("Origin")
     if origin is not None and urlsplit(origin).netloc != request.host:
         return _refused_page(403, "This form must be sent from your booking's own page.")
-    if request.content_type != FORM:
+    booking = _opened(request, CHANGE_LIMIT)
+    if not isinstance(booking, web.Response) and request.content_type != FORM:
         return _refused_page(415, "This form must be sent from your booking's own page.")
-    try:
-        limited(request, CHANGE_LIMIT)
-    except BadInput:
-        return _refused_page(429, "Too many requests from your address. Please try again "
-                                  "later.")
-    return _opened(request)
+    return booking
 
 
 async def cancel_form(request: web.Request) -> web.Response:
@@ -168,14 +173,26 @@ def add_booking_pages(app: web.Application) -> None:
                                                 "(form: slot, Unix seconds; redirects to "
                                                 "the new link)")),
             ("POST", PAGE + "/cancel", cancel_form, "Cancel the booking (redirects back)")):
-        add_route(app, method, path, handler, resource=None, operation=_operation(summary))
+        operation = _operation(summary)
+        if method == "POST":
+            operation["requestBody"] = _form(path)
+        add_route(app, method, path, handler, resource=None, operation=operation)
+
+
+def _form(path: str) -> dict[str, object]:
+    """The page's form: a move's slot (Unix seconds, as the page offers them); none to
+    cancel."""
+    fields = {"slot": {"type": "string", "pattern": "^[0-9]{1,12}$"}} \
+        if path.endswith("/move") else {}
+    return {"required": path.endswith("/move"), "content": {FORM: {"schema": {
+        "type": "object", "required": list(fields), "properties": fields}}}}
 
 
 def _operation(summary: str) -> dict[str, object]:
     html: dict[str, object] = {"content": {"text/html": {}}}
     return {"summary": summary, "tags": ["pages"], "parameters": [
-        {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}},
-        {"name": "token", "in": "path", "required": True, "schema": {"type": "string"}}],
+        {"name": "id", "in": "path", "required": True, "schema": ID_SCHEMA},
+        {"name": "token", "in": "path", "required": True, "schema": TOKEN_SCHEMA}],
         "responses": {"200": {"description": "the page", **html},
                       "303": {"description": "done: to the booking's page"},
                       **{str(code): {"description": "refused, with a page saying why",
