@@ -5,7 +5,9 @@ agents' time cut at the same edges."""
 
 from __future__ import annotations
 
+import collections
 import datetime as dt
+import random
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from crm_core.agent_states import StateChange, record_states
 from crm_core.db import sessions
 from crm_core.metrics.calls_history import CallFigures, HistoryOptions
+from crm_core.metrics.local_buckets import Grid
 from crm_core.metrics.period import Period
 from tests.crm.call_history_support import call, history, plant
 
@@ -116,3 +119,29 @@ async def test_agents_time_through_the_25_hour_day(engine: AsyncEngine) -> None:
 def test_an_unknown_zone_is_refused_by_the_options() -> None:
     with pytest.raises(ValueError, match="time_zone: 'Mars/Olympus' is not an IANA"):
         HistoryOptions(time_zone="Mars/Olympus")
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "Europe/Berlin", "Australia/Lord_Howe",
+                                  "America/Santiago", "Asia/Kolkata"])
+async def test_the_database_cuts_where_python_cuts(engine: AsyncEngine, zone: str) -> None:
+    """Calls around each of the year's clock changes (and at random through it): every
+    bucket the database groups a call in is the one ``Grid`` puts it in, by the hour, the
+    quarter hour, the day and the week."""
+    local = ZoneInfo(zone)
+    year = period(local, (2026, 1, 1), (2027, 1, 1))
+    changes = [start for start, _ in Grid(year, 3600, local).segments[1:]]
+    randomly = random.Random(zone)
+    moments = [change + randomly.uniform(-7200, 7200) for change in changes for _ in range(12)]
+    low, high = year.start.timestamp(), year.end.timestamp()
+    moments = [moment for moment in moments if low <= moment < high]
+    moments += [randomly.uniform(low, high) for _ in range(60)]
+    await plant(engine, [call(dt.datetime.fromtimestamp(moment, dt.UTC)) for moment in moments])
+    for interval, width in (("15min", 900), ("hour", 3600), ("day", 86_400),
+                            ("week", 604_800)):
+        grid = Grid(year, width, local)
+        expected = collections.Counter(grid.bucket(moment) for moment in moments)
+        rows = await history(engine, year, interval=interval, time_zone=zone)
+        found = {int(row.start.timestamp()): row.offered for row in rows}
+        assert found == dict(expected), interval
+        assert all(int(row.end.timestamp()) == grid.end_of(int(row.start.timestamp()))
+                   for row in rows)
