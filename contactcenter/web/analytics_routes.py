@@ -44,6 +44,7 @@ MAX_PERIOD_DAYS = 731
 #: how far ahead a staffing day may be
 MAX_DAYS_AHEAD = 28
 _HISTORY_COLUMNS = ("key", *(name for name in CallFigures.__slots__ if name != "key"))
+_PLAN_COLUMNS = ("start", "end", *SlotPlan.__slots__)
 #: the years a history's period may fall in (a zone's offsets are not known beyond)
 _YEARS = (1900, 9998)
 #: the contact center's time zone: the history's days, weeks and clock when no ``tz``
@@ -65,7 +66,6 @@ def _zone(request: web.Request) -> ZoneInfo:
         return zone_named(name)
     except ValueError as exc:
         raise BadInput(422, f"tz: {exc}", "tz") from None
-_PLAN_COLUMNS = ("start", "end", *SlotPlan.__slots__)
 
 
 def _history_options(request: web.Request, zone: ZoneInfo) -> HistoryOptions:
