@@ -61,6 +61,7 @@ from contactcenter.server.web_calls import check_web_calls, start_web_calls, wir
 from contactcenter.telephony.asterisk.process import AsteriskProcess, ami_login_ok, ari_info
 from contactcenter.telephony.asterisk.render import read_credentials
 from contactcenter.telephony.router import DriverRouter
+from contactcenter.web.analytics_routes import use_time_zone
 from contactcenter.web.app import create_app
 from contactcenter.web.auth import Authenticator, load_secret
 from contactcenter.web.control_routes import add_control_routes
@@ -201,6 +202,7 @@ def _wire(settings: Settings, flows: dict[str, Flow], journal: CallJournal, bus:
                      supervised=Scopes.of(settings.users, distributor.acd.config.agents))
     allow_origins(app, settings.allowed_origins)  # pages beyond our own origin (a proxy)
     trust_proxies(app, settings.trusted_proxies)  # each client's address behind them
+    use_time_zone(app, settings.time_zone)  # the call history's days, weeks and hours
     add_monitor_routes(app, monitors)
     add_control_routes(app, control)
     _add_call_routes(app, settings, engine, router, flows, crm, background, admin)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,6 +13,7 @@ from contactcenter.acd import events as ae
 from contactcenter.acd.model import AgentId
 from contactcenter.config.settings import load_settings
 from contactcenter.server.assembled import assembled
+from contactcenter.web.analytics_routes import TIME_ZONE
 from crm_core.db import make_engine, sessions
 from crm_core.metrics.calls_history import HistoryOptions, call_history
 from crm_core.metrics.period import Period
@@ -58,3 +60,12 @@ async def test_agents_time_survives_a_restart(tmp_path: Path) -> None:
     [row] = rows
     assert row.key == "agent101" and row.offered == 0
     assert row.available_seconds > 0 and row.occupancy == 0.0
+
+
+async def test_the_call_history_reads_in_the_contact_centers_time_zone(tmp_path: Path) -> None:
+    """``time_zone`` in the settings is the zone ``serve``'s history cuts its days in."""
+    async with fake_twilio() as (_fake, api_base):
+        settings = load_settings(demo_on_twilio(tmp_path, api_base),
+                                 environ={"CC_TIME_ZONE": "America/New_York"})
+        async with assembled(settings) as platform:
+            assert platform.app[TIME_ZONE] == ZoneInfo("America/New_York")
