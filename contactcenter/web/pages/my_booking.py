@@ -17,6 +17,7 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
+from contactcenter.calls.callback.slots import Slot
 from contactcenter.engine.booking_store import Booking
 from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.web.booking_http import BOOKINGS, CHANGE_LIMIT, SLOTS_LIMIT, limited
@@ -79,14 +80,26 @@ def _opened(request: web.Request, limit: web.AppKey[RateLimit]) -> Booking | web
                                                               refused.reason))
 
 
-def _change_forms(request: web.Request, bookings: Bookings, booking: Booking) -> Markup:
+async def _other_slots(bookings: Bookings, booking: Booking) -> list[Slot]:
+    """The slots the booking may move to: inside its number's calling hours, looked up
+    as a booking's are; none when the rules now refuse the number or the queue takes
+    bookings no more (a move would be refused: the page offers none)."""
+    try:
+        callee = await bookings.callee(booking.number)
+        slots = bookings.slots(booking.queue, callee, moving=booking)
+    except BookingRefused:
+        return []
+    return [slot for slot in slots if slot.start != booking.start]
+
+
+async def _change_forms(request: web.Request, bookings: Bookings,
+                        booking: Booking) -> Markup:
     """Move and cancel, while the booking may change; else why not."""
     fixed = why_fixed(booking, bookings.now())
     if fixed is not None:
         return tag("p", f"It can no longer be changed: {fixed}.", id="booking-fixed")
     zone, here = zone_of(bookings, booking.queue), request.path
-    slots = [slot for slot in bookings.slots(booking.queue, moving=booking)
-             if slot.start != booking.start]
+    slots = await _other_slots(bookings, booking)
     move = Markup("")
     if slots:
         choice = tag("select", join(slot_options(slots, zone)), name_="slot", id="move-slot")
@@ -110,7 +123,7 @@ async def booking_page(request: web.Request) -> web.Response:
                   Markup(""))
     main = fill("help_my_booking.html", notice=notice, said=SAID.get(
         booking.state, "{when}").format(**words),
-                change=_change_forms(request, bookings, booking))
+                change=await _change_forms(request, bookings, booking))
     # the pages' Referrer-Policy (same-origin) keeps the link from other sites; not
     # no-referrer, under which a browser sends the forms' Origin as "null"
     return page(title="Your callback", body_class="help", main=main)
