@@ -116,7 +116,7 @@ async def cancel(request: web.Request) -> web.Response:
     except KeyError:
         raise BadInput(404, f"no booking {booking_id!r}", "id") from None
     except ValueError as exc:
-        raise BadInput(409, f"{exc}: only a booking not yet due is cancelled", "id") from None
+        raise BadInput(409, f"{exc} (only a booking not yet due is cancelled)", "id") from None
     return web.json_response(booking_json(booking))
 
 
