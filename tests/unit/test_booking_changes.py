@@ -2,13 +2,22 @@
 and the customer's private link to it (``contactcenter.web.booking_links``): a booking
 changes only while booked and before its slot; a moving booking does not take room from
 itself; a queue gone from the config orphans its open bookings; a link opens only its
-own booking, untouched and before its time."""
+own booking, untouched and before its time. And through the engine: whatever
+customers book, move and cancel, no slot holds more than its capacity and no number
+two open bookings."""
 
 from __future__ import annotations
 
-from hypothesis import given
+import asyncio
+import contextlib
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from contactcenter.acd import parse_acd
 from contactcenter.calls.callback.changes import (
     PAST,
     change_refused,
@@ -17,6 +26,8 @@ from contactcenter.calls.callback.changes import (
     target,
 )
 from contactcenter.calls.callback.slots import Slot
+from contactcenter.engine.booking_store import BookingStore
+from contactcenter.engine.bookings import BookingRefused, Bookings
 from contactcenter.signing import Signer
 from contactcenter.web.booking_links import BookingLinks, LinkCheck
 
@@ -96,3 +107,50 @@ def test_a_link_changed_in_one_character_is_refused(at: int, char: str) -> None:
     changed = token[:at] + char + token[at + 1:]
     if changed != token:
         assert LINKS.check(changed, "booking-1", 0.0) is not LinkCheck.VALID
+
+
+#: one agent, ten-minute slots, one callback of a minute: 0.5 x 1 x 600 / 60 = 5 a slot
+ONE_SLOT_RULES = {"slot_seconds": 600, "lead_seconds": 0, "handle_seconds": 60}
+CONFIG = parse_acd({"queues": {"support": {"callback_slots": ONE_SLOT_RULES}}},
+                   {"agents": {"agent101": {"queues": {"support": 1}}}})
+NOW = 1_800_000_000.0  # on the grid of ten-minute slots
+STARTS = [NOW + 600 * step for step in range(1, 4)]
+Step = tuple[str, int, int]  # (book, move or cancel; which number; which slot)
+
+
+async def _run(steps: list[Step], folder: Path) -> Bookings:
+    bookings = Bookings(CONFIG, line=_NoLine(), gate=None,
+                        store=BookingStore(folder / "bookings.jsonl"),
+                        clock=lambda: NOW, publish=lambda event: None)
+    held: dict[int, str] = {}
+    for action, who, where in steps:
+        number = f"+1555000{who:04d}"
+        with contextlib.suppress(BookingRefused, ValueError, KeyError):
+            if action == "book":
+                held[who] = (await bookings.book("support", number, STARTS[where],
+                                                 source="api")).id
+            elif action == "move" and who in held:
+                await bookings.move(held[who], STARTS[where])
+            elif action == "cancel" and who in held:
+                bookings.cancel(held[who], by="customer")
+    return bookings
+
+
+class _NoLine:
+    def request_callback(self, call_id: str, **_: object) -> None:
+        raise AssertionError("nothing is due before its slot")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["book", "move", "cancel"]), st.integers(0, 8),
+                          st.integers(0, 2)), max_size=40))
+def test_moves_and_cancels_never_overfill_a_slot_nor_double_book_a_number(
+        steps: list[Step]) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        bookings = asyncio.run(_run(steps, Path(folder)))
+        kept = bookings.listing()
+    taken = Counter(b.start for b in kept if b.state != "cancelled")
+    assert all(count <= 5 for count in taken.values()), taken
+    open_numbers = Counter(b.number for b in kept if b.open)
+    assert all(count == 1 for count in open_numbers.values())
+    assert {b.start for b in kept} <= set(STARTS)
