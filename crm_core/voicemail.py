@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, false, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, false, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from crm_core.audit import AuditLog, jsonable
@@ -50,10 +50,13 @@ class NewMessage:
 @dataclass(frozen=True, slots=True)
 class Visible:
     """Which messages a list keeps: of these queues' and agents' boxes, or assigned to
-    one of ``agents``."""
+    one of ``agents``; and the viewer's ``own`` (agent id, since when it is theirs):
+    their box's messages left since then and those assigned to them since then (agent
+    ids are handed on: the former holder's are not the new one's)."""
 
     queues: frozenset[str]
     agents: frozenset[str]
+    own: tuple[str, dt.datetime] | None = None
 
 
 _FIELDS = (VoicemailMessage.id, VoicemailMessage.call_id, VoicemailMessage.mailbox,
@@ -110,12 +113,19 @@ async def record_messages(sessions: async_sessionmaker[AsyncSession],
 
 
 def _visible(visible: Visible) -> ColumnElement[bool]:
+    """``contactcenter.voicemail.access.may_see`` as a query (a NULL time keeps nothing)."""
     clauses: list[ColumnElement[bool]] = []
     if visible.queues:
         clauses.append(VoicemailMessage.queue.in_(visible.queues))
     if visible.agents:
         clauses += [VoicemailMessage.agent.in_(visible.agents),
                     VoicemailMessage.assignee.in_(visible.agents)]
+    if visible.own is not None:
+        agent, since = visible.own
+        since = since.astimezone(dt.UTC)  # SQLite compares the times as UTC text
+        clauses += [and_(VoicemailMessage.agent == agent, VoicemailMessage.left_at >= since),
+                    and_(VoicemailMessage.assignee == agent,
+                         VoicemailMessage.assigned_at >= since)]
     return or_(*clauses) if clauses else false()
 
 
@@ -188,7 +198,9 @@ async def handle(sessions: async_sessionmaker[AsyncSession], message_id: int, *,
         await _change(session, message_id, expected, holder, {
             "status": "handled", "disposition": disposition, "notes": notes,
             "handled_at": now, "handled_by": by,
-            **({"assignee": agent} if agent else {})})
+            **({"assignee": agent} if agent else {}),
+            # who handles an unassigned message has it from now (the assignee's rule)
+            **({"assigned_at": now} if agent and agent != holder else {})})
         message = (await session.execute(
             select(VoicemailMessage).where(VoicemailMessage.id == message_id))).scalar_one()
         if message.contact_id is None:  # unknown when left: perhaps entered since

@@ -74,11 +74,16 @@ _WEB = f("web", OPT_MAP, "a web visitor's call: `target`, `page`, `origin` (the 
          "site; empty for the help page), `email` as typed, its CRM `contact` (id, name, "
          "email, phone) or null, `grant`", optional=True)
 _OPT_QUEUE = f("queue", OPT_STR, "the queue (none for a call an agent placed)")
+#: when a message was left and assigned: whether it is its agents' under the holders
+#: of those agent ids now (docs/voicemail.md)
+_HELD = (f("left_at", OPT_STR, "when it was left (ISO 8601)", optional=True),
+         f("assigned_at", OPT_STR, "when its assignee got it (ISO 8601)", optional=True))
 _VOICEMAIL = (f("message", INT, "the message's id"), f("call", STR, "the call that left it"),
               f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
               f("agent", OPT_STR, "the agent who has it, or whose box it is"),
               f("owner", OPT_STR, "the agent whose box it is", optional=True),
-              f("assignee", OPT_STR, "the agent who has it", optional=True))
+              f("assignee", OPT_STR, "the agent who has it", optional=True),
+              *_HELD)
 _MONITOR = (f("monitor_id", STR), f("mode", STR, "`listen`, `whisper` or `barge`"),
             f("supervisor", STR), f("endpoint", STR, "the supervisor's phone rung"),
             f("phone", STR), f("monitored_call", STR), f("monitored_agent", STR))
@@ -159,7 +164,7 @@ SPECS: tuple[EventSpec, ...] = (
         f("mailbox", STR), f("queue", OPT_STR, "the queue whose box it is"),
         f("agent", STR, "the agent told"),
         f("owner", OPT_STR, "the agent whose box it is"),
-        f("assignee", OPT_STR, "the agent who has it"),
+        f("assignee", OPT_STR, "the agent who has it"), *_HELD,
         f("change", STR, "the change's event: `voicemail.message`, `voicemail.assigned`, "
           "`voicemail.handled` or `voicemail.overdue`"),
         f("status", STR, "`new`, `assigned` or `handled`")), call=False),

@@ -10,18 +10,32 @@
 - An admin sees, assigns and handles every message.
 - Nobody else sees any (managers, sales and marketing read no messages).
 
+Agent ids are handed on (a new hire may be given ``agent107`` when its holder
+leaves), so a message is the viewer's own, through their agent id, only from when
+the id is theirs (``agent_since``, as for a call's recordings: ``contactcenter.
+recordings.access``): left in their box at or after it, or assigned to them at or
+after it. The former holder's messages stay with the supervisors of their box and
+with the admins; a time that is not known counts as not theirs.
+
 The event stream tells each agent of a change to every message they see
-(``desks``): an agent's stream passes only events naming them, so each agent
-who sees a message gets a notice of their own.
+(``desks``): an agent's stream passes only events naming them, so each agent id
+whose desktop lists a message gets a notice of their own, and the stream then
+applies the rule to whoever holds that id (``contactcenter.web.scope``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
+from contactcenter.recordings.access import moment
 from contactcenter.voicemail.boxes import Action
+
+#: the start of a desk's agent id: ``desks`` asks which ids list a message, whoever
+#: holds them; the holder's own start is applied on their stream
+EVER = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
 class Viewer(Protocol):
@@ -29,6 +43,8 @@ class Viewer(Protocol):
     def role(self) -> str: ...
     @property
     def agent(self) -> str | None: ...
+    @property
+    def agent_since(self) -> dt.datetime | None: ...
 
 
 class Scope(Protocol):
@@ -42,29 +58,55 @@ class Scope(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class Desk:
-    """An agent as a viewer: what their desktop shows."""
+    """An agent id as a viewer: what its desktop shows, whoever holds it."""
 
     agent: str | None
     role: str = "agent"
+    agent_since: dt.datetime | None = EVER
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Owned:
-    """What the rule reads of a message: its box's owner and its assignee."""
+    """What the rule reads of a message: its box's owner and its assignee, and when it
+    was left and assigned (None: not known)."""
 
     queue: str | None
     agent: str | None  #: the agent whose box it is
     assignee: str | None
+    left_at: dt.datetime | None = None
+    assigned_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, row: Mapping[str, Any]) -> Owned:
         return cls(queue=row.get("queue"), agent=row.get("agent"),
-                   assignee=row.get("assignee"))
+                   assignee=row.get("assignee"), left_at=moment(row.get("left_at")),
+                   assigned_at=moment(row.get("assigned_at")))
+
+
+def own(viewer: Viewer) -> tuple[str, dt.datetime] | None:
+    """The viewer's agent id and since when it is theirs; None without either."""
+    since = moment(viewer.agent_since)
+    return (viewer.agent, since) if viewer.agent and since is not None else None
+
+
+def _since(at: dt.datetime | None, since: dt.datetime) -> bool:
+    return at is not None and at >= since
+
+
+def mine(viewer: Viewer, message: Owned) -> bool:
+    """In the viewer's box since the id is theirs, or assigned to them since then."""
+    held = own(viewer)
+    if held is None:
+        return False
+    agent, since = held
+    return (message.agent == agent and _since(message.left_at, since)) or (
+        message.assignee == agent and _since(message.assigned_at, since))
 
 
 def _supervises(viewer: Viewer, message: Owned, scope: Scope) -> bool:
     """Their queues' boxes, their agents' boxes, what their agents have: any one of
-    them, exactly as the list's query keeps (``visible_filter``)."""
+    them, exactly as the list's query keeps (``visible_filter``). A supervised agent's
+    messages are theirs whoever held the id."""
     if scope.queues(viewer) is None:
         return True  # every box, the general one too
     return bool(message.queue and scope.sees_queue(viewer, message.queue)) \
@@ -75,17 +117,18 @@ def _supervises(viewer: Viewer, message: Owned, scope: Scope) -> bool:
 def may_see(viewer: Viewer, message: Owned, scope: Scope) -> bool:
     if viewer.role == "admin":
         return True
-    mine = viewer.agent
-    if mine and mine in (message.agent, message.assignee):
+    if mine(viewer, message):
         return True
     if viewer.role == "agent":
-        return bool(message.queue) and message.queue in scope.members.get(mine or "", ())
+        return bool(message.queue) and message.queue in scope.members.get(
+            viewer.agent or "", ())
     return viewer.role == "supervisor" and _supervises(viewer, message, scope)
 
 
 def desks(message: Owned, members: Mapping[str, frozenset[str]]) -> frozenset[str]:
-    """The agents whose desktop lists ``message`` (``may_see`` for each of them):
-    the agents of its box's queue, the agent whose box it is, and its assignee."""
+    """The agent ids whose desktop lists ``message`` (``may_see`` for each of them,
+    whoever holds it): the agents of its box's queue, the agent whose box it is, and
+    its assignee."""
     candidates = {name for name, queues in members.items()
                   if message.queue and message.queue in queues}
     candidates.update(a for a in (message.agent, message.assignee) if a)
@@ -119,23 +162,33 @@ def may(viewer: Viewer, action: Action, message: Owned, scope: Scope) -> bool:
         return False
     if action is Action.TAKE:
         return True
-    return viewer.agent is not None and viewer.agent in (message.agent, message.assignee)
+    return mine(viewer, message)
 
 
-def visible_filter(viewer: Viewer, scope: Scope) -> tuple[frozenset[str], frozenset[str],
-                                                          bool] | None:
-    """What a list query keeps for ``viewer``: (queues, agents, general boxes too), or
-    None for every message. Messages assigned to the viewer's agent are kept as well."""
+class Kept(NamedTuple):
+    """What a list query keeps: the boxes of ``queues`` and of ``agents``, what one of
+    ``agents`` has, and, through ``own`` (agent id, since), the viewer's box's
+    messages left since and those assigned to them since."""
+
+    queues: frozenset[str]
+    agents: frozenset[str]
+    general: bool  #: the general box too
+    own: tuple[str, dt.datetime] | None
+
+
+def visible_filter(viewer: Viewer, scope: Scope) -> Kept | None:
+    """What a list query keeps for ``viewer`` (``may_see`` as a query), or None for
+    every message."""
     if viewer.role == "admin":
         return None
-    agent = viewer.agent
-    own = frozenset({agent}) if agent else frozenset()
+    held = own(viewer)
     if viewer.role == "agent":
-        return scope.members.get(agent or "", frozenset()), own, False
+        return Kept(scope.members.get(viewer.agent or "", frozenset()), frozenset(), False,
+                    held)
     if viewer.role != "supervisor":
-        return frozenset(), frozenset(), False
+        return Kept(frozenset(), frozenset(), False, None)
     queues = scope.queues(viewer)
     if queues is None:
         return None
     agents = frozenset(name for name, of in scope.members.items() if of & queues)
-    return queues, agents | own, False
+    return Kept(queues, agents, False, held)

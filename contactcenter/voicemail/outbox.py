@@ -64,11 +64,14 @@ def message_of(record: CallRecord, boxes: Mailboxes) -> NewMessage | None:
 
 def event_of(kind: str, message: dict[str, Any], now: float, **extra: Any) -> DomainEvent:
     """A ``voicemail.*`` event for ``message`` (a row as the API shows it): ``agent``
-    names its assignee, else the agent whose box it is (``owner``)."""
+    names its assignee, else the agent whose box it is (``owner``); the times say
+    whether it is theirs for whoever holds those agent ids now (``access.mine``)."""
     return {"type": kind, "time": now, "message": message["id"],
             "call": message["call_id"], "mailbox": message["mailbox"],
             "queue": message["queue"], "agent": message.get("assignee") or message["agent"],
-            "owner": message["agent"], "assignee": message.get("assignee"), **extra}
+            "owner": message["agent"], "assignee": message.get("assignee"),
+            "left_at": message.get("left_at"), "assigned_at": message.get("assigned_at"),
+            **extra}
 
 
 def news_of(kind: str, message: dict[str, Any], now: float,
@@ -81,7 +84,8 @@ def news_of(kind: str, message: dict[str, Any], now: float,
     return [event, *({"type": NOTICE, "time": now, "message": message["id"],
                       "call": message["call_id"], "mailbox": message["mailbox"],
                       "queue": message["queue"], "agent": agent, "owner": message["agent"],
-                      "assignee": message.get("assignee"), "change": kind,
+                      "assignee": message.get("assignee"), "left_at": event["left_at"],
+                      "assigned_at": event["assigned_at"], "change": kind,
                       "status": message["status"]} for agent in sorted(told))]
 
 

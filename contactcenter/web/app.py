@@ -137,11 +137,12 @@ async def openapi(request: web.Request) -> web.Response:
 
 def visible_to(principal: Principal, event: DomainEvent, scope: Scopes | None = None) -> bool:
     """Admins see everything, supervisors their queues' (``scope``); an agent what is
-    theirs."""
+    theirs (a voicemail message's news by the message's rule)."""
     if principal.role in SUPERVISING_ROLES:
         return scope is None or scope.sees_event(principal, event)
     mine = principal.agent
-    return mine is not None and mine in (event.get("agent"), event.get("endpoint"))
+    return mine is not None and mine in (event.get("agent"), event.get("endpoint")) \
+        and (scope or Scopes()).agent_sees(principal, event)
 
 
 def superseded_stats_dropped(events: list[DomainEvent]) -> list[DomainEvent]:

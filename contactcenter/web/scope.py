@@ -61,15 +61,19 @@ class Scopes:
         agent = event.get("agent") or event.get("monitored_agent")
         return agent is None or self.sees_agent(principal, agent)
 
+    def agent_sees(self, principal: Principal, event: Mapping[str, Any]) -> bool:
+        """An event naming the agent's id: a voicemail message's news only while the
+        rule lets this holder of the id see the message (a reused id does not bring its
+        former holder's messages, ``contactcenter.voicemail.access.mine``)."""
+        return event.get("type") not in MESSAGE_NEWS or self._sees_message(principal, event)
+
     def _sees_message(self, principal: Principal, event: Mapping[str, Any]) -> bool:
         """A voicemail message's news, by its rule (``contactcenter.voicemail.access``):
         its box's queue, the agent whose box it is, or the one who has it, is theirs
         (so a message of their agent's box assigned elsewhere still reaches them); the
         general box's (none) is only for supervisors of every queue."""
         owner = event["owner"] if "owner" in event else event.get("agent")
-        message = Owned(queue=event.get("queue"), agent=owner,
-                        assignee=event.get("assignee"))
-        return may_see(principal, message, self)
+        return may_see(principal, Owned.of({**event, "agent": owner}), self)
 
 
 SCOPES: web.AppKey[Scopes] = web.AppKey("scopes")

@@ -102,7 +102,7 @@ async def listing(request: web.Request) -> web.Response:
     mailbox = _choice(request, "mailbox", None)
     limit, offset = _int(request, "limit", 50, 200, 1), _int(request, "offset", 0, 100_000)
     kept = visible_filter(principal, scopes(request))
-    visible = None if kept is None else Visible(kept[0], kept[1])
+    visible = None if kept is None else Visible(kept.queues, kept.agents, kept.own)
     rows = await list_messages(request.app[DATABASE], visible=visible, status=status,
                                mailbox=mailbox, limit=limit, offset=offset)
     voicemail = request.app[VOICEMAIL]

@@ -55,6 +55,8 @@ SEES = {"root": {"c-support", "c-sales", "c-agent102"}, "sue": {"c-support"},
         "otto": {"c-sales", "c-agent102"}, "agent101": {"c-support"},
         "agent103": {"c-support"}, "agent102": {"c-sales", "c-agent102"}}
 REFUSED = (("max", 403), ("sam", 403), ("mia", 403), (None, 401))
+#: the users have held their agent ids since long before the messages were left
+HELD_SINCE = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
 
 
 @dataclass
@@ -98,7 +100,7 @@ async def served(engine: Any, tmp_path: Path) -> AsyncIterator[Served]:
     crm = sessions(engine)
     async with crm() as session, session.begin():
         session.add_all(User(username=name, role=role, agent=agent, active=True,
-                             password_hash=password_hash())
+                             password_hash=password_hash(), agent_since=HELD_SINCE)
                         for name, (role, agent) in PEOPLE.items())
         contact = Contact(first_name="Vera", last_name="Caller")
         session.add(contact)

@@ -5,6 +5,7 @@ message through its box's agent still hears of it once it is assigned elsewhere.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -20,24 +21,36 @@ from contactcenter.web.scope import Scopes
 
 MEMBERS = {"agent101": frozenset({"support"}), "agent102": frozenset({"sales"}),
            "agent103": frozenset({"support", "sales"})}
-SCOPE = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"})}, MEMBERS)
+#: when the agents were given their ids: nina got agent102 a day after the others
+SINCE = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+LATER = SINCE + dt.timedelta(days=1)
 PEOPLE = {
     "root": Principal("root", "admin", None),
     "sue": Principal("sue", "supervisor", None),  # support's
     "otto": Principal("otto", "supervisor", None),  # sales'
     "boss": Principal("boss", "supervisor", None),  # every queue
-    **{name: Principal(name, "agent", name) for name in MEMBERS},
+    **{name: Principal(name, "agent", name, SINCE) for name in MEMBERS},
+    "nina": Principal("nina", "agent", "agent102", LATER),
+    "sal": Principal("sal", "supervisor", "agent101", LATER),  # sales', holds agent101
     "max": Principal("max", "manager", None),
     "sam": Principal("sam", "sales", None),
 }
+SCOPE = Scopes({"sue": frozenset({"support"}), "otto": frozenset({"sales"}),
+                "sal": frozenset({"sales"})}, MEMBERS)
 KINDS = ("voicemail.message", "voicemail.assigned", "voicemail.handled",
          "voicemail.overdue")
 
 
+def _iso(at: dt.datetime | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
 def _row(message: Owned, status: str = "new") -> dict[str, Any]:
+    """The message as the API shows it (left now, unless the message says when)."""
     return {"id": 7, "call_id": "c-7", "mailbox": message.queue or message.agent or "x",
             "queue": message.queue, "agent": message.agent, "assignee": message.assignee,
-            "status": status}
+            "left_at": _iso(message.left_at or LATER + dt.timedelta(days=1)),
+            "assigned_at": _iso(message.assigned_at), "status": status}
 
 
 def _heard(who: str, message: Owned, kind: str = "voicemail.assigned") -> list[str]:
@@ -48,11 +61,14 @@ def _heard(who: str, message: Owned, kind: str = "voicemail.assigned") -> list[s
 
 
 _NAMES = st.sampled_from([None, "support", "sales", "agent101", "agent102", "agent103"])
-_OWNED = st.builds(lambda queue, agent, assignee: Owned(
+_TIMES = st.sampled_from([None, SINCE - dt.timedelta(days=1), SINCE, LATER,
+                          LATER + dt.timedelta(days=1)])
+_OWNED = st.builds(lambda queue, agent, assignee, left_at, assigned_at: Owned(
     queue=queue if queue in ("support", "sales") else None,
     agent=agent if agent and agent.startswith("agent") else None,
-    assignee=assignee if assignee and assignee.startswith("agent") else None),
-    _NAMES, _NAMES, _NAMES)
+    assignee=assignee if assignee and assignee.startswith("agent") else None,
+    left_at=left_at or SINCE, assigned_at=assigned_at),  # every message was left once
+    _NAMES, _NAMES, _NAMES, _TIMES, _TIMES)
 
 
 @given(st.sampled_from(sorted(PEOPLE)), _OWNED, st.sampled_from(KINDS))
@@ -61,6 +77,38 @@ def test_each_change_reaches_exactly_those_who_see_the_message(
     heard = _heard(who, message, kind)
     assert len(heard) <= 1 or PEOPLE[who].role != "agent"  # an agent hears it once
     assert bool(heard) == may_see(PEOPLE[who], message, SCOPE)
+
+
+def test_the_new_holder_of_an_id_hears_nothing_of_the_former_holders_messages() -> None:
+    """nina holds agent102 from LATER: a change to a message of its box left before,
+    or assigned to it before, names agent102 and still does not reach her; it reaches
+    the former holder's supervisor."""
+    old_box = Owned(queue=None, agent="agent102", assignee=None, left_at=SINCE)
+    old_given = Owned(queue="support", agent=None, assignee="agent102", left_at=SINCE,
+                      assigned_at=SINCE)
+    for message in (old_box, old_given):
+        for kind in KINDS:
+            assert _heard("nina", message, kind) == [], (message, kind)
+            assert _heard("agent102", message, kind)  # an agent who held it then
+    assert _heard("otto", old_box)  # sales' supervisor: agent102 works sales
+    given_away = Owned(queue=None, agent="agent102", assignee="agent101", left_at=SINCE,
+                       assigned_at=LATER)
+    assert _heard("nina", given_away) == []  # the notice to agent102 is not hers
+    # a supervisor of sales who holds agent101 (support's) since LATER: what was given
+    # to agent101 before is support's news, not hers; what was given to her since is
+    before = Owned(queue="support", agent=None, assignee="agent101", left_at=SINCE,
+                   assigned_at=SINCE)
+    assert _heard("sal", before) == []
+    assert "voicemail.assigned" in _heard("sal", Owned(
+        queue="support", agent=None, assignee="agent101", left_at=SINCE, assigned_at=LATER))
+
+
+def test_the_new_holder_hears_of_her_own_messages_from_her_start() -> None:
+    mine = Owned(queue=None, agent="agent102", assignee=None, left_at=LATER)
+    assert _heard("nina", mine, "voicemail.message") == ["voicemail.message"]
+    given = Owned(queue="support", agent=None, assignee="agent102", left_at=SINCE,
+                  assigned_at=LATER)
+    assert _heard("nina", given) == ["voicemail.assigned"]
 
 
 @pytest.mark.parametrize(("who", "heard"), [
@@ -84,14 +132,15 @@ def test_an_agent_of_the_queue_is_told_by_a_notice_naming_them() -> None:
 
 
 def test_the_agent_the_change_names_gets_no_notice_too() -> None:
-    taken = Owned(queue="support", agent=None, assignee="agent101")
+    taken = Owned(queue="support", agent=None, assignee="agent101", assigned_at=LATER)
     assert _heard("agent101", taken) == ["voicemail.assigned"]
     assert _heard("agent103", taken) == [NOTICE]  # still in their queue's box
     assert desks(taken, MEMBERS) == {"agent101", "agent103"}
 
 
 def test_the_agent_whose_box_it_is_hears_of_it_once_assigned_elsewhere() -> None:
-    given_away = Owned(queue=None, agent="agent102", assignee="agent101")
+    given_away = Owned(queue=None, agent="agent102", assignee="agent101", left_at=LATER,
+                       assigned_at=LATER)
     assert _heard("agent102", given_away) == [NOTICE]
     assert _heard("agent101", given_away) == ["voicemail.assigned"]
     assert _heard("agent103", given_away) == []
@@ -100,7 +149,7 @@ def test_the_agent_whose_box_it_is_hears_of_it_once_assigned_elsewhere() -> None
 def test_a_supervisor_hears_of_their_agents_box_assigned_to_another_queues_agent() -> None:
     # agent101's box (support's agent) given to agent102 (sales only): sue still sees
     # the message through agent101, and the change reaches her board
-    moved = Owned(queue=None, agent="agent101", assignee="agent102")
+    moved = Owned(queue=None, agent="agent101", assignee="agent102", assigned_at=LATER)
     assert may_see(PEOPLE["sue"], moved, SCOPE)
     assert "voicemail.assigned" in _heard("sue", moved)
     assert _heard("otto", moved)  # sales' supervisor: agent102 has it
@@ -115,7 +164,7 @@ def test_the_general_box_reaches_only_admins_and_supervisors_of_every_queue() ->
 def test_every_event_is_in_the_catalogue(caplog: pytest.LogCaptureFixture) -> None:
     checker = Checker(strict=True)
     events = news_of("voicemail.handled", _row(
-        Owned(queue="sales", agent=None, assignee="agent102"), "handled"),
+        Owned(queue="sales", agent=None, assignee="agent102", assigned_at=LATER), "handled"),
         1000.0, MEMBERS, disposition="called_back", by="agent102")
     assert [e["type"] for e in events] == ["voicemail.handled", NOTICE]
     assert all(checker.admit(event) for event in events)
