@@ -1,7 +1,7 @@
 """Signed, unguessable tokens: ``base64url(JSON payload).base64url(HMAC-SHA256)``.
 
-The approach of the recordings' play links (``contactcenter.recordings.tokens``) made
-a helper: a key of its own per purpose, derived from the platform's secret (the one
+Used by the recordings' play links (``contactcenter.recordings.tokens``) and the
+customers' booking links: a key of its own per purpose, derived from the platform's secret (the one
 kept in the state folder), so that a token made for one purpose (a booking's link)
 never passes for another (a play link, a bearer token). Nothing in a token can be
 changed without failing the MAC; what the payload means (whose it is, until when) is

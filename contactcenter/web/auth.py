@@ -26,7 +26,6 @@ session it was asked for with.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import hashlib
 import hmac
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from contactcenter.config.settings import UserSettings
+from contactcenter.signing import b64, unb64
 from contactcenter.web.signouts import load_signouts, save_signouts
 from contactcenter.web.throttle import LoginThrottle
 from crm_core.users import UserRecord, burn_password_check, hash_password, verify_password
@@ -79,14 +79,6 @@ def load_secret(state_dir: Path) -> bytes:
         with os.fdopen(fd, "wb") as file:
             file.write(secrets.token_bytes(32))
     return path.read_bytes()
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def configured_users(users: Sequence[UserSettings],
@@ -180,7 +172,7 @@ class Authenticator:
             payload["via"] = via
         if until is not None:
             payload["until"] = int(until)
-        body = _b64(json.dumps(payload, separators=(",", ":")).encode())
+        body = b64(json.dumps(payload, separators=(",", ":")).encode())
         return f"{body}.{self._sign(body)}"
 
     def verify(self, token: str, now: float, *, kind: str = BEARER) -> Principal | None:
@@ -272,7 +264,7 @@ class Authenticator:
         if not signature or not hmac.compare_digest(signature.encode(), self._sign(body).encode()):
             return None
         try:
-            payload = json.loads(_unb64(body))
+            payload = json.loads(unb64(body))
         except (ValueError, RecursionError):
             return None
         return payload if _well_formed(payload) else None
@@ -283,4 +275,4 @@ class Authenticator:
         return self._sign(f"generation:{user.password_hash}:{user.token_generation}")[:22]
 
     def _sign(self, text: str) -> str:
-        return _b64(hmac.new(self._secret, text.encode(), hashlib.sha256).digest())
+        return b64(hmac.new(self._secret, text.encode(), hashlib.sha256).digest())
