@@ -48,13 +48,13 @@ LEVELS = (10, 20, 40, 60)
 
 
 def report(results: list[dict[str, object]]) -> str:
-    lines = [("| path | codecs (caller/agent) | calls | bridged | worst delivered % | worst loss % | jitter p50 / max ms "
+    lines = [("| path | codecs (caller/agent) | calls | bridged | dropped | worst delivered % | worst loss % | jitter p50 / max ms "
               "| browser concealed max % | CPU Asterisk | CPU serve | CPU callers "
               "| CPU agents | machine busy | carried |"),
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         lines.append(
-            f"| {r['path']} | {r['codecs']} | {r['calls']} | {r['bridged']} | {r['delivered']} | "
+            f"| {r['path']} | {r['codecs']} | {r['calls']} | {r['bridged']} | {r['dropped']} | {r['delivered']} | "
             f"{r['loss']} | {r['jitter']} | {r['concealed']} | {r['cpu_asterisk']} | "
             f"{r['cpu_serve']} | {r['cpu_callers']} | {r['cpu_agents']} | "
             f"{r['machine']} | {r['verdict']} |")

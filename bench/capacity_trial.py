@@ -96,8 +96,14 @@ class Ari:
                 found.append((caller, agents[0]))
         return found
 
-    async def rtp_statistics(self, channel: str) -> tuple[float, dict[str, float]]:
-        answer = await self.get(f"/channels/{channel}/rtp_statistics")
+    async def rtp_statistics(self, channel: str) -> tuple[float, dict[str, float] | None]:
+        """When read, and the counters; None once the channel is gone (its call dropped)."""
+        try:
+            answer = await self.get(f"/channels/{channel}/rtp_statistics")
+        except aiohttp.ClientResponseError as error:
+            if error.status != 404:
+                raise
+            return time.monotonic(), None
         return time.monotonic(), {k: float(v) for k, v in answer.items()
                                   if isinstance(v, int | float)}
 
@@ -255,10 +261,13 @@ class Rig:
 def figures(path: str, calls: int, pairs: list[tuple[str, str]], before: dict[str, Any],
             after: dict[str, Any]) -> dict[str, Any]:
     """One trial's row: quality over its calls, CPU over its window."""
-    windows = []
+    windows, dropped = [], 0
     for caller, agent in pairs:
         (t0, q0), (t1, q1) = before["qos"][caller], after["qos"][caller]
         (a0, r0), (a1, r1) = before["qos"][agent], after["qos"][agent]
+        if q0 is None or q1 is None or r0 is None or r1 is None:
+            dropped += 1  # a leg hung up inside the window
+            continue
         windows.append(CallWindow(leg_over(caller, q0, q1, t1 - t0),
                                   leg_over(agent, r0, r1, a1 - a0)))
     seconds = after["cpu"]["clock"] - before["cpu"]["clock"]
@@ -273,11 +282,12 @@ def figures(path: str, calls: int, pairs: list[tuple[str, str]], before: dict[st
     loss = summary([w.loss() * 100 for w in windows] + [b["loss"] * 100 for b in browsers])
     concealed = summary([b["concealed"] * 100 for b in browsers])
     silent = sum(1 for b in browsers if b["energy"] <= 0)
-    return {"path": path, "calls": calls, "bridged": len(pairs),
+    hung_up = sum(1 for b in after["browsers"] if b.get("state") != "connected")
+    return {"path": path, "calls": calls, "bridged": len(pairs), "dropped": dropped,
             "delivered": _fmt(delivered["min"]), "loss": _fmt(loss["max"], 2),
             "jitter": f"{_fmt(jitter['p50'])} / {_fmt(jitter['max'])}",
             "concealed": _fmt(concealed["max"], 2) if browsers else "-",
-            "silent_browsers": silent, "cpu_asterisk": cores("asterisk"),
+            "silent_browsers": silent, "browsers_not_connected": hung_up, "cpu_asterisk": cores("asterisk"),
             "cpu_serve": cores("serve"), "cpu_callers": cores("callers"),
             "cpu_agents": cores("agents"), "machine": cores("machine"),
             "_raw": {"delivered": delivered, "loss": loss, "jitter": jitter,
@@ -296,6 +306,8 @@ def verdict(row: dict[str, Any]) -> str:
     reasons = []
     if row["bridged"] < row["calls"]:
         reasons.append(f"{row['bridged']} of {row['calls']} bridged")
+    if row["dropped"]:
+        reasons.append(f"{row['dropped']} dropped in the window")
     if raw["delivered"]["min"] is None or raw["delivered"]["min"] < 97:
         reasons.append("frames missing")
     if raw["loss"]["max"] is not None and raw["loss"]["max"] >= 1:
@@ -304,6 +316,6 @@ def verdict(row: dict[str, Any]) -> str:
         reasons.append("jitter")
     if row["path"] == "web" and (raw["browsers"] < row["calls"]
                                  or (raw["concealed"]["max"] or 0) >= 3
-                                 or row["silent_browsers"]):
+                                 or row["silent_browsers"] or row["browsers_not_connected"]):
         reasons.append("browser audio")
     return "yes" if not reasons else "no: " + ", ".join(reasons)
