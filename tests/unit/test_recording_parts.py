@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -23,6 +23,10 @@ from contactcenter.ivr.loader import load_flows
 from contactcenter.recordings.access import RecordedCall, RecordedPart, may_hear
 from contactcenter.telephony import commands as dc
 from contactcenter.telephony import events as de
+from contactcenter.telephony.asterisk import driver as asterisk_driver
+from contactcenter.telephony.asterisk.ari import AriClient, AriError
+from contactcenter.telephony.asterisk.render import Credentials
+from contactcenter.telephony.asterisk.translate import AriRequest
 from contactcenter.web.auth import Principal
 from contactcenter.web.scope import Scopes
 from tests.support import until
@@ -231,3 +235,98 @@ async def test_a_call_transferred_before_a_restart_records_its_next_part_afresh(
     assert [(p["name"], p["agent"]) for p in second.journal.records["c1"].recordings] == [
         ("call-c1", ring.endpoint), ("call-c1-2", again.endpoint)]
     await second.stop()
+
+
+class ClosingAsterisk:
+    """ARI's bridges as Asterisk 22 keeps them: a destroyed bridge's id stays taken
+    while its channels leave (a recording closing its file), ``closing_for`` asks
+    here; a bridge asked for under it meanwhile is refused (409), and a channel or a
+    recording put in a bridge that is not there is tolerated and goes nowhere."""
+
+    app = "cc"
+
+    def __init__(self, closing_for: int) -> None:
+        self.closing_for = closing_for
+        self.live: set[str] = set()
+        self.closing: dict[str, int] = {}
+        #: who is in each live bridge, and the recordings made: name -> bridge
+        self.members: dict[str, set[str]] = {}
+        self.recorded: dict[str, str] = {}
+
+    async def send(self, request: AriRequest) -> Any:
+        _, kind, bridge, *action = request.path.split("/")
+        if kind != "bridges":
+            return None
+        params = dict(request.params)
+        if request.method == "DELETE":
+            self.live.discard(bridge)
+            self.closing[bridge] = self.closing_for
+        elif not action:
+            if bridge in self.live or self.closing.get(bridge, 0) > 0:
+                self.closing[bridge] = self.closing.get(bridge, 0) - 1
+                raise AriError(409, "POST", request.path,
+                               f"Bridge with id '{bridge}' already exists")
+            self.live.add(bridge)
+            self.members[bridge] = set()
+        elif bridge in self.live and action == ["addChannel"]:
+            self.members[bridge] |= set(params["channel"].split(","))
+        elif bridge in self.live and action == ["record"]:
+            self.recorded[params["name"]] = bridge
+        return None
+
+
+def _driver(asterisk: ClosingAsterisk) -> asterisk_driver.AsteriskDriver:
+    credentials = Credentials("http://127.0.0.1:1", "u", "p", "127.0.0.1", 1, "u", "p", "cc")
+    driver = asterisk_driver.AsteriskDriver(credentials=lambda: credentials,
+                                            on_event=lambda _event: None,
+                                            on_resync=lambda *_args: None)
+    driver.ari = cast(AriClient, asterisk)
+    return driver
+
+
+async def test_the_next_agent_gets_a_bridge_and_a_recording_while_the_first_closes() -> None:
+    """The next agent answers a transferred call before Asterisk has freed the call's
+    bridge id (the first part's recording still closing its file): the caller is
+    still bridged to them and their part recorded, never listed as missing."""
+    asterisk = ClosingAsterisk(closing_for=3)
+    driver = _driver(asterisk)
+    sent: list[dc.DriverCommand] = []
+
+    async def send(command: dc.DriverCommand) -> None:
+        sent.append(command)
+        await driver.execute(command)
+
+    loop = asyncio.get_running_loop()
+    distributor = Distributor(Acd(CONFIG), send=send, publish=lambda _event: None,
+                              clock=loop.time)
+    for agent in ("agent101", "agent102"):
+        distributor.registration(agent, True)
+        distributor.agent_event(AgentLoggedIn(agent=AgentId(agent)))
+    task = asyncio.ensure_future(distributor.run())
+    try:
+        distributor.join("c1", Caller(), queue="support", priority=0, skill=None,
+                         caller="+15550001", variables={})
+        await _answer(distributor, sent, "agent101")
+        # a blind transfer as call control carries it out: the bridge closed, the
+        # agent's part over, the caller waiting in sales
+        distributor.queue(dc.DestroyBridge(call_id="c1", bridge_id="bridge-c1"))
+        distributor.release_agent("c1")
+        distributor.requeue("c1", queue="sales", priority=0, agent=None,
+                            handled_by=("agent101",))
+        await _answer(distributor, sent, "agent102")
+    finally:
+        task.cancel()
+    second = [c for c in sent if isinstance(c, dc.RingAgent)][-1]
+    assert asterisk.recorded == {"call-c1": "bridge-c1", "call-c1-2": "bridge-c1"}
+    assert asterisk.members["bridge-c1"] == {"c1", second.leg_id}
+
+
+async def test_a_bridge_id_that_is_never_freed_is_refused_in_the_end(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Asking again is for an id being freed, not forever: the ACD's next commands wait."""
+    monkeypatch.setattr(asterisk_driver, "BRIDGE_ID_FREED", 0.1)
+    asterisk = ClosingAsterisk(closing_for=10**6)
+    asterisk.live.add("bridge-c1")
+    with pytest.raises(AriError) as refused:
+        await _driver(asterisk).execute(dc.CreateBridge(call_id="c1", bridge_id="bridge-c1"))
+    assert refused.value.status == 409

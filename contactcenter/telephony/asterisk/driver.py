@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
@@ -25,6 +26,7 @@ from contactcenter.telephony.asterisk.dialing import originate_action, originate
 from contactcenter.telephony.asterisk.render import Credentials
 from contactcenter.telephony.asterisk.translate import (
     OUTBOUND_ENDPOINT,
+    AriRequest,
     ari_event,
     ari_request,
     event_filter,
@@ -36,6 +38,10 @@ log = logging.getLogger(__name__)
 OnEvent = Callable[[de.DriverEvent], None]
 #: seconds past a dial's ring timeout to wait for AMI's answer to its originate
 ORIGINATE_GRACE = 15
+#: seconds a destroyed bridge's id may stay taken (its recording closing) before a
+#: bridge asked for under it again gives up; and the pause between two asks
+BRIDGE_ID_FREED = 3.0
+BRIDGE_RETRY = 0.02
 #: the callers still in the app, the agents' legs answered for them, and every channel id
 #: in the app (customers' and supervisors' legs, snoops too)
 OnResync = Callable[[Mapping[str, de.CallArrived],
@@ -106,7 +112,33 @@ class AsteriskDriver:
         if isinstance(command, dc.PlaceDial):
             self._place(command)
             return
-        await self.ari.send(ari_request(command, self.ari.app))
+        request = ari_request(command, self.ari.app)
+        if isinstance(command, dc.CreateBridge):
+            await self._create_bridge(self.ari, request)
+            return
+        await self.ari.send(request)
+
+    async def _create_bridge(self, ari: AriClient, request: AriRequest) -> None:
+        """A call's bridge, again after a transfer (its name is the call's): Asterisk
+        frees a destroyed bridge's id only once every channel has left it, a
+        recording's too, closing its file, and until then answers 409 ("already
+        exists"). The next agent answering within those milliseconds must still get
+        the bridge, else the caller is bridged to nobody and their part never
+        recorded; so it is asked again until the id is free (``BRIDGE_ID_FREED``)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BRIDGE_ID_FREED
+        for asked in itertools.count():
+            try:
+                await ari.send(request)
+            except AriError as exc:
+                if exc.status != 409 or loop.time() >= deadline:
+                    raise
+                await asyncio.sleep(BRIDGE_RETRY)
+                continue
+            if asked:
+                log.info("ARI: %s was still closing; created after %d asks", request.path,
+                         asked + 1)
+            return
 
     def _place(self, command: dc.PlaceDial) -> None:
         """Originate a campaign's dial over AMI (``dialing.py``); its outcome before an
