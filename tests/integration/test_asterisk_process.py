@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import time
 from collections.abc import Callable
 from pathlib import Path
 
+import aiohttp
 import pytest
 from panoramisk import Manager
 
@@ -219,3 +221,24 @@ def _asterisk_pids_mentioning(text: str) -> list[int]:
         if "asterisk" in cmdline and text in cmdline:
             found.append(int(entry.name))
     return found
+
+
+async def test_ari_answers_beside_more_browser_phones_than_asterisks_default_allows(
+    asterisk_settings: Settings, asterisk_processes: MakeProcess
+) -> None:
+    """Each browser phone (an agent's desktop, a web visitor's call) holds a session of
+    Asterisk's HTTP server, the one ARI is served on. With Asterisk's default limit of
+    100 sessions, ARI refused the platform's requests once about 90 were open."""
+    rendered = asterisk_processes(asterisk_settings).start()
+    ws_url = rendered.credentials.ari_url.replace("http://", "ws://", 1) + "/ws"
+    # no limit of the client's own (aiohttp's is 100 connections)
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
+        phones = [await asyncio.wait_for(session.ws_connect(ws_url, protocols=("sip",)), 10)
+                  for _ in range(150)]
+        try:
+            assert all(not phone.closed for phone in phones)
+            info = await asyncio.to_thread(ari_info, rendered.credentials)
+            assert info is not None, "ARI refused beside 150 browser phones"
+        finally:
+            for phone in phones:
+                await phone.close()
