@@ -77,7 +77,9 @@ class Ari:
 
     async def get(self, path: str, **params: str) -> Any:
         if self.session is None:
-            self.session = aiohttp.ClientSession(auth=self.auth)
+            # a few connections: the bench must not crowd the sessions it measures
+            self.session = aiohttp.ClientSession(
+                auth=self.auth, connector=aiohttp.TCPConnector(limit=8))
         async with self.session.get(self.url + path, params=params) as response:
             response.raise_for_status()
             return await response.json()
