@@ -281,6 +281,9 @@ def figures(path: str, calls: int, pairs: list[tuple[str, str]], before: dict[st
                 zip(before["browsers"], after["browsers"], strict=False)]
     delivered = summary([w.delivered() * 100 for w in windows])
     jitter = summary([w.jitter_ms() for w in windows])
+    # which side arrives unevenly: the callers' audio, or the agents' phones'
+    caller_jitter = summary([w.caller.jitter_ms for w in windows])
+    agent_jitter = summary([w.agent.jitter_ms for w in windows])
     loss = summary([w.loss() * 100 for w in windows] + [b["loss"] * 100 for b in browsers])
     concealed = summary([b["concealed"] * 100 for b in browsers])
     silent = sum(1 for b in browsers if b["energy"] <= 0)
@@ -288,6 +291,8 @@ def figures(path: str, calls: int, pairs: list[tuple[str, str]], before: dict[st
     return {"path": path, "calls": calls, "bridged": len(pairs), "dropped": dropped,
             "delivered": _fmt(delivered["min"]), "loss": _fmt(loss["max"], 2),
             "jitter": f"{_fmt(jitter['p50'])} / {_fmt(jitter['max'])}",
+            "jitter_callers": f"{_fmt(caller_jitter['p50'])} / {_fmt(caller_jitter['max'])}",
+            "jitter_agents": f"{_fmt(agent_jitter['p50'])} / {_fmt(agent_jitter['max'])}",
             "concealed": _fmt(concealed["max"], 2) if browsers else "-",
             "silent_browsers": silent, "browsers_not_connected": hung_up, "cpu_asterisk": cores("asterisk"),
             "cpu_serve": cores("serve"), "cpu_callers": cores("callers"),
