@@ -36,6 +36,7 @@ from web_capacity_setup import (
     SIP_NUMBER,
     agent_ids,
     agent_password,
+    write_no_pauses,
     write_tone_pcap,
     write_tone_wav,
 )
@@ -186,7 +187,9 @@ class Rig:
     async def place(self, path: str, calls: int) -> asyncio.subprocess.Process | None:
         """Start ``calls`` calls, 10 a second: the web visitors' presses, or one sipp."""
         if path == "sip":
-            command = ["sipp", f"127.0.0.1:{self.platform.sip_port}", "-sf", str(self.scenario),
+            pauses = self.workdir / "pauses.csv"
+            write_no_pauses(pauses, calls)
+            command = ["sipp", "-inf", str(pauses), f"127.0.0.1:{self.platform.sip_port}", "-sf", str(self.scenario),
                        "-s", SIP_NUMBER, "-i", "127.0.0.1", "-p", str(free_port()),
                        "-mi", "127.0.0.1", "-mp", str(free_port()), "-r",
                        str(PLACED_PER_SECOND), "-m", str(calls), "-l", str(calls),

@@ -16,64 +16,22 @@ import wave
 from pathlib import Path
 
 import yaml
+from acd_setup import SCENARIO as ACD_SCENARIO
 from pcap import write_rtp_pcap
+
+#: the ACD benchmark's caller: INVITE (G.711 u-law), ACK, play the pcap, wait for the
+#: agent's side to hang up; each call's pause before its INVITE comes from an injection
+#: file (``write_no_pauses``: none, sipp's ``-r`` paces the calls)
+SCENARIO = ACD_SCENARIO
+
+
+def write_no_pauses(path: Path, calls: int) -> None:
+    """sipp's injection file for SCENARIO: every call placed as sipp's rate allows."""
+    path.write_text("SEQUENTIAL\n" + "0;\n" * calls)
 
 QUEUE, FLOW, SIP_NUMBER = "support", "capacity", "7000"
 ADMIN = ("admin", "demo-admin-pass")  #: config/demo.yaml's admin user
 CALLER_TONE, AGENT_TONE = 700, 1500  #: Hz: what each side's microphone sends
-
-#: INVITE 7000 with G.711 u-law, ACK, play the tone for the whole call, then wait
-#: for the BYE (the agent's phone hangs up) and answer it.
-SCENARIO = """<?xml version="1.0" encoding="ISO-8859-1" ?>
-<scenario name="capacity">
-  <send retrans="500"><![CDATA[
-INVITE sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+1555888[call_number]@[local_ip]:[local_port]>;tag=[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>
-Call-ID: [call_id]
-CSeq: 1 INVITE
-Contact: <sip:caller@[local_ip]:[local_port]>
-Max-Forwards: 70
-Content-Type: application/sdp
-Content-Length: [len]
-
-v=0
-o=- [call_number] 1 IN IP4 [media_ip]
-s=-
-c=IN IP4 [media_ip]
-t=0 0
-m=audio [media_port] RTP/AVP 0
-a=rtpmap:0 PCMU/8000
-]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="183" optional="true"/>
-  <recv response="200"/>
-  <send><![CDATA[
-ACK sip:[service]@[remote_ip]:[remote_port] SIP/2.0
-Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-From: <sip:+1555888[call_number]@[local_ip]:[local_port]>;tag=[call_number]
-To: <sip:[service]@[remote_ip]:[remote_port]>[peer_tag_param]
-Call-ID: [call_id]
-CSeq: 1 ACK
-Max-Forwards: 70
-Content-Length: 0
-]]></send>
-  <nop><action><exec play_pcap_audio="{audio}"/></action></nop>
-  <recv request="BYE" timeout="{hold_ms}"/>
-  <send><![CDATA[
-SIP/2.0 200 OK
-[last_Via:]
-[last_From:]
-[last_To:]
-[last_Call-ID:]
-[last_CSeq:]
-Content-Length: 0
-]]></send>
-</scenario>
-"""
-
 
 def agent_ids(count: int) -> list[str]:
     return [f"agent{101 + index}" for index in range(count)]
