@@ -29,7 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from contactcenter.acd.model import AcdConfig, QueueConfig
+from contactcenter.acd.model import DAY, AcdConfig, QueueConfig
 from contactcenter.calls import Cleared, Refused
 from contactcenter.calls.callback.changes import (
     change_refused,
@@ -206,9 +206,12 @@ class Bookings:
         for slot in slots:
             if slot.start == start:
                 return slot
-        if self._gate is not None:
-            config = self.config(queue)
-            assert config.callback_slots is not None
+        config = self.config(queue)
+        assert config.callback_slots is not None
+        now = self._clock()
+        # the hours are asked of a start the queue might offer (centuries away, no clock reads it)
+        if self._gate is not None \
+                and now <= start <= now + config.callback_slots.days_ahead * DAY:
             end = start + config.callback_slots.slot_seconds
             said = refusal(callee, (start, end), self._gate.window)
             if said is not None:

@@ -1,0 +1,34 @@
+"""Probes of a customer's booking link: input at the edges of the range answers 4xx."""
+
+from __future__ import annotations
+
+from tests.crm import test_callback_booking as booking
+from tests.crm.api_client import Api
+from tests.crm.test_callback_booking_links import _book, _mine
+from tests.crm.test_callback_gate import KNOWN, Floor
+
+floor, api, iso = booking.floor, booking.api, booking.iso
+
+
+async def test_a_move_to_the_end_of_time_is_refused_not_failed(api: Api, floor: Floor) -> None:
+    made = await _book(api, KNOWN, 11)
+    for start in ("9999-12-31T23:59:59+00:00", "0001-01-01T00:00:00+00:00",
+                  "9999-12-31T23:59:59-14:00"):
+        status, body = await api.call("PATCH", _mine(made), None, json={"start": start})
+        assert status in (409, 422), (start, status, body)
+
+
+async def test_the_page_move_form_far_ahead_is_refused_not_failed(
+        api: Api, floor: Floor) -> None:
+    made = await _book(api, KNOWN, 11)
+    for slot in ("999999999999", "253402300799", "0"):
+        answer = await api.client.post(f"{made['link']}/move", data={"slot": slot},
+                                       allow_redirects=False)
+        assert answer.status in (409, 422), (slot, answer.status, await answer.text())
+
+
+async def test_a_booking_at_the_end_of_time_is_refused_not_failed(
+        api: Api, floor: Floor) -> None:
+    status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
+        "queue": "support", "number": KNOWN, "start": "9999-12-31T23:59:59+00:00"})
+    assert (status, body["rule"]) == (409, "full"), body
