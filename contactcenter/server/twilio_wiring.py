@@ -18,7 +18,8 @@ from pathlib import Path
 from aiohttp import web
 
 from contactcenter.config.files import ConfigError, line_of, load_yaml
-from contactcenter.config.settings import Settings, TwilioSettings
+from contactcenter.config.settings import Settings
+from contactcenter.config.twilio_settings import TwilioSettings
 from contactcenter.telephony.twilio.credentials import (
     ENV_PREFIX,
     CredentialsError,

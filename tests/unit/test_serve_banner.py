@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from contactcenter.config.settings import TwilioSettings, load_settings
+from contactcenter.config.settings import load_settings
+from contactcenter.config.twilio_settings import TwilioSettings
 from contactcenter.server.banner import banner
 from contactcenter.server.exposure import PUBLISHED_SECRETS
 
