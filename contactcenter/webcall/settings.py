@@ -19,16 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from contactcenter.config.files import ConfigError, load_yaml
+from contactcenter.config.section import Section as _Section
 
 #: a target's name is its dialplan extension (``web-<name>``) and its context's name
 TARGET_NAME = r"^[a-z0-9][a-z0-9_]{0,23}$"
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class WebTarget(_Section):
