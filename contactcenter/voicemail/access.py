@@ -8,7 +8,8 @@
   web.scope``; without a list of queues: every box), and their own agent's box;
   they assign and handle what they see.
 - An admin sees, assigns and handles every message.
-- Nobody else sees any (managers, sales and marketing read no messages).
+- Nobody else sees any (managers, sales and marketing read no messages, not even
+  those of an agent id they were given).
 
 Agent ids are handed on (a new hire may be given ``agent107`` when its holder
 leaves), so a message is the viewer's own, through their agent id, only from when
@@ -114,7 +115,14 @@ def _supervises(viewer: Viewer, message: Owned, scope: Scope) -> bool:
                for agent in (message.agent, message.assignee))
 
 
+#: the roles that read voicemail at all; a manager or a sales user given an agent id
+#: (to take calls) still reads none, their box's included (``web.permissions``)
+READERS = frozenset({"admin", "supervisor", "agent"})
+
+
 def may_see(viewer: Viewer, message: Owned, scope: Scope) -> bool:
+    if viewer.role not in READERS:
+        return False
     if viewer.role == "admin":
         return True
     if mine(viewer, message):

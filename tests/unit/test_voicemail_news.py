@@ -169,3 +169,20 @@ def test_every_event_is_in_the_catalogue(caplog: pytest.LogCaptureFixture) -> No
     assert [e["type"] for e in events] == ["voicemail.handled", NOTICE]
     assert all(checker.admit(event) for event in events)
     assert not caplog.records
+
+
+@pytest.mark.parametrize("role", ["manager", "sales", "marketing"])
+def test_a_user_of_a_role_without_voicemail_hears_nothing_of_their_agent_ids_box(
+        role: str) -> None:
+    """A manager or a sales user may be given an agent id (to take calls), but their
+    role reads no voicemail: the API refuses them the list, and the stream must not
+    hand them a message's news, its caller's number included."""
+    holder = Principal("pat", role, "agent102", SINCE)
+    for message in (Owned(queue=None, agent="agent102", assignee=None, left_at=LATER),
+                    Owned(queue="support", agent=None, assignee="agent102",
+                          left_at=LATER, assigned_at=LATER)):
+        assert not may_see(holder, message, SCOPE)
+        for kind in KINDS:
+            events = news_of(kind, {**_row(message), "caller": "+15550100"}, 1000.0,
+                             MEMBERS)
+            assert [e for e in events if visible_to(holder, e, SCOPE)] == [], kind
