@@ -32,3 +32,14 @@ async def test_a_booking_at_the_end_of_time_is_refused_not_failed(
     status, body = await api.call("POST", "/api/v1/callbacks/bookings", None, json={
         "queue": "support", "number": KNOWN, "start": "9999-12-31T23:59:59+00:00"})
     assert (status, body["rule"]) == (409, "full"), body
+
+
+async def test_the_page_move_form_takes_ascii_digits_only(api: Api, floor: Floor) -> None:
+    """A slot of other digits (superscripts, another script's) is no time the page offers:
+    the customer is asked to choose one, not told their call can no longer move."""
+    made = await _book(api, KNOWN, 11)
+    for slot in ("²", "١٢٣"):
+        answer = await api.client.post(f"{made['link']}/move", data={"slot": slot},
+                                       allow_redirects=False)
+        text = await answer.text()
+        assert (answer.status, "Please choose one of the times" in text) == (422, True), text

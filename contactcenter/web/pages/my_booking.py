@@ -161,7 +161,7 @@ async def move_form(request: web.Request) -> web.Response:
         raw = (await form_object(request)).get("slot")
     except BadInput:
         raw = None
-    if not isinstance(raw, str) or not raw.isdigit() or len(raw) > 12:
+    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
         return _refused_page(422, "Please choose one of the times the page offers.")
     bookings = request.app[BOOKINGS]
     try:
