@@ -17,7 +17,8 @@ No attempt is lost and no record is dialed twice:
   news (a late answer hears the abandon message), or as failed once its ring
   timeout and grace have passed;
 - a callback agreed and not yet dialed is reserved to its agent again;
-- the agents' open lines found again are theirs again, ready or talking;
+- the agents' open lines found again are theirs again, ready or talking, and each
+  such agent paused ``outbound`` in the ACD again (its restore made them available);
 - the law's ledger is read back, so the rolling windows go on counting;
 - a campaign that was running runs again once the phones can ring.
 
@@ -95,6 +96,8 @@ class RestoreSteps:
     _was: str  #: the campaign's state before the restart
     _resync_seen: bool  #: the reconnect's view came: dials in doubt may time out
     _legs: dict[str, Any]
+    #: an agent's line opened (True) or closed: the ACD pauses them ``outbound`` meanwhile
+    on_seat: Callable[[str, bool], None]
 
     if TYPE_CHECKING:  # provided by CampaignRunner, which mixes this in
         def _play_message(self, leg: str, message: str) -> bool:
@@ -127,9 +130,12 @@ class RestoreSteps:
         for seat in log.seats.values():
             talking = next((d for d in self._doubt.values() if d.agent == seat.agent), None)
             human = (talking.dial_id, talking.leg) if talking is not None else None
-            self._seat_commands(self.seats.adopt(
+            adopted = self.seats.adopt(
                 agent=seat.agent, endpoint=seat.endpoint, leg=seat.leg, opened=seat.opened,
-                human=human, now=now))
+                human=human, now=now)
+            self._seat_commands(adopted)
+            if adopted:  # on the line again: the ACD's restore made them available
+                self.on_seat(seat.agent, True)
 
     def resume_after_restart(self) -> None:
         """Run again if the campaign was running (the phones can ring now). One paused or
