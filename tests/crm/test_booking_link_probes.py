@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import warnings
+
+from contactcenter.web.origins import allow_origins
 from tests.crm import test_callback_booking as booking
 from tests.crm.api_client import Api
 from tests.crm.test_callback_booking_links import _book, _mine
 from tests.crm.test_callback_gate import KNOWN, Floor
 
 floor, api, iso = booking.floor, booking.api, booking.iso
+#: the platform's public address behind a proxy (the allowed_origins setting)
+PUBLIC = "https://cc.example.com"
 
 
 async def test_a_move_to_the_end_of_time_is_refused_not_failed(api: Api, floor: Floor) -> None:
@@ -43,3 +48,21 @@ async def test_the_page_move_form_takes_ascii_digits_only(api: Api, floor: Floor
                                        allow_redirects=False)
         text = await answer.text()
         assert (answer.status, "Please choose one of the times" in text) == (422, True), text
+
+
+async def test_the_pages_forms_are_taken_from_the_platforms_public_origin_behind_a_proxy(
+        api: Api, floor: Floor) -> None:
+    """Behind a proxy that answers on another name, the booking's page is the proxy's
+    public origin, which the settings list (``allowed_origins``), as the sign-in takes it;
+    another site is still refused."""
+    with warnings.catch_warnings():  # the settings are read before the app starts
+        warnings.simplefilter("ignore", DeprecationWarning)
+        allow_origins(api.app, [PUBLIC])
+    made = await _book(api, KNOWN, 11)
+    behind = {"Host": "10.0.0.5:8080"}  # the address the proxy asks the platform on
+    elsewhere = await api.client.post(f"{made['link']}/cancel", data={}, allow_redirects=False,
+                                      headers={**behind, "Origin": "https://evil.example"})
+    assert elsewhere.status == 403
+    own = await api.client.post(f"{made['link']}/cancel", data={}, allow_redirects=False,
+                                headers={**behind, "Origin": PUBLIC})
+    assert own.status == 303, await own.text()

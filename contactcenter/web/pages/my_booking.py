@@ -6,7 +6,8 @@ and a button to cancel it. The link is the credential (``booking_links``): a tok
 nobody signed, signed for another booking, or past the booking's time is refused
 with a page saying so. The forms carry no CSRF token: the link itself is the
 secret another site would need, and whoever has it may change the booking anyway;
-they are still refused from another site's page (``Origin``), sent other than as
+they are still refused from another site's page (``Origin``: not the request's
+host nor a public origin the ``allowed_origins`` setting lists), sent other than as
 the page's form, or too often from one address. Posts redirect back to the page
 (post/redirect/get); a move leads to the booking's new link.
 """
@@ -24,6 +25,7 @@ from contactcenter.web.booking_http import BOOKINGS, CHANGE_LIMIT, SLOTS_LIMIT, 
 from contactcenter.web.booking_link_routes import opened, why_fixed
 from contactcenter.web.booking_links import ID_SCHEMA, TOKEN_SCHEMA
 from contactcenter.web.http import BadInput, form_object
+from contactcenter.web.origins import allowed_origin
 from contactcenter.web.pages.help_booking import (
     LINKS,
     REFUSED,
@@ -133,7 +135,9 @@ async def _checked(request: web.Request) -> Booking | web.Response:
     """The booking a form of its page changes, or the page saying why not: another
     site's page, too many tries, a link refused, not the page's form."""
     origin = request.headers.get("Origin")
-    if origin is not None and urlsplit(origin).netloc != request.host:
+    # the request's own host, or the public origin of a proxy in front (as the sign-in)
+    if origin is not None and urlsplit(origin).netloc != request.host \
+            and not allowed_origin(request):
         return _refused_page(403, "This form must be sent from your booking's own page.")
     booking = _opened(request, CHANGE_LIMIT)
     if not isinstance(booking, web.Response) and request.content_type != FORM:
