@@ -10,9 +10,9 @@ in the last days (for the supervisors' list).
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
-import math
 import os
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -114,6 +114,9 @@ def _kept(booking: Booking, now: float) -> bool:
 
 _TEXTS = ("id", "queue", "number", "source", "name", "topic", "reason")
 _TIMES = ("start", "end", "booked_at", "changed_at")
+#: the times a booking may hold: from 1970 to a day short of the calendar's last, so that
+#: each is a date in every zone (the release's log, the supervisors' list, the page)
+_LAST = dt.datetime(9999, 12, 30, tzinfo=dt.UTC).timestamp()
 _STATES = frozenset(get_args(BookingState))
 
 
@@ -127,7 +130,7 @@ def _booking(entry: dict[str, Any]) -> Booking | None:
         return None
     times = [getattr(booking, name) for name in _TIMES]
     if not all(isinstance(getattr(booking, name), str) for name in _TEXTS) \
-            or not all(type(t) in (int, float) and math.isfinite(t) for t in times) \
+            or not all(type(t) in (int, float) and 0 <= t <= _LAST for t in times) \
             or not isinstance(booking.origin, str | None) or booking.state not in _STATES \
             or booking.end <= booking.start:
         return None

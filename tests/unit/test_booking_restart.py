@@ -4,6 +4,7 @@ whose slot passed while the app was down is handed over at once."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -117,3 +118,22 @@ async def test_an_orphaned_booking_is_booked_again_when_its_queue_is_back_in_tim
 def _bookings_with(config: Any, path: Path, clock: Clock, line: Line) -> Bookings:
     return Bookings(config, line=line, gate=None, store=BookingStore(path), clock=clock,
                     publish=lambda event: None)
+
+
+async def test_a_line_whose_times_no_calendar_holds_is_left_out(tmp_path: Path) -> None:
+    """A booking's times out of the calendar's years (a file edited by hand) are no
+    booking: one long past would be released at start and stop the releases on reading
+    its date, one centuries ahead would fail the supervisors' list."""
+    path, clock, line = tmp_path / "bookings.jsonl", Clock(), Line()
+    made = await _bookings(path, clock, line).book("support", "+15550001002", NOW + 600,
+                                                   source="api")
+    good = json.loads(path.read_text().splitlines()[0])
+    with path.open("a") as lines:
+        for name, start in (("past", -1e15), ("ahead", 1e15)):
+            lines.write(json.dumps({**good, "id": f"booking-{name}", "start": start,
+                                    "end": start + 600}) + "\n")
+    clock.now = NOW + 600
+    again = _bookings(path, clock, line)
+    assert [b.id for b in again.listing()] == [made.id]
+    again.tick()
+    assert [call_id for call_id, _since, _source in line.asked] == [made.id]
