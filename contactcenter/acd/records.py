@@ -148,6 +148,7 @@ class QueueRecord:
         "staffed",
         "strategy",
         "virtual",
+        "working",
     )
 
     def __init__(self, config: QueueConfig, strategy: Strategy) -> None:
@@ -161,6 +162,8 @@ class QueueRecord:
         self.calls: dict[CallId, CallRecord] = {}  # in the queue, not answered; oldest first
         self.members: list[tuple[AgentRecord, int]] = []  # (agent, tier)
         self.staffed = 0  # members logged in and not on a break (``states.staffing``)
+        #: members who take its calls: logged in and not paused at all (``states.WORKING``)
+        self.working = 0
         self.virtual = 0  # callbacks waiting in ``calls``
         self.offered = 0  # calls that came to the queue (joined or overflowed in)
         self.answered = 0
@@ -188,6 +191,8 @@ class QueueRecord:
         self.aht = self.recent_total / len(recent)
 
     def expected_wait(self, position: int) -> float | None:
-        """``position`` callers' worth of handle time, spread over the staffed agents."""
+        """``position`` callers' worth of handle time, spread over the agents who take the
+        queue's calls: not over ``staffed``, which counts an agent on a call of their own
+        (a campaign's open line lasts hours) who answers none of its callers meanwhile."""
         aht = self.aht
-        return None if aht is None else position * aht / max(self.staffed, 1)
+        return None if aht is None else position * aht / max(self.working, 1)

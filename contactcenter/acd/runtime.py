@@ -17,7 +17,7 @@ from contactcenter.acd.commands import AcdCommand, Report
 from contactcenter.acd.index import SkillGroup, unindex_agent, unindex_call
 from contactcenter.acd.model import MAX_LEVEL, AcdConfig, CallId, config_problems
 from contactcenter.acd.records import AgentRecord, CallRecord, QueueRecord
-from contactcenter.acd.states import CALL_PAUSES, AgentState, CallState, staffing
+from contactcenter.acd.states import CALL_PAUSES, WORKING, AgentState, CallState, staffing
 from contactcenter.acd.strategies import STRATEGIES
 from contactcenter.acd.timers import Timers
 from contactcenter.acd.views import Ended, queue_figures
@@ -97,12 +97,7 @@ class AcdState:
             self._end_handling(agent, now)
         elif old is AgentState.PAUSED and agent.reason in CALL_PAUSES:
             agent.call_paused += now - agent.since
-        staffs = staffing(state, reason)
-        if staffing(old, agent.reason) is not staffs:
-            step = 1 if staffs else -1
-            for queue, _ in agent.memberships:
-                queue.staffed += step
-                self._dirty[queue] = None
+        self._count_members(agent, state, reason)
         agent.state, agent.reason, agent.since, agent.call = state, reason, now, call
         if state is AgentState.AVAILABLE:
             agent.idle_since = now
@@ -117,6 +112,18 @@ class AcdState:
         self._out.append(Report(type="agent.state", data=data))
         if self._debug:
             _log.debug("agent %s %s -[%s]-> %s", agent.id, _NAMES[old], reason, name)
+
+    def _count_members(self, agent: AgentRecord, state: AgentState, reason: str) -> None:
+        """The agent's queues' ``staffed`` (a call of their own counts) and ``working``
+        (only those who take the queue's calls: what the expected wait divides by), for
+        the agent leaving their state for ``state``."""
+        staffed = int(staffing(state, reason)) - int(staffing(agent.state, agent.reason))
+        working = int(state in WORKING) - int(agent.state in WORKING)
+        if staffed or working:
+            for queue, _ in agent.memberships:
+                queue.staffed += staffed
+                queue.working += working
+                self._dirty[queue] = None
 
     def _end_handling(self, agent: AgentRecord, now: float) -> None:
         """Wrap-up is over, however it ended: the call's handle time counts for its queue."""

@@ -5,7 +5,8 @@
 - a call rings several agents at once only in a ring_all queue;
 - a call is connected at most once, and only to an agent it was offered to;
 - every call ends in exactly one final state, and nothing is said of it afterwards;
-- per queue, offered = answered + abandoned + overflowed + still waiting;
+- per queue, offered = answered + abandoned + overflowed + still waiting, and staffed is
+  its members logged in and not on a break (a pause for a call of their own counts);
 - after any step the next deadline is in the future.
 """
 
@@ -40,6 +41,7 @@ from contactcenter.acd import (
     Report,
 )
 from contactcenter.acd.harness import AcdHarness
+from contactcenter.acd.states import CALL_PAUSES, staffing
 
 CALLS = [f"c{n}" for n in range(8)]
 AGENTS = ["a0", "a1", "a2", "a3", "a4"]
@@ -110,7 +112,8 @@ ACTIONS = st.one_of(
     st.tuples(st.just("stray"), st.sampled_from(CALLS), st.sampled_from(AGENTS)),
     st.tuples(
         st.just("agent"), st.sampled_from(AGENTS),
-        st.sampled_from(["login", "logout", "pause", "ready", "ready", "done"]),
+        st.sampled_from(["login", "logout", "pause", "outbound", "consult", "ready", "ready",
+                         "done"]),
     ),
     st.tuples(st.just("wait"), st.floats(min_value=0.0, max_value=12.0)),
     st.tuples(st.just("wait"), st.sampled_from([5.0, 16.0, 25.0])),  # past ring and max waits
@@ -206,9 +209,11 @@ class Checked(AcdHarness):
             holding = {CallState.RINGING: "ringing", CallState.CONNECTED: "on_call"}
             for agent in view.agents:  # the agents a call holds hold that call
                 assert self.agent[agent] == (holding[view.state], call), (view, self.agent)
-        for stats in self.acd.queue_stats(self.now).values():
+        for name, stats in self.acd.queue_stats(self.now).items():
             out = stats.answered + stats.abandoned + stats.overflowed + stats.waiting
             assert stats.offered == out, stats
+            views = [self.acd.agent_state(a) for a, (_, tiers) in STAFF.items() if name in tiers]
+            assert stats.staffed == sum(staffing(v.state, v.reason) for v in views), stats
 
     @property
     def config(self) -> AcdConfig:
@@ -256,7 +261,10 @@ def act(h: Checked, action: Action) -> None:
         h.answer(action[1], action[2])
     elif kind == "agent":
         do = {"login": h.login, "logout": h.logout, "pause": h.pause, "ready": h.ready}
-        do.get(action[2], h.done)(action[1])
+        if action[2] in CALL_PAUSES:  # the platform's pause for a call of the agent's own
+            h.pause(action[1], action[2])
+        else:
+            do.get(action[2], h.done)(action[1])
     elif kind == "wait":
         h.advance(action[1])
     elif kind == "replay" and h.sent:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from contactcenter.acd import AcdConfig, AgentConfig, QueueConfig
+from contactcenter.acd import AcdConfig, AgentConfig, Announce, QueueConfig
 from contactcenter.acd.harness import AcdHarness
 from contactcenter.acd.states import CALL_PAUSES
 from contactcenter.engine.agent_store import CALL_PAUSES as RESTART_ENDS
@@ -109,3 +109,25 @@ def test_live_occupancy_is_the_history_occupancy_of_the_same_states() -> None:
     live = h.acd.agent_stats(now)["a"]
     assert history.busy == pytest.approx(60 + 10 + 60 + 50)  # talk, wrap-up, own calls
     assert live.occupancy == pytest.approx(history.occupancy)
+
+
+def test_the_announced_wait_is_spread_over_the_agents_who_take_the_queue_s_calls() -> None:
+    """An agent on a call of their own (a campaign's open line lasts hours) staffs the
+    queue on the board, but answers none of its callers meanwhile: the wait a caller
+    hears is their place times AHT over the agents working the queue (docs/acd.md,
+    "Announcements"), as before those pauses counted in staffed."""
+    h = harness(("a", "b"))
+    h.login("a", "b")
+    h.join("c1", "q")
+    h.answer("c1", "a")
+    at(h, 100)
+    h.finish("c1")  # talk 100 s
+    at(h, 110)  # wrap-up 10 s: AHT 110 s
+    h.pause("b", "outbound")
+    assert staffed(h) == 2
+    h.join("c2", "q")  # rings a
+    h.pause("a", "consult")  # c2 waits again, first; nobody takes the queue's calls now
+    out = h.join("c3", "q")
+    assert [(c.call_id, c.expected_wait) for c in out if isinstance(c, Announce)] == [
+        ("c3", 220.0)]
+    assert h.acd.queue_stats(h.now)["q"].expected_wait == 330.0

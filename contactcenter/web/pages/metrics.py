@@ -43,8 +43,9 @@ QUEUE_METRICS: tuple[Metric, ...] = (
            "Agents of the queue who are logged in and not on a break: available, ringing, "
            "on a call (their own outbound or consult call included) or in wrap-up."),
     Metric("expected_wait", "Expected wait",
-           "The wait a caller joining now can expect: position x average handle time / staffed "
-           "agents; blank before the queue has finished a call."),
+           "The wait a caller joining now can expect: position x average handle time / the "
+           "agents taking the queue's calls (staffed, less those on a call of their own); "
+           "blank before the queue has finished a call."),
     Metric("agents_by_state", "Agents by state",
            "How many of the queue's agents are in each state now: available, ringing, on a "
            "call, in wrap-up, paused, logged out. An agent on a call of their own (one they "
