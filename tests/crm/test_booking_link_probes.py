@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
 from contactcenter.web.origins import allow_origins
@@ -29,7 +30,8 @@ async def test_the_page_move_form_far_ahead_is_refused_not_failed(
     for slot in ("999999999999", "253402300799", "0"):
         answer = await api.client.post(f"{made['link']}/move", data={"slot": slot},
                                        allow_redirects=False)
-        assert answer.status in (409, 422), (slot, answer.status, await answer.text())
+        text = await answer.text()
+        assert answer.status in (409, 422) and "no longer be moved" not in text, (slot, text)
 
 
 async def test_a_booking_at_the_end_of_time_is_refused_not_failed(
@@ -66,3 +68,21 @@ async def test_the_pages_forms_are_taken_from_the_platforms_public_origin_behind
     own = await api.client.post(f"{made['link']}/cancel", data={}, allow_redirects=False,
                                 headers={**behind, "Origin": PUBLIC})
     assert own.status == 303, await own.text()
+
+
+async def test_the_help_pages_booking_form_and_thanks_take_ascii_digits_only(
+        api: Api, floor: Floor) -> None:
+    """A slot or a thanks' time of other digits (a superscript, too far ahead for a
+    calendar) is no time the form offers: refused or left out, never a failed page."""
+    for query in ("booked=999999999999", "booked=%C2%B2"):
+        answer = await api.client.get(f"/help?{query}")
+        assert answer.status == 200, (query, await answer.text())
+        assert "Thank you. We will call you back" not in await answer.text()
+    page = await (await api.client.get("/help")).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    answer = await api.client.post("/help/callback", data={
+        "csrf": csrf.group(1), "name": "Ann", "phone": KNOWN, "topic": "invoice",
+        "slot": "²"}, allow_redirects=False)
+    text = await answer.text()
+    assert (answer.status, "Please choose one of the times" in text) == (422, True), text

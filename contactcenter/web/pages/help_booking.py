@@ -25,6 +25,8 @@ from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.booking_links import BookingLinks
 from contactcenter.web.pages.render import Markup, join, tag
 
+#: the most digits of a slot's start in a form (Unix seconds): until the year 5138
+SLOT_DIGITS = 11
 #: the customers' private links to their bookings
 LINKS: web.AppKey[BookingLinks] = web.AppKey("booking_links", BookingLinks)
 
@@ -74,13 +76,11 @@ def slot_options(slots: Iterable[Slot], zone: ZoneInfo) -> list[Markup]:
 
 def booked_notice(request: web.Request, queue: str) -> Markup | None:
     """The thanks for a booking just made (``?booked=START``)."""
-    raw = request.query.get("booked", "")
-    bookings = bookings_of(request, queue)
-    if not raw.isdigit() or len(raw) > 12 or bookings is None:
+    start, bookings = slot_of(request.query.get("booked", "")), bookings_of(request, queue)
+    if start is None or bookings is None:
         return None
     config = bookings.config(queue)
     assert config.callback_slots is not None
-    start = float(raw)
     zone = zone_of(bookings, queue)
     said = when(start, start + config.callback_slots.slot_seconds, zone)
     return tag("p", f"Thank you. We will call you back on {said} ({zone_name(zone)} time).",
@@ -91,11 +91,11 @@ async def book(request: web.Request, queue: str, raw_slot: str, *, number: str, 
                topic: str) -> tuple[int, str]:
     """Book the slot chosen; (status, what to tell the visitor) when refused, else the
     redirect to the thanks."""
-    bookings = bookings_of(request, queue)
-    if bookings is None or not raw_slot.isdigit() or len(raw_slot) > 12:
+    bookings, start = bookings_of(request, queue), slot_of(raw_slot)
+    if bookings is None or start is None:
         return 422, "Please choose one of the times the form offers."
     try:
-        booking = await bookings.book(queue, number, float(raw_slot), source="web",
+        booking = await bookings.book(queue, number, start, source="web",
                                       name=name, topic=topic)
     except BookingRefused as refused:
         text = REFUSED.get(refused.rule, REFUSED["lookup_failed"])
@@ -103,6 +103,14 @@ async def book(request: web.Request, queue: str, raw_slot: str, *, number: str, 
     # the booking's own page: the thanks, and the private link to move or cancel it
     page = request.app[LINKS].page(booking.id, booking.start)
     raise web.HTTPSeeOther(page + "?" + urlencode({"booked": 1}))
+
+
+def slot_of(raw: str) -> float | None:
+    """A slot's start as the forms give it (Unix seconds: 0-9 only, at most 11 of them, a
+    date any calendar holds); None for anything else."""
+    if not raw.isascii() or not raw.isdigit() or len(raw) > SLOT_DIGITS:
+        return None
+    return float(raw)
 
 
 def zone_of(bookings: Bookings, queue: str) -> ZoneInfo:

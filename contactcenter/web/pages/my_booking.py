@@ -29,6 +29,8 @@ from contactcenter.web.origins import allowed_origin
 from contactcenter.web.pages.help_booking import (
     LINKS,
     REFUSED,
+    SLOT_DIGITS,
+    slot_of,
     slot_options,
     when,
     zone_name,
@@ -165,11 +167,12 @@ async def move_form(request: web.Request) -> web.Response:
         raw = (await form_object(request)).get("slot")
     except BadInput:
         raw = None
-    if not isinstance(raw, str) or not (raw.isascii() and raw.isdigit()) or len(raw) > 12:
+    start = slot_of(raw) if isinstance(raw, str) else None
+    if start is None:
         return _refused_page(422, "Please choose one of the times the page offers.")
     bookings = request.app[BOOKINGS]
     try:
-        moved = await bookings.move(booking.id, float(raw))
+        moved = await bookings.move(booking.id, start)
     except ValueError:
         return _refused_page(409, "This call can no longer be moved: "
                                   f"{why_fixed(booking, bookings.now())}.")
@@ -199,7 +202,7 @@ def add_booking_pages(app: web.Application) -> None:
 def _form(path: str) -> dict[str, object]:
     """The page's form: a move's slot (Unix seconds, as the page offers them); none to
     cancel."""
-    fields = {"slot": {"type": "string", "pattern": "^[0-9]{1,12}$"}} \
+    fields = {"slot": {"type": "string", "pattern": f"^[0-9]{{1,{SLOT_DIGITS}}}$"}} \
         if path.endswith("/move") else {}
     return {"required": path.endswith("/move"), "content": {FORM: {"schema": {
         "type": "object", "required": list(fields), "properties": fields}}}}
