@@ -72,6 +72,7 @@ AGENT_STATES: tuple[tuple[str, str], ...] = (
     ("available", "Available"), ("ringing", "Ringing"), ("on_call", "On call"),
     ("wrap_up", "Wrap-up"), ("paused", "Paused"), ("logged_out", "Logged out"))
 
-#: the reasons the desktop offers for a pause (the API takes any short text)
+#: the reasons the desktop offers for a pause (the API takes any short text but the
+#: platform's own, ``acd.states.CALL_PAUSES``)
 PAUSE_REASONS: tuple[str, ...] = ("break", "lunch", "meeting", "training", "coaching",
                                   "admin work")
