@@ -86,3 +86,24 @@ async def test_the_help_pages_booking_form_and_thanks_take_ascii_digits_only(
         "slot": "²"}, allow_redirects=False)
     text = await answer.text()
     assert (answer.status, "Please choose one of the times" in text) == (422, True), text
+
+
+async def test_the_help_pages_forms_are_taken_from_the_public_origin_behind_a_proxy(
+        api: Api, floor: Floor) -> None:
+    """The help page's own forms (a callback booked, a question sent) behind a proxy that
+    answers on another name: its public origin, listed in ``allowed_origins``, books;
+    another site is still refused."""
+    with warnings.catch_warnings():  # the settings are read before the app starts
+        warnings.simplefilter("ignore", DeprecationWarning)
+        allow_origins(api.app, [PUBLIC])
+    behind = {"Host": "10.0.0.5:8080"}  # the address the proxy asks the platform on
+    page = await (await api.client.get("/help", headers=behind)).text()
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf is not None
+    form = {"csrf": csrf.group(1), "name": "Ann", "phone": KNOWN, "topic": "invoice"}
+    elsewhere = await api.client.post("/help/callback", data=form, allow_redirects=False,
+                                      headers={**behind, "Origin": "https://evil.example"})
+    assert elsewhere.status == 403
+    own = await api.client.post("/help/callback", data=form, allow_redirects=False,
+                                headers={**behind, "Origin": PUBLIC})
+    assert own.status == 303, await own.text()

@@ -31,6 +31,7 @@ from contactcenter.dialer.compliance import costly
 from contactcenter.web.acd_routes import DISTRIBUTOR
 from contactcenter.web.http import BadInput, form_object
 from contactcenter.web.keys import AUTH, CUSTOMERS, DATABASE
+from contactcenter.web.origins import allowed_origin
 from contactcenter.web.pages.help_booking import REFUSED, book, booked_notice, slot_choices
 from contactcenter.web.pages.help_talk import talk_button, with_talk
 from contactcenter.web.pages.render import Markup, fill, join, page, tag
@@ -185,7 +186,9 @@ def _no_article() -> web.Response:
 async def _checked_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | FileField] | web.Response:
     """The form, or the page refusing it: another site, no valid token, too many sends."""
     origin = request.headers.get("Origin")
-    if origin is not None and urlsplit(origin).netloc != request.host:
+    # the request's own host, or the public origin of a proxy in front (as the sign-in)
+    if origin is not None and urlsplit(origin).netloc != request.host \
+            and not allowed_origin(request):
         return _refuse(403, "This form must be sent from our own help page.")
     if request.content_type != FORM:  # the page's forms; nothing to spool to disk
         return _refuse(415, "This form must be sent from our own help page.")
