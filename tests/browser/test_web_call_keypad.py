@@ -85,8 +85,11 @@ async def test_the_visitor_walks_the_ivr_menu_with_the_keypad(
         await expect(keypad.get_by_role("button", name="Star")).to_have_text("*")
         await expect(keypad.get_by_role("button", name="Pound")).to_have_text("#")
 
-        # the keyboard's 9 (the keypad has the focus since the call connected)
-        await visitor.keyboard.press("9")
+        # the keyboard's 9 (the keypad has the focus since the call connected), held down
+        # a moment: the keyboard's auto-repeat is not a second key
+        await visitor.keyboard.down("9")
+        await visitor.keyboard.down("9")  # what a held key sends again (repeat)
+        await visitor.keyboard.up("9")
         await events.wait_for(_is(call_id, "ivr.digits", node="main_menu", digits="9"),
                               timeout=10)
         await events.wait_for(_is(call_id, "ivr.step", node="more_options"), timeout=10)

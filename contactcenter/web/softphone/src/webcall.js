@@ -245,6 +245,7 @@ export function mountButton(mount, { base, target, label }) {
     if (keypad.pad.hidden || event.ctrlKey || event.altKey || event.metaKey) return;
     if (event.target === email || event.key.length !== 1 || !KEYS.includes(event.key)) return;
     event.preventDefault();
+    if (event.repeat) return; // a key held down is one key, not the keyboard's auto-repeat
     press(event.key);
   });
   form.addEventListener("submit", async (event) => {
