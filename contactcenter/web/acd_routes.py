@@ -110,15 +110,30 @@ async def set_agent_state(request: web.Request) -> web.Response:
     if state == "paused" and reason in CALL_PAUSES:
         when = _SET_WHILE.get(reason, "during a call of the agent's own")
         raise BadInput(422, f"reason: {reason!r} is set by the platform {when}", "reason")
-    outbound = request.app.get(CALLS_PLACED)
-    if state == "available" and outbound is not None and outbound.busy(agent):
-        raise BadInput(409, f"{agent} is on a call they placed; available after it", "state")
+    now = _plain(distributor.acd.agent_state(agent))
+    _refuse_during_own_call(request, agent, state, now)
     if state != "logged_out" and agent not in distributor.registered:
         raise BadInput(409, f"{agent}'s phone is not registered; register it first", "state")
-    current = _plain(distributor.acd.agent_state(agent))["state"]
-    for event in _events(agent, current, state, reason):
+    for event in _events(agent, now["state"], state, reason):
         distributor.agent_event(event)
     return web.json_response(_plain(distributor.acd.agent_state(agent)))
+
+
+def _refuse_during_own_call(request: web.Request, agent: str, state: str,
+                            now: dict[str, Any]) -> None:
+    """An agent on a call of their own (one they placed, a campaign's line, a colleague's
+    consultation: the platform's ``CALL_PAUSES``) goes available after it, not during
+    it: the ACD would offer them callers while they are on the phone. A pause chosen
+    meanwhile stays theirs to choose."""
+    if state != "available":
+        return
+    outbound = request.app.get(CALLS_PLACED)
+    reason = now.get("reason") if now.get("state") == "paused" else None
+    if (outbound is not None and outbound.busy(agent)) or reason == "outbound":
+        raise BadInput(409, f"{agent} is on a call they placed; available after it", "state")
+    if reason in CALL_PAUSES:
+        raise BadInput(409, f"{agent} is on a call of their own ({reason}); available "
+                            "after it", "state")
 
 
 def _operation(summary: str, body: bool = False) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from contactcenter.acd import Acd, AgentId, AgentLoggedIn, parse_acd
+from contactcenter.acd import Acd, AgentId, AgentLoggedIn, AgentPaused, parse_acd
 from contactcenter.calls import CallGate
 from contactcenter.dialer.compliance import CallingWindow
 from contactcenter.engine.callees import callee_lookup
@@ -213,3 +213,20 @@ async def test_nobody_pauses_an_agent_for_a_call_of_their_own_by_hand(
     status, body = await desk.api.call("PUT", "/api/v1/agents/agent101/state", role,
                                        json={"state": "paused", "reason": "lunch"})
     assert (status, body["state"], body["reason"]) == (200, "paused", "lunch")
+
+
+@pytest.mark.parametrize("reason", ["consult", "outbound"])
+async def test_an_agent_on_a_call_of_their_own_goes_available_only_after_it(
+        desk: Desk, reason: str) -> None:
+    """Consulted by a colleague, or on a campaign's line: made available by hand they
+    would be offered callers while on the phone. A break, or logging out, stays theirs."""
+    desk.distributor.agent_event(AgentPaused(agent=AgentId("agent101"), reason=reason))
+    status, body = await desk.api.call("PUT", "/api/v1/agents/agent101/state", "supervisor",
+                                       json={"state": "available"})
+    assert (status, body["field"]) == (409, "state") and "after it" in body["error"]
+    _, agents = await desk.api.call("GET", "/api/v1/agents", "agent")
+    assert (agents["agents"]["agent101"]["state"], agents["agents"]["agent101"]["reason"]) \
+        == ("paused", reason)
+    status, _ = await desk.api.call("PUT", "/api/v1/agents/agent101/state", "agent",
+                                    json={"state": "logged_out"})
+    assert status == 200
